@@ -1,0 +1,137 @@
+"""The territory: ordered layers, one projected CRS, saved views, metadata and scenarios."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from psygnal import Signal, SignalGroup
+from pyproj import CRS
+
+from twin.layers.base import Layer
+
+DEFAULT_CRS = "EPSG:2154"  # Lambert-93, the projected CRS of metropolitan France
+
+
+@dataclass(frozen=True)
+class View:
+    """A saved view (bookmark): a name and a box (minx, miny, maxx, maxy) in project metres."""
+
+    name: str
+    bbox: tuple[float, float, float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"name": self.name, "bbox": list(self.bbox)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> View:
+        """Build from a project-file dict."""
+        bbox = tuple(float(v) for v in data["bbox"])
+        if len(bbox) != 4:
+            raise ValueError("a view box has four numbers")
+        return cls(str(data["name"]), bbox)  # type: ignore[arg-type]
+
+
+class ProjectEvents(SignalGroup):
+    """Changes to the project's layer list and views."""
+
+    layer_inserted = Signal(int, object)  # index, layer
+    layer_removed = Signal(int, object)  # former index, layer
+    layers_reordered = Signal()
+    views_changed = Signal()
+
+
+@dataclass
+class Project:
+    """A territory: ``layers`` bottom-to-top draw order is reversed: ``layers[0]`` is drawn
+    on top (as in a layer panel). All layers are in ``crs`` (projected, metres).
+    """
+
+    crs: CRS = field(default_factory=lambda: CRS.from_user_input(DEFAULT_CRS))
+    layers: list[Layer] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.crs = CRS.from_user_input(self.crs)
+        self.events = ProjectEvents()
+
+    # --- layers ------------------------------------------------------------------------
+    def add_layer(self, layer: Layer, index: int = 0) -> Layer:
+        """Insert ``layer`` (already in the project CRS) at ``index`` (0 = top)."""
+        if layer.crs is not None and not layer.crs.equals(self.crs):
+            raise ValueError(
+                f"layer {layer.name!r} is in {layer.crs.to_string()}, the project in "
+                f"{self.crs.to_string()}; read it with twin.read_layer(path, crs=project.crs)"
+            )
+        existing = {other.id for other in self.layers}
+        while layer.id in existing:
+            layer.id = layer.id + "_1"
+        index = max(0, min(index, len(self.layers)))
+        self.layers.insert(index, layer)
+        self.events.layer_inserted.emit(index, layer)
+        return layer
+
+    def remove_layer(self, layer: Layer) -> None:
+        """Remove ``layer`` from the project."""
+        index = self.layers.index(layer)
+        del self.layers[index]
+        self.events.layer_removed.emit(index, layer)
+
+    def move_layer(self, layer: Layer, new_index: int) -> None:
+        """Move ``layer`` to ``new_index`` in the draw order (0 = top)."""
+        self.layers.remove(layer)
+        self.layers.insert(max(0, min(new_index, len(self.layers))), layer)
+        self.events.layers_reordered.emit()
+
+    def layer(self, name_or_id: str) -> Layer:
+        """The layer with this id or name; KeyError if none."""
+        for layer in self.layers:
+            if layer.id == name_or_id or layer.name == name_or_id:
+                return layer
+        raise KeyError(f"no layer named {name_or_id!r}")
+
+    # --- extent and views ----------------------------------------------------------------
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """Union of the layers' bounds in project metres; (0, 0, 1, 1) when empty."""
+        boxes = [layer.bounds for layer in self.layers]
+        boxes = [b for b in boxes if all(math.isfinite(v) for v in b)]
+        if not boxes:
+            return (0.0, 0.0, 1.0, 1.0)
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    def add_view(self, view: View) -> None:
+        """Save a view (replaces one of the same name)."""
+        self.views = [v for v in self.views if v.name != view.name] + [view]
+        self.events.views_changed.emit()
+
+    def remove_view(self, name: str) -> None:
+        """Forget the saved view called ``name``."""
+        self.views = [v for v in self.views if v.name != name]
+        self.events.views_changed.emit()
+
+    # --- files -----------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the project to a ``.twin`` GeoPackage, atomically; returns the path."""
+        from twin.project_file import save_project
+
+        self.path = save_project(self, Path(path))
+        return self.path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Project:
+        """Read a ``.twin`` file (never runs code from it)."""
+        from twin.project_file import load_project
+
+        return load_project(Path(path))

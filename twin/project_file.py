@@ -1,0 +1,283 @@
+"""The ``.twin`` project file: a GeoPackage that QGIS, GDAL and pyogrio can open.
+
+Layout:
+- one GeoPackage feature table per vector layer (table name = layer id);
+- table ``twin_rasters(layer_id TEXT PRIMARY KEY, geotiff BLOB)``: each raster layer as a
+  complete GeoTIFF, so the file is self-contained and bit-exact;
+- table ``twin_meta(key TEXT PRIMARY KEY, value TEXT)``: key ``project`` holds JSON with the
+  CRS, layer order, names, visibility, opacity, styles, provenance, views, metadata and
+  scenarios.
+
+Opening reads JSON and GeoPackage tables only: no pickle, no eval, nothing from the file is
+ever executed. Saving writes a temporary file beside the target, then renames it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+from rasterio.io import MemoryFile
+
+from twin.errors import ProjectError
+from twin.layers.base import Layer
+from twin.layers.provenance import Provenance
+from twin.layers.raster import RasterLayer
+from twin.layers.style import Style
+from twin.layers.vector import VectorLayer
+
+FORMAT_NAME = "twin-project"
+FORMAT_VERSION = 1
+
+
+def save_project(project, path: Path) -> Path:
+    """Write ``project`` to ``path`` atomically (temporary file + rename)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".twin", ".gpkg"):
+        path = path.with_suffix(".twin")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-", dir=path.parent)
+    os.close(handle)
+    os.unlink(temporary)  # GDAL wants to create the GeoPackage itself
+    try:
+        _write(project, Path(temporary))
+        os.replace(temporary, path)
+    except Exception as error:
+        for leftover in (temporary, temporary + "-journal", temporary + "-wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        if isinstance(error, ProjectError):
+            raise
+        raise ProjectError(f"Could not save the project to {path}: {error}") from error
+    return path
+
+
+def _write(project, path: Path) -> None:
+    layer_records: list[dict[str, Any]] = []
+    rasters: list[tuple[str, bytes]] = []
+    wrote_any_table = False
+    for layer in project.layers:
+        record = {
+            "id": layer.id,
+            "name": layer.name,
+            "kind": layer.kind,
+            "visible": layer.visible,
+            "opacity": layer.opacity,
+            "style": layer.style.to_dict(),
+            "provenance": layer.provenance.to_dict(),
+        }
+        if isinstance(layer, VectorLayer):
+            frame = _writable_frame(layer)
+            pyogrio.write_dataframe(
+                frame, path, layer=layer.id, driver="GPKG", append=wrote_any_table
+            )
+            wrote_any_table = True
+            record["geometry_column"] = frame.geometry.name
+        elif isinstance(layer, RasterLayer):
+            rasters.append((layer.id, _geotiff_bytes(layer)))
+            record["unit"] = layer.unit
+        else:
+            raise ProjectError(f"layer {layer.name!r} of kind {layer.kind!r} cannot be saved")
+        layer_records.append(record)
+    meta = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "crs": project.crs.to_wkt(),
+        "crs_name": project.crs.to_string(),
+        "layers": layer_records,
+        "views": [view.to_dict() for view in project.views],
+        "metadata": project.metadata,
+        "scenarios": project.scenarios,
+    }
+    text = json.dumps(meta, ensure_ascii=False, allow_nan=False, default=_json_default)
+    connection = sqlite3.connect(path)
+    try:
+        if not wrote_any_table:
+            _init_empty_geopackage(connection)
+        connection.execute("CREATE TABLE twin_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        connection.execute("INSERT INTO twin_meta VALUES ('project', ?)", (text,))
+        connection.execute(
+            "CREATE TABLE twin_rasters (layer_id TEXT PRIMARY KEY, geotiff BLOB NOT NULL)"
+        )
+        connection.executemany("INSERT INTO twin_rasters VALUES (?, ?)", rasters)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _init_empty_geopackage(connection: sqlite3.Connection) -> None:
+    """Minimal GeoPackage header tables for a project without vector layers."""
+    connection.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+    connection.execute("PRAGMA user_version = 10400")
+    connection.execute(
+        "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,"
+        " organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,"
+        " definition TEXT NOT NULL, description TEXT)"
+    )
+    connection.execute(
+        "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT"
+        " NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT"
+        " NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE,"
+        " max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)"
+    )
+
+
+def _writable_frame(layer: VectorLayer):
+    frame = layer.frame.copy()
+    if frame.crs is None and layer.crs is not None:
+        frame = frame.set_crs(layer.crs)
+    for column in layer.attribute_columns:
+        series = frame[column]
+        if series.dtype == object:
+            kinds = {type(v) for v in series.dropna()}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, bytes}):
+                frame[column] = series.map(lambda v: None if _is_missing(v) else str(v))
+    lowered = {c.lower(): c for c in frame.columns}
+    if "fid" in lowered:
+        frame = frame.rename(columns={lowered["fid"]: "fid_"})
+    return frame
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _geotiff_bytes(layer: RasterLayer) -> bytes:
+    rows, cols = layer.shape
+    profile = {
+        "driver": "GTiff",
+        "height": rows,
+        "width": cols,
+        "count": 1,
+        "dtype": layer.array.dtype.name if layer.array.dtype != bool else "uint8",
+        "crs": layer.crs.to_wkt() if layer.crs else None,
+        "transform": layer.transform,
+        "nodata": layer.nodata,
+        "compress": "deflate",
+    }
+    with MemoryFile() as memory:
+        with memory.open(**profile) as dataset:
+            dataset.write(layer.array.astype(profile["dtype"], copy=False), 1)
+        return memory.read()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a project file")
+
+
+# --- reading ---------------------------------------------------------------------------------
+def load_project(path: Path):
+    """Read a ``.twin`` file into a :class:`twin.project.Project`."""
+    from twin.project import Project, View
+
+    path = Path(path)
+    if not path.exists():
+        raise ProjectError(f"No project file at {path}")
+    meta = _read_meta(path)
+    try:
+        project = Project(crs=meta["crs"])
+        project.views = [View.from_dict(v) for v in meta.get("views", [])]
+        project.metadata = dict(meta.get("metadata", {}))
+        project.scenarios = list(meta.get("scenarios", []))
+        rasters = _read_rasters(path)
+        for record in meta["layers"]:
+            project.layers.append(_read_layer(path, record, rasters))
+    except ProjectError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
+    project.path = path
+    return project
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise ProjectError(
+            f"{path.name} is not a twin project (not a GeoPackage with a twin_meta table: "
+            f"{error})"
+        ) from error
+    if row is None:
+        raise ProjectError(f"{path.name} has no project record in its twin_meta table")
+    try:
+        meta = json.loads(row[0])
+    except json.JSONDecodeError as error:
+        raise ProjectError(f"{path.name}: the project record is not valid JSON ({error})") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise ProjectError(f"{path.name} is not a twin project file")
+    if int(meta.get("version", 0)) > FORMAT_VERSION:
+        raise ProjectError(
+            f"{path.name} was saved by a newer twin (format {meta['version']}); update twin"
+        )
+    return meta
+
+
+def _read_rasters(path: Path) -> dict[str, bytes]:
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("SELECT layer_id, geotiff FROM twin_rasters").fetchall()
+    except sqlite3.DatabaseError:
+        rows = []
+    finally:
+        connection.close()
+    return {str(layer_id): bytes(blob) for layer_id, blob in rows}
+
+
+def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -> Layer:
+    common = {
+        "style": Style.from_dict(record.get("style", {})),
+        "provenance": Provenance.from_dict(record.get("provenance", {})),
+        "visible": bool(record.get("visible", True)),
+        "opacity": float(record.get("opacity", 1.0)),
+        "layer_id": str(record["id"]),
+    }
+    name = str(record.get("name", record["id"]))
+    if record.get("kind") == "raster":
+        blob = rasters.get(record["id"])
+        if blob is None:
+            raise ProjectError(f"{path.name}: raster layer {name!r} has no data")
+        with MemoryFile(blob) as memory, memory.open() as dataset:
+            if dataset.driver != "GTiff":
+                raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
+            array = dataset.read(1)
+            return RasterLayer(
+                name, array, dataset.transform, dataset.crs.to_wkt() if dataset.crs else None,
+                nodata=dataset.nodata, unit=str(record.get("unit", "")), **common,
+            )
+    if record.get("kind") == "vector":
+        try:
+            frame = pyogrio.read_dataframe(path, layer=record["id"], use_arrow=True)
+        except Exception as error:  # pyogrio raises several error types for missing tables
+            raise ProjectError(f"{path.name}: cannot read layer {name!r} ({error})") from error
+        if "fid_" in frame.columns and "fid" not in frame.columns:
+            frame = frame.rename(columns={"fid_": "fid"})
+        return VectorLayer(name, frame, **common)
+    raise ProjectError(f"{path.name}: unknown layer kind {record.get('kind')!r}")
+
+
+def list_tables(path: Path) -> list[str]:
+    """Names of the vector tables pyogrio/GDAL see in a project file (for `twin info`)."""
+    with rasterio.Env():
+        return [str(name) for name, _ in pyogrio.list_layers(path)]

@@ -1,0 +1,1 @@
+"""Simulation engines (Qt-free): radio, fiber, transit, energy."""

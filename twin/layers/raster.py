@@ -70,7 +70,7 @@ class RasterLayer(Layer):
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         rows, cols = self.shape
-        xs, ys = zip(*(self.transform * (c, r) for c, r in ((0, 0), (cols, rows))), strict=True)
+        xs, ys = zip(*(self.transform @ (c, r) for c, r in ((0, 0), (cols, rows))), strict=True)
         return min(xs), min(ys), max(xs), max(ys)
 
     def valid_mask(self) -> np.ndarray:
@@ -92,7 +92,7 @@ class RasterLayer(Layer):
 
     def value_at(self, x: float, y: float) -> float | None:
         """The pixel value under (x, y) in CRS units, or None outside or on nodata."""
-        col, row = ~self.transform * (x, y)
+        col, row = ~self.transform @ (x, y)
         row_index, col_index = int(math.floor(row)), int(math.floor(col))
         rows, cols = self.shape
         if not (0 <= row_index < rows and 0 <= col_index < cols):

@@ -1,0 +1,291 @@
+"""Scenarios: a name and an ordered list of interventions on the baseline territory.
+
+Interventions are plain frozen dataclasses with a ``kind`` tag; they are stored in the
+project file as JSON (``to_dict``/``intervention_from_dict``) through a fixed registry of
+known kinds, so reading a scenario never runs code. Applying a scenario never mutates the
+baseline: engines receive the baseline layers plus the interventions that concern them.
+Coordinates are in the project CRS (metres).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, ClassVar
+
+from twin.errors import DataError
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """Base class: one change to the infrastructure. ``domain`` names the engine it feeds."""
+
+    kind: ClassVar[str] = "intervention"
+    domain: ClassVar[str] = ""
+
+    def describe(self) -> str:
+        """The intervention in words, as the scenario panel lists it."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with its ``type`` tag."""
+        data = asdict(self)
+        data["type"] = self.kind
+        return data
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """One sector of a new mobile site (units: degrees, MHz, dBm, dBi)."""
+
+    azimuth_deg: float
+    band_mhz: int = 3500
+    technology: str = "5G"
+    tx_power_dbm: float = 49.0
+    bandwidth_mhz: float = 80.0
+    mechanical_tilt_deg: float = 2.0
+    electrical_tilt_deg: float = 4.0
+    antenna_gain_dbi: float = 17.0
+
+
+@dataclass(frozen=True)
+class AddMobileSite(Intervention):
+    """A new site at (x, y) with its cells; ``height_m`` above ground."""
+
+    kind: ClassVar[str] = "add_mobile_site"
+    domain: ClassVar[str] = "radio"
+    site_id: str
+    name: str
+    x: float
+    y: float
+    height_m: float = 30.0
+    model: str = "3gpp-uma"
+    cells: tuple[CellSpec, ...] = ()
+
+    def describe(self) -> str:
+        bands = sorted({c.band_mhz for c in self.cells})
+        technologies = "/".join(sorted({c.technology for c in self.cells})) or "mobile"
+        band_text = ", ".join(f"{b} MHz" for b in bands)
+        return (
+            f"Add {technologies} site '{self.name}', {len(self.cells)} cells, {band_text}, "
+            f"{self.height_m:g} m"
+        )
+
+
+@dataclass(frozen=True)
+class MoveMobileSite(Intervention):
+    """Move an existing or added site to (x, y)."""
+
+    kind: ClassVar[str] = "move_mobile_site"
+    domain: ClassVar[str] = "radio"
+    site_id: str
+    x: float
+    y: float
+
+    def describe(self) -> str:
+        return f"Move site '{self.site_id}' to ({self.x:,.0f} m, {self.y:,.0f} m)".replace(",", " ")
+
+
+@dataclass(frozen=True)
+class RemoveMobileSite(Intervention):
+    """Switch off a site and all its cells."""
+
+    kind: ClassVar[str] = "remove_mobile_site"
+    domain: ClassVar[str] = "radio"
+    site_id: str
+
+    def describe(self) -> str:
+        return f"Remove site '{self.site_id}'"
+
+
+@dataclass(frozen=True)
+class EditMobileCell(Intervention):
+    """Change parameters of one cell (e.g. tilt, power, band); ``changes`` maps column -> value."""
+
+    kind: ClassVar[str] = "edit_mobile_cell"
+    domain: ClassVar[str] = "radio"
+    site_id: str
+    cell_id: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        text = ", ".join(f"{k} = {v}" for k, v in sorted(self.changes.items()))
+        return f"Change cell '{self.cell_id}' of site '{self.site_id}': {text}"
+
+
+@dataclass(frozen=True)
+class ExtendFiber(Intervention):
+    """Extend FTTH to the buildings inside a polygon (exterior ring, project metres)."""
+
+    kind: ClassVar[str] = "extend_fiber"
+    domain: ClassVar[str] = "fiber"
+    name: str
+    polygon: tuple[tuple[float, float], ...]
+
+    def describe(self) -> str:
+        return f"Extend fiber to area '{self.name}'"
+
+
+@dataclass(frozen=True)
+class AddTransitLine(Intervention):
+    """A new line through ``stops`` (x, y in order), routed along roads."""
+
+    kind: ClassVar[str] = "add_transit_line"
+    domain: ClassVar[str] = "transit"
+    name: str
+    mode: str
+    stops: tuple[tuple[float, float], ...]
+    headway_min: float = 10.0
+    service_start: str = "06:00:00"
+    service_end: str = "21:00:00"
+
+    def describe(self) -> str:
+        return (
+            f"Add {self.mode} line '{self.name}', {len(self.stops)} stops, "
+            f"every {self.headway_min:g} min"
+        )
+
+
+@dataclass(frozen=True)
+class AddTransitStop(Intervention):
+    """A new stop at (x, y) served by existing routes ``route_ids``."""
+
+    kind: ClassVar[str] = "add_transit_stop"
+    domain: ClassVar[str] = "transit"
+    name: str
+    x: float
+    y: float
+    route_ids: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"Add stop '{self.name}' on {', '.join(self.route_ids) or 'no line'}"
+
+
+@dataclass(frozen=True)
+class AddEvChargers(Intervention):
+    """``count`` chargers of ``power_kw`` each at (x, y), connected to the nearest bus."""
+
+    kind: ClassVar[str] = "add_ev_chargers"
+    domain: ClassVar[str] = "energy"
+    name: str
+    x: float
+    y: float
+    count: int
+    power_kw: float
+
+    def describe(self) -> str:
+        return f"Add {self.count} EV chargers × {self.power_kw:g} kW at '{self.name}'"
+
+
+@dataclass(frozen=True)
+class AddPhotovoltaics(Intervention):
+    """Rooftop PV of ``peak_kw`` (kWp) at (x, y), connected to the nearest bus."""
+
+    kind: ClassVar[str] = "add_photovoltaics"
+    domain: ClassVar[str] = "energy"
+    name: str
+    x: float
+    y: float
+    peak_kw: float
+
+    def describe(self) -> str:
+        return f"Add {self.peak_kw:g} kWp rooftop PV at '{self.name}'"
+
+
+INTERVENTION_TYPES: dict[str, type[Intervention]] = {
+    cls.kind: cls
+    for cls in (
+        AddMobileSite,
+        MoveMobileSite,
+        RemoveMobileSite,
+        EditMobileCell,
+        ExtendFiber,
+        AddTransitLine,
+        AddTransitStop,
+        AddEvChargers,
+        AddPhotovoltaics,
+    )
+}
+
+
+def intervention_from_dict(data: dict[str, Any]) -> Intervention:
+    """Rebuild an intervention from JSON; unknown types or fields raise :class:`DataError`."""
+    if not isinstance(data, dict):
+        raise DataError("an intervention must be a JSON object")
+    kind = data.get("type")
+    cls = INTERVENTION_TYPES.get(kind)  # type: ignore[arg-type]
+    if cls is None:
+        raise DataError(
+            f"unknown intervention type {kind!r}; known: {', '.join(sorted(INTERVENTION_TYPES))}"
+        )
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names - {"type"}
+    if unknown:
+        raise DataError(f"intervention {kind!r} has unknown fields: {', '.join(sorted(unknown))}")
+    values = {k: v for k, v in data.items() if k in names}
+    try:
+        if cls is AddMobileSite:
+            values["cells"] = tuple(CellSpec(**c) for c in values.get("cells", ()))
+        for key in ("polygon", "stops"):
+            if key in values:
+                values[key] = tuple(tuple(float(v) for v in point) for point in values[key])
+        if "route_ids" in values:
+            values["route_ids"] = tuple(str(v) for v in values["route_ids"])
+        return cls(**values)
+    except TypeError as error:
+        raise DataError(f"intervention {kind!r}: {error}") from error
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named, ordered list of interventions applied on top of the baseline."""
+
+    name: str
+    interventions: tuple[Intervention, ...] = ()
+    description: str = ""
+
+    def with_intervention(self, intervention: Intervention, index: int | None = None) -> Scenario:
+        """A copy with ``intervention`` inserted at ``index`` (default: appended)."""
+        items = list(self.interventions)
+        items.insert(len(items) if index is None else index, intervention)
+        return replace(self, interventions=tuple(items))
+
+    def without(self, index: int) -> Scenario:
+        """A copy without the intervention at ``index``."""
+        items = list(self.interventions)
+        del items[index]
+        return replace(self, interventions=tuple(items))
+
+    def for_domain(self, domain: str) -> list[Intervention]:
+        """The interventions an engine of ``domain`` (radio, fiber, transit, energy) applies."""
+        return [i for i in self.interventions if i.domain == domain]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, as stored in ``project.scenarios``."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "interventions": [i.to_dict() for i in self.interventions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scenario:
+        """Rebuild from JSON (a project file or a ``--scenario-file``)."""
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            raise DataError("a scenario is a JSON object with a 'name'")
+        items = data.get("interventions", [])
+        if not isinstance(items, list):
+            raise DataError(f"scenario {data['name']!r}: 'interventions' must be a list")
+        return cls(
+            name=data["name"],
+            interventions=tuple(intervention_from_dict(item) for item in items),
+            description=str(data.get("description", "")),
+        )
+
+
+def find_scenario(scenarios: list[dict[str, Any]], name: str) -> Scenario:
+    """The scenario called ``name`` among a project's stored scenarios, or DataError."""
+    for data in scenarios:
+        if isinstance(data, dict) and data.get("name") == name:
+            return Scenario.from_dict(data)
+    known = ", ".join(str(d.get("name")) for d in scenarios if isinstance(d, dict)) or "none"
+    raise DataError(f"no scenario named {name!r} in this project (scenarios: {known})")

@@ -40,8 +40,14 @@ def open_project(path: str | Path | None = None) -> Project:
     return Project.open(Path(path) if path is not None else SAMPLE_PROJECT)
 
 
-def read_layer(path: str | Path, layer: str | None = None, crs=None) -> Layer:
-    """Read one data file (or one layer of it) into a layer reprojected to ``crs``."""
+def read_layer(
+    path: str | Path, layer: str | None = None, crs=None, source_crs=None, feedback=None
+) -> Layer:
+    """Read one data file (or one layer of it) into a layer reprojected to ``crs``.
+
+    ``source_crs`` gives the CRS of a file that lacks one (a Shapefile without ``.prj``, a
+    CSV with x/y columns); ``feedback`` (:class:`twin.feedback.Feedback`) reports progress.
+    """
     from twin.layers.io import read_layer as _read_layer
 
-    return _read_layer(path, layer=layer, crs=crs)
+    return _read_layer(path, layer=layer, crs=crs, source_crs=source_crs, feedback=feedback)

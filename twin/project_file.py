@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
+from pyproj.exceptions import CRSError
+from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
@@ -201,7 +203,7 @@ def load_project(path: Path):
             project.layers.append(_read_layer(path, record, rasters))
     except ProjectError:
         raise
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
     project.path = path
     return project
@@ -216,18 +218,25 @@ def _read_meta(path: Path) -> dict[str, Any]:
             connection.close()
     except sqlite3.DatabaseError as error:
         raise ProjectError(
-            f"{path.name} is not a twin project (not a GeoPackage with a twin_meta table: "
-            f"{error})"
+            f"{path.name} is not a twin project (not a GeoPackage with a twin_meta table: {error})"
         ) from error
     if row is None:
         raise ProjectError(f"{path.name} has no project record in its twin_meta table")
+    if not isinstance(row[0], str):
+        raise ProjectError(f"{path.name}: the project record is not valid JSON (not text)")
     try:
         meta = json.loads(row[0])
     except json.JSONDecodeError as error:
-        raise ProjectError(f"{path.name}: the project record is not valid JSON ({error})") from error
+        raise ProjectError(
+            f"{path.name}: the project record is not valid JSON ({error})"
+        ) from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ProjectError(f"{path.name} is not a twin project file")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
+    try:
+        version = int(meta.get("version", 0))
+    except (TypeError, ValueError) as error:
+        raise ProjectError(f"{path.name} has a damaged twin_meta table (version)") from error
+    if version > FORMAT_VERSION:
         raise ProjectError(
             f"{path.name} was saved by a newer twin (format {meta['version']}); update twin"
         )
@@ -258,14 +267,26 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
         blob = rasters.get(record["id"])
         if blob is None:
             raise ProjectError(f"{path.name}: raster layer {name!r} has no data")
-        with MemoryFile(blob) as memory, memory.open() as dataset:
-            if dataset.driver != "GTiff":
-                raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
-            array = dataset.read(1)
-            return RasterLayer(
-                name, array, dataset.transform, dataset.crs.to_wkt() if dataset.crs else None,
-                nodata=dataset.nodata, unit=str(record.get("unit", "")), **common,
-            )
+        try:
+            with MemoryFile(blob) as memory, memory.open() as dataset:
+                if dataset.driver != "GTiff":
+                    raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
+                array = dataset.read(1)
+                transform, nodata = dataset.transform, dataset.nodata
+                crs = dataset.crs.to_wkt() if dataset.crs else None
+        except RasterioError as error:
+            raise ProjectError(
+                f"{path.name}: raster layer {name!r} is damaged ({error})"
+            ) from error
+        return RasterLayer(
+            name,
+            array,
+            transform,
+            crs,
+            nodata=nodata,
+            unit=str(record.get("unit", "")),
+            **common,
+        )
     if record.get("kind") == "vector":
         try:
             frame = pyogrio.read_dataframe(path, layer=record["id"], use_arrow=True)

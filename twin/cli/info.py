@@ -1,0 +1,208 @@
+"""``twin info [PATH] [--json]``: what a project or data file holds.
+
+Prints the layers (name, kind, geometry, CRS, feature count, extent in CRS units,
+provenance with attribution and licence), the project CRS and extent, and the saved views.
+PATH may be a ``.twin`` project or any file :mod:`twin.layers.io` reads; without PATH the
+bundled sample territory is described.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from pyproj import CRS
+
+import twin
+from twin.layers.base import Layer
+from twin.layers.io import describe_crs, describe_format, read_layers
+from twin.layers.io_common import existing_file
+
+
+def register(subparsers) -> None:
+    """Add the ``info`` subcommand."""
+    parser = subparsers.add_parser(
+        "info", help="describe a project or data file: layers, CRS, counts, extent, sources"
+    )
+    parser.add_argument(
+        "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
+    )
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Describe ``args.path`` on standard output; returns 0 (errors raise TwinError)."""
+    report = describe(args.path)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def describe(path: str | Path | None) -> dict[str, Any]:
+    """A JSON-ready description of a project or data file (``None``: the sample)."""
+    if path is None:
+        return _describe_project(twin.sample_project_path())
+    path = existing_file(path)
+    if path.suffix.lower() == ".twin" or _is_twin_geopackage(path):
+        return _describe_project(path)
+    layers = read_layers(path)
+    crs_values = {layer_crs_text(layer.crs) for layer in layers}
+    common_crs = layers[0].crs if len(crs_values) == 1 else None
+    return {
+        "path": str(path),
+        "type": "file",
+        "format": describe_format(path),
+        "crs": describe_crs(common_crs) if common_crs is not None else "mixed",
+        "extent": _union([layer.bounds for layer in layers]) if common_crs is not None else None,
+        "extent_unit": _unit(common_crs),
+        "layers": [_describe_layer(layer) for layer in layers],
+        "views": [],
+        "metadata": {},
+    }
+
+
+def _describe_project(path: Path) -> dict[str, Any]:
+    project = twin.open_project(path)
+    return {
+        "path": str(path),
+        "type": "project",
+        "format": "twin project",
+        "crs": describe_crs(project.crs),
+        "extent": _finite_box(project.extent),
+        "extent_unit": _unit(project.crs),
+        "layers": [_describe_layer(layer) for layer in project.layers],
+        "views": [view.to_dict() for view in project.views],
+        "metadata": {key: _plain(value) for key, value in project.metadata.items()},
+    }
+
+
+def _describe_layer(layer: Layer) -> dict[str, Any]:
+    provenance = layer.provenance
+    return {
+        "name": layer.name,
+        "id": layer.id,
+        "kind": layer.kind,
+        "geometry": layer.geometry_kind,
+        "crs": describe_crs(layer.crs),
+        "feature_count": int(layer.feature_count),
+        "extent": _finite_box(layer.bounds),
+        "extent_unit": _unit(layer.crs),
+        "visible": layer.visible,
+        "opacity": layer.opacity,
+        "provenance": {
+            "summary": provenance.summary(),
+            "source": provenance.source,
+            "licence": provenance.licence,
+            "attribution": provenance.attribution,
+            "date": provenance.date,
+            "method": provenance.method,
+            "repaired_geometries": provenance.repaired_geometries,
+            "parameters": _plain(provenance.parameters),
+        },
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The human-readable text of :func:`describe`'s result."""
+    title = "Project" if report["type"] == "project" else "File"
+    unit = report["extent_unit"]
+    lines = [
+        f"{title}: {report['path']} ({report['format']})",
+        f"CRS: {report['crs']}",
+        f"Extent: {_box_text(report['extent'], unit)}",
+        f"Layers ({len(report['layers'])}, top first):",
+    ]
+    for number, layer in enumerate(report["layers"], start=1):
+        count_word = "pixels with data" if layer["kind"] == "raster" else "features"
+        shown = "" if layer["visible"] else ", hidden"
+        if layer["opacity"] < 1:
+            shown += f", opacity {layer['opacity']:.0%}"
+        what = "raster" if layer["kind"] == "raster" else f"{layer['kind']} {layer['geometry']}"
+        lines.append(
+            f"  {number}. {layer['name']} [{layer['id']}]: {what}, "
+            f"{layer['feature_count']:,} {count_word}, {layer['crs']}{shown}"
+        )
+        lines.append(f"     extent: {_box_text(layer['extent'], layer['extent_unit'])}")
+        lines.append(f"     source: {layer['provenance']['summary']}")
+        if layer["provenance"]["method"]:
+            lines.append(f"     method: {layer['provenance']['method']}")
+    if report["type"] == "project":
+        lines.append(f"Views ({len(report['views'])}):")
+        for view in report["views"]:
+            lines.append(f"  {view['name']}: {_box_text(view['bbox'], unit)}")
+    return "\n".join(lines)
+
+
+def layer_crs_text(crs: CRS | None) -> str:
+    """A comparable text for a CRS (WKT), "" when None."""
+    return crs.to_wkt() if crs is not None else ""
+
+
+def _is_twin_geopackage(path: Path) -> bool:
+    """True for a GeoPackage that holds a twin project record (saved as .gpkg)."""
+    if path.suffix.lower() != ".gpkg":
+        return False
+    try:
+        connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            row = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='twin_meta'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None
+
+
+def _unit(crs: CRS | None) -> str:
+    if crs is None or not crs.axis_info:
+        return ""
+    unit = crs.axis_info[0].unit_name
+    return {"metre": "m", "degree": "°"}.get(unit, unit)
+
+
+def _finite_box(box) -> list[float] | None:
+    values = [float(v) for v in box]
+    return values if all(math.isfinite(v) for v in values) else None
+
+
+def _union(boxes) -> list[float] | None:
+    finite = [b for b in (_finite_box(box) for box in boxes) if b is not None]
+    if not finite:
+        return None
+    return [
+        min(b[0] for b in finite),
+        min(b[1] for b in finite),
+        max(b[2] for b in finite),
+        max(b[3] for b in finite),
+    ]
+
+
+def _box_text(box: list[float] | None, unit: str) -> str:
+    if box is None:
+        return "none"
+    minx, miny, maxx, maxy = box
+    digits = 6 if unit == "°" else 1
+    text = f"{minx:.{digits}f}, {miny:.{digits}f} – {maxx:.{digits}f}, {maxy:.{digits}f}"
+    if unit == "m":
+        text += f" m ({(maxx - minx) / 1000:.1f} x {(maxy - miny) / 1000:.1f} km)"
+    elif unit:
+        text += f" {unit}"
+    return text
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy of a metadata value."""
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (TypeError, ValueError):
+        return str(value)

@@ -1,0 +1,189 @@
+"""Raster reader and writer: band 1 of a GeoTIFF (or a GeoPackage raster table) through
+rasterio, reprojected with ``rasterio.warp`` (nearest for integers, bilinear for floats)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.warp
+from affine import Affine
+from pyproj import CRS
+from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
+
+from twin.errors import DataError
+from twin.feedback import Feedback
+from twin.layers.io_common import (
+    FORMAT_LABELS,
+    build_provenance,
+    crs_label,
+    gdal_message,
+    missing_crs_error,
+    same_crs,
+)
+from twin.layers.raster import RasterLayer
+
+
+def read_raster(
+    path: Path,
+    format_key: str,
+    name: str,
+    feedback: Feedback,
+    target_crs: CRS | None,
+    source_crs: CRS | None = None,
+    gdal_source: str | None = None,
+    layer: str | None = None,
+) -> RasterLayer:
+    """Band 1 of ``gdal_source`` (default ``path``) as a :class:`RasterLayer` called
+    ``name`` in ``target_crs`` (None keeps the file's CRS); nodata is kept."""
+    source = gdal_source or str(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(source) as dataset:
+                if dataset.count < 1:
+                    raise DataError(f"{path.name} holds no raster band")
+                driver = dataset.driver
+                file_crs = CRS.from_wkt(dataset.crs.to_wkt()) if dataset.crs else source_crs
+                if file_crs is None:
+                    raise missing_crs_error(path, format_key)
+                if dataset.transform == Affine.identity():
+                    raise DataError(
+                        f"{path.name} is not georeferenced: it has no position on the map "
+                        "(add a world file or georeference it in a GIS)"
+                    )
+                array = dataset.read(1)
+                transform = dataset.transform
+                nodata = dataset.nodata
+    except RasterioError as error:
+        label = FORMAT_LABELS.get(format_key, "raster")
+        raise DataError(
+            f"{path.name} is not a readable {label} file: it is damaged or of another kind "
+            f"(GDAL says: {gdal_message(error)})"
+        ) from error
+    if array.size == 0:
+        raise DataError(f"{path.name} is an empty raster (no pixels)")
+    feedback.set_progress(50, f"Read {array.shape[1]} x {array.shape[0]} pixels of {path.name}")
+    extra: dict[str, object] = {"band": 1, "nodata": _json_number(nodata)}
+    if target_crs is not None and not same_crs(file_crs, target_crs):
+        array, transform, nodata, resampling = reproject_array(
+            array, transform, file_crs, target_crs, nodata
+        )
+        extra["resampling"] = resampling
+    feedback.set_progress(90, f"Reprojected {path.name}")
+    provenance = build_provenance(
+        path,
+        driver,
+        file_crs,
+        target_crs,
+        layer,
+        format_key,
+        reader="rasterio/GDAL",
+        extra=extra,
+    )
+    return RasterLayer(
+        name,
+        array,
+        transform,
+        target_crs if target_crs is not None else file_crs,
+        nodata=nodata,
+        provenance=provenance,
+    )
+
+
+def fill_value_for(dtype: np.dtype) -> float | int:
+    """The nodata value given to pixels outside the source after reprojection when the
+    source declares none: NaN for floats, the largest value for integers."""
+    if np.issubdtype(dtype, np.floating):
+        return float("nan")
+    if dtype == np.bool_:
+        return 0
+    return int(np.iinfo(dtype).max)
+
+
+def reproject_array(
+    array: np.ndarray,
+    transform: Affine,
+    source_crs: CRS,
+    target_crs: CRS,
+    nodata: float | None,
+) -> tuple[np.ndarray, Affine, float | int, str]:
+    """Warp ``array`` to ``target_crs`` at about the same resolution; returns the array,
+    its transform, its nodata value and the resampling used ("nearest" or "bilinear")."""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)
+    rows, cols = array.shape
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (cols, rows)
+    source_wkt, target_wkt = source_crs.to_wkt(), target_crs.to_wkt()
+    try:
+        with warnings.catch_warnings():  # rasterio's own use of Affine's `*` (affine 3)
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            new_transform, width, height = rasterio.warp.calculate_default_transform(
+                source_wkt,
+                target_wkt,
+                cols,
+                rows,
+                left=min(left, right),
+                bottom=min(top, bottom),
+                right=max(left, right),
+                top=max(top, bottom),
+            )
+    except Exception as error:  # rasterio raises CRSError or GDAL errors
+        raise DataError(
+            f"cannot reproject the raster from {crs_label(source_crs)} to "
+            f"{crs_label(target_crs)} ({gdal_message(error)})"
+        ) from error
+    integer = not np.issubdtype(array.dtype, np.floating)
+    resampling = Resampling.nearest if integer else Resampling.bilinear
+    target_nodata = nodata if nodata is not None else fill_value_for(array.dtype)
+    destination = np.full((height, width), target_nodata, dtype=array.dtype)
+    rasterio.warp.reproject(
+        source=array,
+        destination=destination,
+        src_transform=transform,
+        src_crs=source_wkt,
+        src_nodata=nodata,
+        dst_transform=new_transform,
+        dst_crs=target_wkt,
+        dst_nodata=target_nodata,
+        resampling=resampling,
+    )
+    return destination, new_transform, target_nodata, resampling.name
+
+
+def write_geotiff(layer: RasterLayer, path: Path) -> None:
+    """Write ``layer`` as a single-band, deflate-compressed GeoTIFF (atomic replace)."""
+    array = layer.array.astype(np.uint8) if layer.array.dtype == np.bool_ else layer.array
+    rows, cols = array.shape
+    profile = {
+        "driver": "GTiff",
+        "height": rows,
+        "width": cols,
+        "count": 1,
+        "dtype": array.dtype.name,
+        "crs": layer.crs.to_wkt() if layer.crs is not None else None,
+        "transform": layer.transform,
+        "nodata": layer.nodata,
+        "compress": "deflate",
+    }
+    handle, temporary = tempfile.mkstemp(suffix=".tif", prefix=f".{path.stem}-", dir=path.parent)
+    os.close(handle)
+    try:
+        with rasterio.open(temporary, "w", **profile) as dataset:
+            dataset.write(array, 1)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _json_number(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return float(value)

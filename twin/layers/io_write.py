@@ -1,0 +1,104 @@
+"""Writers: a layer to GeoPackage, GeoJSON, Shapefile (zipped too) or GeoTIFF."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+
+from twin.errors import DataError
+from twin.layers.base import Layer, slugify
+from twin.layers.io_raster import write_geotiff
+from twin.layers.raster import RasterLayer
+from twin.layers.vector import VectorLayer
+
+_VECTOR_DRIVERS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "ESRI Shapefile",
+}
+_RASTER_SUFFIXES = (".tif", ".tiff")
+
+
+def write_layer(layer: Layer, path: str | os.PathLike) -> Path:
+    """Write ``layer`` to ``path``: a vector layer to GeoPackage (added to an existing file as
+    a table named after the layer), GeoJSON (in the layer's CRS), Shapefile or zipped
+    Shapefile (``.zip``); a raster layer to GeoTIFF. Returns the path written."""
+    path = Path(path).expanduser()
+    suffix = path.suffix.lower()
+    if not path.parent.exists():
+        raise DataError(f"Cannot write {path.name}: the folder {path.parent} does not exist")
+    if isinstance(layer, RasterLayer):
+        if suffix not in _RASTER_SUFFIXES:
+            raise DataError(
+                f"Cannot write the raster layer '{layer.name}' to {path.name}: "
+                "rasters are written as GeoTIFF (.tif)"
+            )
+        write_geotiff(layer, path)
+        return path
+    if not isinstance(layer, VectorLayer):
+        raise DataError(f"Cannot write layer '{layer.name}' of kind {layer.kind}")
+    if suffix == ".zip":
+        _write_zipped_shapefile(layer, path)
+        return path
+    driver = _VECTOR_DRIVERS.get(suffix)
+    if driver is None:
+        raise DataError(
+            f"Cannot write the vector layer '{layer.name}' to {path.name}: choose .gpkg, "
+            ".geojson, .shp or .zip (zipped Shapefile)"
+        )
+    _write_vector(layer, path, driver)
+    return path
+
+
+def _write_vector(layer: VectorLayer, path: Path, driver: str) -> None:
+    frame = _writable_frame(layer)
+    options: dict[str, object] = {"driver": driver}
+    if driver == "GPKG":
+        options["layer"] = slugify(layer.name)
+    elif path.exists():
+        path.unlink()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # Shapefile field name truncation
+            pyogrio.write_dataframe(frame, path, **options)
+    except Exception as error:  # pyogrio/GDAL raise several kinds
+        raise DataError(f"Cannot write {path.name} ({error})") from error
+
+
+def _write_zipped_shapefile(layer: VectorLayer, path: Path) -> None:
+    stem = slugify(layer.name)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".twin-zip-") as folder:
+        _write_vector(layer, Path(folder) / f"{stem}.shp", "ESRI Shapefile")
+        temporary = Path(folder) / "archive.zip"
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(folder).glob(f"{stem}.*")):
+                archive.write(part, part.name)
+        os.replace(temporary, path)
+
+
+def _writable_frame(layer: VectorLayer):
+    """A copy whose columns GDAL can store (mixed-type object columns become text)."""
+    frame = layer.frame.copy()
+    if frame.crs is None and layer.crs is not None:
+        frame = frame.set_crs(layer.crs)
+    for column in layer.attribute_columns:
+        series = frame[column]
+        if series.dtype == object:
+            kinds = {type(v) for v in series.dropna()}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, bytes}):
+                frame[column] = series.map(_text_or_none)
+    return frame
+
+
+def _text_or_none(value: object) -> str | None:
+    """``value`` as text, None for a missing value (None, NaN, NaT)."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    return str(value)

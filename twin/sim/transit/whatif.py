@@ -1,0 +1,177 @@
+"""What-if transit changes: a new line along the roads, or a new stop on existing routes.
+
+A new line is an ordered list of stops (project coordinates in metres, or ids of existing
+stops) routed stop to stop along the shortest road path, with a headway (min), a service
+span (clock times) and a mode. Its length (m) is the road length between its first and last
+stop; its in-vehicle time (min) is length / commercial speed. The commercial speed (km/h)
+includes stops and traffic; defaults per mode in :data:`COMMERCIAL_SPEED_KMH` are typical
+French urban figures (CEREMA/UTP observatories: city bus 15-20 km/h, tram 18-22 km/h,
+automatic metro 30-35 km/h, regional rail 40-60 km/h) and can be overridden per line.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.ops
+
+from twin.errors import DataError
+from twin.sim.network import RoadGraph
+from twin.sim.transit.catchment import subset_attachment
+from twin.sim.transit.service import clock_seconds
+
+#: Default commercial speed per mode (km/h), dwell times and traffic included.
+COMMERCIAL_SPEED_KMH: dict[str, float] = {
+    "bus": 18.0,
+    "coach": 25.0,
+    "tram": 20.0,
+    "metro": 32.0,
+    "rail": 45.0,
+}
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A planned line: ``stops`` in order, each (x, y) in project metres or an existing
+    stop_id; ``headway_min`` (min between departures, each direction); service span
+    ``service_start``-``service_end`` (clock times); ``mode`` ("bus", "tram", ...);
+    ``commercial_speed_kmh`` (None: the mode's default)."""
+
+    stops: tuple
+    headway_min: float
+    mode: str = "bus"
+    service_start: str = "06:00"
+    service_end: str = "21:00"
+    name: str = "new line"
+    commercial_speed_kmh: float | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.stops) < 2:
+            raise DataError(f"line '{self.name}' needs at least two stops")
+        if not self.headway_min > 0:
+            raise DataError(f"line '{self.name}': the headway must be positive (minutes)")
+        if clock_seconds(self.service_end) <= clock_seconds(self.service_start):
+            raise DataError(f"line '{self.name}': service must end after it starts")
+
+    @property
+    def speed_kmh(self) -> float:
+        """Commercial speed used (km/h)."""
+        if self.commercial_speed_kmh is not None:
+            return float(self.commercial_speed_kmh)
+        return COMMERCIAL_SPEED_KMH.get(self.mode, COMMERCIAL_SPEED_KMH["bus"])
+
+    def departures_per_hour(self, start: str | float, end: str | float) -> float:
+        """Departures per hour and direction averaged over the window ``start``-``end``."""
+        window_start, window_end = clock_seconds(start), clock_seconds(end)
+        overlap = min(window_end, clock_seconds(self.service_end)) - max(
+            window_start, clock_seconds(self.service_start)
+        )
+        share = max(overlap, 0.0) / (window_end - window_start)
+        return share * 60.0 / self.headway_min
+
+
+@dataclass(frozen=True)
+class NewStop:
+    """A new stop at (x, y) project metres served by existing routes ``route_ids`` at their
+    current frequency (each route's busiest stop in the peak)."""
+
+    x: float
+    y: float
+    route_ids: tuple[str, ...]
+    stop_id: str = "new-stop"
+    name: str = "new stop"
+
+
+@dataclass
+class LineRoute:
+    """A line routed on the road graph: ``geometry`` (LineString, project CRS),
+    ``length_m`` (road metres between first and last stop), ``segment_m`` (per hop) and
+    ``in_vehicle_min`` (length / commercial speed)."""
+
+    geometry: shapely.LineString
+    length_m: float
+    segment_m: np.ndarray
+    in_vehicle_min: float
+
+
+def resolve_line_stops(line: NewLine, stops: pd.DataFrame) -> pd.DataFrame:
+    """The line's stops as stop_id, x, y, stop_name (new stops get ids "<name>:<i>")."""
+    known = stops.set_index("stop_id")
+    rows = []
+    for i, stop in enumerate(line.stops):
+        if isinstance(stop, str):
+            if stop not in known.index:
+                raise DataError(f"line '{line.name}': stop {stop!r} is not in the feed")
+            rows.append((stop, known.at[stop, "x"], known.at[stop, "y"], str(stop)))
+        else:
+            x, y = (float(v) for v in stop)
+            rows.append((f"{line.name}:{i + 1}", x, y, f"{line.name} stop {i + 1}"))
+    return pd.DataFrame(rows, columns=["stop_id", "x", "y", "stop_name"])
+
+
+def route_line(graph: RoadGraph, line_stops: pd.DataFrame, line: NewLine) -> LineRoute:
+    """Route the line stop to stop along the shortest road paths (m, min)."""
+    attachment = graph.attach(line_stops[["x", "y"]].to_numpy(dtype=float))
+    if not attachment.attached.all():
+        raise DataError(f"line '{line.name}': a stop could not be placed on the road graph")
+    coordinates: list[np.ndarray] = []
+    segments = []
+    for i in range(len(line_stops) - 1):
+        a, b = _single(attachment, i), _single(attachment, i + 1)
+        paths = graph.shortest_paths(a, targets=b, return_predecessors=True)
+        distance = float(paths.point_distance[0])
+        if not np.isfinite(distance):
+            raise DataError(
+                f"line '{line.name}': stops {i + 1} and {i + 2} are not joined by any road"
+            )
+        segments.append(distance - a.connector_m[0] - b.connector_m[0])
+        coordinates.append(_path_coordinates(graph, a, b, paths))
+    vertices = np.concatenate(coordinates)
+    keep = np.ones(len(vertices), dtype=bool)
+    keep[1:] = np.any(np.abs(np.diff(vertices, axis=0)) > 1e-9, axis=1)
+    geometry = shapely.LineString(vertices[keep] if keep.sum() >= 2 else vertices[:2])
+    length = float(np.sum(segments))
+    minutes = length / (line.speed_kmh * 1000.0 / 60.0)
+    return LineRoute(geometry, length, np.asarray(segments), minutes)
+
+
+def _single(attachment, i):
+    return subset_attachment(attachment, np.array([i]))
+
+
+def _along(graph: RoadGraph, edge: int, from_m: float, to_m: float) -> np.ndarray:
+    """Vertices of ``edge`` between two distances along it (m from its ``u`` end)."""
+    line = graph.edge_geometries(np.array([edge]))[0]
+    piece = shapely.ops.substring(line, from_m, to_m)
+    return shapely.get_coordinates(piece)
+
+
+def _path_coordinates(graph: RoadGraph, a, b, paths) -> np.ndarray:
+    """Vertices from stop a's projection to stop b's along the shortest-path tree."""
+    edge_a, edge_b = int(a.edge[0]), int(b.edge[0])
+    u, v = int(graph.edge_u[edge_b]), int(graph.edge_v[edge_b])
+    via_u = paths.node_distance[u] + b.to_u_m[0]
+    via_v = paths.node_distance[v] + b.to_v_m[0]
+    direct = a.connector_m[0] + abs(a.offset_m[0] - b.offset_m[0])
+    if edge_a == edge_b and direct <= min(via_u, via_v):
+        return _along(graph, edge_a, a.offset_m[0], b.offset_m[0])
+    n = graph.node_count
+    last = u if via_u <= via_v else v
+    nodes = [last]
+    while 0 <= paths.predecessors[nodes[-1]] < n:
+        nodes.append(int(paths.predecessors[nodes[-1]]))
+    nodes.reverse()
+    first = nodes[0]
+    leave_at = 0.0 if first == graph.edge_u[edge_a] else graph.edge_length[edge_a]
+    pieces = [_along(graph, edge_a, a.offset_m[0], leave_at)]
+    for p, q in itertools.pairwise(nodes):
+        e = int(graph.edge_between(np.array([p]), np.array([q]))[0])
+        xy = shapely.get_coordinates(graph.edge_geometries(np.array([e]))[0])
+        pieces.append(xy if graph.edge_u[e] == p else xy[::-1])
+    enter_at = 0.0 if last == u else graph.edge_length[edge_b]
+    pieces.append(_along(graph, edge_b, enter_at, b.offset_m[0]))
+    return np.concatenate(pieces).astype(float)

@@ -1,0 +1,37 @@
+"""Loading jobs behind File > Open: projects, and data files opened as a new project."""
+
+from __future__ import annotations
+
+import pytest
+
+from twin.errors import DataError
+from twin.feedback import Feedback
+from twin.ui.loading import open_any, read_layers_into
+
+
+def test_data_file_in_web_mercator_opens_in_its_utm_zone(data_dir):
+    progress = []
+    project = open_any(
+        data_dir / "vector" / "bubenec.gpkg", Feedback(lambda p, m: progress.append(p))
+    )
+    # Prague-Bubeneč lies near 14.4° E, 50.1° N: UTM zone 33 north, EPSG:32633
+    # (zone = floor((14.4 + 180) / 6) + 1 = 33).
+    assert project.crs.to_epsg() == 32633
+    assert [layer.geometry_kind for layer in project.layers] == ["line", "polygon"]
+    assert [layer.feature_count for layer in project.layers] == [35, 144]
+    assert progress[-1] == 100
+    assert project.metadata["title"] == "bubenec"
+
+
+def test_layers_read_into_a_project_crs_are_reprojected(data_dir):
+    layers = read_layers_into(data_dir / "vector" / "bubenec.gpkg", "EPSG:2154")
+    assert all(layer.crs.to_epsg() == 2154 for layer in layers)
+
+
+def test_missing_and_broken_files_raise_data_errors(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        open_any(tmp_path / "nothing.gpkg")
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{ this is not json")
+    with pytest.raises(DataError, match=r"broken\.geojson"):
+        open_any(broken)

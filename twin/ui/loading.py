@@ -1,0 +1,95 @@
+"""Qt-free loading jobs run by the window's workers: open a project or a data file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyproj import CRS, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
+
+from twin.errors import DataError, ProjectError
+from twin.feedback import Feedback, ensure_feedback
+from twin.layers.base import Layer
+from twin.layers.io import read_layers
+from twin.project import Project
+
+PROJECT_SUFFIXES = (".twin",)
+DATA_FILE_FILTER = (
+    "Data files (*.gpkg *.geojson *.json *.shp *.zip *.tif *.tiff *.csv *.pbf);;All files (*)"
+)
+PROJECT_FILE_FILTER = "twin projects (*.twin);;GeoPackage (*.gpkg);;All files (*)"
+_NOT_METRIC = (3857, 900913)  # Web Mercator: projected, but its "metres" stretch with latitude
+_KIND_ORDER = {"point": 0, "line": 1, "polygon": 2, "raster": 3}
+
+
+def order_for_display(layers: list[Layer]) -> list[Layer]:
+    """Points above lines above polygons above rasters (stable within a kind)."""
+    return sorted(layers, key=lambda layer: _KIND_ORDER.get(layer.geometry_kind, 2))
+
+
+def read_layers_into(path: str | Path, crs: CRS, feedback: Feedback | None = None) -> list[Layer]:
+    """Read every layer of a data file, reprojected into ``crs`` (display order)."""
+    return order_for_display(read_layers(Path(path), crs=crs, feedback=feedback))
+
+
+def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
+    """A project from ``path``: a ``.twin`` project, or a data file in a new project whose
+    CRS is the data's own when projected (metres; not Web Mercator), else the UTM zone (WGS 84)
+    of its centre.
+    """
+    feedback = ensure_feedback(feedback)
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path} does not exist.")
+    if path.suffix.lower() in PROJECT_SUFFIXES or _is_twin_geopackage(path):
+        feedback.set_progress(5, f"Opening {path.name}…")
+        project = Project.open(path)
+        feedback.set_progress(100, "Project opened")
+        return project
+    feedback.set_progress(5, f"Reading {path.name}…")
+    layers = read_layers(path, crs=None, feedback=feedback)
+    crs = _metric_crs_for(layers)
+    if any(layer.crs is None or not layer.crs.equals(crs) for layer in layers):
+        layers = read_layers(path, crs=crs, feedback=feedback)
+    project = Project(crs=crs)
+    project.metadata["title"] = path.stem
+    for layer in order_for_display(layers):
+        project.add_layer(layer, index=len(project.layers))
+    feedback.set_progress(100, f"Read {len(layers)} layer(s)")
+    return project
+
+
+def _is_twin_geopackage(path: Path) -> bool:
+    if path.suffix.lower() != ".gpkg":
+        return False
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            row = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='twin_meta'"
+            ).fetchone()
+        return row is not None
+    except sqlite3.Error:
+        return False
+
+
+def _metric_crs_for(layers: list[Layer]) -> CRS:
+    first = next((layer for layer in layers if layer.crs is not None), None)
+    if first is None:
+        raise ProjectError("The file's layers have no coordinate reference system.")
+    if first.crs.is_projected and first.crs.to_epsg() not in _NOT_METRIC:
+        return first.crs
+    minx, miny, maxx, maxy = first.bounds
+    if first.crs.is_geographic:
+        lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    else:
+        to_wgs84 = Transformer.from_crs(first.crs, "EPSG:4326", always_xy=True)
+        lon, lat = to_wgs84.transform((minx + maxx) / 2, (miny + maxy) / 2)
+    zones = query_utm_crs_info(
+        datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+    )
+    if not zones:
+        raise ProjectError("Could not choose a metric coordinate system for this data.")
+    return CRS.from_epsg(int(zones[0].code))

@@ -1,0 +1,329 @@
+"""The main window: assembles the map canvas, the panels, menus and status bar.
+
+It holds no domain logic: loading runs in :mod:`twin.ui.workers` jobs built from
+:mod:`twin.ui.loading`, panels own their widgets, the model owns the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QStyle,
+    QWidget,
+)
+
+from twin.project import Project
+from twin.ui.bookmarks import BookmarkMenu
+from twin.ui.map.canvas import MapCanvas
+from twin.ui.map.tools.identify import IdentifyTool
+from twin.ui.panels.inspector import InspectorPanel
+from twin.ui.panels.layers import LayerPanel
+from twin.ui.panels.legend import LegendPanel
+from twin.ui.panels.style_editor import StyleEditor
+from twin.ui.project_files import ProjectFiles, project_title
+from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.status_bar import CoordinateLabel, ScaleLabel
+from twin.ui.workers import JobHandle
+
+LEFT_DOCK_WIDTH = 320  # pixels
+RIGHT_DOCK_WIDTH = 360  # pixels
+
+
+class MainWindow(QMainWindow):
+    """The twin window: map in the centre, layers and legend on the left, inspector and
+    style editor on the right, cursor coordinates and scale in the status bar.
+    """
+
+    def __init__(self, project: Project | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.modified = False
+        self.files = ProjectFiles(self, lambda: self.project)
+        self.files.project_opened.connect(self._on_project_opened)
+        self.files.layers_read.connect(self._on_layers_read)
+        self.files.saved.connect(self._on_saved)
+        self.canvas = MapCanvas()
+        self.setCentralWidget(self.canvas)
+        self.layer_panel = LayerPanel()
+        self.legend_panel = LegendPanel()
+        self.style_editor = StyleEditor()
+        self.inspector = InspectorPanel()
+        self.layers_dock = self._dock(
+            "Layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.legend_dock = self._dock(
+            "Legend", self.legend_panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.inspector_dock = self._dock(
+            "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.style_dock = self._dock(
+            "Style", self.style_editor, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.identify_tool = IdentifyTool(self._layers, self._on_identified)
+        self.change_watcher = ProjectWatcher(parent=self)
+        for signal in (
+            self.change_watcher.layers_changed,
+            self.change_watcher.layer_changed,
+            self.change_watcher.views_changed,
+        ):
+            signal.connect(self._mark_modified)
+        self.bookmark_menu = BookmarkMenu(self.canvas, self)
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self._connect_panels()
+        self.resize(1600, 1000)
+        self._docks_sized = False
+        self.set_project(project)
+
+    # --- assembly -------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}_dock")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text.replace("&", "").replace("…", ""))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        icons = QStyle.StandardPixmap
+        self.open_action = self._action(
+            "&Open project…",
+            lambda: self.files.choose_project(self.modified),
+            keys.Open,
+            icon=icons.SP_DialogOpenButton,
+        )
+        self.add_layer_action = self._action(
+            "&Add layer from file…", self.files.choose_data_file, "Ctrl+Shift+A"
+        )
+        self.save_action = self._action(
+            "&Save", self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
+        )
+        self.save_as_action = self._action("Save &as…", self.files.save_as, keys.SaveAs)
+        self.quit_action = self._action("&Quit", self.close, keys.Quit)
+        self.zoom_full_action = self._action("Zoom to &full extent", self._zoom_full, "Ctrl+0")
+        self.zoom_in_action = self._action("Zoom &in", self._zoom_in, keys.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &out", self._zoom_out, keys.ZoomOut)
+        self.identify_action = self._action(
+            "&Identify", self._use_identify, "I", "Click a feature to see its attributes"
+        )
+        self.pan_action = self._action("&Pan", self._use_pan, "P", "Drag to move the map")
+        tools = QActionGroup(self)
+        for action in (self.identify_action, self.pan_action):
+            action.setCheckable(True)
+            tools.addAction(action)
+
+    def _build_menus_and_toolbar(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (
+            self.open_action,
+            self.add_layer_action,
+            None,
+            self.save_action,
+            self.save_as_action,
+            None,
+            self.quit_action,
+        ):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        view_menu = self.menuBar().addMenu("&View")
+        for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addMenu(self.bookmark_menu)
+        view_menu.addSeparator()
+        panels_menu = view_menu.addMenu("&Panels")
+        for dock in (self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock):
+            panels_menu.addAction(dock.toggleViewAction())
+        tools_menu = self.menuBar().addMenu("&Tools")
+        tools_menu.addAction(self.identify_action)
+        tools_menu.addAction(self.pan_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (
+            self.open_action,
+            self.save_action,
+            self.add_layer_action,
+            None,
+            self.zoom_full_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+            None,
+            self.identify_action,
+            self.pan_action,
+        ):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        self.coordinate_label = CoordinateLabel()
+        self.scale_label = ScaleLabel()
+        self.crs_label = QLabel()
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.coordinate_label)
+        bar.addPermanentWidget(self.scale_label)
+        bar.addPermanentWidget(self.crs_label)
+
+    def _connect_panels(self) -> None:
+        self.layer_panel.current_layer_changed.connect(self.style_editor.set_layer)
+        self.layer_panel.current_layer_changed.connect(self.inspector.show_layer)
+        self.layer_panel.zoom_to_layer_requested.connect(self.canvas.zoom_to_layer)
+        self.layer_panel.add_layer_requested.connect(self.files.choose_data_file)
+        self.layer_panel.files_dropped.connect(self._on_files_dropped)
+        self.canvas.cursor_moved.connect(self.coordinate_label.show_position)
+        self.canvas.view_changed.connect(self._on_view_changed)
+        self.canvas.tool_changed.connect(self._on_tool_changed)
+
+    def showEvent(self, event) -> None:
+        """Size the docks once the window has its real size (1600 x 1000 px by default)."""
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            QTimer.singleShot(0, self._size_docks)
+
+    def _size_docks(self) -> None:
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        widths = [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH]
+        self.resizeDocks([self.layers_dock, self.inspector_dock], widths, horizontal)
+        self.resizeDocks([self.layers_dock, self.legend_dock], [470, 430], vertical)
+        self.resizeDocks([self.inspector_dock, self.style_dock], [500, 400], vertical)
+
+    # --- project ------------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        """Show ``project`` in every panel and the canvas; it starts unmodified."""
+        self.project = project
+        self.inspector.clear()
+        self.canvas.set_project(project)
+        self.layer_panel.set_project(project)
+        self.legend_panel.set_project(project)
+        self.bookmark_menu.set_project(project)
+        self.change_watcher.set_project(project)
+        self.style_editor.set_layer(self.layer_panel.current_layer())
+        self.inspector.show_layer(self.layer_panel.current_layer())
+        self.coordinate_label.set_crs(project.crs if project is not None else None)
+        crs = project.crs if project is not None else None
+        self.crs_label.setText(_crs_text(crs) if crs is not None else "")
+        for action in (
+            self.save_action,
+            self.save_as_action,
+            self.add_layer_action,
+            self.zoom_full_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+        ):
+            action.setEnabled(project is not None)
+        if project is not None:
+            self.canvas.zoom_full()
+            self.identify_action.setChecked(True)
+            self._use_identify()
+        self.set_modified(False)
+
+    def set_modified(self, modified: bool) -> None:
+        """Mark the project as having unsaved changes (a * in the title) or not."""
+        self.modified = modified
+        name = project_title(self.project) if self.project is not None else "No project"
+        self.setWindowTitle(f"{name}[*] — twin")
+        self.setWindowModified(modified)
+
+    def _mark_modified(self, *_args) -> None:
+        self.set_modified(True)
+
+    def _layers(self) -> list:
+        return list(self.project.layers) if self.project is not None else []
+
+    # --- files --------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> JobHandle:
+        """Open a project or a data file in a worker; it replaces the current project."""
+        return self.files.open_path(path)
+
+    def _on_files_dropped(self, paths: list[str]) -> None:
+        for path in paths:
+            self.files.add_layers_from(path)
+
+    def _on_project_opened(self, project: Project) -> None:
+        self.set_project(project)
+        self.statusBar().showMessage(
+            f"Opened {project_title(project)}: {len(project.layers)} layers", 8000
+        )
+
+    def _on_layers_read(self, layers: list) -> None:
+        if self.project is None:
+            return
+        for layer in reversed(layers):
+            self.project.add_layer(layer, index=0)
+        if layers:
+            self.layer_panel.select_layer(layers[0])
+        self.statusBar().showMessage(f"Added {len(layers)} layer(s)", 8000)
+
+    def _on_saved(self, path: Path) -> None:
+        self.set_modified(False)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask before losing unsaved changes; after "Save", close once the save succeeded."""
+        answer = self.files.confirm_discard("quit") if self.modified else True
+        if answer is True:
+            self.files.cancel_jobs()
+            self.change_watcher.detach()
+            event.accept()
+            return
+        event.ignore()
+        if isinstance(answer, JobHandle):
+            answer.succeeded.connect(lambda _path: self.close())
+
+    # --- map -------------------------------------------------------------------------------
+    def _zoom_full(self) -> None:
+        self.canvas.zoom_full()
+
+    def _zoom_in(self) -> None:
+        self.canvas.zoom_in()
+
+    def _zoom_out(self) -> None:
+        self.canvas.zoom_out()
+
+    def _use_identify(self) -> None:
+        self.canvas.set_tool(self.identify_tool)
+
+    def _use_pan(self) -> None:
+        self.canvas.set_tool(None)
+
+    def _on_tool_changed(self, tool) -> None:
+        self.identify_action.setChecked(tool is self.identify_tool)
+        self.pan_action.setChecked(tool is None)
+        message = getattr(tool, "status_message", "") or "Drag to move the map; wheel to zoom."
+        self.statusBar().showMessage(message)
+
+    def _on_view_changed(self, bbox: tuple) -> None:
+        self.scale_label.show_view(bbox, self.canvas.width(), self.canvas.logicalDpiX())
+
+    def _on_identified(self, results: list) -> None:
+        self.inspector.show_results(results)
+        self.inspector_dock.raise_()
+
+
+def _crs_text(crs) -> str:
+    authority = crs.to_authority()
+    code = f"{authority[0]}:{authority[1]}" if authority else "custom CRS"
+    return f"{code} ({crs.name})"

@@ -1,0 +1,208 @@
+"""The controls of the style editor: palette, colour maps, class and symbol settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from twin.layers.colors import OKABE_ITO
+
+PREVIEW_MIN_HEIGHT = 60  # pixels: the preview gives way to the inspector above it
+PALETTE_NAMES = dict(
+    zip(
+        OKABE_ITO,
+        (
+            "Orange",
+            "Sky blue",
+            "Bluish green",
+            "Yellow",
+            "Blue",
+            "Vermillion",
+            "Reddish purple",
+            "Grey",
+            "Black",
+        ),
+        strict=True,
+    )
+)
+COLORMAP_CHOICES = (
+    ("viridis", "Viridis"),
+    ("cividis", "Cividis"),
+    ("magma", "Magma"),
+    ("blues", "Blues"),
+    ("terrain", "Terrain"),
+    ("greys", "Greys"),
+)
+METHOD_CHOICES = (("quantile", "Quantiles (equal counts)"), ("equal-interval", "Equal intervals"))
+# Combo entries: (style kind, label)
+VECTOR_KINDS = (
+    ("single", "Single colour"),
+    ("categorized", "Categories"),
+    ("graduated", "Graduated classes"),
+)
+RASTER_KINDS = (("raster", "Colour map"),)
+
+
+def _color_icon(color: str) -> QIcon:
+    pixmap = QPixmap(QSize(16, 16))
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class StyleControls:
+    """Builds the editor's pages (single, categories, graduated, raster) and symbol box;
+    mixed into :class:`~twin.ui.panels.style_editor.StyleEditor`, which provides
+    ``_update_preview`` and ``_stretch_to_data``.
+    """
+
+    # --- pages ------------------------------------------------------------------------------
+    def _build_single_page(self) -> QWidget:
+        page = QWidget()
+        self.color_combo = QComboBox()
+        for color, name in PALETTE_NAMES.items():
+            self.color_combo.addItem(_color_icon(color), name, color)
+        self.color_combo.currentIndexChanged.connect(self._update_preview)
+        self.custom_color_button = QPushButton("Other…")
+        self.custom_color_button.setToolTip("Pick any colour (the palette is colour-blind safe)")
+        self.custom_color_button.clicked.connect(self._choose_custom_color)
+        row = QHBoxLayout()
+        row.addWidget(self.color_combo, 1)
+        row.addWidget(self.custom_color_button)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Colour", row)
+        return page
+
+    def _build_categories_page(self) -> QWidget:
+        page = QWidget()
+        self.category_column_combo = QComboBox()
+        self.category_column_combo.currentIndexChanged.connect(self._update_preview)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Column", self.category_column_combo)
+        form.addRow(QLabel("Up to 12 most frequent values get a colour."))
+        return page
+
+    def _build_graduated_page(self) -> QWidget:
+        page = QWidget()
+        self.graduated_column_combo = QComboBox()
+        self.method_combo = QComboBox()
+        for key, label in METHOD_CHOICES:
+            self.method_combo.addItem(label, key)
+        self.class_count_spin = QSpinBox()
+        self.class_count_spin.setRange(2, 9)
+        self.class_count_spin.setValue(5)
+        self.class_count_spin.setSuffix(" classes")
+        self.graduated_colormap_combo = self._colormap_combo()
+        self.unit_edit = QLineEdit()
+        self.unit_edit.setPlaceholderText("e.g. persons, m, dBm")
+        for signal in (
+            self.graduated_column_combo.currentIndexChanged,
+            self.method_combo.currentIndexChanged,
+            self.class_count_spin.valueChanged,
+            self.graduated_colormap_combo.currentIndexChanged,
+            self.unit_edit.editingFinished,
+        ):
+            signal.connect(self._update_preview)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Column", self.graduated_column_combo)
+        form.addRow("Method", self.method_combo)
+        form.addRow("Classes", self.class_count_spin)
+        form.addRow("Colours", self.graduated_colormap_combo)
+        form.addRow("Unit", self.unit_edit)
+        return page
+
+    def _build_raster_page(self) -> QWidget:
+        page = QWidget()
+        self.raster_colormap_combo = self._colormap_combo()
+        self.minimum_spin = self._value_spin()
+        self.maximum_spin = self._value_spin()
+        self.stretch_button = QPushButton("Stretch to data (2–98 %)")
+        self.stretch_button.clicked.connect(self._stretch_to_data)
+        for signal in (
+            self.raster_colormap_combo.currentIndexChanged,
+            self.minimum_spin.valueChanged,
+            self.maximum_spin.valueChanged,
+        ):
+            signal.connect(self._update_preview)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Colour map", self.raster_colormap_combo)
+        form.addRow("Minimum", self.minimum_spin)
+        form.addRow("Maximum", self.maximum_spin)
+        form.addRow(self.stretch_button)
+        return page
+
+    def _build_symbol_box(self) -> QWidget:
+        box = QWidget()
+        self.outline_spin = QDoubleSpinBox()
+        self.outline_spin.setRange(0.0, 10.0)
+        self.outline_spin.setSingleStep(0.5)
+        self.outline_spin.setSuffix(" px")
+        self.point_size_spin = QDoubleSpinBox()
+        self.point_size_spin.setRange(1.0, 40.0)
+        self.point_size_spin.setSuffix(" px")
+        self.fill_opacity_spin = QSpinBox()
+        self.fill_opacity_spin.setRange(0, 100)
+        self.fill_opacity_spin.setSuffix(" %")
+        for signal in (
+            self.outline_spin.valueChanged,
+            self.point_size_spin.valueChanged,
+            self.fill_opacity_spin.valueChanged,
+        ):
+            signal.connect(self._update_preview)
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.outline_label = QLabel("Outline width")
+        form.addRow(self.outline_label, self.outline_spin)
+        self.point_size_label = QLabel("Point size")
+        form.addRow(self.point_size_label, self.point_size_spin)
+        form.addRow("Fill opacity", self.fill_opacity_spin)
+        return box
+
+    @staticmethod
+    def _colormap_combo() -> QComboBox:
+        combo = QComboBox()
+        for key, label in COLORMAP_CHOICES:
+            combo.addItem(label, key)
+        return combo
+
+    @staticmethod
+    def _value_spin() -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(-1e12, 1e12)
+        spin.setDecimals(2)
+        spin.setGroupSeparatorShown(True)
+        return spin
+
+    def _select_color(self, color: str) -> None:
+        index = self.color_combo.findData(color.upper(), flags=Qt.MatchFlag.MatchFixedString)
+        if index < 0:
+            self.color_combo.addItem(_color_icon(color), color.upper(), color.upper())
+            index = self.color_combo.count() - 1
+        self.color_combo.setCurrentIndex(index)
+
+    def _choose_custom_color(self) -> None:
+        current = QColor(self.color_combo.currentData() or "#56B4E9")
+        chosen = QColorDialog.getColor(current, self, "Fill colour")
+        if chosen.isValid():
+            self._select_color(chosen.name())
+
+    @staticmethod
+    def _select_data(combo: QComboBox, value) -> None:
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)

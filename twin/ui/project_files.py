@@ -1,0 +1,154 @@
+"""File > Open, Add layer, Save, Save as and the unsaved-changes question, for the window.
+
+Every read and write runs in a worker (:mod:`twin.ui.workers`) with progress and cancel;
+saving goes through ``project.save`` (temporary file + rename), so a crash or a cancel never
+leaves a half-written project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+import twin
+from twin.project import Project
+from twin.ui.loading import DATA_FILE_FILTER, PROJECT_FILE_FILTER, open_any, read_layers_into
+from twin.ui.workers import JobHandle, run_job
+
+
+def project_title(project: Project | None) -> str:
+    """The name shown in the title bar: metadata title, else the file name, else Untitled."""
+    if project is None:
+        return "Untitled"
+    title = project.metadata.get("title") or project.metadata.get("name")
+    if title:
+        return str(title)
+    return Path(project.path).stem if project.path else "Untitled"
+
+
+class ProjectFiles(QObject):
+    """Opens, reads and saves in workers on behalf of ``window``; results come back as
+    ``project_opened(project)``, ``layers_read(list[Layer])`` and ``saved(path)``.
+    ``project()`` returns the window's current project.
+    """
+
+    project_opened = Signal(object)
+    layers_read = Signal(object)
+    saved = Signal(object)
+
+    def __init__(self, window: QWidget, project: Callable[[], Project | None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.project = project
+        self.jobs: set[JobHandle] = set()
+
+    # --- open and read ----------------------------------------------------------------
+    def open_path(self, path: str | Path) -> JobHandle:
+        """Open a project or a data file (a new project); emits ``project_opened``."""
+        path = Path(path)
+        return self._start(
+            lambda fb: open_any(path, fb), f"Opening {path.name}", self.project_opened.emit
+        )
+
+    def add_layers_from(self, path: str | Path) -> JobHandle:
+        """Read a data file's layers in the project CRS; emits ``layers_read``
+        (without a project, opens the file as a new project instead).
+        """
+        project = self.project()
+        if project is None:
+            return self.open_path(path)
+        path, crs = Path(path), project.crs
+        return self._start(
+            lambda fb: read_layers_into(path, crs, fb),
+            f"Reading {path.name}",
+            self.layers_read.emit,
+        )
+
+    def choose_project(self, modified: bool) -> None:
+        """File > Open: ask for a file (after the unsaved-changes question) and open it."""
+        if modified and not self.confirm_discard("open another project"):
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Open project or data file",
+            "",
+            f"{PROJECT_FILE_FILTER};;{DATA_FILE_FILTER}",
+        )
+        if path:
+            self.open_path(path)
+
+    def choose_data_file(self) -> None:
+        """File > Add layer from file: ask for a data file and read its layers."""
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Add layers from a data file", "", DATA_FILE_FILTER
+        )
+        if path:
+            self.add_layers_from(path)
+
+    # --- save ---------------------------------------------------------------------------
+    def save(self) -> JobHandle | None:
+        """Save to the project's file; asks for a name if it has none or is the sample."""
+        project = self.project()
+        if project is None:
+            return None
+        path = project.path
+        if path is None or Path(path).resolve() == twin.sample_project_path().resolve():
+            return self.save_as()
+        return self.save_to(path)
+
+    def save_to(self, path: str | Path) -> JobHandle | None:
+        """Save the project to ``path`` atomically; emits ``saved(path)``."""
+        project = self.project()
+        if project is None:
+            return None
+        path = Path(path)
+        return self._start(lambda fb: project.save(path), f"Saving {path.name}", self.saved.emit)
+
+    def save_as(self) -> JobHandle | None:
+        """Ask for a file name, then save there (None if the user gave none)."""
+        project = self.project()
+        if project is None:
+            return None
+        start = str(project.path or Path.home() / f"{project_title(project)}.twin")
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Save project as", start, PROJECT_FILE_FILTER
+        )
+        return self.save_to(path) if path else None
+
+    def confirm_discard(self, doing: str) -> bool | JobHandle:
+        """Ask whether to save unsaved changes before ``doing`` (e.g. "quit").
+
+        Returns True for Discard, False for Cancel (or a Save the user abandoned), and the
+        save job's handle for Save (the caller goes on once it succeeds).
+        """
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            f"{project_title(self.project())} has unsaved changes.",
+            parent=self.window,
+        )
+        box.setInformativeText(f"Save them before you {doing}?")
+        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+        box.setDefaultButton(buttons.Save)
+        answer = box.exec()
+        if answer == buttons.Discard:
+            return True
+        if answer == buttons.Save:
+            handle = self.save()
+            return handle if handle is not None else False
+        return False
+
+    def cancel_jobs(self) -> None:
+        """Cancel every read or save still running (the window is closing)."""
+        for handle in list(self.jobs):
+            handle.cancel()
+
+    def _start(self, job, title: str, on_result) -> JobHandle:
+        handle = run_job(job, title=title, parent=self.window, on_result=on_result)
+        self.jobs.add(handle)
+        handle.finished.connect(lambda: self.jobs.discard(handle))
+        return handle

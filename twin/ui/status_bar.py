@@ -1,0 +1,102 @@
+"""Status bar widgets: cursor coordinates (project CRS and WGS84) and the map scale."""
+
+from __future__ import annotations
+
+import math
+
+from pyproj import CRS, Transformer
+from PySide6.QtWidgets import QLabel, QWidget
+
+INCH_IN_METRES = 0.0254
+
+
+def _group(value: float) -> str:
+    """``351912`` -> ``"351 912"`` (space-grouped thousands, no decimals)."""
+    return f"{round(value):,}".replace(",", " ")
+
+
+class CoordinateFormatter:
+    """Formats a point given in the project CRS, e.g.
+    ``X 351 912 m  Y 6 789 123 m  |  48.1113° N 1.6794° W`` (WGS84 to 4 decimals, ~10 m).
+    """
+
+    def __init__(self, crs: CRS | str | int) -> None:
+        self.crs = CRS.from_user_input(crs)
+        self._to_wgs84 = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        axis = self.crs.axis_info[0] if self.crs.axis_info else None
+        unit = (axis.unit_name if axis else "").lower()
+        self.geographic = self.crs.is_geographic
+        self.unit = "m" if unit in ("metre", "meter", "m") else ("ft" if "foot" in unit else unit)
+
+    def project_text(self, x: float, y: float) -> str:
+        """The point in project units (metres for a projected CRS)."""
+        if self.geographic:
+            return f"Lon {x:.5f}°  Lat {y:.5f}°"
+        return f"X {_group(x)} {self.unit}  Y {_group(y)} {self.unit}"
+
+    def wgs84_text(self, x: float, y: float) -> str:
+        """The point in WGS84 degrees with hemispheres (empty if it cannot be transformed)."""
+        lon, lat = self._to_wgs84.transform(x, y)
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            return ""
+        north_south = "N" if lat >= 0 else "S"
+        east_west = "E" if lon >= 0 else "W"
+        return f"{abs(lat):.4f}° {north_south} {abs(lon):.4f}° {east_west}"
+
+    def text(self, x: float, y: float) -> str:
+        """Both: project coordinates, then WGS84."""
+        wgs84 = self.wgs84_text(x, y)
+        return f"{self.project_text(x, y)}  |  {wgs84}" if wgs84 else self.project_text(x, y)
+
+
+def scale_denominator(view_width_metres: float, widget_width_pixels: float, dpi: float) -> float:
+    """The map scale 1:N for a view ``view_width_metres`` wide shown on ``widget_width_pixels``
+    screen pixels at ``dpi`` dots per inch (N = metres per pixel / metres per screen dot).
+    """
+    if widget_width_pixels <= 0 or dpi <= 0:
+        return math.nan
+    metres_per_pixel = view_width_metres / widget_width_pixels
+    return metres_per_pixel / (INCH_IN_METRES / dpi)
+
+
+def format_scale(denominator: float) -> str:
+    """``25012.3`` -> ``"Scale 1:25 000"`` (rounded to 2 significant figures)."""
+    if not math.isfinite(denominator) or denominator <= 0:
+        return "Scale –"
+    magnitude = 10 ** max(0, math.floor(math.log10(denominator)) - 1)
+    return f"Scale 1:{_group(round(denominator / magnitude) * magnitude)}"
+
+
+class CoordinateLabel(QLabel):
+    """Shows the cursor position: project CRS with units, then WGS84 degrees."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.formatter: CoordinateFormatter | None = None
+        self.setMinimumWidth(440)
+        self.setToolTip("Cursor position: project CRS (metres) and WGS84 (degrees)")
+
+    def set_crs(self, crs: CRS | str | int | None) -> None:
+        """Use the project's CRS."""
+        self.formatter = CoordinateFormatter(crs) if crs is not None else None
+        self.setText("Move the cursor over the map" if crs is not None else "")
+
+    def show_position(self, x: float, y: float) -> None:
+        """Show the cursor at (x, y) in project coordinates."""
+        if self.formatter is not None:
+            self.setText(self.formatter.text(x, y))
+
+
+class ScaleLabel(QLabel):
+    """Shows the map scale 1:N for the current view."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Scale –", parent)
+        self.setMinimumWidth(130)
+        self.setToolTip("Map scale at this screen's resolution")
+
+    def show_view(
+        self, bbox: tuple[float, float, float, float], width_pixels: float, dpi: float
+    ) -> None:
+        """Show the scale of a view box (project metres) drawn ``width_pixels`` wide."""
+        self.setText(format_scale(scale_denominator(bbox[2] - bbox[0], width_pixels, dpi)))

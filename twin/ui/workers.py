@@ -1,0 +1,213 @@
+"""Run long jobs off the UI thread with progress and cancel (worker threads + Feedback).
+
+A job is a plain callable ``job(feedback) -> result`` (Qt-free, like the engines): it reports
+progress through ``feedback.set_progress(percent, message)``, which raises
+:class:`~twin.errors.CancelledError` once the user pressed Cancel. The result or the error
+is delivered on the UI thread through queued Qt signals.
+
+The threads are Python's (:class:`concurrent.futures.ThreadPoolExecutor`), not
+``QThreadPool``'s: with ``QThreadPool`` (PySide6 6.11), pyproj crashed with a segmentation
+fault in ``CRS.from_user_input`` when a later job read and reprojected data in a reused pool
+thread (reproducible: save a project in one job, then read a GeoPackage in the next),
+probably because PySide gives the foreign thread a new Python thread state per runnable.
+Python-owned threads did not crash.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from twin.errors import CancelledError
+from twin.feedback import Feedback
+
+Job = Callable[[Feedback], Any]
+
+WORKER_THREADS = 2  # the machine's cores; more loads at once would only share them
+_EXECUTOR = concurrent.futures.ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="twin-job")
+# Handles of running jobs, kept alive until they finish (their signals must outlive the
+# thread that emits them), with the future of each.
+_RUNNING: dict[JobHandle, concurrent.futures.Future] = {}
+
+
+class _WorkerSignals(QObject):
+    """Signals emitted from the worker thread, received on the UI thread (queued)."""
+
+    progress = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+
+
+class _Worker:
+    """Runs one job in a worker thread and reports through :class:`_WorkerSignals`."""
+
+    def __init__(self, job: Job, feedback: Feedback, signals: _WorkerSignals) -> None:
+        self._job = job
+        self._feedback = feedback
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._job(self._feedback)
+        except CancelledError:
+            self._signals.cancelled.emit()
+        except BaseException as error:
+            self._signals.failed.emit(error)
+        else:
+            if self._feedback.cancelled:
+                self._signals.cancelled.emit()
+            else:
+                self._signals.succeeded.emit(result)
+
+
+class ProgressDialog(QDialog):
+    """A small window-modal dialog: what is running, a progress bar (%) and Cancel."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumWidth(380)
+        self.message_label = QLabel(title)
+        self.message_label.setWordWrap(True)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setFormat("%p %")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.cancel_button, alignment=Qt.AlignmentFlag.AlignRight)
+
+    def set_progress(self, percent: float, message: str) -> None:
+        """Show ``percent`` (0-100) and the job's latest message."""
+        self.progress_bar.setValue(round(max(0.0, min(100.0, percent))))
+        if message:
+            self.message_label.setText(message)
+
+    def _on_cancel_clicked(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancelling…")
+        self.cancel_requested.emit()
+
+    def reject(self) -> None:
+        """Esc or closing the dialog cancels the job."""
+        if self.cancel_button.isEnabled():
+            self._on_cancel_clicked()
+
+
+class JobHandle(QObject):
+    """A running job: its feedback, its progress dialog and UI-thread signals.
+
+    ``progress_changed(percent, message)``; then exactly one of ``succeeded(result)``,
+    ``failed(exception)`` or ``cancelled()``; then ``finished()``.
+    """
+
+    progress_changed = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, title: str, parent: QWidget | None, show_progress: bool) -> None:
+        super().__init__()
+        self.title = title
+        self._signals = _WorkerSignals()
+        self.feedback = Feedback(on_progress=self._forward_progress)
+        self.done = False
+        self.progress_dialog: ProgressDialog | None = None
+        if show_progress:
+            self.progress_dialog = ProgressDialog(title, parent)
+            self.progress_dialog.cancel_requested.connect(self.cancel)
+        self._signals.progress.connect(self._on_progress)
+        self._signals.succeeded.connect(self._on_succeeded)
+        self._signals.failed.connect(self._on_failed)
+        self._signals.cancelled.connect(self._on_cancelled)
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next progress report."""
+        self.feedback.cancel()
+
+    def _forward_progress(self, percent: float, message: str) -> None:
+        """Called in the worker thread; the signal queues it to the UI thread."""
+        try:
+            self._signals.progress.emit(percent, message)
+        except RuntimeError:  # the application is closing: stop the job
+            self.feedback.cancel()
+
+    def _show_dialog(self) -> None:
+        if self.progress_dialog is not None and not self.done:
+            self.progress_dialog.show()
+
+    def _on_progress(self, percent: float, message: str) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.set_progress(percent, message)
+        self.progress_changed.emit(percent, message)
+
+    def _finish(self) -> None:
+        self.done = True
+        if self.progress_dialog is not None:
+            self.progress_dialog.hide()
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+        self.finished.emit()
+        _RUNNING.pop(self, None)
+
+    def _on_succeeded(self, result: object) -> None:
+        self.succeeded.emit(result)
+        self._finish()
+
+    def _on_failed(self, error: object) -> None:
+        self.failed.emit(error)
+        self._finish()
+
+    def _on_cancelled(self) -> None:
+        self.cancelled.emit()
+        self._finish()
+
+
+def cancel_all_jobs(wait_ms: int = 10_000) -> None:
+    """Cancel every running job and wait up to ``wait_ms`` milliseconds for the threads
+    (called when the application quits, so no thread outlives the window).
+    """
+    for handle in list(_RUNNING):
+        handle.cancel()
+    concurrent.futures.wait(list(_RUNNING.values()), timeout=wait_ms / 1000)
+
+
+def run_job(
+    job: Job,
+    *,
+    title: str,
+    parent: QWidget | None = None,
+    on_result: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    show_progress: bool = True,
+    dialog_delay_ms: int = 300,
+) -> JobHandle:
+    """Start ``job(feedback)`` in a worker thread and return its :class:`JobHandle`.
+
+    ``on_result(result)`` runs on the UI thread when the job succeeds; ``on_error(error)``
+    when it fails (default: :func:`twin.ui.dialogs.show_error`, a message, never a crash).
+    A cancelled job calls neither. The progress dialog appears after ``dialog_delay_ms``
+    (milliseconds) so that short jobs do not flash a window.
+    """
+    from twin.ui.dialogs import show_error
+
+    handle = JobHandle(title, parent, show_progress)
+    if on_result is not None:
+        handle.succeeded.connect(on_result)
+    handle.failed.connect(on_error if on_error is not None else lambda e: show_error(parent, e))
+    if show_progress:
+        QTimer.singleShot(max(0, dialog_delay_ms), handle._show_dialog)
+    worker = _Worker(job, handle.feedback, handle._signals)
+    _RUNNING[handle] = _EXECUTOR.submit(worker.run)
+    return handle

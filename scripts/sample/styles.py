@@ -1,0 +1,118 @@
+"""Styles of the sample layers: colour-blind safe (Okabe-Ito, viridis/cividis), readable."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.layers import Category, Style
+from twin.layers.colors import sample_colormap
+from twin.layers.style import graduated_style, raster_style
+
+
+def _categories(column: str, pairs, base: Style) -> Style:
+    return base.with_changes(
+        kind="categorized",
+        column=column,
+        categories=tuple(Category(value, color, label) for value, color, label in pairs),
+    )
+
+
+def _transit_style(routes, line: Style) -> Style:
+    """Tram in vermillion, bus lines along a viridis ramp (its pale yellow end left out)."""
+    buses = sorted(
+        routes.loc[routes["mode"] == "bus", "route_short_name"], key=lambda n: (len(n), n)
+    )
+    ramp = sample_colormap("viridis", len(buses) + 2)[: len(buses)]
+    pairs = [
+        (name, "#D55E00", f"Tram {name}")
+        for name in routes.loc[routes["mode"] == "tram", "route_short_name"]
+    ]
+    pairs += [(name, color, f"Bus {name}") for name, color in zip(buses, ramp, strict=True)]
+    return _categories("route_short_name", pairs, line.with_changes(stroke_width=2.5))
+
+
+def layer_styles(frames: dict, terrain: np.ndarray, nodata: float) -> dict[str, Style]:
+    """Style of every sample layer, keyed by layer id."""
+    line = Style(stroke_width=1.0, fill_opacity=1.0)
+    point = Style(stroke_color="#1A1A1A", stroke_width=1.0, point_size=7.0)
+    return {
+        "mobile_cells": point.with_changes(fill_color="#CC79A7", point_symbol="t", point_size=10.0),
+        "transit_stops": _categories(
+            "modes",
+            [
+                ("bus", "#0072B2", "Bus stop"),
+                ("tram", "#D55E00", "Tram stop"),
+                ("bus;tram", "#000000", "Bus and tram stop"),
+            ],
+            point.with_changes(point_size=6.0),
+        ),
+        "fiber_nodes": _categories(
+            "kind",
+            [
+                ("NRO", "#009E73", "NRO (optical node)"),
+                ("PM", "#F0E442", "PM (shared access point)"),
+            ],
+            point.with_changes(point_symbol="s"),
+        ),
+        "town_halls": point.with_changes(
+            fill_color="#FFFFFF", point_symbol="s", point_size=8.0, stroke_width=1.5
+        ),
+        "grid_transformers": point.with_changes(
+            fill_color="#E69F00", point_symbol="d", point_size=6.0
+        ),
+        "grid_buses": _categories(
+            "kind",
+            [
+                ("source", "#D55E00", "HV source (110 kV)"),
+                ("substation", "#D55E00", "Source substation 20 kV"),
+                ("mv", "#E69F00", "MV bus (20 kV)"),
+                ("lv", "#F0E442", "LV bus (0.4 kV)"),
+            ],
+            point.with_changes(point_size=5.0),
+        ),
+        "transit_routes": _transit_style(frames["transit_routes"], line),
+        "fiber_cables": _categories(
+            "support",
+            [
+                ("duct", "#0072B2", "In duct"),
+                ("aerial", "#E69F00", "Aerial (poles)"),
+                ("trench", "#CC79A7", "In trench"),
+            ],
+            line.with_changes(stroke_width=1.0),
+        ),
+        "grid_lines": _categories(
+            "vn_kv",
+            [(20, "#CC79A7", "MV 20 kV"), (0.4, "#E69F00", "LV 0.4 kV")],
+            line.with_changes(stroke_width=1.0),
+        ),
+        "ducts": _categories(
+            "support",
+            [("duct", "#56B4E9", "Duct (civil engineering)"), ("aerial", "#999999", "Poles")],
+            line,
+        ),
+        "roads": _categories(
+            "highway",
+            [
+                ("primary", "#1A1A1A", "Primary"),
+                ("secondary", "#3D3D3D", "Secondary"),
+                ("tertiary", "#5E5E5E", "Tertiary"),
+                ("residential", "#858585", "Residential"),
+                ("service", "#ABABAB", "Service"),
+            ],
+            line,
+        ),
+        "buildings": Style(fill_color="#B0A89A", stroke_color="#6B6459", stroke_width=0.5),
+        "population_grid": graduated_style(
+            frames["population_grid"]["population"],
+            "population",
+            count=5,
+            method="quantile",
+            colormap="viridis",
+            base=Style(stroke_width=0.0, fill_opacity=0.7),
+            unit="persons",
+        ),
+        "communes": Style(
+            fill_color="#FFFFFF", fill_opacity=0.0, stroke_color="#000000", stroke_width=1.5
+        ),
+        "terrain": raster_style(terrain, colormap="terrain", nodata=nodata, unit="m"),
+    }

@@ -1,0 +1,121 @@
+"""``twin coverage [PROJECT] --out DIR``: predict 4G/5G coverage and count people per level.
+
+Writes ``best_rsrp.tif`` (dBm), ``best_server.tif`` (cell code, see coverage.json),
+``sinr.tif`` (dB), ``level.tif`` (0 no coverage, 1 limited, 2 good, 3 very good) in the
+project CRS, and ``coverage.json`` (persons and premises per level and per zone, model,
+parameters, warnings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from twin.errors import DataError
+
+
+def register(subparsers) -> None:
+    """Add the ``coverage`` subcommand."""
+    parser = subparsers.add_parser(
+        "coverage", help="mobile coverage: GeoTIFFs + people per coverage level"
+    )
+    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--scenario", help="compute the coverage of this scenario")
+    parser.add_argument(
+        "--operator",
+        help="only this operator's sites (default: all; the level is then the best network)",
+    )
+    parser.add_argument("--range-m", type=float, default=5000.0, help="cell range (m)")
+    parser.add_argument("--pixel-m", type=float, help="pixel size (m; default: the DEM's)")
+    parser.add_argument("--load", type=float, default=0.5, help="cell load 0-1 for SINR")
+    parser.add_argument(
+        "--noise-figure-db", type=float, default=7.0, help="terminal noise figure (dB)"
+    )
+    parser.add_argument(
+        "--thresholds",
+        default="-115,-105,-95",
+        help="RSRP thresholds (dBm) of limited,good,very good coverage",
+    )
+    parser.add_argument("--diffraction", choices=("deygout", "bullington"), default="deygout")
+    parser.set_defaults(func=run)
+
+
+def _thresholds(text: str) -> tuple[float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise DataError(
+            f"--thresholds {text!r}: give three numbers in dBm, e.g. -115,-105,-95"
+        ) from None
+    if len(values) != 3 or list(values) != sorted(values):
+        raise DataError("--thresholds needs three increasing RSRP values in dBm")
+    return values  # type: ignore[return-value]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the coverage and write the files; returns 0."""
+    import twin
+    from twin.sim.radio.coverage import CoverageParameters
+    from twin.sim.radio.layers import write_geotiffs
+    from twin.sim.radio.project_coverage import compute_project_coverage
+
+    project = twin.open_project(args.project)
+    if args.scenario is not None:
+        names = [str(s.get("name")) for s in project.scenarios if isinstance(s, dict)]
+        if args.scenario not in names:
+            raise DataError(f"no scenario {args.scenario}")
+        raise DataError(
+            f"scenario {args.scenario}: applying scenarios to mobile coverage needs the "
+            "scenario engine, which is not available yet"
+        )
+    if not 0.0 <= args.load <= 1.0:
+        raise DataError("--load is a fraction between 0 and 1")
+    params = CoverageParameters(
+        max_range_m=args.range_m,
+        load=args.load,
+        noise_figure_db=args.noise_figure_db,
+        thresholds_dbm=_thresholds(args.thresholds),
+        diffraction=args.diffraction,
+    )
+    coverage = compute_project_coverage(
+        project, params, operator=args.operator, pixel_m=args.pixel_m
+    )
+    out = Path(args.out)
+    paths = write_geotiffs(coverage.result, out)
+    result = coverage.result
+    report = {
+        "project": str(project.path) if project.path else None,
+        "crs": project.crs.to_string(),
+        "grid": {"transform": list(result.grid.transform)[:6], "shape": list(result.grid.shape)},
+        "engine": "twin.sim.radio",
+        "date": result.date,
+        "models": result.parameters.get("models", []),
+        "parameters": result.parameters,
+        "levels": {
+            "0": "no coverage",
+            "1": "limited",
+            "2": "good",
+            "3": "very good",
+            "thresholds_dbm": list(params.thresholds_dbm),
+        },
+        "warnings": result.warnings,
+        "cells": {str(code): cell_id for code, cell_id in sorted(result.cell_ids.items())},
+        "people": coverage.people.to_dict() if coverage.people is not None else None,
+        "files": {name: path.name for name, path in paths.items()},
+    }
+    (out / "coverage.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    if coverage.people is not None:
+        persons = coverage.people.persons
+        print(
+            "persons per level: "
+            + ", ".join(
+                f"{label} {value:,.0f}"
+                for label, value in zip(
+                    ("no coverage", "limited", "good", "very good"), persons, strict=True
+                )
+            )
+        )
+    print(f"wrote {len(paths)} GeoTIFFs and coverage.json to {out}")
+    return 0

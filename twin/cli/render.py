@@ -1,0 +1,107 @@
+"""``twin render [PATH] --out map.png [--size WxH] [--bbox minx,miny,maxx,maxy]``.
+
+Draws a project (or any data file twin reads) offscreen with the same map canvas and layer
+views as the window, and writes the image (PNG, JPEG... by the file extension). Without
+PATH the bundled sample territory is drawn; without --bbox its full extent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import twin
+from twin.errors import DataError
+from twin.project import Project
+
+MAX_SIDE_PIXELS = 8192
+
+
+def register(subparsers) -> None:
+    """Add the ``render`` subcommand."""
+    parser = subparsers.add_parser(
+        "render", help="draw a project or data file to an image, headless"
+    )
+    parser.add_argument(
+        "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
+    )
+    parser.add_argument("--out", required=True, help="image to write, e.g. map.png")
+    parser.add_argument("--size", default="1600x1000", help="image size WxH in pixels")
+    parser.add_argument(
+        "--bbox",
+        default=None,
+        help="area to show, minx,miny,maxx,maxy in project units (metres); default: all",
+    )
+    parser.set_defaults(func=run)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1920x1080"`` -> (1920, 1080); DataError when malformed or out of range."""
+    parts = str(text).lower().replace(" ", "").split("x")
+    try:
+        width, height = (int(p) for p in parts)
+    except ValueError:
+        raise DataError(
+            f"--size must be WIDTHxHEIGHT in pixels, e.g. 1920x1080, not {text!r}"
+        ) from None
+    if not (0 < width <= MAX_SIDE_PIXELS and 0 < height <= MAX_SIDE_PIXELS):
+        raise DataError(f"--size {text}: each side must be 1 to {MAX_SIDE_PIXELS} pixels")
+    return width, height
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``"minx,miny,maxx,maxy"`` (metres) -> tuple; DataError when malformed or empty."""
+    try:
+        values = tuple(float(v) for v in str(text).split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise DataError(f"--bbox must be four numbers minx,miny,maxx,maxy, not {text!r}")
+    minx, miny, maxx, maxy = values
+    if maxx <= minx or maxy <= miny:
+        raise DataError(f"--bbox {text}: maxx must exceed minx and maxy must exceed miny")
+    return values  # type: ignore[return-value]
+
+
+def load_for_render(path: str | None) -> Project:
+    """The project to draw: a ``.twin`` file, any readable data file, or the sample."""
+    if path is None:
+        sample = twin.sample_project_path()
+        if not sample.exists():
+            raise DataError(f"the sample territory {sample} is missing; give a PATH")
+        return twin.open_project(sample)
+    file = Path(path)
+    if not file.exists():
+        raise DataError(f"{path}: no such file")
+    if file.suffix.lower() == ".twin":
+        return twin.open_project(file)
+    from twin.layers.io import read_layers
+
+    layers = read_layers(file)
+    crs = next((layer.crs for layer in layers if layer.crs is not None), None)
+    if crs is None:
+        raise DataError(f"{file.name}: no layer has a coordinate reference system")
+    if any(layer.crs is not None and not layer.crs.equals(crs) for layer in layers):
+        layers = read_layers(file, crs=crs)
+    project = Project(crs=crs)
+    for layer in reversed(layers):
+        project.add_layer(layer)
+    return project
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render and write the image; returns 0 (errors a user can fix raise DataError)."""
+    size = parse_size(args.size)
+    bbox = parse_bbox(args.bbox) if args.bbox else None
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise DataError(f"--out {args.out}: folder {out.parent} does not exist")
+    project = load_for_render(args.path)
+    from twin.ui.map.render import render_project
+
+    image = render_project(project, size=size, bbox=bbox)
+    if not image.save(str(out)):
+        raise DataError(f"could not write {out} (use a .png or .jpg name in a writable folder)")
+    print(f"wrote {out} ({size[0]}x{size[1]})")
+    return 0

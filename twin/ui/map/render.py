@@ -1,0 +1,52 @@
+"""Offscreen rendering of a project: the same canvas and views as the window, to an image."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from twin.project import Project
+
+BBox = tuple[float, float, float, float]
+
+
+def ensure_qt_application() -> QtWidgets.QApplication:
+    """The running QApplication, or a new one (offscreen when there is no display)."""
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        return app  # type: ignore[return-value]
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return QtWidgets.QApplication(sys.argv[:1])
+
+
+def render_project(
+    project: Project, size: tuple[int, int] = (1200, 800), bbox: BBox | None = None
+) -> QtGui.QImage:
+    """Draw ``project`` into an image of ``size`` (width, height) pixels showing at least
+    ``bbox`` (minx, miny, maxx, maxy metres; None = full extent), with scale bar and north
+    arrow, exactly as the map canvas draws it."""
+    from twin.ui.map.canvas import MapCanvas
+
+    ensure_qt_application()
+    width, height = (int(v) for v in size)
+    canvas = MapCanvas()
+    canvas.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    canvas.setMinimumSize(1, 1)
+    canvas.resize(width, height)
+    canvas.show()
+    canvas.set_project(project)
+    QtWidgets.QApplication.processEvents()
+    if bbox is None:
+        canvas.zoom_full()
+    else:
+        canvas.zoom_to_bbox(bbox)
+    image = canvas.grab_map()
+    canvas.set_project(None)
+    canvas.close()
+    canvas.deleteLater()
+    if image.size() != QtCore.QSize(width, height):
+        image = image.scaled(width, height)
+    return image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)

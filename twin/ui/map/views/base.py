@@ -1,0 +1,115 @@
+"""Base class of layer views: one graphics item per layer, following the layer's events."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+import shiboken6
+from PySide6 import QtCore, QtGui
+
+from twin.layers.base import Layer
+from twin.layers.colors import hex_to_rgba
+from twin.layers.style import Style
+
+
+def qcolor(hex_color: str, alpha: float = 1.0) -> QtGui.QColor:
+    """A QColor from ``#RRGGBB`` and an opacity 0-1."""
+    r, g, b, a = hex_to_rgba(hex_color, alpha)
+    return QtGui.QColor(r, g, b, a)
+
+
+def cosmetic_pen(hex_color: str, width_pixels: float) -> QtGui.QPen:
+    """A pen of ``width_pixels`` screen pixels whatever the zoom; NoPen when width <= 0."""
+    if width_pixels <= 0:
+        return QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+    pen = QtGui.QPen(qcolor(hex_color))
+    pen.setCosmetic(True)
+    pen.setWidthF(float(width_pixels))
+    return pen
+
+
+def class_colors_with_fallback(style: Style) -> list[str]:
+    """Colour of each style class plus, last, the base fill colour for unclassified values."""
+    colors = style.class_colors() if style.kind != "single" else []
+    return [*colors, style.fill_color]
+
+
+class LayerView(pg.GraphicsObject):
+    """Draws one :class:`Layer`; subscribes to its events and disconnects in :meth:`close`.
+
+    Subclasses implement :meth:`reload` (data changed) and :meth:`restyle` (style changed).
+    Visibility and opacity map to the item's own visibility and opacity.
+    """
+
+    def __init__(self, layer: Layer) -> None:
+        super().__init__()
+        self.layer = layer
+        self._bounds = QtCore.QRectF()
+        self._connections = [
+            (layer.events.visible, self._on_visible_changed),
+            (layer.events.opacity, self._on_opacity_changed),
+            (layer.events.style, self._on_style_changed),
+            (layer.events.data, self._on_data_changed),
+        ]
+        for signal, slot in self._connections:
+            signal.connect(slot)
+        self.setVisible(layer.visible)
+        self.setOpacity(layer.opacity)
+        self._update_bounds()
+
+    # --- events ----------------------------------------------------------------------
+    def close(self) -> None:
+        """Disconnect from the layer's events (the canvas calls this when removing it)."""
+        for signal, slot in self._connections:
+            signal.disconnect(slot, missing_ok=True)
+        self._connections = []
+
+    def _alive(self) -> bool:
+        """False once Qt deleted the item (its canvas went away): then stop listening."""
+        if shiboken6.isValid(self):
+            return True
+        self.close()
+        return False
+
+    def _on_visible_changed(self, visible: bool) -> None:
+        if self._alive():
+            self.setVisible(visible)
+
+    def _on_opacity_changed(self, opacity: float) -> None:
+        if self._alive():
+            self.setOpacity(opacity)
+
+    def _on_style_changed(self, _style: Style) -> None:
+        if self._alive():
+            self.restyle()
+            self.update()
+
+    def _on_data_changed(self) -> None:
+        if self._alive():
+            self.prepareGeometryChange()
+            self._update_bounds()
+            self.reload()
+            self.update()
+
+    # --- to override -------------------------------------------------------------------
+    def reload(self) -> None:
+        """Rebuild everything from the layer's data."""
+
+    def restyle(self) -> None:
+        """Rebuild pens, brushes and colours from the layer's style."""
+
+    # --- QGraphicsItem -----------------------------------------------------------------
+    def _update_bounds(self) -> None:
+        minx, miny, maxx, maxy = self.layer.bounds
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+            self._bounds = QtCore.QRectF()
+            return
+        self._bounds = QtCore.QRectF(minx, miny, max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
+
+    def boundingRect(self) -> QtCore.QRectF:
+        """The layer's extent in project metres (padded by the subclass if needed)."""
+        return self._bounds
+
+    def paint(self, painter, option, widget=None) -> None:
+        """Nothing by default; subclasses with children draw through them."""

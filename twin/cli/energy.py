@@ -1,0 +1,178 @@
+"""``twin energy [PROJECT] [--net FILE] --out DIR [--scenario NAME]``: grid power flow,
+what-ifs, hosting capacity and KPIs, written as GeoPackage layers (energy.gpkg, a twin
+project QGIS also opens), energy.json and the studied network as pandapower JSON
+(grid.json)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from twin.errors import DataError
+
+
+def register(subparsers) -> None:
+    """Add the ``energy`` subcommand."""
+    parser = subparsers.add_parser(
+        "energy", help="power flow, EV/PV what-ifs and hosting capacity of the grid"
+    )
+    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("--net", help="a pandapower network JSON file to study instead")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--scenario", help="name of a project scenario to apply")
+    parser.add_argument(
+        "--hosting-capacity",
+        action="store_true",
+        help="also compute PV and EV hosting capacity of every MV/LV bus",
+    )
+    parser.add_argument(
+        "--hosting-buses",
+        default="all",
+        help="buses for --hosting-capacity: all (default), mv, lv or comma-separated bus ids",
+    )
+    parser.add_argument(
+        "--household-kw",
+        type=float,
+        default=None,
+        help="peak demand per household (ADMD, kW) instead of the documented default",
+    )
+    parser.add_argument(
+        "--no-daily", action="store_true", help="skip the 24-hour design-day profile"
+    )
+    parser.set_defaults(func=run)
+
+
+def _scenario_interventions(project, name: str | None) -> list:
+    from twin.sim.energy.interventions import energy_interventions
+
+    if name is None:
+        return []
+    if project is None:
+        raise DataError("--scenario needs a project (the scenarios live in the project)")
+    for scenario in project.scenarios or []:
+        if isinstance(scenario, dict) and scenario.get("name") == name:
+            return energy_interventions(list(scenario.get("interventions", [])))
+    names = [str(s.get("name")) for s in project.scenarios or [] if isinstance(s, dict)]
+    raise DataError(
+        f"no scenario named {name!r} in the project"
+        + (f" (it has: {', '.join(names)})" if names else " (it has none)")
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the study and write ``energy.gpkg`` and ``energy.json`` into ``--out``."""
+    import pandapower
+
+    import twin
+    from twin.project import Project
+    from twin.sim.energy import (
+        default_settings,
+        hosting_capacity,
+        prepare_grid,
+        run_study,
+        study_summary,
+    )
+    from twin.sim.energy.result_layers import study_layers
+
+    started = time.perf_counter()
+    project = None
+    if args.project is not None or args.net is None:
+        project = twin.open_project(args.project)
+    settings = default_settings()
+    if args.household_kw is not None:
+        if not args.household_kw > 0:
+            raise DataError("--household-kw must be a positive number of kW")
+        settings = settings.with_changes(household_admd_kw=float(args.household_kw))
+    interventions = _scenario_interventions(project, args.scenario)
+    grid = prepare_grid(project, args.net, settings)
+    study = run_study(
+        grid.net,
+        interventions,
+        grid.frames.buses,
+        grid.buildings,
+        settings,
+        daily=not args.no_daily,
+    )
+    hosting = None
+    if args.hosting_capacity:
+        buses = _hosting_buses(study.final.net, args.hosting_buses)
+        hosting = hosting_capacity(study.final.net, buses=buses, settings=settings)
+    crs = project.crs if project is not None else "EPSG:2154"
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result_project = Project(crs=crs)
+    layers = study_layers(study, crs, grid.source, hosting)
+    for layer in reversed(layers):
+        result_project.add_layer(layer)
+    gpkg = result_project.save(out / "energy.gpkg")
+    network_json = out / "grid.json"
+    pandapower.to_json(study.final.net, str(network_json))
+    summary: dict[str, Any] = {
+        "source": grid.source,
+        "scenario": args.scenario,
+        "notes": grid.notes,
+        **study_summary(study),
+        "layers": [layer.id for layer in layers],
+        "geopackage": gpkg.name,
+        "pandapower_json": network_json.name,
+        "elapsed_s": round(time.perf_counter() - started, 3),
+    }
+    if hosting is not None:
+        summary["hosting_capacity"] = {
+            "power_flows": hosting.power_flows,
+            "buses": _records(hosting.frame),
+        }
+    (out / "energy.json").write_text(
+        json.dumps(_jsonable(summary), indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    final = summary
+    print(
+        f"energy: {grid.source}; max line loading {final['max_line_loading_percent']} %, "
+        f"voltage {final['min_bus_voltage_pu']}-{final['max_bus_voltage_pu']} pu, "
+        f"{len(final['violations'])} violations -> {out / 'energy.json'}"
+    )
+    return 0
+
+
+def _hosting_buses(net, text: str) -> list[int] | None:
+    """Bus ids for hosting capacity from "all", "mv", "lv" or "3,5,8" (None = all)."""
+    text = (text or "all").strip().lower()
+    slack = set(net.ext_grid.bus)
+    if text == "all":
+        return None
+    if text in ("mv", "lv"):
+        mask = (
+            (net.bus.vn_kv <= 1.0)
+            if text == "lv"
+            else (net.bus.vn_kv > 1.0) & (net.bus.vn_kv <= 30.0)
+        )
+        return [int(b) for b in net.bus.index[mask] if b not in slack]
+    try:
+        buses = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise DataError(f"--hosting-buses: expected all, mv, lv or bus ids, not {text!r}") from None
+    missing = [b for b in buses if b not in net.bus.index]
+    if missing:
+        raise DataError(f"--hosting-buses: no bus {missing[0]} in the grid")
+    return buses
+
+
+def _records(frame) -> list[dict[str, Any]]:
+    return frame.round(4).to_dict(orient="records")
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values (numpy scalars to Python, NaN/inf to null)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,266 @@
+"""An energy study: baseline and scenario through the design cases and the design day, the
+worst value of every element, violations and KPIs (MWh, %, pu, kWp, tCO2e, EUR)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from twin.feedback import Feedback, ensure_feedback
+from twin.sim.energy.defaults import EnergyDefaults, default_settings
+from twin.sim.energy.interventions import (
+    AppliedChange,
+    Intervention,
+    apply_interventions,
+    intervention_to_dict,
+)
+from twin.sim.energy.powerflow import PowerFlowResult, design_cases
+from twin.sim.energy.profiles import DailyProfileResult, run_daily_profile
+
+
+@dataclass
+class GridState:
+    """One network evaluated: design cases, optional design day, and per element the worst
+    value over all of them (``buses``: vm_min_pu, vm_max_pu; ``lines``/``trafos``:
+    loading_percent), plus violations (deduplicated per element and quantity, worst kept)."""
+
+    net: pp.pandapowerNet
+    cases: dict[str, PowerFlowResult]
+    daily: DailyProfileResult | None
+    buses: pd.DataFrame
+    lines: pd.DataFrame
+    trafos: pd.DataFrame
+    violations: list[dict[str, Any]]
+
+
+def evaluate(
+    net: pp.pandapowerNet,
+    settings: EnergyDefaults | None = None,
+    daily: bool = True,
+    feedback: Feedback | None = None,
+) -> GridState:
+    """Run the design cases (and the 24-hour design day) on ``net``."""
+    settings = settings or default_settings()
+    cases = design_cases(net, settings)
+    day = run_daily_profile(net, settings, feedback) if daily else None
+    results = list(cases.values()) + (day.results if day else [])
+    vm = np.vstack([r.buses.vm_pu.to_numpy() for r in results])
+    buses = pd.DataFrame(
+        {
+            "bus_id": net.bus.index.to_numpy(),
+            "vm_min_pu": _reduce(np.nanmin, vm),
+            "vm_max_pu": _reduce(np.nanmax, vm),
+        }
+    )
+    lines = pd.DataFrame(
+        {
+            "line_id": net.line.index.to_numpy(),
+            "loading_percent": _reduce(
+                np.nanmax, np.vstack([r.lines.loading_percent.to_numpy() for r in results])
+            ),
+        }
+    )
+    trafos = pd.DataFrame(
+        {
+            "trafo_id": net.trafo.index.to_numpy(),
+            "loading_percent": _reduce(
+                np.nanmax, np.vstack([r.trafos.loading_percent.to_numpy() for r in results])
+            )
+            if len(net.trafo)
+            else np.zeros(0),
+        }
+    )
+    return GridState(net, cases, day, buses, lines, trafos, _worst_violations(results))
+
+
+def _reduce(function, stack: np.ndarray) -> np.ndarray:
+    if stack.size == 0:
+        return np.zeros(stack.shape[1] if stack.ndim == 2 else 0)
+    finite = np.isfinite(stack).any(axis=0)
+    out = np.full(stack.shape[1], np.nan)
+    if finite.any():
+        out[finite] = function(stack[:, finite], axis=0)
+    return out
+
+
+def _worst_violations(results: list[PowerFlowResult]) -> list[dict[str, Any]]:
+    worst: dict[tuple, dict[str, Any]] = {}
+    for result in results:
+        for violation in result.violations:
+            key = (violation["element"], violation["id"], violation["quantity"])
+            kept = worst.get(key)
+            value = violation["value"]
+            if kept is None or (value is not None and _severity(violation) > _severity(kept)):
+                worst[key] = dict(violation)
+    return sorted(worst.values(), key=lambda v: (v["element"], v["id"], v["quantity"]))
+
+
+def _severity(violation: dict[str, Any]) -> float:
+    if violation["value"] is None:
+        return math.inf
+    return abs(float(violation["value"]) - float(violation["limit"]))
+
+
+@dataclass
+class EnergyStudy:
+    """Baseline and (optional) scenario states, the applied changes and the KPIs of each."""
+
+    baseline: GridState
+    scenario: GridState | None = None
+    changes: list[AppliedChange] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    settings: EnergyDefaults = field(default_factory=default_settings)
+
+    @property
+    def final(self) -> GridState:
+        """The scenario when there is one, else the baseline."""
+        return self.scenario if self.scenario is not None else self.baseline
+
+    def kpis(self, state: GridState, changes: list[AppliedChange] = ()) -> dict[str, Any]:
+        """KPIs of one state (units in the key names)."""
+        return grid_kpis(state, self.settings, list(changes))
+
+
+def run_study(
+    net: pp.pandapowerNet,
+    interventions: list[Intervention] = (),
+    buses: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    settings: EnergyDefaults | None = None,
+    daily: bool = True,
+    feedback: Feedback | None = None,
+) -> EnergyStudy:
+    """Evaluate the baseline and, with interventions, the scenario (baseline unchanged).
+    ``buses`` (the grid_buses frame) is needed to place interventions given by location."""
+    settings = settings or default_settings()
+    feedback = ensure_feedback(feedback)
+    baseline = evaluate(net, settings, daily)
+    feedback.set_progress(50.0, "baseline evaluated")
+    study = EnergyStudy(baseline, settings=settings, interventions=list(interventions))
+    if interventions:
+        if buses is None:
+            from twin.sim.energy.grid_io import net_to_frames
+
+            buses = net_to_frames(net).buses
+        scenario_net, study.changes = apply_interventions(
+            net, list(interventions), buses, buildings, settings
+        )
+        study.scenario = evaluate(scenario_net, settings, daily)
+    feedback.set_progress(100.0, "scenario evaluated")
+    return study
+
+
+def grid_kpis(
+    state: GridState, settings: EnergyDefaults, changes: list[AppliedChange] = ()
+) -> dict[str, Any]:
+    """KPIs: peak loadings (%), voltage extremes (pu), violations, energy of the design day
+    (MWh/day), PV installed (kWp) and produced (MWh/yr at the documented yield), CO2
+    avoided by added PV (tCO2e/yr), capex of reinforcements (EUR)."""
+    net = state.net
+    pv_kwp = float((net.sgen.p_mw[net.sgen.in_service.astype(bool)]).sum() * 1000.0)
+    added_kwp = float(sum(c.pv_kwp for c in changes))
+    yield_kwh = settings.pv_specific_yield_kwh_per_kwp_year
+    added_mwh = added_kwp * yield_kwh / 1000.0
+    high_load = state.cases["high-load"]
+    kpis = {
+        "max_line_loading_percent": _extreme(max, state.lines.loading_percent),
+        "max_trafo_loading_percent": _extreme(max, state.trafos.loading_percent),
+        "min_bus_voltage_pu": _extreme(min, state.buses.vm_min_pu[_checked(net)]),
+        "max_bus_voltage_pu": _extreme(max, state.buses.vm_max_pu[_checked(net)]),
+        "violation_count": len(state.violations),
+        "peak_load_mw": _clean(high_load.load_mw),
+        "losses_at_peak_mw": _clean(high_load.losses_mw),
+        "pv_installed_kwp": round(pv_kwp, 3),
+        "pv_added_kwp": round(added_kwp, 3),
+        "pv_energy_mwh_per_year": round(pv_kwp * yield_kwh / 1000.0, 3),
+        "pv_added_energy_mwh_per_year": round(added_mwh, 3),
+        "co2_avoided_t_per_year": round(added_mwh * settings.co2_kg_per_kwh, 3),
+        "ev_added_kw": round(sum(c.p_kw for c in changes if c.kind == "ev_chargers"), 3),
+        "heat_pumps_added_kw": round(sum(c.p_kw for c in changes if c.kind == "heat_pumps"), 3),
+        "capex_reinforcement_eur": round(sum(c.capex_eur for c in changes), 2),
+    }
+    if state.daily is not None:
+        kpis.update(
+            {
+                "energy_mwh_per_day": round(state.daily.load_mwh, 4),
+                "pv_energy_mwh_per_day": round(state.daily.pv_mwh, 4),
+                "losses_mwh_per_day": round(state.daily.losses_mwh, 4),
+                "worst_hour": state.daily.worst_hour(),
+            }
+        )
+    return kpis
+
+
+def _extreme(function, values) -> float | None:
+    """max/min of the finite values, None when there is none."""
+    array = np.asarray(values, dtype=float)
+    array = array[np.isfinite(array)]
+    return _clean(function(array)) if array.size else None
+
+
+def _checked(net: pp.pandapowerNet) -> np.ndarray:
+    return (net.bus.vn_kv <= 30.0).to_numpy()
+
+
+def _clean(value: float) -> float | None:
+    value = float(value)
+    return None if not math.isfinite(value) else round(value, 6)
+
+
+def study_summary(study: EnergyStudy) -> dict[str, Any]:
+    """JSON-ready results: the final state's headline figures at top level, then baseline and
+    scenario KPIs, violations, applied changes, daily profiles and the settings used."""
+    baseline_kpis = study.kpis(study.baseline)
+    final_kpis = study.kpis(study.final, study.changes) if study.scenario else baseline_kpis
+    summary: dict[str, Any] = {
+        "max_line_loading_percent": final_kpis["max_line_loading_percent"],
+        "max_trafo_loading_percent": final_kpis["max_trafo_loading_percent"],
+        "min_bus_voltage_pu": final_kpis["min_bus_voltage_pu"],
+        "max_bus_voltage_pu": final_kpis["max_bus_voltage_pu"],
+        "violations": study.final.violations,
+        "kpis": final_kpis,
+        "baseline": {"kpis": baseline_kpis, "violations": study.baseline.violations},
+        "scenario": None,
+        "cases": {name: _case_summary(r) for name, r in study.final.cases.items()},
+        "daily_profile": study.final.daily.summary() if study.final.daily else None,
+        "settings": study.settings.to_dict(),
+    }
+    if study.scenario is not None:
+        summary["scenario"] = {
+            "kpis": final_kpis,
+            "interventions": [intervention_to_dict(i) for i in study.interventions],
+            "changes": [vars(c) for c in study.changes],
+            "new_violations": [
+                v
+                for v in study.scenario.violations
+                if _key(v) not in {_key(b) for b in study.baseline.violations}
+            ],
+        }
+        summary["baseline"]["daily_profile"] = (
+            study.baseline.daily.summary() if study.baseline.daily else None
+        )
+    return summary
+
+
+def _key(violation: dict[str, Any]) -> tuple:
+    return violation["element"], violation["id"], violation["quantity"]
+
+
+def _case_summary(result: PowerFlowResult) -> dict[str, Any]:
+    return {
+        "converged": result.converged,
+        "load_mw": _clean(result.load_mw),
+        "generation_mw": _clean(result.generation_mw),
+        "losses_mw": _clean(result.losses_mw),
+        "max_line_loading_percent": _clean(result.max_line_loading_percent),
+        "max_trafo_loading_percent": _clean(result.max_trafo_loading_percent),
+        "min_bus_voltage_pu": _clean(result.min_bus_voltage_pu),
+        "max_bus_voltage_pu": _clean(result.max_bus_voltage_pu),
+        "violations": len(result.violations),
+    }

@@ -76,3 +76,12 @@ def test_a_drag_is_not_a_click():
     assert found == []
     results = identify_at(project.layers, X0 + 50, Y0 + 50, 0.0)
     assert [r.layer.name for r in results] == ["Buildings", "Terrain"]
+
+
+def test_people_in_a_building_below_eleven_households_are_masked(qtbot):
+    _project, inspector, tool = _setup(qtbot)
+    _click(tool, X0 + 300 + 50, Y0 + 50)  # the third square: 0 households
+    cells = _table(inspector)
+    assert cells["households"] == "masked (< 11 households)"
+    _click(tool, X0 + 150 + 50, Y0 + 50)  # "École": 40 households, shown
+    assert _table(inspector)["households"] == "40"

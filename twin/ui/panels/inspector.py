@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.layers.base import Layer
+from twin.layers.privacy import masked_record
 from twin.ui.map.tools.identify import IdentifyResult
 
 PROVENANCE_HEIGHT = 120  # pixels; longer method texts scroll
@@ -127,7 +128,7 @@ class InspectorPanel(QWidget):
         if result.attributes or result.value is None:
             rows = [
                 (str(name), format_value(value, str(name)))
-                for name, value in result.attributes.items()
+                for name, value in masked_record(result.attributes).items()
             ]
         else:
             unit = f" {result.unit}" if result.unit else ""

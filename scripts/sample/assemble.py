@@ -112,6 +112,8 @@ def build_project(log: Callable[[str], None] = print) -> tuple[Project, bytes]:
             provenance=provenances["terrain"],
             unit="m",
             layer_id="terrain",
+            # a backdrop: half transparent so buildings and networks stay readable on it
+            opacity=0.45,
         ),
         index=len(project.layers),
     )

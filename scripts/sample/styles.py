@@ -101,7 +101,7 @@ def layer_styles(frames: dict, terrain: np.ndarray, nodata: float) -> dict[str, 
             ],
             line,
         ),
-        "buildings": Style(fill_color="#B0A89A", stroke_color="#6B6459", stroke_width=0.5),
+        "buildings": Style(fill_color="#8F8579", stroke_color="#5A534A", stroke_width=0.5),
         "population_grid": graduated_style(
             frames["population_grid"]["population"],
             "population",

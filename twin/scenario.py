@@ -191,6 +191,56 @@ class AddPhotovoltaics(Intervention):
         return f"Add {self.peak_kw:g} kWp rooftop PV at '{self.name}'"
 
 
+@dataclass(frozen=True)
+class AddHeatPumps(Intervention):
+    """Heat pumps for ``households`` households at (x, y), connected to the nearest bus;
+    ``kw_per_household`` (kW electric) defaults to the energy engine's documented value."""
+
+    kind: ClassVar[str] = "add_heat_pumps"
+    domain: ClassVar[str] = "energy"
+    name: str
+    x: float
+    y: float
+    households: int
+    kw_per_household: float | None = None
+
+    def describe(self) -> str:
+        return f"Add heat pumps for {self.households} households at '{self.name}'"
+
+
+@dataclass(frozen=True)
+class AddGridLine(Intervention):
+    """A new power line of pandapower type ``std_type`` between two existing grid buses
+    (``bus_id`` of grid_buses); ``length_km`` defaults to the straight distance."""
+
+    kind: ClassVar[str] = "add_grid_line"
+    domain: ClassVar[str] = "energy"
+    name: str
+    from_bus: int
+    to_bus: int
+    std_type: str
+    length_km: float | None = None
+    parallel: int = 1
+
+    def describe(self) -> str:
+        return f"Add line '{self.name}' ({self.std_type}) from bus {self.from_bus} to {self.to_bus}"
+
+
+@dataclass(frozen=True)
+class AddGridTransformer(Intervention):
+    """A new transformer of pandapower type ``std_type`` between two existing grid buses."""
+
+    kind: ClassVar[str] = "add_grid_transformer"
+    domain: ClassVar[str] = "energy"
+    name: str
+    hv_bus: int
+    lv_bus: int
+    std_type: str
+
+    def describe(self) -> str:
+        return f"Add transformer '{self.name}' ({self.std_type}) at bus {self.hv_bus}"
+
+
 INTERVENTION_TYPES: dict[str, type[Intervention]] = {
     cls.kind: cls
     for cls in (
@@ -203,6 +253,9 @@ INTERVENTION_TYPES: dict[str, type[Intervention]] = {
         AddTransitStop,
         AddEvChargers,
         AddPhotovoltaics,
+        AddHeatPumps,
+        AddGridLine,
+        AddGridTransformer,
     )
 }
 

@@ -1,0 +1,185 @@
+"""``twin simulate [PROJECT] --scenario NAME | --scenario-file FILE --out DIR``: run every
+engine on a scenario against the baseline, headless.
+
+Writes to DIR: ``layers.gpkg`` (vector result layers, one table each), one GeoTIFF per
+raster result layer, ``kpis.json`` (every figure: key, label, value, unit, baseline, delta,
+domain) and ``map.png`` (the scenario map as the app draws it; skipped with a warning when
+the map renderer is not available). The figures are those of
+:func:`twin.sim.whatif.simulate`, as the KPI dock shows them. A scenario file is JSON:
+``{"name": ..., "interventions": [{"type": ..., ...}]}`` (see docs/scenario-example.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from twin.errors import DataError
+
+MAP_LAYERS = ("communes", "roads")  # baseline context drawn under the results in map.png
+MAP_RESULTS = ("4G+5G coverage level", "fiber route", "new lines", "new stops", "Line loading")
+
+
+def register(subparsers) -> None:
+    """Add the ``simulate`` subcommand."""
+    parser = subparsers.add_parser(
+        "simulate", help="run a scenario in every engine: layers, KPIs (JSON) and a map (PNG)"
+    )
+    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--scenario", help="name of a scenario saved in the project")
+    source.add_argument("--scenario-file", help="a scenario JSON file (see the README)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument(
+        "--domains", default="radio,fiber,transit,energy", help="engines to run, comma-separated"
+    )
+    parser.add_argument("--radio-pixel-m", type=float, help="coverage pixel (m; default DEM's)")
+    parser.add_argument(
+        "--radio-bbox", help="coverage extent xmin,ymin,xmax,ymax (m; default the terrain's)"
+    )
+    parser.add_argument("--radio-range-m", type=float, default=5000.0, help="cell range (m)")
+    parser.add_argument("--no-daily", action="store_true", help="energy: skip the design day")
+    parser.set_defaults(func=run)
+
+
+def read_scenario_file(path: str):
+    """A :class:`twin.scenario.Scenario` from a JSON file; DataError naming the file."""
+    from twin.scenario import Scenario
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: not a JSON scenario file ({error})") from None
+    try:
+        return Scenario.from_dict(data)
+    except DataError as error:
+        raise DataError(f"{path}: {error}") from None
+
+
+def options_from_args(args: argparse.Namespace):
+    """:class:`WhatIfOptions` from the command line."""
+    from twin.sim.whatif import WhatIfOptions
+
+    bbox = None
+    if args.radio_bbox:
+        try:
+            bbox = tuple(float(v) for v in args.radio_bbox.split(","))
+        except ValueError:
+            bbox = ()
+        if len(bbox) != 4:
+            raise DataError("--radio-bbox needs four numbers in metres: xmin,ymin,xmax,ymax")
+    return WhatIfOptions(
+        radio_pixel_m=args.radio_pixel_m,
+        radio_bbox=bbox,
+        radio_max_range_m=args.radio_range_m,
+        energy_daily=not args.no_daily,
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "layer"
+
+
+def write_layers(layers, out: Path) -> dict[str, str]:
+    """Vector layers into ``layers.gpkg`` and rasters as GeoTIFFs; layer name -> file/table."""
+    import numpy as np
+    import rasterio
+
+    from twin.layers.raster import RasterLayer
+
+    gpkg = out / "layers.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    written: dict[str, str] = {}
+    for layer in layers:
+        slug = _slug(layer.name)
+        if isinstance(layer, RasterLayer):
+            array = layer.array
+            if array.dtype == np.int8:
+                array = array.astype(np.int16)
+            profile = {
+                "driver": "GTiff",
+                "height": array.shape[0],
+                "width": array.shape[1],
+                "count": 1,
+                "dtype": array.dtype.name,
+                "crs": layer.crs,
+                "transform": layer.transform,
+                "nodata": layer.nodata,
+                "compress": "deflate",
+            }
+            path = out / f"{slug}.tif"
+            with rasterio.open(path, "w", **profile) as dataset:
+                dataset.write(array, 1)
+            written[layer.name] = path.name
+        elif len(layer.frame):
+            layer.frame.to_file(gpkg, layer=slug, driver="GPKG")
+            written[layer.name] = f"layers.gpkg:{slug}"
+    return written
+
+
+def write_map(project, result, path: Path) -> str | None:
+    """Draw the scenario map into ``path``; returns a warning instead of failing."""
+    try:
+        from twin.project import Project
+        from twin.ui.map.render import render_project
+
+        scene = Project(crs=project.crs)
+        for name in MAP_LAYERS:
+            try:
+                scene.add_layer(project.layer(name), index=len(scene.layers))
+            except KeyError:
+                continue
+        for layer in result.layers:
+            if layer.name.endswith(MAP_RESULTS):
+                scene.add_layer(layer, index=0)
+        image = render_project(scene, (1200, 900))
+        if not image.save(str(path)):
+            return f"could not write {path.name}"
+    except Exception as error:
+        return f"map.png not written ({type(error).__name__}: {error})"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Simulate and write the outputs; returns 0."""
+    import twin
+    from twin.scenario import find_scenario
+    from twin.sim.whatif import simulate
+
+    domains = [d.strip() for d in args.domains.split(",") if d.strip()]
+    options = options_from_args(args)
+    if args.scenario_file:
+        scenario = read_scenario_file(args.scenario_file)
+    project = twin.open_project(args.project)
+    if not args.scenario_file:
+        scenario = find_scenario(project.scenarios, args.scenario)
+    result = simulate(project, scenario, domains, options=options)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = write_layers(result.layers, out)
+    warning = write_map(project, result, out / "map.png")
+    warnings = list(result.warnings) + ([warning] if warning else [])
+    report: dict[str, Any] = {
+        "project": str(project.path) if project.path else None,
+        "scenario": scenario.to_dict(),
+        "domains": list(result.domains),
+        "options": json.loads(options.key()),
+        "figures": result.kpis(),
+        "layers": files,
+        "warnings": warnings,
+    }
+    (out / "kpis.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    if warning:
+        print(f"twin simulate: warning: {warning}", file=sys.stderr)
+    print(
+        f"scenario '{scenario.name}': {len(result.figures)} figures, {len(files)} layers; "
+        f"wrote {out / 'kpis.json'}"
+    )
+    return 0

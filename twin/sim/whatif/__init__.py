@@ -1,0 +1,31 @@
+"""What-if simulation (Qt-free): a scenario's interventions run through every engine against
+the baseline, with KPI figures (value, baseline, delta, unit) and result layers.
+
+Entry points: :func:`simulate` (all domains, cached), :class:`RadioWhatIf` (incremental
+coverage for live site dragging) and each domain adapter's ``run(project, interventions)``.
+"""
+
+from typing import Any
+
+from twin.sim.whatif.radio import RadioWhatIf
+from twin.sim.whatif.result import DOMAINS, DomainResult, WhatIfOptions
+
+
+def __getattr__(name: str) -> Any:
+    """``simulate``, ``forget`` and ``SimulationResult`` from the runner, imported lazily."""
+    if name in ("simulate", "forget", "SimulationResult"):
+        from twin.sim.whatif import runner
+
+        return getattr(runner, name)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "DOMAINS",
+    "DomainResult",
+    "RadioWhatIf",
+    "SimulationResult",
+    "WhatIfOptions",
+    "forget",
+    "simulate",
+]

@@ -1,0 +1,283 @@
+"""Run a scenario against the baseline in every engine and gather layers and KPI figures.
+
+``simulate(project, scenario)`` is what the KPI dock, the compare table and
+``twin simulate`` all call, so they show the same numbers. Each domain's result is cached
+by (project, domain, interventions of that domain as JSON, options): the baseline of a
+project is computed once per process, and a scenario that does not touch a domain reuses
+the baseline result. Call :func:`forget` after editing a project's layers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from twin.errors import DataError
+from twin.feedback import Feedback, ensure_feedback
+from twin.kpi import Figure, cost_per_unit
+from twin.layers.base import Layer
+from twin.layers.raster import RasterLayer
+from twin.layers.style import Category, Style
+from twin.scenario import Scenario
+from twin.sim.whatif.result import (
+    CONTEXTS,
+    DOMAINS,
+    RESULT_NAME,
+    DomainResult,
+    WhatIfOptions,
+    relabel,
+)
+
+# Adapter modules, imported on first use (energy pulls pandapower, slow to import).
+ADAPTERS = {d: f"twin.sim.whatif.{d}" for d in DOMAINS}
+CHANGE_COLORS = {
+    -3: "#B2182B",
+    -2: "#D6604D",
+    -1: "#F4A582",
+    0: "#F7F7F7",
+    1: "#92C5DE",
+    2: "#4393C3",
+    3: "#2166AC",
+}  # levels lost (red) / gained (blue), diverging
+
+
+@dataclass
+class SimulationResult:
+    """A scenario against the baseline: ``figures`` (value, baseline and delta, with units),
+    the scenario's result ``layers`` (provenance names scenario and engine), the
+    ``baseline_layers``, ``warnings`` and each domain's raw :class:`DomainResult`."""
+
+    scenario_name: str
+    domains: tuple[str, ...]
+    figures: list[Figure] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)
+    baseline_layers: list[Layer] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    scenario_results: dict[str, DomainResult] = field(default_factory=dict)
+    baseline_results: dict[str, DomainResult] = field(default_factory=dict)
+
+    def figure(self, key: str) -> Figure:
+        """The figure with ``key``; KeyError if absent."""
+        for figure in self.figures:
+            if figure.key == key:
+                return figure
+        raise KeyError(key)
+
+    def kpis(self) -> list[dict[str, Any]]:
+        """Every figure as a JSON-ready dict (key, label, value, unit, baseline, delta,
+        domain, better); NaN (e.g. a cost per nothing gained) becomes None."""
+        rows = []
+        for figure in self.figures:
+            row = figure.to_dict()
+            row["better"] = figure.better
+            for name in ("value", "baseline", "delta"):
+                value = row[name]
+                if value is not None and not math.isfinite(float(value)):
+                    row[name] = None
+            rows.append(row)
+        return rows
+
+
+# Results by (project id, domain, interventions JSON, options JSON), least recently used
+# first; baselines ("[]") are kept, at most MAX_CACHED scenario results besides them.
+_RESULTS: OrderedDict[Any, DomainResult] = OrderedDict()
+MAX_CACHED = 24
+
+
+def forget(project=None) -> None:
+    """Drop cached results and prepared inputs of ``project`` (all projects when None)."""
+    CONTEXTS.forget(project)
+    if project is None:
+        _RESULTS.clear()
+    else:
+        for key in [k for k in _RESULTS if k[0] == id(project)]:
+            del _RESULTS[key]
+
+
+def _domain_result(project, domain, interventions, options, feedback) -> DomainResult:
+    content = json.dumps([i.to_dict() for i in interventions], sort_keys=True)
+    key = (id(project), domain, content, options.key())
+    store = CONTEXTS.store(project)  # ties the lifetime of the cache entry to the project
+    token = store.setdefault("token", object())
+    cached = _RESULTS.get(key)
+    if cached is not None and cached.details.get("_token") is token:
+        _RESULTS.move_to_end(key)
+        return cached
+    adapter = importlib.import_module(ADAPTERS[domain])
+    result = adapter.run(project, interventions, feedback, options, RESULT_NAME)
+    result.details["_token"] = token
+    _RESULTS[key] = result
+    scenario_keys = [k for k in _RESULTS if k[2] != "[]"]
+    for old in scenario_keys[: max(0, len(scenario_keys) - MAX_CACHED)]:
+        del _RESULTS[old]
+    return result
+
+
+def _scaled(parent: Feedback, start: float, end: float) -> Feedback:
+    """A feedback whose 0-100 % maps to ``start``-``end`` % of ``parent`` (and which stops
+    when the parent is cancelled)."""
+    return Feedback(
+        lambda percent, message: parent.set_progress(
+            start + (end - start) * percent / 100.0, message
+        )
+    )
+
+
+def paired_figures(scenario: DomainResult, baseline: DomainResult) -> list[Figure]:
+    """The scenario's figures with the baseline's value of the same key as ``baseline``."""
+    base = {f.key: f.value for f in baseline.figures}
+    return [
+        Figure(f.key, f.label, f.value, f.unit, f.domain, base.get(f.key), f.better)
+        for f in scenario.figures
+    ]
+
+
+def cost_figures(results: dict[str, DomainResult], paired: dict[str, Figure]) -> list[Figure]:
+    """Capex per domain and total (EUR, baseline 0) and cost per person/premise gained
+    (EUR/person, EUR/premise; NaN when nothing is gained) from the scenario ``results`` and
+    the paired figures by key. The KPI dock should use this to show simulate()'s numbers."""
+    figures = []
+    total = 0.0
+    for domain in ("radio", "fiber", "energy"):
+        if domain in results:
+            capex = float(results[domain].capex_eur)
+            total += capex
+            figures.append(
+                Figure(f"capex.{domain}", f"Capex {domain}", capex, "EUR", "cost", 0.0, "down")
+            )
+    figures.append(Figure("capex.total", "Capex total", total, "EUR", "cost", 0.0, "down"))
+    gains = (
+        (
+            "radio",
+            "radio.4g_5g.persons.good_or_better",
+            "cost.radio_per_person",
+            "Radio capex per person gaining good coverage (4G or 5G)",
+            "EUR/person",
+        ),
+        (
+            "radio",
+            "radio.4g.persons.good_or_better",
+            "cost.radio_per_person_4g",
+            "Radio capex per person gaining good 4G coverage",
+            "EUR/person",
+        ),
+        (
+            "radio",
+            "radio.5g.persons.good_or_better",
+            "cost.radio_per_person_5g",
+            "Radio capex per person gaining good 5G coverage",
+            "EUR/person",
+        ),
+        (
+            "fiber",
+            "fiber.premises_eligible",
+            "cost.fiber_per_premise",
+            "Fiber capex per premise made eligible",
+            "EUR/premise",
+        ),
+    )
+    for domain, gain_key, key, label, unit in gains:
+        if domain in results and gain_key in paired:
+            gained = paired[gain_key].delta or 0.0
+            value = cost_per_unit(float(results[domain].capex_eur), gained)
+            figures.append(Figure(key, label, value, unit, "cost", None, "down"))
+    return figures
+
+
+def level_change_layer(
+    scenario_layers, baseline_layers, scenario_name: str, technology: str = "4G+5G"
+) -> Layer | None:
+    """Coverage level gained (+) or lost (-) per pixel of ``technology`` ("4G", "5G" or
+    "4G+5G"), in levels (-3..3)."""
+
+    def level(layers):
+        for layer in layers:
+            if isinstance(layer, RasterLayer) and layer.name.endswith(
+                f": {technology} coverage level"
+            ):
+                return layer
+        return None
+
+    after, before = level(scenario_layers), level(baseline_layers)
+    if after is None or before is None:
+        return None
+    change = after.array.astype(np.int8) - before.array.astype(np.int8)
+    style = Style(
+        kind="raster-classes",
+        categories=tuple(
+            Category(v, c, f"{v:+d} level" if v else "no change") for v, c in CHANGE_COLORS.items()
+        ),
+    )
+    provenance = after.provenance.with_changes(
+        method=f"scenario coverage level minus baseline level ({technology}), per pixel"
+    )
+    return RasterLayer(
+        f"{scenario_name}: {technology} coverage level change",
+        change,
+        after.transform,
+        after.crs,
+        style=style,
+        provenance=provenance,
+        unit="level",
+    )
+
+
+def simulate(
+    project,
+    scenario: Scenario | None,
+    domains: list[str] | tuple[str, ...] | None = None,
+    feedback: Feedback | None = None,
+    options: WhatIfOptions | None = None,
+) -> SimulationResult:
+    """Run the baseline and ``scenario`` (None = the baseline alone) in each domain
+    (default: all four) and return figures with baseline and delta, result layers and
+    warnings. The project is not modified."""
+    options = options or WhatIfOptions()
+    feedback = ensure_feedback(feedback)
+    scenario = scenario or Scenario("baseline")
+    explicit = bool(domains)
+    domains = tuple(domains) if domains else DOMAINS
+    unknown = [d for d in domains if d not in DOMAINS]
+    if unknown:
+        raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
+    out = SimulationResult(scenario.name, domains)
+    figures_by_key: dict[str, Figure] = {}
+    for index, domain in enumerate(domains):
+        start, middle, end = (100.0 * (index + k) / len(domains) for k in (0.0, 0.5, 1.0))
+        feedback.set_progress(start, f"{domain}: baseline")
+        try:
+            baseline = _domain_result(
+                project, domain, [], options, _scaled(feedback, start, middle)
+            )
+        except DataError as error:
+            if explicit or scenario.for_domain(domain):
+                raise
+            out.warnings.append(f"{domain}: not simulated ({error})")
+            continue
+        feedback.set_progress(middle, f"{domain}: scenario")
+        result = _domain_result(
+            project, domain, scenario.for_domain(domain), options, _scaled(feedback, middle, end)
+        )
+        out.baseline_results[domain] = baseline
+        out.scenario_results[domain] = result
+        for figure in paired_figures(result, baseline):
+            figures_by_key[figure.key] = figure
+            out.figures.append(figure)
+        out.layers.extend(relabel(layer, scenario.name, domain) for layer in result.layers)
+        out.baseline_layers.extend(relabel(layer, "baseline", domain) for layer in baseline.layers)
+        out.warnings.extend(f"{domain}: {w}" for w in result.warnings)
+    out.domains = tuple(d for d in domains if d in out.scenario_results)
+    out.figures.extend(cost_figures(out.scenario_results, figures_by_key))
+    if "radio" in domains:
+        for technology in ("4G", "5G", "4G+5G"):
+            change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)
+            if change is not None:
+                out.layers.append(change)
+    feedback.set_progress(100.0, "simulation done")
+    return out

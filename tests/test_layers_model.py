@@ -65,7 +65,11 @@ def test_categorized_style_uses_colour_blind_safe_palette():
     style = categorized_style(["tram", "bus", "bus", "metro"], "mode")
     assert [c.value for c in style.categories] == ["bus", "metro", "tram"]
     assert [c.color for c in style.categories] == list(OKABE_ITO[:3])
-    assert style.class_index(np.array(["tram", "ferry", "bus"], dtype=object)).tolist() == [2, -1, 0]
+    assert style.class_index(np.array(["tram", "ferry", "bus"], dtype=object)).tolist() == [
+        2,
+        -1,
+        0,
+    ]
 
 
 def test_style_round_trips_through_json_dict():

@@ -21,7 +21,11 @@ from twin.scenario import (
 
 def _scenario() -> Scenario:
     site = AddMobileSite(
-        "new-1", "Cesson-Nord", 357_000.0, 6_788_000.0, 30.0,
+        "new-1",
+        "Cesson-Nord",
+        357_000.0,
+        6_788_000.0,
+        30.0,
         cells=tuple(CellSpec(azimuth) for azimuth in (0, 120, 240)),
     )
     return (
@@ -53,7 +57,7 @@ def test_scenario_survives_json_and_splits_by_domain():
 
 
 def test_unknown_content_is_refused_not_run():
-    with pytest.raises(DataError, match="unknown intervention type 'os.system'"):
+    with pytest.raises(DataError, match=r"unknown intervention type .os\.system."):
         intervention_from_dict({"type": "os.system", "command": "rm -rf /"})
     with pytest.raises(DataError, match="unknown fields: __class__"):
         intervention_from_dict({"type": "remove_mobile_site", "site_id": "a", "__class__": "x"})

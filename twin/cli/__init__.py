@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+    parser.set_defaults(known_commands=frozenset(subparsers.choices))
     return parser
 
 
@@ -50,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twin`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0] not in parser._subparsers._group_actions[0].choices  # noqa: SLF001
-                    and not argv[0].startswith("-")):
+    commands = parser.get_default("known_commands")
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["app", *argv]
     args = parser.parse_args(argv)
     if args.command is None:

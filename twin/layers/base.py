@@ -120,7 +120,7 @@ class Layer:
 
     @property
     def geometry_kind(self) -> str:
-        """"polygon", "line", "point" or "raster"."""
+        """ "polygon", "line", "point" or "raster"."""
         raise NotImplementedError
 
     def legend_entries(self) -> list[LegendEntry]:

@@ -78,7 +78,9 @@ class RasterLayer(Layer):
         mask = np.ones(self.shape, dtype=bool)
         if np.issubdtype(self._array.dtype, np.floating):
             mask &= np.isfinite(self._array)
-        if self.nodata is not None and not (isinstance(self.nodata, float) and math.isnan(self.nodata)):
+        if self.nodata is not None and not (
+            isinstance(self.nodata, float) and math.isnan(self.nodata)
+        ):
             mask &= self._array != self.nodata
         return mask
 
@@ -93,7 +95,7 @@ class RasterLayer(Layer):
     def value_at(self, x: float, y: float) -> float | None:
         """The pixel value under (x, y) in CRS units, or None outside or on nodata."""
         col, row = ~self.transform @ (x, y)
-        row_index, col_index = int(math.floor(row)), int(math.floor(col))
+        row_index, col_index = math.floor(row), math.floor(col)
         rows, cols = self.shape
         if not (0 <= row_index < rows and 0 <= col_index < cols):
             return None

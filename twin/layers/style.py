@@ -6,8 +6,9 @@ it into pens and brushes. Colour defaults are colour-blind safe (see :mod:`color
 
 from __future__ import annotations
 
+import contextlib
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -148,7 +149,11 @@ class Style:
         unit = f" {self.unit}" if self.unit else ""
         return [
             LegendEntry(
-                f"{low} – {high}{unit}", None, None, "ramp", tuple(sample_colormap(self.colormap, 5))
+                f"{low} – {high}{unit}",
+                None,
+                None,
+                "ramp",
+                tuple(sample_colormap(self.colormap, 5)),
             )
         ]
 
@@ -162,10 +167,8 @@ def categorized_style(
     """
     series = pd.Series(np.asarray(values, dtype=object)).dropna()
     ordered = list(series.value_counts().index[:max_categories])
-    try:
+    with contextlib.suppress(TypeError):
         ordered = sorted(ordered)
-    except TypeError:
-        pass
     colors = category_colors(len(ordered))
     categories = tuple(
         Category(_json_scalar(v), c, str(v)) for v, c in zip(ordered, colors, strict=True)
@@ -211,7 +214,11 @@ def graduated_style(
         for lo, hi, color in zip(edges[:-1], edges[1:], colors, strict=True)
     )
     return (base or Style()).with_changes(
-        kind="graduated", column=column, classes=classes, method=method, colormap=colormap,
+        kind="graduated",
+        column=column,
+        classes=classes,
+        method=method,
+        colormap=colormap,
         unit=unit,
     )
 
@@ -230,8 +237,14 @@ def raster_style(
         low, high = 0.0, 1.0
     if high <= low:
         high = low + 1.0
-    return Style(kind="raster", colormap=colormap, value_min=float(low), value_max=float(high),
-                 unit=unit, stroke_width=0.0)
+    return Style(
+        kind="raster",
+        colormap=colormap,
+        value_min=float(low),
+        value_max=float(high),
+        unit=unit,
+        stroke_width=0.0,
+    )
 
 
 def _format_number(value: float) -> str:

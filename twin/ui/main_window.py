@@ -28,6 +28,7 @@ from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.project_files import ProjectFiles, project_title
 from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.scenario_actions import ScenarioWorkbench
 from twin.ui.status_bar import CoordinateLabel, ScaleLabel
 from twin.ui.workers import JobHandle
 
@@ -75,6 +76,24 @@ class MainWindow(QMainWindow):
         ):
             signal.connect(self._mark_modified)
         self.bookmark_menu = BookmarkMenu(self.canvas, self)
+        self.tool_group = QActionGroup(self)
+        self.scenario = ScenarioWorkbench(self, self.tool_group)
+        self.scenario_dock = self._dock(
+            "Scenarios", self.scenario.panel, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.site_editor_dock = self._dock(
+            "Site editor", self.scenario.site_editor, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.kpi_dock = None
+        if self.scenario.kpi is not None:
+            self.kpi_dock = self._dock(
+                "KPIs", self.scenario.kpi, Qt.DockWidgetArea.RightDockWidgetArea
+            )
+            self.tabifyDockWidget(self.inspector_dock, self.kpi_dock)
+        self.tabifyDockWidget(self.layers_dock, self.legend_dock)
+        self.layers_dock.raise_()
+        self.tabifyDockWidget(self.style_dock, self.site_editor_dock)
+        self.scenario.controller.scenarios_changed.connect(self._mark_modified)
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
@@ -130,10 +149,9 @@ class MainWindow(QMainWindow):
             "&Identify", self._use_identify, "I", "Click a feature to see its attributes"
         )
         self.pan_action = self._action("&Pan", self._use_pan, "P", "Drag to move the map")
-        tools = QActionGroup(self)
         for action in (self.identify_action, self.pan_action):
             action.setCheckable(True)
-            tools.addAction(action)
+            self.tool_group.addAction(action)
 
     def _build_menus_and_toolbar(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -147,18 +165,30 @@ class MainWindow(QMainWindow):
             self.quit_action,
         ):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.scenario.undo_action)
+        edit_menu.addAction(self.scenario.redo_action)
         view_menu = self.menuBar().addMenu("&View")
         for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addMenu(self.bookmark_menu)
         view_menu.addSeparator()
+        view_menu.addAction(self.scenario.compare_action)
+        view_menu.addAction(self.scenario.swipe_action)
+        view_menu.addSeparator()
         panels_menu = view_menu.addMenu("&Panels")
-        for dock in (self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock):
+        docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]
+        docks += [self.scenario_dock, self.site_editor_dock]
+        docks += [self.kpi_dock] if self.kpi_dock is not None else []
+        for dock in docks:
             panels_menu.addAction(dock.toggleViewAction())
         tools_menu = self.menuBar().addMenu("&Tools")
         tools_menu.addAction(self.identify_action)
         tools_menu.addAction(self.pan_action)
+        tools_menu.addSeparator()
+        for action in self.scenario.tool_actions.values():
+            tools_menu.addAction(action)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
@@ -176,6 +206,16 @@ class MainWindow(QMainWindow):
             self.pan_action,
         ):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBarBreak()
+        scenario_toolbar = self.addToolBar("Scenario tools")
+        scenario_toolbar.setObjectName("scenario_toolbar")
+        scenario_toolbar.setMovable(False)
+        scenario_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        scenario_toolbar.addAction(self.scenario.undo_action)
+        scenario_toolbar.addAction(self.scenario.redo_action)
+        scenario_toolbar.addSeparator()
+        for action in self.scenario.tool_actions.values():
+            scenario_toolbar.addAction(action)
 
     def _build_status_bar(self) -> None:
         self.coordinate_label = CoordinateLabel()
@@ -207,7 +247,7 @@ class MainWindow(QMainWindow):
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         widths = [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH]
         self.resizeDocks([self.layers_dock, self.inspector_dock], widths, horizontal)
-        self.resizeDocks([self.layers_dock, self.legend_dock], [470, 430], vertical)
+        self.resizeDocks([self.layers_dock, self.scenario_dock], [430, 470], vertical)
         self.resizeDocks([self.inspector_dock, self.style_dock], [500, 400], vertical)
 
     # --- project ------------------------------------------------------------------------
@@ -219,6 +259,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(project)
         self.legend_panel.set_project(project)
         self.bookmark_menu.set_project(project)
+        self.scenario.set_project(project)
         self.change_watcher.set_project(project)
         self.style_editor.set_layer(self.layer_panel.current_layer())
         self.inspector.show_layer(self.layer_panel.current_layer())
@@ -285,6 +326,7 @@ class MainWindow(QMainWindow):
         """Ask before losing unsaved changes; after "Save", close once the save succeeded."""
         answer = self.files.confirm_discard("quit") if self.modified else True
         if answer is True:
+            self.scenario.controller.shutdown()
             self.files.cancel_jobs()
             self.change_watcher.detach()
             event.accept()
@@ -312,6 +354,7 @@ class MainWindow(QMainWindow):
     def _on_tool_changed(self, tool) -> None:
         self.identify_action.setChecked(tool is self.identify_tool)
         self.pan_action.setChecked(tool is None)
+        self.scenario.on_tool_changed(tool)
         message = getattr(tool, "status_message", "") or "Drag to move the map; wheel to zoom."
         self.statusBar().showMessage(message)
 

@@ -1,0 +1,187 @@
+"""The KPI dock: figures with units and deltas grouped by domain, live charts, CSV and
+clipboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+
+from twin.kpi import Figure
+from twin.ui.panels.kpi import KpiDock
+from twin.ui.panels.kpi_table import BETTER_COLOR, WORSE_COLOR
+
+
+def radio_figures(good_5g: float) -> list[Figure]:
+    """5G persons per level for a scenario whose "good" count is ``good_5g``."""
+    base = {"none": 4000.0, "limited": 3000.0, "good": 2000.0, "very_good": 1000.0}
+    values = dict(base, good=good_5g, none=base["none"] - (good_5g - base["good"]))
+    return [
+        Figure(
+            f"radio.5g.persons.{level}",
+            f"5G persons: {level}",
+            values[level],
+            "persons",
+            "radio",
+            base[level],
+            "down" if level == "none" else "up",
+        )
+        for level in base
+    ]
+
+
+def all_figures(good_5g: float = 3200.0) -> list[Figure]:
+    return [
+        *radio_figures(good_5g),
+        Figure(
+            "fiber.premises_eligible",
+            "Premises eligible to fiber",
+            10_500.0,
+            "premises",
+            "fiber",
+            10_000.0,
+        ),
+        Figure(
+            "transit.persons.ptal_1a", "Persons in PTAL band 1a", 700.0, "persons", "transit", 900.0
+        ),
+        Figure(
+            "transit.persons.ptal_3", "Persons in PTAL band 3", 1300.0, "persons", "transit", 1100.0
+        ),
+        Figure("energy.violations", "Grid violations", 3.0, "count", "energy", 1.0, "down"),
+        Figure("energy.peak_line_loading", "Peak line loading", 87.5, "%", "energy", 80.25, "down"),
+        Figure("capex.total", "Capex total", 150_000.0, "EUR", "cost", 0.0, "down"),
+        Figure(
+            "cost.radio_per_person",
+            "Radio capex per person",
+            125.0,
+            "EUR/person",
+            "cost",
+            None,
+            "down",
+        ),
+        Figure("energy.co2_avoided", "CO2 avoided", 12.5, "t/yr", "energy", 0.0, "up"),
+    ]
+
+
+@pytest.fixture
+def dock(qtbot):
+    widget = KpiDock()
+    qtbot.addWidget(widget)
+    widget.resize(420, 760)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_scenario_name("Densify")
+    widget.set_figures(all_figures())
+    return widget
+
+
+def test_table_shows_values_units_and_signed_deltas(dock):
+    table = dock.table
+    # 5G good: baseline 2 000, scenario 3 200 -> +1 200 persons
+    assert table.row_texts("radio.5g.persons.good") == [
+        "5G persons: good",
+        "2 000 persons",
+        "3 200 persons",
+        "+1 200 persons",
+    ]
+    # none falls by the same 1 200 (4 000 -> 2 800)
+    assert table.row_texts("radio.5g.persons.none")[3] == "−1 200 persons"
+    assert table.row_texts("energy.peak_line_loading")[1:] == ["80.25 %", "87.50 %", "+7.25 %"]
+    assert table.row_texts("capex.total")[1:] == ["0 €", "150.0 k€", "+150.0 k€"]
+    assert table.row_texts("cost.radio_per_person")[1:] == ["–", "125 EUR/person", "–"]
+    assert table.horizontalHeaderItem(2).text() == "Densify"
+
+
+def test_rows_are_grouped_under_domain_headers_and_changes_coloured(dock):
+    table = dock.table
+    first_column = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert first_column[0] == "Mobile coverage"
+    assert first_column.index("Fiber") < first_column.index("Public transport")
+    assert first_column.index("Energy grid") < first_column.index("Cost")
+    assert table.columnSpan(0, 0) == 4
+    good = table.item(table._row_of_key["radio.5g.persons.good"], 3)
+    violations = table.item(table._row_of_key["energy.violations"], 3)
+    assert good.foreground().color().name().upper() == BETTER_COLOR  # more covered: good
+    assert violations.foreground().color().name().upper() == WORSE_COLOR  # 1 -> 3 violations
+
+
+def test_charts_update_when_figures_change(dock):
+    baseline, scenario = dock.coverage_chart.chart.heights()
+    assert baseline == [4000.0, 3000.0, 2000.0, 1000.0]
+    assert scenario == [2800.0, 3000.0, 3200.0, 1000.0]
+    assert dock.ptal_chart.chart.categories == ["1a", "3"]
+    assert dock.ptal_chart.chart.heights() == ([900.0, 1100.0], [700.0, 1300.0])
+    image_before = dock.coverage_chart.grab().toImage()
+    rows_before = dock.table.rowCount()
+
+    dock.set_figures(all_figures(good_5g=3900.0))  # a site dragged further
+
+    assert dock.coverage_chart.chart.heights()[1] == [2100.0, 3000.0, 3900.0, 1000.0]
+    assert dock.table.row_texts("radio.5g.persons.good")[3] == "+1 900 persons"
+    assert dock.table.rowCount() == rows_before  # updated in place
+    assert dock.coverage_chart.grab().toImage() != image_before
+
+
+def test_headline_names_capex_with_unit(dock):
+    assert "150.0 k€" in dock.headline_label.text()
+
+
+def test_csv_export_has_plain_numbers_and_units(dock, tmp_path):
+    path = tmp_path / "figures.csv"
+    dock.export_csv(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    by_key = {row["key"]: row for row in rows}
+    assert by_key["radio.5g.persons.good"] == {
+        "domain": "radio",
+        "key": "radio.5g.persons.good",
+        "label": "5G persons: good",
+        "unit": "persons",
+        "Baseline": "2000",
+        "Densify": "3200",
+        "change": "1200",
+    }
+    assert by_key["energy.peak_line_loading"]["change"] == "7.25"
+    assert by_key["cost.radio_per_person"]["Baseline"] == ""
+    assert len(rows) == len(all_figures())
+
+
+def test_copy_puts_the_table_on_the_clipboard(dock, qtbot):
+    qtbot.mouseClick(dock.copy_button, __import__("PySide6").QtCore.Qt.MouseButton.LeftButton)
+    text = QGuiApplication.clipboard().text()
+    lines = text.splitlines()
+    assert lines[0] == "Domain\tFigure\tBaseline\tDensify\tChange"
+    assert (
+        "Fiber\tPremises eligible to fiber\t10 000 premises\t10 500 premises\t+500 premises"
+        in lines
+    )
+
+
+class FakeController(QObject):
+    """The ScenarioController signals the dock listens to."""
+
+    figures_changed = Signal(list)
+    current_changed = Signal(object)
+    busy_changed = Signal(bool)
+
+    def current_scenario(self):
+        return None
+
+    def figures(self):
+        return radio_figures(2500.0)
+
+
+def test_bind_follows_the_controller(qtbot):
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    controller = FakeController()
+    dock.bind(controller)
+    assert dock.table.row_texts("radio.5g.persons.good")[3] == "+500 persons"
+    controller.current_changed.emit("Tram")
+    controller.figures_changed.emit(radio_figures(2600.0))
+    controller.busy_changed.emit(True)
+    assert dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 persons", "+600 persons"]
+    assert "Tram" in dock.title_label.text()
+    assert dock.busy_label.isVisibleTo(dock)

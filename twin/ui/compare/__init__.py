@@ -1,0 +1,81 @@
+"""Compare two scenarios: side-by-side synchronised maps, a swipe map, a difference layer
+and the KPI table of the two. :func:`open_compare` is the entry point of the main window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from twin.ui.compare.side_by_side import SideBySideView
+from twin.ui.compare.swipe import SwipeView
+from twin.ui.compare.table import CompareTable
+from twin.ui.compare.window import CompareWindow, ScenarioData
+
+__all__ = [
+    "CompareTable",
+    "CompareWindow",
+    "ScenarioData",
+    "SideBySideView",
+    "SwipeView",
+    "open_compare",
+    "scenario_data",
+]
+
+
+def scenario_data(controller, name: str | None) -> ScenarioData:
+    """Result layers and figures of scenario ``name`` (None = baseline) from a
+    ScenarioController; may block for the engines (call it in a worker).
+
+    The current scenario's layers and figures are the controller's own (the numbers the KPI
+    dock shows); another scenario's layers come from ``controller.result_layers(name)`` and
+    its figures from the what-if runner (same options); the baseline's, when it is not
+    current, from the runner too."""
+    current = getattr(controller, "current_name", lambda: None)()
+    options = getattr(controller, "options", None)
+    simulation = None
+
+    def simulated():
+        nonlocal simulation
+        if simulation is None:
+            from twin.sim.whatif import simulate
+
+            scenario = controller.scenario(name) if name is not None else None
+            simulation = simulate(controller.project, scenario, options=options)
+        return simulation
+
+    if name is None and current is not None:
+        layers = list(simulated().layers)
+    else:
+        layers = list(controller.result_layers(name))
+    figures_for = getattr(controller, "figures_for", None)
+    if name == current:
+        figures = list(controller.figures())
+    elif figures_for is not None:
+        figures = list(figures_for(name))
+    else:
+        figures = list(simulated().figures)
+    return ScenarioData(name, layers, figures)
+
+
+def open_compare(
+    parent, controller, name_a: str | None, name_b: str | None, mode: str = "side-by-side"
+) -> CompareWindow:
+    """Open a compare window of scenarios ``name_a`` and ``name_b`` (None = baseline) in
+    ``mode`` ("side-by-side" or "swipe"); their results are computed in a worker with
+    progress and cancel, then shown. Returns the (already shown) window."""
+    from twin.ui.workers import run_job
+
+    window = CompareWindow(controller.project, mode, parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def job(feedback):
+        first = scenario_data(controller, name_a)
+        feedback.set_progress(50.0, f"{name_b or 'Baseline'}: results")
+        second = scenario_data(controller, name_b)
+        return first, second
+
+    def on_result(pair) -> None:
+        window.set_scenarios(*pair)
+
+    window.job = run_job(job, title="Comparing scenarios", parent=window, on_result=on_result)
+    window.show()
+    return window

@@ -1,0 +1,122 @@
+"""What the compare views draw: one map project per scenario (its result layers over the
+baseline's data layers), the choice of the result layer shown, and view synchronisation."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from twin.layers.base import Layer
+from twin.layers.difference import base_name
+from twin.layers.raster import RasterLayer
+from twin.layers.vector import VectorLayer
+from twin.project import Project
+
+DEFAULT_THEMES = ("4G+5G coverage level", "5G coverage level", "4G coverage level")
+
+
+def copy_layer(layer: Layer, visible: bool = True) -> Layer:
+    """A new layer object sharing ``layer``'s data, style and provenance, so the compare
+    maps can show or hide it without touching the main map's layer."""
+    if isinstance(layer, RasterLayer):
+        copy: Layer = RasterLayer(
+            layer.name,
+            layer.array,
+            layer.transform,
+            layer.crs,
+            nodata=layer.nodata,
+            style=layer.style,
+            provenance=layer.provenance,
+            unit=getattr(layer, "unit", ""),
+        )
+    elif isinstance(layer, VectorLayer):
+        copy = VectorLayer(
+            layer.name, layer.frame, style=layer.style, provenance=layer.provenance, crs=layer.crs
+        )
+    else:
+        raise TypeError(f"cannot copy {type(layer).__name__}")
+    copy.visible = visible and layer.visible
+    copy.opacity = layer.opacity
+    return copy
+
+
+def is_result_layer(layer: Layer) -> bool:
+    """True for a layer a scenario simulation made (its provenance names a scenario)."""
+    return "scenario" in layer.provenance.parameters
+
+
+def scenario_project(baseline: Project | None, result_layers: list[Layer]) -> Project:
+    """A map project of one scenario: copies of ``result_layers`` on top of the baseline's
+    data layers (shared, read-only; earlier results left in the baseline are skipped)."""
+    crs = baseline.crs if baseline is not None else None
+    if crs is None:
+        crs = next((layer.crs for layer in result_layers if layer.crs is not None), "EPSG:2154")
+    project = Project(crs=crs)
+    base_layers = [] if baseline is None else baseline.layers
+    base_layers = [layer for layer in base_layers if not is_result_layer(layer)]
+    for layer in reversed(base_layers):
+        project.add_layer(layer, index=0)
+    for layer in reversed(result_layers):
+        project.add_layer(copy_layer(layer), index=0)
+    return project
+
+
+def result_themes(*layer_lists: list[Layer]) -> list[str]:
+    """Result layer names (without scenario prefix) present in every list, in the order of
+    the first list."""
+    if not layer_lists:
+        return []
+    names = [base_name(layer.name) for layer in layer_lists[0]]
+    common = set(names)
+    for layers in layer_lists[1:]:
+        common &= {base_name(layer.name) for layer in layers}
+    return list(dict.fromkeys(name for name in names if name in common))
+
+
+def default_theme(themes: list[str]) -> str | None:
+    """The theme shown first: the combined coverage level when there is one."""
+    for theme in DEFAULT_THEMES:
+        if theme in themes:
+            return theme
+    return themes[0] if themes else None
+
+
+def show_theme(project: Project, theme: str | None) -> None:
+    """Show only the result layer named ``theme`` (without prefix) among the project's
+    result layers; difference layers and data layers are left as they are."""
+    for layer in project.layers:
+        if is_result_layer(layer) and layer.provenance.source != "engine:difference":
+            layer.visible = base_name(layer.name) == theme
+
+
+class ViewLink(QObject):
+    """Keeps two MapCanvas showing the same place at the same scale: when one's view
+    changes (pan, zoom), the other gets the same centre and metres per pixel."""
+
+    def __init__(self, first, second, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.canvases = (first, second)
+        self._syncing = False
+        first.view_changed.connect(lambda _bbox: self._follow(first, second))
+        second.view_changed.connect(lambda _bbox: self._follow(second, first))
+
+    def _follow(self, source, target) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            align(source, target)
+        finally:
+            self._syncing = False
+
+
+def align(source, target) -> None:
+    """Give ``target`` the centre and metres-per-pixel of ``source``."""
+    minx, miny, maxx, maxy = source.view_bbox()
+    per_pixel = source.map_units_per_pixel()
+    width = max(1.0, target.view_box.width())
+    height = max(1.0, target.view_box.height())
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w, half_h = width * per_pixel / 2, height * per_pixel / 2
+    target.view_box.setRange(
+        xRange=(cx - half_w, cx + half_w), yRange=(cy - half_h, cy + half_h), padding=0.0
+    )

@@ -1,0 +1,107 @@
+"""Move a mobile site: press on it, drag (coverage and figures follow live), release."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+
+from twin.ui.map.tools.base import MapEvent
+from twin.ui.map.tools.scenario_tool import SKETCH_COLOR, SKETCH_Z, ScenarioTool
+
+PICK_TOLERANCE_PIXELS = 12.0  # screen pixels around a site that count as "on" it
+
+
+class MoveSiteTool(ScenarioTool):
+    """Drag a site to a new place; a click without dragging selects it for the site editor.
+    Esc while dragging puts the site back."""
+
+    name = "move_site"
+    status_message = "Move site: press on a site and drag it; click a site to edit its cells."
+
+    def __init__(self, controller) -> None:
+        super().__init__(controller)
+        self.site_id: str | None = None
+        self._start: tuple[float, float] | None = None
+        self._moved = False
+        self.on_selected = None  # callback(site_id) for the site editor
+        # the dragged mast follows the mouse as one marker (cheap), the layer at the drop
+        self.marker = pg.ScatterPlotItem(
+            size=16, brush=pg.mkBrush(SKETCH_COLOR), pen=pg.mkPen("#1A1A1A", width=1.5)
+        )
+        self.marker.setZValue(SKETCH_Z)
+
+    def activate(self, canvas) -> None:
+        """Put the (hidden) drag marker on the map."""
+        super().activate(canvas)
+        canvas.view_box.addItem(self.marker, ignoreBounds=True)
+        self.marker.setData([], [])
+
+    def deactivate(self) -> None:
+        """Remove the drag marker."""
+        if self.canvas is not None:
+            self.canvas.view_box.removeItem(self.marker)
+        super().deactivate()
+
+    def marker_position(self) -> tuple[float, float] | None:
+        """Where the dragged site is drawn (metres), None when not dragging."""
+        points = self.marker.data
+        if len(points) == 0:
+            return None
+        return float(points["x"][0]), float(points["y"][0])
+
+    def press(self, event: MapEvent) -> bool:
+        """Pick the site under the cursor and start dragging it."""
+        if event.button != "left":
+            return False
+        tolerance = PICK_TOLERANCE_PIXELS * event.map_units_per_pixel
+        interventions = self.controller.current_interventions()
+        site_id = self.controller.sites.site_at(interventions, event.x, event.y, tolerance)
+        if site_id is None:
+            self.say("No site here: press on a site (a mast symbol) to move it.")
+            return False
+        self.site_id = site_id
+        self._start = (event.screen_x, event.screen_y)
+        self._moved = False
+        self.controller.begin_drag(site_id)
+        self.say(f"Dragging '{site_id}': release to drop it; Esc puts it back.")
+        return True
+
+    def move(self, event: MapEvent) -> bool:
+        """Follow the mouse: the live engine recomputes the site's coverage."""
+        if self.site_id is None or event.button != "left" or self._start is None:
+            return False
+        if not self._moved:
+            distance = math.hypot(event.screen_x - self._start[0], event.screen_y - self._start[1])
+            if distance < 3.0:
+                return True
+        self._moved = True
+        self.marker.setData([event.x], [event.y])
+        self.controller.drag_to(event.x, event.y)
+        return True
+
+    def release(self, event: MapEvent) -> bool:
+        """Drop the site (one undoable edit) or, without a drag, select it."""
+        if self.site_id is None:
+            return False
+        site_id, self.site_id = self.site_id, None
+        self.marker.setData([], [])
+        if self._moved:
+            self.controller.end_drag(event.x, event.y)
+            self.say(f"Moved '{site_id}'. Drag another site, or Ctrl+Z to undo.")
+        else:
+            self.controller.cancel_drag()
+            self.say(f"Selected '{site_id}': edit its cells in the site editor.")
+        if self.on_selected is not None:
+            self.on_selected(site_id)
+        return True
+
+    def cancel(self) -> None:
+        """Esc: put a dragged site back where it was."""
+        if self.site_id is not None:
+            self.controller.cancel_drag()
+            self.site_id = None
+            self._start = None
+            self.marker.setData([], [])
+        if self.canvas is not None:
+            self.say("Move cancelled. " + self.first_message())

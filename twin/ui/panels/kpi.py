@@ -1,0 +1,190 @@
+"""The KPI dock: the current scenario against the baseline, every figure with its unit and
+its change, grouped by domain, with bar charts of persons per coverage level and per PTAL
+band; it follows the scenario controller live and can copy or export its table as CSV."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twin.errors import TwinError
+from twin.kpi import Figure, format_value
+from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
+from twin.ui.panels.kpi_table import (
+    FigureRow,
+    FigureTable,
+    change_color,
+    format_change,
+    rows_from_figures,
+)
+
+MIN_CONTENT_HEIGHT = 660  # px: below this the dock scrolls (charts ~220 px, table ~260 px)
+#: Figures summed up in the headline above the charts (when present), with short names.
+HEADLINE = {
+    "radio.4g_5g.persons.good_or_better": "Good 4G/5G coverage",
+    "fiber.premises_eligible": "Fiber-eligible premises",
+    "transit.persons.ptal_3_or_better": "PTAL 3 or better",
+    "energy.violations": "Grid violations",
+    "capex.total": "Capex",
+    "cost.radio_per_person": "Capex per person gained",
+}
+
+
+class KpiDock(QWidget):
+    """Figures of the current scenario vs the baseline (table + charts), updated by
+    :meth:`set_figures` (or live through :meth:`bind` to a ScenarioController)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.figures: list[Figure] = []
+        self.controller = None
+        self.title_label = QLabel()
+        self.title_label.setWordWrap(True)
+        self.busy_label = QLabel("updating…")
+        self.busy_label.setStyleSheet("color: #777777; font-weight: normal;")
+        self.busy_label.hide()
+        self.headline_label = QLabel()
+        self.headline_label.setWordWrap(True)
+        self.headline_label.setTextFormat(Qt.TextFormat.RichText)
+        self.headline_label.setStyleSheet("font-weight: normal;")
+        self.coverage_chart = CoverageChart()
+        self.ptal_chart = PtalChart()
+        self.table = FigureTable("Baseline", "Scenario")
+        self.table.compact_below_px = 460
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the table (tab-separated, for a spreadsheet)")
+        self.export_button = QPushButton("Export CSV…")
+        self.copy_button.clicked.connect(self.table.copy_to_clipboard)
+        self.export_button.clicked.connect(self._ask_export)
+
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_label, 1)
+        title_row.addWidget(self.busy_label)
+        charts = QTabWidget()
+        charts.setDocumentMode(True)
+        charts.addTab(self.coverage_chart, "Coverage")
+        charts.addTab(self.ptal_chart, "PTAL")
+        self.charts = charts
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.table)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.export_button)
+        table_layout.addLayout(buttons)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(charts)
+        self.splitter.addWidget(table_box)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        # in a short dock the content scrolls rather than squashing charts and table
+        content = QWidget()
+        content.setMinimumHeight(MIN_CONTENT_HEIGHT)
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(self.headline_label)
+        content_layout.addWidget(self.splitter, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(title_row)
+        layout.addWidget(self.scroll_area, 1)
+        self.set_scenario_name(None)
+        self.set_figures([])
+
+    # --- data --------------------------------------------------------------------------------
+    def set_scenario_name(self, name: str | None) -> None:
+        """Say which scenario the figures are for (None: the baseline alone)."""
+        self.scenario_name = name
+        title = f"<b>{name}</b> against the baseline" if name else "<b>Baseline</b>"
+        self.title_label.setText(title)
+        self.table.set_titles("Baseline", name or "Scenario")
+
+    def set_figures(self, figures: list[Figure]) -> None:
+        """Show ``figures`` (value, baseline, unit) in the table and charts."""
+        self.figures = list(figures)
+        by_key = {f.key: f for f in self.figures}
+        self.table.set_rows(rows_from_figures(self.figures))
+        self.coverage_chart.set_figures(by_key)
+        self.ptal_chart.set_figures(by_key)
+        self._set_headline(by_key)
+
+    def _set_headline(self, by_key: dict[str, Figure]) -> None:
+        rows = []
+        for key, short_label in HEADLINE.items():
+            figure = by_key.get(key)
+            if figure is None:
+                continue
+            row = FigureRow(
+                key,
+                figure.label,
+                figure.unit,
+                figure.domain,
+                figure.baseline,
+                figure.value,
+                figure.better,
+            )
+            color = change_color(row) or "#555555"
+            change = format_change(row.delta, figure.unit) if figure.baseline is not None else ""
+            rows.append(
+                f"<tr><td title='{html.escape(figure.label)}'>{html.escape(short_label)}</td>"
+                f"<td align='right'><b>{format_value(figure.value, figure.unit)}</b></td>"
+                f"<td align='right' style='color:{color}'>&nbsp;{change}</td></tr>"
+            )
+        text = f"<table cellspacing='1'>{''.join(rows)}</table>" if rows else "No figures yet."
+        self.headline_label.setText(text)
+
+    def set_busy(self, busy: bool) -> None:
+        """Show "updating…" while engines run."""
+        self.busy_label.setVisible(bool(busy))
+
+    def bind(self, controller) -> None:
+        """Follow a ScenarioController: its figures, current scenario and busy state."""
+        self.controller = controller
+        controller.figures_changed.connect(self.set_figures)
+        controller.current_changed.connect(self.set_scenario_name)
+        controller.busy_changed.connect(self.set_busy)
+        current = controller.current_scenario()
+        self.set_scenario_name(getattr(current, "name", None))
+        self.set_figures(controller.figures())
+
+    # --- export ------------------------------------------------------------------------------
+    def csv_text(self) -> str:
+        """The table as CSV (plain numbers with their unit column)."""
+        return self.table.csv_text()
+
+    def export_csv(self, path) -> None:
+        """Write the table as CSV to ``path``."""
+        self.table.export_csv(path)
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export figures as CSV", "figures.csv", "CSV (*.csv)"
+        )
+        if not path:
+            return
+        try:
+            self.export_csv(path)
+        except (OSError, TwinError) as error:
+            QMessageBox.warning(self, "Export figures", str(error))

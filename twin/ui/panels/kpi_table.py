@@ -1,0 +1,287 @@
+"""A table of KPI figures for two states (baseline/scenario, or scenario A/B), grouped by
+domain, every number with its unit and the change; copy to the clipboard and CSV export.
+
+Used by the KPI dock (baseline vs the current scenario) and the compare table (two
+scenarios). Numbers are formatted by :mod:`twin.kpi` so the UI, the CLI and exports agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from twin.errors import DataError
+from twin.kpi import Figure, format_value
+
+DOMAIN_TITLES = {
+    "radio": "Mobile coverage",
+    "fiber": "Fiber",
+    "transit": "Public transport",
+    "energy": "Energy grid",
+    "cost": "Cost",
+}
+DOMAIN_ORDER = ("radio", "fiber", "transit", "energy", "cost")
+BETTER_COLOR = "#0072B2"  # Okabe-Ito blue: a change in the good direction
+WORSE_COLOR = "#D55E00"  # Okabe-Ito vermillion: a change in the bad direction
+HEADER_BACKGROUND = "#ECECE8"
+KEY_ROLE = Qt.ItemDataRole.UserRole
+COLOR_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One KPI in two states: ``value_a`` and ``value_b`` in ``unit`` (None when absent)."""
+
+    key: str
+    label: str
+    unit: str
+    domain: str
+    value_a: float | None
+    value_b: float | None
+    better: str = "up"
+
+    @property
+    def delta(self) -> float | None:
+        """``value_b - value_a`` in ``unit``; None when either is missing or not finite."""
+        if self.value_a is None or self.value_b is None:
+            return None
+        delta = float(self.value_b) - float(self.value_a)
+        return delta if math.isfinite(delta) else None
+
+
+def rows_from_figures(figures: list[Figure]) -> list[FigureRow]:
+    """Rows of baseline (A) against scenario (B) from figures with their baseline."""
+    return [
+        FigureRow(f.key, f.label, f.unit, f.domain, f.baseline, f.value, f.better) for f in figures
+    ]
+
+
+def rows_from_two(
+    figures_a: list[Figure], figures_b: list[Figure], a_is_baseline: bool = False
+) -> list[FigureRow]:
+    """Rows of two scenarios' figures matched by key (order of ``figures_b`` then the rest
+    of ``figures_a``). With ``a_is_baseline``, A's values are B's baselines."""
+    by_key_a = {f.key: f for f in figures_a}
+    rows: list[FigureRow] = []
+    for figure in figures_b:
+        other = by_key_a.pop(figure.key, None)
+        value_a = figure.baseline if a_is_baseline else (other.value if other else None)
+        rows.append(
+            FigureRow(
+                figure.key,
+                figure.label,
+                figure.unit,
+                figure.domain,
+                value_a,
+                figure.value,
+                figure.better,
+            )
+        )
+    for figure in by_key_a.values():
+        rows.append(
+            FigureRow(
+                figure.key,
+                figure.label,
+                figure.unit,
+                figure.domain,
+                figure.value,
+                None,
+                figure.better,
+            )
+        )
+    return rows
+
+
+def format_change(delta: float | None, unit: str) -> str:
+    """A change with its sign and unit (``+1 200 persons``), ``–`` when unknown."""
+    if delta is None or not math.isfinite(delta):
+        return "–"
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return sign + format_value(abs(delta), unit)
+
+
+def change_color(row: FigureRow) -> str | None:
+    """Blue when the change goes the ``better`` way, vermillion when not, None otherwise."""
+    delta = row.delta
+    if not delta or row.better not in ("up", "down"):
+        return None
+    good = (delta > 0) == (row.better == "up")
+    return BETTER_COLOR if good else WORSE_COLOR
+
+
+def grouped(rows: list[FigureRow]) -> list[tuple[str, list[FigureRow]]]:
+    """Rows grouped by domain in :data:`DOMAIN_ORDER` (other domains after, by name)."""
+    domains = list(DOMAIN_ORDER) + sorted({r.domain for r in rows} - set(DOMAIN_ORDER))
+    groups = [(d, [r for r in rows if r.domain == d]) for d in domains]
+    return [(d, items) for d, items in groups if items]
+
+
+def _number(value: float | None) -> str:
+    if value is None or not math.isfinite(float(value)):
+        return ""
+    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+class FigureTable(QTableWidget):
+    """KPI rows as a read-only table: Figure | A | B | Change, domain header rows between
+    groups. ``title_a``/``title_b`` name the two states (e.g. "Baseline", "Densify")."""
+
+    def __init__(self, title_a: str = "Baseline", title_b: str = "Scenario", parent=None) -> None:
+        super().__init__(0, 4, parent)
+        self.rows: list[FigureRow] = []
+        self._row_of_key: dict[str, int] = {}
+        self.set_titles(title_a, title_b)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setWordWrap(True)
+        self.setShowGrid(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            # sized to contents when rows change, not on every live update (too slow)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self.verticalHeader().setDefaultSectionSize(22)
+
+    #: Below this width (px) the A column is hidden (its value stays in the B cell's
+    #: tooltip and in copies and exports) so that the figure names stay readable.
+    compact_below_px = 0
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.setColumnHidden(1, self.viewport().width() < self.compact_below_px)
+        self.resizeRowsToContents()  # wrapped figure names take the lines they need
+
+    def set_titles(self, title_a: str, title_b: str) -> None:
+        """Name the two value columns."""
+        self.title_a, self.title_b = title_a, title_b
+        self.setHorizontalHeaderLabels(["Figure", title_a, title_b, "Change"])
+        for column in (1, 2, 3):
+            self.resizeColumnToContents(column)
+
+    def set_rows(self, rows: list[FigureRow]) -> None:
+        """Show ``rows``; cells are updated in place when the same figures come again (live
+        updates while a site is dragged), rebuilt when the set of figures changed."""
+        same_layout = [r.key for r in rows] == [r.key for r in self.rows]
+        self.rows = list(rows)
+        if not same_layout:
+            self._rebuild()
+        grew = False
+        for row in self.rows:
+            grew = self._fill(self._row_of_key[row.key], row) or grew
+        if grew or not same_layout:
+            for column in (1, 2, 3):
+                self.resizeColumnToContents(column)
+        if not same_layout:
+            self.resizeRowsToContents()
+
+    def _rebuild(self) -> None:
+        self.clearContents()
+        self.clearSpans()
+        groups = grouped(self.rows)
+        self.setRowCount(sum(len(items) + 1 for _, items in groups))
+        self._row_of_key.clear()
+        index = 0
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for domain, items in groups:
+            header = QTableWidgetItem(DOMAIN_TITLES.get(domain, domain.capitalize()))
+            header.setFont(bold)
+            header.setBackground(QBrush(QColor(HEADER_BACKGROUND)))
+            header.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.setItem(index, 0, header)
+            self.setSpan(index, 0, 1, 4)
+            index += 1
+            for row in items:
+                self._row_of_key[row.key] = index
+                for column in range(4):
+                    item = QTableWidgetItem()
+                    if column:
+                        item.setTextAlignment(
+                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                        )
+                    self.setItem(index, column, item)
+                index += 1
+
+    def _fill(self, index: int, row: FigureRow) -> bool:
+        texts = (
+            row.label,
+            format_value(row.value_a, row.unit),
+            format_value(row.value_b, row.unit),
+            format_change(row.delta, row.unit),
+        )
+        grew = False
+        for column, text in enumerate(texts):
+            item = self.item(index, column)
+            old = item.text()
+            if old == text:
+                continue  # each setText re-lays the table out: skip unchanged cells
+            grew = grew or len(text) > len(old)
+            item.setText(text)
+            item.setData(KEY_ROLE, row.key)
+            if column == 0:
+                item.setToolTip(f"{row.label} ({row.unit}) — {row.key}")
+            elif column == 1:
+                self.item(index, 2).setToolTip(f"{self.title_a}: {text}")
+        color = change_color(row)
+        change = self.item(index, 3)
+        if change.data(COLOR_ROLE) != color:
+            change.setData(COLOR_ROLE, color)
+            change.setForeground(QBrush(QColor(color)) if color else QBrush())
+        return grew
+
+    def row_texts(self, key: str) -> list[str]:
+        """The four texts shown for figure ``key`` (for tests and accessibility)."""
+        index = self._row_of_key[key]
+        return [self.item(index, column).text() for column in range(4)]
+
+    # --- export ----------------------------------------------------------------------------
+    def csv_text(self) -> str:
+        """CSV of the rows with plain numbers: domain, key, label, unit, A, B, change."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["domain", "key", "label", "unit", self.title_a, self.title_b, "change"])
+        for domain, items in grouped(self.rows):
+            for row in items:
+                writer.writerow(
+                    [
+                        domain,
+                        row.key,
+                        row.label,
+                        row.unit,
+                        _number(row.value_a),
+                        _number(row.value_b),
+                        _number(row.delta),
+                    ]
+                )
+        return buffer.getvalue()
+
+    def export_csv(self, path: str | Path) -> Path:
+        """Write :meth:`csv_text` to ``path`` (UTF-8); DataError if the folder is missing."""
+        path = Path(path)
+        if not path.parent.exists():
+            raise DataError(f"cannot write {path.name}: the folder {path.parent} does not exist")
+        path.write_text(self.csv_text(), encoding="utf-8")
+        return path
+
+    def copy_text(self) -> str:
+        """Tab-separated text of the table as shown (pastes into a spreadsheet)."""
+        lines = ["\t".join(["Domain", "Figure", self.title_a, self.title_b, "Change"])]
+        for domain, items in grouped(self.rows):
+            title = DOMAIN_TITLES.get(domain, domain)
+            for row in items:
+                lines.append("\t".join([title, *self.row_texts(row.key)]))
+        return "\n".join(lines) + "\n"
+
+    def copy_to_clipboard(self) -> str:
+        """Put :meth:`copy_text` on the clipboard; returns it."""
+        text = self.copy_text()
+        QGuiApplication.clipboard().setText(text)
+        return text

@@ -1,0 +1,400 @@
+"""The scenario editor's state: the scenarios of a project, the current one, undo, results.
+
+Every edit goes through a :class:`~twin.ui.undo.ScenarioCommand` on :attr:`undo_stack`, and
+the scenarios are written back to ``project.scenarios`` (dicts, saved in the ``.twin``) after
+each change. The baseline layers are never modified: engines get the baseline plus the
+current scenario's interventions. Radio results come from :class:`LiveRadio` (incremental,
+in its own thread, live while a site is dragged); fiber, transit and energy run in a worker
+job when an edit ends (progress + cancel), cached by content.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from twin.kpi import Figure
+from twin.layers.base import Layer
+from twin.scenario import (
+    AddMobileSite,
+    Intervention,
+    MoveMobileSite,
+    Scenario,
+)
+from twin.sim.whatif.result import DomainResult, WhatIfOptions
+from twin.sim.whatif.runner import cost_figures
+from twin.ui import undo
+from twin.ui.live_radio import LiveRadio, RadioUpdate
+from twin.ui.scenario_compute import DomainFigures, SlowEngines
+from twin.ui.scenario_layers import ScenarioLayers
+from twin.ui.scenario_sites import SiteBook
+
+
+class ScenarioController(QObject):
+    """Scenarios of a project with undoable edits and live what-if results.
+
+    Signals: ``scenarios_changed()``, ``current_changed(name or None)``,
+    ``figures_changed(list[Figure])`` (current scenario vs baseline),
+    ``result_layers_changed(list[Layer])``, ``busy_changed(bool)``, ``message(str)`` (a
+    one-line status or error for the status bar), ``live_updated(float)`` (milliseconds from
+    a drag request to its figures, for the benchmark).
+    """
+
+    scenarios_changed = Signal()
+    current_changed = Signal(object)
+    figures_changed = Signal(list)
+    result_layers_changed = Signal(list)
+    busy_changed = Signal(bool)
+    message = Signal(str)
+    live_updated = Signal(float)
+
+    def __init__(
+        self,
+        project=None,
+        options: WhatIfOptions | None = None,
+        parent=None,
+        in_process: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.options = options or WhatIfOptions()
+        self.in_process = in_process  # radio engine in a thread (small projects, tests)
+        self.undo_stack = QUndoStack(self)
+        self.dialog_parent = None  # a widget for the slow engines' progress dialog
+        self.project = None
+        self.live: LiveRadio | None = None
+        self.slow: SlowEngines | None = None
+        self.sites = SiteBook()
+        self.layers = ScenarioLayers()
+        self._scenarios: tuple[Scenario, ...] = ()
+        self._current: str | None = None
+        self._radio_figures: list[Figure] = []
+        self._radio_capex = 0.0
+        self._slow_results: list[DomainFigures] = []
+        self._slow_job = None
+        self._drag: tuple[str, tuple[Intervention, ...]] | None = None
+        self._busy = False
+        self._warned: set[str] = set()
+        self.set_project(project)
+
+    # --- project ------------------------------------------------------------------------------
+    def set_project(self, project) -> None:
+        """Edit the scenarios of ``project`` (None: nothing); the baseline becomes current."""
+        if self.live is not None:
+            self.live.shutdown()
+            self.live = None
+        self._cancel_slow_job()
+        self.project = project
+        self.undo_stack.clear()
+        self._scenarios = tuple(
+            Scenario.from_dict(d) for d in (project.scenarios if project else [])
+        )
+        self._current = None
+        self._radio_figures, self._slow_results, self._drag = [], [], None
+        self.sites.set_project(project)
+        if project is not None:
+            self.live = LiveRadio(project, self.options, self, in_process=self.in_process)
+            self.live.updated.connect(self._on_radio_update)
+            self.live.failed.connect(self._on_radio_failed)
+            self.slow = SlowEngines(project, self.options)
+        self.scenarios_changed.emit()
+        self.current_changed.emit(None)
+        self._recompute()
+
+    def shutdown(self) -> None:
+        """Stop the engine thread and any running job (the window is closing)."""
+        self._cancel_slow_job()
+        if self.live is not None:
+            self.live.shutdown()
+
+    # --- reading ----------------------------------------------------------------------------------
+    def state(self) -> tuple[tuple[Scenario, ...], str | None]:
+        """(scenarios, current name): what the undo commands swap."""
+        return self._scenarios, self._current
+
+    def scenario_names(self) -> list[str]:
+        """Names of the scenarios, in panel order (the baseline is not one)."""
+        return [s.name for s in self._scenarios]
+
+    def scenario(self, name: str) -> Scenario:
+        """The scenario called ``name``; KeyError if none."""
+        for scenario in self._scenarios:
+            if scenario.name == name:
+                return scenario
+        raise KeyError(name)
+
+    def current_name(self) -> str | None:
+        """Name of the current scenario (None: the baseline)."""
+        return self._current
+
+    def current_scenario(self) -> Scenario | None:
+        """The current scenario (None: the baseline)."""
+        return self.scenario(self._current) if self._current is not None else None
+
+    def figures(self) -> list[Figure]:
+        """KPI figures of the current scenario with the baseline: radio, the slow domains,
+        then capex and cost per person/premise gained (the runner's cost_figures, so the
+        numbers are those of ``twin simulate``)."""
+        if not self._radio_figures and not self._slow_results:
+            return []
+        figures = list(self._radio_figures)
+        results = {"radio": DomainResult("radio", capex_eur=self._radio_capex)}
+        for result in self._slow_results:
+            figures.extend(result.figures)
+            results[result.domain] = DomainResult(result.domain, capex_eur=result.capex_eur)
+        return figures + cost_figures(results, {f.key: f for f in figures})
+
+    def figure(self, key: str) -> Figure:
+        """The current figure with ``key``; KeyError if absent."""
+        for figure in self.figures():
+            if figure.key == key:
+                return figure
+        raise KeyError(key)
+
+    def result_layers(self, name: str | None = None) -> list[Layer]:
+        """Result layers of scenario ``name`` (default: the current one). For another
+        scenario this computes them and blocks until done: call it from a worker."""
+        if name is None or name == self._current:
+            return self.layers.current()
+        scenario = self.scenario(name)
+        if self.live is None:
+            return []
+
+        coverage = self.live.level_layers(scenario.interventions, name)
+        runs = self.slow.run(scenario) if self.slow is not None else []
+        sites = self.layers.sites_layer_for(scenario, self.sites)
+        return [sites, *[layer for run in runs for layer in run.layers], *coverage]
+
+    # --- scenario list edits (undoable) ---------------------------------------------------
+    def select(self, name: str | None) -> None:
+        """Make scenario ``name`` (None: the baseline) current (not an edit)."""
+        if name is not None:
+            self.scenario(name)
+        if name != self._current:
+            self._current = name
+            self.current_changed.emit(name)
+            self._recompute()
+
+    def new_scenario(self, name: str | None = None) -> str:
+        """Create an empty scenario (default name "Scenario N") and make it current."""
+        name = name or self._free_name("Scenario")
+        self.undo_stack.push(undo.NewScenarioCommand(self, name))
+        return name
+
+    def duplicate_scenario(self, name: str, new_name: str | None = None) -> str:
+        """Copy scenario ``name`` (default copy name "<name> (copy)")."""
+        new_name = new_name or self._free_name(f"{name} (copy)")
+        self.undo_stack.push(undo.DuplicateScenarioCommand(self, name, new_name))
+        return new_name
+
+    def rename_scenario(self, name: str, new_name: str) -> None:
+        """Rename a scenario."""
+        if new_name != name:
+            self.undo_stack.push(undo.RenameScenarioCommand(self, name, new_name))
+
+    def delete_scenario(self, name: str) -> None:
+        """Delete a scenario (undoable)."""
+        self.undo_stack.push(undo.DeleteScenarioCommand(self, name))
+
+    def move_scenario(self, name: str, new_index: int) -> None:
+        """Move a scenario in the list."""
+        self.undo_stack.push(undo.MoveScenarioCommand(self, name, new_index))
+
+    def _free_name(self, stem: str) -> str:
+        names = set(self.scenario_names())
+        if stem not in names and not stem.startswith("Scenario"):
+            return stem
+        number = 1
+        while f"{stem} {number}" in names:
+            number += 1
+        return f"{stem} {number}"
+
+    # --- intervention edits (undoable) ------------------------------------------------------
+    def _editable(self) -> str:
+        """The current scenario's name; on the baseline, a new scenario is made first (inside
+        the caller's undo macro) so that the baseline is never edited."""
+        if self._current is None:
+            self.new_scenario()
+        return self._current  # type: ignore[return-value]
+
+    def add_intervention(self, intervention: Intervention) -> None:
+        """Append ``intervention`` to the current scenario (one undo step)."""
+        self.undo_stack.beginMacro(intervention.describe())
+        self.undo_stack.push(undo.AddInterventionCommand(self, self._editable(), intervention))
+        self.undo_stack.endMacro()
+
+    def remove_intervention(self, index: int) -> None:
+        """Remove the current scenario's intervention at ``index``."""
+        if self._current is not None:
+            self.undo_stack.push(undo.RemoveInterventionCommand(self, self._current, index))
+
+    def modify_intervention(self, index: int, intervention: Intervention) -> None:
+        """Replace the current scenario's intervention at ``index``."""
+        if self._current is not None:
+            self.undo_stack.push(
+                undo.ModifyInterventionCommand(self, self._current, index, intervention)
+            )
+
+    def move_intervention(self, index: int, new_index: int) -> None:
+        """Reorder the current scenario's interventions."""
+        if self._current is not None and index != new_index:
+            self.undo_stack.push(
+                undo.MoveInterventionCommand(self, self._current, index, new_index)
+            )
+
+    def set_state(self, state) -> None:
+        """Called by the undo commands only: put a (scenarios, current) state in place."""
+        scenarios, current = state
+        current_changed = current != self._current
+        self._scenarios, self._current = tuple(scenarios), current
+        if self.project is not None:
+            self.project.scenarios = [s.to_dict() for s in self._scenarios]
+        self.scenarios_changed.emit()
+        if current_changed:
+            self.current_changed.emit(current)
+        self._recompute()
+
+    # --- sites and dragging ---------------------------------------------------------------
+    def current_interventions(self) -> tuple[Intervention, ...]:
+        """Interventions of the current scenario (empty for the baseline)."""
+        scenario = self.current_scenario()
+        return scenario.interventions if scenario is not None else ()
+
+    def site_positions(self) -> dict[str, tuple[float, float]]:
+        """site_id -> (x, y) metres of every site in the current scenario."""
+        return self.sites.positions(self.current_interventions())
+
+    def begin_drag(self, site_id: str) -> None:
+        """Start moving ``site_id``: later :meth:`drag_to` calls update the results live."""
+        self._drag = (site_id, self.current_interventions())
+
+    def drag_to(self, x: float, y: float) -> None:
+        """The dragged site is now at (x, y) metres: ask the live engine (coalesced)."""
+        if self._drag is None or self.live is None:
+            return
+        site_id, interventions = self._drag
+        self.live.request(self.sites.moved(interventions, site_id, x, y), "drag")
+        self._set_busy(True)
+
+    def end_drag(self, x: float, y: float) -> None:
+        """Drop the dragged site at (x, y): one undoable edit, then the full recompute."""
+        if self._drag is None:
+            return
+        site_id = self._drag[0]
+        self._drag = None
+        scenario = self.current_scenario()
+        if scenario is not None:
+            for index, item in enumerate(scenario.interventions):
+                if isinstance(item, AddMobileSite | MoveMobileSite) and item.site_id == site_id:
+                    self.modify_intervention(index, replace(item, x=float(x), y=float(y)))
+                    return
+        self.add_intervention(MoveMobileSite(site_id, float(x), float(y)))
+
+    def cancel_drag(self) -> None:
+        """Abandon the drag (Esc): the site goes back, the figures with it."""
+        if self._drag is not None:
+            self._drag = None
+            self._recompute_radio()
+
+    @property
+    def dragging(self) -> bool:
+        """True between :meth:`begin_drag` and the drop or cancel."""
+        return self._drag is not None
+
+    # --- results ------------------------------------------------------------------------------
+    def _recompute(self) -> None:
+        self.layers.set_scenario(self.current_scenario(), self.sites)
+        self._recompute_radio()
+        self._recompute_slow()
+
+    def _recompute_radio(self) -> None:
+        if self.live is None:
+            return
+        self.live.request(self.current_interventions(), "edit")
+        self._set_busy(True)
+
+    def _on_radio_update(self, update: RadioUpdate) -> None:
+        if update.tag == "drag" and self._drag is None:
+            return  # a late drag frame after the drop or Esc: the edit result follows
+        if update.tag == "edit" and update.interventions != self.current_interventions():
+            return  # superseded by a newer edit
+        self._radio_figures, self._radio_capex = update.figures, update.capex_eur
+        self.layers.set_coverage(update, self.live.level_style if self.live else None)
+        self._emit_results()
+        if update.tag == "drag":
+            self.live_updated.emit(1000.0 * (time.perf_counter() - update.requested_at))
+        self._update_busy()
+
+    def _on_radio_failed(self, error: Exception) -> None:
+        self.message.emit(f"Radio what-if unavailable: {error}")
+        self._update_busy()
+
+    def _recompute_slow(self) -> None:
+        self._cancel_slow_job()
+        scenario = self.current_scenario()
+        if self.slow is None or not self.slow.domains_of(scenario):
+            self._slow_results = []
+            self._emit_results()
+            return
+        cached = self.slow.cached(scenario)
+        if cached is not None:
+            self._slow_results = cached
+            self._emit_results()
+            return
+        from twin.ui.workers import run_job
+
+        slow = self.slow
+        self._slow_job = run_job(
+            lambda feedback: slow.run(scenario, feedback),
+            title=f"Simulating '{scenario.name}'",
+            parent=self.dialog_parent,
+            on_result=lambda results, name=scenario: self._on_slow_done(name, results),
+            on_error=self._on_slow_failed,
+            show_progress=self.dialog_parent is not None,
+        )
+        self._slow_job.finished.connect(self._update_busy)
+        self._set_busy(True)
+
+    def _on_slow_done(self, scenario: Scenario, results: list[DomainFigures]) -> None:
+        self._slow_job = None
+        if scenario != self.current_scenario():
+            return
+        self._slow_results = results
+        for result in results:
+            for warning in result.warnings[:1]:
+                if warning not in self._warned:
+                    self._warned.add(warning)
+                    self.message.emit(warning)
+        self._emit_results()
+
+    def _on_slow_failed(self, error: BaseException) -> None:
+        self._slow_job = None
+        self._slow_results = []
+        self.message.emit(f"Simulation failed: {error}")
+        self._emit_results()
+
+    def _cancel_slow_job(self) -> None:
+        if self._slow_job is not None and not self._slow_job.done:
+            self._slow_job.cancel()
+        self._slow_job = None
+
+    def _emit_results(self) -> None:
+        self.layers.set_slow_layers([layer for r in self._slow_results for layer in r.layers])
+        self.result_layers_changed.emit(self.layers.current())
+        self.figures_changed.emit(self.figures())
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    def _update_busy(self) -> None:
+        slow_running = self._slow_job is not None and not self._slow_job.done
+        self._set_busy(bool((self.live is not None and self.live.busy) or slow_running))
+
+    @property
+    def busy(self) -> bool:
+        """True while an engine is computing."""
+        return self._busy

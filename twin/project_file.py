@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyogrio
 import rasterio
 from pyproj.exceptions import CRSError
@@ -31,6 +30,8 @@ from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
 from twin.layers.base import Layer
+from twin.layers.io_raster import geotiff_array_and_profile
+from twin.layers.io_write import writable_frame
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
@@ -133,44 +134,22 @@ def _init_empty_geopackage(connection: sqlite3.Connection) -> None:
 
 
 def _writable_frame(layer: VectorLayer):
-    frame = layer.frame.copy()
-    if frame.crs is None and layer.crs is not None:
-        frame = frame.set_crs(layer.crs)
-    for column in layer.attribute_columns:
-        series = frame[column]
-        if series.dtype == object:
-            kinds = {type(v) for v in series.dropna()}
-            if len(kinds) > 1 or (kinds and not kinds <= {str, bytes}):
-                frame[column] = series.map(lambda v: None if _is_missing(v) else str(v))
+    """The writable copy of :func:`writable_frame`, with a user column ``fid`` renamed so
+    it does not clash with the GeoPackage's own feature id."""
+    frame = writable_frame(layer)
     lowered = {c.lower(): c for c in frame.columns}
     if "fid" in lowered:
         frame = frame.rename(columns={lowered["fid"]: "fid_"})
     return frame
 
 
-def _is_missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _geotiff_bytes(layer: RasterLayer) -> bytes:
-    rows, cols = layer.shape
-    profile = {
-        "driver": "GTiff",
-        "height": rows,
-        "width": cols,
-        "count": 1,
-        "dtype": layer.array.dtype.name if layer.array.dtype != bool else "uint8",
-        "crs": layer.crs.to_wkt() if layer.crs else None,
-        "transform": layer.transform,
-        "nodata": layer.nodata,
-        "compress": "deflate",
-    }
+    array, profile = geotiff_array_and_profile(
+        layer.array, layer.transform, layer.crs, layer.nodata
+    )
     with MemoryFile() as memory:
         with memory.open(**profile) as dataset:
-            dataset.write(layer.array.astype(profile["dtype"], copy=False), 1)
+            dataset.write(array, 1)
         return memory.read()
 
 

@@ -88,9 +88,7 @@ def _slug(text: str) -> str:
 
 def write_layers(layers, out: Path) -> dict[str, str]:
     """Vector layers into ``layers.gpkg`` and rasters as GeoTIFFs; layer name -> file/table."""
-    import numpy as np
-    import rasterio
-
+    from twin.layers.io_raster import write_geotiff
     from twin.layers.raster import RasterLayer
 
     gpkg = out / "layers.gpkg"
@@ -100,23 +98,8 @@ def write_layers(layers, out: Path) -> dict[str, str]:
     for layer in layers:
         slug = _slug(layer.name)
         if isinstance(layer, RasterLayer):
-            array = layer.array
-            if array.dtype == np.int8:
-                array = array.astype(np.int16)
-            profile = {
-                "driver": "GTiff",
-                "height": array.shape[0],
-                "width": array.shape[1],
-                "count": 1,
-                "dtype": array.dtype.name,
-                "crs": layer.crs,
-                "transform": layer.transform,
-                "nodata": layer.nodata,
-                "compress": "deflate",
-            }
             path = out / f"{slug}.tif"
-            with rasterio.open(path, "w", **profile) as dataset:
-                dataset.write(array, 1)
+            write_geotiff(layer, path)
             written[layer.name] = path.name
         elif len(layer.frame):
             layer.frame.to_file(gpkg, layer=slug, driver="GPKG")

@@ -157,21 +157,37 @@ def reproject_array(
     return destination, new_transform, target_nodata, resampling.name
 
 
-def write_geotiff(layer: RasterLayer, path: Path) -> None:
-    """Write ``layer`` as a single-band, deflate-compressed GeoTIFF (atomic replace)."""
-    array = layer.array.astype(np.uint8) if layer.array.dtype == np.bool_ else layer.array
-    rows, cols = array.shape
+def geotiff_array_and_profile(
+    array: np.ndarray, transform, crs, nodata: float | None
+) -> tuple[np.ndarray, dict]:
+    """``array`` in a dtype GeoTIFF stores (bool -> uint8, int8 -> int16) and the rasterio
+    profile of a single-band, deflate-compressed GeoTIFF of it in ``crs``."""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)
+    elif array.dtype == np.int8:
+        array = array.astype(np.int16)
+    if crs is not None and not isinstance(crs, str):
+        crs = crs.to_wkt()
     profile = {
         "driver": "GTiff",
-        "height": rows,
-        "width": cols,
+        "height": array.shape[0],
+        "width": array.shape[1],
         "count": 1,
         "dtype": array.dtype.name,
-        "crs": layer.crs.to_wkt() if layer.crs is not None else None,
-        "transform": layer.transform,
-        "nodata": layer.nodata,
+        "crs": crs,
+        "transform": transform,
+        "nodata": nodata,
         "compress": "deflate",
     }
+    return array, profile
+
+
+def write_array_geotiff(
+    array: np.ndarray, transform, crs, nodata: float | None, path: Path
+) -> None:
+    """Write one band to ``path`` as a GeoTIFF, atomically (temporary file + rename)."""
+    array, profile = geotiff_array_and_profile(array, transform, crs, nodata)
+    path = Path(path)
     handle, temporary = tempfile.mkstemp(suffix=".tif", prefix=f".{path.stem}-", dir=path.parent)
     os.close(handle)
     try:
@@ -181,6 +197,11 @@ def write_geotiff(layer: RasterLayer, path: Path) -> None:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def write_geotiff(layer: RasterLayer, path: Path) -> None:
+    """Write ``layer`` as a single-band, deflate-compressed GeoTIFF (atomic replace)."""
+    write_array_geotiff(layer.array, layer.transform, layer.crs, layer.nodata, path)
 
 
 def _json_number(value: float | None) -> float | None:

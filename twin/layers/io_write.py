@@ -58,7 +58,7 @@ def write_layer(layer: Layer, path: str | os.PathLike) -> Path:
 
 
 def _write_vector(layer: VectorLayer, path: Path, driver: str) -> None:
-    frame = _writable_frame(layer)
+    frame = writable_frame(layer)
     options: dict[str, object] = {"driver": driver}
     if driver == "GPKG":
         options["layer"] = slugify(layer.name)
@@ -83,7 +83,7 @@ def _write_zipped_shapefile(layer: VectorLayer, path: Path) -> None:
         os.replace(temporary, path)
 
 
-def _writable_frame(layer: VectorLayer):
+def writable_frame(layer: VectorLayer):
     """A copy whose columns GDAL can store (mixed-type object columns become text)."""
     frame = layer.frame.copy()
     if frame.crs is None and layer.crs is not None:

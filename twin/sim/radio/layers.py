@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.layers.io_raster import write_array_geotiff
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style, raster_style
@@ -92,7 +93,6 @@ def result_layers(result, prefix: str = "coverage") -> list[RasterLayer]:
 
 def write_geotiffs(result, out_dir: Path) -> dict[str, Path]:
     """Write best_rsrp.tif, best_server.tif, sinr.tif and level.tif (project CRS)."""
-    import rasterio
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -106,18 +106,6 @@ def write_geotiffs(result, out_dir: Path) -> dict[str, Path]:
     paths = {}
     for name, (array, nodata) in arrays.items():
         path = out_dir / f"{name}.tif"
-        profile = {
-            "driver": "GTiff",
-            "height": array.shape[0],
-            "width": array.shape[1],
-            "count": 1,
-            "dtype": array.dtype.name,
-            "crs": grid.crs,
-            "transform": grid.transform,
-            "nodata": nodata,
-            "compress": "deflate",
-        }
-        with rasterio.open(path, "w", **profile) as dataset:
-            dataset.write(array, 1)
+        write_array_geotiff(array, grid.transform, grid.crs, nodata, path)
         paths[name] = path
     return paths

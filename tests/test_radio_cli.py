@@ -103,7 +103,29 @@ def test_cli_unknown_scenario_is_a_data_error(tmp_path, capsys):
     path, _ = _project(tmp_path)
     code = main(["coverage", str(path), "--out", str(tmp_path / "o"), "--scenario", "new mast"])
     assert code == 2
-    assert "no scenario new mast" in capsys.readouterr().err
+    assert "no scenario named 'new mast'" in capsys.readouterr().err
+
+
+def test_cli_scenario_removing_a_site_loses_coverage(tmp_path):
+    path, _ = _project(tmp_path)
+    project = twin.open_project(path)
+    project.scenarios = [
+        {
+            "name": "switch off S2",
+            "interventions": [{"type": "remove_mobile_site", "site_id": "S2"}],
+        }
+    ]
+    project.save(path)
+    out = tmp_path / "scenario"
+    assert main(["coverage", str(path), "--out", str(out), "--scenario", "switch off S2"]) == 0
+    report = json.loads((out / "coverage.json").read_text())
+    assert report["scenario"] == "switch off S2"
+    assert "S2-1" not in report["cells"].values() and "S1-1" in report["cells"].values()
+    gained = report["difference_vs_baseline"]["persons"]
+    # people only move between levels: the gains and losses cancel out
+    assert sum(gained.values()) == pytest.approx(0.0, abs=1e-6)
+    assert gained["no coverage"] > 0  # the buildings S2 served lose their signal
+    assert gained["very good"] < 0
 
 
 def test_cli_on_the_sample_territory(tmp_path):

@@ -54,6 +54,16 @@ def _thresholds(text: str) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
+def scenario_sites(project, scenario, operator: str | None = None) -> list:
+    """The project's sites after the scenario's radio interventions (baseline untouched)."""
+    from twin.sim.radio.project_coverage import project_sites
+    from twin.sim.whatif.radio import apply_site_interventions
+
+    baseline = {site.site_id: site for site in project_sites(project, operator)}
+    sites, _capex = apply_site_interventions(baseline, scenario.for_domain("radio"))
+    return list(sites.values())
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the coverage and write the files; returns 0."""
     import twin
@@ -62,14 +72,11 @@ def run(args: argparse.Namespace) -> int:
     from twin.sim.radio.project_coverage import compute_project_coverage
 
     project = twin.open_project(args.project)
+    scenario = None
     if args.scenario is not None:
-        names = [str(s.get("name")) for s in project.scenarios if isinstance(s, dict)]
-        if args.scenario not in names:
-            raise DataError(f"no scenario {args.scenario}")
-        raise DataError(
-            f"scenario {args.scenario}: applying scenarios to mobile coverage needs the "
-            "scenario engine, which is not available yet"
-        )
+        from twin.scenario import find_scenario
+
+        scenario = find_scenario(project.scenarios, args.scenario)
     if not 0.0 <= args.load <= 1.0:
         raise DataError("--load is a fraction between 0 and 1")
     params = CoverageParameters(
@@ -82,6 +89,15 @@ def run(args: argparse.Namespace) -> int:
     coverage = compute_project_coverage(
         project, params, operator=args.operator, pixel_m=args.pixel_m
     )
+    difference = None
+    if scenario is not None:
+        baseline = coverage
+        sites = scenario_sites(project, scenario, args.operator)
+        coverage = compute_project_coverage(
+            project, params, sites=sites, operator=args.operator, pixel_m=args.pixel_m
+        )
+        if coverage.people is not None and baseline.people is not None:
+            difference = coverage.people.difference(baseline.people)
     out = Path(args.out)
     paths = write_geotiffs(coverage.result, out)
     result = coverage.result
@@ -103,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         "warnings": result.warnings,
         "cells": {str(code): cell_id for code, cell_id in sorted(result.cell_ids.items())},
         "people": coverage.people.to_dict() if coverage.people is not None else None,
+        "scenario": scenario.name if scenario is not None else None,
+        "difference_vs_baseline": difference,
         "files": {name: path.name for name, path in paths.items()},
     }
     (out / "coverage.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -136,6 +136,37 @@ def test_incremental_updates_equal_a_cold_computation():
     assert incremental.parameters["sites"] == 4
 
 
+def test_dragging_a_site_step_by_step_equals_a_cold_computation_with_ties():
+    # A drag updates the same site many times: its cells are folded into the kept best of
+    # the other cells. Site B has the same cells as A; dragged onto A's mast both give the
+    # same RSRP everywhere, and a tie must go to the lower cell code (A's), as in a cold run.
+    pixel, size = 25.0, 120
+    grid = Grid(Affine(pixel, 0, 0, 0, -pixel, size * pixel), (size, size))
+    terrain = _terrain(size, pixel)
+    params = CoverageParameters(max_range_m=1200.0, profile_step_m=50.0)
+    a = three_sector_site("A", 1000, 1000, 25.0, band_mhz=1800, operator="op")
+    b = three_sector_site("B", 2200, 2000, 25.0, band_mhz=1800, operator="op")
+    b = b.with_changes(cells=tuple(c.with_changes(cell_id=f"B-{k}") for k, c in enumerate(a.cells)))
+    model = CoverageModel(grid, [a, b], params, terrain)
+    model.compute()
+    for x, y in [(2000, 1800), (1500, 1200), (1000, 1000)]:  # ends on A's mast
+        model.update_site(b.moved(x, y))
+    incremental = model.result()
+    cold = CoverageModel(grid, [a, b.moved(1000, 1000)], params, terrain).compute()
+    np.testing.assert_array_equal(incremental.best_rsrp, cold.best_rsrp)
+    np.testing.assert_array_equal(incremental.best_server, cold.best_server)
+    np.testing.assert_array_equal(incremental.sinr, cold.sinr)
+    np.testing.assert_array_equal(incremental.level, cold.level)
+    served = incremental.server_names()[incremental.best_server >= 0]
+    assert served.size > 0 and all(name.startswith("A") for name in served)
+    # now drag A (the lower codes) away and back onto B: A wins the ties again
+    for x, y in [(1800, 2200), (1000, 1000)]:
+        model.update_site(a.moved(x, y))
+    again = model.result()
+    np.testing.assert_array_equal(again.best_server, cold.best_server)
+    np.testing.assert_array_equal(again.sinr, cold.sinr)
+
+
 def test_people_per_level_sum_to_the_total_per_zone_and_baseline_difference():
     grid = Grid(Affine(100.0, 0, 0, 0, -100.0, 400.0), (4, 4))
     level = np.array([[0, 1, 2, 3]] * 4, dtype=np.uint8)

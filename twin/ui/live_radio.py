@@ -1,12 +1,12 @@
 """Live radio what-if off the UI thread: one engine, newest request wins.
 
 The incremental :class:`~twin.sim.whatif.radio.RadioWhatIf` runs in a child process by
-default (see :mod:`twin.ui.live_radio_engine`: its compiled kernels hold the interpreter
-lock, so in a thread they would freeze the UI), or in one thread (``in_process=True``,
-for small projects and tests). While a site is dragged the UI asks for an update on every
-mouse move; requests made while an update runs are coalesced (only the newest one runs
-next), which throttles updates to the engine's speed and never queues stale positions.
-Results come back on the UI thread through a queued Qt signal.
+default (see :mod:`twin.ui.live_radio_engine`: much of its numpy work holds the
+interpreter lock, so in a thread it would make the UI stutter), or in one thread
+(``in_process=True``, for small projects and tests). While a site is dragged the UI asks
+for an update on every mouse move; requests made while an update runs are coalesced (only
+the newest one runs next), which throttles updates to the engine's speed and never queues
+stale positions. Results come back on the UI thread through a queued Qt signal.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The live radio engine's host, Qt-free: runs in a child process (default) or a thread.
 
-The coverage model's compiled kernels hold Python's global interpreter lock while they run
-(100-300 ms on the sample), which would freeze the UI thread if the engine ran in a thread
-of the UI process; in a child process the UI thread never waits for them. The child gets
+Much of the coverage model's numpy work holds Python's global interpreter lock (its numba
+kernel releases it), which would make the UI thread stutter if the engine ran in a thread
+of the UI process; in a child process the UI thread never waits for it. The child gets
 copies of the layers the radio engine reads (mobile_cells, terrain, buildings,
 population_grid, communes), builds its :class:`RadioWhatIf` once, then answers requests
 ``(seq, kind, args)`` on a pipe with ``(seq, ok, result)``.

@@ -13,7 +13,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def edge_kernel(
     d, z, tx_amsl, rx_height, deygout, curvature, bulge, fraction, scale, main, second, third
 ):

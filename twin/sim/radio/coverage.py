@@ -219,6 +219,49 @@ def _intersection(a, b):
     return r0, r1, c0, c1
 
 
+def _overlap_slices(cell: CellRaster, window: tuple[int, int, int, int]):
+    """(source, target) slices of the part of ``cell`` inside ``window``, or None."""
+    overlap = _intersection(cell.window, window)
+    if overlap is None:
+        return None
+    r0, _, c0, _ = window
+    wr0, _, wc0, _ = cell.window
+    source = (
+        slice(overlap[0] - wr0, overlap[1] - wr0),
+        slice(overlap[2] - wc0, overlap[3] - wc0),
+    )
+    target = (slice(overlap[0] - r0, overlap[1] - r0), slice(overlap[2] - c0, overlap[3] - c0))
+    return source, target
+
+
+def merge_best_server(
+    cells: list[CellRaster],
+    window: tuple[int, int, int, int],
+    best: np.ndarray,
+    best_code: np.ndarray,
+) -> list[tuple[CellRaster, tuple, tuple]]:
+    """Fold ``cells`` into the best RSRP (dBm, -inf where no cell) and best-server code
+    (-1 none) arrays of ``window`` (r0, r1, c0, c1), in place. A cell wins a pixel with a
+    stronger RSRP, or an equal one and a lower code: the result is the lowest code among
+    the strongest cells whatever the order of folding, so the best of all cells equals the
+    best of some cells folded with the others (what a dragged site's update relies on).
+    Returns (cell, source slices, target slices) of the cells that overlap the window."""
+    parts = []
+    for cell in cells:
+        slices = _overlap_slices(cell, window)
+        if slices is None:
+            continue
+        source, target = slices
+        values = cell.rsrp_dbm[source]
+        current = best[target]
+        codes = best_code[target]
+        better = (values > current) | ((values == current) & (cell.code < codes))
+        np.copyto(current, values, where=better)
+        np.copyto(codes, np.int32(cell.code), where=better)
+        parts.append((cell, source, target))
+    return parts
+
+
 def combine_window(
     cells: list[CellRaster], window: tuple[int, int, int, int], load: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -230,22 +273,7 @@ def combine_window(
     shape = (r1 - r0, c1 - c0)
     best = np.full(shape, -np.inf, np.float32)
     best_code = np.full(shape, -1, np.int32)
-    parts = []
-    for cell in cells:
-        overlap = _intersection(cell.window, window)
-        if overlap is None:
-            continue
-        wr0, _, wc0, _ = cell.window
-        source = (
-            slice(overlap[0] - wr0, overlap[1] - wr0),
-            slice(overlap[2] - wc0, overlap[3] - wc0),
-        )
-        target = (slice(overlap[0] - r0, overlap[1] - r0), slice(overlap[2] - c0, overlap[3] - c0))
-        values = cell.rsrp_dbm[source]
-        better = values > best[target]
-        best[target] = np.where(better, values, best[target])
-        best_code[target] = np.where(better, cell.code, best_code[target])
-        parts.append((cell, source, target))
+    parts = merge_best_server(cells, window, best, best_code)
     interference = np.zeros(shape, np.float64)
     noise = np.zeros(shape, np.float64)
     channel_ids: dict[tuple, int] = {}

@@ -6,6 +6,10 @@ profiles. Changing one site recomputes only that site's cells, then recombines b
 SINR and level only inside the windows the change touched (old and new position); the
 people count is redone from the level raster with one ``bincount``. Recombination is the same
 per-pixel function as the cold computation, so both give identical rasters.
+
+Updating the same site again and again (a drag) folds its cells into a kept raster of the
+best of all the other cells, so each move costs the site's own cells only, and defers the
+SINR (which no level or people figure needs) until it is read: still identical rasters.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from twin.sim.radio.coverage import (
     combine_window,
     compute_site_cells,
     coverage_level,
+    merge_best_server,
 )
 from twin.sim.radio.sites import Site
 from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
@@ -100,9 +105,23 @@ class CoverageModel:
         rows, cols = grid.shape
         self.best_rsrp = np.full(grid.shape, np.nan, np.float32)
         self.best_server = np.full(grid.shape, -1, np.int32)
-        self.sinr = np.full(grid.shape, np.nan, np.float32)
+        self._sinr = np.full(grid.shape, np.nan, np.float32)
         self.level = np.zeros(grid.shape, np.uint8)
         self.last_windows: list[tuple[int, int, int, int]] = []
+        # SINR is recomputed lazily where a moved site changed it (see :attr:`sinr`).
+        self._sinr_stale: tuple[int, int, int, int] | None = None
+        # Best RSRP/server of every cell but those of one site (the one being moved).
+        self._others: tuple[str, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def sinr(self) -> np.ndarray:
+        """SINR raster (dB, NaN where no server), brought up to date on access."""
+        if self._sinr_stale is not None:
+            window, self._sinr_stale = self._sinr_stale, None
+            r0, r1, c0, c1 = window
+            _, _, sinr = combine_window(self._ordered_cells(), window, self.params.load)
+            self._sinr[r0:r1, c0:c1] = sinr
+        return self._sinr
 
     # --- sites ----------------------------------------------------------------------------
     @property
@@ -171,6 +190,8 @@ class CoverageModel:
     def compute(self, feedback: Feedback | None = None) -> CoverageResult:
         """Cold computation of every site, then combination over the whole grid."""
         feedback = ensure_feedback(feedback)
+        self._others = None
+        self._sinr_stale = None  # the whole grid is recombined below
         self._cells.clear()
         sites = self.sites
         for index, site in enumerate(sites):
@@ -194,7 +215,7 @@ class CoverageModel:
             best, code, sinr = combine_window(cells, window, self.params.load)
             self.best_rsrp[r0:r1, c0:c1] = best
             self.best_server[r0:r1, c0:c1] = code
-            self.sinr[r0:r1, c0:c1] = sinr
+            self._sinr[r0:r1, c0:c1] = sinr
             self.level[r0:r1, c0:c1] = coverage_level(best, self.params.thresholds_dbm)
         self.last_windows = list(windows)
 
@@ -204,6 +225,7 @@ class CoverageModel:
     def add_site(self, site: Site) -> list[tuple[int, int, int, int]]:
         """Add a site, compute its cells and recombine around it; returns changed windows."""
         self._register(site)
+        self._others = None
         self._compute_site(site)
         windows = [w for w in [self._site_window(site)] if w is not None]
         self.recombine(windows)
@@ -218,8 +240,41 @@ class CoverageModel:
         self._assign_codes(site)
         self._compute_site(site)
         windows = _merge([w for w in (self._site_window(old), self._site_window(site)) if w])
-        self.recombine(windows)
+        self._refresh_site(site.site_id, windows)
         return windows
+
+    def _refresh_site(self, site_id: str, windows: list[tuple[int, int, int, int]]) -> None:
+        """Best RSRP, server and level in ``windows`` after a change of one site only: its
+        cells folded into the kept best of all the other cells (built on the first change
+        of this site, dropped when another site changes), so a dragged site costs its own
+        cells, not all the cells around it. Identical to :meth:`recombine` (same per-pixel
+        rule, see :func:`merge_best_server`); SINR is marked stale and recomputed on access."""
+        if self._others is None or self._others[0] != site_id:
+            best = np.full(self.grid.shape, -np.inf, np.float32)
+            code = np.full(self.grid.shape, -1, np.int32)
+            whole = (0, self.grid.shape[0], 0, self.grid.shape[1])
+            others = [c for c in self._ordered_cells() if c.site_id != site_id]
+            merge_best_server(others, whole, best, code)
+            self._others = (site_id, best, code)
+        _, others_best, others_code = self._others
+        mine = sorted(self._cells.get(site_id, []), key=lambda c: c.code)
+        for window in windows:
+            r0, r1, c0, c1 = window
+            best = others_best[r0:r1, c0:c1].copy()
+            code = others_code[r0:r1, c0:c1].copy()
+            merge_best_server(mine, window, best, code)
+            served = code >= 0
+            self.best_rsrp[r0:r1, c0:c1] = np.where(served, best, np.float32(np.nan))
+            self.best_server[r0:r1, c0:c1] = code
+            self.level[r0:r1, c0:c1] = coverage_level(best, self.params.thresholds_dbm)
+            stale = self._sinr_stale or window
+            self._sinr_stale = (
+                min(stale[0], r0),
+                max(stale[1], r1),
+                min(stale[2], c0),
+                max(stale[3], c1),
+            )
+        self.last_windows = list(windows)
 
     def remove_site(self, site_id: str) -> list[tuple[int, int, int, int]]:
         """Remove a site and recombine where it was."""
@@ -227,6 +282,7 @@ class CoverageModel:
         if old is None:
             raise DataError(f"no site {site_id} in the coverage model")
         self._cells.pop(site_id, None)
+        self._others = None
         windows = [w for w in [self._site_window(old)] if w is not None]
         self.recombine(windows)
         return windows

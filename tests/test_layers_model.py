@@ -8,7 +8,7 @@ import pytest
 import shapely
 from affine import Affine
 
-from twin.layers import Provenance, RasterLayer, Style, VectorLayer
+from twin.layers import Category, Provenance, RasterLayer, Style, VectorLayer
 from twin.layers.colors import OKABE_ITO, colormap_lut, hex_to_rgba
 from twin.layers.style import categorized_style, class_breaks, graduated_style
 from twin.project import Project, View
@@ -129,3 +129,16 @@ def test_views_replace_by_name_and_provenance_is_frozen():
     with pytest.raises(AttributeError):
         provenance.source = "y"  # type: ignore[misc]
     assert Provenance.from_dict(provenance.to_dict()) == provenance
+
+
+def test_numeric_classes_are_looked_up_like_any_value():
+    style = Style(
+        kind="raster-classes",
+        categories=(Category(3, "#0072B2"), Category(1, "#F0E442"), Category(2, "#56B4E9")),
+    )
+    codes = np.array([[1, 2, 3], [0, 3, 9]], dtype=np.uint8)
+    assert style.class_index(codes).tolist() == [[1, 2, 0], [-1, 0, -1]]
+    assert style.class_index(np.array([2.0, np.nan])).tolist() == [2, -1]
+    # the same answer as the general path used for text values
+    labels = Style(kind="categorized", categories=(Category("bus", "#000000"),))
+    assert labels.class_index(np.array(["bus", "tram"], dtype=object)).tolist() == [0, -1]

@@ -109,6 +109,9 @@ class Style:
     def class_index(self, values: pd.Series | np.ndarray) -> np.ndarray:
         """Index of the category/class of each value (-1 where none applies), as int array."""
         if self.kind in ("categorized", "raster-classes"):
+            numeric = _numeric_category_index(values, self.categories)
+            if numeric is not None:
+                return numeric
             lookup = {_json_scalar(c.value): i for i, c in enumerate(self.categories)}
             return np.fromiter(
                 (lookup.get(_json_scalar(v), -1) for v in np.asarray(values, dtype=object)),
@@ -245,6 +248,28 @@ def raster_style(
         unit=unit,
         stroke_width=0.0,
     )
+
+
+def _numeric_category_index(
+    values: pd.Series | np.ndarray, categories: tuple[Category, ...]
+) -> np.ndarray | None:
+    """Vectorised :meth:`Style.class_index` for numeric values and numeric categories (e.g.
+    raster class codes); None when either side is not numeric. Same shape as ``values``."""
+    array = np.asarray(values)
+    keys = [_json_scalar(c.value) for c in categories]
+    if (
+        array.dtype.kind not in "iuf"
+        or not keys
+        or not all(isinstance(k, int | float) and not isinstance(k, bool) for k in keys)
+    ):
+        return None
+    key_array = np.asarray(keys, dtype=float)
+    order = np.argsort(key_array, kind="stable")
+    sorted_keys = key_array[order]
+    flat = array.astype(float, copy=False)
+    position = np.clip(np.searchsorted(sorted_keys, flat), 0, len(sorted_keys) - 1)
+    found = sorted_keys[position] == flat  # NaN never matches
+    return np.where(found, order[position], -1).astype(np.int64)
 
 
 def _format_number(value: float) -> str:

@@ -35,3 +35,17 @@ def test_missing_and_broken_files_raise_data_errors(tmp_path):
     broken.write_text("{ this is not json")
     with pytest.raises(DataError, match=r"broken\.geojson"):
         open_any(broken)
+
+
+def test_loading_prepares_the_geometry_the_map_view_then_reuses(data_dir, qtbot):
+    from twin.ui.map.views.geometry import prepare_geometry
+    from twin.ui.map.views.vector import VectorLayerView
+
+    project = open_any(data_dir / "vector" / "bubenec.gpkg")
+    buildings = next(layer for layer in project.layers if layer.geometry_kind == "polygon")
+    prepared = prepare_geometry(buildings.frame, "polygon")  # the worker already did this
+    assert prepared.count == 144
+    view = VectorLayerView(buildings)
+    assert view.geometry is prepared  # nothing extracted again on the UI thread
+    buildings.set_frame(buildings.frame.iloc[:10].copy())
+    assert prepare_geometry(buildings.frame, "polygon").count == 10  # a new frame, new arrays

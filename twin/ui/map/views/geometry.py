@@ -8,6 +8,8 @@ cached by the view. Units are project metres throughout.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +83,34 @@ def extract_geometry(geometries: np.ndarray, kind: str) -> GeometryArrays:
         xs, ys = _orient_rings(xs, ys, connect, part_offsets, offsets[1][:-1])
     bounds = shapely.bounds(kept)
     return GeometryArrays(rows, xs, ys, connect, vertex_start.astype(np.int64), bounds)
+
+
+_prepared: dict[int, tuple[weakref.ref, str, GeometryArrays]] = {}
+_prepared_lock = threading.Lock()
+
+
+def prepare_geometry(frame, kind: str) -> GeometryArrays:
+    """:func:`extract_geometry` of a GeoDataFrame, cached while the frame lives.
+
+    Thread-safe: the loading worker calls it right after reading a layer so that building
+    the layer's view on the UI thread reuses the arrays (1.6 s at 1M polygons) instead of
+    extracting them there. A layer's new frame (``set_frame``) is a new key.
+    """
+    key = id(frame)
+    with _prepared_lock:
+        entry = _prepared.get(key)
+    if entry is not None and entry[0]() is frame and entry[1] == kind:
+        return entry[2]
+    geometry = extract_geometry(np.asarray(frame.geometry.values, dtype=object), kind)
+    reference = weakref.ref(frame, lambda _gone, key=key: _forget(key))
+    with _prepared_lock:
+        _prepared[key] = (reference, kind, geometry)
+    return geometry
+
+
+def _forget(key: int) -> None:
+    with _prepared_lock:
+        _prepared.pop(key, None)
 
 
 def _orient_rings(xs, ys, connect, ring_offsets, exterior_rings):

@@ -15,7 +15,7 @@ from twin.layers.vector import VectorLayer
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
 from twin.ui.map.views.framebuffer import FrameBuffer
-from twin.ui.map.views.geometry import GeometryArrays, chunk_features, extract_geometry
+from twin.ui.map.views.geometry import GeometryArrays, chunk_features, prepare_geometry
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 
@@ -77,7 +77,7 @@ class VectorLayerView(LayerView):
             self.scatter.setParentItem(self)
             self._point_geometries = geometries
         else:
-            self.geometry = extract_geometry(geometries, kind)
+            self.geometry = prepare_geometry(self.layer.frame, kind)
             (fill_warm_up if kind == "polygon" else line_warm_up)()
         self.restyle()
 

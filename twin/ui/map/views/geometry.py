@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -36,11 +36,25 @@ class GeometryArrays:
     connect: np.ndarray
     vertex_start: np.ndarray
     bounds: np.ndarray
+    # the last chunking of these arrays: (class of each feature, class count, result)
+    last_chunks: tuple[np.ndarray, int, ChunkedFeatures] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def count(self) -> int:
         """Number of features kept."""
         return len(self.rows)
+
+    def chunked(self, class_of_row: np.ndarray, classes: int) -> ChunkedFeatures:
+        """:func:`chunk_features` of these arrays, reused while the classes are the same
+        (so chunks built by the loading worker serve the first view on the UI thread)."""
+        last = self.last_chunks
+        if last is not None and last[1] == classes and np.array_equal(last[0], class_of_row):
+            return last[2]
+        result = chunk_features(self, class_of_row, classes)
+        self.last_chunks = (np.array(class_of_row, copy=True), classes, result)
+        return result
 
 
 def extract_geometry(geometries: np.ndarray, kind: str) -> GeometryArrays:

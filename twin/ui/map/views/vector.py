@@ -15,7 +15,7 @@ from twin.layers.vector import VectorLayer
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
 from twin.ui.map.views.framebuffer import FrameBuffer
-from twin.ui.map.views.geometry import GeometryArrays, chunk_features, prepare_geometry
+from twin.ui.map.views.geometry import GeometryArrays, prepare_geometry
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 
@@ -113,7 +113,7 @@ class VectorLayerView(LayerView):
         if same_classes:
             self.chunk_painter.set_colors(brushes, pens, dots, stroke)
         else:
-            chunked = chunk_features(self.geometry, classes, len(colors))
+            chunked = self.geometry.chunked(classes, len(colors))
             self.chunk_painter = ChunkPainter(
                 chunked, brushes, pens, dots, stroke, filled=kind == "polygon"
             )

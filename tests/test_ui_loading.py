@@ -47,5 +47,6 @@ def test_loading_prepares_the_geometry_the_map_view_then_reuses(data_dir, qtbot)
     assert prepared.count == 144
     view = VectorLayerView(buildings)
     assert view.geometry is prepared  # nothing extracted again on the UI thread
+    assert view.chunk_painter.chunked is prepared.last_chunks[2]  # nor chunked again
     buildings.set_frame(buildings.frame.iloc[:10].copy())
     assert prepare_geometry(buildings.frame, "polygon").count == 10  # a new frame, new arrays

@@ -99,7 +99,11 @@ class SiteEditor(QWidget):
         self._filling = True
         try:
             self._set_enabled(site is not None)
+            # with no site the box shows a dash (Qt shows the special text at the minimum)
+            self.height_box.setMinimum(0.0 if site is None else 1.0)
+            self.height_box.setSpecialValueText("–" if site is None else "")
             if site is None:
+                self.height_box.setValue(0.0)
                 self.table.setRowCount(0)
                 self.title.setText("Select a site with the Move site tool to edit its cells.")
                 return

@@ -148,9 +148,12 @@ def test_saved_file_is_read_by_gdal_tools(tmp_path, project):
     assert len(frame) == 4 and frame.crs.equals(CRS.from_epsg(2154))
     assert frame["usage"].tolist() == ["residential", "commercial", "residential", "public"]
     assert len(pyogrio.read_dataframe(path, layer="roads")) == 3
-    # QGIS identifies a GeoPackage by its SQLite application id 'GPKG'
+    # QGIS identifies a GeoPackage by its SQLite application id 'GPKG'; with an extension
+    # other than .gpkg, GDAL 3.6 (QGIS 3.22 on Debian 12) also needs a version it knows:
+    # 1.3 (user_version 10300) opens there, 1.4 (10400) does not (checked with python3-qgis).
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 10300
 
 
 def test_raster_only_and_empty_projects(tmp_path):
@@ -160,6 +163,9 @@ def test_raster_only_and_empty_projects(tmp_path):
     assert [layer.name for layer in reopened.layers] == ["Terrain"]
     empty = Project.open(Project().save(tmp_path / "empty.twin"))
     assert empty.layers == [] and empty.crs.equals(CRS.from_epsg(2154))
+    for path in (tmp_path / "dem.twin", tmp_path / "empty.twin"):
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA user_version").fetchone()[0] == 10300
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, project):

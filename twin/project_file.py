@@ -37,6 +37,10 @@ from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
 
+# GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
+# extension is not .gpkg only when it knows its version, and it does not know 1.4.
+GEOPACKAGE_OPTIONS = {"VERSION": "1.3"}
+GEOPACKAGE_USER_VERSION = 10300
 FORMAT_NAME = "twin-project"
 FORMAT_VERSION = 1
 
@@ -80,7 +84,12 @@ def _write(project, path: Path) -> None:
         if isinstance(layer, VectorLayer):
             frame = _writable_frame(layer)
             pyogrio.write_dataframe(
-                frame, path, layer=layer.id, driver="GPKG", append=wrote_any_table
+                frame,
+                path,
+                layer=layer.id,
+                driver="GPKG",
+                append=wrote_any_table,
+                **({} if wrote_any_table else {"dataset_options": GEOPACKAGE_OPTIONS}),
             )
             wrote_any_table = True
             record["geometry_column"] = frame.geometry.name
@@ -119,7 +128,7 @@ def _write(project, path: Path) -> None:
 def _init_empty_geopackage(connection: sqlite3.Connection) -> None:
     """Minimal GeoPackage header tables for a project without vector layers."""
     connection.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
-    connection.execute("PRAGMA user_version = 10400")
+    connection.execute(f"PRAGMA user_version = {GEOPACKAGE_USER_VERSION}")
     connection.execute(
         "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,"
         " organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,"

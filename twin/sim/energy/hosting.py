@@ -25,7 +25,7 @@ import pandas as pd
 
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.energy.defaults import EnergyDefaults, default_settings, voltage_level
-from twin.sim.energy.powerflow import PF_OPTIONS, RECYCLE, LimitArrays, ScaledNet
+from twin.sim.energy.powerflow import LimitArrays, ScaledNet, solve_power_flow
 
 START_MW = {"lv": 0.05, "mv": 1.0}
 TOLERANCE_MW = {"lv": 0.001, "mv": 0.01}
@@ -85,11 +85,8 @@ class _Probe:
         """Run the power flow; False if it did not converge."""
         self.runs += 1
         try:
-            if self._ready:
-                pp.runpp(self.net, **PF_OPTIONS, recycle=RECYCLE)
-            else:
-                pp.runpp(self.net, **PF_OPTIONS)
-                self._ready = True
+            solve_power_flow(self.net, warm=self._ready)
+            self._ready = True
             return True
         except pp.LoadflowNotConverged:
             self._ready = False

@@ -25,6 +25,16 @@ PF_OPTIONS: dict[str, Any] = {"algorithm": "nr", "numba": False, "calculate_volt
 RECYCLE = {"trafo": False, "gen": False, "bus_pq": True}
 
 
+def solve_power_flow(net: pp.pandapowerNet, warm: bool) -> None:
+    """pandapower's Newton-Raphson power flow; ``warm`` reuses the internal matrices of the
+    previous run on this net (only loads and generation may have changed since).
+    Raises ``pp.LoadflowNotConverged``."""
+    if warm:
+        pp.runpp(net, **PF_OPTIONS, recycle=RECYCLE)
+    else:
+        pp.runpp(net, **PF_OPTIONS)
+
+
 @dataclass
 class PowerFlowResult:
     """One power-flow snapshot: ``buses`` (bus_id, vm_pu), ``lines`` (line_id,
@@ -310,11 +320,8 @@ class ScaledNet:
 
     def _solve(self) -> bool:
         try:
-            if self._ready:
-                pp.runpp(self.net, **PF_OPTIONS, recycle=RECYCLE)
-            else:
-                pp.runpp(self.net, **PF_OPTIONS)
-                self._ready = True
+            solve_power_flow(self.net, warm=self._ready)
+            self._ready = True
             return True
         except pp.LoadflowNotConverged:
             self._ready = _retry(self.net)

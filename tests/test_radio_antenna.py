@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from twin.errors import DataError
+from twin.layers.radio_sites import Cell, resource_blocks
 from twin.sim.radio.antenna import antenna_gain_dbi
-from twin.sim.radio.sites import Cell, resource_blocks
 
 
 def _gain(azimuth, depression, **kwargs):

@@ -15,8 +15,8 @@ import twin
 from twin.cli import main
 from twin.layers import RasterLayer, VectorLayer
 from twin.layers.mobile import sites_to_layer
+from twin.layers.radio_sites import three_sector_site
 from twin.project import Project
-from twin.sim.radio.sites import three_sector_site
 
 X0, Y0, PIXEL, SIZE = 350_000.0, 6_790_000.0, 50.0, 60  # a 3 km square near Rennes
 

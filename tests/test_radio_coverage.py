@@ -11,10 +11,10 @@ from affine import Affine
 from shapely.geometry import box
 
 from twin.layers.mobile import read_sites, sites_to_layer
+from twin.layers.radio_sites import Cell, three_sector_site
 from twin.sim.radio import CoverageModel, CoverageParameters, Grid, Site, Terrain
 from twin.sim.radio.coverage import coverage_level, noise_per_re_dbm
 from twin.sim.radio.population import PeopleCounter, PopulationPoints
-from twin.sim.radio.sites import Cell, three_sector_site
 
 
 def _omni(cell_id: str) -> Cell:

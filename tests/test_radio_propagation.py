@@ -144,3 +144,10 @@ def test_rma_los_up_to_10_km_is_valid_and_unknown_model_raises():
     with pytest.raises(ValueError, match="unknown propagation model"):
         path_loss("ray-tracing", np.array([1.0]), 800.0, 30.0, 1.5)
     assert math.isclose(float(ValidityWarning.__mro__.index(Warning) > 0), 1.0)
+
+
+def test_every_model_a_cell_may_name_is_implemented():
+    from twin.layers.radio_sites import MODEL_NAMES
+    from twin.sim.radio.propagation import MODELS
+
+    assert set(MODEL_NAMES) == set(MODELS)

@@ -11,8 +11,8 @@ from shapely.geometry import Point
 
 from twin.errors import DataError
 from twin.layers.provenance import Provenance
+from twin.layers.radio_sites import Cell, Site
 from twin.layers.vector import VectorLayer
-from twin.sim.radio.sites import Cell, Site
 
 REQUIRED_COLUMNS = ("site_id", "cell_id", "height_m", "band_mhz", "azimuth_deg")
 # Column -> default when the column is absent or the value is missing.

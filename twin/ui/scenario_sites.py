@@ -7,8 +7,8 @@ import math
 from dataclasses import replace
 
 from twin.errors import DataError
+from twin.layers.radio_sites import Site
 from twin.scenario import AddMobileSite, Intervention, MoveMobileSite
-from twin.sim.radio.sites import Site
 from twin.sim.whatif.radio import apply_site_interventions
 
 

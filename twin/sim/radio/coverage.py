@@ -30,9 +30,9 @@ import numpy as np
 from affine import Affine
 
 from twin.errors import DataError
+from twin.layers.radio_sites import Cell, Site
 from twin.sim.radio.antenna import antenna_gain_dbi
 from twin.sim.radio.propagation import ValidityWarning, path_loss
-from twin.sim.radio.sites import Cell, Site
 from twin.sim.radio.terrain import RadialProfiles
 
 THERMAL_NOISE_DBM_HZ = -174.0

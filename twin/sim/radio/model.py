@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.layers.radio_sites import Site
 from twin.sim.radio.coverage import (
     CellRaster,
     CoverageParameters,
@@ -31,7 +32,6 @@ from twin.sim.radio.coverage import (
     coverage_level,
     merge_best_server,
 )
-from twin.sim.radio.sites import Site
 from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
 
 ENGINE_NAME = "engine:twin.sim.radio"

@@ -11,10 +11,10 @@ from affine import Affine
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.layers.radio_sites import Site
 from twin.sim.radio.coverage import CoverageParameters, Grid
 from twin.sim.radio.model import CoverageModel, CoverageResult
 from twin.sim.radio.population import PeopleCounter, PeopleSummary, PopulationPoints
-from twin.sim.radio.sites import Site
 from twin.sim.radio.terrain import Terrain
 
 DEFAULT_PIXEL_M = 50.0

@@ -21,6 +21,7 @@ from affine import Affine
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.kpi import Figure
+from twin.layers.radio_sites import Cell, Site
 from twin.layers.raster import RasterLayer
 from twin.scenario import (
     AddMobileSite,
@@ -39,7 +40,6 @@ from twin.sim.radio.project_coverage import (
     project_population,
     project_sites,
 )
-from twin.sim.radio.sites import Cell, Site
 from twin.sim.radio.terrain import Terrain
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel
 

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.layers.radio_sites import BANDS_MHZ
 from twin.scenario import AddMobileSite, EditMobileCell
 from twin.sim.radio.propagation import MODELS
-from twin.sim.radio.sites import BANDS_MHZ
 
 # (column title, Cell field, CellSpec field, low, high)
 CELL_COLUMNS = (

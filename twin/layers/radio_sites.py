@@ -1,4 +1,5 @@
-"""Mobile sites and their cells (sectors): the inputs of the coverage engine.
+"""Mobile sites and their cells (sectors): domain types of the territory, read by the
+mobile layers and used by the coverage engine (they live below the engines).
 
 Power: a cell gives either ``rs_power_dbm`` (reference-signal power per resource element,
 dBm) or ``tx_power_dbm`` (total power at the antenna port, dBm) and ``bandwidth_mhz``. RSRP
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twin.errors import DataError
-from twin.sim.radio.propagation import MODELS
 
 BANDS_MHZ = (700, 800, 900, 1800, 2100, 2600, 3500)
 TECHNOLOGIES = ("4G", "5G")
+# Propagation models a cell may name; twin.sim.radio.propagation.MODELS implements each.
+MODEL_NAMES = ("free-space", "okumura-hata", "cost231-hata", "3gpp-uma", "3gpp-umi", "3gpp-rma")
 
 # LTE channel bandwidth (MHz) -> N_RB (TS 36.101 Table 5.6-1).
 LTE_RESOURCE_BLOCKS = {1.4: 6, 3: 15, 5: 25, 10: 50, 15: 75, 20: 100}
@@ -99,7 +101,7 @@ class Cell:
             raise DataError(
                 f"cell {self.cell_id}: band {self.band_mhz:g} MHz is not one of {BANDS_MHZ}"
             )
-        if self.model not in MODELS:
+        if self.model not in MODEL_NAMES:
             raise DataError(f"cell {self.cell_id}: unknown propagation model {self.model!r}")
         if self.rs_power_dbm is None and self.tx_power_dbm is None:
             raise DataError(f"cell {self.cell_id}: give rs_power_dbm or tx_power_dbm")

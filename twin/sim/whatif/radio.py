@@ -364,5 +364,17 @@ def run(
         [Figure(f.key, f.label, f.value, f.unit, f.domain, None, f.better) for f in figures],
         context.warnings(),
         context.capex_eur,
-        {"sites": len(context._applied["4G"].keys() | context._applied["5G"].keys())},
+        {
+            "sites": len(context._applied["4G"].keys() | context._applied["5G"].keys()),
+            "households": household_groups(context),
+        },
     )
+
+
+def household_groups(context: RadioWhatIf):
+    """The households behind each people figure of the context's current state, for the
+    privacy gate (None without population)."""
+    if context.counter is None:
+        return None
+    levels = {t.lower().replace("+", "_"): level for t, level in context.levels().items()}
+    return context.counter.household_groups(levels, ENGINE)

@@ -200,6 +200,21 @@ def without_people_columns(frame):
     return frame.drop(columns=drop) if drop else frame
 
 
+def disclosable_rows(frame) -> np.ndarray:
+    """Boolean per row of a (Geo)DataFrame: True when the feature's people figures may be
+    shown (vectorised :func:`is_disclosable`: a row's ``households``, else its first other
+    people figure; features with no number are shown)."""
+    import pandas as pd
+
+    lowered = {str(c).lower(): c for c in frame.columns}
+    values = np.full(len(frame), np.nan)
+    for key in ("households", "population", "persons", "inhabitants"):
+        if key in lowered:
+            column = pd.to_numeric(frame[lowered[key]], errors="coerce").to_numpy(dtype=float)
+            values = np.where(np.isnan(values), column, values)
+    return np.isnan(values) | (values >= DISCLOSURE_THRESHOLD_HOUSEHOLDS)
+
+
 def is_disclosable(record: Mapping[str, Any]) -> bool:
     """True when the feature describes at least the threshold of households.
 

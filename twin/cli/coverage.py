@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         from twin.scenario import find_scenario
 
         scenario = find_scenario(project.scenarios, args.scenario)
+        scenario.check_extent(project.extent)
     if not 0.0 <= args.load <= 1.0:
         raise DataError("--load is a fraction between 0 and 1")
     params = CoverageParameters(

@@ -300,6 +300,7 @@ def simulate(
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
         raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
+    scenario.check_extent(project.extent)  # a site far away would be costed without a word
     out = SimulationResult(scenario.name, domains)
     figures_by_key: dict[str, Figure] = {}
     for index, domain in enumerate(domains):

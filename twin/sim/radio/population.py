@@ -21,6 +21,7 @@ from twin.layers.privacy import (
     publish,
     publish_delta,
 )
+from twin.layers.validate import check_people_columns
 from twin.sim.radio.coverage import LEVEL_LABELS, Grid
 
 LEVEL_KEYS = ("none", "limited", "good", "very_good")
@@ -48,6 +49,7 @@ class PopulationPoints:
         with a ``zones`` GeoDataFrame of polygons identified by ``zone_id_column``."""
         if "population" not in frame.columns:
             raise DataError("the population layer has no 'population' column")
+        check_people_columns(frame, "the population layer")
         points = frame.geometry.representative_point()
         persons = np.nan_to_num(frame["population"].to_numpy(dtype=float))
         premises = (

@@ -107,9 +107,7 @@ def test_secondary_suppression_leaves_no_masked_cell_recoverable_from_totals():
     assert mask[0, 0]
     for line, counts in ((mask, table), (mask.T, table.T)):
         for cells, values in zip(line, counts, strict=True):
-            assert not cells.any() or values[cells].sum() >= 11 or (
-                (values[~cells] > 0).sum() == 0
-            )
+            assert not cells.any() or values[cells].sum() >= 11 or ((values[~cells] > 0).sum() == 0)
 
 
 def test_people_columns_are_the_ones_exports_drop():

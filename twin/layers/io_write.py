@@ -118,7 +118,11 @@ def exportable_frame(layer: VectorLayer):
     hidden = ~disclosable_rows(frame)
     if hidden.any():
         for column in columns:
-            frame[column] = frame[column].astype(object).where(~hidden, None)
+            series = frame[column]
+            if pd.api.types.is_numeric_dtype(series):
+                frame[column] = series.astype(float).where(~hidden)  # NaN: written as NULL
+            else:
+                frame[column] = series.astype(object).where(~hidden, None)
     return frame
 
 

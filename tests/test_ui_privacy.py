@@ -101,3 +101,37 @@ def test_compare_table_masks_a_small_difference_between_two_scenarios(qtbot, tmp
         .splitlines()[1]
         .endswith(f",1500,1504,{MASKED}")
     )
+
+
+def test_a_map_styled_by_population_does_not_show_the_class_of_a_small_building():
+    import geopandas as gpd
+    import shapely
+
+    from twin.layers import VectorLayer
+    from twin.layers.style import ClassBreak, Style
+    from twin.project import Project
+    from twin.ui.map.render import render_project
+
+    # two buildings of the same population class: a house (2 households), a block (20)
+    frame = gpd.GeoDataFrame(
+        {"population": [40.0, 45.0], "households": [2, 20]},
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)],
+        crs="EPSG:2154",
+    )
+    style = Style(
+        kind="graduated",
+        column="population",
+        classes=(ClassBreak(0, 100, "#0000FF", "0-100 persons"),),
+        fill_color="#808080",
+        fill_opacity=1.0,
+        stroke_width=0.0,
+    )
+    project = Project(crs="EPSG:2154")
+    project.add_layer(VectorLayer("buildings", frame, style=style))
+    image = render_project(project, (300, 100), bbox=(0, 0, 300, 100))
+
+    def color_at(x_m: float) -> str:
+        return image.pixelColor(int(x_m), 50).name().upper()
+
+    assert color_at(250) == "#0000FF"  # the block shows its class
+    assert color_at(50) == "#808080"  # the house is drawn in the base colour

@@ -229,3 +229,17 @@ def test_building_export_masks_small_buildings_unless_raw_data_is_asked(outputs)
     assert gated.loc[small, ["population", "households"]].isna().all().all()
     assert (gated.loc[~small, "households"] == raw.loc[~small, "households"]).all()
     assert raw["population"].notna().all()
+
+
+def test_the_live_radio_figures_carry_the_moved_households_too():
+    from twin.scenario import intervention_from_dict
+    from twin.sim.whatif.radio import radio_context
+
+    context = radio_context(sample_project(), FAST)
+    try:
+        figures = {f.key: f for f in context.apply([intervention_from_dict(TINY_SITE)])}
+    finally:
+        context.apply([])  # leave the shared context at the baseline
+    figure = figures["radio.4g.persons.none"]
+    assert figure.delta < 0 and figure.published_delta().masked
+    assert figure.published_value().value == figure.value  # the level itself is large

@@ -10,7 +10,7 @@ that counts people carries the number of households it rests on, so that the pri
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from twin.layers.privacy import MASKED_LABEL, Published, publish, publish_delta
@@ -83,6 +83,25 @@ class Figure:
             "delta": gated["delta"].value,
             "masked": [name for name, item in gated.items() if item.masked],
         }
+
+
+def with_household_groups(figures: list[Figure], after, before) -> list[Figure]:
+    """``figures`` with the households each side rests on and the households that moved,
+    from two :class:`~twin.layers.privacy.HouseholdGroups` (scenario ``after``, baseline
+    ``before``; None leaves the figures as they are)."""
+    if after is None:
+        return list(figures)
+    return [
+        replace(
+            f,
+            households=after.households_of(f.key),
+            baseline_households=before.households_of(f.key) if before is not None else None,
+            moved_households=after.moved(before, f.key),
+        )
+        if f.key in after.members
+        else f
+        for f in figures
+    ]
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -25,6 +25,7 @@ def test_large_buildings_and_non_personal_features_are_shown():
 
 # --- the one gate ------------------------------------------------------------------------
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from twin.kpi import Figure, format_delta, format_published  # noqa: E402
 from twin.layers.privacy import (  # noqa: E402
@@ -113,3 +114,27 @@ def test_secondary_suppression_leaves_no_masked_cell_recoverable_from_totals():
 def test_people_columns_are_the_ones_exports_drop():
     columns = ["building_id", "Population", "households", "premises", "height_m"]
     assert people_columns(columns) == ["Population", "households"]
+
+
+def test_level_groups_count_like_membership_groups():
+    from twin.sim.radio.population import LEVEL_KEYS, LevelGroups
+
+    rng = np.random.default_rng(7)
+    households = rng.integers(0, 5, 500).astype(float)
+    before_levels = rng.integers(0, 4, 500)
+    after_levels = np.where(rng.random(500) < 0.1, rng.integers(0, 4, 500), before_levels)
+    before = LevelGroups(households, {"radio.4g": before_levels})
+    after = LevelGroups(households, {"radio.4g": after_levels})
+
+    def members(levels):
+        groups = {f"radio.4g.persons.{k}": levels == i for i, k in enumerate(LEVEL_KEYS)}
+        groups["radio.4g.persons.good_or_better"] = levels >= 2
+        return HouseholdGroups(households, groups)
+
+    for key in members(after_levels).members:
+        expected = members(after_levels)
+        assert after.households_of(key) == pytest.approx(expected.households_of(key))
+        assert after.moved(before, key) == pytest.approx(
+            expected.moved(members(before_levels), key)
+        )
+    assert after.moved(before, "radio.4g.persons.none") > 0

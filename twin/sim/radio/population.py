@@ -15,7 +15,6 @@ import numpy as np
 from twin.errors import DataError
 from twin.layers.privacy import (
     DISCLOSURE_THRESHOLD_HOUSEHOLDS,
-    HouseholdGroups,
     Published,
     protect_table,
     publish,
@@ -254,7 +253,7 @@ class PeopleCounter:
             point_households=households,
         )
 
-    def household_groups(self, levels: dict[str, np.ndarray], prefix: str) -> HouseholdGroups:
+    def household_groups(self, levels: dict[str, np.ndarray], prefix: str) -> LevelGroups:
         """The households behind each people figure ``<prefix>.<tag>.<persons|premises>.
         <level key>`` (level keys none, limited, good, very_good, good_or_better; ``tag``
         from ``levels``' keys, e.g. "4g", "4g_5g") for the privacy gate, from level rasters.
@@ -264,14 +263,68 @@ class PeopleCounter:
             if self.points.households is not None
             else np.abs(self.points.persons)
         )
-        members: dict[str, np.ndarray] = {}
-        for tag, level in levels.items():
-            point_levels = self.point_levels(level)
-            for index, key in enumerate(LEVEL_KEYS):
-                group = point_levels == index
-                for what in ("persons", "premises"):
-                    members[f"{prefix}.{tag}.{what}.{key}"] = group
-            group = point_levels >= 2
-            for what in ("persons", "premises"):
-                members[f"{prefix}.{tag}.{what}.good_or_better"] = group
-        return HouseholdGroups(weights, members)
+        return LevelGroups(
+            weights, {f"{prefix}.{tag}": self.point_levels(level) for tag, level in levels.items()}
+        )
+
+
+class LevelGroups:
+    """:class:`~twin.layers.privacy.HouseholdGroups` for coverage levels, by counting: the
+    level of each population point per technology (``point_levels``, keyed ``radio.4g``...)
+    and the households of each point. Figure keys ``<tech key>.<what>.<level key>``."""
+
+    def __init__(self, households: np.ndarray, point_levels: dict[str, np.ndarray]) -> None:
+        self.households = households
+        self.point_levels = point_levels
+        self.members = {
+            f"{tech}.{what}.{key}"
+            for tech in point_levels
+            for what in ("persons", "premises")
+            for key in (*LEVEL_KEYS, "good_or_better")
+        }
+        self._per_level = {
+            tech: np.bincount(levels, households, 4) for tech, levels in point_levels.items()
+        }
+        self._moved: dict[str, tuple[LevelGroups, np.ndarray]] = {}
+
+    @staticmethod
+    def _split(key: str) -> tuple[str, str]:
+        tech, _what, level = key.rsplit(".", 2)
+        return tech, level
+
+    @staticmethod
+    def _of(values: np.ndarray, level: str) -> float:
+        if level == "good_or_better":
+            return float(values[2] + values[3])
+        return float(values[LEVEL_KEYS.index(level)])
+
+    def households_of(self, key: str) -> float | None:
+        """Households the figure ``key`` rests on (None when the key is not known)."""
+        if key not in self.members:
+            return None
+        tech, level = self._split(key)
+        return self._of(self._per_level[tech], level)
+
+    def moved(self, other: LevelGroups | None, key: str) -> float | None:
+        """Households that entered or left the group of ``key`` between ``other`` and
+        ``self`` (None when either does not know it or the points differ)."""
+        if not isinstance(other, LevelGroups) or key not in self.members:
+            return None
+        tech, level = self._split(key)
+        after, before = self.point_levels.get(tech), other.point_levels.get(tech)
+        if before is None or len(before) != len(after):
+            return None
+        entry = self._moved.get(tech)
+        cached = entry[1] if entry is not None and entry[0] is other else None
+        if cached is None:
+            changed = after != before
+            weights = self.households[changed]
+            into = np.bincount(after[changed], weights, 4)
+            out_of = np.bincount(before[changed], weights, 4)
+            crossing = (after[changed] >= 2) != (before[changed] >= 2)
+            good = float(weights[crossing].sum())
+            cached = np.concatenate([into + out_of, [good]])
+            self._moved[tech] = (other, cached)
+        if level == "good_or_better":
+            return float(cached[4])
+        return float(cached[LEVEL_KEYS.index(level)])

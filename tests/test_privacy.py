@@ -138,3 +138,38 @@ def test_level_groups_count_like_membership_groups():
             expected.moved(members(before_levels), key)
         )
     assert after.moved(before, "radio.4g.persons.none") > 0
+
+
+def test_coverage_difference_masks_a_level_change_of_few_households():
+    import geopandas as gpd
+    from affine import Affine
+    from shapely.geometry import box
+
+    from twin.sim.radio.coverage import Grid
+    from twin.sim.radio.population import PeopleCounter, PopulationPoints
+
+    # 40 buildings of 2 households, one per 100 m pixel of a 4 x 10 grid, 5 persons each
+    grid = Grid(Affine(100.0, 0, 0, 0, -100.0, 400.0), (4, 10))
+    centres = [(50 + 100 * c, 50 + 100 * r) for r in range(4) for c in range(10)]
+    frame = gpd.GeoDataFrame(
+        {"population": [5.0] * 40, "premises": 2, "households": 2, "insee": "35238"},
+        geometry=[box(x - 5, y - 5, x + 5, y + 5) for x, y in centres],
+        crs="EPSG:2154",
+    )
+    counter = PeopleCounter(PopulationPoints.from_frame(frame), grid)
+    before = np.zeros((4, 10), dtype=np.uint8)
+    baseline = counter.count(before)
+    two_buildings = before.copy()
+    two_buildings[0, :2] = 2  # 4 households gain "good"
+    small = counter.count(two_buildings).difference(baseline)
+    assert small["persons"]["good"] == {"value": None, "masked": True}
+    assert small["persons"]["no coverage"] == {"value": None, "masked": True}
+    assert small["persons"]["limited"] == 0.0  # nobody moved there
+    row = before.copy()
+    row[0, :] = 2  # 20 households gain "good"
+    large = counter.count(row).difference(baseline)
+    assert large["persons"]["good"] == 50.0 and large["persons"]["no coverage"] == -50.0
+    # and the level totals of coverage.json: "good" in the small case rests on 4 households
+    report = counter.count(two_buildings).to_dict()
+    assert report["persons"]["good"] == {"value": None, "masked": True}
+    assert report["persons"]["no coverage"] == 190.0

@@ -61,6 +61,8 @@ BAD = [
     (_with(GRID_LINE, parallel=0), "parallel", "0", "whole numbers 1 to 100 circuits"),
     (_with(LINE, headway_min=-8.0), "headway_min", "-8.0", "1 to 1440 min"),
     (_with(LINE, service_end="25:99:00"), "service_end", "'25:99:00'", "HH:MM:SS"),
+    (_with(LINE, mode=3), "mode", "3", "text"),
+    (_with(EDIT, cell_id=["c"]), "cell_id", "['c']", "text"),
 ]
 
 

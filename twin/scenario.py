@@ -84,6 +84,10 @@ _TIME = re.compile(r"^(\d{1,2}):([0-5]\d):([0-5]\d)$")
 def _check_limits(item: Any, where: str) -> None:
     for name, limit in type(item).limits.items():
         limit.check(where, name, getattr(item, name))
+    for spec in fields(item):  # text fields must be text (annotations are strings here)
+        value = getattr(item, spec.name)
+        if spec.type == "str" and not isinstance(value, str):
+            raise DataError(f"{where}: {spec.name} = {value!r} is not allowed (allowed: text)")
 
 
 def _check_points(where: str, name: str, points: Any, minimum: str) -> None:
@@ -237,6 +241,7 @@ class EditMobileCell(Intervention):
     changes: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        super().validate()
         if not isinstance(self.changes, dict):
             raise DataError(f"{self.where}: changes must be an object of field: value")
         for name, value in self.changes.items():
@@ -259,6 +264,7 @@ class ExtendFiber(Intervention):
     polygon: tuple[tuple[float, float], ...]
 
     def validate(self) -> None:
+        super().validate()
         _check_points(self.where, "polygon", self.polygon, "three")
 
     def describe(self) -> str:

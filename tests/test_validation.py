@@ -10,7 +10,9 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
+from whatif_helpers import sample_project
 
+import twin
 from twin.cli import main
 from twin.errors import DataError
 from twin.scenario import AddMobileSite, CellSpec, Scenario, intervention_from_dict
@@ -141,3 +143,16 @@ def test_coordinates_out_of_range_for_their_crs_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and len(err.strip().splitlines()) == 1
     assert "x 500 to 500" in err and "longitude x -180 to 180" in err
+
+
+def test_cli_refuses_a_site_outside_the_project_extent(tmp_path, capsys, monkeypatch):
+    project = sample_project()
+    monkeypatch.setattr(twin, "open_project", lambda path=None: project)
+    path = tmp_path / "far.json"
+    far = _with(SITE, x=9_000_000.0)
+    path.write_text(json.dumps({"name": "far", "interventions": [far]}))
+    status = main(["simulate", "--scenario-file", str(path), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "x, y = (9000000, 6790000) m is outside the project extent" in err
+    assert not (tmp_path / "o" / "kpis.json").exists()  # nothing costed

@@ -35,6 +35,7 @@ from twin.layers.io_write import writable_frame
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
+from twin.layers.validate import check_people_columns
 from twin.layers.vector import VectorLayer
 
 # GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
@@ -282,6 +283,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             raise ProjectError(f"{path.name}: cannot read layer {name!r} ({error})") from error
         if "fid_" in frame.columns and "fid" not in frame.columns:
             frame = frame.rename(columns={"fid_": "fid"})
+        check_people_columns(frame, f"{path.name}, layer {name!r}")
         return VectorLayer(name, frame, **common)
     raise ProjectError(f"{path.name}: unknown layer kind {record.get('kind')!r}")
 

@@ -13,14 +13,53 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 from twin.errors import DataError
+from twin.scenario_limits import (
+    BUS,
+    CELL_LIMITS,
+    COORDINATE,
+    HEIGHT,
+    Limit,
+    check_limits,
+    check_points,
+    check_service_times,
+)
+
+
+def _points_of(item: Intervention) -> list[tuple[str, float, float]]:
+    """(field, x, y) of every coordinate an intervention places."""
+    points = []
+    if hasattr(item, "x") and hasattr(item, "y"):
+        points.append(("x, y", item.x, item.y))  # type: ignore[attr-defined]
+    for name in ("polygon", "stops"):
+        for x, y in getattr(item, name, ()) or ():
+            points.append((name, x, y))
+    return points
 
 
 @dataclass(frozen=True)
 class Intervention:
-    """Base class: one change to the infrastructure. ``domain`` names the engine it feeds."""
+    """Base class: one change to the infrastructure. ``domain`` names the engine it feeds.
+
+    ``limits`` declares the physical range of each numeric field once; every intervention
+    is checked on construction (and so when read from JSON): a value out of range raises a
+    one-line :class:`DataError` naming the field, its value and the allowed range."""
 
     kind: ClassVar[str] = "intervention"
     domain: ClassVar[str] = ""
+    limits: ClassVar[dict[str, Limit]] = {}
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def where(self) -> str:
+        """The intervention as error messages name it (kind and name or site id)."""
+        label = getattr(self, "name", None) or getattr(self, "site_id", None)
+        return f"{self.kind} {label!r}" if label else self.kind
+
+    def validate(self) -> None:
+        """Refuse values out of their physical range (DataError, one line)."""
+        check_limits(self, self.where)
 
     def describe(self) -> str:
         """The intervention in words, as the scenario panel lists it."""
@@ -46,6 +85,13 @@ class CellSpec:
     electrical_tilt_deg: float = 4.0
     antenna_gain_dbi: float = 17.0
 
+    limits: ClassVar[dict[str, Limit]] = {k: v for k, v in CELL_LIMITS.items() if k != "height_m"}
+
+    def __post_init__(self) -> None:
+        check_limits(self, "cell")
+        if self.technology not in ("4G", "5G"):
+            raise DataError(f"cell: technology = {self.technology!r} is not allowed (4G or 5G)")
+
 
 @dataclass(frozen=True)
 class AddMobileSite(Intervention):
@@ -60,6 +106,14 @@ class AddMobileSite(Intervention):
     height_m: float = 30.0
     model: str = "3gpp-uma"
     cells: tuple[CellSpec, ...] = ()
+
+    limits: ClassVar[dict[str, Limit]] = {"x": COORDINATE, "y": COORDINATE, "height_m": HEIGHT}
+
+    def validate(self) -> None:
+        super().validate()
+        for cell in self.cells:
+            if not isinstance(cell, CellSpec):
+                raise DataError(f"{self.where}: each cell must be a cell object, not {cell!r}")
 
     def describe(self) -> str:
         bands = sorted({c.band_mhz for c in self.cells})
@@ -80,6 +134,8 @@ class MoveMobileSite(Intervention):
     site_id: str
     x: float
     y: float
+
+    limits: ClassVar[dict[str, Limit]] = {"x": COORDINATE, "y": COORDINATE}
 
     def describe(self) -> str:
         return f"Move site '{self.site_id}' to ({self.x:,.0f} m, {self.y:,.0f} m)".replace(",", " ")
@@ -107,6 +163,15 @@ class EditMobileCell(Intervention):
     cell_id: str
     changes: dict[str, Any] = field(default_factory=dict)
 
+    def validate(self) -> None:
+        super().validate()
+        if not isinstance(self.changes, dict):
+            raise DataError(f"{self.where}: changes must be an object of field: value")
+        for name, value in self.changes.items():
+            limit = CELL_LIMITS.get(name)
+            if limit is not None:
+                limit.check(f"{self.where}, cell {self.cell_id!r}", name, value)
+
     def describe(self) -> str:
         text = ", ".join(f"{k} = {v}" for k, v in sorted(self.changes.items()))
         return f"Change cell '{self.cell_id}' of site '{self.site_id}': {text}"
@@ -120,6 +185,10 @@ class ExtendFiber(Intervention):
     domain: ClassVar[str] = "fiber"
     name: str
     polygon: tuple[tuple[float, float], ...]
+
+    def validate(self) -> None:
+        super().validate()
+        check_points(self.where, "polygon", self.polygon, "three")
 
     def describe(self) -> str:
         return f"Extend fiber to area '{self.name}'"
@@ -137,6 +206,13 @@ class AddTransitLine(Intervention):
     headway_min: float = 10.0
     service_start: str = "06:00:00"
     service_end: str = "21:00:00"
+
+    limits: ClassVar[dict[str, Limit]] = {"headway_min": Limit(1.0, 1440.0, "min")}
+
+    def validate(self) -> None:
+        super().validate()
+        check_points(self.where, "stops", self.stops, "two")
+        check_service_times(self.where, self.service_start, self.service_end)
 
     def describe(self) -> str:
         return (
@@ -156,6 +232,8 @@ class AddTransitStop(Intervention):
     y: float
     route_ids: tuple[str, ...] = ()
 
+    limits: ClassVar[dict[str, Limit]] = {"x": COORDINATE, "y": COORDINATE}
+
     def describe(self) -> str:
         return f"Add stop '{self.name}' on {', '.join(self.route_ids) or 'no line'}"
 
@@ -172,6 +250,13 @@ class AddEvChargers(Intervention):
     count: int
     power_kw: float
 
+    limits: ClassVar[dict[str, Limit]] = {
+        "x": COORDINATE,
+        "y": COORDINATE,
+        "count": Limit(1, 10_000, "chargers", integer=True),
+        "power_kw": Limit(0.0, 1000.0, "kW", above_low=True),
+    }
+
     def describe(self) -> str:
         return f"Add {self.count} EV chargers × {self.power_kw:g} kW at '{self.name}'"
 
@@ -186,6 +271,12 @@ class AddPhotovoltaics(Intervention):
     x: float
     y: float
     peak_kw: float
+
+    limits: ClassVar[dict[str, Limit]] = {
+        "x": COORDINATE,
+        "y": COORDINATE,
+        "peak_kw": Limit(0.0, 100_000.0, "kWp", above_low=True),
+    }
 
     def describe(self) -> str:
         return f"Add {self.peak_kw:g} kWp rooftop PV at '{self.name}'"
@@ -203,6 +294,13 @@ class AddHeatPumps(Intervention):
     y: float
     households: int
     kw_per_household: float | None = None
+
+    limits: ClassVar[dict[str, Limit]] = {
+        "x": COORDINATE,
+        "y": COORDINATE,
+        "households": Limit(1, 100_000, "households", integer=True),
+        "kw_per_household": Limit(0.0, 50.0, "kW", optional=True, above_low=True),
+    }
 
     def describe(self) -> str:
         return f"Add heat pumps for {self.households} households at '{self.name}'"
@@ -222,6 +320,13 @@ class AddGridLine(Intervention):
     length_km: float | None = None
     parallel: int = 1
 
+    limits: ClassVar[dict[str, Limit]] = {
+        "from_bus": BUS,
+        "to_bus": BUS,
+        "length_km": Limit(0.0, 1000.0, "km", optional=True, above_low=True),
+        "parallel": Limit(1, 100, "circuits", integer=True),
+    }
+
     def describe(self) -> str:
         return f"Add line '{self.name}' ({self.std_type}) from bus {self.from_bus} to {self.to_bus}"
 
@@ -236,6 +341,8 @@ class AddGridTransformer(Intervention):
     hv_bus: int
     lv_bus: int
     std_type: str
+
+    limits: ClassVar[dict[str, Limit]] = {"hv_bus": BUS, "lv_bus": BUS}
 
     def describe(self) -> str:
         return f"Add transformer '{self.name}' ({self.std_type}) at bus {self.hv_bus}"
@@ -284,7 +391,7 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention:
         if "route_ids" in values:
             values["route_ids"] = tuple(str(v) for v in values["route_ids"])
         return cls(**values)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise DataError(f"intervention {kind!r}: {error}") from error
 
 
@@ -307,6 +414,20 @@ class Scenario:
         items = list(self.interventions)
         del items[index]
         return replace(self, interventions=tuple(items))
+
+    def check_extent(self, extent: tuple[float, float, float, float]) -> None:
+        """DataError (one line) for the first intervention placing a point outside
+        ``extent`` (xmin, ymin, xmax, ymax, project metres): naming the intervention, the
+        field, its value and the allowed range."""
+        xmin, ymin, xmax, ymax = (float(v) for v in extent)
+        for item in self.interventions:
+            for name, x, y in _points_of(item):
+                if not (xmin <= x <= xmax and ymin <= y <= ymax):
+                    raise DataError(
+                        f"scenario {self.name!r}, {item.where}: {name} = ({x:.0f}, {y:.0f}) m "
+                        f"is outside the project extent (allowed: x {xmin:.0f} to {xmax:.0f} m, "
+                        f"y {ymin:.0f} to {ymax:.0f} m)"
+                    )
 
     def for_domain(self, domain: str) -> list[Intervention]:
         """The interventions an engine of ``domain`` (radio, fiber, transit, energy) applies."""

@@ -3,7 +3,8 @@
 Writes ``best_rsrp.tif`` (dBm), ``best_server.tif`` (cell code, see coverage.json),
 ``sinr.tif`` (dB), ``level.tif`` (0 no coverage, 1 limited, 2 good, 3 very good) in the
 project CRS, and ``coverage.json`` (persons and premises per level and per zone, model,
-parameters, warnings).
+parameters, warnings). People figures pass the privacy gate (twin.layers.privacy): one that
+rests on fewer than 11 households is ``{"value": null, "masked": true}``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         from twin.scenario import find_scenario
 
         scenario = find_scenario(project.scenarios, args.scenario)
+        scenario.check_extent(project.extent)
     if not 0.0 <= args.load <= 1.0:
         raise DataError("--load is a fraction between 0 and 1")
     params = CoverageParameters(
@@ -125,13 +127,20 @@ def run(args: argparse.Namespace) -> int:
     }
     (out / "coverage.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if coverage.people is not None:
-        persons = coverage.people.persons
+        from twin.kpi import format_published
+        from twin.layers.privacy import publish
+
+        people = coverage.people
+        households = people.households if people.households is not None else people.persons
         print(
             "persons per level: "
             + ", ".join(
-                f"{label} {value:,.0f}"
-                for label, value in zip(
-                    ("no coverage", "limited", "good", "very good"), persons, strict=True
+                f"{label} " + format_published(publish(float(value), float(count)), "persons")
+                for label, value, count in zip(
+                    ("no coverage", "limited", "good", "very good"),
+                    people.persons,
+                    households,
+                    strict=True,
                 )
             )
         )

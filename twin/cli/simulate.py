@@ -89,6 +89,7 @@ def _slug(text: str) -> str:
 def write_layers(layers, out: Path) -> dict[str, str]:
     """Vector layers into ``layers.gpkg`` and rasters as GeoTIFFs; layer name -> file/table."""
     from twin.layers.io_raster import write_geotiff
+    from twin.layers.io_write import exportable_frame
     from twin.layers.raster import RasterLayer
 
     gpkg = out / "layers.gpkg"
@@ -102,7 +103,7 @@ def write_layers(layers, out: Path) -> dict[str, str]:
             write_geotiff(layer, path)
             written[layer.name] = path.name
         elif len(layer.frame):
-            layer.frame.to_file(gpkg, layer=slug, driver="GPKG")
+            exportable_frame(layer).to_file(gpkg, layer=slug, driver="GPKG")  # privacy gate
             written[layer.name] = f"layers.gpkg:{slug}"
     return written
 

@@ -23,6 +23,8 @@ import shapely
 
 import twin
 from twin.errors import DataError
+from twin.kpi import format_published
+from twin.layers.privacy import Published
 from twin.layers.transit import read_gtfs
 from twin.sim.network import RoadGraph
 from twin.sim.transit.access import catchment_lines
@@ -80,6 +82,35 @@ def _locations(project, roads: gpd.GeoDataFrame):
     cells = shapely.box(xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half)
     frame = gpd.GeoDataFrame({"cell": np.arange(len(xy))}, geometry=cells, crs=roads.crs)
     return frame, xy, None, None, "grid"
+
+
+def published_kpis(result, frame) -> dict:
+    """``result.kpis`` with every persons/premises figure through the privacy gate, each
+    resting on the households of the locations it counts (``households`` column of the
+    locations; persons stand in without it)."""
+    from twin.layers.privacy import publish
+
+    table = result.locations
+    if "households" in frame:
+        households = frame["households"].to_numpy(dtype=float)
+    else:
+        households = None
+    kpis = dict(result.kpis)
+
+    def gate(value, members):
+        count = None if households is None else float(households[members].sum())
+        return publish(value, count, "persons").to_json()
+
+    for key in list(kpis):
+        if key.startswith(("persons_within_", "premises_within_")):
+            minutes = key.split("_within_")[1]
+            kpis[key] = gate(kpis[key], table[f"within_{minutes}"].to_numpy(dtype=bool))
+        elif key in ("persons_per_ptal_band", "premises_per_ptal_band"):
+            bands = table["ptal"].astype(str).to_numpy()
+            kpis[key] = {band: gate(v, bands == band) for band, v in kpis[key].items()}
+        elif key in ("persons_total", "premises_total"):
+            kpis[key] = gate(kpis[key], slice(None))
+    return kpis
 
 
 def run(args: argparse.Namespace) -> int:
@@ -156,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         "locations": kind,
         "feed": str(network.source),
         "feed_attribution": network.agencies,
-        **result.kpis,
+        **published_kpis(result, frame),
         "hubs": [
             {
                 "name": row.name,
@@ -179,8 +210,10 @@ def run(args: argparse.Namespace) -> int:
         "parameters": ptal.to_dict(),
     }
     (out / "transit_kpis.json").write_text(json.dumps(kpis, indent=2, ensure_ascii=False))
+    within = kpis["persons_within_10min"]
+    within = Published(None, True) if isinstance(within, dict) else Published(within)
     print(
-        f"{len(stops)} stops, {result.kpis['persons_within_10min']:.0f} persons within 10 min "
+        f"{len(stops)} stops, {format_published(within, 'persons')} within 10 min "
         f"walk of a stop; wrote {gpkg} and {out / 'transit_kpis.json'}"
     )
     return 0

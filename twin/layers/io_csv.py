@@ -23,6 +23,7 @@ from twin.errors import DataError
 from twin.feedback import Feedback
 from twin.layers.io_common import build_provenance, default_style, same_crs
 from twin.layers.io_vector import EmptyLayerError, reproject_frame
+from twin.layers.validate import check_coordinates, check_people_columns
 from twin.layers.vector import VectorLayer
 
 LONGITUDE_NAMES = ("lon", "long", "longitude", "lng")
@@ -80,6 +81,8 @@ def read_csv_points(
     frame = gpd.GeoDataFrame(attributes, geometry=geometry, crs=file_crs)
     if len(frame) == 0:
         raise EmptyLayerError(f"{path.name} has no rows with coordinates")
+    check_people_columns(frame, path.name)
+    check_coordinates(frame, file_crs, path.name)
     if target_crs is not None and not same_crs(file_crs, target_crs):
         frame = reproject_frame(frame, target_crs, path.name)
     feedback.set_progress(90, f"Reprojected {path.name}")

@@ -24,6 +24,7 @@ from twin.layers.io_common import (
     missing_crs_error,
     same_crs,
 )
+from twin.layers.validate import check_coordinates, check_people_columns
 from twin.layers.vector import VectorLayer
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
@@ -90,6 +91,8 @@ def read_vector(
     if len(frame) == 0:
         raise EmptyLayerError(f"{where} has no features with a geometry")
     frame = frame.set_crs(file_crs, allow_override=True)
+    check_people_columns(frame, where)  # negative or non-numeric population refused
+    check_coordinates(frame, file_crs, where)  # out of range for their CRS refused
     if target_crs is not None and not same_crs(file_crs, target_crs):
         frame = reproject_frame(frame, target_crs, where)
     feedback.set_progress(90, f"Reprojected {where}")

@@ -1,4 +1,10 @@
-"""Writers: a layer to GeoPackage, GeoJSON, Shapefile (zipped too) or GeoTIFF."""
+"""Writers: a layer to GeoPackage, GeoJSON, Shapefile (zipped too) or GeoTIFF.
+
+Exports pass the privacy gate (:mod:`twin.layers.privacy`): the people columns
+(population, households, ...) of a feature that describes fewer than 11 households are
+written empty, unless the user explicitly exports raw data (``raw=True``). The project file
+itself (:mod:`twin.project_file`) keeps the raw data.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import pyogrio
 from twin.errors import DataError
 from twin.layers.base import Layer, slugify
 from twin.layers.io_raster import write_geotiff
+from twin.layers.privacy import disclosable_rows, people_columns
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
 
@@ -26,10 +33,13 @@ _VECTOR_DRIVERS = {
 _RASTER_SUFFIXES = (".tif", ".tiff")
 
 
-def write_layer(layer: Layer, path: str | os.PathLike) -> Path:
+def write_layer(layer: Layer, path: str | os.PathLike, raw: bool = False) -> Path:
     """Write ``layer`` to ``path``: a vector layer to GeoPackage (added to an existing file as
     a table named after the layer), GeoJSON (in the layer's CRS), Shapefile or zipped
-    Shapefile (``.zip``); a raster layer to GeoTIFF. Returns the path written."""
+    Shapefile (``.zip``); a raster layer to GeoTIFF. Returns the path written.
+
+    People columns of features below the disclosure threshold are written empty unless
+    ``raw`` (the user explicitly exports raw data; see :func:`exportable_frame`)."""
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
     if not path.parent.exists():
@@ -45,7 +55,7 @@ def write_layer(layer: Layer, path: str | os.PathLike) -> Path:
     if not isinstance(layer, VectorLayer):
         raise DataError(f"Cannot write layer '{layer.name}' of kind {layer.kind}")
     if suffix == ".zip":
-        _write_zipped_shapefile(layer, path)
+        _write_zipped_shapefile(layer, path, raw)
         return path
     driver = _VECTOR_DRIVERS.get(suffix)
     if driver is None:
@@ -53,12 +63,12 @@ def write_layer(layer: Layer, path: str | os.PathLike) -> Path:
             f"Cannot write the vector layer '{layer.name}' to {path.name}: choose .gpkg, "
             ".geojson, .shp or .zip (zipped Shapefile)"
         )
-    _write_vector(layer, path, driver)
+    _write_vector(layer, path, driver, raw)
     return path
 
 
-def _write_vector(layer: VectorLayer, path: Path, driver: str) -> None:
-    frame = writable_frame(layer)
+def _write_vector(layer: VectorLayer, path: Path, driver: str, raw: bool = False) -> None:
+    frame = writable_frame(layer) if raw else exportable_frame(layer)
     options: dict[str, object] = {"driver": driver}
     if driver == "GPKG":
         options["layer"] = slugify(layer.name)
@@ -72,10 +82,10 @@ def _write_vector(layer: VectorLayer, path: Path, driver: str) -> None:
         raise DataError(f"Cannot write {path.name} ({error})") from error
 
 
-def _write_zipped_shapefile(layer: VectorLayer, path: Path) -> None:
+def _write_zipped_shapefile(layer: VectorLayer, path: Path, raw: bool = False) -> None:
     stem = slugify(layer.name)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".twin-zip-") as folder:
-        _write_vector(layer, Path(folder) / f"{stem}.shp", "ESRI Shapefile")
+        _write_vector(layer, Path(folder) / f"{stem}.shp", "ESRI Shapefile", raw)
         temporary = Path(folder) / "archive.zip"
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
             for part in sorted(Path(folder).glob(f"{stem}.*")):
@@ -94,6 +104,25 @@ def writable_frame(layer: VectorLayer):
             kinds = {type(v) for v in series.dropna()}
             if len(kinds) > 1 or (kinds and not kinds <= {str, bytes}):
                 frame[column] = series.map(_text_or_none)
+    return frame
+
+
+def exportable_frame(layer: VectorLayer):
+    """:func:`writable_frame` with the people columns of each feature below the disclosure
+    threshold emptied (the same rule as the inspector, :func:`twin.layers.privacy.
+    is_disclosable`); features at or above it keep their figures."""
+    frame = writable_frame(layer)
+    columns = people_columns(frame.columns)
+    if not columns or not len(frame):
+        return frame
+    hidden = ~disclosable_rows(frame)
+    if hidden.any():
+        for column in columns:
+            series = frame[column]
+            if pd.api.types.is_numeric_dtype(series):
+                frame[column] = series.astype(float).where(~hidden)  # NaN: written as NULL
+            else:
+                frame[column] = series.astype(object).where(~hidden, None)
     return frame
 
 

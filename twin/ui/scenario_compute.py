@@ -20,6 +20,7 @@ from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.scenario import Intervention, Scenario
 from twin.sim.whatif.result import RESULT_NAME, WhatIfOptions, relabel
+from twin.sim.whatif.runner import paired_figures
 
 SLOW_DOMAINS = ("fiber", "transit", "energy")
 _UNAVAILABLE = object()  # cache marker: the project lacks this domain's layers
@@ -129,10 +130,6 @@ class SlowEngines:
     def _combine(domain: str, base, run, scenario_name: str, changed: bool) -> DomainFigures:
         """Figures paired with the baseline; layers only when the scenario changes the
         domain (otherwise they are the baseline's and would only clutter the map)."""
-        baseline = {f.key: f.value for f in base.figures}
-        figures = [
-            Figure(f.key, f.label, f.value, f.unit, f.domain, baseline.get(f.key), f.better)
-            for f in run.figures
-        ]
+        figures = paired_figures(run, base)  # with the households the privacy gate needs
         layers = [relabel(layer, scenario_name, domain) for layer in run.layers] if changed else []
         return DomainFigures(domain, figures, layers, float(run.capex_eur), list(run.warnings))

@@ -18,6 +18,7 @@ from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.kpi import Figure
 from twin.layers.fiber import plan_layers, read_fiber_inputs
+from twin.layers.privacy import HouseholdGroups
 from twin.scenario import ExtendFiber, Intervention
 from twin.sim.fiber import load_costs, plan_extension, prepare_network
 from twin.sim.fiber.kpis import ELIGIBLE_STATUSES
@@ -62,6 +63,7 @@ def run(
         buildings = buildings.copy()  # statuses change as extensions are planned
     layers, warnings = [], []
     passed_total, route_m, capex = 0.0, 0.0, 0.0
+    passed_ids: set = set()
     for index, extension in enumerate(extensions):
         feedback.set_progress(100.0 * index / len(extensions), f"planning '{extension.name}'")
         if len(extension.polygon) < 3:
@@ -74,6 +76,7 @@ def run(
                 warnings.append(f"fiber area '{extension.name}': {error}")
                 continue
             raise
+        passed_ids.update(plan.passed_building_ids)
         passed = buildings["building_id"].isin(plan.passed_building_ids).to_numpy()
         status = buildings["fiber_status"].to_numpy(dtype=object).copy()
         status[passed & ~np.isin(status, ELIGIBLE_STATUSES)] = "eligible"
@@ -103,4 +106,18 @@ def run(
         Figure("fiber.route_m", "New fiber route", route_m, "m", ENGINE, better=""),
     ]
     feedback.set_progress(100.0, "fiber done")
-    return DomainResult(ENGINE, layers, figures, warnings, capex, {"extensions": len(extensions)})
+    details = {"extensions": len(extensions), "households": household_groups(buildings, passed_ids)}
+    return DomainResult(ENGINE, layers, figures, warnings, capex, details)
+
+
+def household_groups(buildings, passed_ids: set) -> HouseholdGroups | None:
+    """The households behind the premises figures (eligible, passed) for the privacy gate;
+    None when the buildings have no households column."""
+    if "households" not in buildings:
+        return None
+    eligible = buildings["fiber_status"].astype(str).isin(ELIGIBLE_STATUSES).to_numpy()
+    passed = buildings["building_id"].isin(passed_ids).to_numpy()
+    households = np.nan_to_num(buildings["households"].to_numpy(dtype=float))
+    return HouseholdGroups(
+        households, {"fiber.premises_eligible": eligible, "fiber.premises_passed": passed}
+    )

@@ -20,7 +20,7 @@ from affine import Affine
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
-from twin.kpi import Figure
+from twin.kpi import Figure, with_household_groups
 from twin.layers.radio_sites import Cell, Site
 from twin.layers.raster import RasterLayer
 from twin.scenario import (
@@ -212,13 +212,15 @@ class RadioWhatIf:
         self.counter = PeopleCounter(points, self.grid) if points is not None else None
         self.capex_eur = 0.0
         self.baseline_figures = self.figures()
+        self._baseline_groups = household_groups(self)  # for the privacy gate
         self._baseline_by_key = {f.key: f.value for f in self.baseline_figures}
 
     # --- state ---------------------------------------------------------------------------
     def apply(self, interventions: list[Intervention]) -> list[Figure]:
         """Bring the coverage to the baseline changed by ``interventions`` (radio ones are
-        used, others ignored); returns the figures with their baseline. Only sites whose
-        definition changed since the last call are recomputed."""
+        used, others ignored); returns the figures with their baseline and the households
+        behind them (for the privacy gate). Only sites whose definition changed since the
+        last call are recomputed."""
         sites, self.capex_eur = apply_site_interventions(
             self.baseline_sites, [i for i in interventions if i.domain == ENGINE]
         )
@@ -244,7 +246,8 @@ class RadioWhatIf:
                     model.update_site(site)
             self._applied[technology] = wanted
         self._prune_profiles(sites)
-        return self.figures(with_baseline=True)
+        figures = self.figures(with_baseline=True)
+        return with_household_groups(figures, household_groups(self), self._baseline_groups)
 
     def _prune_profiles(self, sites: dict[str, Site]) -> None:
         """Forget terrain profiles of positions no site occupies any more (a drag would
@@ -364,5 +367,17 @@ def run(
         [Figure(f.key, f.label, f.value, f.unit, f.domain, None, f.better) for f in figures],
         context.warnings(),
         context.capex_eur,
-        {"sites": len(context._applied["4G"].keys() | context._applied["5G"].keys())},
+        {
+            "sites": len(context._applied["4G"].keys() | context._applied["5G"].keys()),
+            "households": household_groups(context),
+        },
     )
+
+
+def household_groups(context: RadioWhatIf):
+    """The households behind each people figure of the context's current state, for the
+    privacy gate (None without population)."""
+    if context.counter is None:
+        return None
+    levels = {t.lower().replace("+", "_"): level for t, level in context.levels().items()}
+    return context.counter.household_groups(levels, ENGINE)

@@ -13,7 +13,7 @@ import importlib
 import json
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -130,12 +130,64 @@ def _scaled(parent: Feedback, start: float, end: float) -> Feedback:
 
 
 def paired_figures(scenario: DomainResult, baseline: DomainResult) -> list[Figure]:
-    """The scenario's figures with the baseline's value of the same key as ``baseline``."""
-    base = {f.key: f.value for f in baseline.figures}
-    return [
-        Figure(f.key, f.label, f.value, f.unit, f.domain, base.get(f.key), f.better)
-        for f in scenario.figures
-    ]
+    """The scenario's figures with the baseline's value of the same key as ``baseline``,
+    and the households each side rests on and that moved between them (from the results'
+    ``details["households"]``, :class:`~twin.layers.privacy.HouseholdGroups`) for the
+    privacy gate."""
+    base = {f.key: f for f in baseline.figures}
+    after = scenario.details.get("households")
+    before = baseline.details.get("households")
+    figures = []
+    for f in scenario.figures:
+        old = base.get(f.key)
+        figures.append(
+            Figure(
+                f.key,
+                f.label,
+                f.value,
+                f.unit,
+                f.domain,
+                old.value if old is not None else None,
+                f.better,
+                after.households_of(f.key) if after is not None else f.households,
+                before.households_of(f.key) if before is not None else _households(old),
+                after.moved(before, f.key) if after is not None else None,
+            )
+        )
+    by_key = {f.key: f for f in figures}
+    return [_rests_on(f, by_key.get(RESTS_ON.get(f.key, ""))) for f in figures]
+
+
+# Figures derived from a people figure (a share of it): they rest on the same households.
+RESTS_ON = {"fiber.premises_eligible_pct": "fiber.premises_eligible"}
+
+
+def _households(figure: Figure | None) -> float | None:
+    return figure.households if figure is not None else None
+
+
+def _moved(figure: Figure) -> float | None:
+    """Households moved behind ``figure``'s delta; its size when unknown (the gate's
+    fallback for people figures)."""
+    if figure.moved_households is not None:
+        return figure.moved_households
+    delta = figure.delta
+    return abs(delta) if delta is not None and math.isfinite(delta) else None
+
+
+def _rests_on(figure: Figure, source: Figure | None) -> Figure:
+    if source is None:
+        return figure
+    return replace(
+        figure,
+        households=source.households if source.households is not None else source.value,
+        baseline_households=(
+            source.baseline_households
+            if source.baseline_households is not None
+            else source.baseline
+        ),
+        moved_households=_moved(source),
+    )
 
 
 def cost_figures(results: dict[str, DomainResult], paired: dict[str, Figure]) -> list[Figure]:
@@ -186,7 +238,9 @@ def cost_figures(results: dict[str, DomainResult], paired: dict[str, Figure]) ->
         if domain in results and gain_key in paired:
             gained = paired[gain_key].delta or 0.0
             value = cost_per_unit(float(results[domain].capex_eur), gained)
-            figures.append(Figure(key, label, value, unit, "cost", None, "down"))
+            # capex / gain reveals the gain: it rests on the households that gained
+            households = _moved(paired[gain_key])
+            figures.append(Figure(key, label, value, unit, "cost", None, "down", households))
     return figures
 
 
@@ -246,6 +300,7 @@ def simulate(
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
         raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
+    scenario.check_extent(project.extent)  # a site far away would be costed without a word
     out = SimulationResult(scenario.name, domains)
     figures_by_key: dict[str, Figure] = {}
     for index, domain in enumerate(domains):

@@ -19,6 +19,7 @@ import shapely
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.kpi import Figure
+from twin.layers.privacy import HouseholdGroups
 from twin.layers.provenance import Provenance
 from twin.layers.style import categorized_style
 from twin.layers.transit import read_gtfs
@@ -273,6 +274,25 @@ def run(
         for layer in _layers(context, result, routes, extra, project.crs)
     ]
     feedback.set_progress(100.0, "transit done")
-    return DomainResult(
-        ENGINE, layers, figures, list(result.warnings), 0.0, {"day": str(study.day)}
-    )
+    details = {"day": str(study.day), "households": household_groups(context, result, baseline)}
+    return DomainResult(ENGINE, layers, figures, list(result.warnings), 0.0, details)
+
+
+def household_groups(context, result: AccessResult, baseline: AccessResult):
+    """The households behind each persons figure (PTAL bands, catchments, band raised) for
+    the privacy gate; None when the locations have no households column."""
+    frame = context["frame"]
+    if "households" not in frame:
+        return None
+    bands = result.locations["ptal"].astype(str).to_numpy()
+    members = {f"transit.persons.ptal_{band}": bands == band for band in BAND_ORDER}
+    members["transit.persons.ptal_3_or_better"] = np.isin(bands, GOOD_BANDS)
+    for column in result.locations.columns:
+        if str(column).startswith("within_"):
+            members[f"transit.persons_{column}"] = result.locations[column].to_numpy(bool)
+    rank = {band: i for i, band in enumerate(BAND_ORDER)}
+    before = baseline.locations["ptal"].map(rank).to_numpy()
+    after = result.locations["ptal"].map(rank).to_numpy()
+    members["transit.persons_band_raised"] = after > before
+    households = np.nan_to_num(frame["households"].to_numpy(dtype=float))
+    return HouseholdGroups(households, members)

@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
-from twin.kpi import Figure, format_value
+from twin.kpi import Figure
 from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
 from twin.ui.panels.kpi_table import (
-    FigureRow,
     FigureTable,
     change_color,
-    format_change,
+    gated_row,
+    row_texts,
     rows_from_figures,
 )
 
@@ -136,20 +136,13 @@ class KpiDock(QWidget):
             figure = by_key.get(key)
             if figure is None:
                 continue
-            row = FigureRow(
-                key,
-                figure.label,
-                figure.unit,
-                figure.domain,
-                figure.baseline,
-                figure.value,
-                figure.better,
-            )
+            row = gated_row(figure, figure.baseline)  # through the privacy gate
             color = change_color(row) or "#555555"
-            change = format_change(row.delta, figure.unit) if figure.baseline is not None else ""
+            _label, _a, value_text, change = row_texts(row)
+            change = change if figure.baseline is not None else ""
             rows.append(
                 f"<tr><td title='{html.escape(figure.label)}'>{html.escape(short_label)}</td>"
-                f"<td align='right'><b>{format_value(figure.value, figure.unit)}</b></td>"
+                f"<td align='right'><b>{html.escape(value_text)}</b></td>"
                 f"<td align='right' style='color:{color}'>&nbsp;{change}</td></tr>"
             )
         text = f"<table cellspacing='1'>{''.join(rows)}</table>" if rows else "No figures yet."

@@ -172,8 +172,8 @@ class CoverageChart(QWidget):
             return
         self.chart.set_data(
             list(LEVEL_NAMES),
-            [f.baseline if f else None for f in found],
-            [f.value if f else None for f in found],
+            [f.published_baseline().value if f else None for f in found],  # privacy gate
+            [f.published_value().value if f else None for f in found],
             measure,
         )
 
@@ -198,7 +198,7 @@ class PtalChart(QWidget):
         bands = [band for band in PTAL_BANDS if band in by_band]
         self.chart.set_data(
             bands,
-            [by_band[b].baseline for b in bands],
-            [by_band[b].value for b in bands],
+            [by_band[b].published_baseline().value for b in bands],  # privacy gate
+            [by_band[b].published_value().value for b in bands],
             "persons",
         )

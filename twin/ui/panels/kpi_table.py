@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -18,7 +18,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from twin.errors import DataError
-from twin.kpi import Figure, format_value
+from twin.kpi import Figure, format_signed, format_value
+from twin.layers.privacy import MASKED_LABEL, publish_delta
 
 DOMAIN_TITLES = {
     "radio": "Mobile coverage",
@@ -46,21 +47,53 @@ class FigureRow:
     value_a: float | None
     value_b: float | None
     better: str = "up"
+    masked_a: bool = False  # the privacy gate hides A / B / the change (< 11 households)
+    masked_b: bool = False
+    masked_delta: bool = False
 
     @property
     def delta(self) -> float | None:
-        """``value_b - value_a`` in ``unit``; None when either is missing or not finite."""
-        if self.value_a is None or self.value_b is None:
+        """``value_b - value_a`` in ``unit``; None when either is missing or not finite, or
+        when the privacy gate masks the change."""
+        if self.value_a is None or self.value_b is None or self.masked_delta:
             return None
         delta = float(self.value_b) - float(self.value_a)
         return delta if math.isfinite(delta) else None
 
 
+def gated_row(figure: Figure, value_a: float | None, other: Figure | None = None) -> FigureRow:
+    """A row of ``figure`` (B) against ``value_a`` through the privacy gate. ``other`` is
+    A's figure when A is another scenario (its households gate A; the change between two
+    scenarios rests on the difference, see :func:`twin.layers.privacy.publish_delta`);
+    without it A is ``figure``'s baseline."""
+    if other is None:
+        a, b, change = (
+            figure.published_baseline(),
+            figure.published_value(),
+            figure.published_delta(),
+        )
+    else:
+        a, b = other.published_value(), figure.published_value()
+        change = publish_delta(
+            figure.value, other.value, figure.households, other.households, None, figure.unit
+        )
+    return FigureRow(
+        figure.key,
+        figure.label,
+        figure.unit,
+        figure.domain,
+        None if a.masked else value_a,
+        b.value if not b.masked else None,
+        figure.better,
+        a.masked,
+        b.masked,
+        change.masked,
+    )
+
+
 def rows_from_figures(figures: list[Figure]) -> list[FigureRow]:
     """Rows of baseline (A) against scenario (B) from figures with their baseline."""
-    return [
-        FigureRow(f.key, f.label, f.unit, f.domain, f.baseline, f.value, f.better) for f in figures
-    ]
+    return [gated_row(f, f.baseline) for f in figures]
 
 
 def rows_from_two(
@@ -72,28 +105,26 @@ def rows_from_two(
     rows: list[FigureRow] = []
     for figure in figures_b:
         other = by_key_a.pop(figure.key, None)
-        value_a = figure.baseline if a_is_baseline else (other.value if other else None)
-        rows.append(
-            FigureRow(
-                figure.key,
-                figure.label,
-                figure.unit,
-                figure.domain,
-                value_a,
-                figure.value,
-                figure.better,
-            )
-        )
+        if a_is_baseline or other is None:
+            value_a = figure.baseline if a_is_baseline else None
+            row = gated_row(figure, value_a)
+            if not a_is_baseline:
+                row = replace(row, masked_a=False, masked_delta=False)
+            rows.append(row)
+        else:
+            rows.append(gated_row(figure, other.value, other))
     for figure in by_key_a.values():
+        shown = figure.published_value()
         rows.append(
             FigureRow(
                 figure.key,
                 figure.label,
                 figure.unit,
                 figure.domain,
-                figure.value,
+                shown.value,
                 None,
                 figure.better,
+                masked_a=shown.masked,
             )
         )
     return rows
@@ -101,10 +132,17 @@ def rows_from_two(
 
 def format_change(delta: float | None, unit: str) -> str:
     """A change with its sign and unit (``+1 200 persons``), ``–`` when unknown."""
-    if delta is None or not math.isfinite(delta):
-        return "–"
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    return sign + format_value(abs(delta), unit)
+    return format_signed(delta, unit)
+
+
+def row_texts(row: FigureRow) -> tuple[str, str, str, str]:
+    """Label, A, B and change as shown: "< 11 households" where the gate masks."""
+    return (
+        row.label,
+        MASKED_LABEL if row.masked_a else format_value(row.value_a, row.unit),
+        MASKED_LABEL if row.masked_b else format_value(row.value_b, row.unit),
+        MASKED_LABEL if row.masked_delta else format_change(row.delta, row.unit),
+    )
 
 
 def change_color(row: FigureRow) -> str | None:
@@ -211,12 +249,7 @@ class FigureTable(QTableWidget):
                 index += 1
 
     def _fill(self, index: int, row: FigureRow) -> bool:
-        texts = (
-            row.label,
-            format_value(row.value_a, row.unit),
-            format_value(row.value_b, row.unit),
-            format_change(row.delta, row.unit),
-        )
+        texts = row_texts(row)
         grew = False
         for column, text in enumerate(texts):
             item = self.item(index, column)
@@ -256,9 +289,9 @@ class FigureTable(QTableWidget):
                         row.key,
                         row.label,
                         row.unit,
-                        _number(row.value_a),
-                        _number(row.value_b),
-                        _number(row.delta),
+                        MASKED_LABEL if row.masked_a else _number(row.value_a),
+                        MASKED_LABEL if row.masked_b else _number(row.value_b),
+                        MASKED_LABEL if row.masked_delta else _number(row.delta),
                     ]
                 )
         return buffer.getvalue()

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 import shapely
 from PySide6 import QtCore, QtGui
 
+from twin.layers.privacy import PERSONAL_COLUMNS, disclosable_rows, people_columns
 from twin.layers.vector import VectorLayer
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
@@ -34,6 +35,10 @@ def style_classes(layer: VectorLayer, rows: np.ndarray | None = None) -> np.ndar
         values = values[rows]
     index = style.class_index(values)
     index[index < 0] = len(colors) - 1
+    if str(style.column).lower() in PERSONAL_COLUMNS:  # privacy gate: no class per small group
+        people = frame[people_columns(frame.columns)]
+        shown = disclosable_rows(people if rows is None else people.iloc[rows])
+        index[~shown] = len(colors) - 1
     return index
 
 

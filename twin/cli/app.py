@@ -9,6 +9,20 @@ def register(subparsers) -> None:
     """Add the ``app`` subcommand."""
     parser = subparsers.add_parser("app", help="open the desktop application (default)")
     parser.add_argument("project", nargs="?", help="a .twin project or data file (default: sample)")
+    parser.add_argument(
+        "--startup-time",
+        action="store_true",
+        help="print the seconds from process start to the first drawn frame of the map "
+        "(and each step before it), then exit",
+    )
+    parser.add_argument(
+        "--kpi-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --startup-time: also wait up to SECONDS for the baseline KPIs and print "
+        "when they appeared",
+    )
     parser.set_defaults(func=run)
 
 
@@ -16,4 +30,4 @@ def run(args: argparse.Namespace) -> int:
     """Start the Qt application and block until its window closes."""
     from twin.ui.app import run_app
 
-    return run_app(args.project)
+    return run_app(args.project, startup_time=args.startup_time, kpi_wait_s=args.kpi_wait)

@@ -1,16 +1,46 @@
-"""Start the desktop application: ``twin`` / ``python main.py [PATH]``."""
+"""Start the desktop application: ``twin`` / ``python main.py [PATH]``.
+
+Start-up is ordered so that the map appears first: the window (light widgets only) is shown,
+the project is read in a worker, the map draws the layers, and only then do the engines
+start (radio what-if, slow domains) and the baseline KPIs follow. ``twin --startup-time``
+prints when each step happened, in seconds since the process started.
+"""
 
 from __future__ import annotations
 
+import ctypes.util
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import twin
+from twin.cli import startup_clock
 
 STYLESHEET = Path(__file__).with_name("style.qss")
+XCB_CURSOR_HINT = (
+    "twin: Qt's xcb platform needs libxcb-cursor0, which is not installed; install it "
+    "(Debian/Ubuntu: sudo apt-get install libxcb-cursor0) or run headless with "
+    "QT_QPA_PLATFORM=offscreen."
+)
+
+
+def missing_qt_library() -> str | None:
+    """One line saying which system library Qt's window system plugin lacks, or None.
+
+    Qt 6.5+ needs ``libxcb-cursor0`` for its xcb (X11) plugin and aborts the process with a
+    long message when it is missing; check before creating the QApplication.
+    """
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    uses_xcb = platform.startswith("xcb") or (
+        not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    )
+    if sys.platform.startswith("linux") and uses_xcb and os.environ.get("DISPLAY"):
+        if ctypes.util.find_library("xcb-cursor") is None:
+            return XCB_CURSOR_HINT
+    return None
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -29,13 +59,17 @@ def show_main_window(path: str | None = None):
     """Build and show the main window, opening ``path`` (a project or data file) or the
     bundled sample territory; returns the window.
     """
+    from twin.ui.project_files import start_opening
+
+    target = Path(path) if path else twin.sample_project_path()
+    opening = start_opening(target)  # reads while the window is built
     from twin.ui.main_window import MainWindow
 
     window = MainWindow()
+    startup_clock.mark("main window built")
     window.show()
-    target = Path(path) if path else twin.sample_project_path()
     if target.exists():
-        window.open_path(target)
+        window.files.open_path(target, started=opening)
     elif path:
         _tell(window, f"{target} does not exist.", "Open a project with File > Open project.")
     else:
@@ -56,12 +90,121 @@ def _tell(window, text: str, detail: str) -> None:
     box.open()
 
 
-def run_app(path: str | None = None) -> int:
-    """Run the application until its window closes; returns the exit code (0 = normal)."""
+class FirstFrameWatcher(QObject):
+    """Emits ``drawn()`` once, just after the map canvas of ``window`` first painted a
+    project with layers (the moment ``twin --startup-time`` reports)."""
+
+    drawn = Signal()
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self._window = window
+        self._done = False
+        self._viewport = window.canvas.map_viewport()
+        self._viewport.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """On a paint of the map with layers, report once the paint has finished."""
+        if not self._done and event.type() == QEvent.Type.Paint:
+            project = self._window.canvas.project
+            if project is not None and project.layers:
+                self._done = True
+                self._viewport.removeEventFilter(self)
+                QTimer.singleShot(0, self.drawn.emit)  # runs after this paint completes
+        return False
+
+
+class StartupTimer(QObject):
+    """``twin --startup-time``: prints when the map was first drawn (and, if asked, when
+    the baseline KPIs appeared), in seconds since the process started, then quits."""
+
+    def __init__(self, window, kpi_wait_s: float = 0.0) -> None:
+        super().__init__(window)
+        self.window = window
+        self.kpi_wait_s = max(0.0, kpi_wait_s)
+        self.first_frame_s: float | None = None
+        self.kpis_s: float | None = None
+        self.watcher = FirstFrameWatcher(window)
+        self.watcher.drawn.connect(self._on_first_frame)
+        controller = window.scenario.controller
+        controller.figures_changed.connect(self._on_figures)
+
+    def _on_first_frame(self) -> None:
+        self.first_frame_s = startup_clock.mark("first map frame drawn")
+        if self.kpi_wait_s <= 0 or self.kpis_s is not None:
+            self._finish()
+        else:
+            QTimer.singleShot(round(self.kpi_wait_s * 1000), self._finish)
+
+    def _on_figures(self, figures: list) -> None:
+        if figures and self.kpis_s is None:
+            self.kpis_s = startup_clock.mark("baseline KPIs shown")
+            if self.first_frame_s is not None:
+                self._finish()
+
+    def _finish(self) -> None:
+        if getattr(self, "_finished", False):
+            return
+        self._finished = True
+        print(startup_clock.report(), file=sys.stdout)
+        print(f"startup time (process start to first map frame): {self.first_frame_s:.3f} s")
+        if self.kpi_wait_s > 0:
+            if self.kpis_s is not None:
+                print(f"baseline KPIs shown: {self.kpis_s:.3f} s")
+            else:
+                print(f"baseline KPIs not shown within {self.kpi_wait_s:g} s of the first frame")
+        if not startup_clock.KERNEL_CLOCK:
+            print("(no /proc: times start when twin.cli was imported, not at process start)")
+        sys.stdout.flush()
+        self.window.modified = False
+        QApplication.instance().exit(0)
+
+
+def skip_cloud_sdk() -> None:
+    """Keep rasterio from importing boto3 (AWS's SDK, 0.2-0.8 s) in the app: rasterio only
+    uses it for s3:// paths, and the app never reads over the network. rasterio treats
+    boto3 as not installed (its documented fallback, a session without AWS)."""
+    if "boto3" not in sys.modules and "rasterio" not in sys.modules:
+        sys.modules["boto3"] = None  # an import of boto3 now raises ImportError
+
+
+DRAWING_KERNELS_AT_LATEST_MS = 5000  # load numba then even if no map was drawn
+
+
+def _load_drawing_kernels() -> None:
+    """Load numba's drawing kernels in a worker, once (the map uses them when ready)."""
+    from twin.ui.map import jit
+    from twin.ui.workers import run_job
+
+    if not getattr(_load_drawing_kernels, "started", False):
+        _load_drawing_kernels.started = True
+        run_job(lambda _feedback: jit.load(), title="Loading the map renderer", show_progress=False)
+
+
+def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0) -> int:
+    """Run the application until its window closes; returns the exit code (0 = normal).
+
+    ``startup_time``: print the time from process start to the first drawn map frame (and
+    the baseline KPIs within ``kpi_wait_s`` seconds) and exit.
+    """
+    problem = missing_qt_library()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    skip_cloud_sdk()
+    from twin.ui.map import jit
+
+    jit.defer_loading()  # the first frames draw without numba; it loads after them
+    app = create_application()
+    startup_clock.mark("QApplication created")
+    window = show_main_window(path)
+    timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
+    watcher = FirstFrameWatcher(window)
+    watcher.drawn.connect(_load_drawing_kernels)
+    QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+    code = app.exec()
     from twin.ui.workers import cancel_all_jobs
 
-    app = create_application()
-    window = show_main_window(path)  # noqa: F841 - kept alive while the loop runs
-    code = app.exec()
+    window.close()
     cancel_all_jobs()
     return code

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self.modified = False
         self.files = ProjectFiles(self, lambda: self.project)
+        self.files.project_previewed.connect(self._on_project_previewed)
         self.files.project_opened.connect(self._on_project_opened)
         self.files.layers_read.connect(self._on_layers_read)
         self.files.saved.connect(self._on_saved)
@@ -252,33 +253,46 @@ class MainWindow(QMainWindow):
 
     # --- project ------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
-        """Show ``project`` in every panel and the canvas; it starts unmodified."""
+        """Show ``project`` in every panel and the canvas, start its engines (what-if, KPIs)
+        and follow its changes; it starts unmodified."""
+        self.show_project(project)
+        self.attach_project(project)
+
+    def show_project(self, project: Project | None) -> None:
+        """Show ``project`` on the map and in the panels, nothing more: the first step of
+        opening, while the rest is read (saving and scenario editing stay off until
+        :meth:`attach_project`)."""
         self.project = project
         self.inspector.clear()
         self.canvas.set_project(project)
         self.layer_panel.set_project(project)
         self.legend_panel.set_project(project)
         self.bookmark_menu.set_project(project)
-        self.scenario.set_project(project)
-        self.change_watcher.set_project(project)
+        self.change_watcher.set_project(None)
+        if self.scenario.controller.project is not None:
+            self.scenario.set_project(None)  # the previous project's engines stop
         self.style_editor.set_layer(self.layer_panel.current_layer())
         self.inspector.show_layer(self.layer_panel.current_layer())
         self.coordinate_label.set_crs(project.crs if project is not None else None)
         crs = project.crs if project is not None else None
         self.crs_label.setText(_crs_text(crs) if crs is not None else "")
-        for action in (
-            self.save_action,
-            self.save_as_action,
-            self.add_layer_action,
-            self.zoom_full_action,
-            self.zoom_in_action,
-            self.zoom_out_action,
-        ):
+        for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
             action.setEnabled(project is not None)
+        for action in (self.save_action, self.save_as_action, self.add_layer_action):
+            action.setEnabled(False)
         if project is not None:
             self.canvas.zoom_full()
             self.identify_action.setChecked(True)
             self._use_identify()
+        self.set_modified(False)
+
+    def attach_project(self, project: Project | None) -> None:
+        """The second step: start the scenario engines on the shown ``project``, follow its
+        changes (unsaved-changes mark) and allow saving."""
+        self.scenario.set_project(project)
+        self.change_watcher.set_project(project)
+        for action in (self.save_action, self.save_as_action, self.add_layer_action):
+            action.setEnabled(project is not None)
         self.set_modified(False)
 
     def set_modified(self, modified: bool) -> None:
@@ -303,8 +317,15 @@ class MainWindow(QMainWindow):
         for path in paths:
             self.files.add_layers_from(path)
 
+    def _on_project_previewed(self, project: Project) -> None:
+        self.show_project(project)
+        self.statusBar().showMessage(f"Opening {project_title(project)}…")
+
     def _on_project_opened(self, project: Project) -> None:
-        self.set_project(project)
+        if project is self.project:
+            self.attach_project(project)  # shown already: its hidden layers were added
+        else:
+            self.set_project(project)
         self.statusBar().showMessage(
             f"Opened {project_title(project)}: {len(project.layers)} layers", 8000
         )

@@ -4,11 +4,34 @@ Entry points: :func:`propagation.path_loss`, :func:`terrain.knife_edge_loss`,
 :class:`model.CoverageModel` (cold and incremental coverage), :class:`population.PeopleCounter`.
 """
 
-from twin.sim.radio.coverage import CoverageParameters, Grid, coverage_level
-from twin.sim.radio.model import CoverageModel, CoverageResult
-from twin.sim.radio.propagation import ValidityWarning, path_loss
-from twin.sim.radio.sites import Cell, Site, three_sector_site
-from twin.sim.radio.terrain import Terrain, knife_edge_loss
+from typing import Any
+
+# name -> submodule; imported on first use (PEP 562), so that importing one light submodule
+# (propagation, sites) does not load scipy and rasterio through coverage and terrain.
+_EXPORTS = {
+    "CoverageParameters": "coverage",
+    "Grid": "coverage",
+    "coverage_level": "coverage",
+    "CoverageModel": "model",
+    "CoverageResult": "model",
+    "ValidityWarning": "propagation",
+    "path_loss": "propagation",
+    "Cell": "sites",
+    "Site": "sites",
+    "three_sector_site": "sites",
+    "Terrain": "terrain",
+    "knife_edge_loss": "terrain",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The engine's entry points, imported from their submodule on first use."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"twin.sim.radio.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'twin.sim.radio' has no attribute {name!r}")
+
 
 __all__ = [
     "Cell",

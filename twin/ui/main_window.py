@@ -29,7 +29,7 @@ from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.project_files import ProjectFiles, project_title
 from twin.ui.project_watcher import ProjectWatcher
 from twin.ui.scenario_actions import ScenarioWorkbench
-from twin.ui.status_bar import CoordinateLabel, ScaleLabel
+from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
 LEFT_DOCK_WIDTH = 320  # pixels
@@ -222,7 +222,9 @@ class MainWindow(QMainWindow):
         self.coordinate_label = CoordinateLabel()
         self.scale_label = ScaleLabel()
         self.crs_label = QLabel()
+        self.job_progress = JobProgress()
         bar = self.statusBar()
+        bar.addPermanentWidget(self.job_progress)
         bar.addPermanentWidget(self.coordinate_label)
         bar.addPermanentWidget(self.scale_label)
         bar.addPermanentWidget(self.crs_label)

@@ -118,16 +118,33 @@ class StartupTimer(QObject):
     """``twin --startup-time``: prints when the map was first drawn (and, if asked, when
     the baseline KPIs appeared), in seconds since the process started, then quits."""
 
+    GIVE_UP_S = 300.0  # seconds without a map frame: report that and quit
+
     def __init__(self, window, kpi_wait_s: float = 0.0) -> None:
         super().__init__(window)
         self.window = window
         self.kpi_wait_s = max(0.0, kpi_wait_s)
         self.first_frame_s: float | None = None
         self.kpis_s: float | None = None
+        self.exit_code = 0
         self.watcher = FirstFrameWatcher(window)
         self.watcher.drawn.connect(self._on_first_frame)
         controller = window.scenario.controller
         controller.figures_changed.connect(self._on_figures)
+        for job in list(window.files.jobs):
+            job.failed.connect(self._on_open_failed)
+        QTimer.singleShot(round(self.GIVE_UP_S * 1000), self._give_up)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        print(f"twin --startup-time: the project could not be opened: {error}", file=sys.stderr)
+        self.exit_code = 2
+        self._finish()
+
+    def _give_up(self) -> None:
+        if self.first_frame_s is None:
+            print(f"twin --startup-time: no map frame within {self.GIVE_UP_S:g} s", file=sys.stderr)
+            self.exit_code = 1
+            self._finish()
 
     def _on_first_frame(self) -> None:
         self.first_frame_s = startup_clock.mark("first map frame drawn")
@@ -147,7 +164,8 @@ class StartupTimer(QObject):
             return
         self._finished = True
         print(startup_clock.report(), file=sys.stdout)
-        print(f"startup time (process start to first map frame): {self.first_frame_s:.3f} s")
+        if self.first_frame_s is not None:
+            print(f"startup time (process start to first map frame): {self.first_frame_s:.3f} s")
         if self.kpi_wait_s > 0:
             if self.kpis_s is not None:
                 print(f"baseline KPIs shown: {self.kpis_s:.3f} s")
@@ -157,7 +175,7 @@ class StartupTimer(QObject):
             print("(no /proc: times start when twin.cli was imported, not at process start)")
         sys.stdout.flush()
         self.window.modified = False
-        QApplication.instance().exit(0)
+        QApplication.instance().exit(self.exit_code)
 
 
 def skip_cloud_sdk() -> None:
@@ -190,6 +208,10 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
     problem = missing_qt_library()
     if problem is not None:
         print(problem, file=sys.stderr)
+        return 2
+    target = Path(path) if path else twin.sample_project_path()
+    if startup_time and not target.exists():
+        print(f"twin --startup-time: {target} does not exist", file=sys.stderr)
         return 2
     skip_cloud_sdk()
     from twin.ui.map import jit

@@ -13,7 +13,7 @@ import pytest
 
 import twin
 from twin.cli import COMMANDS, build_parser, command_of, main
-from twin.ui import app as ui_app
+from twin.cli import app as cli_app
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 HEAVY = ("pandas", "geopandas", "scipy", "numba", "pandapower", "rasterio", "PySide6")
@@ -96,19 +96,19 @@ def test_missing_xcb_cursor_library_is_named_with_the_package_to_install(monkeyp
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setenv("DISPLAY", ":0")
     found = {"xcb-cursor": None}
-    monkeypatch.setattr(ui_app.ctypes.util, "find_library", lambda name: found.get(name, "lib"))
-    assert "apt-get install libxcb-cursor0" in ui_app.missing_qt_library()
+    monkeypatch.setattr(cli_app.ctypes.util, "find_library", lambda name: found.get(name, "lib"))
+    assert "apt-get install libxcb-cursor0" in cli_app.missing_qt_library()
     # twin stops before Qt aborts, with that one line and status 2
     assert main(["--startup-time"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "libxcb-cursor0" in lines[0]
     # installed, or headless, or no X display: nothing to say
     found["xcb-cursor"] = "libxcb-cursor.so.0"
-    assert ui_app.missing_qt_library() is None
+    assert cli_app.missing_qt_library() is None
     found["xcb-cursor"] = None
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    assert ui_app.missing_qt_library() is None
+    assert cli_app.missing_qt_library() is None
     monkeypatch.delenv("QT_QPA_PLATFORM")
     monkeypatch.delenv("DISPLAY")
-    assert ui_app.missing_qt_library() is None
+    assert cli_app.missing_qt_library() is None
     assert twin.sample_project_path().exists()

@@ -8,8 +8,6 @@ prints when each step happened, in seconds since the process started.
 
 from __future__ import annotations
 
-import ctypes.util
-import os
 import sys
 from pathlib import Path
 
@@ -18,29 +16,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import twin
 from twin.cli import startup_clock
+from twin.cli.app import missing_qt_library, skip_cloud_sdk
 
 STYLESHEET = Path(__file__).with_name("style.qss")
-XCB_CURSOR_HINT = (
-    "twin: Qt's xcb platform needs libxcb-cursor0, which is not installed; install it "
-    "(Debian/Ubuntu: sudo apt-get install libxcb-cursor0) or run headless with "
-    "QT_QPA_PLATFORM=offscreen."
-)
-
-
-def missing_qt_library() -> str | None:
-    """One line saying which system library Qt's window system plugin lacks, or None.
-
-    Qt 6.5+ needs ``libxcb-cursor0`` for its xcb (X11) plugin and aborts the process with a
-    long message when it is missing; check before creating the QApplication.
-    """
-    platform = os.environ.get("QT_QPA_PLATFORM", "")
-    uses_xcb = platform.startswith("xcb") or (
-        not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
-    )
-    if sys.platform.startswith("linux") and uses_xcb and os.environ.get("DISPLAY"):
-        if ctypes.util.find_library("xcb-cursor") is None:
-            return XCB_CURSOR_HINT
-    return None
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -178,14 +156,6 @@ class StartupTimer(QObject):
         QApplication.instance().exit(self.exit_code)
 
 
-def skip_cloud_sdk() -> None:
-    """Keep rasterio from importing boto3 (AWS's SDK, 0.2-0.8 s) in the app: rasterio only
-    uses it for s3:// paths, and the app never reads over the network. rasterio treats
-    boto3 as not installed (its documented fallback, a session without AWS)."""
-    if "boto3" not in sys.modules and "rasterio" not in sys.modules:
-        sys.modules["boto3"] = None  # an import of boto3 now raises ImportError
-
-
 DRAWING_KERNELS_AT_LATEST_MS = 5000  # load numba then even if no map was drawn
 
 
@@ -221,9 +191,10 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
     startup_clock.mark("QApplication created")
     window = show_main_window(path)
     timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
-    watcher = FirstFrameWatcher(window)
-    watcher.drawn.connect(_load_drawing_kernels)
-    QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+    if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)
+        watcher = FirstFrameWatcher(window)
+        watcher.drawn.connect(_load_drawing_kernels)
+        QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
     code = app.exec()
     from twin.ui.workers import cancel_all_jobs
 

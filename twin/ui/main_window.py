@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -33,6 +33,37 @@ from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
 LEFT_DOCK_WIDTH = 320  # pixels
+PAINT_WAIT_LIMIT_MS = 1000  # run "after the next map paint" work then even if none came
+
+
+class _PaintWaiter(QObject):
+    """Runs callbacks once the map has finished its next paint (or after
+    :data:`PAINT_WAIT_LIMIT_MS` if the map is not painted, e.g. a hidden window)."""
+
+    def __init__(self, viewport) -> None:
+        super().__init__(viewport)
+        self._viewport = viewport
+        self._callbacks: list = []
+
+    def add(self, callback) -> None:
+        if not self._callbacks:
+            self._viewport.installEventFilter(self)
+            QTimer.singleShot(PAINT_WAIT_LIMIT_MS, self._run)
+        self._callbacks.append(callback)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint and self._callbacks:
+            QTimer.singleShot(0, self._run)  # after this paint has finished
+        return False
+
+    def _run(self) -> None:
+        callbacks, self._callbacks = self._callbacks, []
+        if callbacks:
+            self._viewport.removeEventFilter(self)
+        for callback in callbacks:
+            callback()
+
+
 RIGHT_DOCK_WIDTH = 360  # pixels
 
 
@@ -52,6 +83,7 @@ class MainWindow(QMainWindow):
         self.files.saved.connect(self._on_saved)
         self.canvas = MapCanvas()
         self.setCentralWidget(self.canvas)
+        self._paint_waiter = _PaintWaiter(self.canvas.map_viewport())
         self.layer_panel = LayerPanel()
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
@@ -296,6 +328,11 @@ class MainWindow(QMainWindow):
         for action in (self.save_action, self.save_as_action, self.add_layer_action):
             action.setEnabled(project is not None)
         self.set_modified(False)
+
+    def after_next_map_paint(self, callback) -> None:
+        """Run ``callback()`` once the map has drawn its next frame (work that may wait,
+        such as reading hidden layers, then does not delay what the user sees first)."""
+        self._paint_waiter.add(callback)
 
     def set_modified(self, modified: bool) -> None:
         """Mark the project as having unsaved changes (a * in the title) or not."""

@@ -102,11 +102,21 @@ class ProjectFiles(QObject):
         if not pending:
             self.project_opened.emit(project)
             return
-        self._start(
-            lambda fb: read_hidden_layers(path, fb),
-            f"Reading the hidden layers of {path.name}",
-            lambda indexed: self._on_hidden_layers_read(project, indexed),
-        )
+
+        def read_hidden() -> None:
+            if self.project() is not project:
+                return  # another project was opened meanwhile
+            self._start(
+                lambda fb: read_hidden_layers(path, fb),
+                f"Reading the hidden layers of {path.name}",
+                lambda indexed: self._on_hidden_layers_read(project, indexed),
+            )
+
+        after_paint = getattr(self.window, "after_next_map_paint", None)
+        if after_paint is not None:
+            after_paint(read_hidden)  # the first frame first, then the rest
+        else:
+            read_hidden()
 
     def _on_hidden_layers_read(self, project: Project, indexed: list) -> None:
         if self.project() is not project:

@@ -195,6 +195,7 @@ def test_a_project_shows_its_visible_layers_first_then_adds_the_hidden_ones(qtbo
     ]
     assert window.project.layer("Roads").visible is False
     assert window.save_action.isEnabled()
+    assert window.layer_panel.current_layer() is window.project.layers[0]
     assert not window.isWindowModified()
     assert window.scenario.controller.project is window.project  # engines on the full project
     window.close()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import twin
 from twin.cli import startup_clock
 from twin.cli.app import missing_qt_library, skip_cloud_sdk
+from twin.ui.map_paint import FirstFrameWatcher
 
 STYLESHEET = Path(__file__).with_name("style.qss")
 
@@ -66,30 +67,6 @@ def _tell(window, text: str, detail: str) -> None:
     box.setInformativeText(detail)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
-
-
-class FirstFrameWatcher(QObject):
-    """Emits ``drawn()`` once, just after the map canvas of ``window`` first painted a
-    project with layers (the moment ``twin --startup-time`` reports)."""
-
-    drawn = Signal()
-
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self._window = window
-        self._done = False
-        self._viewport = window.canvas.map_viewport()
-        self._viewport.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """On a paint of the map with layers, report once the paint has finished."""
-        if not self._done and event.type() == QEvent.Type.Paint:
-            project = self._window.canvas.project
-            if project is not None and project.layers:
-                self._done = True
-                self._viewport.removeEventFilter(self)
-                QTimer.singleShot(0, self.drawn.emit)  # runs after this paint completes
-        return False
 
 
 class StartupTimer(QObject):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -22,6 +22,7 @@ from twin.project import Project
 from twin.ui.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
+from twin.ui.map_paint import PaintWaiter
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -33,37 +34,6 @@ from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
 LEFT_DOCK_WIDTH = 320  # pixels
-PAINT_WAIT_LIMIT_MS = 1000  # run "after the next map paint" work then even if none came
-
-
-class _PaintWaiter(QObject):
-    """Runs callbacks once the map has finished its next paint (or after
-    :data:`PAINT_WAIT_LIMIT_MS` if the map is not painted, e.g. a hidden window)."""
-
-    def __init__(self, viewport) -> None:
-        super().__init__(viewport)
-        self._viewport = viewport
-        self._callbacks: list = []
-
-    def add(self, callback) -> None:
-        if not self._callbacks:
-            self._viewport.installEventFilter(self)
-            QTimer.singleShot(PAINT_WAIT_LIMIT_MS, self._run)
-        self._callbacks.append(callback)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Paint and self._callbacks:
-            QTimer.singleShot(0, self._run)  # after this paint has finished
-        return False
-
-    def _run(self) -> None:
-        callbacks, self._callbacks = self._callbacks, []
-        if callbacks:
-            self._viewport.removeEventFilter(self)
-        for callback in callbacks:
-            callback()
-
-
 RIGHT_DOCK_WIDTH = 360  # pixels
 
 
@@ -83,7 +53,7 @@ class MainWindow(QMainWindow):
         self.files.saved.connect(self._on_saved)
         self.canvas = MapCanvas()
         self.setCentralWidget(self.canvas)
-        self._paint_waiter = _PaintWaiter(self.canvas.map_viewport())
+        self._paint_waiter = PaintWaiter(self.canvas.map_viewport())
         self.layer_panel = LayerPanel()
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
@@ -323,6 +293,8 @@ class MainWindow(QMainWindow):
     def attach_project(self, project: Project | None) -> None:
         """The second step: start the scenario engines on the shown ``project``, follow its
         changes (unsaved-changes mark) and allow saving."""
+        if project is not None and self.layer_panel.current_layer() is None and project.layers:
+            self.layer_panel.select_layer(project.layers[0])  # lost when layers were added
         self.scenario.set_project(project)
         self.change_watcher.set_project(project)
         for action in (self.save_action, self.save_as_action, self.add_layer_action):

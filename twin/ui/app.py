@@ -1,9 +1,17 @@
 """Start the desktop application: ``twin`` / ``python main.py [PATH]``.
 
-Start-up is ordered so that the map appears first: the window (light widgets only) is shown,
-the project is read in a worker, the map draws the layers, and only then do the engines
-start (radio what-if, slow domains) and the baseline KPIs follow. ``twin --startup-time``
-prints when each step happened, in seconds since the process started.
+Start-up is ordered so that the map appears first:
+
+1. the data libraries are imported before Qt (``twin.cli.app.preload_data_stack``);
+2. a worker starts reading the project's visible layers while the window is built and shown
+   (the status bar says what is being opened, with progress and Cancel);
+3. the map draws them, with the numpy and QPainter drawing code (numba's kernels load in a
+   worker after this first frame: :mod:`twin.ui.map.jit`);
+4. after that paint the hidden layers are read, then the engines start (radio what-if, slow
+   domains) and the baseline KPIs follow; saving and scenario tools are enabled then.
+
+``twin --startup-time`` prints when each step happened, in seconds since the process
+started, and exits at the first map frame.
 """
 
 from __future__ import annotations

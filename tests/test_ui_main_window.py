@@ -241,3 +241,23 @@ def test_the_map_stays_usable_while_a_job_runs_and_the_status_bar_cancels_it(qtb
         release.set()
     assert results == [] and not progress.isVisible()
     window.close()
+
+
+def test_a_project_read_before_the_window_existed_still_opens_in_it(qtbot, tmp_path):
+    from twin.ui.project_files import start_opening
+
+    path = make_project().save(tmp_path / "town.twin")
+    opening = start_opening(path)  # as the app does before building its window
+    qtbot.waitUntil(lambda: opening.done, timeout=30_000)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.files.project_opened, timeout=30_000):
+        window.files.open_path(path, started=opening)
+    assert [layer.name for layer in window.project.layers] == [
+        "Sites",
+        "Roads",
+        "Buildings",
+        "Terrain",
+    ]
+    assert all(not job.done for job in window.files.jobs)  # no finished job kept
+    window.close()

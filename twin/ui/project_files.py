@@ -223,10 +223,17 @@ class ProjectFiles(QObject):
     def _start(self, job, title: str, on_result, started: JobHandle | None = None) -> JobHandle:
         if started is None:
             handle = run_job(job, title=title, parent=self.window, on_result=on_result)
-        else:  # its results are queued to this thread: connecting now misses none
+        else:  # started before this object existed: follow it, or take its outcome
             handle = started
-            handle.succeeded.connect(on_result)
-            handle.failed.connect(lambda error: show_error(self.window, error))
-        self.jobs.add(handle)
-        handle.finished.connect(lambda: self.jobs.discard(handle))
+            report_error = lambda error: show_error(self.window, error)  # noqa: E731
+            if handle.outcome is None:
+                handle.succeeded.connect(on_result)
+                handle.failed.connect(report_error)
+            elif handle.outcome[0] == "succeeded":
+                on_result(handle.outcome[1])
+            else:
+                report_error(handle.outcome[1])
+        if not handle.done:
+            self.jobs.add(handle)
+            handle.finished.connect(lambda: self.jobs.discard(handle))
         return handle

@@ -120,11 +120,12 @@ def job_board() -> JobBoard:
 class JobHandle(QObject):
     """A running job: its feedback, its latest progress and UI-thread signals.
 
-    ``progress_changed(percent, message)``; then exactly one of ``succeeded(result)``,
-    ``failed(exception)`` or ``cancelled()``; then ``finished()``. ``percent`` (0-100) and
-    ``message`` hold the latest report, ``cancel_requested`` whether Cancel was pressed.
-    ``parent`` is accepted for compatibility; progress shows in the status bar, not in a
-    dialog.
+        ``progress_changed(percent, message)``; then exactly one of ``succeeded(result)``,
+        ``failed(exception)`` or ``cancelled()``; then ``finished()``. ``percent`` (0-100) and
+        ``message`` hold the latest report, ``cancel_requested`` whether Cancel was pressed,
+    ``outcome`` how it ended (``("succeeded", result)`` or ``("failed", error)``).
+        ``parent`` is accepted for compatibility; progress shows in the status bar, not in a
+        dialog.
     """
 
     progress_changed = Signal(float, str)
@@ -143,6 +144,7 @@ class JobHandle(QObject):
         self._signals = _WorkerSignals()
         self.feedback = Feedback(on_progress=self._forward_progress)
         self.done = False
+        self.outcome: tuple[str, object] | None = None  # ("succeeded", result) or ("failed", error)
         self._signals.progress.connect(self._on_progress)
         self._signals.succeeded.connect(self._on_succeeded)
         self._signals.failed.connect(self._on_failed)
@@ -179,10 +181,12 @@ class JobHandle(QObject):
         _RUNNING.pop(self, None)
 
     def _on_succeeded(self, result: object) -> None:
+        self.outcome = ("succeeded", result)
         self.succeeded.emit(result)
         self._finish()
 
     def _on_failed(self, error: object) -> None:
+        self.outcome = ("failed", error)
         self.failed.emit(error)
         self._finish()
 

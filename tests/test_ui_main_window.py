@@ -198,6 +198,17 @@ def test_a_project_shows_its_visible_layers_first_then_adds_the_hidden_ones(qtbo
     assert window.layer_panel.current_layer() is window.project.layers[0]
     assert not window.isWindowModified()
     assert window.scenario.controller.project is window.project  # engines on the full project
+
+    # An edit made while the hidden layers are read is kept, and marked unsaved.
+    def edit(shown):
+        shown.layer("Sites").opacity = 0.5
+
+    window.files.project_previewed.connect(edit)
+    with qtbot.waitSignal(window.files.project_opened, timeout=30_000):
+        window.open_path(path)
+    assert window.project.layer("Sites").opacity == 0.5
+    assert window.isWindowModified()
+    window.modified = False
     window.close()
 
 

@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(project)
         self.legend_panel.set_project(project)
         self.bookmark_menu.set_project(project)
-        self.change_watcher.set_project(None)
+        self.change_watcher.set_project(project)  # an edit made while the rest loads counts
         if self.scenario.controller.project is not None:
             self.scenario.set_project(None)  # the previous project's engines stop
         self.style_editor.set_layer(self.layer_panel.current_layer())
@@ -291,15 +291,15 @@ class MainWindow(QMainWindow):
         self.set_modified(False)
 
     def attach_project(self, project: Project | None) -> None:
-        """The second step: start the scenario engines on the shown ``project``, follow its
-        changes (unsaved-changes mark) and allow saving."""
+        """The second step: start the scenario engines on the shown ``project`` and allow
+        saving (the unsaved-changes mark stays as the first step left it)."""
+        modified = self.modified
         if project is not None and self.layer_panel.current_layer() is None and project.layers:
             self.layer_panel.select_layer(project.layers[0])  # lost when layers were added
-        self.scenario.set_project(project)
-        self.change_watcher.set_project(project)
+        self.scenario.set_project(project)  # (announces its scenarios: not an edit)
         for action in (self.save_action, self.save_as_action, self.add_layer_action):
             action.setEnabled(project is not None)
-        self.set_modified(False)
+        self.set_modified(modified)
 
     def after_next_map_paint(self, callback) -> None:
         """Run ``callback()`` once the map has drawn its next frame (work that may wait,

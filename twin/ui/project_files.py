@@ -121,8 +121,11 @@ class ProjectFiles(QObject):
     def _on_hidden_layers_read(self, project: Project, indexed: list) -> None:
         if self.project() is not project:
             return  # another project was opened meanwhile
+        modified = getattr(self.window, "modified", False)
         for index, layer in sorted(indexed, key=lambda pair: pair[0]):
             project.add_layer(layer, index=index)  # in file order: lands where it was saved
+        if hasattr(self.window, "set_modified"):
+            self.window.set_modified(modified)  # the file's own layers are not an edit
         startup_clock.mark("hidden layers added")
         self.project_opened.emit(project)
 

@@ -166,6 +166,7 @@ def measure(runs: int, project: str | None, kpi_wait: float, load: bool) -> None
                 f"twin {twin_runs[-1]['first']:.3f} s (cpu {twin_runs[-1]['cpu']:.3f} s)"
             )
     print(_line("bare PySide6 window, first paint", [r["first"] for r in bare_runs]))
+    print(_line("  CPU used by the bare window by then", [r["cpu"] for r in bare_runs]))
     print(_line("twin --startup-time, first map frame", [r["first"] for r in twin_runs]))
     print(_line("  CPU used by twin by then (all threads)", [r["cpu"] for r in twin_runs]))
     print(_line("bare PySide6 window, whole process", [r["whole"] for r in bare_runs]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QGraphicsView, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QGraphicsView, QInputDialog, QMessageBox
 from ui_helpers import X0, Y0, make_project
 
 import twin
@@ -158,3 +158,117 @@ def test_app_says_clearly_when_a_file_is_missing_or_broken(qtbot, tmp_path, monk
     for box in _visible_messages():
         box.close()
     assert window.isVisible() and window.project is None
+
+
+def _visible_dialogs() -> list[QDialog]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+
+
+def test_a_project_shows_its_visible_layers_first_then_adds_the_hidden_ones(qtbot, tmp_path):
+    project = make_project()
+    project.layer("Roads").visible = False
+    path = project.save(tmp_path / "town.twin")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    previews, dialogs_seen = [], []
+    window.files.project_previewed.connect(
+        lambda shown: previews.append(
+            ([layer.name for layer in shown.layers], window.save_action.isEnabled())
+        )
+    )
+    watch = QTimer()
+    watch.timeout.connect(lambda: dialogs_seen.extend(_visible_dialogs()))
+    watch.start(5)
+    with qtbot.waitSignal(window.files.project_opened, timeout=30_000):
+        window.open_path(path)
+    watch.stop()
+    assert dialogs_seen == []  # opening shows progress in the status bar only
+    # First the map of the visible layers (saving off: the project is not complete yet)...
+    assert previews == [(["Sites", "Buildings", "Terrain"], False)]
+    # ...then the hidden layer, back at its place, the project unmodified and savable.
+    assert [layer.name for layer in window.project.layers] == [
+        "Sites",
+        "Roads",
+        "Buildings",
+        "Terrain",
+    ]
+    assert window.project.layer("Roads").visible is False
+    assert window.save_action.isEnabled()
+    assert window.layer_panel.current_layer() is window.project.layers[0]
+    assert not window.isWindowModified()
+    assert window.scenario.controller.project is window.project  # engines on the full project
+
+    # An edit made while the hidden layers are read is kept, and marked unsaved.
+    def edit(shown):
+        shown.layer("Sites").opacity = 0.5
+
+    window.files.project_previewed.connect(edit)
+    with qtbot.waitSignal(window.files.project_opened, timeout=30_000):
+        window.open_path(path)
+    assert window.project.layer("Sites").opacity == 0.5
+    assert window.isWindowModified()
+    window.modified = False
+    window.close()
+
+
+def test_the_map_stays_usable_while_a_job_runs_and_the_status_bar_cancels_it(qtbot):
+    import threading
+
+    from twin.ui.workers import run_job
+
+    window = MainWindow(make_project())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    release = threading.Event()
+
+    def held_job(feedback):
+        feedback.set_progress(10, "computing coverage")
+        release.wait(10)
+        feedback.set_progress(90, "almost")
+        return "done"
+
+    results = []
+    handle = run_job(
+        held_job,
+        title="Simulating 'Plan'",
+        parent=window,
+        on_result=results.append,
+        dialog_delay_ms=0,
+    )
+    progress = window.job_progress
+    qtbot.waitUntil(lambda: progress.isVisible() and progress.progress_bar.value() == 10)
+    assert _visible_dialogs() == []
+    assert progress.message_label.text() == "Simulating 'Plan': computing coverage"
+    # The map still answers: "+" zooms in by 2 while the job runs.
+    before = window.canvas.view_bbox()
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Plus)
+    after = window.canvas.view_bbox()
+    assert (after[2] - after[0]) == pytest.approx((before[2] - before[0]) / 2, rel=1e-6)
+    with qtbot.waitSignal(handle.cancelled, timeout=10_000):
+        qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
+        release.set()
+    assert results == [] and not progress.isVisible()
+    window.close()
+
+
+def test_a_project_read_before_the_window_existed_still_opens_in_it(qtbot, tmp_path):
+    from twin.ui.project_files import start_opening
+
+    path = make_project().save(tmp_path / "town.twin")
+    opening = start_opening(path)  # as the app does before building its window
+    qtbot.waitUntil(lambda: opening.done, timeout=30_000)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.files.project_opened, timeout=30_000):
+        window.files.open_path(path, started=opening)
+    assert [layer.name for layer in window.project.layers] == [
+        "Sites",
+        "Roads",
+        "Buildings",
+        "Terrain",
+    ]
+    assert all(not job.done for job in window.files.jobs)  # no finished job kept
+    window.close()

@@ -1,4 +1,5 @@
-"""Workers: progress and cancel of a slow job, errors shown as messages, never a crash."""
+"""Workers: progress and cancel of slow jobs in the status bar (no dialog), errors shown as
+messages, never a crash."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import threading
 import time
 
 from PySide6.QtCore import Qt, QThread
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
 from twin.errors import DataError
 from twin.ui.dialogs import show_error
+from twin.ui.status_bar import JobProgress
 from twin.ui.workers import run_job
 
 
@@ -19,10 +21,21 @@ def _message_boxes() -> list[QMessageBox]:
     ]
 
 
-def test_slow_job_reports_progress_and_cancel_stops_it(qtbot):
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    parent.show()
+def _visible_dialogs() -> list[QDialog]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+
+
+def _window_with_job_progress(qtbot) -> tuple[QMainWindow, JobProgress]:
+    window = QMainWindow()
+    progress = JobProgress()
+    window.statusBar().addPermanentWidget(progress)
+    qtbot.addWidget(window)
+    window.show()
+    return window, progress
+
+
+def test_slow_job_shows_progress_in_the_status_bar_and_its_cancel_button_stops_it(qtbot):
+    window, progress = _window_with_job_progress(qtbot)
     steps_done = []
     results = []
     release = threading.Event()
@@ -37,23 +50,53 @@ def test_slow_job_reports_progress_and_cancel_stops_it(qtbot):
         return "finished"
 
     handle = run_job(
-        slow_job, title="Counting", parent=parent, on_result=results.append, dialog_delay_ms=0
+        slow_job, title="Counting", parent=window, on_result=results.append, dialog_delay_ms=0
     )
-    qtbot.waitUntil(
-        lambda: (
-            handle.progress_dialog is not None
-            and handle.progress_dialog.isVisible()
-            and handle.progress_dialog.progress_bar.value() >= 5
-        )
-    )
-    dialog = handle.progress_dialog
-    assert dialog.message_label.text() == "step 10 of 200"
+    qtbot.waitUntil(lambda: progress.isVisible() and progress.progress_bar.value() >= 5)
+    assert _visible_dialogs() == []  # no progress dialog, modal or not
+    assert progress.message_label.text() == "Counting: step 10 of 200"
+    assert progress.progress_bar.value() == 5 and progress.cancel_button.isVisible()
     with qtbot.waitSignal(handle.cancelled, timeout=5000):
-        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
+        assert progress.cancel_button.text() == "Cancelling…"
         release.set()
     assert len(steps_done) < 200
     assert results == []
-    assert handle.done and handle.progress_dialog is None
+    assert handle.done
+    assert not progress.isVisible()  # nothing runs: the status bar is clear again
+
+
+def test_two_jobs_at_once_show_the_newest_and_count_the_others(qtbot):
+    window, progress = _window_with_job_progress(qtbot)
+    release = threading.Event()
+
+    def waiting_job(feedback):
+        feedback.set_progress(20, "waiting")
+        release.wait(5)
+        return None
+
+    first = run_job(waiting_job, title="Reading roads.gpkg", parent=window, dialog_delay_ms=0)
+    qtbot.waitUntil(lambda: progress.message_label.text() == "Reading roads.gpkg: waiting")
+    second = run_job(waiting_job, title="Simulating 'Plan'", parent=window, dialog_delay_ms=0)
+    qtbot.waitUntil(lambda: progress.message_label.text() == "Simulating 'Plan': waiting")
+    assert progress.more_label.isVisible() and progress.more_label.text() == "+1 more"
+    assert "Reading roads.gpkg: 20 %" in progress.more_label.toolTip()
+    assert _visible_dialogs() == []
+    with qtbot.waitSignal(second.cancelled, timeout=5000):
+        qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
+        release.set()
+    qtbot.waitUntil(lambda: first.done, timeout=5000)
+    assert not first.cancel_requested  # Cancel stopped the newest only
+    assert not progress.isVisible()
+
+
+def test_a_quick_job_never_appears(qtbot):
+    window, progress = _window_with_job_progress(qtbot)
+    handle = run_job(lambda feedback: 1, title="Quick", parent=window)  # shown after 300 ms
+    with qtbot.waitSignal(handle.finished, timeout=5000):
+        pass
+    qtbot.wait(400)
+    assert not progress.isVisible() and _visible_dialogs() == []
 
 
 def test_result_is_delivered_on_the_ui_thread(qtbot):

@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -174,8 +175,12 @@ def _json_default(value: Any) -> Any:
 
 
 # --- reading ---------------------------------------------------------------------------------
-def load_project(path: Path):
-    """Read a ``.twin`` file into a :class:`twin.project.Project`."""
+def load_project(path: Path, wanted: Callable[[dict[str, Any]], bool] | None = None):
+    """Read a ``.twin`` file into a :class:`twin.project.Project`.
+
+    ``wanted(record)`` (a layer's entry in ``twin_meta``: id, name, kind, visible...) picks
+    the layers read now (default: all); :func:`read_project_layers` reads the others later.
+    """
     from twin.project import Project, View
 
     path = Path(path)
@@ -187,8 +192,9 @@ def load_project(path: Path):
         project.views = [View.from_dict(v) for v in meta.get("views", [])]
         project.metadata = dict(meta.get("metadata", {}))
         project.scenarios = list(meta.get("scenarios", []))
-        rasters = _read_rasters(path)
-        for record in meta["layers"]:
+        records = [r for r in meta["layers"] if wanted is None or wanted(r)]
+        rasters = _read_rasters(path) if any(r.get("kind") == "raster" for r in records) else {}
+        for record in records:
             project.layers.append(_read_layer(path, record, rasters))
     except ProjectError:
         raise
@@ -196,6 +202,24 @@ def load_project(path: Path):
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
     project.path = path
     return project
+
+
+def read_project_layers(
+    path: Path, wanted: Callable[[dict[str, Any]], bool]
+) -> list[tuple[int, Layer]]:
+    """The layers of a ``.twin`` file that ``wanted(record)`` picks, each with its position
+    in the file's layer order (0 = top), for a project opened with ``load_project(path,
+    wanted=...)`` that skipped them."""
+    path = Path(path)
+    meta = _read_meta(path)
+    try:
+        chosen = [(i, r) for i, r in enumerate(meta["layers"]) if wanted(r)]
+        rasters = _read_rasters(path) if any(r.get("kind") == "raster" for _, r in chosen) else {}
+        return [(index, _read_layer(path, record, rasters)) for index, record in chosen]
+    except ProjectError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
+        raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

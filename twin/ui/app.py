@@ -1,14 +1,31 @@
-"""Start the desktop application: ``twin`` / ``python main.py [PATH]``."""
+"""Start the desktop application: ``twin`` / ``python main.py [PATH]``.
+
+Start-up is ordered so that the map appears first:
+
+1. the data libraries are imported before Qt (``twin.cli.app.preload_data_stack``);
+2. a worker starts reading the project's visible layers while the window is built and shown
+   (the status bar says what is being opened, with progress and Cancel);
+3. the map draws them, with the numpy and QPainter drawing code (numba's kernels load in a
+   worker after this first frame: :mod:`twin.ui.map.jit`);
+4. after that paint the hidden layers are read, then the engines start (radio what-if, slow
+   domains) and the baseline KPIs follow; saving and scenario tools are enabled then.
+
+``twin --startup-time`` prints when each step happened, in seconds since the process
+started, and exits at the first map frame.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import twin
+from twin.cli import startup_clock
+from twin.cli.app import missing_qt_library, skip_cloud_sdk
+from twin.ui.map_paint import FirstFrameWatcher
 
 STYLESHEET = Path(__file__).with_name("style.qss")
 
@@ -29,13 +46,17 @@ def show_main_window(path: str | None = None):
     """Build and show the main window, opening ``path`` (a project or data file) or the
     bundled sample territory; returns the window.
     """
+    from twin.ui.project_files import start_opening
+
+    target = Path(path) if path else twin.sample_project_path()
+    opening = start_opening(target)  # reads while the window is built
     from twin.ui.main_window import MainWindow
 
     window = MainWindow()
+    startup_clock.mark("main window built")
     window.show()
-    target = Path(path) if path else twin.sample_project_path()
     if target.exists():
-        window.open_path(target)
+        window.files.open_path(target, started=opening)
     elif path:
         _tell(window, f"{target} does not exist.", "Open a project with File > Open project.")
     else:
@@ -56,12 +77,112 @@ def _tell(window, text: str, detail: str) -> None:
     box.open()
 
 
-def run_app(path: str | None = None) -> int:
-    """Run the application until its window closes; returns the exit code (0 = normal)."""
+class StartupTimer(QObject):
+    """``twin --startup-time``: prints when the map was first drawn (and, if asked, when
+    the baseline KPIs appeared), in seconds since the process started, then quits."""
+
+    GIVE_UP_S = 300.0  # seconds without a map frame: report that and quit
+
+    def __init__(self, window, kpi_wait_s: float = 0.0) -> None:
+        super().__init__(window)
+        self.window = window
+        self.kpi_wait_s = max(0.0, kpi_wait_s)
+        self.first_frame_s: float | None = None
+        self.kpis_s: float | None = None
+        self.exit_code = 0
+        self.watcher = FirstFrameWatcher(window)
+        self.watcher.drawn.connect(self._on_first_frame)
+        controller = window.scenario.controller
+        controller.figures_changed.connect(self._on_figures)
+        for job in list(window.files.jobs):
+            job.failed.connect(self._on_open_failed)
+        QTimer.singleShot(round(self.GIVE_UP_S * 1000), self._give_up)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        print(f"twin --startup-time: the project could not be opened: {error}", file=sys.stderr)
+        self.exit_code = 2
+        self._finish()
+
+    def _give_up(self) -> None:
+        if self.first_frame_s is None:
+            print(f"twin --startup-time: no map frame within {self.GIVE_UP_S:g} s", file=sys.stderr)
+            self.exit_code = 1
+            self._finish()
+
+    def _on_first_frame(self) -> None:
+        self.first_frame_s = startup_clock.mark("first map frame drawn")
+        if self.kpi_wait_s <= 0 or self.kpis_s is not None:
+            self._finish()
+        else:
+            QTimer.singleShot(round(self.kpi_wait_s * 1000), self._finish)
+
+    def _on_figures(self, figures: list) -> None:
+        if figures and self.kpis_s is None:
+            self.kpis_s = startup_clock.mark("baseline KPIs shown")
+            if self.first_frame_s is not None:
+                self._finish()
+
+    def _finish(self) -> None:
+        if getattr(self, "_finished", False):
+            return
+        self._finished = True
+        print(startup_clock.report(), file=sys.stdout)
+        if self.first_frame_s is not None:
+            print(f"startup time (process start to first map frame): {self.first_frame_s:.3f} s")
+        if self.kpi_wait_s > 0:
+            if self.kpis_s is not None:
+                print(f"baseline KPIs shown: {self.kpis_s:.3f} s")
+            else:
+                print(f"baseline KPIs not shown within {self.kpi_wait_s:g} s of the first frame")
+        if not startup_clock.KERNEL_CLOCK:
+            print("(no /proc: times start when twin.cli was imported, not at process start)")
+        sys.stdout.flush()
+        self.window.modified = False
+        QApplication.instance().exit(self.exit_code)
+
+
+DRAWING_KERNELS_AT_LATEST_MS = 5000  # load numba then even if no map was drawn
+
+
+def _load_drawing_kernels() -> None:
+    """Load numba's drawing kernels in a worker, once (the map uses them when ready)."""
+    from twin.ui.map import jit
+    from twin.ui.workers import run_job
+
+    if not getattr(_load_drawing_kernels, "started", False):
+        _load_drawing_kernels.started = True
+        run_job(lambda _feedback: jit.load(), title="Loading the map renderer", show_progress=False)
+
+
+def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0) -> int:
+    """Run the application until its window closes; returns the exit code (0 = normal).
+
+    ``startup_time``: print the time from process start to the first drawn map frame (and
+    the baseline KPIs within ``kpi_wait_s`` seconds) and exit.
+    """
+    problem = missing_qt_library()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    target = Path(path) if path else twin.sample_project_path()
+    if startup_time and not target.exists():
+        print(f"twin --startup-time: {target} does not exist", file=sys.stderr)
+        return 2
+    skip_cloud_sdk()
+    from twin.ui.map import jit
+
+    jit.defer_loading()  # the first frames draw without numba; it loads after them
+    app = create_application()
+    startup_clock.mark("QApplication created")
+    window = show_main_window(path)
+    timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
+    if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)
+        watcher = FirstFrameWatcher(window)
+        watcher.drawn.connect(_load_drawing_kernels)
+        QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+    code = app.exec()
     from twin.ui.workers import cancel_all_jobs
 
-    app = create_application()
-    window = show_main_window(path)  # noqa: F841 - kept alive while the loop runs
-    code = app.exec()
+    window.close()
     cancel_all_jobs()
     return code

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from pyproj import CRS, Transformer
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_utm_crs_info
+from typing import TYPE_CHECKING
 
 from twin.errors import DataError, ProjectError
 from twin.feedback import Feedback, ensure_feedback
-from twin.layers.base import Layer
-from twin.layers.io import read_layers
-from twin.layers.vector import VectorLayer
-from twin.project import Project
+
+if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the worker
+    from pyproj import CRS
+
+    from twin.layers.base import Layer
+    from twin.project import Project
 
 PROJECT_SUFFIXES = (".twin",)
 DATA_FILE_FILTER = (
@@ -31,6 +30,8 @@ def order_for_display(layers: list[Layer]) -> list[Layer]:
 
 def read_layers_into(path: str | Path, crs: CRS, feedback: Feedback | None = None) -> list[Layer]:
     """Read every layer of a data file, reprojected into ``crs`` (display order)."""
+    from twin.layers.io import read_layers
+
     layers = order_for_display(read_layers(Path(path), crs=crs, feedback=feedback))
     prepare_for_drawing(layers, feedback)
     return layers
@@ -39,6 +40,7 @@ def read_layers_into(path: str | Path, crs: CRS, feedback: Feedback | None = Non
 def prepare_for_drawing(layers: list[Layer], feedback: Feedback | None = None) -> None:
     """Flatten polygon and line geometries for the map here, in the worker, so that the map
     does not do it on the UI thread (1.6 s for a layer of 1M polygons)."""
+    from twin.layers.vector import VectorLayer
     from twin.ui.map.views.base import class_colors_with_fallback
     from twin.ui.map.views.geometry import prepare_geometry
     from twin.ui.map.views.vector import style_classes
@@ -52,16 +54,78 @@ def prepare_for_drawing(layers: list[Layer], feedback: Feedback | None = None) -
             geometry.chunked(classes, len(class_colors_with_fallback(layer.style)))
 
 
+def is_project_file(path: str | Path) -> bool:
+    """True for a ``.twin`` project (or a GeoPackage that holds one)."""
+    path = Path(path)
+    return path.suffix.lower() in PROJECT_SUFFIXES or _is_twin_geopackage(path)
+
+
+def _shown(record: dict) -> bool:
+    return bool(record.get("visible", True))
+
+
+def _hidden(record: dict) -> bool:
+    return not _shown(record)
+
+
+def open_visible_first(path: str | Path, feedback: Feedback | None = None) -> tuple[Project, bool]:
+    """The first part of opening a ``.twin`` project: its visible layers only, prepared for
+    the map, and whether hidden layers remain (:func:`read_hidden_layers` reads them)."""
+    from twin.project_file import load_project
+
+    feedback = ensure_feedback(feedback)
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path} does not exist.")
+    feedback.set_progress(5, f"Opening {path.name}: the visible layers…")
+    project = load_project(path, wanted=_shown)
+    prepare_for_drawing(project.layers, feedback)
+    pending = _has_hidden_layers(path)
+    feedback.set_progress(100, f"Opened {path.name}")
+    return project, pending
+
+
+def read_hidden_layers(
+    path: str | Path, feedback: Feedback | None = None
+) -> list[tuple[int, Layer]]:
+    """The second part: the hidden layers of a ``.twin`` project, prepared for the map, each
+    with its position in the file's layer order (insert them in that order)."""
+    from twin.project_file import read_project_layers
+
+    feedback = ensure_feedback(feedback)
+    path = Path(path)
+    feedback.set_progress(5, f"Reading the hidden layers of {path.name}…")
+    indexed = read_project_layers(path, _hidden)
+    prepare_for_drawing([layer for _, layer in indexed], feedback)
+    feedback.set_progress(100, f"Read {len(indexed)} hidden layer(s)")
+    return indexed
+
+
+def _has_hidden_layers(path: Path) -> bool:
+    import json
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
+        return any(_hidden(record) for record in json.loads(row[0]).get("layers", []))
+    except (sqlite3.Error, TypeError, ValueError, AttributeError):
+        return False
+
+
 def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
     """A project from ``path``: a ``.twin`` project, or a data file in a new project whose
     CRS is the data's own when projected (metres; not Web Mercator), else the UTM zone (WGS 84)
     of its centre.
     """
+    from twin.layers.io import read_layers
+    from twin.project import Project
+
     feedback = ensure_feedback(feedback)
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path} does not exist.")
-    if path.suffix.lower() in PROJECT_SUFFIXES or _is_twin_geopackage(path):
+    if is_project_file(path):
         feedback.set_progress(5, f"Opening {path.name}…")
         project = Project.open(path)
         prepare_for_drawing(project.layers, feedback)
@@ -97,6 +161,10 @@ def _is_twin_geopackage(path: Path) -> bool:
 
 
 def _metric_crs_for(layers: list[Layer]) -> CRS:
+    from pyproj import CRS, Transformer
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
     first = next((layer for layer in layers if layer.crs is not None), None)
     if first is None:
         raise ProjectError("The file's layers have no coordinate reference system.")

@@ -22,6 +22,7 @@ from twin.project import Project
 from twin.ui.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
+from twin.ui.map_paint import PaintWaiter
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -29,7 +30,7 @@ from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.project_files import ProjectFiles, project_title
 from twin.ui.project_watcher import ProjectWatcher
 from twin.ui.scenario_actions import ScenarioWorkbench
-from twin.ui.status_bar import CoordinateLabel, ScaleLabel
+from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
 LEFT_DOCK_WIDTH = 320  # pixels
@@ -46,11 +47,13 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self.modified = False
         self.files = ProjectFiles(self, lambda: self.project)
+        self.files.project_previewed.connect(self._on_project_previewed)
         self.files.project_opened.connect(self._on_project_opened)
         self.files.layers_read.connect(self._on_layers_read)
         self.files.saved.connect(self._on_saved)
         self.canvas = MapCanvas()
         self.setCentralWidget(self.canvas)
+        self._paint_waiter = PaintWaiter(self.canvas.map_viewport())
         self.layer_panel = LayerPanel()
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
@@ -221,7 +224,9 @@ class MainWindow(QMainWindow):
         self.coordinate_label = CoordinateLabel()
         self.scale_label = ScaleLabel()
         self.crs_label = QLabel()
+        self.job_progress = JobProgress()
         bar = self.statusBar()
+        bar.addPermanentWidget(self.job_progress)
         bar.addPermanentWidget(self.coordinate_label)
         bar.addPermanentWidget(self.scale_label)
         bar.addPermanentWidget(self.crs_label)
@@ -252,34 +257,54 @@ class MainWindow(QMainWindow):
 
     # --- project ------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
-        """Show ``project`` in every panel and the canvas; it starts unmodified."""
+        """Show ``project`` in every panel and the canvas, start its engines (what-if, KPIs)
+        and follow its changes; it starts unmodified."""
+        self.show_project(project)
+        self.attach_project(project)
+
+    def show_project(self, project: Project | None) -> None:
+        """Show ``project`` on the map and in the panels, nothing more: the first step of
+        opening, while the rest is read (saving and scenario editing stay off until
+        :meth:`attach_project`)."""
         self.project = project
         self.inspector.clear()
         self.canvas.set_project(project)
         self.layer_panel.set_project(project)
         self.legend_panel.set_project(project)
         self.bookmark_menu.set_project(project)
-        self.scenario.set_project(project)
-        self.change_watcher.set_project(project)
+        self.change_watcher.set_project(project)  # an edit made while the rest loads counts
+        if self.scenario.controller.project is not None:
+            self.scenario.set_project(None)  # the previous project's engines stop
         self.style_editor.set_layer(self.layer_panel.current_layer())
         self.inspector.show_layer(self.layer_panel.current_layer())
         self.coordinate_label.set_crs(project.crs if project is not None else None)
         crs = project.crs if project is not None else None
         self.crs_label.setText(_crs_text(crs) if crs is not None else "")
-        for action in (
-            self.save_action,
-            self.save_as_action,
-            self.add_layer_action,
-            self.zoom_full_action,
-            self.zoom_in_action,
-            self.zoom_out_action,
-        ):
+        for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
             action.setEnabled(project is not None)
+        for action in (self.save_action, self.save_as_action, self.add_layer_action):
+            action.setEnabled(False)
         if project is not None:
             self.canvas.zoom_full()
             self.identify_action.setChecked(True)
             self._use_identify()
         self.set_modified(False)
+
+    def attach_project(self, project: Project | None) -> None:
+        """The second step: start the scenario engines on the shown ``project`` and allow
+        saving (the unsaved-changes mark stays as the first step left it)."""
+        modified = self.modified
+        if project is not None and self.layer_panel.current_layer() is None and project.layers:
+            self.layer_panel.select_layer(project.layers[0])  # lost when layers were added
+        self.scenario.set_project(project)  # (announces its scenarios: not an edit)
+        for action in (self.save_action, self.save_as_action, self.add_layer_action):
+            action.setEnabled(project is not None)
+        self.set_modified(modified)
+
+    def after_next_map_paint(self, callback) -> None:
+        """Run ``callback()`` once the map has drawn its next frame (work that may wait,
+        such as reading hidden layers, then does not delay what the user sees first)."""
+        self._paint_waiter.add(callback)
 
     def set_modified(self, modified: bool) -> None:
         """Mark the project as having unsaved changes (a * in the title) or not."""
@@ -303,8 +328,15 @@ class MainWindow(QMainWindow):
         for path in paths:
             self.files.add_layers_from(path)
 
+    def _on_project_previewed(self, project: Project) -> None:
+        self.show_project(project)
+        self.statusBar().showMessage(f"Opening {project_title(project)}…")
+
     def _on_project_opened(self, project: Project) -> None:
-        self.set_project(project)
+        if project is self.project:
+            self.attach_project(project)  # shown already: its hidden layers were added
+        else:
+            self.set_project(project)
         self.statusBar().showMessage(
             f"Opened {project_title(project)}: {len(project.layers)} layers", 8000
         )

@@ -9,14 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 import twin
-from twin.project import Project
-from twin.ui.loading import DATA_FILE_FILTER, PROJECT_FILE_FILTER, open_any, read_layers_into
+from twin.cli import startup_clock
+from twin.ui.dialogs import show_error
+from twin.ui.loading import (
+    DATA_FILE_FILTER,
+    PROJECT_FILE_FILTER,
+    is_project_file,
+    open_any,
+    open_visible_first,
+    read_hidden_layers,
+    read_layers_into,
+)
 from twin.ui.workers import JobHandle, run_job
+
+if TYPE_CHECKING:
+    from twin.project import Project
 
 
 def project_title(project: Project | None) -> str:
@@ -29,12 +42,31 @@ def project_title(project: Project | None) -> str:
     return Path(project.path).stem if project.path else "Untitled"
 
 
+def start_opening(path: str | Path) -> JobHandle | None:
+    """Start reading the visible layers of the ``.twin`` project at ``path`` in a worker
+    before any window exists; hand the job to :meth:`ProjectFiles.open_path`. None when
+    ``path`` is not a project file (it is then opened the ordinary way)."""
+    path = Path(path)
+    if not (path.exists() and is_project_file(path)):
+        return None
+    return run_job(
+        lambda fb: open_visible_first(path, fb),
+        title=f"Opening {path.name}",
+        on_error=lambda _error: None,  # reported by the ProjectFiles that adopts the job
+    )
+
+
 class ProjectFiles(QObject):
     """Opens, reads and saves in workers on behalf of ``window``; results come back as
     ``project_opened(project)``, ``layers_read(list[Layer])`` and ``saved(path)``.
     ``project()`` returns the window's current project.
+
+    A ``.twin`` project opens in two steps so that the map shows early:
+    ``project_previewed(project)`` with its visible layers, then its hidden layers are
+    added to that same project and ``project_opened(project)`` follows.
     """
 
+    project_previewed = Signal(object)
     project_opened = Signal(object)
     layers_read = Signal(object)
     saved = Signal(object)
@@ -46,12 +78,56 @@ class ProjectFiles(QObject):
         self.jobs: set[JobHandle] = set()
 
     # --- open and read ----------------------------------------------------------------
-    def open_path(self, path: str | Path) -> JobHandle:
-        """Open a project or a data file (a new project); emits ``project_opened``."""
+    def open_path(self, path: str | Path, started: JobHandle | None = None) -> JobHandle:
+        """Open a project or a data file (a new project); emits ``project_opened`` (and,
+        for a ``.twin`` project, ``project_previewed`` first). ``started``: the job of
+        :func:`start_opening` already reading ``path`` (the app starts it before the window
+        exists, so that reading overlaps building the window)."""
         path = Path(path)
+        if started is not None or (path.exists() and is_project_file(path)):
+            return self._start(
+                lambda fb: open_visible_first(path, fb),
+                f"Opening {path.name}",
+                lambda opened: self._on_previewed(path, *opened),
+                started,
+            )
         return self._start(
             lambda fb: open_any(path, fb), f"Opening {path.name}", self.project_opened.emit
         )
+
+    def _on_previewed(self, path: Path, project: Project, pending: bool) -> None:
+        startup_clock.mark("visible layers read (worker)")
+        self.project_previewed.emit(project)
+        startup_clock.mark("visible layers shown")
+        if not pending:
+            self.project_opened.emit(project)
+            return
+
+        def read_hidden() -> None:
+            if self.project() is not project:
+                return  # another project was opened meanwhile
+            self._start(
+                lambda fb: read_hidden_layers(path, fb),
+                f"Reading the hidden layers of {path.name}",
+                lambda indexed: self._on_hidden_layers_read(project, indexed),
+            )
+
+        after_paint = getattr(self.window, "after_next_map_paint", None)
+        if after_paint is not None:
+            after_paint(read_hidden)  # the first frame first, then the rest
+        else:
+            read_hidden()
+
+    def _on_hidden_layers_read(self, project: Project, indexed: list) -> None:
+        if self.project() is not project:
+            return  # another project was opened meanwhile
+        modified = getattr(self.window, "modified", False)
+        for index, layer in sorted(indexed, key=lambda pair: pair[0]):
+            project.add_layer(layer, index=index)  # in file order: lands where it was saved
+        if hasattr(self.window, "set_modified"):
+            self.window.set_modified(modified)  # the file's own layers are not an edit
+        startup_clock.mark("hidden layers added")
+        self.project_opened.emit(project)
 
     def add_layers_from(self, path: str | Path) -> JobHandle:
         """Read a data file's layers in the project CRS; emits ``layers_read``
@@ -147,8 +223,20 @@ class ProjectFiles(QObject):
         for handle in list(self.jobs):
             handle.cancel()
 
-    def _start(self, job, title: str, on_result) -> JobHandle:
-        handle = run_job(job, title=title, parent=self.window, on_result=on_result)
-        self.jobs.add(handle)
-        handle.finished.connect(lambda: self.jobs.discard(handle))
+    def _start(self, job, title: str, on_result, started: JobHandle | None = None) -> JobHandle:
+        if started is None:
+            handle = run_job(job, title=title, parent=self.window, on_result=on_result)
+        else:  # started before this object existed: follow it, or take its outcome
+            handle = started
+            report_error = lambda error: show_error(self.window, error)  # noqa: E731
+            if handle.outcome is None:
+                handle.succeeded.connect(on_result)
+                handle.failed.connect(report_error)
+            elif handle.outcome[0] == "succeeded":
+                on_result(handle.outcome[1])
+            else:
+                report_error(handle.outcome[1])
+        if not handle.done:
+            self.jobs.add(handle)
+            handle.finished.connect(lambda: self.jobs.discard(handle))
         return handle

@@ -1,11 +1,15 @@
-"""Status bar widgets: cursor coordinates (project CRS and WGS84) and the map scale."""
+"""Status bar widgets: cursor coordinates (project CRS and WGS84), the map scale, and the
+running jobs (progress and Cancel, in place of any progress dialog)."""
 
 from __future__ import annotations
 
 import math
 
 from pyproj import CRS, Transformer
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+from twin.ui.workers import JobHandle, job_board
 
 INCH_IN_METRES = 0.0254
 
@@ -100,3 +104,74 @@ class ScaleLabel(QLabel):
     ) -> None:
         """Show the scale of a view box (project metres) drawn ``width_pixels`` wide."""
         self.setText(format_scale(scale_denominator(bbox[2] - bbox[0], width_pixels, dpi)))
+
+
+class JobProgress(QWidget):
+    """The running jobs in the status bar: the newest one's title and message, a small
+    progress bar (%) and a Cancel button, and "+N more" (its tooltip lists them all) when
+    several run at once. Hidden when nothing runs. Nothing is modal: the map stays usable.
+    """
+
+    MESSAGE_WIDTH = 380  # pixels; longer messages are elided in the middle
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message_label = QLabel()
+        self.message_label.setMinimumWidth(120)
+        self.message_label.setMaximumWidth(self.MESSAGE_WIDTH)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setFormat("%p %")
+        self.progress_bar.setFixedWidth(120)
+        self.progress_bar.setMaximumHeight(16)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop this job")
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.more_label = QLabel()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.cancel_button)
+        layout.addWidget(self.more_label)
+        board = job_board()
+        board.job_shown.connect(self._on_board_changed)
+        board.job_changed.connect(self._on_board_changed)
+        board.job_ended.connect(self._on_board_changed)
+        self._refresh()
+
+    def current_job(self) -> JobHandle | None:
+        """The job shown (the newest running one), or None."""
+        shown = job_board().shown
+        return shown[-1] if shown else None
+
+    def _on_board_changed(self, _handle: JobHandle) -> None:
+        self._refresh()
+
+    def _refresh(self) -> None:
+        shown = list(job_board().shown)
+        if not shown:
+            self.hide()
+            return
+        job = shown[-1]
+        text = f"{job.title}: {job.message}" if job.message else f"{job.title}…"
+        metrics = self.message_label.fontMetrics()
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.MESSAGE_WIDTH)
+        self.message_label.setText(elided)
+        self.message_label.setToolTip(text)
+        self.progress_bar.setValue(round(job.percent))
+        self.cancel_button.setEnabled(not job.cancel_requested)
+        self.cancel_button.setText("Cancelling…" if job.cancel_requested else "Cancel")
+        self.more_label.setVisible(len(shown) > 1)
+        self.more_label.setText(f"+{len(shown) - 1} more")
+        self.more_label.setToolTip(
+            "\n".join(f"{other.title}: {round(other.percent)} %" for other in shown)
+        )
+        self.show()
+
+    def _on_cancel_clicked(self) -> None:
+        job = self.current_job()
+        if job is not None:
+            job.cancel()

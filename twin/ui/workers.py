@@ -1,5 +1,9 @@
 """Run long jobs off the UI thread with progress and cancel (worker threads + Feedback).
 
+Progress and Cancel live in the status bar (:class:`JobBoard`, drawn by
+:class:`twin.ui.status_bar.JobProgress`), never in a dialog: a window-modal progress dialog
+left the window unusable, and unpainted while the interpreter was busy.
+
 A job is a plain callable ``job(feedback) -> result`` (Qt-free, like the engines): it reports
 progress through ``feedback.set_progress(percent, message)``, which raises
 :class:`~twin.errors.CancelledError` once the user pressed Cancel. The result or the error
@@ -19,8 +23,8 @@ import concurrent.futures
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from twin.errors import CancelledError
 from twin.feedback import Feedback
@@ -65,50 +69,63 @@ class _Worker:
                 self._signals.succeeded.emit(result)
 
 
-class ProgressDialog(QDialog):
-    """A small window-modal dialog: what is running, a progress bar (%) and Cancel."""
+class JobBoard(QObject):
+    """The jobs shown to the user: each job started with ``show_progress`` joins the board
+    once it has run ``dialog_delay_ms`` (short jobs never flash) and leaves it when it
+    ends. The status bar (:class:`twin.ui.status_bar.JobProgress`) draws the board: no
+    dialog, nothing modal, the map stays usable.
 
-    cancel_requested = Signal()
+    Signals: ``job_shown(JobHandle)``, ``job_changed(JobHandle)`` (progress or message),
+    ``job_ended(JobHandle)``.
+    """
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setMinimumWidth(380)
-        self.message_label = QLabel(title)
-        self.message_label.setWordWrap(True)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setFormat("%p %")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message_label)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.cancel_button, alignment=Qt.AlignmentFlag.AlignRight)
+    job_shown = Signal(object)
+    job_changed = Signal(object)
+    job_ended = Signal(object)
 
-    def set_progress(self, percent: float, message: str) -> None:
-        """Show ``percent`` (0-100) and the job's latest message."""
-        self.progress_bar.setValue(round(max(0.0, min(100.0, percent))))
-        if message:
-            self.message_label.setText(message)
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[JobHandle] = []
 
-    def _on_cancel_clicked(self) -> None:
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.setText("Cancelling…")
-        self.cancel_requested.emit()
+    def show(self, handle: JobHandle) -> None:
+        """Put ``handle`` on the board (newest last), unless it already ended."""
+        if handle.done or handle in self.shown:
+            return
+        self.shown.append(handle)
+        self.job_shown.emit(handle)
 
-    def reject(self) -> None:
-        """Esc or closing the dialog cancels the job."""
-        if self.cancel_button.isEnabled():
-            self._on_cancel_clicked()
+    def changed(self, handle: JobHandle) -> None:
+        """``handle`` reported progress."""
+        if handle in self.shown:
+            self.job_changed.emit(handle)
+
+    def ended(self, handle: JobHandle) -> None:
+        """``handle`` finished, failed or was cancelled."""
+        if handle in self.shown:
+            self.shown.remove(handle)
+            self.job_ended.emit(handle)
+
+
+_BOARD: JobBoard | None = None
+
+
+def job_board() -> JobBoard:
+    """The application's job board (created on first use, on the UI thread)."""
+    global _BOARD
+    if _BOARD is None:
+        _BOARD = JobBoard()
+    return _BOARD
 
 
 class JobHandle(QObject):
-    """A running job: its feedback, its progress dialog and UI-thread signals.
+    """A running job: its feedback, its latest progress and UI-thread signals.
 
-    ``progress_changed(percent, message)``; then exactly one of ``succeeded(result)``,
-    ``failed(exception)`` or ``cancelled()``; then ``finished()``.
+        ``progress_changed(percent, message)``; then exactly one of ``succeeded(result)``,
+        ``failed(exception)`` or ``cancelled()``; then ``finished()``. ``percent`` (0-100) and
+        ``message`` hold the latest report, ``cancel_requested`` whether Cancel was pressed,
+    ``outcome`` how it ended (``("succeeded", result)`` or ``("failed", error)``).
+        ``parent`` is accepted for compatibility; progress shows in the status bar, not in a
+        dialog.
     """
 
     progress_changed = Signal(float, str)
@@ -120,13 +137,14 @@ class JobHandle(QObject):
     def __init__(self, title: str, parent: QWidget | None, show_progress: bool) -> None:
         super().__init__()
         self.title = title
+        self.show_progress = show_progress
+        self.percent = 0.0
+        self.message = ""
+        self.cancel_requested = False
         self._signals = _WorkerSignals()
         self.feedback = Feedback(on_progress=self._forward_progress)
         self.done = False
-        self.progress_dialog: ProgressDialog | None = None
-        if show_progress:
-            self.progress_dialog = ProgressDialog(title, parent)
-            self.progress_dialog.cancel_requested.connect(self.cancel)
+        self.outcome: tuple[str, object] | None = None  # ("succeeded", result) or ("failed", error)
         self._signals.progress.connect(self._on_progress)
         self._signals.succeeded.connect(self._on_succeeded)
         self._signals.failed.connect(self._on_failed)
@@ -134,7 +152,9 @@ class JobHandle(QObject):
 
     def cancel(self) -> None:
         """Ask the job to stop at its next progress report."""
+        self.cancel_requested = True
         self.feedback.cancel()
+        job_board().changed(self)
 
     def _forward_progress(self, percent: float, message: str) -> None:
         """Called in the worker thread; the signal queues it to the UI thread."""
@@ -143,29 +163,30 @@ class JobHandle(QObject):
         except RuntimeError:  # the application is closing: stop the job
             self.feedback.cancel()
 
-    def _show_dialog(self) -> None:
-        if self.progress_dialog is not None and not self.done:
-            self.progress_dialog.show()
+    def _show_on_board(self) -> None:
+        if self.show_progress and not self.done:
+            job_board().show(self)
 
     def _on_progress(self, percent: float, message: str) -> None:
-        if self.progress_dialog is not None:
-            self.progress_dialog.set_progress(percent, message)
+        self.percent = max(0.0, min(100.0, float(percent)))
+        if message:
+            self.message = message
+        job_board().changed(self)
         self.progress_changed.emit(percent, message)
 
     def _finish(self) -> None:
         self.done = True
-        if self.progress_dialog is not None:
-            self.progress_dialog.hide()
-            self.progress_dialog.deleteLater()
-            self.progress_dialog = None
+        job_board().ended(self)
         self.finished.emit()
         _RUNNING.pop(self, None)
 
     def _on_succeeded(self, result: object) -> None:
+        self.outcome = ("succeeded", result)
         self.succeeded.emit(result)
         self._finish()
 
     def _on_failed(self, error: object) -> None:
+        self.outcome = ("failed", error)
         self.failed.emit(error)
         self._finish()
 
@@ -197,17 +218,20 @@ def run_job(
 
     ``on_result(result)`` runs on the UI thread when the job succeeds; ``on_error(error)``
     when it fails (default: :func:`twin.ui.dialogs.show_error`, a message, never a crash).
-    A cancelled job calls neither. The progress dialog appears after ``dialog_delay_ms``
-    (milliseconds) so that short jobs do not flash a window.
+    A cancelled job calls neither. With ``show_progress`` the job's title, progress and a
+    Cancel button appear in the status bar (:class:`JobBoard`) once it has run
+    ``dialog_delay_ms`` milliseconds, so that short jobs do not flash; no dialog opens
+    and the window stays usable. ``parent`` is the widget errors are shown over.
     """
     from twin.ui.dialogs import show_error
 
     handle = JobHandle(title, parent, show_progress)
+    job_board()  # created here, on the UI thread
     if on_result is not None:
         handle.succeeded.connect(on_result)
     handle.failed.connect(on_error if on_error is not None else lambda e: show_error(parent, e))
     if show_progress:
-        QTimer.singleShot(max(0, dialog_delay_ms), handle._show_dialog)
+        QTimer.singleShot(max(0, dialog_delay_ms), handle._show_on_board)
     worker = _Worker(job, handle.feedback, handle._signals)
     _RUNNING[handle] = _EXECUTOR.submit(worker.run)
     return handle

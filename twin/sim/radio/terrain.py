@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from affine import Affine
-from scipy.ndimage import map_coordinates
 
 EARTH_RADIUS_M = 6_371_000.0
 K_FACTOR = 4.0 / 3.0
@@ -95,6 +94,8 @@ class Terrain:
         cols = inv.a * xs + inv.b * ys + inv.c
         rows = inv.d * xs + inv.e * ys + inv.f
         coords = np.stack([np.asarray(rows) - 0.5, np.asarray(cols) - 0.5])
+        from scipy.ndimage import map_coordinates  # scipy.ndimage: ~0.3 s to import
+
         return map_coordinates(
             self.heights, coords.reshape(2, -1), order=1, mode="nearest"
         ).reshape(xs.shape)

@@ -7,16 +7,20 @@ coverage for live site dragging) and each domain adapter's ``run(project, interv
 
 from typing import Any
 
-from twin.sim.whatif.radio import RadioWhatIf
 from twin.sim.whatif.result import DOMAINS, DomainResult, WhatIfOptions
 
 
 def __getattr__(name: str) -> Any:
-    """``simulate``, ``forget`` and ``SimulationResult`` from the runner, imported lazily."""
+    """``simulate``, ``forget`` and ``SimulationResult`` from the runner and
+    ``RadioWhatIf``, imported lazily (the radio engine loads scipy and rasterio)."""
     if name in ("simulate", "forget", "SimulationResult"):
         from twin.sim.whatif import runner
 
         return getattr(runner, name)
+    if name == "RadioWhatIf":
+        from twin.sim.whatif.radio import RadioWhatIf
+
+        return RadioWhatIf
     raise AttributeError(name)
 
 

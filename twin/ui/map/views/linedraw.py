@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    import numba
-except Exception:  # pragma: no cover - numba missing or broken in this environment
-    numba = None
+from twin.ui.map import jit
+
+NOT_LOADED = object()  # the compiled kernel before jit.load() / first use
 
 
 def _clip(x0, y0, x1, y1, left, top, right, bottom):
@@ -91,12 +90,34 @@ def _draw_lines_python(
         )
 
 
-if numba is not None:
+_draw_lines_compiled = NOT_LOADED
+
+
+def load() -> None:
+    """Compile (or load from numba's cache) the line kernels; without numba, mark them
+    missing. Called once, by :func:`twin.ui.map.jit.load` or on first use."""
+    global _clip, stroke_vertices, _draw_lines_compiled
+    if _draw_lines_compiled is not NOT_LOADED:
+        return
+    numba = jit.numba_module()
+    if numba is None:  # pragma: no cover - numba missing or broken in this environment
+        _draw_lines_compiled = None
+        return
+    # The kernel calls these two through the module's globals: compiled versions first.
     _clip = numba.njit(cache=True, nogil=True)(_clip)
     stroke_vertices = numba.njit(cache=True, nogil=True)(stroke_vertices)
-    _draw_lines_compiled = numba.njit(cache=True, nogil=True)(_draw_lines_python)
-else:  # pragma: no cover
-    _draw_lines_compiled = None
+    kernel = numba.njit(cache=True, nogil=True)(_draw_lines_python)
+    _draw_tiny(kernel)  # load the machine code here, not at the first real draw
+    _draw_lines_compiled = kernel
+
+
+def compiled():
+    """The compiled line kernel, or None (numba missing, or loading deferred and not done)."""
+    if _draw_lines_compiled is NOT_LOADED:
+        if not jit.may_load_now():
+            return None
+        jit.load()
+    return _draw_lines_compiled
 
 
 def draw_lines(
@@ -116,10 +137,11 @@ def draw_lines(
     ``connect`` False on each line's last vertex) into ``array`` (uint32 premultiplied
     ARGB) with a ``width``-pixel pen in ``feature_colors``; ``resolution`` m/pixel, region
     top-left at grid pixel (gx0, gy0). Returns False (nothing drawn) without numba."""
-    if _draw_lines_compiled is None:
+    kernel = compiled()
+    if kernel is None:
         return False
     if len(features):
-        _draw_lines_compiled(
+        kernel(
             array,
             xs,
             ys,
@@ -135,9 +157,8 @@ def draw_lines(
     return True
 
 
-def warm_up() -> None:
-    """Load (or compile, the first time) the numba line drawer now rather than at first draw."""
-    draw_lines(
+def _draw_tiny(kernel) -> None:
+    kernel(
         np.zeros((2, 2), np.uint32),
         np.array([0.0, 1.0]),
         np.array([0.0, -1.0]),
@@ -150,3 +171,9 @@ def warm_up() -> None:
         0,
         0,
     )
+
+
+def warm_up() -> None:
+    """Load (or compile, the first time) the numba line drawer now rather than at first draw
+    (nothing while loading is deferred: :mod:`twin.ui.map.jit`)."""
+    compiled()

@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from twin.ui.map import jit
+from twin.ui.map.views import linedraw
 from twin.ui.map.views.linedraw import stroke_vertices
 
-try:  # numba compiles the per-feature scanline filler; numpy alone is the fallback
-    import numba
-except Exception:  # pragma: no cover - numba missing or broken in this environment
-    numba = None
+# numba compiles the per-feature scanline filler (loaded lazily, see jit.py); numpy alone is
+# the fallback
 
 SHORT_EDGE_ROWS = 12
 # row bands filled in parallel threads; TWIN_RENDER_THREADS=1 draws in one thread
@@ -205,9 +205,33 @@ def _fill_features_python(
             )
 
 
-_fill_features_compiled = (
-    numba.njit(cache=True, nogil=True)(_fill_features_python) if numba is not None else None
-)
+_fill_features_compiled = linedraw.NOT_LOADED
+
+
+def load() -> None:
+    """Compile (or load from numba's cache) the filler; without numba, mark it missing.
+    Called once, by :func:`twin.ui.map.jit.load` or on first use."""
+    global stroke_vertices, _fill_features_compiled
+    if _fill_features_compiled is not linedraw.NOT_LOADED:
+        return
+    numba = jit.numba_module()
+    if numba is None:  # pragma: no cover - numba missing or broken in this environment
+        _fill_features_compiled = None
+        return
+    linedraw.load()
+    stroke_vertices = linedraw.stroke_vertices  # the filler calls the compiled outliner
+    kernel = numba.njit(cache=True, nogil=True)(_fill_features_python)
+    _fill_tiny(kernel)  # load the machine code here, not at the first real draw
+    _fill_features_compiled = kernel
+
+
+def compiled():
+    """The compiled filler, or None (numba missing, or loading deferred and not done)."""
+    if _fill_features_compiled is linedraw.NOT_LOADED:
+        if not jit.may_load_now():
+            return None
+        jit.load()
+    return _fill_features_compiled
 
 
 def fill_features(
@@ -236,9 +260,10 @@ def fill_features(
     (no outlines) and returns False so the caller draws the outlines itself.
     """
     count = len(features)
+    kernel = compiled()
     if count == 0:
-        return _fill_features_compiled is not None
-    if _fill_features_compiled is not None:
+        return kernel is not None
+    if kernel is not None:
         if outlined is None:
             outlined = np.zeros(count, dtype=np.bool_)
             outline_colors = np.zeros(count, dtype=np.uint32)
@@ -261,11 +286,11 @@ def fill_features(
         bands = BANDS if count * 4 > height and height >= 2 * BANDS else 1
         edges = [height * band // bands for band in range(bands + 1)]
         if bands == 1:
-            _fill_features_compiled(*arguments, 0, height)
+            kernel(*arguments, 0, height)
         else:  # the compiled filler releases the GIL: one thread per band of rows
             list(
                 _band_pool().map(
-                    lambda band: _fill_features_compiled(*arguments, edges[band], edges[band + 1]),
+                    lambda band: kernel(*arguments, edges[band], edges[band + 1]),
                     range(bands),
                 )
             )
@@ -287,11 +312,10 @@ def fill_features(
     return False
 
 
-def warm_up() -> None:
-    """Load (or compile, the first time) the numba filler now rather than at first draw."""
+def _fill_tiny(kernel) -> None:
     xs = np.array([0.0, 1.0, 1.0, 0.0, 0.0])
     ys = np.array([0.0, 0.0, -1.0, -1.0, 0.0])
-    fill_features(
+    kernel(
         np.zeros((2, 2), np.uint32),
         xs,
         ys,
@@ -302,4 +326,15 @@ def warm_up() -> None:
         1.0,
         0,
         0,
+        np.zeros(1, np.bool_),
+        np.zeros(1, np.uint32),
+        1,
+        0,
+        2,
     )
+
+
+def warm_up() -> None:
+    """Load (or compile, the first time) the numba filler now rather than at first draw
+    (nothing while loading is deferred: :mod:`twin.ui.map.jit`)."""
+    compiled()

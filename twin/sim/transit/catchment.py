@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.network import Attachment, RoadGraph
+from twin.sim.transit.walk_search import bounded_searches
 
 #: Walk speed of the PTAL method and of the catchments: 80 m/min = 4.8 km/h.
 WALK_M_PER_MIN = 80.0
@@ -27,6 +28,8 @@ WALK_M_PER_MIN = 80.0
 BATCH_ENTRIES = 4_000_000
 #: Side of the tiles grouping stops, in multiples of the walk limit (a speed trade-off).
 TILE_FACTOR = 3.0
+#: Stops searched by the compiled kernel between two progress reports (and cancel checks).
+SOURCES_PER_BATCH = 2_000
 
 
 def entry_matrix(graph: RoadGraph, points: Attachment) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -81,6 +84,9 @@ def stop_catchments(
     n = graph.node_count
     attached = np.flatnonzero(stops.attached)
     index = _graph_index(graph)
+    compiled = _compiled_catchments(graph, index, stops, attached, limit_m, feedback)
+    if compiled is not None:
+        return compiled
     if not np.isfinite(limit_m) or not index.euclidean:
         windows = [(attached, np.arange(n))] if len(attached) else []
     else:
@@ -111,6 +117,44 @@ def stop_catchments(
         rows_a = cols_a = np.zeros(0, dtype=np.int64)
         values_a = np.zeros(0)
     return sparse.coo_matrix((values_a, (rows_a, cols_a)), shape=(len(stops), n))
+
+
+def _compiled_catchments(graph, index, stops, attached, limit_m, feedback):
+    """The catchments by the compiled bounded searches on the whole graph (no windows, no
+    per-call matrix), in batches of :data:`SOURCES_PER_BATCH` stops between progress
+    reports; None when numba is not available."""
+    edge = stops.edge[attached]
+    first, second = graph.edge_u[edge], graph.edge_v[edge]
+    first_m = np.maximum(stops.connector_m[attached] + stops.to_u_m[attached], 1e-9)
+    second_m = np.maximum(stops.connector_m[attached] + stops.to_v_m[attached], 1e-9)
+    rows, cols, values = [], [], []
+    for start in range(0, len(attached), SOURCES_PER_BATCH):
+        chunk = slice(start, start + SOURCES_PER_BATCH)
+        found = bounded_searches(
+            index.indptr,
+            index.indices,
+            index.data,
+            first[chunk],
+            second[chunk],
+            first_m[chunk],
+            second_m[chunk],
+            limit_m,
+        )
+        if found is None:
+            return None
+        rows.append(attached[chunk][found[0]])
+        cols.append(found[1])
+        values.append(np.maximum(found[2], 1e-9))
+        feedback.set_progress(
+            100.0 * min(len(attached), start + SOURCES_PER_BATCH) / len(attached),
+            "walk catchments",
+        )
+    if not rows:
+        return sparse.coo_matrix((len(stops), graph.node_count))
+    return sparse.coo_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(stops), graph.node_count),
+    )
 
 
 @dataclass(frozen=True)

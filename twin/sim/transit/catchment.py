@@ -4,8 +4,11 @@ Built on the public API of :class:`twin.sim.network.RoadGraph` (``matrix``, ``ed
 ``edge_v``, :class:`~twin.sim.network.Attachment`). The shared graph offers one
 multi-source search (distance to the *nearest* source); PTAL needs the distance from each
 location to *each* stop within reach, so this module adds per-stop searches: one Dijkstra
-per stop with a cutoff (``scipy.sparse.csgraph.dijkstra`` on batches of stops), each stop
-entering the graph at its projection on its nearest edge (connector counted).
+per stop with a cutoff, each stop entering the graph at its projection on its nearest edge
+(connector counted). The searches run in a numba-compiled kernel on the graph's own CSR
+arrays (:mod:`twin.sim.transit.walk_search`); without numba, ``scipy.sparse.csgraph.
+dijkstra`` runs on batches of stops over windows of the graph. Both give the same
+distances, bit for bit (tests/test_transit_walk_search.py).
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ def stop_catchments(
 ) -> sparse.coo_matrix:
     """Walk distance (m) from every stop to every graph node within ``limit_m``.
 
-    One Dijkstra per stop with cutoff ``limit_m``. Stops are grouped in square tiles and
+    One Dijkstra per stop with cutoff ``limit_m``, compiled (see the module docstring).
+    Without numba, stops are grouped in square tiles and
     each tile's searches run on the window of the graph within ``limit_m`` (straight line)
     of the tile's stops: a walk of at most ``limit_m`` never leaves that window, since no
     street is shorter than the straight line between its ends (checked; otherwise the whole

@@ -8,16 +8,35 @@ diffraction, 200,000 population points in 40 zones. Measures:
 2. one site's cells with terrain (the site moved: new profiles, new cells),
 3. recombination + people per level after that change (the incremental path),
 4. SPLAT! HD (ITWOM/Longley-Rice path-loss map, ``-L``) for the same site, radius and
-   terrain exported to SDF, and the ratio SPLAT! / twin for one site.
+   terrain exported to SDF, and the ratio SPLAT! / twin for one site, three ways:
 
-Run: ``python benchmarks/coverage.py`` (``--size 1000`` for a quicker run, ``--no-splat``).
+   - headline: SPLAT!'s whole run (a process: start, read its SDF tiles, compute, write
+     its PPM map) against twin's in-process propagation of the site (2.);
+   - propagation alone: SPLAT!'s fixed costs removed by subtracting a run of the same
+     command with a 0.05 km radius (process start, reading the same SDF tiles, writing
+     its map: SPLAT! HD writes a map of the whole area it loaded either way; both sizes
+     are printed), against twin's in-process propagation (2.);
+   - whole process: command to result file on both sides, each a fresh process. SPLAT!:
+     ``splat-hd`` as above (SDF read, map write). twin: a Python process that imports
+     twin, reads the DEM GeoTIFF (the whole 50 km DEM, as ``twin coverage`` reads the
+     project's terrain), computes the site's three cells and their combination on the
+     10 km x 10 km window of its range (the area of SPLAT!'s map) and writes the four
+     GeoTIFFs ``twin coverage`` writes (best RSRP, best server, SINR, level).
+
+SPLAT! computes one transmitter's path loss; twin three sector cells (RSRP with antenna
+patterns) sharing one set of terrain profiles. CPU times count the child processes.
+
+Run: ``python benchmarks/coverage.py`` (``--size 1000`` for a quicker run, ``--no-splat``,
+``--load`` for one CPU-bound process beside it).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +46,15 @@ from pathlib import Path
 # optional "import coverage" (coverage.py, the test tool) does not find this file instead.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+_spec = importlib.util.spec_from_file_location("twin_bench_load", _HERE / "background_load.py")
+background_load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(background_load)
 
 import numpy as np  # noqa: E402
 from affine import Affine  # noqa: E402
 from scipy.ndimage import gaussian_filter  # noqa: E402
 
+from twin.layers.io_raster import write_array_geotiff  # noqa: E402
 from twin.sim.radio import CoverageModel, CoverageParameters, Grid, Terrain, three_sector_site  # noqa: E402
 from twin.sim.radio.coverage import compute_site_cells  # noqa: E402
 from twin.sim.radio.population import PeopleCounter, PopulationPoints  # noqa: E402
@@ -40,6 +63,30 @@ from twin.sim.radio.terrain import radial_profiles  # noqa: E402
 
 CRS = "EPSG:2154"
 X0, Y0 = 330_000.0, 6_810_000.0  # top-left corner (m), east of Rennes
+
+# twin's side of the whole-process comparison, run as ``python -c`` in a fresh process:
+# argv = DEM.tif OUT_DIR x y height_m band_mhz first_azimuth_deg range_m
+TWIN_ONE_SITE_PROCESS = """
+import math, sys
+from pathlib import Path
+from affine import Affine
+from twin.layers.io import read_layer
+from twin.sim.radio import CoverageModel, CoverageParameters, Grid, Terrain, three_sector_site
+from twin.sim.radio.layers import write_geotiffs
+dem, out = sys.argv[1], Path(sys.argv[2])
+x, y, height, band, azimuth, radius = (float(v) for v in sys.argv[3:9])
+layer = read_layer(dem)
+terrain = Terrain.from_layer(layer)
+pixel = terrain.transform.a
+x0 = terrain.transform.c + math.floor((x - radius - terrain.transform.c) / pixel) * pixel
+y0 = terrain.transform.f - math.floor((terrain.transform.f - y - radius) / pixel) * pixel
+side = int(math.ceil(2 * radius / pixel)) + 1
+grid = Grid(Affine(pixel, 0, x0, 0, -pixel, y0), (side, side), layer.crs)
+site = three_sector_site("S", x, y, height, band_mhz=band, operator="A", first_azimuth_deg=azimuth)
+params = CoverageParameters(max_range_m=radius, diffraction="deygout", profile_step_m=50.0)
+result = CoverageModel(grid, [site], params, terrain).compute()
+write_geotiffs(result, out)
+"""
 
 
 def synthetic_terrain(size: int, pixel: float, seed: int = 1) -> Terrain:
@@ -125,6 +172,32 @@ def timed_splat(work: Path, radius_km: float, rx_height_m: float, repeat: int = 
     return statistics.median(walls), statistics.median(cpus), process
 
 
+def timed_twin_process(dem: Path, out: Path, site, radius_m: float, repeat: int = 3):
+    """(median wall s, median CPU s of the child) of twin's one-site process, DEM file to
+    GeoTIFFs on disk."""
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    args = [sys.executable, "-c", TWIN_ONE_SITE_PROCESS, str(dem), str(out)]
+    args += [f"{v}" for v in (site.x, site.y, site.height_m, site.cells[0].band_mhz)]
+    args += [f"{site.cells[0].azimuth_deg}", f"{radius_m}"]
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = os.times()
+        start = time.perf_counter()
+        done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=root)
+        walls.append(time.perf_counter() - start)
+        after = os.times()
+        if done.returncode != 0 or not (out / "level.tif").exists():
+            raise RuntimeError(f"twin's one-site process failed: {done.stderr[-500:]}")
+        cpus.append(
+            after.children_user
+            + after.children_system
+            - before.children_user
+            - before.children_system
+        )
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,8 +205,15 @@ def main() -> None:
     parser.add_argument("--pixel", type=float, default=25.0, help="pixel size (m)")
     parser.add_argument("--sites", type=int, default=50)
     parser.add_argument("--no-splat", action="store_true")
+    parser.add_argument("--load", action="store_true", help="one CPU-bound process beside it")
     args = parser.parse_args()
+    print(background_load.machine_line(args.load))
+    with background_load.cpu_load(args.load):
+        run(args)
 
+
+def run(args: argparse.Namespace) -> None:
+    """The measurements (see the module docstring)."""
     grid = Grid(Affine(args.pixel, 0, X0, 0, -args.pixel, Y0), (args.size, args.size), CRS)
     terrain = synthetic_terrain(args.size, args.pixel)
     sites = synthetic_sites(args.size, args.pixel, args.sites)
@@ -205,7 +285,11 @@ def main() -> None:
         write_qth(work / "site.qth", "site", moved.x, moved.y, CRS, moved.height_m)
         write_lrp(work / "site.lrp", moved.cells[0].band_mhz)
         radius_km = params.max_range_m / 1000.0
-        seconds, splat_cpu, process = timed_splat(work, radius_km, params.ue_height_m)
+        try:
+            seconds, splat_cpu, process = timed_splat(work, radius_km, params.ue_height_m)
+        except FileNotFoundError as error:
+            print(f"SPLAT! comparison skipped: {error}")
+            return
         if process.returncode != 0:
             print("SPLAT! failed:", process.returncode, process.stderr[-500:])
             return
@@ -217,15 +301,37 @@ def main() -> None:
         )
         overhead, overhead_cpu, _ = timed_splat(work, 0.05, params.ue_height_m)
         print(
-            f"SPLAT! HD same run with R=0.05 km (SDF loading, map writing): {overhead:.3f} s "
-            f"wall, {overhead_cpu:.3f} s CPU"
+            f"SPLAT! HD same run with R=0.05 km (start, SDF loading, map writing): {overhead:.3f}"
+            f" s wall, {overhead_cpu:.3f} s CPU (map {ppm.stat().st_size:,} bytes)"
         )
-        print(f"ratio SPLAT!/twin, CPU time (one site):  {splat_cpu / one_cpu:8.1f} x")
+
+        dem = work / "dem.tif"
+        write_array_geotiff(terrain.heights, terrain.transform, CRS, None, dem)
+        whole, whole_cpu = timed_twin_process(dem, work / "twin_out", moved, params.max_range_m)
         print(
-            "ratio (SPLAT! minus its R=0.05 km run)/twin, CPU: "
-            f"{(splat_cpu - overhead_cpu) / one_cpu:8.1f} x"
+            f"twin one-site process (DEM GeoTIFF {dem.stat().st_size / 1e6:.0f} MB to 4 GeoTIFFs):"
+            f" {whole:8.3f} s wall, {whole_cpu:.3f} s CPU, median of 3"
         )
-        print(f"ratio SPLAT!/twin, wall time (one site): {seconds / one:8.1f} x")
+        propagation, propagation_cpu = seconds - overhead, splat_cpu - overhead_cpu
+        rows = [
+            ("headline: SPLAT! process / twin propagation", seconds, splat_cpu, one, one_cpu),
+            (
+                "propagation alone: (SPLAT! R=5 km - R=0.05 km) / twin propagation",
+                propagation,
+                propagation_cpu,
+                one,
+                one_cpu,
+            ),
+            ("whole process: SPLAT! process / twin process", seconds, splat_cpu, whole, whole_cpu),
+        ]
+        print("\n| ratio SPLAT! / twin, one site | SPLAT! s | twin s | wall | CPU |")
+        print("|---|---|---|---|---|")
+        for label, s_wall, s_cpu, t_wall, t_cpu in rows:
+            print(
+                f"| {label} | {s_wall:.3f} / {s_cpu:.3f} | {t_wall:.3f} / {t_cpu:.3f} | "
+                f"{s_wall / t_wall:.1f}x | {s_cpu / t_cpu:.1f}x |"
+            )
+        print("(seconds as wall / CPU; SPLAT! medians of 3, twin's propagation median of 5)")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,34 @@
-"""Rendering benchmark: twin's map canvas against QGIS on the same GeoPackage.
+"""Rendering benchmark: twin against QGIS on one combined map (buildings + roads).
 
-    python benchmarks/render.py --sizes 10k,100k,1M --roads 200k
+    python benchmarks/render.py                      # 1M buildings + 200k roads
+    python benchmarks/render.py --quick              # 10k + 2k, one round: < 1 min
+    python benchmarks/render.py --buildings 100k --roads 20k --load
 
-For each synthetic layer (buildings clustered in towns; road segments) twin draws a
-1920x1080 map at the full extent and at a zoom showing 1/16 of that area (centred on the
-largest town): a complete frame from scratch (no cached image; median of 3, the first with
-cold caches) and a pan frame (1/8 of the view, median of 3).
-Then frames per second over a sequence of pans and of wheel zooms as the window shows them.
-Where Debian's python3-qgis is installed, QGIS renders the same GeoPackage at the same
-extents and size in a subprocess (QgsMapRendererSequentialJob: one thread) and the table
-gives QGIS time / twin time.
+One synthetic GeoPackage holds a ``roads`` layer (drawn on top) and a ``buildings`` layer
+(benchmarks/synthetic.py: buildings clustered in towns, straight road segments; Lambert-93).
+Both sides draw both layers, 1920x1080, white background, in the style twin's reader gives
+them (printed; QGIS gets the same colours, opacity and pixel widths), at three extents, 16:9:
+
+- full: the whole territory (48 x 36 km, widened to 16:9);
+- 1/16: a quarter of each side, centred on the largest town;
+- street: 500 m wide, centred on the largest town.
+
+Part 1, frames (inner loop): the layers are loaded once; then each extent is drawn completely
+from scratch (twin: no cached image; QGIS: a new QgsMapRendererSequentialJob, one thread),
+median of ``--repeat`` (the first one with cold caches). twin draws polygons and lines without
+antialiasing and outlines a polygon only when it is at least 4-8 pixels wide (below that the
+outline would hide the fill); QGIS is timed in three variants: its default (antialiasing on,
+every polygon outlined), antialiasing off with outlines, and antialiasing off without
+outlines. The table prints each side's settings.
+
+Part 2, whole process (file to PNG): ``twin render FILE --out x.png --size 1920x1080 --bbox``
+as a subprocess against ``qgis_render.py png`` (Debian's /usr/bin/python3: start, open the
+GeoPackage, style, render, write the PNG), timed from process start to PNG on disk, the two
+alternating, median of ``--whole-repeat``. twin's image also carries its scale bar and north
+arrow. Where python3-qgis is missing the benchmark says so and times twin alone.
+
+``--load`` runs one CPU-bound process beside the whole benchmark. Wall and CPU times are
+printed; the CPU time of a subprocess counts all its threads.
 """
 
 from __future__ import annotations
@@ -28,32 +47,39 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # run as a script, benchmarks/ is sys.path[0]: drop it (its coverage.py would shadow the
 # ``coverage`` module numba probes for) and put the repository first
 _HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(_ROOT))
 
 import importlib.util  # noqa: E402
 
 import pyogrio  # noqa: E402
 
 
-def _load_synthetic():
-    """benchmarks/synthetic.py, loaded by path: putting benchmarks/ on sys.path would let
-    benchmarks/coverage.py shadow the ``coverage`` module that numba probes for."""
-    path = Path(__file__).resolve().parent / "synthetic.py"
-    spec = importlib.util.spec_from_file_location("twin_bench_synthetic", path)
+def _load_helper(name: str):
+    """A module of benchmarks/ loaded by path (see the sys.path note above)."""
+    spec = importlib.util.spec_from_file_location(f"twin_bench_{name}", _HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-cached_geopackage = _load_synthetic().cached_geopackage
-
-from twin.layers import Style, VectorLayer  # noqa: E402
-from twin.project import Project  # noqa: E402
+synthetic = _load_helper("synthetic")
+background_load = _load_helper("background_load")
 
 QGIS_PYTHON = "/usr/bin/python3"
 WIDTH, HEIGHT = 1920, 1080
-REPEATS = 3
+STREET_WIDTH_M = 500.0
+QGIS_VARIANTS = ("aa+outline", "noaa+outline", "noaa+nooutline")
+VARIANT_LABELS = {
+    "aa+outline": "QGIS default: antialiasing on, every polygon outlined",
+    "noaa+outline": "QGIS antialiasing off, every polygon outlined",
+    "noaa+nooutline": "QGIS antialiasing off, no outlines",
+}
+TWIN_SETTINGS = (
+    "twin: antialiasing off; outline only on polygons at least 4-8 px wide (none on smaller "
+    "ones); polygons under 2 px also get one pixel at their centre"
+)
 
 
 def parse_count(text: str) -> int:
@@ -71,158 +97,283 @@ def qgis_available() -> bool:
     return probe.returncode == 0
 
 
-def qgis_times(path: Path, layer: str, boxes: list[tuple], snapshot: str | None) -> dict:
-    """QGIS load and render seconds for each box (subprocess, offscreen)."""
-    script = Path(__file__).resolve().parent / "qgis_render.py"
-    args = [QGIS_PYTHON, str(script), str(path), layer, str(WIDTH), str(HEIGHT)]
-    args += [",".join(f"{v:.3f}" for v in box) for box in boxes]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+def fit_16_9(box: tuple) -> tuple:
+    """The smallest box of the output's aspect containing ``box``, same centre."""
+    minx, miny, maxx, maxy = box
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w, half_h = (maxx - minx) / 2, (maxy - miny) / 2
+    half_w, half_h = max(half_w, half_h * WIDTH / HEIGHT), max(half_h, half_w * HEIGHT / WIDTH)
+    return (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+
+
+def extents(path: Path) -> dict[str, tuple]:
+    """The three boxes (metres): full, 1/16 and street, centred on the largest town."""
+    bounds = [
+        pyogrio.read_info(path, layer=name)["total_bounds"] for name in ("roads", "buildings")
+    ]
+    full = (
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
+    full = fit_16_9(full)
+    cx, cy = synthetic.CENTRE
+    quarter_w, quarter_h = (full[2] - full[0]) / 8, (full[3] - full[1]) / 8
+    half_street = STREET_WIDTH_M / 2
+    street_h = half_street * HEIGHT / WIDTH
+    return {
+        "full": full,
+        "1/16": (cx - quarter_w, cy - quarter_h, cx + quarter_w, cy + quarter_h),
+        "street": (cx - half_street, cy - street_h, cx + half_street, cy + street_h),
+    }
+
+
+def box_text(box: tuple) -> str:
+    return ",".join(f"{v:.3f}" for v in box)
+
+
+def twin_frames(path: Path, boxes: dict, repeats: int, snapshots: Path | None) -> dict:
+    """twin in this process: read, prepare, then complete frames at each box."""
+    from twin.layers.io import read_layers
+    from twin.project import Project
+    from twin.ui.map.canvas import MapCanvas
+    from twin.ui.map.render import ensure_qt_application
+
+    app = ensure_qt_application()
+    start = time.perf_counter()
+    layers = read_layers(path)  # as `twin render FILE` reads it: styles by layer kind
+    read_seconds = time.perf_counter() - start
+    project = Project(crs="EPSG:2154")
+    for layer in reversed(layers):  # add_layer puts each on top: the file's first on top
+        project.add_layer(layer)
+    canvas = MapCanvas()
+    canvas.resize(WIDTH, HEIGHT)
+    canvas.show()
+    app.processEvents()
+    start = time.perf_counter()
+    canvas.set_project(project)
+    prepare_seconds = time.perf_counter() - start
+    views = [canvas.view_of(layer) for layer in layers]
+    result = {"read": read_seconds, "prepare": prepare_seconds, "frames": {}, "shown": {}}
+    result["styles"] = {
+        layer.name: {
+            "fill": layer.style.fill_color,
+            "fill_opacity": layer.style.fill_opacity,
+            "stroke": layer.style.stroke_color,
+            "stroke_px": layer.style.stroke_width,
+        }
+        for layer in layers
+    }
+    for name, box in boxes.items():
+        walls, cpus = [], []
+        for attempt in range(repeats):
+            canvas.zoom_to_bbox(box)
+            for view in views:
+                view.buffer.invalidate()
+            start, cpu = time.perf_counter(), time.process_time()
+            image = canvas.grab_map()
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+            if snapshots is not None and attempt == 0:
+                image.save(str(snapshots / f"frame_twin_{name.replace('/', '_')}.png"))
+        result["frames"][name] = (statistics.median(walls), statistics.median(cpus))
+        result["shown"][name] = canvas.view_bbox()
+        result["size"] = (image.width(), image.height())
+    canvas.set_project(None)
+    canvas.close()
+    return result
+
+
+def qgis_env(styles: dict) -> dict:
+    """The environment of the QGIS subprocesses: offscreen, twin's styles, no PYTHONPATH."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TWIN_BENCH_STYLES=json.dumps(styles))
     env.pop("PYTHONPATH", None)
-    if snapshot:
-        env["TWIN_BENCH_QGIS_SNAPSHOT"] = snapshot
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900)
+    return env
+
+
+def qgis_frames(
+    path: Path, boxes: dict, repeats: int, snapshots: Path | None, styles: dict
+) -> dict:
+    """QGIS frames at the same boxes (subprocess; load once, render each box per variant)."""
+    script = _HERE / "qgis_render.py"
+    args = [QGIS_PYTHON, str(script), "frames", str(path), str(WIDTH), str(HEIGHT)]
+    args += [str(repeats), ",".join(QGIS_VARIANTS)] + [box_text(b) for b in boxes.values()]
+    env = qgis_env(styles)
+    if snapshots is not None:
+        env["TWIN_BENCH_QGIS_SNAPSHOT"] = str(snapshots / "frame_qgis")
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=3600)
     if done.returncode != 0:
         raise RuntimeError(f"QGIS failed: {done.stderr.strip()[-400:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def timed(function) -> float:
-    """Seconds taken by ``function()``."""
+def timed_process(args: list[str], env: dict, out: Path) -> tuple[float, float]:
+    """(wall s, CPU s of the process and its threads) from start to ``out`` written."""
+    out.unlink(missing_ok=True)
+    before = os.times()
     start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
-def frames_per_second(canvas, steps) -> float:
-    """Frames per second drawing the window after each step (as the screen would)."""
-    viewport = canvas.map_viewport()
-    start = time.perf_counter()
-    for step in steps:
-        step()
-        viewport.repaint()
-    return len(steps) / (time.perf_counter() - start)
-
-
-def bench_layer(
-    app, kind: str, count: int, folder: Path, use_qgis: bool, snapshots: Path | None
-) -> dict:
-    """All figures of one synthetic layer."""
-    from twin.ui.map.canvas import MapCanvas
-
-    path = cached_geopackage(folder, kind, count)
-    start = time.perf_counter()
-    frame = pyogrio.read_dataframe(path, layer=kind, use_arrow=True)
-    read_seconds = time.perf_counter() - start
-    style = Style() if kind == "buildings" else Style(fill_color="#0072B2")
-    layer = VectorLayer(kind, frame, style=style)
-    project = Project(crs="EPSG:2154")
-    project.add_layer(layer)
-    canvas = MapCanvas()
-    canvas.resize(WIDTH, HEIGHT)
-    canvas.show()
-    app.processEvents()
-    prepare_seconds = timed(lambda: canvas.set_project(project))
-    view = canvas.view_of(layer)
-
-    def frame_at(box, name: str) -> tuple[float, float, tuple, tuple]:
-        """Complete frame from scratch (median of 3: the first one has cold caches) and
-        a pan by 1/8 of the view (median of 3) at ``box``."""
-        firsts, pans = [], []
-        for attempt in range(REPEATS):
-            canvas.zoom_to_bbox(box)
-            view.buffer.invalidate()
-            first_box = canvas.view_bbox()
-            start = time.perf_counter()
-            image = canvas.grab_map()
-            firsts.append(time.perf_counter() - start)
-            if snapshots is not None and attempt == 0:
-                image.save(str(snapshots / f"twin_{kind}_{count}_{name}.png"))
-            canvas.pan_by(0.125, 0.0)
-            pan_box = canvas.view_bbox()
-            pans.append(timed(canvas.grab_map))
-        return statistics.median(firsts), statistics.median(pans), first_box, pan_box
-
-    minx, miny, maxx, maxy = layer.bounds
-    full = (minx, miny, maxx, maxy)
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    qw, qh = (maxx - minx) / 8, (maxy - miny) / 8
-    zoom = (cx - qw, cy - qh, cx + qw, cy + qh)  # a quarter of each side: 1/16 of the area
-    full_first, full_pan, full_box, full_pan_box = frame_at(full, "full")
-    zoom_first, zoom_pan, zoom_box, zoom_pan_box = frame_at(zoom, "zoom")
-    canvas.zoom_to_bbox(zoom)
-    canvas.grab_map()
-    pans = [lambda dx=dx: canvas.pan_by(dx, 0.02) for dx in [0.05] * 20 + [-0.05] * 20]
-    pan_fps = frames_per_second(canvas, pans)
-    wheel = [lambda f=f: canvas.zoom_by(f) for f in [2**0.25] * 8 + [2**-0.25] * 8]
-    canvas._set_interacting(True)
-    zoom_fps_interactive = frames_per_second(canvas, wheel)
-    canvas._set_interacting(False, repaint=False)
-    zoom_fps_complete = frames_per_second(canvas, wheel)
-    canvas.set_project(None)
-    canvas.close()
-    result = {
-        "layer": f"{kind} {count:,}",
-        "read": read_seconds,
-        "prepare": prepare_seconds,
-        "full_first": full_first,
-        "full_pan": full_pan,
-        "zoom_first": zoom_first,
-        "zoom_pan": zoom_pan,
-        "pan_fps": pan_fps,
-        "zoom_fps": zoom_fps_interactive,
-        "zoom_fps_complete": zoom_fps_complete,
-    }
-    if use_qgis:
-        shot = str(snapshots / f"qgis_{kind}_{count}") if snapshots is not None else None
-        qgis = qgis_times(path, kind, [full_box, full_pan_box, zoom_box, zoom_pan_box], shot)
-        result.update(
-            qgis_full=qgis["render"][0],
-            qgis_full_pan=qgis["render"][1],
-            qgis_zoom=qgis["render"][2],
-            qgis_zoom_pan=qgis["render"][3],
-            qgis_antialiasing=qgis["antialiasing"],
-        )
-    return result
-
-
-def print_table(results: list[dict]) -> None:
-    """The figures as a Markdown table (ms, frames/s, ratios)."""
-    ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
-    header = (
-        "| layer | read s | prepare s | full 1st ms | full pan ms | zoom 1st ms | "
-        "zoom pan ms | pan fps | wheel fps (preview/complete) | QGIS full ms | "
-        "QGIS zoom ms | QGIS/twin full | QGIS/twin zoom |"
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=3600)
+    wall = time.perf_counter() - start
+    after = os.times()
+    if done.returncode != 0 or not out.exists():
+        raise RuntimeError(f"{args[:3]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
     )
+    return wall, cpu
+
+
+def whole_process(
+    path: Path,
+    boxes: dict,
+    repeats: int,
+    use_qgis: bool,
+    threads: int,
+    variants: list[str],
+    folder: Path,
+    styles: dict,
+) -> dict:
+    """Median (wall, CPU) of file-to-PNG runs per box: twin, then each QGIS variant."""
+    twin_env = dict(os.environ, PYTHONPATH=str(_ROOT), TWIN_RENDER_THREADS=str(threads))
+    env_of_qgis = qgis_env(styles)
+    results: dict = {}
+    for name, box in boxes.items():
+        slug = name.replace("/", "_")
+        contenders = {
+            "twin": (
+                [
+                    *(sys.executable, "-m", "twin.cli", "render", str(path)),
+                    *("--out", str(folder / f"whole_twin_{slug}.png")),
+                    *("--size", f"{WIDTH}x{HEIGHT}", "--bbox", box_text(box)),
+                ],
+                twin_env,
+                folder / f"whole_twin_{slug}.png",
+            )
+        }
+        if use_qgis:
+            for variant in variants:
+                out = folder / f"whole_qgis_{variant}_{slug}.png"
+                contenders[variant] = (
+                    [
+                        *(QGIS_PYTHON, str(_HERE / "qgis_render.py"), "png", str(path)),
+                        *(str(out), str(WIDTH), str(HEIGHT), box_text(box), variant),
+                    ],
+                    env_of_qgis,
+                    out,
+                )
+        runs: dict = {key: [] for key in contenders}
+        for _ in range(repeats):  # alternate, so each side sees the same load
+            for key, (args, env, out) in contenders.items():
+                runs[key].append(timed_process(args, env, out))
+        results[name] = {
+            key: (
+                statistics.median(w for w, _ in values),
+                statistics.median(c for _, c in values),
+            )
+            for key, values in runs.items()
+        }
+    return results
+
+
+def print_frames(twin: dict, qgis: dict | None, threads: int) -> None:
+    """Part 1's table (ms, ratios)."""
+    print(f"\nPart 1: complete frames in process, {WIDTH}x{HEIGHT} (median; wall ms / CPU ms)")
+    print(f"  {TWIN_SETTINGS}; {threads} fill thread(s)")
+    for name, style in twin["styles"].items():
+        print(
+            f"  style of {name} (both sides): fill {style['fill']} at {style['fill_opacity']:g} "
+            f"opacity, stroke {style['stroke']} {style['stroke_px']:g} px"
+        )
+    if qgis is None:
+        print("  QGIS: not installed (apt-get install python3-qgis); twin alone")
+    else:
+        print(
+            f"  QGIS {qgis.get('version', '')}: QgsMapRendererSequentialJob (1 thread); "
+            f"layers {qgis['layers']} (first on top); simplification hints "
+            f"{qgis['simplify_hints']} (threshold {qgis['simplify_threshold_px']} px; "
+            "QGIS's defaults)"
+        )
+        print(f"  QGIS loads the two layers in {qgis['load'] * 1000:.0f} ms")
+    print(
+        f"  twin reads the two layers in {twin['read']:.2f} s and prepares them "
+        f"(chunks, spatial index) in {twin['prepare']:.2f} s"
+    )
+    header = "| extent (box shown, m) | twin ms |"
+    if qgis is not None:
+        for variant in QGIS_VARIANTS:
+            header += f" {VARIANT_LABELS[variant]} ms (x twin: wall / CPU) |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    for r in results:
-        qgis = "qgis_full" in r
-        print(
-            f"| {r['layer']} | {r['read']:.2f} | {r['prepare']:.2f} | {ms(r['full_first'])} | "
-            f"{ms(r['full_pan'])} | {ms(r['zoom_first'])} | {ms(r['zoom_pan'])} | "
-            f"{r['pan_fps']:.0f} | {r['zoom_fps']:.0f} / {r['zoom_fps_complete']:.0f} | "
-            + (
-                f"{ms(r['qgis_full'])} | {ms(r['qgis_zoom'])} | "
-                f"{r['qgis_full'] / r['full_first']:.0f}x | "
-                f"{r['qgis_zoom'] / r['zoom_first']:.0f}x |"
-                if qgis
-                else "- | - | - | - |"
-            )
+    for index, (name, (wall, cpu)) in enumerate(twin["frames"].items()):
+        shown = twin["shown"][name]
+        row = (
+            f"| {name} ({(shown[2] - shown[0]) / 1000:.2f} x {(shown[3] - shown[1]) / 1000:.2f} km)"
+            f" | {wall * 1000:.0f} / {cpu * 1000:.0f} |"
         )
+        if qgis is not None:
+            for variant in QGIS_VARIANTS:
+                rounds = qgis["render"][variant][index]
+                q_wall = statistics.median(w for w, _ in rounds)
+                q_cpu = statistics.median(c for _, c in rounds)
+                row += (
+                    f" {q_wall * 1000:.0f} / {q_cpu * 1000:.0f} "
+                    f"({q_wall / wall:.1f}x / {q_cpu / max(cpu, 1e-6):.1f}x) |"
+                )
+        print(row)
+
+
+def print_whole(results: dict, use_qgis: bool, variants: list[str], threads: int) -> None:
+    """Part 2's table (s, ratios)."""
+    print(f"\nPart 2: whole process, file to PNG, {WIDTH}x{HEIGHT} (median; wall s / CPU s)")
+    print(
+        f"  twin: `twin render FILE --out x.png --size {WIDTH}x{HEIGHT} --bbox ...` "
+        f"(TWIN_RENDER_THREADS={threads}; with scale bar and north arrow)"
+    )
+    if use_qgis:
+        print("  QGIS: qgis_render.py png (start, open, style, render, write)")
+    else:
+        print("  QGIS: not installed (apt-get install python3-qgis); twin alone")
+    header = "| extent | twin s |"
+    for variant in variants if use_qgis else []:
+        header += f" {VARIANT_LABELS[variant]} s (x twin: wall / CPU) |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for name, sides in results.items():
+        wall, cpu = sides["twin"]
+        row = f"| {name} | {wall:.2f} / {cpu:.2f} |"
+        for variant in variants if use_qgis else []:
+            q_wall, q_cpu = sides[variant]
+            row += f" {q_wall:.2f} / {q_cpu:.2f} ({q_wall / wall:.2f}x / {q_cpu / cpu:.2f}x) |"
+        print(row)
 
 
 def main() -> None:
-    """Run the benchmark and print the table."""
+    """Run the benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10k,100k,1M", help="building counts, e.g. 10k,100k")
-    parser.add_argument("--roads", default="200k", help="road segment count ('0' for none)")
+    parser.add_argument("--buildings", "--sizes", default="1M", help="building count, e.g. 100k")
+    parser.add_argument("--roads", default="200k", help="road segment count")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10k buildings, 2k roads, 1 round, one QGIS variant in part 2",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="frames per extent (median)")
+    parser.add_argument("--whole-repeat", type=int, default=3, help="file-to-PNG runs (median)")
+    parser.add_argument(
+        "--whole-variants",
+        default="noaa+outline,aa+outline",
+        help="QGIS variants of the whole-process runs (of: " + ", ".join(QGIS_VARIANTS) + ")",
+    )
+    parser.add_argument("--no-whole", action="store_true", help="skip part 2")
     parser.add_argument("--no-qgis", action="store_true", help="skip the QGIS comparison")
+    parser.add_argument("--load", action="store_true", help="one CPU-bound process beside it")
     parser.add_argument(
         "--data",
         default=str(Path(tempfile.gettempdir()) / "twin-bench"),
         help="folder caching the synthetic GeoPackages",
     )
-    parser.add_argument("--snapshots", default=None, help="folder for PNG snapshots")
+    parser.add_argument("--snapshots", default=None, help="folder for the PNGs (default: temp)")
     parser.add_argument(
         "--threads",
         type=int,
@@ -230,28 +381,41 @@ def main() -> None:
         help="threads twin may fill polygons with (default 1, like QGIS's sequential job)",
     )
     args = parser.parse_args()
+    if args.quick:
+        args.buildings, args.roads, args.repeat, args.whole_repeat = "10k", "2k", 1, 1
+        args.whole_variants = "noaa+outline"
     os.environ["TWIN_RENDER_THREADS"] = str(max(1, args.threads))
-    from twin.ui.map.render import ensure_qt_application
-
-    app = ensure_qt_application()
-    use_qgis = not args.no_qgis and qgis_available()
-    snapshots = Path(args.snapshots) if args.snapshots else None
-    if snapshots is not None:
-        snapshots.mkdir(parents=True, exist_ok=True)
-    jobs = [("buildings", parse_count(s)) for s in args.sizes.split(",") if s.strip()]
-    if parse_count(args.roads) > 0:
-        jobs.append(("roads", parse_count(args.roads)))
-    results = []
-    for kind, count in jobs:
-        result = bench_layer(app, kind, count, Path(args.data), use_qgis, snapshots)
-        print(json.dumps(result), file=sys.stderr, flush=True)
-        results.append(result)
+    buildings, roads = parse_count(args.buildings), parse_count(args.roads)
+    variants = [v for v in args.whole_variants.split(",") if v in QGIS_VARIANTS]
+    print(background_load.machine_line(args.load))
+    start = time.perf_counter()
+    path = synthetic.combined_geopackage(Path(args.data), buildings, roads)
     print(
-        f"\ntwin map canvas ({args.threads} thread) vs QGIS "
-        f"{'(sequential job, 1 thread, antialiasing on)' if use_qgis else 'skipped'}, "
-        f"{WIDTH}x{HEIGHT}, {os.cpu_count()} cores"
+        f"data: {path} ({buildings:,} buildings + {roads:,} roads; "
+        f"{time.perf_counter() - start:.1f} s to find or write)"
     )
-    print_table(results)
+    use_qgis = not args.no_qgis and qgis_available()
+    if not args.no_qgis and not use_qgis:
+        print("QGIS is not installed (Debian: apt-get install python3-qgis): twin alone")
+    with tempfile.TemporaryDirectory(prefix="twin_render_bench_") as tmp:
+        folder = Path(args.snapshots) if args.snapshots else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        snapshots = Path(args.snapshots) if args.snapshots else None
+        boxes = extents(path)
+        with background_load.cpu_load(args.load):
+            twin = twin_frames(path, boxes, args.repeat, snapshots)
+            styles = twin["styles"]
+            qgis = (
+                qgis_frames(path, twin["shown"], args.repeat, snapshots, styles)
+                if use_qgis
+                else None
+            )
+            print_frames(twin, qgis, args.threads)
+            if not args.no_whole:
+                whole = whole_process(
+                    path, boxes, args.whole_repeat, use_qgis, args.threads, variants, folder, styles
+                )
+                print_whole(whole, use_qgis, variants, args.threads)
 
 
 if __name__ == "__main__":

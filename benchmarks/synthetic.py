@@ -86,3 +86,19 @@ def cached_geopackage(folder: Path, kind: str, count: int) -> Path:
         frame.to_file(temporary, layer=kind, driver="GPKG", engine="pyogrio")
         temporary.rename(path)
     return path
+
+
+def combined_geopackage(folder: Path, building_count: int, road_count: int) -> Path:
+    """One GeoPackage holding a ``roads`` layer (first, drawn on top) and a ``buildings``
+    layer, both EPSG:2154, written once into ``folder`` and reused."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"combined_{building_count}_{road_count}.gpkg"
+    if not path.exists():
+        temporary = path.with_suffix(".tmp.gpkg")
+        temporary.unlink(missing_ok=True)
+        roads(road_count).to_file(temporary, layer="roads", driver="GPKG", engine="pyogrio")
+        buildings(building_count).to_file(
+            temporary, layer="buildings", driver="GPKG", engine="pyogrio", mode="a"
+        )
+        temporary.rename(path)
+    return path

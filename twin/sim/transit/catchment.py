@@ -4,8 +4,11 @@ Built on the public API of :class:`twin.sim.network.RoadGraph` (``matrix``, ``ed
 ``edge_v``, :class:`~twin.sim.network.Attachment`). The shared graph offers one
 multi-source search (distance to the *nearest* source); PTAL needs the distance from each
 location to *each* stop within reach, so this module adds per-stop searches: one Dijkstra
-per stop with a cutoff (``scipy.sparse.csgraph.dijkstra`` on batches of stops), each stop
-entering the graph at its projection on its nearest edge (connector counted).
+per stop with a cutoff, each stop entering the graph at its projection on its nearest edge
+(connector counted). The searches run in a numba-compiled kernel on the graph's own CSR
+arrays (:mod:`twin.sim.transit.walk_search`); without numba, ``scipy.sparse.csgraph.
+dijkstra`` runs on batches of stops over windows of the graph. Both give the same
+distances, bit for bit (tests/test_transit_walk_search.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.network import Attachment, RoadGraph
+from twin.sim.transit.walk_search import bounded_searches
 
 #: Walk speed of the PTAL method and of the catchments: 80 m/min = 4.8 km/h.
 WALK_M_PER_MIN = 80.0
@@ -27,6 +31,8 @@ WALK_M_PER_MIN = 80.0
 BATCH_ENTRIES = 4_000_000
 #: Side of the tiles grouping stops, in multiples of the walk limit (a speed trade-off).
 TILE_FACTOR = 3.0
+#: Stops searched by the compiled kernel between two progress reports (and cancel checks).
+SOURCES_PER_BATCH = 2_000
 
 
 def entry_matrix(graph: RoadGraph, points: Attachment) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -70,7 +76,8 @@ def stop_catchments(
 ) -> sparse.coo_matrix:
     """Walk distance (m) from every stop to every graph node within ``limit_m``.
 
-    One Dijkstra per stop with cutoff ``limit_m``. Stops are grouped in square tiles and
+    One Dijkstra per stop with cutoff ``limit_m``, compiled (see the module docstring).
+    Without numba, stops are grouped in square tiles and
     each tile's searches run on the window of the graph within ``limit_m`` (straight line)
     of the tile's stops: a walk of at most ``limit_m`` never leaves that window, since no
     street is shorter than the straight line between its ends (checked; otherwise the whole
@@ -81,6 +88,9 @@ def stop_catchments(
     n = graph.node_count
     attached = np.flatnonzero(stops.attached)
     index = _graph_index(graph)
+    compiled = _compiled_catchments(graph, index, stops, attached, limit_m, feedback)
+    if compiled is not None:
+        return compiled
     if not np.isfinite(limit_m) or not index.euclidean:
         windows = [(attached, np.arange(n))] if len(attached) else []
     else:
@@ -111,6 +121,44 @@ def stop_catchments(
         rows_a = cols_a = np.zeros(0, dtype=np.int64)
         values_a = np.zeros(0)
     return sparse.coo_matrix((values_a, (rows_a, cols_a)), shape=(len(stops), n))
+
+
+def _compiled_catchments(graph, index, stops, attached, limit_m, feedback):
+    """The catchments by the compiled bounded searches on the whole graph (no windows, no
+    per-call matrix), in batches of :data:`SOURCES_PER_BATCH` stops between progress
+    reports; None when numba is not available."""
+    edge = stops.edge[attached]
+    first, second = graph.edge_u[edge], graph.edge_v[edge]
+    first_m = np.maximum(stops.connector_m[attached] + stops.to_u_m[attached], 1e-9)
+    second_m = np.maximum(stops.connector_m[attached] + stops.to_v_m[attached], 1e-9)
+    rows, cols, values = [], [], []
+    for start in range(0, len(attached), SOURCES_PER_BATCH):
+        chunk = slice(start, start + SOURCES_PER_BATCH)
+        found = bounded_searches(
+            index.indptr,
+            index.indices,
+            index.data,
+            first[chunk],
+            second[chunk],
+            first_m[chunk],
+            second_m[chunk],
+            limit_m,
+        )
+        if found is None:
+            return None
+        rows.append(attached[chunk][found[0]])
+        cols.append(found[1])
+        values.append(np.maximum(found[2], 1e-9))
+        feedback.set_progress(
+            100.0 * min(len(attached), start + SOURCES_PER_BATCH) / len(attached),
+            "walk catchments",
+        )
+    if not rows:
+        return sparse.coo_matrix((len(stops), graph.node_count))
+    return sparse.coo_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(stops), graph.node_count),
+    )
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,10 @@ def anfr(folder: Path) -> None:
         "ADM_ID;ADM_LB_NOM\n1;ORANGE\n2;SFR\n3;BOUYGUES TELECOM\n4;FREE MOBILE\n",
         "latin-1",
     )
-    antennas = ["STA_NM_ANFR;AER_ID;TAE_ID;AER_NB_DIMENSION;AER_FG_RAYON;AER_NB_AZIMUT;"
-                "AER_NB_ALT_BAS;SUP_ID"]
+    antennas = [
+        "STA_NM_ANFR;AER_ID;TAE_ID;AER_NB_DIMENSION;AER_FG_RAYON;AER_NB_AZIMUT;"
+        "AER_NB_ALT_BAS;SUP_ID"
+    ]
     for number, azimuth in enumerate((0, 120, 240), start=1):
         antennas.append(f"0352290001;{100 + number};12;2,6;N;{azimuth};28,5;1001")
     for number, azimuth in enumerate((30, 150, 270), start=1):
@@ -130,16 +132,20 @@ def building_polygons():
     rows.append((shapely.box(cx - 40, cy - 80, cx - 10, cy - 60), "Résidentiel", 12, 4, 12.0))
     rows.append((shapely.box(cx + 60, cy - 20, cx + 80, cy), "Commercial et services", 0, 1, 4.5))
     rows.append((shapely.box(cx - 90, cy + 20, cx - 84, cy + 26), "Annexe", 0, None, None))
-    rows.append((shapely.box(RENNES[0], RENNES[1], RENNES[0] + 20, RENNES[1] + 20),
-                 "Résidentiel", 30, 8, 24.0))
+    rows.append(
+        (
+            shapely.box(RENNES[0], RENNES[1], RENNES[0] + 20, RENNES[1] + 20),
+            "Résidentiel",
+            30,
+            8,
+            24.0,
+        )
+    )
     return rows
 
 
 def bdtopo(path: Path) -> None:
     rows = building_polygons()
-    heights = []
-    for _, _, _, floors, height in rows:
-        heights.append(height if height is not None else (None if floors is None else None))
     buildings = gpd.GeoDataFrame(
         {
             "cleabs": [f"BATIMENT00000022{k:08d}" for k in range(len(rows))],
@@ -197,10 +203,12 @@ def bdtopo(path: Path) -> None:
 
 def arcep_fiber(path: Path) -> None:
     rows = building_polygons()
-    lines = ["imb_id;x;y;etat_imm;num_voie;type_voie;nom_voie;code_poste;nom_com;code_insee;"
-             "nb_logement;pm_ref"]
+    lines = [
+        "imb_id;x;y;etat_imm;num_voie;type_voie;nom_voie;code_poste;nom_com;code_insee;"
+        "nb_logement;pm_ref"
+    ]
     states = ["deploye", "en cours de deploiement", "cible", "raccordable demande", "signe"]
-    for k, (polygon, usage, dwellings, _, _) in enumerate(rows):
+    for k, (polygon, _usage, dwellings, _, _) in enumerate(rows):
         if k % 2 and k < 30:
             continue  # half the houses are not in the file
         point = polygon.centroid
@@ -213,9 +221,7 @@ def arcep_fiber(path: Path) -> None:
             f"{'RENNES' if insee == '35238' else 'BECHEREL'};{insee};{count};FI-35022-0001"
         )
     # Arcep publishes UTF-8 with a comma decimal in some exports: use it for the coordinates
-    text = "\n".join(
-        line if k == 0 else _comma_coordinates(line) for k, line in enumerate(lines)
-    )
+    text = "\n".join(line if k == 0 else _comma_coordinates(line) for k, line in enumerate(lines))
     write_text(path, text + "\n", "utf-8")
 
 
@@ -236,9 +242,11 @@ def insee_grid(path: Path) -> list[str]:
         cell = f"CRS3035RES200mN{north}E{east}"
         total = cells.setdefault(cell, [0.0, 0.0])
         total[1] += max(dwellings or 1, 1)
-    lines = ["Idcar_200m;Idcar_1km;Idcar_nat;I_est_200;I_est_1km;lcog_geo;Ind;Men;Men_pauv;"
-             "Men_1ind;Men_5ind;Men_prop;Men_fmp;Ind_snv;Men_surf;Men_coll;Men_mais"]
-    for number, (cell, (_, households)) in enumerate(sorted(cells.items())):
+    lines = [
+        "Idcar_200m;Idcar_1km;Idcar_nat;I_est_200;I_est_1km;lcog_geo;Ind;Men;Men_pauv;"
+        "Men_1ind;Men_5ind;Men_prop;Men_fmp;Ind_snv;Men_surf;Men_coll;Men_mais"
+    ]
+    for cell, (_, households) in sorted(cells.items()):
         north = cell.split("mN")[1].split("E")[0]
         east = cell.split("E")[-1]
         persons = round(households * 2.25, 1)
@@ -248,7 +256,8 @@ def insee_grid(path: Path) -> list[str]:
         lines.append(
             f"{cell};{km};CRS3035RES32000mN2880000E3424000;{imputed};0;{lcog};"
             f"{str(persons).replace('.', ',')};{households:g};1,5;3;1;5;1;"
-            f"{persons * 21000:.0f};{households * 92:.0f};{households // 3};{households - households // 3}"
+            f"{persons * 21000:.0f};{households * 92:.0f};{households // 3};"
+            f"{households - households // 3}"
         )
     write_text(path, "\n".join(lines) + "\n", "utf-8")
     return list(cells)
@@ -256,42 +265,85 @@ def insee_grid(path: Path) -> list[str]:
 
 def enedis(folder: Path) -> None:
     cx, cy = CENTRE
-    header = ("Geo Point;Geo Shape;Code commune;Nom commune;Code EPCI;Nom EPCI;"
-              "Code département;Nom département;Code région;Nom région")
+    header = (
+        "Geo Point;Geo Shape;Code commune;Nom commune;Code EPCI;Nom EPCI;"
+        "Code département;Nom département;Code région;Nom région"
+    )
 
     def point_row(x, y, insee, name):
         lon, lat = TO_WGS84.transform(x, y)
         shape = json.dumps({"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]})
         shape = '"' + shape.replace('"', '""') + '"'
-        return (f"{lat:.7f}, {lon:.7f};{shape};{insee};{name};243500139;"
-                "CC Val d'Ille-Aubigné;35;Ille-et-Vilaine;53;Bretagne")
+        return (
+            f"{lat:.7f}, {lon:.7f};{shape};{insee};{name};243500139;"
+            "CC Val d'Ille-Aubigné;35;Ille-et-Vilaine;53;Bretagne"
+        )
 
     def line_row(coords, insee, name):
         lonlat = [list(map(lambda v: round(v, 7), TO_WGS84.transform(x, y))) for x, y in coords]
         shape = json.dumps({"type": "LineString", "coordinates": lonlat})
         shape = '"' + shape.replace('"', '""') + '"'
         mid = lonlat[len(lonlat) // 2]
-        return (f"{mid[1]}, {mid[0]};{shape};{insee};{name};243500139;"
-                "CC Val d'Ille-Aubigné;35;Ille-et-Vilaine;53;Bretagne")
+        return (
+            f"{mid[1]}, {mid[0]};{shape};{insee};{name};243500139;"
+            "CC Val d'Ille-Aubigné;35;Ille-et-Vilaine;53;Bretagne"
+        )
 
-    write_text(folder / "poste-source.csv", header + "\n" + "\n".join([
-        point_row(cx + 900, cy - 1800, "35196", "Miniac-sous-Bécherel"),
-        point_row(RENNES[0] + 2000, RENNES[1], "35238", "Rennes"),
-    ]) + "\n")
-    stations = [(cx - 150, cy - 100), (cx + 150, cy + 120), (cx + 20, cy - 180),
-                (RENNES[0] + 100, RENNES[1] + 100)]
-    write_text(folder / "poste-electrique.csv", header + "\n" + "\n".join(
-        point_row(x, y, "35238" if k == 3 else "35022", "Rennes" if k == 3 else "Bécherel")
-        for k, (x, y) in enumerate(stations)
-    ) + "\n")
-    write_text(folder / "reseau-hta.csv", header + "\n" + "\n".join([
-        line_row([(cx + 900, cy - 1800), (cx + 500, cy - 900), (cx + 20, cy - 180)], "35022",
-                 "Bécherel"),
-    ]) + "\n")
-    write_text(folder / "reseau-souterrain-hta.csv", header + "\n" + "\n".join([
-        line_row([(cx + 20, cy - 180), (cx - 150, cy - 100)], "35022", "Bécherel"),
-        line_row([(cx + 20, cy - 180), (cx + 150, cy + 120)], "35022", "Bécherel"),
-    ]) + "\n")
+    write_text(
+        folder / "poste-source.csv",
+        header
+        + "\n"
+        + "\n".join(
+            [
+                point_row(cx + 900, cy - 1800, "35196", "Miniac-sous-Bécherel"),
+                point_row(RENNES[0] + 2000, RENNES[1], "35238", "Rennes"),
+            ]
+        )
+        + "\n",
+    )
+    stations = [
+        (cx - 150, cy - 100),
+        (cx + 150, cy + 120),
+        (cx + 20, cy - 180),
+        (RENNES[0] + 100, RENNES[1] + 100),
+    ]
+    write_text(
+        folder / "poste-electrique.csv",
+        header
+        + "\n"
+        + "\n".join(
+            point_row(x, y, "35238" if k == 3 else "35022", "Rennes" if k == 3 else "Bécherel")
+            for k, (x, y) in enumerate(stations)
+        )
+        + "\n",
+    )
+    write_text(
+        folder / "reseau-hta.csv",
+        header
+        + "\n"
+        + "\n".join(
+            [
+                line_row(
+                    [(cx + 900, cy - 1800), (cx + 500, cy - 900), (cx + 20, cy - 180)],
+                    "35022",
+                    "Bécherel",
+                ),
+            ]
+        )
+        + "\n",
+    )
+    write_text(
+        folder / "reseau-souterrain-hta.csv",
+        header
+        + "\n"
+        + "\n".join(
+            [
+                line_row([(cx + 20, cy - 180), (cx - 150, cy - 100)], "35022", "Bécherel"),
+                line_row([(cx + 20, cy - 180), (cx + 150, cy + 120)], "35022", "Bécherel"),
+            ]
+        )
+        + "\n",
+    )
 
 
 def arcep_mobile(path: Path) -> None:
@@ -321,12 +373,16 @@ def arcep_mobile(path: Path) -> None:
 
 def gtfs(path: Path) -> None:
     cx, cy = CENTRE
-    stops = [("BEC1", "Bécherel Mairie", cx, cy), ("BEC2", "Bécherel Sud", cx, cy - 200),
-             ("BEC3", "Bécherel Ouest", cx - 250, cy - 200)]
+    stops = [
+        ("BEC1", "Bécherel Mairie", cx, cy),
+        ("BEC2", "Bécherel Sud", cx, cy - 200),
+        ("BEC3", "Bécherel Ouest", cx - 250, cy - 200),
+    ]
     files = {
         "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
         "BEC,Réseau fictif de Bécherel,https://example.invalid,Europe/Paris\n",
-        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n" + "".join(
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+        + "".join(
             "{},{},{:.6f},{:.6f}\n".format(i, n, *TO_WGS84.transform(x, y)[::-1])
             for i, n, x, y in stops
         ),
@@ -335,7 +391,10 @@ def gtfs(path: Path) -> None:
         "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
         "start_date,end_date\nWK,1,1,1,1,1,0,0,20240101,20301231\n",
     }
-    trips, times = ["route_id,service_id,trip_id"], ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    trips, times = (
+        ["route_id,service_id,trip_id"],
+        ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"],
+    )
     for k in range(12):
         trip = f"T{k:02d}"
         trips.append(f"L1,WK,{trip}")

@@ -52,8 +52,10 @@ def _vector_fields(path: Path) -> dict[str, list[str]]:
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(source)]
-        return {name: [str(f) for f in pyogrio.read_info(source, layer=name)["fields"]]
-                for name in layers}
+        return {
+            name: [str(f) for f in pyogrio.read_info(source, layer=name)["fields"]]
+            for name in layers
+        }
     except Exception:
         return {}
 

@@ -220,11 +220,17 @@ def read_anfr(path: Path, crs="EPSG:2154") -> tuple[list[Site], dict]:
     operators = {}
     if "SUP_EXPLOITANT" in tables:
         table = tables["SUP_EXPLOITANT"]
-        operators = dict(zip(table["ADM_ID"].str.strip(), table["ADM_LB_NOM"].str.strip()))
+        operators = dict(
+            zip(table["ADM_ID"].str.strip(), table["ADM_LB_NOM"].str.strip(), strict=True)
+        )
     antenna = tables["SUP_ANTENNE"].copy()
     antenna_name = names["SUP_ANTENNE"]
-    antenna["azimuth"] = numbers(antenna["AER_NB_AZIMUT"], antenna_name, "AER_NB_AZIMUT", False, 0, 360)
-    antenna["base_m"] = numbers(antenna["AER_NB_ALT_BAS"], antenna_name, "AER_NB_ALT_BAS", False, 0, 1000)
+    antenna["azimuth"] = numbers(
+        antenna["AER_NB_AZIMUT"], antenna_name, "AER_NB_AZIMUT", False, 0, 360
+    )
+    antenna["base_m"] = numbers(
+        antenna["AER_NB_ALT_BAS"], antenna_name, "AER_NB_ALT_BAS", False, 0, 1000
+    )
     for key in ("STA_NM_ANFR", "AER_ID", "SUP_ID"):
         antenna[key] = antenna[key].str.strip()
     emitter = tables["SUP_EMETTEUR"].copy()
@@ -245,13 +251,19 @@ def read_anfr(path: Path, crs="EPSG:2154") -> tuple[list[Site], dict]:
     )
     unplaced = len(emitter) - len(cells)
     if cells.empty:
-        return [], {"supports": int(supports["SUP_ID"].nunique()), "cells": 0,
-                    "skipped_systems": skipped, "unplaced_emitters": unplaced}
+        return [], {
+            "supports": int(supports["SUP_ID"].nunique()),
+            "cells": 0,
+            "skipped_systems": skipped,
+            "unplaced_emitters": unplaced,
+        }
     xy = gpd.GeoSeries(gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326").to_crs(crs)
     cells["x"], cells["y"] = xy.x.to_numpy(), xy.y.to_numpy()
     sites: list[Site] = []
     no_azimuth = no_height = 0
-    for (support_id, operator_id), group in cells.groupby(["SUP_ID", "ADM_ID"], dropna=False, sort=True):
+    for (support_id, operator_id), group in cells.groupby(
+        ["SUP_ID", "ADM_ID"], dropna=False, sort=True
+    ):
         heights = group["base_m"].dropna()
         if len(heights):
             height = float(heights.median())
@@ -259,8 +271,12 @@ def read_anfr(path: Path, crs="EPSG:2154") -> tuple[list[Site], dict]:
             height, no_height = float(group["support_height_m"].iloc[0]), no_height + 1
         else:
             height, no_height = DEFAULT_HEIGHT_M, no_height + 1
-        operator = operators.get(str(operator_id), str(operator_id) if pd.notna(operator_id) else "")
-        site_id = f"ANFR-{support_id}-{operator_id}" if pd.notna(operator_id) else f"ANFR-{support_id}"
+        operator = operators.get(
+            str(operator_id), str(operator_id) if pd.notna(operator_id) else ""
+        )
+        site_id = (
+            f"ANFR-{support_id}-{operator_id}" if pd.notna(operator_id) else f"ANFR-{support_id}"
+        )
         site_cells = []
         for row in group.itertuples(index=False):
             azimuth = row.azimuth
@@ -277,8 +293,15 @@ def read_anfr(path: Path, crs="EPSG:2154") -> tuple[list[Site], dict]:
             )
         first = group.iloc[0]
         sites.append(
-            Site(site_id, float(first["x"]), float(first["y"]), height, tuple(site_cells),
-                 name=f"{first['STA_NM_ANFR']}", operator=operator)
+            Site(
+                site_id,
+                float(first["x"]),
+                float(first["y"]),
+                height,
+                tuple(site_cells),
+                name=f"{first['STA_NM_ANFR']}",
+                operator=operator,
+            )
         )
     report = {
         "supports": int(supports["SUP_ID"].nunique()),

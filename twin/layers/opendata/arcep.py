@@ -43,8 +43,7 @@ from twin.layers.vector import VectorLayer
 
 MOBILE_DOC_URL = "https://www.data.gouv.fr/fr/datasets/mon-reseau-mobile/"
 FIBER_DOC_URL = (
-    "https://www.data.gouv.fr/fr/datasets/"
-    "le-marche-du-haut-et-tres-haut-debit-fixe-deploiements/"
+    "https://www.data.gouv.fr/fr/datasets/le-marche-du-haut-et-tres-haut-debit-fixe-deploiements/"
 )
 LICENCE = "Licence Ouverte / Etalab 2.0"
 ATTRIBUTION = "Arcep"
@@ -289,9 +288,7 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154") -> VectorLayer:
         ),
         point_size=5.0,
     )
-    return VectorLayer(
-        "FTTH premises (Arcep)", frame, style, provenance, layer_id="fiber_premises"
-    )
+    return VectorLayer("FTTH premises (Arcep)", frame, style, provenance, layer_id="fiber_premises")
 
 
 def statuses_of(values: pd.Series) -> pd.Series:

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from twin.errors import DataError
 from twin.layers.opendata.tables import plain
@@ -196,7 +197,7 @@ def buildings_frame(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFram
             "premises": premises.astype(int),
             "fiber_status": "not-eligible",
         },
-        geometry=frame.geometry.values,
+        geometry=shapely.force_2d(frame.geometry.values),  # BD TOPO is 3D
         crs=frame.crs,
     )
     report = {
@@ -242,7 +243,7 @@ def roads_frame(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFrame, d
             "maxspeed_kmh": speed.round().astype(int),
             "length_m": np.round(frame.geometry.length.to_numpy(), 1),
         },
-        geometry=frame.geometry.values,
+        geometry=shapely.force_2d(frame.geometry.values),  # BD TOPO is 3D
         crs=frame.crs,
     )
     out = out[keep].reset_index(drop=True)

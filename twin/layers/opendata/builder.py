@@ -582,6 +582,12 @@ class _Builder:
         if not paths:
             return
         for layer in DATASETS_BY_KEY["gtfs"].read(paths[0], CRS):
+            layer.provenance = layer.provenance.with_changes(
+                source=f"GTFS feed: {paths[0].name} (national access point, "
+                "https://transport.data.gouv.fr)",
+                licence="the licence the feed's publisher states on transport.data.gouv.fr "
+                "(often ODbL or Licence Ouverte)",
+            )
             self.add(layer)
         self.gtfs = paths[0]
         self.report.found.append(f"GTFS ({paths[0].name}): copied next to the project")

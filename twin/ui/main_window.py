@@ -22,6 +22,7 @@ from twin.project import Project
 from twin.ui.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
+from twin.ui.new_territory import new_territory_action
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self.add_layer_action = self._action(
             "&Add layer from file…", self.files.choose_data_file, "Ctrl+Shift+A"
         )
+        self.new_territory_action = new_territory_action(self)  # twin/ui/new_territory.py
         self.save_action = self._action(
             "&Save", self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         for action in (
             self.open_action,
+            self.new_territory_action,
             self.add_layer_action,
             None,
             self.save_action,

@@ -22,6 +22,7 @@ columns) but breaks it raises :class:`twin.errors.DataError` with one line namin
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,11 +52,13 @@ def _vector_fields(path: Path) -> dict[str, list[str]]:
 
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(source)]
-        return {
-            name: [str(f) for f in pyogrio.read_info(source, layer=name)["fields"]]
-            for name in layers
-        }
+        with warnings.catch_warnings():  # sniffing only: the real read reports problems
+            warnings.simplefilter("ignore")
+            layers = [str(name) for name, _ in pyogrio.list_layers(source)]
+            return {
+                name: [str(f) for f in pyogrio.read_info(source, layer=name)["fields"]]
+                for name in layers
+            }
     except Exception:
         return {}
 

@@ -16,6 +16,7 @@ Etalab 2.0): https://geoservices.ign.fr/documentation/donnees/vecteur/bdtopo
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -105,7 +106,9 @@ def bdtopo_tables(path: Path) -> dict[str, str]:
     path = Path(path)
     found: dict[str, str] = {}
     try:
-        names = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path))]
+        with warnings.catch_warnings():  # sniffing only: the real read reports problems
+            warnings.simplefilter("ignore")
+            names = [str(n) for n, _ in pyogrio.list_layers(_gdal_path(path))]
     except Exception:
         return found
     for name in names:

@@ -295,7 +295,7 @@ def enedis(folder: Path) -> None:
         + "\n"
         + "\n".join(
             [
-                point_row(cx + 900, cy - 1800, "35196", "Miniac-sous-Bécherel"),
+                point_row(cx + 900, cy - 1800, "35022", "Bécherel"),
                 point_row(RENNES[0] + 2000, RENNES[1], "35238", "Rennes"),
             ]
         )

@@ -332,3 +332,12 @@ def test_every_fixture_is_recognised():
     for name, key in expected.items():
         assert recognise(TERRITORY / name).key == key, name
     assert recognise(Path(__file__)) is None
+
+
+def test_national_tables_are_cut_to_the_area_before_joining():
+    becherel = shapely.box(332000, 6809000, 336000, 6813000)  # Lambert-93 (m)
+    sites, report = anfr.read_anfr(TERRITORY / "anfr", "EPSG:2154", area=becherel)
+    assert sorted(s.site_id for s in sites) == ["ANFR-1001-1", "ANFR-1001-2", "ANFR-1003-4"]
+    assert report["supports"] == 2  # the Rennes support (1002) is dropped first
+    grid = insee.read_insee_grid(TERRITORY / "carreaux_200m_35.csv", area=becherel).frame
+    assert "35238" not in set(grid["insee"]) and len(grid) == 11

@@ -252,7 +252,7 @@ def insee_grid(path: Path) -> list[str]:
         persons = round(households * 2.25, 1)
         km = f"CRS3035RES1000mN{int(north) // 1000 * 1000}E{int(east) // 1000 * 1000}"
         imputed = 1 if households < 11 else 0
-        lcog = "35238" if households >= 30 else "35022"  # the Rennes block's cell
+        lcog = "35238" if int(north) < 2860000 else "35022"  # Rennes lies 22 km south-east
         lines.append(
             f"{cell};{km};CRS3035RES32000mN2880000E3424000;{imputed};0;{lcog};"
             f"{str(persons).replace('.', ',')};{households:g};1,5;3;1;5;1;"

@@ -63,7 +63,8 @@ def _vector_fields(path: Path) -> dict[str, list[str]]:
         return {}
 
 
-def _layer_with_fields(path: Path, fields: tuple[str, ...]) -> str | None:
+def layer_with_fields(path: Path, fields: tuple[str, ...]) -> str | None:
+    """The first layer of a vector file having every field of ``fields`` (any case)."""
     if path.suffix.lower() not in VECTOR_SUFFIXES or not path.is_file():
         return None
     if path.suffix.lower() == ".zip" and _is_gtfs(path):
@@ -76,19 +77,19 @@ def _layer_with_fields(path: Path, fields: tuple[str, ...]) -> str | None:
 
 
 def _is_arcep_mobile(path: Path) -> bool:
-    return _layer_with_fields(path, arcep.MOBILE_COLUMNS) is not None
+    return layer_with_fields(path, arcep.MOBILE_COLUMNS) is not None
 
 
 def _read_arcep_mobile(path: Path, crs) -> list[Layer]:
     from twin.layers.io import read_layer
 
-    layer_name = _layer_with_fields(path, arcep.MOBILE_COLUMNS)
+    layer_name = layer_with_fields(path, arcep.MOBILE_COLUMNS)
     frame = read_layer(path, layer=layer_name, crs=crs).frame
     return [arcep.mobile_coverage_layer(frame, path.name)]
 
 
 def _is_insee_vector(path: Path) -> bool:
-    return _layer_with_fields(path, ("Idcar_200m",)) is not None
+    return layer_with_fields(path, ("Idcar_200m",)) is not None
 
 
 def _read_insee(path: Path, crs) -> list[Layer]:
@@ -96,7 +97,7 @@ def _read_insee(path: Path, crs) -> list[Layer]:
         return [insee.read_insee_grid(path, crs)]
     from twin.layers.io import read_layer
 
-    frame = read_layer(path, layer=_layer_with_fields(path, ("Idcar_200m",)), crs=crs).frame
+    frame = read_layer(path, layer=layer_with_fields(path, ("Idcar_200m",)), crs=crs).frame
     table = frame.drop(columns=frame.geometry.name)
     grid = insee.grid_from_frame(
         table.astype(str), path.name, None, geometry=frame.geometry.values, source_crs=frame.crs

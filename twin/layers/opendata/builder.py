@@ -34,6 +34,7 @@ from twin.layers.opendata.communes import (
     communes_of,
     load_communes,
     parse_communes,
+    read_vector_in_area,
 )
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
@@ -174,8 +175,8 @@ class _Builder:
         sites, kept, skipped = [], 0, {}
         report = {}
         for path in self.files.get("anfr", []):
-            found, report = anfr.read_anfr(path, CRS)
             zone = self.area.buffer(SITE_MARGIN_M)
+            found, report = anfr.read_anfr(path, CRS, area=zone)
             inside = [s for s in found if zone.contains(shapely.Point(s.x, s.y))]
             sites.extend(inside)
             kept += len(inside)
@@ -225,12 +226,11 @@ class _Builder:
             )
 
     def bdtopo(self) -> None:
-        from twin.layers.io import read_layer
 
         for path in self.files.get("bdtopo", []):
             tables = bdtopo.bdtopo_tables(path)
             if "buildings" in tables and "buildings" not in self.layers:
-                frame = read_layer(path, layer=tables["buildings"], crs=CRS).frame
+                frame = read_vector_in_area(path, tables["buildings"], self.area)
                 frame = clip_points(frame, self.area)
                 buildings, report = bdtopo.buildings_frame(frame, path.name)
                 buildings["insee"], buildings["commune"] = communes_of(buildings, self.communes)
@@ -253,7 +253,7 @@ class _Builder:
                     "1 business premise per commercial/industrial building"
                 )
             if "roads" in tables and "roads" not in self.layers:
-                frame = read_layer(path, layer=tables["roads"], crs=CRS).frame
+                frame = read_vector_in_area(path, tables["roads"], self.area)
                 frame = clip_lines(frame, self.area)
                 roads, report = bdtopo.roads_frame(frame, path.name)
                 self.add(

@@ -108,3 +108,31 @@ def communes_of(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> tuple[li
     )
     joined = joined[~joined.index.duplicated(keep="first")]
     return joined["insee"].fillna("").tolist(), joined["name"].fillna("").tolist()
+
+
+def read_vector_in_area(path: Path, layer: str, area, margin_m: float = LINE_MARGIN_M):
+    """The features of ``layer`` in the file at ``path`` whose boxes meet ``area`` (EPSG:2154,
+    grown by ``margin_m``), read through the file's spatial index (a department's BD TOPO
+    holds about a million buildings), in EPSG:2154, 2D, invalid geometries repaired."""
+    import warnings
+
+    import pyogrio
+
+    source = f"/vsizip/{path}" if Path(path).suffix.lower() == ".zip" else str(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(source, layer=layer)
+            if not info.get("crs"):
+                raise DataError(f"{Path(path).name}:{layer} has no CRS")
+            zone = gpd.GeoSeries([area.buffer(margin_m)], crs=CRS).to_crs(info["crs"])
+            frame = pyogrio.read_dataframe(source, layer=layer, bbox=tuple(zone.total_bounds))
+    except DataError:
+        raise
+    except Exception as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{Path(path).name}:{layer} cannot be read ({message})") from None
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
+    frame = frame.to_crs(CRS)
+    frame["geometry"] = shapely.force_2d(shapely.make_valid(frame.geometry.values))
+    return frame

@@ -15,8 +15,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from twin.layers.opendata import DATASETS, arcep, enedis, insee
-from twin.layers.opendata.communes import CRS, clip_lines, clip_points, communes_of
+from twin.layers.opendata import DATASETS, arcep, enedis, insee, layer_with_fields
+from twin.layers.opendata.communes import (
+    CRS,
+    clip_lines,
+    clip_points,
+    communes_of,
+    read_vector_in_area,
+)
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
@@ -30,7 +36,13 @@ def population(b) -> None:
     """population_grid from INSEE and people in buildings (grid, else commune population)."""
     grids = []
     for path in b.files.get("insee_filosofi", []):
-        grids.extend(layer.frame for layer in DATASETS_BY_KEY["insee_filosofi"].read(path, CRS))
+        if path.suffix.lower() in (".csv", ".txt"):
+            grids.append(insee.read_insee_grid(path, CRS, area=b.area).frame)
+            continue
+        layer_name = layer_with_fields(path, ("Idcar_200m",))
+        frame = read_vector_in_area(path, layer_name, b.area)
+        table = frame.drop(columns=frame.geometry.name).astype(str)
+        grids.append(insee.grid_from_frame(table, path.name, CRS, frame.geometry.values, CRS))
     buildings = b.layers.get("buildings")
     if grids:
         grid = pd.concat(grids, ignore_index=True)

@@ -303,3 +303,28 @@ def test_new_is_deterministic(built, tmp_path):
     for layer in first.layers:
         other = second.layer(layer.id).frame
         assert np.array_equal(layer.frame.geometry.to_wkb(), other.geometry.to_wkb()), layer.id
+
+
+def test_new_uses_openstreetmap_when_there_is_no_bd_topo(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(DATA / "becherel_osm", folder)
+    shutil.copy(TERRITORY / "carreaux_200m_35.csv", folder)
+    code, out, err = run_cli(
+        [
+            "new",
+            "--name",
+            "B",
+            "--communes",
+            "35022",
+            "--from",
+            str(folder),
+            "--out",
+            str(tmp_path / "b.twin"),
+        ]
+    )
+    assert (code, err) == (0, "")
+    assert "OpenStreetMap buildings (becherel.osm): 4 in the communes" in out
+    assert "IGN BD TOPO" not in out.split("Missing:")[1]
+    buildings = twin.open_project(tmp_path / "b.twin").layer("buildings")
+    assert buildings.provenance.licence == "ODbL"
+    assert buildings.frame["population"].sum() > 0  # INSEE persons spread to OSM buildings

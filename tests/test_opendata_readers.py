@@ -341,3 +341,16 @@ def test_national_tables_are_cut_to_the_area_before_joining():
     assert report["supports"] == 2  # the Rennes support (1002) is dropped first
     grid = insee.read_insee_grid(TERRITORY / "carreaux_200m_35.csv", area=becherel).frame
     assert "35238" not in set(grid["insee"]) and len(grid) == 11
+
+
+def test_osm_buildings_and_roads():
+    buildings, roads = read_open_data(DATA / "becherel_osm" / "becherel.osm")
+    assert recognise(DATA / "becherel_osm" / "becherel.osm").key == "osm"
+    frame = buildings.frame.set_index("source_id")
+    assert frame.loc["100", "height_m"] == 6.0  # building:levels=2 x 3 m
+    flats = frame.loc["102"]  # apartments 30 x 20 m, height 15 m: 5 floors x 600 m2 / 65 m2
+    assert (flats["height_m"], flats["dwellings"]) == (15.0, 3000 // 65)
+    assert (frame.loc["103", "usage"], frame.loc["103", "premises"]) == ("commercial", 1)
+    speeds = dict(zip(roads.frame["name"], roads.frame["maxspeed_kmh"], strict=True))
+    assert speeds == {"Rue des Écoles": 30, "Route": 50}  # maxspeed tag, else class default
+    assert buildings.provenance.licence == "ODbL" and "ASSUMED" in buildings.provenance.method

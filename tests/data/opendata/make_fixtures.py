@@ -413,6 +413,45 @@ def gtfs(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def osm_extract(path: Path) -> None:
+    """An OpenStreetMap XML extract (what GDAL's OSM driver reads) of a few Bécherel
+    buildings and streets, in the OSM schema (nodes, ways, tags)."""
+    cx, cy = CENTRE
+    nodes, ways = [], []
+
+    def node(x, y) -> int:
+        lon, lat = TO_WGS84.transform(x, y)
+        nodes.append(f'  <node id="{len(nodes) + 1}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
+        return len(nodes)
+
+    def way(points, tags, closed=False):
+        refs = [node(x, y) for x, y in points]
+        if closed:
+            refs.append(refs[0])
+        body = "".join(f'<nd ref="{r}"/>' for r in refs)
+        body += "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        ways.append(f'  <way id="{100 + len(ways)}" version="1">{body}</way>')
+
+    def square(x, y, w, h):
+        return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+
+    way(square(cx - 200, cy - 150, 12, 10), {"building": "house", "building:levels": "2"}, True)
+    way(square(cx - 100, cy - 150, 12, 10), {"building": "detached"}, True)
+    way(square(cx + 10, cy + 60, 30, 20), {"building": "apartments", "height": "15"}, True)
+    way(square(cx + 60, cy - 20, 20, 20), {"building": "retail", "building:levels": "1"}, True)
+    way(
+        [(cx - 270, cy - 200), (cx + 330, cy - 200)],
+        {"highway": "residential", "name": "Rue des Écoles", "maxspeed": "30"},
+    )
+    way([(cx - 270, cy - 200), (cx - 270, cy + 260)], {"highway": "tertiary", "name": "Route"})
+    text = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"twin\">\n"
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n"
+    )
+    write_text(path, text)
+
+
 def broken(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     anfr(folder / "anfr")
@@ -438,6 +477,7 @@ def main() -> None:
     enedis(territory / "enedis")
     arcep_mobile(territory / "arcep_couverture_20801_4G.gpkg")
     gtfs(territory / "gtfs_becherel.zip")
+    osm_extract(HERE / "becherel_osm" / "becherel.osm")
     broken(HERE / "broken")
     print(f"wrote fixtures under {HERE}")
 

@@ -9,6 +9,7 @@ Arcep FTTH buildings   CSV with ``imb_id``                         ``fiber_premi
 INSEE Filosofi 200 m   CSV or vector file with ``Idcar_200m``      ``population_grid``
 IGN BD TOPO            GeoPackage/Shapefile BATIMENT,              ``buildings``, ``roads``
                        TRONCON_DE_ROUTE
+OpenStreetMap          ``.osm.pbf``, ``.pbf``, ``.osm``            ``buildings``, ``roads``
 Enedis open data       exports named poste-source, poste-          grid display layers;
                        electrique, reseau-(souterrain-)hta/bt      ``grid_*`` via the builder
 GTFS                   zip with stops.txt and stop_times.txt       ``transit_stops``/``routes``
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.layers.base import Layer
-from twin.layers.opendata import anfr, arcep, bdtopo, enedis, insee
+from twin.layers.opendata import anfr, arcep, bdtopo, enedis, insee, osm
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".zip")
 
@@ -105,6 +106,33 @@ def _read_insee(path: Path, crs) -> list[Layer]:
     return [insee.grid_layer(grid, path.name)]
 
 
+def _read_osm(path: Path, crs) -> list[Layer]:
+    from twin.layers.io import read_layer
+    from twin.layers.style import Style
+    from twin.layers.vector import VectorLayer
+
+    polygons = read_layer(path, layer="multipolygons", crs=crs).frame
+    lines = read_layer(path, layer="lines", crs=crs).frame
+    buildings, report = osm.buildings_frame(polygons, path.name)
+    roads, road_report = osm.roads_frame(lines, path.name)
+    return [
+        VectorLayer(
+            "Buildings (OSM)",
+            buildings,
+            Style(fill_color="#BBBBBB", stroke_color="#666666", stroke_width=0.5),
+            osm.provenance(path.name, "buildings", osm.BUILDING_METHOD, report),
+            layer_id="buildings",
+        ),
+        VectorLayer(
+            "Roads (OSM)",
+            roads,
+            Style(stroke_color="#444444", stroke_width=1.0),
+            osm.provenance(path.name, "highways", osm.ROAD_METHOD, road_report),
+            layer_id="roads",
+        ),
+    ]
+
+
 def _is_gtfs(path: Path) -> bool:
     if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
         return False
@@ -162,6 +190,13 @@ DATASETS: tuple[Dataset, ...] = (
         arcep.MOBILE_DOC_URL,
         _is_arcep_mobile,
         lambda path, crs: _read_arcep_mobile(path, crs or "EPSG:2154"),
+    ),
+    Dataset(
+        "osm",
+        "OpenStreetMap extract (buildings, highways)",
+        "https://www.openstreetmap.org/copyright",
+        osm.is_osm,
+        lambda path, crs: _read_osm(path, crs or "EPSG:2154"),
     ),
     Dataset(
         "gtfs",

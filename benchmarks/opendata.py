@@ -3,7 +3,7 @@
 Real inputs are large: the ANFR tables hold about 100,000 supports and a million emitters
 for France, the INSEE 200 m grid about 2.3 million cells, a department's BD TOPO about a
 million buildings. This script writes such files (``--supports``, ``--cells``,
-``--buildings``; rows spread over Ille-et-Vilaine, denser around Rennes) and times, for the
+``--buildings``; rows spread over Ille-et-Vilaine, 5 % around Rennes) and times, for the
 communes given (default Rennes, 35238):
 
 - the whole process: ``python -m twin.cli new ...`` in a child process (Python start-up,
@@ -43,10 +43,12 @@ DEPARTMENT = (250000.0, 6740000.0, 420000.0, 6870000.0)  # about Ille-et-Vilaine
 
 
 def points(count: int, rng) -> np.ndarray:
-    """Half spread over the department, half within 8 km of Rennes (m, Lambert-93)."""
+    """95 % spread over the department, 5 % around Rennes (sd 4 km) (m, Lambert-93). All the
+    rows fall in one department: a national-size file there is the worst case for the cut."""
     xmin, ymin, xmax, ymax = DEPARTMENT
-    spread = rng.uniform((xmin, ymin), (xmax, ymax), (count - count // 2, 2))
-    city = np.asarray(RENNES) + rng.normal(0, 4000, (count // 2, 2))
+    city_count = count // 20
+    spread = rng.uniform((xmin, ymin), (xmax, ymax), (count - city_count, 2))
+    city = np.asarray(RENNES) + rng.normal(0, 4000, (city_count, 2))
     return np.vstack([spread, city])
 
 

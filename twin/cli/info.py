@@ -75,7 +75,8 @@ def _open_dataset(path: Path):
 
     if path.suffix.lower() == ".twin" or (path.is_file() and _is_twin_geopackage(path)):
         return None
-    return recognise(path)
+    dataset = recognise(path)
+    return None if dataset is None or dataset.key == "osm" else dataset  # OSM: GDAL's layers
 
 
 def _describe_project(path: Path) -> dict[str, Any]:

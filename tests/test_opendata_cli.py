@@ -328,3 +328,31 @@ def test_new_uses_openstreetmap_when_there_is_no_bd_topo(tmp_path):
     buildings = twin.open_project(tmp_path / "b.twin").layer("buildings")
     assert buildings.provenance.licence == "ODbL"
     assert buildings.frame["population"].sum() > 0  # INSEE persons spread to OSM buildings
+
+
+def test_compare_coverage_writes_agreement_per_commune(built, tmp_path):
+    path, _ = built
+    code, out, err = run_cli(
+        [
+            "compare-coverage",
+            str(path),
+            "--out",
+            str(tmp_path),
+            "--operator",
+            "Orange",
+            "--technology",
+            "4G",
+        ]
+    )
+    assert (code, err) == (0, "")
+    report = json.loads((tmp_path / "coverage_agreement.json").read_text())
+    (row,) = report["communes"]
+    persons = twin.open_project(path).layer("buildings").frame["population"].sum()
+    arcep_levels = sum(row[f"persons_arcep_level_{k}"] for k in range(4))
+    assert arcep_levels == pytest.approx(persons, abs=0.01)
+    assert report["cells"] == 6  # Orange's 4G cells: 3 x LTE 800 + 3 x LTE 1800
+    assert f"best extra loss: {report['extra_loss_fit']['best_extra_loss_db']:g} dB" in out
+    code, _, err = run_cli(
+        ["compare-coverage", str(path), "--out", str(tmp_path), "--operator", "Nobody"]
+    )
+    assert code == 2 and "no 4G cell of Nobody" in err

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "twin.cli.energy",
     "twin.cli.simulate",
     "twin.cli.new",
+    "twin.cli.compare_coverage",
 )
 
 

@@ -356,3 +356,22 @@ def test_compare_coverage_writes_agreement_per_commune(built, tmp_path):
         ["compare-coverage", str(path), "--out", str(tmp_path), "--operator", "Nobody"]
     )
     assert code == 2 and "no 4G cell of Nobody" in err
+
+
+def test_a_cancelled_build_writes_nothing(tmp_path):
+    from twin.errors import CancelledError
+    from twin.feedback import Feedback
+    from twin.layers.opendata.builder import build_and_save
+
+    messages = []
+
+    def progress(percent, message):
+        messages.append(message)
+        if "BD TOPO" in message:
+            feedback.cancel()  # the user presses Cancel while buildings are read
+
+    feedback = Feedback(progress)
+    with pytest.raises(CancelledError):
+        build_and_save("B", ["35022"], TERRITORY, tmp_path / "b.twin", feedback)
+    assert not (tmp_path / "b.twin").exists()
+    assert messages[-1] == "Reading buildings and roads (BD TOPO)"

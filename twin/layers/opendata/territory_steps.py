@@ -9,6 +9,7 @@ into the report and the layer's provenance.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -27,12 +28,15 @@ from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
 
+if TYPE_CHECKING:
+    from twin.layers.opendata.builder import _Builder
+
 FIBER_SNAP_M = 30.0  # an Arcep building joins the BD TOPO footprint within this distance
 PM_CAPACITY_MARGIN = 1.15
 DATASETS_BY_KEY = {dataset.key: dataset for dataset in DATASETS}
 
 
-def population(b) -> None:
+def population(b: _Builder) -> None:
     """population_grid from INSEE and people in buildings (grid, else commune population)."""
     grids = []
     for path in b.files.get("insee_filosofi", []):
@@ -84,7 +88,7 @@ def population(b) -> None:
         )
 
 
-def note_buildings(b, text: str) -> None:
+def note_buildings(b: _Builder, text: str) -> None:
     """Add an assumption about buildings to the report and the buildings' provenance."""
     b.report.assumed.append(text)
     layer = b.layers["buildings"]
@@ -93,7 +97,7 @@ def note_buildings(b, text: str) -> None:
     )
 
 
-def fiber(b) -> None:
+def fiber(b: _Builder) -> None:
     """fiber_premises from Arcep and each building's fiber_status and premises."""
     paths = b.files.get("arcep_fiber", [])
     if not paths:
@@ -142,7 +146,7 @@ def fiber(b) -> None:
     pm_nodes(b, premises)
 
 
-def pm_nodes(b, premises: gpd.GeoDataFrame) -> None:
+def pm_nodes(b: _Builder, premises: gpd.GeoDataFrame) -> None:
     """fiber_nodes: a PM per Arcep pm_ref at the centre of its eligible buildings."""
     source = b.files["arcep_fiber"][0]
     from twin.layers.opendata.tables import read_table_file
@@ -204,7 +208,7 @@ def pm_nodes(b, premises: gpd.GeoDataFrame) -> None:
     )
 
 
-def grid(b) -> None:
+def grid(b: _Builder) -> None:
     """grid_* layers from the Enedis substations and MV lines."""
     paths = b.files.get("enedis", [])
     if not paths:

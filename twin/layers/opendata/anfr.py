@@ -241,16 +241,19 @@ def read_anfr(path: Path, crs="EPSG:2154", area=None) -> tuple[list[Site], dict]
     )
     for key in ("STA_NM_ANFR", "AER_ID", "SUP_ID"):
         antenna[key] = antenna[key].str.strip()
-    emitter = tables["SUP_EMETTEUR"].copy()
+    # Cut the big tables to the supports kept before joining (a million emitters nationally).
+    antenna = antenna[antenna["SUP_ID"].isin(set(supports["SUP_ID"]))]
+    emitter = tables["SUP_EMETTEUR"]
+    emitter = emitter[emitter["STA_NM_ANFR"].str.strip().isin(set(antenna["STA_NM_ANFR"]))].copy()
     for key in ("STA_NM_ANFR", "AER_ID", "EMR_ID"):
         emitter[key] = emitter[key].str.strip()
-    bands = [system_band(s) for s in emitter["EMR_LB_SYSTEME"]]
-    skipped: dict[str, int] = {}
-    for system, band in zip(emitter["EMR_LB_SYSTEME"], bands, strict=True):
-        if band is None:
-            skipped[str(system).strip()] = skipped.get(str(system).strip(), 0) + 1
-    emitter["technology"] = [b[0] if b else None for b in bands]
-    emitter["band_mhz"] = [b[1] if b else None for b in bands]
+    systems = emitter["EMR_LB_SYSTEME"].astype(str).str.strip()
+    lookup = {system: system_band(system) for system in systems.unique()}  # a few dozen
+    emitter["technology"] = systems.map({k: v[0] for k, v in lookup.items() if v})
+    emitter["band_mhz"] = systems.map({k: v[1] for k, v in lookup.items() if v})
+    skipped = {
+        str(k): int(v) for k, v in systems[emitter["technology"].isna()].value_counts().items()
+    }
     emitter = emitter[emitter["technology"].notna()]
     cells = emitter.merge(antenna, on=["STA_NM_ANFR", "AER_ID"], how="inner")
     cells = cells.merge(station, on="STA_NM_ANFR", how="left")

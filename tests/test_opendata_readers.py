@@ -354,3 +354,17 @@ def test_osm_buildings_and_roads():
     speeds = dict(zip(roads.frame["name"], roads.frame["maxspeed_kmh"], strict=True))
     assert speeds == {"Rue des Écoles": 30, "Route": 50}  # maxspeed tag, else class default
     assert buildings.provenance.licence == "ODbL" and "ASSUMED" in buildings.provenance.method
+
+
+def test_arcep_rows_of_other_communes_are_left_out_and_lines_still_named(tmp_path):
+    layer = arcep.read_arcep_fiber(TERRITORY / "immeubles_35.csv", communes=["35022"])
+    assert set(layer.frame["insee"]) == {"35022"} and len(layer.frame) == 19
+    assert set(layer.frame["pm_ref"]) == {"FI-35022-0001"}
+    path = tmp_path / "immeubles.csv"
+    path.write_text(
+        "imb_id;x;y;etat_imm;code_insee\nA;-1,94;48,29;deploye;35022\n"
+        "B;-1,67;48,11;deploye;35238\nC;-1,94;48,29;raccordé;35022\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match=r"^immeubles\.csv, line 4: etat_imm 'raccordé'"):
+        arcep.read_arcep_fiber(path, communes=["35022"])

@@ -32,6 +32,7 @@ from twin.layers.opendata.tables import (
     column,
     has_column,
     header_of,
+    line_of,
     numbers,
     plain,
     read_table_file,
@@ -209,11 +210,16 @@ def fiber_status(state: str) -> str | None:
     return None
 
 
-def read_arcep_fiber(path: Path, crs="EPSG:2154") -> VectorLayer:
-    """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, etat_imm)."""
+def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
+    """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, etat_imm, and
+    pm_ref when the file names each building's PM); only the rows of ``communes`` (INSEE
+    codes, matched on code_insee) when given: a national file holds millions of rows."""
     path = Path(path)
     name = path.name
     table = read_table_file(path)
+    if communes is not None and has_column(table, "code_insee"):
+        codes = column(table, "code_insee").astype(str).str.strip().str.zfill(5)
+        table = table[codes.isin(set(communes)).to_numpy()]
     if has_column(table, "imb_etat") and not has_column(table, "etat_imm"):
         table = table.rename(columns={c: "etat_imm" for c in table if c.lower() == "imb_etat"})
     require_columns(table, FIBER_COLUMNS, name, "Arcep FTTH buildings")
@@ -234,9 +240,11 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154") -> VectorLayer:
     bad = [i for i, s in enumerate(statuses) if s is None]
     if bad:
         raise DataError(
-            f"{name}, line {bad[0] + 2}: etat_imm {states.iloc[bad[0]]!r} is not an Arcep "
+            f"{name}, line {line_of(states, bad[0])}: etat_imm {states.iloc[bad[0]]!r} is not an "
+            "Arcep "
             f"state ({', '.join(KNOWN_STATES)})"
         )
+    pm = next((c for c in ("pm_ref", "code_pm") if has_column(table, c)), None)
     premises_known = has_column(table, "nb_logement") or has_column(table, "nb_logements")
     if premises_known:
         key = "nb_logement" if has_column(table, "nb_logement") else "nb_logements"
@@ -254,6 +262,7 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154") -> VectorLayer:
             "premises": premises.astype(int),
             "fiber_status": statuses,
             "etat_imm": states,
+            **({"pm_ref": column(table, pm).astype(str)} if pm else {}),
         },
         geometry=gpd.points_from_xy(x, y),
         crs=source_crs,

@@ -125,8 +125,15 @@ def numbers(
         what = "is empty" if str(value).strip() == "" else f"{value!r} is not a valid number"
         if not np.isnan(parsed[row]) and (low is not None or high is not None):
             what = f"{value!r} is outside {low:g}..{high:g}"
-        raise DataError(f"{name}, line {row + 2}: {column_name} {what}")
+        raise DataError(f"{name}, line {line_of(values, row)}: {column_name} {what}")
     return parsed
+
+
+def line_of(values: pd.Series, position: int) -> int:
+    """The file line (1 = header) of the row at ``position`` of a column read by
+    :func:`read_table` (its index labels are the data rows, kept through filters)."""
+    label = values.index[position]
+    return int(label) + 2 if isinstance(label, (int, np.integer)) else position + 2
 
 
 def dms_to_degrees(

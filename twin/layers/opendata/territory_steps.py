@@ -102,10 +102,11 @@ def fiber(b: _Builder) -> None:
     paths = b.files.get("arcep_fiber", [])
     if not paths:
         return
-    frames = [arcep.read_arcep_fiber(path, CRS).frame for path in paths]
-    premises = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS)
+    codes = list(b.communes["insee"])
+    layers = [arcep.read_arcep_fiber(path, CRS, communes=codes) for path in paths]
+    premises = gpd.GeoDataFrame(pd.concat([x.frame for x in layers], ignore_index=True), crs=CRS)
     premises = clip_points(premises, b.area)
-    layer = arcep.read_arcep_fiber(paths[0], CRS)
+    layer = layers[0]
     layer.set_frame(premises)
     layer.visible = False
     b.add(layer)
@@ -149,18 +150,13 @@ def fiber(b: _Builder) -> None:
 def pm_nodes(b: _Builder, premises: gpd.GeoDataFrame) -> None:
     """fiber_nodes: a PM per Arcep pm_ref at the centre of its eligible buildings."""
     source = b.files["arcep_fiber"][0]
-    from twin.layers.opendata.tables import read_table_file
-
-    table = read_table_file(source)
-    pm_column = next((c for c in table.columns if c.lower() in ("pm_ref", "code_pm")), None)
-    if pm_column is None:
+    if "pm_ref" not in premises.columns:
         b.report.missing.append(
             "fiber nodes: the Arcep file names no PM (pm_ref): the fiber planner needs NRO/PM nodes"
         )
         return
-    refs = dict(zip(table["imb_id"].astype(str), table[pm_column].astype(str), strict=True))
     eligible = premises[premises["fiber_status"] == "eligible"].copy()
-    eligible["pm"] = eligible["imb_id"].map(refs).fillna("")
+    eligible["pm"] = eligible["pm_ref"].fillna("").astype(str).str.strip()
     eligible = eligible[eligible["pm"] != ""]
     rows = []
     for pm, group in eligible.groupby("pm"):

@@ -43,6 +43,7 @@ from twin.layers.opendata.tables import (
     numbers,
     read_table,
     require_columns,
+    stripped,
 )
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
@@ -190,18 +191,18 @@ def _support_positions(support: pd.DataFrame, name: str) -> pd.DataFrame:
     height = numbers(support["SUP_NM_HAUT"], name, "SUP_NM_HAUT", False, 0, 1000)
     return pd.DataFrame(
         {
-            "SUP_ID": support["SUP_ID"].str.strip(),
-            "STA_NM_ANFR": support["STA_NM_ANFR"].str.strip(),
+            "SUP_ID": stripped(support["SUP_ID"]),
+            "STA_NM_ANFR": stripped(support["STA_NM_ANFR"]),
             "lon": lon,
             "lat": lat,
             "support_height_m": height,
-            "insee": support["COM_CD_INSEE"].str.strip() if "COM_CD_INSEE" in support else "",
+            "insee": stripped(support["COM_CD_INSEE"]) if "COM_CD_INSEE" in support else "",
         }
     )
 
 
 def _hemisphere(values: pd.Series, letters: str, name: str, column_name: str) -> np.ndarray:
-    text = values.astype(str).str.strip().str.upper()
+    text = pd.Series(np.strings.upper(stripped(values).to_numpy(dtype=str)), index=values.index)
     bad = ~text.isin(list(letters))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
@@ -224,7 +225,7 @@ def read_anfr(path: Path, crs="EPSG:2154", area=None) -> tuple[list[Site], dict]
         xy = gpd.GeoSeries(gpd.points_from_xy(supports["lon"], supports["lat"]), crs=4326)
         xy = xy.to_crs(crs)
         supports = supports[shapely.contains_xy(area, xy.x.to_numpy(), xy.y.to_numpy())]
-    station = tables["SUP_STATION"][["STA_NM_ANFR", "ADM_ID"]].apply(lambda s: s.str.strip())
+    station = tables["SUP_STATION"][["STA_NM_ANFR", "ADM_ID"]].apply(stripped)
     operators = {}
     if "SUP_EXPLOITANT" in tables:
         table = tables["SUP_EXPLOITANT"]
@@ -240,13 +241,13 @@ def read_anfr(path: Path, crs="EPSG:2154", area=None) -> tuple[list[Site], dict]
         antenna["AER_NB_ALT_BAS"], antenna_name, "AER_NB_ALT_BAS", False, 0, 1000
     )
     for key in ("STA_NM_ANFR", "AER_ID", "SUP_ID"):
-        antenna[key] = antenna[key].str.strip()
+        antenna[key] = stripped(antenna[key])
     # Cut the big tables to the supports kept before joining (a million emitters nationally).
     antenna = antenna[antenna["SUP_ID"].isin(set(supports["SUP_ID"]))]
     emitter = tables["SUP_EMETTEUR"]
-    emitter = emitter[emitter["STA_NM_ANFR"].str.strip().isin(set(antenna["STA_NM_ANFR"]))].copy()
+    emitter = emitter[stripped(emitter["STA_NM_ANFR"]).isin(set(antenna["STA_NM_ANFR"]))].copy()
     for key in ("STA_NM_ANFR", "AER_ID", "EMR_ID"):
-        emitter[key] = emitter[key].str.strip()
+        emitter[key] = stripped(emitter[key])
     systems = emitter["EMR_LB_SYSTEME"].astype(str).str.strip()
     lookup = {system: system_band(system) for system in systems.unique()}  # a few dozen
     emitter["technology"] = systems.map({k: v[0] for k, v in lookup.items() if v})

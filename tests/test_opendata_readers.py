@@ -368,3 +368,14 @@ def test_arcep_rows_of_other_communes_are_left_out_and_lines_still_named(tmp_pat
     )
     with pytest.raises(DataError, match=r"^immeubles\.csv, line 4: etat_imm 'raccordé'"):
         arcep.read_arcep_fiber(path, communes=["35022"])
+
+
+def test_bdtopo_shapefile_edition_with_short_field_names():
+    path = DATA / "bdtopo_shp" / "BATIMENT.shp"
+    assert recognise(path).key == "bdtopo"
+    (layer,) = read_open_data(path)
+    frame = layer.frame.set_index("source_id")
+    house = frame.loc["BATIMENT0000000000000001"]  # HAUTEUR empty, NB_ETAGES 3, NB_LOGTS 6
+    assert (house["usage"], house["height_m"], house["dwellings"]) == ("residential", 9.0, 6)
+    shop = frame.loc["BATIMENT0000000000000002"]
+    assert (shop["usage"], shop["height_m"], shop["premises"]) == ("commercial", 7.5, 1)

@@ -452,6 +452,28 @@ def osm_extract(path: Path) -> None:
     write_text(path, text)
 
 
+def bdtopo_shapefile(folder: Path) -> None:
+    """BD TOPO's Shapefile edition: BATIMENT.shp with the short upper-case field names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cx, cy = CENTRE
+    frame = gpd.GeoDataFrame(
+        {
+            "ID": ["BATIMENT0000000000000001", "BATIMENT0000000000000002"],
+            "NATURE": ["Indifférenciée", "Indifférenciée"],
+            "USAGE1": ["Résidentiel", "Commercial et services"],
+            "NB_LOGTS": [6, 0],
+            "NB_ETAGES": [3, None],
+            "HAUTEUR": [None, 7.5],
+        },
+        geometry=[
+            shapely.box(cx, cy, cx + 20, cy + 15),
+            shapely.box(cx + 40, cy, cx + 60, cy + 20),
+        ],
+        crs="EPSG:2154",
+    )
+    frame.to_file(folder / "BATIMENT.shp", encoding="utf-8")
+
+
 def broken(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     anfr(folder / "anfr")
@@ -478,6 +500,7 @@ def main() -> None:
     arcep_mobile(territory / "arcep_couverture_20801_4G.gpkg")
     gtfs(territory / "gtfs_becherel.zip")
     osm_extract(HERE / "becherel_osm" / "becherel.osm")
+    bdtopo_shapefile(HERE / "bdtopo_shp")
     broken(HERE / "broken")
     print(f"wrote fixtures under {HERE}")
 

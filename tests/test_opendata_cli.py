@@ -275,6 +275,8 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, monkeypatch):
         ("carreaux_200m_35.csv", "INSEE Filosofi 200 m grid"),
         ("enedis/reseau-souterrain-hta.csv", "Enedis open data"),
         ("arcep_couverture_20801_4G.gpkg", "Arcep Mon réseau mobile"),
+        ("immeubles_35.csv", "Arcep FTTH deployment by building"),
+        ("gtfs_becherel.zip", "GTFS feed"),
     ],
 )
 def test_info_names_the_dataset(name, label):

@@ -44,6 +44,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "twin.cli.simulate",
         "run a scenario in every engine: layers, KPIs (JSON) and a map (PNG)",
     ),
+    "travel": (
+        "twin.cli.travel",
+        "door-to-door travel times (walk, bike, transit with transfers) and isochrones",
+    ),
+    "plan": ("twin.cli.plan", "budgeted placement of new mobile sites, phased, with ROI"),
+    "new": ("twin.cli.new", "build a project for French communes from a folder of open data"),
+    "compare-coverage": (
+        "twin.cli.compare_coverage",
+        "twin's predicted coverage against the Arcep map: agreement and extra-loss fit",
+    ),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
 _MAIN_OPTIONS = ("-h", "--help", "--version")

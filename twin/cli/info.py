@@ -49,16 +49,17 @@ def describe(path: str | Path | None) -> dict[str, Any]:
     """A JSON-ready description of a project or data file (``None``: the sample)."""
     if path is None:
         return _describe_project(twin.sample_project_path())
-    path = existing_file(path)
+    dataset = _open_dataset(Path(path))  # French open data (twin.layers.opendata)
+    path = Path(path) if dataset is not None else existing_file(path)
     if path.suffix.lower() == ".twin" or _is_twin_geopackage(path):
         return _describe_project(path)
-    layers = read_layers(path)
+    layers = dataset.read(path, "EPSG:2154") if dataset is not None else read_layers(path)
     crs_values = {layer_crs_text(layer.crs) for layer in layers}
     common_crs = layers[0].crs if len(crs_values) == 1 else None
     return {
         "path": str(path),
         "type": "file",
-        "format": describe_format(path),
+        "format": f"{dataset.label} ({dataset.url})" if dataset else describe_format(path),
         "crs": describe_crs(common_crs) if common_crs is not None else "mixed",
         "extent": _union([layer.bounds for layer in layers]) if common_crs is not None else None,
         "extent_unit": _unit(common_crs),
@@ -66,6 +67,16 @@ def describe(path: str | Path | None) -> dict[str, Any]:
         "views": [],
         "metadata": {},
     }
+
+
+def _open_dataset(path: Path):
+    """The French open dataset at ``path`` (ANFR folder or file, Arcep, INSEE...) or None."""
+    from twin.layers.opendata import recognise
+
+    if path.suffix.lower() == ".twin" or (path.is_file() and _is_twin_geopackage(path)):
+        return None
+    dataset = recognise(path)
+    return None if dataset is None or dataset.key == "osm" else dataset  # OSM: GDAL's layers
 
 
 def _describe_project(path: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from twin.ui.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
 from twin.ui.map_paint import PaintWaiter
+from twin.ui.new_territory import new_territory_action
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self.add_layer_action = self._action(
             "&Add layer from file…", self.files.choose_data_file, "Ctrl+Shift+A"
         )
+        self.new_territory_action = new_territory_action(self)  # twin/ui/new_territory.py
         self.save_action = self._action(
             "&Save", self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         for action in (
             self.open_action,
+            self.new_territory_action,
             self.add_layer_action,
             None,
             self.save_action,

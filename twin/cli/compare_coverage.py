@@ -1,0 +1,80 @@
+"""``twin compare-coverage [PROJECT] --out DIR [--operator NAME] [--technology 4G]``.
+
+Compares twin's predicted coverage with the Arcep "Mon réseau mobile" map held in the
+project's ``coverage_reference`` layer (``twin new`` adds it from the Arcep files): per
+commune, the persons where twin's level equals Arcep's, is higher or lower, and the extra
+loss (dB) that brings the two closest (:mod:`twin.layers.opendata.compare`). Writes
+``coverage_agreement.json`` to DIR; people figures of communes under 11 households are masked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from twin.errors import DataError
+
+
+def register(subparsers) -> None:
+    """Add the ``compare-coverage`` subcommand."""
+    parser = subparsers.add_parser(
+        "compare-coverage",
+        help="twin's predicted coverage against the Arcep map: agreement and extra-loss fit",
+    )
+    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--operator", help="operator (ANFR or Arcep name, e.g. Orange)")
+    parser.add_argument("--technology", default="4G", choices=("4G", "5G"))
+    parser.add_argument("--pixel-m", type=float, help="coverage pixel (m; default the DEM's)")
+    parser.add_argument("--range-m", type=float, default=5000.0, help="cell range (m)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the coverage of the chosen cells, compare, write the JSON; returns 0."""
+    import twin
+    from twin.layers.opendata.compare import agreement_by_commune, calibrate_extra_loss
+    from twin.layers.opendata.tables import plain
+    from twin.sim.radio.coverage import CoverageParameters
+    from twin.sim.radio.project_coverage import compute_project_coverage, project_sites
+
+    project = twin.open_project(args.project)
+    sites = project_sites(project)
+    if args.operator:
+        sites = [s for s in sites if plain(s.operator) == plain(args.operator)]
+    sites = [
+        s.with_changes(cells=[c for c in s.cells if c.technology == args.technology]) for s in sites
+    ]
+    sites = [s for s in sites if s.cells]
+    if not sites:
+        raise DataError(
+            f"no {args.technology} cell{' of ' + args.operator if args.operator else ''} "
+            "in the project's mobile_cells"
+        )
+    coverage = compute_project_coverage(
+        project, CoverageParameters(max_range_m=args.range_m), sites=sites, pixel_m=args.pixel_m
+    )
+    rows = agreement_by_commune(project, coverage, args.technology, args.operator)
+    fit = calibrate_extra_loss(project, coverage, args.technology, args.operator)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {
+        "project": str(project.path) if project.path else None,
+        "technology": args.technology,
+        "operator": args.operator,
+        "cells": sum(len(s.cells) for s in sites),
+        "levels": {"0": "no coverage", "1": "limited", "2": "good", "3": "very good"},
+        "units": "persons",
+        "communes": rows,
+        "extra_loss_fit": fit,
+    }
+    path = out / "coverage_agreement.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    for row in rows:
+        print(
+            f"{row['zone']}: same level {row['persons_same_level']}, twin higher "
+            f"{row['persons_twin_higher']}, twin lower {row['persons_twin_lower']} (persons)"
+        )
+    print(f"best extra loss: {fit['best_extra_loss_db']:g} dB; wrote {path}")
+    return 0

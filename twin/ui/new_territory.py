@@ -1,0 +1,190 @@
+"""File > New territory…: build a project for French communes from a folder of open data.
+
+The dialog asks for a name, INSEE commune codes, the folder holding the downloaded
+datasets (ANFR, Arcep, INSEE, BD TOPO, Enedis, GTFS) and the project file to write; the
+build (:func:`twin.layers.opendata.builder.build_and_save`) runs in a worker with progress
+and cancel, the report (found / assumed / missing) is shown in the dialog, and "Open"
+emits :attr:`NewTerritoryDialog.project_ready` with the written file. Bad input is a line
+in the dialog, never a traceback; the dialog keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twin.ui.dialogs import error_message
+from twin.ui.workers import JobHandle, run_job
+
+if TYPE_CHECKING:
+    from twin.ui.main_window import MainWindow
+
+
+class NewTerritoryDialog(QDialog):
+    """Name, communes, data folder and output file; Build runs the builder in a worker."""
+
+    project_ready = Signal(object)  # Path of the written .twin
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New territory from open data")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. Pays de Bécherel")
+        self.communes_edit = QLineEdit()
+        self.communes_edit.setPlaceholderText("INSEE codes, e.g. 35022,35196")
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("folder with ANFR, Arcep, INSEE, BD TOPO, Enedis…")
+        self.out_edit = QLineEdit()
+        self.out_edit.setPlaceholderText("territory.twin")
+        form = QFormLayout()
+        form.addRow("&Name", self.name_edit)
+        form.addRow("&Communes", self.communes_edit)
+        form.addRow("Data &folder", self._with_button(self.folder_edit, self._choose_folder))
+        form.addRow("&Project file", self._with_button(self.out_edit, self._choose_out))
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #D55E00;")
+        self.error_label.hide()
+        self.report_view = QPlainTextEdit()
+        self.report_view.setReadOnly(True)
+        self.report_view.setPlaceholderText(
+            "What was found, assumed and missing appears here after the build."
+        )
+        self.buttons = QDialogButtonBox()
+        self.build_button = self.buttons.addButton("&Build", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.open_button = self.buttons.addButton("&Open", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button.setEnabled(False)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.build_button.clicked.connect(self.build)
+        self.open_button.clicked.connect(self._open)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.report_view, 1)
+        layout.addWidget(self.buttons)
+        self.resize(720, 520)
+        self.job: JobHandle | None = None
+        self.written: Path | None = None
+
+    def _with_button(self, edit: QLineEdit, slot: Callable[[], None]) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(edit, 1)
+        button = QPushButton("Browse…")
+        button.clicked.connect(slot)
+        layout.addWidget(button)
+        return row
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of open data")
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def _choose_out(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Project file", "", "twin project (*.twin)")
+        if path:
+            self.out_edit.setText(path if path.endswith(".twin") else path + ".twin")
+
+    def show_error(self, text: str) -> None:
+        """Show ``text`` under the form (one line for the planner)."""
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    def build(self) -> JobHandle | None:
+        """Check the form and start the build in a worker; returns its handle (None when
+        the form is incomplete, with the reason shown)."""
+        from twin.errors import TwinError
+        from twin.layers.opendata.builder import build_and_save, parse_communes
+
+        self.error_label.hide()
+        name, folder, out = (
+            self.name_edit.text().strip(),
+            self.folder_edit.text().strip(),
+            self.out_edit.text().strip(),
+        )
+        try:
+            codes = parse_communes(self.communes_edit.text())
+        except TwinError as error:
+            self.show_error(str(error).removeprefix("--communes: "))
+            return None
+        missing = [
+            label
+            for label, value in (
+                ("a name", name),
+                ("a data folder", folder),
+                ("a project file", out),
+            )
+            if not value
+        ]
+        if missing:
+            self.show_error("Give " + ", ".join(missing) + ".")
+            return None
+        self.build_button.setEnabled(False)
+        self.open_button.setEnabled(False)
+        self.report_view.setPlainText("Building…")
+        self.job = run_job(
+            lambda feedback: build_and_save(name, codes, folder, out, feedback),
+            title=f"Building {name}",
+            parent=self,
+            on_result=self._on_built,
+            on_error=self._on_failed,
+        )
+        self.job.finished.connect(lambda *_: self.build_button.setEnabled(True))
+        return self.job
+
+    def _on_built(self, result) -> None:
+        path, report = result
+        self.written = Path(path)
+        self.report_view.setPlainText(f"Written to {path}\n\n{report.text()}")
+        self.open_button.setEnabled(True)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.report_view.clear()
+        self.show_error(error_message(error))
+
+    def _open(self) -> None:
+        if self.written is not None:
+            self.project_ready.emit(self.written)
+            self.accept()
+
+
+def new_territory_action(window: MainWindow) -> QAction:
+    """The File > New territory… action of a :class:`~twin.ui.main_window.MainWindow`: shows
+    the dialog; the project it writes is opened with ``window.files.open_path`` once the
+    unsaved-changes question (when the window's project is modified) agrees."""
+    action = QAction("&New territory from open data…", window)
+    action.setStatusTip(
+        "Build a project for French communes from ANFR, Arcep, INSEE, IGN, Enedis and GTFS files"
+    )
+
+    def open_written(path: Path) -> None:
+        if not window.modified or window.files.confirm_discard("open the new territory"):
+            window.files.open_path(path)
+
+    def show() -> None:
+        dialog = NewTerritoryDialog(window)
+        dialog.project_ready.connect(open_written)
+        window.new_territory_dialog = dialog  # kept alive while open; tests reach it here
+        dialog.show()
+
+    action.triggered.connect(show)
+    return action

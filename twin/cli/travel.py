@@ -61,7 +61,9 @@ def _point(text: str) -> np.ndarray:
     try:
         x, y = (float(v) for v in text.split(","))
     except ValueError:
-        raise DataError(f"--from {text!r}: give X,Y in project metres, e.g. 351800,6789300")
+        raise DataError(
+            f"--from {text!r}: give X,Y in project metres, e.g. 351800,6789300"
+        ) from None
     if not (np.isfinite(x) and np.isfinite(y)):
         raise DataError(f"--from {text!r}: coordinates must be finite numbers")
     return np.array([x, y])

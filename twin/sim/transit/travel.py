@@ -324,6 +324,22 @@ class TravelModel:
         spread = percentiles(times)
         return TravelResult(departures, times, spread[50], spread[5], spread[95])
 
+    def access_walks(self, origins_xy: np.ndarray) -> _Legs:
+        """Walks from many origins to the stops at once (one search per stop rather than
+        per origin): CSR by origin of (stop, seconds) within the access walk limit; an
+        origin farther than ``max_connector_m`` from any street gets none."""
+        p = self.parameters
+        origins = self.graph.attach(
+            np.asarray(origins_xy, dtype=float).reshape(-1, 2), max_distance=p.max_connector_m
+        )
+        pairs = stop_walks(self.graph, self.stops, origins, p.max_access_walk_s * p.walk_m_per_s)
+        return _csr(
+            pairs["location"].to_numpy(),
+            pairs["stop"].to_numpy(),
+            pairs["walk_m"].to_numpy() / p.walk_m_per_s,
+            len(origins),
+        )
+
     def stop_arrivals(self, origin_xy, window: Window | None = None) -> np.ndarray:
         """Earliest arrival (s after midnight) at every stop for every departure of the
         window, walking to the first stop (the router alone, for benchmarks)."""

@@ -10,7 +10,7 @@ from twin.errors import DataError
 from twin.layers.transit import read_gtfs
 from twin.sim.network import RoadGraph
 from twin.sim.transit.travel import TravelModel, Window
-from twin.sim.transit.whatif import NewLine
+from twin.sim.transit.whatif import NewLine, NewStop
 
 DAY = "2024-01-09"  # a Tuesday of the test calendar
 
@@ -123,3 +123,22 @@ def test_bad_queries_are_refused_in_one_line(tmp_path):
         model.from_point((X0, Y0 + 5000.0), Window(), ("walk",))
     with pytest.raises(DataError, match="window"):
         Window("08:00", 0).times()
+
+
+def test_a_new_stop_on_an_existing_route_by_hand(tmp_path):
+    network = _line_feed(tmp_path)
+    destination = np.array([[X0 + 2000.0, Y0 + 20.0]])
+    stop = NewStop(X0 + 1000.0, Y0 + 30.0, ("L",), stop_id="M", name="Middle")
+    model = TravelModel(network, _street(), destination, day=DAY, new_stops=(stop,))
+    origin = (X0 + 1000.0, Y0 + 40.0)
+    # the stop is half way between A and B: trips call at 08:07, 08:17, ...; from the origin
+    # 40 m + 30 m of walk (52.5 s), the 08:07 trip, B at 08:09, 20 m to the door (15 s)
+    result = model.from_point(origin, Window("08:06", 1))
+    assert result.median[0] / 60 == pytest.approx(3.25)
+    # without it: walking the 1 060 m takes 13.25 min
+    before = TravelModel(network, _street(), destination, day=DAY).from_point(
+        origin, Window("08:06", 1)
+    )
+    assert before.median[0] / 60 == pytest.approx(13.25)
+    with pytest.raises(DataError, match="route 'X' has no trip"):
+        TravelModel(network, _street(), destination, day=DAY, new_stops=(NewStop(X0, Y0, ("X",)),))

@@ -133,10 +133,13 @@ def compile_timetable(
     """The routes of ``day`` (see :class:`Timetable`), with no footpaths yet.
 
     ``extra_calls``: more stop calls in the same columns as :func:`day_stop_times` (e.g. a
-    what-if line's trips), whose stop ids may include stops the feed lacks (they are added).
+    what-if line's trips), whose stop ids may include stops the feed lacks (they are added);
+    a trip id already in the day's calls replaces that trip (e.g. with a new stop in it).
     """
     calls = day_stop_times(network, day)
     if extra_calls is not None and len(extra_calls):
+        # a trip given again (e.g. with a what-if stop inserted) replaces the feed's
+        calls = calls[~calls["trip_id"].isin(extra_calls["trip_id"])]
         calls = pd.concat([calls, extra_calls[calls.columns]], ignore_index=True)
         calls = calls.sort_values(["trip_id", "stop_sequence"], kind="stable")
         calls = calls.reset_index(drop=True)

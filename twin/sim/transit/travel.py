@@ -38,8 +38,8 @@ from twin.sim.transit.catchment import stop_walks
 from twin.sim.transit.raptor import percentiles, range_raptor, travel_times
 from twin.sim.transit.service import clock_seconds, parse_date
 from twin.sim.transit.study import default_day
-from twin.sim.transit.timetable import Timetable, compile_timetable
-from twin.sim.transit.whatif import NewLine, resolve_line_stops, route_line
+from twin.sim.transit.timetable import Timetable, compile_timetable, day_stop_times
+from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
 
 MODES = ("walk", "bike", "transit", "bike_and_ride", "park_and_ride")
 
@@ -160,12 +160,45 @@ def line_calls(
     return calls, line_stops[["stop_id", "x", "y"]]
 
 
+def stop_calls(
+    calls: pd.DataFrame, stop: NewStop, stop_xy: dict[str, tuple[float, float]]
+) -> pd.DataFrame:
+    """The trips of ``stop.route_ids`` in ``calls`` (the day's, see
+    :func:`~twin.sim.transit.timetable.day_stop_times`) with the new stop inserted between
+    the two consecutive calls it lengthens least (straight lines), at a time interpolated by
+    distance; stop sequences renumbered. Raises DataError for a route without trips."""
+    pieces = []
+    for route_id in stop.route_ids:
+        trips = calls[calls["route_id"].astype(str) == str(route_id)]
+        if trips.empty:
+            raise DataError(f"new stop '{stop.name}': route {route_id!r} has no trip that day")
+        for _trip, group in trips.groupby("trip_id", sort=False):
+            group = group.sort_values("stop_sequence")
+            xy = np.array([stop_xy[s] for s in group["stop_id"].astype(str)])
+            if len(xy) < 2:
+                continue
+            to_new = np.hypot(xy[:, 0] - stop.x, xy[:, 1] - stop.y)
+            hop = np.hypot(*np.diff(xy, axis=0).T)
+            detour = to_new[:-1] + to_new[1:] - hop
+            i = int(np.argmin(detour))
+            share = to_new[i] / max(to_new[i] + to_new[i + 1], 1e-9)
+            times = group[["arrival_s", "departure_s"]].to_numpy()
+            at = times[i, 1] + share * (times[i + 1, 0] - times[i, 1])
+            row = group.iloc[[i]].assign(
+                stop_id=stop.stop_id, arrival_s=at, departure_s=at, pickup_type=0
+            )
+            rows = pd.concat([group.iloc[: i + 1], row, group.iloc[i + 1 :]], ignore_index=True)
+            pieces.append(rows.assign(stop_sequence=np.arange(len(rows))))
+    return pd.concat(pieces, ignore_index=True) if pieces else calls.iloc[0:0]
+
+
 class TravelModel:
     """A feed on a road graph for one day, ready to answer travel-time queries.
 
     ``destination_xy`` (k, 2) project metres: where times are wanted (pixel centres,
     buildings, grid cells); destinations farther than ``max_connector_m`` from any street
-    are never reached. ``lines``: what-if lines added to the timetable. Preparing walks and
+    are never reached. ``lines``: what-if lines added to the timetable; ``new_stops``: stops
+    inserted into the trips of existing routes (:func:`stop_calls`). Preparing walks and
     the timetable takes a moment (progress through ``feedback``); queries are fast.
     """
 
@@ -177,6 +210,7 @@ class TravelModel:
         day: dt.date | str | None = None,
         parameters: TravelParameters | None = None,
         lines: tuple[NewLine, ...] = (),
+        new_stops: tuple[NewStop, ...] = (),
         bike_parking_stops: tuple[str, ...] = (),
         park_and_ride_stops: tuple[str, ...] = (),
         feedback: Feedback | None = None,
@@ -202,6 +236,22 @@ class TravelModel:
                 [stops, line_stops[~line_stops["stop_id"].isin(stops["stop_id"])]],
                 ignore_index=True,
             )
+        if new_stops:
+            day_calls = pd.concat([day_stop_times(network, self.day), *extra], ignore_index=True)
+            changed = set().union(*(set(calls["trip_id"]) for calls in extra))
+            for stop in new_stops:
+                positions = dict(
+                    zip(stops["stop_id"], zip(stops["x"], stops["y"], strict=True), strict=True)
+                )
+                inserted = stop_calls(day_calls, stop, positions)
+                day_calls = pd.concat(
+                    [day_calls[~day_calls["trip_id"].isin(inserted["trip_id"])], inserted],
+                    ignore_index=True,
+                )
+                changed |= set(inserted["trip_id"])
+                new_row = pd.DataFrame({"stop_id": [stop.stop_id], "x": [stop.x], "y": [stop.y]})
+                stops = pd.concat([stops, new_row], ignore_index=True)
+            extra = [day_calls[day_calls["trip_id"].isin(changed)]]
         feedback.set_progress(5.0, "timetable")
         table = compile_timetable(
             network, self.day, pd.concat(extra, ignore_index=True) if extra else None

@@ -30,7 +30,7 @@ from twin.sim.transit.travel import (
     TravelResult,
     Window,
 )
-from twin.sim.transit.whatif import NewLine
+from twin.sim.transit.whatif import NewLine, NewStop
 
 
 def published_people(persons: float, households: float) -> dict:
@@ -78,6 +78,7 @@ class ProjectTravel:
         cell_m: float | None = 100.0,
         parameters: TravelParameters | None = None,
         lines: tuple[NewLine, ...] = (),
+        new_stops: tuple[NewStop, ...] = (),
         feedback: Feedback | None = None,
     ) -> None:
         feedback = ensure_feedback(feedback)
@@ -102,7 +103,14 @@ class ProjectTravel:
             self.grid = TimeGrid((float(minx), float(miny), float(maxx), float(maxy)), cell_m)
             destinations = np.vstack([self.building_xy, self.grid.centres()])
         self.model = TravelModel(
-            self.network, self.graph, destinations, day, parameters, lines, feedback=feedback
+            self.network,
+            self.graph,
+            destinations,
+            day,
+            parameters,
+            lines,
+            new_stops,
+            feedback=feedback,
         )
 
     @classmethod
@@ -169,6 +177,27 @@ class ProjectTravel:
             "feed": str(self.network.source),
         }
         return PointTravel(self.grid, *rasters, polygons, buildings, summary)
+
+    def bands_from_point(self, origin_xy, window: Window, modes) -> tuple[np.ndarray, dict]:
+        """The grid's isochrone band of every pixel (uint8: 1 = within the first of
+        :data:`ISOCHRONE_MINUTES`, ..., 0 = beyond the last or not reached) and the reach
+        summary of the buildings (for live display: no polygons)."""
+        if self.grid is None:
+            raise DataError("this travel model has no grid: open it with a pixel size")
+        result = self.model.from_point(origin_xy, window, tuple(modes))
+        k = len(self.building_xy)
+        minutes = self.grid.raster(result.median[k:]) / 60.0
+        bands = np.zeros(minutes.shape, dtype=np.uint8)
+        for band, limit in reversed(list(enumerate(ISOCHRONE_MINUTES, start=1))):
+            bands[minutes <= limit] = band
+        buildings = TravelResult(
+            result.departures_s,
+            result.per_departure[:, :k],
+            result.median[:k],
+            result.p5[:k],
+            result.p95[:k],
+        )
+        return bands, self.reach_summary(buildings)
 
     def write_from_point(self, origin_xy, window: Window, modes, out: Path) -> dict:
         """Write the rasters and isochrones of :meth:`from_point` to ``out``; the summary."""

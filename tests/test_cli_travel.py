@@ -11,6 +11,7 @@ import rasterio
 from test_transit_cli import _tiny_project
 from test_transit_support import X0, Y0
 
+import twin
 from twin.cli import main
 from twin.sim.transit.travel_project import published_people
 
@@ -57,7 +58,7 @@ def test_travel_from_a_layer_gives_every_origin_its_reach(tmp_path):
     access = gpd.read_file(out / "access.gpkg")
     assert len(access) == 16
     assert access["persons_within_10min"].tolist() == [160.0] * 16
-    assert json.loads((out / "travel.json").read_text())["median_persons_reached"] == 160
+    assert json.loads((out / "travel.json").read_text())["median_reached"] == 160
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,24 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, arguments, message):
 def test_people_reached_are_masked_below_eleven_households():
     assert published_people(40.0, 10.0) == {"value": None, "masked": True}
     assert published_people(40.4, 11.0) == {"value": 40, "masked": False}
+
+
+def test_travel_counts_a_destination_layer(tmp_path):
+    import shapely
+
+    from twin.layers import VectorLayer
+
+    project = twin.open_project(_tiny_project(tmp_path))
+    schools = gpd.GeoDataFrame(
+        {"name": ["near", "far"]},
+        geometry=shapely.points([(X0 - 100, Y0 - 100), (X0 + 5000, Y0 + 5000)]),
+        crs="EPSG:2154",
+    )
+    project.add_layer(VectorLayer("schools", schools, layer_id="schools"))
+    path = project.save(tmp_path / "with_schools.twin")
+    out = tmp_path / "out"
+    command = ["travel", str(path), "--from-layer", "buildings", "--to-layer", "schools"]
+    assert main([*command, "--within", "15", "--window", "10", "--out", str(out)]) == 0
+    access = gpd.read_file(out / "access.gpkg")
+    # every building walks to the near school in under 15 min; the far one is off the streets
+    assert access["schools_within_15min"].tolist() == [1.0] * 16

@@ -142,3 +142,21 @@ def test_a_new_stop_on_an_existing_route_by_hand(tmp_path):
     assert before.median[0] / 60 == pytest.approx(13.25)
     with pytest.raises(DataError, match="route 'X' has no trip"):
         TravelModel(network, _street(), destination, day=DAY, new_stops=(NewStop(X0, Y0, ("X",)),))
+
+
+def test_batched_reach_equals_one_origin_at_a_time(tmp_path):
+    network = _line_feed(tmp_path)
+    rng = np.random.default_rng(3)
+    destinations = np.column_stack(
+        [X0 + rng.uniform(-900, 2900, 60), Y0 + rng.uniform(-80, 80, 60)]
+    )
+    weights = rng.integers(1, 20, size=(60, 2)).astype(float)
+    model = TravelModel(network, _street(), destinations, day=DAY)
+    origins = np.column_stack([X0 + rng.uniform(-900, 2900, 9), Y0 + rng.uniform(-60, 60, 9)])
+    window = Window("08:00", 30)
+    for modes in (("walk", "transit"), ("walk", "bike", "transit"), ("transit",)):
+        batched = model.reach_from_many(origins, weights, 20 * 60.0, window, modes, chunk=4)
+        for i, origin in enumerate(origins):
+            inside = model.from_point(origin, window, modes).within(20)
+            assert batched[i].tolist() == weights[inside].sum(axis=0).tolist()
+    assert batched[:, 0].min() < batched[:, 0].max()  # the origins do differ

@@ -11,8 +11,9 @@ From a point (``--from``, project metres) it writes to DIR:
 - ``travel.json``: persons and premises reached within each threshold (privacy rule
   applied), the window, modes, day and parameters.
 From each feature of a layer (``--from-layer``), ``access.gpkg`` gives every origin the
-persons and premises it reaches within ``--within`` minutes, and ``travel.json`` the
-persons-weighted summary.
+persons and premises it reaches within ``--within`` minutes (or, with ``--to-layer NAME``,
+the number of that layer's features: schools, health centres...), and ``travel.json`` the
+median over the origins.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def register(subparsers) -> None:
     parser.add_argument("--cell", type=float, default=100.0, help="raster pixel, m (100)")
     parser.add_argument(
         "--within", type=float, default=30.0, help="minutes for --from-layer reach (30)"
+    )
+    parser.add_argument(
+        "--to-layer",
+        help="with --from-layer: count this layer's features reached (default: persons and "
+        "premises of the buildings)",
     )
     parser.add_argument("--step", type=int, default=1, help="minutes between departures (1)")
     parser.add_argument("--out", required=True, help="output folder")
@@ -99,7 +105,11 @@ def run(args: argparse.Namespace) -> int:
     if args.origin is not None:
         summary = travel.write_from_point(_point(args.origin), window, modes, out)
     else:
-        summary = travel.write_from_layer(args.from_layer, window, modes, args.within, out)
+        if not (np.isfinite(args.within) and args.within > 0):
+            raise DataError(f"--within {args.within}: give a positive number of minutes")
+        summary = travel.write_from_layer(
+            args.from_layer, window, modes, args.within, out, args.to_layer
+        )
     (out / "travel.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {out}")
     return 0

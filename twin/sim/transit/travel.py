@@ -390,6 +390,83 @@ class TravelModel:
             len(origins),
         )
 
+    def reach_from_many(
+        self,
+        origins_xy: np.ndarray,
+        weights: np.ndarray,
+        within_s: float,
+        window: Window | None = None,
+        modes: tuple[str, ...] = ("walk", "transit"),
+        chunk: int = 256,
+        feedback: Feedback | None = None,
+    ) -> np.ndarray:
+        """For each origin, the sums of the destinations' ``weights`` (one column per
+        weight: shape (destinations,) or (destinations, k)) over the destinations whose
+        median travel time is at most ``within_s`` seconds (walk to the first stop; ``modes``
+        may add ``walk`` and ``bike`` door to door). Access and direct walks are searched
+        for ``chunk`` origins at once. Shape (origins,) or (origins, k); NaN for an origin
+        off the streets."""
+        feedback = ensure_feedback(feedback)
+        window = window or Window()
+        p = self.parameters
+        departures = window.times()
+        weights = np.asarray(weights, dtype=float)
+        single = weights.ndim == 1
+        weights = weights.reshape(len(weights), -1)
+        origins_xy = np.asarray(origins_xy, dtype=float).reshape(-1, 2)
+        result = np.full((len(origins_xy), weights.shape[1]), np.nan)
+        for first in range(0, len(origins_xy), chunk):
+            block = origins_xy[first : first + chunk]
+            walks = self.access_walks(block)
+            origins = self.graph.attach(block, max_distance=p.max_connector_m)
+            direct_pairs = []
+            for mode, speed in (("walk", p.walk_m_per_s), ("bike", p.bike_m_per_s)):
+                if mode in modes:
+                    pairs = stop_walks(
+                        self.graph,
+                        origins,
+                        self.destinations,
+                        min(within_s, p.max_duration_s) * speed,
+                    )
+                    direct_pairs.append(pairs.assign(seconds=pairs["walk_m"] / speed))
+            direct_all = pd.concat(direct_pairs, ignore_index=True) if direct_pairs else None
+            by_origin = dict(tuple(direct_all.groupby("stop"))) if direct_all is not None else {}
+            for i in range(len(block)):
+                if not origins.attached[i]:
+                    continue
+                begin, end = walks.start[i], walks.start[i + 1]
+                direct = np.full(len(self.destination_xy), np.inf, dtype=np.float32)
+                if i in by_origin:
+                    rows = by_origin[i]
+                    np.minimum.at(
+                        direct, rows["location"].to_numpy(), rows["seconds"].to_numpy(np.float32)
+                    )
+                if "transit" in modes and end > begin:
+                    arrivals = range_raptor(
+                        self.timetable,
+                        walks.target[begin:end],
+                        walks.seconds[begin:end],
+                        departures,
+                        p.max_rounds,
+                        p.max_duration_s,
+                    )
+                else:
+                    arrivals = np.full((len(departures), self.timetable.stop_count), np.inf)
+                times = travel_times(
+                    arrivals,
+                    departures,
+                    self.egress.start,
+                    self.egress.target,
+                    self.egress.seconds,
+                    direct,
+                )
+                median = percentiles(np.round(times, 2), (50,))[50]
+                result[first + i] = weights[median <= within_s].sum(axis=0)
+            feedback.set_progress(
+                100.0 * min(len(origins_xy), first + chunk) / len(origins_xy), "origins"
+            )
+        return result[:, 0] if single else result
+
     def stop_arrivals(self, origin_xy, window: Window | None = None) -> np.ndarray:
         """Earliest arrival (s after midnight) at every stop for every departure of the
         window, walking to the first stop (the router alone, for benchmarks)."""

@@ -220,50 +220,70 @@ class ProjectTravel:
         return travel.summary
 
     def write_from_layer(
-        self, layer: str, window: Window, modes, within_min: float, out: Path
+        self,
+        layer: str,
+        window: Window,
+        modes,
+        within_min: float,
+        out: Path,
+        destinations: str | None = None,
+        feedback: Feedback | None = None,
     ) -> dict:
-        """Persons and premises reached from each feature of ``layer`` within ``within_min``
-        minutes (median): ``access.gpkg`` and the persons-weighted summary."""
+        """What each feature of ``layer`` reaches within ``within_min`` minutes (median):
+        the persons and premises of the buildings, or with ``destinations`` (a layer name)
+        the number of its features (schools, health centres, ...). Writes
+        ``access.gpkg`` and returns the summary (people masked below 11 households)."""
         try:
             frame = self.project.layer(layer).frame
         except KeyError as error:
             raise DataError(f"the project has no layer {layer!r}") from error
-        xy = shapely.get_coordinates(shapely.centroid(frame.geometry.values))
-        persons = self.weights.get("population", np.zeros(len(self.building_xy)))
-        households = self.weights.get("households", persons)
-        premises = self.weights.get("premises", np.zeros(len(self.building_xy)))
-        k = len(self.building_xy)
-        reach_persons, reach_premises, masked = [], [], []
-        for origin in xy:
+        origins = shapely.get_coordinates(shapely.centroid(frame.geometry.values))
+        within = int(within_min) if float(within_min).is_integer() else within_min
+        columns: dict[str, np.ndarray] = {}
+        if destinations is None:
+            persons = self.weights.get("population", np.zeros(len(self.building_xy)))
+            households = self.weights.get("households", persons)
+            premises = self.weights.get("premises", np.zeros(len(self.building_xy)))
+            weights = np.column_stack([persons, households, premises])
+            if self.grid is not None:  # the model's grid pixels count for nothing here
+                weights = np.vstack(
+                    [weights, np.zeros((len(self.model.destination_xy) - len(weights), 3))]
+                )
+            sums = self.model.reach_from_many(
+                origins, weights, within_min * 60.0, window, tuple(modes), feedback=feedback
+            )
+            masked = sums[:, 1] < DISCLOSURE_THRESHOLD_HOUSEHOLDS
+            columns[f"persons_within_{within}min"] = np.where(masked, np.nan, np.round(sums[:, 0]))
+            columns["persons_masked"] = masked & np.isfinite(sums[:, 1])
+            columns[f"premises_within_{within}min"] = np.round(sums[:, 2])
+            headline = columns[f"persons_within_{within}min"]
+        else:
             try:
-                result = self.model.from_point(origin, window, tuple(modes))
-            except DataError:
-                reach_persons.append(np.nan)
-                reach_premises.append(np.nan)
-                masked.append(False)
-                continue
-            inside = result.median[:k] <= within_min * 60.0
-            figure = published_people(persons[inside].sum(), households[inside].sum())
-            reach_persons.append(np.nan if figure["masked"] else figure["value"])
-            masked.append(figure["masked"])
-            reach_premises.append(round(float(premises[inside].sum())))
-        access = gpd.GeoDataFrame(
-            {
-                f"persons_within_{int(within_min)}min": reach_persons,
-                f"premises_within_{int(within_min)}min": reach_premises,
-                "persons_masked": masked,
-            },
-            geometry=frame.geometry.values,
-            crs=self.project.crs,
-        )
+                targets = self.project.layer(destinations).frame
+            except KeyError as error:
+                raise DataError(f"the project has no layer {destinations!r}") from error
+            xy = shapely.get_coordinates(shapely.centroid(targets.geometry.values))
+            model = TravelModel(self.network, self.graph, xy, self.model.day, self.model.parameters)
+            counts = model.reach_from_many(
+                origins,
+                np.ones(len(xy)),
+                within_min * 60.0,
+                window,
+                tuple(modes),
+                feedback=feedback,
+            )
+            columns[f"{destinations}_within_{within}min"] = counts
+            headline = counts
+        access = gpd.GeoDataFrame(columns, geometry=frame.geometry.values, crs=self.project.crs)
         gpkg = out / "access.gpkg"
         if gpkg.exists():
             gpkg.unlink()
         access.to_file(gpkg, layer="access", driver="GPKG")
-        values = np.asarray(reach_persons, dtype=float)
+        values = np.asarray(headline, dtype=float)
         return {
             "origins": layer,
-            "count": len(xy),
+            "destinations": destinations or "buildings (persons, premises)",
+            "count": len(origins),
             "within_minutes": within_min,
             "day": self.model.day.isoformat(),
             "window": {
@@ -272,9 +292,9 @@ class ProjectTravel:
                 "step_min": window.step_min,
             },
             "modes": list(modes),
-            "median_persons_reached": None
+            "median_reached": None
             if not np.isfinite(values).any()
             else round(float(np.nanmedian(values))),
-            "origins_not_on_streets": int(np.isnan(np.asarray(reach_premises, dtype=float)).sum()),
+            "origins_not_on_streets": int(np.isnan(np.asarray(values, dtype=float)).sum()),
             "parameters": self.model.parameters.__dict__,
         }

@@ -103,3 +103,16 @@ def test_travel_counts_a_destination_layer(tmp_path):
     access = gpd.read_file(out / "access.gpkg")
     # every building walks to the near school in under 15 min; the far one is off the streets
     assert access["schools_within_15min"].tolist() == [1.0] * 16
+
+
+def test_bike_and_ride_stops_from_ids_or_a_layer(tmp_path, capsys):
+    path = _tiny_project(tmp_path)
+    origin = f"{X0 - 150},{Y0 - 150}"
+    out = tmp_path / "out"
+    base = ["travel", str(path), "--from", origin, "--window", "10", "--out", str(out)]
+    modes = ["--modes", "walk,transit,bike_and_ride"]
+    assert main([*base, *modes, "--bike-parking", "S1,S2"]) == 0
+    assert main([*base, *modes, "--bike-parking", "buildings"]) == 0  # stops near buildings
+    assert main([*base, *modes, "--bike-parking", "S1,NOPE"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "unknown stop 'NOPE'" in error and "\n" not in error

@@ -58,6 +58,14 @@ def register(subparsers) -> None:
         help="with --from-layer: count this layer's features reached (default: persons and "
         "premises of the buildings)",
     )
+    parser.add_argument(
+        "--bike-parking",
+        help="bike_and_ride stops: a layer (stops within 150 m of its features) or stop ids",
+    )
+    parser.add_argument(
+        "--park-and-ride",
+        help="park_and_ride stops: a layer (stops within 150 m of its features) or stop ids",
+    )
     parser.add_argument("--step", type=int, default=1, help="minutes between departures (1)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)
@@ -101,7 +109,14 @@ def run(args: argparse.Namespace) -> int:
     cell = args.cell if args.origin is not None else None
     if cell is not None and not (np.isfinite(cell) and cell > 0):
         raise DataError(f"--cell {cell}: the pixel size must be a positive number of metres")
-    travel = ProjectTravel.open(args.project, gtfs=args.gtfs, day=args.date, cell_m=cell)
+    travel = ProjectTravel.open(
+        args.project,
+        gtfs=args.gtfs,
+        day=args.date,
+        cell_m=cell,
+        bike_parking=args.bike_parking,
+        park_and_ride=args.park_and_ride,
+    )
     if args.origin is not None:
         summary = travel.write_from_point(_point(args.origin), window, modes, out)
     else:

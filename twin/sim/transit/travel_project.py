@@ -53,6 +53,10 @@ def project_gtfs_path(project, given: str | None = None) -> Path:
     return base / str(relative)
 
 
+PARKING_RADIUS_M = 150.0
+"""A stop within this distance of a parking feature serves bike- or park-and-ride (m)."""
+
+
 @dataclass
 class PointTravel:
     """Travel from one point: the grid, median/p5/p95 minutes rasters (``inf``: not
@@ -79,6 +83,8 @@ class ProjectTravel:
         parameters: TravelParameters | None = None,
         lines: tuple[NewLine, ...] = (),
         new_stops: tuple[NewStop, ...] = (),
+        bike_parking: str | None = None,
+        park_and_ride: str | None = None,
         feedback: Feedback | None = None,
     ) -> None:
         feedback = ensure_feedback(feedback)
@@ -110,8 +116,34 @@ class ProjectTravel:
             parameters,
             lines,
             new_stops,
+            self._flagged_stops(bike_parking),
+            self._flagged_stops(park_and_ride),
             feedback=feedback,
         )
+
+    def _flagged_stops(self, given: str | None) -> tuple[str, ...]:
+        """Stops for bike-and-ride or park-and-ride: ``given`` is a layer of the project
+        (stops within :data:`PARKING_RADIUS_M` of its features) or stop ids, comma-separated."""
+        if not given:
+            return ()
+        stops = self.network.stops.frame
+        ids = stops["stop_id"].astype(str)
+        try:
+            places = self.project.layer(given).frame
+        except KeyError:
+            wanted = tuple(s.strip() for s in given.split(",") if s.strip())
+            unknown = [s for s in wanted if s not in set(ids)]
+            if unknown:
+                raise DataError(
+                    f"{given!r} is neither a layer of the project nor stop ids of the feed "
+                    f"(unknown stop {unknown[0]!r})"
+                ) from None
+            return wanted
+        tree = shapely.STRtree(np.asarray(places.geometry.values))
+        hits = tree.query(np.asarray(stops.geometry.values), "dwithin", PARKING_RADIUS_M)
+        near = np.zeros(len(stops), dtype=bool)
+        near[hits[0]] = True
+        return tuple(ids[near])
 
     @classmethod
     def open(cls, path=None, **options) -> ProjectTravel:

@@ -278,7 +278,7 @@ def run(
         for i in changes
         if isinstance(i, AddTransitStop)
     )
-    travel_figures, travel_layers = travel_result(
+    travel_figures, travel_layers, _members = travel_result(
         project, study.network, study.graph, lines, stops, study.day
     )
     figures += travel_figures

@@ -91,9 +91,11 @@ def _people(project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 def travel_result(
     project, network, graph, lines: tuple[NewLine, ...], stops: tuple[NewStop, ...], day
-) -> tuple[list[Figure], list[VectorLayer]]:
-    """Figures (persons and premises reached within 30/45 min from the centre) and the
-    isochrone layer, with the scenario's ``lines`` and new ``stops`` in the timetable."""
+) -> tuple[list[Figure], list[VectorLayer], dict[str, np.ndarray]]:
+    """Figures (persons and premises reached within 30/45 min from the centre), the
+    isochrone layer, and for the privacy gate the buildings each figure counts (key ->
+    boolean array over the ``buildings`` layer), with the scenario's ``lines`` and new
+    ``stops`` in the timetable."""
     centre = main_centre(project)
     xy, weights = _people(project)
     minx, miny, maxx, maxy = project.layer("roads").frame.total_bounds
@@ -108,8 +110,11 @@ def travel_result(
     premises = weights.get("premises", np.zeros(k))
     how = f"from {centre.name}, walk + transit, median departure 07:00-09:00"
     figures = []
+    members: dict[str, np.ndarray] = {}
     for limit in MINUTES:
         inside = median <= limit * 60.0
+        members[f"transit.travel.persons_within_{limit}min"] = inside
+        members[f"transit.travel.premises_within_{limit}min"] = inside
         figures.append(
             Figure(
                 f"transit.travel.persons_within_{limit}min",
@@ -153,4 +158,4 @@ def travel_result(
         ),
         crs=project.crs,
     )
-    return figures, [layer]
+    return figures, [layer], members

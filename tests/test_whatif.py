@@ -291,3 +291,23 @@ def test_relabel_keeps_names_with_colons():
     assert again.name == "Plan: Hosting capacity: PV (MW)"
     assert again.provenance.parameters == {"scenario": "Plan", "engine": "energy"}
     assert again.frame is frame and layer.name == "Hosting capacity: PV (MW)"
+
+
+def test_a_tram_from_the_centre_reaches_more_people_within_30_min(project):
+    from twin.sim.whatif.transit_travel import main_centre
+
+    centre = main_centre(project)
+    assert centre.name == "Rennes town hall"
+    x, y = centre.xy
+    stops = ((x, y), (x + 3000, y + 2000), (x + 6000, y + 4000), (x + 9000, y + 6000))
+    base = transit.run(project, [])
+    result = transit.run(project, [AddTransitLine("T3", "tram", stops, headway_min=5.0)])
+    for minutes in (30, 45):
+        key = f"transit.travel.persons_within_{minutes}min"
+        assert result.figure(key).value > base.figure(key).value  # a line only adds options
+        assert result.figure(key).unit == "persons"
+    isochrones = [layer for layer in result.layers if "Isochrones from Rennes" in layer.name]
+    assert len(isochrones) == 1
+    bands = isochrones[0].frame
+    assert bands["minutes"].tolist() == [10, 20, 30, 45, 60]
+    assert not bands.geometry.iloc[1].intersection(bands.geometry.iloc[0]).area > 1.0

@@ -29,8 +29,9 @@ from twin.sim.network import RoadGraph
 from twin.sim.transit.access import AccessResult, StopSet
 from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
-from twin.sim.transit.whatif import NewLine, resolve_line_stops, route_line
+from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel
+from twin.sim.whatif.transit_travel import travel_result
 
 ENGINE = "transit"
 GOOD_BANDS = ("3", "4", "5", "6a", "6b")  # PTAL 3 or better
@@ -258,7 +259,9 @@ def run(
     scenario_name: str = "scenario",
 ) -> DomainResult:
     """PTAL and catchments with the scenario's lines and stops: persons per PTAL band,
-    persons within 5/10 min of a stop, persons whose band rose (persons). No capex model."""
+    persons within 5/10 min of a stop, persons whose band rose (persons), and persons and
+    premises reached within 30/45 min from the centre by walk + transit
+    (:mod:`twin.sim.whatif.transit_travel`) with its isochrones. No capex model."""
     feedback = ensure_feedback(feedback)
     context = _context(project)
     study: TransitStudy = context["study"]
@@ -269,9 +272,20 @@ def run(
     else:
         result, routes, extra = baseline, [], None
     figures = _figures(result, baseline, study.model.population)
+    feedback.set_progress(60.0, "travel times")
+    lines = tuple(_new_line(i) for i in changes if isinstance(i, AddTransitLine))
+    stops = tuple(
+        NewStop(i.x, i.y, tuple(i.route_ids), stop_id=f"{i.name} (new stop)", name=i.name)
+        for i in changes
+        if isinstance(i, AddTransitStop)
+    )
+    travel_figures, travel_layers, _members = travel_result(
+        project, study.network, study.graph, lines, stops, study.day
+    )
+    figures += travel_figures
     layers = [
         relabel(layer, scenario_name, ENGINE)
-        for layer in _layers(context, result, routes, extra, project.crs)
+        for layer in [*_layers(context, result, routes, extra, project.crs), *travel_layers]
     ]
     feedback.set_progress(100.0, "transit done")
     details = {"day": str(study.day), "households": household_groups(context, result, baseline)}

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "twin.cli.transit",
     "twin.cli.energy",
     "twin.cli.simulate",
+    "twin.cli.plan",
 )
 
 

@@ -155,3 +155,39 @@ def test_cli_writes_every_file_and_refuses_bad_input(town, tmp_path, capsys):
         assert main(["plan", str(path), *arguments, "--out", str(out)]) == 2
         error = capsys.readouterr().err.strip()
         assert message in error and "\n" not in error
+
+
+def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
+    from PySide6.QtCore import Qt
+
+    from twin.cli import main
+    from twin.project import Project
+    from twin.ui.panels.timeline import PlanTimeline
+    from twin.ui.scenario_controller import ScenarioController
+
+    path = town.save(tmp_path / "town.twin")
+    saved = tmp_path / "planned.twin"
+    command = ["plan", str(path), "--phases", "2026:300000,2027:300000", "--spacing", "500"]
+    assert main([*command, "--save-scenarios", str(saved), "--out", str(tmp_path / "o")]) == 0
+    project = Project.open(saved)
+    controller = ScenarioController(project, OPTIONS, in_process=True)
+    timeline = PlanTimeline()
+    qtbot.addWidget(timeline)
+    timeline.bind(controller)
+    timeline.show()
+    assert [year for year, _ in timeline.phases()] == [2026, 2027]
+    assert timeline.years.text() == "today  →  2026  →  2027"
+    assert timeline.label.text().startswith("Today")
+    timeline.slider.setFocus()
+    qtbot.keyClick(timeline.slider, Qt.Key.Key_Right)
+    assert controller.current_name() == "Rollout 2026"
+    assert timeline.label.text().startswith("End of 2026:")
+    qtbot.keyClick(timeline.slider, Qt.Key.Key_Right)
+    assert controller.current_name() == "Rollout 2027"
+    # the 2027 scenario holds the 2026 sites and more (cumulative)
+    first = controller.scenario("Rollout 2026").interventions
+    second = controller.scenario("Rollout 2027").interventions
+    assert second[: len(first)] == first and len(second) > len(first)
+    qtbot.keyClick(timeline.slider, Qt.Key.Key_Home)
+    assert controller.current_name() is None
+    controller.shutdown()

@@ -6,8 +6,10 @@
 Candidates are the features of ``--candidates`` (supports, rooftops, town halls...) or a
 grid over the coverage gaps (``--spacing`` metres, default 1 000). Writes to DIR:
 ``scenario.json`` (the chosen sites as a scenario file: ``twin simulate --scenario-file``
-and the app reproduce the figures), ``plan.json`` (totals: capex_eur, persons_gained,
-premises_gained; per phase the same; targets; ROI), ``phases.csv``, ``candidates.gpkg``
+and the app reproduce the figures; with ``--save-scenarios FILE.twin`` the project is also
+saved with one cumulative scenario per phase, "Rollout <year>", for the app's timeline),
+``plan.json`` (totals: capex_eur, persons_gained, premises_gained; per phase the same;
+targets; ROI), ``phases.csv``, ``candidates.gpkg``
 (every candidate with its costs and gains, chosen or not) and ``marginal_curve.png``
 (persons gained against euros spent, in the order the sites are built).
 """
@@ -34,6 +36,11 @@ def register(subparsers) -> None:
     parser.add_argument("--targets", help='JSON {"persons_good_share": {"2028": 0.99}}')
     parser.add_argument("--costs", help="cost model JSON (default: the bundled one)")
     parser.add_argument("--refine", action="store_true", help="local search after greedy")
+    parser.add_argument(
+        "--save-scenarios",
+        metavar="PROJECT.twin",
+        help="also write the project with one scenario per phase ('Rollout <year>')",
+    )
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)
 
@@ -98,6 +105,14 @@ def run(args: argparse.Namespace) -> int:
         spent += phase.budget_eur
         boundaries.append(spent)
     write_marginal_curve(study.plan.curve, out / "marginal_curve.png", boundaries)
+    if args.save_scenarios:
+        from twin.sim.optimise.report import ROLLOUT_PREFIX, phase_scenarios
+
+        kept = [
+            s for s in project.scenarios if not str(s.get("name", "")).startswith(ROLLOUT_PREFIX)
+        ]
+        project.scenarios = kept + [s.to_dict() for s in phase_scenarios(study)]
+        project.save(args.save_scenarios)
     totals = study.plan.totals
     print(
         f"{totals['sites']} sites, {totals['capex_eur']:,.0f} EUR, "

@@ -18,6 +18,32 @@ def plan_scenario(study: PlanStudy, name: str = "Rollout plan") -> Scenario:
     return Scenario(name, tuple(study.candidates.interventions(study.plan.chosen)))
 
 
+ROLLOUT_PREFIX = "Rollout "
+
+
+def phase_scenarios(study: PlanStudy) -> list[Scenario]:
+    """One scenario per phase, "Rollout <year>", holding every site built by the end of
+    that year (cumulative): the KPI dock and the compare view show a phase like any
+    scenario, and the app's timeline steps through them."""
+    scenarios = []
+    built: list[int] = []
+    for phase in study.plan.phases:
+        built.extend(phase.chosen)
+        figures = phase.figures
+        scenarios.append(
+            Scenario(
+                f"{ROLLOUT_PREFIX}{phase.phase.year}",
+                tuple(study.candidates.interventions(built)),
+                description=(
+                    f"Rollout plan to the end of {phase.phase.year}: {len(built)} sites; this "
+                    f"phase {figures['sites']} sites, {figures['capex_eur']:,.0f} EUR "
+                    f"(budget {phase.phase.budget_eur:,.0f} EUR)"
+                ),
+            )
+        )
+    return scenarios
+
+
 def plan_json(study: PlanStudy) -> dict:
     """plan.json: totals, phases, targets, ROI, the marginal curve and the starting point."""
     plan = study.plan

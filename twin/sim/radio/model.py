@@ -148,7 +148,7 @@ class CoverageModel:
         """Code -> cell_id of every cell ever registered."""
         return {code: cell_id for (_, cell_id), code in self._codes.items()}
 
-    def _site_profiles(self, site: Site) -> RadialProfiles | None:
+    def _site_profiles(self, site: Site, keep: bool = True) -> RadialProfiles | None:
         if self.terrain is None:
             return None
         p = self.params
@@ -163,7 +163,7 @@ class CoverageModel:
             p.diffraction,
         )
         if key not in self._profiles:
-            self._profiles[key] = radial_profiles(
+            profiles = radial_profiles(
                 self.terrain,
                 site.x,
                 site.y,
@@ -174,6 +174,9 @@ class CoverageModel:
                 p.ray_spacing_m or self.grid.pixel_m,
                 p.diffraction,
             )
+            if not keep:
+                return profiles
+            self._profiles[key] = profiles
         return self._profiles[key]
 
     def _compute_site(self, site: Site) -> None:
@@ -286,6 +289,21 @@ class CoverageModel:
         windows = [w for w in [self._site_window(old)] if w is not None]
         self.recombine(windows)
         return windows
+
+    def site_best_rsrp(self, site: Site) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+        """Best RSRP (dBm, float32) of ``site``'s cells over its window (r0, r1, c0, c1),
+        computed exactly as if the site were added but without adding it or keeping its
+        terrain profiles (to screen candidate sites); None when it misses the grid."""
+        codes = {cell.cell_id: k for k, cell in enumerate(site.cells)}
+        cells = compute_site_cells(
+            site, self.grid, self.params, codes, self.ground_m, self._site_profiles(site, False)
+        )
+        if not cells:
+            return None
+        best = cells[0].rsrp_dbm.copy()
+        for cell in cells[1:]:
+            np.maximum(best, cell.rsrp_dbm, out=best)
+        return cells[0].window, best
 
     def cell_rasters(self, site_id: str) -> list[CellRaster]:
         """The kept per-cell RSRP windows (dBm) of one site."""

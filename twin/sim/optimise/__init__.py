@@ -1,0 +1,1 @@
+"""Optimisation engines: budgeted site placement and phased rollout plans (Qt-free)."""

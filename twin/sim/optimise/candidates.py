@@ -1,0 +1,223 @@
+"""Candidate mobile sites: where, what they would cover, and what each would cost.
+
+Candidates come from a layer the user picks (supports, rooftops of tall buildings, town
+halls, public land: a point per feature, polygons by their inside point) or from a regular
+grid over the coverage gaps. Each is a standard new 5G site (three 120° sectors, 3500 MHz,
+30 m, as the add-site tool makes) whose coverage is computed by the radio engine exactly as
+if it were added (:meth:`twin.sim.radio.model.CoverageModel.site_best_rsrp`): the people it
+would bring to *good or better* 4G+5G coverage are those of the pixels it covers at or above
+the "good" threshold where the baseline is below it.
+
+Cost per candidate (EUR) = the site (``twin/sim/whatif/defaults.json``) + fibre backhaul
+(the cheapest route along the roads from the nearest fibre node, NRO or PM, at the fibre
+planner's unit costs: existing ducts and poles are reused, new trench elsewhere; the
+distance from the road to the site as trench) + grid connection (straight-line distance to
+the nearest grid bus at the LV cable cost of :data:`GRID_CONNECTION_EUR_PER_M`, plus a fixed
+connection fee).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from twin.errors import DataError
+from twin.feedback import Feedback, ensure_feedback
+from twin.scenario import AddMobileSite, CellSpec
+from twin.sim.optimise.selection import CoverageInstance
+from twin.sim.whatif.radio import RadioWhatIf, new_site, radio_costs
+
+GRID_CONNECTION_EUR_PER_M = 120.0
+"""LV underground cable laid in a trench to a new site (EUR/m): Enedis's published
+connection price schedule ("barème de raccordement") puts LV extensions at roughly
+100-150 EUR/m in urban areas; a middle value, an order of magnitude to replace."""
+GRID_CONNECTION_FIXED_EUR = 2_000.0
+"""Fixed part of a site's grid connection (meter, panel, works at the bus), EUR."""
+GOOD_LEVEL = 2
+
+
+def candidate_intervention(candidate_id: str, x: float, y: float) -> AddMobileSite:
+    """The standard new site placed at a candidate (as the add-site tool makes it)."""
+    return AddMobileSite(
+        candidate_id,
+        candidate_id,
+        float(x),
+        float(y),
+        30.0,
+        "3gpp-uma",
+        tuple(CellSpec(azimuth_deg=a) for a in (0.0, 120.0, 240.0)),
+    )
+
+
+@dataclass
+class Candidates:
+    """Candidate sites: ``frame`` (candidate_id, x, y, site_eur, backhaul_eur, backhaul_m,
+    grid_eur, grid_m, cost_eur, persons_gain, premises_gain) and the coverage instance over
+    pixels (persons per pixel), ``premises_instance`` the same over premises."""
+
+    frame: pd.DataFrame
+    instance: CoverageInstance
+    premises_instance: CoverageInstance
+
+    def interventions(self, chosen) -> list[AddMobileSite]:
+        """The AddMobileSite interventions of the candidates ``chosen`` (positions)."""
+        rows = self.frame.iloc[list(chosen)]
+        return [
+            candidate_intervention(r.candidate_id, r.x, r.y) for r in rows.itertuples(index=False)
+        ]
+
+
+def gap_grid(radio: RadioWhatIf, spacing_m: float = 1000.0, limit: int = 500) -> np.ndarray:
+    """Candidate positions (k, 2) on a regular grid of ``spacing_m`` metres: the cells of
+    that grid holding people without good 4G+5G coverage, most such people first, at most
+    ``limit``; each at the centre of the grid cell."""
+    weights, _premises, level = pixel_people(radio)
+    grid = radio.grid
+    rows, cols = grid.shape
+    ys, xs = np.divmod(np.arange(rows * cols), cols)
+    x = grid.transform.c + (xs + 0.5) * grid.transform.a
+    y = grid.transform.f + (ys + 0.5) * grid.transform.e
+    gap = (level.reshape(-1) < GOOD_LEVEL) & (weights > 0)
+    if not gap.any():
+        return np.zeros((0, 2))
+    key_x = np.floor(x[gap] / spacing_m).astype(np.int64)
+    key_y = np.floor(y[gap] / spacing_m).astype(np.int64)
+    frame = pd.DataFrame({"kx": key_x, "ky": key_y, "w": weights[gap]})
+    cells = frame.groupby(["kx", "ky"], as_index=False)["w"].sum()
+    cells = cells.sort_values("w", ascending=False, kind="stable").head(limit)
+    return np.column_stack(
+        [(cells["kx"] + 0.5) * spacing_m, (cells["ky"] + 0.5) * spacing_m]
+    ).astype(float)
+
+
+def pixel_people(radio: RadioWhatIf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Persons and premises per pixel (flat) and the baseline 4G+5G level raster."""
+    counter = radio.counter
+    if counter is None:
+        raise DataError("the project has no population to place sites for")
+    size = radio.grid.shape[0] * radio.grid.shape[1]
+    inside = counter.inside
+    flat = counter.flat[inside]
+    persons = np.bincount(flat, counter.points.persons[inside], size)
+    premises = np.bincount(flat, counter.points.premises[inside], size)
+    level = np.maximum(radio.models["4G"].level, radio.models["5G"].level)
+    return persons, premises, level
+
+
+def candidate_positions(project, layer: str | None, radio: RadioWhatIf, spacing_m: float):
+    """(ids, xy) of the candidates: the features of ``layer`` or the gap grid."""
+    if layer is None:
+        xy = gap_grid(radio, spacing_m)
+        return [f"grid-{i + 1}" for i in range(len(xy))], xy
+    try:
+        frame = project.layer(layer).frame
+    except KeyError as error:
+        raise DataError(f"the project has no layer {layer!r} of candidate sites") from error
+    if len(frame) == 0:
+        raise DataError(f"the candidate layer {layer!r} is empty")
+    points = shapely.point_on_surface(frame.geometry.values)
+    xy = shapely.get_coordinates(points)
+    ids = [f"{layer}-{i + 1}" for i in range(len(xy))]
+    return ids, xy
+
+
+def build_candidates(
+    project,
+    radio: RadioWhatIf,
+    ids: list[str],
+    xy: np.ndarray,
+    feedback: Feedback | None = None,
+) -> Candidates:
+    """Coverage sets and costs of the candidates at ``xy`` (project metres)."""
+    feedback = ensure_feedback(feedback)
+    persons, premises, level = pixel_people(radio)
+    model = radio.models["5G"]
+    good = float(radio.params.thresholds_dbm[1])
+    cols = radio.grid.shape[1]
+    flat_level = level.reshape(-1)
+    sets, premise_sets = [], []
+    gains, premise_gains = [], []
+    for k, (x, y) in enumerate(xy):
+        site = new_site(candidate_intervention(ids[k], x, y))
+        found = model.site_best_rsrp(site)
+        members = np.zeros(0, dtype=np.int64)
+        if found is not None:
+            (r0, _r1, c0, _c1), best = found
+            rr, cc = np.nonzero(np.isfinite(best) & (best >= good))
+            flat = (rr + r0) * cols + (cc + c0)
+            members = flat[flat_level[flat] < GOOD_LEVEL]
+        sets.append(members[persons[members] > 0])
+        premise_sets.append(members[premises[members] > 0])
+        gains.append(float(persons[sets[-1]].sum()))
+        premise_gains.append(float(premises[premise_sets[-1]].sum()))
+        feedback.set_progress(80.0 * (k + 1) / max(1, len(xy)), "candidate coverage")
+    costs = candidate_costs(project, xy)
+    frame = pd.DataFrame({"candidate_id": ids, "x": xy[:, 0], "y": xy[:, 1], **costs})
+    frame["persons_gain"] = np.round(gains, 3)
+    frame["premises_gain"] = np.round(premise_gains, 3)
+    feedback.set_progress(100.0, "candidate costs")
+    return Candidates(
+        frame,
+        CoverageInstance(sets, persons, frame["cost_eur"].to_numpy()),
+        CoverageInstance(premise_sets, premises, frame["cost_eur"].to_numpy()),
+    )
+
+
+def candidate_costs(project, xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Site, backhaul and grid-connection costs (EUR) and distances (m) per candidate."""
+    k = len(xy)
+    site = np.full(k, radio_costs()["new_site_eur"])
+    backhaul_eur, backhaul_m = _backhaul(project, xy)
+    grid_eur, grid_m = _grid_connection(project, xy)
+    return {
+        "site_eur": site,
+        "backhaul_eur": np.round(backhaul_eur, 2),
+        "backhaul_m": np.round(backhaul_m, 1),
+        "grid_eur": np.round(grid_eur, 2),
+        "grid_m": np.round(grid_m, 1),
+        "cost_eur": np.round(site + backhaul_eur + grid_eur, 2),
+    }
+
+
+def _backhaul(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cheapest fibre route from the nearest optical node (EUR, m); 0 without a network."""
+    from twin.sim.whatif.fiber import _context as fiber_context
+
+    try:
+        context = fiber_context(project)
+    except (DataError, KeyError):
+        return np.zeros(len(xy)), np.zeros(len(xy))
+    network, costs = context["network"], context["costs"]
+    graph = network.graph
+    # along an existing fibre route a new cable is pulled as in a duct (the planner counts
+    # 0 there for premises, whose cables share the route; a backhaul needs its own)
+    per_m = {kind: costs.per_metre(kind) for kind in ("trench", "duct", "aerial")}
+    per_m["fiber"] = per_m["duct"]
+    edge_eur = np.array([per_m.get(kind, per_m["trench"]) for kind in network.edge_kind])
+    targets = graph.attach(np.asarray(xy, dtype=float))
+    paths = graph.shortest_paths(
+        network.node_attachment,
+        targets=targets,
+        edge_weight=edge_eur * graph.edge_length,
+        connector_factor=per_m["trench"],
+    )
+    metres = graph.shortest_paths(network.node_attachment, targets=targets)
+    cost = np.where(np.isfinite(paths.point_distance), paths.point_distance, np.nan)
+    return np.nan_to_num(cost, nan=0.0), np.nan_to_num(metres.point_distance, posinf=0.0)
+
+
+def _grid_connection(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Straight-line LV connection to the nearest grid bus (EUR, m); 0 without a grid."""
+    try:
+        buses = project.layer("grid_buses").frame
+    except KeyError:
+        return np.zeros(len(xy)), np.zeros(len(xy))
+    if len(buses) == 0:
+        return np.zeros(len(xy)), np.zeros(len(xy))
+    tree = shapely.STRtree(np.asarray(buses.geometry.values))
+    points = shapely.points(np.asarray(xy, dtype=float))
+    _index, distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+    return distance * GRID_CONNECTION_EUR_PER_M + GRID_CONNECTION_FIXED_EUR, distance

@@ -1,0 +1,105 @@
+"""Files of a rollout plan: scenario, JSON, CSV, GeoPackage (Qt-free; the chart is drawn
+by the CLI)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+
+from twin.scenario import Scenario
+from twin.sim.optimise.study import PlanStudy
+
+
+def plan_scenario(study: PlanStudy, name: str = "Rollout plan") -> Scenario:
+    """The chosen sites, in the order built, as a scenario."""
+    return Scenario(name, tuple(study.candidates.interventions(study.plan.chosen)))
+
+
+ROLLOUT_PREFIX = "Rollout "
+
+
+def phase_scenarios(study: PlanStudy) -> list[Scenario]:
+    """One scenario per phase, "Rollout <year>", holding every site built by the end of
+    that year (cumulative): the KPI dock and the compare view show a phase like any
+    scenario, and the app's timeline steps through them."""
+    scenarios = []
+    built: list[int] = []
+    for phase in study.plan.phases:
+        built.extend(phase.chosen)
+        figures = phase.figures
+        scenarios.append(
+            Scenario(
+                f"{ROLLOUT_PREFIX}{phase.phase.year}",
+                tuple(study.candidates.interventions(built)),
+                description=(
+                    f"Rollout plan to the end of {phase.phase.year}: {len(built)} sites; this "
+                    f"phase {figures['sites']} sites, {figures['capex_eur']:,.0f} EUR "
+                    f"(budget {phase.phase.budget_eur:,.0f} EUR)"
+                ),
+            )
+        )
+    return scenarios
+
+
+def plan_json(study: PlanStudy) -> dict:
+    """plan.json: totals, phases, targets, ROI, the marginal curve and the starting point."""
+    plan = study.plan
+    return {
+        **plan.totals,
+        "baseline": {
+            "persons_total": round(study.persons_total, 3),
+            "premises_total": round(study.premises_total, 3),
+            "persons_good": round(study.baseline_persons_good, 3),
+        },
+        "phases": [p.figures for p in plan.phases],
+        "targets": plan.targets,
+        "roi": plan.roi,
+        "marginal_curve": [
+            {"capex_eur": round(c, 2), "persons_gained": round(g, 3)} for c, g in plan.curve
+        ],
+        "candidates": len(study.candidates.frame),
+        "method": "lazy greedy (CELF) by gain per euro and by gain, best of the two and of "
+        "the best single candidate, per phase on what earlier phases left; persons gaining "
+        "good or better 4G+5G coverage (best RSRP at or above the 'good' threshold)",
+    }
+
+
+def write_plan(study: PlanStudy, out: Path) -> None:
+    """Write scenario.json, plan.json, phases.csv and candidates.gpkg to ``out``."""
+    out = Path(out)
+    (out / "scenario.json").write_text(
+        json.dumps(plan_scenario(study).to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
+    (out / "plan.json").write_text(
+        json.dumps(plan_json(study), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    with open(out / "phases.csv", "w", newline="", encoding="utf-8") as handle:
+        fields = [
+            "year",
+            "budget_eur",
+            "sites",
+            "capex_eur",
+            "persons_gained",
+            "premises_gained",
+            "persons_good_share",
+            "cost_eur_per_person_gained",
+        ]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for phase in study.plan.phases:
+            writer.writerow(phase.figures)
+    frame = study.candidates.frame.copy()
+    order = {c: k + 1 for k, c in enumerate(study.plan.chosen)}
+    frame["build_order"] = [order.get(i, 0) for i in range(len(frame))]
+    year_of = {i: p.phase.year for p in study.plan.phases for i in p.chosen}
+    frame["year"] = [year_of.get(i, 0) for i in range(len(frame))]
+    candidates = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["x"], frame["y"]), crs=study.crs
+    )
+    gpkg = out / "candidates.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    candidates.to_file(gpkg, layer="candidates", driver="GPKG")

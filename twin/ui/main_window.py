@@ -97,6 +97,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.layers_dock, self.legend_dock)
         self.layers_dock.raise_()
         self.tabifyDockWidget(self.style_dock, self.site_editor_dock)
+        self.timeline_dock = self._dock(  # twin plan --save-scenarios' phases
+            "Rollout timeline", self.scenario.timeline, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.tabifyDockWidget(self.scenario_dock, self.timeline_dock)
+        self.scenario_dock.raise_()
         self.scenario.controller.scenarios_changed.connect(self._mark_modified)
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -185,7 +190,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         panels_menu = view_menu.addMenu("&Panels")
         docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]
-        docks += [self.scenario_dock, self.site_editor_dock]
+        docks += [self.scenario_dock, self.site_editor_dock, self.timeline_dock]
         docks += [self.kpi_dock] if self.kpi_dock is not None else []
         for dock in docks:
             panels_menu.addAction(dock.toggleViewAction())
@@ -362,6 +367,7 @@ class MainWindow(QMainWindow):
         answer = self.files.confirm_discard("quit") if self.modified else True
         if answer is True:
             self.scenario.controller.shutdown()
+            self.scenario.travel.shutdown()
             self.files.cancel_jobs()
             self.change_watcher.detach()
             event.accept()

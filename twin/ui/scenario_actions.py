@@ -18,8 +18,10 @@ from twin.ui.map.tools.move_site import MoveSiteTool
 from twin.ui.map.tools.transit_line import TransitLineTool
 from twin.ui.panels.scenario import ScenarioPanel
 from twin.ui.panels.site_editor import SiteEditor
+from twin.ui.panels.timeline import PlanTimeline
 from twin.ui.result_layers import ResultLayerPresenter
 from twin.ui.scenario_controller import ScenarioController
+from twin.ui.travel_actions import TravelTimeWorkbench
 
 # (attribute, menu text, shortcut, what the tool does)
 TOOL_ACTIONS = (
@@ -79,6 +81,10 @@ class ScenarioWorkbench(QObject):
         self.compare_action.triggered.connect(lambda: self.open_compare("side-by-side"))
         self.swipe_action = QAction("Swipe between scenarios…", window)
         self.swipe_action.triggered.connect(lambda: self.open_compare("swipe"))
+        self.travel = TravelTimeWorkbench(window, tool_group, self.controller)
+        self.tool_actions["travel_time"] = self.travel.action
+        self.timeline = PlanTimeline()
+        self.timeline.bind(self.controller)
         self.controller.result_layers_changed.connect(self.presenter.show)
         self.controller.message.connect(lambda text: status.showMessage(text, 8000))
         self._compare_windows: list = []
@@ -109,8 +115,10 @@ class ScenarioWorkbench(QObject):
     # --- project ---------------------------------------------------------------------------
     def set_project(self, project) -> None:
         """Edit ``project``'s scenarios (stale saved result layers are dropped first)."""
+        self.travel.set_project(None)  # its bands leave the map before the presenter looks
         self.presenter.set_project(project)
         self.controller.set_project(project)
+        self.travel.set_project(project)
         self.site_editor.show_site(None)
         for action in (*self.tool_actions.values(), self.compare_action, self.swipe_action):
             action.setEnabled(project is not None)
@@ -118,13 +126,18 @@ class ScenarioWorkbench(QObject):
     # --- tools -----------------------------------------------------------------------------
     def use_tool(self, key: str) -> None:
         """Make the tool ``key`` of :data:`TOOL_ACTIONS` the map's active tool."""
+        if key == "travel_time":
+            self.travel.use_tool()
+            return
         self.window.canvas.set_tool(self.tools[key])
         self.window.canvas.setFocus()
 
     def on_tool_changed(self, tool) -> None:
         """Check the action of the active tool."""
         for key, action in self.tool_actions.items():
-            action.setChecked(self.tools[key] is tool)
+            if key in self.tools:
+                action.setChecked(self.tools[key] is tool)
+        self.travel.on_tool_changed(tool)
 
     def _on_site_chosen(self, site_id: str) -> None:
         self.site_editor.show_site(site_id)

@@ -27,7 +27,7 @@ class TravelTimeWorkbench(QObject):
         self.origin: tuple[float, float] | None = None
         self.tool = TravelTimeTool(self.request)
         self.action = QAction("Travel &time from a point", window)
-        self.action.setShortcut(QKeySequence("I"))  # I for isochrones (T draws a line)
+        self.action.setShortcut(QKeySequence("Shift+T"))  # T draws a transit line, I identifies
         self.action.setStatusTip(
             "Click or drag on the map: door-to-door travel times by walk + transit"
         )

@@ -46,8 +46,8 @@ from twin.layers.opendata.tables import (
     stripped,
 )
 from twin.layers.provenance import Provenance
+from twin.layers.radio_sites import BANDS_MHZ, Cell, Site
 from twin.layers.style import Style
-from twin.sim.radio.sites import BANDS_MHZ, Cell, Site
 
 DOC_URL = (
     "https://www.data.gouv.fr/fr/datasets/"

@@ -182,6 +182,27 @@ def test_bind_follows_the_controller(qtbot):
     controller.current_changed.emit("Tram")
     controller.figures_changed.emit(radio_figures(2600.0))
     controller.busy_changed.emit(True)
-    assert dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 persons", "+600 persons"]
+    qtbot.waitUntil(
+        lambda: (
+            dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 persons", "+600 persons"]
+        )
+    )
     assert "Tram" in dock.title_label.text()
     assert dock.busy_label.isVisibleTo(dock)
+
+
+def test_live_updates_are_coalesced_to_the_newest_and_unchanged_cells_stay(qtbot):
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    controller = FakeController()
+    dock.bind(controller)
+    changed = []
+    dock.table.itemChanged.connect(lambda item: changed.append(item.text()))
+    for persons in (2600.0, 2700.0, 2800.0):  # faster than a frame, as during a drag
+        controller.figures_changed.emit(radio_figures(persons))
+    qtbot.waitUntil(lambda: dock.table.row_texts("radio.5g.persons.good")[2] == "2 800 persons")
+    assert "2 600 persons" not in changed and "2 700 persons" not in changed
+    count = len(changed)
+    controller.figures_changed.emit(radio_figures(2800.0))  # the same figures again
+    qtbot.wait(50)
+    assert len(changed) == count

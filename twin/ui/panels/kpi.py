@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -32,6 +32,7 @@ from twin.ui.panels.kpi_table import (
     rows_from_figures,
 )
 
+FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per frame
 MIN_CONTENT_HEIGHT = 660  # px: below this the dock scrolls (charts ~220 px, table ~260 px)
 #: Figures summed up in the headline above the charts (when present), with short names.
 HEADLINE = {
@@ -52,6 +53,11 @@ class KpiDock(QWidget):
         super().__init__(parent)
         self.figures: list[Figure] = []
         self.controller = None
+        self._pending: list[Figure] | None = None
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setSingleShot(True)
+        self._frame_timer.timeout.connect(self._show_pending)
+        self._since_shown = QElapsedTimer()
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
         self.busy_label = QLabel("updating…")
@@ -122,13 +128,34 @@ class KpiDock(QWidget):
         self.table.set_titles("Baseline", name or "Scenario")
 
     def set_figures(self, figures: list[Figure]) -> None:
-        """Show ``figures`` (value, baseline, unit) in the table and charts."""
-        self.figures = list(figures)
+        """Show ``figures`` (value, baseline, unit) in the table and charts now. Only what
+        changed is redrawn: the table's changed cells, the charts whose bars moved, the
+        headline when its text changed; nothing when the figures are the same."""
+        self._pending = None
+        self._frame_timer.stop()
+        self._since_shown.start()
+        figures = list(figures)
+        if figures == self.figures and self.table.rows:
+            return
+        self.figures = figures
         by_key = {f.key: f for f in self.figures}
         self.table.set_rows(rows_from_figures(self.figures))
         self.coverage_chart.set_figures(by_key)
         self.ptal_chart.set_figures(by_key)
         self._set_headline(by_key)
+
+    def schedule_figures(self, figures: list[Figure]) -> None:
+        """Show ``figures`` at the next frame: live updates arriving faster than one per
+        frame (:data:`FRAME_MS` ms) are coalesced and only the newest is drawn."""
+        self._pending = list(figures)
+        if self._frame_timer.isActive():
+            return
+        elapsed = self._since_shown.elapsed() if self._since_shown.isValid() else FRAME_MS
+        self._frame_timer.start(max(0, FRAME_MS - int(elapsed)))
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            self.set_figures(self._pending)
 
     def _set_headline(self, by_key: dict[str, Figure]) -> None:
         rows = []
@@ -153,7 +180,8 @@ class KpiDock(QWidget):
                 f"<td align='right' style='color:{color}'>&nbsp;{change}</td></tr>"
             )
         text = f"<table cellspacing='1'>{''.join(rows)}</table>" if rows else "No figures yet."
-        self.headline_label.setText(text)
+        if text != self.headline_label.text():
+            self.headline_label.setText(text)
 
     def set_busy(self, busy: bool) -> None:
         """Show "updating…" while engines run."""
@@ -162,7 +190,7 @@ class KpiDock(QWidget):
     def bind(self, controller) -> None:
         """Follow a ScenarioController: its figures, current scenario and busy state."""
         self.controller = controller
-        controller.figures_changed.connect(self.set_figures)
+        controller.figures_changed.connect(self.schedule_figures)
         controller.current_changed.connect(self.set_scenario_name)
         controller.busy_changed.connect(self.set_busy)
         current = controller.current_scenario()

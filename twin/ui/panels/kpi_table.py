@@ -137,6 +137,7 @@ class FigureTable(QTableWidget):
         super().__init__(0, 4, parent)
         self.rows: list[FigureRow] = []
         self._row_of_key: dict[str, int] = {}
+        self._filled: dict[str, FigureRow] = {}  # what each row shows now
         self.set_titles(title_a, title_b)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -162,6 +163,7 @@ class FigureTable(QTableWidget):
     def set_titles(self, title_a: str, title_b: str) -> None:
         """Name the two value columns."""
         self.title_a, self.title_b = title_a, title_b
+        self._filled = {}  # the tooltips name the titles: fill every row again
         self.setHorizontalHeaderLabels(["Figure", title_a, title_b, "Change"])
         for column in (1, 2, 3):
             self.resizeColumnToContents(column)
@@ -175,7 +177,10 @@ class FigureTable(QTableWidget):
             self._rebuild()
         grew = False
         for row in self.rows:
+            if self._filled.get(row.key) == row:
+                continue  # this figure did not change: its cells stay as they are
             grew = self._fill(self._row_of_key[row.key], row) or grew
+            self._filled[row.key] = row
         if grew or not same_layout:
             for column in (1, 2, 3):
                 self.resizeColumnToContents(column)
@@ -183,6 +188,7 @@ class FigureTable(QTableWidget):
             self.resizeRowsToContents()
 
     def _rebuild(self) -> None:
+        self._filled = {}
         self.clearContents()
         self.clearSpans()
         groups = grouped(self.rows)

@@ -62,7 +62,6 @@ class ScenarioController(QObject):
         self.options = options or WhatIfOptions()
         self.in_process = in_process  # radio engine in a thread (small projects, tests)
         self.undo_stack = QUndoStack(self)
-        self.dialog_parent = None  # a widget for the slow engines' progress dialog
         self.project = None
         self.live: LiveRadio | None = None
         self.slow: SlowEngines | None = None
@@ -73,7 +72,11 @@ class ScenarioController(QObject):
         self._radio_figures: list[Figure] = []
         self._radio_capex = 0.0
         self._slow_results: list[DomainFigures] = []
-        self._slow_job = None
+        self._slow_job = None  # the one running slow job (JobHandle), if any
+        self._slow_job_for: Scenario | None = None  # its scenario (None: the baselines)
+        self._slow_wanted: Scenario | None = None  # whose slow results are still needed
+        self._slow_warmed = False  # the baselines' job was started
+        self._radio_ready = False  # the first radio result arrived
         self._drag: tuple[str, tuple[Intervention, ...]] | None = None
         self._busy = False
         self._warned: set[str] = set()
@@ -93,15 +96,31 @@ class ScenarioController(QObject):
         )
         self._current = None
         self._radio_figures, self._slow_results, self._drag = [], [], None
+        self._slow_warmed = self._radio_ready = False
+        self.layers.set_slow_layers([])
         self.sites.set_project(project)
         if project is not None:
             self.live = LiveRadio(project, self.options, self, in_process=self.in_process)
             self.live.updated.connect(self._on_radio_update)
             self.live.failed.connect(self._on_radio_failed)
             self.slow = SlowEngines(project, self.options)
+            self._read_sites_in_background()
         self.scenarios_changed.emit()
         self.current_changed.emit(None)
         self._recompute()
+
+    def _read_sites_in_background(self) -> None:
+        """Read the baseline sites (0.1-0.2 s on the sample) in a worker, so that the first
+        click of the Add site or Move site tool does not wait for them."""
+        from twin.ui.workers import run_job
+
+        sites = self.sites
+        run_job(
+            lambda _feedback: sites.baseline(),
+            title="Reading mobile sites",
+            on_error=lambda error: None,  # the tools read them again and say what is wrong
+            show_progress=False,
+        )
 
     def shutdown(self) -> None:
         """Stop the engine thread and any running job (the window is closing)."""
@@ -305,7 +324,16 @@ class ScenarioController(QObject):
 
     # --- results ------------------------------------------------------------------------------
     def _recompute(self) -> None:
-        self.layers.set_scenario(self.current_scenario(), self.sites)
+        """After an edit or a switch: the radio engine recomputes only the sites that
+        changed (in its process or thread), the slow domains come from their cache or a
+        worker job; nothing is computed here on the UI thread."""
+        scenario = self.current_scenario()
+        shown = self.layers.scenario
+        if self._slow_results and (
+            scenario is None or shown is None or scenario.name != shown.name
+        ):
+            self._slow_results = []  # another scenario's: never shown with this one
+        self.layers.set_scenario(scenario, self.sites)
         self._recompute_radio()
         self._recompute_slow()
 
@@ -321,6 +349,9 @@ class ScenarioController(QObject):
         if update.tag == "edit" and update.interventions != self.current_interventions():
             return  # superseded by a newer edit
         self._radio_figures, self._radio_capex = update.figures, update.capex_eur
+        if not self._radio_ready:  # the radio baseline is up: prepare the slow ones
+            self._radio_ready = True
+            self._next_slow_job()
         self.layers.set_coverage(update, self.live.level_style if self.live else None)
         self._emit_results()
         if update.tag == "drag":
@@ -332,56 +363,116 @@ class ScenarioController(QObject):
         self._update_busy()
 
     def _recompute_slow(self) -> None:
-        self._cancel_slow_job()
         scenario = self.current_scenario()
         if self.slow is None or not self.slow.domains_of(scenario):
-            self._slow_results = []
-            self._emit_results()
+            self._slow_wanted = None
+            if self._slow_results:
+                self._slow_results = []
+                self._emit_results(slow_changed=True)
+            self._next_slow_job()
             return
-        cached = self.slow.cached(scenario)
-        if cached is not None:
-            self._slow_results = cached
-            self._emit_results()
+        self._slow_wanted = scenario
+        self._next_slow_job()
+
+    def _next_slow_job(self) -> None:
+        """Start the next slow job, one at a time: the wanted scenario's results (from the
+        cache when they are there), else the background preparation of the baselines."""
+        if self.slow is None:
             return
+        if self._slow_job is not None:
+            if self._slow_job_for is not None and self._slow_job_for != self._slow_wanted:
+                self._slow_job.cancel()  # superseded by an edit: the next starts after it
+            return
+        wanted = self._slow_wanted
+        if wanted is not None:
+            cached = self.slow.cached(wanted)
+            if cached is not None:
+                self._slow_wanted = None
+                self._show_slow(cached)
+            else:
+                self._start_slow_job(wanted, f"Simulating '{wanted.name}'")
+        elif self._radio_ready and not self._slow_warmed:
+            self._slow_warmed = True
+            self._start_slow_job(None, "Preparing fiber, transit and energy")
+        self._update_busy()
+
+    def _start_slow_job(self, scenario: Scenario | None, title: str) -> None:
+        """Run the slow engines of ``scenario`` (None: the baselines, as an empty scenario)
+        in a worker thread; progress goes to :attr:`message`, no dialog."""
         from twin.ui.workers import run_job
 
         slow = self.slow
-        self._slow_job = run_job(
-            lambda feedback: slow.run(scenario, feedback),
-            title=f"Simulating '{scenario.name}'",
-            parent=self.dialog_parent,
-            on_result=lambda results, name=scenario: self._on_slow_done(name, results),
-            on_error=self._on_slow_failed,
-            show_progress=self.dialog_parent is not None,
+        target = scenario if scenario is not None else Scenario("baseline")
+        job = run_job(
+            lambda feedback: slow.run(target, feedback),
+            title=title,
+            on_result=lambda results: self._on_slow_done(slow, scenario, results),
+            on_error=lambda error: self._on_slow_failed(slow, scenario, error),
+            show_progress=False,
         )
-        self._slow_job.finished.connect(self._update_busy)
+        job.progress_changed.connect(
+            lambda percent, text: self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+        )
+        job.finished.connect(lambda: self._on_slow_finished(job))
+        self._slow_job, self._slow_job_for = job, scenario
         self._set_busy(True)
 
-    def _on_slow_done(self, scenario: Scenario, results: list[DomainFigures]) -> None:
-        self._slow_job = None
-        if scenario != self.current_scenario():
-            return
+    def _on_slow_done(self, slow, scenario: Scenario | None, results) -> None:
+        if slow is not self.slow or scenario is None or scenario != self.current_scenario():
+            return  # the baselines (now cached), or a scenario that is no longer current
+        if scenario == self._slow_wanted:
+            self._slow_wanted = None
+        self._show_slow(results)
+
+    def _show_slow(self, results: list[DomainFigures]) -> None:
         self._slow_results = results
         for result in results:
             for warning in result.warnings[:1]:
                 if warning not in self._warned:
                     self._warned.add(warning)
                     self.message.emit(warning)
-        self._emit_results()
+        self._emit_results(slow_changed=True)
 
-    def _on_slow_failed(self, error: BaseException) -> None:
-        self._slow_job = None
-        self._slow_results = []
-        self.message.emit(f"Simulation failed: {error}")
-        self._emit_results()
+    def _on_slow_failed(self, slow, scenario: Scenario | None, error: BaseException) -> None:
+        if slow is not self.slow:
+            return
+        if scenario is None:
+            self.message.emit(f"Preparing fiber, transit and energy failed: {error}")
+            return
+        if scenario == self._slow_wanted:
+            self._slow_wanted = None  # not tried again until the next edit
+        if scenario == self.current_scenario():
+            self._slow_results = []
+            self.message.emit(f"Simulation failed: {error}")
+            self._emit_results(slow_changed=True)
+
+    def _on_slow_finished(self, job) -> None:
+        if job is self._slow_job:
+            self._slow_job, self._slow_job_for = None, None
+            self._next_slow_job()
+        self._update_busy()
 
     def _cancel_slow_job(self) -> None:
         if self._slow_job is not None and not self._slow_job.done:
             self._slow_job.cancel()
-        self._slow_job = None
+        self._slow_job, self._slow_job_for, self._slow_wanted = None, None, None
 
-    def _emit_results(self) -> None:
-        self.layers.set_slow_layers([layer for r in self._slow_results for layer in r.layers])
+    def cancel_slow(self) -> None:
+        """Stop the running fiber/transit/energy job (the Cancel of the KPI dock); the
+        radio figures stay, the slow domains keep their last results."""
+        if self._slow_job is not None and not self._slow_job.done:
+            self._slow_wanted = None
+            self._slow_job.cancel()
+            self.message.emit("Simulation cancelled.")
+
+    @property
+    def slow_running(self) -> bool:
+        """True while a fiber/transit/energy job runs in a worker thread."""
+        return self._slow_job is not None and not self._slow_job.done
+
+    def _emit_results(self, slow_changed: bool = False) -> None:
+        if slow_changed:
+            self.layers.set_slow_layers([layer for r in self._slow_results for layer in r.layers])
         self.result_layers_changed.emit(self.layers.current())
         self.figures_changed.emit(self.figures())
 
@@ -391,8 +482,7 @@ class ScenarioController(QObject):
             self.busy_changed.emit(busy)
 
     def _update_busy(self) -> None:
-        slow_running = self._slow_job is not None and not self._slow_job.done
-        self._set_busy(bool((self.live is not None and self.live.busy) or slow_running))
+        self._set_busy(bool((self.live is not None and self.live.busy) or self.slow_running))
 
     @property
     def busy(self) -> bool:

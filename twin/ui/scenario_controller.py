@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from twin.kpi import Figure
@@ -77,6 +77,7 @@ class ScenarioController(QObject):
         self._slow_wanted: Scenario | None = None  # whose slow results are still needed
         self._slow_warmed = False  # the baselines' job was started
         self._radio_ready = False  # the first radio result arrived
+        self._recompute_pending = False  # engines to be asked when the event loop is back
         self._drag: tuple[str, tuple[Intervention, ...]] | None = None
         self._busy = False
         self._warned: set[str] = set()
@@ -334,8 +335,20 @@ class ScenarioController(QObject):
         ):
             self._slow_results = []  # another scenario's: never shown with this one
         self.layers.set_scenario(scenario, self.sites)
+        # the engines are asked once the event loop is back: the edits of one user action
+        # (e.g. "new scenario" + "add site" when editing the baseline) make one request
+        self._set_busy(True)
+        if not self._recompute_pending:
+            self._recompute_pending = True
+            QTimer.singleShot(0, self._flush_recompute)
+
+    def _flush_recompute(self) -> None:
+        if not self._recompute_pending:
+            return
+        self._recompute_pending = False
         self._recompute_radio()
         self._recompute_slow()
+        self._update_busy()
 
     def _recompute_radio(self) -> None:
         if self.live is None:

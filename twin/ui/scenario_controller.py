@@ -39,8 +39,9 @@ class ScenarioController(QObject):
     Signals: ``scenarios_changed()``, ``current_changed(name or None)``,
     ``figures_changed(list[Figure])`` (current scenario vs baseline),
     ``result_layers_changed(list[Layer])``, ``busy_changed(bool)``, ``message(str)`` (a
-    one-line status or error for the status bar), ``live_updated(float)`` (milliseconds from
-    a drag request to its figures, for the benchmark).
+    one-line status or error for the status bar, e.g. the slow engines' progress),
+    ``live_updated(float)`` (milliseconds from a drag request to its figures, for the
+    benchmark), ``slow_running_changed(bool)`` (a fiber/transit/energy job runs: Cancel).
     """
 
     scenarios_changed = Signal()
@@ -50,6 +51,7 @@ class ScenarioController(QObject):
     busy_changed = Signal(bool)
     message = Signal(str)
     live_updated = Signal(float)
+    slow_running_changed = Signal(bool)
 
     def __init__(
         self,
@@ -429,6 +431,7 @@ class ScenarioController(QObject):
         job.finished.connect(lambda: self._on_slow_finished(job))
         self._slow_job, self._slow_job_for = job, scenario
         self._set_busy(True)
+        self.slow_running_changed.emit(True)
 
     def _on_slow_done(self, slow, scenario: Scenario | None, results) -> None:
         if slow is not self.slow or scenario is None or scenario != self.current_scenario():
@@ -463,12 +466,17 @@ class ScenarioController(QObject):
         if job is self._slow_job:
             self._slow_job, self._slow_job_for = None, None
             self._next_slow_job()
+            if self._slow_job is None:
+                self.slow_running_changed.emit(False)
         self._update_busy()
 
     def _cancel_slow_job(self) -> None:
+        running = self._slow_job is not None
         if self._slow_job is not None and not self._slow_job.done:
             self._slow_job.cancel()
         self._slow_job, self._slow_job_for, self._slow_wanted = None, None, None
+        if running:
+            self.slow_running_changed.emit(False)
 
     def cancel_slow(self) -> None:
         """Stop the running fiber/transit/energy job (the Cancel of the KPI dock); the

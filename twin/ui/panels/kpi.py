@@ -32,8 +32,12 @@ from twin.ui.panels.kpi_table import (
     rows_from_figures,
 )
 
+BUSY_DELAY_MS = 250  # "updating…" shows when engines run longer than this
 FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per frame
-MIN_CONTENT_HEIGHT = 660  # px: below this the dock scrolls (charts ~220 px, table ~260 px)
+#: px: below this the dock scrolls. Small enough that a dock sharing its column with the
+#: site editor (about 400 px) shows the headline and the whole chart; the table then
+#: scrolls inside its own frame.
+MIN_CONTENT_HEIGHT = 420
 #: Figures summed up in the headline above the charts (when present), with short names.
 HEADLINE = {
     "radio.4g_5g.persons.good_or_better": "Good 4G/5G coverage",
@@ -63,6 +67,17 @@ class KpiDock(QWidget):
         self.busy_label = QLabel("updating…")
         self.busy_label.setStyleSheet("color: #777777; font-weight: normal;")
         self.busy_label.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setFlat(True)
+        self.cancel_button.setToolTip(
+            "Stop the fiber, transit and energy simulation (radio figures stay live)"
+        )
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.cancel_button.hide()
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self.busy_label.show)
         self.headline_label = QLabel()
         self.headline_label.setWordWrap(True)
         self.headline_label.setTextFormat(Qt.TextFormat.RichText)
@@ -71,6 +86,7 @@ class KpiDock(QWidget):
         self.ptal_chart = PtalChart()
         self.table = FigureTable("Baseline", "Scenario")
         self.table.compact_below_px = 460
+        self.table.preferred_height = 150
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the table (tab-separated, for a spreadsheet)")
         self.export_button = QPushButton("Export CSV…")
@@ -80,6 +96,7 @@ class KpiDock(QWidget):
         title_row = QHBoxLayout()
         title_row.addWidget(self.title_label, 1)
         title_row.addWidget(self.busy_label)
+        title_row.addWidget(self.cancel_button)
         charts = QTabWidget()
         charts.setDocumentMode(True)
         charts.addTab(self.coverage_chart, "Coverage")
@@ -176,16 +193,32 @@ class KpiDock(QWidget):
             change = format_change(row.delta, figure.unit) if figure.baseline is not None else ""
             rows.append(
                 f"<tr><td title='{html.escape(figure.label)}'>{html.escape(short_label)}</td>"
-                f"<td align='right'><b>{format_value(figure.value, figure.unit)}</b></td>"
-                f"<td align='right' style='color:{color}'>&nbsp;{change}</td></tr>"
+                f"<td align='right' style='white-space:nowrap'>"
+                f"<b>{format_value(figure.value, figure.unit)}</b></td>"
+                f"<td align='right' style='white-space:nowrap; color:{color}'>&nbsp;{change}"
+                "</td></tr>"
             )
         text = f"<table cellspacing='1'>{''.join(rows)}</table>" if rows else "No figures yet."
         if text != self.headline_label.text():
             self.headline_label.setText(text)
 
     def set_busy(self, busy: bool) -> None:
-        """Show "updating…" while engines run."""
-        self.busy_label.setVisible(bool(busy))
+        """Show "updating…" while engines run, from :data:`BUSY_DELAY_MS` on: a drag's
+        updates (each a few tens of ms) do not make it blink."""
+        if busy:
+            if not self.busy_label.isVisible() and not self._busy_timer.isActive():
+                self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_label.hide()
+
+    def set_slow_running(self, running: bool) -> None:
+        """Offer Cancel while the fiber/transit/energy engines run."""
+        self.cancel_button.setVisible(bool(running))
+
+    def _on_cancel_clicked(self) -> None:
+        if self.controller is not None and hasattr(self.controller, "cancel_slow"):
+            self.controller.cancel_slow()
 
     def bind(self, controller) -> None:
         """Follow a ScenarioController: its figures, current scenario and busy state."""
@@ -193,6 +226,9 @@ class KpiDock(QWidget):
         controller.figures_changed.connect(self.schedule_figures)
         controller.current_changed.connect(self.set_scenario_name)
         controller.busy_changed.connect(self.set_busy)
+        slow_running_changed = getattr(controller, "slow_running_changed", None)
+        if slow_running_changed is not None:
+            slow_running_changed.connect(self.set_slow_running)
         current = controller.current_scenario()
         self.set_scenario_name(getattr(current, "name", None))
         self.set_figures(controller.figures())

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -150,6 +150,17 @@ class FigureTable(QTableWidget):
             # sized to contents when rows change, not on every live update (too slow)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(22)
+
+    #: Height (px) the table asks for in a layout (None: Qt's default); the KPI dock asks
+    #: for little so that, when short, it shows its headline and chart whole and the table
+    #: scrolls in its own frame.
+    preferred_height: int | None = None
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.preferred_height is not None:
+            hint.setHeight(self.preferred_height)
+        return hint
 
     #: Below this width (px) the A column is hidden (its value stays in the B cell's
     #: tooltip and in copies and exports) so that the figure names stay readable.

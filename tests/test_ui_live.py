@@ -181,6 +181,8 @@ def test_scenario_switch_reuses_the_baselines_and_runs_off_the_ui_thread(
     bench = make_bench_for(qtbot, project)
     try:
         start = engines.mark()
+        messages = []
+        bench.controller.message.connect(messages.append)
         with ModalWatch() as watch:
             for name in ("Fiber", "Sites", None, "Fiber"):
                 bench.panel_select(name)
@@ -191,6 +193,8 @@ def test_scenario_switch_reuses_the_baselines_and_runs_off_the_ui_thread(
         assert "fiber.run" in labels  # the fiber area's plan, in a worker
         assert on_ui(calls) == []
         assert watch.seen == []
+        # the progress went to the status line instead of a dialog
+        assert any(m.startswith("Simulating 'Fiber': ") and "%" in m for m in messages)
         # no baseline was computed again: neither the radio one nor a slow domain's
         assert "RadioWhatIf.__init__" not in labels and "CoverageModel.compute" not in labels
         assert [c for c in calls if c[0].endswith(".run") and not c[1]] == []

@@ -360,8 +360,10 @@ class ScenarioController(QObject):
 
     def _on_radio_update(self, update: RadioUpdate) -> None:
         if update.tag == "drag" and self._drag is None:
+            self._update_busy()
             return  # a late drag frame after the drop or Esc: the edit result follows
         if update.tag == "edit" and update.interventions != self.current_interventions():
+            self._update_busy()
             return  # superseded by a newer edit
         self._radio_figures, self._radio_capex = update.figures, update.capex_eur
         if not self._radio_ready:  # the radio baseline is up: prepare the slow ones
@@ -375,6 +377,9 @@ class ScenarioController(QObject):
 
     def _on_radio_failed(self, error: Exception) -> None:
         self.message.emit(f"Radio what-if unavailable: {error}")
+        if not self._radio_ready:  # no radio (e.g. no mobile_cells): prepare the others
+            self._radio_ready = True
+            self._next_slow_job()
         self._update_busy()
 
     def _recompute_slow(self) -> None:
@@ -503,7 +508,8 @@ class ScenarioController(QObject):
             self.busy_changed.emit(busy)
 
     def _update_busy(self) -> None:
-        self._set_busy(bool((self.live is not None and self.live.busy) or self.slow_running))
+        radio_busy = self.live is not None and self.live.busy
+        self._set_busy(bool(radio_busy or self.slow_running or self._recompute_pending))
 
     @property
     def busy(self) -> bool:

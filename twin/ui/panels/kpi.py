@@ -41,6 +41,8 @@ MIN_CONTENT_HEIGHT = 420
 #: Figures summed up in the headline above the charts (when present), with short names.
 HEADLINE = {
     "radio.4g_5g.persons.good_or_better": "Good 4G/5G coverage",
+    # a new 5G mast where 4G is already good changes only this line: show it too
+    "radio.5g.persons.good_or_better": "Good 5G coverage",
     "fiber.premises_eligible": "Fiber-eligible premises",
     "transit.persons.ptal_3_or_better": "PTAL 3 or better",
     "energy.violations": "Grid violations",

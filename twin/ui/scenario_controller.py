@@ -4,8 +4,10 @@ Every edit goes through a :class:`~twin.ui.undo.ScenarioCommand` on :attr:`undo_
 the scenarios are written back to ``project.scenarios`` (dicts, saved in the ``.twin``) after
 each change. The baseline layers are never modified: engines get the baseline plus the
 current scenario's interventions. Radio results come from :class:`LiveRadio` (incremental,
-in its own thread, live while a site is dragged); fiber, transit and energy run in a worker
-job when an edit ends (progress + cancel), cached by content.
+in its child process or thread, live while a site is dragged); fiber, transit and energy
+come from :class:`~twin.ui.scenario_slow.SlowResults` (cached by content, else one worker
+job at a time, progress on :attr:`message`, no dialog). Nothing is computed on the UI
+thread.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from twin.sim.whatif.result import DomainResult, WhatIfOptions
 from twin.sim.whatif.runner import cost_figures
 from twin.ui import undo
 from twin.ui.live_radio import LiveRadio, RadioUpdate
-from twin.ui.scenario_compute import DomainFigures, SlowEngines
+from twin.ui.scenario_compute import SlowEngines
 from twin.ui.scenario_layers import ScenarioLayers
 from twin.ui.scenario_sites import SiteBook
+from twin.ui.scenario_slow import SlowResults
 
 
 class ScenarioController(QObject):
@@ -73,16 +76,14 @@ class ScenarioController(QObject):
         self._current: str | None = None
         self._radio_figures: list[Figure] = []
         self._radio_capex = 0.0
-        self._slow_results: list[DomainFigures] = []
-        self._slow_job = None  # the one running slow job (JobHandle), if any
-        self._slow_job_for: Scenario | None = None  # its scenario (None: the baselines)
-        self._slow_wanted: Scenario | None = None  # whose slow results are still needed
-        self._slow_warmed = False  # the baselines' job was started
+        self.slow_results = SlowResults(self.current_scenario, self)
+        self.slow_results.changed.connect(lambda: self._emit_results(slow_changed=True))
+        self.slow_results.running_changed.connect(self._on_slow_running)
+        self.slow_results.message.connect(self.message)
         self._radio_ready = False  # the first radio result arrived
         self._recompute_pending = False  # engines to be asked when the event loop is back
         self._drag: tuple[str, tuple[Intervention, ...]] | None = None
         self._busy = False
-        self._warned: set[str] = set()
         self.set_project(project)
 
     # --- project ------------------------------------------------------------------------------
@@ -91,15 +92,15 @@ class ScenarioController(QObject):
         if self.live is not None:
             self.live.shutdown()
             self.live = None
-        self._cancel_slow_job()
+        self.slow_results.stop()
         self.project = project
         self.undo_stack.clear()
         self._scenarios = tuple(
             Scenario.from_dict(d) for d in (project.scenarios if project else [])
         )
         self._current = None
-        self._radio_figures, self._slow_results, self._drag = [], [], None
-        self._slow_warmed = self._radio_ready = False
+        self._radio_figures, self._drag, self._radio_ready = [], None, False
+        self.slow = None
         self.layers.set_slow_layers([])
         self.sites.set_project(project)
         if project is not None:
@@ -108,6 +109,7 @@ class ScenarioController(QObject):
             self.live.failed.connect(self._on_radio_failed)
             self.slow = SlowEngines(project, self.options)
             self._read_sites_in_background()
+        self.slow_results.set_engines(self.slow)
         self.scenarios_changed.emit()
         self.current_changed.emit(None)
         self._recompute()
@@ -127,7 +129,7 @@ class ScenarioController(QObject):
 
     def shutdown(self) -> None:
         """Stop the engine thread and any running job (the window is closing)."""
-        self._cancel_slow_job()
+        self.slow_results.stop()
         if self.live is not None:
             self.live.shutdown()
 
@@ -159,11 +161,11 @@ class ScenarioController(QObject):
         """KPI figures of the current scenario with the baseline: radio, the slow domains,
         then capex and cost per person/premise gained (the runner's cost_figures, so the
         numbers are those of ``twin simulate``)."""
-        if not self._radio_figures and not self._slow_results:
+        if not self._radio_figures and not self.slow_results.results:
             return []
         figures = list(self._radio_figures)
         results = {"radio": DomainResult("radio", capex_eur=self._radio_capex)}
-        for result in self._slow_results:
+        for result in self.slow_results.results:
             figures.extend(result.figures)
             results[result.domain] = DomainResult(result.domain, capex_eur=result.capex_eur)
         return figures + cost_figures(results, {f.key: f for f in figures})
@@ -332,10 +334,8 @@ class ScenarioController(QObject):
         worker job; nothing is computed here on the UI thread."""
         scenario = self.current_scenario()
         shown = self.layers.scenario
-        if self._slow_results and (
-            scenario is None or shown is None or scenario.name != shown.name
-        ):
-            self._slow_results = []  # another scenario's: never shown with this one
+        if scenario is None or shown is None or scenario.name != shown.name:
+            self.slow_results.clear()  # another scenario's: never shown with this one
         self.layers.set_scenario(scenario, self.sites)
         # the engines are asked once the event loop is back: the edits of one user action
         # (e.g. "new scenario" + "add site" when editing the baseline) make one request
@@ -349,7 +349,7 @@ class ScenarioController(QObject):
             return
         self._recompute_pending = False
         self._recompute_radio()
-        self._recompute_slow()
+        self.slow_results.want(self.current_scenario())
         self._update_busy()
 
     def _recompute_radio(self) -> None:
@@ -368,7 +368,7 @@ class ScenarioController(QObject):
         self._radio_figures, self._radio_capex = update.figures, update.capex_eur
         if not self._radio_ready:  # the radio baseline is up: prepare the slow ones
             self._radio_ready = True
-            self._next_slow_job()
+            self.slow_results.prepare_baselines()
         self.layers.set_coverage(update, self.live.level_style if self.live else None)
         self._emit_results()
         if update.tag == "drag":
@@ -379,126 +379,27 @@ class ScenarioController(QObject):
         self.message.emit(f"Radio what-if unavailable: {error}")
         if not self._radio_ready:  # no radio (e.g. no mobile_cells): prepare the others
             self._radio_ready = True
-            self._next_slow_job()
+            self.slow_results.prepare_baselines()
         self._update_busy()
 
-    def _recompute_slow(self) -> None:
-        scenario = self.current_scenario()
-        if self.slow is None or not self.slow.domains_of(scenario):
-            self._slow_wanted = None
-            if self._slow_results:
-                self._slow_results = []
-                self._emit_results(slow_changed=True)
-            self._next_slow_job()
-            return
-        self._slow_wanted = scenario
-        self._next_slow_job()
-
-    def _next_slow_job(self) -> None:
-        """Start the next slow job, one at a time: the wanted scenario's results (from the
-        cache when they are there), else the background preparation of the baselines."""
-        if self.slow is None:
-            return
-        if self._slow_job is not None:
-            if self._slow_job_for is not None and self._slow_job_for != self._slow_wanted:
-                self._slow_job.cancel()  # superseded by an edit: the next starts after it
-            return
-        wanted = self._slow_wanted
-        if wanted is not None:
-            cached = self.slow.cached(wanted)
-            if cached is not None:
-                self._slow_wanted = None
-                self._show_slow(cached)
-            else:
-                self._start_slow_job(wanted, f"Simulating '{wanted.name}'")
-        elif self._radio_ready and not self._slow_warmed:
-            self._slow_warmed = True
-            self._start_slow_job(None, "Preparing fiber, transit and energy")
+    def _on_slow_running(self, running: bool) -> None:
+        self.slow_running_changed.emit(running)
         self._update_busy()
-
-    def _start_slow_job(self, scenario: Scenario | None, title: str) -> None:
-        """Run the slow engines of ``scenario`` (None: the baselines, as an empty scenario)
-        in a worker thread; progress goes to :attr:`message`, no dialog."""
-        from twin.ui.workers import run_job
-
-        slow = self.slow
-        target = scenario if scenario is not None else Scenario("baseline")
-        job = run_job(
-            lambda feedback: slow.run(target, feedback),
-            title=title,
-            on_result=lambda results: self._on_slow_done(slow, scenario, results),
-            on_error=lambda error: self._on_slow_failed(slow, scenario, error),
-            show_progress=False,
-        )
-        job.progress_changed.connect(
-            lambda percent, text: self.message.emit(f"{title}: {text} ({percent:.0f} %)")
-        )
-        job.finished.connect(lambda: self._on_slow_finished(job))
-        self._slow_job, self._slow_job_for = job, scenario
-        self._set_busy(True)
-        self.slow_running_changed.emit(True)
-
-    def _on_slow_done(self, slow, scenario: Scenario | None, results) -> None:
-        if slow is not self.slow or scenario is None or scenario != self.current_scenario():
-            return  # the baselines (now cached), or a scenario that is no longer current
-        if scenario == self._slow_wanted:
-            self._slow_wanted = None
-        self._show_slow(results)
-
-    def _show_slow(self, results: list[DomainFigures]) -> None:
-        self._slow_results = results
-        for result in results:
-            for warning in result.warnings[:1]:
-                if warning not in self._warned:
-                    self._warned.add(warning)
-                    self.message.emit(warning)
-        self._emit_results(slow_changed=True)
-
-    def _on_slow_failed(self, slow, scenario: Scenario | None, error: BaseException) -> None:
-        if slow is not self.slow:
-            return
-        if scenario is None:
-            self.message.emit(f"Preparing fiber, transit and energy failed: {error}")
-            return
-        if scenario == self._slow_wanted:
-            self._slow_wanted = None  # not tried again until the next edit
-        if scenario == self.current_scenario():
-            self._slow_results = []
-            self.message.emit(f"Simulation failed: {error}")
-            self._emit_results(slow_changed=True)
-
-    def _on_slow_finished(self, job) -> None:
-        if job is self._slow_job:
-            self._slow_job, self._slow_job_for = None, None
-            self._next_slow_job()
-            if self._slow_job is None:
-                self.slow_running_changed.emit(False)
-        self._update_busy()
-
-    def _cancel_slow_job(self) -> None:
-        running = self._slow_job is not None
-        if self._slow_job is not None and not self._slow_job.done:
-            self._slow_job.cancel()
-        self._slow_job, self._slow_job_for, self._slow_wanted = None, None, None
-        if running:
-            self.slow_running_changed.emit(False)
 
     def cancel_slow(self) -> None:
         """Stop the running fiber/transit/energy job (the Cancel of the KPI dock); the
         radio figures stay, the slow domains keep their last results."""
-        if self._slow_job is not None and not self._slow_job.done:
-            self._slow_wanted = None
-            self._slow_job.cancel()
-            self.message.emit("Simulation cancelled.")
+        self.slow_results.cancel()
 
     @property
     def slow_running(self) -> bool:
         """True while a fiber/transit/energy job runs in a worker thread."""
-        return self._slow_job is not None and not self._slow_job.done
+        return self.slow_results.running
 
     def _emit_results(self, slow_changed: bool = False) -> None:
         if slow_changed:
-            self.layers.set_slow_layers([layer for r in self._slow_results for layer in r.layers])
+            results = self.slow_results.results
+            self.layers.set_slow_layers([layer for r in results for layer in r.layers])
         self.result_layers_changed.emit(self.layers.current())
         self.figures_changed.emit(self.figures())
 

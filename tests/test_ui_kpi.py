@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 
 from twin.kpi import Figure
@@ -182,6 +182,69 @@ def test_bind_follows_the_controller(qtbot):
     controller.current_changed.emit("Tram")
     controller.figures_changed.emit(radio_figures(2600.0))
     controller.busy_changed.emit(True)
-    assert dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 persons", "+600 persons"]
+    qtbot.waitUntil(
+        lambda: (
+            dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 persons", "+600 persons"]
+        )
+    )
     assert "Tram" in dock.title_label.text()
-    assert dock.busy_label.isVisibleTo(dock)
+    qtbot.waitUntil(lambda: dock.busy_label.isVisibleTo(dock))
+
+
+def test_live_updates_are_coalesced_to_the_newest_and_unchanged_cells_stay(qtbot):
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    controller = FakeController()
+    dock.bind(controller)
+    changed = []
+    dock.table.itemChanged.connect(lambda item: changed.append(item.text()))
+    for persons in (2600.0, 2700.0, 2800.0):  # faster than a frame, as during a drag
+        controller.figures_changed.emit(radio_figures(persons))
+    qtbot.waitUntil(lambda: dock.table.row_texts("radio.5g.persons.good")[2] == "2 800 persons")
+    assert "2 600 persons" not in changed and "2 700 persons" not in changed
+    count = len(changed)
+    controller.figures_changed.emit(radio_figures(2800.0))  # the same figures again
+    qtbot.wait(50)
+    assert len(changed) == count
+
+
+def test_cancel_in_the_dock_stops_the_slow_engines(qtbot):
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    dock.show()
+    controller = SlowController()
+    dock.bind(controller)
+    assert not dock.cancel_button.isVisible()
+    controller.slow_running_changed.emit(True)
+    assert dock.cancel_button.isVisible()
+    qtbot.mouseClick(dock.cancel_button, Qt.MouseButton.LeftButton)
+    assert controller.cancelled == 1
+    controller.slow_running_changed.emit(False)
+    assert not dock.cancel_button.isVisible()
+
+
+class SlowController(FakeController):
+    """A controller whose slow engines can be cancelled."""
+
+    slow_running_changed = Signal(bool)
+    cancelled = 0
+
+    def cancel_slow(self):
+        self.cancelled += 1
+
+
+def test_busy_label_waits_before_showing_so_short_updates_do_not_blink(qtbot):
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    dock.show()
+    controller = FakeController()
+    dock.bind(controller)
+    for _ in range(5):  # a drag: busy for a few ms at a time
+        controller.busy_changed.emit(True)
+        controller.busy_changed.emit(False)
+    qtbot.wait(400)
+    assert not dock.busy_label.isVisible()
+    controller.busy_changed.emit(True)  # a long computation
+    qtbot.waitUntil(dock.busy_label.isVisible)
+    controller.busy_changed.emit(False)
+    assert not dock.busy_label.isVisible()

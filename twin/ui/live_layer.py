@@ -33,6 +33,9 @@ def level_rgba(layer: RasterLayer) -> np.ndarray:
     for category in style.categories:
         table[int(category.value)] = hex_to_rgba(category.color)
     colours = table.view(np.uint32).ravel()  # one 32-bit RGBA word per class
+    if values.dtype == np.uint8 and layer.nodata is None:
+        # the live level raster: one gather, no masks (about 10x faster on 0.8 M pixels)
+        return colours[:256].take(values).view(np.uint8).reshape(*values.shape, 4)
     if values.dtype.kind in "iub":
         index = values.astype(np.intp, copy=False)
         index = np.where((index < 0) | (index > 255), 256, index)
@@ -46,11 +49,54 @@ def level_rgba(layer: RasterLayer) -> np.ndarray:
 
 
 class LiveLevelView(RasterLayerView):
-    """Draws a :class:`LiveLevelLayer` with the vectorised colouring."""
+    """Draws a :class:`LiveLevelLayer` with the vectorised colouring. When only the data
+    changed (a dragged site), only the window where levels differ is recoloured."""
+
+    _rgba: np.ndarray | None = None  # colours drawn now
+    _shown: np.ndarray | None = None  # the levels they show
 
     def restyle(self) -> None:
-        """Recolour the image from the style (one table lookup)."""
-        self.image_item.setImage(level_rgba(self.layer), autoLevels=False, levels=(0, 255))
+        """Recolour the whole image from the style (one table lookup)."""
+        self._rgba = level_rgba(self.layer)
+        self._shown = np.array(self.layer.array, copy=True)
+        self.image_item.setImage(self._rgba, autoLevels=False, levels=(0, 255))
+
+    def reload(self) -> None:
+        """New levels on the same grid: recolour the bounding box of the changed pixels."""
+        values = np.asarray(self.layer.array)
+        rgba, shown = self._rgba, self._shown
+        if (
+            rgba is None
+            or shown is None
+            or shown.shape != values.shape
+            or values.dtype != np.uint8
+            or shown.dtype != np.uint8
+            or self.layer.nodata is not None
+            or self.layer.style.kind != "raster-classes"
+        ):
+            super().reload()  # transform and every pixel
+            return
+        changed = values != shown
+        rows = np.flatnonzero(changed.any(axis=1))
+        if rows.size == 0:
+            return
+        cols = np.flatnonzero(changed.any(axis=0))
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        window = values[r0:r1, c0:c1]
+        rgba[r0:r1, c0:c1] = level_rgba(self._window_layer(window))
+        shown[r0:r1, c0:c1] = window
+        self.image_item.setImage(rgba, autoLevels=False, levels=(0, 255))
+
+    def _window_layer(self, window: np.ndarray) -> RasterLayer:
+        """A stand-in layer of ``window`` with this layer's style (for :func:`level_rgba`)."""
+        return _WindowLayer(window, self.layer.style)
+
+
+class _WindowLayer:
+    """What :func:`level_rgba` reads of a layer: array, style, nodata (None)."""
+
+    def __init__(self, array: np.ndarray, style) -> None:
+        self.array, self.style, self.nodata = array, style, None
 
 
 VIEW_CLASSES.setdefault(LiveLevelLayer, LiveLevelView)

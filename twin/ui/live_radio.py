@@ -37,7 +37,8 @@ from twin.ui.live_radio_engine import EngineHost, project_from_payload, project_
 class RadioUpdate:
     """One live result: the request ``tag``, its interventions, the figures (persons,
     premises, with baseline), the 4G+5G coverage level raster (0-3), the grid transform
-    and CRS, the radio capex (EUR), the engine time and the request time (perf_counter s)."""
+    and CRS, the radio capex (EUR), the engine time (ms), the request time (perf_counter
+    s), and where the engine ran (process id, thread name)."""
 
     tag: str
     interventions: tuple[Intervention, ...]
@@ -48,6 +49,8 @@ class RadioUpdate:
     capex_eur: float
     engine_ms: float
     requested_at: float
+    engine_pid: int = 0
+    engine_thread: str = ""
 
 
 class _ThreadTransport:
@@ -258,6 +261,8 @@ class LiveRadio(QObject):
             result["capex_eur"],
             result["engine_ms"],
             requested_at,
+            result.get("pid", 0),
+            result.get("thread", ""),
         )
         self.updated.emit(update)
 

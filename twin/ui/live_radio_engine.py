@@ -10,6 +10,8 @@ population_grid, communes), builds its :class:`RadioWhatIf` once, then answers r
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from typing import Any
 
@@ -88,7 +90,8 @@ class EngineHost:
 
     def handle(self, kind: str, args: tuple) -> Any:
         """``("apply", (interventions,))`` -> dict of figures, level raster (0-3), capex
-        (EUR), engine milliseconds, grid transform and CRS WKT, level style;
+        (EUR), engine milliseconds, grid transform and CRS WKT, level style, and where it
+        ran (process id, thread name);
         ``("layers", (interventions, name))`` -> the 4G+5G level layer parts of scenario
         ``name`` as tuples (name, array, transform, crs WKT, style, provenance, unit)."""
         engine = self.ensure_engine()
@@ -105,6 +108,8 @@ class EngineHost:
                 "transform": tuple(engine.grid.transform)[:6],
                 "crs": CRS.from_user_input(engine.grid.crs).to_wkt(),
                 "level_style": self.level_style,
+                "pid": os.getpid(),
+                "thread": threading.current_thread().name,
             }
         if kind == "layers":
             interventions, name = args

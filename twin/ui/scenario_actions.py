@@ -41,7 +41,6 @@ class ScenarioWorkbench(QObject):
         super().__init__(window)
         self.window = window
         self.controller = ScenarioController(parent=window)
-        self.controller.dialog_parent = window
         self.presenter = ResultLayerPresenter()
         self.panel = ScenarioPanel()
         self.panel.bind(self.controller)

@@ -4,8 +4,10 @@ Every edit goes through a :class:`~twin.ui.undo.ScenarioCommand` on :attr:`undo_
 the scenarios are written back to ``project.scenarios`` (dicts, saved in the ``.twin``) after
 each change. The baseline layers are never modified: engines get the baseline plus the
 current scenario's interventions. Radio results come from :class:`LiveRadio` (incremental,
-in its own thread, live while a site is dragged); fiber, transit and energy run in a worker
-job when an edit ends (progress + cancel), cached by content.
+in its child process or thread, live while a site is dragged); fiber, transit and energy
+come from :class:`~twin.ui.scenario_slow.SlowResults` (cached by content, else one worker
+job at a time, progress on :attr:`message`, no dialog). Nothing is computed on the UI
+thread.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from twin.kpi import Figure
@@ -28,9 +30,10 @@ from twin.sim.whatif.result import DomainResult, WhatIfOptions
 from twin.sim.whatif.runner import cost_figures
 from twin.ui import undo
 from twin.ui.live_radio import LiveRadio, RadioUpdate
-from twin.ui.scenario_compute import DomainFigures, SlowEngines
+from twin.ui.scenario_compute import SlowEngines
 from twin.ui.scenario_layers import ScenarioLayers
 from twin.ui.scenario_sites import SiteBook
+from twin.ui.scenario_slow import SlowResults
 
 
 class ScenarioController(QObject):
@@ -39,8 +42,9 @@ class ScenarioController(QObject):
     Signals: ``scenarios_changed()``, ``current_changed(name or None)``,
     ``figures_changed(list[Figure])`` (current scenario vs baseline),
     ``result_layers_changed(list[Layer])``, ``busy_changed(bool)``, ``message(str)`` (a
-    one-line status or error for the status bar), ``live_updated(float)`` (milliseconds from
-    a drag request to its figures, for the benchmark).
+    one-line status or error for the status bar, e.g. the slow engines' progress),
+    ``live_updated(float)`` (milliseconds from a drag request to its figures, for the
+    benchmark), ``slow_running_changed(bool)`` (a fiber/transit/energy job runs: Cancel).
     """
 
     scenarios_changed = Signal()
@@ -50,6 +54,7 @@ class ScenarioController(QObject):
     busy_changed = Signal(bool)
     message = Signal(str)
     live_updated = Signal(float)
+    slow_running_changed = Signal(bool)
 
     def __init__(
         self,
@@ -62,7 +67,6 @@ class ScenarioController(QObject):
         self.options = options or WhatIfOptions()
         self.in_process = in_process  # radio engine in a thread (small projects, tests)
         self.undo_stack = QUndoStack(self)
-        self.dialog_parent = None  # a widget for the slow engines' progress dialog
         self.project = None
         self.live: LiveRadio | None = None
         self.slow: SlowEngines | None = None
@@ -72,11 +76,14 @@ class ScenarioController(QObject):
         self._current: str | None = None
         self._radio_figures: list[Figure] = []
         self._radio_capex = 0.0
-        self._slow_results: list[DomainFigures] = []
-        self._slow_job = None
+        self.slow_results = SlowResults(self.current_scenario, self)
+        self.slow_results.changed.connect(lambda: self._emit_results(slow_changed=True))
+        self.slow_results.running_changed.connect(self._on_slow_running)
+        self.slow_results.message.connect(self.message)
+        self._radio_ready = False  # the first radio result arrived
+        self._recompute_pending = False  # engines to be asked when the event loop is back
         self._drag: tuple[str, tuple[Intervention, ...]] | None = None
         self._busy = False
-        self._warned: set[str] = set()
         self.set_project(project)
 
     # --- project ------------------------------------------------------------------------------
@@ -85,27 +92,44 @@ class ScenarioController(QObject):
         if self.live is not None:
             self.live.shutdown()
             self.live = None
-        self._cancel_slow_job()
+        self.slow_results.stop()
         self.project = project
         self.undo_stack.clear()
         self._scenarios = tuple(
             Scenario.from_dict(d) for d in (project.scenarios if project else [])
         )
         self._current = None
-        self._radio_figures, self._slow_results, self._drag = [], [], None
+        self._radio_figures, self._drag, self._radio_ready = [], None, False
+        self.slow = None
+        self.layers.set_slow_layers([])
         self.sites.set_project(project)
         if project is not None:
             self.live = LiveRadio(project, self.options, self, in_process=self.in_process)
             self.live.updated.connect(self._on_radio_update)
             self.live.failed.connect(self._on_radio_failed)
             self.slow = SlowEngines(project, self.options)
+            self._read_sites_in_background()
+        self.slow_results.set_engines(self.slow)
         self.scenarios_changed.emit()
         self.current_changed.emit(None)
         self._recompute()
 
+    def _read_sites_in_background(self) -> None:
+        """Read the baseline sites (0.1-0.2 s on the sample) in a worker, so that the first
+        click of the Add site or Move site tool does not wait for them."""
+        from twin.ui.workers import run_job
+
+        sites = self.sites
+        run_job(
+            lambda _feedback: sites.baseline(),
+            title="Reading mobile sites",
+            on_error=lambda error: None,  # the tools read them again and say what is wrong
+            show_progress=False,
+        )
+
     def shutdown(self) -> None:
         """Stop the engine thread and any running job (the window is closing)."""
-        self._cancel_slow_job()
+        self.slow_results.stop()
         if self.live is not None:
             self.live.shutdown()
 
@@ -137,11 +161,11 @@ class ScenarioController(QObject):
         """KPI figures of the current scenario with the baseline: radio, the slow domains,
         then capex and cost per person/premise gained (the runner's cost_figures, so the
         numbers are those of ``twin simulate``)."""
-        if not self._radio_figures and not self._slow_results:
+        if not self._radio_figures and not self.slow_results.results:
             return []
         figures = list(self._radio_figures)
         results = {"radio": DomainResult("radio", capex_eur=self._radio_capex)}
-        for result in self._slow_results:
+        for result in self.slow_results.results:
             figures.extend(result.figures)
             results[result.domain] = DomainResult(result.domain, capex_eur=result.capex_eur)
         return figures + cost_figures(results, {f.key: f for f in figures})
@@ -305,9 +329,28 @@ class ScenarioController(QObject):
 
     # --- results ------------------------------------------------------------------------------
     def _recompute(self) -> None:
-        self.layers.set_scenario(self.current_scenario(), self.sites)
+        """After an edit or a switch: the radio engine recomputes only the sites that
+        changed (in its process or thread), the slow domains come from their cache or a
+        worker job; nothing is computed here on the UI thread."""
+        scenario = self.current_scenario()
+        shown = self.layers.scenario
+        if scenario is None or shown is None or scenario.name != shown.name:
+            self.slow_results.clear()  # another scenario's: never shown with this one
+        self.layers.set_scenario(scenario, self.sites)
+        # the engines are asked once the event loop is back: the edits of one user action
+        # (e.g. "new scenario" + "add site" when editing the baseline) make one request
+        self._set_busy(True)
+        if not self._recompute_pending:
+            self._recompute_pending = True
+            QTimer.singleShot(0, self._flush_recompute)
+
+    def _flush_recompute(self) -> None:
+        if not self._recompute_pending:
+            return
+        self._recompute_pending = False
         self._recompute_radio()
-        self._recompute_slow()
+        self.slow_results.want(self.current_scenario())
+        self._update_busy()
 
     def _recompute_radio(self) -> None:
         if self.live is None:
@@ -317,10 +360,15 @@ class ScenarioController(QObject):
 
     def _on_radio_update(self, update: RadioUpdate) -> None:
         if update.tag == "drag" and self._drag is None:
+            self._update_busy()
             return  # a late drag frame after the drop or Esc: the edit result follows
         if update.tag == "edit" and update.interventions != self.current_interventions():
+            self._update_busy()
             return  # superseded by a newer edit
         self._radio_figures, self._radio_capex = update.figures, update.capex_eur
+        if not self._radio_ready:  # the radio baseline is up: prepare the slow ones
+            self._radio_ready = True
+            self.slow_results.prepare_baselines()
         self.layers.set_coverage(update, self.live.level_style if self.live else None)
         self._emit_results()
         if update.tag == "drag":
@@ -329,59 +377,29 @@ class ScenarioController(QObject):
 
     def _on_radio_failed(self, error: Exception) -> None:
         self.message.emit(f"Radio what-if unavailable: {error}")
+        if not self._radio_ready:  # no radio (e.g. no mobile_cells): prepare the others
+            self._radio_ready = True
+            self.slow_results.prepare_baselines()
         self._update_busy()
 
-    def _recompute_slow(self) -> None:
-        self._cancel_slow_job()
-        scenario = self.current_scenario()
-        if self.slow is None or not self.slow.domains_of(scenario):
-            self._slow_results = []
-            self._emit_results()
-            return
-        cached = self.slow.cached(scenario)
-        if cached is not None:
-            self._slow_results = cached
-            self._emit_results()
-            return
-        from twin.ui.workers import run_job
+    def _on_slow_running(self, running: bool) -> None:
+        self.slow_running_changed.emit(running)
+        self._update_busy()
 
-        slow = self.slow
-        self._slow_job = run_job(
-            lambda feedback: slow.run(scenario, feedback),
-            title=f"Simulating '{scenario.name}'",
-            parent=self.dialog_parent,
-            on_result=lambda results, name=scenario: self._on_slow_done(name, results),
-            on_error=self._on_slow_failed,
-            show_progress=self.dialog_parent is not None,
-        )
-        self._slow_job.finished.connect(self._update_busy)
-        self._set_busy(True)
+    def cancel_slow(self) -> None:
+        """Stop the running fiber/transit/energy job (the Cancel of the KPI dock); the
+        radio figures stay, the slow domains keep their last results."""
+        self.slow_results.cancel()
 
-    def _on_slow_done(self, scenario: Scenario, results: list[DomainFigures]) -> None:
-        self._slow_job = None
-        if scenario != self.current_scenario():
-            return
-        self._slow_results = results
-        for result in results:
-            for warning in result.warnings[:1]:
-                if warning not in self._warned:
-                    self._warned.add(warning)
-                    self.message.emit(warning)
-        self._emit_results()
+    @property
+    def slow_running(self) -> bool:
+        """True while a fiber/transit/energy job runs in a worker thread."""
+        return self.slow_results.running
 
-    def _on_slow_failed(self, error: BaseException) -> None:
-        self._slow_job = None
-        self._slow_results = []
-        self.message.emit(f"Simulation failed: {error}")
-        self._emit_results()
-
-    def _cancel_slow_job(self) -> None:
-        if self._slow_job is not None and not self._slow_job.done:
-            self._slow_job.cancel()
-        self._slow_job = None
-
-    def _emit_results(self) -> None:
-        self.layers.set_slow_layers([layer for r in self._slow_results for layer in r.layers])
+    def _emit_results(self, slow_changed: bool = False) -> None:
+        if slow_changed:
+            results = self.slow_results.results
+            self.layers.set_slow_layers([layer for r in results for layer in r.layers])
         self.result_layers_changed.emit(self.layers.current())
         self.figures_changed.emit(self.figures())
 
@@ -391,8 +409,8 @@ class ScenarioController(QObject):
             self.busy_changed.emit(busy)
 
     def _update_busy(self) -> None:
-        slow_running = self._slow_job is not None and not self._slow_job.done
-        self._set_busy(bool((self.live is not None and self.live.busy) or slow_running))
+        radio_busy = self.live is not None and self.live.busy
+        self._set_busy(bool(radio_busy or self.slow_running or self._recompute_pending))
 
     @property
     def busy(self) -> bool:

@@ -4,6 +4,7 @@ scenario's radio interventions. Used by the map tools to find, move and edit sit
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import replace
 
 from twin.errors import DataError
@@ -18,24 +19,33 @@ class SiteBook:
     def __init__(self) -> None:
         self.project = None
         self._baseline: dict[str, Site] | None = None
+        self._lock = threading.Lock()  # read once, by a worker or the first tool click
 
     def set_project(self, project) -> None:
         """Use the sites of ``project`` (read lazily)."""
-        self.project = project
-        self._baseline = None
+        with self._lock:
+            self.project = project
+            self._baseline = None
 
     def baseline(self) -> dict[str, Site]:
-        """site_id -> Site of the project's mobile_cells layer (empty without one)."""
-        if self._baseline is None:
-            self._baseline = {}
-            if self.project is not None:
-                from twin.sim.radio.project_coverage import project_sites
+        """site_id -> Site of the project's mobile_cells layer (empty without one).
+        Thread-safe: the controller reads them in a worker when a project opens."""
+        baseline = self._baseline
+        if baseline is not None:
+            return baseline
+        with self._lock:
+            if self._baseline is None:
+                project, sites = self.project, {}
+                if project is not None:
+                    from twin.sim.radio.project_coverage import project_sites
 
-                try:
-                    self._baseline = {s.site_id: s for s in project_sites(self.project)}
-                except DataError:
-                    self._baseline = {}
-        return self._baseline
+                    try:
+                        sites = {s.site_id: s for s in project_sites(project)}
+                    except DataError:
+                        sites = {}
+                if project is self.project:
+                    self._baseline = sites
+            return self._baseline if self._baseline is not None else {}
 
     def sites(self, interventions) -> dict[str, Site]:
         """site_id -> Site after the radio ``interventions``; a bad list gives the baseline."""

@@ -8,23 +8,34 @@ the two states back exactly. The commands never touch the baseline layers.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from twin.errors import DataError
 from twin.scenario import Intervention, Scenario
 
-if TYPE_CHECKING:
-    from twin.ui.scenario_controller import ScenarioController
-
 State = tuple[tuple[Scenario, ...], str | None]
+
+
+class ScenarioStates(Protocol):
+    """What the commands need of the scenario editor (the ScenarioController): read the
+    (scenarios, current name) state and put one back. The commands do not import the
+    controller, so the controller can import them."""
+
+    def state(self) -> State:
+        """The scenarios and the current scenario's name (None: the baseline)."""
+        ...
+
+    def set_state(self, state: State) -> None:
+        """Put ``state`` in place (and recompute what it changes)."""
+        ...
 
 
 class ScenarioCommand(QUndoCommand):
     """Swap between the state before and after an edit (scenario list + current name)."""
 
-    def __init__(self, controller: ScenarioController, text: str, after: State) -> None:
+    def __init__(self, controller: ScenarioStates, text: str, after: State) -> None:
         super().__init__(text)
         self.controller = controller
         self.before: State = controller.state()
@@ -61,7 +72,7 @@ def _replace_scenario(
 class NewScenarioCommand(ScenarioCommand):
     """Create an empty scenario ``name`` (appended) and make it current."""
 
-    def __init__(self, controller: ScenarioController, name: str) -> None:
+    def __init__(self, controller: ScenarioStates, name: str) -> None:
         scenarios, _ = controller.state()
         if not name.strip():
             raise DataError("a scenario needs a name")
@@ -73,7 +84,7 @@ class NewScenarioCommand(ScenarioCommand):
 class DuplicateScenarioCommand(ScenarioCommand):
     """Copy scenario ``name`` as ``new_name`` (just after it) and make the copy current."""
 
-    def __init__(self, controller: ScenarioController, name: str, new_name: str) -> None:
+    def __init__(self, controller: ScenarioStates, name: str, new_name: str) -> None:
         scenarios, _ = controller.state()
         if new_name in _names(scenarios):
             raise DataError(f"a scenario named {new_name!r} already exists")
@@ -86,7 +97,7 @@ class DuplicateScenarioCommand(ScenarioCommand):
 class RenameScenarioCommand(ScenarioCommand):
     """Rename scenario ``name`` to ``new_name`` (the current name follows)."""
 
-    def __init__(self, controller: ScenarioController, name: str, new_name: str) -> None:
+    def __init__(self, controller: ScenarioStates, name: str, new_name: str) -> None:
         scenarios, current = controller.state()
         if not new_name.strip():
             raise DataError("a scenario needs a name")
@@ -103,7 +114,7 @@ class RenameScenarioCommand(ScenarioCommand):
 class DeleteScenarioCommand(ScenarioCommand):
     """Delete scenario ``name``; the baseline becomes current if it was."""
 
-    def __init__(self, controller: ScenarioController, name: str) -> None:
+    def __init__(self, controller: ScenarioStates, name: str) -> None:
         scenarios, current = controller.state()
         index = _index_of(scenarios, name)
         remaining = scenarios[:index] + scenarios[index + 1 :]
@@ -117,7 +128,7 @@ class DeleteScenarioCommand(ScenarioCommand):
 class MoveScenarioCommand(ScenarioCommand):
     """Move scenario ``name`` to position ``new_index`` in the list."""
 
-    def __init__(self, controller: ScenarioController, name: str, new_index: int) -> None:
+    def __init__(self, controller: ScenarioStates, name: str, new_index: int) -> None:
         scenarios, current = controller.state()
         items = list(scenarios)
         scenario = items.pop(_index_of(scenarios, name))
@@ -130,7 +141,7 @@ class AddInterventionCommand(ScenarioCommand):
 
     def __init__(
         self,
-        controller: ScenarioController,
+        controller: ScenarioStates,
         name: str,
         intervention: Intervention,
         index: int | None = None,
@@ -144,7 +155,7 @@ class AddInterventionCommand(ScenarioCommand):
 class RemoveInterventionCommand(ScenarioCommand):
     """Remove the intervention at ``index`` of scenario ``name``."""
 
-    def __init__(self, controller: ScenarioController, name: str, index: int) -> None:
+    def __init__(self, controller: ScenarioStates, name: str, index: int) -> None:
         scenarios, current = controller.state()
         scenario = scenarios[_index_of(scenarios, name)]
         if not 0 <= index < len(scenario.interventions):
@@ -158,7 +169,7 @@ class ModifyInterventionCommand(ScenarioCommand):
     """Replace the intervention at ``index`` of scenario ``name`` by ``intervention``."""
 
     def __init__(
-        self, controller: ScenarioController, name: str, index: int, intervention: Intervention
+        self, controller: ScenarioStates, name: str, index: int, intervention: Intervention
     ) -> None:
         scenarios, current = controller.state()
         scenario = scenarios[_index_of(scenarios, name)]
@@ -171,9 +182,7 @@ class ModifyInterventionCommand(ScenarioCommand):
 class MoveInterventionCommand(ScenarioCommand):
     """Move the intervention at ``index`` of scenario ``name`` to ``new_index``."""
 
-    def __init__(
-        self, controller: ScenarioController, name: str, index: int, new_index: int
-    ) -> None:
+    def __init__(self, controller: ScenarioStates, name: str, index: int, new_index: int) -> None:
         scenarios, current = controller.state()
         scenario = scenarios[_index_of(scenarios, name)]
         items = list(scenario.interventions)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -32,10 +32,17 @@ from twin.ui.panels.kpi_table import (
     rows_from_figures,
 )
 
-MIN_CONTENT_HEIGHT = 660  # px: below this the dock scrolls (charts ~220 px, table ~260 px)
+BUSY_DELAY_MS = 250  # "updating…" shows when engines run longer than this
+FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per frame
+#: px: below this the dock scrolls. Small enough that a dock sharing its column with the
+#: site editor (about 400 px) shows the headline and the whole chart; the table then
+#: scrolls inside its own frame.
+MIN_CONTENT_HEIGHT = 420
 #: Figures summed up in the headline above the charts (when present), with short names.
 HEADLINE = {
     "radio.4g_5g.persons.good_or_better": "Good 4G/5G coverage",
+    # a new 5G mast where 4G is already good changes only this line: show it too
+    "radio.5g.persons.good_or_better": "Good 5G coverage",
     "fiber.premises_eligible": "Fiber-eligible premises",
     "transit.persons.ptal_3_or_better": "PTAL 3 or better",
     "energy.violations": "Grid violations",
@@ -52,11 +59,27 @@ class KpiDock(QWidget):
         super().__init__(parent)
         self.figures: list[Figure] = []
         self.controller = None
+        self._pending: list[Figure] | None = None
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setSingleShot(True)
+        self._frame_timer.timeout.connect(self._show_pending)
+        self._since_shown = QElapsedTimer()
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
         self.busy_label = QLabel("updating…")
         self.busy_label.setStyleSheet("color: #777777; font-weight: normal;")
         self.busy_label.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setFlat(True)
+        self.cancel_button.setToolTip(
+            "Stop the fiber, transit and energy simulation (radio figures stay live)"
+        )
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.cancel_button.hide()
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_DELAY_MS)
+        self._busy_timer.timeout.connect(self.busy_label.show)
         self.headline_label = QLabel()
         self.headline_label.setWordWrap(True)
         self.headline_label.setTextFormat(Qt.TextFormat.RichText)
@@ -65,6 +88,7 @@ class KpiDock(QWidget):
         self.ptal_chart = PtalChart()
         self.table = FigureTable("Baseline", "Scenario")
         self.table.compact_below_px = 460
+        self.table.preferred_height = 150
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the table (tab-separated, for a spreadsheet)")
         self.export_button = QPushButton("Export CSV…")
@@ -74,6 +98,7 @@ class KpiDock(QWidget):
         title_row = QHBoxLayout()
         title_row.addWidget(self.title_label, 1)
         title_row.addWidget(self.busy_label)
+        title_row.addWidget(self.cancel_button)
         charts = QTabWidget()
         charts.setDocumentMode(True)
         charts.addTab(self.coverage_chart, "Coverage")
@@ -122,13 +147,34 @@ class KpiDock(QWidget):
         self.table.set_titles("Baseline", name or "Scenario")
 
     def set_figures(self, figures: list[Figure]) -> None:
-        """Show ``figures`` (value, baseline, unit) in the table and charts."""
-        self.figures = list(figures)
+        """Show ``figures`` (value, baseline, unit) in the table and charts now. Only what
+        changed is redrawn: the table's changed cells, the charts whose bars moved, the
+        headline when its text changed; nothing when the figures are the same."""
+        self._pending = None
+        self._frame_timer.stop()
+        self._since_shown.start()
+        figures = list(figures)
+        if figures == self.figures and self.table.rows:
+            return
+        self.figures = figures
         by_key = {f.key: f for f in self.figures}
         self.table.set_rows(rows_from_figures(self.figures))
         self.coverage_chart.set_figures(by_key)
         self.ptal_chart.set_figures(by_key)
         self._set_headline(by_key)
+
+    def schedule_figures(self, figures: list[Figure]) -> None:
+        """Show ``figures`` at the next frame: live updates arriving faster than one per
+        frame (:data:`FRAME_MS` ms) are coalesced and only the newest is drawn."""
+        self._pending = list(figures)
+        if self._frame_timer.isActive():
+            return
+        elapsed = self._since_shown.elapsed() if self._since_shown.isValid() else FRAME_MS
+        self._frame_timer.start(max(0, FRAME_MS - int(elapsed)))
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            self.set_figures(self._pending)
 
     def _set_headline(self, by_key: dict[str, Figure]) -> None:
         rows = []
@@ -142,22 +188,42 @@ class KpiDock(QWidget):
             change = change if figure.baseline is not None else ""
             rows.append(
                 f"<tr><td title='{html.escape(figure.label)}'>{html.escape(short_label)}</td>"
-                f"<td align='right'><b>{html.escape(value_text)}</b></td>"
-                f"<td align='right' style='color:{color}'>&nbsp;{change}</td></tr>"
+                f"<td align='right' style='white-space:nowrap'>"
+                f"<b>{html.escape(value_text)}</b></td>"
+                f"<td align='right' style='white-space:nowrap; color:{color}'>&nbsp;{change}"
+                "</td></tr>"
             )
         text = f"<table cellspacing='1'>{''.join(rows)}</table>" if rows else "No figures yet."
-        self.headline_label.setText(text)
+        if text != self.headline_label.text():
+            self.headline_label.setText(text)
 
     def set_busy(self, busy: bool) -> None:
-        """Show "updating…" while engines run."""
-        self.busy_label.setVisible(bool(busy))
+        """Show "updating…" while engines run, from :data:`BUSY_DELAY_MS` on: a drag's
+        updates (each a few tens of ms) do not make it blink."""
+        if busy:
+            if not self.busy_label.isVisible() and not self._busy_timer.isActive():
+                self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_label.hide()
+
+    def set_slow_running(self, running: bool) -> None:
+        """Offer Cancel while the fiber/transit/energy engines run."""
+        self.cancel_button.setVisible(bool(running))
+
+    def _on_cancel_clicked(self) -> None:
+        if self.controller is not None and hasattr(self.controller, "cancel_slow"):
+            self.controller.cancel_slow()
 
     def bind(self, controller) -> None:
         """Follow a ScenarioController: its figures, current scenario and busy state."""
         self.controller = controller
-        controller.figures_changed.connect(self.set_figures)
+        controller.figures_changed.connect(self.schedule_figures)
         controller.current_changed.connect(self.set_scenario_name)
         controller.busy_changed.connect(self.set_busy)
+        slow_running_changed = getattr(controller, "slow_running_changed", None)
+        if slow_running_changed is not None:
+            slow_running_changed.connect(self.set_slow_running)
         current = controller.current_scenario()
         self.set_scenario_name(getattr(current, "name", None))
         self.set_figures(controller.figures())

@@ -8,14 +8,23 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from twin.kpi import Figure
 
 BASELINE_COLOR = "#999999"  # Okabe-Ito grey
 SCENARIO_COLOR = "#0072B2"  # Okabe-Ito blue
 BAR_WIDTH = 0.38
+HEADROOM = 1.1  # the value axis reaches at least 1.1 x the highest bar
+RESCALE_HEADROOM = 1.3  # when it must move, it goes to 1.3 x the highest bar
 LEVEL_KEYS = ("none", "limited", "good", "very_good")
 LEVEL_NAMES = ("none", "limited", "good", "very good")
 TECHNOLOGY_TAGS = {"4G": "4g", "5G": "5g", "4G+5G": "4g_5g"}
@@ -42,6 +51,14 @@ def compact_number(value: float) -> str:
     return f"{value:.3g}"
 
 
+class _ChartView(pg.PlotWidget):
+    """A plot that asks for a dock-sized height (pyqtgraph's default hint, ~450 px,
+    would make a short KPI dock scroll past the middle of its chart)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 190)
+
+
 class BarChart(QWidget):
     """Grouped bars of one quantity (``unit``) per category, baseline next to scenario."""
 
@@ -50,21 +67,31 @@ class BarChart(QWidget):
         self.categories: list[str] = []
         self.unit = ""
         self._y_top = 1.0  # top of the value axis (chart unit)
-        self.plot = pg.PlotWidget(
+        self._shown: tuple | None = None  # (categories, unit, bar heights) drawn now
+        self.plot = _ChartView(
             background="w", axisItems={"left": _ThousandsAxis("left")}, enableMenu=False
         )
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setMinimumHeight(170)
+        self.plot.setMinimumHeight(150)
         item = self.plot.getPlotItem()
-        item.setTitle(title, color="#222222", size="10pt")
+        # the key is in the title, not a legend box that would cover the tallest bars
+        item.setTitle(
+            f"{title}&nbsp;&nbsp;<span style='color:{BASELINE_COLOR}'>&#9632;</span>&nbsp;"
+            f"Baseline&nbsp;&nbsp;<span style='color:{SCENARIO_COLOR}'>&#9632;</span>&nbsp;"
+            "Scenario",
+            color="#222222",
+            size="9pt",
+        )
         for name in ("left", "bottom"):
             axis = item.getAxis(name)
             axis.setTextPen("#333333")
             axis.setPen("#888888")
+            # drawn once into a pixmap and reused while only the bars change: a live
+            # update then repaints bars, not the axis text and grid (16 ms a time)
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.getAxis("left").setWidth(58)
         item.showGrid(x=False, y=True, alpha=0.25)
-        legend = item.addLegend(offset=(-6, 4), labelTextColor="#222222", brush="#FFFFFFCC")
         self.baseline_bars = pg.BarGraphItem(
             x=[], height=[], width=BAR_WIDTH, brush=BASELINE_COLOR, pen=None, name="Baseline"
         )
@@ -73,7 +100,6 @@ class BarChart(QWidget):
         )
         item.addItem(self.baseline_bars)
         item.addItem(self.scenario_bars)
-        self.legend = legend
         self.empty_label = QLabel("No figures yet")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: #777777; font-weight: normal;")
@@ -97,6 +123,10 @@ class BarChart(QWidget):
         self.empty_label.setVisible(not has_data)
         base = np.array([_finite(v) for v in baseline], dtype=float)
         scen = np.array([_finite(v) for v in scenario], dtype=float)
+        shown = (list(categories), unit, base.tobytes(), scen.tobytes())
+        if shown == self._shown:
+            return  # the same bars: nothing to redraw
+        self._shown = shown
         x = np.arange(len(categories), dtype=float)
         self.baseline_bars.setOpts(x=x - BAR_WIDTH / 2, height=base, width=BAR_WIDTH)
         self.scenario_bars.setOpts(x=x + BAR_WIDTH / 2, height=scen, width=BAR_WIDTH)
@@ -111,12 +141,13 @@ class BarChart(QWidget):
         top = float(max(base.max(initial=0.0), scen.max(initial=0.0)))
         if categories_changed:
             item.setXRange(-0.6, max(len(categories), 1) - 0.4, padding=0)
-        # the value axis moves only when the bars outgrow it or shrink well below it, so
-        # live updates do not redraw the axis every time
-        wanted = top * 1.22 if top > 0 else 1.0
-        if categories_changed or not (0.7 * self._y_top <= wanted <= self._y_top):
-            self._y_top = wanted
-            item.setYRange(0.0, wanted, padding=0)
+        # the value axis moves only when the bars outgrow it or
+        # shrink well below it, and then with headroom, so that live updates (bars growing a
+        # little at a time) do not redraw the axis every time
+        needed = top * HEADROOM if top > 0 else 1.0
+        if categories_changed or not (0.6 * self._y_top <= needed <= self._y_top):
+            self._y_top = top * RESCALE_HEADROOM if top > 0 else 1.0
+            item.setYRange(0.0, self._y_top, padding=0)
 
     def heights(self) -> tuple[list[float], list[float]]:
         """Bar heights drawn now (baseline, scenario), in the chart's unit."""

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -175,6 +175,7 @@ class FigureTable(QTableWidget):
         super().__init__(0, 4, parent)
         self.rows: list[FigureRow] = []
         self._row_of_key: dict[str, int] = {}
+        self._filled: dict[str, FigureRow] = {}  # what each row shows now
         self.set_titles(title_a, title_b)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -188,6 +189,17 @@ class FigureTable(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(22)
 
+    #: Height (px) the table asks for in a layout (None: Qt's default); the KPI dock asks
+    #: for little so that, when short, it shows its headline and chart whole and the table
+    #: scrolls in its own frame.
+    preferred_height: int | None = None
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.preferred_height is not None:
+            hint.setHeight(self.preferred_height)
+        return hint
+
     #: Below this width (px) the A column is hidden (its value stays in the B cell's
     #: tooltip and in copies and exports) so that the figure names stay readable.
     compact_below_px = 0
@@ -200,6 +212,7 @@ class FigureTable(QTableWidget):
     def set_titles(self, title_a: str, title_b: str) -> None:
         """Name the two value columns."""
         self.title_a, self.title_b = title_a, title_b
+        self._filled = {}  # the tooltips name the titles: fill every row again
         self.setHorizontalHeaderLabels(["Figure", title_a, title_b, "Change"])
         for column in (1, 2, 3):
             self.resizeColumnToContents(column)
@@ -213,7 +226,10 @@ class FigureTable(QTableWidget):
             self._rebuild()
         grew = False
         for row in self.rows:
+            if self._filled.get(row.key) == row:
+                continue  # this figure did not change: its cells stay as they are
             grew = self._fill(self._row_of_key[row.key], row) or grew
+            self._filled[row.key] = row
         if grew or not same_layout:
             for column in (1, 2, 3):
                 self.resizeColumnToContents(column)
@@ -221,6 +237,7 @@ class FigureTable(QTableWidget):
             self.resizeRowsToContents()
 
     def _rebuild(self) -> None:
+        self._filled = {}
         self.clearContents()
         self.clearSpans()
         groups = grouped(self.rows)

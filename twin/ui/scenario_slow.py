@@ -1,0 +1,167 @@
+"""The fiber, transit and energy results of the current scenario, computed off the UI thread.
+
+One job at a time runs in a worker thread (:func:`twin.ui.workers.run_job`, no dialog):
+the current scenario's results when the cache of :class:`~twin.ui.scenario_compute.SlowEngines`
+does not hold them, otherwise, once the radio baseline is up, the preparation of the
+baselines (an empty scenario) so that the first edit finds them ready. An edit that
+supersedes the running job cancels it; the next job starts when it stops. Progress goes to
+:attr:`SlowResults.message` (the status bar), Cancel to :meth:`SlowResults.cancel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from twin.scenario import Scenario
+from twin.ui.scenario_compute import DomainFigures, SlowEngines
+
+BASELINES_TITLE = "Preparing fiber, transit and energy"
+
+
+class SlowResults(QObject):
+    """Results (:attr:`results`, one :class:`DomainFigures` per domain) of the scenario
+    that ``current()`` returns. Signals: ``changed()`` when :attr:`results` were replaced,
+    ``running_changed(bool)`` when a job starts or the last one ends, ``message(str)``
+    (progress, warnings, errors: one line each)."""
+
+    changed = Signal()
+    running_changed = Signal(bool)
+    message = Signal(str)
+
+    def __init__(self, current: Callable[[], Scenario | None], parent=None) -> None:
+        super().__init__(parent)
+        self._current = current
+        self.engines: SlowEngines | None = None
+        self.results: list[DomainFigures] = []
+        self._job = None  # the running JobHandle, if any
+        self._job_for: Scenario | None = None  # its scenario (None: the baselines)
+        self._wanted: Scenario | None = None  # whose results are still needed
+        self._prepare = False  # the baselines may be prepared (the radio baseline is up)
+        self._prepared = False  # the baselines' job was started
+        self._warned: set[str] = set()
+
+    @property
+    def running(self) -> bool:
+        """True while a job runs in a worker thread."""
+        return self._job is not None and not self._job.done
+
+    def set_engines(self, engines: SlowEngines | None) -> None:
+        """Work with the engines (and cache) of a new project; the old job is dropped."""
+        self.stop()
+        self.engines = engines
+        self.results = []
+        self._prepare = self._prepared = False
+
+    def clear(self) -> None:
+        """Forget the shown results (another scenario's), without a signal."""
+        self.results = []
+
+    def want(self, scenario: Scenario | None) -> None:
+        """The current scenario is now ``scenario``: show its results from the cache or
+        compute them in a worker (none for the baseline)."""
+        if self.engines is None or not self.engines.domains_of(scenario):
+            self._wanted = None
+            if self.results:
+                self.results = []
+                self.changed.emit()
+        else:
+            self._wanted = scenario
+        self._next()
+
+    def prepare_baselines(self) -> None:
+        """Allow the background preparation of the baselines (after the radio's)."""
+        self._prepare = True
+        self._next()
+
+    def cancel(self) -> None:
+        """Stop the running job (the user's Cancel); the last results stay."""
+        if self.running:
+            self._wanted = None
+            self._job.cancel()
+            self.message.emit("Simulation cancelled.")
+
+    def stop(self) -> None:
+        """Cancel the running job and forget it (a new project, the window closing)."""
+        had_job = self._job is not None
+        if self.running:
+            self._job.cancel()
+        self._job, self._job_for, self._wanted = None, None, None
+        if had_job:
+            self.running_changed.emit(False)
+
+    # --- jobs ------------------------------------------------------------------------------
+    def _next(self) -> None:
+        if self.engines is None:
+            return
+        if self._job is not None:
+            if self._job_for is not None and self._job_for != self._wanted:
+                self._job.cancel()  # superseded by an edit: the next starts after it
+            return
+        wanted = self._wanted
+        if wanted is not None:
+            cached = self.engines.cached(wanted)
+            if cached is not None:
+                self._wanted = None
+                self._show(cached)
+            else:
+                self._start(wanted, f"Simulating '{wanted.name}'")
+        elif self._prepare and not self._prepared:
+            self._prepared = True
+            self._start(None, BASELINES_TITLE)
+
+    def _start(self, scenario: Scenario | None, title: str) -> None:
+        from twin.ui.workers import run_job
+
+        engines = self.engines
+        target = scenario if scenario is not None else Scenario("baseline")
+        job = run_job(
+            lambda feedback: engines.run(target, feedback),
+            title=title,
+            on_result=lambda results: self._on_done(engines, scenario, results),
+            on_error=lambda error: self._on_failed(engines, scenario, error),
+            show_progress=False,
+        )
+        job.progress_changed.connect(
+            lambda percent, text: self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+        )
+        job.finished.connect(lambda: self._on_finished(job))
+        self._job, self._job_for = job, scenario
+        self.running_changed.emit(True)
+
+    def _on_done(self, engines, scenario: Scenario | None, results) -> None:
+        if engines is not self.engines or scenario is None or scenario != self._current():
+            return  # the baselines (now cached), or a scenario that is no longer current
+        if scenario == self._wanted:
+            self._wanted = None
+        self._show(results)
+
+    def _show(self, results: list[DomainFigures]) -> None:
+        self.results = results
+        for result in results:
+            for warning in result.warnings[:1]:
+                if warning not in self._warned:
+                    self._warned.add(warning)
+                    self.message.emit(warning)
+        self.changed.emit()
+
+    def _on_failed(self, engines, scenario: Scenario | None, error: BaseException) -> None:
+        if engines is not self.engines:
+            return
+        if scenario is None:
+            self.message.emit(f"{BASELINES_TITLE} failed: {error}")
+            return
+        if scenario == self._wanted:
+            self._wanted = None  # not tried again until the next edit
+        if scenario == self._current():
+            self.results = []
+            self.message.emit(f"Simulation failed: {error}")
+            self.changed.emit()
+
+    def _on_finished(self, job) -> None:
+        if job is self._job:
+            self._job, self._job_for = None, None
+            self._next()
+            if self._job is None:
+                self.running_changed.emit(False)

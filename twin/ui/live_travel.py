@@ -179,6 +179,7 @@ class LiveTravel(QObject):
                     parameters={"scenario": "travel time", "engine": "transit"},
                 ),
             )
+            self.layer.opacity = 0.65  # the streets and buildings stay readable beneath
             self.project.add_layer(self.layer, index=0)
         else:
             self.layer.set_array(update.bands)

@@ -38,6 +38,7 @@ class PlanTimeline(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.years)
         layout.addWidget(self.label)
+        layout.addStretch(1)  # the steps stay together at the top of a tall dock
 
     def bind(self, controller) -> None:
         """Follow ``controller``'s scenarios and drive its current scenario."""
@@ -60,7 +61,7 @@ class PlanTimeline(QWidget):
         self.slider.setEnabled(bool(self._phases))
         self._updating = False
         steps = ["today", *(str(year) for year, _ in self._phases)]
-        self.years.setText("  →  ".join(steps))
+        self.years.setText("  →  ".join(steps) if self._phases else "")
         self._show_current()
 
     def _show_current(self) -> None:

@@ -5,19 +5,30 @@ Layout:
 - table ``twin_rasters(layer_id TEXT PRIMARY KEY, geotiff BLOB)``: each raster layer as a
   complete GeoTIFF, so the file is self-contained and bit-exact;
 - table ``twin_meta(key TEXT PRIMARY KEY, value TEXT)``: key ``project`` holds JSON with the
-  CRS, layer order, names, visibility, opacity, styles, provenance, views, metadata and
-  scenarios.
+  CRS, layer order, names, visibility, opacity, styles, provenance (and a content
+  fingerprint, see :mod:`twin.fingerprint`) of each layer, views, metadata and scenarios;
+- tables ``twin_results(key TEXT PRIMARY KEY, domain TEXT, meta TEXT)`` and
+  ``twin_result_blobs(key TEXT, name TEXT, data BLOB)``: engine results kept with the project
+  (DESIGN.md "Results live with the project"): ``key`` is the hash of the inputs the result
+  was computed from, ``meta`` JSON (figures, warnings, layer records), the blobs are result
+  layers as GeoTIFF (rasters) or GeoParquet (vectors). What they mean is for
+  :mod:`twin.sim.whatif.store`; this module only reads and writes them as text and bytes.
 
-Opening reads JSON and GeoPackage tables only: no pickle, no eval, nothing from the file is
-ever executed. Saving writes a temporary file beside the target, then renames it.
+Opening reads JSON, GeoPackage tables, GeoTIFF and GeoParquet only: no pickle, no eval,
+nothing from the file is ever executed. Saving writes a temporary file beside the target,
+then renames it. This module does not import :mod:`twin.project` (the project imports it):
+:func:`read_project` returns the parts, :meth:`twin.project.Project.open` assembles them.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
 import tempfile
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +40,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
+from twin.fingerprint import is_fingerprint, layer_fingerprint, set_fingerprint
 from twin.layers.base import Layer
 from twin.layers.io_raster import geotiff_array_and_profile
 from twin.layers.io_write import writable_frame
@@ -43,6 +55,40 @@ GEOPACKAGE_OPTIONS = {"VERSION": "1.3"}
 GEOPACKAGE_USER_VERSION = 10300
 FORMAT_NAME = "twin-project"
 FORMAT_VERSION = 1
+MAX_RESULT_BLOB_BYTES = 512 * 1024 * 1024  # a larger blob is refused as damaged
+
+
+class ResultsWarning(UserWarning):
+    """A stored result in a project file was ignored (damaged or of an unknown format)."""
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """One stored engine result as text and bytes: ``key`` (hash of its inputs), ``domain``,
+    ``meta`` (JSON text) and ``blobs`` (name -> GeoTIFF or GeoParquet bytes). Entries of
+    ``Project.results`` are records or objects with the same :meth:`to_record` method."""
+
+    key: str
+    domain: str
+    meta: str
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def to_record(self) -> ResultRecord:
+        """Itself (entries computed in this session encode themselves on save)."""
+        return self
+
+
+@dataclass
+class ProjectContents:
+    """What a ``.twin`` file holds, read but not yet assembled into a Project: the CRS (WKT),
+    layers, views (dicts), metadata, scenarios (dicts) and stored results by key."""
+
+    crs: str
+    layers: list[Layer]
+    views: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    scenarios: list[dict[str, Any]]
+    results: dict[str, ResultRecord]
 
 
 def save_project(project, path: Path) -> Path:
@@ -80,6 +126,7 @@ def _write(project, path: Path) -> None:
             "opacity": layer.opacity,
             "style": layer.style.to_dict(),
             "provenance": layer.provenance.to_dict(),
+            "fingerprint": layer_fingerprint(layer),
         }
         if isinstance(layer, VectorLayer):
             frame = _writable_frame(layer)
@@ -120,9 +167,32 @@ def _write(project, path: Path) -> None:
             "CREATE TABLE twin_rasters (layer_id TEXT PRIMARY KEY, geotiff BLOB NOT NULL)"
         )
         connection.executemany("INSERT INTO twin_rasters VALUES (?, ?)", rasters)
+        _write_results(connection, getattr(project, "results", {}))
         connection.commit()
     finally:
         connection.close()
+
+
+def _write_results(connection: sqlite3.Connection, results: dict[str, Any]) -> None:
+    """The project's stored results (entries with ``to_record()``) into the two tables."""
+    connection.execute(
+        "CREATE TABLE twin_results (key TEXT PRIMARY KEY, domain TEXT NOT NULL, meta TEXT NOT NULL)"
+    )
+    connection.execute(
+        "CREATE TABLE twin_result_blobs (key TEXT NOT NULL, name TEXT NOT NULL,"
+        " data BLOB NOT NULL, PRIMARY KEY (key, name))"
+    )
+    for key, entry in list(results.items()):
+        record = entry.to_record()
+        if record is None:
+            continue
+        connection.execute(
+            "INSERT INTO twin_results VALUES (?, ?, ?)", (key, record.domain, record.meta)
+        )
+        connection.executemany(
+            "INSERT INTO twin_result_blobs VALUES (?, ?, ?)",
+            [(key, name, data) for name, data in record.blobs.items()],
+        )
 
 
 def _init_empty_geopackage(connection: sqlite3.Connection) -> None:
@@ -173,28 +243,74 @@ def _json_default(value: Any) -> Any:
 
 
 # --- reading ---------------------------------------------------------------------------------
-def load_project(path: Path):
-    """Read a ``.twin`` file into a :class:`twin.project.Project`."""
-    from twin.project import Project, View
-
+def read_project(path: Path) -> ProjectContents:
+    """Read a ``.twin`` file into its parts (see :meth:`twin.project.Project.open`)."""
     path = Path(path)
     if not path.exists():
         raise ProjectError(f"No project file at {path}")
     meta = _read_meta(path)
     try:
-        project = Project(crs=meta["crs"])
-        project.views = [View.from_dict(v) for v in meta.get("views", [])]
-        project.metadata = dict(meta.get("metadata", {}))
-        project.scenarios = list(meta.get("scenarios", []))
+        crs = meta["crs"]
+        if not isinstance(crs, str):
+            raise TypeError("the CRS is not text")
+        views = list(meta.get("views", []))
+        metadata = dict(meta.get("metadata", {}))
+        scenarios = list(meta.get("scenarios", []))
         rasters = _read_rasters(path)
-        for record in meta["layers"]:
-            project.layers.append(_read_layer(path, record, rasters))
+        layers = [_read_layer(path, record, rasters) for record in meta["layers"]]
     except ProjectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
-    project.path = path
-    return project
+    return ProjectContents(crs, layers, views, metadata, scenarios, read_results(path))
+
+
+def read_results(path: Path) -> dict[str, ResultRecord]:
+    """The stored results of a project file by key. Rows of the wrong types (a damaged or
+    forged table) are skipped with a :class:`ResultsWarning`; nothing is interpreted here."""
+    path = Path(path)
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        try:
+            rows = connection.execute("SELECT key, domain, meta FROM twin_results").fetchall()
+            blob_rows = connection.execute(
+                "SELECT key, name, data FROM twin_result_blobs"
+            ).fetchall()
+        except sqlite3.DatabaseError as error:
+            if "no such table" not in str(error):
+                warnings.warn(
+                    f"{path.name}: stored results ignored ({error})", ResultsWarning, stacklevel=2
+                )
+            return {}
+    finally:
+        connection.close()
+    blobs: dict[str, dict[str, bytes]] = {}
+    bad: set[str] = set()
+    for key, name, data in blob_rows:
+        if not (isinstance(key, str) and isinstance(name, str) and isinstance(data, bytes)):
+            bad.add(str(key))
+            continue
+        if len(data) > MAX_RESULT_BLOB_BYTES:
+            bad.add(key)
+            continue
+        blobs.setdefault(key, {})[name] = data
+    results: dict[str, ResultRecord] = {}
+    skipped = 0
+    for key, domain, text in rows:
+        if not (isinstance(key, str) and isinstance(domain, str) and isinstance(text, str)):
+            skipped += 1
+            continue
+        if key in bad:
+            skipped += 1
+            continue
+        results[key] = ResultRecord(key, domain, text, blobs.get(key, {}))
+    if skipped:
+        warnings.warn(
+            f"{path.name}: {skipped} stored result(s) of the wrong types ignored",
+            ResultsWarning,
+            stacklevel=2,
+        )
+    return results
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -266,7 +382,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             raise ProjectError(
                 f"{path.name}: raster layer {name!r} is damaged ({error})"
             ) from error
-        return RasterLayer(
+        layer = RasterLayer(
             name,
             array,
             transform,
@@ -275,6 +391,8 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             unit=str(record.get("unit", "")),
             **common,
         )
+        _restore_fingerprint(layer, record)
+        return layer
     if record.get("kind") == "vector":
         try:
             frame = pyogrio.read_dataframe(path, layer=record["id"], use_arrow=True)
@@ -282,8 +400,53 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             raise ProjectError(f"{path.name}: cannot read layer {name!r} ({error})") from error
         if "fid_" in frame.columns and "fid" not in frame.columns:
             frame = frame.rename(columns={"fid_": "fid"})
-        return VectorLayer(name, frame, **common)
+        layer = VectorLayer(name, frame, **common)
+        _restore_fingerprint(layer, record)
+        return layer
     raise ProjectError(f"{path.name}: unknown layer kind {record.get('kind')!r}")
+
+
+def _restore_fingerprint(layer: Layer, record: dict[str, Any]) -> None:
+    """The fingerprint saved with the layer (of the data just read), when it has one."""
+    value = record.get("fingerprint")
+    if is_fingerprint(value):
+        set_fingerprint(layer, value)
+
+
+# --- result layers as blobs (for twin.sim.whatif.store) ------------------------------------
+def raster_to_geotiff(layer: RasterLayer) -> bytes:
+    """A raster layer's pixels as a deflate-compressed GeoTIFF (bytes)."""
+    return _geotiff_bytes(layer)
+
+
+def geotiff_to_array(blob: bytes) -> tuple[np.ndarray, Any, float | None, str | None]:
+    """(array, transform, nodata, CRS WKT) of a GeoTIFF blob; ProjectError when it is not
+    a readable GeoTIFF."""
+    try:
+        with MemoryFile(blob) as memory, memory.open() as dataset:
+            if dataset.driver != "GTiff":
+                raise ProjectError("a stored raster is not a GeoTIFF")
+            crs = dataset.crs.to_wkt() if dataset.crs else None
+            return dataset.read(1), dataset.transform, dataset.nodata, crs
+    except RasterioError as error:
+        raise ProjectError(f"a stored raster is damaged ({error})") from error
+
+
+def frame_to_geoparquet(frame) -> bytes:
+    """A GeoDataFrame as GeoParquet bytes (columns and dtypes kept exactly)."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, compression="zstd", index=False)
+    return buffer.getvalue()
+
+
+def geoparquet_to_frame(blob: bytes):
+    """The GeoDataFrame of GeoParquet bytes; ProjectError when they are not GeoParquet."""
+    import geopandas as gpd
+
+    try:
+        return gpd.read_parquet(io.BytesIO(blob))
+    except Exception as error:  # pyarrow raises several error types for bad input
+        raise ProjectError(f"a stored vector layer is damaged ({error})") from error
 
 
 def list_tables(path: Path) -> list[str]:

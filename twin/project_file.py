@@ -173,6 +173,33 @@ def _write(project, path: Path) -> None:
         connection.close()
 
 
+def save_results(project, path: Path | None = None) -> Path:
+    """Replace the stored results in the project file ``path`` (default: the project's own)
+    by ``project.results``, in one SQLite transaction (all or nothing), without rewriting
+    the layers: for a project whose layers are those of the file (``twin simulate``)."""
+    path = Path(path if path is not None else project.path)
+    if not path.exists():
+        raise ProjectError(f"No project file at {path}")
+    _read_meta(path)  # a twin project, or ProjectError
+    try:
+        connection = sqlite3.connect(path, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute("DROP TABLE IF EXISTS twin_results")
+                connection.execute("DROP TABLE IF EXISTS twin_result_blobs")
+                _write_results(connection, getattr(project, "results", {}))
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise ProjectError(f"Could not save the results in {path}: {error}") from error
+    return path
+
+
 def _write_results(connection: sqlite3.Connection, results: dict[str, Any]) -> None:
     """The project's stored results (entries with ``to_record()``) into the two tables."""
     connection.execute(

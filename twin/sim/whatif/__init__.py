@@ -12,8 +12,9 @@ from twin.sim.whatif.result import DOMAINS, DomainResult, WhatIfOptions
 
 
 def __getattr__(name: str) -> Any:
-    """``simulate``, ``forget`` and ``SimulationResult`` from the runner, imported lazily."""
-    if name in ("simulate", "forget", "SimulationResult"):
+    """``simulate``, ``forget``, ``stored_result`` and ``SimulationResult`` from the runner,
+    imported lazily."""
+    if name in ("simulate", "forget", "stored_result", "SimulationResult"):
         from twin.sim.whatif import runner
 
         return getattr(runner, name)
@@ -28,4 +29,5 @@ __all__ = [
     "WhatIfOptions",
     "forget",
     "simulate",
+    "stored_result",
 ]

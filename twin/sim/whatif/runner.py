@@ -1,16 +1,19 @@
 """Run a scenario against the baseline in every engine and gather layers and KPI figures.
 
 ``simulate(project, scenario)`` is what the KPI dock, the compare table and
-``twin simulate`` all call, so they show the same numbers. Each domain's result is cached
-by (project, domain, interventions of that domain as JSON, options): the baseline of a
-project is computed once per process, and a scenario that does not touch a domain reuses
-the baseline result. Call :func:`forget` after editing a project's layers.
+``twin simulate`` all call, so they show the same numbers. Each domain's result is found,
+in order, (1) in memory, (2) in the project's stored results (``project.results``, saved
+in the ``.twin``: :mod:`twin.sim.whatif.store`), (3) by running the engine; both caches are
+keyed by the hash of what that domain reads (its input layers, options, interventions and
+engine version), so a scenario that does not touch a domain reuses the baseline result and
+editing one domain's layer recomputes that domain only. :func:`stored_result` looks a
+result up without ever computing. Call :func:`forget` after changing a layer's data in
+place (``set_frame``/``set_array`` are noticed by themselves).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,11 +23,13 @@ import numpy as np
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.fingerprint import forget_fingerprint
 from twin.kpi import Figure, cost_per_unit
 from twin.layers.base import Layer
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style
 from twin.scenario import Scenario
+from twin.sim.whatif import store
 from twin.sim.whatif.result import (
     CONTEXTS,
     DOMAINS,
@@ -84,47 +89,91 @@ class SimulationResult:
         return rows
 
 
-# Results by (project id, domain, interventions JSON, options JSON), least recently used
-# first; baselines ("[]") are kept, at most MAX_CACHED scenario results besides them.
-_RESULTS: OrderedDict[Any, DomainResult] = OrderedDict()
+# Results by input key (store.input_key: a hash of what the domain reads), least recently
+# used first, with the id of the project they were computed for; baselines are kept, at
+# most MAX_CACHED scenario results besides them.
+_RESULTS: OrderedDict[str, tuple[int, bool, DomainResult]] = OrderedDict()
 MAX_CACHED = 24
+#: Engine runs by domain in this process (tests and benchmarks read it).
+ENGINE_RUNS: dict[str, int] = {d: 0 for d in DOMAINS}
 
 
 def forget(project=None) -> None:
-    """Drop cached results and prepared inputs of ``project`` (all projects when None)."""
+    """Drop cached results, prepared inputs and layer fingerprints of ``project`` (all
+    projects when None); results stored in the project itself are kept (their keys tell
+    whether they still match)."""
     CONTEXTS.forget(project)
     if project is None:
         _RESULTS.clear()
     else:
-        for key in [k for k in _RESULTS if k[0] == id(project)]:
+        for layer in project.layers:
+            forget_fingerprint(layer)
+        for key in [k for k, v in _RESULTS.items() if v[0] == id(project)]:
             del _RESULTS[key]
 
 
-def _domain_result(project, domain, interventions, options, feedback) -> DomainResult:
-    content = json.dumps([i.to_dict() for i in interventions], sort_keys=True)
-    key = (id(project), domain, content, options.key())
-    store = CONTEXTS.store(project)  # ties the lifetime of the cache entry to the project
-    token = store.setdefault("token", object())
-    cached = _RESULTS.get(key)
-    if cached is not None and cached.details.get("_token") is token:
-        _RESULTS.move_to_end(key)
-        return cached
-    adapter = importlib.import_module(ADAPTERS[domain])
-    result = adapter.run(project, interventions, feedback, options, RESULT_NAME)
-    result.details["_token"] = token
-    _RESULTS[key] = result
-    scenario_keys = [k for k in _RESULTS if k[2] != "[]"]
+def _in_memory(key: str) -> DomainResult | None:
+    entry = _RESULTS.get(key)
+    if entry is None:
+        return None
+    _RESULTS.move_to_end(key)
+    return entry[2]
+
+
+def _keep(project, key: str, baseline: bool, result: DomainResult) -> None:
+    _RESULTS[key] = (id(project), baseline, result)
+    scenario_keys = [k for k, v in _RESULTS.items() if not v[1]]
     for old in scenario_keys[: max(0, len(scenario_keys) - MAX_CACHED)]:
         del _RESULTS[old]
+
+
+def stored_result(
+    project, domain: str, interventions=(), options: WhatIfOptions | None = None
+) -> DomainResult | None:
+    """The result of ``domain`` for ``interventions`` (default: the baseline) from memory
+    or the project's stored results, None when neither has it. Never computes (it hashes
+    input layers not fingerprinted yet: instant on a project opened from a file)."""
+    options = options or WhatIfOptions()
+    interventions = list(interventions)
+    key = store.input_key(project, domain, interventions, options)
+    found = _in_memory(key)
+    if found is None:
+        found = store.lookup(project, key)
+        if found is not None:
+            _keep(project, key, not interventions, found)
+    elif key not in getattr(project, "results", {key: None}):
+        # computed for another project with the same inputs: this one saves it too
+        store.remember(project, key, interventions, found)
+    return found
+
+
+def domain_result(
+    project, domain: str, interventions, options: WhatIfOptions, feedback: Feedback | None
+) -> DomainResult:
+    """The result of ``domain`` for ``interventions``: from memory, else from the project's
+    stored results, else computed by the domain's adapter (and then kept in both)."""
+    interventions = list(interventions)
+    found = stored_result(project, domain, interventions, options)
+    if found is not None:
+        return found
+    key = store.input_key(project, domain, interventions, options)
+    adapter = importlib.import_module(ADAPTERS[domain])
+    ENGINE_RUNS[domain] += 1
+    result = adapter.run(project, interventions, feedback, options, RESULT_NAME)
+    _keep(project, key, not interventions, result)
+    store.remember(project, key, interventions, result)
     return result
 
 
-def _scaled(parent: Feedback, start: float, end: float) -> Feedback:
+_domain_result = domain_result  # former private name
+
+
+def _scaled(parent: Feedback, start: float, end: float, prefix: str = "") -> Feedback:
     """A feedback whose 0-100 % maps to ``start``-``end`` % of ``parent`` (and which stops
-    when the parent is cancelled)."""
+    when the parent is cancelled); messages get ``prefix`` (e.g. "radio: ")."""
     return Feedback(
         lambda percent, message: parent.set_progress(
-            start + (end - start) * percent / 100.0, message
+            start + (end - start) * percent / 100.0, f"{prefix}{message}" if message else ""
         )
     )
 
@@ -252,8 +301,8 @@ def simulate(
         start, middle, end = (100.0 * (index + k) / len(domains) for k in (0.0, 0.5, 1.0))
         feedback.set_progress(start, f"{domain}: baseline")
         try:
-            baseline = _domain_result(
-                project, domain, [], options, _scaled(feedback, start, middle)
+            baseline = domain_result(
+                project, domain, [], options, _scaled(feedback, start, middle, f"{domain}: ")
             )
         except DataError as error:
             if explicit or scenario.for_domain(domain):
@@ -261,8 +310,12 @@ def simulate(
             out.warnings.append(f"{domain}: not simulated ({error})")
             continue
         feedback.set_progress(middle, f"{domain}: scenario")
-        result = _domain_result(
-            project, domain, scenario.for_domain(domain), options, _scaled(feedback, middle, end)
+        result = domain_result(
+            project,
+            domain,
+            scenario.for_domain(domain),
+            options,
+            _scaled(feedback, middle, end, f"{domain}: "),
         )
         out.baseline_results[domain] = baseline
         out.scenario_results[domain] = result

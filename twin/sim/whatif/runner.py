@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,11 @@ _RESULTS: OrderedDict[str, tuple[int, bool, DomainResult]] = OrderedDict()
 MAX_CACHED = 24
 #: Engine runs by domain in this process (tests and benchmarks read it).
 ENGINE_RUNS: dict[str, int] = {d: 0 for d in DOMAINS}
+# One engine run at a time: the prepared contexts (the radio models above all) are shared
+# and changed by a run; the KPI dock's job and a compare job may ask at once. Lookups take
+# the short lock only, so the UI thread never waits for an engine.
+_ENGINE_LOCK = threading.RLock()
+_LOCK = threading.RLock()
 
 
 def forget(project=None) -> None:
@@ -103,9 +109,10 @@ def forget(project=None) -> None:
     projects when None); results stored in the project itself are kept (their keys tell
     whether they still match)."""
     CONTEXTS.forget(project)
-    if project is None:
-        _RESULTS.clear()
-    else:
+    with _LOCK:
+        if project is None:
+            _RESULTS.clear()
+            return
         for layer in project.layers:
             forget_fingerprint(layer)
         for key in [k for k, v in _RESULTS.items() if v[0] == id(project)]:
@@ -134,7 +141,11 @@ def stored_result(
     or the project's stored results, None when neither has it. Never computes (it hashes
     input layers not fingerprinted yet: instant on a project opened from a file)."""
     options = options or WhatIfOptions()
-    interventions = list(interventions)
+    with _LOCK:
+        return _stored(project, domain, list(interventions), options)
+
+
+def _stored(project, domain: str, interventions: list, options: WhatIfOptions):
     key = store.input_key(project, domain, interventions, options)
     found = _in_memory(key)
     if found is None:
@@ -156,13 +167,24 @@ def domain_result(
     found = stored_result(project, domain, interventions, options)
     if found is not None:
         return found
-    key = store.input_key(project, domain, interventions, options)
-    adapter = importlib.import_module(ADAPTERS[domain])
-    ENGINE_RUNS[domain] += 1
-    result = adapter.run(project, interventions, feedback, options, RESULT_NAME)
-    _keep(project, key, not interventions, result)
-    store.remember(project, key, interventions, result)
-    return result
+    with _ENGINE_LOCK:
+        found = stored_result(project, domain, interventions, options)  # done meanwhile?
+        if found is not None:
+            return found
+        key = store.input_key(project, domain, interventions, options)
+        adapter = importlib.import_module(ADAPTERS[domain])
+        extra = {}
+        if domain == "radio" and interventions:
+            # new sites are merged into a known baseline instead of computing every site
+            baseline = stored_result(project, domain, [], options)
+            if baseline is not None:
+                extra["baseline"] = baseline
+        ENGINE_RUNS[domain] += 1
+        result = adapter.run(project, interventions, feedback, options, RESULT_NAME, **extra)
+        with _LOCK:
+            _keep(project, key, not interventions, result)
+            store.remember(project, key, interventions, result)
+        return result
 
 
 _domain_result = domain_result  # former private name

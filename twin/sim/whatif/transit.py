@@ -24,12 +24,11 @@ from twin.layers.style import categorized_style
 from twin.layers.transit import read_gtfs
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddTransitLine, AddTransitStop, Intervention
-from twin.sim.network import RoadGraph
 from twin.sim.transit.access import AccessResult, StopSet
 from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, resolve_line_stops, route_line
-from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel
+from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
 
 ENGINE = "transit"
 GOOD_BANDS = ("3", "4", "5", "6a", "6b")  # PTAL 3 or better
@@ -67,12 +66,10 @@ def _locations(project) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, np.nd
 def _context(project) -> dict[str, Any]:
     store = CONTEXTS.store(project)
     if "transit" not in store:
-        try:
-            roads = project.layer("roads").frame
-        except KeyError as error:
-            raise DataError("the project has no 'roads' layer to walk along") from error
+        if not any(layer.id == "roads" or layer.name == "roads" for layer in project.layers):
+            raise DataError("the project has no 'roads' layer to walk along")
         network = read_gtfs(gtfs_path(project), crs=project.crs)
-        graph = RoadGraph.from_lines(roads)
+        graph = road_graph(project)  # shared with the fiber what-if
         frame, xy, persons, premises = _locations(project)
         study = TransitStudy(network, graph, xy, persons, premises)
         store["transit"] = {"study": study, "frame": frame}

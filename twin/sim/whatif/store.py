@@ -117,13 +117,22 @@ def _extra_inputs(project, domain: str) -> dict[str, Any]:
         "crs": project.crs.to_wkt(),
     }
     if domain == "transit":
-        from twin.sim.whatif.transit import gtfs_path
-
-        try:
-            extra["gtfs"] = _file_digest(gtfs_path(project))
-        except Exception:  # no feed named: the engine says so when it runs
-            extra["gtfs"] = None
+        path = gtfs_path(project)
+        extra["gtfs"] = _file_digest(path) if path is not None else None
     return extra
+
+
+def gtfs_path(project) -> Path | None:
+    """The project's GTFS feed (``metadata["gtfs"]``, relative to the project file), None
+    when the project names none."""
+    relative = project.metadata.get("gtfs")
+    if not relative:
+        return None
+    path = Path(str(relative))
+    if not path.is_absolute():
+        base = project.path.parent if project.path is not None else Path.cwd()
+        path = base / path
+    return path
 
 
 def input_key(project, domain: str, interventions, options: WhatIfOptions) -> str:

@@ -28,6 +28,7 @@ from twin.sim.transit.access import AccessResult, StopSet
 from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, resolve_line_stops, route_line
+from twin.sim.whatif import store
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
 
 ENGINE = "transit"
@@ -37,13 +38,9 @@ DECIMALS = 3  # persons rounded to 1/1000: no float-summation noise in the delta
 
 def gtfs_path(project) -> Path:
     """The project's GTFS feed (``metadata["gtfs"]`` relative to the project file)."""
-    relative = project.metadata.get("gtfs")
-    if not relative:
+    path = store.gtfs_path(project)
+    if path is None:
         raise DataError("the project names no GTFS feed (metadata 'gtfs')")
-    path = Path(str(relative))
-    if not path.is_absolute():
-        base = project.path.parent if project.path is not None else Path.cwd()
-        path = base / path
     return path
 
 

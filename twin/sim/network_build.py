@@ -33,9 +33,23 @@ def node_lines(geometry: np.ndarray, node_crossings: bool) -> tuple[np.ndarray, 
     noded = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
     noded = noded[shapely.length(noded) > 0]
     middles = shapely.line_interpolate_point(noded, 0.5, normalized=True)
-    index = shapely.STRtree(parts).query_nearest(middles, all_matches=False)
-    source = np.empty(len(noded), dtype=np.int64)
-    source[index[0]] = part_row[index[1]]
+    source = np.full(len(noded), -1, dtype=np.int64)
+    tree = shapely.STRtree(parts)
+    # The middle of a noded piece lies on the part it came from: a "within 1 mm" query
+    # finds it ~8x faster than a nearest search over long lines; the nearest part (then the
+    # lowest index) wins; a middle found by neither falls back to the nearest search.
+    pairs = tree.query(middles, predicate="dwithin", distance=1e-3)
+    if pairs.shape[1]:
+        distance = shapely.distance(middles[pairs[0]], parts[pairs[1]])
+        order = np.lexsort((pairs[1], distance, pairs[0]))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = pairs[0][order][1:] != pairs[0][order][:-1]
+        chosen = pairs[:, order[first]]
+        source[chosen[0]] = part_row[chosen[1]]
+    missing = np.flatnonzero(source < 0)
+    if len(missing):
+        index = tree.query_nearest(middles[missing], all_matches=False)
+        source[missing[index[0]]] = part_row[index[1]]
     return noded, source
 
 

@@ -210,7 +210,11 @@ def _write_results(connection: sqlite3.Connection, results: dict[str, Any]) -> N
         " data BLOB NOT NULL, PRIMARY KEY (key, name))"
     )
     for key, entry in list(results.items()):
-        record = entry.to_record()
+        try:
+            record = entry.to_record()
+        except Exception as error:  # a result that cannot be encoded never stops a save
+            warnings.warn(f"a stored result was not saved ({error})", ResultsWarning, stacklevel=3)
+            continue
         if record is None:
             continue
         connection.execute(

@@ -323,3 +323,33 @@ def test_results_are_not_a_project_error_source(saved, tmp_path):
     _forge(forged, "UPDATE twin_meta SET value = ? WHERE key = 'project'", ("{bad",))
     with pytest.raises(ProjectError):
         Project.open(forged)
+
+
+def test_a_layer_with_the_buildings_geometry_stores_a_reference():
+    """A PTAL-like result layer (one row per building, the buildings' polygons) is stored
+    as its attributes and the buildings layer's id, and comes back equal."""
+    import geopandas as gpd
+
+    from twin.project_file import ResultRecord
+    from twin.sim.whatif import store
+    from twin.sim.whatif.result import DomainResult
+
+    project = _small_project()
+    buildings = project.layer("buildings").frame
+    frame = gpd.GeoDataFrame(
+        {"building_id": buildings["building_id"].to_numpy(), "ptal": "3"},
+        geometry=buildings.geometry.values,
+        crs=project.crs,
+    )
+    result = DomainResult("transit", [VectorLayer("result: PTAL", frame)], [], [], 0.0, {})
+    meta, blobs = store.encode(result, "[]", project)
+    alone, alone_blobs = store.encode(result, "[]")
+    assert "geometry_from" in meta and "geometry_from" not in alone
+    assert len(blobs["layer-0"]) * 3 < len(alone_blobs["layer-0"])
+    back = store.decode(ResultRecord("k", "transit", meta, blobs), project).layers[0].frame
+    assert list(back.columns) == list(frame.columns)
+    assert back.drop(columns="geometry").equals(frame.drop(columns="geometry"))
+    assert back.geometry.geom_equals_exact(frame.geometry, 0.0).all()
+    assert back.crs == frame.crs
+    with pytest.raises(ValueError):
+        store.decode(ResultRecord("k", "transit", meta, blobs), None)

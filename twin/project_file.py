@@ -464,18 +464,23 @@ def geotiff_to_array(blob: bytes) -> tuple[np.ndarray, Any, float | None, str | 
 
 
 def frame_to_geoparquet(frame) -> bytes:
-    """A GeoDataFrame as GeoParquet bytes (columns and dtypes kept exactly)."""
+    """A GeoDataFrame as GeoParquet bytes, or a plain DataFrame as Parquet (columns and
+    dtypes kept exactly)."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, compression="zstd", index=False)
     return buffer.getvalue()
 
 
-def geoparquet_to_frame(blob: bytes):
-    """The GeoDataFrame of GeoParquet bytes; ProjectError when they are not GeoParquet."""
+def geoparquet_to_frame(blob: bytes, geometry: bool = True):
+    """The GeoDataFrame of GeoParquet bytes (a plain DataFrame with ``geometry=False``);
+    ProjectError when they are not (Geo)Parquet."""
     import geopandas as gpd
+    import pandas as pd
 
     try:
-        return gpd.read_parquet(io.BytesIO(blob))
+        if geometry:
+            return gpd.read_parquet(io.BytesIO(blob))
+        return pd.read_parquet(io.BytesIO(blob))
     except Exception as error:  # pyarrow raises several error types for bad input
         raise ProjectError(f"a stored vector layer is damaged ({error})") from error
 

@@ -20,11 +20,15 @@ import hashlib
 import json
 import math
 import warnings
+import weakref
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 
 import twin
 from twin.errors import ProjectError
@@ -156,16 +160,21 @@ def input_key(project, domain: str, interventions, options: WhatIfOptions) -> st
 
 class ComputedEntry:
     """A result computed in this session, waiting in ``project.results`` to be saved;
-    encoded once, when the project is saved."""
+    encoded once, when the project is saved (vector geometry equal to one of the project's
+    layers is stored as a reference to it, see :func:`encode`)."""
 
-    def __init__(self, key: str, domain: str, interventions: str, result: DomainResult):
+    def __init__(
+        self, key: str, domain: str, interventions: str, result: DomainResult, project=None
+    ):
         self.key, self.domain, self.interventions, self.result = key, domain, interventions, result
+        self._project = weakref.ref(project) if project is not None else None
         self._record: ResultRecord | None = None
 
     def to_record(self) -> ResultRecord:
         """The result as JSON text and blobs (see :func:`encode`)."""
         if self._record is None:
-            meta, blobs = encode(self.result, self.interventions)
+            project = self._project() if self._project is not None else None
+            meta, blobs = encode(self.result, self.interventions, project)
             self._record = ResultRecord(self.key, self.domain, meta, blobs)
         return self._record
 
@@ -181,7 +190,7 @@ def remember(project, key: str, interventions, result: DomainResult) -> None:
     for old_key, entry in list(results.items()):
         if old_key != key and _same_slot(entry, result.domain, text):
             del results[old_key]
-    results[key] = ComputedEntry(key, result.domain, text, result)
+    results[key] = ComputedEntry(key, result.domain, text, result, project)
 
 
 def _same_slot(entry, domain: str, text: str) -> bool:
@@ -209,7 +218,7 @@ def lookup(project, key: str) -> DomainResult | None:
     if not isinstance(entry, ResultRecord):
         return None
     try:
-        result = decode(entry)
+        result = decode(entry, project)
     except (ProjectError, KeyError, TypeError, ValueError, AttributeError) as error:
         del results[key]
         warnings.warn(
@@ -218,7 +227,7 @@ def lookup(project, key: str) -> DomainResult | None:
             stacklevel=2,
         )
         return None
-    computed = ComputedEntry(key, entry.domain, _interventions_of(entry), result)
+    computed = ComputedEntry(key, entry.domain, _interventions_of(entry), result, project)
     computed._record = entry  # saved again as read
     results[key] = computed
     return result
@@ -255,8 +264,28 @@ def _number(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def encode(result: DomainResult, interventions: str = "") -> tuple[str, dict[str, bytes]]:
-    """(meta JSON text, blobs) of a domain result."""
+def _shared_geometry(frame, project) -> str | None:
+    """The id of a project layer whose geometry equals ``frame``'s, feature by feature (a
+    PTAL layer carries the buildings' polygons): stored as a reference, not a copy."""
+    if project is None or len(frame) == 0:
+        return None
+    geometry = np.asarray(frame.geometry.values, dtype=object)
+    for layer in project.layers:
+        other = getattr(layer, "frame", None)
+        if other is None or len(other) != len(frame):
+            continue
+        theirs = np.asarray(other.geometry.values, dtype=object)
+        same = np.fromiter((a is b for a, b in zip(geometry, theirs, strict=True)), bool)
+        if same.all() or bool(np.all(shapely.equals_exact(geometry, theirs, 0.0))):
+            return layer.id
+    return None
+
+
+def encode(
+    result: DomainResult, interventions: str = "", project=None
+) -> tuple[str, dict[str, bytes]]:
+    """(meta JSON text, blobs) of a domain result. With ``project``, a vector layer whose
+    geometry is that of one of its layers stores only its attributes and the layer's id."""
     layers, blobs = [], {}
     for index, layer in enumerate(result.layers):
         name = f"layer-{index}"
@@ -273,7 +302,18 @@ def encode(result: DomainResult, interventions: str = "") -> tuple[str, dict[str
             blobs[name] = raster_to_geotiff(layer)
         elif isinstance(layer, VectorLayer):
             record["kind"] = "vector"
-            blobs[name] = frame_to_geoparquet(layer.frame)
+            frame = layer.frame
+            shared = _shared_geometry(frame, project)
+            if shared is not None:
+                column = frame.geometry.name
+                record.update(
+                    geometry_from=shared,
+                    geometry_column=column,
+                    geometry_position=list(frame.columns).index(column),
+                    crs=frame.crs.to_wkt() if frame.crs is not None else None,
+                )
+                frame = pd.DataFrame(frame.drop(columns=column))
+            blobs[name] = frame_to_geoparquet(frame)
         else:
             raise TypeError(f"cannot store a {type(layer).__name__}")
         layers.append(record)
@@ -317,9 +357,10 @@ def _float(value: Any, what: str) -> float:
     return float(value)
 
 
-def decode(record: ResultRecord) -> DomainResult:
-    """The :class:`DomainResult` of a stored record; ValueError/TypeError/ProjectError when
-    any part is damaged or of the wrong type."""
+def decode(record: ResultRecord, project=None) -> DomainResult:
+    """The :class:`DomainResult` of a stored record (``project`` gives the geometry a layer
+    refers to); ValueError/TypeError/ProjectError when any part is damaged or of the wrong
+    type."""
     meta = json.loads(record.meta)
     if not isinstance(meta, dict) or meta.get("format") != RECORD_FORMAT:
         raise ValueError("not a twin result record")
@@ -348,7 +389,7 @@ def decode(record: ResultRecord) -> DomainResult:
     details = meta.get("details", {})
     if not isinstance(details, dict):
         raise TypeError("details are not an object")
-    layers = [_decode_layer(item, record.blobs) for item in meta["layers"]]
+    layers = [_decode_layer(item, record.blobs, project) for item in meta["layers"]]
     capex = meta.get("capex_eur")
     return DomainResult(
         domain,
@@ -360,7 +401,7 @@ def decode(record: ResultRecord) -> DomainResult:
     )
 
 
-def _decode_layer(item: Any, blobs: dict[str, bytes]) -> Layer:
+def _decode_layer(item: Any, blobs: dict[str, bytes], project=None) -> Layer:
     if not isinstance(item, dict):
         raise TypeError("a layer record is not an object")
     name = _text(item["name"], "a layer name")
@@ -393,6 +434,22 @@ def _decode_layer(item: Any, blobs: dict[str, bytes]) -> Layer:
             **common,
         )
     if kind == "vector":
-        frame = geoparquet_to_frame(blob)
-        return VectorLayer(name, frame, **common)
+        if "geometry_from" not in item:
+            return VectorLayer(name, geoparquet_to_frame(blob), **common)
+        frame = geoparquet_to_frame(blob, geometry=False)
+        source = _text(item["geometry_from"], "a geometry reference")
+        layers = [layer for layer in getattr(project, "layers", []) if layer.id == source]
+        shapes = getattr(layers[0], "frame", None) if layers else None
+        if shapes is None or len(shapes) != len(frame):
+            raise ValueError(f"layer {name!r}: no layer {source!r} of {len(frame)} features")
+        column = _text(item["geometry_column"], "a geometry column")
+        position = item["geometry_position"]
+        if not isinstance(position, int) or not 0 <= position <= len(frame.columns):
+            raise ValueError(f"layer {name!r}: bad geometry position")
+        crs = item.get("crs")
+        frame.insert(position, column, shapes.geometry.values)
+        geo = gpd.GeoDataFrame(
+            frame, geometry=column, crs=_text(crs, "a CRS") if crs is not None else None
+        )
+        return VectorLayer(name, geo, **common)
     raise ValueError(f"layer {name!r} has unknown kind {kind!r}")

@@ -193,6 +193,7 @@ def save_results(project, path: Path | None = None) -> Path:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+            connection.execute("VACUUM")  # give back the pages of the results replaced
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:

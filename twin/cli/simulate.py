@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -180,7 +181,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.scenario_file:
         scenario = find_scenario(project.scenarios, args.scenario)
     feedback = Feedback(None if args.quiet else ProgressLines())
-    result = simulate(project, scenario, domains, feedback=feedback, options=options)
+    processes = 2 if (os.cpu_count() or 1) >= 2 else 1  # energy beside the other domains
+    result = simulate(
+        project, scenario, domains, feedback=feedback, options=options, processes=processes
+    )
     if args.save_results:
         from twin.project_file import save_results
 

@@ -305,10 +305,13 @@ def simulate(
     domains: list[str] | tuple[str, ...] | None = None,
     feedback: Feedback | None = None,
     options: WhatIfOptions | None = None,
+    processes: int = 1,
 ) -> SimulationResult:
     """Run the baseline and ``scenario`` (None = the baseline alone) in each domain
     (default: all four) and return figures with baseline and delta, result layers and
-    warnings. The project is not modified."""
+    warnings. The project is not modified. ``processes`` > 1: where forking is safe
+    (:func:`twin.sim.whatif.parallel.fork_is_safe`, never in the app), the energy domain
+    is computed in a second process while this one computes the others."""
     options = options or WhatIfOptions()
     feedback = ensure_feedback(feedback)
     scenario = scenario or Scenario("baseline")
@@ -317,10 +320,46 @@ def simulate(
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
         raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
+    helper = _fork_heavy_domain(project, scenario, domains, options) if processes > 1 else None
+    try:
+        return _simulate(project, scenario, domains, explicit, feedback, options, helper)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+HEAVY_DOMAIN = "energy"  # the longest domain, computed in a second process when asked
+
+
+def _fork_heavy_domain(project, scenario: Scenario, domains, options: WhatIfOptions):
+    """A child process computing the heavy domain's missing results, or None when there is
+    nothing to gain (forking unsafe, the domain not asked or already known, or nothing
+    else to compute meanwhile)."""
+    from twin.sim.whatif import parallel
+
+    if HEAVY_DOMAIN not in domains or not parallel.fork_is_safe():
+        return None
+
+    def missing(domain: str) -> list[list]:
+        lists = [[], scenario.for_domain(domain)] if scenario.for_domain(domain) else [[]]
+        return [i for i in lists if stored_result(project, domain, i, options) is None]
+
+    tasks = missing(HEAVY_DOMAIN)
+    others = any(missing(d) for d in domains if d != HEAVY_DOMAIN)
+    if not tasks or not others:
+        return None
+    return parallel.DomainInChild(domain_result, project, HEAVY_DOMAIN, tasks, options)
+
+
+def _simulate(project, scenario, domains, explicit, feedback, options, helper):
     out = SimulationResult(scenario.name, domains)
     figures_by_key: dict[str, Figure] = {}
     for index, domain in enumerate(domains):
         start, middle, end = (100.0 * (index + k) / len(domains) for k in (0.0, 0.5, 1.0))
+        if helper is not None and domain == helper.domain:
+            feedback.set_progress(start, f"{domain}: computed in a second process")
+            if not helper.collect(project, feedback):
+                feedback.set_progress(start, f"{domain}: second process failed ({helper.error})")
         feedback.set_progress(start, f"{domain}: baseline")
         try:
             baseline = domain_result(

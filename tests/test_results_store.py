@@ -11,7 +11,7 @@ import sqlite3
 
 import numpy as np
 import pytest
-from whatif_helpers import BOX, FAST, SITE, commune_ring, sample_project
+from whatif_helpers import BOX, FAST, SITE, sample_project
 
 import twin.sim.whatif.fiber
 import twin.sim.whatif.radio
@@ -67,12 +67,17 @@ def _small_project() -> Project:
     return project
 
 
+# 1 km square in the south of BOX where 14 buildings are not yet eligible to fiber
+FIBER_AREA = (
+    (351_000.0, 6_784_000.0),
+    (352_000.0, 6_784_000.0),
+    (352_000.0, 6_785_000.0),
+    (351_000.0, 6_785_000.0),
+)
+
+
 def _scenario() -> Scenario:
-    ring = commune_ring(sample_project(), "Rennes", 150.0)
-    inside = [(x, y) for x, y in ring if BOX[0] < x < BOX[2] and BOX[1] < y < BOX[3]]
-    assert len(inside) >= 3
-    area = ExtendFiber("Centre", tuple(inside))
-    return Scenario("Plan", (SITE, area))
+    return Scenario("Plan", (SITE, ExtendFiber("South", FIBER_AREA)))
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +140,8 @@ def test_results_round_trip_through_save_and_open(saved, counted):
             )
             assert after.frame.geometry.geom_equals_exact(before.frame.geometry, 0.0).all()
     assert rasters >= 5  # levels and best RSRP of 4G and 5G, 4G+5G level (+ changes)
+    assert len(computed.layers) - rasters >= 1  # the fiber plan's vector layers too
+    assert computed.figure("fiber.premises_passed").value > 0
 
 
 def test_stored_result_never_computes(saved, counted):
@@ -353,3 +360,25 @@ def test_a_layer_with_the_buildings_geometry_stores_a_reference():
     assert back.crs == frame.crs
     with pytest.raises(ValueError):
         store.decode(ResultRecord("k", "transit", meta, blobs), None)
+
+
+def test_prepared_inputs_follow_a_layer_change():
+    """A fiber plan after the ducts layer changed uses the new ducts, not the network
+    prepared from the old ones (the same figures as on a project made with the change)."""
+    runner._RESULTS.clear()
+    scenario = _scenario()
+    project = _small_project()
+    before = simulate(project, scenario, ["fiber"], options=FAST)
+    ducts = project.layer("ducts")
+    ducts.set_frame(ducts.frame.iloc[:0].copy())
+    cables = project.layer("fiber_cables")
+    cables.set_frame(cables.frame.iloc[:0].copy())
+    after = simulate(project, scenario, ["fiber"], options=FAST)
+    fresh = _small_project()
+    for name in ("ducts", "fiber_cables"):
+        layer = fresh.layer(name)
+        layer.set_frame(layer.frame.iloc[:0].copy())
+    runner._RESULTS.clear()
+    expected = simulate(fresh, scenario, ["fiber"], options=FAST)
+    assert after.figure("capex.fiber").value != before.figure("capex.fiber").value
+    assert [f.to_dict() for f in after.figures] == [f.to_dict() for f in expected.figures]

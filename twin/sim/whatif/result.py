@@ -128,6 +128,24 @@ class ProjectCache:
 
 CONTEXTS = ProjectCache()
 
+# What each domain prepares in CONTEXTS (keys, or the first item of tuple keys).
+CONTEXT_KEYS = {
+    "radio": ("radio", "radio-light"),
+    "fiber": ("fiber", "road-graph"),
+    "transit": ("transit", "road-graph"),
+    "energy": ("energy", "energy-grid"),
+}
+
+
+def forget_prepared(project, domain: str) -> None:
+    """Drop what ``domain`` prepared for ``project`` (its input layers changed)."""
+    data = CONTEXTS.store(project)
+    names = CONTEXT_KEYS[domain]
+    for key in list(data):
+        name = key[0] if isinstance(key, tuple) else key
+        if name in names:
+            del data[key]
+
 
 def road_graph(project):
     """The project's road graph (``roads`` layer noded, 1 m snapping), built once per project

@@ -37,6 +37,7 @@ from twin.sim.whatif.result import (
     RESULT_NAME,
     DomainResult,
     WhatIfOptions,
+    forget_prepared,
     relabel,
 )
 
@@ -172,6 +173,7 @@ def domain_result(
         if found is not None:
             return found
         key = store.input_key(project, domain, interventions, options)
+        _refresh_prepared(project, domain)
         adapter = importlib.import_module(ADAPTERS[domain])
         extra = {}
         if domain == "radio" and interventions:
@@ -188,6 +190,16 @@ def domain_result(
 
 
 _domain_result = domain_result  # former private name
+
+
+def _refresh_prepared(project, domain: str) -> None:
+    """Forget what ``domain`` prepared from layers that changed since (e.g. a road graph
+    built before ``roads.set_frame``), so a new result is never computed from old inputs."""
+    stamp = store.inputs_stamp(project, domain)
+    data = CONTEXTS.store(project)
+    if data.get(("stamp", domain)) not in (None, stamp):
+        forget_prepared(project, domain)
+    data[("stamp", domain)] = stamp
 
 
 def _scaled(parent: Feedback, start: float, end: float, prefix: str = "") -> Feedback:

@@ -139,6 +139,17 @@ def gtfs_path(project) -> Path | None:
     return path
 
 
+def inputs_stamp(project, domain: str) -> str:
+    """Hex hash of the layers and files ``domain`` reads (not options or interventions):
+    when it changes, what was prepared from them (road graph, grid, models) is stale."""
+    description = {
+        "layers": _input_layers(project, domain),
+        "extra": _extra_inputs(project, domain),
+    }
+    text = json.dumps(description, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def input_key(project, domain: str, interventions, options: WhatIfOptions) -> str:
     """Hex key of a domain result: hash of its engine version, input layers, options,
     default files and interventions (see the module docstring)."""

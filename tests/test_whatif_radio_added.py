@@ -10,6 +10,7 @@ import pytest
 from whatif_helpers import BOX, FAST, SITE, sample_project
 
 import twin.sim.whatif.radio as radio
+import twin.sim.whatif.radio_added as radio_added
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
 from twin.project import Project
@@ -71,7 +72,7 @@ def test_added_sites_equal_the_incremental_models(sites):
     project = _radio_project()
     baseline = radio.run(project, [], None, FAST, "result")
     full = radio.run(project, list(sites), None, FAST, "Plan")
-    fast = radio.added_sites_result(_radio_project(), list(sites), FAST, baseline, "Plan")
+    fast = radio_added.added_sites_result(_radio_project(), list(sites), FAST, baseline, "Plan")
     assert fast is not None
     _same_results(full, fast)
     gained = fast.figures[[f.key for f in fast.figures].index("radio.5g.persons.good_or_better")]

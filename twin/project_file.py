@@ -22,13 +22,11 @@ then renames it. This module does not import :mod:`twin.project` (the project im
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sqlite3
 import tempfile
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +46,16 @@ from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
+from twin.project_results import (  # noqa: F401 (part of this module's API)
+    ResultRecord,
+    ResultsWarning,
+    frame_to_geoparquet,
+    geoparquet_to_frame,
+    geotiff_to_array,
+    raster_to_geotiff,
+    read_results,
+    write_results,
+)
 
 # GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
 # extension is not .gpkg only when it knows its version, and it does not know 1.4.
@@ -55,27 +63,6 @@ GEOPACKAGE_OPTIONS = {"VERSION": "1.3"}
 GEOPACKAGE_USER_VERSION = 10300
 FORMAT_NAME = "twin-project"
 FORMAT_VERSION = 1
-MAX_RESULT_BLOB_BYTES = 512 * 1024 * 1024  # a larger blob is refused as damaged
-
-
-class ResultsWarning(UserWarning):
-    """A stored result in a project file was ignored (damaged or of an unknown format)."""
-
-
-@dataclass(frozen=True)
-class ResultRecord:
-    """One stored engine result as text and bytes: ``key`` (hash of its inputs), ``domain``,
-    ``meta`` (JSON text) and ``blobs`` (name -> GeoTIFF or GeoParquet bytes). Entries of
-    ``Project.results`` are records or objects with the same :meth:`to_record` method."""
-
-    key: str
-    domain: str
-    meta: str
-    blobs: dict[str, bytes] = field(default_factory=dict)
-
-    def to_record(self) -> ResultRecord:
-        """Itself (entries computed in this session encode themselves on save)."""
-        return self
 
 
 @dataclass
@@ -167,7 +154,7 @@ def _write(project, path: Path) -> None:
             "CREATE TABLE twin_rasters (layer_id TEXT PRIMARY KEY, geotiff BLOB NOT NULL)"
         )
         connection.executemany("INSERT INTO twin_rasters VALUES (?, ?)", rasters)
-        _write_results(connection, getattr(project, "results", {}))
+        write_results(connection, getattr(project, "results", {}))
         connection.commit()
     finally:
         connection.close()
@@ -188,7 +175,7 @@ def save_results(project, path: Path | None = None) -> Path:
             try:
                 connection.execute("DROP TABLE IF EXISTS twin_results")
                 connection.execute("DROP TABLE IF EXISTS twin_result_blobs")
-                _write_results(connection, getattr(project, "results", {}))
+                write_results(connection, getattr(project, "results", {}))
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -199,32 +186,6 @@ def save_results(project, path: Path | None = None) -> Path:
     except sqlite3.DatabaseError as error:
         raise ProjectError(f"Could not save the results in {path}: {error}") from error
     return path
-
-
-def _write_results(connection: sqlite3.Connection, results: dict[str, Any]) -> None:
-    """The project's stored results (entries with ``to_record()``) into the two tables."""
-    connection.execute(
-        "CREATE TABLE twin_results (key TEXT PRIMARY KEY, domain TEXT NOT NULL, meta TEXT NOT NULL)"
-    )
-    connection.execute(
-        "CREATE TABLE twin_result_blobs (key TEXT NOT NULL, name TEXT NOT NULL,"
-        " data BLOB NOT NULL, PRIMARY KEY (key, name))"
-    )
-    for key, entry in list(results.items()):
-        try:
-            record = entry.to_record()
-        except Exception as error:  # a result that cannot be encoded never stops a save
-            warnings.warn(f"a stored result was not saved ({error})", ResultsWarning, stacklevel=3)
-            continue
-        if record is None:
-            continue
-        connection.execute(
-            "INSERT INTO twin_results VALUES (?, ?, ?)", (key, record.domain, record.meta)
-        )
-        connection.executemany(
-            "INSERT INTO twin_result_blobs VALUES (?, ?, ?)",
-            [(key, name, data) for name, data in record.blobs.items()],
-        )
 
 
 def _init_empty_geopackage(connection: sqlite3.Connection) -> None:
@@ -295,54 +256,6 @@ def read_project(path: Path) -> ProjectContents:
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
     return ProjectContents(crs, layers, views, metadata, scenarios, read_results(path))
-
-
-def read_results(path: Path) -> dict[str, ResultRecord]:
-    """The stored results of a project file by key. Rows of the wrong types (a damaged or
-    forged table) are skipped with a :class:`ResultsWarning`; nothing is interpreted here."""
-    path = Path(path)
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        try:
-            rows = connection.execute("SELECT key, domain, meta FROM twin_results").fetchall()
-            blob_rows = connection.execute(
-                "SELECT key, name, data FROM twin_result_blobs"
-            ).fetchall()
-        except sqlite3.DatabaseError as error:
-            if "no such table" not in str(error):
-                warnings.warn(
-                    f"{path.name}: stored results ignored ({error})", ResultsWarning, stacklevel=2
-                )
-            return {}
-    finally:
-        connection.close()
-    blobs: dict[str, dict[str, bytes]] = {}
-    bad: set[str] = set()
-    for key, name, data in blob_rows:
-        if not (isinstance(key, str) and isinstance(name, str) and isinstance(data, bytes)):
-            bad.add(str(key))
-            continue
-        if len(data) > MAX_RESULT_BLOB_BYTES:
-            bad.add(key)
-            continue
-        blobs.setdefault(key, {})[name] = data
-    results: dict[str, ResultRecord] = {}
-    skipped = 0
-    for key, domain, text in rows:
-        if not (isinstance(key, str) and isinstance(domain, str) and isinstance(text, str)):
-            skipped += 1
-            continue
-        if key in bad:
-            skipped += 1
-            continue
-        results[key] = ResultRecord(key, domain, text, blobs.get(key, {}))
-    if skipped:
-        warnings.warn(
-            f"{path.name}: {skipped} stored result(s) of the wrong types ignored",
-            ResultsWarning,
-            stacklevel=2,
-        )
-    return results
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -443,47 +356,6 @@ def _restore_fingerprint(layer: Layer, record: dict[str, Any]) -> None:
     value = record.get("fingerprint")
     if is_fingerprint(value):
         set_fingerprint(layer, value)
-
-
-# --- result layers as blobs (for twin.sim.whatif.store) ------------------------------------
-def raster_to_geotiff(layer: RasterLayer) -> bytes:
-    """A raster layer's pixels as a deflate-compressed GeoTIFF (bytes)."""
-    return _geotiff_bytes(layer)
-
-
-def geotiff_to_array(blob: bytes) -> tuple[np.ndarray, Any, float | None, str | None]:
-    """(array, transform, nodata, CRS WKT) of a GeoTIFF blob; ProjectError when it is not
-    a readable GeoTIFF."""
-    try:
-        with MemoryFile(blob) as memory, memory.open() as dataset:
-            if dataset.driver != "GTiff":
-                raise ProjectError("a stored raster is not a GeoTIFF")
-            crs = dataset.crs.to_wkt() if dataset.crs else None
-            return dataset.read(1), dataset.transform, dataset.nodata, crs
-    except RasterioError as error:
-        raise ProjectError(f"a stored raster is damaged ({error})") from error
-
-
-def frame_to_geoparquet(frame) -> bytes:
-    """A GeoDataFrame as GeoParquet bytes, or a plain DataFrame as Parquet (columns and
-    dtypes kept exactly)."""
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, compression="zstd", index=False)
-    return buffer.getvalue()
-
-
-def geoparquet_to_frame(blob: bytes, geometry: bool = True):
-    """The GeoDataFrame of GeoParquet bytes (a plain DataFrame with ``geometry=False``);
-    ProjectError when they are not (Geo)Parquet."""
-    import geopandas as gpd
-    import pandas as pd
-
-    try:
-        if geometry:
-            return gpd.read_parquet(io.BytesIO(blob))
-        return pd.read_parquet(io.BytesIO(blob))
-    except Exception as error:  # pyarrow raises several error types for bad input
-        raise ProjectError(f"a stored vector layer is damaged ({error})") from error
 
 
 def list_tables(path: Path) -> list[str]:

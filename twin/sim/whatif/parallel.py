@@ -22,7 +22,7 @@ from typing import Any
 
 from twin.errors import CancelledError
 from twin.feedback import Feedback
-from twin.project_file import ResultRecord
+from twin.project_results import ResultRecord
 from twin.sim.whatif import store
 from twin.sim.whatif.result import WhatIfOptions
 

@@ -89,6 +89,16 @@ def layer_fingerprint(layer) -> str:
     return value
 
 
+def known_fingerprint(layer) -> str | None:
+    """The remembered fingerprint of ``layer``'s current data, None when it would have to
+    be computed (for callers that must not spend time hashing, e.g. the UI thread)."""
+    memo = _MEMO.get(layer)
+    data = _data_of(layer)
+    if memo is not None and data is not None and memo[0]() is data:
+        return memo[1]
+    return None
+
+
 def set_fingerprint(layer, value: str) -> None:
     """Give ``layer`` a known fingerprint of its current data (read from a project file)."""
     _remember(layer, _data_of(layer), value)

@@ -71,7 +71,7 @@ class SlowEngines:
 
     def cached(self, scenario: Scenario | None) -> list[DomainFigures] | None:
         """The results of ``scenario`` if every domain it needs is in memory or stored in
-        the project (never computes), else None."""
+        the project, else None; never computes nor hashes a layer (UI thread)."""
         from twin.sim.whatif.runner import stored_result
 
         results = []
@@ -81,9 +81,10 @@ class SlowEngines:
                 if interventions:
                     return None
                 continue
-            base = stored_result(self.project, domain, [], self.options)
+            # on the UI thread: never hash a layer here (the worker does)
+            base = stored_result(self.project, domain, [], self.options, hash_layers=False)
             run = (
-                stored_result(self.project, domain, interventions, self.options)
+                stored_result(self.project, domain, interventions, self.options, False)
                 if interventions
                 else base
             )

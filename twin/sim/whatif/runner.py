@@ -129,18 +129,26 @@ def _keep(project, key: str, baseline: bool, result: DomainResult) -> None:
 
 
 def stored_result(
-    project, domain: str, interventions=(), options: WhatIfOptions | None = None
+    project,
+    domain: str,
+    interventions=(),
+    options: WhatIfOptions | None = None,
+    hash_layers: bool = True,
 ) -> DomainResult | None:
     """The result of ``domain`` for ``interventions`` (default: the baseline) from memory
-    or the project's stored results, None when neither has it. Never computes (it hashes
-    input layers not fingerprinted yet: instant on a project opened from a file)."""
+    or the project's stored results, None when neither has it. Never computes. It hashes
+    input layers not fingerprinted yet (instant on a project opened from a file) unless
+    ``hash_layers`` is False: then such a layer gives None (for the UI thread)."""
     options = options or WhatIfOptions()
     with _LOCK:
-        return _stored(project, domain, list(interventions), options)
+        try:
+            return _stored(project, domain, list(interventions), options, hash_layers)
+        except store.NotHashedYetError:
+            return None
 
 
-def _stored(project, domain: str, interventions: list, options: WhatIfOptions):
-    key = store.input_key(project, domain, interventions, options)
+def _stored(project, domain: str, interventions: list, options: WhatIfOptions, hash_layers=True):
+    key = store.input_key(project, domain, interventions, options, hash_layers)
     found = _in_memory(key)
     if found is None:
         found = store.lookup(project, key)

@@ -26,7 +26,7 @@ from typing import Any
 
 import twin
 from twin.errors import ProjectError
-from twin.fingerprint import layer_fingerprint
+from twin.fingerprint import known_fingerprint, layer_fingerprint
 from twin.project_results import (
     ResultRecord,
     ResultsWarning,
@@ -79,22 +79,36 @@ def _file_digest(path: Path) -> str:
     return _FILE_DIGESTS[memo]
 
 
-def _input_layers(project, domain: str) -> dict[str, str | None]:
-    """Fingerprint of each input layer of ``domain`` (None when the project lacks it)."""
+class NotHashedYetError(Exception):
+    """An input layer has no fingerprint yet and the caller asked not to hash it."""
+
+
+def _fingerprint(layer, hash_layers: bool) -> str:
+    if hash_layers:
+        return layer_fingerprint(layer)
+    value = known_fingerprint(layer)
+    if value is None:
+        raise NotHashedYetError(layer.id)
+    return value
+
+
+def _input_layers(project, domain: str, hash_layers: bool = True) -> dict[str, str | None]:
+    """Fingerprint of each input layer of ``domain`` (None when the project lacks it);
+    :class:`NotHashedYetError` when one is not known and ``hash_layers`` is False."""
     wanted = INPUT_LAYERS[domain]
     found: dict[str, str | None] = {}
     for name in wanted:
         if name.endswith("*"):
             for layer in project.layers:
                 if layer.id.startswith(name[:-1]):
-                    found[layer.id] = layer_fingerprint(layer)
+                    found[layer.id] = _fingerprint(layer, hash_layers)
             continue
         layer = None
         for candidate in project.layers:
             if candidate.id == name or candidate.name == name:
                 layer = candidate
                 break
-        found[name] = layer_fingerprint(layer) if layer is not None else None
+        found[name] = _fingerprint(layer, hash_layers) if layer is not None else None
     return found
 
 
@@ -133,9 +147,12 @@ def inputs_stamp(project, domain: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def input_key(project, domain: str, interventions, options: WhatIfOptions) -> str:
+def input_key(
+    project, domain: str, interventions, options: WhatIfOptions, hash_layers: bool = True
+) -> str:
     """Hex key of a domain result: hash of its engine version, input layers, options,
-    default files and interventions (see the module docstring)."""
+    default files and interventions (see the module docstring). With ``hash_layers``
+    False, raises :class:`NotHashedYetError` rather than hash a layer not fingerprinted yet."""
     if domain not in DOMAINS:
         raise ValueError(f"unknown domain {domain!r}")
     all_options = asdict(options)
@@ -143,7 +160,7 @@ def input_key(project, domain: str, interventions, options: WhatIfOptions) -> st
         "domain": domain,
         "engine": ENGINE_VERSIONS[domain],
         "twin": twin.__version__,
-        "layers": _input_layers(project, domain),
+        "layers": _input_layers(project, domain, hash_layers),
         "options": {name: all_options[name] for name in OPTION_FIELDS[domain]},
         "extra": _extra_inputs(project, domain),
         "interventions": interventions_text(interventions),

@@ -382,3 +382,16 @@ def test_prepared_inputs_follow_a_layer_change():
     expected = simulate(fresh, scenario, ["fiber"], options=FAST)
     assert after.figure("capex.fiber").value != before.figure("capex.fiber").value
     assert [f.to_dict() for f in after.figures] == [f.to_dict() for f in expected.figures]
+
+
+def test_lookup_without_hashing_gives_nothing_for_a_layer_not_hashed_yet(saved):
+    """The UI thread asks without hashing: a layer whose data is new (no fingerprint yet)
+    gives None at once; once hashed (by a worker), the stored result is found."""
+    path, _ = saved
+    project = Project.open(path)
+    assert stored_result(project, "radio", (), FAST, hash_layers=False) is not None
+    cells = project.layer("mobile_cells")
+    cells.set_frame(cells.frame.copy())  # same content, not hashed yet
+    assert stored_result(project, "radio", (), FAST, hash_layers=False) is None
+    assert stored_result(project, "radio", (), FAST) is not None  # hashed: same content
+    assert stored_result(project, "radio", (), FAST, hash_layers=False) is not None

@@ -9,7 +9,9 @@ from typing import Any
 
 from psygnal import Signal, SignalGroup
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
+from twin.errors import ProjectError
 from twin.layers.base import Layer
 
 DEFAULT_CRS = "EPSG:2154"  # Lambert-93, the projected CRS of metropolitan France
@@ -56,6 +58,10 @@ class Project:
     metadata: dict[str, Any] = field(default_factory=dict)
     scenarios: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
+    #: Engine results kept with the project, by the hash of their inputs (DESIGN.md "Results
+    #: live with the project"): records read from the file, or results computed in this
+    #: session (:mod:`twin.sim.whatif.store` reads and fills it; saving writes it).
+    results: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.crs = CRS.from_user_input(self.crs)
@@ -130,8 +136,22 @@ class Project:
         return self.path
 
     @classmethod
-    def open(cls, path: str | Path) -> Project:
-        """Read a ``.twin`` file (never runs code from it)."""
-        from twin.project_file import load_project
+    def open(cls, path: str | Path, wanted=None) -> Project:
+        """Read a ``.twin`` file (never runs code from it), stored results included;
+        ``wanted(record)`` picks the layers read now (see
+        :func:`twin.project_file.read_project`; default: all)."""
+        from twin.project_file import read_project
 
-        return load_project(Path(path))
+        path = Path(path)
+        contents = read_project(path, wanted)
+        try:
+            project = cls(crs=contents.crs)
+            project.views = [View.from_dict(v) for v in contents.views]
+        except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
+            raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
+        project.metadata = contents.metadata
+        project.scenarios = contents.scenarios
+        project.layers = list(contents.layers)
+        project.results = dict(contents.results)
+        project.path = path
+        return project

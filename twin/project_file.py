@@ -5,11 +5,19 @@ Layout:
 - table ``twin_rasters(layer_id TEXT PRIMARY KEY, geotiff BLOB)``: each raster layer as a
   complete GeoTIFF, so the file is self-contained and bit-exact;
 - table ``twin_meta(key TEXT PRIMARY KEY, value TEXT)``: key ``project`` holds JSON with the
-  CRS, layer order, names, visibility, opacity, styles, provenance, views, metadata and
-  scenarios.
+  CRS, layer order, names, visibility, opacity, styles, provenance (and a content
+  fingerprint, see :mod:`twin.fingerprint`) of each layer, views, metadata and scenarios;
+- tables ``twin_results(key TEXT PRIMARY KEY, domain TEXT, meta TEXT)`` and
+  ``twin_result_blobs(key TEXT, name TEXT, data BLOB)``: engine results kept with the project
+  (DESIGN.md "Results live with the project"): ``key`` is the hash of the inputs the result
+  was computed from, ``meta`` JSON (figures, warnings, layer records), the blobs are result
+  layers as GeoTIFF (rasters) or GeoParquet (vectors). What they mean is for
+  :mod:`twin.sim.whatif.store`; this module only reads and writes them as text and bytes.
 
-Opening reads JSON and GeoPackage tables only: no pickle, no eval, nothing from the file is
-ever executed. Saving writes a temporary file beside the target, then renames it.
+Opening reads JSON, GeoPackage tables, GeoTIFF and GeoParquet only: no pickle, no eval,
+nothing from the file is ever executed. Saving writes a temporary file beside the target,
+then renames it. This module does not import :mod:`twin.project` (the project imports it):
+:func:`read_project` returns the parts, :meth:`twin.project.Project.open` assembles them.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +39,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
+from twin.fingerprint import is_fingerprint, layer_fingerprint, set_fingerprint
 from twin.layers.base import Layer
 from twin.layers.io_raster import geotiff_array_and_profile
 from twin.layers.io_write import writable_frame
@@ -38,6 +48,16 @@ from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
 from twin.layers.validate import check_people_columns
 from twin.layers.vector import VectorLayer
+from twin.project_results import (  # noqa: F401 (part of this module's API)
+    ResultRecord,
+    ResultsWarning,
+    frame_to_geoparquet,
+    geoparquet_to_frame,
+    geotiff_to_array,
+    raster_to_geotiff,
+    read_results,
+    write_results,
+)
 
 # GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
 # extension is not .gpkg only when it knows its version, and it does not know 1.4.
@@ -45,6 +65,19 @@ GEOPACKAGE_OPTIONS = {"VERSION": "1.3"}
 GEOPACKAGE_USER_VERSION = 10300
 FORMAT_NAME = "twin-project"
 FORMAT_VERSION = 1
+
+
+@dataclass
+class ProjectContents:
+    """What a ``.twin`` file holds, read but not yet assembled into a Project: the CRS (WKT),
+    layers, views (dicts), metadata, scenarios (dicts) and stored results by key."""
+
+    crs: str
+    layers: list[Layer]
+    views: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    scenarios: list[dict[str, Any]]
+    results: dict[str, ResultRecord]
 
 
 def save_project(project, path: Path) -> Path:
@@ -82,6 +115,7 @@ def _write(project, path: Path) -> None:
             "opacity": layer.opacity,
             "style": layer.style.to_dict(),
             "provenance": layer.provenance.to_dict(),
+            "fingerprint": layer_fingerprint(layer),
         }
         if isinstance(layer, VectorLayer):
             frame = _writable_frame(layer)
@@ -122,9 +156,38 @@ def _write(project, path: Path) -> None:
             "CREATE TABLE twin_rasters (layer_id TEXT PRIMARY KEY, geotiff BLOB NOT NULL)"
         )
         connection.executemany("INSERT INTO twin_rasters VALUES (?, ?)", rasters)
+        write_results(connection, getattr(project, "results", {}))
         connection.commit()
     finally:
         connection.close()
+
+
+def save_results(project, path: Path | None = None) -> Path:
+    """Replace the stored results in the project file ``path`` (default: the project's own)
+    by ``project.results``, in one SQLite transaction (all or nothing), without rewriting
+    the layers: for a project whose layers are those of the file (``twin simulate``)."""
+    path = Path(path if path is not None else project.path)
+    if not path.exists():
+        raise ProjectError(f"No project file at {path}")
+    _read_meta(path)  # a twin project, or ProjectError
+    try:
+        connection = sqlite3.connect(path, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute("DROP TABLE IF EXISTS twin_results")
+                connection.execute("DROP TABLE IF EXISTS twin_result_blobs")
+                write_results(connection, getattr(project, "results", {}))
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("VACUUM")  # give back the pages of the results replaced
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise ProjectError(f"Could not save the results in {path}: {error}") from error
+    return path
 
 
 def _init_empty_geopackage(connection: sqlite3.Connection) -> None:
@@ -175,40 +238,40 @@ def _json_default(value: Any) -> Any:
 
 
 # --- reading ---------------------------------------------------------------------------------
-def load_project(path: Path, wanted: Callable[[dict[str, Any]], bool] | None = None):
-    """Read a ``.twin`` file into a :class:`twin.project.Project`.
+def read_project(
+    path: Path, wanted: Callable[[dict[str, Any]], bool] | None = None
+) -> ProjectContents:
+    """Read a ``.twin`` file into its parts (see :meth:`twin.project.Project.open`).
 
     ``wanted(record)`` (a layer's entry in ``twin_meta``: id, name, kind, visible...) picks
     the layers read now (default: all); :func:`read_project_layers` reads the others later.
     """
-    from twin.project import Project, View
-
     path = Path(path)
     if not path.exists():
         raise ProjectError(f"No project file at {path}")
     meta = _read_meta(path)
     try:
-        project = Project(crs=meta["crs"])
-        project.views = [View.from_dict(v) for v in meta.get("views", [])]
-        project.metadata = dict(meta.get("metadata", {}))
-        project.scenarios = list(meta.get("scenarios", []))
+        crs = meta["crs"]
+        if not isinstance(crs, str):
+            raise TypeError("the CRS is not text")
+        views = list(meta.get("views", []))
+        metadata = dict(meta.get("metadata", {}))
+        scenarios = list(meta.get("scenarios", []))
         records = [r for r in meta["layers"] if wanted is None or wanted(r)]
         rasters = _read_rasters(path) if any(r.get("kind") == "raster" for r in records) else {}
-        for record in records:
-            project.layers.append(_read_layer(path, record, rasters))
+        layers = [_read_layer(path, record, rasters) for record in records]
     except ProjectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
-    project.path = path
-    return project
+    return ProjectContents(crs, layers, views, metadata, scenarios, read_results(path))
 
 
 def read_project_layers(
     path: Path, wanted: Callable[[dict[str, Any]], bool]
 ) -> list[tuple[int, Layer]]:
     """The layers of a ``.twin`` file that ``wanted(record)`` picks, each with its position
-    in the file's layer order (0 = top), for a project opened with ``load_project(path,
+    in the file's layer order (0 = top), for a project opened with ``Project.open(path,
     wanted=...)`` that skipped them."""
     path = Path(path)
     meta = _read_meta(path)
@@ -291,7 +354,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             raise ProjectError(
                 f"{path.name}: raster layer {name!r} is damaged ({error})"
             ) from error
-        return RasterLayer(
+        layer = RasterLayer(
             name,
             array,
             transform,
@@ -300,6 +363,8 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             unit=str(record.get("unit", "")),
             **common,
         )
+        _restore_fingerprint(layer, record)
+        return layer
     if record.get("kind") == "vector":
         try:
             frame = pyogrio.read_dataframe(path, layer=record["id"], use_arrow=True)
@@ -308,8 +373,17 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
         if "fid_" in frame.columns and "fid" not in frame.columns:
             frame = frame.rename(columns={"fid_": "fid"})
         check_people_columns(frame, f"{path.name}, layer {name!r}")
-        return VectorLayer(name, frame, **common)
+        layer = VectorLayer(name, frame, **common)
+        _restore_fingerprint(layer, record)
+        return layer
     raise ProjectError(f"{path.name}: unknown layer kind {record.get('kind')!r}")
+
+
+def _restore_fingerprint(layer: Layer, record: dict[str, Any]) -> None:
+    """The fingerprint saved with the layer (of the data just read), when it has one."""
+    value = record.get("fingerprint")
+    if is_fingerprint(value):
+        set_fingerprint(layer, value)
 
 
 def list_tables(path: Path) -> list[str]:

@@ -71,14 +71,14 @@ def _hidden(record: dict) -> bool:
 def open_visible_first(path: str | Path, feedback: Feedback | None = None) -> tuple[Project, bool]:
     """The first part of opening a ``.twin`` project: its visible layers only, prepared for
     the map, and whether hidden layers remain (:func:`read_hidden_layers` reads them)."""
-    from twin.project_file import load_project
+    from twin.project import Project
 
     feedback = ensure_feedback(feedback)
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path} does not exist.")
     feedback.set_progress(5, f"Opening {path.name}: the visible layers…")
-    project = load_project(path, wanted=_shown)
+    project = Project.open(path, wanted=_shown)
     prepare_for_drawing(project.layers, feedback)
     pending = _has_hidden_layers(path)
     feedback.set_progress(100, f"Opened {path.name}")

@@ -1,33 +1,31 @@
 """The slower what-if engines (fiber, transit, energy) for the scenario editor, Qt-free.
 
-Runs in a worker thread when an edit ends. Each domain result is cached by the content of
-the interventions it depends on, so undo and redo give back exactly the same figures and
-layers without recomputing. The engines are the what-if adapters of
-:mod:`twin.sim.whatif` (``<domain>.run(project, interventions, feedback, options, name)``).
+Runs in a worker thread when an edit ends. Results come from the what-if runner's one
+cache (:func:`twin.sim.whatif.runner.domain_result`: memory, then the results stored in the
+project file, then the engine), so undo and redo, the compare window and ``twin simulate``
+share them and a project opened with stored results computes nothing. The engines are the
+what-if adapters of :mod:`twin.sim.whatif` (``<domain>.run(project, interventions, ...)``).
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.scenario import Intervention, Scenario
-from twin.sim.whatif.result import RESULT_NAME, WhatIfOptions, relabel
-from twin.sim.whatif.runner import paired_figures
+from twin.sim.whatif.figures import paired_figures
+from twin.sim.whatif.result import DomainResult, WhatIfOptions, relabel
 
 SLOW_DOMAINS = ("fiber", "transit", "energy")
-_UNAVAILABLE = object()  # cache marker: the project lacks this domain's layers
 
 
 def content_key(interventions) -> str:
-    """Stable text of a list of interventions (cache key)."""
+    """Stable text of a list of interventions."""
     return json.dumps([i.to_dict() for i in interventions], sort_keys=True, default=str)
 
 
@@ -40,10 +38,6 @@ class DomainFigures:
     layers: list[Layer] = field(default_factory=list)
     capex_eur: float = 0.0
     warnings: list[str] = field(default_factory=list)
-
-
-def _engine(domain: str):
-    return importlib.import_module(f"twin.sim.whatif.{domain}")
 
 
 def available_domains() -> list[str]:
@@ -59,24 +53,43 @@ def available_domains() -> list[str]:
     ]
 
 
+def _scaled(parent: Feedback, start: float, end: float, prefix: str) -> Feedback:
+    return Feedback(
+        lambda percent, message: parent.set_progress(
+            start + (end - start) * percent / 100.0, f"{prefix}{message}"
+        )
+    )
+
+
 class SlowEngines:
-    """Cached runs of the slow what-if engines of one project (thread: one job at a time)."""
+    """The slow what-if engines of one project, through the runner's cache (thread: one
+    job at a time; the runner serialises engine runs)."""
 
     def __init__(self, project, options: WhatIfOptions | None = None) -> None:
         self.project = project
         self.options = options or WhatIfOptions()
-        self._cache: dict[tuple[str, str], Any] = {}
+        self._unavailable: set[str] = set()  # domains the project lacks the layers of
 
     def cached(self, scenario: Scenario | None) -> list[DomainFigures] | None:
-        """The results of ``scenario`` if every domain it needs is cached, else None."""
+        """The results of ``scenario`` if every domain it needs is in memory or stored in
+        the project, else None; never computes nor hashes a layer (UI thread)."""
+        from twin.sim.whatif.runner import stored_result
+
         results = []
         for domain in self.domains_of(scenario):
             interventions = scenario.for_domain(domain)  # type: ignore[union-attr]
-            base = self._cache.get((domain, content_key([])))
-            if base is _UNAVAILABLE and not interventions:
+            if domain in self._unavailable:
+                if interventions:
+                    return None
                 continue
-            run = self._cache.get((domain, content_key(interventions)))
-            if base is None or run is None or _UNAVAILABLE in (base, run):
+            # on the UI thread: never hash a layer here (the worker does)
+            base = stored_result(self.project, domain, [], self.options, hash_layers=False)
+            run = (
+                stored_result(self.project, domain, interventions, self.options, False)
+                if interventions
+                else base
+            )
+            if base is None or run is None:
                 return None
             results.append(self._combine(domain, base, run, scenario.name, bool(interventions)))  # type: ignore[union-attr]
         return results
@@ -95,36 +108,40 @@ class SlowEngines:
         results = []
         for index, domain in enumerate(domains):
             share = 100.0 / max(1, len(domains))
-            feedback.set_progress(index * share, f"{domain}: baseline")
+            start = index * share
+            feedback.set_progress(start, f"{domain}: baseline")
             interventions = scenario.for_domain(domain)  # type: ignore[union-attr]
             try:
-                base = self._run(domain, [])
+                base = self._run(
+                    domain, [], _scaled(feedback, start, start + share / 2, f"{domain}: ")
+                )
             except DataError:
                 if interventions:
                     raise
                 continue  # the project lacks this domain's layers: not simulated
-            feedback.set_progress(index * share + share / 2, f"{domain}: {scenario.name}")
-            run = self._run(domain, scenario.for_domain(domain))  # type: ignore[union-attr]
+            feedback.set_progress(start + share / 2, f"{domain}: {scenario.name}")  # type: ignore[union-attr]
+            run = self._run(
+                domain,
+                interventions,
+                _scaled(feedback, start + share / 2, start + share, f"{domain}: "),
+            )
             results.append(self._combine(domain, base, run, scenario.name, bool(interventions)))  # type: ignore[union-attr]
         feedback.set_progress(100.0, "done")
         return results
 
-    def _run(self, domain: str, interventions: list[Intervention]):
-        key = (domain, content_key(interventions))
-        cached = self._cache.get(key)
-        if cached is _UNAVAILABLE:
+    def _run(
+        self, domain: str, interventions: list[Intervention], feedback: Feedback | None = None
+    ) -> DomainResult:
+        from twin.sim.whatif.runner import domain_result
+
+        if domain in self._unavailable:
             raise DataError(f"{domain}: the project cannot be simulated")
-        if cached is None:
-            try:
-                cached = _engine(domain).run(
-                    self.project, list(interventions), None, self.options, RESULT_NAME
-                )
-            except DataError:
-                if not interventions:
-                    self._cache[key] = _UNAVAILABLE
-                raise
-            self._cache[key] = cached
-        return cached
+        try:
+            return domain_result(self.project, domain, interventions, self.options, feedback)
+        except DataError:
+            if not interventions:
+                self._unavailable.add(domain)
+            raise
 
     @staticmethod
     def _combine(domain: str, base, run, scenario_name: str, changed: bool) -> DomainFigures:

@@ -11,9 +11,9 @@ from twin.sim.whatif.result import DOMAINS, DomainResult, WhatIfOptions
 
 
 def __getattr__(name: str) -> Any:
-    """``simulate``, ``forget`` and ``SimulationResult`` from the runner and
-    ``RadioWhatIf``, imported lazily (the radio engine loads scipy and rasterio)."""
-    if name in ("simulate", "forget", "SimulationResult"):
+    """``simulate``, ``forget``, ``stored_result`` and ``SimulationResult`` from the runner
+    and ``RadioWhatIf``, imported lazily (the radio engine loads scipy and rasterio)."""
+    if name in ("simulate", "forget", "stored_result", "SimulationResult"):
         from twin.sim.whatif import runner
 
         return getattr(runner, name)
@@ -32,4 +32,5 @@ __all__ = [
     "WhatIfOptions",
     "forget",
     "simulate",
+    "stored_result",
 ]

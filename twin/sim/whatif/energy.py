@@ -30,13 +30,20 @@ MAX_WARNINGS = 10  # violations listed one per line; the rest are counted
 RESULT_LAYERS = ("loading", "voltage")  # styled result layers kept (names contain these)
 
 
+def _grid(project):
+    """The project's grid with building loads attached, prepared once per project."""
+    store = CONTEXTS.store(project)
+    if "energy-grid" not in store:
+        store["energy-grid"] = prepare_grid(project, None, default_settings())
+    return store["energy-grid"]
+
+
 def _context(project, options: WhatIfOptions, feedback) -> dict[str, Any]:
+    """The prepared grid, settings and the evaluated baseline state (once per project)."""
     store = CONTEXTS.store(project)
     key = ("energy", options.energy_daily)
     if key not in store:
-        prepared = store.get("energy-grid")
-        if prepared is None:
-            prepared = store["energy-grid"] = prepare_grid(project, None, default_settings())
+        prepared = _grid(project)
         settings = default_settings()
         baseline = evaluate(prepared.net, settings, options.energy_daily, feedback)
         store[key] = {"grid": prepared, "settings": settings, "baseline": baseline}
@@ -96,18 +103,22 @@ def run(
     reinforcement capex (EUR) from the energy engine's defaults."""
     options = options or WhatIfOptions()
     feedback = ensure_feedback(feedback)
-    context = _context(project, options, feedback)
-    grid, settings, state = context["grid"], context["settings"], context["baseline"]
     items = energy_interventions([i for i in interventions if i.domain == ENGINE])
     changes = []
-    study = EnergyStudy(state, settings=settings, interventions=items)
     if items:
+        # A scenario's figures and layers are those of its own state: the baseline state
+        # is not evaluated for it (its figures come from the baseline's own result).
+        grid, settings = _grid(project), default_settings()
         net, changes = apply_interventions(
             grid.net, items, grid.frames.buses, grid.buildings, settings
         )
-        study.scenario = evaluate(net, settings, options.energy_daily, feedback)
+        state = evaluate(net, settings, options.energy_daily, feedback)
+        study = EnergyStudy(state, scenario=state, settings=settings, interventions=items)
         study.changes = changes
-        state = study.scenario
+    else:
+        context = _context(project, options, feedback)
+        grid, settings, state = context["grid"], context["settings"], context["baseline"]
+        study = EnergyStudy(state, settings=settings, interventions=items)
     kpis = grid_kpis(state, settings, changes)
     layers = [
         relabel(layer, scenario_name, ENGINE)

@@ -22,7 +22,7 @@ from twin.layers.privacy import HouseholdGroups
 from twin.scenario import ExtendFiber, Intervention
 from twin.sim.fiber import load_costs, plan_extension, prepare_network
 from twin.sim.fiber.kpis import ELIGIBLE_STATUSES
-from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel
+from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
 
 ENGINE = "fiber"
 
@@ -32,7 +32,10 @@ def _context(project) -> dict[str, Any]:
     if "fiber" not in store:
         inputs = read_fiber_inputs(project)
         network = prepare_network(
-            inputs.roads, inputs.fiber_nodes, inputs.fiber_cables, inputs.ducts
+            road_graph(project),  # shared with the transit what-if (same roads, 1 m snap)
+            inputs.fiber_nodes,
+            inputs.fiber_cables,
+            inputs.ducts,
         )
         store["fiber"] = {"inputs": inputs, "network": network, "costs": load_costs()}
     return store["fiber"]

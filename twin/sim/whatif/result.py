@@ -128,6 +128,41 @@ class ProjectCache:
 
 CONTEXTS = ProjectCache()
 
+# What each domain prepares in CONTEXTS (keys, or the first item of tuple keys).
+CONTEXT_KEYS = {
+    "radio": ("radio", "radio-light"),
+    "fiber": ("fiber", "road-graph"),
+    "transit": ("transit", "road-graph"),
+    "energy": ("energy", "energy-grid"),
+}
+
+
+def forget_prepared(project, domain: str) -> None:
+    """Drop what ``domain`` prepared for ``project`` (its input layers changed)."""
+    data = CONTEXTS.store(project)
+    names = CONTEXT_KEYS[domain]
+    for key in list(data):
+        name = key[0] if isinstance(key, tuple) else key
+        if name in names:
+            del data[key]
+
+
+def road_graph(project):
+    """The project's road graph (``roads`` layer noded, 1 m snapping), built once per project
+    and shared by the fiber and transit what-ifs (:data:`CONTEXTS`). DataError when the
+    project has no roads layer."""
+    from twin.errors import DataError
+    from twin.sim.network import RoadGraph
+
+    store = CONTEXTS.store(project)
+    if "road-graph" not in store:
+        try:
+            roads = project.layer("roads").frame
+        except (KeyError, AttributeError) as error:
+            raise DataError("the project has no 'roads' line layer") from error
+        store["road-graph"] = RoadGraph.from_lines(roads, snap_tolerance=1.0)
+    return store["road-graph"]
+
 
 def finite_or_none(value: float | None) -> float | None:
     """``value`` as a float, None when missing or not finite (JSON has no NaN)."""

@@ -1,50 +1,50 @@
 """Run a scenario against the baseline in every engine and gather layers and KPI figures.
 
 ``simulate(project, scenario)`` is what the KPI dock, the compare table and
-``twin simulate`` all call, so they show the same numbers. Each domain's result is cached
-by (project, domain, interventions of that domain as JSON, options): the baseline of a
-project is computed once per process, and a scenario that does not touch a domain reuses
-the baseline result. Call :func:`forget` after editing a project's layers.
+``twin simulate`` all call, so they show the same numbers. Each domain's result is found,
+in order, (1) in memory, (2) in the project's stored results (``project.results``, saved
+in the ``.twin``: :mod:`twin.sim.whatif.store`), (3) by running the engine; both caches are
+keyed by the hash of what that domain reads (its input layers, options, interventions and
+engine version), so a scenario that does not touch a domain reuses the baseline result and
+editing one domain's layer recomputes that domain only. :func:`stored_result` looks a
+result up without ever computing. Call :func:`forget` after changing a layer's data in
+place (``set_frame``/``set_array`` are noticed by themselves).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import math
+import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
-from twin.kpi import Figure, cost_per_unit
+from twin.fingerprint import forget_fingerprint
+from twin.kpi import Figure
 from twin.layers.base import Layer
-from twin.layers.raster import RasterLayer
-from twin.layers.style import Category, Style
 from twin.scenario import Scenario
+from twin.sim.whatif import store
+from twin.sim.whatif.figures import (  # noqa: F401 (cost_figures: used by the KPI dock)
+    CHANGE_COLORS,
+    cost_figures,
+    level_change_layer,
+    paired_figures,
+)
 from twin.sim.whatif.result import (
     CONTEXTS,
     DOMAINS,
     RESULT_NAME,
     DomainResult,
     WhatIfOptions,
+    forget_prepared,
     relabel,
 )
 
 # Adapter modules, imported on first use (energy pulls pandapower, slow to import).
 ADAPTERS = {d: f"twin.sim.whatif.{d}" for d in DOMAINS}
-CHANGE_COLORS = {
-    -3: "#B2182B",
-    -2: "#D6604D",
-    -1: "#F4A582",
-    0: "#F7F7F7",
-    1: "#92C5DE",
-    2: "#4393C3",
-    3: "#2166AC",
-}  # levels lost (red) / gained (blue), diverging
 
 
 @dataclass
@@ -84,201 +84,132 @@ class SimulationResult:
         return rows
 
 
-# Results by (project id, domain, interventions JSON, options JSON), least recently used
-# first; baselines ("[]") are kept, at most MAX_CACHED scenario results besides them.
-_RESULTS: OrderedDict[Any, DomainResult] = OrderedDict()
+# Results by input key (store.input_key: a hash of what the domain reads), least recently
+# used first, with the id of the project they were computed for; baselines are kept, at
+# most MAX_CACHED scenario results besides them.
+_RESULTS: OrderedDict[str, tuple[int, bool, DomainResult]] = OrderedDict()
 MAX_CACHED = 24
+#: Engine runs by domain in this process (tests and benchmarks read it).
+ENGINE_RUNS: dict[str, int] = {d: 0 for d in DOMAINS}
+# One engine run at a time: the prepared contexts (the radio models above all) are shared
+# and changed by a run; the KPI dock's job and a compare job may ask at once. Lookups take
+# the short lock only, so the UI thread never waits for an engine.
+_ENGINE_LOCK = threading.RLock()
+_LOCK = threading.RLock()
 
 
 def forget(project=None) -> None:
-    """Drop cached results and prepared inputs of ``project`` (all projects when None)."""
+    """Drop cached results, prepared inputs and layer fingerprints of ``project`` (all
+    projects when None); results stored in the project itself are kept (their keys tell
+    whether they still match)."""
     CONTEXTS.forget(project)
-    if project is None:
-        _RESULTS.clear()
-    else:
-        for key in [k for k in _RESULTS if k[0] == id(project)]:
+    with _LOCK:
+        if project is None:
+            _RESULTS.clear()
+            return
+        for layer in project.layers:
+            forget_fingerprint(layer)
+        for key in [k for k, v in _RESULTS.items() if v[0] == id(project)]:
             del _RESULTS[key]
 
 
-def _domain_result(project, domain, interventions, options, feedback) -> DomainResult:
-    content = json.dumps([i.to_dict() for i in interventions], sort_keys=True)
-    key = (id(project), domain, content, options.key())
-    store = CONTEXTS.store(project)  # ties the lifetime of the cache entry to the project
-    token = store.setdefault("token", object())
-    cached = _RESULTS.get(key)
-    if cached is not None and cached.details.get("_token") is token:
-        _RESULTS.move_to_end(key)
-        return cached
-    adapter = importlib.import_module(ADAPTERS[domain])
-    result = adapter.run(project, interventions, feedback, options, RESULT_NAME)
-    result.details["_token"] = token
-    _RESULTS[key] = result
-    scenario_keys = [k for k in _RESULTS if k[2] != "[]"]
+def _in_memory(key: str) -> DomainResult | None:
+    entry = _RESULTS.get(key)
+    if entry is None:
+        return None
+    _RESULTS.move_to_end(key)
+    return entry[2]
+
+
+def _keep(project, key: str, baseline: bool, result: DomainResult) -> None:
+    _RESULTS[key] = (id(project), baseline, result)
+    scenario_keys = [k for k, v in _RESULTS.items() if not v[1]]
     for old in scenario_keys[: max(0, len(scenario_keys) - MAX_CACHED)]:
         del _RESULTS[old]
-    return result
 
 
-def _scaled(parent: Feedback, start: float, end: float) -> Feedback:
+def stored_result(
+    project,
+    domain: str,
+    interventions=(),
+    options: WhatIfOptions | None = None,
+    hash_layers: bool = True,
+) -> DomainResult | None:
+    """The result of ``domain`` for ``interventions`` (default: the baseline) from memory
+    or the project's stored results, None when neither has it. Never computes. It hashes
+    input layers not fingerprinted yet (instant on a project opened from a file) unless
+    ``hash_layers`` is False: then such a layer gives None (for the UI thread)."""
+    options = options or WhatIfOptions()
+    with _LOCK:
+        try:
+            return _stored(project, domain, list(interventions), options, hash_layers)
+        except store.NotHashedYetError:
+            return None
+
+
+def _stored(project, domain: str, interventions: list, options: WhatIfOptions, hash_layers=True):
+    key = store.input_key(project, domain, interventions, options, hash_layers)
+    found = _in_memory(key)
+    if found is None:
+        found = store.lookup(project, key)
+        if found is not None:
+            _keep(project, key, not interventions, found)
+    elif key not in getattr(project, "results", {key: None}):
+        # computed for another project with the same inputs: this one saves it too
+        store.remember(project, key, interventions, found)
+    return found
+
+
+def domain_result(
+    project, domain: str, interventions, options: WhatIfOptions, feedback: Feedback | None
+) -> DomainResult:
+    """The result of ``domain`` for ``interventions``: from memory, else from the project's
+    stored results, else computed by the domain's adapter (and then kept in both)."""
+    interventions = list(interventions)
+    found = stored_result(project, domain, interventions, options)
+    if found is not None:
+        return found
+    with _ENGINE_LOCK:
+        found = stored_result(project, domain, interventions, options)  # done meanwhile?
+        if found is not None:
+            return found
+        key = store.input_key(project, domain, interventions, options)
+        _refresh_prepared(project, domain)
+        adapter = importlib.import_module(ADAPTERS[domain])
+        extra = {}
+        if domain == "radio" and interventions:
+            # new sites are merged into a known baseline instead of computing every site
+            baseline = stored_result(project, domain, [], options)
+            if baseline is not None:
+                extra["baseline"] = baseline
+        ENGINE_RUNS[domain] += 1
+        result = adapter.run(project, interventions, feedback, options, RESULT_NAME, **extra)
+        with _LOCK:
+            _keep(project, key, not interventions, result)
+            store.remember(project, key, interventions, result)
+        return result
+
+
+_domain_result = domain_result  # former private name
+
+
+def _refresh_prepared(project, domain: str) -> None:
+    """Forget what ``domain`` prepared from layers that changed since (e.g. a road graph
+    built before ``roads.set_frame``), so a new result is never computed from old inputs."""
+    stamp = store.inputs_stamp(project, domain)
+    data = CONTEXTS.store(project)
+    if data.get(("stamp", domain)) not in (None, stamp):
+        forget_prepared(project, domain)
+    data[("stamp", domain)] = stamp
+
+
+def _scaled(parent: Feedback, start: float, end: float, prefix: str = "") -> Feedback:
     """A feedback whose 0-100 % maps to ``start``-``end`` % of ``parent`` (and which stops
-    when the parent is cancelled)."""
+    when the parent is cancelled); messages get ``prefix`` (e.g. "radio: ")."""
     return Feedback(
         lambda percent, message: parent.set_progress(
-            start + (end - start) * percent / 100.0, message
+            start + (end - start) * percent / 100.0, f"{prefix}{message}" if message else ""
         )
-    )
-
-
-def paired_figures(scenario: DomainResult, baseline: DomainResult) -> list[Figure]:
-    """The scenario's figures with the baseline's value of the same key as ``baseline``,
-    and the households each side rests on and that moved between them (from the results'
-    ``details["households"]``, :class:`~twin.layers.privacy.HouseholdGroups`) for the
-    privacy gate."""
-    base = {f.key: f for f in baseline.figures}
-    after = scenario.details.get("households")
-    before = baseline.details.get("households")
-    figures = []
-    for f in scenario.figures:
-        old = base.get(f.key)
-        figures.append(
-            Figure(
-                f.key,
-                f.label,
-                f.value,
-                f.unit,
-                f.domain,
-                old.value if old is not None else None,
-                f.better,
-                after.households_of(f.key) if after is not None else f.households,
-                before.households_of(f.key) if before is not None else _households(old),
-                after.moved(before, f.key) if after is not None else None,
-            )
-        )
-    by_key = {f.key: f for f in figures}
-    return [_rests_on(f, by_key.get(RESTS_ON.get(f.key, ""))) for f in figures]
-
-
-# Figures derived from a people figure (a share of it): they rest on the same households.
-RESTS_ON = {"fiber.premises_eligible_pct": "fiber.premises_eligible"}
-
-
-def _households(figure: Figure | None) -> float | None:
-    return figure.households if figure is not None else None
-
-
-def _moved(figure: Figure) -> float | None:
-    """Households moved behind ``figure``'s delta; its size when unknown (the gate's
-    fallback for people figures)."""
-    if figure.moved_households is not None:
-        return figure.moved_households
-    delta = figure.delta
-    return abs(delta) if delta is not None and math.isfinite(delta) else None
-
-
-def _rests_on(figure: Figure, source: Figure | None) -> Figure:
-    if source is None:
-        return figure
-    return replace(
-        figure,
-        households=source.households if source.households is not None else source.value,
-        baseline_households=(
-            source.baseline_households
-            if source.baseline_households is not None
-            else source.baseline
-        ),
-        moved_households=_moved(source),
-    )
-
-
-def cost_figures(results: dict[str, DomainResult], paired: dict[str, Figure]) -> list[Figure]:
-    """Capex per domain and total (EUR, baseline 0) and cost per person/premise gained
-    (EUR/person, EUR/premise; NaN when nothing is gained) from the scenario ``results`` and
-    the paired figures by key. The KPI dock should use this to show simulate()'s numbers."""
-    figures = []
-    total = 0.0
-    for domain in ("radio", "fiber", "energy"):
-        if domain in results:
-            capex = float(results[domain].capex_eur)
-            total += capex
-            figures.append(
-                Figure(f"capex.{domain}", f"Capex {domain}", capex, "EUR", "cost", 0.0, "down")
-            )
-    figures.append(Figure("capex.total", "Capex total", total, "EUR", "cost", 0.0, "down"))
-    gains = (
-        (
-            "radio",
-            "radio.4g_5g.persons.good_or_better",
-            "cost.radio_per_person",
-            "Radio capex per person gaining good coverage (4G or 5G)",
-            "EUR/person",
-        ),
-        (
-            "radio",
-            "radio.4g.persons.good_or_better",
-            "cost.radio_per_person_4g",
-            "Radio capex per person gaining good 4G coverage",
-            "EUR/person",
-        ),
-        (
-            "radio",
-            "radio.5g.persons.good_or_better",
-            "cost.radio_per_person_5g",
-            "Radio capex per person gaining good 5G coverage",
-            "EUR/person",
-        ),
-        (
-            "fiber",
-            "fiber.premises_eligible",
-            "cost.fiber_per_premise",
-            "Fiber capex per premise made eligible",
-            "EUR/premise",
-        ),
-    )
-    for domain, gain_key, key, label, unit in gains:
-        if domain in results and gain_key in paired:
-            gained = paired[gain_key].delta or 0.0
-            value = cost_per_unit(float(results[domain].capex_eur), gained)
-            # capex / gain reveals the gain: it rests on the households that gained
-            households = _moved(paired[gain_key])
-            figures.append(Figure(key, label, value, unit, "cost", None, "down", households))
-    return figures
-
-
-def level_change_layer(
-    scenario_layers, baseline_layers, scenario_name: str, technology: str = "4G+5G"
-) -> Layer | None:
-    """Coverage level gained (+) or lost (-) per pixel of ``technology`` ("4G", "5G" or
-    "4G+5G"), in levels (-3..3)."""
-
-    def level(layers):
-        for layer in layers:
-            if isinstance(layer, RasterLayer) and layer.name.endswith(
-                f": {technology} coverage level"
-            ):
-                return layer
-        return None
-
-    after, before = level(scenario_layers), level(baseline_layers)
-    if after is None or before is None:
-        return None
-    change = after.array.astype(np.int8) - before.array.astype(np.int8)
-    style = Style(
-        kind="raster-classes",
-        categories=tuple(
-            Category(v, c, f"{v:+d} level" if v else "no change") for v, c in CHANGE_COLORS.items()
-        ),
-    )
-    provenance = after.provenance.with_changes(
-        method=f"scenario coverage level minus baseline level ({technology}), per pixel"
-    )
-    return RasterLayer(
-        f"{scenario_name}: {technology} coverage level change",
-        change,
-        after.transform,
-        after.crs,
-        style=style,
-        provenance=provenance,
-        unit="level",
     )
 
 
@@ -288,10 +219,13 @@ def simulate(
     domains: list[str] | tuple[str, ...] | None = None,
     feedback: Feedback | None = None,
     options: WhatIfOptions | None = None,
+    processes: int = 1,
 ) -> SimulationResult:
     """Run the baseline and ``scenario`` (None = the baseline alone) in each domain
     (default: all four) and return figures with baseline and delta, result layers and
-    warnings. The project is not modified."""
+    warnings. The project is not modified. ``processes`` > 1: where forking is safe
+    (:func:`twin.sim.whatif.parallel.fork_is_safe`, never in the app), the energy domain
+    is computed in a second process while this one computes the others."""
     options = options or WhatIfOptions()
     feedback = ensure_feedback(feedback)
     scenario = scenario or Scenario("baseline")
@@ -301,14 +235,50 @@ def simulate(
     if unknown:
         raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
     scenario.check_extent(project.extent)  # a site far away would be costed without a word
+    helper = _fork_heavy_domain(project, scenario, domains, options) if processes > 1 else None
+    try:
+        return _simulate(project, scenario, domains, explicit, feedback, options, helper)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+HEAVY_DOMAIN = "energy"  # the longest domain, computed in a second process when asked
+
+
+def _fork_heavy_domain(project, scenario: Scenario, domains, options: WhatIfOptions):
+    """A child process computing the heavy domain's missing results, or None when there is
+    nothing to gain (forking unsafe, the domain not asked or already known, or nothing
+    else to compute meanwhile)."""
+    from twin.sim.whatif import parallel
+
+    if HEAVY_DOMAIN not in domains or not parallel.fork_is_safe():
+        return None
+
+    def missing(domain: str) -> list[list]:
+        lists = [[], scenario.for_domain(domain)] if scenario.for_domain(domain) else [[]]
+        return [i for i in lists if stored_result(project, domain, i, options) is None]
+
+    tasks = missing(HEAVY_DOMAIN)
+    others = any(missing(d) for d in domains if d != HEAVY_DOMAIN)
+    if not tasks or not others:
+        return None
+    return parallel.DomainInChild(domain_result, project, HEAVY_DOMAIN, tasks, options)
+
+
+def _simulate(project, scenario, domains, explicit, feedback, options, helper):
     out = SimulationResult(scenario.name, domains)
     figures_by_key: dict[str, Figure] = {}
     for index, domain in enumerate(domains):
         start, middle, end = (100.0 * (index + k) / len(domains) for k in (0.0, 0.5, 1.0))
+        if helper is not None and domain == helper.domain:
+            feedback.set_progress(start, f"{domain}: computed in a second process")
+            if not helper.collect(project, feedback):
+                feedback.set_progress(start, f"{domain}: second process failed ({helper.error})")
         feedback.set_progress(start, f"{domain}: baseline")
         try:
-            baseline = _domain_result(
-                project, domain, [], options, _scaled(feedback, start, middle)
+            baseline = domain_result(
+                project, domain, [], options, _scaled(feedback, start, middle, f"{domain}: ")
             )
         except DataError as error:
             if explicit or scenario.for_domain(domain):
@@ -316,8 +286,12 @@ def simulate(
             out.warnings.append(f"{domain}: not simulated ({error})")
             continue
         feedback.set_progress(middle, f"{domain}: scenario")
-        result = _domain_result(
-            project, domain, scenario.for_domain(domain), options, _scaled(feedback, middle, end)
+        result = domain_result(
+            project,
+            domain,
+            scenario.for_domain(domain),
+            options,
+            _scaled(feedback, middle, end, f"{domain}: "),
         )
         out.baseline_results[domain] = baseline
         out.scenario_results[domain] = result

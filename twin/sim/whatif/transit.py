@@ -25,12 +25,12 @@ from twin.layers.style import categorized_style
 from twin.layers.transit import read_gtfs
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddTransitLine, AddTransitStop, Intervention
-from twin.sim.network import RoadGraph
 from twin.sim.transit.access import AccessResult, StopSet
 from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
-from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel
+from twin.sim.whatif import store
+from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
 from twin.sim.whatif.transit_travel import travel_result
 
 ENGINE = "transit"
@@ -40,13 +40,9 @@ DECIMALS = 3  # persons rounded to 1/1000: no float-summation noise in the delta
 
 def gtfs_path(project) -> Path:
     """The project's GTFS feed (``metadata["gtfs"]`` relative to the project file)."""
-    relative = project.metadata.get("gtfs")
-    if not relative:
+    path = store.gtfs_path(project)
+    if path is None:
         raise DataError("the project names no GTFS feed (metadata 'gtfs')")
-    path = Path(str(relative))
-    if not path.is_absolute():
-        base = project.path.parent if project.path is not None else Path.cwd()
-        path = base / path
     return path
 
 
@@ -69,12 +65,10 @@ def _locations(project) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, np.nd
 def _context(project) -> dict[str, Any]:
     store = CONTEXTS.store(project)
     if "transit" not in store:
-        try:
-            roads = project.layer("roads").frame
-        except KeyError as error:
-            raise DataError("the project has no 'roads' layer to walk along") from error
+        if not any(layer.id == "roads" or layer.name == "roads" for layer in project.layers):
+            raise DataError("the project has no 'roads' layer to walk along")
         network = read_gtfs(gtfs_path(project), crs=project.crs)
-        graph = RoadGraph.from_lines(roads)
+        graph = road_graph(project)  # shared with the fiber what-if
         frame, xy, persons, premises = _locations(project)
         study = TransitStudy(network, graph, xy, persons, premises)
         store["transit"] = {"study": study, "frame": frame}
@@ -279,7 +273,7 @@ def run(
         for i in changes
         if isinstance(i, AddTransitStop)
     )
-    travel_figures, travel_layers, _members = travel_result(
+    travel_figures, travel_layers, travel_members = travel_result(
         project, study.network, study.graph, lines, stops, study.day
     )
     figures += travel_figures
@@ -288,7 +282,12 @@ def run(
         for layer in [*_layers(context, result, routes, extra, project.crs), *travel_layers]
     ]
     feedback.set_progress(100.0, "transit done")
-    details = {"day": str(study.day), "households": household_groups(context, result, baseline)}
+    groups = household_groups(context, result, baseline)
+    if groups is not None:  # the travel figures count the same buildings
+        groups.members.update(
+            {k: v for k, v in travel_members.items() if len(v) == len(groups.households)}
+        )
+    details = {"day": str(study.day), "households": groups}
     return DomainResult(ENGINE, layers, figures, list(result.warnings), 0.0, details)
 
 

@@ -1,0 +1,98 @@
+"""Time the engine part of comparing two scenarios that are not current (what the compare
+window's worker computes: ``simulate()`` of each, radio, fiber, transit and energy), on a
+copy of a project: first with only the baselines stored (as the sample ships), then again
+in a fresh process once both scenarios' results are stored in the copy.
+
+Usage: ``python benchmarks/compare_scenarios.py [PROJECT]`` (default: the sample). Prints
+wall and CPU seconds of each side; the project opening is printed apart. Excluded from both
+sides: the live radio engine's level layers and drawing the compare window. Under load the
+wall time grows, the CPU time much less: report the load with the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+# benchmarks/coverage.py would shadow the coverage package numba imports: not on the path
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(ROOT))
+
+SCENARIO_B = {
+    "name": "B",
+    "interventions": [
+        {
+            "type": "add_mobile_site",
+            "site_id": "b-1",
+            "name": "B site",
+            "x": 353000.0,
+            "y": 6790000.0,
+            "height_m": 30.0,
+            "cells": [{"azimuth_deg": a} for a in (0.0, 120.0, 240.0)],
+        },
+        {
+            "type": "add_transit_line",
+            "name": "B1",
+            "mode": "bus",
+            "stops": [[350000.0, 6788000.0], [352000.0, 6789000.0]],
+            "headway_min": 10.0,
+        },
+    ],
+}
+
+
+def measure(path: str, save: bool) -> None:
+    """In this process: open ``path``, simulate the two scenarios, print the times."""
+    import twin
+    from twin.project_file import save_results
+    from twin.scenario import Scenario
+    from twin.sim.whatif import simulate
+
+    started = time.perf_counter()
+    project = twin.open_project(path)
+    opened = (time.perf_counter(), time.process_time())
+    example = json.loads((ROOT / "docs" / "scenario-example.json").read_text(encoding="utf-8"))
+    for data in (example, SCENARIO_B):
+        simulate(project, Scenario.from_dict(data))
+    wall = time.perf_counter() - opened[0]
+    cpu = time.process_time() - opened[1]
+    side = "baselines stored" if save else "both scenarios stored"
+    print(
+        f"{side}: open {opened[0] - started:.1f} s; compare A + B {wall:.1f} s wall, "
+        f"{cpu:.1f} s CPU (load {os.getloadavg()[0]:.1f})"
+    )
+    if save:
+        save_results(project)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Copy the project, measure cold then stored, each in a fresh process."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        measure(argv[1], argv[2] == "save")
+        return 0
+    import twin
+
+    source = Path(argv[0]) if argv else twin.sample_project_path()
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / source.name
+        shutil.copy(source, copy)
+        for extra in source.parent.glob("*.zip"):  # a GTFS feed named by the project
+            shutil.copy(extra, Path(folder) / extra.name)
+        for mode in ("save", "read"):
+            subprocess.run(
+                [sys.executable, __file__, "--child", str(copy), mode], check=True, cwd=ROOT
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,8 +19,6 @@ for piece in networkx.strongly_connected_components(edges):
         print(",".join(sorted(piece)))
 """
 
-# Being untied by the engineer who regroups twin/ui/ (issue 9); nothing else may join it.
-KNOWN_UI_CIRCLE = "twin.ui.scenario_controller,twin.ui.undo"
 
 
 def import_circles() -> list[str]:
@@ -32,9 +30,8 @@ def import_circles() -> list[str]:
     return [line for line in result.stdout.splitlines() if line]
 
 
-def test_no_import_circles_outside_the_known_ui_one():
-    circles = import_circles()
-    assert [c for c in circles if c != KNOWN_UI_CIRCLE] == []
+def test_no_import_circles():
+    assert import_circles() == []
 
 
 def test_project_and_network_modules_import_one_way():

@@ -2,7 +2,7 @@
 
 Start-up is ordered so that the map appears first:
 
-1. the data libraries are imported before Qt (``twin.cli.app.preload_data_stack``);
+1. the data libraries are imported before Qt (``twin.cli.environment.preload_data_stack``);
 2. a worker starts reading the project's visible layers while the window is built and shown
    (the status bar says what is being opened, with progress and Cancel);
 3. the map draws them, with the numpy and QPainter drawing code (numba's kernels load in a
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import twin
 from twin.cli import startup_clock
-from twin.cli.app import missing_qt_library, skip_cloud_sdk
+from twin.cli.environment import missing_qt_library, skip_cloud_sdk
 from twin.ui.map_paint import FirstFrameWatcher
 
 STYLESHEET = Path(__file__).with_name("style.qss")
@@ -146,6 +146,7 @@ DRAWING_KERNELS_AT_LATEST_MS = 5000  # load numba then even if no map was drawn
 
 def _load_drawing_kernels() -> None:
     """Load numba's drawing kernels in a worker, once (the map uses them when ready)."""
+    import twin.ui.map.views.scanfill  # noqa: F401 (it and linedraw register their kernels)
     from twin.ui.map import jit
     from twin.ui.workers import run_job
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -32,9 +32,6 @@ from PySide6.QtWidgets import (
 
 from twin.ui.dialogs import error_message
 from twin.ui.workers import JobHandle, run_job
-
-if TYPE_CHECKING:
-    from twin.ui.main_window import MainWindow
 
 
 class NewTerritoryDialog(QDialog):
@@ -167,7 +164,7 @@ class NewTerritoryDialog(QDialog):
             self.accept()
 
 
-def new_territory_action(window: MainWindow) -> QAction:
+def new_territory_action(window: QMainWindow) -> QAction:
     """The File > New territory… action of a :class:`~twin.ui.main_window.MainWindow`: shows
     the dialog; the project it writes is opened with ``window.files.open_path`` once the
     unsaved-changes question (when the window's project is modified) agrees."""

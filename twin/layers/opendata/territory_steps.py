@@ -9,7 +9,7 @@ into the report and the layer's provenance.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -28,8 +28,21 @@ from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
 
-if TYPE_CHECKING:
-    from twin.layers.opendata.builder import _Builder
+
+class _Builder(Protocol):
+    """What the steps use of a build's state (:class:`twin.layers.opendata.builder._Builder`,
+    not imported: the builder imports these steps)."""
+
+    communes: gpd.GeoDataFrame
+    area: Any
+    files: dict
+    layers: dict
+    report: Any
+
+    def add(self, layer: VectorLayer) -> None: ...
+
+    def names(self, key: str) -> str: ...
+
 
 FIBER_SNAP_M = 30.0  # an Arcep building joins the BD TOPO footprint within this distance
 PM_CAPACITY_MARGIN = 1.15

@@ -287,6 +287,18 @@ class LevelGroups:
         }
         self._moved: dict[str, tuple[LevelGroups, np.ndarray]] = {}
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when both count the same households at the same levels (a value)."""
+        if not isinstance(other, LevelGroups):
+            return NotImplemented
+        return (
+            np.array_equal(self.households, other.households)
+            and self.point_levels.keys() == other.point_levels.keys()
+            and all(np.array_equal(v, other.point_levels[k]) for k, v in self.point_levels.items())
+        )
+
+    __hash__ = None  # mutable arrays inside: not a dict key
+
     @staticmethod
     def _split(key: str) -> tuple[str, str]:
         tech, _what, level = key.rsplit(".", 2)

@@ -33,6 +33,7 @@ from twin.project_results import (
     geotiff_to_array,
     raster_to_geotiff,
 )
+from twin.sim.radio.population import LevelGroups
 from twin.sim.whatif.result import DOMAINS, DomainResult
 
 RECORD_FORMAT = "twin-result"
@@ -137,11 +138,7 @@ def encode(
         "warnings": [str(w) for w in result.warnings],
         "capex_eur": _number(result.capex_eur),
         "details": _json_safe(
-            {
-                k: v
-                for k, v in result.details.items()
-                if not k.startswith("_") and k != HOUSEHOLDS
-            }
+            {k: v for k, v in result.details.items() if not k.startswith("_") and k != HOUSEHOLDS}
         ),
         "layers": layers,
     }
@@ -149,6 +146,9 @@ def encode(
     if isinstance(groups, HouseholdGroups):
         meta["household_keys"] = list(groups.members)
         blobs[HOUSEHOLDS_BLOB] = _groups_to_npz(groups)
+    elif isinstance(groups, LevelGroups):
+        meta["household_levels"] = list(groups.point_levels)
+        blobs[HOUSEHOLDS_BLOB] = _levels_to_npz(groups)
     text = json.dumps(meta, ensure_ascii=False, allow_nan=False, default=_json_safe)
     return text, blobs
 
@@ -166,10 +166,38 @@ def _groups_to_npz(groups: HouseholdGroups) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
-        households=np.asarray(groups.households, dtype=np.float32),
+        households=np.asarray(groups.households, dtype=np.float64),
         members=np.packbits(members, axis=1),
     )
     return buffer.getvalue()
+
+
+def _levels_to_npz(groups: LevelGroups) -> bytes:
+    """The households per point and each technology's coverage level per point (uint8)."""
+    levels = np.array([groups.point_levels[k] for k in groups.point_levels], dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        households=np.asarray(groups.households, dtype=np.float64),
+        levels=levels.reshape(len(groups.point_levels), len(groups.households)),
+    )
+    return buffer.getvalue()
+
+
+def _levels_from_npz(data: bytes, keys: Any) -> LevelGroups:
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise TypeError("the household level keys are not a list of text")
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        households = np.asarray(arrays["households"], dtype=float)
+        levels = np.asarray(arrays["levels"])
+    if (
+        households.ndim != 1
+        or levels.dtype != np.uint8
+        or levels.shape != (len(keys), len(households))
+        or (levels.size and levels.max() > 3)
+    ):
+        raise ValueError("the household levels are damaged")
+    return LevelGroups(households, {k: levels[i] for i, k in enumerate(keys)})
 
 
 def _groups_from_npz(data: bytes, keys: Any) -> HouseholdGroups:
@@ -233,9 +261,11 @@ def decode(record: ResultRecord, project=None) -> DomainResult:
     details = dict(details)
     details.pop(HOUSEHOLDS, None)  # only ever from the blob below
     if HOUSEHOLDS_BLOB in record.blobs:
-        details[HOUSEHOLDS] = _groups_from_npz(
-            record.blobs[HOUSEHOLDS_BLOB], meta.get("household_keys")
-        )
+        blob = record.blobs[HOUSEHOLDS_BLOB]
+        if "household_levels" in meta:
+            details[HOUSEHOLDS] = _levels_from_npz(blob, meta["household_levels"])
+        else:
+            details[HOUSEHOLDS] = _groups_from_npz(blob, meta.get("household_keys"))
     layers = [_decode_layer(item, record.blobs, project) for item in meta["layers"]]
     capex = meta.get("capex_eur")
     return DomainResult(

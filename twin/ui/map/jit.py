@@ -43,16 +43,23 @@ def may_load_now() -> bool:
     return not _deferred or _loaded.is_set()
 
 
-def load() -> bool:
-    """Import numba and load (or compile, the first time) every drawing kernel; True when
-    the compiled kernels are in use afterwards. Safe to call from a worker thread."""
-    from twin.ui.map.views import linedraw, scanfill
+_KERNELS: list = []  # (load, compiled) of each drawing module, registered at its import
 
+
+def register_kernel(load_kernel, compiled) -> None:
+    """A drawing module's ``load()`` (compile its kernels) and ``compiled()`` (the kernel
+    or None); the modules call this when imported, so that this one imports none of them."""
+    _KERNELS.append((load_kernel, compiled))
+
+
+def load() -> bool:
+    """Import numba and load (or compile, the first time) every registered drawing kernel;
+    True when the compiled kernels are in use afterwards. Safe to call from a worker."""
     with _lock:
-        linedraw.load()
-        scanfill.load()
+        for load_kernel, _compiled in _KERNELS:
+            load_kernel()
         _loaded.set()
-    return linedraw.compiled() is not None
+    return bool(_KERNELS) and all(compiled() is not None for _load, compiled in _KERNELS)
 
 
 def ready() -> bool:

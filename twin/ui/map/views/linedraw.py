@@ -120,6 +120,9 @@ def compiled():
     return _draw_lines_compiled
 
 
+jit.register_kernel(load, compiled)
+
+
 def draw_lines(
     array: np.ndarray,
     xs: np.ndarray,

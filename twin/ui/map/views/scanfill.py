@@ -234,6 +234,9 @@ def compiled():
     return _fill_features_compiled
 
 
+jit.register_kernel(load, compiled)
+
+
 def fill_features(
     array: np.ndarray,
     xs: np.ndarray,

@@ -3,10 +3,11 @@
 Each bus's search is independent of the others (every trial starts from the case's
 solution), so the buses are cut into chunks that ``concurrent.futures.ProcessPoolExecutor``
 runs on as many processes as cores; the answer does not depend on how they are cut. Workers
-are started with "spawn" (a fresh interpreter: safe beside the UI's threads) and get the
-solver models once, in their initializer. A small job stays in this process, where it is
-faster than starting interpreters; if processes cannot be started (a sandbox, a frozen
-app), the job runs here too.
+get the solver models once, in their initializer. They are forked when this process runs
+a single thread (instant: nothing to import); beside other threads (the UI), where forking
+is unsafe, they come from a fork server that imported the engine once ("forkserver": the
+first pool of a session pays one interpreter start, later ones do not), or else are
+spawned. If processes cannot be started (a sandbox, a frozen app), the job runs here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures as futures
 import multiprocessing
 import os
+import threading
 from concurrent.futures.process import BrokenProcessPool
 
 from twin.feedback import Feedback
@@ -79,11 +81,30 @@ def _in_process(kinds: dict[str, KindModel], tasks: dict[str, list[Task]], feedb
     return found
 
 
+def start_method() -> str:
+    """How worker processes start here: "fork" in a single-threaded process, else
+    "forkserver" (or "spawn" where there is no fork)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _context():
+    method = start_method()
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # the server imports the engine (pandapower included: workers re-import the main
+        # module, which usually imports it) once for every later worker
+        context.set_forkserver_preload(["twin.sim.energy.hosting"])
+    return context
+
+
 def _in_pool(kinds, tasks, workers: int, feedback: Feedback) -> Found:
     total = max(1, sum(len(t) for t in tasks.values()))
     size = max(1, -(-total // (workers * CHUNKS_PER_WORKER)))
     found: Found = {name: [None] * len(kind_tasks) for name, kind_tasks in tasks.items()}
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     executor = futures.ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=init_worker, initargs=(kinds,)
     )

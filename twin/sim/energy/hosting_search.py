@@ -114,10 +114,11 @@ class _MarginModel:
                 x0, x1, x2 = low, others[0], others[1]
             else:
                 x0, x1, x2 = low, 0, 0
-            f01 = self.slope if x1 == x0 else (self.points[x1] - m0) / (x1 - x0)
-            f12 = self.slope if x2 == x1 else (self.points[x2] - self.points[x1]) / (x2 - x1)
-            a = (f12 - f01) / (x2 - x0)
-            c, b = m0, f01 - a * (x1 - x0)
+            with np.errstate(invalid="ignore"):  # unmonitored margins are inf - inf
+                f01 = self.slope if x1 == x0 else (self.points[x1] - m0) / (x1 - x0)
+                f12 = self.slope if x2 == x1 else (self.points[x2] - self.points[x1]) / (x2 - x1)
+                a = (f12 - f01) / (x2 - x0)
+                c, b = m0, f01 - a * (x1 - x0)
         usable = np.isfinite(c) & np.isfinite(b) & np.isfinite(a)
         root = _first_root(c[usable], b[usable], a[usable])
         return None if root is None else low + root

@@ -10,7 +10,7 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from twin.errors import CancelledError
+from twin.errors import CancelledError, DataError
 from twin.feedback import Feedback
 from twin.sim.energy import hosting_capacity, plain_hosting_capacity
 from twin.sim.energy.examples import radial_mv_feeder
@@ -138,3 +138,11 @@ def test_existing_overload_does_not_change_fast_and_plain_agreement():
     plain = plain_hosting_capacity(net, buses=[feeder_b])
     assert fast.frame.equals(plain.frame)
     assert fast.frame.ev_limited_by.iloc[0] == "line_loading"
+
+
+def test_a_case_that_does_not_converge_is_one_clear_error():
+    # 60 MW over 20 km of 20 kV cable (R = 3.2 ohm): beyond the ~30 MW the line can carry
+    # at all (V^2 / 4R), so the high-load case has no solution.
+    net = radial_mv_feeder(sections=1, section_km=20.0, load_mw=60.0, load_mvar=20.0)
+    with pytest.raises(DataError, match="high-load case does not converge"):
+        hosting_capacity(net, kinds=("ev",))

@@ -30,6 +30,7 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.energy.defaults import EnergyDefaults, default_settings, voltage_level
 from twin.sim.energy.fastflow import (
@@ -98,8 +99,17 @@ def design_case(net: pp.pandapowerNet, kind: str, settings: EnergyDefaults) -> D
     else:
         scaled.set_factors({}, 0.0)
         q_per_mw = math.tan(math.acos(min(1.0, settings.ev_power_factor)))
-    scaled.run(settings.limits)  # the tap changers settle on the case, then stay
-    pp.runpp(scaled.net, **PANDAPOWER_NR)
+    settled = scaled.run(settings.limits)  # the tap changers settle on the case, then stay
+    try:
+        if not settled.converged:
+            raise pp.LoadflowNotConverged("case")
+        pp.runpp(scaled.net, **PANDAPOWER_NR)
+    except pp.LoadflowNotConverged:
+        case = "high-feed-in" if kind == "pv" else "high-load"
+        raise DataError(
+            f"the power flow of the {case} case does not converge (voltage collapse or "
+            "islands): no hosting capacity can be computed; check the grid and its loads"
+        ) from None
     limits = LimitArrays(scaled.net, settings.limits, relative_to=_ScratchResult(scaled.net))
     return DesignCase(kind, scaled.net, limits, q_per_mw)
 

@@ -146,3 +146,17 @@ def test_a_case_that_does_not_converge_is_one_clear_error():
     net = radial_mv_feeder(sections=1, section_km=20.0, load_mw=60.0, load_mvar=20.0)
     with pytest.raises(DataError, match="high-load case does not converge"):
         hosting_capacity(net, kinds=("ev",))
+
+
+def test_without_processes_the_job_runs_in_this_process(oberrhein, monkeypatch):
+    import concurrent.futures
+
+    def refuse(*args, **kwargs):
+        raise OSError("no processes here")
+
+    buses = _spread_buses(oberrhein, 4)
+    expected = hosting_capacity(oberrhein, buses=buses, workers=1)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    result = hosting_capacity(oberrhein, buses=buses, workers=2)
+    assert result.workers == 1
+    assert result.frame.equals(expected.frame)

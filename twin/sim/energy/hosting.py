@@ -223,9 +223,11 @@ def hosting_capacity(
     settings = settings or default_settings()
     feedback = ensure_feedback(feedback)
     buses, grids = _targets(net, buses, tolerance_mw, max_mw)
+    feedback.set_progress(0.0, "hosting capacity: solving the design cases")
     cases = {kind: design_case(net, kind, settings) for kind in kinds}
     models: dict[str, InjectionModel] = {}
     for kind, case in cases.items():
+        feedback.check()
         try:
             models[kind] = injection_model(copy.deepcopy(case.net))
         except (UnsupportedNetworkError, pp.LoadflowNotConverged):
@@ -288,7 +290,8 @@ def _evaluator(trials: PandapowerTrials, bus: int, tolerance_mw: float):
 def _positions(model: InjectionModel, net: pp.pandapowerNet, buses: list[int]) -> np.ndarray:
     positions = model.bus_position[net.bus.index.get_indexer(buses)]
     if np.any(positions < 0):
-        raise ValueError("a hosting-capacity bus is out of service or not connected")
+        lost = [bus for bus, where in zip(buses, positions, strict=True) if where < 0]
+        raise DataError(f"bus {lost[0]} is out of service or not connected: no hosting capacity")
     return positions
 
 

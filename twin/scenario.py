@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 from twin.errors import DataError
+from twin.scenario_types import check_field_types
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention:
     if unknown:
         raise DataError(f"intervention {kind!r} has unknown fields: {', '.join(sorted(unknown))}")
     values = {k: v for k, v in data.items() if k in names}
+    check_field_types(cls, values, f"intervention {kind!r}")  # wrong JSON types: one line
     try:
         if cls is AddMobileSite:
             values["cells"] = tuple(CellSpec(**c) for c in values.get("cells", ()))

@@ -30,12 +30,25 @@ from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
 from twin.layers.base import Layer
+from twin.layers.io_common import sqlite_uri
 from twin.layers.io_raster import geotiff_array_and_profile
 from twin.layers.io_write import writable_frame
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
+from twin.project_checks import (
+    SQLITE_SIDE_FILES,
+    check_gtfs_path,
+    check_unique_layer_ids,
+    clean_stale_temporaries,
+    fsync,
+    os_text,
+    parse_visible,
+    save_target,
+    temporary_prefix,
+    unique_layer_records,
+)
 
 # GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
 # extension is not .gpkg only when it knows its version, and it does not know 1.4.
@@ -46,24 +59,39 @@ FORMAT_VERSION = 1
 
 
 def save_project(project, path: Path) -> Path:
-    """Write ``project`` to ``path`` atomically (temporary file + rename)."""
+    """Write ``project`` to ``path`` atomically (temporary file + fsync + rename).
+
+    Saving onto a symbolic link updates the file it points to and keeps the link. Errors
+    (read-only folder, disk full, permission) raise :class:`ProjectError` with one line; the
+    previous file is then untouched and no temporary file is left behind.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".twin", ".gpkg"):
         path = path.with_suffix(".twin")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-", dir=path.parent)
+    target = save_target(path)
+    check_unique_layer_ids(project, path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            suffix=".gpkg", prefix=temporary_prefix(target), dir=target.parent
+        )
+    except OSError as error:
+        raise ProjectError(f"Could not save the project to {path}: {os_text(error)}") from error
     os.close(handle)
     os.unlink(temporary)  # GDAL wants to create the GeoPackage itself
     try:
         _write(project, Path(temporary))
-        os.replace(temporary, path)
+        fsync(temporary)
+        os.replace(temporary, target)
+        fsync(target.parent)
     except Exception as error:
-        for leftover in (temporary, temporary + "-journal", temporary + "-wal"):
+        for leftover in (temporary, *(temporary + s for s in SQLITE_SIDE_FILES)):
             if os.path.exists(leftover):
                 os.unlink(leftover)
         if isinstance(error, ProjectError):
             raise
-        raise ProjectError(f"Could not save the project to {path}: {error}") from error
+        text = os_text(error) if isinstance(error, OSError) else str(error)
+        raise ProjectError(f"Could not save the project to {path}: {text}") from error
     return path
 
 
@@ -180,14 +208,16 @@ def load_project(path: Path):
     path = Path(path)
     if not path.exists():
         raise ProjectError(f"No project file at {path}")
+    clean_stale_temporaries(path)
     meta = _read_meta(path)
     try:
         project = Project(crs=meta["crs"])
         project.views = [View.from_dict(v) for v in meta.get("views", [])]
         project.metadata = dict(meta.get("metadata", {}))
+        check_gtfs_path(path, project.metadata)
         project.scenarios = list(meta.get("scenarios", []))
         rasters = _read_rasters(path)
-        for record in meta["layers"]:
+        for record in unique_layer_records(path, meta["layers"]):
             project.layers.append(_read_layer(path, record, rasters))
     except ProjectError:
         raise
@@ -199,7 +229,7 @@ def load_project(path: Path):
 
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
         finally:
@@ -218,6 +248,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
         raise ProjectError(
             f"{path.name}: the project record is not valid JSON ({error})"
         ) from error
+    except RecursionError:
+        raise ProjectError(
+            f"{path.name}: the project record is nested too deeply to be a twin project"
+        ) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ProjectError(f"{path.name} is not a twin project file")
     try:
@@ -232,7 +266,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 
 def _read_rasters(path: Path) -> dict[str, bytes]:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         rows = connection.execute("SELECT layer_id, geotiff FROM twin_rasters").fetchall()
     except sqlite3.DatabaseError:
@@ -246,7 +280,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
     common = {
         "style": Style.from_dict(record.get("style", {})),
         "provenance": Provenance.from_dict(record.get("provenance", {})),
-        "visible": bool(record.get("visible", True)),
+        "visible": parse_visible(record.get("visible", True), path, record),
         "opacity": float(record.get("opacity", 1.0)),
         "layer_id": str(record["id"]),
     }

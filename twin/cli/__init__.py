@@ -8,6 +8,7 @@ which adds a parser whose ``func(args) -> int`` runs it. Errors a person can fix
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.func(args) or 0)
+        with _warnings_as_lines(args.command):
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print(f"twin {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -102,6 +104,19 @@ def error_line(error: BaseException) -> tuple[int, str]:
         f"internal error ({type(error).__name__}: {detail}); please report it "
         "(TWIN_DEBUG=1 shows the traceback)"
     )
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(command: str):
+    """Show each warning raised while ``command`` runs as one stderr line."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"twin {command}: warning: {_one_line(str(message))}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _one_line(text: str, limit: int = 400) -> str:

@@ -44,6 +44,7 @@ from twin.layers.io_common import (
     detect_format,
     existing_file,
     same_crs,
+    sqlite_uri,
     to_crs,
 )
 from twin.layers.io_csv import read_csv_points
@@ -211,7 +212,7 @@ def _geopackage_tables(path: Path) -> tuple[list[str], bool]:
     """Raster tables (tiles or gridded coverage) registered in a GeoPackage, and whether it
     registers any feature table."""
     try:
-        connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        connection = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             rows = connection.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
         finally:

@@ -8,6 +8,7 @@ import datetime as _dt
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -109,6 +110,12 @@ def sniff_format(path: Path) -> str | None:
     if text.startswith(b"<?xml") or text.startswith(b"<osm"):
         return "osm"
     return None
+
+
+def sqlite_uri(path: str | os.PathLike, mode: str = "ro") -> str:
+    """The SQLite URI opening ``path`` in ``mode`` ("ro", "rw"...), with ``#``, ``?``, ``%``
+    and spaces escaped so a file called ``x#y.twin`` is that file, not ``x`` (RFC 3986)."""
+    return f"file:{quote(str(Path(path).resolve()))}?mode={mode}"
 
 
 def existing_file(path: str | os.PathLike) -> Path:

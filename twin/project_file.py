@@ -31,7 +31,7 @@ from rasterio.io import MemoryFile
 from twin.errors import ProjectError
 from twin.layers.base import Layer
 from twin.layers.io_common import sqlite_uri
-from twin.layers.io_raster import geotiff_array_and_profile
+from twin.layers.io_raster import check_raster_memory, geotiff_array_and_profile
 from twin.layers.io_write import writable_frame
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
@@ -293,6 +293,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             with MemoryFile(blob) as memory, memory.open() as dataset:
                 if dataset.driver != "GTiff":
                     raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
+                check_raster_memory(path, dataset.width, dataset.height, dataset.dtypes[0])
                 array = dataset.read(1)
                 transform, nodata = dataset.transform, dataset.nodata
                 crs = dataset.crs.to_wkt() if dataset.crs else None

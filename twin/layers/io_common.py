@@ -4,6 +4,7 @@ default styles and the translation of library errors into :class:`DataError` mes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 from pathlib import Path
@@ -116,6 +117,31 @@ def sqlite_uri(path: str | os.PathLike, mode: str = "ro") -> str:
     """The SQLite URI opening ``path`` in ``mode`` ("ro", "rw"...), with ``#``, ``?``, ``%``
     and spaces escaped so a file called ``x#y.twin`` is that file, not ``x`` (RFC 3986)."""
     return f"file:{quote(str(Path(path).resolve()))}?mode={mode}"
+
+
+def memory_budget_bytes() -> int:
+    """Bytes a reader may allocate for one array or table: the memory the machine has free
+    (Linux ``MemAvailable``, else physical memory) capped by this process's address-space
+    limit (``RLIMIT_AS``), whichever is smaller. A header that asks for more is refused."""
+    budget = 1 << 62
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    budget = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError):
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            budget = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            budget = min(budget, soft)
+    except (ImportError, ValueError, OSError):
+        pass
+    return int(budget)
 
 
 def existing_file(path: str | os.PathLike) -> Path:

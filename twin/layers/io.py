@@ -38,6 +38,7 @@ from pyproj import CRS
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.layers.base import Layer
+from twin.layers.io_checks import check_complete
 from twin.layers.io_common import (
     FORMAT_LABELS,
     crs_label,
@@ -94,6 +95,7 @@ def read_layers(
         layers = _project_layers(path, target)
         feedback.set_progress(100, f"Read {path.name}")
         return layers
+    check_complete(path, format_key)
     entries = _entries(path, format_key)
     layers: list[Layer] = []
     for index, entry in enumerate(entries):
@@ -135,6 +137,7 @@ def read_layer(
             chosen = _choose(path, layers, layer, lambda item: (item.name, item.id))
         feedback.set_progress(100, f"Read {path.name}")
         return chosen
+    check_complete(path, format_key)
     entries = _entries(path, format_key)
     if layer is not None:
         entry = _choose(path, entries, layer, lambda item: (item.name, item.layer))

@@ -9,7 +9,9 @@ path outside the project's folder are reported, never silently accepted.
 from __future__ import annotations
 
 import glob
+import math
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -169,3 +171,46 @@ def check_gtfs_path(path: Path, metadata: dict[str, Any]) -> None:
             f"{path.name}: the GTFS feed {value!r} is outside the project's folder; "
             "put the feed beside the project and name it relative to it"
         )
+
+
+_HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
+
+
+def check_style(style: Any, path: Path, layer_name: str) -> None:
+    """Refuse a layer style a map could not draw: colours that are not ``#RRGGBB[AA]``, an
+    unknown colour map, sizes or opacities that are not finite numbers in range (pixels,
+    0-1). Checked on open so a bad file fails with one line, not while drawing."""
+    from twin.layers.colors import COLORMAPS
+
+    where = f"{path.name}: layer {layer_name!r}, style"
+    colours = [("fill_color", style.fill_color), ("stroke_color", style.stroke_color)]
+    colours += [(f"category {c.value!r} color", c.color) for c in style.categories]
+    colours += [(f"class {c.lower}-{c.upper} color", c.color) for c in style.classes]
+    for field, colour in colours:
+        if not isinstance(colour, str) or not _HEX_COLOUR.match(colour):
+            raise ProjectError(f"{where} {field} = {colour!r} is not a colour like #RRGGBB")
+    if style.kind in ("raster",) and style.colormap not in COLORMAPS:
+        raise ProjectError(
+            f"{where} colormap = {style.colormap!r} is unknown; known: {', '.join(COLORMAPS)}"
+        )
+    for field, low, high in (
+        ("fill_opacity", 0.0, 1.0),
+        ("stroke_width", 0.0, 1000.0),
+        ("point_size", 0.0, 1000.0),
+    ):
+        value = getattr(style, field)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not low <= value <= high
+        ):
+            raise ProjectError(f"{where} {field} = {value!r} must be a number from {low} to {high}")
+    for field in ("value_min", "value_max"):
+        value = getattr(style, field)
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise ProjectError(f"{where} {field} = {value!r} must be a finite number or null")

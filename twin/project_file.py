@@ -40,6 +40,7 @@ from twin.layers.vector import VectorLayer
 from twin.project_checks import (
     SQLITE_SIDE_FILES,
     check_gtfs_path,
+    check_style,
     check_unique_layer_ids,
     clean_stale_temporaries,
     fsync,
@@ -277,8 +278,10 @@ def _read_rasters(path: Path) -> dict[str, bytes]:
 
 
 def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -> Layer:
+    style = Style.from_dict(record.get("style", {}))
+    check_style(style, path, str(record.get("name", record.get("id"))))
     common = {
-        "style": Style.from_dict(record.get("style", {})),
+        "style": style,
         "provenance": Provenance.from_dict(record.get("provenance", {})),
         "visible": parse_visible(record.get("visible", True), path, record),
         "opacity": float(record.get("opacity", 1.0)),

@@ -119,29 +119,40 @@ def sqlite_uri(path: str | os.PathLike, mode: str = "ro") -> str:
     return f"file:{quote(str(Path(path).resolve()))}?mode={mode}"
 
 
+#: Share of the free memory one layer may take: the data, a reprojected copy and the image
+#: the map draws from it (RGBA, 4 bytes a pixel) must all fit.
+LAYER_MEMORY_SHARE = 0.25
+
+
 def memory_budget_bytes() -> int:
-    """Bytes a reader may allocate for one array or table: the memory the machine has free
-    (Linux ``MemAvailable``, else physical memory) capped by this process's address-space
-    limit (``RLIMIT_AS``), whichever is smaller. A header that asks for more is refused."""
-    budget = 1 << 62
+    """Bytes a reader may allocate for one array or table: :data:`LAYER_MEMORY_SHARE` of the
+    memory that is free (Linux ``MemAvailable``, else physical memory), also bounded by the
+    cgroup's memory limit and this process's address-space limit (``RLIMIT_AS``). A header
+    that asks for more is refused before anything is read."""
+    free = 1 << 62
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
             for line in handle:
                 if line.startswith("MemAvailable:"):
-                    budget = int(line.split()[1]) * 1024
+                    free = int(line.split()[1]) * 1024
                     break
     except (OSError, ValueError):
         with contextlib.suppress(ValueError, OSError, AttributeError):
-            budget = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+            free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit.isdigit() and used.isdigit():
+            free = min(free, max(int(limit) - int(used), 0))
     try:
         import resource
 
         soft, _ = resource.getrlimit(resource.RLIMIT_AS)
         if soft != resource.RLIM_INFINITY:
-            budget = min(budget, soft)
+            free = min(free, soft)
     except (ImportError, ValueError, OSError):
         pass
-    return int(budget)
+    return int(free * LAYER_MEMORY_SHARE)
 
 
 def existing_file(path: str | os.PathLike) -> Path:

@@ -106,8 +106,8 @@ def check_raster_memory(path: Path, width: int, height: int, dtype) -> None:
     if needed > budget:
         raise DataError(
             f"{path.name}: {width} x {height} pixels of {np.dtype(dtype).name} need "
-            f"{needed / 2**30:,.1f} GiB, more than the {budget / 2**30:,.1f} GiB of memory "
-            "available; crop or resample it in a GIS first"
+            f"{needed / 2**30:,.1f} GiB, more than the {budget / 2**30:,.1f} GiB one layer may "
+            "take on this machine; crop or resample it in a GIS first"
         )
 
 

@@ -209,7 +209,7 @@ class _FeedFiles:
         if info.file_size > budget:
             raise DataError(
                 f"{self.path.name}/{file} would unpack to {info.file_size / 1e6:,.0f} MB, more "
-                f"than the {budget / 1e6:,.0f} MB of memory available; the feed is refused"
+                f"than the {budget / 1e6:,.0f} MB one table may take on this machine; refused"
             )
         chunks: list[bytes] = []
         size = 0

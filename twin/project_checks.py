@@ -112,6 +112,29 @@ _TRUE_WORDS = {"true", "yes", "1", "on"}
 _FALSE_WORDS = {"false", "no", "0", "off"}
 
 
+def check_meta_shapes(path: Path, meta: dict[str, Any]) -> None:
+    """Refuse a ``twin_meta`` record whose parts have the wrong JSON shape (scenarios that
+    are not a list of objects, views not a list, metadata not an object...)."""
+    shapes = (
+        ("layers", list, dict),
+        ("views", list, dict),
+        ("scenarios", list, dict),
+        ("metadata", dict, None),
+    )
+    for key, container, item in shapes:
+        if key not in meta:
+            continue
+        value = meta[key]
+        wrong = not isinstance(value, container) or (
+            item is not None and not all(isinstance(v, item) for v in value)
+        )
+        if wrong:
+            expected = "an object" if container is dict else "a list of objects"
+            raise ProjectError(
+                f"{path.name} has a damaged twin_meta table ({key} is not {expected})"
+            )
+
+
 def parse_visible(value: Any, path: Path, record: dict[str, Any]) -> bool:
     """A layer's ``visible`` flag: JSON true/false; the words yes/no, on/off, 1/0 are read
     with a :class:`DataWarning`; anything else is a :class:`ProjectError`."""

@@ -40,6 +40,7 @@ from twin.layers.vector import VectorLayer
 from twin.project_checks import (
     SQLITE_SIDE_FILES,
     check_gtfs_path,
+    check_meta_shapes,
     check_style,
     check_unique_layer_ids,
     clean_stale_temporaries,
@@ -211,6 +212,7 @@ def load_project(path: Path):
         raise ProjectError(f"No project file at {path}")
     clean_stale_temporaries(path)
     meta = _read_meta(path)
+    check_meta_shapes(path, meta)
     try:
         project = Project(crs=meta["crs"])
         project.views = [View.from_dict(v) for v in meta.get("views", [])]

@@ -87,6 +87,7 @@ class RecoveryKeeper(QObject):
         self.window = window
         self.dialog: RecoveryDialog | None = None
         self._pending: RecoverySnapshot | None = None
+        self._checked = None  # the project path whose old recovery file was looked for
         self.timer = QTimer(self)
         self.timer.setInterval(int(interval_ms))
         self.timer.timeout.connect(self.autosave)
@@ -104,6 +105,8 @@ class RecoveryKeeper(QObject):
         if project is None or project.path is None or not self.window.modified:
             return False
         if self._pending is not None:  # the old edits are still on offer
+            return False
+        if self._checked != project.path:  # not yet looked for a crashed session's edits
             return False
         try:
             path = write_recovery(project)
@@ -128,9 +131,10 @@ class RecoveryKeeper(QObject):
         if busy:
             self.autosave()
 
-    def _on_saved(self, _path) -> None:
+    def _on_saved(self, path) -> None:
         self._pending = None
         self.discard()
+        self._checked = self.window.project.path if self.window.project is not None else path
 
     # --- recovery -----------------------------------------------------------------------------
     def _on_project_opened(self, project) -> None:
@@ -142,7 +146,8 @@ class RecoveryKeeper(QObject):
             snapshot = read_recovery(project.path)
         except TwinError as error:
             self.window.statusBar().showMessage(f"Recovery file not usable: {error}", 12000)
-            return
+            return  # autosave stays off: it would overwrite the file a person may need
+        self._checked = project.path
         if snapshot is None:
             return
         self._pending = snapshot

@@ -426,3 +426,21 @@ def test_copy_of_sample_still_opens_without_warnings(tmp_path, recwarn):
     assert len(project.layers) == 15
     assert not [w for w in recwarn if issubclass(w.category, DataWarning)]
     assert np.isfinite(project.extent).all()
+
+
+def test_zipped_shapefile_with_a_cut_dbf_or_none(tmp_path):
+    path = _shapefile(tmp_path)
+    table = path.with_suffix(".dbf").read_bytes()
+    cut = tmp_path / "cut.zip"
+    with zipfile.ZipFile(cut, "w") as archive:
+        for part in ("shp", "shx", "prj"):
+            archive.write(path.with_suffix(f".{part}"), f"data/points.{part}")
+        archive.writestr("data/points.dbf", table[: len(table) - 20])
+    with pytest.raises(DataError, match=r"points.dbf is cut short"):
+        read_layers(cut)
+    bare = tmp_path / "bare.zip"
+    with zipfile.ZipFile(bare, "w") as archive:
+        for part in ("shp", "shx", "prj"):
+            archive.write(path.with_suffix(f".{part}"), f"points.{part}")
+    with pytest.warns(DataWarning, match="points.shp has no .dbf"):
+        assert len(read_layers(bare)[0].frame) == 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 import warnings
+import zipfile
 from pathlib import Path
 
 from twin.errors import DataError, DataWarning
@@ -30,6 +31,8 @@ def check_complete(path: Path, format_key: str) -> None:
         check_osm_xml(path)
     elif format_key == "shp":
         check_shapefile(path)
+    elif format_key == "zip":
+        check_zipped_shapefiles(path)
 
 
 def check_pbf(path: Path) -> None:
@@ -132,54 +135,120 @@ def check_shapefile(path: Path) -> None:
     """Compare a Shapefile's parts: the ``.shx`` index gives the number of shapes; the
     ``.shp`` must hold them all (else DataError) and the ``.dbf`` must hold one record each
     (missing or damaged ``.dbf``: DataWarning, attributes lost; too few records: DataError)."""
-    index_file = _sibling(path, ".shx")
+    _check_parts(_FolderParts(path))
+
+
+def check_zipped_shapefiles(path: Path) -> None:
+    """:func:`check_shapefile` for every ``.shp`` inside a zip archive (read in place)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # the reader reports an unreadable archive itself
+    with archive:
+        members = {info.filename.lower(): info for info in archive.infolist()}
+        for name, info in members.items():
+            if name.endswith(".shp") and "__macosx" not in name:
+                _check_parts(_ZipParts(archive, members, info))
+
+
+class _FolderParts:
+    """The parts of a Shapefile on disk, by suffix."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self._path = path
+
+    def _file(self, suffix: str) -> Path | None:
+        if suffix == ".shp":
+            return self._path
+        return _sibling(self._path, suffix)
+
+    def size(self, suffix: str) -> int | None:
+        file = self._file(suffix)
+        return None if file is None else file.stat().st_size
+
+    def read(self, suffix: str, offset: int, count: int) -> bytes:
+        file = self._file(suffix)
+        assert file is not None
+        with open(file, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(count)
+
+
+class _ZipParts:
+    """The parts of a Shapefile inside a zip archive, by suffix."""
+
+    def __init__(self, archive: zipfile.ZipFile, members: dict, shp: zipfile.ZipInfo) -> None:
+        self.name = Path(shp.filename).name
+        self._archive = archive
+        self._stem = shp.filename.lower()[: -len(".shp")]
+        self._members = members
+
+    def _info(self, suffix: str) -> zipfile.ZipInfo | None:
+        return self._members.get(self._stem + suffix)
+
+    def size(self, suffix: str) -> int | None:
+        info = self._info(suffix)
+        return None if info is None else info.file_size
+
+    def read(self, suffix: str, offset: int, count: int) -> bytes:
+        info = self._info(suffix)
+        assert info is not None
+        try:
+            with self._archive.open(info) as member:
+                if offset + count > 16 * 2**20:  # the index of a huge layer: skip
+                    return b""
+                return member.read(offset + count)[offset:]
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+            return b""
+
+
+def _check_parts(parts) -> None:
+    name = parts.name
+    shp_size = parts.size(".shp") or 0
+    index_size = parts.size(".shx")
     count = None
-    if index_file is not None:
-        index_size = index_file.stat().st_size
-        if index_size >= 100 and (index_size - 100) % 8 == 0:
-            count = (index_size - 100) // 8
-            if count:
-                with open(index_file, "rb") as handle:
-                    handle.seek(100 + 8 * (count - 1))
-                    offset_words, length_words = struct.unpack(">ii", handle.read(8))
-                end = 2 * (offset_words + length_words) + 8
-                if end > path.stat().st_size:
-                    raise DataError(
-                        f"{path.name} is cut short: its .shx index lists {count} shapes but "
-                        "the .shp ends before the last; features would be lost"
-                    )
-    table = _sibling(path, ".dbf")
-    if table is None:
+    if index_size is not None and index_size >= 100 and (index_size - 100) % 8 == 0:
+        count = (index_size - 100) // 8
+        last = parts.read(".shx", 100 + 8 * (count - 1), 8) if count else b""
+        if len(last) == 8:
+            offset_words, length_words = struct.unpack(">ii", last)
+            if 2 * (offset_words + length_words) + 8 > shp_size:
+                raise DataError(
+                    f"{name} is cut short: its .shx index lists {count} shapes but the .shp "
+                    "ends before the last; features would be lost"
+                )
+    table = Path(name).with_suffix(".dbf").name
+    size = parts.size(".dbf")
+    if size is None:
         warnings.warn(
-            f"{path.name} has no .dbf file beside it: only geometries are read, every "
-            "attribute is missing",
+            f"{name} has no .dbf file beside it: only geometries are read, every attribute "
+            "is missing",
             DataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         return
-    with open(table, "rb") as handle:
-        head = handle.read(32)
-    size = table.stat().st_size
+    head = parts.read(".dbf", 0, 32)
     if len(head) < 32 or head[0] not in _DBF_VERSIONS:
         warnings.warn(
-            f"{table.name} is damaged (not a dBase table): only geometries are read, every "
-            f"attribute of {path.name} is lost",
+            f"{table} is damaged (not a dBase table): only geometries are read, every "
+            f"attribute of {name} is lost",
             DataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         return
     records, header_length, record_length = struct.unpack("<IHH", head[4:12])
     held = (size - header_length) // record_length if record_length else 0
     if count is not None and records != count:
         warnings.warn(
-            f"{table.name} has {records} records for {count} shapes in {path.name}; "
-            "attributes may not match their shapes",
+            f"{table} has {records} records for {count} shapes in {name}; attributes may "
+            "not match their shapes",
             DataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if held < records:
         raise DataError(
-            f"{table.name} is cut short: it declares {records} records but holds {max(held, 0)};"
+            f"{table} is cut short: it declares {records} records but holds {max(held, 0)};"
             " features would be lost"
         )
 

@@ -444,3 +444,14 @@ def test_zipped_shapefile_with_a_cut_dbf_or_none(tmp_path):
             archive.write(path.with_suffix(f".{part}"), f"points.{part}")
     with pytest.warns(DataWarning, match="points.shp has no .dbf"):
         assert len(read_layers(bare)[0].frame) == 3
+
+
+def test_pipes_and_devices_are_refused_not_waited_on(tmp_path, capsys):
+    pipe = tmp_path / "layer.geojson"
+    os.mkfifo(pipe)
+    status, _, err = run_cli(capsys, "info", str(pipe))
+    assert_one_line_error(status, err, "is not a regular file")
+    project_pipe = tmp_path / "town.twin"
+    os.mkfifo(project_pipe)
+    status, _, err = run_cli(capsys, "render", str(project_pipe), "--out", str(tmp_path / "m.png"))
+    assert_one_line_error(status, err, "is not a project file")

@@ -210,6 +210,8 @@ def load_project(path: Path):
     path = Path(path)
     if not path.exists():
         raise ProjectError(f"No project file at {path}")
+    if not path.is_file():
+        raise ProjectError(f"{path} is not a project file (a folder, device or pipe)")
     clean_stale_temporaries(path)
     meta = _read_meta(path)
     check_meta_shapes(path, meta)

@@ -162,6 +162,8 @@ def existing_file(path: str | os.PathLike) -> Path:
         raise DataError(f"{path} is a folder, not a data file")
     if not path.exists():
         raise DataError(f"No file at {path}: check the path and the file name")
+    if not path.is_file():  # reading a pipe or a device could wait forever
+        raise DataError(f"{path} is not a regular file (a device, pipe or socket)")
     return path
 
 

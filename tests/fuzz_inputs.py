@@ -267,4 +267,6 @@ def all_cases() -> list[Case]:
             Case("twin", mutation, s, must_fail=mutation != "meta_wrong_type") for s in range(6)
         ]
     cases += [Case("twin", "meta_style", s) for s in range(6)]
+    # found by longer runs: a flipped byte in the SQLite schema text (UnicodeDecodeError)
+    cases += [Case("twin", "flip", s) for s in (1013, 1017)]
     return cases

@@ -236,19 +236,24 @@ def _read_meta(path: Path) -> dict[str, Any]:
     try:
         connection = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
+            connection.text_factory = bytes  # decoded below: damaged text is one line
             row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
         finally:
             connection.close()
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise ProjectError(
             f"{path.name} is not a twin project (not a GeoPackage with a twin_meta table: {error})"
         ) from error
     if row is None:
         raise ProjectError(f"{path.name} has no project record in its twin_meta table")
-    if not isinstance(row[0], str):
+    try:
+        text = row[0].decode("utf-8") if isinstance(row[0], bytes) else None
+    except UnicodeDecodeError as error:
+        raise ProjectError(f"{path.name}: the project record is damaged text ({error})") from None
+    if text is None:
         raise ProjectError(f"{path.name}: the project record is not valid JSON (not text)")
     try:
-        meta = json.loads(row[0])
+        meta = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProjectError(
             f"{path.name}: the project record is not valid JSON ({error})"
@@ -274,7 +279,7 @@ def _read_rasters(path: Path) -> dict[str, bytes]:
     connection = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         rows = connection.execute("SELECT layer_id, geotiff FROM twin_rasters").fetchall()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         rows = []
     finally:
         connection.close()

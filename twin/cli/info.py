@@ -157,7 +157,7 @@ def _is_twin_geopackage(path: Path) -> bool:
             ).fetchone()
         finally:
             connection.close()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         return False
     return row is not None
 

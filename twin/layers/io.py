@@ -220,6 +220,8 @@ def _geopackage_tables(path: Path) -> tuple[list[str], bool]:
             rows = connection.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
         finally:
             connection.close()
+    except UnicodeDecodeError as error:
+        raise corrupt_error(path, "gpkg", error) from error
     except sqlite3.DatabaseError as error:
         if "no such table" in str(error):
             raise DataError(

@@ -455,3 +455,16 @@ def test_pipes_and_devices_are_refused_not_waited_on(tmp_path, capsys):
     os.mkfifo(project_pipe)
     status, _, err = run_cli(capsys, "render", str(project_pipe), "--out", str(tmp_path / "m.png"))
     assert_one_line_error(status, err, "is not a project file")
+
+
+def test_an_output_folder_gdal_cannot_write_is_one_line(monkeypatch, capsys, tmp_path):
+    import twin.cli.info as info
+
+    def write_where_not_allowed(_path):
+        gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs="EPSG:2154").to_file(
+            "/proc/twin-test.gpkg", driver="GPKG"
+        )
+
+    monkeypatch.setattr(info, "describe", write_where_not_allowed)
+    status, _, err = run_cli(capsys, "info", "x")
+    assert_one_line_error(status, err, "cannot read or write a file", "/proc/twin-test.gpkg")

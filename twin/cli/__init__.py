@@ -92,6 +92,8 @@ def error_line(error: BaseException) -> tuple[int, str]:
         if error.filename2:
             where += f" -> {error.filename2}"
         return 2, _one_line(f"{what}{where}")
+    if _is_storage_error(error):
+        return 2, _one_line(f"cannot read or write a file: {error}")
     if isinstance(error, MemoryError):
         return 2, (
             "not enough memory for this input (it is too big for this machine, or its header "
@@ -104,6 +106,20 @@ def error_line(error: BaseException) -> tuple[int, str]:
         f"internal error ({type(error).__name__}: {detail}); please report it "
         "(TWIN_DEBUG=1 shows the traceback)"
     )
+
+
+# Library errors that mean a file could not be opened or written (an unwritable --out
+# folder, a full disk): GDAL through pyogrio and SQLite raise their own types, not OSError.
+_STORAGE_ERRORS = {
+    ("pyogrio.errors", "DataSourceError"),
+    ("pyogrio.errors", "DataLayerError"),
+    ("sqlite3", "OperationalError"),
+}
+
+
+def _is_storage_error(error: BaseException) -> bool:
+    kind = type(error)
+    return (kind.__module__, kind.__name__) in _STORAGE_ERRORS
 
 
 @contextlib.contextmanager

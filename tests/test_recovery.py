@@ -154,3 +154,14 @@ def test_window_autosaves_unsaved_edits_and_a_clean_close_discards(qtbot, saved)
     window.set_modified(False)  # as after "Discard" in the quit question
     window.close()
     assert not recovery_path(saved).exists()
+
+
+def test_project_given_to_the_window_directly_is_checked_before_autosaving(qtbot, saved):
+    _crashed_session(saved)
+    window = MainWindow(load_project(saved))
+    qtbot.addWidget(window)
+    window.project.layer("Roads").visible = False  # an edit in the new session
+    assert window.recovery.autosave() is False  # looks first: the old edits are on offer
+    assert window.recovery.dialog is not None
+    assert read_recovery(saved).scenarios == [PLAN]  # not overwritten
+    window.set_modified(False)  # closing must not ask about the edit

@@ -107,6 +107,7 @@ class RecoveryKeeper(QObject):
         if self._pending is not None:  # the old edits are still on offer
             return False
         if self._checked != project.path:  # not yet looked for a crashed session's edits
+            self._on_project_opened(project)  # (a project given to the window directly)
             return False
         try:
             path = write_recovery(project)

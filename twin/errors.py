@@ -19,3 +19,8 @@ class ProjectError(TwinError):
 
 class CancelledError(TwinError):
     """A long job was cancelled by the user through its feedback object."""
+
+
+class DataWarning(UserWarning):
+    """Input twin could use only in part (features lost, a value guessed); the CLI prints it
+    as one ``warning:`` line on stderr."""

@@ -41,13 +41,28 @@ from rasterio.io import MemoryFile
 from twin.errors import ProjectError
 from twin.fingerprint import is_fingerprint, layer_fingerprint, set_fingerprint
 from twin.layers.base import Layer
-from twin.layers.io_raster import geotiff_array_and_profile
+from twin.layers.io_common import sqlite_uri
+from twin.layers.io_raster import check_raster_memory, geotiff_array_and_profile
 from twin.layers.io_write import writable_frame
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
 from twin.layers.validate import check_people_columns
 from twin.layers.vector import VectorLayer
+from twin.project_checks import (
+    SQLITE_SIDE_FILES,
+    check_gtfs_path,
+    check_meta_shapes,
+    check_style,
+    check_unique_layer_ids,
+    clean_stale_temporaries,
+    fsync,
+    os_text,
+    parse_visible,
+    save_target,
+    temporary_prefix,
+    unique_layer_records,
+)
 from twin.project_results import (  # noqa: F401 (part of this module's API)
     ResultRecord,
     ResultsWarning,
@@ -81,24 +96,39 @@ class ProjectContents:
 
 
 def save_project(project, path: Path) -> Path:
-    """Write ``project`` to ``path`` atomically (temporary file + rename)."""
+    """Write ``project`` to ``path`` atomically (temporary file + fsync + rename).
+
+    Saving onto a symbolic link updates the file it points to and keeps the link. Errors
+    (read-only folder, disk full, permission) raise :class:`ProjectError` with one line; the
+    previous file is then untouched and no temporary file is left behind.
+    """
     path = Path(path)
     if path.suffix.lower() not in (".twin", ".gpkg"):
         path = path.with_suffix(".twin")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".gpkg", prefix=f".{path.stem}-", dir=path.parent)
+    target = save_target(path)
+    check_unique_layer_ids(project, path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            suffix=".gpkg", prefix=temporary_prefix(target), dir=target.parent
+        )
+    except OSError as error:
+        raise ProjectError(f"Could not save the project to {path}: {os_text(error)}") from error
     os.close(handle)
     os.unlink(temporary)  # GDAL wants to create the GeoPackage itself
     try:
         _write(project, Path(temporary))
-        os.replace(temporary, path)
+        fsync(temporary)
+        os.replace(temporary, target)
+        fsync(target.parent)
     except Exception as error:
-        for leftover in (temporary, temporary + "-journal", temporary + "-wal"):
+        for leftover in (temporary, *(temporary + s for s in SQLITE_SIDE_FILES)):
             if os.path.exists(leftover):
                 os.unlink(leftover)
         if isinstance(error, ProjectError):
             raise
-        raise ProjectError(f"Could not save the project to {path}: {error}") from error
+        text = os_text(error) if isinstance(error, OSError) else str(error)
+        raise ProjectError(f"Could not save the project to {path}: {text}") from error
     return path
 
 
@@ -249,15 +279,21 @@ def read_project(
     path = Path(path)
     if not path.exists():
         raise ProjectError(f"No project file at {path}")
+    if not path.is_file():
+        raise ProjectError(f"{path} is not a project file (a folder, device or pipe)")
+    clean_stale_temporaries(path)
     meta = _read_meta(path)
+    check_meta_shapes(path, meta)
     try:
         crs = meta["crs"]
         if not isinstance(crs, str):
             raise TypeError("the CRS is not text")
         views = list(meta.get("views", []))
         metadata = dict(meta.get("metadata", {}))
+        check_gtfs_path(path, metadata)
         scenarios = list(meta.get("scenarios", []))
-        records = [r for r in meta["layers"] if wanted is None or wanted(r)]
+        unique = unique_layer_records(path, meta["layers"])
+        records = [r for r in unique if wanted is None or wanted(r)]
         rasters = _read_rasters(path) if any(r.get("kind") == "raster" for r in records) else {}
         layers = [_read_layer(path, record, rasters) for record in records]
     except ProjectError:
@@ -275,8 +311,10 @@ def read_project_layers(
     wanted=...)`` that skipped them."""
     path = Path(path)
     meta = _read_meta(path)
+    check_meta_shapes(path, meta)
     try:
-        chosen = [(i, r) for i, r in enumerate(meta["layers"]) if wanted(r)]
+        unique = unique_layer_records(path, meta["layers"], warn=False)
+        chosen = [(i, r) for i, r in enumerate(unique) if wanted(r)]
         rasters = _read_rasters(path) if any(r.get("kind") == "raster" for _, r in chosen) else {}
         return [(index, _read_layer(path, record, rasters)) for index, record in chosen]
     except ProjectError:
@@ -287,25 +325,34 @@ def read_project_layers(
 
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
+            connection.text_factory = bytes  # decoded below: damaged text is one line
             row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
         finally:
             connection.close()
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise ProjectError(
             f"{path.name} is not a twin project (not a GeoPackage with a twin_meta table: {error})"
         ) from error
     if row is None:
         raise ProjectError(f"{path.name} has no project record in its twin_meta table")
-    if not isinstance(row[0], str):
+    try:
+        text = row[0].decode("utf-8") if isinstance(row[0], bytes) else None
+    except UnicodeDecodeError as error:
+        raise ProjectError(f"{path.name}: the project record is damaged text ({error})") from None
+    if text is None:
         raise ProjectError(f"{path.name}: the project record is not valid JSON (not text)")
     try:
-        meta = json.loads(row[0])
+        meta = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProjectError(
             f"{path.name}: the project record is not valid JSON ({error})"
         ) from error
+    except RecursionError:
+        raise ProjectError(
+            f"{path.name}: the project record is nested too deeply to be a twin project"
+        ) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ProjectError(f"{path.name} is not a twin project file")
     try:
@@ -320,10 +367,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 
 def _read_rasters(path: Path) -> dict[str, bytes]:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         rows = connection.execute("SELECT layer_id, geotiff FROM twin_rasters").fetchall()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         rows = []
     finally:
         connection.close()
@@ -331,10 +378,12 @@ def _read_rasters(path: Path) -> dict[str, bytes]:
 
 
 def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -> Layer:
+    style = Style.from_dict(record.get("style", {}))
+    check_style(style, path, str(record.get("name", record.get("id"))))
     common = {
-        "style": Style.from_dict(record.get("style", {})),
+        "style": style,
         "provenance": Provenance.from_dict(record.get("provenance", {})),
-        "visible": bool(record.get("visible", True)),
+        "visible": parse_visible(record.get("visible", True), path, record),
         "opacity": float(record.get("opacity", 1.0)),
         "layer_id": str(record["id"]),
     }
@@ -347,6 +396,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             with MemoryFile(blob) as memory, memory.open() as dataset:
                 if dataset.driver != "GTiff":
                     raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
+                check_raster_memory(path, dataset.width, dataset.height, dataset.dtypes[0])
                 array = dataset.read(1)
                 transform, nodata = dataset.transform, dataset.nodata
                 crs = dataset.crs.to_wkt() if dataset.crs else None

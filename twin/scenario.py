@@ -23,6 +23,7 @@ from twin.scenario_limits import (
     check_points,
     check_service_times,
 )
+from twin.scenario_types import check_field_types
 
 
 def _points_of(item: Intervention) -> list[tuple[str, float, float]]:
@@ -382,6 +383,7 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention:
     if unknown:
         raise DataError(f"intervention {kind!r} has unknown fields: {', '.join(sorted(unknown))}")
     values = {k: v for k, v in data.items() if k in names}
+    check_field_types(cls, values, f"intervention {kind!r}")  # wrong JSON types: one line
     try:
         if cls is AddMobileSite:
             values["cells"] = tuple(CellSpec(**c) for c in values.get("cells", ()))

@@ -10,11 +10,13 @@ lists the commands from :data:`COMMANDS` without importing any. Errors a person 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
 from twin import __version__
 from twin.cli import startup_clock
+from twin.errors import TwinError
 
 startup_clock.mark("twin.cli imported")
 
@@ -101,16 +103,86 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None or not hasattr(args, "func"):
         parser.print_help()
         return 0
-    from twin.errors import TwinError
-
     try:
-        return int(args.func(args) or 0)
-    except TwinError as error:
-        print(f"twin {args.command}: {error}", file=sys.stderr)
-        return 2
+        with _warnings_as_lines(args.command):
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print(f"twin {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # every error becomes one line; see error_line
+        import os  # here, not at the top: keeps this change apart from the imports
+        import traceback
+
+        status, line = error_line(error)
+        if os.environ.get("TWIN_DEBUG"):
+            traceback.print_exc()
+        print(f"twin {args.command}: {line}", file=sys.stderr)
+        return status
+
+
+def error_line(error: BaseException) -> tuple[int, str]:
+    """(exit status, one-line message) for an error that reached the command line.
+
+    Errors a person can fix exit with 2: :class:`TwinError`, file-system errors (missing,
+    read-only or full folders, permissions), inputs too big for memory and inputs nested too
+    deeply. Anything else is a bug in twin: status 1, still one line (``TWIN_DEBUG=1`` prints
+    the traceback).
+    """
+    if isinstance(error, TwinError):
+        return 2, _one_line(str(error))
+    if isinstance(error, OSError):
+        what = error.strerror or str(error) or type(error).__name__
+        where = f": {error.filename}" if error.filename else ""
+        if error.filename2:
+            where += f" -> {error.filename2}"
+        return 2, _one_line(f"{what}{where}")
+    if _is_storage_error(error):
+        return 2, _one_line(f"cannot read or write a file: {error}")
+    if isinstance(error, MemoryError):
+        return 2, (
+            "not enough memory for this input (it is too big for this machine, or its header "
+            "claims a size it does not have)"
+        )
+    if isinstance(error, RecursionError):
+        return 2, "the input is nested too deeply (JSON or data structure); it is refused"
+    detail = _one_line(str(error)) or "no message"
+    return 1, (
+        f"internal error ({type(error).__name__}: {detail}); please report it "
+        "(TWIN_DEBUG=1 shows the traceback)"
+    )
+
+
+# Library errors that mean a file could not be opened or written (an unwritable --out
+# folder, a full disk): GDAL through pyogrio and SQLite raise their own types, not OSError.
+_STORAGE_ERRORS = {
+    ("pyogrio.errors", "DataSourceError"),
+    ("pyogrio.errors", "DataLayerError"),
+    ("sqlite3", "OperationalError"),
+}
+
+
+def _is_storage_error(error: BaseException) -> bool:
+    kind = type(error)
+    return (kind.__module__, kind.__name__) in _STORAGE_ERRORS
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(command: str):
+    """Show each warning raised while ``command`` runs as one stderr line."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"twin {command}: warning: {_one_line(str(message))}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    """``text`` on one line, shortened to ``limit`` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 if __name__ == "__main__":

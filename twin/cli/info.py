@@ -20,7 +20,7 @@ from pyproj import CRS
 import twin
 from twin.layers.base import Layer
 from twin.layers.io import describe_crs, describe_format, read_layers
-from twin.layers.io_common import existing_file
+from twin.layers.io_common import existing_file, sqlite_uri
 
 
 def register(subparsers) -> None:
@@ -161,14 +161,14 @@ def _is_twin_geopackage(path: Path) -> bool:
     if path.suffix.lower() != ".gpkg":
         return False
     try:
-        connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        connection = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             row = connection.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='twin_meta'"
             ).fetchone()
         finally:
             connection.close()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         return False
     return row is not None
 

@@ -38,12 +38,14 @@ from pyproj import CRS
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.layers.base import Layer
+from twin.layers.io_checks import check_complete
 from twin.layers.io_common import (
     FORMAT_LABELS,
     crs_label,
     detect_format,
     existing_file,
     same_crs,
+    sqlite_uri,
     to_crs,
 )
 from twin.layers.io_csv import read_csv_points
@@ -93,6 +95,7 @@ def read_layers(
         layers = _project_layers(path, target)
         feedback.set_progress(100, f"Read {path.name}")
         return layers
+    check_complete(path, format_key)
     entries = _entries(path, format_key)
     layers: list[Layer] = []
     for index, entry in enumerate(entries):
@@ -134,6 +137,7 @@ def read_layer(
             chosen = _choose(path, layers, layer, lambda item: (item.name, item.id))
         feedback.set_progress(100, f"Read {path.name}")
         return chosen
+    check_complete(path, format_key)
     entries = _entries(path, format_key)
     if layer is not None:
         entry = _choose(path, entries, layer, lambda item: (item.name, item.layer))
@@ -211,11 +215,13 @@ def _geopackage_tables(path: Path) -> tuple[list[str], bool]:
     """Raster tables (tiles or gridded coverage) registered in a GeoPackage, and whether it
     registers any feature table."""
     try:
-        connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        connection = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             rows = connection.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
         finally:
             connection.close()
+    except UnicodeDecodeError as error:
+        raise corrupt_error(path, "gpkg", error) from error
     except sqlite3.DatabaseError as error:
         if "no such table" in str(error):
             raise DataError(

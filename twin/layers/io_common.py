@@ -4,10 +4,12 @@ default styles and the translation of library errors into :class:`DataError` mes
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -111,6 +113,48 @@ def sniff_format(path: Path) -> str | None:
     return None
 
 
+def sqlite_uri(path: str | os.PathLike, mode: str = "ro") -> str:
+    """The SQLite URI opening ``path`` in ``mode`` ("ro", "rw"...), with ``#``, ``?``, ``%``
+    and spaces escaped so a file called ``x#y.twin`` is that file, not ``x`` (RFC 3986)."""
+    return f"file:{quote(str(Path(path).resolve()))}?mode={mode}"
+
+
+#: Share of the free memory one layer may take: the data, a reprojected copy and the image
+#: the map draws from it (RGBA, 4 bytes a pixel) must all fit.
+LAYER_MEMORY_SHARE = 0.25
+
+
+def memory_budget_bytes() -> int:
+    """Bytes a reader may allocate for one array or table: :data:`LAYER_MEMORY_SHARE` of the
+    memory that is free (Linux ``MemAvailable``, else physical memory), also bounded by the
+    cgroup's memory limit and this process's address-space limit (``RLIMIT_AS``). A header
+    that asks for more is refused before anything is read."""
+    free = 1 << 62
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    free = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError):
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    with contextlib.suppress(OSError, ValueError):
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit.isdigit() and used.isdigit():
+            free = min(free, max(int(limit) - int(used), 0))
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            free = min(free, soft)
+    except (ImportError, ValueError, OSError):
+        pass
+    return int(free * LAYER_MEMORY_SHARE)
+
+
 def existing_file(path: str | os.PathLike) -> Path:
     """``path`` as a Path; :class:`DataError` if there is no file there."""
     path = Path(path).expanduser()
@@ -118,6 +162,8 @@ def existing_file(path: str | os.PathLike) -> Path:
         raise DataError(f"{path} is a folder, not a data file")
     if not path.exists():
         raise DataError(f"No file at {path}: check the path and the file name")
+    if not path.is_file():  # reading a pipe or a device could wait forever
+        raise DataError(f"{path} is not a regular file (a device, pipe or socket)")
     return path
 
 

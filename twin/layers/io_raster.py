@@ -23,6 +23,7 @@ from twin.layers.io_common import (
     build_provenance,
     crs_label,
     gdal_message,
+    memory_budget_bytes,
     missing_crs_error,
     same_crs,
 )
@@ -57,6 +58,7 @@ def read_raster(
                         f"{path.name} is not georeferenced: it has no position on the map "
                         "(add a world file or georeference it in a GIS)"
                     )
+                check_raster_memory(path, dataset.width, dataset.height, dataset.dtypes[0])
                 array = dataset.read(1)
                 transform = dataset.transform
                 nodata = dataset.nodata
@@ -94,6 +96,19 @@ def read_raster(
         nodata=nodata,
         provenance=provenance,
     )
+
+
+def check_raster_memory(path: Path, width: int, height: int, dtype) -> None:
+    """Refuse a raster whose band needs more memory than :func:`memory_budget_bytes` (a
+    4 KB sparse GeoTIFF can declare 100000 x 100000 pixels: 9.3 GiB of float32)."""
+    needed = int(width) * int(height) * np.dtype(dtype).itemsize
+    budget = memory_budget_bytes()
+    if needed > budget:
+        raise DataError(
+            f"{path.name}: {width} x {height} pixels of {np.dtype(dtype).name} need "
+            f"{needed / 2**30:,.1f} GiB, more than the {budget / 2**30:,.1f} GiB one layer may "
+            "take on this machine; crop or resample it in a GIS first"
+        )
 
 
 def fill_value_for(dtype: np.dtype) -> float | int:
@@ -139,6 +154,7 @@ def reproject_array(
             f"cannot reproject the raster from {crs_label(source_crs)} to "
             f"{crs_label(target_crs)} ({gdal_message(error)})"
         ) from error
+    check_raster_memory(Path("reprojected raster"), width, height, array.dtype)
     integer = not np.issubdtype(array.dtype, np.floating)
     resampling = Resampling.nearest if integer else Resampling.bilinear
     target_nodata = nodata if nodata is not None else fill_value_for(array.dtype)

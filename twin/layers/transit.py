@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.layers.io_common import memory_budget_bytes
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style, categorized_style
 from twin.layers.vector import VectorLayer
@@ -175,7 +177,7 @@ class _FeedFiles:
             raise DataError(f"{self.path.name}: required file {file} is missing from the feed")
         try:
             if self._zip is not None:
-                source = io.BytesIO(self._zip.read(self._entries[file]))
+                source = io.BytesIO(self._read_member(file))
             else:
                 source = self._entries[file]
             frame = pd.read_csv(
@@ -197,7 +199,40 @@ class _FeedFiles:
                 )
         return frame
 
+    def _read_member(self, file: str) -> bytes:
+        """The bytes of a zip member, read in chunks and counted while they unpack: a member
+        that unpacks beyond its declared size, beyond the memory budget, or whose data is
+        damaged (bad CRC, corrupt deflate stream, encryption) raises :class:`DataError`."""
+        assert self._zip is not None
+        info = self._zip.getinfo(self._entries[file])
+        budget = memory_budget_bytes()
+        if info.file_size > budget:
+            raise DataError(
+                f"{self.path.name}/{file} would unpack to {info.file_size / 1e6:,.0f} MB, more "
+                f"than the {budget / 1e6:,.0f} MB one table may take on this machine; refused"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with self._zip.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    size += len(chunk)
+                    if size > info.file_size:
+                        raise DataError(
+                            f"{self.path.name}/{file} unpacks to more than the {info.file_size:,}"
+                            " bytes it declares (a damaged or hostile archive); refused"
+                        )
+                    chunks.append(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise DataError(
+                f"{self.path.name}/{file} is damaged in the archive ({error})"
+            ) from None
+        except RuntimeError as error:  # encrypted member
+            raise DataError(f"{self.path.name}/{file} cannot be read ({error})") from None
+        return b"".join(chunks)
+
     def close(self) -> None:
+        """Close the archive (a folder needs nothing)."""
         if self._zip is not None:
             self._zip.close()
 

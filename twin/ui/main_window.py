@@ -30,6 +30,7 @@ from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.project_files import ProjectFiles, project_title
 from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.recovery import RecoveryKeeper
 from twin.ui.scenario_actions import ScenarioWorkbench
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.scenario_dock, self.timeline_dock)
         self.scenario_dock.raise_()
         self.scenario.controller.scenarios_changed.connect(self._mark_modified)
+        self.recovery = RecoveryKeeper(self)  # autosave + crash recovery (twin/ui/recovery.py)
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
@@ -366,6 +368,7 @@ class MainWindow(QMainWindow):
         """Ask before losing unsaved changes; after "Save", close once the save succeeded."""
         answer = self.files.confirm_discard("quit") if self.modified else True
         if answer is True:
+            self.recovery.discard()
             self.scenario.controller.shutdown()
             self.scenario.travel.shutdown()
             self.files.cancel_jobs()

@@ -77,6 +77,7 @@ def read_pandapower_json(path: str | Path) -> pp.pandapowerNet:
     path = Path(path)
     if not path.exists():
         raise DataError(f"No pandapower network file at {path}")
+    check_pandapower_modules(path)
     try:
         net = pp.from_json(str(path))
     except Exception as error:  # pandapower raises many types for a bad file
@@ -84,6 +85,67 @@ def read_pandapower_json(path: str | Path) -> pp.pandapowerNet:
     if len(net.bus) == 0:
         raise DataError(f"{path.name}: the network has no buses")
     return net
+
+
+# Modules a pandapower JSON may name in "_module": pandapower imports the module before its
+# own checks, so anything else (``{"_module": "this"}`` prints the Zen of Python) is refused
+# before the file reaches pandapower.
+ALLOWED_MODULES = frozenset(
+    {
+        "pandas",
+        "pandas.core.frame",
+        "pandas.core.series",
+        "numpy",
+        "networkx",
+        "geopandas.geodataframe",
+        "shapely",
+    }
+)
+ALLOWED_MODULE_PREFIXES = ("pandapower.", "shapely.geometry.", "networkx.classes.")
+REFUSED_CLASSES = frozenset({"function", "method", "exec", "eval"})
+MAX_JSON_DEPTH = 64
+
+
+def check_pandapower_modules(path: Path) -> None:
+    """Refuse a pandapower JSON that names a module outside :data:`ALLOWED_MODULES` (or a
+    function, which is code) anywhere, including in the JSON text pandapower decodes again
+    (tables are stored as JSON strings); nesting deeper than ``MAX_JSON_DEPTH`` is refused."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise DataError(f"{path.name}: the network JSON is nested too deeply") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path.name} is not a pandapower JSON network ({error})") from None
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise DataError(f"{path.name}: the network JSON is nested too deeply")
+        if isinstance(value, dict):
+            module, kind = value.get("_module"), value.get("_class")
+            if module is not None and not _allowed_module(module):
+                raise DataError(
+                    f"{path.name} names the Python module {str(module)[:60]!r}, which a grid "
+                    "file may not load; the file is refused"
+                )
+            if kind in REFUSED_CLASSES:
+                raise DataError(f"{path.name} holds a {kind!r} object (code); refused")
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and value[:1] in ("{", "[") and '"_module"' in value:
+            try:
+                stack.append((json.loads(value), depth + 1))
+            except RecursionError:
+                raise DataError(f"{path.name}: the network JSON is nested too deeply") from None
+            except json.JSONDecodeError:
+                continue
+
+
+def _allowed_module(module: Any) -> bool:
+    if not isinstance(module, str):
+        return False
+    return module in ALLOWED_MODULES or module.startswith(ALLOWED_MODULE_PREFIXES)
 
 
 def _geometries(series: pd.Series | None, count: int) -> np.ndarray:

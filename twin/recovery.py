@@ -1,0 +1,293 @@
+"""Crash recovery: the unsaved edits of a project, kept in a small file beside it.
+
+While a project has unsaved edits, the app writes its scenarios, layer styles and stories
+(``metadata["stories"]`` when present) every few minutes and on each engine run to
+``.<name>.twin-recovery.json`` beside the project (:func:`write_recovery`). Saving the
+project or closing it cleanly deletes that file (:func:`discard_recovery`). If it is still
+there when the project is next opened, the app crashed or was killed with unsaved edits:
+:func:`read_recovery` returns a :class:`RecoverySnapshot` that says what it holds
+(:meth:`RecoverySnapshot.summary`) and :func:`apply_recovery` puts it back.
+
+The recovery file is written atomically (temporary file, fsync, rename), so a kill during
+an autosave leaves either the previous recovery file or the new one, never half of one;
+temporary files of a killed autosave are deleted by the next read. It is plain JSON checked
+like a project file: nothing in it is ever executed. Qt-free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twin.errors import ProjectError
+
+FORMAT_NAME = "twin-recovery"
+FORMAT_VERSION = 1
+SUFFIX = ".twin-recovery.json"
+#: Largest recovery file read back (bytes): scenarios and styles are small.
+MAX_RECOVERY_BYTES = 50_000_000
+
+
+@dataclass
+class RecoverySnapshot:
+    """What a recovery file holds: the project's scenarios (JSON dicts as in the project
+    file), layer styles by layer id, stories, when it was written (UTC) and the project
+    file's modification time then (seconds since the epoch)."""
+
+    project: str
+    saved_at: str
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
+    styles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stories: list[Any] = field(default_factory=list)
+    project_mtime: float | None = None
+    path: Path | None = None
+
+    def summary(self, project=None) -> list[str]:
+        """Lines saying what would be recovered, for the restore banner or dialog."""
+        lines = [f"Unsaved edits from {self.saved_at.replace('T', ' ')[:19]} UTC"]
+        for data in self.scenarios:
+            count = len(data.get("interventions", []))
+            word = "intervention" if count == 1 else "interventions"
+            lines.append(f"Scenario '{data.get('name')}': {count} {word}")
+        changed = self.changed_styles(project)
+        if changed:
+            lines.append(f"Styles of {len(changed)} layers: {', '.join(changed)}")
+        if self.stories:
+            lines.append(f"{len(self.stories)} stories")
+        if project is not None and self.project_changed_since(project):
+            lines.append("Note: the project file was saved after these edits")
+        return lines
+
+    def changed_styles(self, project=None) -> list[str]:
+        """Names of the layers whose style the snapshot changes (all styles it holds when
+        no project is given), sorted."""
+        if project is None:
+            return sorted(self.styles)
+        layers = {layer.id: layer for layer in project.layers}
+        return sorted(
+            layers[layer_id].name
+            for layer_id, style in self.styles.items()
+            if layer_id in layers and layers[layer_id].style.to_dict() != style
+        )
+
+    def project_changed_since(self, project) -> bool:
+        """True when the project file was modified after this snapshot was written."""
+        if project is None or project.path is None or self.project_mtime is None:
+            return False
+        try:
+            return Path(project.path).stat().st_mtime > self.project_mtime + 1e-6
+        except OSError:
+            return False
+
+
+def recovery_path(project_path: str | os.PathLike) -> Path:
+    """The recovery file of the project at ``project_path`` (hidden, beside it)."""
+    path = Path(project_path)
+    return path.with_name(f".{path.name}{SUFFIX}")
+
+
+def snapshot_of(project, stories: list[Any] | None = None) -> RecoverySnapshot:
+    """The recoverable state of ``project``: scenarios, styles, stories (Qt-free)."""
+    if project.path is None:
+        raise ProjectError("a project that was never saved has no place for a recovery file")
+    mtime = None
+    with contextlib.suppress(OSError):
+        mtime = Path(project.path).stat().st_mtime
+    if stories is None:
+        stories = list(project.metadata.get("stories", []) or [])
+    return RecoverySnapshot(
+        project=str(Path(project.path).name),
+        saved_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        scenarios=[dict(s) for s in project.scenarios],
+        styles={layer.id: layer.style.to_dict() for layer in project.layers},
+        stories=stories,
+        project_mtime=mtime,
+    )
+
+
+def write_recovery(project, stories: list[Any] | None = None) -> Path:
+    """Write the recovery file of ``project`` atomically; returns its path. OSError (disk
+    full, read-only folder) becomes :class:`ProjectError` with one line."""
+    snapshot = snapshot_of(project, stories)
+    target = recovery_path(project.path)
+    text = json.dumps(
+        {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "project": snapshot.project,
+            "saved_at": snapshot.saved_at,
+            "project_mtime": snapshot.project_mtime,
+            "scenarios": snapshot.scenarios,
+            "styles": snapshot.styles,
+            "stories": snapshot.stories,
+        },
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f"{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent
+        )
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+        temporary = None
+        _fsync_folder(target.parent)
+    except OSError as error:
+        raise ProjectError(
+            f"could not write the recovery file {target}: {error.strerror or error}"
+        ) from error
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+    return target
+
+
+def read_recovery(project_path: str | os.PathLike) -> RecoverySnapshot | None:
+    """The recovery snapshot left beside ``project_path``, or None when there is none.
+
+    Deletes temporary files of interrupted autosaves. A damaged recovery file raises
+    :class:`ProjectError` (one line) and is left in place for a person to look at.
+    """
+    target = recovery_path(project_path)
+    _clean_temporaries(target)
+    if not target.is_file():
+        return None
+    if target.stat().st_size > MAX_RECOVERY_BYTES:
+        raise ProjectError(f"{target.name} is too big to be a twin recovery file")
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ProjectError(f"{target.name} is nested too deeply to be a recovery file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ProjectError(f"{target.name} is not a readable recovery file ({error})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise ProjectError(f"{target.name} is not a twin recovery file")
+    scenarios, styles, stories = (
+        data.get("scenarios", []),
+        data.get("styles", {}),
+        data.get("stories", []),
+    )
+    if not (
+        isinstance(scenarios, list)
+        and all(isinstance(s, dict) for s in scenarios)
+        and isinstance(styles, dict)
+        and all(isinstance(s, dict) for s in styles.values())
+        and isinstance(stories, list)
+    ):
+        raise ProjectError(f"{target.name} is a damaged recovery file")
+    mtime = data.get("project_mtime")
+    return RecoverySnapshot(
+        project=str(data.get("project", "")),
+        saved_at=str(data.get("saved_at", "")),
+        scenarios=scenarios,
+        styles={str(k): v for k, v in styles.items()},
+        stories=stories,
+        project_mtime=float(mtime) if isinstance(mtime, (int, float)) else None,
+        path=target,
+    )
+
+
+def apply_recovery(project, snapshot: RecoverySnapshot) -> None:
+    """Put the snapshot's scenarios, styles and stories back into ``project``.
+
+    Everything is checked before anything changes (scenarios rebuilt, styles parsed and
+    checked like a project file's), so a bad snapshot raises and leaves ``project`` as it
+    was.
+    """
+    from twin.layers.style import Style
+    from twin.project_checks import check_style
+    from twin.scenario import Scenario
+
+    name = Path(project.path).name if project.path is not None else "project"
+    try:
+        for data in snapshot.scenarios:
+            Scenario.from_dict(data)
+        styles = {}
+        by_id = {layer.id: layer for layer in project.layers}
+        for layer_id, data in snapshot.styles.items():
+            if layer_id in by_id:
+                style = Style.from_dict(data)
+                check_style(style, Path(name), by_id[layer_id].name)
+                styles[layer_id] = style
+    except (TypeError, ValueError, KeyError) as error:
+        raise ProjectError(f"the recovery file of {name} is damaged ({error})") from error
+    except ProjectError:
+        raise
+    except Exception as error:  # DataError from a scenario
+        raise ProjectError(f"the recovery file of {name}: {error}") from error
+    project.scenarios = [dict(s) for s in snapshot.scenarios]
+    for layer_id, style in styles.items():
+        if by_id[layer_id].style != style:
+            by_id[layer_id].style = style
+    if snapshot.stories:
+        project.metadata["stories"] = list(snapshot.stories)
+
+
+def discard_recovery(project_path: str | os.PathLike) -> None:
+    """Delete the recovery file of ``project_path`` (after a save or a clean close)."""
+    target = recovery_path(project_path)
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise ProjectError(f"could not delete {target}: {error.strerror or error}") from error
+    _clean_temporaries(target)
+
+
+def _clean_temporaries(target: Path) -> None:
+    import glob
+
+    for candidate in target.parent.glob(f"{glob.escape(target.name)}.*-*.tmp"):
+        pid_text = candidate.name[len(target.name) + 1 :].split("-", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            try:
+                candidate.unlink()
+            except OSError:
+                continue
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a recovery file")

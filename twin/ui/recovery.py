@@ -1,0 +1,191 @@
+"""Autosave and crash recovery in the window (the model is :mod:`twin.recovery`).
+
+:class:`RecoveryKeeper` is created by the main window in one line
+(``self.recovery = RecoveryKeeper(self)``, after the scenario workbench exists) and calls
+``self.recovery.discard()`` when a close is accepted. It then:
+
+- every ``interval_ms`` (default 2 minutes) and whenever an engine run starts, writes the
+  recovery file of the open project if it has unsaved edits;
+- deletes the recovery file after each successful save;
+- when a project is opened and a recovery file is left beside it (a crash or a kill with
+  unsaved edits), shows a non-blocking :class:`RecoveryDialog` that lists what would be
+  recovered, with Restore and Discard. Until the person chooses, autosave does not touch
+  the old recovery file.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twin.errors import TwinError
+from twin.recovery import (
+    RecoverySnapshot,
+    apply_recovery,
+    discard_recovery,
+    read_recovery,
+    write_recovery,
+)
+
+#: Autosave period (milliseconds).
+AUTOSAVE_INTERVAL_MS = 120_000
+
+
+class RecoveryDialog(QDialog):
+    """Non-modal offer to restore unsaved edits: what they are, Restore or Discard."""
+
+    def __init__(self, lines: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Recover unsaved edits?")
+        self.setModal(False)
+        layout = QVBoxLayout(self)
+        self.message = QLabel(
+            "twin closed without saving this project. These edits can be recovered:"
+        )
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.items = QListWidget()
+        self.items.addItems(lines)
+        layout.addWidget(self.items)
+        self.buttons = QDialogButtonBox()
+        self.restore_button = self.buttons.addButton(
+            "Restore", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.discard_button = self.buttons.addButton(
+            "Discard", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.restore_button.clicked.connect(self.accept)
+        self.discard_button.clicked.connect(self._on_discard_clicked)
+        layout.addWidget(self.buttons)
+
+    def _on_discard_clicked(self) -> None:
+        self.done(2)
+
+
+class RecoveryKeeper(QObject):
+    """Autosaves the window's project and offers to restore after a crash.
+
+    ``window`` must have ``project``, ``modified``, ``files`` (with ``project_opened`` and
+    ``saved`` signals), ``scenario.controller`` (``busy_changed``), ``set_project``,
+    ``set_modified`` and ``statusBar()``: the twin main window.
+    Signals: ``offered(RecoverySnapshot)``, ``restored()``, ``autosaved(path)``.
+    """
+
+    offered = Signal(object)
+    restored = Signal()
+    autosaved = Signal(object)
+
+    def __init__(self, window, interval_ms: int = AUTOSAVE_INTERVAL_MS) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: RecoveryDialog | None = None
+        self._pending: RecoverySnapshot | None = None
+        self._checked = None  # the project path whose old recovery file was looked for
+        self.timer = QTimer(self)
+        self.timer.setInterval(int(interval_ms))
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+        window.files.project_opened.connect(self._on_project_opened)
+        window.files.saved.connect(self._on_saved)
+        controller = getattr(getattr(window, "scenario", None), "controller", None)
+        if controller is not None:
+            controller.busy_changed.connect(self._on_busy_changed)
+
+    # --- autosave ---------------------------------------------------------------------------
+    def autosave(self) -> bool:
+        """Write the recovery file now if the project has unsaved edits; True if written."""
+        project = self.window.project
+        if project is None or project.path is None or not self.window.modified:
+            return False
+        if self._pending is not None:  # the old edits are still on offer
+            return False
+        if self._checked != project.path:  # not yet looked for a crashed session's edits
+            self._on_project_opened(project)  # (a project given to the window directly)
+            return False
+        try:
+            path = write_recovery(project)
+        except TwinError as error:
+            self.window.statusBar().showMessage(f"Autosave failed: {error}", 8000)
+            return False
+        self.autosaved.emit(path)
+        return True
+
+    def discard(self) -> None:
+        """Delete the recovery file of the open project (clean close or save)."""
+        project = self.window.project
+        self._close_dialog()
+        if project is None or project.path is None:
+            return
+        try:
+            discard_recovery(project.path)
+        except TwinError as error:
+            self.window.statusBar().showMessage(str(error), 8000)
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        if busy:
+            self.autosave()
+
+    def _on_saved(self, path) -> None:
+        self._pending = None
+        self.discard()
+        self._checked = self.window.project.path if self.window.project is not None else path
+
+    # --- recovery -----------------------------------------------------------------------------
+    def _on_project_opened(self, project) -> None:
+        self._close_dialog()
+        self._pending = None
+        if project is None or project.path is None:
+            return
+        try:
+            snapshot = read_recovery(project.path)
+        except TwinError as error:
+            self.window.statusBar().showMessage(f"Recovery file not usable: {error}", 12000)
+            return  # autosave stays off: it would overwrite the file a person may need
+        self._checked = project.path
+        if snapshot is None:
+            return
+        self._pending = snapshot
+        self.dialog = RecoveryDialog(snapshot.summary(project), self.window)
+        self.dialog.finished.connect(self._on_dialog_finished)
+        self.dialog.show()
+        self.offered.emit(snapshot)
+
+    def _on_dialog_finished(self, result: int) -> None:
+        snapshot, self._pending = self._pending, None
+        self.dialog = None
+        project = self.window.project
+        if snapshot is None or project is None:
+            return
+        if result == QDialog.DialogCode.Accepted:
+            self.restore(snapshot)
+        elif result == 2:
+            self.discard()
+        else:  # closed without choosing: keep the file, offer again next time
+            self._pending = None
+
+    def restore(self, snapshot: RecoverySnapshot) -> None:
+        """Apply ``snapshot`` to the open project; it is then marked as modified."""
+        project = self.window.project
+        try:
+            apply_recovery(project, snapshot)
+        except TwinError as error:
+            self.window.statusBar().showMessage(f"Could not recover: {error}", 12000)
+            return
+        self.window.set_project(project)
+        self.window.set_modified(True)
+        self.window.statusBar().showMessage("Recovered the unsaved edits", 8000)
+        self.restored.emit()
+
+    def _close_dialog(self) -> None:
+        if self.dialog is not None:
+            dialog, self.dialog = self.dialog, None
+            dialog.finished.disconnect(self._on_dialog_finished)
+            dialog.close()
+            dialog.deleteLater()

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from ui_helpers import make_project
 
-from twin.project_file import load_project, save_project
+from twin.project import Project
+from twin.project_file import save_project
 from twin.recovery import read_recovery, write_recovery
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
@@ -47,9 +48,9 @@ SAVER = textwrap.dedent(
 AUTOSAVER = textwrap.dedent(
     """
     import sys
-    from twin.project_file import load_project
+    from twin.project import Project
     from twin.recovery import write_recovery
-    project = load_project(sys.argv[1])
+    project = Project.open(sys.argv[1])
     state = 0
     print("ready", flush=True)
     while True:
@@ -98,7 +99,7 @@ def test_kill_during_save_leaves_a_whole_project_and_no_temporary_file(tmp_path)
     states = []
     for _ in range(TRIALS):
         _kill_after_random_time(SAVER, [str(target), str(Path(__file__).parent)], rng)
-        reopened = load_project(target)
+        reopened = Project.open(target)
         state = reopened.metadata["state"]
         # the table and the metadata come from the same save: one state, not a mix
         assert set(reopened.layer("Buildings").frame["state"]) == {state}
@@ -116,7 +117,7 @@ def test_kill_during_save_leaves_a_whole_project_and_no_temporary_file(tmp_path)
 def test_kill_during_autosave_leaves_a_whole_recovery_file(tmp_path):
     rng = random.Random(11)
     target = save_project(make_project(), tmp_path / "town.twin")
-    project = load_project(target)
+    project = Project.open(target)
     project.scenarios = [{"name": "s0", "description": "0", "interventions": []}]
     write_recovery(project)
     for _ in range(TRIALS):

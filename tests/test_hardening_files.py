@@ -21,7 +21,8 @@ from ui_helpers import make_project
 
 from twin.errors import DataError, DataWarning, ProjectError
 from twin.layers.io import read_layers
-from twin.project_file import load_project, save_project
+from twin.project import Project
+from twin.project_file import save_project
 from twin.sim.energy.grid_io import read_pandapower_json
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
@@ -64,7 +65,7 @@ def test_project_paths_with_uri_characters_open_the_right_file(tmp_path, capsys,
     assert status == 0, err
     assert "Test town" not in err and "Buildings" in out
     assert sorted(os.listdir(tmp_path)) == before  # no stray file created
-    assert [layer.name for layer in load_project(path).layers] == [
+    assert [layer.name for layer in Project.open(path).layers] == [
         "Sites",
         "Roads",
         "Buildings",
@@ -85,18 +86,18 @@ def test_gtfs_path_outside_the_project_folder_is_refused(project_file, capsys):
 
     edit_meta(project_file, absolute)
     with pytest.raises(ProjectError, match="outside the project's folder"):
-        load_project(project_file)
+        Project.open(project_file)
 
 
 def test_saving_onto_a_symlink_updates_its_target(tmp_path):
     real = save_project(make_project(), tmp_path / "store" / "real.twin")
     link = tmp_path / "link.twin"
     link.symlink_to(real)
-    project = load_project(link)
+    project = Project.open(link)
     project.metadata["title"] = "Changed through the link"
     save_project(project, link)
     assert link.is_symlink()
-    assert load_project(real).metadata["title"] == "Changed through the link"
+    assert Project.open(real).metadata["title"] == "Changed through the link"
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["real.twin"]
 
 
@@ -155,10 +156,10 @@ def test_layer_listed_twice_opens_with_a_warning_and_saves(project_file, tmp_pat
     assert status == 0
     assert "warning: town.twin lists layer" in err and "more than once" in err
     with pytest.warns(DataWarning):
-        project = load_project(project_file)
+        project = Project.open(project_file)
     assert len(project.layers) == 4
     again = save_project(project, tmp_path / "again.twin")
-    assert len(load_project(again).layers) == 4
+    assert len(Project.open(again).layers) == 4
 
 
 @pytest.mark.parametrize(("value", "visible"), [("no", False), ("yes", True), (0, False)])
@@ -168,7 +169,7 @@ def test_visible_words_are_read_with_a_warning(project_file, value, visible):
 
     edit_meta(project_file, set_visible)
     with pytest.warns(DataWarning, match="visible"):
-        project = load_project(project_file)
+        project = Project.open(project_file)
     assert project.layers[0].visible is visible
 
 
@@ -192,7 +193,7 @@ def test_temporary_files_of_an_interrupted_save_are_cleaned_on_open(project_file
         leftover.write_bytes(b"half a save")
     alive = folder / f".town.twin-save-{os.getpid()}-xyz.gpkg"  # a save in progress
     alive.write_bytes(b"being written")
-    load_project(project_file)
+    Project.open(project_file)
     assert not any(p.exists() for p in leftovers)
     assert alive.exists()
 
@@ -217,7 +218,7 @@ def test_copy_of_sample_still_opens_without_warnings(tmp_path, recwarn):
 
     copy = tmp_path / "rennes.twin"
     shutil.copy(twin.sample_project_path(), copy)
-    project = load_project(copy)
+    project = Project.open(copy)
     assert len(project.layers) == 15
     assert not [w for w in recwarn if issubclass(w.category, DataWarning)]
     assert np.isfinite(project.extent).all()

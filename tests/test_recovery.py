@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from ui_helpers import make_project
 
 from twin.errors import ProjectError
-from twin.project_file import load_project, save_project
+from twin.project import Project
+from twin.project_file import save_project
 from twin.recovery import (
     apply_recovery,
     discard_recovery,
@@ -44,7 +45,7 @@ def saved(tmp_path):
 def _crashed_session(path) -> None:
     """What a session killed with unsaved edits leaves: a recovery file with a new scenario
     and the roads drawn in red."""
-    project = load_project(path)
+    project = Project.open(path)
     project.scenarios = [PLAN]
     roads = project.layer("Roads")
     roads.style = roads.style.with_changes(stroke_color="#FF0000")
@@ -54,7 +55,7 @@ def _crashed_session(path) -> None:
 def test_recovery_file_round_trip_and_summary(saved):
     _crashed_session(saved)
     assert recovery_path(saved).name == ".town.twin.twin-recovery.json"
-    project = load_project(saved)
+    project = Project.open(saved)
     snapshot = read_recovery(saved)
     lines = snapshot.summary(project)
     assert lines[1:] == ["Scenario 'Plan B': 2 interventions", "Styles of 1 layers: Roads"]
@@ -76,7 +77,7 @@ def test_damaged_recovery_file_is_one_line_and_changes_nothing(saved):
         read_recovery(saved)
     _crashed_session(saved)
     snapshot = read_recovery(saved)
-    project = load_project(saved)
+    project = Project.open(saved)
     roads = project.layer("Roads").id
     snapshot.styles[roads] = {**snapshot.styles[roads], "stroke_color": "red"}
     with pytest.raises(ProjectError, match="stroke_color = 'red' is not a colour"):
@@ -88,7 +89,7 @@ def test_recovery_notes_a_project_saved_after_the_edits(saved):
     _crashed_session(saved)
     stamp = os.stat(saved).st_mtime + 60
     os.utime(saved, (stamp, stamp))
-    project = load_project(saved)
+    project = Project.open(saved)
     assert read_recovery(saved).summary(project)[-1] == (
         "Note: the project file was saved after these edits"
     )
@@ -126,7 +127,7 @@ def test_window_offers_to_restore_after_a_crash_and_restores(qtbot, saved):
     with qtbot.waitSignal(handle.finished, timeout=30_000):
         pass
     assert not recovery_path(saved).exists()
-    assert load_project(saved).scenarios[0]["name"] == "Plan B"
+    assert Project.open(saved).scenarios[0]["name"] == "Plan B"
 
 
 def test_window_discard_removes_the_recovery_file(qtbot, saved):
@@ -158,7 +159,7 @@ def test_window_autosaves_unsaved_edits_and_a_clean_close_discards(qtbot, saved)
 
 def test_project_given_to_the_window_directly_is_checked_before_autosaving(qtbot, saved):
     _crashed_session(saved)
-    window = MainWindow(load_project(saved))
+    window = MainWindow(Project.open(saved))
     qtbot.addWidget(window)
     window.project.layer("Roads").visible = False  # an edit in the new session
     assert window.recovery.autosave() is False  # looks first: the old edits are on offer

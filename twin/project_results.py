@@ -20,6 +20,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
+from twin.layers.io_common import sqlite_uri
 from twin.layers.io_raster import geotiff_array_and_profile
 from twin.layers.raster import RasterLayer
 
@@ -76,7 +77,7 @@ def read_results(path: Path) -> dict[str, ResultRecord]:
     """The stored results of a project file by key. Rows of the wrong types (a damaged or
     forged table) are skipped with a :class:`ResultsWarning`; nothing is interpreted here."""
     path = Path(path)
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(sqlite_uri(path), uri=True)
     try:
         try:
             rows = connection.execute("SELECT key, domain, meta FROM twin_results").fetchall()

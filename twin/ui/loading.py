@@ -105,8 +105,10 @@ def _has_hidden_layers(path: Path) -> bool:
     import json
     import sqlite3
 
+    from twin.layers.io_common import sqlite_uri
+
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        with sqlite3.connect(sqlite_uri(path), uri=True) as connection:
             row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
         return any(_hidden(record) for record in json.loads(row[0]).get("layers", []))
     except (sqlite3.Error, TypeError, ValueError, AttributeError):
@@ -150,8 +152,10 @@ def _is_twin_geopackage(path: Path) -> bool:
         return False
     import sqlite3
 
+    from twin.layers.io_common import sqlite_uri
+
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        with sqlite3.connect(sqlite_uri(path), uri=True) as connection:
             row = connection.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='twin_meta'"
             ).fetchone()

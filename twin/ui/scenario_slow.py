@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from twin.scenario import Scenario
@@ -116,19 +117,28 @@ class SlowResults(QObject):
 
         engines = self.engines
         target = scenario if scenario is not None else Scenario("baseline")
+        # The job may end after this object is gone (the window closed meanwhile): every
+        # callback checks that it still exists (Qt cannot disconnect plain functions).
+        alive = self._alive
         job = run_job(
             lambda feedback: engines.run(target, feedback),
             title=title,
-            on_result=lambda results: self._on_done(engines, scenario, results),
-            on_error=lambda error: self._on_failed(engines, scenario, error),
+            on_result=lambda results: alive() and self._on_done(engines, scenario, results),
+            on_error=lambda error: alive() and self._on_failed(engines, scenario, error),
             show_progress=False,
         )
         job.progress_changed.connect(
-            lambda percent, text: self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+            lambda percent, text: (
+                alive() and self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+            )
         )
-        job.finished.connect(lambda: self._on_finished(job))
+        job.finished.connect(lambda: alive() and self._on_finished(job))
         self._job, self._job_for = job, scenario
         self.running_changed.emit(True)
+
+    def _alive(self) -> bool:
+        """False once Qt has deleted this object (its signals can no longer be emitted)."""
+        return shiboken6.isValid(self)
 
     def _on_done(self, engines, scenario: Scenario | None, results) -> None:
         if engines is not self.engines or scenario is None or scenario != self._current():

@@ -13,7 +13,7 @@ import pytest
 
 import twin
 from twin.cli import COMMANDS, build_parser, command_of, main
-from twin.cli import app as cli_app
+from twin.cli import environment as cli_app
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 HEAVY = ("pandas", "geopandas", "scipy", "numba", "pandapower", "rasterio", "PySide6")

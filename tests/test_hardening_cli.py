@@ -54,10 +54,10 @@ def test_deeply_nested_twin_meta_is_one_line(project_file, capsys):
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("x", "abc", "'x': 'abc' is not a number"),
-        ("height_m", [30], "'height_m': [30] is not a number"),
-        ("name", None, "'name': None is not text"),
-        ("x", True, "'x': True is not a number"),
+        ("x", "abc", "x = 'abc' is not allowed (allowed: "),
+        ("height_m", [30], "height_m = [30] is not allowed (allowed: 0.5 to 300 m"),
+        ("name", None, "name = None is not allowed (allowed: text)"),
+        ("x", True, "x = True is not allowed (allowed: "),
     ],
 )
 def test_wrong_types_in_scenario_fields_are_one_line(tmp_path, capsys, field, value, expected):
@@ -85,7 +85,9 @@ def test_wrong_type_inside_a_cell_is_one_line(tmp_path, capsys):
     status, _, err = run_cli(
         capsys, "simulate", "--scenario-file", str(scenario), "--out", str(tmp_path / "o")
     )
-    assert_one_line_error(status, err, "cells'[0], field 'azimuth_deg': 'north' is not a number")
+    assert_one_line_error(
+        status, err, "azimuth_deg = 'north' is not allowed (allowed: 0 to 360 degrees)"
+    )
 
 
 def test_bad_style_colour_fails_on_open_not_while_drawing(project_file, tmp_path, capsys):

@@ -28,10 +28,13 @@ def check_field_types(cls: type, values: dict[str, Any], where: str) -> None:
     """Raise :class:`DataError` when a JSON value in ``values`` does not fit the annotated
     type of the dataclass field ``cls`` declares for it (numbers must be finite)."""
     hints = _hints(cls)
-    names = {f.name for f in fields(cls)}
+    # fields with a physical range and text fields are checked on construction, with the
+    # allowed range in the message (twin.scenario_limits): not twice here
+    ranged = set(getattr(cls, "limits", {}))
+    names = {f.name for f in fields(cls)} - ranged
     for name, value in values.items():
-        if name in names:
-            _check(hints.get(name, Any), value, f"{where}, field '{name}'")
+        if name in names and hints.get(name) is not str:
+            _check(hints.get(name, Any), value, f"{where}: {name}")
 
 
 def _check(expected: Any, value: Any, where: str) -> None:
@@ -42,7 +45,7 @@ def _check(expected: Any, value: Any, where: str) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _wrong(where, value, "a number")
         if not math.isfinite(value):
-            raise DataError(f"{where}: {value!r} is not a finite number")
+            raise DataError(f"{where} = {value!r} is not a finite number")
         return
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -96,4 +99,4 @@ def _wrong(where: str, value: Any, expected: str) -> DataError:
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return DataError(f"{where}: {shown} is not {expected}")
+    return DataError(f"{where} = {shown} is not {expected}")

@@ -29,6 +29,7 @@ Rect = tuple[float, float, float, float]  # left, top, width, height in page pix
 
 MM_PER_INCH = 25.4
 MAX_KPI_CARDS = 4
+LEGEND_TWO_COLUMNS_UNITS = 28  # a legend this many text units wide flows into two columns
 
 
 @dataclass(frozen=True)
@@ -349,13 +350,15 @@ def regions(layout: Layout) -> Regions:
         min(unit * 1.8, height * 0.15) if (layout.attribution.text or layout.page_number) else 0
     )
     kpi_h = min(unit * 5.0, height * 0.2) if layout.kpis else 0.0
-    legend_w = 0.0
-    if layout.legend.visible and layout.legend.groups:
-        legend_w = min(max(unit * 16, width * 0.2), width * 0.3)
     inner_w = max(1.0, width - 2 * margin)
     map_top = margin + header_h
     map_bottom = height - margin - footer_h - (kpi_h + margin * 0.5 if kpi_h else 0)
     map_h = max(1.0, map_bottom - map_top)
+    legend_w = 0.0
+    if layout.legend.visible and layout.legend.groups:
+        legend_w = min(max(unit * 16, width * 0.2), width * 0.3)
+        if legend_rows(layout, 10**6) > legend_rows_per_column(map_h, unit):
+            legend_w = min(unit * LEGEND_TWO_COLUMNS_UNITS, width * 0.4)
     map_w = max(1.0, inner_w - (legend_w + margin * 0.5 if legend_w else 0))
     return Regions(
         header=(margin, margin, inner_w, header_h),
@@ -367,3 +370,27 @@ def regions(layout: Layout) -> Regions:
         footer=(margin, height - margin - footer_h, inner_w, footer_h),
         unit=unit,
     )
+
+
+def legend_rows_per_column(height_px: float, unit: float) -> int:
+    """Legend rows that fit in a column ``height_px`` tall at text size ``unit`` pixels."""
+    return max(1, int((height_px - 1.2 * unit) // (1.5 * unit)))
+
+
+def legend_rows(layout: Layout, cap: int) -> int:
+    """Rows the legend takes when a layer shows at most ``cap`` class rows."""
+    needed = 0
+    for group in layout.legend.groups:
+        single = len(group.items) == 1 and not group.items[0].label
+        needed += 1 + (0 if single else min(len(group.items), cap))
+    return needed
+
+
+def legend_item_cap(layout: Layout, rows_available: int) -> int:
+    """The most class rows any one layer may show so that the whole legend fits in
+    ``rows_available`` rows (a layer over the cap shows cap - 1 rows and "+ N more")."""
+    largest = max((len(group.items) for group in layout.legend.groups), default=0)
+    for cap in range(largest, 1, -1):
+        if legend_rows(layout, cap) <= rows_available:
+            return cap
+    return 2

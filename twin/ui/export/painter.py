@@ -12,7 +12,14 @@ from PySide6.QtSvg import QSvgGenerator
 
 from twin.errors import DataError
 from twin.layers.style import LegendEntry
-from twin.layout import Layout, Rect, regions
+from twin.layout import (
+    LEGEND_TWO_COLUMNS_UNITS,
+    Layout,
+    Rect,
+    legend_item_cap,
+    legend_rows_per_column,
+    regions,
+)
 from twin.project import Project
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
 from twin.ui.map.render import BBox, ensure_qt_application, render_map
@@ -126,10 +133,11 @@ def _paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
     pad = unit * 0.6
     row = unit * 1.5
     swatch = QtCore.QSizeF(unit * 1.8, unit * 1.1)
-    y = box.top() + pad
-    bottom = box.bottom() - pad
-    text_left = box.left() + pad + swatch.width() + pad * 0.7
-    cap = legend_item_cap(layout, int((bottom - y) // row), (pad * 0.5) / row)
+    rows_per_column = legend_rows_per_column(box.height(), unit)
+    columns = 2 if box.width() >= unit * LEGEND_TWO_COLUMNS_UNITS else 1
+    cap = legend_item_cap(layout, rows_per_column * columns)
+    column_width = (box.width() - pad) / columns
+    slot = 0
     for group in layout.legend.groups:
         single = len(group.items) == 1 and not group.items[0].label
         rows = [(group.layer, group.items[0] if single else None, True)]
@@ -140,47 +148,33 @@ def _paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
             if len(shown) < len(items):
                 rows.append((f"+ {len(items) - len(shown)} more", None, False))
         for text, item, is_layer in rows:
-            if y + row > bottom:
+            column = slot // rows_per_column
+            if column >= columns:
                 painter.setFont(_font(unit))
                 painter.setPen(MUTED)
-                painter.drawText(QtCore.QPointF(box.left() + pad, bottom), "…")
+                painter.drawText(QtCore.QPointF(box.right() - 2 * unit, box.bottom() - pad), "…")
                 return
+            left = box.left() + pad + column * column_width
+            y = box.top() + pad + (slot % rows_per_column) * row
+            text_left = left + swatch.width() + pad * 0.7
             if item is not None:
                 entry = LegendEntry(
                     item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
                 )
                 rect = QtCore.QRectF(
-                    box.left() + pad,
-                    y + (row - swatch.height()) / 2,
-                    swatch.width(),
-                    swatch.height(),
+                    left, y + (row - swatch.height()) / 2, swatch.width(), swatch.height()
                 )
                 paint_swatch(painter, rect, entry, group.point_symbol)
             painter.setFont(_font(unit, bold=is_layer))
             painter.setPen(INK)
-            left = box.left() + pad if is_layer and item is None else text_left
+            text_x = left if is_layer and item is None else text_left
+            right = left + column_width - pad
             painter.drawText(
-                QtCore.QRectF(left, y, box.right() - pad - left, row),
+                QtCore.QRectF(text_x, y, right - text_x, row),
                 QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-                _elided(painter, text, box.right() - pad - left),
+                _elided(painter, text, right - text_x),
             )
-            y += row
-        y += pad * 0.5
-
-
-def legend_item_cap(layout: Layout, rows_available: int, gap_rows: float) -> int:
-    """The most class rows any one layer may show so that the whole legend fits in
-    ``rows_available`` rows (a layer over the cap shows cap - 1 rows and "+ N more")."""
-    groups = layout.legend.groups
-    largest = max((len(g.items) for g in groups), default=0)
-    for cap in range(largest, 1, -1):
-        needed = 0.0
-        for g in groups:
-            single = len(g.items) == 1 and not g.items[0].label
-            needed += 1 + gap_rows + (0 if single else min(len(g.items), cap))
-        if needed <= rows_available:
-            return cap
-    return 2
+            slot += 1
 
 
 def _paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:

@@ -1,0 +1,153 @@
+"""File > Export map…: the current view as a page layout (title, subtitle, legend, scale bar,
+north arrow, attribution) written to PNG, JPEG, PDF or SVG."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from twin.errors import DataError
+from twin.layout import Page, build_layout
+from twin.ui.export.painter import export_layout
+
+if TYPE_CHECKING:
+    from twin.ui.main_window import MainWindow
+
+FILE_FILTER = "PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)"
+
+
+class ExportMapDialog(QtWidgets.QDialog):
+    """Asks for the title, subtitle, page size (pixels and dpi) and file of an exported map;
+    :meth:`export` writes it. Errors are shown as one line in the dialog, never a
+    traceback."""
+
+    def __init__(self, title: str, subtitle: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export map")
+        self.title_edit = QtWidgets.QLineEdit(title)
+        self.subtitle_edit = QtWidgets.QLineEdit(subtitle)
+        self.width_box = self._spin(100, 8192, 1600, " px")
+        self.height_box = self._spin(100, 8192, 1000, " px")
+        self.dpi_box = self._spin(36, 1200, 150, " dpi")
+        self.path_edit = QtWidgets.QLineEdit(str(Path.home() / "map.png"))
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QtWidgets.QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        self.error_label = QtWidgets.QLabel("")
+        self.error_label.setStyleSheet("color: #B00020")
+        self.error_label.setWordWrap(True)
+        form = QtWidgets.QFormLayout()
+        form.addRow("&Title", self.title_edit)
+        form.addRow("&Subtitle", self.subtitle_edit)
+        form.addRow("&Width", self.width_box)
+        form.addRow("&Height", self.height_box)
+        form.addRow("&Resolution", self.dpi_box)
+        form.addRow("&File (.png .pdf .svg .jpg)", path_row)
+        self.buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Save
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int, suffix: str) -> QtWidgets.QSpinBox:
+        box = QtWidgets.QSpinBox()
+        box.setRange(low, high)
+        box.setValue(value)
+        box.setSuffix(suffix)
+        return box
+
+    def _browse(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export map", self.path_edit.text(), FILE_FILTER
+        )
+        if path:
+            self.path_edit.setText(path)
+
+    def page(self) -> Page:
+        """The page chosen: width x height pixels at the chosen dpi."""
+        return Page(self.width_box.value(), self.height_box.value(), float(self.dpi_box.value()))
+
+    def show_error(self, text: str) -> None:
+        """Show one line of error under the form (the dialog stays open, nothing is lost)."""
+        self.error_label.setText(text)
+
+
+def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> Path | None:
+    """Write the window's current view with the dialog's choices; returns the file written,
+    or None after showing the error in the dialog."""
+    project = window.canvas.project
+    if project is None:
+        dialog.show_error("Open a project first: there is no map to export.")
+        return None
+    layout = build_layout(
+        project,
+        dialog.title_edit.text().strip(),
+        dialog.subtitle_edit.text().strip(),
+        extent=window.canvas.view_bbox(),
+        page=dialog.page(),
+    )
+    QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+    started = time.perf_counter()
+    try:
+        path = export_layout(layout, project, Path(dialog.path_edit.text().strip()))
+    except DataError as error:
+        dialog.show_error(str(error))
+        return None
+    except OSError as error:
+        dialog.show_error(f"could not write the file: {error.strerror or error}")
+        return None
+    finally:
+        QtWidgets.QApplication.restoreOverrideCursor()
+    window.statusBar().showMessage(
+        f"Exported the map to {path} ({time.perf_counter() - started:.1f} s)", 8000
+    )
+    return path
+
+
+def export_map_action(window: MainWindow) -> QtGui.QAction:
+    """The File > Export map… action (Ctrl+E) of a main window: the dialog, then the file."""
+    action = QtGui.QAction("&Export map…", window)
+    action.setShortcut(QtGui.QKeySequence("Ctrl+E"))
+    action.setStatusTip("Write the current view with title, legend and credits (PNG, PDF, SVG)")
+
+    def show() -> None:
+        scenario = _scenario_name(window)
+        subtitle = f"{scenario or 'Baseline'} · {_dt.date.today().isoformat()}"
+        dialog = ExportMapDialog(_project_title(window), subtitle, window)
+
+        def save() -> None:
+            if export_current_view(window, dialog) is not None:
+                dialog.accept()
+
+        dialog.buttons.accepted.connect(save)
+        dialog.open()
+        window._export_dialog = dialog  # keep it alive while open (tests find it here too)
+
+    action.triggered.connect(show)
+    return action
+
+
+def _scenario_name(window: MainWindow) -> str:
+    controller = getattr(getattr(window, "scenario", None), "controller", None)
+    current = getattr(controller, "current_name", None)
+    try:
+        return (current() if callable(current) else current) or ""
+    except Exception:
+        return ""
+
+
+def _project_title(window: MainWindow) -> str:
+    project = window.canvas.project
+    path = getattr(project, "path", None)
+    return Path(path).stem.replace("_", " ").capitalize() if path else "Map"

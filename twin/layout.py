@@ -19,6 +19,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from twin.errors import DataError
@@ -263,27 +264,34 @@ def format_number(value: float | None) -> str:
 
 def attribution_text(layers: Iterable[Any]) -> str:
     """One credits line from the layers' provenance: each distinct attribution (with its
-    licence) once, in layer order, joined by "; "."""
+    licence) once, in layer order, joined by "; ". A layer with neither is credited by its
+    source's file name."""
     seen: list[str] = []
     for layer in layers:
         provenance = layer.provenance
-        credit = provenance.attribution.strip() or ""
+        credit = provenance.attribution.strip()
         if provenance.licence.strip():
             credit = f"{credit} ({provenance.licence.strip()})" if credit else provenance.licence
+        if not credit and provenance.source.strip():
+            credit = PurePath(provenance.source.strip()).name
         if credit and credit not in seen:
             seen.append(credit)
     return "; ".join(seen)
 
 
-def legend_of(layers: Iterable[Any]) -> Legend:
-    """The legend of ``layers`` (top first) from each layer's ``legend_entries()``."""
+def legend_of(layers: Iterable[Any], strip_prefix: str = "") -> Legend:
+    """The legend of ``layers`` (top first) from each layer's ``legend_entries()``; layer
+    names lose ``strip_prefix`` (e.g. the scenario name that result layers start with)."""
     groups = []
     for layer in layers:
         items = tuple(
             LegendItem(e.label, e.fill_color, e.stroke_color, e.shape, tuple(e.ramp))
             for e in layer.legend_entries()
         )
-        groups.append(LegendGroup(layer.name, items, layer.style.point_symbol))
+        name = layer.name
+        if strip_prefix and name.startswith(strip_prefix):
+            name = name[len(strip_prefix) :]
+        groups.append(LegendGroup(name, items, layer.style.point_symbol))
     return Legend(tuple(groups))
 
 
@@ -312,7 +320,7 @@ def build_layout(
             tuple(float(v) for v in extent) if extent is not None else None,  # type: ignore[arg-type]
             tuple(layer.name for layer in shown),
         ),
-        legend=legend_of(shown),
+        legend=legend_of(shown, strip_prefix=f"{scenario}: " if scenario else ""),
         kpis=tuple(KpiCard.from_figure(f) for f in list(figures)[:MAX_KPI_CARDS]),
         attribution=Attribution(attribution_text(shown)),
         page_number=page_number,

@@ -31,6 +31,7 @@ PAPER = QtGui.QColor("#FFFFFF")
 CARD = QtGui.QColor("#F2F2F2")
 BETTER = QtGui.QColor("#007A5A")  # bluish green (Okabe-Ito), distinct for colour-blind readers
 WORSE = QtGui.QColor("#B35900")  # dark orange
+OVERLAY_TEXT_PX = 12.0  # text size of twin.ui.map.overlays, which the page scales
 FORMATS = ("png", "jpg", "jpeg", "pdf", "svg")
 
 
@@ -87,12 +88,19 @@ def paint_layout(
     painter.setPen(QtGui.QPen(MUTED, max(1.0, unit / 12)))
     painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
     painter.drawRect(frame)
-    viewport = frame.toAlignedRect()
+    # the canvas's scale bar and north arrow, scaled from their 12 px text to the page's
+    zoom = unit / OVERLAY_TEXT_PX
+    painter.save()
+    painter.scale(zoom, zoom)
+    viewport = QtCore.QRectF(
+        frame.left() / zoom, frame.top() / zoom, frame.width() / zoom, frame.height() / zoom
+    ).toAlignedRect()
     if layout.scale_bar.visible and frame.width() > 0:
-        metres_per_pixel = (shown[2] - shown[0]) / frame.width()
-        draw_scale_bar(painter, viewport, metres_per_pixel, max_pixels=frame.width() / 4)
+        metres_per_pixel = (shown[2] - shown[0]) / frame.width() * zoom
+        draw_scale_bar(painter, viewport, metres_per_pixel, max_pixels=viewport.width() / 4)
     if layout.north_arrow.visible:
         draw_north_arrow(painter, viewport)
+    painter.restore()
     if parts.legend[2] > 0:
         _paint_legend(painter, layout, _rect(parts.legend), unit)
     if layout.kpis:

@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from twin.errors import DataError
 from twin.layout import Page, build_layout
-from twin.ui.export.painter import export_layout
+from twin.ui.export.painter import check_export_path, render_map_image, write_page
+from twin.ui.workers import JobHandle, run_job
 
 if TYPE_CHECKING:
     from twin.ui.main_window import MainWindow
@@ -83,12 +84,19 @@ class ExportMapDialog(QtWidgets.QDialog):
         self.error_label.setText(text)
 
 
-def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> Path | None:
-    """Write the window's current view with the dialog's choices; returns the file written,
-    or None after showing the error in the dialog."""
+def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandle | None:
+    """Start writing the window's current view with the dialog's choices: the map is drawn
+    on the UI thread (the canvas code needs it), the page is painted and written in a
+    worker with progress and Cancel in the status bar. The dialog closes when the file is
+    written; errors show as one line in the dialog. None when nothing was started."""
     project = window.canvas.project
     if project is None:
         dialog.show_error("Open a project first: there is no map to export.")
+        return None
+    try:
+        path = check_export_path(dialog.path_edit.text().strip())
+    except DataError as error:
+        dialog.show_error(str(error))
         return None
     layout = build_layout(
         project,
@@ -97,22 +105,33 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> Path | N
         extent=window.canvas.view_bbox(),
         page=dialog.page(),
     )
-    QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
     started = time.perf_counter()
     try:
-        path = export_layout(layout, project, Path(dialog.path_edit.text().strip()))
-    except DataError as error:
-        dialog.show_error(str(error))
+        map_image, shown = render_map_image(layout, project)
+    except Exception as error:  # never a traceback: one line in the dialog
+        dialog.show_error(f"could not draw the map: {type(error).__name__}: {error}")
         return None
-    except OSError as error:
-        dialog.show_error(f"could not write the file: {error.strerror or error}")
-        return None
-    finally:
-        QtWidgets.QApplication.restoreOverrideCursor()
-    window.statusBar().showMessage(
-        f"Exported the map to {path} ({time.perf_counter() - started:.1f} s)", 8000
-    )
-    return path
+    dialog.buttons.setEnabled(False)
+    dialog.show_error("")
+
+    def job(feedback):
+        feedback.set_progress(10, "painting the page")
+        return write_page(layout, map_image, shown, path)
+
+    def done(written: Path) -> None:
+        window.statusBar().showMessage(
+            f"Exported the map to {written} ({time.perf_counter() - started:.1f} s)", 8000
+        )
+        dialog.accept()
+
+    def failed(error: BaseException) -> None:
+        dialog.buttons.setEnabled(True)
+        text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        dialog.show_error(text.splitlines()[0] if text else type(error).__name__)
+
+    handle = run_job(job, title="Exporting map", parent=window, on_result=done, on_error=failed)
+    handle.cancelled.connect(lambda: dialog.buttons.setEnabled(True))
+    return handle
 
 
 def export_map_action(window: MainWindow) -> QtGui.QAction:
@@ -127,8 +146,7 @@ def export_map_action(window: MainWindow) -> QtGui.QAction:
         dialog = ExportMapDialog(_project_title(window), subtitle, window)
 
         def save() -> None:
-            if export_current_view(window, dialog) is not None:
-                dialog.accept()
+            export_current_view(window, dialog)
 
         dialog.buttons.accepted.connect(save)
         dialog.open()

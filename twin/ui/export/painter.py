@@ -255,6 +255,11 @@ def layout_image(layout: Layout, project: Project) -> QtGui.QImage:
     """The whole page of ``layout`` as an image of the page's pixel size."""
     ensure_qt_application()
     map_image, shown = render_map_image(layout, project)
+    return page_image(layout, map_image, shown)
+
+
+def page_image(layout: Layout, map_image: QtGui.QImage, shown: BBox) -> QtGui.QImage:
+    """The page of ``layout`` around an already drawn ``map_image`` (any thread)."""
     image = QtGui.QImage(
         layout.page.width_px, layout.page.height_px, QtGui.QImage.Format.Format_ARGB32
     )
@@ -269,21 +274,36 @@ def layout_image(layout: Layout, project: Project) -> QtGui.QImage:
     return image
 
 
-def export_layout(layout: Layout, project: Project, path: str | Path) -> Path:
-    """Write the page of ``layout`` to ``path``: PNG/JPEG, PDF (one page) or SVG by the
-    file's extension. DataError (one line) when the format or the file is wrong."""
+def check_export_path(path: str | Path) -> Path:
+    """``path`` as a Path when twin can write a page there (.png, .jpg, .pdf or .svg in an
+    existing folder); DataError (one line) otherwise."""
     path = Path(path)
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in FORMATS:
-        raise DataError(f"{path.name}: export as .png, .jpg, .pdf or .svg")
+    if path.suffix.lower().lstrip(".") not in FORMATS:
+        raise DataError(f"{path.name or path}: export as .png, .jpg, .pdf or .svg")
     if not path.parent.is_dir():
         raise DataError(f"{path}: folder {path.parent} does not exist")
+    return path
+
+
+def export_layout(layout: Layout, project: Project, path: str | Path) -> Path:
+    """Write the page of ``layout`` to ``path``: PNG/JPEG, PDF (one page) or SVG by the
+    file's extension. DataError (one line) when the format or the file is wrong. Runs on
+    the UI thread (the map is drawn by a canvas widget)."""
+    path = check_export_path(path)
     ensure_qt_application()
+    map_image, shown = render_map_image(layout, project)
+    return write_page(layout, map_image, shown, path)
+
+
+def write_page(layout: Layout, map_image: QtGui.QImage, shown: BBox, path: str | Path) -> Path:
+    """Paint ``layout`` around ``map_image`` (showing ``shown``, metres) into ``path`` by its
+    extension. Uses no widget, so it may run in a worker thread."""
+    path = check_export_path(path)
+    suffix = path.suffix.lower().lstrip(".")
     if suffix in ("png", "jpg", "jpeg"):
-        if not layout_image(layout, project).save(str(path)):
+        if not page_image(layout, map_image, shown).save(str(path)):
             raise DataError(f"could not write {path}")
         return path
-    map_image, shown = render_map_image(layout, project)
     width, height = layout.page.width_px, layout.page.height_px
     if suffix == "pdf":
         device = QtGui.QPdfWriter(str(path))

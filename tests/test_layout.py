@@ -103,3 +103,17 @@ def test_legend_cap_keeps_the_legend_within_its_rows():
     assert legend_rows(layout, 10) == 33
     cap = legend_item_cap(layout, 20)
     assert legend_rows(layout, cap) <= 20 and legend_rows(layout, cap + 1) > 20
+
+
+def test_headline_figures_take_the_first_of_each_domain():
+    from twin.layout import headline_figures
+
+    figures = [
+        Figure("r1", "Covered", 100, "persons", "radio"),
+        Figure("r2", "Covered 5G", 50, "persons", "radio"),
+        Figure("f1", "Premises", 30, "premises", "fiber"),
+        Figure("t1", "PTAL", 3, "", "transit"),
+        Figure("e1", "Violations", 1, "count", "energy"),
+        Figure("c1", "Capex", 9, "EUR", "cost"),
+    ]
+    assert [f.key for f in headline_figures(figures)] == ["r1", "f1", "t1", "e1"]

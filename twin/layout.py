@@ -295,6 +295,14 @@ def legend_of(layers: Iterable[Any], strip_prefix: str = "") -> Legend:
     return Legend(tuple(groups))
 
 
+def headline_figures(figures: Iterable[Any]) -> list[Any]:
+    """The first figure of each domain, at most :data:`MAX_KPI_CARDS`, for a page's cards."""
+    chosen: dict[str, Any] = {}
+    for figure in figures:
+        chosen.setdefault(figure.domain, figure)
+    return list(chosen.values())[:MAX_KPI_CARDS]
+
+
 def build_layout(
     project: Any,
     title: str = "",

@@ -112,7 +112,7 @@ def write_map(project, result, path: Path, scenario_name: str = "") -> str | Non
     """Draw the scenario map page into ``path``: the result layers over every visible base
     layer of ``project``; returns a warning instead of failing."""
     try:
-        from twin.layout import Page, build_layout
+        from twin.layout import Page, build_layout, headline_figures
         from twin.project import Project
         from twin.ui.export.painter import export_layout
 
@@ -148,14 +148,6 @@ def map_stack(result_layers, base_layers) -> list:
         *result_rasters,
         *([] if result_rasters else base_rasters),
     ]
-
-
-def headline_figures(figures) -> list:
-    """The first figure of each domain (at most four), for the map's KPI cards."""
-    chosen: dict[str, Any] = {}
-    for figure in figures:
-        chosen.setdefault(figure.domain, figure)
-    return list(chosen.values())[:4]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtGui, QtWidgets
 
 from twin.errors import DataError
-from twin.layout import Page, build_layout
+from twin.layout import Page, build_layout, headline_figures
 from twin.ui.export.painter import check_export_path, render_map_image, write_page
 from twin.ui.workers import JobHandle, run_job
 
@@ -34,6 +34,7 @@ class ExportMapDialog(QtWidgets.QDialog):
         self.width_box = self._spin(100, 8192, 1600, " px")
         self.height_box = self._spin(100, 8192, 1000, " px")
         self.dpi_box = self._spin(36, 1200, 150, " dpi")
+        self.kpi_check = QtWidgets.QCheckBox("Show the scenario's headline figures as cards")
         self.path_edit = QtWidgets.QLineEdit(str(Path.home() / "map.png"))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -49,6 +50,7 @@ class ExportMapDialog(QtWidgets.QDialog):
         form.addRow("&Width", self.width_box)
         form.addRow("&Height", self.height_box)
         form.addRow("&Resolution", self.dpi_box)
+        form.addRow("&KPI cards", self.kpi_check)
         form.addRow("&File (.png .pdf .svg .jpg)", path_row)
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
@@ -104,6 +106,7 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
         dialog.subtitle_edit.text().strip(),
         extent=window.canvas.view_bbox(),
         page=dialog.page(),
+        figures=headline_figures(_figures(window)) if dialog.kpi_check.isChecked() else (),
     )
     started = time.perf_counter()
     try:
@@ -144,6 +147,8 @@ def export_map_action(window: MainWindow) -> QtGui.QAction:
         scenario = _scenario_name(window)
         subtitle = f"{scenario or 'Baseline'} · {_dt.date.today().isoformat()}"
         dialog = ExportMapDialog(_project_title(window), subtitle, window)
+        dialog.kpi_check.setEnabled(bool(_figures(window)))
+        dialog.kpi_check.setChecked(bool(scenario and _figures(window)))
 
         def save() -> None:
             export_current_view(window, dialog)
@@ -169,3 +174,14 @@ def _project_title(window: MainWindow) -> str:
     project = window.canvas.project
     path = getattr(project, "path", None)
     return Path(path).stem.replace("_", " ").capitalize() if path else "Map"
+
+
+def _figures(window: MainWindow) -> list:
+    """The KPI figures of the window's current scenario (empty for the baseline)."""
+    controller = getattr(getattr(window, "scenario", None), "controller", None)
+    if controller is None or not _scenario_name(window):
+        return []
+    try:
+        return list(controller.figures())
+    except Exception:
+        return []

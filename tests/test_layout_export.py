@@ -133,3 +133,44 @@ def test_export_map_dialog_writes_the_current_view(qtbot, tmp_path):
     header = regions(layout).header
     assert ink_pixels(image, (header[0], header[1], header[2] / 2, header[3])) > 50
     assert "map.png" in window.statusBar().currentMessage()
+
+
+def test_export_map_of_a_scenario_carries_its_headline_figures(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from ui_scenario_fixtures import make_bench
+    from ui_scenario_project import X0 as TOWN_X0
+    from ui_scenario_project import Y0 as TOWN_Y0
+
+    from twin.layout import headline_figures
+    from twin.scenario import AddEvChargers
+    from twin.ui.export.dialog import export_map_action
+
+    bench = make_bench(qtbot)
+    try:
+        bench.controller.new_scenario("Plan A")
+        bench.controller.add_intervention(
+            AddEvChargers("Hub", TOWN_X0 + 100, TOWN_Y0 + 100, 2, 22.0)
+        )
+        bench.wait_idle()
+        window = QtWidgets.QMainWindow()
+        qtbot.addWidget(window)
+        window.canvas = bench.canvas
+        window.scenario = SimpleNamespace(controller=bench.controller)
+        action = export_map_action(window)
+        action.trigger()
+        dialog = window._export_dialog
+        qtbot.waitExposed(dialog)
+        assert dialog.kpi_check.isChecked() and "Plan A" in dialog.subtitle_edit.text()
+        dialog.width_box.setValue(1400)
+        dialog.height_box.setValue(900)
+        dialog.path_edit.setText(str(tmp_path / "plan.pdf"))
+        save = dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save)
+        qtbot.mouseClick(save, QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+        text = " ".join(pypdf.PdfReader(str(tmp_path / "plan.pdf")).pages[0].extract_text().split())
+        cards = headline_figures(bench.controller.figures())
+        assert cards and all(" ".join(card.label.split()) in text for card in cards)
+        assert "vs baseline" in text
+    finally:
+        bench.controller.shutdown()

@@ -133,6 +133,10 @@ def test_export_map_dialog_writes_the_current_view(qtbot, tmp_path):
     header = regions(layout).header
     assert ink_pixels(image, (header[0], header[1], header[2] / 2, header[3])) > 50
     assert "map.png" in window.statusBar().currentMessage()
+    # let the window's own baseline jobs end before it goes (their late signals would
+    # reach the next test's event loop)
+    qtbot.waitUntil(lambda: not window.scenario.controller.busy, timeout=60_000)
+    window.close()
 
 
 def test_export_map_of_a_scenario_carries_its_headline_figures(qtbot, tmp_path):
@@ -174,3 +178,13 @@ def test_export_map_of_a_scenario_carries_its_headline_figures(qtbot, tmp_path):
         assert "vs baseline" in text
     finally:
         bench.controller.shutdown()
+
+
+def test_long_credits_are_wrapped_never_cut(qtbot, tmp_path):
+    project = sample_project()
+    credit = "; ".join(f"Producer number {k} of the territory data, 2024 edition" for k in range(6))
+    project.layer("Sites").provenance = Provenance(attribution=credit, licence="ODbL")
+    layout = build_layout(project, "Credits", page=Page(900, 600, 96))
+    path = export_layout(layout, project, tmp_path / "credits.pdf")
+    text = " ".join(pypdf.PdfReader(str(path)).pages[0].extract_text().split())
+    assert f"{credit} (ODbL)" in text

@@ -30,6 +30,7 @@ Rect = tuple[float, float, float, float]  # left, top, width, height in page pix
 
 MM_PER_INCH = 25.4
 MAX_KPI_CARDS = 4
+FOOTER_TEXT_UNITS = 0.8  # credits text size, in text units (see Regions.unit)
 LEGEND_TWO_COLUMNS_UNITS = 28  # a legend this many text units wide flows into two columns
 
 
@@ -362,11 +363,16 @@ def regions(layout: Layout) -> Regions:
     if layout.title.subtitle:
         header_h += unit * 1.6
     header_h = min(header_h + (margin if header_h else 0), height * 0.3)
-    footer_h = (
-        min(unit * 1.8, height * 0.15) if (layout.attribution.text or layout.page_number) else 0
-    )
-    kpi_h = min(unit * 5.0, height * 0.2) if layout.kpis else 0.0
     inner_w = max(1.0, width - 2 * margin)
+    footer_h = 0.0
+    if layout.attribution.text or layout.page_number:
+        # credits are never cut: as many lines as they need (estimated at 0.55 em a
+        # character; the painter shrinks the text if the estimate falls short)
+        text_px = unit * FOOTER_TEXT_UNITS
+        per_line = max(1, int((inner_w - 4 * unit) / (0.55 * text_px)))
+        lines = max(1, math.ceil((len(layout.attribution.text) + 9) / per_line))
+        footer_h = min(lines * text_px * 1.35 + unit * 0.6, height * 0.2)
+    kpi_h = min(unit * 5.0, height * 0.2) if layout.kpis else 0.0
     map_top = margin + header_h
     map_bottom = height - margin - footer_h - (kpi_h + margin * 0.5 if kpi_h else 0)
     map_h = max(1.0, map_bottom - map_top)

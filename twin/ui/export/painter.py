@@ -13,6 +13,7 @@ from PySide6.QtSvg import QSvgGenerator
 from twin.errors import DataError
 from twin.layers.style import LegendEntry
 from twin.layout import (
+    FOOTER_TEXT_UNITS,
     LEGEND_TWO_COLUMNS_UNITS,
     Layout,
     Rect,
@@ -227,7 +228,7 @@ def _paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> Non
 def _paint_footer(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
     if box.height() <= 0:
         return
-    painter.setFont(_font(unit * 0.8))
+    painter.setFont(_font(unit * FOOTER_TEXT_UNITS))
     painter.setPen(MUTED)
     number = ""
     if layout.page_number is not None:
@@ -235,14 +236,25 @@ def _paint_footer(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
         if layout.page_count:
             number += f" / {layout.page_count}"
     number_width = QtGui.QFontMetricsF(painter.font()).horizontalAdvance(number) + unit
-    left_v = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
     if layout.attribution.text:
         text = f"Sources: {layout.attribution.text}"
-        painter.drawText(
-            QtCore.QRectF(box.left(), box.top(), box.width() - number_width, box.height()),
-            left_v,
-            _elided(painter, text, box.width() - number_width),
+        area = QtCore.QRectF(box.left(), box.top(), box.width() - number_width, box.height())
+        flags = (
+            QtCore.Qt.AlignmentFlag.AlignLeft
+            | QtCore.Qt.AlignmentFlag.AlignVCenter
+            | QtCore.Qt.TextFlag.TextWordWrap
         )
+        size = unit * FOOTER_TEXT_UNITS
+        font = _font(size)
+        while size > 4:  # credits are never cut: shrink until they fit
+            font = _font(size)
+            needed = QtGui.QFontMetricsF(font).boundingRect(area, flags, text)
+            if needed.height() <= area.height() and needed.width() <= area.width():
+                break
+            size *= 0.9
+        painter.setFont(font)
+        painter.drawText(area, flags, text)
+        painter.setFont(_font(unit * FOOTER_TEXT_UNITS))
     if number:
         painter.drawText(
             box,

@@ -58,3 +58,35 @@ def test_bad_bbox_or_size_exit_2_with_one_line(tmp_path, capsys):
     assert not out.exists()
     assert main(["render", str(tmp_path / "missing.twin"), "--out", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_render_draws_a_page_with_title_legend_and_credits(tmp_path):
+    from twin.cli.render import load_for_render
+    from twin.layout import Page, build_layout, regions
+
+    data = write_gpkg(tmp_path / "buildings.gpkg")
+    out = tmp_path / "page.png"
+    args = ["render", str(data), "--out", str(out), "--size", "800x500", "--dpi", "96"]
+    assert main([*args, "--title", "Bâtiments"]) == 0
+    image = QtGui.QImage(str(out))
+    assert main([*args, "--title", " ", "--subtitle", " "]) == 0
+    untitled = QtGui.QImage(str(out))
+    # the regions of the page the CLI drew: the same layout built from the same file
+    layout = build_layout(load_for_render(str(data)), "Bâtiments", page=Page(800, 500, 96))
+    parts = regions(layout)
+
+    def ink(picture, rect) -> int:
+        left, top, width, height = (int(v) for v in rect)
+        return sum(
+            1
+            for x in range(left, left + width, 2)
+            for y in range(top, top + height, 2)
+            if picture.pixelColor(x, y).name() != "#ffffff"
+        )
+
+    title_box = (parts.header[0], parts.header[1], parts.header[2] / 2, parts.header[3])
+    assert ink(image, title_box) > 60 and ink(untitled, title_box) == 0
+    footer = parts.footer
+    assert ink(image, footer) > 40  # "Sources: buildings.gpkg"
+    legend = parts.legend
+    assert ink(image, (legend[0], legend[1], legend[2], 40)) > 40  # the layer's legend row

@@ -61,6 +61,19 @@ def test_cli_writes_layers_kpis_and_map_with_simulate_numbers(tmp_path, monkeypa
         assert dataset.read(1).max() == 3 and dataset.crs.to_epsg() == 2154
     png = (out / "map.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    # the map page shows the base layers under the results: the buildings' own colour is
+    # drawn inside the map frame (left part of the page; the legend is on the right)
+    from PySide6 import QtGui
+
+    image = QtGui.QImage(str(out / "map.png"))
+    buildings = project.layer("Buildings").style.fill_color.upper()
+    drawn = sum(
+        1
+        for x in range(20, 900, 2)
+        for y in range(120, 850, 2)
+        if image.pixelColor(x, y).name().upper() == buildings
+    )
+    assert drawn > 200
 
 
 @pytest.mark.parametrize(

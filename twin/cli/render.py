@@ -1,8 +1,11 @@
-"""``twin render [PATH] --out map.png [--size WxH] [--bbox minx,miny,maxx,maxy]``.
+"""``twin render [PATH] --out map.png [--size WxH] [--bbox minx,miny,maxx,maxy]
+[--title TEXT] [--subtitle TEXT] [--dpi N]``.
 
-Draws a project (or any data file twin reads) offscreen with the same map canvas and layer
-views as the window, and writes the image (PNG, JPEG... by the file extension). Without
-PATH the bundled sample territory is drawn; without --bbox its full extent.
+Draws a project (or any data file twin reads) offscreen as a page layout (:mod:`twin.layout`:
+title, subtitle, map drawn by the window's canvas code, legend of the visible layers, scale
+bar, north arrow, attribution from the layers' provenance) and writes it as PNG, JPEG, PDF or
+SVG by the file extension. Without PATH the bundled sample territory is drawn; without
+--bbox its full extent.
 """
 
 from __future__ import annotations
@@ -26,7 +29,12 @@ def register(subparsers) -> None:
     parser.add_argument(
         "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
     )
-    parser.add_argument("--out", required=True, help="image to write, e.g. map.png")
+    parser.add_argument(
+        "--out", required=True, help="file to write: map.png, map.jpg, map.pdf or map.svg"
+    )
+    parser.add_argument("--title", help="page title (default: the project's file name)")
+    parser.add_argument("--subtitle", help="page subtitle (default: 'Baseline · <date>')")
+    parser.add_argument("--dpi", type=float, default=150.0, help="page resolution (dots/inch)")
     parser.add_argument("--size", default="1600x1000", help="image size WxH in pixels")
     parser.add_argument(
         "--bbox",
@@ -97,11 +105,25 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.exists():
         raise DataError(f"--out {args.out}: folder {out.parent} does not exist")
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".pdf", ".svg"):
+        raise DataError(f"--out {args.out}: give a .png, .jpg, .pdf or .svg name")
+    if not (10 <= args.dpi <= 1200):
+        raise DataError(f"--dpi {args.dpi:g}: give 10 to 1200 dots per inch")
     project = load_for_render(args.path)
-    from twin.ui.map.render import render_project
+    from twin.layout import Page, build_layout
+    from twin.ui.export.painter import export_layout
 
-    image = render_project(project, size=size, bbox=bbox)
-    if not image.save(str(out)):
-        raise DataError(f"could not write {out} (use a .png or .jpg name in a writable folder)")
+    title = args.title if args.title is not None else default_title(args.path)
+    layout = build_layout(
+        project, title, args.subtitle, extent=bbox, page=Page(size[0], size[1], args.dpi)
+    )
+    export_layout(layout, project, out)
     print(f"wrote {out} ({size[0]}x{size[1]})")
     return 0
+
+
+def default_title(path: str | None) -> str:
+    """The page title when none is given: the sample's territory name or the file's name."""
+    if path is None:
+        return "Rennes Métropole"
+    return Path(path).stem.replace("_", " ")

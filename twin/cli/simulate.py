@@ -3,9 +3,10 @@ engine on a scenario against the baseline, headless.
 
 Writes to DIR: ``layers.gpkg`` (vector result layers, one table each), one GeoTIFF per
 raster result layer, ``kpis.json`` (every figure: key, label, value, unit, baseline, delta,
-domain) and ``map.png`` (the scenario map as the app draws it; skipped with a warning when
-the map renderer is not available). Progress goes to stderr, one line per step
-("radio:  12 % 4G baseline coverage"). Results stored in the project file are reused
+domain) and ``map.png`` (a page layout, :mod:`twin.layout`: the results over the project's
+visible base layers, legend, scale bar, a KPI card per engine, attribution; skipped with a
+warning when the map renderer is not available). Progress goes to stderr, one line per
+step ("radio:  12 % 4G baseline coverage"). Results stored in the project file are reused
 (nothing is recomputed when their inputs are unchanged); what is computed is written back
 into the project file only with ``--save-results``. The figures are those of
 :func:`twin.sim.whatif.simulate`, as the KPI dock shows them. A scenario file is JSON:
@@ -24,7 +25,6 @@ from typing import Any
 
 from twin.errors import DataError
 
-MAP_LAYERS = ("communes", "roads")  # baseline context drawn under the results in map.png
 MAP_RESULTS = ("4G+5G coverage level", "fiber route", "new lines", "new stops", "Line loading")
 
 
@@ -142,27 +142,46 @@ def write_layers(layers, out: Path) -> dict[str, str]:
     return written
 
 
-def write_map(project, result, path: Path) -> str | None:
-    """Draw the scenario map into ``path``; returns a warning instead of failing."""
+def write_map(project, result, path: Path, scenario_name: str = "") -> str | None:
+    """Draw the scenario map page into ``path``: the result layers over every visible base
+    layer of ``project``; returns a warning instead of failing."""
     try:
+        from twin.layout import Page, build_layout, headline_figures
         from twin.project import Project
-        from twin.ui.map.render import render_project
+        from twin.ui.export.painter import export_layout
 
         scene = Project(crs=project.crs)
-        for name in MAP_LAYERS:
-            try:
-                scene.add_layer(project.layer(name), index=len(scene.layers))
-            except KeyError:
-                continue
-        for layer in result.layers:
-            if layer.name.endswith(MAP_RESULTS):
-                scene.add_layer(layer, index=0)
-        image = render_project(scene, (1200, 900))
-        if not image.save(str(path)):
-            return f"could not write {path.name}"
+        for layer in map_stack(result.layers, project.layers):
+            scene.add_layer(layer, index=len(scene.layers))
+        layout = build_layout(
+            scene,
+            f"Scenario: {scenario_name}" if scenario_name else "Scenario",
+            scenario=scenario_name,
+            page=Page(1600, 1000, 150.0),
+            figures=headline_figures(result.figures),
+        )
+        export_layout(layout, scene, path)
     except Exception as error:
         return f"map.png not written ({type(error).__name__}: {error})"
     return None
+
+
+def map_stack(result_layers, base_layers) -> list:
+    """The layers of the scenario map, top first: result vectors, the visible base vectors
+    (so buildings, roads and communes show through), result rasters, then base rasters
+    (the terrain only when no result raster covers it)."""
+    from twin.layers.raster import RasterLayer
+
+    results = [layer for layer in result_layers if layer.name.endswith(MAP_RESULTS)]
+    base = [layer for layer in base_layers if layer.visible]
+    result_rasters = [layer for layer in results if isinstance(layer, RasterLayer)]
+    base_rasters = [layer for layer in base if isinstance(layer, RasterLayer)]
+    return [
+        *(layer for layer in results if not isinstance(layer, RasterLayer)),
+        *(layer for layer in base if not isinstance(layer, RasterLayer)),
+        *result_rasters,
+        *([] if result_rasters else base_rasters),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -195,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     files = write_layers(result.layers, out)
-    warning = write_map(project, result, out / "map.png")
+    warning = write_map(project, result, out / "map.png", scenario.name)
     warnings = list(result.warnings) + ([warning] if warning else [])
     report: dict[str, Any] = {
         "project": str(project.path) if project.path else None,

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from twin.project import Project
 from twin.ui.bookmarks import BookmarkMenu
+from twin.ui.export.dialog import export_map_action
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
 from twin.ui.map_paint import PaintWaiter
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
             "&Save", self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )
         self.save_as_action = self._action("Save &as…", self.files.save_as, keys.SaveAs)
+        self.export_map_action = export_map_action(self)  # twin/ui/export/dialog.py
         self.quit_action = self._action("&Quit", self.close, keys.Quit)
         self.zoom_full_action = self._action("Zoom to &full extent", self._zoom_full, "Ctrl+0")
         self.zoom_in_action = self._action("Zoom &in", self._zoom_in, keys.ZoomIn)
@@ -174,6 +176,7 @@ class MainWindow(QMainWindow):
             None,
             self.save_action,
             self.save_as_action,
+            self.export_map_action,
             None,
             self.quit_action,
         ):

@@ -28,11 +28,25 @@ def render_project(
     """Draw ``project`` into an image of ``size`` (width, height) pixels showing at least
     ``bbox`` (minx, miny, maxx, maxy metres; None = full extent), with scale bar and north
     arrow, exactly as the map canvas draws it."""
+    return render_map(project, size, bbox, overlays=True)[0]
+
+
+def render_map(
+    project: Project,
+    size: tuple[int, int] = (1200, 800),
+    bbox: BBox | None = None,
+    overlays: bool = False,
+) -> tuple[QtGui.QImage, BBox]:
+    """Draw ``project``'s layers into an image of ``size`` pixels with the window's canvas
+    and views; returns the image and the box it shows (metres; ``bbox`` widened to the
+    image's aspect). ``overlays``: draw the canvas's own scale bar and north arrow (a page
+    layout draws its own). Must run on the thread that owns the QApplication."""
     from twin.ui.map.canvas import MapCanvas
 
     ensure_qt_application()
-    width, height = (int(v) for v in size)
+    width, height = (max(1, int(v)) for v in size)
     canvas = MapCanvas()
+    canvas.show_scale_bar = canvas.show_north_arrow = overlays
     canvas.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     canvas.setMinimumSize(1, 1)
     canvas.resize(width, height)
@@ -44,9 +58,10 @@ def render_project(
     else:
         canvas.zoom_to_bbox(bbox)
     image = canvas.grab_map()
+    shown = canvas.view_bbox()
     canvas.set_project(None)
     canvas.close()
     canvas.deleteLater()
     if image.size() != QtCore.QSize(width, height):
         image = image.scaled(width, height)
-    return image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    return image.convertToFormat(QtGui.QImage.Format.Format_ARGB32), shown

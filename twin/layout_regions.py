@@ -1,0 +1,98 @@
+"""Where each part of a page layout (:mod:`twin.layout`) goes: header, map, legend, KPI
+cards, footer, in page pixels; and how many legend rows fit. Qt-free, so the painter and the
+tests place things the same way."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from twin.layout import Layout
+
+Rect = tuple[float, float, float, float]  # left, top, width, height in page pixels
+
+FOOTER_TEXT_UNITS = 0.8  # credits text size, in text units (see Regions.unit)
+LEGEND_TWO_COLUMNS_UNITS = 28  # a legend this many text units wide flows into two columns
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Where each part of a layout goes on its page, as (left, top, width, height) pixels;
+    ``unit`` is the base text size in pixels. Empty parts have zero height or width."""
+
+    header: Rect
+    map: Rect
+    legend: Rect
+    kpis: Rect
+    footer: Rect
+    unit: float
+
+
+def regions(layout: Layout) -> Regions:
+    """Place the parts of ``layout`` on its page: header on top, footer (attribution, page
+    number) at the bottom, KPI cards above the footer, legend in a right column, the map in
+    what remains. The same for every output (PNG, PDF, SVG)."""
+    width, height = float(layout.page.width_px), float(layout.page.height_px)
+    unit = max(6.0, min(width, height) / 60.0)  # base text size, px
+    margin = round(unit * 0.8)
+    header_h = 0.0
+    if layout.title.text:
+        header_h += unit * 2.4
+    if layout.title.subtitle:
+        header_h += unit * 1.6
+    header_h = min(header_h + (margin if header_h else 0), height * 0.3)
+    inner_w = max(1.0, width - 2 * margin)
+    footer_h = 0.0
+    if layout.attribution.text or layout.page_number:
+        # credits are never cut: as many lines as they need (estimated at 0.55 em a
+        # character; the painter shrinks the text if the estimate falls short)
+        text_px = unit * FOOTER_TEXT_UNITS
+        per_line = max(1, int((inner_w - 4 * unit) / (0.55 * text_px)))
+        lines = max(1, math.ceil((len(layout.attribution.text) + 9) / per_line))
+        footer_h = min(lines * text_px * 1.35 + unit * 0.6, height * 0.2)
+    kpi_h = min(unit * 5.0, height * 0.2) if layout.kpis else 0.0
+    map_top = margin + header_h
+    map_bottom = height - margin - footer_h - (kpi_h + margin * 0.5 if kpi_h else 0)
+    map_h = max(1.0, map_bottom - map_top)
+    legend_w = 0.0
+    if layout.legend.visible and layout.legend.groups:
+        legend_w = min(max(unit * 16, width * 0.2), width * 0.3)
+        if legend_rows(layout, 10**6) > legend_rows_per_column(map_h, unit):
+            legend_w = min(unit * LEGEND_TWO_COLUMNS_UNITS, width * 0.4)
+    map_w = max(1.0, inner_w - (legend_w + margin * 0.5 if legend_w else 0))
+    return Regions(
+        header=(margin, margin, inner_w, header_h),
+        map=(margin, map_top, map_w, map_h),
+        legend=(margin + map_w + margin * 0.5, map_top, legend_w, map_h)
+        if legend_w
+        else (0, 0, 0, 0),
+        kpis=(margin, map_bottom + margin * 0.5, inner_w, kpi_h),
+        footer=(margin, height - margin - footer_h, inner_w, footer_h),
+        unit=unit,
+    )
+
+
+def legend_rows_per_column(height_px: float, unit: float) -> int:
+    """Legend rows that fit in a column ``height_px`` tall at text size ``unit`` pixels."""
+    return max(1, int((height_px - 1.2 * unit) // (1.5 * unit)))
+
+
+def legend_rows(layout: Layout, cap: int) -> int:
+    """Rows the legend takes when a layer shows at most ``cap`` class rows."""
+    needed = 0
+    for group in layout.legend.groups:
+        single = len(group.items) == 1 and not group.items[0].label
+        needed += 1 + (0 if single else min(len(group.items), cap))
+    return needed
+
+
+def legend_item_cap(layout: Layout, rows_available: int) -> int:
+    """The most class rows any one layer may show so that the whole legend fits in
+    ``rows_available`` rows (a layer over the cap shows cap - 1 rows and "+ N more")."""
+    largest = max((len(group.items) for group in layout.legend.groups), default=0)
+    for cap in range(largest, 1, -1):
+        if legend_rows(layout, cap) <= rows_available:
+            return cap
+    return 2

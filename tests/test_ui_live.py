@@ -309,3 +309,53 @@ def test_live_level_view_recolours_only_what_changed_and_draws_the_same(qtbot):
     assert np.array_equal(view.image_item.image, level_rgba(layer))
     layer.set_array(levels)  # back
     assert np.array_equal(view.image_item.image, level_rgba(layer))
+
+
+def _draw(view, size=(80, 60)):
+    """The pixels a user sees of ``view`` (a 10 m raster drawn 1 pixel per cell)."""
+    import numpy as np
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QGraphicsScene
+
+    scene = QGraphicsScene()
+    scene.addItem(view)
+    image = QImage(*size, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    scene.render(painter, QRectF(0, 0, *size), QRectF(0, -600, 800, 600))
+    painter.end()
+    scene.removeItem(view)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(size[1], size[0], 4)
+    return pixels.copy()
+
+
+def test_live_level_view_partial_recolour_draws_what_a_fresh_view_draws(qtbot):
+    import numpy as np
+
+    from twin.layers.style import Category, Style
+    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView
+
+    style = Style(
+        kind="raster-classes",
+        categories=tuple(
+            Category(i, color) for i, color in enumerate(("#E69F00", "#56B4E9", "#009E73"), 1)
+        ),
+    )
+    levels = np.ones((60, 80), np.uint8)
+    layer = LiveLevelLayer("level", levels, (10, 0, 0, 0, -10, 0), "EPSG:2154", style=style)
+    view = LiveLevelView(layer)
+    before = _draw(view)
+    moved = levels.copy()
+    moved[20:30, 40:55] = 3  # a site moved: green there now
+    for array in (moved, moved.copy()):  # a change, then the same levels again
+        layer.set_array(array)
+        after = _draw(view)
+        fresh = _draw(
+            LiveLevelView(LiveLevelLayer("f", array, layer.transform, layer.crs, style=style))
+        )
+        np.testing.assert_array_equal(after, fresh)
+        # raster rows 20-30 are y -200 to -300 m: image rows 30-40 (the image has y down)
+        assert not np.array_equal(after[32:38, 42:53], before[32:38, 42:53])
+        assert tuple(after[35, 45]) == (0x73, 0x9E, 0x00, 255)  # green #009E73 (BGRA bytes)
+        np.testing.assert_array_equal(after[:15], before[:15])

@@ -359,3 +359,49 @@ def test_live_level_view_partial_recolour_draws_what_a_fresh_view_draws(qtbot):
         assert not np.array_equal(after[32:38, 42:53], before[32:38, 42:53])
         assert tuple(after[35, 45]) == (0x73, 0x9E, 0x00, 255)  # green #009E73 (BGRA bytes)
         np.testing.assert_array_equal(after[:15], before[:15])
+
+
+def _on_screen(qtbot, arrays, style):
+    """What a shown pyqtgraph view displays (the window's backing store, sampled every
+    4 pixels) after its live level layer took each of ``arrays`` in turn."""
+    import numpy as np
+    import pyqtgraph as pg
+
+    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView
+
+    widget = pg.GraphicsView(background="w")
+    box = pg.ViewBox(lockAspect=1.0, enableMenu=False, invertY=False, defaultPadding=0.0)
+    widget.setCentralItem(box)
+    widget.resize(160, 120)
+    qtbot.addWidget(widget)
+    layer = LiveLevelLayer("level", arrays[0], (10, 0, 0, 0, -10, 0), "EPSG:2154", style=style)
+    box.addItem(LiveLevelView(layer))
+    box.setRange(xRange=(0, 800), yRange=(-600, 0), padding=0)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.wait(50)
+    for array in arrays[1:]:
+        layer.set_array(array)
+        qtbot.wait(50)
+    image = widget.screen().grabWindow(widget.winId()).toImage()
+    return np.array([[image.pixel(x, y) for x in range(0, 160, 4)] for y in range(0, 120, 4)])
+
+
+def test_shown_live_level_view_repaints_the_recoloured_rectangle(qtbot):
+    import numpy as np
+
+    from twin.layers.style import Category, Style
+
+    colours = ("#E69F00", "#56B4E9", "#009E73")
+    style = Style(
+        kind="raster-classes",
+        categories=tuple(Category(i, colour) for i, colour in enumerate(colours, 1)),
+    )
+    levels = np.ones((60, 80), np.uint8)
+    moved = levels.copy()
+    moved[20:30, 40:55] = 3  # a site moved
+    dragged = _on_screen(qtbot, [levels, moved], style)  # recoloured in place, repainted
+    fresh = _on_screen(qtbot, [moved], style)
+    before = _on_screen(qtbot, [levels], style)
+    np.testing.assert_array_equal(dragged, fresh)
+    assert (dragged != before).any()

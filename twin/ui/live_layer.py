@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 from twin.layers.colors import hex_to_rgba
 from twin.layers.raster import RasterLayer
@@ -122,23 +122,38 @@ class LiveLevelView(RasterLayerView):
         self._placed = tuple(layer.transform)
         self.image_item.setImage(self._rgba, autoLevels=False, levels=(0, 255))
 
+    def _on_data_changed(self) -> None:
+        if not self._alive():
+            return
+        box = self._recolour_changed()
+        if box is False:  # another grid, style or placement: the generic path
+            super()._on_data_changed()
+        elif box is not None:  # repaint only the changed pixels (item = pixel coordinates)
+            r0, r1, c0, c1 = box
+            self.image_item.update(QtCore.QRectF(c0, r0, c1 - c0, r1 - r0))
+
     def reload(self) -> None:
         """Recolour what changed in the new levels (all of it if the grid changed)."""
+        if self._recolour_changed() is False:
+            super().reload()
+
+    def _recolour_changed(self) -> tuple[int, int, int, int] | bool | None:
+        """Recolour the rectangle where the levels changed; returns it (None: nothing
+        changed), or False when the whole image must be redone."""
         values = np.asarray(self.layer.array)
         old = self._levels
         placed = tuple(self.layer.transform) == self._placed
         if self._table is None or old is None or old.shape != values.shape or not placed:
-            super().reload()
-            return
+            return False
         box = changed_box(old, values)
         if box is None:
-            return
+            return None
         r0, r1, c0, c1 = box
         block = values[r0:r1, c0:c1]
         words = _class_words(block, self._table, None)
         self._rgba[r0:r1, c0:c1] = words.view(np.uint8).reshape(*block.shape, 4)
         old[r0:r1, c0:c1] = block
-        self.image_item.update()
+        return box
 
 
 VIEW_CLASSES.setdefault(LiveLevelLayer, LiveLevelView)

@@ -311,7 +311,7 @@ def test_live_level_view_recolours_only_what_changed_and_draws_the_same(qtbot):
     assert np.array_equal(view.image_item.image, level_rgba(layer))
 
 
-def _draw(view, size=(80, 60)):
+def _draw(view, size=(80, 60), background=0):
     """The pixels a user sees of ``view`` (a 10 m raster drawn 1 pixel per cell)."""
     import numpy as np
     from PySide6.QtCore import QRectF
@@ -321,7 +321,7 @@ def _draw(view, size=(80, 60)):
     scene = QGraphicsScene()
     scene.addItem(view)
     image = QImage(*size, QImage.Format.Format_ARGB32)
-    image.fill(0)
+    image.fill(background)
     painter = QPainter(image)
     scene.render(painter, QRectF(0, 0, *size), QRectF(0, -600, 800, 600))
     painter.end()
@@ -405,3 +405,35 @@ def test_shown_live_level_view_repaints_the_recoloured_rectangle(qtbot):
     before = _on_screen(qtbot, [levels], style)
     np.testing.assert_array_equal(dragged, fresh)
     assert (dragged != before).any()
+
+
+def test_live_level_view_with_opacity_draws_like_the_generic_raster_view(qtbot):
+    import numpy as np
+
+    from twin.layers.raster import RasterLayer
+    from twin.layers.style import Category, Style
+    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView
+    from twin.ui.map.views.raster import RasterLayerView
+
+    colours = ("#E69F00", "#56B4E9", "#009E73")
+    style = Style(
+        kind="raster-classes",
+        categories=tuple(Category(i, colour) for i, colour in enumerate(colours, 1)),
+    )
+    levels = np.random.default_rng(3).integers(0, 4, (60, 80)).astype(np.uint8)
+    grid = ((10, 0, 0, 0, -10, 0), "EPSG:2154")
+    live = LiveLevelLayer("live", levels, *grid, style=style)
+    plain = RasterLayer("plain", levels, *grid, style=style)
+    live_view, plain_view = LiveLevelView(live), RasterLayerView(plain)
+    shown = {}
+    for opacity in (1.0, 0.55):
+        live.opacity = plain.opacity = opacity
+        plain_view.setOpacity(opacity)  # what the canvas does for a generic view
+        shown[opacity] = _draw(live_view, background=0xFFFFFFFF).astype(int)
+        expected = _draw(plain_view, background=0xFFFFFFFF).astype(int)
+        assert np.abs(shown[opacity] - expected).max() <= 2  # premultiplied rounding
+    # the opacity shows: level 0 stays white, the classes are lighter than when solid
+    on_image = levels[::-1]  # raster row 0 is the top of the map: image row 59
+    assert (shown[0.55][on_image == 0] == 255).all()
+    lighter = shown[0.55][on_image > 0][:, :3] > shown[1.0][on_image > 0][:, :3]
+    assert lighter.any(axis=1).all()

@@ -79,21 +79,34 @@ def changed_box(old: np.ndarray, new: np.ndarray) -> tuple[int, int, int, int] |
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
+def premultiplied_table(table: np.ndarray, opacity: float) -> np.ndarray:
+    """The words of :func:`class_table` as premultiplied ARGB32 (0xAARRGGBB) with
+    ``opacity`` (0-1) folded into alpha: the format the raster painter blends fastest."""
+    rgba = table.view(np.uint8).reshape(-1, 4).astype(np.float64)
+    alpha = np.rint(rgba[:, 3] * min(max(opacity, 0.0), 1.0))
+    premultiplied = np.rint(rgba[:, :3] * (alpha / 255.0)[:, None]).astype(np.uint32)
+    r, g, b = premultiplied.T
+    return (alpha.astype(np.uint32) << 24) | (r << 16) | (g << 8) | b
+
+
 class _SharedImageItem(pg.ImageItem):
-    """An ImageItem of an (rows, cols, 4) uint8 RGBA array drawn through one QImage that
-    shares the array's memory: writing into the array and calling ``update()`` redraws
-    the new colours, with no conversion. Drawn pixel for pixel (nearest neighbour when
-    zoomed out: classes are not averaged into colours that mean nothing)."""
+    """An ImageItem drawn through one QImage that shares the memory of ``words``, a
+    (rows, cols) uint32 array of premultiplied ARGB32 colours (set before ``setImage``;
+    ``image`` stays the straight RGBA colours): writing into ``words`` and calling
+    ``update()`` redraws the new colours with no conversion. Drawn pixel for pixel
+    (nearest neighbour when zoomed out: classes are not averaged into colours that mean
+    nothing)."""
+
+    words: np.ndarray | None = None
 
     def render(self) -> None:
-        image = self.image
-        if image is None or image.size == 0:
+        words = self.words
+        if words is None or words.size == 0:
             self._unrenderable = True
             return
-        rows, cols = image.shape[:2]
-        self._shared = np.ascontiguousarray(image)  # keeps the memory alive with the QImage
+        rows, cols = words.shape
         self.qimage = QtGui.QImage(
-            self._shared.data, cols, rows, 4 * cols, QtGui.QImage.Format.Format_RGBA8888
+            words.data, cols, rows, 4 * cols, QtGui.QImage.Format.Format_ARGB32_Premultiplied
         )
         self._renderRequired = False
         self._unrenderable = False
@@ -101,12 +114,15 @@ class _SharedImageItem(pg.ImageItem):
 
 class LiveLevelView(RasterLayerView):
     """Draws a :class:`LiveLevelLayer` with the vectorised colouring, recolouring only the
-    rectangle that changed since the last update."""
+    rectangle that changed since the last update. The layer's opacity is folded into the
+    drawn colours (premultiplied ARGB32) rather than applied by the painter, which would
+    convert and blend the whole image on every repaint."""
 
     def __init__(self, layer: RasterLayer) -> None:
         self._levels: np.ndarray | None = None  # the values the colours were made from
         self._rgba: np.ndarray | None = None
         self._table: np.ndarray | None = None
+        self._shown_table: np.ndarray | None = None  # premultiplied, with the opacity
         self._placed: tuple = ()  # the affine transform the image is placed with
         super().__init__(layer)
 
@@ -114,13 +130,30 @@ class LiveLevelView(RasterLayerView):
         return _SharedImageItem(axisOrder="row-major")
 
     def restyle(self) -> None:
-        """Recolour the whole image from the style (one table lookup)."""
+        """Recolour the whole image from the style and opacity (one table lookup)."""
         layer = self.layer
         self._table = class_table(layer.style) if layer.nodata is None else None
         self._rgba = np.ascontiguousarray(level_rgba(layer))
         self._levels = np.array(layer.array, copy=True)
         self._placed = tuple(layer.transform)
+        straight = class_table(layer.style) if self._table is None else self._table
+        if straight is not None and layer.nodata is None:
+            self._shown_table = premultiplied_table(straight, layer.opacity)
+            words = _class_words(np.asarray(layer.array), self._shown_table, None)
+        else:  # other values or nodata: premultiply the generic colours
+            self._shown_table = None
+            rgba = self._rgba.astype(np.float64)
+            alpha = np.rint(rgba[..., 3] * layer.opacity)
+            rgb = np.rint(rgba[..., :3] * (alpha / 255.0)[..., None]).astype(np.uint32)
+            words = (alpha.astype(np.uint32) << 24) | (rgb[..., 0] << 16)
+            words |= (rgb[..., 1] << 8) | rgb[..., 2]
+        self.image_item.words = np.ascontiguousarray(words, dtype=np.uint32)
+        self.setOpacity(1.0)  # the opacity is in the colours
         self.image_item.setImage(self._rgba, autoLevels=False, levels=(0, 255))
+
+    def _on_opacity_changed(self, _opacity: float) -> None:
+        if self._alive():
+            self.restyle()
 
     def _on_data_changed(self) -> None:
         if not self._alive():
@@ -143,7 +176,9 @@ class LiveLevelView(RasterLayerView):
         values = np.asarray(self.layer.array)
         old = self._levels
         placed = tuple(self.layer.transform) == self._placed
-        if self._table is None or old is None or old.shape != values.shape or not placed:
+        if self._shown_table is None or self._table is None or old is None:
+            return False
+        if old.shape != values.shape or not placed:
             return False
         box = changed_box(old, values)
         if box is None:
@@ -152,6 +187,7 @@ class LiveLevelView(RasterLayerView):
         block = values[r0:r1, c0:c1]
         words = _class_words(block, self._table, None)
         self._rgba[r0:r1, c0:c1] = words.view(np.uint8).reshape(*block.shape, 4)
+        self.image_item.words[r0:r1, c0:c1] = _class_words(block, self._shown_table, None)
         old[r0:r1, c0:c1] = block
         return box
 

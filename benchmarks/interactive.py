@@ -1,6 +1,6 @@
 """Interactive benchmark: add a mobile site and drag it in the main window, as a user does.
 
-    python benchmarks/interactive.py [--load] [--project PATH] [--steps 60] [--pixel 50]
+    python benchmarks/interactive.py [--load] [--profile] [--project PATH] [--steps 60] [--pixel 50]
 
 The main window opens the project (default: the bundled sample, Rennes Métropole) and waits
 until the radio baseline and the fiber/transit/energy baselines are ready (times printed).
@@ -16,6 +16,9 @@ Then, once without load and, with ``--load``, once more while a CPU-bound proces
 2. drags that site (press, ``--steps`` mouse moves ``--move-ms`` apart, release) and
    measures the time per update (mouse move -> figures handled on the UI thread; median,
    95th percentile), the engine's time per update, and the updates shown per second.
+   The drag updates are *previews*: the engine computes the dragged site with terrain
+   profiles twice as coarse (``CoverageModel.set_preview``); the drop is computed exactly
+   ("after the drop: all figures settled" includes that exact computation).
 
 The whole script is driven by QTimers on the Qt event loop (no tight QTest.qWait loop,
 which starved the worker threads). A 5 ms heartbeat timer runs throughout: the longest gap
@@ -32,11 +35,13 @@ Targets (issue 9): coverage of the new site < 500 ms, every KPI < 2 s, median up
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
 import itertools
 import math
 import multiprocessing
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -100,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", default=None, help="a .twin file (default: the sample)")
     parser.add_argument("--load", action="store_true", help="also measure beside a busy core")
+    parser.add_argument(
+        "--profile", action="store_true", help="print a cProfile of the UI process's drags"
+    )
     parser.add_argument("--steps", type=int, default=60, help="mouse moves in the drag")
     parser.add_argument("--move-ms", type=float, default=33.0, help="time between two moves")
     parser.add_argument("--distance", type=float, default=3000.0, help="drag length (m)")
@@ -225,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         latencies: list[float] = []
         engine_ms: list[float] = []
         state: dict[str, float | None] = {"coverage": None}
+        profiler = cProfile.Profile() if args.profile else None
 
         def script():
             yield 200  # let the map settle
@@ -262,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             controller.live.updated.connect(record_engine)
             window.scenario.use_tool("move_site")
             d0, cpu0 = now(), time.thread_time()
+            if profiler is not None:
+                profiler.enable()
             qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=viewport_point(*site_xy))
             x, y = site_xy
             for step in range(1, args.steps + 1):
@@ -274,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             yield args.move_ms
             qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=viewport_point(x, y))
             d1, cpu1 = now(), time.thread_time()
+            if profiler is not None:
+                profiler.disable()
             yield lambda: not controller.busy
             result["settle_ms"] = now() - d1
             controller.live_updated.disconnect(latencies.append)
@@ -288,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         result["update_p95_ms"] = percentile(latencies, 95)
         result["engine_median_ms"] = median(engine_ms)
         result["engine_p95_ms"] = percentile(engine_ms, 95)
+        if profiler is not None:
+            print(
+                f"\nUI process during the drag, {label} (cProfile; the engine is a child process):"
+            )
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return result
 
     runs = {"without load": phase("without load", (x0, y0))}

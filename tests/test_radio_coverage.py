@@ -254,3 +254,31 @@ def test_line_of_sight_per_pixel_behind_a_wall():
     row = 60 - r0  # the site's row (y = 1500 m)
     assert los[row, columns < 75].all()  # x < 1875 m: in front of the wall
     assert not los[row, columns > 84].any()  # x > 2100 m: hidden
+
+
+def test_preview_drag_then_drop_equals_a_cold_computation():
+    # While a site is dragged the model computes it with coarser terrain profiles (preview);
+    # switching the preview off recomputes it exactly, also when the drop is where the last
+    # preview was (the site did not change, so no update would otherwise redo it).
+    pixel, size = 25.0, 120
+    grid = Grid(Affine(pixel, 0, 0, 0, -pixel, size * pixel), (size, size))
+    terrain = _terrain(size, pixel)
+    params = CoverageParameters(max_range_m=1200.0, profile_step_m=50.0)
+    a = three_sector_site("A", 1000, 1000, 25.0, band_mhz=1800, operator="op")
+    b = three_sector_site("B", 2200, 2000, 25.0, band_mhz=1800, operator="op")
+    model = CoverageModel(grid, [a, b], params, terrain)
+    model.compute()
+    model.set_preview(True)
+    for x, y in [(2000, 1800), (1700, 1500), (1500, 1300)]:
+        model.update_site(b.moved(x, y))
+    preview = model.result()
+    cold = CoverageModel(grid, [a, b.moved(1500, 1300)], params, terrain).compute()
+    assert not np.array_equal(preview.best_rsrp, cold.best_rsrp, equal_nan=True)  # coarser
+    windows = model.set_preview(False)  # the drop, on the last preview position
+    assert windows
+    exact = model.result()
+    np.testing.assert_array_equal(exact.best_rsrp, cold.best_rsrp)
+    np.testing.assert_array_equal(exact.best_server, cold.best_server)
+    np.testing.assert_array_equal(exact.sinr, cold.sinr)
+    np.testing.assert_array_equal(exact.level, cold.level)
+    assert model.set_preview(False) == []  # nothing left to redo

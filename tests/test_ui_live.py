@@ -283,29 +283,3 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
-
-
-def test_live_level_view_recolours_only_what_changed_and_draws_the_same(qtbot):
-    import numpy as np
-
-    from twin.layers.style import Category, Style
-    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView, level_rgba
-
-    style = Style(
-        kind="raster-classes",
-        categories=tuple(
-            Category(i, color) for i, color in enumerate(("#E69F00", "#56B4E9", "#009E73"), 1)
-        ),
-    )
-    rng = np.random.default_rng(9)
-    levels = rng.integers(0, 4, (60, 80)).astype(np.uint8)
-    layer = LiveLevelLayer("level", levels, (10, 0, 0, 0, -10, 0), "EPSG:2154", style=style)
-    view = LiveLevelView(layer)
-    moved = levels.copy()
-    moved[20:30, 40:55] = rng.integers(0, 4, (10, 15)).astype(np.uint8)  # a site moved
-    layer.set_array(moved)
-    assert np.array_equal(view.image_item.image, level_rgba(layer))
-    layer.set_array(moved.copy())  # the same levels again: nothing to redo
-    assert np.array_equal(view.image_item.image, level_rgba(layer))
-    layer.set_array(levels)  # back
-    assert np.array_equal(view.image_item.image, level_rgba(layer))

@@ -106,3 +106,38 @@ def test_drag_does_not_accumulate_terrain_profiles(radio):
         radio.apply([SITE, MoveMobileSite(SITE.site_id, 352_000.0 + 100 * step, 6_789_000.0)])
     assert len(radio.models["5G"]._profiles) == count  # one position kept per site
     radio.apply([])
+
+
+def test_live_engine_drag_preview_then_exact_drop_equals_cold(radio):
+    from dataclasses import replace
+
+    from twin.ui.live_radio_engine import EngineHost
+
+    host = EngineHost(None, FAST)
+    host.engine = radio  # the module's engine (its cold baseline is already built)
+    low = replace(SITE, height_m=3.0)  # a low mast, so the terrain (and its profiles) matter
+    y = 6_789_800.0
+    host.handle("apply", ([low],))
+    previews = [
+        host.handle("preview", ([low, MoveMobileSite(low.site_id, x, y)],))
+        for x in (352_400.0, 352_700.0, 353_000.0)
+    ]
+    preview_rsrp = radio.models["5G"].best_rsrp.copy()
+    drop = [low, MoveMobileSite(low.site_id, 353_000.0, y)]
+    exact = host.handle("apply", (drop,))  # the drop: where the last preview was
+    site = new_site(low).moved(353_000.0, y)
+    cold_levels = {}
+    for technology in TECHNOLOGIES:
+        sites = [s for s in (_split(x, technology) for x in radio.baseline_sites.values()) if s]
+        extra = _split(site, technology)
+        terrain = radio.models[technology].terrain
+        cold = CoverageModel(radio.grid, sites + ([extra] if extra else []), radio.params, terrain)
+        cold.compute()
+        cold_levels[technology] = cold.level
+        np.testing.assert_array_equal(radio.models[technology].best_rsrp, cold.best_rsrp)
+        np.testing.assert_array_equal(radio.models[technology].level, cold.level)
+    np.testing.assert_array_equal(exact["level"], np.maximum(cold_levels["4G"], cold_levels["5G"]))
+    assert previews[-1]["level"].shape == exact["level"].shape
+    # the preview was coarser (other received powers behind the terrain), the drop exact
+    assert np.nanmax(np.abs(preview_rsrp - radio.models["5G"].best_rsrp)) > 1.0
+    radio.apply([])

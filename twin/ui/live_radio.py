@@ -3,10 +3,12 @@
 The incremental :class:`~twin.sim.whatif.radio.RadioWhatIf` runs in a child process by
 default (see :mod:`twin.ui.live_radio_engine`: much of its numpy work holds the
 interpreter lock, so in a thread it would make the UI stutter), or in one thread
-(``in_process=True``, for small projects and tests). While a site is dragged the UI asks
-for an update on every mouse move; requests made while an update runs are coalesced (only
-the newest one runs next), which throttles updates to the engine's speed and never queues
-stale positions. Results come back on the UI thread through a queued Qt signal.
+(``in_process=True``, for small projects and tests). While a site is dragged (tag
+``"drag"``) the engine computes in preview quality (coarser terrain profiles), and exactly
+for any other request, so the figures after the drop are those of a cold computation.
+The UI asks for an update on every mouse move; requests made while an update runs are
+coalesced (only the newest one runs next), which throttles updates to the engine's speed
+and never queues stale positions. Results come back on the UI thread through a queued Qt signal.
 """
 
 from __future__ import annotations
@@ -233,7 +235,8 @@ class LiveRadio(QObject):
         interventions, tag, requested_at = self._pending
         self._pending = None
         self._running = True
-        future = self._transport.run("apply", interventions)
+        # a drag frame is a preview (coarser terrain profiles); any other request is exact
+        future = self._transport.run("preview" if tag == "drag" else "apply", interventions)
         key = (tag, interventions, requested_at)
         future.add_done_callback(lambda done: self._deliver(key, done))
 

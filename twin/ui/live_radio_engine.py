@@ -95,9 +95,11 @@ class EngineHost:
         ``("layers", (interventions, name))`` -> the 4G+5G level layer parts of scenario
         ``name`` as tuples (name, array, transform, crs WKT, style, provenance, unit)."""
         engine = self.ensure_engine()
-        if kind == "apply":
+        if kind in ("apply", "preview"):
             (interventions,) = args
             started = time.perf_counter()
+            for model in engine.models.values():
+                model.set_preview(kind == "preview")
             figures = engine.apply(list(interventions))
             level = engine.levels()["4G+5G"]
             return {
@@ -113,6 +115,8 @@ class EngineHost:
             }
         if kind == "layers":
             interventions, name = args
+            for model in engine.models.values():
+                model.set_preview(False)
             engine.apply(list(interventions))
             return [
                 (

@@ -36,6 +36,7 @@ from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
 
 ENGINE_NAME = "engine:twin.sim.radio"
 _TILE = 512
+PREVIEW_COARSENING = 2.0  # preview profiles: 2x the sample step and 2x the ray spacing
 
 
 @dataclass
@@ -92,6 +93,10 @@ class CoverageModel:
         self._next_code = 0
         self._cells: dict[str, list[CellRaster]] = {}
         self._profiles: dict[tuple, RadialProfiles] = {}
+        # Preview (while a site is dragged): sites computed with coarser terrain profiles,
+        # recomputed exactly by :meth:`set_preview` (False) before any exact result.
+        self.preview = False
+        self._previewed: set[str] = set()
         self.ground_m = None
         if terrain is not None:
             rows, cols = grid.shape
@@ -148,18 +153,35 @@ class CoverageModel:
         """Code -> cell_id of every cell ever registered."""
         return {code: cell_id for (_, cell_id), code in self._codes.items()}
 
+    def set_preview(self, preview: bool) -> list[tuple[int, int, int, int]]:
+        """Switch the preview quality on or off. In preview, sites computed from now on use
+        terrain profiles :data:`PREVIEW_COARSENING` times coarser (samples along the rays
+        and spacing between rays): several times cheaper, approximate. Switching it off
+        recomputes every previewed site exactly, so results are again those of a cold
+        computation; returns the windows that changed."""
+        self.preview = bool(preview)
+        windows: list[tuple[int, int, int, int]] = []
+        if not self.preview:
+            for site_id in [sid for sid in self._previewed if sid in self._sites]:
+                windows += self.update_site(self._sites[site_id])
+            self._previewed.clear()
+        return windows
+
     def _site_profiles(self, site: Site, keep: bool = True) -> RadialProfiles | None:
         if self.terrain is None:
             return None
         p = self.params
+        coarsening = PREVIEW_COARSENING if self.preview else 1.0
+        step_m = p.profile_step_m * coarsening
+        spacing_m = (p.ray_spacing_m or self.grid.pixel_m) * coarsening
         key = (
             site.x,
             site.y,
             site.height_m,
             p.ue_height_m,
             p.max_range_m,
-            p.profile_step_m,
-            p.ray_spacing_m,
+            step_m,
+            spacing_m,
             p.diffraction,
         )
         if key not in self._profiles:
@@ -170,8 +192,8 @@ class CoverageModel:
                 site.height_m,
                 p.ue_height_m,
                 p.max_range_m,
-                p.profile_step_m,
-                p.ray_spacing_m or self.grid.pixel_m,
+                step_m,
+                spacing_m,
                 p.diffraction,
             )
             if not keep:
@@ -180,6 +202,10 @@ class CoverageModel:
         return self._profiles[key]
 
     def _compute_site(self, site: Site) -> None:
+        if self.preview and self.terrain is not None:
+            self._previewed.add(site.site_id)
+        else:
+            self._previewed.discard(site.site_id)
         codes = {cell.cell_id: self._codes[(site.site_id, cell.cell_id)] for cell in site.cells}
         self._cells[site.site_id] = compute_site_cells(
             site, self.grid, self.params, codes, self.ground_m, self._site_profiles(site)
@@ -196,6 +222,7 @@ class CoverageModel:
         self._others = None
         self._sinr_stale = None  # the whole grid is recombined below
         self._cells.clear()
+        self._previewed.clear()
         sites = self.sites
         for index, site in enumerate(sites):
             feedback.set_progress(90.0 * index / max(1, len(sites)), f"site {site.site_id}")
@@ -285,6 +312,7 @@ class CoverageModel:
         if old is None:
             raise DataError(f"no site {site_id} in the coverage model")
         self._cells.pop(site_id, None)
+        self._previewed.discard(site_id)
         self._others = None
         windows = [w for w in [self._site_window(old)] if w is not None]
         self.recombine(windows)

@@ -205,7 +205,12 @@ class LayerListModel(QAbstractListModel):
         if not self._moving:
             self.reset()
 
-    def _on_layer_changed(self, layer: Layer, _what: str) -> None:
+    def _on_layer_changed(self, layer: Layer, what: str) -> None:
+        if what == "data":
+            # nothing the row shows depends on the data (the tooltip is read on hover); a
+            # live layer changes its data on every mouse move of a drag, and each
+            # dataChanged made the list lay out and redraw every row's icon
+            return
         row = self.row_of(layer)
         if row >= 0:
             index = self.index(row)

@@ -46,12 +46,16 @@ class RasterLayerView(LayerView):
 
     def __init__(self, layer: RasterLayer) -> None:
         super().__init__(layer)
-        self.image_item = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+        self.image_item = self._make_image_item()
         self.image_item.setParentItem(self)
         t = layer.transform
         # affine: X = a col + b row + c, Y = d col + e row + f  ->  QTransform(m11, m12, m21, m22)
         self.image_item.setTransform(QtGui.QTransform(t.a, t.d, t.b, t.e, t.c, t.f))
         self.restyle()
+
+    def _make_image_item(self) -> pg.ImageItem:
+        """The item drawing the colours (subclasses may draw differently)."""
+        return pg.ImageItem(axisOrder="row-major", autoDownsample=True)
 
     def reload(self) -> None:
         """Recolour from the new array and place it with the (new) transform."""

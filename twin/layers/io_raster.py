@@ -182,6 +182,26 @@ def geotiff_array_and_profile(
     return array, profile
 
 
+def set_default_permissions(path: str | os.PathLike) -> None:
+    """Give ``path`` the mode a plain ``open()`` would (0666 minus the umask, e.g. 0644):
+    files made with ``tempfile.mkstemp`` are 0600, unreadable to colleagues and servers."""
+    os.chmod(path, 0o666 & ~current_umask())
+
+
+def current_umask() -> int:
+    """The process umask (read from /proc on Linux, else set and restored at once)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_array_geotiff(
     array: np.ndarray, transform, crs, nodata: float | None, path: Path
 ) -> None:
@@ -193,6 +213,7 @@ def write_array_geotiff(
     try:
         with rasterio.open(temporary, "w", **profile) as dataset:
             dataset.write(array, 1)
+        set_default_permissions(temporary)  # mkstemp makes 0600; outputs follow the umask
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -30,6 +30,7 @@ from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.project_files import ProjectFiles, project_title
 from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.result_layers import is_result_layer
 from twin.ui.scenario_actions import ScenarioWorkbench
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
@@ -73,12 +74,10 @@ class MainWindow(QMainWindow):
         )
         self.identify_tool = IdentifyTool(self._layers, self._on_identified)
         self.change_watcher = ProjectWatcher(parent=self)
-        for signal in (
-            self.change_watcher.layers_changed,
-            self.change_watcher.layer_changed,
-            self.change_watcher.views_changed,
-        ):
-            signal.connect(self._mark_modified)
+        self.change_watcher.layers_changed.connect(self._on_layers_changed)
+        self.change_watcher.layer_changed.connect(self._on_layer_changed)
+        self.change_watcher.views_changed.connect(self._mark_modified)
+        self._own_layers: list[int] = []  # ids of the project's layers that are not results
         self.bookmark_menu = BookmarkMenu(self.canvas, self)
         self.tool_group = QActionGroup(self)
         self.scenario = ScenarioWorkbench(self, self.tool_group)
@@ -296,6 +295,7 @@ class MainWindow(QMainWindow):
             self.canvas.zoom_full()
             self.identify_action.setChecked(True)
             self._use_identify()
+        self._own_layers = [id(layer) for layer in self._layers() if not is_result_layer(layer)]
         self.set_modified(False)
 
     def attach_project(self, project: Project | None) -> None:
@@ -323,6 +323,19 @@ class MainWindow(QMainWindow):
 
     def _mark_modified(self, *_args) -> None:
         self.set_modified(True)
+
+    def _on_layers_changed(self) -> None:
+        """Layers added, removed or moved: an edit, unless only scenario results came or
+        went (selecting a scenario shows its results; that is not an edit)."""
+        own = [id(layer) for layer in self._layers() if not is_result_layer(layer)]
+        if own != self._own_layers:
+            self._own_layers = own
+            self._mark_modified()
+
+    def _on_layer_changed(self, layer, what: str) -> None:
+        """A layer property changed: an edit, except the engines refreshing a result's data."""
+        if not (what == "data" and is_result_layer(layer)):
+            self._mark_modified()
 
     def _layers(self) -> list:
         return list(self.project.layers) if self.project is not None else []

@@ -3,6 +3,7 @@ method, zone names without accents or case, outputs readable by the group (umask
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -13,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from affine import Affine
+from rasterio import open as rasterio_open
 from shapely.geometry import Point, box
 from test_energy_cli import project_path  # noqa: F401  (the small grid project fixture)
 from test_fiber_cli import tiny_project  # noqa: F401  (a street, a PM, two buildings)
@@ -25,7 +27,10 @@ from twin.layers.io_raster import write_array_geotiff
 from twin.layers.io_write import write_layer
 from twin.project import Project
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*non conformant file extension"),
+    pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning"),
+]
 
 
 @pytest.fixture
@@ -62,8 +67,6 @@ def test_energy_prints_rounded_figures(project_path, tmp_path, capsys):  # noqa:
     assert re.fullmatch(r"\d+\.\d", loading), line
     voltages = re.search(r"voltage (\S+)-(\S+) pu", line).groups()
     assert all(re.fullmatch(r"\d\.\d{3}", v) for v in voltages), line
-    import json
-
     summary = json.loads((tmp_path / "out" / "energy.json").read_text())
     assert float(loading) == pytest.approx(summary["max_line_loading_percent"], abs=0.05)
 
@@ -110,3 +113,51 @@ def test_fiber_zone_pace_finds_pace_on_the_command_line(tiny_project, tmp_path):
     out = tmp_path / "out"
     assert main(["fiber", str(path), "--zone", "pace", "--out", str(out)]) == 0
     assert main(["fiber", str(path), "--zone", "Atlantis", "--out", str(out)]) == 2
+
+
+def test_coverage_json_names_communes_rounds_persons_and_level_tif_keeps_app_colours(
+    tmp_path, capsys
+):
+    from test_radio_cli import _project
+
+    from twin.layers.colors import COVERAGE_LEVEL_COLORS, hex_to_rgba
+    from twin.layers.io import read_layers
+    from twin.sim.radio.layers import level_style
+
+    path, _buildings = _project(tmp_path)
+    out = tmp_path / "out"
+    assert main(["coverage", str(path), "--out", str(out), "--range-m", "3000"]) == 0
+    report = json.loads((out / "coverage.json").read_text())
+    zones = report["people"]["zones"]
+    assert {code: zone["name"] for code, zone in zones.items()} == {
+        "35238": "Rennes",
+        "35047": "Bruz",
+    }
+    for zone in zones.values():
+        for value in zone["persons"].values():
+            assert isinstance(value, int) or (isinstance(value, dict) and value["masked"])
+    for value in report["people"]["persons"].values():
+        assert isinstance(value, int) or (isinstance(value, dict) and value["masked"])
+    # level.tif carries the app's palette: read back, it is drawn with the app's colours.
+    (layer,) = read_layers(out / "level.tif")
+    assert layer.style.kind == "raster-classes"
+    app_style = level_style()
+    read_colors = {c.value: c.color.upper() for c in layer.style.categories}
+    for category in app_style.categories:
+        if category.value in read_colors:
+            assert read_colors[category.value] == category.color.upper()
+    assert read_colors  # some level is present
+    assert [c.color for c in app_style.categories] == list(COVERAGE_LEVEL_COLORS)
+    assert "good: -105 to -95 dBm" in [c.label for c in app_style.categories]
+    # twin render level.tif paints "no coverage" red and "very good" dark blue, not yellow.
+    png = tmp_path / "level.png"
+    assert main(["render", str(out / "level.tif"), "--out", str(png), "--size", "120x120"]) == 0
+    with rasterio_open(png) as image:  # GDAL reads PNG too
+        pixels = image.read([1, 2, 3]).reshape(3, -1).T
+    yellow = (pixels[:, 0] > 200) & (pixels[:, 1] > 200) & (pixels[:, 2] < 100)
+    assert not yellow.any()
+    colours = {tuple(p) for p in pixels}
+    with rasterio_open(out / "level.tif") as dataset:
+        present = set(np.unique(dataset.read(1)).tolist())
+    for level in present:
+        assert hex_to_rgba(COVERAGE_LEVEL_COLORS[level])[:3] in colours, level

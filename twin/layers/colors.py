@@ -65,13 +65,6 @@ COLORMAPS: dict[str, tuple[str, ...]] = {
 # Coverage levels 0-3 (no coverage, limited, good, very good): ColorBrewer RdBu ends, a
 # diverging scheme safe for colour-blind readers; "no coverage" is a strong red so gaps show.
 COVERAGE_LEVEL_COLORS: tuple[str, str, str, str] = ("#C0263A", "#F4A582", "#92C5DE", "#2166AC")
-# Networks: distinct hues per theme (Okabe-Ito), so fiber, grid, transit and roads differ.
-THEME_COLORS: dict[str, str] = {
-    "fiber": "#CC79A7",  # reddish purple
-    "grid": "#E69F00",  # orange
-    "transit": "#009E73",  # bluish green
-    "roads": "#8C8C8C",  # grey
-}
 
 
 def hex_to_rgba(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:

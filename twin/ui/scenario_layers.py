@@ -28,6 +28,7 @@ SHOWN_RESULTS = (
     "new lines",
     "new stops",
     "Line loading",
+    "Overloaded lines (> 100 %)",
 )  # the level raster lets the map show through
 
 

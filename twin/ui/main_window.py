@@ -24,6 +24,7 @@ from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
 from twin.ui.map_paint import PaintWaiter
 from twin.ui.new_territory import new_territory_action
+from twin.ui.panels.coverage_table import open_coverage_table
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.scenario.compare_action)
         view_menu.addAction(self.scenario.swipe_action)
+        view_menu.addAction("Coverage by &commune…", lambda: open_coverage_table(self))
         view_menu.addSeparator()
         panels_menu = view_menu.addMenu("&Panels")
         docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]

@@ -121,7 +121,8 @@ def test_coverage_runs_on_the_new_project(built, tmp_path):
     assert (code, err) == (0, "")
     report = json.loads((tmp_path / "coverage.json").read_text())
     persons = twin.open_project(path).layer("buildings").frame["population"].sum()
-    assert sum(report["people"]["persons"].values()) == pytest.approx(persons, abs=0.01)
+    # coverage.json rounds persons per level (issue 12): within 2 persons of the total
+    assert sum(report["people"]["persons"].values()) == pytest.approx(persons, abs=2)
     assert len(report["cells"]) == 11
 
 

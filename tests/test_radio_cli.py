@@ -90,9 +90,11 @@ def test_cli_writes_geotiffs_in_the_project_crs(tmp_path, capsys):
             assert np.nanmax(data) > -90.0  # near the masts
     report = json.loads((out / "coverage.json").read_text())
     people = report["people"]
-    assert sum(people["persons"].values()) == pytest.approx(buildings["population"].sum())
+    # persons are rounded per level (whole persons), so the sum is within 2 of the total
+    assert sum(people["persons"].values()) == pytest.approx(buildings["population"].sum(), abs=2)
     assert sum(people["premises"].values()) == pytest.approx(buildings["premises"].sum())
     assert set(people["zones"]) == {"35238", "35047"}
+    assert people["zones"]["35238"]["name"] == "Rennes"
     assert report["models"] == ["3gpp-rma", "3gpp-uma"]
     assert report["levels"]["thresholds_dbm"] == [-115.0, -105.0, -95.0]
     assert "S1-1" in report["cells"].values()

@@ -53,7 +53,7 @@ def test_window_tracks_changes_saves_and_confirms_on_close(qtbot, tmp_path):
     handle = window.files.save_to(target)
     with qtbot.waitSignal(handle.finished, timeout=20_000):
         pass
-    assert target.exists() and _shown_title(window) == "Test town — twin"
+    assert target.exists() and _shown_title(window) == "town.twin — twin"
     reopened = Project.open(target)
     assert [layer.name for layer in reopened.layers] == ["Sites", "Roads", "Buildings", "Terrain"]
     assert reopened.layer("Roads").visible is False

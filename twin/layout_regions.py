@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from twin.layout import Layout
+# A twin.layout.Layout (not imported: twin.layout imports this module)
+Layout = Any
 
 Rect = tuple[float, float, float, float]  # left, top, width, height in page pixels
 

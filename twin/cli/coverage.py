@@ -65,6 +65,40 @@ def scenario_sites(project, scenario, operator: str | None = None) -> list:
     return list(sites.values())
 
 
+def commune_names(project) -> dict[str, str]:
+    """INSEE code -> commune name, from the project's ``communes`` layer (empty without)."""
+    try:
+        frame = project.layer("communes").frame
+    except (KeyError, LookupError, ValueError):
+        return {}
+    if not {"insee", "name"} <= set(frame.columns):
+        return {}
+    return {str(code): str(name) for code, name in zip(frame.insee, frame.name, strict=True)}
+
+
+def _round_persons(item):
+    """A published persons figure rounded to whole persons (masked/None stay as they are)."""
+    return round(item) if isinstance(item, float) else item
+
+
+def readable_people(people: dict, names: dict[str, str]) -> dict:
+    """The people report for readers: persons rounded to whole persons, and each zone keyed
+    by its INSEE code with the commune ``name`` beside the figures. Masked figures (fewer
+    than 11 households, the privacy gate) stay masked."""
+    out = dict(people)
+    out["persons"] = {k: _round_persons(v) for k, v in people["persons"].items()}
+    out["total_persons"] = _round_persons(people["total_persons"])
+    zones = {}
+    for code, zone in people.get("zones", {}).items():
+        zones[code] = {
+            "name": names.get(str(code), str(code)),
+            "persons": {k: _round_persons(v) for k, v in zone["persons"].items()},
+            "premises": zone["premises"],
+        }
+    out["zones"] = zones
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the coverage and write the files; returns 0."""
     import twin
@@ -120,7 +154,9 @@ def run(args: argparse.Namespace) -> int:
         },
         "warnings": result.warnings,
         "cells": {str(code): cell_id for code, cell_id in sorted(result.cell_ids.items())},
-        "people": coverage.people.to_dict() if coverage.people is not None else None,
+        "people": readable_people(coverage.people.to_dict(), commune_names(project))
+        if coverage.people is not None
+        else None,
         "scenario": scenario.name if scenario is not None else None,
         "difference_vs_baseline": difference,
         "files": {name: path.name for name, path in paths.items()},

@@ -131,11 +131,18 @@ def run(args: argparse.Namespace) -> int:
     )
     final = summary
     print(
-        f"energy: {grid.source}; max line loading {final['max_line_loading_percent']} %, "
-        f"voltage {final['min_bus_voltage_pu']}-{final['max_bus_voltage_pu']} pu, "
+        f"energy: {grid.source}; max line loading "
+        f"{_rounded(final['max_line_loading_percent'], '.1f')} %, voltage "
+        f"{_rounded(final['min_bus_voltage_pu'], '.3f')}-"
+        f"{_rounded(final['max_bus_voltage_pu'], '.3f')} pu, "
         f"{len(final['violations'])} violations -> {out / 'energy.json'}"
     )
     return 0
+
+
+def _rounded(value, spec: str) -> str:
+    """``value`` formatted for people (``.1f`` for %, ``.3f`` for pu); "n/a" when None."""
+    return "n/a" if value is None else format(float(value), spec)
 
 
 def _hosting_buses(net, text: str) -> list[int] | None:

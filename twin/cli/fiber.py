@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -69,15 +70,24 @@ def _area_from_file(path: str, crs):
     return shapely.union_all(shapely.make_valid(polygons))
 
 
+def match_key(text: str) -> str:
+    """A place name folded for matching: no accents, case, hyphens or extra spaces
+    ("Pacé" and "pace", "Saint-Grégoire" and "saint gregoire" give the same key)."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.casefold().replace("-", " ").replace("'", " ").replace("’", " ")
+    return " ".join(plain.split())
+
+
 def _zone_target(inputs, name: str):
     """(area polygon or None, building ids or None, label) for a commune name or code."""
-    wanted = name.strip().lower()
+    wanted = match_key(name)
     communes = inputs.communes
     if communes is not None and len(communes):
         match = None
         for column in ("insee", "name"):
             if column in communes.columns:
-                hit = communes[communes[column].astype(str).str.strip().str.lower() == wanted]
+                hit = communes[communes[column].astype(str).map(match_key) == wanted]
                 if len(hit):
                     match = hit
                     break
@@ -90,7 +100,7 @@ def _zone_target(inputs, name: str):
     buildings = inputs.buildings
     for column in ("insee", "commune"):
         if column in buildings.columns:
-            hit = buildings[buildings[column].astype(str).str.strip().str.lower() == wanted]
+            hit = buildings[buildings[column].astype(str).map(match_key) == wanted]
             if len(hit):
                 return None, hit["building_id"].tolist(), name
     known = []

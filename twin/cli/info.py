@@ -130,6 +130,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"Extent: {_box_text(report['extent'], unit)}",
         f"Layers ({len(report['layers'])}, top first):",
     ]
+    method_first_told: dict[str, str] = {}  # method text -> first layer that told it
     for number, layer in enumerate(report["layers"], start=1):
         count_word = "pixels with data" if layer["kind"] == "raster" else "features"
         shown = "" if layer["visible"] else ", hidden"
@@ -142,8 +143,12 @@ def format_report(report: dict[str, Any]) -> str:
         )
         lines.append(f"     extent: {_box_text(layer['extent'], layer['extent_unit'])}")
         lines.append(f"     source: {layer['provenance']['summary']}")
-        if layer["provenance"]["method"]:
-            lines.append(f"     method: {layer['provenance']['method']}")
+        method = layer["provenance"]["method"]
+        if method and method in method_first_told:
+            lines.append(f"     method: same method as layer {method_first_told[method]}")
+        elif method:
+            method_first_told[method] = f"{number} ({layer['name']})"
+            lines.append(f"     method: {method}")
     if report["type"] == "project":
         lines.append(f"Views ({len(report['views'])}):")
         for view in report["views"]:

@@ -61,6 +61,12 @@ COLORMAPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# One colour scheme per theme, used by the app, ``twin render`` and exports alike.
+# Coverage levels 0-3 (no coverage, limited, good, very good): ColorBrewer RdBu ends, a
+# diverging scheme safe for colour-blind readers; "no coverage" is a strong red so gaps show.
+COVERAGE_LEVEL_COLORS: tuple[str, str, str, str] = ("#C0263A", "#F4A582", "#92C5DE", "#2166AC")
+
+
 def hex_to_rgba(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     """Parse ``#RRGGBB`` or ``#RRGGBBAA`` into an (r, g, b, a) tuple of 0-255 ints."""
     text = color.lstrip("#")

@@ -3,6 +3,8 @@ rasterio, reprojected with ``rasterio.warp`` (nearest for integers, bilinear for
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import tempfile
 import warnings
@@ -18,6 +20,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.layers.colors import rgba_to_hex
 from twin.layers.io_common import (
     FORMAT_LABELS,
     build_provenance,
@@ -28,6 +31,7 @@ from twin.layers.io_common import (
     same_crs,
 )
 from twin.layers.raster import RasterLayer
+from twin.layers.style import Category, Style
 
 
 def read_raster(
@@ -62,6 +66,7 @@ def read_raster(
                 array = dataset.read(1)
                 transform = dataset.transform
                 nodata = dataset.nodata
+                style = palette_style(dataset, array)
     except RasterioError as error:
         label = FORMAT_LABELS.get(format_key, "raster")
         raise DataError(
@@ -94,6 +99,7 @@ def read_raster(
         transform,
         target_crs if target_crs is not None else file_crs,
         nodata=nodata,
+        style=style,
         provenance=provenance,
     )
 
@@ -109,6 +115,29 @@ def check_raster_memory(path: Path, width: int, height: int, dtype) -> None:
             f"{needed / 2**30:,.1f} GiB, more than the {budget / 2**30:,.1f} GiB one layer may "
             "take on this machine; crop or resample it in a GIS first"
         )
+
+
+def palette_style(dataset, array: np.ndarray) -> Style | None:
+    """The file's colour table as a class style (one class per value present, labelled
+    from the ``TWIN_CLASS_LABELS`` tag when twin wrote it), so a paletted GeoTIFF such as
+    ``twin coverage``'s level.tif is drawn with its own colours; None without a table."""
+    if not np.issubdtype(array.dtype, np.integer):
+        return None
+    try:
+        table = dataset.colormap(1)
+    except ValueError:  # no colour table
+        return None
+    labels = {}
+    text = dataset.tags(1).get(CLASS_LABELS_TAG)
+    if text:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            labels = {int(k): str(v) for k, v in json.loads(text).items()}
+    values = [int(v) for v in np.unique(array)[:256] if int(v) in table]
+    values = sorted(set(values) | {v for v in labels if v in table})
+    return Style(
+        kind="raster-classes",
+        categories=tuple(Category(v, rgba_to_hex(table[v]), labels.get(v, str(v))) for v in values),
+    )
 
 
 def fill_value_for(dtype: np.dtype) -> float | int:
@@ -198,6 +227,29 @@ def geotiff_array_and_profile(
     return array, profile
 
 
+def set_default_permissions(path: str | os.PathLike) -> None:
+    """Give ``path`` the mode a plain ``open()`` would (0666 minus the umask, e.g. 0644):
+    files made with ``tempfile.mkstemp`` are 0600, unreadable to colleagues and servers."""
+    os.chmod(path, 0o666 & ~current_umask())
+
+
+def current_umask() -> int:
+    """The process umask (read from /proc on Linux, else set and restored at once)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+CLASS_LABELS_TAG = "TWIN_CLASS_LABELS"  # band tag: JSON {value: legend label}
+
+
 def write_array_geotiff(
     array: np.ndarray, transform, crs, nodata: float | None, path: Path
 ) -> None:
@@ -209,6 +261,7 @@ def write_array_geotiff(
     try:
         with rasterio.open(temporary, "w", **profile) as dataset:
             dataset.write(array, 1)
+        set_default_permissions(temporary)  # mkstemp makes 0600; outputs follow the umask
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -19,7 +19,7 @@ import pyogrio
 
 from twin.errors import DataError
 from twin.layers.base import Layer, slugify
-from twin.layers.io_raster import write_geotiff
+from twin.layers.io_raster import set_default_permissions, write_geotiff
 from twin.layers.privacy import disclosable_rows, people_columns
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
@@ -90,6 +90,7 @@ def _write_zipped_shapefile(layer: VectorLayer, path: Path, raw: bool = False) -
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
             for part in sorted(Path(folder).glob(f"{stem}.*")):
                 archive.write(part, part.name)
+        set_default_permissions(temporary)
         os.replace(temporary, path)
 
 

@@ -25,6 +25,7 @@ from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.identify import IdentifyTool
 from twin.ui.map_paint import PaintWaiter
 from twin.ui.new_territory import new_territory_action
+from twin.ui.panels.coverage_table import open_coverage_table
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -32,6 +33,7 @@ from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.project_files import ProjectFiles, project_title
 from twin.ui.project_watcher import ProjectWatcher
 from twin.ui.recovery import RecoveryKeeper
+from twin.ui.result_layers import is_result_layer
 from twin.ui.scenario_actions import ScenarioWorkbench
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
@@ -75,12 +77,10 @@ class MainWindow(QMainWindow):
         )
         self.identify_tool = IdentifyTool(self._layers, self._on_identified)
         self.change_watcher = ProjectWatcher(parent=self)
-        for signal in (
-            self.change_watcher.layers_changed,
-            self.change_watcher.layer_changed,
-            self.change_watcher.views_changed,
-        ):
-            signal.connect(self._mark_modified)
+        self.change_watcher.layers_changed.connect(self._on_layers_changed)
+        self.change_watcher.layer_changed.connect(self._on_layer_changed)
+        self.change_watcher.views_changed.connect(self._mark_modified)
+        self._own_layers: list[int] = []  # ids of the project's layers that are not results
         self.bookmark_menu = BookmarkMenu(self.canvas, self)
         self.tool_group = QActionGroup(self)
         self.scenario = ScenarioWorkbench(self, self.tool_group)
@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.scenario.compare_action)
         view_menu.addAction(self.scenario.swipe_action)
+        view_menu.addAction("Coverage by &commune…", lambda: open_coverage_table(self))
         view_menu.addSeparator()
         panels_menu = view_menu.addMenu("&Panels")
         docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
             self.canvas.zoom_full()
             self.identify_action.setChecked(True)
             self._use_identify()
+        self._own_layers = [id(layer) for layer in self._layers() if not is_result_layer(layer)]
         self.set_modified(False)
 
     def attach_project(self, project: Project | None) -> None:
@@ -328,6 +330,19 @@ class MainWindow(QMainWindow):
 
     def _mark_modified(self, *_args) -> None:
         self.set_modified(True)
+
+    def _on_layers_changed(self) -> None:
+        """Layers added, removed or moved: an edit, unless only scenario results came or
+        went (selecting a scenario shows its results; that is not an edit)."""
+        own = [id(layer) for layer in self._layers() if not is_result_layer(layer)]
+        if own != self._own_layers:
+            self._own_layers = own
+            self._mark_modified()
+
+    def _on_layer_changed(self, layer, what: str) -> None:
+        """A layer property changed: an edit, except the engines refreshing a result's data."""
+        if not (what == "data" and is_result_layer(layer)):
+            self._mark_modified()
 
     def _layers(self) -> list:
         return list(self.project.layers) if self.project is not None else []

@@ -33,13 +33,39 @@ if TYPE_CHECKING:
 
 
 def project_title(project: Project | None) -> str:
-    """The name shown in the title bar: metadata title, else the file name, else Untitled."""
+    """The name shown in the title bar: the file name (``rennes.twin``) when the project has
+    a file, else its metadata title, else Untitled."""
     if project is None:
         return "Untitled"
+    if project.path:
+        return Path(project.path).name
     title = project.metadata.get("title") or project.metadata.get("name")
-    if title:
-        return str(title)
-    return Path(project.path).stem if project.path else "Untitled"
+    return str(title) if title else "Untitled"
+
+
+def save_as_proposal(project: Project) -> Path:
+    """The file Save As proposes: the project's own file, unless it is the bundled sample
+    (or has none), then a new file in the user's Documents folder (else home) that does
+    not exist yet: ``rennes.twin``, ``rennes-2.twin``..."""
+    path = Path(project.path) if project.path else None
+    sample = twin.sample_project_path()
+    if path is not None and path.resolve() != sample.resolve():
+        return path
+    stem = path.stem if path is not None else _file_stem(project)
+    documents = Path.home() / "Documents"
+    folder = documents if documents.is_dir() else Path.home()
+    proposal = folder / f"{stem}.twin"
+    number = 2
+    while proposal.exists():
+        proposal = folder / f"{stem}-{number}.twin"
+        number += 1
+    return proposal
+
+
+def _file_stem(project: Project) -> str:
+    title = project.metadata.get("title") or project.metadata.get("name") or "territory"
+    stem = "".join(c if c.isalnum() or c in "-_ " else " " for c in str(title))
+    return "-".join(stem.split()) or "territory"
 
 
 def start_opening(path: str | Path) -> JobHandle | None:
@@ -188,7 +214,7 @@ class ProjectFiles(QObject):
         project = self.project()
         if project is None:
             return None
-        start = str(project.path or Path.home() / f"{project_title(project)}.twin")
+        start = str(save_as_proposal(project))
         path, _ = QFileDialog.getSaveFileName(
             self.window, "Save project as", start, PROJECT_FILE_FILTER
         )

@@ -10,8 +10,6 @@ Each layer's provenance names the scenario and the engine.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import geopandas as gpd
 from shapely.geometry import Point
 
@@ -25,10 +23,12 @@ from twin.ui.live_layer import LiveLevelLayer
 
 CHANGE_COLORS = {"added": "#D55E00", "moved": "#CC79A7", "edited": "#E69F00"}
 COVERAGE_OPACITY = 0.55
+BASELINE_NAME = "Baseline"
 SHOWN_RESULTS = (
     "new lines",
     "new stops",
     "Line loading",
+    "Overloaded lines (> 100 %)",
 )  # the level raster lets the map show through
 
 
@@ -67,9 +67,9 @@ class ScenarioLayers:
         self.crs = "EPSG:2154"
 
     def current(self) -> list[Layer]:
-        """The layers to show, top first (none for the baseline)."""
+        """The layers to show, top first (the baseline: its coverage level when computed)."""
         if self.scenario is None:
-            return []
+            return [self.coverage_layer] if self.coverage_layer is not None else []
         layers: list[Layer] = [self.sites_layer] if self.sites_layer is not None else []
         layers.extend(self.slow_layers)
         if self.coverage_layer is not None:
@@ -141,12 +141,10 @@ class ScenarioLayers:
 
     def set_coverage(self, update, style: Style | None) -> None:
         """Show the live coverage level of ``update`` (replaces the raster's data)."""
-        if self.scenario is None:
-            return
-        if style is not None:  # "no coverage" drawn transparent: the map shows through
-            style = replace(style, categories=tuple(c for c in style.categories if c.value != 0))
+        # "no coverage" keeps its colour (a strong red): the gaps must show; the baseline's
+        # coverage is shown too, as soon as the engine has computed it.
         if self.coverage_layer is None or self.coverage_layer.shape != update.level.shape:
-            name = self.scenario.name
+            name = self.scenario.name if self.scenario is not None else BASELINE_NAME
             self.coverage_layer = LiveLevelLayer(
                 f"{name}: 4G+5G coverage level",
                 update.level,

@@ -5,22 +5,65 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 
 from twin.layers.energy import (
     bus_voltage_layer,
+    graduated_fixed,
     grid_layer,
     hosting_capacity_layer,
     line_loading_layer,
     trafo_loading_layer,
 )
 from twin.layers.provenance import Provenance
+from twin.layers.style import ClassBreak, Style
 from twin.layers.vector import VectorLayer
 from twin.sim.energy.grid_io import net_to_frames
 from twin.sim.energy.hosting import HostingCapacity
 from twin.sim.energy.study import EnergyStudy
 
 ENGINE = "engine:energy"
+# Line loading by classes: lightly loaded lines recede (thin, pale grey), loaded ones stand
+# out (blue, orange) and overloads are red; overloads are drawn again, thick, on top.
+LINE_LOADING_CLASSES = (
+    ClassBreak(0.0, 50.0, "#C8C8C8", "< 50 %"),
+    ClassBreak(50.0, 80.0, "#56B4E9", "50 – 80 %"),
+    ClassBreak(80.0, 100.0, "#E69F00", "80 – 100 %"),
+    ClassBreak(100.0, 1e9, "#D00000", "> 100 % (overload)"),
+)
+LINE_LOADING_WIDTH_PX = 1.5
+OVERLOAD_COLOR = "#D00000"
+OVERLOAD_WIDTH_PX = 5.0
+OVERLOAD_LAYER_NAME = "Overloaded lines (> 100 %)"
+
+
+def line_loading_style() -> Style:
+    """Line loading (%) by classes: < 50 % pale grey ... > 100 % red, 1.5 px lines."""
+    return graduated_fixed(
+        "loading_percent",
+        LINE_LOADING_CLASSES,
+        "%",
+        Style(stroke_width=LINE_LOADING_WIDTH_PX),
+    )
+
+
+def overloaded_lines_layer(lines: gpd.GeoDataFrame, provenance: Provenance) -> VectorLayer:
+    """The lines loaded above 100 % (worst case), thick red, to draw above the loading."""
+    loading = pd.to_numeric(lines["loading_percent"], errors="coerce")
+    frame = lines[loading > 100.0].copy()
+    return VectorLayer(
+        OVERLOAD_LAYER_NAME,
+        frame,
+        style=Style(
+            kind="single",
+            stroke_color=OVERLOAD_COLOR,
+            fill_color=OVERLOAD_COLOR,
+            stroke_width=OVERLOAD_WIDTH_PX,
+        ),
+        provenance=provenance,
+        layer_id="energy_overloaded_lines",
+    )
 
 
 def _provenance(study: EnergyStudy, method: str, source_name: str) -> Provenance:
@@ -70,8 +113,12 @@ def study_layers(
         layers.append(grid_layer("grid_loads", frames.loads, grid_provenance))
     if frames.generators is not None:
         layers.append(grid_layer("grid_generators", frames.generators, grid_provenance))
+    loading = line_loading_layer(lines, provenance)
+    loading.style = line_loading_style()
+    overloaded = overloaded_lines_layer(lines, provenance)
+    layers += [overloaded] if len(overloaded.frame) else []
     layers += [
-        line_loading_layer(lines, provenance),
+        loading,
         trafo_loading_layer(trafos, provenance),
         bus_voltage_layer(buses, provenance, "vm_min_pu", "Bus voltage (lowest)"),
         bus_voltage_layer(buses, provenance, "vm_max_pu", "Bus voltage (highest)"),

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
+import rasterio
 
-from twin.layers.io_raster import write_array_geotiff
+from twin.layers.colors import COVERAGE_LEVEL_COLORS, hex_to_rgba
+from twin.layers.io_raster import CLASS_LABELS_TAG, write_array_geotiff
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style, raster_style
 from twin.sim.radio.coverage import LEVEL_LABELS
 
 ENGINE_SOURCE = "engine:twin.sim.radio"
-# Light to dark blue-green, colour-blind safe order (Okabe-Ito inspired).
-LEVEL_COLORS = ("#FFFFFF", "#F0E442", "#56B4E9", "#0072B2")
+# One palette for the app, ``twin render`` and exports (twin.layers.colors): "no coverage"
+# is an opaque red that reads on the terrain, then light orange, light and dark blue.
+LEVEL_COLORS = COVERAGE_LEVEL_COLORS
+DEFAULT_THRESHOLDS_DBM = (-115.0, -105.0, -95.0)
 METHOD = (
     "Predicted with twin's radio engine: per-cell RSRP = power per resource element + 3GPP "
     "TR 38.901 antenna pattern - path-loss model - ITU-R P.526 terrain diffraction; best "
@@ -36,13 +41,38 @@ def _provenance(result, what: str) -> Provenance:
     )
 
 
+def level_labels(thresholds_dbm=DEFAULT_THRESHOLDS_DBM) -> tuple[str, ...]:
+    """Legend labels of the four levels with their RSRP range, e.g. "good: -105 to -95 dBm"."""
+    low, mid, high = (f"{t:g}" for t in sorted(thresholds_dbm))
+    return (
+        f"{LEVEL_LABELS[0]}: below {low} dBm",
+        f"{LEVEL_LABELS[1]}: {low} to {mid} dBm",
+        f"{LEVEL_LABELS[2]}: {mid} to {high} dBm",
+        f"{LEVEL_LABELS[3]}: {high} dBm and above",
+    )
+
+
+def level_style(thresholds_dbm=DEFAULT_THRESHOLDS_DBM) -> Style:
+    """The coverage level style (0-3): the shared palette, labels with thresholds (dBm)."""
+    return Style(
+        kind="raster-classes",
+        categories=tuple(
+            Category(i, color, label)
+            for i, (color, label) in enumerate(
+                zip(LEVEL_COLORS, level_labels(thresholds_dbm), strict=True)
+            )
+        ),
+    )
+
+
 def result_layers(result, prefix: str = "coverage") -> list[RasterLayer]:
     """best_rsrp (dBm), best_server (cell code), sinr (dB) and level (0-3) layers."""
     grid = result.grid
-    level_style = Style(
-        kind="raster-classes",
-        categories=tuple(Category(i, c, LEVEL_LABELS[i]) for i, c in enumerate(LEVEL_COLORS)),
-    )
+    thresholds = result.parameters.get("thresholds_dbm", DEFAULT_THRESHOLDS_DBM)
+    try:
+        levels_style = level_style(tuple(float(t) for t in thresholds))
+    except (TypeError, ValueError):
+        levels_style = level_style()
     server_categories = tuple(
         Category(code, "#999999", cell_id) for code, cell_id in sorted(result.cell_ids.items())
     )
@@ -84,7 +114,7 @@ def result_layers(result, prefix: str = "coverage") -> list[RasterLayer]:
             grid.crs,
             nodata=None,
             unit="level",
-            style=level_style,
+            style=levels_style,
             provenance=_provenance(result, "level"),
         ),
     ]
@@ -108,4 +138,16 @@ def write_geotiffs(result, out_dir: Path) -> dict[str, Path]:
         path = out_dir / f"{name}.tif"
         write_array_geotiff(array, grid.transform, grid.crs, nodata, path)
         paths[name] = path
+    thresholds = result.parameters.get("thresholds_dbm", DEFAULT_THRESHOLDS_DBM)
+    write_level_colors(paths["level"], level_labels(tuple(float(t) for t in thresholds)))
     return paths
+
+
+def write_level_colors(path: Path, labels: tuple[str, ...] | None = None) -> None:
+    """Give a level GeoTIFF (uint8, 0-3) the shared palette as its colour table and the
+    legend labels as a band tag, so QGIS and ``twin render level.tif`` draw the same
+    colours as the app."""
+    labels = labels or level_labels()
+    with rasterio.open(path, "r+") as dataset:
+        dataset.write_colormap(1, {i: hex_to_rgba(c) for i, c in enumerate(LEVEL_COLORS)})
+        dataset.update_tags(1, **{CLASS_LABELS_TAG: json.dumps(dict(enumerate(labels)))})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 
@@ -15,8 +14,9 @@ from twin.layout import Page, build_layout, headline_figures
 from twin.ui.export.painter import check_export_path, render_map_image, write_page
 from twin.ui.workers import JobHandle, run_job
 
-if TYPE_CHECKING:
-    from twin.ui.main_window import MainWindow
+# the main window (not imported: it imports this module); a QMainWindow with .canvas,
+# .project, .scenario and .statusBar()
+MainWindow = QtWidgets.QMainWindow
 
 FILE_FILTER = "PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)"
 

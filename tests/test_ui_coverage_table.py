@@ -1,0 +1,97 @@
+"""View > Coverage by commune: the table a user reads, sorts, exports and clicks."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from affine import Affine
+from PySide6.QtCore import Qt
+from test_radio_cli import PIXEL, SIZE, X0, Y0, _project
+
+from twin.layers.privacy import MASKED_LABEL
+from twin.layers.raster import RasterLayer
+from twin.project import Project
+from twin.ui.panels.coverage_table import (
+    CoverageTableDialog,
+    commune_rows,
+    communes_without_good_coverage,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
+
+
+def _level_project(tmp_path):
+    """The toy territory (Rennes west half, Bruz east half) with a level raster: very good
+    in the west, no coverage in the east."""
+    path, buildings = _project(tmp_path)
+    project = Project.open(path)
+    level = np.zeros((SIZE, SIZE), dtype=np.uint8)
+    level[:, : SIZE // 2] = 3
+    project.add_layer(
+        RasterLayer(
+            "Baseline: 4G+5G coverage level",
+            level,
+            Affine(PIXEL, 0, X0, 0, -PIXEL, Y0),
+            "EPSG:2154",
+            unit="level",
+        ),
+        index=0,
+    )
+    return project, buildings
+
+
+def test_table_sums_to_the_population_sorts_exports_and_zooms(qtbot, tmp_path):
+    project, buildings = _level_project(tmp_path)
+    rows = commune_rows(project, project.layers[0])
+    assert [(r["insee"], r["name"]) for r in rows] == [("35047", "Bruz"), ("35238", "Rennes")]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Rennes"]["persons"][0] in (0, None)  # nobody without coverage
+    assert by_name["Bruz"]["persons"][3] in (0, None)
+    published = [v for r in rows for v in r["persons"] if v is not None]
+    assert sum(published) == pytest.approx(buildings["population"].sum(), abs=len(rows) * 4)
+    assert sum(v for r in rows for v in r["premises"] if v is not None) == int(
+        buildings["premises"].sum()
+    )
+    assert communes_without_good_coverage(rows) == ["35047"]
+    zoomed = []
+    dialog = CoverageTableDialog(rows, zoomed.append, project.layer("communes").frame)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    table = dialog.table
+    # what the user reads: names, rounded persons with a space as thousands separator
+    shown = dialog.shown_rows()
+    assert shown[0][:3] == ["Commune", "INSEE", "persons: no coverage"]
+    assert {row[0] for row in shown[1:]} == {"Rennes", "Bruz"}
+    for row in shown[1:]:
+        for cell in row[2:]:
+            assert cell == MASKED_LABEL or cell.replace(" ", "").isdigit()
+    # sort by "persons: very good", descending: Rennes first
+    header = table.horizontalHeader()
+    column = shown[0].index("persons: very good")
+    table.sortItems(column, Qt.SortOrder.DescendingOrder)
+    assert dialog.shown_rows()[1][0] == "Rennes"
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=_header_point(table, 0))
+    assert [row[0] for row in dialog.shown_rows()[1:]] in (["Bruz", "Rennes"], ["Rennes", "Bruz"])
+    # CSV export: the same rows
+    out = dialog.export_csv(tmp_path / "table.csv")
+    with out.open(encoding="utf-8") as handle:
+        assert list(csv.reader(handle)) == dialog.shown_rows()
+    # click a row: the map zooms to that commune
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Bruz")
+    rect = table.visualItemRect(table.item(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert zoomed and zoomed[-1] == pytest.approx((X0 + 1500, Y0 - 3000, X0 + 3000, Y0))
+    # highlight the communes without good coverage: Bruz turns bold
+    dialog.highlight_button.click()
+    assert table.item(row, 0).font().bold()
+    other = 1 - row
+    assert not table.item(other, 0).font().bold()
+
+
+def _header_point(table, column):
+    header = table.horizontalHeader()
+    return header.rect().topLeft() + type(header.rect().topLeft())(
+        header.sectionViewportPosition(column) + 5, 5
+    )

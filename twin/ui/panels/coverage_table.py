@@ -1,0 +1,207 @@
+"""View > Coverage by commune: persons and premises per coverage level for each commune of
+the shown coverage level layer, through the privacy gate (a figure resting on fewer than 11
+households reads "< 11 households"), sortable, exported to CSV, a row zooms to its commune.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twin.cli.coverage import commune_names, readable_people
+from twin.layers.privacy import MASKED_LABEL
+from twin.sim.radio.coverage import LEVEL_LABELS, Grid
+from twin.sim.radio.population import PeopleCounter, PopulationPoints
+
+COLUMNS = (
+    "Commune",
+    "INSEE",
+    *(f"persons: {label}" for label in LEVEL_LABELS),
+    *(f"premises: {label}" for label in LEVEL_LABELS),
+)
+
+
+def coverage_level_layer(project):
+    """The coverage level raster to tabulate: the first layer whose name ends with
+    "coverage level" (the current scenario's or the baseline's), else None."""
+    if project is None:
+        return None
+    for layer in project.layers:
+        if layer.kind == "raster" and layer.name.endswith("coverage level"):
+            return layer
+    return None
+
+
+def commune_rows(project, level_layer) -> list[dict]:
+    """One row per commune: ``insee``, ``name``, ``persons`` and ``premises`` (lists of four
+    published figures, level 0-3: whole numbers, or None when masked by the privacy gate)."""
+    try:
+        buildings = project.layer("buildings").frame
+    except (KeyError, LookupError, ValueError):
+        return []
+    points = PopulationPoints.from_frame(buildings, zone_column="insee")
+    level = np.asarray(level_layer.array)
+    grid = Grid(level_layer.transform, level.shape, level_layer.crs)
+    summary = PeopleCounter(points, grid).count(level)
+    people = readable_people(summary.to_dict(), commune_names(project))
+    rows = []
+    for code, zone in sorted(people["zones"].items(), key=lambda item: item[1]["name"]):
+        rows.append(
+            {
+                "insee": code,
+                "name": zone["name"],
+                "persons": [_number(zone["persons"][label]) for label in LEVEL_LABELS],
+                "premises": [
+                    _number(zone["premises"][label], whole=True) for label in LEVEL_LABELS
+                ],
+            }
+        )
+    return rows
+
+
+def _number(item, whole: bool = False) -> int | None:
+    if item is None or isinstance(item, dict):
+        return None  # masked (fewer than 11 households) or unknown
+    return round(item)
+
+
+def communes_without_good_coverage(rows: list[dict]) -> list[str]:
+    """INSEE codes of the communes where nobody (published) has good or very good coverage."""
+    return [r["insee"] for r in rows if not any((v or 0) > 0 for v in r["persons"][2:])]
+
+
+class _NumberItem(QTableWidgetItem):
+    """A cell that sorts by its number (masked cells sort first)."""
+
+    def __init__(self, value: int | None) -> None:
+        super().__init__(MASKED_LABEL if value is None else f"{value:,}".replace(",", " "))
+        self.value = -1 if value is None else value
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other) -> bool:
+        return self.value < getattr(other, "value", -1)
+
+
+class CoverageTableDialog(QDialog):
+    """The "Coverage by commune" table: sortable columns, CSV export, a click on a row
+    zooms the map to that commune (``zoom_to(bbox)``), gaps highlighted on demand."""
+
+    def __init__(
+        self, rows: list[dict], zoom_to: Callable | None = None, communes=None, parent=None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Coverage by commune")
+        self.rows = rows
+        self.zoom_to = zoom_to
+        self.communes = communes  # GeoDataFrame with insee + geometry, for zooming
+        self.table = QTableWidget(len(rows), len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        for r, row in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(row["name"]))
+            self.table.setItem(r, 1, QTableWidgetItem(row["insee"]))
+            for i, value in enumerate(row["persons"] + row["premises"]):
+                self.table.setItem(r, 2 + i, _NumberItem(value))
+        self.table.setSortingEnabled(True)
+        self.table.resizeColumnsToContents()
+        self.table.cellClicked.connect(self._on_clicked)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(lambda: self.export_csv())
+        self.highlight_button = QPushButton("Highlight communes without good coverage")
+        self.highlight_button.setCheckable(True)
+        self.highlight_button.toggled.connect(self._on_highlight)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.highlight_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                "Persons and premises per coverage level (rounded; figures resting on fewer "
+                f"than 11 households read “{MASKED_LABEL}”). Click a row to zoom."
+            )
+        )
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.resize(1100, 500)
+
+    def shown_rows(self) -> list[list[str]]:
+        """The table as the user sees it (header row first), in the current sort order."""
+        header = [self.table.horizontalHeaderItem(c).text() for c in range(len(COLUMNS))]
+        body = [
+            [self.table.item(r, c).text() for c in range(len(COLUMNS))]
+            for r in range(self.table.rowCount())
+        ]
+        return [header, *body]
+
+    def export_csv(self, path: str | Path | None = None) -> Path | None:
+        """Write the table to a CSV file (asks for a name when ``path`` is None)."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Export coverage by commune", "coverage_by_commune.csv", "CSV (*.csv)"
+            )
+            if not chosen:
+                return None
+            path = chosen
+        path = Path(path)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            for row in self.shown_rows():
+                writer.writerow([cell.replace("\u202f", " ") for cell in row])
+        return path
+
+    def _on_clicked(self, row: int, _column: int) -> None:
+        code = self.table.item(row, 1).text()
+        if self.zoom_to is None or self.communes is None:
+            return
+        match = self.communes[self.communes["insee"].astype(str) == code]
+        if len(match):
+            self.zoom_to(tuple(float(v) for v in match.total_bounds))
+
+    def _on_highlight(self, on: bool) -> None:
+        gaps = set(communes_without_good_coverage(self.rows)) if on else set()
+        for r in range(self.table.rowCount()):
+            gap = self.table.item(r, 1).text() in gaps
+            for c in range(len(COLUMNS)):
+                item = self.table.item(r, c)
+                item.setBackground(Qt.GlobalColor.yellow if gap else Qt.GlobalColor.transparent)
+                font = item.font()
+                font.setBold(gap)
+                item.setFont(font)
+
+
+def open_coverage_table(window: QWidget) -> CoverageTableDialog | None:
+    """View > Coverage by commune… for ``window`` (a MainWindow): one line in the status bar
+    when no coverage level is shown yet."""
+    project = window.project
+    level = coverage_level_layer(project)
+    if level is None:
+        window.statusBar().showMessage("No coverage level on the map yet: wait for it", 8000)
+        return None
+    communes = None
+    try:
+        communes = project.layer("communes").frame
+    except (KeyError, LookupError, ValueError):
+        communes = None
+    dialog = CoverageTableDialog(
+        commune_rows(project, level), window.canvas.zoom_to_bbox, communes, window
+    )
+    dialog.show()
+    window.coverage_table = dialog
+    return dialog

@@ -103,6 +103,7 @@ class ScenarioController(QObject):
         self.slow = None
         self.layers.set_slow_layers([])
         self.sites.set_project(project)
+        self.layers.set_territory(project)
         if project is not None:
             self.live = LiveRadio(project, self.options, self, in_process=self.in_process)
             self.live.updated.connect(self._on_radio_update)

@@ -11,6 +11,7 @@ Each layer's provenance names the scenario and the engine.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 from shapely.geometry import Point
 
 from twin.layers.base import Layer
@@ -65,6 +66,8 @@ class ScenarioLayers:
         self.slow_layers: list[Layer] = []
         self._site_rows: list[dict] = []
         self.crs = "EPSG:2154"
+        self._territory: list | None = None  # the communes' outlines, when the project has them
+        self._mask: tuple | None = None  # (shape, transform, inside) of the last grid
 
     def current(self) -> list[Layer]:
         """The layers to show, top first (the baseline: its coverage level when computed)."""
@@ -139,15 +142,45 @@ class ScenarioLayers:
             crs=self.crs,
         )
 
+    def set_territory(self, project) -> None:
+        """Take the territory's outline from ``project``'s communes (None: no outline):
+        the coverage level is drawn inside it only; beyond it a red "no coverage" field over
+        the neighbouring countryside would hide the territory's own gaps."""
+        self._territory, self._mask = None, None
+        if project is None:
+            return
+        try:
+            frame = project.layer("communes").frame
+        except KeyError:
+            return
+        geometries = [g for g in frame.geometry.values if g is not None and not g.is_empty]
+        self._territory = geometries or None
+
+    def _inside_territory(self, level: np.ndarray, transform) -> np.ndarray:
+        """``level`` with the pixels outside the territory set to 255 (no class: not drawn)."""
+        if self._territory is None:
+            return level
+        key = (level.shape, tuple(transform)[:6])
+        if self._mask is None or self._mask[0] != key:
+            from rasterio.features import geometry_mask
+
+            inside = geometry_mask(
+                self._territory, out_shape=level.shape, transform=transform, invert=True
+            )
+            self._mask = (key, inside)
+        return np.where(self._mask[1], level, np.uint8(255)).astype(np.uint8)
+
     def set_coverage(self, update, style: Style | None) -> None:
-        """Show the live coverage level of ``update`` (replaces the raster's data)."""
+        """Show the live coverage level of ``update`` inside the territory (replaces the
+        raster's data)."""
+        level = self._inside_territory(update.level, update.transform)
         # "no coverage" keeps its colour (a strong red): the gaps must show; the baseline's
         # coverage is shown too, as soon as the engine has computed it.
         if self.coverage_layer is None or self.coverage_layer.shape != update.level.shape:
             name = self.scenario.name if self.scenario is not None else BASELINE_NAME
             self.coverage_layer = LiveLevelLayer(
                 f"{name}: 4G+5G coverage level",
-                update.level,
+                level,
                 update.transform,
                 update.crs,
                 style=style,
@@ -161,7 +194,7 @@ class ScenarioLayers:
             )
             self.coverage_layer.opacity = COVERAGE_OPACITY
         else:
-            self.coverage_layer.set_array(update.level)
+            self.coverage_layer.set_array(level)
 
     def set_slow_layers(self, layers: list[Layer]) -> None:
         """The slow engines' layers of the current scenario (replace the previous ones).

@@ -20,7 +20,6 @@ for piece in networkx.strongly_connected_components(edges):
 """
 
 
-
 def import_circles() -> list[str]:
     """Each circle of twin's imports as its sorted module names joined by commas."""
     result = subprocess.run(

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 import twin
-from twin.ui.new_territory import NewTerritoryDialog
+from twin.ui.project.new_territory import NewTerritoryDialog
 
 TERRITORY = Path(__file__).parent / "data" / "opendata" / "becherel"
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")

@@ -163,7 +163,7 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
     from twin.cli import main
     from twin.project import Project
     from twin.ui.panels.timeline import PlanTimeline
-    from twin.ui.scenario_controller import ScenarioController
+    from twin.ui.scenario.controller import ScenarioController
 
     path = town.save(tmp_path / "town.twin")
     saved = tmp_path / "planned.twin"

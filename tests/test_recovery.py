@@ -1,5 +1,5 @@
 """Autosave and crash recovery: the Qt-free recovery file (twin.recovery) and the window's
-offer to restore after a crash (twin.ui.recovery, driven as a user would)."""
+offer to restore after a crash (twin.ui.project.recovery, driven as a user would)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from twin.recovery import (
     write_recovery,
 )
 from twin.ui.main_window import MainWindow
-from twin.ui.recovery import RecoveryDialog
+from twin.ui.project.recovery import RecoveryDialog
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
 

@@ -15,7 +15,7 @@ from twin.kpi import format_value
 from twin.project import Project
 from twin.scenario import AddMobileSite, CellSpec, MoveMobileSite, Scenario
 from twin.sim.whatif import runner, simulate
-from twin.ui.scenario_controller import ScenarioController
+from twin.ui.scenario.controller import ScenarioController
 
 ADDED = Scenario(
     "Added",

@@ -12,7 +12,7 @@ from ui_scenario_project import OPTIONS, X0, Y0, make_project
 from twin.kpi import format_value
 from twin.scenario import MoveMobileSite
 from twin.ui.compare import SideBySideView, open_compare
-from twin.ui.scenario_controller import ScenarioController
+from twin.ui.scenario.controller import ScenarioController
 
 
 @pytest.fixture

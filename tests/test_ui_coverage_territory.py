@@ -11,7 +11,7 @@ from affine import Affine
 
 from twin.layers.vector import VectorLayer
 from twin.project import Project
-from twin.ui.scenario_layers import ScenarioLayers
+from twin.ui.scenario.layers import ScenarioLayers
 
 
 def test_no_coverage_is_not_painted_beyond_the_communes():

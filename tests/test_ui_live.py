@@ -243,7 +243,10 @@ def test_main_window_first_add_site_uses_the_child_process_and_shows_no_dialog(
     qtbot, engines, monkeypatch
 ):
     """The first edit comes while fiber, transit and energy are still being prepared."""
+    from twin.sim.whatif.runner import forget
     from twin.ui.main_window import MainWindow
+
+    forget()  # results are shared by input: earlier tests' baselines would be reused
 
     monkeypatch.setattr(fiber_adapter, "run", fake_fiber_run)
     engines.wrap(fiber_adapter, "run", "fiber.run")

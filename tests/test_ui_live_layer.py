@@ -9,7 +9,7 @@ def test_live_level_view_recolours_only_what_changed_and_draws_the_same(qtbot):
     import numpy as np
 
     from twin.layers.style import Category, Style
-    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView, level_rgba
+    from twin.ui.live.layer import LiveLevelLayer, LiveLevelView, level_rgba
 
     style = Style(
         kind="raster-classes",
@@ -54,7 +54,7 @@ def test_live_level_view_partial_recolour_draws_what_a_fresh_view_draws(qtbot):
     import numpy as np
 
     from twin.layers.style import Category, Style
-    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView
+    from twin.ui.live.layer import LiveLevelLayer, LiveLevelView
 
     style = Style(
         kind="raster-classes",
@@ -87,7 +87,7 @@ def _on_screen(qtbot, arrays, style):
     import numpy as np
     import pyqtgraph as pg
 
-    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView
+    from twin.ui.live.layer import LiveLevelLayer, LiveLevelView
 
     widget = pg.GraphicsView(background="w")
     box = pg.ViewBox(lockAspect=1.0, enableMenu=False, invertY=False, defaultPadding=0.0)
@@ -132,7 +132,7 @@ def test_live_level_view_with_opacity_draws_like_the_generic_raster_view(qtbot):
 
     from twin.layers.raster import RasterLayer
     from twin.layers.style import Category, Style
-    from twin.ui.live_layer import LiveLevelLayer, LiveLevelView
+    from twin.ui.live.layer import LiveLevelLayer, LiveLevelView
     from twin.ui.map.views.raster import RasterLayerView
 
     colours = ("#E69F00", "#56B4E9", "#009E73")

@@ -6,7 +6,7 @@ import pytest
 
 from twin.errors import DataError
 from twin.feedback import Feedback
-from twin.ui.loading import open_any, read_layers_into
+from twin.ui.project.loading import open_any, read_layers_into
 
 
 def test_data_file_in_web_mercator_opens_in_its_utm_zone(data_dir):

@@ -255,7 +255,7 @@ def test_the_map_stays_usable_while_a_job_runs_and_the_status_bar_cancels_it(qtb
 
 
 def test_a_project_read_before_the_window_existed_still_opens_in_it(qtbot, tmp_path):
-    from twin.ui.project_files import start_opening
+    from twin.ui.project.files import start_opening
 
     path = make_project().save(tmp_path / "town.twin")
     opening = start_opening(path)  # as the app does before building its window

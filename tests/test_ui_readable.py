@@ -11,7 +11,7 @@ from ui_scenario_project import OPTIONS, make_project
 
 import twin
 from twin.ui.main_window import MainWindow
-from twin.ui.project_files import save_as_proposal
+from twin.ui.project.files import save_as_proposal
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
 

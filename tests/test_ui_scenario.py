@@ -114,7 +114,7 @@ def test_save_and_reopen_keep_the_scenarios(bench, tmp_path, qtbot):
     reopened = Project.open(path)
     (stored,) = reopened.scenarios
     assert Scenario.from_dict(stored) == bench.controller.scenario("Densify")
-    from twin.ui.scenario_controller import ScenarioController
+    from twin.ui.scenario.controller import ScenarioController
 
     controller = ScenarioController(reopened, OPTIONS)
     try:
@@ -170,7 +170,7 @@ def test_live_level_colours_equal_the_generic_raster_view():
     import numpy as np
 
     from twin.layers.style import Category, Style
-    from twin.ui.live_layer import LiveLevelLayer, level_rgba
+    from twin.ui.live.layer import LiveLevelLayer, level_rgba
     from twin.ui.map.views.raster import raster_rgba
 
     style = Style(

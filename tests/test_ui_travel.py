@@ -12,7 +12,7 @@ from test_transit_support import X0, Y0
 
 import twin
 from twin.sim.transit.travel_project import ProjectTravel
-from twin.ui.live_travel import BAND_COLORS, LiveTravel, reach_text
+from twin.ui.live.travel import BAND_COLORS, LiveTravel, reach_text
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.tools.travel_time import TravelTimeTool
 

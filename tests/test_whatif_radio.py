@@ -111,7 +111,7 @@ def test_drag_does_not_accumulate_terrain_profiles(radio):
 def test_live_engine_drag_preview_then_exact_drop_equals_cold(radio):
     from dataclasses import replace
 
-    from twin.ui.live_radio_engine import EngineHost
+    from twin.ui.live.engine import EngineHost
 
     host = EngineHost(None, FAST)
     host.engine = radio  # the module's engine (its cold baseline is already built)

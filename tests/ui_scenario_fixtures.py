@@ -11,8 +11,8 @@ from ui_scenario_project import OPTIONS, SIZE_M, X0, Y0, make_project
 
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.panels.scenario import ScenarioPanel
-from twin.ui.result_layers import ResultLayerPresenter
-from twin.ui.scenario_controller import ScenarioController
+from twin.ui.scenario.controller import ScenarioController
+from twin.ui.scenario.result_layers import ResultLayerPresenter
 
 PERSONS_5G = "radio.5g.persons.good_or_better"
 PERSONS_ALL = "radio.4g_5g.persons.good_or_better"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 import twin
 from twin.cli import startup_clock
 from twin.cli.environment import missing_qt_library, skip_cloud_sdk
-from twin.ui.map_paint import FirstFrameWatcher
+from twin.ui.map.paint import FirstFrameWatcher
 
 STYLESHEET = Path(__file__).with_name("style.qss")
 
@@ -46,7 +46,7 @@ def show_main_window(path: str | None = None):
     """Build and show the main window, opening ``path`` (a project or data file) or the
     bundled sample territory; returns the window.
     """
-    from twin.ui.project_files import start_opening
+    from twin.ui.project.files import start_opening
 
     target = Path(path) if path else twin.sample_project_path()
     opening = start_opening(target)  # reads while the window is built

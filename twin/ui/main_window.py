@@ -1,7 +1,7 @@
 """The main window: assembles the map canvas, the panels, menus and status bar.
 
 It holds no domain logic: loading runs in :mod:`twin.ui.workers` jobs built from
-:mod:`twin.ui.loading`, panels own their widgets, the model owns the data.
+:mod:`twin.ui.project.loading`, panels own their widgets, the model owns the data.
 """
 
 from __future__ import annotations
@@ -19,22 +19,22 @@ from PySide6.QtWidgets import (
 )
 
 from twin.project import Project
-from twin.ui.bookmarks import BookmarkMenu
 from twin.ui.export.dialog import export_map_action
+from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
+from twin.ui.map.paint import PaintWaiter
 from twin.ui.map.tools.identify import IdentifyTool
-from twin.ui.map_paint import PaintWaiter
-from twin.ui.new_territory import new_territory_action
 from twin.ui.panels.coverage_table import open_coverage_table
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
-from twin.ui.project_files import ProjectFiles, project_title
-from twin.ui.project_watcher import ProjectWatcher
-from twin.ui.recovery import RecoveryKeeper
-from twin.ui.result_layers import is_result_layer
-from twin.ui.scenario_actions import ScenarioWorkbench
+from twin.ui.project.files import ProjectFiles, project_title
+from twin.ui.project.new_territory import new_territory_action
+from twin.ui.project.recovery import RecoveryKeeper
+from twin.ui.project.watcher import ProjectWatcher
+from twin.ui.scenario.actions import ScenarioWorkbench
+from twin.ui.scenario.result_layers import is_result_layer
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.scenario_dock, self.timeline_dock)
         self.scenario_dock.raise_()
         self.scenario.controller.scenarios_changed.connect(self._mark_modified)
-        self.recovery = RecoveryKeeper(self)  # autosave + crash recovery (twin/ui/recovery.py)
+        self.recovery = RecoveryKeeper(self)  # autosave + crash recovery
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.add_layer_action = self._action(
             "&Add layer from file…", self.files.choose_data_file, "Ctrl+Shift+A"
         )
-        self.new_territory_action = new_territory_action(self)  # twin/ui/new_territory.py
+        self.new_territory_action = new_territory_action(self)  # twin/ui/project/new_territory.py
         self.save_action = self._action(
             "&Save", self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )

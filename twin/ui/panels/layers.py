@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from twin.layers.base import Layer
 from twin.project import Project
 from twin.ui.panels.swatches import layer_icon
-from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.project.watcher import ProjectWatcher
 
 LAYER_MIME_TYPE = "application/x-twin-layer-ids"
 LayerRole = Qt.ItemDataRole.UserRole + 1

@@ -12,7 +12,7 @@ from twin.layers.base import Layer
 from twin.layers.style import LegendEntry
 from twin.project import Project
 from twin.ui.panels.swatches import SWATCH_SIZE, swatch_icon
-from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.project.watcher import ProjectWatcher
 
 _LINE_CODE = re.compile(r"[0-9A-Za-z]{1,4}")
 

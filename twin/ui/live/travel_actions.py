@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from twin.ui.live_travel import LiveTravel, reach_text
+from twin.ui.live.travel import LiveTravel, reach_text
 from twin.ui.map.tools.travel_time import TravelTimeTool
 
 

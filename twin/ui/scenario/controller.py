@@ -1,11 +1,11 @@
 """The scenario editor's state: the scenarios of a project, the current one, undo, results.
 
-Every edit goes through a :class:`~twin.ui.undo.ScenarioCommand` on :attr:`undo_stack`, and
+Every edit goes through a :class:`~twin.ui.scenario.undo.ScenarioCommand` on :attr:`undo_stack`, and
 the scenarios are written back to ``project.scenarios`` (dicts, saved in the ``.twin``) after
 each change. The baseline layers are never modified: engines get the baseline plus the
 current scenario's interventions. Radio results come from :class:`LiveRadio` (incremental,
 in its child process or thread, live while a site is dragged); fiber, transit and energy
-come from :class:`~twin.ui.scenario_slow.SlowResults` (cached by content, else one worker
+come from :class:`~twin.ui.scenario.slow.SlowResults` (cached by content, else one worker
 job at a time, progress on :attr:`message`, no dialog). Nothing is computed on the UI
 thread.
 """
@@ -28,12 +28,12 @@ from twin.scenario import (
 )
 from twin.sim.whatif.result import DomainResult, WhatIfOptions
 from twin.sim.whatif.runner import cost_figures
-from twin.ui import undo
-from twin.ui.live_radio import LiveRadio, RadioUpdate
-from twin.ui.scenario_compute import SlowEngines
-from twin.ui.scenario_layers import ScenarioLayers
-from twin.ui.scenario_sites import SiteBook
-from twin.ui.scenario_slow import SlowResults
+from twin.ui.live.radio import LiveRadio, RadioUpdate
+from twin.ui.scenario import undo
+from twin.ui.scenario.compute import SlowEngines
+from twin.ui.scenario.layers import ScenarioLayers
+from twin.ui.scenario.sites import SiteBook
+from twin.ui.scenario.slow import SlowResults
 
 
 class ScenarioController(QObject):

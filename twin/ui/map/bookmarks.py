@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from twin.project import Project, View
-from twin.ui.project_watcher import ProjectWatcher
+from twin.ui.project.watcher import ProjectWatcher
 
 
 class BookmarkMenu(QMenu):

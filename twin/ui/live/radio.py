@@ -1,7 +1,7 @@
 """Live radio what-if off the UI thread: one engine, newest request wins.
 
 The incremental :class:`~twin.sim.whatif.radio.RadioWhatIf` runs in a child process by
-default (see :mod:`twin.ui.live_radio_engine`: much of its numpy work holds the
+default (see :mod:`twin.ui.live.engine`: much of its numpy work holds the
 interpreter lock, so in a thread it would make the UI stutter), or in one thread
 (``in_process=True``, for small projects and tests). While a site is dragged (tag
 ``"drag"``) the engine computes in preview quality (coarser terrain profiles), and exactly
@@ -32,7 +32,7 @@ from twin.kpi import Figure
 from twin.layers.raster import RasterLayer
 from twin.scenario import Intervention
 from twin.sim.whatif.result import WhatIfOptions
-from twin.ui.live_radio_engine import EngineHost, project_from_payload, project_payload, serve
+from twin.ui.live.engine import EngineHost, project_from_payload, project_payload, serve
 
 
 @dataclass

@@ -20,7 +20,7 @@ from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddMobileSite, EditMobileCell, MoveMobileSite, Scenario
-from twin.ui.live_layer import LiveLevelLayer
+from twin.ui.live.layer import LiveLevelLayer
 
 CHANGE_COLORS = {"added": "#D55E00", "moved": "#CC79A7", "edited": "#E69F00"}
 COVERAGE_OPACITY = 0.55

@@ -5,7 +5,7 @@
 Python worker thread, then answers each origin request there too; while one request runs,
 only the newest of those that arrive meanwhile waits (the others are dropped), as the live
 radio engine does. Results arrive on the UI thread through a queued signal; the UI thread
-only swaps the band raster of one :class:`~twin.ui.live_layer.LiveLevelLayer` (put on top
+only swaps the band raster of one :class:`~twin.ui.live.layer.LiveLevelLayer` (put on top
 of the project's layers at the first answer, shown with the fast class-raster view; taken
 off by :meth:`LiveTravel.shutdown`) and the status line.
 """
@@ -23,7 +23,7 @@ from twin.feedback import Feedback
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.scenario import AddTransitLine, AddTransitStop
-from twin.ui.live_layer import LiveLevelLayer
+from twin.ui.live.layer import LiveLevelLayer
 
 WINDOW = ("07:00", 120)  # first departure, minutes (engines are imported in the worker)
 MODES = ("walk", "transit")

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMainWindow
 
+from twin.ui.live.travel_actions import TravelTimeWorkbench
 from twin.ui.map.tools.add_site import AddSiteTool
 from twin.ui.map.tools.energy_asset import EnergyAssetTool
 from twin.ui.map.tools.fiber_area import FiberAreaTool
@@ -19,9 +20,8 @@ from twin.ui.map.tools.transit_line import TransitLineTool
 from twin.ui.panels.scenario import ScenarioPanel
 from twin.ui.panels.site_editor import SiteEditor
 from twin.ui.panels.timeline import PlanTimeline
-from twin.ui.result_layers import ResultLayerPresenter
-from twin.ui.scenario_controller import ScenarioController
-from twin.ui.travel_actions import TravelTimeWorkbench
+from twin.ui.scenario.controller import ScenarioController
+from twin.ui.scenario.result_layers import ResultLayerPresenter
 
 # (attribute, menu text, shortcut, what the tool does)
 TOOL_ACTIONS = (

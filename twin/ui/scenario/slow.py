@@ -1,7 +1,7 @@
 """The fiber, transit and energy results of the current scenario, computed off the UI thread.
 
 One job at a time runs in a worker thread (:func:`twin.ui.workers.run_job`, no dialog):
-the current scenario's results when the cache of :class:`~twin.ui.scenario_compute.SlowEngines`
+the current scenario's results when the cache of :class:`~twin.ui.scenario.compute.SlowEngines`
 does not hold them, otherwise, once the radio baseline is up, the preparation of the
 baselines (an empty scenario) so that the first edit finds them ready. An edit that
 supersedes the running job cancels it; the next job starts when it stops. Progress goes to
@@ -16,7 +16,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from twin.scenario import Scenario
-from twin.ui.scenario_compute import DomainFigures, SlowEngines
+from twin.ui.scenario.compute import DomainFigures, SlowEngines
 
 BASELINES_TITLE = "Preparing fiber, transit and energy"
 

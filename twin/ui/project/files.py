@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 import twin
 from twin.cli import startup_clock
 from twin.ui.dialogs import show_error
-from twin.ui.loading import (
+from twin.ui.project.loading import (
     DATA_FILE_FILTER,
     PROJECT_FILE_FILTER,
     is_project_file,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import ProjectError
+from twin.project_checks import fsync
 
 FORMAT_NAME = "twin-recovery"
 FORMAT_VERSION = 1
@@ -142,7 +143,7 @@ def write_recovery(project, stories: list[Any] | None = None) -> Path:
             os.fsync(stream.fileno())
         os.replace(temporary, target)
         temporary = None
-        _fsync_folder(target.parent)
+        fsync(target.parent)
     except OSError as error:
         raise ProjectError(
             f"could not write the recovery file {target}: {error.strerror or error}"
@@ -268,19 +269,6 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True
     return True
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _json_default(value: Any) -> Any:

@@ -349,14 +349,23 @@ class TravelModel:
         access, direct = self._origin_legs(np.asarray(origin_xy, dtype=float), tuple(modes))
         departures = window.times()
         stops = np.flatnonzero(np.isfinite(access))
-        if len(stops) and any(m in modes for m in ("transit", "bike_and_ride", "park_and_ride")):
+        ride = any(m in modes for m in ("transit", "bike_and_ride", "park_and_ride"))
+        times = self._door_to_door(stops, access[stops], departures, direct, ride)
+        times[times > self.parameters.max_duration_s] = np.inf
+        spread = percentiles(times)
+        return TravelResult(departures, times, spread[50], spread[5], spread[95])
+
+    def _door_to_door(
+        self, stops: np.ndarray, seconds: np.ndarray, departures, direct, ride: bool
+    ) -> np.ndarray:
+        """Travel time (s, departures x destinations) leaving from an origin that reaches
+        ``stops`` in ``seconds`` and the destinations directly in ``direct``; transit only
+        when ``ride``. Rounded to the hundredth of a second (15 s of walk stays 15 s, not
+        15.000000000000002)."""
+        p = self.parameters
+        if ride and len(stops):
             arrivals = range_raptor(
-                self.timetable,
-                stops,
-                access[stops],
-                departures,
-                self.parameters.max_rounds,
-                self.parameters.max_duration_s,
+                self.timetable, stops, seconds, departures, p.max_rounds, p.max_duration_s
             )
         else:
             arrivals = np.full((len(departures), self.timetable.stop_count), np.inf)
@@ -368,11 +377,7 @@ class TravelModel:
             self.egress.seconds,
             direct,
         )
-        # to the hundredth of a second: 15 s of walk stays 15 s, not 15.000000000000002
-        times = np.round(times, 2)
-        times[times > self.parameters.max_duration_s] = np.inf
-        spread = percentiles(times)
-        return TravelResult(departures, times, spread[50], spread[5], spread[95])
+        return np.round(times, 2)
 
     def access_walks(self, origins_xy: np.ndarray) -> _Legs:
         """Walks from many origins to the stops at once (one search per stop rather than
@@ -441,26 +446,14 @@ class TravelModel:
                     np.minimum.at(
                         direct, rows["location"].to_numpy(), rows["seconds"].to_numpy(np.float32)
                     )
-                if "transit" in modes and end > begin:
-                    arrivals = range_raptor(
-                        self.timetable,
-                        walks.target[begin:end],
-                        walks.seconds[begin:end],
-                        departures,
-                        p.max_rounds,
-                        p.max_duration_s,
-                    )
-                else:
-                    arrivals = np.full((len(departures), self.timetable.stop_count), np.inf)
-                times = travel_times(
-                    arrivals,
+                times = self._door_to_door(
+                    walks.target[begin:end],
+                    walks.seconds[begin:end],
                     departures,
-                    self.egress.start,
-                    self.egress.target,
-                    self.egress.seconds,
                     direct,
+                    "transit" in modes,
                 )
-                median = percentiles(np.round(times, 2), (50,))[50]
+                median = percentiles(times, (50,))[50]
                 result[first + i] = weights[median <= within_s].sum(axis=0)
             feedback.set_progress(
                 100.0 * min(len(origins_xy), first + chunk) / len(origins_xy), "origins"

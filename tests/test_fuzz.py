@@ -298,4 +298,8 @@ def test_hostile_inputs_stay_within_memory_in_a_child_process(seeds, tmp_path):
         assert status == 2, (argv, text)
         assert len(text.strip().splitlines()) == 1 and expected in text, (argv, text)
         assert "not enough memory" not in text  # refused from the header, not by running out
-        assert report["peak_kib"] < 1024 * 1024, argv  # resident memory stayed under 1 GiB
+        # resident memory stayed far below what the hostile headers ask for (16 GiB of
+        # pixels, a 1 GB decompressed member...): under 1.5 GiB, the interpreter and twin's
+        # libraries included (0.4-1.1 GiB measured, the most with numba compiling its
+        # kernels in a fresh clone)
+        assert report["peak_kib"] < 1536 * 1024, argv

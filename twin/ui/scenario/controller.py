@@ -110,10 +110,26 @@ class ScenarioController(QObject):
             self.live.failed.connect(self._on_radio_failed)
             self.slow = SlowEngines(project, self.options)
             self._read_sites_in_background()
+            self._show_stored_baseline(project)
         self.slow_results.set_engines(self.slow)
         self.scenarios_changed.emit()
         self.current_changed.emit(None)
         self._recompute()
+
+    def _show_stored_baseline(self, project) -> None:
+        """The baseline's radio figures from the results stored in the project, at once; the
+        live engine computes them again in its process and its answer replaces these. A
+        lookup only (``hash_layers=False``: nothing is hashed or computed on this thread)."""
+        from twin.errors import TwinError
+        from twin.sim.whatif.figures import paired_figures
+        from twin.sim.whatif.runner import stored_result
+
+        try:
+            stored = stored_result(project, "radio", (), self.options, hash_layers=False)
+        except (TwinError, ValueError, TypeError, KeyError):
+            return  # a damaged stored result: the live engine computes the figures
+        if stored is not None and stored.figures:
+            self._radio_figures, self._radio_capex = paired_figures(stored, stored), 0.0
 
     def _read_sites_in_background(self) -> None:
         """Read the baseline sites (0.1-0.2 s on the sample) in a worker, so that the first

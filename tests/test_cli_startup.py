@@ -102,13 +102,18 @@ def test_missing_xcb_cursor_library_is_named_with_the_package_to_install(monkeyp
     assert main(["--startup-time"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "libxcb-cursor0" in lines[0]
-    # installed, or headless, or no X display: nothing to say
+    # installed, or headless: nothing to say
     found["xcb-cursor"] = "libxcb-cursor.so.0"
     assert cli_app.missing_qt_library() is None
     found["xcb-cursor"] = None
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert cli_app.missing_qt_library() is None
+    # no display at all (and no platform asked): one line saying how to run headless
     monkeypatch.delenv("QT_QPA_PLATFORM")
     monkeypatch.delenv("DISPLAY")
-    assert cli_app.missing_qt_library() is None
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert "QT_QPA_PLATFORM=offscreen" in cli_app.missing_qt_library()
+    assert main(["--startup-time"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0]
     assert twin.sample_project_path().exists()

@@ -17,6 +17,12 @@ XCB_CURSOR_HINT = (
 )
 
 
+NO_DISPLAY_HINT = (
+    "twin: no display to open the window on (DISPLAY is not set); run it in a desktop "
+    "session, or headless with QT_QPA_PLATFORM=offscreen, or draw a PNG with 'twin render'."
+)
+
+
 def missing_qt_library() -> str | None:
     """One line saying which system library Qt's window system plugin lacks, or None.
 
@@ -24,6 +30,9 @@ def missing_qt_library() -> str | None:
     long message when it is missing; check before creating the QApplication.
     """
     platform = os.environ.get("QT_QPA_PLATFORM", "")
+    no_screen = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and not platform and no_screen:
+        return NO_DISPLAY_HINT
     uses_xcb = platform.startswith("xcb") or (
         not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
     )

@@ -115,6 +115,8 @@ class ScenarioController(QObject):
         self.scenarios_changed.emit()
         self.current_changed.emit(None)
         self._recompute()
+        if self._radio_figures:  # the stored baseline: shown now, not after the engine
+            self._emit_results()
 
     def _show_stored_baseline(self, project) -> None:
         """The baseline's radio figures from the results stored in the project, at once; the

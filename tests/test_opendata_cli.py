@@ -153,8 +153,8 @@ def test_simulate_runs_on_the_new_project(built, tmp_path):
 
 
 def test_twin_prediction_against_the_arcep_map(built):
-    from twin.layers.opendata.compare import agreement_by_commune, calibrate_extra_loss
     from twin.sim.radio.project_coverage import compute_project_coverage, project_sites
+    from twin.sim.radio.reference import agreement_by_commune, calibrate_extra_loss
 
     project = twin.open_project(built[0])
     sites = [s for s in project_sites(project) if s.operator == "ORANGE"]

@@ -3,7 +3,7 @@
 Compares twin's predicted coverage with the Arcep "Mon réseau mobile" map held in the
 project's ``coverage_reference`` layer (``twin new`` adds it from the Arcep files): per
 commune, the persons where twin's level equals Arcep's, is higher or lower, and the extra
-loss (dB) that brings the two closest (:mod:`twin.layers.opendata.compare`). Writes
+loss (dB) that brings the two closest (:mod:`twin.sim.radio.reference`). Writes
 ``coverage_agreement.json`` to DIR; people figures of communes under 11 households are masked.
 """
 
@@ -34,10 +34,10 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compute the coverage of the chosen cells, compare, write the JSON; returns 0."""
     import twin
-    from twin.layers.opendata.compare import agreement_by_commune, calibrate_extra_loss
     from twin.layers.opendata.tables import plain
     from twin.sim.radio.coverage import CoverageParameters
     from twin.sim.radio.project_coverage import compute_project_coverage, project_sites
+    from twin.sim.radio.reference import agreement_by_commune, calibrate_extra_loss
 
     project = twin.open_project(args.project)
     sites = project_sites(project)

@@ -15,8 +15,7 @@ subsets) as a ratio. ``--load`` runs a CPU-bound process on one core beside.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -28,9 +27,15 @@ sys.path.insert(0, str(_HERE.parent))
 START = time.perf_counter()
 
 
-def _busy(stop) -> None:
-    while not stop.is_set():
-        sum(i * i for i in range(10_000))
+def _load_helper(name: str):
+    """A module of benchmarks/ loaded by path (benchmarks/ is kept off sys.path above)."""
+    spec = importlib.util.spec_from_file_location(f"twin_bench_{name}", _HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+background_load = _load_helper("background_load")
 
 
 def run(args) -> None:
@@ -80,24 +85,15 @@ def run(args) -> None:
 
 
 def main() -> None:
-    """Parse the options, start the load if asked, run."""
+    """Parse the options, run (beside one busy process with --load)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=500)
     parser.add_argument("--budget", type=float, default=3e6)
     parser.add_argument("--load", action="store_true", help="a CPU-bound process beside")
     args = parser.parse_args()
-    stop = multiprocessing.Event()
-    busy = None
-    if args.load:
-        busy = multiprocessing.Process(target=_busy, args=(stop,), daemon=True)
-        busy.start()
-        print(f"load: one CPU-bound process on this {os.cpu_count()}-core machine")
-    try:
+    print(background_load.machine_line(args.load))
+    with background_load.cpu_load(args.load):
         run(args)
-    finally:
-        stop.set()
-        if busy is not None:
-            busy.join(timeout=5)
 
 
 if __name__ == "__main__":

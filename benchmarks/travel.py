@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import multiprocessing
-import os
 import sys
 import time
 from pathlib import Path
@@ -39,9 +37,15 @@ import shapely  # noqa: E402
 START = time.perf_counter()
 
 
-def _busy(stop) -> None:
-    while not stop.is_set():
-        sum(i * i for i in range(10_000))
+def _load_helper(name: str):
+    """A module of benchmarks/ loaded by path (benchmarks/ is kept off sys.path above)."""
+    spec = importlib.util.spec_from_file_location(f"twin_bench_{name}", _HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+background_load = _load_helper("background_load")
 
 
 def _brute_force_module():
@@ -150,25 +154,16 @@ def run(args) -> None:
 
 
 def main() -> None:
-    """Parse the options, start the load if asked, run."""
+    """Parse the options, run (beside one busy process with --load)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=0, help="first N origins (0: all)")
     parser.add_argument("--brute", type=int, default=10, help="origins run by brute force")
     parser.add_argument("--window", type=int, default=120, help="departure window, minutes")
     parser.add_argument("--load", action="store_true", help="a CPU-bound process beside")
     args = parser.parse_args()
-    stop = multiprocessing.Event()
-    busy = None
-    if args.load:
-        busy = multiprocessing.Process(target=_busy, args=(stop,), daemon=True)
-        busy.start()
-        print(f"load: one CPU-bound process (pid {busy.pid}) on this {os.cpu_count()}-core machine")
-    try:
+    print(background_load.machine_line(args.load))
+    with background_load.cpu_load(args.load):
         run(args)
-    finally:
-        stop.set()
-        if busy is not None:
-            busy.join(timeout=5)
 
 
 if __name__ == "__main__":

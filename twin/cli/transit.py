@@ -25,7 +25,7 @@ import twin
 from twin.errors import DataError
 from twin.kpi import format_published
 from twin.layers.privacy import Published
-from twin.layers.transit import read_gtfs
+from twin.layers.transit import project_gtfs_path, read_gtfs
 from twin.sim.network import RoadGraph
 from twin.sim.transit.access import catchment_lines
 from twin.sim.transit.study import TransitStudy
@@ -49,16 +49,6 @@ def register(subparsers) -> None:
         help="walk radius of a hub in metres (default 150)",
     )
     parser.set_defaults(func=run)
-
-
-def _gtfs_path(project, given: str | None) -> Path:
-    if given:
-        return Path(given)
-    relative = project.metadata.get("gtfs")
-    if not relative:
-        raise DataError("the project names no GTFS feed (metadata 'gtfs'); give one with --gtfs")
-    base = project.path.parent if project.path is not None else Path.cwd()
-    return base / str(relative)
 
 
 def _locations(project, roads: gpd.GeoDataFrame):
@@ -116,7 +106,7 @@ def published_kpis(result, frame) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Compute and write the transit layers and KPIs; returns 0."""
     project = twin.open_project(args.project)
-    network = read_gtfs(_gtfs_path(project, args.gtfs), crs=project.crs)
+    network = read_gtfs(project_gtfs_path(project, args.gtfs), crs=project.crs)
     try:
         roads = project.layer("roads").frame
     except KeyError as error:

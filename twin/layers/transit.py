@@ -386,6 +386,30 @@ def _read_stop_times(files: _FeedFiles, trips: pd.DataFrame, stops: pd.DataFrame
     return result
 
 
+def project_feed_path(project) -> Path | None:
+    """The GTFS feed a project names (``metadata["gtfs"]``, relative to the project file or
+    absolute), None when it names none."""
+    relative = project.metadata.get("gtfs")
+    if not relative:
+        return None
+    path = Path(str(relative))
+    if not path.is_absolute():
+        base = project.path.parent if project.path is not None else Path.cwd()
+        path = base / path
+    return path
+
+
+def project_gtfs_path(project, given: str | Path | None = None) -> Path:
+    """The feed a command reads: ``given`` (its ``--gtfs``), else the project's own;
+    DataError when there is neither."""
+    if given:
+        return Path(given)
+    path = project_feed_path(project)
+    if path is None:
+        raise DataError("the project names no GTFS feed (metadata 'gtfs'); give one with --gtfs")
+    return path
+
+
 def read_gtfs(
     path: str | Path, crs="EPSG:2154", provenance: Provenance | None = None
 ) -> TransitNetwork:

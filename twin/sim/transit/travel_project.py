@@ -21,7 +21,7 @@ import shapely
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.layers.privacy import DISCLOSURE_THRESHOLD_HOUSEHOLDS
-from twin.layers.transit import read_gtfs
+from twin.layers.transit import project_gtfs_path, read_gtfs
 from twin.sim.network import RoadGraph
 from twin.sim.transit.isochrones import ISOCHRONE_MINUTES, TimeGrid, isochrones
 from twin.sim.transit.travel import (
@@ -39,18 +39,6 @@ def published_people(persons: float, households: float) -> dict:
     if households < DISCLOSURE_THRESHOLD_HOUSEHOLDS:
         return {"value": None, "masked": True}
     return {"value": round(float(persons)), "masked": False}
-
-
-def project_gtfs_path(project, given: str | None = None) -> Path:
-    """The feed to read: ``given``, else the project's ``metadata["gtfs"]`` (relative to the
-    project file)."""
-    if given:
-        return Path(given)
-    relative = project.metadata.get("gtfs")
-    if not relative:
-        raise DataError("the project names no GTFS feed (metadata 'gtfs'); give one with --gtfs")
-    base = project.path.parent if project.path is not None else Path.cwd()
-    return base / str(relative)
 
 
 PARKING_RADIUS_M = 150.0

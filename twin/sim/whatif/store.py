@@ -27,6 +27,7 @@ from typing import Any
 import twin
 from twin.errors import ProjectError
 from twin.fingerprint import known_fingerprint, layer_fingerprint
+from twin.layers.transit import project_feed_path
 from twin.project_results import (
     ResultRecord,
     ResultsWarning,
@@ -118,22 +119,9 @@ def _extra_inputs(project, domain: str) -> dict[str, Any]:
         "crs": project.crs.to_wkt(),
     }
     if domain == "transit":
-        path = gtfs_path(project)
+        path = project_feed_path(project)
         extra["gtfs"] = _file_digest(path) if path is not None else None
     return extra
-
-
-def gtfs_path(project) -> Path | None:
-    """The project's GTFS feed (``metadata["gtfs"]``, relative to the project file), None
-    when the project names none."""
-    relative = project.metadata.get("gtfs")
-    if not relative:
-        return None
-    path = Path(str(relative))
-    if not path.is_absolute():
-        base = project.path.parent if project.path is not None else Path.cwd()
-        path = base / path
-    return path
 
 
 def inputs_stamp(project, domain: str) -> str:

@@ -22,14 +22,13 @@ from twin.kpi import Figure
 from twin.layers.privacy import HouseholdGroups
 from twin.layers.provenance import Provenance
 from twin.layers.style import categorized_style
-from twin.layers.transit import read_gtfs
+from twin.layers.transit import project_feed_path, read_gtfs
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddTransitLine, AddTransitStop, Intervention
 from twin.sim.transit.access import AccessResult, StopSet
 from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
-from twin.sim.whatif import store
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
 from twin.sim.whatif.transit_travel import travel_result
 
@@ -40,7 +39,7 @@ DECIMALS = 3  # persons rounded to 1/1000: no float-summation noise in the delta
 
 def gtfs_path(project) -> Path:
     """The project's GTFS feed (``metadata["gtfs"]`` relative to the project file)."""
-    path = store.gtfs_path(project)
+    path = project_feed_path(project)
     if path is None:
         raise DataError("the project names no GTFS feed (metadata 'gtfs')")
     return path

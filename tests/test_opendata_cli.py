@@ -108,7 +108,8 @@ def test_new_buildings_carry_people_and_fiber_status(built):
     # every grid cell holds a residential building: persons add up to the cells' Ind
     assert buildings["population"].sum() == pytest.approx(grid["population"].sum(), abs=0.01)
     block = buildings[buildings["dwellings"] == 18].iloc[0]
-    # Arcep IMB/35022/X/0030 "raccordable demande", nb_logement 18, lies in this block
+    # Arcep IMB/35022/X/0030 "raccordable demande" (class "entre 12 et 35") lies in this
+    # block: its status comes from Arcep, its 18 premises from the footprint's dwellings
     assert (block["fiber_status"], block["premises"]) == ("eligible", 18)
     assert set(buildings["fiber_status"]) == {"eligible", "not-eligible"}
     method = project.layer("buildings").provenance.method

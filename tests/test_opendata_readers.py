@@ -224,8 +224,11 @@ def test_arcep_fiber_states_coordinates_and_premises():
     assert frame.loc["IMB/35022/X/0000", "fiber_status"] == "eligible"  # deploye
     assert frame.loc["IMB/35022/X/0002", "fiber_status"] == "not-eligible"  # cible
     assert frame.loc["IMB/35022/X/0030", "fiber_status"] == "eligible"  # raccordable demande
-    assert frame.loc["IMB/35022/X/0004", "premises"] == 1  # empty nb_logement: 1 assumed
-    assert frame.loc["IMB/35022/X/0030", "premises"] == 18
+    assert frame.loc["IMB/35022/X/0004", "premises"] == 1  # empty catg_loc_imb: 1 assumed
+    assert frame.loc["IMB/35022/X/0030", "premises"] == 23  # "entre 12 et 35": midpoint
+    assert frame.loc["IMB/35022/X/0000", "premises"] == 1  # "individuel"
+    assert frame["premises_assumed"].all()
+    assert "ASSUMED from catg_loc_imb" in layer.provenance.method
     x, y = TO_L93.transform(-1.945654, 48.294668)  # "-1,945654";"48,294668"
     point = frame.loc["IMB/35022/X/0000", "geometry"]
     assert (point.x, point.y) == pytest.approx((x, y), abs=0.01)
@@ -234,7 +237,7 @@ def test_arcep_fiber_states_coordinates_and_premises():
 def test_arcep_fiber_unknown_state_is_one_line():
     with pytest.raises(DataError) as error:
         read_open_data(DATA / "broken" / "immeubles_broken.csv")
-    assert "etat_imm 'raccordé au réseau'" in str(error.value)
+    assert "imb_etat 'raccordé au réseau'" in str(error.value)
     assert "\n" not in str(error.value)
 
 
@@ -362,12 +365,24 @@ def test_arcep_rows_of_other_communes_are_left_out_and_lines_still_named(tmp_pat
     assert set(layer.frame["pm_ref"]) == {"FI-35022-0001"}
     path = tmp_path / "immeubles.csv"
     path.write_text(
-        "imb_id;x;y;etat_imm;code_insee\nA;-1,94;48,29;deploye;35022\n"
+        "imb_id;x;y;imb_etat;code_insee\nA;-1,94;48,29;deploye;35022\n"
         "B;-1,67;48,11;deploye;35238\nC;-1,94;48,29;raccordé;35022\n",
         encoding="utf-8",
     )
-    with pytest.raises(DataError, match=r"^immeubles\.csv, line 4: etat_imm 'raccordé'"):
+    with pytest.raises(DataError, match=r"^immeubles\.csv, line 4: imb_etat 'raccordé'"):
         arcep.read_arcep_fiber(path, communes=["35022"])
+
+
+def test_arcep_fiber_older_files_with_etat_imm_and_a_premises_count(tmp_path):
+    path = tmp_path / "immeubles.csv"
+    path.write_text(
+        "imb_id;x;y;etat_imm;code_insee;nb_logement\nA;-1,94;48,29;deploye;35022;7\n",
+        encoding="utf-8",
+    )
+    layer = arcep.read_arcep_fiber(path)
+    row = layer.frame.iloc[0]
+    assert (row["fiber_status"], row["premises"], row["premises_assumed"]) == ("eligible", 7, False)
+    assert "premises from nb_logement" in layer.provenance.method
 
 
 def test_bdtopo_shapefile_edition_with_short_field_names():

@@ -202,10 +202,13 @@ def bdtopo(path: Path) -> None:
 
 
 def arcep_fiber(path: Path) -> None:
+    """Arcep's buildings file in its published header order (x/y are WGS84 degrees), in
+    Windows-1252 (accents in street and commune names), premises as ``catg_loc_imb``
+    classes, one row with an empty class."""
     rows = building_polygons()
     lines = [
-        "imb_id;x;y;etat_imm;num_voie;type_voie;nom_voie;code_poste;nom_com;code_insee;"
-        "nb_logement;pm_ref"
+        "x;y;imb_id;num_voie;cp_no_voie;type_voie;nom_voie;batiment;code_insee;code_poste;"
+        "nom_com;catg_loc_imb;imb_etat;pm_ref;pm_etat;code_l331;geom_mod;type_imb"
     ]
     states = ["deploye", "en cours de deploiement", "cible", "raccordable demande", "signe"]
     for k, (polygon, _usage, dwellings, _, _) in enumerate(rows):
@@ -215,19 +218,31 @@ def arcep_fiber(path: Path) -> None:
         lon, lat = TO_WGS84.transform(point.x, point.y)
         insee = "35238" if k == len(rows) - 1 else "35022"
         state = states[k % len(states)]
-        count = "" if k == 4 else str(max(dwellings or 1, 1))
+        category = "" if k == 4 else _premises_class(max(dwellings or 1, 1))
+        kind = "PA" if category == "individuel" else "IM"
         lines.append(
-            f"IMB/35022/X/{k:04d};{lon:.6f};{lat:.6f};{state};{k + 1};RUE;DE LA MAIRIE;35190;"
-            f"{'RENNES' if insee == '35238' else 'BECHEREL'};{insee};{count};FI-35022-0001"
+            f"{lon:.6f};{lat:.6f};IMB/35022/X/{k:04d};{k + 1};;RUE;DES ÉCOLES;;{insee};35190;"
+            f"{'RENNES' if insee == '35238' else 'BÉCHEREL'};{category};{state};FI-35022-0001;"
+            f"deploye;FTEL;;{kind}"
         )
     # Arcep publishes UTF-8 with a comma decimal in some exports: use it for the coordinates
     text = "\n".join(line if k == 0 else _comma_coordinates(line) for k, line in enumerate(lines))
-    write_text(path, text + "\n", "utf-8")
+    write_text(path, text + "\n", "cp1252")
+
+
+def _premises_class(dwellings: int) -> str:
+    if dwellings <= 1:
+        return "individuel"
+    if dwellings <= 11:
+        return "entre 2 et 11"
+    if dwellings <= 35:
+        return "entre 12 et 35"
+    return "entre 36 et 99" if dwellings <= 99 else "100 et plus"
 
 
 def _comma_coordinates(line: str) -> str:
     fields = line.split(";")
-    fields[1], fields[2] = fields[1].replace(".", ","), fields[2].replace(".", ",")
+    fields[0], fields[1] = fields[0].replace(".", ","), fields[1].replace(".", ",")
     return ";".join(fields)
 
 
@@ -481,8 +496,8 @@ def broken(folder: Path) -> None:
     support.write_bytes(support.read_bytes().replace(b"COR_NB_DG_LAT", b"COR_DG_LAT"))
     write_text(
         folder / "immeubles_broken.csv",
-        "imb_id;x;y;etat_imm;code_insee;nb_logement\n"
-        "IMB/35022/X/0001;-1,94;48,29;raccordé au réseau;35022;1\n",
+        "x;y;imb_id;code_insee;catg_loc_imb;imb_etat\n"
+        "-1,94;48,29;IMB/35022/X/0001;35022;individuel;raccordé au réseau\n",
     )
     write_text(
         folder / "carreaux_broken.csv",

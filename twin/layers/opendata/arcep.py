@@ -12,11 +12,18 @@ to compare with twin's prediction (:func:`reference_levels`).
 **FTTH deployment by building** (Arcep, "Le marché du haut et très haut débit fixe
 (déploiements)", file of buildings/"immeubles"; also shown on "Ma connexion internet"):
 https://www.data.gouv.fr/fr/datasets/le-marche-du-haut-et-tres-haut-debit-fixe-deploiements/
-CSV, one row per building: ``imb_id``, ``x``/``y`` (or ``lon``/``lat``), ``etat_imm``
-(cible, signe, en cours de deploiement, deploye, raccordable demande, abandonne),
-``code_insee``, ``nb_logement`` (premises). -> a ``fiber_premises`` point layer with
-twin's ``fiber_status``: "deploye" and "raccordable demande" are eligible, the rest
-not-eligible; subscriptions are not published, so no building is "connected".
+CSV separated by ``;``, Windows-1252 or UTF-8, one row per building with the header
+``x;y;imb_id;num_voie;cp_no_voie;type_voie;nom_voie;batiment;code_insee;code_poste;nom_com;
+catg_loc_imb;imb_etat;pm_ref;pm_etat;code_l331;geom_mod;type_imb`` (later editions add
+``date_completude`` and ``date_completude_manquante``). ``x``/``y`` hold WGS84 longitude and
+latitude despite their names; ``imb_etat`` is one of cible, signe, en cours de deploiement,
+deploye, raccordable demande, abandonne; ``catg_loc_imb`` gives the building's premises as
+a class (individuel, entre 2 et 11, entre 12 et 35, entre 36 et 99, 100 et plus), not a
+count. -> a ``fiber_premises`` point layer with twin's ``fiber_status``: "deploye" and
+"raccordable demande" are eligible, the rest not-eligible; subscriptions are not published,
+so no building is "connected". Checked against the header of published extracts as read
+by public tools (2024-2026 editions); older twin fixtures used ``etat_imm`` and an explicit
+``nb_logement`` count, both still read.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ FIBER_DOC_URL = (
 LICENCE = "Licence Ouverte / Etalab 2.0"
 ATTRIBUTION = "Arcep"
 MOBILE_COLUMNS = ("operateur", "techno", "niveau")
-FIBER_COLUMNS = ("imb_id", "etat_imm")
+FIBER_COLUMNS = ("imb_id", "imb_etat")
 OPERATORS = {
     "20801": "Orange",
     "20810": "SFR",
@@ -71,6 +78,15 @@ BINARY_COVERED = ("couvert", "1", "2g", "3g", "4g", "5g", "oui")
 LEVEL_LABELS = {0: "no coverage", 1: "limited", 2: "good", 3: "very good"}
 ELIGIBLE_STATES = ("deploye", "raccordable demande", "raccordable sur demande")
 KNOWN_STATES = (*ELIGIBLE_STATES, "cible", "signe", "en cours de deploiement", "abandonne")
+#: Premises ASSUMED for each ``catg_loc_imb`` class: 1 for a house, the class's midpoint
+#: (rounded down) for a block of flats, 100 for the open class "100 et plus".
+PREMISES_BY_CLASS = {
+    "individuel": 1,
+    "entre 2 et 11": 6,
+    "entre 12 et 35": 23,
+    "entre 36 et 99": 67,
+    "100 et plus": 100,
+}
 
 
 # --- mobile coverage -------------------------------------------------------------------
@@ -201,7 +217,7 @@ def is_arcep_fiber(path: Path) -> bool:
 
 
 def fiber_status(state: str) -> str | None:
-    """twin's fiber_status of an Arcep ``etat_imm`` value; None when not a published state."""
+    """twin's fiber_status of an Arcep ``imb_etat`` value; None when not a published state."""
     text = plain(state).replace("_", " ")
     if text.startswith(ELIGIBLE_STATES):
         return "eligible"
@@ -211,7 +227,7 @@ def fiber_status(state: str) -> str | None:
 
 
 def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
-    """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, etat_imm, and
+    """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, imb_etat, and
     pm_ref when the file names each building's PM); only the rows of ``communes`` (INSEE
     codes, matched on code_insee) when given: a national file holds millions of rows."""
     path = Path(path)
@@ -220,8 +236,8 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
     if communes is not None and has_column(table, "code_insee"):
         codes = column(table, "code_insee").astype(str).str.strip().str.zfill(5)
         table = table[codes.isin(set(communes)).to_numpy()]
-    if has_column(table, "imb_etat") and not has_column(table, "etat_imm"):
-        table = table.rename(columns={c: "etat_imm" for c in table if c.lower() == "imb_etat"})
+    if has_column(table, "etat_imm") and not has_column(table, "imb_etat"):
+        table = table.rename(columns={c: "imb_etat" for c in table if c.lower() == "etat_imm"})
     require_columns(table, FIBER_COLUMNS, name, "Arcep FTTH buildings")
     if has_column(table, "lon") and has_column(table, "lat"):
         xs, ys = column(table, "lon"), column(table, "lat")
@@ -235,24 +251,17 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
     y = numbers(ys, name, labels[1], required=True)
     degrees = bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
     source_crs = "EPSG:4326" if degrees else "EPSG:2154"
-    states = column(table, "etat_imm").astype(str)
+    states = column(table, "imb_etat").astype(str)
     statuses = [fiber_status(s) for s in states]
     bad = [i for i, s in enumerate(statuses) if s is None]
     if bad:
         raise DataError(
-            f"{name}, line {line_of(states, bad[0])}: etat_imm {states.iloc[bad[0]]!r} is not an "
+            f"{name}, line {line_of(states, bad[0])}: imb_etat {states.iloc[bad[0]]!r} is not an "
             "Arcep "
             f"state ({', '.join(KNOWN_STATES)})"
         )
     pm = next((c for c in ("pm_ref", "code_pm") if has_column(table, c)), None)
-    premises_known = has_column(table, "nb_logement") or has_column(table, "nb_logements")
-    if premises_known:
-        key = "nb_logement" if has_column(table, "nb_logement") else "nb_logements"
-        premises = numbers(column(table, key), name, key, low=0, high=100000)
-        missing_premises = int(np.isnan(premises).sum())
-        premises = np.where(np.isnan(premises), 1.0, premises)
-    else:
-        premises, missing_premises = np.ones(len(table)), len(table)
+    premises, missing_premises, premises_source = _premises(table, name)
     frame = gpd.GeoDataFrame(
         {
             "imb_id": column(table, "imb_id").astype(str),
@@ -260,8 +269,10 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
             if has_column(table, "code_insee")
             else "",
             "premises": premises.astype(int),
+            # True where the count is a class midpoint or a default, not a published count
+            "premises_assumed": not premises_source.startswith("from "),
             "fiber_status": statuses,
-            "etat_imm": states,
+            "imb_etat": states,
             **({"pm_ref": column(table, pm).astype(str)} if pm else {}),
         },
         geometry=gpd.points_from_xy(x, y),
@@ -273,12 +284,12 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
         licence=LICENCE,
         attribution=f"{ATTRIBUTION} (operators' deployment data)",
         method=(
-            "REAL building positions and deployment states from Arcep; etat_imm 'deploye' "
+            "REAL building positions and deployment states from Arcep; imb_etat 'deploye' "
             "or 'raccordable demande' -> eligible, other states -> not-eligible. ASSUMED: "
             f"coordinates {labels[0]}/{labels[1]} read as {source_crs} (degrees when every "
-            "value is within +-180/+-90, else Lambert-93); 1 premise where nb_logement is "
-            f"empty ({missing_premises} rows); no building is 'connected' (subscriptions are "
-            "not published)."
+            f"value is within +-180/+-90, else Lambert-93); premises {premises_source}; 1 "
+            f"premise where the file gives none ({missing_premises} rows); no building is "
+            "'connected' (subscriptions are not published)."
         ),
         parameters={
             "dataset": "arcep_fiber",
@@ -298,6 +309,25 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
         point_size=5.0,
     )
     return VectorLayer("FTTH premises (Arcep)", frame, style, provenance, layer_id="fiber_premises")
+
+
+def _premises(table: pd.DataFrame, name: str) -> tuple[np.ndarray, int, str]:
+    """Premises per row, how many rows had none, and where the counts come from: an explicit
+    ``nb_logement(s)`` count when the file has one, else the ``catg_loc_imb`` class
+    (:data:`PREMISES_BY_CLASS`, ASSUMED), else 1 per building."""
+    for key in ("nb_logement", "nb_logements"):
+        if has_column(table, key):
+            counts = numbers(column(table, key), name, key, low=0, high=100000)
+            missing = int(np.isnan(counts).sum())
+            return np.where(np.isnan(counts), 1.0, counts), missing, f"from {key}"
+    if has_column(table, "catg_loc_imb"):
+        classes = column(table, "catg_loc_imb").astype(str).map(plain)
+        known = {plain(k): v for k, v in PREMISES_BY_CLASS.items()}
+        counts = classes.map(known).to_numpy(dtype=float)
+        missing = int(np.isnan(counts).sum())
+        assumed = ", ".join(f"{k} -> {v}" for k, v in PREMISES_BY_CLASS.items())
+        return np.where(np.isnan(counts), 1.0, counts), missing, f"ASSUMED from catg_loc_imb ({assumed})"
+    return np.ones(len(table)), len(table), "not published (1 per building ASSUMED)"
 
 
 def statuses_of(values: pd.Series) -> pd.Series:

@@ -148,13 +148,19 @@ def fiber(b: _Builder) -> None:
         totals = joined.loc[matched].groupby("index_right")["premises"].sum()
         counts = frame["premises"].to_numpy().copy()
         rows = totals.index.astype(int).to_numpy()
-        counts[rows] = np.maximum(counts[rows], totals.to_numpy().astype(int))
+        arcep_counts = totals.to_numpy().astype(int)
+        if bool(premises.get("premises_assumed", pd.Series([False])).any()):
+            # Arcep gave premises as classes: the footprint's own dwellings count is finer
+            counts[rows] = np.where(counts[rows] > 0, counts[rows], arcep_counts)
+        else:
+            counts[rows] = np.maximum(counts[rows], arcep_counts)
         frame["premises"] = counts
         buildings.set_frame(frame)
         note_buildings(
             b,
             f"fiber_status: an Arcep building within {FIBER_SNAP_M:g} m of a footprint "
-            f"gives it its status and premises (at least nb_logement); {int((~matched).sum())} "
+            f"gives it its status and premises (at least Arcep's count; where Arcep gives only a "
+            "class, the footprint's own dwellings); {int((~matched).sum())} "
             "Arcep building(s) matched no footprint",
         )
     pm_nodes(b, premises)

@@ -326,7 +326,8 @@ def _premises(table: pd.DataFrame, name: str) -> tuple[np.ndarray, int, str]:
         counts = classes.map(known).to_numpy(dtype=float)
         missing = int(np.isnan(counts).sum())
         assumed = ", ".join(f"{k} -> {v}" for k, v in PREMISES_BY_CLASS.items())
-        return np.where(np.isnan(counts), 1.0, counts), missing, f"ASSUMED from catg_loc_imb ({assumed})"
+        source = f"ASSUMED from catg_loc_imb ({assumed})"
+        return np.where(np.isnan(counts), 1.0, counts), missing, source
     return np.ones(len(table)), len(table), "not published (1 per building ASSUMED)"
 
 

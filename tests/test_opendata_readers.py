@@ -394,3 +394,18 @@ def test_bdtopo_shapefile_edition_with_short_field_names():
     assert (house["usage"], house["height_m"], house["dwellings"]) == ("residential", 9.0, 6)
     shop = frame.loc["BATIMENT0000000000000002"]
     assert (shop["usage"], shop["height_m"], shop["premises"]) == ("commercial", 7.5, 1)
+
+
+def test_enedis_export_with_field_names_instead_of_labels(tmp_path):
+    # Opendatasoft's export with use_labels_for_header=false names the columns by field
+    path = tmp_path / "poste-source.csv"
+    path.write_text(
+        "geo_point_2d;geo_shape;code_commune;nom_commune\n"
+        '48.2808990, -1.9289089;"{""type"": ""Point"", ""coordinates"": [-1.9289089, 48.280899]}";'
+        "35022;Bécherel\n",
+        encoding="utf-8",
+    )
+    dataset, frame = enedis.read_enedis_frame(path)
+    x, y = TO_L93.transform(-1.9289089, 48.280899)
+    assert dataset == "poste-source"
+    assert (frame.geometry.iloc[0].x, frame.geometry.iloc[0].y) == pytest.approx((x, y), abs=0.01)

@@ -1,9 +1,12 @@
 """Enedis open data (substations and lines) -> a grid in pandapower form (grid_* layers).
 
 Published datasets (Enedis Open Data, Licence Ouverte / Etalab 2.0), https://data.enedis.fr
-(Opendatasoft exports named after the dataset id; CSV with ``Geo Point`` "lat, lon" and
-``Geo Shape`` GeoJSON in WGS84, plus ``Code commune``, ``Nom commune``, ``Code EPCI``,
-``Code département``...; or GeoJSON/Shapefile exports of the same):
+(Opendatasoft exports named after the dataset id; CSV separated by ``;`` with ``Geo Point``
+"lat, lon" and ``Geo Shape`` GeoJSON in WGS84, plus ``Code commune``, ``Nom commune``,
+``Code EPCI``, ``Code département``...; exported with field names instead of labels
+(``use_labels_for_header=false``) the same columns are ``geo_point_2d``, ``geo_shape``,
+``code_commune``...; or GeoJSON/Shapefile exports of the same; the older downloads from
+enedis.fr named ``Poste_Source.shp`` and ``Poste_Electrique.shp`` are recognised too):
 - ``poste-source``: HV/MV substations ("postes source", points), see
   https://data.enedis.fr/explore/dataset/poste-source/information/
 - ``poste-electrique``: MV/LV substations ("postes de distribution publique", points);
@@ -105,7 +108,14 @@ def read_enedis_frame(path: Path, crs="EPSG:2154") -> tuple[str, gpd.GeoDataFram
     return dataset, frame.to_crs(crs)
 
 
+#: Field names of an Opendatasoft export without labels -> the labels twin reads.
+FIELD_NAMES = {"geo_point_2d": "Geo Point", "geo_shape": "Geo Shape"}
+
+
 def _frame_from_csv(table: pd.DataFrame, name: str, kind: str) -> gpd.GeoDataFrame:
+    table = table.rename(
+        columns={c: FIELD_NAMES[c.lower()] for c in table.columns if c.lower() in FIELD_NAMES}
+    )
     if kind == "Line" or not has_column(table, "Geo Point"):
         if not has_column(table, "Geo Shape"):
             raise DataError(f"{name}: column 'Geo Shape' missing; not the Enedis export schema")

@@ -253,6 +253,29 @@ def test_arcep_coverage_levels_and_reference_at_points():
     assert list(arcep.reference_levels(x, y, layer.frame, "5G")) == [0, 0, 0, 0]
 
 
+def test_arcep_coverage_names_the_commercial_operator_and_refuses_a_7z(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {
+            "operateur": ["20815", "20815"],
+            "operateur_commercial": ["Free Mobile", ""],
+            "operateur_infra": ["Free Mobile", "Free Mobile"],
+            "date": ["2026-03-31"] * 2,
+            "techno": ["4G", "4G"],
+            "usage": ["data", "data"],
+            "niveau": ["BC", "CL"],
+            "dept": ["35", "35"],
+        },
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
+        crs=2154,
+    )
+    layer = arcep.mobile_coverage_layer(frame, "couv.gpkg")
+    assert list(layer.frame["operator"]) == ["Free Mobile", "Free Mobile"]  # code 20815 named
+    archive = tmp_path / "2026_T1_couv_Metropole_FREE_4G_data.gpkg.7z"
+    archive.write_bytes(b"7z\xbc\xaf\x27\x1c")
+    with pytest.raises(DataError, match=r"7-Zip archive .*extract it first"):
+        read_open_data(archive)
+
+
 def test_level_agreement_masks_small_zones():
     predicted = np.array([3, 2, 1, 3])
     reference = np.array([3, 3, 1, 0])

@@ -368,6 +368,8 @@ def arcep_mobile(path: Path) -> None:
         {
             "id": [1, 2, 3],
             "operateur": ["20801", "20801", "20801"],
+            "operateur_commercial": ["Orange"] * 3,
+            "operateur_infra": ["Orange"] * 3,
             "date": ["2024-01-01"] * 3,
             "techno": ["4G", "4G", "4G"],
             "usage": ["data", "data", "data"],

@@ -227,5 +227,10 @@ def read_open_data(path: str | Path, crs: Any = "EPSG:2154") -> list[Layer]:
     path = Path(path)
     dataset = recognise(path)
     if dataset is None:
+        if path.suffix.lower() == ".7z":
+            raise DataError(
+                f"{path.name} is a 7-Zip archive (as Arcep publishes its coverage maps); "
+                f"extract it first (7z x {path.name}) and give twin the .gpkg inside"
+            )
         raise DataError(f"{path.name}: not one of the French open datasets twin reads")
     return dataset.read(path, crs)

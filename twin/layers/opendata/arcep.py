@@ -2,10 +2,15 @@
 
 **Mobile coverage** (Arcep, "Mon réseau mobile", theoretical coverage maps published by
 operator and technology, Licence Ouverte / Etalab 2.0):
-https://www.data.gouv.fr/fr/datasets/mon-reseau-mobile/ (coverage standard, attributes
-``operateur`` (MCC-MNC code such as 20801, or name), ``date``, ``techno`` (2G/3G/4G/5G),
-``usage`` (voix/data), ``niveau`` (TBC très bonne couverture, BC bonne couverture, CL
-couverture limitée), ``dept``), polygons in GeoPackage or Shapefile. -> a
+https://www.data.gouv.fr/fr/datasets/mon-reseau-mobile/, documented in
+https://data.arcep.fr/mobile/couvertures_theoriques/documentation_couverture.md. One
+GeoPackage per operator and technology, published compressed as ``.gpkg.7z`` (extract it
+first), MultiPolygons in Lambert-93 for metropolitan France, attributes ``operateur``
+(MCC-MNC code such as 20801), ``operateur_commercial`` and ``operateur_infra`` (names, in
+files since 2023), ``date``, ``techno`` (2G/3G/4G/5G), ``usage`` (voix/data), ``niveau``
+(TBC très bonne couverture, BC bonne couverture, CL couverture limitée), ``dept``; in
+practice one (multi)polygon per level. Checked against the fields Arcep's own Mon réseau
+mobile importer requires (operateur_infra, operateur_commercial) and a 2026 extract. -> a
 ``coverage_reference`` polygon layer with twin's levels (1 limited, 2 good, 3 very good),
 to compare with twin's prediction (:func:`reference_levels`).
 
@@ -116,9 +121,13 @@ def mobile_coverage_layer(frame: gpd.GeoDataFrame, name: str) -> VectorLayer:
         )
     binary = int(sum(plain(v) in BINARY_COVERED for v in frame["niveau"]))
     operator = frame["operateur"].astype(str).str.strip()
+    names = [OPERATORS.get(o, o) for o in operator]
+    if "operateur_commercial" in frame:
+        commercial = frame["operateur_commercial"].astype(str).str.strip()
+        names = [c if c and c.lower() != "nan" else n for c, n in zip(commercial, names)]
     out = gpd.GeoDataFrame(
         {
-            "operator": [OPERATORS.get(o, o) for o in operator],
+            "operator": names,
             "technology": frame["techno"].astype(str).str.strip().str.upper(),
             "usage": frame["usage"].astype(str) if "usage" in frame else "",
             "level": np.asarray(levels, dtype=int),
@@ -143,7 +152,8 @@ def mobile_coverage_layer(frame: gpd.GeoDataFrame, name: str) -> VectorLayer:
         attribution=f"{ATTRIBUTION}, operators' theoretical coverage",
         method=(
             "REAL operator coverage maps as published by Arcep: niveau TBC -> 3 very good, "
-            "BC -> 2 good, CL -> 1 limited; operateur MCC-MNC codes named. ASSUMED: a binary "
+            "BC -> 2 good, CL -> 1 limited; operators named by operateur_commercial (or their "
+            "MCC-MNC code). ASSUMED: a binary "
             f"map (niveau '4G'/'couvert') counts as level 2 ({binary} features)."
         ),
         parameters={"dataset": "arcep_mobile", "features": len(out), "binary_features": binary},

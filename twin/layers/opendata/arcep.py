@@ -124,7 +124,9 @@ def mobile_coverage_layer(frame: gpd.GeoDataFrame, name: str) -> VectorLayer:
     names = [OPERATORS.get(o, o) for o in operator]
     if "operateur_commercial" in frame:
         commercial = frame["operateur_commercial"].astype(str).str.strip()
-        names = [c if c and c.lower() != "nan" else n for c, n in zip(commercial, names)]
+        names = [
+            c if c and c.lower() != "nan" else n for c, n in zip(commercial, names, strict=True)
+        ]
     out = gpd.GeoDataFrame(
         {
             "operator": names,

@@ -277,7 +277,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, monkeypatch):
         ("carreaux_200m_35.csv", "INSEE Filosofi 200 m grid"),
         ("enedis/reseau-souterrain-hta.csv", "Enedis open data"),
         ("arcep_couverture_20801_4G.gpkg", "Arcep Mon réseau mobile"),
-        ("immeubles_35.csv", "Arcep FTTH deployment by building"),
+        ("immeubles_35.csv", "Arcep FTTH by building"),
         ("gtfs_becherel.zip", "GTFS feed"),
     ],
 )
@@ -379,3 +379,22 @@ def test_a_cancelled_build_writes_nothing(tmp_path):
         build_and_save("B", ["35022"], TERRITORY, tmp_path / "b.twin", feedback)
     assert not (tmp_path / "b.twin").exists()
     assert messages[-1] == "Reading buildings and roads (BD TOPO)"
+
+
+def test_new_from_ma_connexion_internet_instead_of_cartefibre(tmp_path):
+    folder = tmp_path / "from"
+    shutil.copytree(TERRITORY, folder)
+    (folder / "immeubles_35.csv").unlink()
+    for name in ("base_imb_35.csv.gz", "actuel_35.csv.gz"):
+        shutil.copy(DATA / "mci" / name, folder / name)
+    path = tmp_path / "b.twin"
+    code, out, err = run_cli(
+        ["new", "--name", "B", "--communes", "35022", "--from", str(folder), "--out", str(path)]
+    )
+    assert (code, err) == (0, "")
+    assert "Arcep FTTH buildings (base_imb_35.csv.gz)" in out
+    assert "any operator offers FO" in out and "{int(" not in out
+    buildings = twin.open_project(path).layer("buildings").frame
+    assert set(buildings["fiber_status"]) == {"eligible", "not-eligible"}
+    code, _, err = run_cli(["coverage", str(path), "--out", str(tmp_path / "cov")])
+    assert (code, err) == (0, "")

@@ -432,3 +432,47 @@ def test_enedis_export_with_field_names_instead_of_labels(tmp_path):
     x, y = TO_L93.transform(-1.9289089, 48.280899)
     assert dataset == "poste-source"
     assert (frame.geometry.iloc[0].x, frame.geometry.iloc[0].y) == pytest.approx((x, y), abs=0.01)
+
+
+# --- Arcep Ma connexion internet ------------------------------------------------------------
+MCI = DATA / "mci"
+
+
+def test_mci_buildings_with_their_eligibility_table():
+    (layer,) = read_open_data(MCI / "base_imb_35.csv.gz")
+    frame = layer.frame.set_index("imb_id")
+    assert layer.id == "fiber_premises"
+    # every third building has FO from two operators; the others copper only
+    assert frame.loc["IMB/35022/M/0000", "fiber_status"] == "eligible"
+    assert frame.loc["IMB/35022/M/0001", "fiber_status"] == "not-eligible"
+    assert frame.loc["IMB/35022/M/0003", "fiber_status"] == "eligible"
+    assert (frame["fiber_status"] == "eligible").sum() == len(frame[::3])
+    assert frame.loc["IMB/35022/M/0004", "premises"] == 1  # empty imb_nbr_logloc
+    assert bool(frame.loc["IMB/35022/M/0004", "premises_assumed"])
+    assert not bool(frame.loc["IMB/35022/M/0000", "premises_assumed"])
+    assert "imb_nbr_logloc" in layer.provenance.method and "actuel_35" in layer.provenance.source
+    # imb_x/imb_y are Web Mercator: the point lands on the building it names
+    to_mercator = Transformer.from_crs(3857, 2154, always_xy=True)
+    x, y = to_mercator.transform(-216589.20, 6156017.91)
+    point = frame.loc["IMB/35022/M/0000", "geometry"]
+    assert (point.x, point.y) == pytest.approx((x, y), abs=0.01)
+
+
+def test_mci_keeps_the_chosen_communes_and_needs_its_eligibility_table(tmp_path):
+    layer = arcep.read_arcep_fiber(MCI / "base_imb_35.csv.gz", communes=["35238"])
+    assert set(layer.frame["insee"]) == {"35238"} and len(layer.frame) == 1
+    alone = tmp_path / "base_imb_35.csv.gz"
+    alone.write_bytes((MCI / "base_imb_35.csv.gz").read_bytes())
+    with pytest.raises(DataError, match=r"^base_imb_35\.csv\.gz: the eligibility table") as error:
+        read_open_data(alone)
+    assert "\n" not in str(error.value)
+    with pytest.raises(DataError, match="give twin the base_imb file beside it"):
+        read_open_data(MCI / "actuel_35.csv.gz")
+
+
+def test_a_truncated_gzip_table_is_one_line(tmp_path):
+    broken = tmp_path / "base_imb_35.csv.gz"
+    broken.write_bytes((MCI / "base_imb_35.csv.gz").read_bytes()[:-40])
+    (tmp_path / "actuel_35.csv.gz").write_bytes((MCI / "actuel_35.csv.gz").read_bytes())
+    with pytest.raises(DataError, match=r"^base_imb_35\.csv\.gz: the gzip file is truncated$"):
+        arcep.read_arcep_fiber(broken)

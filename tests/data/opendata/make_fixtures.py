@@ -230,6 +230,47 @@ def arcep_fiber(path: Path) -> None:
     write_text(path, text + "\n", "cp1252")
 
 
+def arcep_mci(folder: Path) -> None:
+    """Ma connexion internet's pair for the same buildings: base_imb (Web Mercator, premises
+    counted) and the eligibility table (one row per building x operator x technology), both
+    gzip-compressed UTF-8 as published; the last building lies in Rennes."""
+    import gzip
+
+    to_mercator = Transformer.from_crs(2154, 3857, always_xy=True)
+    rows = building_polygons()
+    base = [
+        "imb_id;imb_x;imb_y;imb_code;imb_code_insee;imb_nbr_logloc;imb_source;imb_type;"
+        "addr_code;imb_num;addr_numero;addr_rep;addr_nom_voie;addr_nom_ld;addr_code_insee;"
+        "addr_nom_commune;addr_id_fantoir;addr_source"
+    ]
+    eligibility = [
+        "imb_id;addr_code;imb_code;code_operateur;code_techno;classe_debit_montant;"
+        "classe_debit_descendant;limitation;saturation"
+    ]
+    for k, (polygon, _usage, dwellings, _, _) in enumerate(rows):
+        point = polygon.centroid
+        x, y = to_mercator.transform(point.x, point.y)
+        insee = "35238" if k == len(rows) - 1 else "35022"
+        count = "" if k == 4 else str(max(dwellings or 1, 1))
+        kind = "IM" if (dwellings or 1) > 1 else "PA"
+        imb = f"IMB/35022/M/{k:04d}"
+        base.append(
+            f"{imb};{x:.2f};{y:.2f};{k};{insee};{count};fo;{kind};{insee}_0100_{k:05d};{k};"
+            f"{k + 1};;rue des Écoles;;{insee};{'Rennes' if insee == '35238' else 'Bécherel'};"
+            f"0100;ban"
+        )
+        eligibility.append(f"{imb};{insee}_0100_{k:05d};{k};FRTE;CU;HD05;HD3;;false")
+        if k % 3 == 0:  # every third building has FTTH from two operators
+            for operator in ("FRTE", "SFR0"):
+                eligibility.append(
+                    f"{imb};{insee}_0100_{k:05d};{k};{operator};FO;THD100;THD1G;;false"
+                )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, lines in (("base_imb_35.csv.gz", base), ("actuel_35.csv.gz", eligibility)):
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        (folder / name).write_bytes(gzip.compress(data, mtime=0))
+
+
 def _premises_class(dwellings: int) -> str:
     if dwellings <= 1:
         return "individuel"
@@ -512,6 +553,7 @@ def main() -> None:
     anfr(territory / "anfr")
     bdtopo(territory / "BDTOPO_3-3_TOUSTHEMES_GPKG_LAMB93_D035.gpkg")
     arcep_fiber(territory / "immeubles_35.csv")
+    arcep_mci(HERE / "mci")
     insee_grid(territory / "carreaux_200m_35.csv")
     enedis(territory / "enedis")
     arcep_mobile(territory / "arcep_couverture_20801_4G.gpkg")

@@ -5,7 +5,8 @@ dataset                recognised by                               twin layers
 =====================  ==========================================  ===========================
 ANFR sites > 5 W       ``SUP_*.txt`` tables (file, folder or zip)  ``mobile_cells``
 Arcep mobile coverage  vector file with operateur/techno/niveau    ``coverage_reference``
-Arcep FTTH buildings   CSV with ``imb_id``                         ``fiber_premises``
+Arcep FTTH buildings   CSV with ``imb_id`` (Cartefibre, or Ma      ``fiber_premises``
+                       connexion internet's base_imb + actuel)
 INSEE Filosofi 200 m   CSV or vector file with ``Idcar_200m``      ``population_grid``
 IGN BD TOPO            GeoPackage/Shapefile BATIMENT,              ``buildings``, ``roads``
                        TRONCON_DE_ROUTE
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.layers.base import Layer
-from twin.layers.opendata import anfr, arcep, bdtopo, enedis, insee, osm
+from twin.layers.opendata import anfr, arcep, arcep_mci, bdtopo, enedis, insee, osm
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".zip")
 
@@ -133,6 +134,15 @@ def _read_osm(path: Path, crs) -> list[Layer]:
     ]
 
 
+def _eligibility_alone(path: Path) -> list[Layer]:
+    from twin.errors import DataError
+
+    raise DataError(
+        f"{path.name} is the eligibility table of Arcep's Ma connexion internet; give twin "
+        "the base_imb file beside it (base_imb_<DEP>.csv.gz), which reads both"
+    )
+
+
 def _is_gtfs(path: Path) -> bool:
     if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
         return False
@@ -165,10 +175,17 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "arcep_fiber",
-        "Arcep FTTH deployment by building",
+        "Arcep FTTH by building (Cartefibre, or Ma connexion internet base_imb)",
         arcep.FIBER_DOC_URL,
         arcep.is_arcep_fiber,
         lambda path, crs: [arcep.read_arcep_fiber(path, crs or "EPSG:2154")],
+    ),
+    Dataset(
+        "arcep_mci_eligibility",
+        "Arcep Ma connexion internet eligibility (read with its base_imb)",
+        arcep_mci.DOC_URL,
+        arcep_mci.is_mci_eligibility,
+        lambda path, crs: _eligibility_alone(path),
     ),
     Dataset(
         "insee_filosofi",

@@ -44,11 +44,13 @@ from twin.layers.opendata.tables import (
     column,
     has_column,
     header_of,
+    is_table_file,
     line_of,
     numbers,
     plain,
     read_table_file,
     require_columns,
+    table_head,
 )
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
@@ -220,12 +222,13 @@ def level_agreement(
 
 # --- FTTH by building ---------------------------------------------------------------------
 def is_arcep_fiber(path: Path) -> bool:
-    """True for a CSV whose header has ``imb_id`` (the Arcep buildings file)."""
-    if Path(path).suffix.lower() not in (".csv", ".txt"):
+    """True for an Arcep buildings file: Cartefibre's (``imb_id`` with ``imb_etat``) or Ma
+    connexion internet's ``base_imb`` (``imb_id`` with ``imb_x``/``imb_y``); not for the
+    latter's eligibility table, which is read with its ``base_imb``."""
+    if not Path(path).is_file() or not is_table_file(path):
         return False
-    with open(path, "rb") as handle:
-        header = {c.lower() for c in header_of(handle.read(65536))}
-    return "imb_id" in header
+    header = {c.lower() for c in header_of(table_head(Path(path)))}
+    return "imb_id" in header and "code_techno" not in header
 
 
 def fiber_status(state: str) -> str | None:
@@ -242,7 +245,11 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
     """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, imb_etat, and
     pm_ref when the file names each building's PM); only the rows of ``communes`` (INSEE
     codes, matched on code_insee) when given: a national file holds millions of rows."""
+    from twin.layers.opendata import arcep_mci
+
     path = Path(path)
+    if arcep_mci.is_mci_buildings(path):
+        return arcep_mci.read_mci_buildings(path, crs, communes)
     name = path.name
     table = read_table_file(path)
     if communes is not None and has_column(table, "code_insee"):
@@ -311,6 +318,12 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
             "premises_assumed": missing_premises,
         },
     )
+    return fiber_premises_layer(frame, provenance)
+
+
+def fiber_premises_layer(frame: gpd.GeoDataFrame, provenance: Provenance) -> VectorLayer:
+    """The ``fiber_premises`` layer (points in the project CRS with fiber_status and
+    premises), styled eligible / not eligible, as both Arcep building files give it."""
     style = Style(
         kind="categorized",
         column="fiber_status",

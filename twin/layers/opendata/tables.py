@@ -10,6 +10,7 @@ column of the first bad value.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import unicodedata
 from pathlib import Path
@@ -67,13 +68,48 @@ def read_table(raw: bytes, name: str) -> pd.DataFrame:
     return frame
 
 
+#: Table files twin reads: plain or gzip-compressed (Arcep publishes ``.csv.gz``).
+TABLE_SUFFIXES = (".csv", ".txt", ".csv.gz", ".txt.gz")
+#: Largest decompressed table read at once (bytes): a department's file is well below.
+MAX_TABLE_BYTES = 4 * 1024**3
+
+
+def is_table_file(path: Path) -> bool:
+    """True for a CSV/TXT file name, plain or ``.gz``."""
+    return Path(path).name.lower().endswith(TABLE_SUFFIXES)
+
+
+def table_head(path: Path, size: int = 65536) -> bytes:
+    """The first ``size`` bytes of a table file's text (decompressed when gzip)."""
+    with open(path, "rb") as handle:
+        start = handle.read(2)
+    opener = gzip.open if start == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rb") as handle:
+            return handle.read(size)
+    except (OSError, EOFError):
+        return b""
+
+
 def read_table_file(path: Path) -> pd.DataFrame:
-    """:func:`read_table` of a file on disk."""
+    """:func:`read_table` of a file on disk (gzip-compressed or not)."""
+    name = Path(path).name
     try:
         raw = Path(path).read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            with gzip.open(io.BytesIO(raw), "rb") as handle:
+                raw = handle.read(MAX_TABLE_BYTES + 1)
+            if len(raw) > MAX_TABLE_BYTES:
+                raise DataError(
+                    f"{name}: decompresses to more than {MAX_TABLE_BYTES / 1024**3:g} GiB; "
+                    "use the file of one department"
+                )
     except OSError as error:
-        raise DataError(f"{Path(path).name}: cannot be read ({error.strerror})") from None
-    return read_table(raw, Path(path).name)
+        text = error.strerror or str(error)
+        raise DataError(f"{name}: cannot be read ({text})") from None
+    except EOFError:
+        raise DataError(f"{name}: the gzip file is truncated") from None
+    return read_table(raw, name)
 
 
 def require_columns(frame: pd.DataFrame, columns, name: str, schema: str) -> None:

@@ -128,9 +128,13 @@ def fiber(b: _Builder) -> None:
         f"Arcep FTTH buildings ({b.names('arcep_fiber')}): {len(premises)} in the "
         f"communes, {eligible} eligible"
     )
+    rule = (
+        "a building where any operator offers FO (FTTH) is eligible"
+        if any(x.provenance.parameters.get("dataset") == "arcep_mci" for x in layers)
+        else "'deploye' and 'raccordable demande' are eligible"
+    )
     b.report.assumed.append(
-        "fiber: 'deploye' and 'raccordable demande' are eligible; no building is "
-        "'connected' (subscriptions are not published)"
+        f"fiber: {rule}; no building is 'connected' (subscriptions are not published)"
     )
     buildings = b.layers.get("buildings")
     if buildings is not None and len(premises):
@@ -159,9 +163,9 @@ def fiber(b: _Builder) -> None:
         note_buildings(
             b,
             f"fiber_status: an Arcep building within {FIBER_SNAP_M:g} m of a footprint "
-            f"gives it its status and premises (at least Arcep's count; where Arcep gives only a "
-            "class, the footprint's own dwellings); {int((~matched).sum())} "
-            "Arcep building(s) matched no footprint",
+            "gives it its status and premises (at least Arcep's count; where Arcep gives only "
+            f"a class, the footprint's own dwellings); {int((~matched).sum())} Arcep "
+            "building(s) matched no footprint",
         )
     pm_nodes(b, premises)
 

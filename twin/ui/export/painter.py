@@ -21,6 +21,7 @@ from twin.layout import (
     legend_rows_per_column,
     regions,
 )
+from twin.layout_regions import CAPTION_TEXT_UNITS
 from twin.project import Project
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
 from twin.ui.map.render import BBox, ensure_qt_application, render_map
@@ -34,6 +35,34 @@ BETTER = QtGui.QColor("#007A5A")  # bluish green (Okabe-Ito), distinct for colou
 WORSE = QtGui.QColor("#B35900")  # dark orange
 OVERLAY_TEXT_PX = 12.0  # text size of twin.ui.map.overlays, which the page scales
 FORMATS = ("png", "jpg", "jpeg", "pdf", "svg")
+SCREEN_DPI = 96.0  # a style's stroke widths and point sizes are pixels of a 96 dpi screen
+
+
+def line_scale(dpi: float) -> float:
+    """How much a page at ``dpi`` widens the styles' line widths and point sizes so they
+    keep their size in points (1 style pixel = 1/96 inch = 0.75 pt); never below 1."""
+    return max(1.0, float(dpi) / SCREEN_DPI)
+
+
+def scaled_layer(layer, factor: float, visible: bool | None = None):
+    """A drawing copy of ``layer`` whose stroke widths and point sizes are ``factor`` times
+    wider, shown when ``visible`` (None: as the layer); same data, its own events, so
+    drawing it never changes the project. ``layer`` itself when nothing changes."""
+    if factor == 1.0 and (visible is None or visible == layer.visible):
+        return layer
+    import copy
+
+    from twin.layers.base import LayerEvents
+
+    style = layer.style
+    drawn = copy.copy(layer)
+    drawn.events = LayerEvents()
+    drawn._style = style.with_changes(
+        stroke_width=style.stroke_width * factor, point_size=style.point_size * factor
+    )
+    if visible is not None:
+        drawn._visible = bool(visible)
+    return drawn
 
 
 def _rect(rect: Rect) -> QtCore.QRectF:
@@ -41,13 +70,15 @@ def _rect(rect: Rect) -> QtCore.QRectF:
 
 
 def map_scene(project: Project, layout: Layout) -> Project:
-    """A project holding only the layers the layout's map frame names (same objects, the
-    project's order); the project itself is not changed."""
+    """A project holding only the layers the layout's map frame names (the project's
+    order), their lines and points widened for the page's dpi (:func:`line_scale`) so
+    they read the same in print; the project itself is not changed."""
     wanted = set(layout.map.layers)
+    factor = line_scale(layout.page.dpi)
     scene = Project(crs=project.crs)
     for layer in project.layers:
         if layer.name in wanted:
-            scene.add_layer(layer, index=len(scene.layers))
+            scene.add_layer(scaled_layer(layer, factor), index=len(scene.layers))
     return scene
 
 
@@ -84,6 +115,8 @@ def paint_layout(
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
     painter.fillRect(page, PAPER)
     _paint_header(painter, layout, _rect(parts.header), unit)
+    if parts.caption[3] > 0:
+        _paint_caption(painter, layout.caption, _rect(parts.caption), unit)
     frame = _rect(parts.map)
     painter.drawImage(frame, map_image)
     painter.setPen(QtGui.QPen(MUTED, max(1.0, unit / 12)))
@@ -133,6 +166,26 @@ def _paint_header(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
             QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
             _elided(painter, layout.title.subtitle, box.width()),
         )
+
+
+def _paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:
+    """The caption paragraph, word-wrapped; shrunk until it fits its box."""
+    flags = (
+        QtCore.Qt.AlignmentFlag.AlignLeft
+        | QtCore.Qt.AlignmentFlag.AlignTop
+        | QtCore.Qt.TextFlag.TextWordWrap
+    )
+    size = unit * CAPTION_TEXT_UNITS
+    font = _font(size)
+    while size > 4:
+        font = _font(size)
+        needed = QtGui.QFontMetricsF(font).boundingRect(box, flags, text)
+        if needed.height() <= box.height() and needed.width() <= box.width():
+            break
+        size *= 0.9
+    painter.setFont(font)
+    painter.setPen(INK)
+    painter.drawText(box, flags, text)
 
 
 def _paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:

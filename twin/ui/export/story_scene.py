@@ -120,6 +120,42 @@ def side_layers(project: Project, step: StoryStep, result: Any, prefix: str) -> 
     ]
 
 
+MOBILE_LAYERS = ("mobile_cells", "mobile cells")
+
+
+def new_sites_layer(project: Project, scenario_name: str | None):
+    """A point layer of the sites ``scenario_name`` adds (None when it adds none), so a
+    scenario's map shows where its new masts stand."""
+    if scenario_name is None:
+        return None
+    import geopandas as gpd
+    import shapely
+
+    from twin.layers.provenance import Provenance
+    from twin.layers.style import Style
+    from twin.layers.vector import VectorLayer
+    from twin.scenario import AddMobileSite, find_scenario
+
+    scenario = find_scenario(project.scenarios, scenario_name)
+    sites = [item for item in scenario.interventions if isinstance(item, AddMobileSite)]
+    if not sites:
+        return None
+    frame = gpd.GeoDataFrame(
+        {"name": [site.name for site in sites]},
+        geometry=[shapely.Point(site.x, site.y) for site in sites],
+        crs=project.crs,
+    )
+    style = Style(
+        fill_color="#000000",
+        stroke_color="#FFFFFF",
+        stroke_width=1.5,
+        point_size=18.0,
+        point_symbol="d",
+    )
+    provenance = Provenance(method=f"sites added by the scenario {scenario_name!r}")
+    return VectorLayer(tr("New sites"), frame, style=style, provenance=provenance)
+
+
 def _scene(project: Project, layers: list, line_factor: float) -> Project:
     """Drawing copies of ``layers`` (all shown: the step names what it shows, a layer the
     project hides included), lines widened by ``line_factor``; the project is unchanged."""
@@ -135,6 +171,10 @@ def _side(
     result = results.get(name)
     prefix = f"{name}: " if name is not None else "baseline: "
     layers = side_layers(project, step, result, prefix)
+    wanted = {layer.casefold() for layer in step.visible_layers}
+    sites = new_sites_layer(project, name) if wanted & set(MOBILE_LAYERS) else None
+    if sites is not None:
+        layers.insert(0, sites)
     label = name if name is not None else tr("Baseline")
     return Side(label, _scene(project, layers, factor), result)
 

@@ -223,10 +223,19 @@ def _paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
                 entry = LegendEntry(
                     item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
                 )
+                # the panel's swatch drawn at the page's scale, so its lines keep their
+                # weight against the text (as the scale bar and north arrow do)
+                zoom = max(1.0, unit / OVERLAY_TEXT_PX)
                 rect = QtCore.QRectF(
-                    left, y + (row - swatch.height()) / 2, swatch.width(), swatch.height()
+                    left / zoom,
+                    (y + (row - swatch.height()) / 2) / zoom,
+                    swatch.width() / zoom,
+                    swatch.height() / zoom,
                 )
+                painter.save()
+                painter.scale(zoom, zoom)
                 paint_swatch(painter, rect, entry, group.point_symbol)
+                painter.restore()
             painter.setFont(_font(unit, bold=is_layer))
             painter.setPen(INK)
             text_x = left if is_layer and item is None else text_left

@@ -23,6 +23,7 @@ from twin.layout import (
 )
 from twin.layout_regions import CAPTION_TEXT_UNITS
 from twin.project import Project
+from twin.ui.export.print_scale import line_scale, scaled_layer
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
 from twin.ui.map.render import BBox, ensure_qt_application, render_map
 from twin.ui.panels.swatches import paint_swatch
@@ -35,34 +36,6 @@ BETTER = QtGui.QColor("#007A5A")  # bluish green (Okabe-Ito), distinct for colou
 WORSE = QtGui.QColor("#B35900")  # dark orange
 OVERLAY_TEXT_PX = 12.0  # text size of twin.ui.map.overlays, which the page scales
 FORMATS = ("png", "jpg", "jpeg", "pdf", "svg")
-SCREEN_DPI = 96.0  # a style's stroke widths and point sizes are pixels of a 96 dpi screen
-
-
-def line_scale(dpi: float) -> float:
-    """How much a page at ``dpi`` widens the styles' line widths and point sizes so they
-    keep their size in points (1 style pixel = 1/96 inch = 0.75 pt); never below 1."""
-    return max(1.0, float(dpi) / SCREEN_DPI)
-
-
-def scaled_layer(layer, factor: float, visible: bool | None = None):
-    """A drawing copy of ``layer`` whose stroke widths and point sizes are ``factor`` times
-    wider, shown when ``visible`` (None: as the layer); same data, its own events, so
-    drawing it never changes the project. ``layer`` itself when nothing changes."""
-    if factor == 1.0 and (visible is None or visible == layer.visible):
-        return layer
-    import copy
-
-    from twin.layers.base import LayerEvents
-
-    style = layer.style
-    drawn = copy.copy(layer)
-    drawn.events = LayerEvents()
-    drawn._style = style.with_changes(
-        stroke_width=style.stroke_width * factor, point_size=style.point_size * factor
-    )
-    if visible is not None:
-        drawn._visible = bool(visible)
-    return drawn
 
 
 def _rect(rect: Rect) -> QtCore.QRectF:

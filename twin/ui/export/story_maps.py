@@ -74,7 +74,9 @@ class StepMap:
         else:
             self.cameras = [MapCamera(side.scene, self.size) for side in scene.sides]
 
-    def render(self, box: BBox | None = None, divider: float | None = None):
+    def render(
+        self, box: BBox | None = None, divider: float | None = None
+    ) -> tuple[QtGui.QImage, BBox]:
         """(image, box) of the map aimed at ``box`` (default: the step's own), swiped at
         ``divider`` (0..1 of the width; default: the step's). The box returned gives the
         metres per pixel of the scale bar (for side by side: of either map)."""

@@ -30,7 +30,7 @@ from twin.layout import (
 )
 from twin.project import Project
 from twin.story import StoryStep
-from twin.ui.export.painter import line_scale, scaled_layer
+from twin.ui.export.print_scale import line_scale, scaled_layer
 
 BBox = tuple[float, float, float, float]
 
@@ -123,7 +123,7 @@ def side_layers(project: Project, step: StoryStep, result: Any, prefix: str) -> 
 MOBILE_LAYERS = ("mobile_cells", "mobile cells")
 
 
-def new_sites_layer(project: Project, scenario_name: str | None):
+def new_sites_layer(project: Project, scenario_name: str | None) -> Any:
     """A point layer of the sites ``scenario_name`` adds (None when it adds none), so a
     scenario's map shows where its new masts stand."""
     if scenario_name is None:

@@ -16,7 +16,9 @@ line and twelve bus lines with their GTFS feed, ``rennes_gtfs.zip``
 (``sample/grid.py``). All layers are in EPSG:2154 (Lambert-93). Each module's docstring
 documents its method. Running the script twice gives the same layers. Last, the baseline
 results of every engine are computed on the file and stored in it
-(``store_sample_results.py``), so the app shows the baseline KPIs without computing.
+(``store_sample_results.py``), so the app shows the baseline KPIs without computing; then
+the council story "Conseil municipal", its three scenarios and their results are added
+(``sample/story.py``, which also runs alone on an existing sample).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sample.assemble import build_project  # noqa: E402
+from sample.story import add_story  # noqa: E402
 from store_sample_results import store_baseline_results  # noqa: E402
 
 
@@ -62,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             count = f"{layer.shape[0]}x{layer.shape[1]} pixels"
         print(f"  {layer.id:<18s} {count}")
-    store_baseline_results(
-        path, log=lambda message: print(f"[{time.perf_counter() - started:6.1f} s] {message}")
-    )
+    log = lambda message: print(f"[{time.perf_counter() - started:6.1f} s] {message}")  # noqa: E731
+    store_baseline_results(path, log=log)
+    add_story(path, log=log)
     return 0
 
 

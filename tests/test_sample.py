@@ -91,7 +91,9 @@ def frame(project, layer_id: str) -> pd.DataFrame:
 
 
 def test_file_is_small_enough():
-    assert SAMPLE.stat().st_size < 20e6
+    # 17.7 MB of layers and baseline results, plus 2.9 MB of stored results of the council
+    # story's three scenarios (scripts/sample/story.py: a 4G RSRP raster is 1.7 MB of it)
+    assert SAMPLE.stat().st_size < 22e6
 
 
 def test_every_schema_layer_with_its_columns_in_lambert93(project):

@@ -176,7 +176,8 @@ class Attribution:
 @dataclass(frozen=True)
 class Layout:
     """A whole page: everything an exported map shows. ``page_number`` of ``page_count``
-    (None: no page number drawn)."""
+    (None: no page number drawn); ``caption`` a paragraph under the title (a story step's
+    text; "" = none)."""
 
     page: Page = field(default_factory=Page)
     title: Title = field(default_factory=Title)
@@ -188,6 +189,7 @@ class Layout:
     attribution: Attribution = field(default_factory=Attribution)
     page_number: int | None = None
     page_count: int | None = None
+    caption: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (see :meth:`from_dict`)."""
@@ -242,6 +244,7 @@ class Layout:
                 attribution=Attribution(**data.get("attribution", {})),
                 page_number=data.get("page_number"),
                 page_count=data.get("page_count"),
+                caption=str(data.get("caption", "")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise DataError(f"not a layout: {type(error).__name__} {error}") from None
@@ -312,10 +315,12 @@ def build_layout(
     scenario: str = "",
     page_number: int | None = None,
     page_count: int | None = None,
+    caption: str = "",
 ) -> Layout:
     """The layout of ``project``'s visible layers (or of ``layers``, top first) showing
     ``extent`` (metres; None = everything). ``subtitle`` None means "<scenario or Baseline>
-    · <today>"; ``figures`` (:class:`twin.kpi.Figure`, at most four shown) become KPI cards."""
+    · <today>"; ``figures`` (:class:`twin.kpi.Figure`, at most four shown) become KPI cards;
+    ``caption`` a paragraph under the title."""
     shown = [layer for layer in (project.layers if layers is None else layers) if layer.visible]
     if subtitle is None:
         subtitle = f"{scenario or 'Baseline'} · {_dt.date.today().isoformat()}"
@@ -331,6 +336,7 @@ def build_layout(
         attribution=Attribution(attribution_text(shown)),
         page_number=page_number,
         page_count=page_count,
+        caption=caption,
     )
 
 

@@ -14,6 +14,8 @@ Layout = Any
 Rect = tuple[float, float, float, float]  # left, top, width, height in page pixels
 
 FOOTER_TEXT_UNITS = 0.8  # credits text size, in text units (see Regions.unit)
+CAPTION_TEXT_UNITS = 1.15  # caption text size (a story step's text), in text units
+CAPTION_MAX_LINES = 4
 LEGEND_TWO_COLUMNS_UNITS = 28  # a legend this many text units wide flows into two columns
 
 
@@ -28,12 +30,13 @@ class Regions:
     kpis: Rect
     footer: Rect
     unit: float
+    caption: Rect = (0, 0, 0, 0)
 
 
 def regions(layout: Layout) -> Regions:
-    """Place the parts of ``layout`` on its page: header on top, footer (attribution, page
-    number) at the bottom, KPI cards above the footer, legend in a right column, the map in
-    what remains. The same for every output (PNG, PDF, SVG)."""
+    """Place the parts of ``layout`` on its page: header on top, the caption under it,
+    footer (attribution, page number) at the bottom, KPI cards above the footer, legend in a
+    right column, the map in what remains. The same for every output (PNG, PDF, SVG)."""
     width, height = float(layout.page.width_px), float(layout.page.height_px)
     unit = max(6.0, min(width, height) / 60.0)  # base text size, px
     margin = round(unit * 0.8)
@@ -52,8 +55,14 @@ def regions(layout: Layout) -> Regions:
         per_line = max(1, int((inner_w - 4 * unit) / (0.55 * text_px)))
         lines = max(1, math.ceil((len(layout.attribution.text) + 9) / per_line))
         footer_h = min(lines * text_px * 1.35 + unit * 0.6, height * 0.2)
+    caption_h = 0.0
+    if getattr(layout, "caption", ""):
+        text_px = unit * CAPTION_TEXT_UNITS
+        per_line = max(1, int(inner_w / (0.5 * text_px)))
+        lines = min(CAPTION_MAX_LINES, max(1, math.ceil(len(layout.caption) / per_line)))
+        caption_h = min(lines * text_px * 1.35 + unit * 0.5, height * 0.2)
     kpi_h = min(unit * 5.0, height * 0.2) if layout.kpis else 0.0
-    map_top = margin + header_h
+    map_top = margin + header_h + caption_h
     map_bottom = height - margin - footer_h - (kpi_h + margin * 0.5 if kpi_h else 0)
     map_h = max(1.0, map_bottom - map_top)
     legend_w = 0.0
@@ -71,6 +80,7 @@ def regions(layout: Layout) -> Regions:
         kpis=(margin, map_bottom + margin * 0.5, inner_w, kpi_h),
         footer=(margin, height - margin - footer_h, inner_w, footer_h),
         unit=unit,
+        caption=(margin, margin + header_h, inner_w, caption_h),
     )
 
 

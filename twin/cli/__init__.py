@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "door-to-door travel times (walk, bike, transit with transfers) and isochrones",
     ),
     "plan": ("twin.cli.plan", "budgeted placement of new mobile sites, phased, with ROI"),
+    "present": ("twin.cli.present", "export a story: PDF deck, a PNG per step or an MP4 video"),
     "new": ("twin.cli.new", "build a project for French communes from a folder of open data"),
     "compare-coverage": (
         "twin.cli.compare_coverage",

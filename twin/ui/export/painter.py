@@ -21,7 +21,9 @@ from twin.layout import (
     legend_rows_per_column,
     regions,
 )
+from twin.layout_regions import CAPTION_TEXT_UNITS
 from twin.project import Project
+from twin.ui.export.print_scale import line_scale, scaled_layer
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
 from twin.ui.map.render import BBox, ensure_qt_application, render_map
 from twin.ui.panels.swatches import paint_swatch
@@ -41,13 +43,15 @@ def _rect(rect: Rect) -> QtCore.QRectF:
 
 
 def map_scene(project: Project, layout: Layout) -> Project:
-    """A project holding only the layers the layout's map frame names (same objects, the
-    project's order); the project itself is not changed."""
+    """A project holding only the layers the layout's map frame names (the project's
+    order), their lines and points widened for the page's dpi (:func:`line_scale`) so
+    they read the same in print; the project itself is not changed."""
     wanted = set(layout.map.layers)
+    factor = line_scale(layout.page.dpi)
     scene = Project(crs=project.crs)
     for layer in project.layers:
         if layer.name in wanted:
-            scene.add_layer(layer, index=len(scene.layers))
+            scene.add_layer(scaled_layer(layer, factor), index=len(scene.layers))
     return scene
 
 
@@ -84,6 +88,8 @@ def paint_layout(
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
     painter.fillRect(page, PAPER)
     _paint_header(painter, layout, _rect(parts.header), unit)
+    if parts.caption[3] > 0:
+        _paint_caption(painter, layout.caption, _rect(parts.caption), unit)
     frame = _rect(parts.map)
     painter.drawImage(frame, map_image)
     painter.setPen(QtGui.QPen(MUTED, max(1.0, unit / 12)))
@@ -135,6 +141,26 @@ def _paint_header(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
         )
 
 
+def _paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:
+    """The caption paragraph, word-wrapped; shrunk until it fits its box."""
+    flags = (
+        QtCore.Qt.AlignmentFlag.AlignLeft
+        | QtCore.Qt.AlignmentFlag.AlignTop
+        | QtCore.Qt.TextFlag.TextWordWrap
+    )
+    size = unit * CAPTION_TEXT_UNITS
+    font = _font(size)
+    while size > 4:
+        font = _font(size)
+        needed = QtGui.QFontMetricsF(font).boundingRect(box, flags, text)
+        if needed.height() <= box.height() and needed.width() <= box.width():
+            break
+        size *= 0.9
+    painter.setFont(font)
+    painter.setPen(INK)
+    painter.drawText(box, flags, text)
+
+
 def _paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
     painter.setPen(QtGui.QPen(QtGui.QColor("#CCCCCC"), 1))
     painter.setBrush(PAPER)
@@ -170,10 +196,19 @@ def _paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
                 entry = LegendEntry(
                     item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
                 )
+                # the panel's swatch drawn at the page's scale, so its lines keep their
+                # weight against the text (as the scale bar and north arrow do)
+                zoom = max(1.0, unit / OVERLAY_TEXT_PX)
                 rect = QtCore.QRectF(
-                    left, y + (row - swatch.height()) / 2, swatch.width(), swatch.height()
+                    left / zoom,
+                    (y + (row - swatch.height()) / 2) / zoom,
+                    swatch.width() / zoom,
+                    swatch.height() / zoom,
                 )
+                painter.save()
+                painter.scale(zoom, zoom)
                 paint_swatch(painter, rect, entry, group.point_symbol)
+                painter.restore()
             painter.setFont(_font(unit, bold=is_layer))
             painter.setPen(INK)
             text_x = left if is_layer and item is None else text_left

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.layers.opendata import arcep_mci
+from twin.layers.opendata.fiber_premises import fiber_premises_layer
 from twin.layers.opendata.tables import (
     column,
     has_column,
@@ -245,8 +247,6 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
     """The ``fiber_premises`` points (imb_id, insee, premises, fiber_status, imb_etat, and
     pm_ref when the file names each building's PM); only the rows of ``communes`` (INSEE
     codes, matched on code_insee) when given: a national file holds millions of rows."""
-    from twin.layers.opendata import arcep_mci
-
     path = Path(path)
     if arcep_mci.is_mci_buildings(path):
         return arcep_mci.read_mci_buildings(path, crs, communes)
@@ -319,21 +319,6 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
         },
     )
     return fiber_premises_layer(frame, provenance)
-
-
-def fiber_premises_layer(frame: gpd.GeoDataFrame, provenance: Provenance) -> VectorLayer:
-    """The ``fiber_premises`` layer (points in the project CRS with fiber_status and
-    premises), styled eligible / not eligible, as both Arcep building files give it."""
-    style = Style(
-        kind="categorized",
-        column="fiber_status",
-        categories=(
-            Category("eligible", "#009E73", "FTTH eligible"),
-            Category("not-eligible", "#D55E00", "not eligible"),
-        ),
-        point_size=5.0,
-    )
-    return VectorLayer("FTTH premises (Arcep)", frame, style, provenance, layer_id="fiber_premises")
 
 
 def _premises(table: pd.DataFrame, name: str) -> tuple[np.ndarray, int, str]:

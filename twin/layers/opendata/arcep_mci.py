@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 
 from twin.errors import DataError
+from twin.layers.opendata.fiber_premises import fiber_premises_layer
 from twin.layers.opendata.tables import (
     column,
     has_column,
@@ -75,8 +76,6 @@ def read_mci_buildings(path: Path, crs="EPSG:2154", communes=None):
     """The ``fiber_premises`` points from a ``base_imb`` file and the eligibility tables
     beside it (only the buildings of ``communes``, INSEE codes, when given). DataError when
     the columns break the published schema or no eligibility table lies beside it."""
-    from twin.layers.opendata.arcep import fiber_premises_layer
-
     path = Path(path)
     name = path.name
     table = read_table_file(path)

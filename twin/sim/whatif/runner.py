@@ -25,6 +25,7 @@ from twin.feedback import Feedback, ensure_feedback
 from twin.fingerprint import forget_fingerprint
 from twin.kpi import Figure
 from twin.layers.base import Layer
+from twin.layers.territory import clip_level_layers, territory_outline
 from twin.scenario import Scenario
 from twin.sim.whatif import store
 from twin.sim.whatif.figures import (  # noqa: F401 (cost_figures: used by the KPI dock)
@@ -308,5 +309,8 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helper):
             change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)
             if change is not None:
                 out.layers.append(change)
+    outline = territory_outline(project)  # maps show coverage inside the territory only
+    out.layers = clip_level_layers(out.layers, outline)
+    out.baseline_layers = clip_level_layers(out.baseline_layers, outline)
     feedback.set_progress(100.0, "simulation done")
     return out

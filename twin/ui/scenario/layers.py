@@ -18,6 +18,7 @@ from twin.layers.base import Layer
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style
+from twin.layers.territory import inside_mask, level_inside, territory_outline
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddMobileSite, EditMobileCell, MoveMobileSite, Scenario
 from twin.ui.live.layer import LiveLevelLayer
@@ -147,14 +148,8 @@ class ScenarioLayers:
         the coverage level is drawn inside it only; beyond it a red "no coverage" field over
         the neighbouring countryside would hide the territory's own gaps."""
         self._territory, self._mask = None, None
-        if project is None:
-            return
-        try:
-            frame = project.layer("communes").frame
-        except KeyError:
-            return
-        geometries = [g for g in frame.geometry.values if g is not None and not g.is_empty]
-        self._territory = geometries or None
+        if project is not None:
+            self._territory = territory_outline(project)
 
     def _inside_territory(self, level: np.ndarray, transform) -> np.ndarray:
         """``level`` with the pixels outside the territory set to 255 (no class: not drawn)."""
@@ -162,13 +157,8 @@ class ScenarioLayers:
             return level
         key = (level.shape, tuple(transform)[:6])
         if self._mask is None or self._mask[0] != key:
-            from rasterio.features import geometry_mask
-
-            inside = geometry_mask(
-                self._territory, out_shape=level.shape, transform=transform, invert=True
-            )
-            self._mask = (key, inside)
-        return np.where(self._mask[1], level, np.uint8(255)).astype(np.uint8)
+            self._mask = (key, inside_mask(self._territory, level.shape, transform))
+        return level_inside(level, self._mask[1])
 
     def set_coverage(self, update, style: Style | None) -> None:
         """Show the live coverage level of ``update`` inside the territory (replaces the

@@ -17,6 +17,7 @@ import sys
 from twin import __version__
 from twin.cli import startup_clock
 from twin.errors import TwinError
+from twin.i18n import tr
 
 startup_clock.mark("twin.cli imported")
 
@@ -66,7 +67,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     commands as names with their help only (``None``: all as names, nothing imported).
     """
     parser = argparse.ArgumentParser(
-        prog="twin", description="twin: a digital twin of a territory."
+        prog="twin", description=tr("twin: a digital twin of a territory.")
     )
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         with _warnings_as_lines(args.command):
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"twin {args.command}: interrupted", file=sys.stderr)
+        print(tr("twin {command}: interrupted").format(command=args.command), file=sys.stderr)
         return 130
     except Exception as error:  # every error becomes one line; see error_line
         import os  # here, not at the top: keeps this change apart from the imports
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         status, line = error_line(error)
         if os.environ.get("TWIN_DEBUG"):
             traceback.print_exc()
-        print(f"twin {args.command}: {line}", file=sys.stderr)
+        print(tr("twin {command}: {line}").format(command=args.command, line=line), file=sys.stderr)
         return status
 
 
@@ -172,7 +173,10 @@ def _warnings_as_lines(command: str):
     import warnings
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
-        print(f"twin {command}: warning: {_one_line(str(message))}", file=sys.stderr)
+        print(
+            tr("twin {command}: warning: {0}").format(_one_line(str(message)), command=command),
+            file=sys.stderr,
+        )
 
     with warnings.catch_warnings():
         warnings.showwarning = show

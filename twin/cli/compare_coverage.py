@@ -14,20 +14,21 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 
 def register(subparsers) -> None:
     """Add the ``compare-coverage`` subcommand."""
     parser = subparsers.add_parser(
         "compare-coverage",
-        help="twin's predicted coverage against the Arcep map: agreement and extra-loss fit",
+        help=tr("twin's predicted coverage against the Arcep map: agreement and extra-loss fit"),
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--operator", help="operator (ANFR or Arcep name, e.g. Orange)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--operator", help=tr("operator (ANFR or Arcep name, e.g. Orange)"))
     parser.add_argument("--technology", default="4G", choices=("4G", "5G"))
-    parser.add_argument("--pixel-m", type=float, help="coverage pixel (m; default the DEM's)")
-    parser.add_argument("--range-m", type=float, default=5000.0, help="cell range (m)")
+    parser.add_argument("--pixel-m", type=float, help=tr("coverage pixel (m; default the DEM's)"))
+    parser.add_argument("--range-m", type=float, default=5000.0, help=tr("cell range (m)"))
     parser.set_defaults(func=run)
 
 

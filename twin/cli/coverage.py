@@ -14,30 +14,31 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 
 def register(subparsers) -> None:
     """Add the ``coverage`` subcommand."""
     parser = subparsers.add_parser(
-        "coverage", help="mobile coverage: GeoTIFFs + people per coverage level"
+        "coverage", help=tr("mobile coverage: GeoTIFFs + people per coverage level")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--scenario", help="compute the coverage of this scenario")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--scenario", help=tr("compute the coverage of this scenario"))
     parser.add_argument(
         "--operator",
-        help="only this operator's sites (default: all; the level is then the best network)",
+        help=tr("only this operator's sites (default: all; the level is then the best network)"),
     )
-    parser.add_argument("--range-m", type=float, default=5000.0, help="cell range (m)")
-    parser.add_argument("--pixel-m", type=float, help="pixel size (m; default: the DEM's)")
-    parser.add_argument("--load", type=float, default=0.5, help="cell load 0-1 for SINR")
+    parser.add_argument("--range-m", type=float, default=5000.0, help=tr("cell range (m)"))
+    parser.add_argument("--pixel-m", type=float, help=tr("pixel size (m; default: the DEM's)"))
+    parser.add_argument("--load", type=float, default=0.5, help=tr("cell load 0-1 for SINR"))
     parser.add_argument(
-        "--noise-figure-db", type=float, default=7.0, help="terminal noise figure (dB)"
+        "--noise-figure-db", type=float, default=7.0, help=tr("terminal noise figure (dB)")
     )
     parser.add_argument(
         "--thresholds",
         default="-115,-105,-95",
-        help="RSRP thresholds (dBm) of limited,good,very good coverage",
+        help=tr("RSRP thresholds (dBm) of limited,good,very good coverage"),
     )
     parser.add_argument("--diffraction", choices=("deygout", "bullington"), default="deygout")
     parser.set_defaults(func=run)

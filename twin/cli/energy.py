@@ -13,35 +13,36 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 
 def register(subparsers) -> None:
     """Add the ``energy`` subcommand."""
     parser = subparsers.add_parser(
-        "energy", help="power flow, EV/PV what-ifs and hosting capacity of the grid"
+        "energy", help=tr("power flow, EV/PV what-ifs and hosting capacity of the grid")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--net", help="a pandapower network JSON file to study instead")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--scenario", help="name of a project scenario to apply")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--net", help=tr("a pandapower network JSON file to study instead"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--scenario", help=tr("name of a project scenario to apply"))
     parser.add_argument(
         "--hosting-capacity",
         action="store_true",
-        help="also compute PV and EV hosting capacity of every MV/LV bus",
+        help=tr("also compute PV and EV hosting capacity of every MV/LV bus"),
     )
     parser.add_argument(
         "--hosting-buses",
         default="all",
-        help="buses for --hosting-capacity: all (default), mv, lv or comma-separated bus ids",
+        help=tr("buses for --hosting-capacity: all (default), mv, lv or comma-separated bus ids"),
     )
     parser.add_argument(
         "--household-kw",
         type=float,
         default=None,
-        help="peak demand per household (ADMD, kW) instead of the documented default",
+        help=tr("peak demand per household (ADMD, kW) instead of the documented default"),
     )
     parser.add_argument(
-        "--no-daily", action="store_true", help="skip the 24-hour design-day profile"
+        "--no-daily", action="store_true", help=tr("skip the 24-hour design-day profile")
     )
     parser.set_defaults(func=run)
 

@@ -22,6 +22,7 @@ import shapely
 
 import twin
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.fiber import plan_layers, read_fiber_inputs
 from twin.sim.fiber import PlanParameters, load_costs, plan_extension, prepare_network
 
@@ -29,33 +30,33 @@ from twin.sim.fiber import PlanParameters, load_costs, plan_extension, prepare_n
 def register(subparsers) -> None:
     """Add the ``fiber`` subcommand."""
     parser = subparsers.add_parser(
-        "fiber", help="plan a fiber (FTTH) extension: route, PBOs, capex (GeoPackage + JSON)"
+        "fiber", help=tr("plan a fiber (FTTH) extension: route, PBOs, capex (GeoPackage + JSON)")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--area", help="a polygon file (GeoPackage, GeoJSON...) of the target")
-    target.add_argument("--zone", help="a commune name or INSEE code (communes layer)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--costs", help="unit costs JSON (default: the bundled defaults)")
-    parser.add_argument("--budget", type=float, help="yearly budget in EUR: phase the build")
+    target.add_argument("--area", help=tr("a polygon file (GeoPackage, GeoJSON...) of the target"))
+    target.add_argument("--zone", help=tr("a commune name or INSEE code (communes layer)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--costs", help=tr("unit costs JSON (default: the bundled defaults)"))
+    parser.add_argument("--budget", type=float, help=tr("yearly budget in EUR: phase the build"))
     defaults = PlanParameters()
     parser.add_argument(
         "--max-drop",
         type=float,
         default=defaults.max_drop_m,
-        help=f"maximum building-to-road drop in m (default {defaults.max_drop_m:g})",
+        help=tr("maximum building-to-road drop in m (default {0:g})").format(defaults.max_drop_m),
     )
     parser.add_argument(
         "--pbo-capacity",
         type=int,
         default=defaults.pbo_capacity,
-        help=f"premises per PBO (default {defaults.pbo_capacity})",
+        help=tr("premises per PBO (default {0})").format(defaults.pbo_capacity),
     )
     parser.add_argument(
         "--take-up",
         type=float,
         default=defaults.take_up_rate,
-        help="share of premises passed that get connected (default 1.0)",
+        help=tr("share of premises passed that get connected (default 1.0)"),
     )
     parser.set_defaults(func=run)
 

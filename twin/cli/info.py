@@ -18,6 +18,7 @@ from typing import Any
 from pyproj import CRS
 
 import twin
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.io import describe_crs, describe_format, read_layers
 from twin.layers.io_common import existing_file, sqlite_uri
@@ -26,12 +27,12 @@ from twin.layers.io_common import existing_file, sqlite_uri
 def register(subparsers) -> None:
     """Add the ``info`` subcommand."""
     parser = subparsers.add_parser(
-        "info", help="describe a project or data file: layers, CRS, counts, extent, sources"
+        "info", help=tr("describe a project or data file: layers, CRS, counts, extent, sources")
     )
     parser.add_argument(
-        "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
+        "path", nargs="?", help=tr("a .twin project or a data file (default: the sample territory)")
     )
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--json", action="store_true", help=tr("print machine-readable JSON"))
     parser.set_defaults(func=run)
 
 

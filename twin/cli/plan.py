@@ -21,27 +21,28 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 
 def register(subparsers) -> None:
     """Add the ``plan`` subcommand."""
     parser = subparsers.add_parser(
-        "plan", help="budgeted placement of new mobile sites, phased, with ROI"
+        "plan", help=tr("budgeted placement of new mobile sites, phased, with ROI")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--budget", type=float, help="total budget, EUR (one phase)")
-    parser.add_argument("--phases", help="YEAR:EUR,... e.g. 2026:2e6,2027:3e6")
-    parser.add_argument("--candidates", help="layer of candidate places (default: gap grid)")
-    parser.add_argument("--spacing", type=float, default=1000.0, help="gap grid spacing, m")
-    parser.add_argument("--targets", help='JSON {"persons_good_share": {"2028": 0.99}}')
-    parser.add_argument("--costs", help="cost model JSON (default: the bundled one)")
-    parser.add_argument("--refine", action="store_true", help="local search after greedy")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--budget", type=float, help=tr("total budget, EUR (one phase)"))
+    parser.add_argument("--phases", help=tr("YEAR:EUR,... e.g. 2026:2e6,2027:3e6"))
+    parser.add_argument("--candidates", help=tr("layer of candidate places (default: gap grid)"))
+    parser.add_argument("--spacing", type=float, default=1000.0, help=tr("gap grid spacing, m"))
+    parser.add_argument("--targets", help=tr('JSON {"persons_good_share": {"2028": 0.99}}'))
+    parser.add_argument("--costs", help=tr("cost model JSON (default: the bundled one)"))
+    parser.add_argument("--refine", action="store_true", help=tr("local search after greedy"))
     parser.add_argument(
         "--save-scenarios",
         metavar="PROJECT.twin",
-        help="also write the project with one scenario per phase ('Rollout <year>')",
+        help=tr("also write the project with one scenario per phase ('Rollout <year>')"),
     )
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--out", required=True, help=tr("output folder"))
     parser.set_defaults(func=run)
 
 

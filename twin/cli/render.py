@@ -16,6 +16,7 @@ from pathlib import Path
 
 import twin
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.project import Project
 
 MAX_SIDE_PIXELS = 8192
@@ -24,22 +25,22 @@ MAX_SIDE_PIXELS = 8192
 def register(subparsers) -> None:
     """Add the ``render`` subcommand."""
     parser = subparsers.add_parser(
-        "render", help="draw a project or data file to an image, headless"
+        "render", help=tr("draw a project or data file to an image, headless")
     )
     parser.add_argument(
-        "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
+        "path", nargs="?", help=tr("a .twin project or a data file (default: the sample territory)")
     )
     parser.add_argument(
-        "--out", required=True, help="file to write: map.png, map.jpg, map.pdf or map.svg"
+        "--out", required=True, help=tr("file to write: map.png, map.jpg, map.pdf or map.svg")
     )
-    parser.add_argument("--title", help="page title (default: the project's file name)")
-    parser.add_argument("--subtitle", help="page subtitle (default: 'Baseline · <date>')")
-    parser.add_argument("--dpi", type=float, default=150.0, help="page resolution (dots/inch)")
-    parser.add_argument("--size", default="1600x1000", help="image size WxH in pixels")
+    parser.add_argument("--title", help=tr("page title (default: the project's file name)"))
+    parser.add_argument("--subtitle", help=tr("page subtitle (default: 'Baseline · <date>')"))
+    parser.add_argument("--dpi", type=float, default=150.0, help=tr("page resolution (dots/inch)"))
+    parser.add_argument("--size", default="1600x1000", help=tr("image size WxH in pixels"))
     parser.add_argument(
         "--bbox",
         default=None,
-        help="area to show, minx,miny,maxx,maxy in project units (metres); default: all",
+        help=tr("area to show, minx,miny,maxx,maxy in project units (metres); default: all"),
     )
     parser.set_defaults(func=run)
 

@@ -23,6 +23,7 @@ import shapely
 
 import twin
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.kpi import format_published
 from twin.layers.privacy import Published
 from twin.layers.transit import project_gtfs_path, read_gtfs
@@ -36,17 +37,19 @@ GRID_CELL_M = 100.0  # TfL computes PTAL on a 100 m grid
 def register(subparsers) -> None:
     """Add the ``transit`` subcommand."""
     parser = subparsers.add_parser(
-        "transit", help="transit service levels, walk catchments and PTAL (GeoPackage + JSON)"
+        "transit", help=tr("transit service levels, walk catchments and PTAL (GeoPackage + JSON)")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--gtfs", help="GTFS zip or folder (default: the project's feed)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--date", help="day studied, YYYY-MM-DD (default: a Tuesday of the feed)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--gtfs", help=tr("GTFS zip or folder (default: the project's feed)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument(
+        "--date", help=tr("day studied, YYYY-MM-DD (default: a Tuesday of the feed)")
+    )
     parser.add_argument(
         "--hub-radius",
         type=float,
         default=150.0,
-        help="walk radius of a hub in metres (default 150)",
+        help=tr("walk radius of a hub in metres (default 150)"),
     )
     parser.set_defaults(func=run)
 

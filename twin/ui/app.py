@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 import twin
 from twin.cli import startup_clock
 from twin.cli.environment import missing_qt_library, skip_cloud_sdk
+from twin.i18n import tr
 from twin.ui.map.paint import FirstFrameWatcher
 
 STYLESHEET = Path(__file__).with_name("style.qss")
@@ -58,13 +59,19 @@ def show_main_window(path: str | None = None):
     if target.exists():
         window.files.open_path(target, started=opening)
     elif path:
-        _tell(window, f"{target} does not exist.", "Open a project with File > Open project.")
+        _tell(
+            window,
+            tr("{target} does not exist.").format(target=target),
+            tr("Open a project with File > Open project."),
+        )
     else:
         _tell(
             window,
-            f"The bundled sample territory is missing ({target}).",
-            "Open a project or a data file with File > Open project, "
-            "or reinstall twin to get the sample back.",
+            tr("The bundled sample territory is missing ({target}).").format(target=target),
+            tr(
+                "Open a project or a data file with File > Open project, "
+                "or reinstall twin to get the sample back."
+            ),
         )
     return window
 
@@ -99,13 +106,21 @@ class StartupTimer(QObject):
         QTimer.singleShot(round(self.GIVE_UP_S * 1000), self._give_up)
 
     def _on_open_failed(self, error: BaseException) -> None:
-        print(f"twin --startup-time: the project could not be opened: {error}", file=sys.stderr)
+        print(
+            tr("twin --startup-time: the project could not be opened: {error}").format(error=error),
+            file=sys.stderr,
+        )
         self.exit_code = 2
         self._finish()
 
     def _give_up(self) -> None:
         if self.first_frame_s is None:
-            print(f"twin --startup-time: no map frame within {self.GIVE_UP_S:g} s", file=sys.stderr)
+            print(
+                tr("twin --startup-time: no map frame within {GIVE_UP_S:g} s").format(
+                    GIVE_UP_S=self.GIVE_UP_S
+                ),
+                file=sys.stderr,
+            )
             self.exit_code = 1
             self._finish()
 
@@ -152,7 +167,9 @@ def _load_drawing_kernels() -> None:
 
     if not getattr(_load_drawing_kernels, "started", False):
         _load_drawing_kernels.started = True
-        run_job(lambda _feedback: jit.load(), title="Loading the map renderer", show_progress=False)
+        run_job(
+            lambda _feedback: jit.load(), title=tr("Loading the map renderer"), show_progress=False
+        )
 
 
 def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0) -> int:
@@ -167,7 +184,10 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
         return 2
     target = Path(path) if path else twin.sample_project_path()
     if startup_time and not target.exists():
-        print(f"twin --startup-time: {target} does not exist", file=sys.stderr)
+        print(
+            tr("twin --startup-time: {target} does not exist").format(target=target),
+            file=sys.stderr,
+        )
         return 2
     skip_cloud_sdk()
     from twin.ui.map import jit

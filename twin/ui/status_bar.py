@@ -9,6 +9,7 @@ from pyproj import CRS, Transformer
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from twin.i18n import tr
 from twin.ui.workers import JobHandle, job_board
 
 INCH_IN_METRES = 0.0254
@@ -78,7 +79,7 @@ class CoordinateLabel(QLabel):
         super().__init__(parent)
         self.formatter: CoordinateFormatter | None = None
         self.setMinimumWidth(440)
-        self.setToolTip("Cursor position: project CRS (metres) and WGS84 (degrees)")
+        self.setToolTip(tr("Cursor position: project CRS (metres) and WGS84 (degrees)"))
 
     def set_crs(self, crs: CRS | str | int | None) -> None:
         """Use the project's CRS."""
@@ -97,7 +98,7 @@ class ScaleLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Scale –", parent)
         self.setMinimumWidth(130)
-        self.setToolTip("Map scale at this screen's resolution")
+        self.setToolTip(tr("Map scale at this screen's resolution"))
 
     def show_view(
         self, bbox: tuple[float, float, float, float], width_pixels: float, dpi: float
@@ -125,8 +126,8 @@ class JobProgress(QWidget):
         self.progress_bar.setFixedWidth(120)
         self.progress_bar.setMaximumHeight(16)
         self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop this job")
+        self.cancel_button.setText(tr("Cancel"))
+        self.cancel_button.setToolTip(tr("Stop this job"))
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.more_label = QLabel()
         layout = QHBoxLayout(self)
@@ -165,7 +166,7 @@ class JobProgress(QWidget):
         self.cancel_button.setEnabled(not job.cancel_requested)
         self.cancel_button.setText("Cancelling…" if job.cancel_requested else "Cancel")
         self.more_label.setVisible(len(shown) > 1)
-        self.more_label.setText(f"+{len(shown) - 1} more")
+        self.more_label.setText(tr("+{0} more").format(len(shown) - 1))
         self.more_label.setToolTip(
             "\n".join(f"{other.title}: {round(other.percent)} %" for other in shown)
         )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.cli.coverage import commune_names, readable_people
+from twin.i18n import tr
 from twin.layers.privacy import MASKED_LABEL
 from twin.sim.radio.coverage import LEVEL_LABELS, Grid
 from twin.sim.radio.population import PeopleCounter, PopulationPoints
@@ -105,7 +106,7 @@ class CoverageTableDialog(QDialog):
         self, rows: list[dict], zoom_to: Callable | None = None, communes=None, parent=None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Coverage by commune")
+        self.setWindowTitle(tr("Coverage by commune"))
         self.rows = rows
         self.zoom_to = zoom_to
         self.communes = communes  # GeoDataFrame with insee + geometry, for zooming
@@ -121,9 +122,9 @@ class CoverageTableDialog(QDialog):
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
         self.table.cellClicked.connect(self._on_clicked)
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(tr("Export CSV…"))
         self.export_button.clicked.connect(lambda: self.export_csv())
-        self.highlight_button = QPushButton("Highlight communes without good coverage")
+        self.highlight_button = QPushButton(tr("Highlight communes without good coverage"))
         self.highlight_button.setCheckable(True)
         self.highlight_button.toggled.connect(self._on_highlight)
         buttons = QHBoxLayout()
@@ -133,8 +134,10 @@ class CoverageTableDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(
-                "Persons and premises per coverage level (rounded; figures resting on fewer "
-                f"than 11 households read “{MASKED_LABEL}”). Click a row to zoom."
+                tr(
+                    "Persons and premises per coverage level (rounded; figures resting on "
+                    "fewer than 11 households read “{MASKED_LABEL}”). Click a row to zoom."
+                ).format(MASKED_LABEL=MASKED_LABEL)
             )
         )
         layout.addWidget(self.table)
@@ -154,7 +157,7 @@ class CoverageTableDialog(QDialog):
         """Write the table to a CSV file (asks for a name when ``path`` is None)."""
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(
-                self, "Export coverage by commune", "coverage_by_commune.csv", "CSV (*.csv)"
+                self, tr("Export coverage by commune"), "coverage_by_commune.csv", tr("CSV (*.csv)")
             )
             if not chosen:
                 return None
@@ -192,7 +195,7 @@ def open_coverage_table(window: QWidget) -> CoverageTableDialog | None:
     project = window.project
     level = coverage_level_layer(project)
     if level is None:
-        window.statusBar().showMessage("No coverage level on the map yet: wait for it", 8000)
+        window.statusBar().showMessage(tr("No coverage level on the map yet: wait for it"), 8000)
         return None
     communes = None
     try:

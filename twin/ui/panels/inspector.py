@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.privacy import masked_record
 from twin.ui.map.tools.identify import IdentifyResult
@@ -65,10 +66,10 @@ class InspectorPanel(QWidget):
         self.title_label = QLabel(_HINT)
         self.title_label.setWordWrap(True)
         self.feature_combo = QComboBox()
-        self.feature_combo.setToolTip("Features under the click, top layer first")
+        self.feature_combo.setToolTip(tr("Features under the click, top layer first"))
         self.feature_combo.currentIndexChanged.connect(self._show_result)
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Field", "Value"])
+        self.table.setHorizontalHeaderLabels([tr("Field"), tr("Value")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
@@ -79,7 +80,7 @@ class InspectorPanel(QWidget):
         self.provenance_view = QTextBrowser()
         self.provenance_view.setObjectName("provenance")
         self.provenance_view.setMaximumHeight(PROVENANCE_HEIGHT)
-        self.provenance_view.setToolTip("Where this layer comes from")
+        self.provenance_view.setToolTip(tr("Where this layer comes from"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title_label)
@@ -98,7 +99,7 @@ class InspectorPanel(QWidget):
         self.feature_combo.blockSignals(False)
         self.feature_combo.setVisible(len(self._results) > 1)
         if not self._results:
-            self.title_label.setText("Nothing here. Click on a feature of a visible layer.")
+            self.title_label.setText(tr("Nothing here. Click on a feature of a visible layer."))
             self.table.setRowCount(0)
             return
         self.feature_combo.setCurrentIndex(0)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
 from twin.ui.panels.kpi_table import (
@@ -66,13 +67,13 @@ class KpiDock(QWidget):
         self._since_shown = QElapsedTimer()
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
-        self.busy_label = QLabel("updating…")
+        self.busy_label = QLabel(tr("updating…"))
         self.busy_label.setStyleSheet("color: #777777; font-weight: normal;")
         self.busy_label.hide()
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setFlat(True)
         self.cancel_button.setToolTip(
-            "Stop the fiber, transit and energy simulation (radio figures stay live)"
+            tr("Stop the fiber, transit and energy simulation (radio figures stay live)")
         )
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.cancel_button.hide()
@@ -89,9 +90,9 @@ class KpiDock(QWidget):
         self.table = FigureTable("Baseline", "Scenario")
         self.table.compact_below_px = 460
         self.table.preferred_height = 150
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the table (tab-separated, for a spreadsheet)")
-        self.export_button = QPushButton("Export CSV…")
+        self.copy_button = QPushButton(tr("Copy"))
+        self.copy_button.setToolTip(tr("Copy the table (tab-separated, for a spreadsheet)"))
+        self.export_button = QPushButton(tr("Export CSV…"))
         self.copy_button.clicked.connect(self.table.copy_to_clipboard)
         self.export_button.clicked.connect(self._ask_export)
 
@@ -101,8 +102,8 @@ class KpiDock(QWidget):
         title_row.addWidget(self.cancel_button)
         charts = QTabWidget()
         charts.setDocumentMode(True)
-        charts.addTab(self.coverage_chart, "Coverage")
-        charts.addTab(self.ptal_chart, "PTAL")
+        charts.addTab(self.coverage_chart, tr("Coverage"))
+        charts.addTab(self.ptal_chart, tr("PTAL"))
         self.charts = charts
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -239,11 +240,11 @@ class KpiDock(QWidget):
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export figures as CSV", "figures.csv", "CSV (*.csv)"
+            self, tr("Export figures as CSV"), "figures.csv", tr("CSV (*.csv)")
         )
         if not path:
             return
         try:
             self.export_csv(path)
         except (OSError, TwinError) as error:
-            QMessageBox.warning(self, "Export figures", str(error))
+            QMessageBox.warning(self, tr("Export figures"), str(error))

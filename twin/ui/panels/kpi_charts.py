@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr
 from twin.kpi import Figure
 
 BASELINE_COLOR = "#999999"  # Okabe-Ito grey
@@ -78,8 +79,8 @@ class BarChart(QWidget):
         # the key is in the title, not a legend box that would cover the tallest bars
         item.setTitle(
             f"{title}&nbsp;&nbsp;<span style='color:{BASELINE_COLOR}'>&#9632;</span>&nbsp;"
-            f"Baseline&nbsp;&nbsp;<span style='color:{SCENARIO_COLOR}'>&#9632;</span>&nbsp;"
-            "Scenario",
+            f"{tr('Baseline')}&nbsp;&nbsp;<span style='color:{SCENARIO_COLOR}'>&#9632;</span>"
+            f"&nbsp;{tr('Scenario')}",
             color="#222222",
             size="9pt",
         )
@@ -100,7 +101,7 @@ class BarChart(QWidget):
         )
         item.addItem(self.baseline_bars)
         item.addItem(self.scenario_bars)
-        self.empty_label = QLabel("No figures yet")
+        self.empty_label = QLabel(tr("No figures yet"))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: #777777; font-weight: normal;")
         layout = QVBoxLayout(self)
@@ -175,7 +176,7 @@ class CoverageChart(QWidget):
         self.chart = BarChart("Coverage level")
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("Coverage of")
+        label = QLabel(tr("Coverage of"))
         label.setStyleSheet("font-weight: normal;")
         controls.addWidget(label)
         controls.addWidget(self.technology_box)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.kpi import Figure, format_signed, format_value
 from twin.layers.privacy import MASKED_LABEL, publish_delta
 
@@ -213,7 +214,7 @@ class FigureTable(QTableWidget):
         """Name the two value columns."""
         self.title_a, self.title_b = title_a, title_b
         self._filled = {}  # the tooltips name the titles: fill every row again
-        self.setHorizontalHeaderLabels(["Figure", title_a, title_b, "Change"])
+        self.setHorizontalHeaderLabels([tr("Figure"), title_a, title_b, tr("Change")])
         for column in (1, 2, 3):
             self.resizeColumnToContents(column)
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.project import Project
 from twin.ui.panels.swatches import layer_icon
@@ -248,7 +249,7 @@ class LayerPanel(QWidget):
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.customContextMenuRequested.connect(self._show_context_menu)
         self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
-        self.list_view.setToolTip("Check to show · drag to reorder (top is drawn on top)")
+        self.list_view.setToolTip(tr("Check to show · drag to reorder (top is drawn on top)"))
 
         self.add_button = self._tool_button("Add…", "Add layers from a data file")
         self.zoom_button = self._tool_button("Zoom to", "Zoom the map to the selected layer")
@@ -259,8 +260,8 @@ class LayerPanel(QWidget):
 
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setToolTip("Opacity of the selected layer (%)")
-        self.opacity_label = QLabel("Opacity –")
+        self.opacity_slider.setToolTip(tr("Opacity of the selected layer (%)"))
+        self.opacity_label = QLabel(tr("Opacity –"))
         self.opacity_label.setMinimumWidth(96)
         self.opacity_slider.valueChanged.connect(self._on_opacity_slider)
 
@@ -336,11 +337,11 @@ class LayerPanel(QWidget):
         menu = QMenu(self)
         if index.isValid():
             self.list_view.setCurrentIndex(index)
-            menu.addAction("Zoom to layer", self._zoom_to_current)
-            menu.addAction("Rename", lambda: self.list_view.edit(index))
-            menu.addAction("Remove", self.remove_current_layer)
+            menu.addAction(tr("Zoom to layer"), self._zoom_to_current)
+            menu.addAction(tr("Rename"), lambda: self.list_view.edit(index))
+            menu.addAction(tr("Remove"), self.remove_current_layer)
             menu.addSeparator()
-        menu.addAction("Add layer from file…", self.add_layer_requested.emit)
+        menu.addAction(tr("Add layer from file…"), self.add_layer_requested.emit)
         menu.popup(self.list_view.viewport().mapToGlobal(position))
 
     def _on_current_changed(self, *_args) -> None:
@@ -367,4 +368,4 @@ class LayerPanel(QWidget):
         layer = self.current_layer()
         if layer is not None:
             layer.opacity = value / 100.0
-            self.opacity_label.setText(f"Opacity {value} %")
+            self.opacity_label.setText(tr("Opacity {value} %").format(value=value))

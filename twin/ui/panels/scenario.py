@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import tr
 from twin.scenario import AddTransitLine
 
 BASELINE_TEXT = "Baseline (the territory today)"
@@ -136,7 +137,9 @@ class ScenarioPanel(QWidget):
                     "a new scenario"
                 )
             else:
-                self.interventions_title.setText(f"<b>Interventions of '{scenario.name}'</b>")
+                self.interventions_title.setText(
+                    tr("<b>Interventions of '{0}'</b>").format(scenario.name)
+                )
                 for number, item in enumerate(scenario.interventions, start=1):
                     self.intervention_list.addItem(f"{number}. {item.describe()}")
         finally:
@@ -204,7 +207,9 @@ class ScenarioPanel(QWidget):
         if name is None:
             return
         if new_name is None:
-            new_name, ok = QInputDialog.getText(self, "Rename scenario", "New name:", text=name)
+            new_name, ok = QInputDialog.getText(
+                self, tr("Rename scenario"), tr("New name:"), text=name
+            )
             if not ok:
                 return
         self._guard(lambda: self.controller.rename_scenario(name, new_name.strip()))

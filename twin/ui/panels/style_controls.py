@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr
 from twin.layers.colors import OKABE_ITO
 
 PREVIEW_MIN_HEIGHT = 60  # pixels: the preview gives way to the inspector above it
@@ -74,15 +75,17 @@ class StyleControls:
         for color, name in PALETTE_NAMES.items():
             self.color_combo.addItem(_color_icon(color), name, color)
         self.color_combo.currentIndexChanged.connect(self._update_preview)
-        self.custom_color_button = QPushButton("Other…")
-        self.custom_color_button.setToolTip("Pick any colour (the palette is colour-blind safe)")
+        self.custom_color_button = QPushButton(tr("Other…"))
+        self.custom_color_button.setToolTip(
+            tr("Pick any colour (the palette is colour-blind safe)")
+        )
         self.custom_color_button.clicked.connect(self._choose_custom_color)
         row = QHBoxLayout()
         row.addWidget(self.color_combo, 1)
         row.addWidget(self.custom_color_button)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Colour", row)
+        form.addRow(tr("Colour"), row)
         return page
 
     def _build_categories_page(self) -> QWidget:
@@ -91,8 +94,8 @@ class StyleControls:
         self.category_column_combo.currentIndexChanged.connect(self._update_preview)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Column", self.category_column_combo)
-        form.addRow(QLabel("Up to 12 most frequent values get a colour."))
+        form.addRow(tr("Column"), self.category_column_combo)
+        form.addRow(QLabel(tr("Up to 12 most frequent values get a colour.")))
         return page
 
     def _build_graduated_page(self) -> QWidget:
@@ -107,7 +110,7 @@ class StyleControls:
         self.class_count_spin.setSuffix(" classes")
         self.graduated_colormap_combo = self._colormap_combo()
         self.unit_edit = QLineEdit()
-        self.unit_edit.setPlaceholderText("e.g. persons, m, dBm")
+        self.unit_edit.setPlaceholderText(tr("e.g. persons, m, dBm"))
         for signal in (
             self.graduated_column_combo.currentIndexChanged,
             self.method_combo.currentIndexChanged,
@@ -118,11 +121,11 @@ class StyleControls:
             signal.connect(self._update_preview)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Column", self.graduated_column_combo)
-        form.addRow("Method", self.method_combo)
-        form.addRow("Classes", self.class_count_spin)
-        form.addRow("Colours", self.graduated_colormap_combo)
-        form.addRow("Unit", self.unit_edit)
+        form.addRow(tr("Column"), self.graduated_column_combo)
+        form.addRow(tr("Method"), self.method_combo)
+        form.addRow(tr("Classes"), self.class_count_spin)
+        form.addRow(tr("Colours"), self.graduated_colormap_combo)
+        form.addRow(tr("Unit"), self.unit_edit)
         return page
 
     def _build_raster_page(self) -> QWidget:
@@ -130,7 +133,7 @@ class StyleControls:
         self.raster_colormap_combo = self._colormap_combo()
         self.minimum_spin = self._value_spin()
         self.maximum_spin = self._value_spin()
-        self.stretch_button = QPushButton("Stretch to data (2–98 %)")
+        self.stretch_button = QPushButton(tr("Stretch to data (2–98 %)"))
         self.stretch_button.clicked.connect(self._stretch_to_data)
         for signal in (
             self.raster_colormap_combo.currentIndexChanged,
@@ -140,9 +143,9 @@ class StyleControls:
             signal.connect(self._update_preview)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Colour map", self.raster_colormap_combo)
-        form.addRow("Minimum", self.minimum_spin)
-        form.addRow("Maximum", self.maximum_spin)
+        form.addRow(tr("Colour map"), self.raster_colormap_combo)
+        form.addRow(tr("Minimum"), self.minimum_spin)
+        form.addRow(tr("Maximum"), self.maximum_spin)
         form.addRow(self.stretch_button)
         return page
 
@@ -166,11 +169,11 @@ class StyleControls:
             signal.connect(self._update_preview)
         form = QFormLayout(box)
         form.setContentsMargins(0, 0, 0, 0)
-        self.outline_label = QLabel("Outline width")
+        self.outline_label = QLabel(tr("Outline width"))
         form.addRow(self.outline_label, self.outline_spin)
-        self.point_size_label = QLabel("Point size")
+        self.point_size_label = QLabel(tr("Point size"))
         form.addRow(self.point_size_label, self.point_size_spin)
-        form.addRow("Fill opacity", self.fill_opacity_spin)
+        form.addRow(tr("Fill opacity"), self.fill_opacity_spin)
         return box
 
     @staticmethod

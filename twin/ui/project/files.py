@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 import twin
 from twin.cli import startup_clock
+from twin.i18n import tr
 from twin.ui.dialogs import show_error
 from twin.ui.project.loading import (
     DATA_FILE_FILTER,
@@ -77,7 +78,7 @@ def start_opening(path: str | Path) -> JobHandle | None:
         return None
     return run_job(
         lambda fb: open_visible_first(path, fb),
-        title=f"Opening {path.name}",
+        title=tr("Opening {name}").format(name=path.name),
         on_error=lambda _error: None,  # reported by the ProjectFiles that adopts the job
     )
 
@@ -175,7 +176,7 @@ class ProjectFiles(QObject):
             return
         path, _ = QFileDialog.getOpenFileName(
             self.window,
-            "Open project or data file",
+            tr("Open project or data file"),
             "",
             f"{PROJECT_FILE_FILTER};;{DATA_FILE_FILTER}",
         )
@@ -185,7 +186,7 @@ class ProjectFiles(QObject):
     def choose_data_file(self) -> None:
         """File > Add layer from file: ask for a data file and read its layers."""
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Add layers from a data file", "", DATA_FILE_FILTER
+            self.window, tr("Add layers from a data file"), "", DATA_FILE_FILTER
         )
         if path:
             self.add_layers_from(path)
@@ -216,7 +217,7 @@ class ProjectFiles(QObject):
             return None
         start = str(save_as_proposal(project))
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Save project as", start, PROJECT_FILE_FILTER
+            self.window, tr("Save project as"), start, PROJECT_FILE_FILTER
         )
         return self.save_to(path) if path else None
 
@@ -230,10 +231,10 @@ class ProjectFiles(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Unsaved changes",
-            f"{project_title(self.project())} has unsaved changes.",
+            tr("{0} has unsaved changes.").format(project_title(self.project())),
             parent=self.window,
         )
-        box.setInformativeText(f"Save them before you {doing}?")
+        box.setInformativeText(tr("Save them before you {doing}?").format(doing=doing))
         box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
         box.setDefaultButton(buttons.Save)
         answer = box.exec()

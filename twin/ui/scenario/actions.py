@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMainWindow
 
+from twin.i18n import tr
 from twin.ui.live.travel_actions import TravelTimeWorkbench
 from twin.ui.map.tools.add_site import AddSiteTool
 from twin.ui.map.tools.energy_asset import EnergyAssetTool
@@ -76,9 +77,9 @@ class ScenarioWorkbench(QObject):
         self.redo_action = self._stack_action("&Redo", stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         stack.canRedoChanged.connect(self.redo_action.setEnabled)
         stack.redoTextChanged.connect(lambda text: self._describe(self.redo_action, "Redo", text))
-        self.compare_action = QAction("Compare side by side…", window)
+        self.compare_action = QAction(tr("Compare side by side…"), window)
         self.compare_action.triggered.connect(lambda: self.open_compare("side-by-side"))
-        self.swipe_action = QAction("Swipe between scenarios…", window)
+        self.swipe_action = QAction(tr("Swipe between scenarios…"), window)
         self.swipe_action.triggered.connect(lambda: self.open_compare("swipe"))
         self.travel = TravelTimeWorkbench(window, tool_group, self.controller)
         self.tool_actions["travel_time"] = self.travel.action
@@ -151,7 +152,7 @@ class ScenarioWorkbench(QObject):
         try:
             from twin.ui.compare import open_compare
         except ImportError:
-            self.window.statusBar().showMessage("Compare views are not available yet.", 8000)
+            self.window.statusBar().showMessage(tr("Compare views are not available yet."), 8000)
             return None
         if names is None:
             names = self._ask_pair()
@@ -165,15 +166,17 @@ class ScenarioWorkbench(QObject):
     def _ask_pair(self) -> tuple[str | None, str | None] | None:
         choices = ["Baseline", *self.controller.scenario_names()]
         if len(choices) < 2:
-            self.window.statusBar().showMessage("Create a scenario to compare first.", 8000)
+            self.window.statusBar().showMessage(tr("Create a scenario to compare first."), 8000)
             return None
         current = self.controller.current_name()
         second = choices.index(current) if current in choices else 1
-        first, ok = QInputDialog.getItem(self.window, "Compare", "Left / A:", choices, 0, False)
+        first, ok = QInputDialog.getItem(
+            self.window, tr("Compare"), tr("Left / A:"), choices, 0, False
+        )
         if not ok:
             return None
         other, ok = QInputDialog.getItem(
-            self.window, "Compare", "Right / B:", choices, second, False
+            self.window, tr("Compare"), tr("Right / B:"), choices, second, False
         )
         if not ok:
             return None

@@ -18,6 +18,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.scenario import (
@@ -141,7 +142,7 @@ class ScenarioController(QObject):
         sites = self.sites
         run_job(
             lambda _feedback: sites.baseline(),
-            title="Reading mobile sites",
+            title=tr("Reading mobile sites"),
             on_error=lambda error: None,  # the tools read them again and say what is wrong
             show_progress=False,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import tr
 from twin.scenario import AddMobileSite, CellSpec
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import ScenarioTool
@@ -45,7 +46,11 @@ class AddSiteTool(ScenarioTool):
                 cells,
             )
         )
-        self.say(f"Added 'New site {number}'. Click to add another site; Esc to stop.")
+        self.say(
+            tr("Added 'New site {number}'. Click to add another site; Esc to stop.").format(
+                number=number
+            )
+        )
         if self.on_added is not None:
             self.on_added(site_id)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import tr
 from twin.scenario import AddEvChargers, AddPhotovoltaics
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import ScenarioTool
@@ -61,7 +62,7 @@ class EnergyAssetTool(ScenarioTool):
         else:
             item = AddPhotovoltaics(name, x, y, float(self.peak_kw))
         self.controller.add_intervention(item)
-        self.say(f"Added '{name}'. Click to add more; Esc to stop.")
+        self.say(tr("Added '{name}'. Click to add more; Esc to stop.").format(name=name))
         return True
 
     def cancel(self) -> None:

@@ -22,6 +22,7 @@ import datetime as _dt
 import gettext
 import math
 import os
+import re
 from pathlib import Path
 
 LANGUAGES = ("en", "fr")  # the languages twin speaks; English is the source
@@ -131,14 +132,12 @@ def format_money(value: float, currency: str = "€") -> str:
         return "–"
     sign = "-" if value < 0 else ""
     size = abs(value)
-    for threshold, suffix in ((1e9, "G" if language() == "fr" else "bn"), (1e6, "M"), (1e3, "k")):
-        if size >= threshold:
-            scaled = size / threshold
-            decimals = 0 if scaled >= 100 or float(scaled).is_integer() else 1
-            number = format_number(scaled, decimals)
-            break
-    else:
-        number, suffix = format_number(size), ""
+    billion = "G" if language() == "fr" else "bn"
+    steps = [(1e9, billion), (1e6, "M"), (1e3, "k")]
+    threshold, suffix = next(((t, s) for t, s in steps if size >= t), (1.0, ""))
+    scaled = size / threshold
+    decimals = 0 if not suffix or scaled >= 100 or float(scaled).is_integer() else 1
+    number = format_number(scaled, decimals)
     if language() == "fr":
         return f"{sign}{number}{_NBSP}{suffix}{currency}"
     return f"{sign}{currency}{number}{suffix}"
@@ -157,3 +156,28 @@ def format_date(value: _dt.date | _dt.datetime | str) -> str:
     if isinstance(value, str):
         value = _dt.date.fromisoformat(value[:10])
     return _format_date(value, format="medium", locale=_babel_locale())
+
+
+_RANGE_LABEL = re.compile(
+    r"^(?P<low>-?\d+(?:\.\d+)?)\s*[–-]\s*(?P<high>-?\d+(?:\.\d+)?)(?:\s+(?P<unit>.+))?$"
+)
+
+
+def tr_label(text: str) -> str:
+    """A label of data shown to a person (layer name, legend class) in the current
+    language: its catalogue entry if it has one, else a numeric range ("24.31 – 33.21
+    persons") with locale numbers and a translated unit ("24,31 – 33,21 habitants"),
+    else the text unchanged (names people typed stay as they are)."""
+    if not text:
+        return text
+    translated = tr(text)
+    if translated != text or language() == "en":
+        return translated
+    match = _RANGE_LABEL.match(text)
+    if match is None:
+        return text
+    decimals = [len(part.partition(".")[2]) for part in (match["low"], match["high"])]
+    low = format_number(float(match["low"]), decimals[0])
+    high = format_number(float(match["high"]), decimals[1])
+    unit = f" {tr(match['unit'])}" if match["unit"] else ""
+    return f"{low} – {high}{unit}"

@@ -16,7 +16,7 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, TwinError):
         return str(error) or type(error).__name__
     summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    text = f"Something unexpected went wrong ({type(error).__name__})"
+    text = tr("Something unexpected went wrong ({0})").format(type(error).__name__)
     return f"{text}: {summary}" if summary else f"{text}."
 
 

@@ -418,7 +418,9 @@ class MainWindow(QMainWindow):
         self.identify_action.setChecked(tool is self.identify_tool)
         self.pan_action.setChecked(tool is None)
         self.scenario.on_tool_changed(tool)
-        message = getattr(tool, "status_message", "") or "Drag to move the map; wheel to zoom."
+        message = tr(getattr(tool, "status_message", "")) or tr(
+            "Drag to move the map; wheel to zoom."
+        )
         self.statusBar().showMessage(message)
 
     def _on_view_changed(self, bbox: tuple) -> None:

@@ -84,7 +84,7 @@ class CoordinateLabel(QLabel):
     def set_crs(self, crs: CRS | str | int | None) -> None:
         """Use the project's CRS."""
         self.formatter = CoordinateFormatter(crs) if crs is not None else None
-        self.setText("Move the cursor over the map" if crs is not None else "")
+        self.setText(tr("Move the cursor over the map") if crs is not None else "")
 
     def show_position(self, x: float, y: float) -> None:
         """Show the cursor at (x, y) in project coordinates."""
@@ -164,7 +164,7 @@ class JobProgress(QWidget):
         self.message_label.setToolTip(text)
         self.progress_bar.setValue(round(job.percent))
         self.cancel_button.setEnabled(not job.cancel_requested)
-        self.cancel_button.setText("Cancelling…" if job.cancel_requested else "Cancel")
+        self.cancel_button.setText(tr("Cancelling…") if job.cancel_requested else tr("Cancel"))
         self.more_label.setVisible(len(shown) > 1)
         self.more_label.setText(tr("+{0} more").format(len(shown) - 1))
         self.more_label.setToolTip(

@@ -113,7 +113,7 @@ class CompareWindow(QWidget):
         mode_row = QHBoxLayout()
         mode_row.setSpacing(0)
         for index, (mode, text) in enumerate(
-            (("side-by-side", "Side by side"), ("swipe", "Swipe"))
+            (("side-by-side", tr("Side by side")), ("swipe", tr("Swipe")))
         ):
             button = QToolButton()
             button.setText(text)
@@ -269,7 +269,9 @@ class CompareWindow(QWidget):
         """The difference layer of pair ``index`` (default: the chosen one), B against A."""
         index = self.difference_box.currentIndex() if index is None else index
         if not self.pairs or not 0 <= index < len(self.pairs):
-            raise DataError("these two scenarios have no coverage level or PTAL layers to compare")
+            raise DataError(
+                tr("these two scenarios have no coverage level or PTAL layers to compare")
+            )
         if index not in self._differences:
             first, second = self.pairs[index]
             self._differences[index] = difference_layer(first, second, self.a.title, self.b.title)

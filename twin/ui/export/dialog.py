@@ -19,7 +19,7 @@ from twin.ui.workers import JobHandle, run_job
 # .project, .scenario and .statusBar()
 MainWindow = QtWidgets.QMainWindow
 
-FILE_FILTER = "PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)"
+FILE_FILTER = tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)")
 
 
 class ExportMapDialog(QtWidgets.QDialog):
@@ -94,7 +94,7 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
     written; errors show as one line in the dialog. None when nothing was started."""
     project = window.canvas.project
     if project is None:
-        dialog.show_error("Open a project first: there is no map to export.")
+        dialog.show_error(tr("Open a project first: there is no map to export."))
         return None
     try:
         path = check_export_path(dialog.path_edit.text().strip())
@@ -113,7 +113,9 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
     try:
         map_image, shown = render_map_image(layout, project)
     except Exception as error:  # never a traceback: one line in the dialog
-        dialog.show_error(f"could not draw the map: {type(error).__name__}: {error}")
+        dialog.show_error(
+            tr("could not draw the map: {0}: {error}").format(type(error).__name__, error=error)
+        )
         return None
     dialog.buttons.setEnabled(False)
     dialog.show_error("")

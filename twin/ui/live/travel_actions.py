@@ -62,7 +62,7 @@ class TravelTimeWorkbench(QObject):
         """Make the travel-time tool the map's active tool."""
         self.window.canvas.set_tool(self.tool)
         self.window.canvas.setFocus()
-        self.window.statusBar().showMessage(self.tool.status_message)
+        self.window.statusBar().showMessage(tr(self.tool.status_message))
 
     def on_tool_changed(self, tool) -> None:
         """Check the action when its tool is active."""

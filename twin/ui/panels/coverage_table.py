@@ -30,7 +30,7 @@ from twin.sim.radio.coverage import LEVEL_LABELS, Grid
 from twin.sim.radio.population import PeopleCounter, PopulationPoints
 
 COLUMNS = (
-    "Commune",
+    tr("Commune"),
     "INSEE",
     *(f"persons: {label}" for label in LEVEL_LABELS),
     *(f"premises: {label}" for label in LEVEL_LABELS),

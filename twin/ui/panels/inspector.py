@@ -23,7 +23,7 @@ from twin.layers.privacy import masked_record
 from twin.ui.map.tools.identify import IdentifyResult
 
 PROVENANCE_HEIGHT = 120  # pixels; longer method texts scroll
-_HINT = "Click a feature on the map (Identify tool, key I) to see its attributes."
+_HINT = tr("Click a feature on the map (Identify tool, key I) to see its attributes.")
 
 
 def is_identifier(field_name: str) -> bool:
@@ -133,10 +133,10 @@ class InspectorPanel(QWidget):
             ]
         else:
             unit = f" {result.unit}" if result.unit else ""
-            rows = [("Value", f"{format_value(result.value)}{unit}")]
+            rows = [(tr("Value"), f"{format_value(result.value)}{unit}")]
         rows.append(
             (
-                "Clicked at",
+                tr("Clicked at"),
                 f"X {format_value(round(result.x))} m, Y {format_value(round(result.y))} m",
             )
         )
@@ -180,7 +180,9 @@ def provenance_html(layer: Layer) -> str:
     if provenance.method:
         lines.append(f"<b>Method</b>: {_escape(provenance.method)}")
     if provenance.repaired_geometries:
-        lines.append(f"{provenance.repaired_geometries} invalid geometries repaired on load")
+        lines.append(
+            tr("{0} invalid geometries repaired on load").format(provenance.repaired_geometries)
+        )
     return "<br>".join(lines)
 
 

@@ -94,10 +94,10 @@ class BarChart(QWidget):
         item.getAxis("left").setWidth(58)
         item.showGrid(x=False, y=True, alpha=0.25)
         self.baseline_bars = pg.BarGraphItem(
-            x=[], height=[], width=BAR_WIDTH, brush=BASELINE_COLOR, pen=None, name="Baseline"
+            x=[], height=[], width=BAR_WIDTH, brush=BASELINE_COLOR, pen=None, name=tr("Baseline")
         )
         self.scenario_bars = pg.BarGraphItem(
-            x=[], height=[], width=BAR_WIDTH, brush=SCENARIO_COLOR, pen=None, name="Scenario"
+            x=[], height=[], width=BAR_WIDTH, brush=SCENARIO_COLOR, pen=None, name=tr("Scenario")
         )
         item.addItem(self.baseline_bars)
         item.addItem(self.scenario_bars)
@@ -173,7 +173,7 @@ class CoverageChart(QWidget):
         self.technology_box.setCurrentText("5G")
         self.measure_box = QComboBox()
         self.measure_box.addItems(["persons", "premises"])
-        self.chart = BarChart("Coverage level")
+        self.chart = BarChart(tr("Coverage level"))
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
         label = QLabel(tr("Coverage of"))
@@ -215,7 +215,7 @@ class PtalChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.chart = BarChart("Persons per PTAL band")
+        self.chart = BarChart(tr("Persons per PTAL band"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chart)

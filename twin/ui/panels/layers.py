@@ -93,7 +93,7 @@ class LayerListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             kind = _KIND_LABEL.get(layer.geometry_kind, layer.geometry_kind)
             count = f"{layer.feature_count:,}".replace(",", " ")
-            noun = "pixels with data" if kind == "raster" else "features"
+            noun = tr("pixels with data") if kind == "raster" else "features"
             return (
                 f"<b>{layer.name}</b><br>{kind}, {count} {noun}<br>"
                 f"opacity {round(layer.opacity * 100)} %<br>{layer.provenance.summary()}"
@@ -251,9 +251,11 @@ class LayerPanel(QWidget):
         self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.list_view.setToolTip(tr("Check to show · drag to reorder (top is drawn on top)"))
 
-        self.add_button = self._tool_button("Add…", "Add layers from a data file")
-        self.zoom_button = self._tool_button("Zoom to", "Zoom the map to the selected layer")
-        self.remove_button = self._tool_button("Remove", "Remove the selected layer")
+        self.add_button = self._tool_button(tr("Add…"), tr("Add layers from a data file"))
+        self.zoom_button = self._tool_button(
+            tr("Zoom to"), tr("Zoom the map to the selected layer")
+        )
+        self.remove_button = self._tool_button(tr("Remove"), tr("Remove the selected layer"))
         self.add_button.clicked.connect(self.add_layer_requested)
         self.zoom_button.clicked.connect(self._zoom_to_current)
         self.remove_button.clicked.connect(self.remove_current_layer)

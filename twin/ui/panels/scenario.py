@@ -22,7 +22,7 @@ from twin.errors import TwinError
 from twin.i18n import tr
 from twin.scenario import AddTransitLine
 
-BASELINE_TEXT = "Baseline (the territory today)"
+BASELINE_TEXT = tr("Baseline (the territory today)")
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -53,16 +53,26 @@ class ScenarioPanel(QWidget):
         self.intervention_list.itemDoubleClicked.connect(lambda _item: self.edit_headway())
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        self.new_button = _button("New", "Create an empty scenario", lambda: self.new_scenario())
-        self.duplicate_button = _button("Duplicate", "Copy the selected scenario", self.duplicate)
-        self.rename_button = _button("Rename…", "Rename the selected scenario", self.rename)
-        self.delete_button = _button("Delete", "Delete the selected scenario", self.delete)
-        self.up_button = _button("▲", "Move the scenario up", lambda: self._move_scenario(-1))
-        self.down_button = _button("▼", "Move the scenario down", lambda: self._move_scenario(1))
-        self.remove_button = _button("Remove", "Remove the selected intervention", self.remove)
-        self.earlier_button = _button("▲", "Apply it earlier", lambda: self._move_item(-1))
-        self.later_button = _button("▼", "Apply it later", lambda: self._move_item(1))
-        self.headway_button = _button("Headway…", "Change the line's headway", self.edit_headway)
+        self.new_button = _button(
+            tr("New"), tr("Create an empty scenario"), lambda: self.new_scenario()
+        )
+        self.duplicate_button = _button(
+            tr("Duplicate"), tr("Copy the selected scenario"), self.duplicate
+        )
+        self.rename_button = _button(tr("Rename…"), tr("Rename the selected scenario"), self.rename)
+        self.delete_button = _button(tr("Delete"), tr("Delete the selected scenario"), self.delete)
+        self.up_button = _button("▲", tr("Move the scenario up"), lambda: self._move_scenario(-1))
+        self.down_button = _button(
+            "▼", tr("Move the scenario down"), lambda: self._move_scenario(1)
+        )
+        self.remove_button = _button(
+            tr("Remove"), tr("Remove the selected intervention"), self.remove
+        )
+        self.earlier_button = _button("▲", tr("Apply it earlier"), lambda: self._move_item(-1))
+        self.later_button = _button("▼", tr("Apply it later"), lambda: self._move_item(1))
+        self.headway_button = _button(
+            tr("Headway…"), tr("Change the line's headway"), self.edit_headway
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Scenarios</b>"))
         layout.addWidget(self.scenario_list)
@@ -109,7 +119,7 @@ class ScenarioPanel(QWidget):
         self._refresh()
 
     def _on_busy(self, busy: bool) -> None:
-        self.status_label.setText("Computing the scenario…" if busy else "")
+        self.status_label.setText(tr("Computing the scenario…") if busy else "")
 
     # --- display ------------------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -247,8 +257,8 @@ class ScenarioPanel(QWidget):
         if minutes is None:
             minutes, ok = QInputDialog.getDouble(
                 self,
-                "Headway",
-                f"Minutes between departures on '{item.name}':",
+                tr("Headway"),
+                tr("Minutes between departures on '{0}':").format(item.name),
                 item.headway_min,
                 1.0,
                 120.0,

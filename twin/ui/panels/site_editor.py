@@ -55,7 +55,7 @@ class SiteEditor(QWidget):
         self.model_box.addItems(sorted(MODELS))
         self.model_box.currentTextChanged.connect(self._on_model_changed)
         self.table = QTableWidget(0, len(CELL_COLUMNS) + 1)
-        self.table.setHorizontalHeaderLabels(["Cell"] + [c[0] for c in CELL_COLUMNS])
+        self.table.setHorizontalHeaderLabels([tr("Cell")] + [c[0] for c in CELL_COLUMNS])
         self.table.verticalHeader().setVisible(False)
         self.table.cellChanged.connect(self._on_cell_changed)
         self.message = QLabel("")
@@ -152,7 +152,7 @@ class SiteEditor(QWidget):
                 self.controller.modify_intervention(index, updated)
             else:
                 targets = site.cells if cell_index is None else [site.cells[cell_index]]
-                self.controller.undo_stack.beginMacro(f"Edit site '{site.site_id}'")
+                self.controller.undo_stack.beginMacro(tr("Edit site '{0}'").format(site.site_id))
                 try:
                     for cell in targets:
                         self.controller.add_intervention(

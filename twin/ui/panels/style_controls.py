@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.layers.colors import OKABE_ITO
 
 PREVIEW_MIN_HEIGHT = 60  # pixels: the preview gives way to the inspector above it
@@ -25,15 +25,15 @@ PALETTE_NAMES = dict(
     zip(
         OKABE_ITO,
         (
-            "Orange",
-            "Sky blue",
-            "Bluish green",
-            "Yellow",
-            "Blue",
-            "Vermillion",
-            "Reddish purple",
-            "Grey",
-            "Black",
+            N_("Orange"),
+            N_("Sky blue"),
+            N_("Bluish green"),
+            N_("Yellow"),
+            N_("Blue"),
+            N_("Vermillion"),
+            N_("Reddish purple"),
+            N_("Grey"),
+            N_("Black"),
         ),
         strict=True,
     )
@@ -46,14 +46,17 @@ COLORMAP_CHOICES = (
     ("terrain", "Terrain"),
     ("greys", "Greys"),
 )
-METHOD_CHOICES = (("quantile", "Quantiles (equal counts)"), ("equal-interval", "Equal intervals"))
+METHOD_CHOICES = (
+    ("quantile", N_("Quantiles (equal counts)")),
+    ("equal-interval", N_("Equal intervals")),
+)
 # Combo entries: (style kind, label)
 VECTOR_KINDS = (
-    ("single", "Single colour"),
-    ("categorized", "Categories"),
-    ("graduated", "Graduated classes"),
+    ("single", N_("Single colour")),
+    ("categorized", N_("Categories")),
+    ("graduated", N_("Graduated classes")),
 )
-RASTER_KINDS = (("raster", "Colour map"),)
+RASTER_KINDS = (("raster", N_("Colour map")),)
 
 
 def _color_icon(color: str) -> QIcon:
@@ -73,6 +76,7 @@ class StyleControls:
         page = QWidget()
         self.color_combo = QComboBox()
         for color, name in PALETTE_NAMES.items():
+            name = tr(name)
             self.color_combo.addItem(_color_icon(color), name, color)
         self.color_combo.currentIndexChanged.connect(self._update_preview)
         self.custom_color_button = QPushButton(tr("Other…"))
@@ -103,6 +107,7 @@ class StyleControls:
         self.graduated_column_combo = QComboBox()
         self.method_combo = QComboBox()
         for key, label in METHOD_CHOICES:
+            label = tr(label)
             self.method_combo.addItem(label, key)
         self.class_count_spin = QSpinBox()
         self.class_count_spin.setRange(2, 9)
@@ -200,7 +205,7 @@ class StyleControls:
 
     def _choose_custom_color(self) -> None:
         current = QColor(self.color_combo.currentData() or "#56B4E9")
-        chosen = QColorDialog.getColor(current, self, "Fill colour")
+        chosen = QColorDialog.getColor(current, self, tr("Fill colour"))
         if chosen.isValid():
             self._select_color(chosen.name())
 

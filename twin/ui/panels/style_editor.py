@@ -130,6 +130,7 @@ class StyleEditor(StyleControls, QWidget):
         style = layer.style
         is_raster = isinstance(layer, RasterLayer)
         for kind, label in RASTER_KINDS if is_raster else VECTOR_KINDS:
+            label = tr(label)
             self.kind_combo.addItem(label, kind)
         kinds = [self.kind_combo.itemData(i) for i in range(self.kind_combo.count())]
         kind = style.kind if style.kind in kinds else kinds[0]
@@ -236,7 +237,7 @@ class StyleEditor(StyleControls, QWidget):
         if style is None or self.layer is None:
             self.apply_button.setEnabled(False)
             if self.layer is not None:
-                self.preview.addItem("Choose a column with values to classify.")
+                self.preview.addItem(tr("Choose a column with values to classify."))
             return
         self.apply_button.setEnabled(True)
         for entry in style.legend_entries(self.layer.geometry_kind):

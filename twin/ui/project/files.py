@@ -37,11 +37,11 @@ def project_title(project: Project | None) -> str:
     """The name shown in the title bar: the file name (``rennes.twin``) when the project has
     a file, else its metadata title, else Untitled."""
     if project is None:
-        return "Untitled"
+        return tr("Untitled")
     if project.path:
         return Path(project.path).name
     title = project.metadata.get("title") or project.metadata.get("name")
-    return str(title) if title else "Untitled"
+    return str(title) if title else tr("Untitled")
 
 
 def save_as_proposal(project: Project) -> Path:
@@ -135,7 +135,7 @@ class ProjectFiles(QObject):
                 return  # another project was opened meanwhile
             self._start(
                 lambda fb: read_hidden_layers(path, fb),
-                f"Reading the hidden layers of {path.name}",
+                tr("Reading the hidden layers of {name}").format(name=path.name),
                 lambda indexed: self._on_hidden_layers_read(project, indexed),
             )
 
@@ -172,7 +172,7 @@ class ProjectFiles(QObject):
 
     def choose_project(self, modified: bool) -> None:
         """File > Open: ask for a file (after the unsaved-changes question) and open it."""
-        if modified and not self.confirm_discard("open another project"):
+        if modified and not self.confirm_discard(tr("open another project")):
             return
         path, _ = QFileDialog.getOpenFileName(
             self.window,
@@ -230,7 +230,7 @@ class ProjectFiles(QObject):
         buttons = QMessageBox.StandardButton
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Unsaved changes",
+            tr("Unsaved changes"),
             tr("{0} has unsaved changes.").format(project_title(self.project())),
             parent=self.window,
         )

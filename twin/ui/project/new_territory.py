@@ -186,7 +186,7 @@ def new_territory_action(window: QMainWindow) -> QAction:
     )
 
     def open_written(path: Path) -> None:
-        if not window.modified or window.files.confirm_discard("open the new territory"):
+        if not window.modified or window.files.confirm_discard(tr("open the new territory")):
             window.files.open_path(path)
 
     def show() -> None:

@@ -396,7 +396,7 @@ class ScenarioController(QObject):
         self._update_busy()
 
     def _on_radio_failed(self, error: Exception) -> None:
-        self.message.emit(f"Radio what-if unavailable: {error}")
+        self.message.emit(tr("Radio what-if unavailable: {error}").format(error=error))
         if not self._radio_ready:  # no radio (e.g. no mobile_cells): prepare the others
             self._radio_ready = True
             self.slow_results.prepare_baselines()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.scenario import AddMobileSite, CellSpec
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import ScenarioTool
@@ -15,7 +15,7 @@ class AddSiteTool(ScenarioTool):
     30 m above ground, 3GPP UMa); its cells are edited afterwards in the site editor."""
 
     name = "add_site"
-    status_message = "Add site: click on the map where the new mast goes (Esc: stop)."
+    status_message = N_("Add site: click on the map where the new mast goes (Esc: stop).")
 
     def __init__(self, controller, height_m: float = 30.0, band_mhz: int = 3500) -> None:
         super().__init__(controller)

@@ -6,7 +6,7 @@ import math
 
 import pyqtgraph as pg
 
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import SKETCH_COLOR, SKETCH_Z, ScenarioTool
 
@@ -18,7 +18,7 @@ class MoveSiteTool(ScenarioTool):
     Esc while dragging puts the site back."""
 
     name = "move_site"
-    status_message = "Move site: press on a site and drag it; click a site to edit its cells."
+    status_message = N_("Move site: press on a site and drag it; click a site to edit its cells.")
 
     def __init__(self, controller) -> None:
         super().__init__(controller)
@@ -117,4 +117,4 @@ class MoveSiteTool(ScenarioTool):
             self._start = None
             self.marker.setData([], [])
         if self.canvas is not None:
-            self.say("Move cancelled. " + self.first_message())
+            self.say(tr("Move cancelled. ") + self.first_message())

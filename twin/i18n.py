@@ -64,6 +64,7 @@ def set_language(code: str | None) -> str:
     language = normalise_language(code) if code else language_from_environment()
     _language = language or "en"
     _catalogue = _load_catalogue(_language)
+    _translate_argparse()
     return _language
 
 
@@ -81,6 +82,14 @@ def _load_catalogue(code: str) -> gettext.NullTranslations:
         return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[code])
     except OSError:  # no compiled catalogue: show English rather than fail
         return gettext.NullTranslations()
+
+
+def _translate_argparse() -> None:
+    """argparse's own texts ("usage: ", "options", its error lines) through :func:`tr`
+    (argparse looks its ``_`` up at each call); English keeps gettext's default."""
+    import argparse
+
+    argparse._ = tr if _language != "en" else gettext.gettext  # type: ignore[attr-defined]
 
 
 def tr(text: str) -> str:
@@ -148,6 +157,32 @@ def format_quantity(value: float, unit: str, decimals: int = 0) -> str:
     return f"{format_number(value, decimals)}{_NBSP}{unit}"
 
 
+UNITS = {
+    "persons": N_("persons"),
+    "premises": N_("premises"),
+    "households": N_("households"),
+    "count": N_("count"),
+}
+"""Unit words that change with the language (symbols such as m, kW, dBm, % do not)."""
+
+
+def format_figure(value: float, unit: str) -> str:
+    """A KPI figure and its unit as a person reads it: euros compact (:func:`format_money`,
+    unit "EUR"), whole numbers from 100 up, two decimals below; unit words translated:
+    "447 429 habitants" (fr) / "447,429 persons" (en)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if unit == "EUR":
+        return format_money(value)
+    decimals = 0 if abs(value) >= 100 or float(value).is_integer() else 2
+    words = tr(UNITS[unit]) if unit in UNITS else unit
+    return (
+        f"{format_number(value, decimals)}{_NBSP}{words}"
+        if words
+        else format_number(value, decimals)
+    )
+
+
 def format_date(value: _dt.date | _dt.datetime | str) -> str:
     """A date in the language's medium form: "30 nov. 2026" (fr) / "30 Nov 2026" (en);
     ISO strings ("2026-11-30") are accepted."""
@@ -158,26 +193,53 @@ def format_date(value: _dt.date | _dt.datetime | str) -> str:
     return _format_date(value, format="medium", locale=_babel_locale())
 
 
-_RANGE_LABEL = re.compile(
-    r"^(?P<low>-?\d+(?:\.\d+)?)\s*[–-]\s*(?P<high>-?\d+(?:\.\d+)?)(?:\s+(?P<unit>.+))?$"
+_NUMBER = r"-?\d+(?:\.\d+)?"
+_RANGE_LABEL = re.compile(rf"^(?P<low>{_NUMBER})\s*[–-]\s*(?P<high>{_NUMBER})(?:\s+(?P<unit>.+))?$")
+# "-105 to -95 dBm", "below -115 dBm", "-95 dBm and above", "< 50 %", "> 1.10 pu"
+_PHRASES = (
+    (
+        re.compile(rf"^(?P<low>{_NUMBER}) to (?P<high>{_NUMBER}) (?P<unit>\S+)$"),
+        N_("{low} to {high} {unit}"),
+    ),
+    (re.compile(rf"^below (?P<low>{_NUMBER}) (?P<unit>\S+)$"), N_("below {low} {unit}")),
+    (re.compile(rf"^(?P<low>{_NUMBER}) (?P<unit>\S+) and above$"), N_("{low} {unit} and above")),
+    (
+        re.compile(rf"^(?P<op>[<>]) (?P<low>{_NUMBER}) (?P<unit>\S+)(?P<rest>.*)$"),
+        "{op} {low} {unit}{rest}",
+    ),
 )
 
 
+def _local_number(text: str) -> str:
+    return format_number(float(text), len(text.partition(".")[2]))
+
+
 def tr_label(text: str) -> str:
-    """A label of data shown to a person (layer name, legend class) in the current
-    language: its catalogue entry if it has one, else a numeric range ("24.31 – 33.21
-    persons") with locale numbers and a translated unit ("24,31 – 33,21 habitants"),
-    else the text unchanged (names people typed stay as they are)."""
+    """A label of data shown to a person (layer name, legend class, KPI label) in the
+    current language: its catalogue entry if it has one; else, in French, a numeric range
+    ("24.31 – 33.21 persons" -> "24,31 – 33,21 habitants"), a threshold ("-105 to -95 dBm"
+    -> "-105 à -95 dBm") or "name: detail" translated part by part; else the text
+    unchanged (names people typed stay as they are)."""
     if not text:
         return text
     translated = tr(text)
     if translated != text or language() == "en":
         return translated
     match = _RANGE_LABEL.match(text)
-    if match is None:
-        return text
-    decimals = [len(part.partition(".")[2]) for part in (match["low"], match["high"])]
-    low = format_number(float(match["low"]), decimals[0])
-    high = format_number(float(match["high"]), decimals[1])
-    unit = f" {tr(match['unit'])}" if match["unit"] else ""
-    return f"{low} – {high}{unit}"
+    if match is not None:
+        unit = f" {tr(match['unit'])}" if match["unit"] else ""
+        return f"{_local_number(match['low'])} – {_local_number(match['high'])}{unit}"
+    for pattern, template in _PHRASES:
+        match = pattern.match(text)
+        if match is not None:
+            parts = match.groupdict()
+            parts["low"] = _local_number(parts["low"])
+            if parts.get("high") is not None:
+                parts["high"] = _local_number(parts["high"])
+            if parts.get("rest"):
+                parts["rest"] = " " + tr_label(parts["rest"].strip())
+            return tr(template).format(**parts)
+    head, colon, rest = text.partition(": ")
+    if colon and rest:
+        return tr("{name}: {detail}").format(name=tr_label(head), detail=tr_label(rest))
+    return text

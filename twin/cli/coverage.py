@@ -49,10 +49,12 @@ def _thresholds(text: str) -> tuple[float, float, float]:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:
         raise DataError(
-            f"--thresholds {text!r}: give three numbers in dBm, e.g. -115,-105,-95"
+            tr("--thresholds {text!r}: give three numbers in dBm, e.g. -115,-105,-95").format(
+                text=text
+            )
         ) from None
     if len(values) != 3 or list(values) != sorted(values):
-        raise DataError("--thresholds needs three increasing RSRP values in dBm")
+        raise DataError(tr("--thresholds needs three increasing RSRP values in dBm"))
     return values  # type: ignore[return-value]
 
 
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         scenario = find_scenario(project.scenarios, args.scenario)
         scenario.check_extent(project.extent)
     if not 0.0 <= args.load <= 1.0:
-        raise DataError("--load is a fraction between 0 and 1")
+        raise DataError(tr("--load is a fraction between 0 and 1"))
     params = CoverageParameters(
         max_range_m=args.range_m,
         load=args.load,
@@ -170,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         people = coverage.people
         households = people.households if people.households is not None else people.persons
         print(
-            "persons per level: "
+            tr("persons per level: ")
             + ", ".join(
                 f"{label} " + format_published(publish(float(value), float(count)), "persons")
                 for label, value, count in zip(
@@ -181,5 +183,5 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         )
-    print(f"wrote {len(paths)} GeoTIFFs and coverage.json to {out}")
+    print(tr("wrote {0} GeoTIFFs and coverage.json to {out}").format(len(paths), out=out))
     return 0

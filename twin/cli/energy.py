@@ -53,14 +53,14 @@ def _scenario_interventions(project, name: str | None) -> list:
     if name is None:
         return []
     if project is None:
-        raise DataError("--scenario needs a project (the scenarios live in the project)")
+        raise DataError(tr("--scenario needs a project (the scenarios live in the project)"))
     for scenario in project.scenarios or []:
         if isinstance(scenario, dict) and scenario.get("name") == name:
             return energy_interventions(list(scenario.get("interventions", [])))
     names = [str(s.get("name")) for s in project.scenarios or [] if isinstance(s, dict)]
     raise DataError(
-        f"no scenario named {name!r} in the project"
-        + (f" (it has: {', '.join(names)})" if names else " (it has none)")
+        tr("no scenario named {name!r} in the project").format(name=name)
+        + (tr(" (it has: {0})").format(", ".join(names)) if names else tr(" (it has none)"))
     )
 
 
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     settings = default_settings()
     if args.household_kw is not None:
         if not args.household_kw > 0:
-            raise DataError("--household-kw must be a positive number of kW")
+            raise DataError(tr("--household-kw must be a positive number of kW"))
         settings = settings.with_changes(household_admd_kw=float(args.household_kw))
     interventions = _scenario_interventions(project, args.scenario)
     grid = prepare_grid(project, args.net, settings)
@@ -132,11 +132,14 @@ def run(args: argparse.Namespace) -> int:
     )
     final = summary
     print(
-        f"energy: {grid.source}; max line loading "
-        f"{_rounded(final['max_line_loading_percent'], '.1f')} %, voltage "
-        f"{_rounded(final['min_bus_voltage_pu'], '.3f')}-"
-        f"{_rounded(final['max_bus_voltage_pu'], '.3f')} pu, "
-        f"{len(final['violations'])} violations -> {out / 'energy.json'}"
+        tr("energy: {0}; max line loading {1} %, voltage {2}-{3} pu, {4} violations -> {5}").format(
+            grid.source,
+            _rounded(final["max_line_loading_percent"], ".1f"),
+            _rounded(final["min_bus_voltage_pu"], ".3f"),
+            _rounded(final["max_bus_voltage_pu"], ".3f"),
+            len(final["violations"]),
+            out / "energy.json",
+        )
     )
     return 0
 
@@ -162,10 +165,12 @@ def _hosting_buses(net, text: str) -> list[int] | None:
     try:
         buses = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise DataError(f"--hosting-buses: expected all, mv, lv or bus ids, not {text!r}") from None
+        raise DataError(
+            tr("--hosting-buses: expected all, mv, lv or bus ids, not {text!r}").format(text=text)
+        ) from None
     missing = [b for b in buses if b not in net.bus.index]
     if missing:
-        raise DataError(f"--hosting-buses: no bus {missing[0]} in the grid")
+        raise DataError(tr("--hosting-buses: no bus {0} in the grid").format(missing[0]))
     return buses
 
 

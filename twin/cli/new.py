@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"project": str(path), **report.to_dict()}, ensure_ascii=False, indent=2))
     else:
-        print(f"Territory '{args.name}' ({', '.join(codes)}) written to {path}")
+        print(
+            tr("Territory '{name}' ({0}) written to {path}").format(
+                ", ".join(codes), name=args.name, path=path
+            )
+        )
         print(report.text())
     return 0

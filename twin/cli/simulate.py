@@ -92,9 +92,11 @@ def read_scenario_file(path: str):
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError(f"{path}: no such scenario file") from None
+        raise DataError(tr("{path}: no such scenario file").format(path=path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{path}: not a JSON scenario file ({error})") from None
+        raise DataError(
+            tr("{path}: not a JSON scenario file ({error})").format(path=path, error=error)
+        ) from None
     try:
         return Scenario.from_dict(data)
     except DataError as error:
@@ -112,7 +114,7 @@ def options_from_args(args: argparse.Namespace):
         except ValueError:
             bbox = ()
         if len(bbox) != 4:
-            raise DataError("--radio-bbox needs four numbers in metres: xmin,ymin,xmax,ymax")
+            raise DataError(tr("--radio-bbox needs four numbers in metres: xmin,ymin,xmax,ymax"))
     return WhatIfOptions(
         radio_pixel_m=args.radio_pixel_m,
         radio_bbox=bbox,
@@ -167,7 +169,7 @@ def write_map(project, result, path: Path, scenario_name: str = "") -> str | Non
         )
         export_layout(layout, scene, path)
     except Exception as error:
-        return f"map.png not written ({type(error).__name__}: {error})"
+        return tr("map.png not written ({0}: {error})").format(type(error).__name__, error=error)
     return None
 
 
@@ -197,7 +199,9 @@ def run(args: argparse.Namespace) -> int:
     from twin.sim.whatif import simulate
 
     if args.save_results and args.project is None:
-        raise DataError("--save-results needs a PROJECT file (the bundled sample is not changed)")
+        raise DataError(
+            tr("--save-results needs a PROJECT file (the bundled sample is not changed)")
+        )
     domains = [d.strip() for d in args.domains.split(",") if d.strip()]
     options = options_from_args(args)
     if args.scenario_file:

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         roads = project.layer("roads").frame
     except KeyError as error:
-        raise DataError("the project has no 'roads' layer to walk along") from error
+        raise DataError(tr("the project has no 'roads' layer to walk along")) from error
     graph = RoadGraph.from_lines(roads)
     frame, xy, population, premises, kind = _locations(project, roads)
     study = TransitStudy(network, graph, xy, population, premises, day=args.date)
@@ -206,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
     within = kpis["persons_within_10min"]
     within = Published(None, True) if isinstance(within, dict) else Published(within)
     print(
-        f"{len(stops)} stops, {format_published(within, 'persons')} within 10 min "
-        f"walk of a stop; wrote {gpkg} and {out / 'transit_kpis.json'}"
+        tr("{0} stops, {1} within 10 min walk of a stop; wrote {gpkg} and {2}").format(
+            len(stops), format_published(within, "persons"), out / "transit_kpis.json", gpkg=gpkg
+        )
     )
     return 0

@@ -81,10 +81,10 @@ def _point(text: str) -> np.ndarray:
         x, y = (float(v) for v in text.split(","))
     except ValueError:
         raise DataError(
-            f"--from {text!r}: give X,Y in project metres, e.g. 351800,6789300"
+            tr("--from {text!r}: give X,Y in project metres, e.g. 351800,6789300").format(text=text)
         ) from None
     if not (np.isfinite(x) and np.isfinite(y)):
-        raise DataError(f"--from {text!r}: coordinates must be finite numbers")
+        raise DataError(tr("--from {text!r}: coordinates must be finite numbers").format(text=text))
     return np.array([x, y])
 
 
@@ -95,8 +95,9 @@ def _modes(text: str) -> tuple[str, ...]:
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
         raise DataError(
-            f"--modes {text!r}: unknown mode {', '.join(unknown) or '(none)'}; "
-            f"allowed: {', '.join(MODES)}"
+            tr("--modes {text!r}: unknown mode {0}; allowed: {1}").format(
+                ", ".join(unknown) or "(none)", ", ".join(MODES), text=text
+            )
         )
     return modes
 
@@ -113,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cell = args.cell if args.origin is not None else None
     if cell is not None and not (np.isfinite(cell) and cell > 0):
-        raise DataError(f"--cell {cell}: the pixel size must be a positive number of metres")
+        raise DataError(
+            tr("--cell {cell}: the pixel size must be a positive number of metres").format(
+                cell=cell
+            )
+        )
     travel = ProjectTravel.open(
         args.project,
         gtfs=args.gtfs,
@@ -126,7 +131,11 @@ def run(args: argparse.Namespace) -> int:
         summary = travel.write_from_point(_point(args.origin), window, modes, out)
     else:
         if not (np.isfinite(args.within) and args.within > 0):
-            raise DataError(f"--within {args.within}: give a positive number of minutes")
+            raise DataError(
+                tr("--within {within}: give a positive number of minutes").format(
+                    within=args.within
+                )
+            )
         summary = travel.write_from_layer(
             args.from_layer, window, modes, args.within, out, args.to_layer
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from twin.errors import DataError
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.layout import Page, build_layout, headline_figures
 from twin.ui.export.painter import check_export_path, render_map_image, write_page
 from twin.ui.workers import JobHandle, run_job
@@ -19,7 +19,7 @@ from twin.ui.workers import JobHandle, run_job
 # .project, .scenario and .statusBar()
 MainWindow = QtWidgets.QMainWindow
 
-FILE_FILTER = tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)")
+FILE_FILTER = N_("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)")
 
 
 class ExportMapDialog(QtWidgets.QDialog):
@@ -73,7 +73,7 @@ class ExportMapDialog(QtWidgets.QDialog):
 
     def _browse(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, tr("Export map"), self.path_edit.text(), FILE_FILTER
+            self, tr("Export map"), self.path_edit.text(), tr(FILE_FILTER)
         )
         if path:
             self.path_edit.setText(path)

@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from twin.cli.coverage import commune_names, readable_people
-from twin.i18n import tr
+from twin.i18n import N_, tr, tr_label
 from twin.layers.privacy import MASKED_LABEL
 from twin.sim.radio.coverage import LEVEL_LABELS, Grid
 from twin.sim.radio.population import PeopleCounter, PopulationPoints
 
 COLUMNS = (
-    tr("Commune"),
+    N_("Commune"),
     "INSEE",
     *(f"persons: {label}" for label in LEVEL_LABELS),
     *(f"premises: {label}" for label in LEVEL_LABELS),
@@ -111,7 +111,7 @@ class CoverageTableDialog(QDialog):
         self.zoom_to = zoom_to
         self.communes = communes  # GeoDataFrame with insee + geometry, for zooming
         self.table = QTableWidget(len(rows), len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr_label(column) for column in COLUMNS])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         for r, row in enumerate(rows):

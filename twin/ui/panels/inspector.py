@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.layers.base import Layer
 from twin.layers.privacy import masked_record
 from twin.ui.map.tools.identify import IdentifyResult
 
 PROVENANCE_HEIGHT = 120  # pixels; longer method texts scroll
-_HINT = tr("Click a feature on the map (Identify tool, key I) to see its attributes.")
+_HINT = N_("Click a feature on the map (Identify tool, key I) to see its attributes.")
 
 
 def is_identifier(field_name: str) -> bool:
@@ -63,7 +63,7 @@ class InspectorPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._results: list[IdentifyResult] = []
-        self.title_label = QLabel(_HINT)
+        self.title_label = QLabel(tr(_HINT))
         self.title_label.setWordWrap(True)
         self.feature_combo = QComboBox()
         self.feature_combo.setToolTip(tr("Features under the click, top layer first"))
@@ -116,7 +116,7 @@ class InspectorPanel(QWidget):
         self.feature_combo.clear()
         self.feature_combo.hide()
         self.table.setRowCount(0)
-        self.title_label.setText(_HINT)
+        self.title_label.setText(tr(_HINT))
         self.provenance_view.clear()
 
     def _show_result(self, index: int) -> None:

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.scenario import AddTransitLine
 
-BASELINE_TEXT = tr("Baseline (the territory today)")
+BASELINE_TEXT = N_("Baseline (the territory today)")
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -131,7 +131,7 @@ class ScenarioPanel(QWidget):
             current = controller.current_name() if controller is not None else None
             names = [None, *controller.scenario_names()] if controller is not None else [None]
             for name in names:
-                item = QListWidgetItem(BASELINE_TEXT if name is None else name)
+                item = QListWidgetItem(tr(BASELINE_TEXT) if name is None else name)
                 item.setData(NAME_ROLE, name)
                 if name is None:
                     font = item.font()

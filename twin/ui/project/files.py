@@ -178,7 +178,7 @@ class ProjectFiles(QObject):
             self.window,
             tr("Open project or data file"),
             "",
-            f"{PROJECT_FILE_FILTER};;{DATA_FILE_FILTER}",
+            f"{tr(PROJECT_FILE_FILTER)};;{tr(DATA_FILE_FILTER)}",
         )
         if path:
             self.open_path(path)
@@ -186,7 +186,7 @@ class ProjectFiles(QObject):
     def choose_data_file(self) -> None:
         """File > Add layer from file: ask for a data file and read its layers."""
         path, _ = QFileDialog.getOpenFileName(
-            self.window, tr("Add layers from a data file"), "", DATA_FILE_FILTER
+            self.window, tr("Add layers from a data file"), "", tr(DATA_FILE_FILTER)
         )
         if path:
             self.add_layers_from(path)
@@ -217,7 +217,7 @@ class ProjectFiles(QObject):
             return None
         start = str(save_as_proposal(project))
         path, _ = QFileDialog.getSaveFileName(
-            self.window, tr("Save project as"), start, PROJECT_FILE_FILTER
+            self.window, tr("Save project as"), start, tr(PROJECT_FILE_FILTER)
         )
         return self.save_to(path) if path else None
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from twin.errors import DataError, ProjectError
 from twin.feedback import Feedback, ensure_feedback
-from twin.i18n import tr
+from twin.i18n import N_, tr
 
 if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the worker
     from pyproj import CRS
@@ -16,10 +16,10 @@ if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the 
     from twin.project import Project
 
 PROJECT_SUFFIXES = (".twin",)
-DATA_FILE_FILTER = tr(
+DATA_FILE_FILTER = N_(
     "Data files (*.gpkg *.geojson *.json *.shp *.zip *.tif *.tiff *.csv *.pbf);;All files (*)"
 )
-PROJECT_FILE_FILTER = tr("twin projects (*.twin);;GeoPackage (*.gpkg);;All files (*)")
+PROJECT_FILE_FILTER = N_("twin projects (*.twin);;GeoPackage (*.gpkg);;All files (*)")
 _NOT_METRIC = (3857, 900913)  # Web Mercator: projected, but its "metres" stretch with latitude
 _KIND_ORDER = {"point": 0, "line": 1, "polygon": 2, "raster": 3}
 

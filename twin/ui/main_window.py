@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from twin.i18n import tr
 from twin.project import Project
+from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
 from twin.ui.export.dialog import export_map_action
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
@@ -39,8 +40,18 @@ from twin.ui.scenario.result_layers import is_result_layer
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
-LEFT_DOCK_WIDTH = 320  # pixels
-RIGHT_DOCK_WIDTH = 360  # pixels
+DEFAULT_SIZE = (1600, 1000)  # pixels, when the screen has room (the app opens maximised)
+
+
+def default_window_size() -> QSize:
+    """The window's size before it is maximised: 1600 x 1000 px, or the available screen
+    area when that is smaller."""
+    screen = QGuiApplication.primaryScreen()
+    width, height = DEFAULT_SIZE
+    if screen is not None:
+        available = screen.availableGeometry()
+        width, height = min(width, available.width()), min(height, available.height())
+    return QSize(width, height)
 
 
 class MainWindow(QMainWindow):
@@ -64,18 +75,10 @@ class MainWindow(QMainWindow):
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
         self.inspector = InspectorPanel()
-        self.layers_dock = self._dock(
-            tr("Layers"), self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.legend_dock = self._dock(
-            tr("Legend"), self.legend_panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.inspector_dock = self._dock(
-            tr("Inspector"), self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.style_dock = self._dock(
-            tr("Style"), self.style_editor, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        self.layers_dock = self._dock(tr("Layers"), "layers", self.layer_panel)
+        self.legend_dock = self._dock(tr("Legend"), "legend", self.legend_panel)
+        self.inspector_dock = self._dock(tr("Inspector"), "inspector", self.inspector)
+        self.style_dock = self._dock(tr("Style"), "style", self.style_editor)
         self.identify_tool = IdentifyTool(self._layers, self._on_identified)
         self.change_watcher = ProjectWatcher(parent=self)
         self.change_watcher.layers_changed.connect(self._on_layers_changed)
@@ -85,47 +88,43 @@ class MainWindow(QMainWindow):
         self.bookmark_menu = BookmarkMenu(self.canvas, self)
         self.tool_group = QActionGroup(self)
         self.scenario = ScenarioWorkbench(self, self.tool_group)
-        self.scenario_dock = self._dock(
-            tr("Scenarios"), self.scenario.panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.site_editor_dock = self._dock(
-            tr("Site editor"), self.scenario.site_editor, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        self.scenario_dock = self._dock(tr("Scenarios"), "scenarios", self.scenario.panel)
+        site_editor = self.scenario.site_editor
+        self.site_editor_dock = self._dock(tr("Site editor"), "site editor", site_editor)
         self.kpi_dock = None
         if self.scenario.kpi is not None:
-            self.kpi_dock = self._dock(
-                tr("KPIs"), self.scenario.kpi, Qt.DockWidgetArea.RightDockWidgetArea
-            )
-            self.tabifyDockWidget(self.inspector_dock, self.kpi_dock)
-        self.tabifyDockWidget(self.layers_dock, self.legend_dock)
-        self.layers_dock.raise_()
-        self.tabifyDockWidget(self.style_dock, self.site_editor_dock)
+            self.kpi_dock = self._dock(tr("KPIs"), "kpis", self.scenario.kpi)
         self.timeline_dock = self._dock(  # twin plan --save-scenarios' phases
-            tr("Rollout timeline"), self.scenario.timeline, Qt.DockWidgetArea.LeftDockWidgetArea
+            tr("Rollout timeline"), "rollout timeline", self.scenario.timeline
         )
-        self.tabifyDockWidget(self.scenario_dock, self.timeline_dock)
-        self.scenario_dock.raise_()
+        right_top = [self.inspector_dock] + ([self.kpi_dock] if self.kpi_dock else [])
+        self.dock_layout = DockLayout(  # two columns, or one tab group below 1400 px
+            self,
+            left=[[self.layers_dock, self.legend_dock], [self.scenario_dock, self.timeline_dock]],
+            right=[right_top, [self.style_dock, self.site_editor_dock]],
+        )
+        self.dock_layout.fit(COMPACT_BELOW_PX)  # the wide layout until the size is known
         self.scenario.controller.scenarios_changed.connect(self._mark_modified)
         self.recovery = RecoveryKeeper(self)  # autosave + crash recovery
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._connect_panels()
-        self.resize(1600, 1000)
-        self._docks_sized = False
+        self.resize(default_window_size())
         self.set_project(project)
 
     # --- assembly -------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        """A dock showing ``widget`` under ``title``; ``name`` (English, whatever the
+        language) names it for saved window states. :class:`DockLayout` places it."""
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"{title.lower()}_dock")
+        dock.setObjectName(f"{name.replace(' ', '_')}_dock")
         dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
-        self.addDockWidget(area, dock)
         return dock
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
@@ -256,19 +255,11 @@ class MainWindow(QMainWindow):
         self.canvas.view_changed.connect(self._on_view_changed)
         self.canvas.tool_changed.connect(self._on_tool_changed)
 
-    def showEvent(self, event) -> None:
-        """Size the docks once the window has its real size (1600 x 1000 px by default)."""
-        super().showEvent(event)
-        if not self._docks_sized:
-            self._docks_sized = True
-            QTimer.singleShot(0, self._size_docks)
-
-    def _size_docks(self) -> None:
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        widths = [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH]
-        self.resizeDocks([self.layers_dock, self.inspector_dock], widths, horizontal)
-        self.resizeDocks([self.layers_dock, self.scenario_dock], [430, 470], vertical)
-        self.resizeDocks([self.inspector_dock, self.style_dock], [500, 400], vertical)
+    def resizeEvent(self, event) -> None:
+        """Below 1400 px wide the docks become one tab group so the map keeps >= 60 % of
+        the width; wider, two dock columns (:class:`twin.ui.dock_layout.DockLayout`)."""
+        super().resizeEvent(event)
+        self.dock_layout.fit(event.size().width())
 
     # --- project ------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:

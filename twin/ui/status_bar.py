@@ -67,9 +67,11 @@ def scale_denominator(view_width_metres: float, widget_width_pixels: float, dpi:
 def format_scale(denominator: float) -> str:
     """``25012.3`` -> ``"Scale 1:25 000"`` (rounded to 2 significant figures)."""
     if not math.isfinite(denominator) or denominator <= 0:
-        return "Scale –"
+        return tr("Scale –")
     magnitude = 10 ** max(0, math.floor(math.log10(denominator)) - 1)
-    return f"Scale 1:{_group(round(denominator / magnitude) * magnitude)}"
+    return tr("Scale 1:{denominator}").format(
+        denominator=_group(round(denominator / magnitude) * magnitude)
+    )
 
 
 class CoordinateLabel(QLabel):
@@ -96,7 +98,7 @@ class ScaleLabel(QLabel):
     """Shows the map scale 1:N for the current view."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Scale –", parent)
+        super().__init__(tr("Scale –"), parent)
         self.setMinimumWidth(130)
         self.setToolTip(tr("Map scale at this screen's resolution"))
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr
+from twin.i18n import tr, tr_label
 from twin.layers.base import Layer
 from twin.project import Project
 from twin.ui.panels.swatches import layer_icon
@@ -84,7 +84,9 @@ class LayerListModel(QAbstractListModel):
         layer = self.layer_at(index.row()) if index.isValid() else None
         if layer is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr_label(layer.name)  # the sample's names in the user's language
+        if role == Qt.ItemDataRole.EditRole:
             return layer.name
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
@@ -364,7 +366,9 @@ class LayerPanel(QWidget):
             self.opacity_slider.blockSignals(True)
             self.opacity_slider.setValue(percent)
             self.opacity_slider.blockSignals(False)
-        self.opacity_label.setText(f"Opacity {percent} %" if layer is not None else "Opacity –")
+        self.opacity_label.setText(
+            tr("Opacity {value} %").format(value=percent) if layer is not None else tr("Opacity –")
+        )
 
     def _on_opacity_slider(self, value: int) -> None:
         layer = self.current_layer()

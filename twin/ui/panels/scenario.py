@@ -74,19 +74,14 @@ class ScenarioPanel(QWidget):
             tr("Headway…"), tr("Change the line's headway"), self.edit_headway
         )
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>Scenarios</b>"))
+        layout.addWidget(QLabel(f"<b>{tr('Scenarios')}</b>"))
         layout.addWidget(self.scenario_list)
-        layout.addLayout(
-            self._row(
-                self.new_button,
-                self.duplicate_button,
-                self.rename_button,
-                self.delete_button,
-                self.up_button,
-                self.down_button,
-            )
-        )
-        self.interventions_title = QLabel("<b>Interventions</b>")
+        # two rows: one row of six buttons made the dock too wide for a laptop's map (and
+        # French labels are longer)
+        layout.addLayout(self._row(self.new_button, self.duplicate_button, self.rename_button))
+        layout.addLayout(self._row(self.delete_button, self.up_button, self.down_button))
+        self.interventions_title = QLabel(f"<b>{tr('Interventions')}</b>")
+        self.interventions_title.setWordWrap(True)  # its hint must not widen the dock
         layout.addWidget(self.interventions_title)
         layout.addWidget(self.intervention_list, 1)
         layout.addLayout(
@@ -143,8 +138,8 @@ class ScenarioPanel(QWidget):
             scenario = controller.current_scenario() if controller is not None else None
             if scenario is None:
                 self.interventions_title.setText(
-                    "<b>Interventions</b> — the baseline is never edited: a map tool starts "
-                    "a new scenario"
+                    f"<b>{tr('Interventions')}</b> — "
+                    + tr("the baseline is never edited: a map tool starts a new scenario")
                 )
             else:
                 self.interventions_title.setText(

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr
+from twin.i18n import tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style, categorized_style, graduated_style, raster_style
@@ -126,7 +126,7 @@ class StyleEditor(StyleControls, QWidget):
             for i, widget in enumerate(self._page_widgets):
                 widget.setVisible(i == 0)
             return
-        self.title_label.setText(tr("Style of <b>{name}</b>").format(name=layer.name))
+        self.title_label.setText(tr("Style of <b>{name}</b>").format(name=tr_label(layer.name)))
         style = layer.style
         is_raster = isinstance(layer, RasterLayer)
         for kind, label in RASTER_KINDS if is_raster else VECTOR_KINDS:

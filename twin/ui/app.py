@@ -55,7 +55,7 @@ def show_main_window(path: str | None = None):
 
     window = MainWindow()
     startup_clock.mark("main window built")
-    window.show()
+    window.showMaximized()  # on the available screen; docks fit its width (dock_layout.py)
     if target.exists():
         window.files.open_path(target, started=opening)
     elif path:
@@ -195,6 +195,9 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
     jit.defer_loading()  # the first frames draw without numba; it loads after them
     app = create_application()
     startup_clock.mark("QApplication created")
+    from twin.ui.language_menu import apply_saved_language
+
+    apply_saved_language()  # View > Language, unless --lang or TWIN_LANG chose
     window = show_main_window(path)
     timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
     if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)

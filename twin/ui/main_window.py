@@ -22,6 +22,7 @@ from twin.i18n import tr
 from twin.project import Project
 from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
 from twin.ui.export.dialog import export_map_action
+from twin.ui.language_menu import LanguageMenu
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.paint import PaintWaiter
@@ -200,6 +201,11 @@ class MainWindow(QMainWindow):
         docks += [self.kpi_dock] if self.kpi_dock is not None else []
         for dock in docks:
             panels_menu.addAction(dock.toggleViewAction())
+        self.language_menu = LanguageMenu(self)  # applies at the next start
+        self.language_menu.language_chosen.connect(
+            lambda code: self.statusBar().showMessage(LanguageMenu.restart_message(code), 8000)
+        )
+        view_menu.addMenu(self.language_menu)
         tools_menu = self.menuBar().addMenu(tr("&Tools"))
         tools_menu.addAction(self.identify_action)
         tools_menu.addAction(self.pan_action)

@@ -183,6 +183,14 @@ def format_figure(value: float, unit: str) -> str:
     )
 
 
+def masked_label() -> str:
+    """What replaces a people figure that the disclosure rule masks, in the current
+    language: "< 11 households" / "< 11 ménages" (:mod:`twin.layers.privacy`)."""
+    from twin.layers.privacy import MASKED_LABEL, MASKED_LABEL_FR
+
+    return MASKED_LABEL_FR if language() == "fr" else MASKED_LABEL
+
+
 def format_date(value: _dt.date | _dt.datetime | str) -> str:
     """A date in the language's medium form: "30 nov. 2026" (fr) / "30 Nov 2026" (en);
     ISO strings ("2026-11-30") are accepted."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from twin import i18n
-from twin.layers.privacy import MASKED_LABEL, MASKED_LABEL_FR, Published, publish, publish_delta
+from twin.layers.privacy import Published, publish, publish_delta
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def format_published(published: Published, unit: str, signed: bool = False) -> s
     """A gated number as the UI shows it: :data:`MASKED_LABEL` when masked, else the number
     with its unit (with its sign when ``signed``)."""
     if published.masked:
-        return MASKED_LABEL_FR if i18n.language() == "fr" else MASKED_LABEL
+        return i18n.masked_label()
     return format_signed(published.value, unit) if signed else format_value(published.value, unit)
 
 

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.cli.coverage import commune_names, readable_people
-from twin.i18n import N_, tr, tr_label
-from twin.layers.privacy import MASKED_LABEL
+from twin.i18n import N_, format_number, language, masked_label, tr, tr_label
 from twin.sim.radio.coverage import LEVEL_LABELS, Grid
 from twin.sim.radio.population import PeopleCounter, PopulationPoints
 
@@ -86,11 +85,16 @@ def communes_without_good_coverage(rows: list[dict]) -> list[str]:
     return [r["insee"] for r in rows if not any((v or 0) > 0 for v in r["persons"][2:])]
 
 
+def _count_text(value: int) -> str:
+    """A whole count as the table shows it: "447 429" (English keeps its spaces)."""
+    return f"{value:,}".replace(",", " ") if language() == "en" else format_number(value)
+
+
 class _NumberItem(QTableWidgetItem):
     """A cell that sorts by its number (masked cells sort first)."""
 
     def __init__(self, value: int | None) -> None:
-        super().__init__(MASKED_LABEL if value is None else f"{value:,}".replace(",", " "))
+        super().__init__(masked_label() if value is None else _count_text(value))
         self.value = -1 if value is None else value
         self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -137,7 +141,7 @@ class CoverageTableDialog(QDialog):
                 tr(
                     "Persons and premises per coverage level (rounded; figures resting on "
                     "fewer than 11 households read “{MASKED_LABEL}”). Click a row to zoom."
-                ).format(MASKED_LABEL=MASKED_LABEL)
+                ).format(MASKED_LABEL=masked_label())
             )
         )
         layout.addWidget(self.table)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import N_, tr
+from twin.i18n import N_, tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.privacy import masked_record
 from twin.ui.map.tools.identify import IdentifyResult
@@ -124,8 +124,9 @@ class InspectorPanel(QWidget):
             return
         result = self._results[index]
         count = len(self._results)
-        more = f" — {index + 1} of {count} found" if count > 1 else ""
-        self.title_label.setText(f"<b>{result.layer.name}</b>{more}")
+        more = tr(" — {number} of {count} found").format(number=index + 1, count=count)
+        more = more if count > 1 else ""
+        self.title_label.setText(f"<b>{tr_label(result.layer.name)}</b>{more}")
         if result.attributes or result.value is None:
             rows = [
                 (str(name), format_value(value, str(name)))
@@ -160,11 +161,13 @@ class InspectorPanel(QWidget):
 def _result_label(result: IdentifyResult) -> str:
     """E.g. "Buildings — building_id 18164" (the first attribute names the feature)."""
     if result.feature_id is None:
-        return f"{result.layer.name} — pixel"
+        return tr("{layer} — pixel").format(layer=tr_label(result.layer.name))
     if result.attributes:
         name, value = next(iter(result.attributes.items()))
-        return f"{result.layer.name} — {name} {format_value(value, str(name))}"
-    return f"{result.layer.name} — feature {result.feature_id}"
+        return f"{tr_label(result.layer.name)} — {name} {format_value(value, str(name))}"
+    return tr("{layer} — feature {number}").format(
+        layer=tr_label(result.layer.name), number=result.feature_id
+    )
 
 
 def provenance_html(layer: Layer) -> str:

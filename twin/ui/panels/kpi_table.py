@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from twin.errors import DataError
-from twin.i18n import N_, tr
+from twin.i18n import N_, masked_label, tr, tr_label
 from twin.kpi import Figure, format_signed, format_value
 from twin.layers.privacy import MASKED_LABEL, publish_delta
 
@@ -138,11 +138,12 @@ def format_change(delta: float | None, unit: str) -> str:
 
 def row_texts(row: FigureRow) -> tuple[str, str, str, str]:
     """Label, A, B and change as shown: "< 11 households" where the gate masks."""
+    masked = masked_label()
     return (
-        row.label,
-        MASKED_LABEL if row.masked_a else format_value(row.value_a, row.unit),
-        MASKED_LABEL if row.masked_b else format_value(row.value_b, row.unit),
-        MASKED_LABEL if row.masked_delta else format_change(row.delta, row.unit),
+        tr_label(row.label),
+        masked if row.masked_a else format_value(row.value_a, row.unit),
+        masked if row.masked_b else format_value(row.value_b, row.unit),
+        masked if row.masked_delta else format_change(row.delta, row.unit),
     )
 
 

@@ -92,11 +92,12 @@ def template() -> Catalog:
     """The catalogue template (.pot content) of the current code and data terms."""
     catalog = Catalog(project="twin", fuzzy=False)
     for text, places in sorted(extract_code().items()):
-        if text:
-            catalog.add(text, locations=places[:3])
+        if text:  # files without line numbers: moving code does not make the .po stale
+            files = sorted({path for path, _line in places})[:3]
+            catalog.add(text, locations=[(path, None) for path in files])
     for term in read_terms():
         if term not in catalog:
-            catalog.add(term, locations=[("resources/locale/terms.txt", 0)])
+            catalog.add(term, locations=[("resources/locale/terms.txt", None)])
     return catalog
 
 

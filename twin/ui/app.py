@@ -40,7 +40,32 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(twin.__version__)
     if STYLESHEET.exists():
         app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+    install_qt_translations(app)
     return app
+
+
+def install_qt_translations(app: QApplication) -> bool:
+    """Qt's own texts (standard buttons Save/Cancel, file dialogs, context menus) in the
+    current language, from the ``qtbase_<lang>.qm`` shipped with Qt; False when English or
+    Qt has none."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    from twin.i18n import language
+
+    previous = getattr(app, "_twin_qt_translator", None)
+    if previous is not None:
+        app.removeTranslator(previous)
+        app._twin_qt_translator = None
+    code = language()
+    if code == "en":
+        return False
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(QLocale(code), "qtbase", "_", folder):
+        return False
+    app.installTranslator(translator)
+    app._twin_qt_translator = translator  # kept alive, removed on the next call
+    return True
 
 
 def show_main_window(path: str | None = None):
@@ -198,6 +223,7 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
     from twin.ui.language_menu import apply_saved_language
 
     apply_saved_language()  # View > Language, unless --lang or TWIN_LANG chose
+    install_qt_translations(app)
     window = show_main_window(path)
     timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
     if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)

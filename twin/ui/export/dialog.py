@@ -52,7 +52,9 @@ class ExportMapDialog(QtWidgets.QDialog):
         form.addRow(tr("&Height"), self.height_box)
         form.addRow(tr("&Resolution"), self.dpi_box)
         form.addRow(tr("&KPI cards"), self.kpi_check)
-        form.addRow(tr("&File (.png .pdf .svg .jpg)"), path_row)
+        file_label = QtWidgets.QLabel(tr("&File (.png .pdf .svg .jpg)"))
+        file_label.setBuddy(self.path_edit)  # else the "&" shows: a row of a layout has none
+        form.addRow(file_label, path_row)
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
             | QtWidgets.QDialogButtonBox.StandardButton.Cancel

@@ -43,7 +43,7 @@ MIN_CONTENT_HEIGHT = 420
 HEADLINE = {
     "radio.4g_5g.persons.good_or_better": N_("Good 4G/5G coverage"),
     # a new 5G mast where 4G is already good changes only this line: show it too
-    "radio.5g.persons.good_or_better": "Good 5G coverage",
+    "radio.5g.persons.good_or_better": N_("Good 5G coverage"),
     "fiber.premises_eligible": N_("Fiber-eligible premises"),
     "transit.persons.ptal_3_or_better": N_("PTAL 3 or better"),
     "energy.violations": N_("Grid violations"),
@@ -146,7 +146,7 @@ class KpiDock(QWidget):
         title = (
             tr("<b>{name}</b> against the baseline").format(name=name)
             if name
-            else "<b>Baseline</b>"
+            else f"<b>{tr('Baseline')}</b>"
         )
         self.title_label.setText(title)
         self.table.set_titles(tr("Baseline"), name or tr("Scenario"))

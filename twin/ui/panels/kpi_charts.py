@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr
+from twin.i18n import tr, tr_label
 from twin.kpi import Figure
 
 BASELINE_COLOR = "#999999"  # Okabe-Ito grey
@@ -172,7 +172,8 @@ class CoverageChart(QWidget):
         self.technology_box.addItems(list(TECHNOLOGY_TAGS))
         self.technology_box.setCurrentText("5G")
         self.measure_box = QComboBox()
-        self.measure_box.addItems(["persons", "premises"])
+        for measure in ("persons", "premises"):  # shown in the user's language
+            self.measure_box.addItem(tr(measure), measure)
         self.chart = BarChart(tr("Coverage level"))
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
@@ -197,16 +198,16 @@ class CoverageChart(QWidget):
     def refresh(self) -> None:
         """Redraw for the chosen technology and measure."""
         tag = TECHNOLOGY_TAGS[self.technology_box.currentText()]
-        measure = self.measure_box.currentText()
+        measure = self.measure_box.currentData()
         found = [self.figures.get(f"radio.{tag}.{measure}.{level}") for level in LEVEL_KEYS]
         if not any(found):
             self.chart.set_data([], [], [], "")
             return
         self.chart.set_data(
-            list(LEVEL_NAMES),
+            [tr_label(name) for name in LEVEL_NAMES],
             [f.published_baseline().value if f else None for f in found],  # privacy gate
             [f.published_value().value if f else None for f in found],
-            measure,
+            tr(measure),
         )
 
 
@@ -232,5 +233,5 @@ class PtalChart(QWidget):
             bands,
             [by_band[b].published_baseline().value for b in bands],  # privacy gate
             [by_band[b].published_value().value for b in bands],
-            "persons",
+            tr("persons"),
         )

@@ -21,18 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.layers.radio_sites import BANDS_MHZ
 from twin.scenario import AddMobileSite, EditMobileCell
 from twin.sim.radio.propagation import MODELS
 
 # (column title, Cell field, CellSpec field, low, high)
 CELL_COLUMNS = (
-    ("Band\nMHz", "band_mhz", "band_mhz", 700, 3500),
-    ("Power\ndBm", "tx_power_dbm", "tx_power_dbm", 0, 60),
-    ("Azimuth\n°", "azimuth_deg", "azimuth_deg", 0, 360),
-    ("Mech.\ntilt °", "mechanical_tilt_deg", "mechanical_tilt_deg", -10, 20),
-    ("Elec.\ntilt °", "electrical_tilt_deg", "electrical_tilt_deg", 0, 20),
+    (N_("Band\nMHz"), "band_mhz", "band_mhz", 700, 3500),
+    (N_("Power\ndBm"), "tx_power_dbm", "tx_power_dbm", 0, 60),
+    (N_("Azimuth\n°"), "azimuth_deg", "azimuth_deg", 0, 360),
+    (N_("Mech.\ntilt °"), "mechanical_tilt_deg", "mechanical_tilt_deg", -10, 20),
+    (N_("Elec.\ntilt °"), "electrical_tilt_deg", "electrical_tilt_deg", 0, 20),
 )
 
 
@@ -55,7 +55,7 @@ class SiteEditor(QWidget):
         self.model_box.addItems(sorted(MODELS))
         self.model_box.currentTextChanged.connect(self._on_model_changed)
         self.table = QTableWidget(0, len(CELL_COLUMNS) + 1)
-        self.table.setHorizontalHeaderLabels([tr("Cell")] + [c[0] for c in CELL_COLUMNS])
+        self.table.setHorizontalHeaderLabels([tr("Cell")] + [tr(c[0]) for c in CELL_COLUMNS])
         self.table.verticalHeader().setVisible(False)
         self.table.cellChanged.connect(self._on_cell_changed)
         self.message = QLabel("")

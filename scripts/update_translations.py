@@ -139,6 +139,41 @@ def untranslated(catalog: Catalog) -> list[str]:
     return [message.id for message in catalog if message.id and not message.string]
 
 
+def _read(path: Path) -> Catalog | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _bytes(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""
+
+
+def _translation(catalog: Catalog, text: str) -> str:
+    message = catalog.get(text)
+    return message.string if message is not None and not message.fuzzy else ""
+
+
+def _check(language: str, catalog: Catalog, path: Path) -> int:
+    """1 if a string of the code has no translation in the stored .po or the shipped .mo is
+    not that .po compiled, else 0 (which files use a string may lag without harm)."""
+    stored = _read(path)
+    if stored is None:
+        print(f"{_relative(path)} is missing: run scripts/update_translations.py")
+        return 1
+    missing = [m.id for m in catalog if m.id and not _translation(stored, m.id)]
+    for text in missing:
+        print(f"{language}: no translation for {text!r}", file=sys.stderr)
+    stale = mo_bytes(stored) != _bytes(path.with_suffix(".mo"))
+    if stale:
+        print(
+            f"{_relative(path.with_suffix('.mo'))} is not {path.name} compiled: run "
+            "scripts/update_translations.py"
+        )
+    return 1 if stale or missing else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Update (or with ``--check`` verify) each language's .po and .mo; returns 0 when up
     to date (or updated), 1 when ``--check`` finds stale files or missing translations."""
@@ -153,26 +188,18 @@ def main(argv: list[str] | None = None) -> int:
     pot = template()
     for language in LANGUAGES:
         catalog = updated_catalog(language, pot)
-        po, mo = po_bytes(catalog), mo_bytes(catalog)
         path = po_path(language)
+        if args.check:
+            status = max(status, _check(language, catalog, path))
+            continue
         missing = untranslated(catalog)
         for text in missing:
             print(f"{language}: no translation for {text!r}", file=sys.stderr)
-        if args.check:
-            stale = [
-                p
-                for p, data in ((path, po), (path.with_suffix(".mo"), mo))
-                if not p.exists() or p.read_bytes() != data
-            ]
-            for p in stale:
-                print(f"{_relative(p)} is out of date: run scripts/update_translations.py")
-            status = 1 if stale or missing else status
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(po)
-            path.with_suffix(".mo").write_bytes(mo)
-            total = len([message for message in catalog if message.id])
-            print(f"{_relative(path)}: {total} entries, {total - len(missing)} translated")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(po_bytes(catalog))
+        path.with_suffix(".mo").write_bytes(mo_bytes(catalog))
+        total = len([message for message in catalog if message.id])
+        print(f"{_relative(path)}: {total} entries, {total - len(missing)} translated")
     return status
 
 

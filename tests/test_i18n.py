@@ -58,6 +58,21 @@ def test_catalogue_is_compiled_up_to_date_and_translates_every_string_of_the_cod
     assert script.untranslatable_calls() == []  # no tr(f"...") that could never match
 
 
+def test_the_catalogue_check_fails_on_a_new_string_or_a_stale_mo(capsys, monkeypatch, tmp_path):
+    script = _update_translations()
+    terms = script.read_terms()
+    monkeypatch.setattr(script, "read_terms", lambda: [*terms, "A string nobody translated"])
+    assert script.main(["--check"]) == 1
+    assert "no translation for 'A string nobody translated'" in capsys.readouterr().err
+    monkeypatch.setattr(script, "read_terms", lambda: terms)
+    po = tmp_path / "twin.po"
+    po.write_bytes(script.po_path("fr").read_bytes())
+    po.with_suffix(".mo").write_bytes(script.po_path("fr").with_suffix(".mo").read_bytes()[:-8])
+    monkeypatch.setattr(script, "po_path", lambda _language: po)
+    assert script.main(["--check"]) == 1
+    assert "twin.mo is not twin.po compiled" in capsys.readouterr().out
+
+
 def test_the_language_follows_the_locale_unless_told():
     assert language_from_environment({"LANG": "fr_FR.UTF-8"}) == "fr"
     assert language_from_environment({"LANG": "en_GB.UTF-8"}) == "en"

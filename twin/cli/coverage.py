@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
-from twin.i18n import tr
+from twin.i18n import tr, tr_label
 
 
 def register(subparsers) -> None:
@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             tr("persons per level: ")
             + ", ".join(
-                f"{label} " + format_published(publish(float(value), float(count)), "persons")
+                f"{tr_label(label)} "
+                + format_published(publish(float(value), float(count)), "persons")
                 for label, value, count in zip(
                     ("no coverage", "limited", "good", "very good"),
                     people.persons,

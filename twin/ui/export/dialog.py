@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from twin.errors import DataError
-from twin.i18n import N_, tr
+from twin.i18n import N_, format_date, tr
 from twin.layout import Page, build_layout, headline_figures
 from twin.ui.export.painter import check_export_path, render_map_image, write_page
 from twin.ui.workers import JobHandle, run_job
@@ -153,7 +153,7 @@ def export_map_action(window: MainWindow) -> QtGui.QAction:
 
     def show() -> None:
         scenario = _scenario_name(window)
-        subtitle = f"{scenario or 'Baseline'} · {_dt.date.today().isoformat()}"
+        subtitle = f"{scenario or tr('Baseline')} · {format_date(_dt.date.today())}"
         dialog = ExportMapDialog(_project_title(window), subtitle, window)
         dialog.kpi_check.setEnabled(bool(_figures(window)))
         dialog.kpi_check.setChecked(bool(scenario and _figures(window)))

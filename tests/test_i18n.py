@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
+from test_fiber_cli import tiny_project  # noqa: F401 (a fixture: a small fiber project)
 
 from twin import i18n
 from twin.cli import main
@@ -153,3 +155,14 @@ def test_cli_refuses_an_unknown_language_in_one_line(capsys):
     err = capsys.readouterr().err
     assert err == "twin: --lang 'de': choose one of en, fr\n"
     assert i18n.language() == "en"
+
+
+def test_cli_human_output_in_french_and_json_stays_plain(tiny_project, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "out"
+    argv = ["--lang", "fr", "fiber", str(tiny_project), "--zone", "testville", "--out", str(out)]
+    assert main(argv) == 0
+    line = _plain(capsys.readouterr().out)
+    assert line.startswith("5 locaux desservis, 250 m de tracé, investissement ")
+    assert "k€ par local) ; écrit " in line
+    kpis = json.loads((out / "fiber_kpis.json").read_text(encoding="utf-8"))
+    assert kpis["premises_passed"] == 5  # JSON: plain numbers, whatever the language

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import DataError
-from twin.i18n import tr
+from twin.i18n import format_number, tr
 
 
 def register(subparsers) -> None:
@@ -145,8 +145,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rounded(value, spec: str) -> str:
-    """``value`` formatted for people (``.1f`` for %, ``.3f`` for pu); "n/a" when None."""
-    return "n/a" if value is None else format(float(value), spec)
+    """``value`` formatted for people in their language (``.1f`` for %, ``.3f`` for pu:
+    "52.1" / "52,1"); "n/a" when None."""
+    return "n/a" if value is None else format_number(float(value), int(spec.strip(".f")))
 
 
 def _hosting_buses(net, text: str) -> list[int] | None:

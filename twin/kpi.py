@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from twin.layers.privacy import MASKED_LABEL, Published, publish, publish_delta
+from twin import i18n
+from twin.layers.privacy import Published, publish, publish_delta
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,12 @@ def with_household_groups(figures: list[Figure], after, before) -> list[Figure]:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A figure with thin-space thousands and its unit, e.g. ``12 345 persons``, ``1.2 M€``."""
+    """A figure with thin-space thousands and its unit, e.g. ``12 345 persons``, ``1.2 M€``;
+    in French through :func:`twin.i18n.format_figure` (``12 345 habitants``, ``1,2 M€``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if i18n.language() != "en":
+        return i18n.format_figure(value, unit)
     if unit == "EUR":
         if abs(value) >= 1e6:
             return f"{value / 1e6:,.2f} M€".replace(",", " ")
@@ -133,7 +137,7 @@ def format_published(published: Published, unit: str, signed: bool = False) -> s
     """A gated number as the UI shows it: :data:`MASKED_LABEL` when masked, else the number
     with its unit (with its sign when ``signed``)."""
     if published.masked:
-        return MASKED_LABEL
+        return i18n.masked_label()
     return format_signed(published.value, unit) if signed else format_value(published.value, unit)
 
 

@@ -23,6 +23,7 @@ from pathlib import PurePath
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import format_date, tr
 from twin.layers.privacy import MASKED_LABEL, Published, publish, publish_delta
 
 BBox = tuple[float, float, float, float]
@@ -323,7 +324,7 @@ def build_layout(
     ``caption`` a paragraph under the title."""
     shown = [layer for layer in (project.layers if layers is None else layers) if layer.visible]
     if subtitle is None:
-        subtitle = f"{scenario or 'Baseline'} · {_dt.date.today().isoformat()}"
+        subtitle = f"{scenario or tr('Baseline')} · {format_date(_dt.date.today())}"
     return Layout(
         page=page or Page(),
         title=Title(title, subtitle),

@@ -12,50 +12,55 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 
 from twin import __version__
 from twin.cli import startup_clock
 from twin.errors import TwinError
+from twin.i18n import LANGUAGES, N_, normalise_language, set_language, tr
 
 startup_clock.mark("twin.cli imported")
 
 # Subcommands in the order --help lists them: name -> (module, one-line help). The help is
 # repeated here so that --help needs no import; tests check it matches each module's.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "app": ("twin.cli.app", "open the desktop application (default)"),
+    "app": ("twin.cli.app", N_("open the desktop application (default)")),
     "info": (
         "twin.cli.info",
-        "describe a project or data file: layers, CRS, counts, extent, sources",
+        N_("describe a project or data file: layers, CRS, counts, extent, sources"),
     ),
-    "render": ("twin.cli.render", "draw a project or data file to an image, headless"),
-    "coverage": ("twin.cli.coverage", "mobile coverage: GeoTIFFs + people per coverage level"),
+    "render": ("twin.cli.render", N_("draw a project or data file to an image, headless")),
+    "coverage": ("twin.cli.coverage", N_("mobile coverage: GeoTIFFs + people per coverage level")),
     "fiber": (
         "twin.cli.fiber",
-        "plan a fiber (FTTH) extension: route, PBOs, capex (GeoPackage + JSON)",
+        N_("plan a fiber (FTTH) extension: route, PBOs, capex (GeoPackage + JSON)"),
     ),
     "transit": (
         "twin.cli.transit",
-        "transit service levels, walk catchments and PTAL (GeoPackage + JSON)",
+        N_("transit service levels, walk catchments and PTAL (GeoPackage + JSON)"),
     ),
     "energy": (
         "twin.cli.energy",
-        "power flow, EV/PV what-ifs and hosting capacity of the grid",
+        N_("power flow, EV/PV what-ifs and hosting capacity of the grid"),
     ),
     "simulate": (
         "twin.cli.simulate",
-        "run a scenario in every engine: layers, KPIs (JSON) and a map (PNG)",
+        N_("run a scenario in every engine: layers, KPIs (JSON) and a map (PNG)"),
     ),
     "travel": (
         "twin.cli.travel",
-        "door-to-door travel times (walk, bike, transit with transfers) and isochrones",
+        N_("door-to-door travel times (walk, bike, transit with transfers) and isochrones"),
     ),
-    "plan": ("twin.cli.plan", "budgeted placement of new mobile sites, phased, with ROI"),
-    "present": ("twin.cli.present", "export a story: PDF deck, a PNG per step or an MP4 video"),
-    "new": ("twin.cli.new", "build a project for French communes from a folder of open data"),
+    "plan": ("twin.cli.plan", N_("budgeted placement of new mobile sites, phased, with ROI")),
+    "present": (
+        "twin.cli.present",
+        N_("export a story: PDF deck, a PNG per step or an MP4 video"),
+    ),
+    "new": ("twin.cli.new", N_("build a project for French communes from a folder of open data")),
     "compare-coverage": (
         "twin.cli.compare_coverage",
-        "twin's predicted coverage against the Arcep map: agreement and extra-loss fit",
+        N_("twin's predicted coverage against the Arcep map: agreement and extra-loss fit"),
     ),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
@@ -67,15 +72,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     commands as names with their help only (``None``: all as names, nothing imported).
     """
     parser = argparse.ArgumentParser(
-        prog="twin", description="twin: a digital twin of a territory."
+        prog="twin", description=tr("twin: a digital twin of a territory.")
     )
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
+    parser.add_argument(  # taken out of argv by main() before parsing (any position)
+        "--lang",
+        choices=LANGUAGES,
+        help=tr(
+            "language of the interface and messages, for the app and every command "
+            "(default: French on a French locale, else English)"
+        ),
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         if name == command:
             importlib.import_module(module_name).register(subparsers)
         else:
-            subparsers.add_parser(name, help=help_text)
+            subparsers.add_parser(name, help=tr(help_text))
     parser.set_defaults(known_commands=frozenset(subparsers.choices))
     return parser
 
@@ -93,9 +106,43 @@ def command_of(argv: list[str]) -> str | None:
     return "app"
 
 
+def take_language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang fr`` / ``--lang=en`` taken out of ``argv`` wherever it stands (before or
+    after the command): (the language or None, the other arguments). Raises ValueError
+    (a one-line message) for a language twin does not speak."""
+    rest: list[str] = []
+    language: str | None = None
+    items = iter(argv)
+    for item in items:
+        if item == "--":
+            rest.append(item)
+            rest.extend(items)
+            break
+        if item == "--lang" or item.startswith("--lang="):
+            value = item.partition("=")[2] if "=" in item else next(items, "")
+            language = normalise_language(value)
+            if language is None:
+                raise ValueError(
+                    tr("--lang {value!r}: choose one of {choices}").format(
+                        value=value, choices=", ".join(LANGUAGES)
+                    )
+                )
+            continue
+        rest.append(item)
+    return language, rest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twin`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        language, argv = take_language(argv)
+    except ValueError as error:
+        print(f"twin: {error}", file=sys.stderr)
+        return 2
+    if language is not None:
+        os.environ["TWIN_LANG"] = language  # worker processes and the app follow it
+    set_language(language)
     command = command_of(argv)
     if command == "app" and (not argv or argv[0] != "app"):
         argv = ["app", *argv]
@@ -108,16 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         with _warnings_as_lines(args.command):
             return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"twin {args.command}: interrupted", file=sys.stderr)
+        print(tr("twin {command}: interrupted").format(command=args.command), file=sys.stderr)
         return 130
     except Exception as error:  # every error becomes one line; see error_line
-        import os  # here, not at the top: keeps this change apart from the imports
         import traceback
 
         status, line = error_line(error)
         if os.environ.get("TWIN_DEBUG"):
             traceback.print_exc()
-        print(f"twin {args.command}: {line}", file=sys.stderr)
+        print(tr("twin {command}: {line}").format(command=args.command, line=line), file=sys.stderr)
         return status
 
 
@@ -138,18 +184,21 @@ def error_line(error: BaseException) -> tuple[int, str]:
             where += f" -> {error.filename2}"
         return 2, _one_line(f"{what}{where}")
     if _is_storage_error(error):
-        return 2, _one_line(f"cannot read or write a file: {error}")
+        return 2, _one_line(tr("cannot read or write a file: {error}").format(error=error))
     if isinstance(error, MemoryError):
         return 2, (
-            "not enough memory for this input (it is too big for this machine, or its header "
-            "claims a size it does not have)"
+            tr(
+                "not enough memory for this input (it is too big for this machine, or its header "
+                "claims a size it does not have)"
+            )
         )
     if isinstance(error, RecursionError):
-        return 2, "the input is nested too deeply (JSON or data structure); it is refused"
+        return 2, tr("the input is nested too deeply (JSON or data structure); it is refused")
     detail = _one_line(str(error)) or "no message"
     return 1, (
-        f"internal error ({type(error).__name__}: {detail}); please report it "
-        "(TWIN_DEBUG=1 shows the traceback)"
+        tr(
+            "internal error ({0}: {detail}); please report it (TWIN_DEBUG=1 shows the traceback)"
+        ).format(type(error).__name__, detail=detail)
     )
 
 
@@ -173,7 +222,10 @@ def _warnings_as_lines(command: str):
     import warnings
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
-        print(f"twin {command}: warning: {_one_line(str(message))}", file=sys.stderr)
+        print(
+            tr("twin {command}: warning: {0}").format(_one_line(str(message)), command=command),
+            file=sys.stderr,
+        )
 
     with warnings.catch_warnings():
         warnings.showwarning = show

@@ -10,25 +10,32 @@ from twin.cli.environment import (  # noqa: F401 (re-exported: tests and scripts
     preload_data_stack,
     skip_cloud_sdk,
 )
+from twin.i18n import tr
 
 
 def register(subparsers) -> None:
     """Add the ``app`` subcommand."""
-    parser = subparsers.add_parser("app", help="open the desktop application (default)")
-    parser.add_argument("project", nargs="?", help="a .twin project or data file (default: sample)")
+    parser = subparsers.add_parser("app", help=tr("open the desktop application (default)"))
+    parser.add_argument(
+        "project", nargs="?", help=tr("a .twin project or data file (default: sample)")
+    )
     parser.add_argument(
         "--startup-time",
         action="store_true",
-        help="print the seconds from process start to the first drawn frame of the map "
-        "(and each step before it), then exit",
+        help=tr(
+            "print the seconds from process start to the first drawn frame of the map "
+            "(and each step before it), then exit"
+        ),
     )
     parser.add_argument(
         "--kpi-wait",
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="with --startup-time: also wait up to SECONDS for the baseline KPIs and print "
-        "when they appeared",
+        help=tr(
+            "with --startup-time: also wait up to SECONDS for the baseline KPIs and print "
+            "when they appeared"
+        ),
     )
     parser.set_defaults(func=run)
 

@@ -14,20 +14,21 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 
 def register(subparsers) -> None:
     """Add the ``compare-coverage`` subcommand."""
     parser = subparsers.add_parser(
         "compare-coverage",
-        help="twin's predicted coverage against the Arcep map: agreement and extra-loss fit",
+        help=tr("twin's predicted coverage against the Arcep map: agreement and extra-loss fit"),
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--operator", help="operator (ANFR or Arcep name, e.g. Orange)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--operator", help=tr("operator (ANFR or Arcep name, e.g. Orange)"))
     parser.add_argument("--technology", default="4G", choices=("4G", "5G"))
-    parser.add_argument("--pixel-m", type=float, help="coverage pixel (m; default the DEM's)")
-    parser.add_argument("--range-m", type=float, default=5000.0, help="cell range (m)")
+    parser.add_argument("--pixel-m", type=float, help=tr("coverage pixel (m; default the DEM's)"))
+    parser.add_argument("--range-m", type=float, default=5000.0, help=tr("cell range (m)"))
     parser.set_defaults(func=run)
 
 
@@ -49,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     sites = [s for s in sites if s.cells]
     if not sites:
         raise DataError(
-            f"no {args.technology} cell{' of ' + args.operator if args.operator else ''} "
-            "in the project's mobile_cells"
+            tr("no {technology} cell{0} in the project's mobile_cells").format(
+                " of " + args.operator if args.operator else "", technology=args.technology
+            )
         )
     coverage = compute_project_coverage(
         project, CoverageParameters(max_range_m=args.range_m), sites=sites, pixel_m=args.pixel_m
@@ -73,8 +75,14 @@ def run(args: argparse.Namespace) -> int:
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     for row in rows:
         print(
-            f"{row['zone']}: same level {row['persons_same_level']}, twin higher "
-            f"{row['persons_twin_higher']}, twin lower {row['persons_twin_lower']} (persons)"
+            tr("{0}: same level {1}, twin higher {2}, twin lower {3} (persons)").format(
+                row["zone"],
+                row["persons_same_level"],
+                row["persons_twin_higher"],
+                row["persons_twin_lower"],
+            )
         )
-    print(f"best extra loss: {fit['best_extra_loss_db']:g} dB; wrote {path}")
+    print(
+        tr("best extra loss: {0:g} dB; wrote {path}").format(fit["best_extra_loss_db"], path=path)
+    )
     return 0

@@ -14,30 +14,31 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr, tr_label
 
 
 def register(subparsers) -> None:
     """Add the ``coverage`` subcommand."""
     parser = subparsers.add_parser(
-        "coverage", help="mobile coverage: GeoTIFFs + people per coverage level"
+        "coverage", help=tr("mobile coverage: GeoTIFFs + people per coverage level")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--scenario", help="compute the coverage of this scenario")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--scenario", help=tr("compute the coverage of this scenario"))
     parser.add_argument(
         "--operator",
-        help="only this operator's sites (default: all; the level is then the best network)",
+        help=tr("only this operator's sites (default: all; the level is then the best network)"),
     )
-    parser.add_argument("--range-m", type=float, default=5000.0, help="cell range (m)")
-    parser.add_argument("--pixel-m", type=float, help="pixel size (m; default: the DEM's)")
-    parser.add_argument("--load", type=float, default=0.5, help="cell load 0-1 for SINR")
+    parser.add_argument("--range-m", type=float, default=5000.0, help=tr("cell range (m)"))
+    parser.add_argument("--pixel-m", type=float, help=tr("pixel size (m; default: the DEM's)"))
+    parser.add_argument("--load", type=float, default=0.5, help=tr("cell load 0-1 for SINR"))
     parser.add_argument(
-        "--noise-figure-db", type=float, default=7.0, help="terminal noise figure (dB)"
+        "--noise-figure-db", type=float, default=7.0, help=tr("terminal noise figure (dB)")
     )
     parser.add_argument(
         "--thresholds",
         default="-115,-105,-95",
-        help="RSRP thresholds (dBm) of limited,good,very good coverage",
+        help=tr("RSRP thresholds (dBm) of limited,good,very good coverage"),
     )
     parser.add_argument("--diffraction", choices=("deygout", "bullington"), default="deygout")
     parser.set_defaults(func=run)
@@ -48,10 +49,12 @@ def _thresholds(text: str) -> tuple[float, float, float]:
         values = tuple(float(v) for v in text.split(","))
     except ValueError:
         raise DataError(
-            f"--thresholds {text!r}: give three numbers in dBm, e.g. -115,-105,-95"
+            tr("--thresholds {text!r}: give three numbers in dBm, e.g. -115,-105,-95").format(
+                text=text
+            )
         ) from None
     if len(values) != 3 or list(values) != sorted(values):
-        raise DataError("--thresholds needs three increasing RSRP values in dBm")
+        raise DataError(tr("--thresholds needs three increasing RSRP values in dBm"))
     return values  # type: ignore[return-value]
 
 
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         scenario = find_scenario(project.scenarios, args.scenario)
         scenario.check_extent(project.extent)
     if not 0.0 <= args.load <= 1.0:
-        raise DataError("--load is a fraction between 0 and 1")
+        raise DataError(tr("--load is a fraction between 0 and 1"))
     params = CoverageParameters(
         max_range_m=args.range_m,
         load=args.load,
@@ -169,9 +172,10 @@ def run(args: argparse.Namespace) -> int:
         people = coverage.people
         households = people.households if people.households is not None else people.persons
         print(
-            "persons per level: "
+            tr("persons per level: ")
             + ", ".join(
-                f"{label} " + format_published(publish(float(value), float(count)), "persons")
+                f"{tr_label(label)} "
+                + format_published(publish(float(value), float(count)), "persons")
                 for label, value, count in zip(
                     ("no coverage", "limited", "good", "very good"),
                     people.persons,
@@ -180,5 +184,5 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         )
-    print(f"wrote {len(paths)} GeoTIFFs and coverage.json to {out}")
+    print(tr("wrote {0} GeoTIFFs and coverage.json to {out}").format(len(paths), out=out))
     return 0

@@ -13,35 +13,36 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import format_number, tr
 
 
 def register(subparsers) -> None:
     """Add the ``energy`` subcommand."""
     parser = subparsers.add_parser(
-        "energy", help="power flow, EV/PV what-ifs and hosting capacity of the grid"
+        "energy", help=tr("power flow, EV/PV what-ifs and hosting capacity of the grid")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--net", help="a pandapower network JSON file to study instead")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--scenario", help="name of a project scenario to apply")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--net", help=tr("a pandapower network JSON file to study instead"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--scenario", help=tr("name of a project scenario to apply"))
     parser.add_argument(
         "--hosting-capacity",
         action="store_true",
-        help="also compute PV and EV hosting capacity of every MV/LV bus",
+        help=tr("also compute PV and EV hosting capacity of every MV/LV bus"),
     )
     parser.add_argument(
         "--hosting-buses",
         default="all",
-        help="buses for --hosting-capacity: all (default), mv, lv or comma-separated bus ids",
+        help=tr("buses for --hosting-capacity: all (default), mv, lv or comma-separated bus ids"),
     )
     parser.add_argument(
         "--household-kw",
         type=float,
         default=None,
-        help="peak demand per household (ADMD, kW) instead of the documented default",
+        help=tr("peak demand per household (ADMD, kW) instead of the documented default"),
     )
     parser.add_argument(
-        "--no-daily", action="store_true", help="skip the 24-hour design-day profile"
+        "--no-daily", action="store_true", help=tr("skip the 24-hour design-day profile")
     )
     parser.set_defaults(func=run)
 
@@ -52,14 +53,14 @@ def _scenario_interventions(project, name: str | None) -> list:
     if name is None:
         return []
     if project is None:
-        raise DataError("--scenario needs a project (the scenarios live in the project)")
+        raise DataError(tr("--scenario needs a project (the scenarios live in the project)"))
     for scenario in project.scenarios or []:
         if isinstance(scenario, dict) and scenario.get("name") == name:
             return energy_interventions(list(scenario.get("interventions", [])))
     names = [str(s.get("name")) for s in project.scenarios or [] if isinstance(s, dict)]
     raise DataError(
-        f"no scenario named {name!r} in the project"
-        + (f" (it has: {', '.join(names)})" if names else " (it has none)")
+        tr("no scenario named {name!r} in the project").format(name=name)
+        + (tr(" (it has: {0})").format(", ".join(names)) if names else tr(" (it has none)"))
     )
 
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     settings = default_settings()
     if args.household_kw is not None:
         if not args.household_kw > 0:
-            raise DataError("--household-kw must be a positive number of kW")
+            raise DataError(tr("--household-kw must be a positive number of kW"))
         settings = settings.with_changes(household_admd_kw=float(args.household_kw))
     interventions = _scenario_interventions(project, args.scenario)
     grid = prepare_grid(project, args.net, settings)
@@ -131,18 +132,22 @@ def run(args: argparse.Namespace) -> int:
     )
     final = summary
     print(
-        f"energy: {grid.source}; max line loading "
-        f"{_rounded(final['max_line_loading_percent'], '.1f')} %, voltage "
-        f"{_rounded(final['min_bus_voltage_pu'], '.3f')}-"
-        f"{_rounded(final['max_bus_voltage_pu'], '.3f')} pu, "
-        f"{len(final['violations'])} violations -> {out / 'energy.json'}"
+        tr("energy: {0}; max line loading {1} %, voltage {2}-{3} pu, {4} violations -> {5}").format(
+            grid.source,
+            _rounded(final["max_line_loading_percent"], ".1f"),
+            _rounded(final["min_bus_voltage_pu"], ".3f"),
+            _rounded(final["max_bus_voltage_pu"], ".3f"),
+            len(final["violations"]),
+            out / "energy.json",
+        )
     )
     return 0
 
 
 def _rounded(value, spec: str) -> str:
-    """``value`` formatted for people (``.1f`` for %, ``.3f`` for pu); "n/a" when None."""
-    return "n/a" if value is None else format(float(value), spec)
+    """``value`` formatted for people in their language (``.1f`` for %, ``.3f`` for pu:
+    "52.1" / "52,1"); "n/a" when None."""
+    return "n/a" if value is None else format_number(float(value), int(spec.strip(".f")))
 
 
 def _hosting_buses(net, text: str) -> list[int] | None:
@@ -161,10 +166,12 @@ def _hosting_buses(net, text: str) -> list[int] | None:
     try:
         buses = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise DataError(f"--hosting-buses: expected all, mv, lv or bus ids, not {text!r}") from None
+        raise DataError(
+            tr("--hosting-buses: expected all, mv, lv or bus ids, not {text!r}").format(text=text)
+        ) from None
     missing = [b for b in buses if b not in net.bus.index]
     if missing:
-        raise DataError(f"--hosting-buses: no bus {missing[0]} in the grid")
+        raise DataError(tr("--hosting-buses: no bus {0} in the grid").format(missing[0]))
     return buses
 
 

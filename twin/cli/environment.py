@@ -10,14 +10,16 @@ import ctypes.util
 import os
 import sys
 
-XCB_CURSOR_HINT = (
+from twin.i18n import N_, tr
+
+XCB_CURSOR_HINT = N_(
     "twin: Qt's xcb platform needs libxcb-cursor0, which is not installed; install it "
     "(Debian/Ubuntu: sudo apt-get install libxcb-cursor0) or run headless with "
     "QT_QPA_PLATFORM=offscreen."
 )
 
 
-NO_DISPLAY_HINT = (
+NO_DISPLAY_HINT = N_(
     "twin: no display to open the window on (DISPLAY is not set); run it in a desktop "
     "session, or headless with QT_QPA_PLATFORM=offscreen, or draw a PNG with 'twin render'."
 )
@@ -32,13 +34,13 @@ def missing_qt_library() -> str | None:
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     no_screen = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if sys.platform.startswith("linux") and not platform and no_screen:
-        return NO_DISPLAY_HINT
+        return tr(NO_DISPLAY_HINT)
     uses_xcb = platform.startswith("xcb") or (
         not platform and os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
     )
     if sys.platform.startswith("linux") and uses_xcb and os.environ.get("DISPLAY"):
         if ctypes.util.find_library("xcb-cursor") is None:
-            return XCB_CURSOR_HINT
+            return tr(XCB_CURSOR_HINT)
     return None
 
 

@@ -22,6 +22,7 @@ import shapely
 
 import twin
 from twin.errors import DataError
+from twin.i18n import format_money, format_number, format_quantity, tr
 from twin.layers.fiber import plan_layers, read_fiber_inputs
 from twin.sim.fiber import PlanParameters, load_costs, plan_extension, prepare_network
 
@@ -29,33 +30,33 @@ from twin.sim.fiber import PlanParameters, load_costs, plan_extension, prepare_n
 def register(subparsers) -> None:
     """Add the ``fiber`` subcommand."""
     parser = subparsers.add_parser(
-        "fiber", help="plan a fiber (FTTH) extension: route, PBOs, capex (GeoPackage + JSON)"
+        "fiber", help=tr("plan a fiber (FTTH) extension: route, PBOs, capex (GeoPackage + JSON)")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--area", help="a polygon file (GeoPackage, GeoJSON...) of the target")
-    target.add_argument("--zone", help="a commune name or INSEE code (communes layer)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--costs", help="unit costs JSON (default: the bundled defaults)")
-    parser.add_argument("--budget", type=float, help="yearly budget in EUR: phase the build")
+    target.add_argument("--area", help=tr("a polygon file (GeoPackage, GeoJSON...) of the target"))
+    target.add_argument("--zone", help=tr("a commune name or INSEE code (communes layer)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument("--costs", help=tr("unit costs JSON (default: the bundled defaults)"))
+    parser.add_argument("--budget", type=float, help=tr("yearly budget in EUR: phase the build"))
     defaults = PlanParameters()
     parser.add_argument(
         "--max-drop",
         type=float,
         default=defaults.max_drop_m,
-        help=f"maximum building-to-road drop in m (default {defaults.max_drop_m:g})",
+        help=tr("maximum building-to-road drop in m (default {0:g})").format(defaults.max_drop_m),
     )
     parser.add_argument(
         "--pbo-capacity",
         type=int,
         default=defaults.pbo_capacity,
-        help=f"premises per PBO (default {defaults.pbo_capacity})",
+        help=tr("premises per PBO (default {0})").format(defaults.pbo_capacity),
     )
     parser.add_argument(
         "--take-up",
         type=float,
         default=defaults.take_up_rate,
-        help="share of premises passed that get connected (default 1.0)",
+        help=tr("share of premises passed that get connected (default 1.0)"),
     )
     parser.set_defaults(func=run)
 
@@ -66,7 +67,7 @@ def _area_from_file(path: str, crs):
     polygons = geometry[np.isin(shapely.get_type_id(geometry), [3, 6])]
     polygons = polygons[~shapely.is_empty(polygons)] if len(polygons) else polygons
     if len(polygons) == 0:
-        raise DataError(f"{path}: no polygon to use as the target area")
+        raise DataError(tr("{path}: no polygon to use as the target area").format(path=path))
     return shapely.union_all(shapely.make_valid(polygons))
 
 
@@ -107,7 +108,7 @@ def _zone_target(inputs, name: str):
     if communes is not None and "name" in communes.columns:
         known = sorted(communes["name"].astype(str))[:8]
     hint = f" (e.g. {', '.join(known)})" if known else ""
-    raise DataError(f"no commune named or coded {name!r}{hint}")
+    raise DataError(tr("no commune named or coded {name!r}{hint}").format(name=name, hint=hint))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         or parameters.max_drop_m < 0
         or not (0.0 <= parameters.take_up_rate <= 1.0)
     ):
-        raise DataError("--pbo-capacity must be >= 1, --max-drop >= 0, --take-up in 0..1")
+        raise DataError(tr("--pbo-capacity must be >= 1, --max-drop >= 0, --take-up in 0..1"))
     network = prepare_network(inputs.roads, inputs.fiber_nodes, inputs.fiber_cables, inputs.ducts)
     plan = plan_extension(
         network,
@@ -153,8 +154,16 @@ def run(args: argparse.Namespace) -> int:
     kpis = {"target": label, "layers_written": written, **plan.kpis()}
     (out / "fiber_kpis.json").write_text(json.dumps(kpis, indent=2, ensure_ascii=False))
     print(
-        f"{plan.premises_passed} premises passed, {sum(plan.metres_by_kind.values()):.0f} m of "
-        f"route, capex {plan.capex['total']:,.0f} EUR ({plan.cost_per_premise:,.0f} EUR per "
-        f"premise); wrote {gpkg} and {out / 'fiber_kpis.json'}"
+        tr(
+            "{premises} premises passed, {route} of route, capex {capex} ({per_premise} "
+            "per premise); wrote {gpkg} and {json}"
+        ).format(
+            premises=format_number(plan.premises_passed),
+            route=format_quantity(sum(plan.metres_by_kind.values()), "m"),
+            capex=format_money(plan.capex["total"]),
+            per_premise=format_money(plan.cost_per_premise),
+            gpkg=gpkg,
+            json=out / "fiber_kpis.json",
+        )
     )
     return 0

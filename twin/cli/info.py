@@ -18,6 +18,7 @@ from typing import Any
 from pyproj import CRS
 
 import twin
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.io import describe_crs, describe_format, read_layers
 from twin.layers.io_common import existing_file, sqlite_uri
@@ -26,12 +27,12 @@ from twin.layers.io_common import existing_file, sqlite_uri
 def register(subparsers) -> None:
     """Add the ``info`` subcommand."""
     parser = subparsers.add_parser(
-        "info", help="describe a project or data file: layers, CRS, counts, extent, sources"
+        "info", help=tr("describe a project or data file: layers, CRS, counts, extent, sources")
     )
     parser.add_argument(
-        "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
+        "path", nargs="?", help=tr("a .twin project or a data file (default: the sample territory)")
     )
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--json", action="store_true", help=tr("print machine-readable JSON"))
     parser.set_defaults(func=run)
 
 
@@ -122,13 +123,13 @@ def _describe_layer(layer: Layer) -> dict[str, Any]:
 
 def format_report(report: dict[str, Any]) -> str:
     """The human-readable text of :func:`describe`'s result."""
-    title = "Project" if report["type"] == "project" else "File"
+    title = tr("Project") if report["type"] == "project" else tr("File")
     unit = report["extent_unit"]
     lines = [
         f"{title}: {report['path']} ({report['format']})",
         f"CRS: {report['crs']}",
         f"Extent: {_box_text(report['extent'], unit)}",
-        f"Layers ({len(report['layers'])}, top first):",
+        tr("Layers ({0}, top first):").format(len(report["layers"])),
     ]
     method_first_told: dict[str, str] = {}  # method text -> first layer that told it
     for number, layer in enumerate(report["layers"], start=1):
@@ -145,7 +146,9 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"     source: {layer['provenance']['summary']}")
         method = layer["provenance"]["method"]
         if method and method in method_first_told:
-            lines.append(f"     method: same method as layer {method_first_told[method]}")
+            lines.append(
+                tr("     method: same method as layer {0}").format(method_first_told[method])
+            )
         elif method:
             method_first_told[method] = f"{number} ({layer['name']})"
             lines.append(f"     method: {method}")

@@ -12,21 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 
+from twin.i18n import tr
+
 
 def register(subparsers) -> None:
     """Add the ``new`` subcommand."""
     parser = subparsers.add_parser(
-        "new", help="build a project for French communes from a folder of open data"
+        "new", help=tr("build a project for French communes from a folder of open data")
     )
-    parser.add_argument("--name", required=True, help="name of the territory")
+    parser.add_argument("--name", required=True, help=tr("name of the territory"))
     parser.add_argument(
-        "--communes", required=True, help="INSEE commune codes, comma-separated (e.g. 35022)"
+        "--communes", required=True, help=tr("INSEE commune codes, comma-separated (e.g. 35022)")
     )
     parser.add_argument(
-        "--from", dest="folder", required=True, help="folder holding the downloaded datasets"
+        "--from", dest="folder", required=True, help=tr("folder holding the downloaded datasets")
     )
-    parser.add_argument("--out", required=True, help="project file to write (.twin)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--out", required=True, help=tr("project file to write (.twin)"))
+    parser.add_argument("--json", action="store_true", help=tr("print the report as JSON"))
     parser.set_defaults(func=run)
 
 
@@ -39,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"project": str(path), **report.to_dict()}, ensure_ascii=False, indent=2))
     else:
-        print(f"Territory '{args.name}' ({', '.join(codes)}) written to {path}")
+        print(
+            tr("Territory '{name}' ({0}) written to {path}").format(
+                ", ".join(codes), name=args.name, path=path
+            )
+        )
         print(report.text())
     return 0

@@ -21,27 +21,28 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import format_money, format_number, tr
 
 
 def register(subparsers) -> None:
     """Add the ``plan`` subcommand."""
     parser = subparsers.add_parser(
-        "plan", help="budgeted placement of new mobile sites, phased, with ROI"
+        "plan", help=tr("budgeted placement of new mobile sites, phased, with ROI")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--budget", type=float, help="total budget, EUR (one phase)")
-    parser.add_argument("--phases", help="YEAR:EUR,... e.g. 2026:2e6,2027:3e6")
-    parser.add_argument("--candidates", help="layer of candidate places (default: gap grid)")
-    parser.add_argument("--spacing", type=float, default=1000.0, help="gap grid spacing, m")
-    parser.add_argument("--targets", help='JSON {"persons_good_share": {"2028": 0.99}}')
-    parser.add_argument("--costs", help="cost model JSON (default: the bundled one)")
-    parser.add_argument("--refine", action="store_true", help="local search after greedy")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--budget", type=float, help=tr("total budget, EUR (one phase)"))
+    parser.add_argument("--phases", help=tr("YEAR:EUR,... e.g. 2026:2e6,2027:3e6"))
+    parser.add_argument("--candidates", help=tr("layer of candidate places (default: gap grid)"))
+    parser.add_argument("--spacing", type=float, default=1000.0, help=tr("gap grid spacing, m"))
+    parser.add_argument("--targets", help=tr('JSON {"persons_good_share": {"2028": 0.99}}'))
+    parser.add_argument("--costs", help=tr("cost model JSON (default: the bundled one)"))
+    parser.add_argument("--refine", action="store_true", help=tr("local search after greedy"))
     parser.add_argument(
         "--save-scenarios",
         metavar="PROJECT.twin",
-        help="also write the project with one scenario per phase ('Rollout <year>')",
+        help=tr("also write the project with one scenario per phase ('Rollout <year>')"),
     )
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--out", required=True, help=tr("output folder"))
     parser.set_defaults(func=run)
 
 
@@ -49,15 +50,17 @@ def _phases(args) -> list:
     from twin.sim.optimise.plan import Phase, parse_phases
 
     if args.phases and args.budget is not None:
-        raise DataError("give --budget or --phases, not both")
+        raise DataError(tr("give --budget or --phases, not both"))
     if args.phases:
         return parse_phases(args.phases)
     if args.budget is None:
-        raise DataError("give a budget: --budget EUR or --phases YEAR:EUR,...")
+        raise DataError(tr("give a budget: --budget EUR or --phases YEAR:EUR,..."))
     import datetime as dt
 
     if not (args.budget == args.budget and args.budget > 0 and args.budget != float("inf")):
-        raise DataError(f"--budget {args.budget}: give a positive amount of EUR")
+        raise DataError(
+            tr("--budget {budget}: give a positive amount of EUR").format(budget=args.budget)
+        )
     return [Phase(dt.date.today().year, float(args.budget))]
 
 
@@ -70,12 +73,18 @@ def _targets(path: str | None) -> dict[int, float]:
         targets = {int(year): float(share) for year, share in shares.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise DataError(
-            f'--targets {path}: expected JSON like {{"persons_good_share": {{"2028": 0.99}}}}'
-            f" ({error})"
+            tr(
+                '--targets {path}: expected JSON like {{"persons_good_share": '
+                '{{"2028": 0.99}}}} ({error})'
+            ).format(path=path, error=error)
         ) from None
     for year, share in targets.items():
         if not 0 <= share <= 1:
-            raise DataError(f"--targets {path}: share {share} for {year} is not within 0-1")
+            raise DataError(
+                tr("--targets {path}: share {share} for {year} is not within 0-1").format(
+                    path=path, share=share, year=year
+                )
+            )
     return targets
 
 
@@ -90,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
     targets = _targets(args.targets)
     costs = CostModel.load(args.costs)
     if not (args.spacing > 0):
-        raise DataError(f"--spacing {args.spacing}: give a positive number of metres")
+        raise DataError(
+            tr("--spacing {spacing}: give a positive number of metres").format(spacing=args.spacing)
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     project = twin.open_project(args.project)
@@ -115,7 +126,11 @@ def run(args: argparse.Namespace) -> int:
         project.save(args.save_scenarios)
     totals = study.plan.totals
     print(
-        f"{totals['sites']} sites, {totals['capex_eur']:,.0f} EUR, "
-        f"{totals['persons_gained']:,.0f} persons gain good coverage; wrote {out}"
+        tr("{sites} sites, {capex}, {persons} persons gain good coverage; wrote {out}").format(
+            sites=format_number(totals["sites"]),
+            capex=format_money(totals["capex_eur"]),
+            persons=format_number(totals["persons_gained"]),
+            out=out,
+        )
     )
     return 0

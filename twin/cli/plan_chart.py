@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from twin.i18n import tr
+
 
 def write_marginal_curve(curve: list[tuple[float, float]], path: Path, phases=()) -> None:
     """Draw ``curve`` ((EUR, persons) points in build order) at 1200 x 700 px, with the
@@ -68,22 +70,22 @@ def write_marginal_curve(curve: list[tuple[float, float]], path: Path, phases=()
     painter.drawText(
         QRectF(left, 12, width - left, 36),
         Qt.AlignmentFlag.AlignLeft,
-        "Persons gaining good 4G+5G coverage against capex spent",
+        tr("Persons gaining good 4G+5G coverage against capex spent"),
     )
     painter.setFont(font)
     painter.drawText(
         QRectF(left, height - 40, plot.width(), 30),
         Qt.AlignmentFlag.AlignCenter,
-        "capex, in the order the sites are built (EUR)",
+        tr("capex, in the order the sites are built (EUR)"),
     )
     painter.save()
     painter.translate(22, plot.center().y())
     painter.rotate(-90)
-    painter.drawText(QRectF(-150, -12, 300, 24), Qt.AlignmentFlag.AlignCenter, "persons gained")
+    painter.drawText(QRectF(-150, -12, 300, 24), Qt.AlignmentFlag.AlignCenter, tr("persons gained"))
     painter.restore()
     painter.end()
     path = Path(path)
     temporary = path.with_name(f".{path.name}.tmp.png")
     if not image.save(str(temporary), "PNG"):
-        raise OSError(f"cannot write {path}")
+        raise OSError(tr("cannot write {path}").format(path=path))
     temporary.replace(path)

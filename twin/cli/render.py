@@ -16,6 +16,7 @@ from pathlib import Path
 
 import twin
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.project import Project
 
 MAX_SIDE_PIXELS = 8192
@@ -24,22 +25,22 @@ MAX_SIDE_PIXELS = 8192
 def register(subparsers) -> None:
     """Add the ``render`` subcommand."""
     parser = subparsers.add_parser(
-        "render", help="draw a project or data file to an image, headless"
+        "render", help=tr("draw a project or data file to an image, headless")
     )
     parser.add_argument(
-        "path", nargs="?", help="a .twin project or a data file (default: the sample territory)"
+        "path", nargs="?", help=tr("a .twin project or a data file (default: the sample territory)")
     )
     parser.add_argument(
-        "--out", required=True, help="file to write: map.png, map.jpg, map.pdf or map.svg"
+        "--out", required=True, help=tr("file to write: map.png, map.jpg, map.pdf or map.svg")
     )
-    parser.add_argument("--title", help="page title (default: the project's file name)")
-    parser.add_argument("--subtitle", help="page subtitle (default: 'Baseline · <date>')")
-    parser.add_argument("--dpi", type=float, default=150.0, help="page resolution (dots/inch)")
-    parser.add_argument("--size", default="1600x1000", help="image size WxH in pixels")
+    parser.add_argument("--title", help=tr("page title (default: the project's file name)"))
+    parser.add_argument("--subtitle", help=tr("page subtitle (default: 'Baseline · <date>')"))
+    parser.add_argument("--dpi", type=float, default=150.0, help=tr("page resolution (dots/inch)"))
+    parser.add_argument("--size", default="1600x1000", help=tr("image size WxH in pixels"))
     parser.add_argument(
         "--bbox",
         default=None,
-        help="area to show, minx,miny,maxx,maxy in project units (metres); default: all",
+        help=tr("area to show, minx,miny,maxx,maxy in project units (metres); default: all"),
     )
     parser.set_defaults(func=run)
 
@@ -51,10 +52,16 @@ def parse_size(text: str) -> tuple[int, int]:
         width, height = (int(p) for p in parts)
     except ValueError:
         raise DataError(
-            f"--size must be WIDTHxHEIGHT in pixels, e.g. 1920x1080, not {text!r}"
+            tr("--size must be WIDTHxHEIGHT in pixels, e.g. 1920x1080, not {text!r}").format(
+                text=text
+            )
         ) from None
     if not (0 < width <= MAX_SIDE_PIXELS and 0 < height <= MAX_SIDE_PIXELS):
-        raise DataError(f"--size {text}: each side must be 1 to {MAX_SIDE_PIXELS} pixels")
+        raise DataError(
+            tr("--size {text}: each side must be 1 to {MAX_SIDE_PIXELS} pixels").format(
+                text=text, MAX_SIDE_PIXELS=MAX_SIDE_PIXELS
+            )
+        )
     return width, height
 
 
@@ -65,10 +72,14 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         values = ()
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise DataError(f"--bbox must be four numbers minx,miny,maxx,maxy, not {text!r}")
+        raise DataError(
+            tr("--bbox must be four numbers minx,miny,maxx,maxy, not {text!r}").format(text=text)
+        )
     minx, miny, maxx, maxy = values
     if maxx <= minx or maxy <= miny:
-        raise DataError(f"--bbox {text}: maxx must exceed minx and maxy must exceed miny")
+        raise DataError(
+            tr("--bbox {text}: maxx must exceed minx and maxy must exceed miny").format(text=text)
+        )
     return values  # type: ignore[return-value]
 
 
@@ -77,11 +88,13 @@ def load_for_render(path: str | None) -> Project:
     if path is None:
         sample = twin.sample_project_path()
         if not sample.exists():
-            raise DataError(f"the sample territory {sample} is missing; give a PATH")
+            raise DataError(
+                tr("the sample territory {sample} is missing; give a PATH").format(sample=sample)
+            )
         return twin.open_project(sample)
     file = Path(path)
     if not file.exists():
-        raise DataError(f"{path}: no such file")
+        raise DataError(tr("{path}: no such file").format(path=path))
     if file.suffix.lower() == ".twin":
         return twin.open_project(file)
     from twin.layers.io import read_layers
@@ -89,7 +102,7 @@ def load_for_render(path: str | None) -> Project:
     layers = read_layers(file)
     crs = next((layer.crs for layer in layers if layer.crs is not None), None)
     if crs is None:
-        raise DataError(f"{file.name}: no layer has a coordinate reference system")
+        raise DataError(tr("{0}: no layer has a coordinate reference system").format(file.name))
     if any(layer.crs is not None and not layer.crs.equals(crs) for layer in layers):
         layers = read_layers(file, crs=crs)
     project = Project(crs=crs)
@@ -104,11 +117,15 @@ def run(args: argparse.Namespace) -> int:
     bbox = parse_bbox(args.bbox) if args.bbox else None
     out = Path(args.out)
     if not out.parent.exists():
-        raise DataError(f"--out {args.out}: folder {out.parent} does not exist")
+        raise DataError(
+            tr("--out {out}: folder {0} does not exist").format(out.parent, out=args.out)
+        )
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".pdf", ".svg"):
-        raise DataError(f"--out {args.out}: give a .png, .jpg, .pdf or .svg name")
+        raise DataError(
+            tr("--out {out}: give a .png, .jpg, .pdf or .svg name").format(out=args.out)
+        )
     if not (10 <= args.dpi <= 1200):
-        raise DataError(f"--dpi {args.dpi:g}: give 10 to 1200 dots per inch")
+        raise DataError(tr("--dpi {dpi:g}: give 10 to 1200 dots per inch").format(dpi=args.dpi))
     project = load_for_render(args.path)
     from twin.layout import Page, build_layout
     from twin.ui.export.painter import export_layout

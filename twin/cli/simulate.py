@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 MAP_RESULTS = ("4G+5G coverage level", "fiber route", "new lines", "new stops", "Line loading")
 
@@ -31,28 +32,32 @@ MAP_RESULTS = ("4G+5G coverage level", "fiber route", "new lines", "new stops", 
 def register(subparsers) -> None:
     """Add the ``simulate`` subcommand."""
     parser = subparsers.add_parser(
-        "simulate", help="run a scenario in every engine: layers, KPIs (JSON) and a map (PNG)"
+        "simulate", help=tr("run a scenario in every engine: layers, KPIs (JSON) and a map (PNG)")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--scenario", help="name of a scenario saved in the project")
-    source.add_argument("--scenario-file", help="a scenario JSON file (see the README)")
-    parser.add_argument("--out", required=True, help="output folder")
+    source.add_argument("--scenario", help=tr("name of a scenario saved in the project"))
+    source.add_argument("--scenario-file", help=tr("a scenario JSON file (see the README)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
     parser.add_argument(
-        "--domains", default="radio,fiber,transit,energy", help="engines to run, comma-separated"
+        "--domains",
+        default="radio,fiber,transit,energy",
+        help=tr("engines to run, comma-separated"),
     )
-    parser.add_argument("--radio-pixel-m", type=float, help="coverage pixel (m; default DEM's)")
+    parser.add_argument("--radio-pixel-m", type=float, help=tr("coverage pixel (m; default DEM's)"))
     parser.add_argument(
-        "--radio-bbox", help="coverage extent xmin,ymin,xmax,ymax (m; default the terrain's)"
+        "--radio-bbox", help=tr("coverage extent xmin,ymin,xmax,ymax (m; default the terrain's)")
     )
-    parser.add_argument("--radio-range-m", type=float, default=5000.0, help="cell range (m)")
-    parser.add_argument("--no-daily", action="store_true", help="energy: skip the design day")
+    parser.add_argument("--radio-range-m", type=float, default=5000.0, help=tr("cell range (m)"))
+    parser.add_argument("--no-daily", action="store_true", help=tr("energy: skip the design day"))
     parser.add_argument(
         "--save-results",
         action="store_true",
-        help="write the results computed into the project file (reused by later runs and the app)",
+        help=tr(
+            "write the results computed into the project file (reused by later runs and the app)"
+        ),
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--quiet", action="store_true", help=tr("no progress lines on stderr"))
     parser.set_defaults(func=run)
 
 
@@ -87,9 +92,11 @@ def read_scenario_file(path: str):
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError(f"{path}: no such scenario file") from None
+        raise DataError(tr("{path}: no such scenario file").format(path=path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{path}: not a JSON scenario file ({error})") from None
+        raise DataError(
+            tr("{path}: not a JSON scenario file ({error})").format(path=path, error=error)
+        ) from None
     try:
         return Scenario.from_dict(data)
     except DataError as error:
@@ -107,7 +114,7 @@ def options_from_args(args: argparse.Namespace):
         except ValueError:
             bbox = ()
         if len(bbox) != 4:
-            raise DataError("--radio-bbox needs four numbers in metres: xmin,ymin,xmax,ymax")
+            raise DataError(tr("--radio-bbox needs four numbers in metres: xmin,ymin,xmax,ymax"))
     return WhatIfOptions(
         radio_pixel_m=args.radio_pixel_m,
         radio_bbox=bbox,
@@ -162,7 +169,7 @@ def write_map(project, result, path: Path, scenario_name: str = "") -> str | Non
         )
         export_layout(layout, scene, path)
     except Exception as error:
-        return f"map.png not written ({type(error).__name__}: {error})"
+        return tr("map.png not written ({0}: {error})").format(type(error).__name__, error=error)
     return None
 
 
@@ -192,7 +199,9 @@ def run(args: argparse.Namespace) -> int:
     from twin.sim.whatif import simulate
 
     if args.save_results and args.project is None:
-        raise DataError("--save-results needs a PROJECT file (the bundled sample is not changed)")
+        raise DataError(
+            tr("--save-results needs a PROJECT file (the bundled sample is not changed)")
+        )
     domains = [d.strip() for d in args.domains.split(",") if d.strip()]
     options = options_from_args(args)
     if args.scenario_file:
@@ -210,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
 
         saved = save_results(project)
         if not args.quiet:
-            print(f"results saved in {saved}", file=sys.stderr)
+            print(tr("results saved in {saved}").format(saved=saved), file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     files = write_layers(result.layers, out)
@@ -227,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     }
     (out / "kpis.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     if warning:
-        print(f"twin simulate: warning: {warning}", file=sys.stderr)
+        print(tr("twin simulate: warning: {warning}").format(warning=warning), file=sys.stderr)
     print(
         f"scenario '{scenario.name}': {len(result.figures)} figures, {len(files)} layers; "
         f"wrote {out / 'kpis.json'}"

@@ -23,6 +23,7 @@ import shapely
 
 import twin
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.kpi import format_published
 from twin.layers.privacy import Published
 from twin.layers.transit import project_gtfs_path, read_gtfs
@@ -36,17 +37,19 @@ GRID_CELL_M = 100.0  # TfL computes PTAL on a 100 m grid
 def register(subparsers) -> None:
     """Add the ``transit`` subcommand."""
     parser = subparsers.add_parser(
-        "transit", help="transit service levels, walk catchments and PTAL (GeoPackage + JSON)"
+        "transit", help=tr("transit service levels, walk catchments and PTAL (GeoPackage + JSON)")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--gtfs", help="GTFS zip or folder (default: the project's feed)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--date", help="day studied, YYYY-MM-DD (default: a Tuesday of the feed)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--gtfs", help=tr("GTFS zip or folder (default: the project's feed)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
+    parser.add_argument(
+        "--date", help=tr("day studied, YYYY-MM-DD (default: a Tuesday of the feed)")
+    )
     parser.add_argument(
         "--hub-radius",
         type=float,
         default=150.0,
-        help="walk radius of a hub in metres (default 150)",
+        help=tr("walk radius of a hub in metres (default 150)"),
     )
     parser.set_defaults(func=run)
 
@@ -110,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         roads = project.layer("roads").frame
     except KeyError as error:
-        raise DataError("the project has no 'roads' layer to walk along") from error
+        raise DataError(tr("the project has no 'roads' layer to walk along")) from error
     graph = RoadGraph.from_lines(roads)
     frame, xy, population, premises, kind = _locations(project, roads)
     study = TransitStudy(network, graph, xy, population, premises, day=args.date)
@@ -203,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
     within = kpis["persons_within_10min"]
     within = Published(None, True) if isinstance(within, dict) else Published(within)
     print(
-        f"{len(stops)} stops, {format_published(within, 'persons')} within 10 min "
-        f"walk of a stop; wrote {gpkg} and {out / 'transit_kpis.json'}"
+        tr("{0} stops, {1} within 10 min walk of a stop; wrote {gpkg} and {2}").format(
+            len(stops), format_published(within, "persons"), out / "transit_kpis.json", gpkg=gpkg
+        )
     )
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 DEFAULT_MODES = "walk,transit"
 
@@ -33,41 +34,45 @@ def register(subparsers) -> None:
     """Add the ``travel`` subcommand."""
     parser = subparsers.add_parser(
         "travel",
-        help="door-to-door travel times (walk, bike, transit with transfers) and isochrones",
+        help=tr("door-to-door travel times (walk, bike, transit with transfers) and isochrones"),
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     origin = parser.add_mutually_exclusive_group(required=True)
-    origin.add_argument("--from", dest="origin", help="origin X,Y in project metres")
-    origin.add_argument("--from-layer", help="every feature of this layer is an origin")
-    parser.add_argument("--depart", default="07:00", help="first departure HH:MM (07:00)")
-    parser.add_argument("--window", type=int, default=120, help="departure window, min (120)")
+    origin.add_argument("--from", dest="origin", help=tr("origin X,Y in project metres"))
+    origin.add_argument("--from-layer", help=tr("every feature of this layer is an origin"))
+    parser.add_argument("--depart", default="07:00", help=tr("first departure HH:MM (07:00)"))
+    parser.add_argument("--window", type=int, default=120, help=tr("departure window, min (120)"))
     parser.add_argument(
         "--modes",
         default=DEFAULT_MODES,
-        help="comma-separated: walk, bike, transit, bike_and_ride, park_and_ride "
-        f"(default {DEFAULT_MODES})",
+        help=tr(
+            "comma-separated: walk, bike, transit, bike_and_ride, park_and_ride "
+            "(default {DEFAULT_MODES})"
+        ).format(DEFAULT_MODES=DEFAULT_MODES),
     )
-    parser.add_argument("--date", help="day, YYYY-MM-DD (default: a Tuesday of the feed)")
-    parser.add_argument("--gtfs", help="GTFS zip or folder (default: the project's feed)")
-    parser.add_argument("--cell", type=float, default=100.0, help="raster pixel, m (100)")
+    parser.add_argument("--date", help=tr("day, YYYY-MM-DD (default: a Tuesday of the feed)"))
+    parser.add_argument("--gtfs", help=tr("GTFS zip or folder (default: the project's feed)"))
+    parser.add_argument("--cell", type=float, default=100.0, help=tr("raster pixel, m (100)"))
     parser.add_argument(
-        "--within", type=float, default=30.0, help="minutes for --from-layer reach (30)"
+        "--within", type=float, default=30.0, help=tr("minutes for --from-layer reach (30)")
     )
     parser.add_argument(
         "--to-layer",
-        help="with --from-layer: count this layer's features reached (default: persons and "
-        "premises of the buildings)",
+        help=tr(
+            "with --from-layer: count this layer's features reached (default: persons and "
+            "premises of the buildings)"
+        ),
     )
     parser.add_argument(
         "--bike-parking",
-        help="bike_and_ride stops: a layer (stops within 150 m of its features) or stop ids",
+        help=tr("bike_and_ride stops: a layer (stops within 150 m of its features) or stop ids"),
     )
     parser.add_argument(
         "--park-and-ride",
-        help="park_and_ride stops: a layer (stops within 150 m of its features) or stop ids",
+        help=tr("park_and_ride stops: a layer (stops within 150 m of its features) or stop ids"),
     )
-    parser.add_argument("--step", type=int, default=1, help="minutes between departures (1)")
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--step", type=int, default=1, help=tr("minutes between departures (1)"))
+    parser.add_argument("--out", required=True, help=tr("output folder"))
     parser.set_defaults(func=run)
 
 
@@ -76,10 +81,10 @@ def _point(text: str) -> np.ndarray:
         x, y = (float(v) for v in text.split(","))
     except ValueError:
         raise DataError(
-            f"--from {text!r}: give X,Y in project metres, e.g. 351800,6789300"
+            tr("--from {text!r}: give X,Y in project metres, e.g. 351800,6789300").format(text=text)
         ) from None
     if not (np.isfinite(x) and np.isfinite(y)):
-        raise DataError(f"--from {text!r}: coordinates must be finite numbers")
+        raise DataError(tr("--from {text!r}: coordinates must be finite numbers").format(text=text))
     return np.array([x, y])
 
 
@@ -90,8 +95,9 @@ def _modes(text: str) -> tuple[str, ...]:
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
         raise DataError(
-            f"--modes {text!r}: unknown mode {', '.join(unknown) or '(none)'}; "
-            f"allowed: {', '.join(MODES)}"
+            tr("--modes {text!r}: unknown mode {0}; allowed: {1}").format(
+                ", ".join(unknown) or "(none)", ", ".join(MODES), text=text
+            )
         )
     return modes
 
@@ -108,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cell = args.cell if args.origin is not None else None
     if cell is not None and not (np.isfinite(cell) and cell > 0):
-        raise DataError(f"--cell {cell}: the pixel size must be a positive number of metres")
+        raise DataError(
+            tr("--cell {cell}: the pixel size must be a positive number of metres").format(
+                cell=cell
+            )
+        )
     travel = ProjectTravel.open(
         args.project,
         gtfs=args.gtfs,
@@ -121,7 +131,11 @@ def run(args: argparse.Namespace) -> int:
         summary = travel.write_from_point(_point(args.origin), window, modes, out)
     else:
         if not (np.isfinite(args.within) and args.within > 0):
-            raise DataError(f"--within {args.within}: give a positive number of minutes")
+            raise DataError(
+                tr("--within {within}: give a positive number of minutes").format(
+                    within=args.within
+                )
+            )
         summary = travel.write_from_layer(
             args.from_layer, window, modes, args.within, out, args.to_layer
         )

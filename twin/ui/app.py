@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 import twin
 from twin.cli import startup_clock
 from twin.cli.environment import missing_qt_library, skip_cloud_sdk
+from twin.i18n import tr
 from twin.ui.map.paint import FirstFrameWatcher
 
 STYLESHEET = Path(__file__).with_name("style.qss")
@@ -39,7 +40,32 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(twin.__version__)
     if STYLESHEET.exists():
         app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+    install_qt_translations(app)
     return app
+
+
+def install_qt_translations(app: QApplication) -> bool:
+    """Qt's own texts (standard buttons Save/Cancel, file dialogs, context menus) in the
+    current language, from the ``qtbase_<lang>.qm`` shipped with Qt; False when English or
+    Qt has none."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    from twin.i18n import language
+
+    previous = getattr(app, "_twin_qt_translator", None)
+    if previous is not None:
+        app.removeTranslator(previous)
+        app._twin_qt_translator = None
+    code = language()
+    if code == "en":
+        return False
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(QLocale(code), "qtbase", "_", folder):
+        return False
+    app.installTranslator(translator)
+    app._twin_qt_translator = translator  # kept alive, removed on the next call
+    return True
 
 
 def show_main_window(path: str | None = None):
@@ -54,17 +80,23 @@ def show_main_window(path: str | None = None):
 
     window = MainWindow()
     startup_clock.mark("main window built")
-    window.show()
+    window.showMaximized()  # on the available screen; docks fit its width (dock_layout.py)
     if target.exists():
         window.files.open_path(target, started=opening)
     elif path:
-        _tell(window, f"{target} does not exist.", "Open a project with File > Open project.")
+        _tell(
+            window,
+            tr("{target} does not exist.").format(target=target),
+            tr("Open a project with File > Open project."),
+        )
     else:
         _tell(
             window,
-            f"The bundled sample territory is missing ({target}).",
-            "Open a project or a data file with File > Open project, "
-            "or reinstall twin to get the sample back.",
+            tr("The bundled sample territory is missing ({target}).").format(target=target),
+            tr(
+                "Open a project or a data file with File > Open project, "
+                "or reinstall twin to get the sample back."
+            ),
         )
     return window
 
@@ -99,13 +131,21 @@ class StartupTimer(QObject):
         QTimer.singleShot(round(self.GIVE_UP_S * 1000), self._give_up)
 
     def _on_open_failed(self, error: BaseException) -> None:
-        print(f"twin --startup-time: the project could not be opened: {error}", file=sys.stderr)
+        print(
+            tr("twin --startup-time: the project could not be opened: {error}").format(error=error),
+            file=sys.stderr,
+        )
         self.exit_code = 2
         self._finish()
 
     def _give_up(self) -> None:
         if self.first_frame_s is None:
-            print(f"twin --startup-time: no map frame within {self.GIVE_UP_S:g} s", file=sys.stderr)
+            print(
+                tr("twin --startup-time: no map frame within {GIVE_UP_S:g} s").format(
+                    GIVE_UP_S=self.GIVE_UP_S
+                ),
+                file=sys.stderr,
+            )
             self.exit_code = 1
             self._finish()
 
@@ -152,7 +192,9 @@ def _load_drawing_kernels() -> None:
 
     if not getattr(_load_drawing_kernels, "started", False):
         _load_drawing_kernels.started = True
-        run_job(lambda _feedback: jit.load(), title="Loading the map renderer", show_progress=False)
+        run_job(
+            lambda _feedback: jit.load(), title=tr("Loading the map renderer"), show_progress=False
+        )
 
 
 def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0) -> int:
@@ -167,7 +209,10 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
         return 2
     target = Path(path) if path else twin.sample_project_path()
     if startup_time and not target.exists():
-        print(f"twin --startup-time: {target} does not exist", file=sys.stderr)
+        print(
+            tr("twin --startup-time: {target} does not exist").format(target=target),
+            file=sys.stderr,
+        )
         return 2
     skip_cloud_sdk()
     from twin.ui.map import jit
@@ -175,6 +220,10 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
     jit.defer_loading()  # the first frames draw without numba; it loads after them
     app = create_application()
     startup_clock.mark("QApplication created")
+    from twin.ui.language_menu import apply_saved_language
+
+    apply_saved_language()  # View > Language, unless --lang or TWIN_LANG chose
+    install_qt_translations(app)
     window = show_main_window(path)
     timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
     if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)

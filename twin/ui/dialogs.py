@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from twin.errors import CancelledError, TwinError
+from twin.i18n import tr
 
 
 def error_message(error: BaseException) -> str:
@@ -15,7 +16,7 @@ def error_message(error: BaseException) -> str:
     if isinstance(error, TwinError):
         return str(error) or type(error).__name__
     summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    text = f"Something unexpected went wrong ({type(error).__name__})"
+    text = tr("Something unexpected went wrong ({0})").format(type(error).__name__)
     return f"{text}: {summary}" if summary else f"{text}."
 
 
@@ -39,8 +40,10 @@ def show_error(
     else:
         box.setIcon(QMessageBox.Icon.Critical)
         box.setInformativeText(
-            "Your project has not been changed. Details are below if you "
-            "need to report the problem."
+            tr(
+                "Your project has not been changed. Details are below if you "
+                "need to report the problem."
+            )
         )
         details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         box.setDetailedText(details)

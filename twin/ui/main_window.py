@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -18,8 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr
 from twin.project import Project
+from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
 from twin.ui.export.dialog import export_map_action
+from twin.ui.language_menu import LanguageMenu
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.paint import PaintWaiter
@@ -38,8 +41,18 @@ from twin.ui.scenario.result_layers import is_result_layer
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
 from twin.ui.workers import JobHandle
 
-LEFT_DOCK_WIDTH = 320  # pixels
-RIGHT_DOCK_WIDTH = 360  # pixels
+DEFAULT_SIZE = (1600, 1000)  # pixels, when the screen has room (the app opens maximised)
+
+
+def default_window_size() -> QSize:
+    """The window's size before it is maximised: 1600 x 1000 px, or the available screen
+    area when that is smaller."""
+    screen = QGuiApplication.primaryScreen()
+    width, height = DEFAULT_SIZE
+    if screen is not None:
+        available = screen.availableGeometry()
+        width, height = min(width, available.width()), min(height, available.height())
+    return QSize(width, height)
 
 
 class MainWindow(QMainWindow):
@@ -63,18 +76,10 @@ class MainWindow(QMainWindow):
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
         self.inspector = InspectorPanel()
-        self.layers_dock = self._dock(
-            "Layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.legend_dock = self._dock(
-            "Legend", self.legend_panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.inspector_dock = self._dock(
-            "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.style_dock = self._dock(
-            "Style", self.style_editor, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        self.layers_dock = self._dock(tr("Layers"), "layers", self.layer_panel)
+        self.legend_dock = self._dock(tr("Legend"), "legend", self.legend_panel)
+        self.inspector_dock = self._dock(tr("Inspector"), "inspector", self.inspector)
+        self.style_dock = self._dock(tr("Style"), "style", self.style_editor)
         self.identify_tool = IdentifyTool(self._layers, self._on_identified)
         self.change_watcher = ProjectWatcher(parent=self)
         self.change_watcher.layers_changed.connect(self._on_layers_changed)
@@ -84,47 +89,43 @@ class MainWindow(QMainWindow):
         self.bookmark_menu = BookmarkMenu(self.canvas, self)
         self.tool_group = QActionGroup(self)
         self.scenario = ScenarioWorkbench(self, self.tool_group)
-        self.scenario_dock = self._dock(
-            "Scenarios", self.scenario.panel, Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.site_editor_dock = self._dock(
-            "Site editor", self.scenario.site_editor, Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        self.scenario_dock = self._dock(tr("Scenarios"), "scenarios", self.scenario.panel)
+        site_editor = self.scenario.site_editor
+        self.site_editor_dock = self._dock(tr("Site editor"), "site editor", site_editor)
         self.kpi_dock = None
         if self.scenario.kpi is not None:
-            self.kpi_dock = self._dock(
-                "KPIs", self.scenario.kpi, Qt.DockWidgetArea.RightDockWidgetArea
-            )
-            self.tabifyDockWidget(self.inspector_dock, self.kpi_dock)
-        self.tabifyDockWidget(self.layers_dock, self.legend_dock)
-        self.layers_dock.raise_()
-        self.tabifyDockWidget(self.style_dock, self.site_editor_dock)
+            self.kpi_dock = self._dock(tr("KPIs"), "kpis", self.scenario.kpi)
         self.timeline_dock = self._dock(  # twin plan --save-scenarios' phases
-            "Rollout timeline", self.scenario.timeline, Qt.DockWidgetArea.LeftDockWidgetArea
+            tr("Rollout timeline"), "rollout timeline", self.scenario.timeline
         )
-        self.tabifyDockWidget(self.scenario_dock, self.timeline_dock)
-        self.scenario_dock.raise_()
+        right_top = [self.inspector_dock] + ([self.kpi_dock] if self.kpi_dock else [])
+        self.dock_layout = DockLayout(  # two columns, or one tab group below 1400 px
+            self,
+            left=[[self.layers_dock, self.legend_dock], [self.scenario_dock, self.timeline_dock]],
+            right=[right_top, [self.style_dock, self.site_editor_dock]],
+        )
+        self.dock_layout.fit(COMPACT_BELOW_PX)  # the wide layout until the size is known
         self.scenario.controller.scenarios_changed.connect(self._mark_modified)
         self.recovery = RecoveryKeeper(self)  # autosave + crash recovery
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._connect_panels()
-        self.resize(1600, 1000)
-        self._docks_sized = False
+        self.resize(default_window_size())
         self.set_project(project)
 
     # --- assembly -------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        """A dock showing ``widget`` under ``title``; ``name`` (English, whatever the
+        language) names it for saved window states. :class:`DockLayout` places it."""
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"{title.lower()}_dock")
+        dock.setObjectName(f"{name.replace(' ', '_')}_dock")
         dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
-        self.addDockWidget(area, dock)
         return dock
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
@@ -141,34 +142,34 @@ class MainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         icons = QStyle.StandardPixmap
         self.open_action = self._action(
-            "&Open project…",
+            tr("&Open project…"),
             lambda: self.files.choose_project(self.modified),
             keys.Open,
             icon=icons.SP_DialogOpenButton,
         )
         self.add_layer_action = self._action(
-            "&Add layer from file…", self.files.choose_data_file, "Ctrl+Shift+A"
+            tr("&Add layer from file…"), self.files.choose_data_file, "Ctrl+Shift+A"
         )
         self.new_territory_action = new_territory_action(self)  # twin/ui/project/new_territory.py
         self.save_action = self._action(
-            "&Save", self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
+            tr("&Save"), self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )
-        self.save_as_action = self._action("Save &as…", self.files.save_as, keys.SaveAs)
+        self.save_as_action = self._action(tr("Save &as…"), self.files.save_as, keys.SaveAs)
         self.export_map_action = export_map_action(self)  # twin/ui/export/dialog.py
-        self.quit_action = self._action("&Quit", self.close, keys.Quit)
-        self.zoom_full_action = self._action("Zoom to &full extent", self._zoom_full, "Ctrl+0")
-        self.zoom_in_action = self._action("Zoom &in", self._zoom_in, keys.ZoomIn)
-        self.zoom_out_action = self._action("Zoom &out", self._zoom_out, keys.ZoomOut)
+        self.quit_action = self._action(tr("&Quit"), self.close, keys.Quit)
+        self.zoom_full_action = self._action(tr("Zoom to &full extent"), self._zoom_full, "Ctrl+0")
+        self.zoom_in_action = self._action(tr("Zoom &in"), self._zoom_in, keys.ZoomIn)
+        self.zoom_out_action = self._action(tr("Zoom &out"), self._zoom_out, keys.ZoomOut)
         self.identify_action = self._action(
-            "&Identify", self._use_identify, "I", "Click a feature to see its attributes"
+            tr("&Identify"), self._use_identify, "I", tr("Click a feature to see its attributes")
         )
-        self.pan_action = self._action("&Pan", self._use_pan, "P", "Drag to move the map")
+        self.pan_action = self._action(tr("&Pan"), self._use_pan, "P", tr("Drag to move the map"))
         for action in (self.identify_action, self.pan_action):
             action.setCheckable(True)
             self.tool_group.addAction(action)
 
     def _build_menus_and_toolbar(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.menuBar().addMenu(tr("&File"))
         for action in (
             self.open_action,
             self.new_territory_action,
@@ -181,10 +182,10 @@ class MainWindow(QMainWindow):
             self.quit_action,
         ):
             file_menu.addSeparator() if action is None else file_menu.addAction(action)
-        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu = self.menuBar().addMenu(tr("&Edit"))
         edit_menu.addAction(self.scenario.undo_action)
         edit_menu.addAction(self.scenario.redo_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.menuBar().addMenu(tr("&View"))
         for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
@@ -192,21 +193,26 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.scenario.compare_action)
         view_menu.addAction(self.scenario.swipe_action)
-        view_menu.addAction("Coverage by &commune…", lambda: open_coverage_table(self))
+        view_menu.addAction(tr("Coverage by &commune…"), lambda: open_coverage_table(self))
         view_menu.addSeparator()
-        panels_menu = view_menu.addMenu("&Panels")
+        panels_menu = view_menu.addMenu(tr("&Panels"))
         docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]
         docks += [self.scenario_dock, self.site_editor_dock, self.timeline_dock]
         docks += [self.kpi_dock] if self.kpi_dock is not None else []
         for dock in docks:
             panels_menu.addAction(dock.toggleViewAction())
-        tools_menu = self.menuBar().addMenu("&Tools")
+        self.language_menu = LanguageMenu(self)  # applies at the next start
+        self.language_menu.language_chosen.connect(
+            lambda code: self.statusBar().showMessage(LanguageMenu.restart_message(code), 8000)
+        )
+        view_menu.addMenu(self.language_menu)
+        tools_menu = self.menuBar().addMenu(tr("&Tools"))
         tools_menu.addAction(self.identify_action)
         tools_menu.addAction(self.pan_action)
         tools_menu.addSeparator()
         for action in self.scenario.tool_actions.values():
             tools_menu.addAction(action)
-        toolbar = self.addToolBar("Main")
+        toolbar = self.addToolBar(tr("Main"))
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -224,7 +230,7 @@ class MainWindow(QMainWindow):
         ):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.addToolBarBreak()
-        scenario_toolbar = self.addToolBar("Scenario tools")
+        scenario_toolbar = self.addToolBar(tr("Scenario tools"))
         scenario_toolbar.setObjectName("scenario_toolbar")
         scenario_toolbar.setMovable(False)
         scenario_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -255,19 +261,11 @@ class MainWindow(QMainWindow):
         self.canvas.view_changed.connect(self._on_view_changed)
         self.canvas.tool_changed.connect(self._on_tool_changed)
 
-    def showEvent(self, event) -> None:
-        """Size the docks once the window has its real size (1600 x 1000 px by default)."""
-        super().showEvent(event)
-        if not self._docks_sized:
-            self._docks_sized = True
-            QTimer.singleShot(0, self._size_docks)
-
-    def _size_docks(self) -> None:
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        widths = [LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH]
-        self.resizeDocks([self.layers_dock, self.inspector_dock], widths, horizontal)
-        self.resizeDocks([self.layers_dock, self.scenario_dock], [430, 470], vertical)
-        self.resizeDocks([self.inspector_dock, self.style_dock], [500, 400], vertical)
+    def resizeEvent(self, event) -> None:
+        """Below 1400 px wide the docks become one tab group so the map keeps >= 60 % of
+        the width; wider, two dock columns (:class:`twin.ui.dock_layout.DockLayout`)."""
+        super().resizeEvent(event)
+        self.dock_layout.fit(event.size().width())
 
     # --- project ------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
@@ -325,7 +323,7 @@ class MainWindow(QMainWindow):
         """Mark the project as having unsaved changes (a * in the title) or not."""
         self.modified = modified
         name = project_title(self.project) if self.project is not None else "No project"
-        self.setWindowTitle(f"{name}[*] — twin")
+        self.setWindowTitle(tr("{name}[*] — twin").format(name=name))
         self.setWindowModified(modified)
 
     def _mark_modified(self, *_args) -> None:
@@ -358,7 +356,7 @@ class MainWindow(QMainWindow):
 
     def _on_project_previewed(self, project: Project) -> None:
         self.show_project(project)
-        self.statusBar().showMessage(f"Opening {project_title(project)}…")
+        self.statusBar().showMessage(tr("Opening {0}…").format(project_title(project)))
 
     def _on_project_opened(self, project: Project) -> None:
         if project is self.project:
@@ -366,7 +364,7 @@ class MainWindow(QMainWindow):
         else:
             self.set_project(project)
         self.statusBar().showMessage(
-            f"Opened {project_title(project)}: {len(project.layers)} layers", 8000
+            tr("Opened {0}: {1} layers").format(project_title(project), len(project.layers)), 8000
         )
 
     def _on_layers_read(self, layers: list) -> None:
@@ -376,11 +374,11 @@ class MainWindow(QMainWindow):
             self.project.add_layer(layer, index=0)
         if layers:
             self.layer_panel.select_layer(layers[0])
-        self.statusBar().showMessage(f"Added {len(layers)} layer(s)", 8000)
+        self.statusBar().showMessage(tr("Added {0} layer(s)").format(len(layers)), 8000)
 
     def _on_saved(self, path: Path) -> None:
         self.set_modified(False)
-        self.statusBar().showMessage(f"Saved {path}", 8000)
+        self.statusBar().showMessage(tr("Saved {path}").format(path=path), 8000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask before losing unsaved changes; after "Save", close once the save succeeded."""
@@ -417,7 +415,9 @@ class MainWindow(QMainWindow):
         self.identify_action.setChecked(tool is self.identify_tool)
         self.pan_action.setChecked(tool is None)
         self.scenario.on_tool_changed(tool)
-        message = getattr(tool, "status_message", "") or "Drag to move the map; wheel to zoom."
+        message = tr(getattr(tool, "status_message", "")) or tr(
+            "Drag to move the map; wheel to zoom."
+        )
         self.statusBar().showMessage(message)
 
     def _on_view_changed(self, bbox: tuple) -> None:

@@ -9,6 +9,7 @@ from pyproj import CRS, Transformer
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from twin.i18n import tr
 from twin.ui.workers import JobHandle, job_board
 
 INCH_IN_METRES = 0.0254
@@ -66,9 +67,11 @@ def scale_denominator(view_width_metres: float, widget_width_pixels: float, dpi:
 def format_scale(denominator: float) -> str:
     """``25012.3`` -> ``"Scale 1:25 000"`` (rounded to 2 significant figures)."""
     if not math.isfinite(denominator) or denominator <= 0:
-        return "Scale –"
+        return tr("Scale –")
     magnitude = 10 ** max(0, math.floor(math.log10(denominator)) - 1)
-    return f"Scale 1:{_group(round(denominator / magnitude) * magnitude)}"
+    return tr("Scale 1:{denominator}").format(
+        denominator=_group(round(denominator / magnitude) * magnitude)
+    )
 
 
 class CoordinateLabel(QLabel):
@@ -78,12 +81,12 @@ class CoordinateLabel(QLabel):
         super().__init__(parent)
         self.formatter: CoordinateFormatter | None = None
         self.setMinimumWidth(440)
-        self.setToolTip("Cursor position: project CRS (metres) and WGS84 (degrees)")
+        self.setToolTip(tr("Cursor position: project CRS (metres) and WGS84 (degrees)"))
 
     def set_crs(self, crs: CRS | str | int | None) -> None:
         """Use the project's CRS."""
         self.formatter = CoordinateFormatter(crs) if crs is not None else None
-        self.setText("Move the cursor over the map" if crs is not None else "")
+        self.setText(tr("Move the cursor over the map") if crs is not None else "")
 
     def show_position(self, x: float, y: float) -> None:
         """Show the cursor at (x, y) in project coordinates."""
@@ -95,9 +98,9 @@ class ScaleLabel(QLabel):
     """Shows the map scale 1:N for the current view."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Scale –", parent)
+        super().__init__(tr("Scale –"), parent)
         self.setMinimumWidth(130)
-        self.setToolTip("Map scale at this screen's resolution")
+        self.setToolTip(tr("Map scale at this screen's resolution"))
 
     def show_view(
         self, bbox: tuple[float, float, float, float], width_pixels: float, dpi: float
@@ -125,8 +128,8 @@ class JobProgress(QWidget):
         self.progress_bar.setFixedWidth(120)
         self.progress_bar.setMaximumHeight(16)
         self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.setToolTip("Stop this job")
+        self.cancel_button.setText(tr("Cancel"))
+        self.cancel_button.setToolTip(tr("Stop this job"))
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.more_label = QLabel()
         layout = QHBoxLayout(self)
@@ -163,9 +166,9 @@ class JobProgress(QWidget):
         self.message_label.setToolTip(text)
         self.progress_bar.setValue(round(job.percent))
         self.cancel_button.setEnabled(not job.cancel_requested)
-        self.cancel_button.setText("Cancelling…" if job.cancel_requested else "Cancel")
+        self.cancel_button.setText(tr("Cancelling…") if job.cancel_requested else tr("Cancel"))
         self.more_label.setVisible(len(shown) > 1)
-        self.more_label.setText(f"+{len(shown) - 1} more")
+        self.more_label.setText(tr("+{0} more").format(len(shown) - 1))
         self.more_label.setToolTip(
             "\n".join(f"{other.title}: {round(other.percent)} %" for other in shown)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from twin.i18n import tr
 from twin.ui.compare.side_by_side import SideBySideView
 from twin.ui.compare.swipe import SwipeView
 from twin.ui.compare.table import CompareTable
@@ -76,6 +77,6 @@ def open_compare(
     def on_result(pair) -> None:
         window.set_scenarios(*pair)
 
-    window.job = run_job(job, title="Comparing scenarios", parent=window, on_result=on_result)
+    window.job = run_job(job, title=tr("Comparing scenarios"), parent=window, on_result=on_result)
     window.show()
     return window

@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QRegion
 from PySide6.QtWidgets import QLabel, QWidget
 
+from twin.i18n import tr
 from twin.project import Project
 from twin.ui.compare.maps import ViewLink, align
 from twin.ui.map.canvas import MapCanvas
@@ -29,7 +30,7 @@ class SwipeHandle(QWidget):
         super().__init__(parent)
         self.setCursor(Qt.CursorShape.SplitHCursor)
         self.setFixedWidth(HANDLE_WIDTH)
-        self.setToolTip("Drag to compare the two scenarios")
+        self.setToolTip(tr("Drag to compare the two scenarios"))
         self._grab_offset: int | None = None
 
     def paintEvent(self, _event) -> None:

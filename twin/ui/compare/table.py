@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.ui.panels.kpi_table import FigureTable, rows_from_two
 
@@ -23,9 +24,9 @@ class CompareTable(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = FigureTable("A", "B")
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the table (tab-separated, for a spreadsheet)")
-        self.export_button = QPushButton("Export CSV…")
+        self.copy_button = QPushButton(tr("Copy"))
+        self.copy_button.setToolTip(tr("Copy the table (tab-separated, for a spreadsheet)"))
+        self.export_button = QPushButton(tr("Export CSV…"))
         self.copy_button.clicked.connect(self.table.copy_to_clipboard)
         self.export_button.clicked.connect(self._ask_export)
         buttons = QHBoxLayout()
@@ -64,11 +65,11 @@ class CompareTable(QWidget):
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export comparison as CSV", "comparison.csv", "CSV (*.csv)"
+            self, tr("Export comparison as CSV"), "comparison.csv", tr("CSV (*.csv)")
         )
         if not path:
             return
         try:
             self.export_csv(path)
         except (OSError, TwinError) as error:
-            QMessageBox.warning(self, "Export comparison", str(error))
+            QMessageBox.warning(self, tr("Export comparison"), str(error))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import DataError, TwinError
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.layers.difference import base_name, difference_layer, matching_pairs
@@ -90,7 +91,7 @@ class CompareWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         if mode not in MODES:
             raise ValueError(f"unknown compare mode {mode!r}; expected one of {MODES}")
-        self.setWindowTitle("Compare scenarios")
+        self.setWindowTitle(tr("Compare scenarios"))
         self.baseline = baseline
         self.mode = mode
         self.a: ScenarioData | None = None
@@ -107,12 +108,12 @@ class CompareWindow(QWidget):
     def _build(self) -> None:
         self.theme_box = QComboBox()
         self.theme_box.setMinimumContentsLength(18)
-        self.theme_box.setToolTip("The result layer shown on both maps")
+        self.theme_box.setToolTip(tr("The result layer shown on both maps"))
         self.mode_buttons = QButtonGroup(self)
         mode_row = QHBoxLayout()
         mode_row.setSpacing(0)
         for index, (mode, text) in enumerate(
-            (("side-by-side", "Side by side"), ("swipe", "Swipe"))
+            (("side-by-side", tr("Side by side")), ("swipe", tr("Swipe")))
         ):
             button = QToolButton()
             button.setText(text)
@@ -122,9 +123,9 @@ class CompareWindow(QWidget):
             mode_row.addWidget(button)
         self.difference_box = QComboBox()
         self.difference_box.setMinimumContentsLength(16)
-        self.difference_check = QCheckBox("Show difference")
-        self.export_button = QPushButton("Export difference…")
-        self.status_label = QLabel("Computing the two scenarios…")
+        self.difference_check = QCheckBox(tr("Show difference"))
+        self.export_button = QPushButton(tr("Export difference…"))
+        self.status_label = QLabel(tr("Computing the two scenarios…"))
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.status_label)
@@ -134,12 +135,12 @@ class CompareWindow(QWidget):
         self.legend_label.setWordWrap(True)
         self.legend_label.setStyleSheet("font-weight: normal; color: #222222;")
         toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel("Map:"))
+        toolbar.addWidget(QLabel(tr("Map:")))
         toolbar.addWidget(self.theme_box)
         toolbar.addSpacing(12)
         toolbar.addLayout(mode_row)
         toolbar.addSpacing(12)
-        toolbar.addWidget(QLabel("Difference:"))
+        toolbar.addWidget(QLabel(tr("Difference:")))
         toolbar.addWidget(self.difference_box)
         toolbar.addWidget(self.difference_check)
         toolbar.addWidget(self.export_button)
@@ -174,7 +175,7 @@ class CompareWindow(QWidget):
     def set_scenarios(self, a: ScenarioData, b: ScenarioData) -> None:
         """Show scenario ``a`` against scenario ``b`` (maps, differences, table)."""
         self.a, self.b = a, b
-        self.setWindowTitle(f"Compare {a.title} and {b.title}")
+        self.setWindowTitle(tr("Compare {0} and {1}").format(a.title, b.title))
         for view in self.views.values():
             self.stack.removeWidget(view)
             view.deleteLater()
@@ -268,7 +269,9 @@ class CompareWindow(QWidget):
         """The difference layer of pair ``index`` (default: the chosen one), B against A."""
         index = self.difference_box.currentIndex() if index is None else index
         if not self.pairs or not 0 <= index < len(self.pairs):
-            raise DataError("these two scenarios have no coverage level or PTAL layers to compare")
+            raise DataError(
+                tr("these two scenarios have no coverage level or PTAL layers to compare")
+            )
         if index not in self._differences:
             first, second = self.pairs[index]
             self._differences[index] = difference_layer(first, second, self.a.title, self.b.title)
@@ -293,7 +296,7 @@ class CompareWindow(QWidget):
         try:
             self.show_difference(checked)
         except TwinError as error:
-            QMessageBox.warning(self, "Difference", str(error))
+            QMessageBox.warning(self, tr("Difference"), str(error))
 
     def _on_difference_chosen(self, _index: int) -> None:
         if self.difference_check.isChecked():
@@ -307,15 +310,15 @@ class CompareWindow(QWidget):
         try:
             layer = self.difference()
         except TwinError as error:
-            QMessageBox.warning(self, "Export difference", str(error))
+            QMessageBox.warning(self, tr("Export difference"), str(error))
             return
         raster = isinstance(layer, RasterLayer)
         suffix, kind = (".tif", "GeoTIFF (*.tif)") if raster else (".gpkg", "GeoPackage (*.gpkg)")
         stem = base_name(layer.name).replace(" ", "_")
-        path, _ = QFileDialog.getSaveFileName(self, "Export difference", stem + suffix, kind)
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export difference"), stem + suffix, kind)
         if not path:
             return
         try:
             self.export_difference(path)
         except (OSError, TwinError) as error:
-            QMessageBox.warning(self, "Export difference", str(error))
+            QMessageBox.warning(self, tr("Export difference"), str(error))

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6 import QtGui, QtWidgets
 
 from twin.errors import DataError
+from twin.i18n import N_, format_date, tr
 from twin.layout import Page, build_layout, headline_figures
 from twin.ui.export.painter import check_export_path, render_map_image, write_page
 from twin.ui.workers import JobHandle, run_job
@@ -18,7 +19,7 @@ from twin.ui.workers import JobHandle, run_job
 # .project, .scenario and .statusBar()
 MainWindow = QtWidgets.QMainWindow
 
-FILE_FILTER = "PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)"
+FILE_FILTER = N_("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg);;JPEG image (*.jpg)")
 
 
 class ExportMapDialog(QtWidgets.QDialog):
@@ -28,15 +29,15 @@ class ExportMapDialog(QtWidgets.QDialog):
 
     def __init__(self, title: str, subtitle: str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export map")
+        self.setWindowTitle(tr("Export map"))
         self.title_edit = QtWidgets.QLineEdit(title)
         self.subtitle_edit = QtWidgets.QLineEdit(subtitle)
         self.width_box = self._spin(100, 8192, 1600, " px")
         self.height_box = self._spin(100, 8192, 1000, " px")
         self.dpi_box = self._spin(36, 1200, 150, " dpi")
-        self.kpi_check = QtWidgets.QCheckBox("Show the scenario's headline figures as cards")
+        self.kpi_check = QtWidgets.QCheckBox(tr("Show the scenario's headline figures as cards"))
         self.path_edit = QtWidgets.QLineEdit(str(Path.home() / "map.png"))
-        browse = QtWidgets.QPushButton("Browse…")
+        browse = QtWidgets.QPushButton(tr("Browse…"))
         browse.clicked.connect(self._browse)
         path_row = QtWidgets.QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
@@ -45,13 +46,15 @@ class ExportMapDialog(QtWidgets.QDialog):
         self.error_label.setStyleSheet("color: #B00020")
         self.error_label.setWordWrap(True)
         form = QtWidgets.QFormLayout()
-        form.addRow("&Title", self.title_edit)
-        form.addRow("&Subtitle", self.subtitle_edit)
-        form.addRow("&Width", self.width_box)
-        form.addRow("&Height", self.height_box)
-        form.addRow("&Resolution", self.dpi_box)
-        form.addRow("&KPI cards", self.kpi_check)
-        form.addRow("&File (.png .pdf .svg .jpg)", path_row)
+        form.addRow(tr("&Title"), self.title_edit)
+        form.addRow(tr("&Subtitle"), self.subtitle_edit)
+        form.addRow(tr("&Width"), self.width_box)
+        form.addRow(tr("&Height"), self.height_box)
+        form.addRow(tr("&Resolution"), self.dpi_box)
+        form.addRow(tr("&KPI cards"), self.kpi_check)
+        file_label = QtWidgets.QLabel(tr("&File (.png .pdf .svg .jpg)"))
+        file_label.setBuddy(self.path_edit)  # else the "&" shows: a row of a layout has none
+        form.addRow(file_label, path_row)
         self.buttons = QtWidgets.QDialogButtonBox(
             QtWidgets.QDialogButtonBox.StandardButton.Save
             | QtWidgets.QDialogButtonBox.StandardButton.Cancel
@@ -72,7 +75,7 @@ class ExportMapDialog(QtWidgets.QDialog):
 
     def _browse(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export map", self.path_edit.text(), FILE_FILTER
+            self, tr("Export map"), self.path_edit.text(), tr(FILE_FILTER)
         )
         if path:
             self.path_edit.setText(path)
@@ -93,7 +96,7 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
     written; errors show as one line in the dialog. None when nothing was started."""
     project = window.canvas.project
     if project is None:
-        dialog.show_error("Open a project first: there is no map to export.")
+        dialog.show_error(tr("Open a project first: there is no map to export."))
         return None
     try:
         path = check_export_path(dialog.path_edit.text().strip())
@@ -112,7 +115,9 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
     try:
         map_image, shown = render_map_image(layout, project)
     except Exception as error:  # never a traceback: one line in the dialog
-        dialog.show_error(f"could not draw the map: {type(error).__name__}: {error}")
+        dialog.show_error(
+            tr("could not draw the map: {0}: {error}").format(type(error).__name__, error=error)
+        )
         return None
     dialog.buttons.setEnabled(False)
     dialog.show_error("")
@@ -123,7 +128,10 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
 
     def done(written: Path) -> None:
         window.statusBar().showMessage(
-            f"Exported the map to {written} ({time.perf_counter() - started:.1f} s)", 8000
+            tr("Exported the map to {written} ({0:.1f} s)").format(
+                time.perf_counter() - started, written=written
+            ),
+            8000,
         )
         dialog.accept()
 
@@ -132,20 +140,20 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
         text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         dialog.show_error(text.splitlines()[0] if text else type(error).__name__)
 
-    handle = run_job(job, title="Exporting map", parent=window, on_result=done, on_error=failed)
+    handle = run_job(job, title=tr("Exporting map"), parent=window, on_result=done, on_error=failed)
     handle.cancelled.connect(lambda: dialog.buttons.setEnabled(True))
     return handle
 
 
 def export_map_action(window: MainWindow) -> QtGui.QAction:
     """The File > Export map… action (Ctrl+E) of a main window: the dialog, then the file."""
-    action = QtGui.QAction("&Export map…", window)
+    action = QtGui.QAction(tr("&Export map…"), window)
     action.setShortcut(QtGui.QKeySequence("Ctrl+E"))
-    action.setStatusTip("Write the current view with title, legend and credits (PNG, PDF, SVG)")
+    action.setStatusTip(tr("Write the current view with title, legend and credits (PNG, PDF, SVG)"))
 
     def show() -> None:
         scenario = _scenario_name(window)
-        subtitle = f"{scenario or 'Baseline'} · {_dt.date.today().isoformat()}"
+        subtitle = f"{scenario or tr('Baseline')} · {format_date(_dt.date.today())}"
         dialog = ExportMapDialog(_project_title(window), subtitle, window)
         dialog.kpi_check.setEnabled(bool(_figures(window)))
         dialog.kpi_check.setChecked(bool(scenario and _figures(window)))

@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui
 from PySide6.QtSvg import QSvgGenerator
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.style import LegendEntry
 from twin.layout import (
     FOOTER_TEXT_UNITS,
@@ -326,9 +327,11 @@ def check_export_path(path: str | Path) -> Path:
     existing folder); DataError (one line) otherwise."""
     path = Path(path)
     if path.suffix.lower().lstrip(".") not in FORMATS:
-        raise DataError(f"{path.name or path}: export as .png, .jpg, .pdf or .svg")
+        raise DataError(tr("{0}: export as .png, .jpg, .pdf or .svg").format(path.name or path))
     if not path.parent.is_dir():
-        raise DataError(f"{path}: folder {path.parent} does not exist")
+        raise DataError(
+            tr("{path}: folder {parent} does not exist").format(path=path, parent=path.parent)
+        )
     return path
 
 
@@ -349,7 +352,7 @@ def write_page(layout: Layout, map_image: QtGui.QImage, shown: BBox, path: str |
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("png", "jpg", "jpeg"):
         if not page_image(layout, map_image, shown).save(str(path)):
-            raise DataError(f"could not write {path}")
+            raise DataError(tr("could not write {path}").format(path=path))
         return path
     width, height = layout.page.width_px, layout.page.height_px
     if suffix == "pdf":
@@ -371,7 +374,7 @@ def write_page(layout: Layout, map_image: QtGui.QImage, shown: BBox, path: str |
         device.setTitle(layout.title.text)
     painter = QtGui.QPainter()
     if not painter.begin(device):
-        raise DataError(f"could not write {path}")
+        raise DataError(tr("could not write {path}").format(path=path))
     try:
         if suffix == "pdf":
             scale = min(device.width() / width, device.height() / height)
@@ -380,5 +383,5 @@ def write_page(layout: Layout, map_image: QtGui.QImage, shown: BBox, path: str |
     finally:
         painter.end()
     if not path.exists():
-        raise DataError(f"could not write {path}")
+        raise DataError(tr("could not write {path}").format(path=path))
     return path

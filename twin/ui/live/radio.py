@@ -28,6 +28,7 @@ from affine import Affine
 from PySide6.QtCore import QObject, Signal
 
 from twin.errors import TwinError
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.raster import RasterLayer
 from twin.scenario import Intervention
@@ -113,7 +114,7 @@ class _ProcessTransport:
             try:
                 self._connection.send(message)
             except (BrokenPipeError, OSError) as error:
-                self._fail_all(f"the radio engine stopped: {error}")
+                self._fail_all(tr("the radio engine stopped: {error}").format(error=error))
                 return
             if message is None:
                 return
@@ -149,7 +150,7 @@ class _ProcessTransport:
                 future.set_result(result)
             else:
                 future.set_exception(TwinError(result))
-        self._fail_all("the radio engine stopped")
+        self._fail_all(tr("the radio engine stopped"))
 
     def _fail_all(self, message: str) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from twin.errors import TwinError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.scenario import AddTransitLine, AddTransitStop
@@ -153,7 +154,9 @@ class LiveTravel(QObject):
                 self._signals.failed.emit(str(error))
                 continue
             except Exception as error:  # never a traceback for the user: one line
-                self._signals.failed.emit(f"travel times unavailable: {error}")
+                self._signals.failed.emit(
+                    tr("travel times unavailable: {error}").format(error=error)
+                )
                 continue
             update = TravelUpdate((x, y), bands, reach, time.perf_counter() - started, requested_at)
             self._signals.updated.emit(update)
@@ -216,7 +219,7 @@ def reach_text(update: TravelUpdate) -> str:
         figure = f"{persons['value']:,} persons".replace(",", " ")
     else:
         figure = "no persons"
-    return (
-        f"Travel time from ({x:.0f}, {y:.0f}): {figure} within 30 min by walk + transit "
-        f"(median 07:00-09:00), computed in {update.seconds:.2f} s"
-    )
+    return tr(
+        "Travel time from ({x:.0f}, {y:.0f}): {figure} within 30 min by walk + "
+        "transit (median 07:00-09:00), computed in {0:.2f} s"
+    ).format(update.seconds, x=x, y=y, figure=figure)

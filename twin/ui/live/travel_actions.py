@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from twin.i18n import tr
 from twin.ui.live.travel import LiveTravel, reach_text
 from twin.ui.map.tools.travel_time import TravelTimeTool
 
@@ -26,10 +27,10 @@ class TravelTimeWorkbench(QObject):
         self.live: LiveTravel | None = None
         self.origin: tuple[float, float] | None = None
         self.tool = TravelTimeTool(self.request)
-        self.action = QAction("Travel &time from a point", window)
+        self.action = QAction(tr("Travel &time from a point"), window)
         self.action.setShortcut(QKeySequence("Shift+T"))  # T draws a transit line, I identifies
         self.action.setStatusTip(
-            "Click or drag on the map: door-to-door travel times by walk + transit"
+            tr("Click or drag on the map: door-to-door travel times by walk + transit")
         )
         self.action.setCheckable(True)
         self.action.setEnabled(False)
@@ -52,14 +53,16 @@ class TravelTimeWorkbench(QObject):
         self.live.updated.connect(lambda update: status.showMessage(reach_text(update)))
         self.live.failed.connect(lambda text: status.showMessage(text, 8000))
         self.live.progress.connect(
-            lambda percent, text: text and status.showMessage(f"Travel times: {text}…")
+            lambda percent, text: (
+                text and status.showMessage(tr("Travel times: {text}…").format(text=text))
+            )
         )
 
     def use_tool(self) -> None:
         """Make the travel-time tool the map's active tool."""
         self.window.canvas.set_tool(self.tool)
         self.window.canvas.setFocus()
-        self.window.statusBar().showMessage(self.tool.status_message)
+        self.window.statusBar().showMessage(tr(self.tool.status_message))
 
     def on_tool_changed(self, tool) -> None:
         """Check the action when its tool is active."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
+from twin.i18n import tr
 from twin.project import Project, View
 from twin.ui.project.watcher import ProjectWatcher
 
@@ -20,10 +21,10 @@ class BookmarkMenu(QMenu):
         self.canvas = canvas
         self.watcher = ProjectWatcher(parent=self)
         self.watcher.views_changed.connect(self.rebuild)
-        self.add_action = self.addAction("&Add current view…", self._ask_and_add)
+        self.add_action = self.addAction(tr("&Add current view…"), self._ask_and_add)
         self.add_action.setShortcut("Ctrl+B")
-        self.go_to_menu = self.addMenu("&Go to")
-        self.remove_menu = self.addMenu("&Remove")
+        self.go_to_menu = self.addMenu(tr("&Go to"))
+        self.remove_menu = self.addMenu(tr("&Remove"))
         self.rebuild()
 
     @property
@@ -74,7 +75,7 @@ class BookmarkMenu(QMenu):
             return
         default = f"View {len(self.project.views) + 1}"
         name, accepted = QInputDialog.getText(
-            self.parentWidget(), "Add bookmark", "Name of this view:", text=default
+            self.parentWidget(), tr("Add bookmark"), tr("Name of this view:"), text=default
         )
         if accepted:
             self.add_current_view(name)

@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from twin.cli.coverage import commune_names, readable_people
-from twin.layers.privacy import MASKED_LABEL
+from twin.i18n import N_, format_number, language, masked_label, tr, tr_label
 from twin.sim.radio.coverage import LEVEL_LABELS, Grid
 from twin.sim.radio.population import PeopleCounter, PopulationPoints
 
 COLUMNS = (
-    "Commune",
+    N_("Commune"),
     "INSEE",
     *(f"persons: {label}" for label in LEVEL_LABELS),
     *(f"premises: {label}" for label in LEVEL_LABELS),
@@ -85,11 +85,16 @@ def communes_without_good_coverage(rows: list[dict]) -> list[str]:
     return [r["insee"] for r in rows if not any((v or 0) > 0 for v in r["persons"][2:])]
 
 
+def _count_text(value: int) -> str:
+    """A whole count as the table shows it: "447 429" (English keeps its spaces)."""
+    return f"{value:,}".replace(",", " ") if language() == "en" else format_number(value)
+
+
 class _NumberItem(QTableWidgetItem):
     """A cell that sorts by its number (masked cells sort first)."""
 
     def __init__(self, value: int | None) -> None:
-        super().__init__(MASKED_LABEL if value is None else f"{value:,}".replace(",", " "))
+        super().__init__(masked_label() if value is None else _count_text(value))
         self.value = -1 if value is None else value
         self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -105,12 +110,12 @@ class CoverageTableDialog(QDialog):
         self, rows: list[dict], zoom_to: Callable | None = None, communes=None, parent=None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Coverage by commune")
+        self.setWindowTitle(tr("Coverage by commune"))
         self.rows = rows
         self.zoom_to = zoom_to
         self.communes = communes  # GeoDataFrame with insee + geometry, for zooming
         self.table = QTableWidget(len(rows), len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr_label(column) for column in COLUMNS])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         for r, row in enumerate(rows):
@@ -121,9 +126,9 @@ class CoverageTableDialog(QDialog):
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
         self.table.cellClicked.connect(self._on_clicked)
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(tr("Export CSV…"))
         self.export_button.clicked.connect(lambda: self.export_csv())
-        self.highlight_button = QPushButton("Highlight communes without good coverage")
+        self.highlight_button = QPushButton(tr("Highlight communes without good coverage"))
         self.highlight_button.setCheckable(True)
         self.highlight_button.toggled.connect(self._on_highlight)
         buttons = QHBoxLayout()
@@ -133,8 +138,10 @@ class CoverageTableDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(
-                "Persons and premises per coverage level (rounded; figures resting on fewer "
-                f"than 11 households read “{MASKED_LABEL}”). Click a row to zoom."
+                tr(
+                    "Persons and premises per coverage level (rounded; figures resting on "
+                    "fewer than 11 households read “{MASKED_LABEL}”). Click a row to zoom."
+                ).format(MASKED_LABEL=masked_label())
             )
         )
         layout.addWidget(self.table)
@@ -154,7 +161,7 @@ class CoverageTableDialog(QDialog):
         """Write the table to a CSV file (asks for a name when ``path`` is None)."""
         if path is None:
             chosen, _ = QFileDialog.getSaveFileName(
-                self, "Export coverage by commune", "coverage_by_commune.csv", "CSV (*.csv)"
+                self, tr("Export coverage by commune"), "coverage_by_commune.csv", tr("CSV (*.csv)")
             )
             if not chosen:
                 return None
@@ -192,7 +199,7 @@ def open_coverage_table(window: QWidget) -> CoverageTableDialog | None:
     project = window.project
     level = coverage_level_layer(project)
     if level is None:
-        window.statusBar().showMessage("No coverage level on the map yet: wait for it", 8000)
+        window.statusBar().showMessage(tr("No coverage level on the map yet: wait for it"), 8000)
         return None
     communes = None
     try:

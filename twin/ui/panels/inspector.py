@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import N_, tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.privacy import masked_record
 from twin.ui.map.tools.identify import IdentifyResult
 
 PROVENANCE_HEIGHT = 120  # pixels; longer method texts scroll
-_HINT = "Click a feature on the map (Identify tool, key I) to see its attributes."
+_HINT = N_("Click a feature on the map (Identify tool, key I) to see its attributes.")
 
 
 def is_identifier(field_name: str) -> bool:
@@ -62,13 +63,13 @@ class InspectorPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._results: list[IdentifyResult] = []
-        self.title_label = QLabel(_HINT)
+        self.title_label = QLabel(tr(_HINT))
         self.title_label.setWordWrap(True)
         self.feature_combo = QComboBox()
-        self.feature_combo.setToolTip("Features under the click, top layer first")
+        self.feature_combo.setToolTip(tr("Features under the click, top layer first"))
         self.feature_combo.currentIndexChanged.connect(self._show_result)
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Field", "Value"])
+        self.table.setHorizontalHeaderLabels([tr("Field"), tr("Value")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
@@ -79,7 +80,7 @@ class InspectorPanel(QWidget):
         self.provenance_view = QTextBrowser()
         self.provenance_view.setObjectName("provenance")
         self.provenance_view.setMaximumHeight(PROVENANCE_HEIGHT)
-        self.provenance_view.setToolTip("Where this layer comes from")
+        self.provenance_view.setToolTip(tr("Where this layer comes from"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title_label)
@@ -98,7 +99,7 @@ class InspectorPanel(QWidget):
         self.feature_combo.blockSignals(False)
         self.feature_combo.setVisible(len(self._results) > 1)
         if not self._results:
-            self.title_label.setText("Nothing here. Click on a feature of a visible layer.")
+            self.title_label.setText(tr("Nothing here. Click on a feature of a visible layer."))
             self.table.setRowCount(0)
             return
         self.feature_combo.setCurrentIndex(0)
@@ -115,7 +116,7 @@ class InspectorPanel(QWidget):
         self.feature_combo.clear()
         self.feature_combo.hide()
         self.table.setRowCount(0)
-        self.title_label.setText(_HINT)
+        self.title_label.setText(tr(_HINT))
         self.provenance_view.clear()
 
     def _show_result(self, index: int) -> None:
@@ -123,8 +124,9 @@ class InspectorPanel(QWidget):
             return
         result = self._results[index]
         count = len(self._results)
-        more = f" — {index + 1} of {count} found" if count > 1 else ""
-        self.title_label.setText(f"<b>{result.layer.name}</b>{more}")
+        more = tr(" — {number} of {count} found").format(number=index + 1, count=count)
+        more = more if count > 1 else ""
+        self.title_label.setText(f"<b>{tr_label(result.layer.name)}</b>{more}")
         if result.attributes or result.value is None:
             rows = [
                 (str(name), format_value(value, str(name)))
@@ -132,10 +134,10 @@ class InspectorPanel(QWidget):
             ]
         else:
             unit = f" {result.unit}" if result.unit else ""
-            rows = [("Value", f"{format_value(result.value)}{unit}")]
+            rows = [(tr("Value"), f"{format_value(result.value)}{unit}")]
         rows.append(
             (
-                "Clicked at",
+                tr("Clicked at"),
                 f"X {format_value(round(result.x))} m, Y {format_value(round(result.y))} m",
             )
         )
@@ -159,11 +161,13 @@ class InspectorPanel(QWidget):
 def _result_label(result: IdentifyResult) -> str:
     """E.g. "Buildings — building_id 18164" (the first attribute names the feature)."""
     if result.feature_id is None:
-        return f"{result.layer.name} — pixel"
+        return tr("{layer} — pixel").format(layer=tr_label(result.layer.name))
     if result.attributes:
         name, value = next(iter(result.attributes.items()))
-        return f"{result.layer.name} — {name} {format_value(value, str(name))}"
-    return f"{result.layer.name} — feature {result.feature_id}"
+        return f"{tr_label(result.layer.name)} — {name} {format_value(value, str(name))}"
+    return tr("{layer} — feature {number}").format(
+        layer=tr_label(result.layer.name), number=result.feature_id
+    )
 
 
 def provenance_html(layer: Layer) -> str:
@@ -179,7 +183,9 @@ def provenance_html(layer: Layer) -> str:
     if provenance.method:
         lines.append(f"<b>Method</b>: {_escape(provenance.method)}")
     if provenance.repaired_geometries:
-        lines.append(f"{provenance.repaired_geometries} invalid geometries repaired on load")
+        lines.append(
+            tr("{0} invalid geometries repaired on load").format(provenance.repaired_geometries)
+        )
     return "<br>".join(lines)
 
 

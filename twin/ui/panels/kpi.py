@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import N_, tr
 from twin.kpi import Figure
 from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
 from twin.ui.panels.kpi_table import (
@@ -40,14 +41,14 @@ FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per fra
 MIN_CONTENT_HEIGHT = 420
 #: Figures summed up in the headline above the charts (when present), with short names.
 HEADLINE = {
-    "radio.4g_5g.persons.good_or_better": "Good 4G/5G coverage",
+    "radio.4g_5g.persons.good_or_better": N_("Good 4G/5G coverage"),
     # a new 5G mast where 4G is already good changes only this line: show it too
-    "radio.5g.persons.good_or_better": "Good 5G coverage",
-    "fiber.premises_eligible": "Fiber-eligible premises",
-    "transit.persons.ptal_3_or_better": "PTAL 3 or better",
-    "energy.violations": "Grid violations",
-    "capex.total": "Capex",
-    "cost.radio_per_person": "Capex per person gained",
+    "radio.5g.persons.good_or_better": N_("Good 5G coverage"),
+    "fiber.premises_eligible": N_("Fiber-eligible premises"),
+    "transit.persons.ptal_3_or_better": N_("PTAL 3 or better"),
+    "energy.violations": N_("Grid violations"),
+    "capex.total": N_("Capex"),
+    "cost.radio_per_person": N_("Capex per person gained"),
 }
 
 
@@ -66,13 +67,13 @@ class KpiDock(QWidget):
         self._since_shown = QElapsedTimer()
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
-        self.busy_label = QLabel("updating…")
+        self.busy_label = QLabel(tr("updating…"))
         self.busy_label.setStyleSheet("color: #777777; font-weight: normal;")
         self.busy_label.hide()
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.setFlat(True)
         self.cancel_button.setToolTip(
-            "Stop the fiber, transit and energy simulation (radio figures stay live)"
+            tr("Stop the fiber, transit and energy simulation (radio figures stay live)")
         )
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.cancel_button.hide()
@@ -86,12 +87,12 @@ class KpiDock(QWidget):
         self.headline_label.setStyleSheet("font-weight: normal;")
         self.coverage_chart = CoverageChart()
         self.ptal_chart = PtalChart()
-        self.table = FigureTable("Baseline", "Scenario")
+        self.table = FigureTable(tr("Baseline"), tr("Scenario"))
         self.table.compact_below_px = 460
         self.table.preferred_height = 150
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the table (tab-separated, for a spreadsheet)")
-        self.export_button = QPushButton("Export CSV…")
+        self.copy_button = QPushButton(tr("Copy"))
+        self.copy_button.setToolTip(tr("Copy the table (tab-separated, for a spreadsheet)"))
+        self.export_button = QPushButton(tr("Export CSV…"))
         self.copy_button.clicked.connect(self.table.copy_to_clipboard)
         self.export_button.clicked.connect(self._ask_export)
 
@@ -101,8 +102,8 @@ class KpiDock(QWidget):
         title_row.addWidget(self.cancel_button)
         charts = QTabWidget()
         charts.setDocumentMode(True)
-        charts.addTab(self.coverage_chart, "Coverage")
-        charts.addTab(self.ptal_chart, "PTAL")
+        charts.addTab(self.coverage_chart, tr("Coverage"))
+        charts.addTab(self.ptal_chart, tr("PTAL"))
         self.charts = charts
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -142,9 +143,13 @@ class KpiDock(QWidget):
     def set_scenario_name(self, name: str | None) -> None:
         """Say which scenario the figures are for (None: the baseline alone)."""
         self.scenario_name = name
-        title = f"<b>{name}</b> against the baseline" if name else "<b>Baseline</b>"
+        title = (
+            tr("<b>{name}</b> against the baseline").format(name=name)
+            if name
+            else f"<b>{tr('Baseline')}</b>"
+        )
         self.title_label.setText(title)
-        self.table.set_titles("Baseline", name or "Scenario")
+        self.table.set_titles(tr("Baseline"), name or tr("Scenario"))
 
     def set_figures(self, figures: list[Figure]) -> None:
         """Show ``figures`` (value, baseline, unit) in the table and charts now. Only what
@@ -187,13 +192,17 @@ class KpiDock(QWidget):
             _label, _a, value_text, change = row_texts(row)
             change = change if figure.baseline is not None else ""
             rows.append(
-                f"<tr><td title='{html.escape(figure.label)}'>{html.escape(short_label)}</td>"
+                f"<tr><td title='{html.escape(figure.label)}'>{html.escape(tr(short_label))}</td>"
                 f"<td align='right' style='white-space:nowrap'>"
                 f"<b>{html.escape(value_text)}</b></td>"
                 f"<td align='right' style='white-space:nowrap; color:{color}'>&nbsp;{change}"
                 "</td></tr>"
             )
-        text = f"<table cellspacing='1'>{''.join(rows)}</table>" if rows else "No figures yet."
+        text = (
+            tr("<table cellspacing='1'>{0}</table>").format("".join(rows))
+            if rows
+            else tr("No figures yet.")
+        )
         if text != self.headline_label.text():
             self.headline_label.setText(text)
 
@@ -239,11 +248,11 @@ class KpiDock(QWidget):
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export figures as CSV", "figures.csv", "CSV (*.csv)"
+            self, tr("Export figures as CSV"), "figures.csv", tr("CSV (*.csv)")
         )
         if not path:
             return
         try:
             self.export_csv(path)
         except (OSError, TwinError) as error:
-            QMessageBox.warning(self, "Export figures", str(error))
+            QMessageBox.warning(self, tr("Export figures"), str(error))

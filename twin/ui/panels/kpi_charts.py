@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr, tr_label
 from twin.kpi import Figure
 
 BASELINE_COLOR = "#999999"  # Okabe-Ito grey
@@ -78,8 +79,8 @@ class BarChart(QWidget):
         # the key is in the title, not a legend box that would cover the tallest bars
         item.setTitle(
             f"{title}&nbsp;&nbsp;<span style='color:{BASELINE_COLOR}'>&#9632;</span>&nbsp;"
-            f"Baseline&nbsp;&nbsp;<span style='color:{SCENARIO_COLOR}'>&#9632;</span>&nbsp;"
-            "Scenario",
+            f"{tr('Baseline')}&nbsp;&nbsp;<span style='color:{SCENARIO_COLOR}'>&#9632;</span>"
+            f"&nbsp;{tr('Scenario')}",
             color="#222222",
             size="9pt",
         )
@@ -93,14 +94,14 @@ class BarChart(QWidget):
         item.getAxis("left").setWidth(58)
         item.showGrid(x=False, y=True, alpha=0.25)
         self.baseline_bars = pg.BarGraphItem(
-            x=[], height=[], width=BAR_WIDTH, brush=BASELINE_COLOR, pen=None, name="Baseline"
+            x=[], height=[], width=BAR_WIDTH, brush=BASELINE_COLOR, pen=None, name=tr("Baseline")
         )
         self.scenario_bars = pg.BarGraphItem(
-            x=[], height=[], width=BAR_WIDTH, brush=SCENARIO_COLOR, pen=None, name="Scenario"
+            x=[], height=[], width=BAR_WIDTH, brush=SCENARIO_COLOR, pen=None, name=tr("Scenario")
         )
         item.addItem(self.baseline_bars)
         item.addItem(self.scenario_bars)
-        self.empty_label = QLabel("No figures yet")
+        self.empty_label = QLabel(tr("No figures yet"))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setStyleSheet("color: #777777; font-weight: normal;")
         layout = QVBoxLayout(self)
@@ -171,11 +172,12 @@ class CoverageChart(QWidget):
         self.technology_box.addItems(list(TECHNOLOGY_TAGS))
         self.technology_box.setCurrentText("5G")
         self.measure_box = QComboBox()
-        self.measure_box.addItems(["persons", "premises"])
-        self.chart = BarChart("Coverage level")
+        for measure in ("persons", "premises"):  # shown in the user's language
+            self.measure_box.addItem(tr(measure), measure)
+        self.chart = BarChart(tr("Coverage level"))
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("Coverage of")
+        label = QLabel(tr("Coverage of"))
         label.setStyleSheet("font-weight: normal;")
         controls.addWidget(label)
         controls.addWidget(self.technology_box)
@@ -196,16 +198,16 @@ class CoverageChart(QWidget):
     def refresh(self) -> None:
         """Redraw for the chosen technology and measure."""
         tag = TECHNOLOGY_TAGS[self.technology_box.currentText()]
-        measure = self.measure_box.currentText()
+        measure = self.measure_box.currentData()
         found = [self.figures.get(f"radio.{tag}.{measure}.{level}") for level in LEVEL_KEYS]
         if not any(found):
             self.chart.set_data([], [], [], "")
             return
         self.chart.set_data(
-            list(LEVEL_NAMES),
+            [tr_label(name) for name in LEVEL_NAMES],
             [f.published_baseline().value if f else None for f in found],  # privacy gate
             [f.published_value().value if f else None for f in found],
-            measure,
+            tr(measure),
         )
 
 
@@ -214,7 +216,7 @@ class PtalChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.chart = BarChart("Persons per PTAL band")
+        self.chart = BarChart(tr("Persons per PTAL band"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chart)
@@ -231,5 +233,5 @@ class PtalChart(QWidget):
             bands,
             [by_band[b].published_baseline().value for b in bands],  # privacy gate
             [by_band[b].published_value().value for b in bands],
-            "persons",
+            tr("persons"),
         )

@@ -18,15 +18,16 @@ from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from twin.errors import DataError
+from twin.i18n import N_, masked_label, tr, tr_label
 from twin.kpi import Figure, format_signed, format_value
 from twin.layers.privacy import MASKED_LABEL, publish_delta
 
 DOMAIN_TITLES = {
-    "radio": "Mobile coverage",
-    "fiber": "Fiber",
-    "transit": "Public transport",
-    "energy": "Energy grid",
-    "cost": "Cost",
+    "radio": N_("Mobile coverage"),
+    "fiber": N_("Fiber"),
+    "transit": N_("Public transport"),
+    "energy": N_("Energy grid"),
+    "cost": N_("Cost"),
 }
 DOMAIN_ORDER = ("radio", "fiber", "transit", "energy", "cost")
 BETTER_COLOR = "#0072B2"  # Okabe-Ito blue: a change in the good direction
@@ -137,11 +138,12 @@ def format_change(delta: float | None, unit: str) -> str:
 
 def row_texts(row: FigureRow) -> tuple[str, str, str, str]:
     """Label, A, B and change as shown: "< 11 households" where the gate masks."""
+    masked = masked_label()
     return (
-        row.label,
-        MASKED_LABEL if row.masked_a else format_value(row.value_a, row.unit),
-        MASKED_LABEL if row.masked_b else format_value(row.value_b, row.unit),
-        MASKED_LABEL if row.masked_delta else format_change(row.delta, row.unit),
+        tr_label(row.label),
+        masked if row.masked_a else format_value(row.value_a, row.unit),
+        masked if row.masked_b else format_value(row.value_b, row.unit),
+        masked if row.masked_delta else format_change(row.delta, row.unit),
     )
 
 
@@ -171,7 +173,9 @@ class FigureTable(QTableWidget):
     """KPI rows as a read-only table: Figure | A | B | Change, domain header rows between
     groups. ``title_a``/``title_b`` name the two states (e.g. "Baseline", "Densify")."""
 
-    def __init__(self, title_a: str = "Baseline", title_b: str = "Scenario", parent=None) -> None:
+    def __init__(
+        self, title_a: str = tr("Baseline"), title_b: str = tr("Scenario"), parent=None
+    ) -> None:
         super().__init__(0, 4, parent)
         self.rows: list[FigureRow] = []
         self._row_of_key: dict[str, int] = {}
@@ -213,7 +217,7 @@ class FigureTable(QTableWidget):
         """Name the two value columns."""
         self.title_a, self.title_b = title_a, title_b
         self._filled = {}  # the tooltips name the titles: fill every row again
-        self.setHorizontalHeaderLabels(["Figure", title_a, title_b, "Change"])
+        self.setHorizontalHeaderLabels([tr("Figure"), title_a, title_b, tr("Change")])
         for column in (1, 2, 3):
             self.resizeColumnToContents(column)
 
@@ -247,7 +251,7 @@ class FigureTable(QTableWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         for domain, items in groups:
-            header = QTableWidgetItem(DOMAIN_TITLES.get(domain, domain.capitalize()))
+            header = QTableWidgetItem(tr(DOMAIN_TITLES.get(domain, domain.capitalize())))
             header.setFont(bold)
             header.setBackground(QBrush(QColor(HEADER_BACKGROUND)))
             header.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -317,15 +321,19 @@ class FigureTable(QTableWidget):
         """Write :meth:`csv_text` to ``path`` (UTF-8); DataError if the folder is missing."""
         path = Path(path)
         if not path.parent.exists():
-            raise DataError(f"cannot write {path.name}: the folder {path.parent} does not exist")
+            raise DataError(
+                tr("cannot write {name}: the folder {parent} does not exist").format(
+                    name=path.name, parent=path.parent
+                )
+            )
         path.write_text(self.csv_text(), encoding="utf-8")
         return path
 
     def copy_text(self) -> str:
         """Tab-separated text of the table as shown (pastes into a spreadsheet)."""
-        lines = ["\t".join(["Domain", "Figure", self.title_a, self.title_b, "Change"])]
+        lines = ["\t".join([tr("Domain"), tr("Figure"), self.title_a, self.title_b, tr("Change")])]
         for domain, items in grouped(self.rows):
-            title = DOMAIN_TITLES.get(domain, domain)
+            title = tr(DOMAIN_TITLES.get(domain, domain))
             for row in items:
                 lines.append("\t".join([title, *self.row_texts(row.key)]))
         return "\n".join(lines) + "\n"

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr, tr_label
 from twin.layers.base import Layer
 from twin.project import Project
 from twin.ui.panels.swatches import layer_icon
@@ -83,7 +84,9 @@ class LayerListModel(QAbstractListModel):
         layer = self.layer_at(index.row()) if index.isValid() else None
         if layer is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr_label(layer.name)  # the sample's names in the user's language
+        if role == Qt.ItemDataRole.EditRole:
             return layer.name
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
@@ -92,7 +95,7 @@ class LayerListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             kind = _KIND_LABEL.get(layer.geometry_kind, layer.geometry_kind)
             count = f"{layer.feature_count:,}".replace(",", " ")
-            noun = "pixels with data" if kind == "raster" else "features"
+            noun = tr("pixels with data") if kind == "raster" else "features"
             return (
                 f"<b>{layer.name}</b><br>{kind}, {count} {noun}<br>"
                 f"opacity {round(layer.opacity * 100)} %<br>{layer.provenance.summary()}"
@@ -248,19 +251,21 @@ class LayerPanel(QWidget):
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.customContextMenuRequested.connect(self._show_context_menu)
         self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
-        self.list_view.setToolTip("Check to show · drag to reorder (top is drawn on top)")
+        self.list_view.setToolTip(tr("Check to show · drag to reorder (top is drawn on top)"))
 
-        self.add_button = self._tool_button("Add…", "Add layers from a data file")
-        self.zoom_button = self._tool_button("Zoom to", "Zoom the map to the selected layer")
-        self.remove_button = self._tool_button("Remove", "Remove the selected layer")
+        self.add_button = self._tool_button(tr("Add…"), tr("Add layers from a data file"))
+        self.zoom_button = self._tool_button(
+            tr("Zoom to"), tr("Zoom the map to the selected layer")
+        )
+        self.remove_button = self._tool_button(tr("Remove"), tr("Remove the selected layer"))
         self.add_button.clicked.connect(self.add_layer_requested)
         self.zoom_button.clicked.connect(self._zoom_to_current)
         self.remove_button.clicked.connect(self.remove_current_layer)
 
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setToolTip("Opacity of the selected layer (%)")
-        self.opacity_label = QLabel("Opacity –")
+        self.opacity_slider.setToolTip(tr("Opacity of the selected layer (%)"))
+        self.opacity_label = QLabel(tr("Opacity –"))
         self.opacity_label.setMinimumWidth(96)
         self.opacity_slider.valueChanged.connect(self._on_opacity_slider)
 
@@ -336,11 +341,11 @@ class LayerPanel(QWidget):
         menu = QMenu(self)
         if index.isValid():
             self.list_view.setCurrentIndex(index)
-            menu.addAction("Zoom to layer", self._zoom_to_current)
-            menu.addAction("Rename", lambda: self.list_view.edit(index))
-            menu.addAction("Remove", self.remove_current_layer)
+            menu.addAction(tr("Zoom to layer"), self._zoom_to_current)
+            menu.addAction(tr("Rename"), lambda: self.list_view.edit(index))
+            menu.addAction(tr("Remove"), self.remove_current_layer)
             menu.addSeparator()
-        menu.addAction("Add layer from file…", self.add_layer_requested.emit)
+        menu.addAction(tr("Add layer from file…"), self.add_layer_requested.emit)
         menu.popup(self.list_view.viewport().mapToGlobal(position))
 
     def _on_current_changed(self, *_args) -> None:
@@ -361,10 +366,12 @@ class LayerPanel(QWidget):
             self.opacity_slider.blockSignals(True)
             self.opacity_slider.setValue(percent)
             self.opacity_slider.blockSignals(False)
-        self.opacity_label.setText(f"Opacity {percent} %" if layer is not None else "Opacity –")
+        self.opacity_label.setText(
+            tr("Opacity {value} %").format(value=percent) if layer is not None else tr("Opacity –")
+        )
 
     def _on_opacity_slider(self, value: int) -> None:
         layer = self.current_layer()
         if layer is not None:
             layer.opacity = value / 100.0
-            self.opacity_label.setText(f"Opacity {value} %")
+            self.opacity_label.setText(tr("Opacity {value} %").format(value=value))

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from twin.i18n import tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.style import LegendEntry
 from twin.project import Project
@@ -70,7 +71,7 @@ class LegendPanel(QWidget):
 
     @staticmethod
     def _layer_item(layer: Layer, bold: QFont) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([layer.name])
+        item = QTreeWidgetItem([tr_label(layer.name)])
         item.setFont(0, bold)
         item.setToolTip(0, layer.provenance.summary())
         entries = layer.legend_entries()
@@ -80,7 +81,7 @@ class LegendPanel(QWidget):
         if all(_LINE_CODE.fullmatch(entry.label) for entry in entries):
             entries = sorted(entries, key=_natural_key)  # line codes: 2 before 10, then A
         for entry in entries:
-            child = QTreeWidgetItem([entry.label or "(no label)"])
+            child = QTreeWidgetItem([tr_label(entry.label) or tr("(no label)")])
             child.setIcon(0, swatch_icon(entry, point_symbol=layer.style.point_symbol))
             child.setToolTip(0, entry.label)
             item.addChild(child)

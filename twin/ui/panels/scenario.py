@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import N_, tr
 from twin.scenario import AddTransitLine
 
-BASELINE_TEXT = "Baseline (the territory today)"
+BASELINE_TEXT = N_("Baseline (the territory today)")
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -52,30 +53,35 @@ class ScenarioPanel(QWidget):
         self.intervention_list.itemDoubleClicked.connect(lambda _item: self.edit_headway())
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        self.new_button = _button("New", "Create an empty scenario", lambda: self.new_scenario())
-        self.duplicate_button = _button("Duplicate", "Copy the selected scenario", self.duplicate)
-        self.rename_button = _button("Rename…", "Rename the selected scenario", self.rename)
-        self.delete_button = _button("Delete", "Delete the selected scenario", self.delete)
-        self.up_button = _button("▲", "Move the scenario up", lambda: self._move_scenario(-1))
-        self.down_button = _button("▼", "Move the scenario down", lambda: self._move_scenario(1))
-        self.remove_button = _button("Remove", "Remove the selected intervention", self.remove)
-        self.earlier_button = _button("▲", "Apply it earlier", lambda: self._move_item(-1))
-        self.later_button = _button("▼", "Apply it later", lambda: self._move_item(1))
-        self.headway_button = _button("Headway…", "Change the line's headway", self.edit_headway)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>Scenarios</b>"))
-        layout.addWidget(self.scenario_list)
-        layout.addLayout(
-            self._row(
-                self.new_button,
-                self.duplicate_button,
-                self.rename_button,
-                self.delete_button,
-                self.up_button,
-                self.down_button,
-            )
+        self.new_button = _button(
+            tr("New"), tr("Create an empty scenario"), lambda: self.new_scenario()
         )
-        self.interventions_title = QLabel("<b>Interventions</b>")
+        self.duplicate_button = _button(
+            tr("Duplicate"), tr("Copy the selected scenario"), self.duplicate
+        )
+        self.rename_button = _button(tr("Rename…"), tr("Rename the selected scenario"), self.rename)
+        self.delete_button = _button(tr("Delete"), tr("Delete the selected scenario"), self.delete)
+        self.up_button = _button("▲", tr("Move the scenario up"), lambda: self._move_scenario(-1))
+        self.down_button = _button(
+            "▼", tr("Move the scenario down"), lambda: self._move_scenario(1)
+        )
+        self.remove_button = _button(
+            tr("Remove"), tr("Remove the selected intervention"), self.remove
+        )
+        self.earlier_button = _button("▲", tr("Apply it earlier"), lambda: self._move_item(-1))
+        self.later_button = _button("▼", tr("Apply it later"), lambda: self._move_item(1))
+        self.headway_button = _button(
+            tr("Headway…"), tr("Change the line's headway"), self.edit_headway
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{tr('Scenarios')}</b>"))
+        layout.addWidget(self.scenario_list)
+        # two rows: one row of six buttons made the dock too wide for a laptop's map (and
+        # French labels are longer)
+        layout.addLayout(self._row(self.new_button, self.duplicate_button, self.rename_button))
+        layout.addLayout(self._row(self.delete_button, self.up_button, self.down_button))
+        self.interventions_title = QLabel(f"<b>{tr('Interventions')}</b>")
+        self.interventions_title.setWordWrap(True)  # its hint must not widen the dock
         layout.addWidget(self.interventions_title)
         layout.addWidget(self.intervention_list, 1)
         layout.addLayout(
@@ -108,7 +114,7 @@ class ScenarioPanel(QWidget):
         self._refresh()
 
     def _on_busy(self, busy: bool) -> None:
-        self.status_label.setText("Computing the scenario…" if busy else "")
+        self.status_label.setText(tr("Computing the scenario…") if busy else "")
 
     # --- display ------------------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -120,7 +126,7 @@ class ScenarioPanel(QWidget):
             current = controller.current_name() if controller is not None else None
             names = [None, *controller.scenario_names()] if controller is not None else [None]
             for name in names:
-                item = QListWidgetItem(BASELINE_TEXT if name is None else name)
+                item = QListWidgetItem(tr(BASELINE_TEXT) if name is None else name)
                 item.setData(NAME_ROLE, name)
                 if name is None:
                     font = item.font()
@@ -132,11 +138,13 @@ class ScenarioPanel(QWidget):
             scenario = controller.current_scenario() if controller is not None else None
             if scenario is None:
                 self.interventions_title.setText(
-                    "<b>Interventions</b> — the baseline is never edited: a map tool starts "
-                    "a new scenario"
+                    f"<b>{tr('Interventions')}</b> — "
+                    + tr("the baseline is never edited: a map tool starts a new scenario")
                 )
             else:
-                self.interventions_title.setText(f"<b>Interventions of '{scenario.name}'</b>")
+                self.interventions_title.setText(
+                    tr("<b>Interventions of '{0}'</b>").format(scenario.name)
+                )
                 for number, item in enumerate(scenario.interventions, start=1):
                     self.intervention_list.addItem(f"{number}. {item.describe()}")
         finally:
@@ -204,7 +212,9 @@ class ScenarioPanel(QWidget):
         if name is None:
             return
         if new_name is None:
-            new_name, ok = QInputDialog.getText(self, "Rename scenario", "New name:", text=name)
+            new_name, ok = QInputDialog.getText(
+                self, tr("Rename scenario"), tr("New name:"), text=name
+            )
             if not ok:
                 return
         self._guard(lambda: self.controller.rename_scenario(name, new_name.strip()))
@@ -242,8 +252,8 @@ class ScenarioPanel(QWidget):
         if minutes is None:
             minutes, ok = QInputDialog.getDouble(
                 self,
-                "Headway",
-                f"Minutes between departures on '{item.name}':",
+                tr("Headway"),
+                tr("Minutes between departures on '{0}':").format(item.name),
                 item.headway_min,
                 1.0,
                 120.0,

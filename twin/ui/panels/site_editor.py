@@ -21,17 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import N_, tr
 from twin.layers.radio_sites import BANDS_MHZ
 from twin.scenario import AddMobileSite, EditMobileCell
 from twin.sim.radio.propagation import MODELS
 
 # (column title, Cell field, CellSpec field, low, high)
 CELL_COLUMNS = (
-    ("Band\nMHz", "band_mhz", "band_mhz", 700, 3500),
-    ("Power\ndBm", "tx_power_dbm", "tx_power_dbm", 0, 60),
-    ("Azimuth\n°", "azimuth_deg", "azimuth_deg", 0, 360),
-    ("Mech.\ntilt °", "mechanical_tilt_deg", "mechanical_tilt_deg", -10, 20),
-    ("Elec.\ntilt °", "electrical_tilt_deg", "electrical_tilt_deg", 0, 20),
+    (N_("Band\nMHz"), "band_mhz", "band_mhz", 700, 3500),
+    (N_("Power\ndBm"), "tx_power_dbm", "tx_power_dbm", 0, 60),
+    (N_("Azimuth\n°"), "azimuth_deg", "azimuth_deg", 0, 360),
+    (N_("Mech.\ntilt °"), "mechanical_tilt_deg", "mechanical_tilt_deg", -10, 20),
+    (N_("Elec.\ntilt °"), "electrical_tilt_deg", "electrical_tilt_deg", 0, 20),
 )
 
 
@@ -43,7 +44,7 @@ class SiteEditor(QWidget):
         self.controller = None
         self.site_id: str | None = None
         self._filling = False
-        self.title = QLabel("Select a site with the Move site tool to edit its cells.")
+        self.title = QLabel(tr("Select a site with the Move site tool to edit its cells."))
         self.title.setWordWrap(True)
         self.height_box = QDoubleSpinBox()
         self.height_box.setRange(1.0, 200.0)
@@ -54,14 +55,14 @@ class SiteEditor(QWidget):
         self.model_box.addItems(sorted(MODELS))
         self.model_box.currentTextChanged.connect(self._on_model_changed)
         self.table = QTableWidget(0, len(CELL_COLUMNS) + 1)
-        self.table.setHorizontalHeaderLabels(["Cell"] + [c[0] for c in CELL_COLUMNS])
+        self.table.setHorizontalHeaderLabels([tr("Cell")] + [tr(c[0]) for c in CELL_COLUMNS])
         self.table.verticalHeader().setVisible(False)
         self.table.cellChanged.connect(self._on_cell_changed)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         form = QFormLayout()
-        form.addRow("Antenna height", self.height_box)
-        form.addRow("Propagation model", self.model_box)
+        form.addRow(tr("Antenna height"), self.height_box)
+        form.addRow(tr("Propagation model"), self.model_box)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(form)
@@ -105,9 +106,11 @@ class SiteEditor(QWidget):
             if site is None:
                 self.height_box.setValue(0.0)
                 self.table.setRowCount(0)
-                self.title.setText("Select a site with the Move site tool to edit its cells.")
+                self.title.setText(tr("Select a site with the Move site tool to edit its cells."))
                 return
-            self.title.setText(f"<b>Site '{site.name or site.site_id}'</b> ({site.site_id})")
+            self.title.setText(
+                tr("<b>Site '{0}'</b> ({1})").format(site.name or site.site_id, site.site_id)
+            )
             self.height_box.setValue(site.height_m)
             self.model_box.setCurrentText(site.cells[0].model if site.cells else "3gpp-uma")
             self.table.setRowCount(len(site.cells))
@@ -149,7 +152,7 @@ class SiteEditor(QWidget):
                 self.controller.modify_intervention(index, updated)
             else:
                 targets = site.cells if cell_index is None else [site.cells[cell_index]]
-                self.controller.undo_stack.beginMacro(f"Edit site '{site.site_id}'")
+                self.controller.undo_stack.beginMacro(tr("Edit site '{0}'").format(site.site_id))
                 try:
                     for cell in targets:
                         self.controller.add_intervention(
@@ -165,12 +168,18 @@ class SiteEditor(QWidget):
     def set_cell_value(self, row: int, field: str, value: float) -> None:
         """Change ``field`` of the cell in ``row`` (as an edit in the table does)."""
         if field == "band_mhz" and round(value) not in BANDS_MHZ:
-            self.message.setText(f"{value:g} MHz is not a band: use one of {BANDS_MHZ}")
+            self.message.setText(
+                tr("{value:g} MHz is not a band: use one of {BANDS_MHZ}").format(
+                    value=value, BANDS_MHZ=BANDS_MHZ
+                )
+            )
             self.refresh()
             return
         low, high = next((c[3], c[4]) for c in CELL_COLUMNS if c[1] == field)
         if not low <= value <= high:
-            self.message.setText(f"{value:g} is outside {low}..{high}")
+            self.message.setText(
+                tr("{value:g} is outside {low}..{high}").format(value=value, low=low, high=high)
+            )
             self.refresh()
             return
         changes: dict = {field: int(value) if field == "band_mhz" else float(value)}
@@ -185,7 +194,7 @@ class SiteEditor(QWidget):
         try:
             value = float(text)
         except ValueError:
-            self.message.setText(f"'{text}' is not a number")
+            self.message.setText(tr("'{text}' is not a number").format(text=text))
             self.refresh()
             return
         self.set_cell_value(row, CELL_COLUMNS[column - 1][1], value)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import N_, tr
 from twin.layers.colors import OKABE_ITO
 
 PREVIEW_MIN_HEIGHT = 60  # pixels: the preview gives way to the inspector above it
@@ -24,15 +25,15 @@ PALETTE_NAMES = dict(
     zip(
         OKABE_ITO,
         (
-            "Orange",
-            "Sky blue",
-            "Bluish green",
-            "Yellow",
-            "Blue",
-            "Vermillion",
-            "Reddish purple",
-            "Grey",
-            "Black",
+            N_("Orange"),
+            N_("Sky blue"),
+            N_("Bluish green"),
+            N_("Yellow"),
+            N_("Blue"),
+            N_("Vermillion"),
+            N_("Reddish purple"),
+            N_("Grey"),
+            N_("Black"),
         ),
         strict=True,
     )
@@ -45,14 +46,17 @@ COLORMAP_CHOICES = (
     ("terrain", "Terrain"),
     ("greys", "Greys"),
 )
-METHOD_CHOICES = (("quantile", "Quantiles (equal counts)"), ("equal-interval", "Equal intervals"))
+METHOD_CHOICES = (
+    ("quantile", N_("Quantiles (equal counts)")),
+    ("equal-interval", N_("Equal intervals")),
+)
 # Combo entries: (style kind, label)
 VECTOR_KINDS = (
-    ("single", "Single colour"),
-    ("categorized", "Categories"),
-    ("graduated", "Graduated classes"),
+    ("single", N_("Single colour")),
+    ("categorized", N_("Categories")),
+    ("graduated", N_("Graduated classes")),
 )
-RASTER_KINDS = (("raster", "Colour map"),)
+RASTER_KINDS = (("raster", N_("Colour map")),)
 
 
 def _color_icon(color: str) -> QIcon:
@@ -72,17 +76,20 @@ class StyleControls:
         page = QWidget()
         self.color_combo = QComboBox()
         for color, name in PALETTE_NAMES.items():
+            name = tr(name)
             self.color_combo.addItem(_color_icon(color), name, color)
         self.color_combo.currentIndexChanged.connect(self._update_preview)
-        self.custom_color_button = QPushButton("Other…")
-        self.custom_color_button.setToolTip("Pick any colour (the palette is colour-blind safe)")
+        self.custom_color_button = QPushButton(tr("Other…"))
+        self.custom_color_button.setToolTip(
+            tr("Pick any colour (the palette is colour-blind safe)")
+        )
         self.custom_color_button.clicked.connect(self._choose_custom_color)
         row = QHBoxLayout()
         row.addWidget(self.color_combo, 1)
         row.addWidget(self.custom_color_button)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Colour", row)
+        form.addRow(tr("Colour"), row)
         return page
 
     def _build_categories_page(self) -> QWidget:
@@ -91,8 +98,8 @@ class StyleControls:
         self.category_column_combo.currentIndexChanged.connect(self._update_preview)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Column", self.category_column_combo)
-        form.addRow(QLabel("Up to 12 most frequent values get a colour."))
+        form.addRow(tr("Column"), self.category_column_combo)
+        form.addRow(QLabel(tr("Up to 12 most frequent values get a colour.")))
         return page
 
     def _build_graduated_page(self) -> QWidget:
@@ -100,6 +107,7 @@ class StyleControls:
         self.graduated_column_combo = QComboBox()
         self.method_combo = QComboBox()
         for key, label in METHOD_CHOICES:
+            label = tr(label)
             self.method_combo.addItem(label, key)
         self.class_count_spin = QSpinBox()
         self.class_count_spin.setRange(2, 9)
@@ -107,7 +115,7 @@ class StyleControls:
         self.class_count_spin.setSuffix(" classes")
         self.graduated_colormap_combo = self._colormap_combo()
         self.unit_edit = QLineEdit()
-        self.unit_edit.setPlaceholderText("e.g. persons, m, dBm")
+        self.unit_edit.setPlaceholderText(tr("e.g. persons, m, dBm"))
         for signal in (
             self.graduated_column_combo.currentIndexChanged,
             self.method_combo.currentIndexChanged,
@@ -118,11 +126,11 @@ class StyleControls:
             signal.connect(self._update_preview)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Column", self.graduated_column_combo)
-        form.addRow("Method", self.method_combo)
-        form.addRow("Classes", self.class_count_spin)
-        form.addRow("Colours", self.graduated_colormap_combo)
-        form.addRow("Unit", self.unit_edit)
+        form.addRow(tr("Column"), self.graduated_column_combo)
+        form.addRow(tr("Method"), self.method_combo)
+        form.addRow(tr("Classes"), self.class_count_spin)
+        form.addRow(tr("Colours"), self.graduated_colormap_combo)
+        form.addRow(tr("Unit"), self.unit_edit)
         return page
 
     def _build_raster_page(self) -> QWidget:
@@ -130,7 +138,7 @@ class StyleControls:
         self.raster_colormap_combo = self._colormap_combo()
         self.minimum_spin = self._value_spin()
         self.maximum_spin = self._value_spin()
-        self.stretch_button = QPushButton("Stretch to data (2–98 %)")
+        self.stretch_button = QPushButton(tr("Stretch to data (2–98 %)"))
         self.stretch_button.clicked.connect(self._stretch_to_data)
         for signal in (
             self.raster_colormap_combo.currentIndexChanged,
@@ -140,9 +148,9 @@ class StyleControls:
             signal.connect(self._update_preview)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Colour map", self.raster_colormap_combo)
-        form.addRow("Minimum", self.minimum_spin)
-        form.addRow("Maximum", self.maximum_spin)
+        form.addRow(tr("Colour map"), self.raster_colormap_combo)
+        form.addRow(tr("Minimum"), self.minimum_spin)
+        form.addRow(tr("Maximum"), self.maximum_spin)
         form.addRow(self.stretch_button)
         return page
 
@@ -166,11 +174,11 @@ class StyleControls:
             signal.connect(self._update_preview)
         form = QFormLayout(box)
         form.setContentsMargins(0, 0, 0, 0)
-        self.outline_label = QLabel("Outline width")
+        self.outline_label = QLabel(tr("Outline width"))
         form.addRow(self.outline_label, self.outline_spin)
-        self.point_size_label = QLabel("Point size")
+        self.point_size_label = QLabel(tr("Point size"))
         form.addRow(self.point_size_label, self.point_size_spin)
-        form.addRow("Fill opacity", self.fill_opacity_spin)
+        form.addRow(tr("Fill opacity"), self.fill_opacity_spin)
         return box
 
     @staticmethod
@@ -197,7 +205,7 @@ class StyleControls:
 
     def _choose_custom_color(self) -> None:
         current = QColor(self.color_combo.currentData() or "#56B4E9")
-        chosen = QColorDialog.getColor(current, self, "Fill colour")
+        chosen = QColorDialog.getColor(current, self, tr("Fill colour"))
         if chosen.isValid():
             self._select_color(chosen.name())
 

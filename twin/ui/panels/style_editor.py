@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style, categorized_style, graduated_style, raster_style
@@ -48,7 +49,7 @@ class StyleEditor(StyleControls, QWidget):
         super().__init__(parent)
         self.layer: Layer | None = None
         self._loading = False
-        self.title_label = QLabel("Select a layer to edit its style.")
+        self.title_label = QLabel(tr("Select a layer to edit its style."))
         self.title_label.setWordWrap(True)
         self.kind_combo = QComboBox()
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
@@ -68,27 +69,27 @@ class StyleEditor(StyleControls, QWidget):
         self.symbol_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.preview = QListWidget()
         self.preview.setIconSize(SWATCH_SIZE)
-        self.preview.setToolTip("The legend this style will give")
+        self.preview.setToolTip(tr("The legend this style will give"))
         self.preview.setMinimumHeight(PREVIEW_MIN_HEIGHT)
-        self.apply_button = QPushButton("Apply")
+        self.apply_button = QPushButton(tr("Apply"))
         self.apply_button.setDefault(True)
         self.apply_button.clicked.connect(self.apply)
-        self.revert_button = QPushButton("Revert")
-        self.revert_button.setToolTip("Show the layer's current style again")
+        self.revert_button = QPushButton(tr("Revert"))
+        self.revert_button.setToolTip(tr("Show the layer's current style again"))
         self.revert_button.clicked.connect(lambda: self.set_layer(self.layer))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
         kind_row = QFormLayout()
-        kind_row.addRow("Style", self.kind_combo)
+        kind_row.addRow(tr("Style"), self.kind_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title_label)
         layout.addLayout(kind_row)
         layout.addWidget(self.pages)
         layout.addWidget(self.symbol_box)
-        layout.addWidget(QLabel("Preview"))
+        layout.addWidget(QLabel(tr("Preview")))
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
         self.set_layer(None)
@@ -121,14 +122,15 @@ class StyleEditor(StyleControls, QWidget):
             widget.setEnabled(enabled)
         self.kind_combo.clear()
         if layer is None:
-            self.title_label.setText("Select a layer to edit its style.")
+            self.title_label.setText(tr("Select a layer to edit its style."))
             for i, widget in enumerate(self._page_widgets):
                 widget.setVisible(i == 0)
             return
-        self.title_label.setText(f"Style of <b>{layer.name}</b>")
+        self.title_label.setText(tr("Style of <b>{name}</b>").format(name=tr_label(layer.name)))
         style = layer.style
         is_raster = isinstance(layer, RasterLayer)
         for kind, label in RASTER_KINDS if is_raster else VECTOR_KINDS:
+            label = tr(label)
             self.kind_combo.addItem(label, kind)
         kinds = [self.kind_combo.itemData(i) for i in range(self.kind_combo.count())]
         kind = style.kind if style.kind in kinds else kinds[0]
@@ -235,7 +237,7 @@ class StyleEditor(StyleControls, QWidget):
         if style is None or self.layer is None:
             self.apply_button.setEnabled(False)
             if self.layer is not None:
-                self.preview.addItem("Choose a column with values to classify.")
+                self.preview.addItem(tr("Choose a column with values to classify."))
             return
         self.apply_button.setEnabled(True)
         for entry in style.legend_entries(self.layer.geometry_kind):

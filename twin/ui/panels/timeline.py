@@ -13,6 +13,8 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from twin.i18n import tr
+
 PHASE_NAME = re.compile(r"^Rollout (\d{4})$")
 
 
@@ -71,13 +73,15 @@ class PlanTimeline(QWidget):
         self.slider.setValue(position)
         self._updating = False
         if not self._phases:
-            self.label.setText("No rollout plan: run 'twin plan --save-scenarios' to make one.")
+            self.label.setText(tr("No rollout plan: run 'twin plan --save-scenarios' to make one."))
         elif position == 0:
-            self.label.setText("Today: the territory as it is (baseline).")
+            self.label.setText(tr("Today: the territory as it is (baseline)."))
         else:
             year, name = self._phases[position - 1]
             description = self.controller.scenario(name).description
-            self.label.setText(f"End of {year}: {description}")
+            self.label.setText(
+                tr("End of {year}: {description}").format(year=year, description=description)
+            )
 
     def _on_moved(self, position: int) -> None:
         if self._updating or self.controller is None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 import twin
 from twin.cli import startup_clock
+from twin.i18n import tr
 from twin.ui.dialogs import show_error
 from twin.ui.project.loading import (
     DATA_FILE_FILTER,
@@ -36,11 +37,11 @@ def project_title(project: Project | None) -> str:
     """The name shown in the title bar: the file name (``rennes.twin``) when the project has
     a file, else its metadata title, else Untitled."""
     if project is None:
-        return "Untitled"
+        return tr("Untitled")
     if project.path:
         return Path(project.path).name
     title = project.metadata.get("title") or project.metadata.get("name")
-    return str(title) if title else "Untitled"
+    return str(title) if title else tr("Untitled")
 
 
 def save_as_proposal(project: Project) -> Path:
@@ -77,7 +78,7 @@ def start_opening(path: str | Path) -> JobHandle | None:
         return None
     return run_job(
         lambda fb: open_visible_first(path, fb),
-        title=f"Opening {path.name}",
+        title=tr("Opening {name}").format(name=path.name),
         on_error=lambda _error: None,  # reported by the ProjectFiles that adopts the job
     )
 
@@ -134,7 +135,7 @@ class ProjectFiles(QObject):
                 return  # another project was opened meanwhile
             self._start(
                 lambda fb: read_hidden_layers(path, fb),
-                f"Reading the hidden layers of {path.name}",
+                tr("Reading the hidden layers of {name}").format(name=path.name),
                 lambda indexed: self._on_hidden_layers_read(project, indexed),
             )
 
@@ -171,13 +172,13 @@ class ProjectFiles(QObject):
 
     def choose_project(self, modified: bool) -> None:
         """File > Open: ask for a file (after the unsaved-changes question) and open it."""
-        if modified and not self.confirm_discard("open another project"):
+        if modified and not self.confirm_discard(tr("open another project")):
             return
         path, _ = QFileDialog.getOpenFileName(
             self.window,
-            "Open project or data file",
+            tr("Open project or data file"),
             "",
-            f"{PROJECT_FILE_FILTER};;{DATA_FILE_FILTER}",
+            f"{tr(PROJECT_FILE_FILTER)};;{tr(DATA_FILE_FILTER)}",
         )
         if path:
             self.open_path(path)
@@ -185,7 +186,7 @@ class ProjectFiles(QObject):
     def choose_data_file(self) -> None:
         """File > Add layer from file: ask for a data file and read its layers."""
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Add layers from a data file", "", DATA_FILE_FILTER
+            self.window, tr("Add layers from a data file"), "", tr(DATA_FILE_FILTER)
         )
         if path:
             self.add_layers_from(path)
@@ -216,7 +217,7 @@ class ProjectFiles(QObject):
             return None
         start = str(save_as_proposal(project))
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Save project as", start, PROJECT_FILE_FILTER
+            self.window, tr("Save project as"), start, tr(PROJECT_FILE_FILTER)
         )
         return self.save_to(path) if path else None
 
@@ -229,11 +230,11 @@ class ProjectFiles(QObject):
         buttons = QMessageBox.StandardButton
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Unsaved changes",
-            f"{project_title(self.project())} has unsaved changes.",
+            tr("Unsaved changes"),
+            tr("{0} has unsaved changes.").format(project_title(self.project())),
             parent=self.window,
         )
-        box.setInformativeText(f"Save them before you {doing}?")
+        box.setInformativeText(tr("Save them before you {doing}?").format(doing=doing))
         box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
         box.setDefaultButton(buttons.Save)
         answer = box.exec()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from twin.errors import DataError, ProjectError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import N_, tr
 
 if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the worker
     from pyproj import CRS
@@ -15,10 +16,10 @@ if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the 
     from twin.project import Project
 
 PROJECT_SUFFIXES = (".twin",)
-DATA_FILE_FILTER = (
+DATA_FILE_FILTER = N_(
     "Data files (*.gpkg *.geojson *.json *.shp *.zip *.tif *.tiff *.csv *.pbf);;All files (*)"
 )
-PROJECT_FILE_FILTER = "twin projects (*.twin);;GeoPackage (*.gpkg);;All files (*)"
+PROJECT_FILE_FILTER = N_("twin projects (*.twin);;GeoPackage (*.gpkg);;All files (*)")
 _NOT_METRIC = (3857, 900913)  # Web Mercator: projected, but its "metres" stretch with latitude
 _KIND_ORDER = {"point": 0, "line": 1, "polygon": 2, "raster": 3}
 
@@ -48,7 +49,9 @@ def prepare_for_drawing(layers: list[Layer], feedback: Feedback | None = None) -
     feedback = ensure_feedback(feedback)
     for layer in layers:
         if isinstance(layer, VectorLayer) and layer.geometry_kind in ("polygon", "line"):
-            feedback.set_progress(feedback.progress, f"Preparing {layer.name} for the map…")
+            feedback.set_progress(
+                feedback.progress, tr("Preparing {name} for the map…").format(name=layer.name)
+            )
             geometry = prepare_geometry(layer.frame, layer.geometry_kind)
             classes = style_classes(layer, geometry.rows)
             geometry.chunked(classes, len(class_colors_with_fallback(layer.style)))
@@ -76,8 +79,8 @@ def open_visible_first(path: str | Path, feedback: Feedback | None = None) -> tu
     feedback = ensure_feedback(feedback)
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path} does not exist.")
-    feedback.set_progress(5, f"Opening {path.name}: the visible layers…")
+        raise DataError(tr("{path} does not exist.").format(path=path))
+    feedback.set_progress(5, tr("Opening {name}: the visible layers…").format(name=path.name))
     project = Project.open(path, wanted=_shown)
     prepare_for_drawing(project.layers, feedback)
     pending = _has_hidden_layers(path)
@@ -94,10 +97,10 @@ def read_hidden_layers(
 
     feedback = ensure_feedback(feedback)
     path = Path(path)
-    feedback.set_progress(5, f"Reading the hidden layers of {path.name}…")
+    feedback.set_progress(5, tr("Reading the hidden layers of {name}…").format(name=path.name))
     indexed = read_project_layers(path, _hidden)
     prepare_for_drawing([layer for _, layer in indexed], feedback)
-    feedback.set_progress(100, f"Read {len(indexed)} hidden layer(s)")
+    feedback.set_progress(100, tr("Read {0} hidden layer(s)").format(len(indexed)))
     return indexed
 
 
@@ -126,12 +129,12 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
     feedback = ensure_feedback(feedback)
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path} does not exist.")
+        raise DataError(tr("{path} does not exist.").format(path=path))
     if is_project_file(path):
         feedback.set_progress(5, f"Opening {path.name}…")
         project = Project.open(path)
         prepare_for_drawing(project.layers, feedback)
-        feedback.set_progress(100, "Project opened")
+        feedback.set_progress(100, tr("Project opened"))
         return project
     feedback.set_progress(5, f"Reading {path.name}…")
     layers = read_layers(path, crs=None, feedback=feedback)
@@ -171,7 +174,7 @@ def _metric_crs_for(layers: list[Layer]) -> CRS:
 
     first = next((layer for layer in layers if layer.crs is not None), None)
     if first is None:
-        raise ProjectError("The file's layers have no coordinate reference system.")
+        raise ProjectError(tr("The file's layers have no coordinate reference system."))
     if first.crs.is_projected and first.crs.to_epsg() not in _NOT_METRIC:
         return first.crs
     minx, miny, maxx, maxy = first.bounds
@@ -184,5 +187,5 @@ def _metric_crs_for(layers: list[Layer]) -> CRS:
         datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
     )
     if not zones:
-        raise ProjectError("Could not choose a metric coordinate system for this data.")
+        raise ProjectError(tr("Could not choose a metric coordinate system for this data."))
     return CRS.from_epsg(int(zones[0].code))

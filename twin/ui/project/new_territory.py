@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.i18n import tr
 from twin.ui.dialogs import error_message
 from twin.ui.workers import JobHandle, run_job
 
@@ -41,20 +42,20 @@ class NewTerritoryDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New territory from open data")
+        self.setWindowTitle(tr("New territory from open data"))
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("e.g. Pays de Bécherel")
+        self.name_edit.setPlaceholderText(tr("e.g. Pays de Bécherel"))
         self.communes_edit = QLineEdit()
-        self.communes_edit.setPlaceholderText("INSEE codes, e.g. 35022,35196")
+        self.communes_edit.setPlaceholderText(tr("INSEE codes, e.g. 35022,35196"))
         self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("folder with ANFR, Arcep, INSEE, BD TOPO, Enedis…")
+        self.folder_edit.setPlaceholderText(tr("folder with ANFR, Arcep, INSEE, BD TOPO, Enedis…"))
         self.out_edit = QLineEdit()
-        self.out_edit.setPlaceholderText("territory.twin")
+        self.out_edit.setPlaceholderText(tr("territory.twin"))
         form = QFormLayout()
-        form.addRow("&Name", self.name_edit)
-        form.addRow("&Communes", self.communes_edit)
-        form.addRow("Data &folder", self._with_button(self.folder_edit, self._choose_folder))
-        form.addRow("&Project file", self._with_button(self.out_edit, self._choose_out))
+        form.addRow(tr("&Name"), self.name_edit)
+        form.addRow(tr("&Communes"), self.communes_edit)
+        form.addRow(tr("Data &folder"), self._with_button(self.folder_edit, self._choose_folder))
+        form.addRow(tr("&Project file"), self._with_button(self.out_edit, self._choose_out))
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #D55E00;")
@@ -62,11 +63,15 @@ class NewTerritoryDialog(QDialog):
         self.report_view = QPlainTextEdit()
         self.report_view.setReadOnly(True)
         self.report_view.setPlaceholderText(
-            "What was found, assumed and missing appears here after the build."
+            tr("What was found, assumed and missing appears here after the build.")
         )
         self.buttons = QDialogButtonBox()
-        self.build_button = self.buttons.addButton("&Build", QDialogButtonBox.ButtonRole.ApplyRole)
-        self.open_button = self.buttons.addButton("&Open", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.build_button = self.buttons.addButton(
+            tr("&Build"), QDialogButtonBox.ButtonRole.ApplyRole
+        )
+        self.open_button = self.buttons.addButton(
+            tr("&Open"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.open_button.setEnabled(False)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.build_button.clicked.connect(self.build)
@@ -86,18 +91,20 @@ class NewTerritoryDialog(QDialog):
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(edit, 1)
-        button = QPushButton("Browse…")
+        button = QPushButton(tr("Browse…"))
         button.clicked.connect(slot)
         layout.addWidget(button)
         return row
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of open data")
+        folder = QFileDialog.getExistingDirectory(self, tr("Folder of open data"))
         if folder:
             self.folder_edit.setText(folder)
 
     def _choose_out(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Project file", "", "twin project (*.twin)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("Project file"), "", tr("twin project (*.twin)")
+        )
         if path:
             self.out_edit.setText(path if path.endswith(".twin") else path + ".twin")
 
@@ -137,10 +144,10 @@ class NewTerritoryDialog(QDialog):
             return None
         self.build_button.setEnabled(False)
         self.open_button.setEnabled(False)
-        self.report_view.setPlainText("Building…")
+        self.report_view.setPlainText(tr("Building…"))
         self.job = run_job(
             lambda feedback: build_and_save(name, codes, folder, out, feedback),
-            title=f"Building {name}",
+            title=tr("Building {name}").format(name=name),
             parent=self,
             on_result=self._on_built,
             on_error=self._on_failed,
@@ -151,7 +158,9 @@ class NewTerritoryDialog(QDialog):
     def _on_built(self, result) -> None:
         path, report = result
         self.written = Path(path)
-        self.report_view.setPlainText(f"Written to {path}\n\n{report.text()}")
+        self.report_view.setPlainText(
+            tr("Written to {path}\n\n{0}").format(report.text(), path=path)
+        )
         self.open_button.setEnabled(True)
 
     def _on_failed(self, error: BaseException) -> None:
@@ -168,13 +177,16 @@ def new_territory_action(window: QMainWindow) -> QAction:
     """The File > New territory… action of a :class:`~twin.ui.main_window.MainWindow`: shows
     the dialog; the project it writes is opened with ``window.files.open_path`` once the
     unsaved-changes question (when the window's project is modified) agrees."""
-    action = QAction("&New territory from open data…", window)
+    action = QAction(tr("&New territory from open data…"), window)
     action.setStatusTip(
-        "Build a project for French communes from ANFR, Arcep, INSEE, IGN, Enedis and GTFS files"
+        tr(
+            "Build a project for French communes from ANFR, Arcep, INSEE, IGN, Enedis "
+            "and GTFS files"
+        )
     )
 
     def open_written(path: Path) -> None:
-        if not window.modified or window.files.confirm_discard("open the new territory"):
+        if not window.modified or window.files.confirm_discard(tr("open the new territory")):
             window.files.open_path(path)
 
     def show() -> None:

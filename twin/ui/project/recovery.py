@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import TwinError
+from twin.i18n import tr
 from twin.recovery import (
     RecoverySnapshot,
     apply_recovery,
@@ -43,11 +44,11 @@ class RecoveryDialog(QDialog):
 
     def __init__(self, lines: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Recover unsaved edits?")
+        self.setWindowTitle(tr("Recover unsaved edits?"))
         self.setModal(False)
         layout = QVBoxLayout(self)
         self.message = QLabel(
-            "twin closed without saving this project. These edits can be recovered:"
+            tr("twin closed without saving this project. These edits can be recovered:")
         )
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -56,10 +57,10 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.items)
         self.buttons = QDialogButtonBox()
         self.restore_button = self.buttons.addButton(
-            "Restore", QDialogButtonBox.ButtonRole.AcceptRole
+            tr("Restore"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.discard_button = self.buttons.addButton(
-            "Discard", QDialogButtonBox.ButtonRole.DestructiveRole
+            tr("Discard"), QDialogButtonBox.ButtonRole.DestructiveRole
         )
         self.restore_button.clicked.connect(self.accept)
         self.discard_button.clicked.connect(self._on_discard_clicked)
@@ -112,7 +113,9 @@ class RecoveryKeeper(QObject):
         try:
             path = write_recovery(project)
         except TwinError as error:
-            self.window.statusBar().showMessage(f"Autosave failed: {error}", 8000)
+            self.window.statusBar().showMessage(
+                tr("Autosave failed: {error}").format(error=error), 8000
+            )
             return False
         self.autosaved.emit(path)
         return True
@@ -146,7 +149,9 @@ class RecoveryKeeper(QObject):
         try:
             snapshot = read_recovery(project.path)
         except TwinError as error:
-            self.window.statusBar().showMessage(f"Recovery file not usable: {error}", 12000)
+            self.window.statusBar().showMessage(
+                tr("Recovery file not usable: {error}").format(error=error), 12000
+            )
             return  # autosave stays off: it would overwrite the file a person may need
         self._checked = project.path
         if snapshot is None:
@@ -176,11 +181,13 @@ class RecoveryKeeper(QObject):
         try:
             apply_recovery(project, snapshot)
         except TwinError as error:
-            self.window.statusBar().showMessage(f"Could not recover: {error}", 12000)
+            self.window.statusBar().showMessage(
+                tr("Could not recover: {error}").format(error=error), 12000
+            )
             return
         self.window.set_project(project)
         self.window.set_modified(True)
-        self.window.statusBar().showMessage("Recovered the unsaved edits", 8000)
+        self.window.statusBar().showMessage(tr("Recovered the unsaved edits"), 8000)
         self.restored.emit()
 
     def _close_dialog(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMainWindow
 
+from twin.i18n import N_, tr
 from twin.ui.live.travel_actions import TravelTimeWorkbench
 from twin.ui.map.tools.add_site import AddSiteTool
 from twin.ui.map.tools.energy_asset import EnergyAssetTool
@@ -25,12 +26,12 @@ from twin.ui.scenario.result_layers import ResultLayerPresenter
 
 # (attribute, menu text, shortcut, what the tool does)
 TOOL_ACTIONS = (
-    ("add_site", "Add mobile &site", "S", "Click on the map to add a mobile site"),
-    ("move_site", "&Move / edit site", "M", "Drag a site; click one to edit its cells"),
-    ("fiber_area", "&Fiber extension area", "F", "Draw the area to connect to fiber"),
-    ("transit_line", "&Transit line", "T", "Click the stops of a new line"),
-    ("ev_chargers", "&EV chargers", "E", "Click to place EV chargers on the grid"),
-    ("photovoltaics", "Rooftop &PV", "V", "Click to place rooftop PV on the grid"),
+    ("add_site", N_("Add mobile &site"), "S", N_("Click on the map to add a mobile site")),
+    ("move_site", N_("&Move / edit site"), "M", N_("Drag a site; click one to edit its cells")),
+    ("fiber_area", N_("&Fiber extension area"), "F", N_("Draw the area to connect to fiber")),
+    ("transit_line", N_("&Transit line"), "T", N_("Click the stops of a new line")),
+    ("ev_chargers", N_("&EV chargers"), "E", N_("Click to place EV chargers on the grid")),
+    ("photovoltaics", N_("Rooftop &PV"), "V", N_("Click to place rooftop PV on the grid")),
 )
 
 
@@ -62,23 +63,27 @@ class ScenarioWorkbench(QObject):
         self.tools["move_site"].on_selected = self._on_site_chosen
         self.tool_actions: dict[str, QAction] = {}
         for key, text, shortcut, tip in TOOL_ACTIONS:
-            action = QAction(text, window)
+            action = QAction(tr(text), window)
             action.setShortcut(QKeySequence(shortcut))
-            action.setStatusTip(tip)
+            action.setStatusTip(tr(tip))
             action.setCheckable(True)
             action.triggered.connect(lambda _checked=False, k=key: self.use_tool(k))
             tool_group.addAction(action)
             self.tool_actions[key] = action
         stack = self.controller.undo_stack
-        self.undo_action = self._stack_action("&Undo", stack.undo, ["Ctrl+Z"])
+        self.undo_action = self._stack_action(tr("&Undo"), stack.undo, ["Ctrl+Z"])
         stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        stack.undoTextChanged.connect(lambda text: self._describe(self.undo_action, "Undo", text))
-        self.redo_action = self._stack_action("&Redo", stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        stack.undoTextChanged.connect(
+            lambda text: self._describe(self.undo_action, tr("Undo"), text)
+        )
+        self.redo_action = self._stack_action(tr("&Redo"), stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        stack.redoTextChanged.connect(lambda text: self._describe(self.redo_action, "Redo", text))
-        self.compare_action = QAction("Compare side by side…", window)
+        stack.redoTextChanged.connect(
+            lambda text: self._describe(self.redo_action, tr("Redo"), text)
+        )
+        self.compare_action = QAction(tr("Compare side by side…"), window)
         self.compare_action.triggered.connect(lambda: self.open_compare("side-by-side"))
-        self.swipe_action = QAction("Swipe between scenarios…", window)
+        self.swipe_action = QAction(tr("Swipe between scenarios…"), window)
         self.swipe_action.triggered.connect(lambda: self.open_compare("swipe"))
         self.travel = TravelTimeWorkbench(window, tool_group, self.controller)
         self.tool_actions["travel_time"] = self.travel.action
@@ -151,7 +156,7 @@ class ScenarioWorkbench(QObject):
         try:
             from twin.ui.compare import open_compare
         except ImportError:
-            self.window.statusBar().showMessage("Compare views are not available yet.", 8000)
+            self.window.statusBar().showMessage(tr("Compare views are not available yet."), 8000)
             return None
         if names is None:
             names = self._ask_pair()
@@ -165,15 +170,17 @@ class ScenarioWorkbench(QObject):
     def _ask_pair(self) -> tuple[str | None, str | None] | None:
         choices = ["Baseline", *self.controller.scenario_names()]
         if len(choices) < 2:
-            self.window.statusBar().showMessage("Create a scenario to compare first.", 8000)
+            self.window.statusBar().showMessage(tr("Create a scenario to compare first."), 8000)
             return None
         current = self.controller.current_name()
         second = choices.index(current) if current in choices else 1
-        first, ok = QInputDialog.getItem(self.window, "Compare", "Left / A:", choices, 0, False)
+        first, ok = QInputDialog.getItem(
+            self.window, tr("Compare"), tr("Left / A:"), choices, 0, False
+        )
         if not ok:
             return None
         other, ok = QInputDialog.getItem(
-            self.window, "Compare", "Right / B:", choices, second, False
+            self.window, tr("Compare"), tr("Right / B:"), choices, second, False
         )
         if not ok:
             return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.scenario import Intervention, Scenario
@@ -135,7 +136,7 @@ class SlowEngines:
         from twin.sim.whatif.runner import domain_result
 
         if domain in self._unavailable:
-            raise DataError(f"{domain}: the project cannot be simulated")
+            raise DataError(tr("{domain}: the project cannot be simulated").format(domain=domain))
         try:
             return domain_result(self.project, domain, interventions, self.options, feedback)
         except DataError:

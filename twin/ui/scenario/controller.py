@@ -18,6 +18,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.scenario import (
@@ -141,7 +142,7 @@ class ScenarioController(QObject):
         sites = self.sites
         run_job(
             lambda _feedback: sites.baseline(),
-            title="Reading mobile sites",
+            title=tr("Reading mobile sites"),
             on_error=lambda error: None,  # the tools read them again and say what is wrong
             show_progress=False,
         )
@@ -395,7 +396,7 @@ class ScenarioController(QObject):
         self._update_busy()
 
     def _on_radio_failed(self, error: Exception) -> None:
-        self.message.emit(f"Radio what-if unavailable: {error}")
+        self.message.emit(tr("Radio what-if unavailable: {error}").format(error=error))
         if not self._radio_ready:  # no radio (e.g. no mobile_cells): prepare the others
             self._radio_ready = True
             self.slow_results.prepare_baselines()

@@ -15,10 +15,11 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from twin.i18n import N_, tr
 from twin.scenario import Scenario
 from twin.ui.scenario.compute import DomainFigures, SlowEngines
 
-BASELINES_TITLE = "Preparing fiber, transit and energy"
+BASELINES_TITLE = N_("Preparing fiber, transit and energy")
 
 
 class SlowResults(QObject):
@@ -81,7 +82,7 @@ class SlowResults(QObject):
         if self.running:
             self._wanted = None
             self._job.cancel()
-            self.message.emit("Simulation cancelled.")
+            self.message.emit(tr("Simulation cancelled."))
 
     def stop(self) -> None:
         """Cancel the running job and forget it (a new project, the window closing)."""
@@ -110,7 +111,7 @@ class SlowResults(QObject):
                 self._start(wanted, f"Simulating '{wanted.name}'")
         elif self._prepare and not self._prepared:
             self._prepared = True
-            self._start(None, BASELINES_TITLE)
+            self._start(None, tr(BASELINES_TITLE))
 
     def _start(self, scenario: Scenario | None, title: str) -> None:
         from twin.ui.workers import run_job
@@ -160,13 +161,15 @@ class SlowResults(QObject):
         if engines is not self.engines:
             return
         if scenario is None:
-            self.message.emit(f"{BASELINES_TITLE} failed: {error}")
+            self.message.emit(
+                tr("{title} failed: {error}").format(title=tr(BASELINES_TITLE), error=error)
+            )
             return
         if scenario == self._wanted:
             self._wanted = None  # not tried again until the next edit
         if scenario == self._current():
             self.results = []
-            self.message.emit(f"Simulation failed: {error}")
+            self.message.emit(tr("Simulation failed: {error}").format(error=error))
             self.changed.emit()
 
     def _on_finished(self, job) -> None:

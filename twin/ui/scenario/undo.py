@@ -13,6 +13,7 @@ from typing import Protocol
 from PySide6.QtGui import QUndoCommand
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.scenario import Intervention, Scenario
 
 State = tuple[tuple[Scenario, ...], str | None]
@@ -75,10 +76,14 @@ class NewScenarioCommand(ScenarioCommand):
     def __init__(self, controller: ScenarioStates, name: str) -> None:
         scenarios, _ = controller.state()
         if not name.strip():
-            raise DataError("a scenario needs a name")
+            raise DataError(tr("a scenario needs a name"))
         if name in _names(scenarios):
-            raise DataError(f"a scenario named {name!r} already exists")
-        super().__init__(controller, f"New scenario '{name}'", ((*scenarios, Scenario(name)), name))
+            raise DataError(tr("a scenario named {name!r} already exists").format(name=name))
+        super().__init__(
+            controller,
+            tr("New scenario '{name}'").format(name=name),
+            ((*scenarios, Scenario(name)), name),
+        )
 
 
 class DuplicateScenarioCommand(ScenarioCommand):
@@ -87,11 +92,17 @@ class DuplicateScenarioCommand(ScenarioCommand):
     def __init__(self, controller: ScenarioStates, name: str, new_name: str) -> None:
         scenarios, _ = controller.state()
         if new_name in _names(scenarios):
-            raise DataError(f"a scenario named {new_name!r} already exists")
+            raise DataError(
+                tr("a scenario named {new_name!r} already exists").format(new_name=new_name)
+            )
         index = _index_of(scenarios, name)
         items = list(scenarios)
         items.insert(index + 1, replace(scenarios[index], name=new_name))
-        super().__init__(controller, f"Duplicate scenario '{name}'", (tuple(items), new_name))
+        super().__init__(
+            controller,
+            tr("Duplicate scenario '{name}'").format(name=name),
+            (tuple(items), new_name),
+        )
 
 
 class RenameScenarioCommand(ScenarioCommand):
@@ -100,14 +111,18 @@ class RenameScenarioCommand(ScenarioCommand):
     def __init__(self, controller: ScenarioStates, name: str, new_name: str) -> None:
         scenarios, current = controller.state()
         if not new_name.strip():
-            raise DataError("a scenario needs a name")
+            raise DataError(tr("a scenario needs a name"))
         if new_name != name and new_name in _names(scenarios):
-            raise DataError(f"a scenario named {new_name!r} already exists")
+            raise DataError(
+                tr("a scenario named {new_name!r} already exists").format(new_name=new_name)
+            )
         index = _index_of(scenarios, name)
         renamed = _replace_scenario(scenarios, name, replace(scenarios[index], name=new_name))
         current = new_name if current == name else current
         super().__init__(
-            controller, f"Rename scenario '{name}' to '{new_name}'", (renamed, current)
+            controller,
+            tr("Rename scenario '{name}' to '{new_name}'").format(name=name, new_name=new_name),
+            (renamed, current),
         )
 
 
@@ -120,7 +135,7 @@ class DeleteScenarioCommand(ScenarioCommand):
         remaining = scenarios[:index] + scenarios[index + 1 :]
         super().__init__(
             controller,
-            f"Delete scenario '{name}'",
+            tr("Delete scenario '{name}'").format(name=name),
             (remaining, None if current == name else current),
         )
 
@@ -133,7 +148,9 @@ class MoveScenarioCommand(ScenarioCommand):
         items = list(scenarios)
         scenario = items.pop(_index_of(scenarios, name))
         items.insert(max(0, min(new_index, len(items))), scenario)
-        super().__init__(controller, f"Move scenario '{name}'", (tuple(items), current))
+        super().__init__(
+            controller, tr("Move scenario '{name}'").format(name=name), (tuple(items), current)
+        )
 
 
 class AddInterventionCommand(ScenarioCommand):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import N_, tr
 from twin.scenario import AddMobileSite, CellSpec
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import ScenarioTool
@@ -14,7 +15,7 @@ class AddSiteTool(ScenarioTool):
     30 m above ground, 3GPP UMa); its cells are edited afterwards in the site editor."""
 
     name = "add_site"
-    status_message = "Add site: click on the map where the new mast goes (Esc: stop)."
+    status_message = N_("Add site: click on the map where the new mast goes (Esc: stop).")
 
     def __init__(self, controller, height_m: float = 30.0, band_mhz: int = 3500) -> None:
         super().__init__(controller)
@@ -45,7 +46,11 @@ class AddSiteTool(ScenarioTool):
                 cells,
             )
         )
-        self.say(f"Added 'New site {number}'. Click to add another site; Esc to stop.")
+        self.say(
+            tr("Added 'New site {number}'. Click to add another site; Esc to stop.").format(
+                number=number
+            )
+        )
         if self.on_added is not None:
             self.on_added(site_id)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import tr
 from twin.scenario import AddEvChargers, AddPhotovoltaics
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import ScenarioTool
@@ -36,14 +37,14 @@ class EnergyAssetTool(ScenarioTool):
     def first_message(self) -> str:
         """What to click for this kind of asset."""
         if self.kind == "ev":
-            return (
-                f"EV chargers: click where {self.count} chargers of {self.power_kw:g} kW go; "
-                "they connect to the nearest grid bus (Esc: stop)."
-            )
-        return (
-            f"Rooftop PV: click the building that gets {self.peak_kw:g} kWp; it connects to "
-            "the nearest grid bus (Esc: stop)."
-        )
+            return tr(
+                "EV chargers: click where {count} chargers of {power_kw:g} kW go; they "
+                "connect to the nearest grid bus (Esc: stop)."
+            ).format(count=self.count, power_kw=self.power_kw)
+        return tr(
+            "Rooftop PV: click the building that gets {peak_kw:g} kWp; it connects "
+            "to the nearest grid bus (Esc: stop)."
+        ).format(peak_kw=self.peak_kw)
 
     def press(self, event: MapEvent) -> bool:
         """A left click adds the asset at the cursor."""
@@ -61,7 +62,7 @@ class EnergyAssetTool(ScenarioTool):
         else:
             item = AddPhotovoltaics(name, x, y, float(self.peak_kw))
         self.controller.add_intervention(item)
-        self.say(f"Added '{name}'. Click to add more; Esc to stop.")
+        self.say(tr("Added '{name}'. Click to add more; Esc to stop.").format(name=name))
         return True
 
     def cancel(self) -> None:

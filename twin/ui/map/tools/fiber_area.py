@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import N_, tr
 from twin.scenario import ExtendFiber
 from twin.ui.map.tools.scenario_tool import VertexTool
 
@@ -11,7 +12,7 @@ class FiberAreaTool(VertexTool):
     fiber engine when the drawing ends)."""
 
     name = "fiber_area"
-    status_message = "Fiber area: click the first corner of the area to connect (Esc: stop)."
+    status_message = N_("Fiber area: click the first corner of the area to connect (Esc: stop).")
     min_points = 3
     closed = True
     what = "corner"
@@ -24,4 +25,6 @@ class FiberAreaTool(VertexTool):
             number += 1
         name = f"Fiber area {number}"
         self.controller.add_intervention(ExtendFiber(name, tuple(points)))
-        return f"Added '{name}' ({len(points)} corners). Click to draw another area."
+        return tr("Added '{name}' ({0} corners). Click to draw another area.").format(
+            len(points), name=name
+        )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from twin.i18n import N_
 from twin.layers.base import Layer
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
@@ -67,7 +68,7 @@ class IdentifyTool(MapTool):
     """
 
     name = "identify"
-    status_message = "Identify: click a feature to see its attributes; drag to pan."
+    status_message = N_("Identify: click a feature to see its attributes; drag to pan.")
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ import math
 
 import pyqtgraph as pg
 
+from twin.i18n import N_, tr
 from twin.ui.map.tools.base import MapEvent
 from twin.ui.map.tools.scenario_tool import SKETCH_COLOR, SKETCH_Z, ScenarioTool
 
@@ -17,7 +18,7 @@ class MoveSiteTool(ScenarioTool):
     Esc while dragging puts the site back."""
 
     name = "move_site"
-    status_message = "Move site: press on a site and drag it; click a site to edit its cells."
+    status_message = N_("Move site: press on a site and drag it; click a site to edit its cells.")
 
     def __init__(self, controller) -> None:
         super().__init__(controller)
@@ -58,13 +59,17 @@ class MoveSiteTool(ScenarioTool):
         interventions = self.controller.current_interventions()
         site_id = self.controller.sites.site_at(interventions, event.x, event.y, tolerance)
         if site_id is None:
-            self.say("No site here: press on a site (a mast symbol) to move it.")
+            self.say(tr("No site here: press on a site (a mast symbol) to move it."))
             return False
         self.site_id = site_id
         self._start = (event.screen_x, event.screen_y)
         self._moved = False
         self.controller.begin_drag(site_id)
-        self.say(f"Dragging '{site_id}': release to drop it; Esc puts it back.")
+        self.say(
+            tr("Dragging '{site_id}': release to drop it; Esc puts it back.").format(
+                site_id=site_id
+            )
+        )
         return True
 
     def move(self, event: MapEvent) -> bool:
@@ -88,10 +93,18 @@ class MoveSiteTool(ScenarioTool):
         self.marker.setData([], [])
         if self._moved:
             self.controller.end_drag(event.x, event.y)
-            self.say(f"Moved '{site_id}'. Drag another site, or Ctrl+Z to undo.")
+            self.say(
+                tr("Moved '{site_id}'. Drag another site, or Ctrl+Z to undo.").format(
+                    site_id=site_id
+                )
+            )
         else:
             self.controller.cancel_drag()
-            self.say(f"Selected '{site_id}': edit its cells in the site editor.")
+            self.say(
+                tr("Selected '{site_id}': edit its cells in the site editor.").format(
+                    site_id=site_id
+                )
+            )
         if self.on_selected is not None:
             self.on_selected(site_id)
         return True
@@ -104,4 +117,4 @@ class MoveSiteTool(ScenarioTool):
             self._start = None
             self.marker.setData([], [])
         if self.canvas is not None:
-            self.say("Move cancelled. " + self.first_message())
+            self.say(tr("Move cancelled. ") + self.first_message())

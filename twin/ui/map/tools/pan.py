@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import N_
 from twin.ui.map.tools.base import MapEvent, MapTool
 
 
@@ -9,7 +10,7 @@ class PanTool(MapTool):
     """Drag to move the map; the map follows the mouse pixel for pixel."""
 
     name = "pan"
-    status_message = "Drag to move the map; wheel to zoom."
+    status_message = N_("Drag to move the map; wheel to zoom.")
 
     def __init__(self) -> None:
         super().__init__()

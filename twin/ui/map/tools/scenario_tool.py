@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from twin.i18n import tr
 from twin.ui.map.tools.base import MapTool
 
 SKETCH_COLOR = "#D55E00"  # Okabe-Ito vermilion: stands out on every base layer
@@ -85,7 +86,7 @@ class ScenarioTool(MapTool):
 
     def first_message(self) -> str:
         """What the tool expects when it starts."""
-        return type(self).status_message
+        return tr(type(self).status_message)
 
 
 DOUBLE_CLICK_SECONDS = 0.4  # two presses this close in time and space finish a drawing
@@ -166,7 +167,12 @@ class VertexTool(ScenarioTool):
         """Finish the drawing if it has enough vertices."""
         points = list(self.sketch.points)
         if len(points) < self.min_points:
-            self.say(f"Need at least {self.min_points} {self.what}s. " + self.progress_message())
+            self.say(
+                tr("Need at least {min_points} {what}s. ").format(
+                    min_points=self.min_points, what=self.what
+                )
+                + self.progress_message()
+            )
             return
         self.sketch.clear()
         message = self.finish(points)
@@ -180,11 +186,13 @@ class VertexTool(ScenarioTool):
         """Status while drawing."""
         count = len(self.sketch.points)
         if count < self.min_points:
-            return f"{count} {self.what}(s): click the next {self.what} (Esc: cancel)."
-        return (
-            f"{count} {self.what}s: click another, double-click or Enter to finish, "
+            return tr("{count} {what}(s): click the next {what} (Esc: cancel).").format(
+                count=count, what=self.what
+            )
+        return tr(
+            "{count} {what}s: click another, double-click or Enter to finish, "
             "Backspace to undo the last one, Esc to cancel."
-        )
+        ).format(count=count, what=self.what)
 
     def cancel(self) -> None:
         """Esc: abandon the drawing in progress."""
@@ -192,5 +200,5 @@ class VertexTool(ScenarioTool):
         self.sketch.clear()
         self._last_press = None
         if self.canvas is not None:
-            prefix = "Drawing cancelled. " if had_points else ""
+            prefix = tr("Drawing cancelled. ") if had_points else ""
             self.say(prefix + self.first_message())

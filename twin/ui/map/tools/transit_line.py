@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.i18n import N_, tr
 from twin.scenario import AddTransitLine
 from twin.ui.map.tools.scenario_tool import VertexTool
 
@@ -12,7 +13,7 @@ class TransitLineTool(VertexTool):
     scenario panel."""
 
     name = "transit_line"
-    status_message = "Transit line: click the first stop (Esc: stop)."
+    status_message = N_("Transit line: click the first stop (Esc: stop).")
     min_points = 2
     what = "stop"
 
@@ -31,7 +32,7 @@ class TransitLineTool(VertexTool):
         self.controller.add_intervention(
             AddTransitLine(name, self.mode, tuple(points), float(self.headway_min))
         )
-        return (
-            f"Added {self.mode} line '{name}', {len(points)} stops, every "
-            f"{self.headway_min:g} min. Click to draw another line."
-        )
+        return tr(
+            "Added {mode} line '{name}', {0} stops, every {headway_min:g} min. "
+            "Click to draw another line."
+        ).format(len(points), mode=self.mode, name=name, headway_min=self.headway_min)

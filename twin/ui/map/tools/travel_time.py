@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from twin.i18n import N_
 from twin.ui.map.tools.base import MapEvent, MapTool
 
 
@@ -12,7 +13,7 @@ class TravelTimeTool(MapTool):
     door-to-door travel times from it (walk + transit) in the background."""
 
     name = "travel_time"
-    status_message = (
+    status_message = N_(
         "Travel time: click or drag the starting point (walk + transit, departures 07:00-09:00)."
     )
 

@@ -1,0 +1,168 @@
+"""French and English without Qt: the catalogue, language choice, locale formatting and
+the command line's --lang."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from test_fiber_cli import tiny_project  # noqa: F401 (a fixture: a small fiber project)
+
+from twin import i18n
+from twin.cli import main
+from twin.i18n import (
+    format_date,
+    format_figure,
+    format_money,
+    format_number,
+    format_percent,
+    language_from_environment,
+    set_language,
+    tr,
+    tr_label,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _plain(text: str) -> str:
+    """``text`` with no-break spaces as plain spaces (French puts them in figures)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+@pytest.fixture
+def french():
+    set_language("fr")
+    yield
+    set_language("en")
+
+
+def _update_translations():
+    spec = importlib.util.spec_from_file_location(
+        "update_translations", ROOT / "scripts" / "update_translations.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_catalogue_is_compiled_up_to_date_and_translates_every_string_of_the_code(capsys):
+    script = _update_translations()
+    # every tr()/N_() literal of twin/ and every data term has a French entry, and the
+    # shipped .po/.mo are what the script would write now (exit 1 and a list otherwise)
+    assert script.main(["--check"]) == 0, capsys.readouterr()
+    extracted = script.extract_code()
+    assert "&File" in extracted and "Coverage by &commune…" in extracted
+    assert len(extracted) > 400
+    assert script.untranslatable_calls() == []  # no tr(f"...") that could never match
+
+
+def test_the_catalogue_check_fails_on_a_new_string_or_a_stale_mo(capsys, monkeypatch, tmp_path):
+    script = _update_translations()
+    terms = script.read_terms()
+    monkeypatch.setattr(script, "read_terms", lambda: [*terms, "A string nobody translated"])
+    assert script.main(["--check"]) == 1
+    assert "no translation for 'A string nobody translated'" in capsys.readouterr().err
+    monkeypatch.setattr(script, "read_terms", lambda: terms)
+    po = tmp_path / "twin.po"
+    po.write_bytes(script.po_path("fr").read_bytes())
+    po.with_suffix(".mo").write_bytes(script.po_path("fr").with_suffix(".mo").read_bytes()[:-8])
+    monkeypatch.setattr(script, "po_path", lambda _language: po)
+    assert script.main(["--check"]) == 1
+    assert "twin.mo is not twin.po compiled" in capsys.readouterr().out
+
+
+def test_the_language_follows_the_locale_unless_told():
+    assert language_from_environment({"LANG": "fr_FR.UTF-8"}) == "fr"
+    assert language_from_environment({"LANG": "en_GB.UTF-8"}) == "en"
+    assert language_from_environment({"LANG": "C.UTF-8"}) == "en"
+    assert language_from_environment({}) == "en"
+    # LC_ALL wins over LANG, as in POSIX; TWIN_LANG (set by --lang) wins over both
+    assert language_from_environment({"LC_ALL": "fr_CA.UTF-8", "LANG": "en_US"}) == "fr"
+    assert language_from_environment({"LC_ALL": "en_US", "LANG": "fr_FR"}) == "en"
+    assert language_from_environment({"TWIN_LANG": "fr", "LANG": "en_US"}) == "fr"
+    assert language_from_environment({"TWIN_LANG": "de", "LANG": "fr_FR"}) == "fr"
+
+
+def test_french_catalogue_translates_menus_and_territory_vocabulary(french):
+    assert tr("&File") == "&Fichier"
+    assert tr("Coverage") == "Couverture"
+    assert tr("households") == "ménages"
+    assert tr("Fiber-eligible premises") == "Locaux raccordables"
+    assert tr("persons") == "habitants"
+    assert tr("a text twin never had") == "a text twin never had"  # unknown: unchanged
+    set_language("en")
+    assert tr("&File") == "&File"
+
+
+def test_numbers_money_percent_and_dates_per_locale(french):
+    assert _plain(format_number(447429)) == "447 429"
+    assert _plain(format_figure(447429, "persons")) == "447 429 habitants"
+    assert _plain(format_money(150_000)) == "150 k€"
+    assert _plain(format_money(1_250_000)) == "1,2 M€"
+    assert _plain(format_percent(12.5)) == "12,5 %"
+    assert _plain(format_number(2.5, 1)) == "2,5"
+    assert format_date(datetime.date(2026, 11, 30)) == "30 nov. 2026"
+    set_language("en")
+    assert format_number(447429) == "447,429"
+    assert _plain(format_figure(447429, "persons")) == "447,429 persons"
+    assert format_money(150_000) == "€150k"
+    assert format_money(850) == "€850"
+    assert format_percent(12.5) == "12.5%"
+    assert format_date("2026-11-30") == "30 Nov 2026"
+
+
+def test_data_labels_are_translated_with_local_numbers(french):
+    assert tr_label("Buildings") == "Bâtiments"
+    assert _plain(tr_label("24.31 – 33.21 persons")) == "24,31 – 33,21 habitants"
+    assert _plain(tr_label("good: -105 to -95 dBm")) == "bonne : -105 à -95 dBm"
+    assert _plain(tr_label("no coverage: below -115 dBm")) == "pas de couverture : sous -115 dBm"
+    assert _plain(tr_label("4G+5G persons: very good")) == "Habitants 4G+5G : très bonne"
+    assert tr_label("Rue de la Motte") == "Rue de la Motte"  # a name people typed
+    set_language("en")
+    assert tr_label("24.31 – 33.21 persons") == "24.31 – 33.21 persons"
+
+
+def test_kpi_figures_in_french_keep_the_privacy_mask_in_french(french):
+    from twin.kpi import format_published, format_value
+    from twin.layers.privacy import publish
+
+    assert _plain(format_value(12345, "persons")) == "12 345 habitants"
+    assert _plain(format_value(1_500_000, "EUR")) == "1,5 M€"
+    assert format_published(publish(40.0, 3.0), "persons") == "< 11 ménages"
+
+
+def test_cli_help_and_errors_in_french_with_lang(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--lang", "fr", "fiber", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("utilisation : twin fiber")
+    assert "un nom de commune ou un code INSEE" in out
+    assert "afficher cette aide et quitter" in out
+    # --lang also after the command, as --lang=fr; argparse's errors are French too
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fiber", "--zone", "pace", "--lang=fr"])
+    assert exit_info.value.code == 2
+    assert "les arguments suivants sont requis : --out" in capsys.readouterr().err
+
+
+def test_cli_refuses_an_unknown_language_in_one_line(capsys):
+    assert main(["--lang", "de", "info"]) == 2
+    err = capsys.readouterr().err
+    assert err == "twin: --lang 'de': choose one of en, fr\n"
+    assert i18n.language() == "en"
+
+
+def test_cli_human_output_in_french_and_json_stays_plain(tiny_project, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "out"
+    argv = ["--lang", "fr", "fiber", str(tiny_project), "--zone", "testville", "--out", str(out)]
+    assert main(argv) == 0
+    line = _plain(capsys.readouterr().out)
+    assert line.startswith("5 locaux desservis, 250 m de tracé, investissement ")
+    assert "k€ par local) ; écrit " in line
+    kpis = json.loads((out / "fiber_kpis.json").read_text(encoding="utf-8"))
+    assert kpis["premises_passed"] == 5  # JSON: plain numbers, whatever the language

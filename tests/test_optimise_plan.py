@@ -13,7 +13,8 @@ from ui_scenario_project import OPTIONS, make_project
 from twin.errors import DataError
 from twin.scenario import Scenario
 from twin.sim.optimise.candidates import Candidates
-from twin.sim.optimise.plan import CostModel, Phase, net_present_value, parse_phases, plan_rollout
+from twin.sim.optimise.plan import CostModel, Phase, parse_phases, plan_rollout
+from twin.sim.optimise.roi import PhaseCash, net_present_value
 from twin.sim.optimise.report import plan_json, write_plan
 from twin.sim.optimise.selection import CoverageInstance, budgeted_greedy, exact_optimum
 from twin.sim.optimise.study import plan_project
@@ -99,15 +100,16 @@ def test_net_present_value_by_hand():
     costs = CostModel(
         opex_eur_per_site_year=1000.0,
         revenue_eur_per_person_year=10.0,
+        fibre_take_up=0.0,
         discount_rate=0.1,
         horizon_years=3,
     )
     # 2026: 5 000 capex; 2027 and 2028: 200 persons x 10 - 1 site x 1 000 = +1 000 each
-    roi = net_present_value([(2026, 5000.0, 1, 200.0)], costs)
+    roi = net_present_value([PhaseCash(2026, 5000.0, 1, 200.0)], costs)
     expected = -5000.0 + 1000.0 / 1.1 + 1000.0 / 1.1**2
     assert roi["npv_eur"] == pytest.approx(expected, abs=0.01)
     assert roi["payback_year"] is None  # still negative after 3 years
-    longer = net_present_value([(2026, 1500.0, 1, 200.0)], costs)
+    longer = net_present_value([PhaseCash(2026, 1500.0, 1, 200.0)], costs)
     assert longer["payback_year"] == 2028  # -1500 + 909.09 + 826.45 >= 0 in 2028
 
 

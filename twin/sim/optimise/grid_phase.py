@@ -128,7 +128,8 @@ class GridChecker:
         """Standard reinforcements for ``violations`` of ``net`` (see module)."""
         proposed: list[Intervention] = []
         lines_done: set[int] = set()
-        for violation in violations:
+        # overloads first: their circuits also lower the voltage drop of the buses beyond
+        for violation in sorted(violations, key=lambda v: v["element"] == "bus"):
             element, index = violation["element"], int(violation["id"])
             overload = (violation["value"] or 0.0) / max(violation["limit"] or 100.0, 1e-9)
             extra = max(1, math.ceil(overload - 1e-9) - 1)

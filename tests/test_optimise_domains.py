@@ -289,3 +289,37 @@ def test_fibre_areas_give_scenario_polygons():
 def test_build_fibre_areas_refuses_a_bad_size(town):
     with pytest.raises(DataError, match="positive"):
         build_fibre_areas(town, 0.0)
+
+
+def test_cli_plans_fibre_to_a_target_and_refuses_bad_files(town, tmp_path, capsys):
+    from twin.cli import main
+
+    path = town.save(tmp_path / "town.twin")
+    targets = tmp_path / "targets.json"
+    targets.write_text('{"premises_eligible_share": {"2027": 1.0}}')
+    out = tmp_path / "out"
+    command = ["plan", str(path), "--phases", "2026:3e6,2027:5e6", "--spacing", "500"]
+    common = ["--fibre-cell", "1000", "--out", str(out)]
+    assert main([*command, "--targets", str(targets), *common]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["premises_passed_fibre"] == 4000.0 and plan["fibre_areas"] == 8
+    assert plan["phases"][-1]["premises_eligible_share"] == 1.0
+    assert "8 fibre areas" in capsys.readouterr().out
+    areas = gpd.read_file(out / "candidates.gpkg", layer="fibre_areas")
+    assert sorted(areas["year"].unique()) == [2026, 2027]
+    programme = tmp_path / "programme.json"
+    for text, file, message in (
+        ('{"premises_eligible_share": {"2027": 2}}', targets, "not within 0-1"),
+        ('{"premises_eligble_share": {"2027": 1}}', targets, "unknown key"),
+        ('{"2027": [{"type": "extend_fiber", "name": "x", "polygon": [[0, 0], [1, 0], '
+         '[1, 1]]}]}', programme, "not an energy intervention"),
+        ('{"2031": []}', programme, "not one of the phases"),
+        ("[1, 2]", programme, "expected JSON"),
+    ):  # fmt: skip
+        file.write_text(text)
+        option = "--targets" if file == targets else "--programme"
+        assert main([*command, option, str(file), *common]) == 2
+        error = capsys.readouterr().err.strip()
+        assert message in error and "\n" not in error
+    assert main([*command, "--fibre-cell", "0", "--out", str(out)]) == 2
+    assert "positive number of metres" in capsys.readouterr().err

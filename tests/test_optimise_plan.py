@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ui_scenario_project import OPTIONS, make_project
+from ui_scenario_project import OPTIONS, X0, Y0, make_project
 
 from twin.errors import DataError
 from twin.scenario import Scenario
@@ -237,3 +237,37 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
     qtbot.keyClick(timeline.slider, Qt.Key.Key_Home)
     assert controller.current_name() is None
     controller.shutdown()
+
+
+def test_candidate_coverage_is_the_engines_computed_once_and_cancellable(town, monkeypatch):
+    from twin.errors import CancelledError
+    from twin.feedback import Feedback
+    from twin.sim.optimise.candidates import build_candidates, candidate_intervention
+    from twin.sim.whatif.radio import new_site, radio_context
+
+    radio = radio_context(town, OPTIONS)
+    xy = np.array([[X0 + 1500.0 + 400.0 * k, Y0 + 2000.0] for k in range(6)])
+    ids = [f"c{k}" for k in range(6)]
+    cancelled = Feedback()
+    cancelled.cancel()
+    with pytest.raises(CancelledError):
+        build_candidates(town, radio, ids, xy, cancelled)
+    first = build_candidates(town, radio, ids, xy)
+    assert sum(len(s) for s in first.instance.sets) > 0
+    model = radio.models["5G"]
+    good = float(radio.params.thresholds_dbm[1])
+    level = np.maximum(radio.models["4G"].level, model.level).reshape(-1)
+    cols = radio.grid.shape[1]
+    for k, members in enumerate(first.instance.sets):  # the engine's own answer, site by site
+        (r0, _r1, c0, _c1), best = model.site_best_rsrp(
+            new_site(candidate_intervention("s", *xy[k]))
+        )
+        rows, columns = np.nonzero(best >= good)
+        flat = (rows + r0) * cols + columns + c0
+        expected = flat[(level[flat] < 2) & (first.instance.weights[flat] > 0)]
+        assert np.array_equal(np.sort(members), np.sort(expected))
+    monkeypatch.setattr(type(model), "site_best_rsrp", lambda *a: pytest.fail("recomputed"))
+    again = build_candidates(town, radio, ids, xy)  # a second plan reuses the coverage
+    assert all(
+        np.array_equal(a, b) for a, b in zip(first.instance.sets, again.instance.sets, strict=True)
+    )

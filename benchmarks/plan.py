@@ -7,12 +7,12 @@ without good 4G+5G coverage (475 on the sample). Printed, each timed apart: the 
 baseline (reading the project, both technologies' coverage with terrain: what every
 what-if needs first), the candidates' costs alone (fibre backhaul route, grid connection;
 read once, then kept), the candidates' coverage (each computed as if added, with its
-terrain profiles, in one thread per core) and costs, and the selection (lazy greedy by
+terrain profiles, in ``--threads`` threads) and costs, and the selection (lazy greedy by
 ratio and by gain, best single), plus the whole process (start to plan) and a second
 placement in the same session (the candidates' coverage is kept per model). The greedy
 result is compared with the exact optimum on the 12 candidates of largest coverage
 (enumeration, 4 096 subsets) as a ratio. ``--load`` runs a CPU-bound process on one core
-beside; ``--threads 1`` computes the coverage in this thread alone (as before threads).
+beside; ``--threads 2`` computes the coverage in two worker threads.
 """
 
 from __future__ import annotations
@@ -42,8 +42,6 @@ background_load = _load_helper("background_load")
 
 
 def run(args) -> None:
-    import os
-
     import numpy as np
 
     import twin
@@ -51,7 +49,7 @@ def run(args) -> None:
     from twin.sim.optimise.selection import CoverageInstance, budgeted_greedy, exact_optimum
     from twin.sim.whatif.radio import radio_context
 
-    threads = args.threads or max(1, min(4, os.cpu_count() or 1))
+    threads = args.threads or 1
     t = time.perf_counter()
     project = twin.open_project()
     radio = radio_context(project)
@@ -108,9 +106,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=500)
     parser.add_argument("--budget", type=float, default=3e6)
     parser.add_argument("--load", action="store_true", help="a CPU-bound process beside")
-    parser.add_argument(
-        "--threads", type=int, help="coverage threads (default: one per core, at most 4)"
-    )
+    parser.add_argument("--threads", type=int, help="coverage threads (default 1)")
     args = parser.parse_args()
     print(background_load.machine_line(args.load))
     with background_load.cpu_load(args.load):

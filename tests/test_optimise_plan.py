@@ -242,7 +242,11 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
 def test_candidate_coverage_is_the_engines_computed_once_and_cancellable(town, monkeypatch):
     from twin.errors import CancelledError
     from twin.feedback import Feedback
-    from twin.sim.optimise.candidates import build_candidates, candidate_intervention
+    from twin.sim.optimise.candidates import (
+        _COVERAGE_CACHE,
+        build_candidates,
+        candidate_intervention,
+    )
     from twin.sim.whatif.radio import new_site, radio_context
 
     radio = radio_context(town, OPTIONS)
@@ -266,6 +270,12 @@ def test_candidate_coverage_is_the_engines_computed_once_and_cancellable(town, m
         flat = (rows + r0) * cols + columns + c0
         expected = flat[(level[flat] < 2) & (first.instance.weights[flat] > 0)]
         assert np.array_equal(np.sort(members), np.sort(expected))
+    _COVERAGE_CACHE.clear()
+    threaded = build_candidates(town, radio, ids, xy, threads=3)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(first.instance.sets, threaded.instance.sets, strict=True)
+    )
     monkeypatch.setattr(type(model), "site_best_rsrp", lambda *a: pytest.fail("recomputed"))
     again = build_candidates(town, radio, ids, xy)  # a second plan reuses the coverage
     assert all(

@@ -18,7 +18,6 @@ connection fee).
 
 from __future__ import annotations
 
-import os
 import warnings
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -137,7 +136,7 @@ def build_candidates(
     threads: int | None = None,
 ) -> Candidates:
     """Coverage sets and costs of the candidates at ``xy`` (project metres); ``threads``:
-    worker threads for the coverage (default: one per core, at most 4)."""
+    worker threads for the coverage (default 1, see :func:`_good_pixels`)."""
     feedback = ensure_feedback(feedback)
     persons, premises, level = pixel_people(radio)
     model = radio.models["5G"]
@@ -174,10 +173,11 @@ def _good_pixels(
     model, ids: list[str], xy: np.ndarray, good_dbm: float, feedback: Feedback, threads=None
 ):
     """Flat indices of the pixels each candidate would cover at ``good_dbm`` (dBm) or
-    better, in order. Computed by the radio engine (:meth:`CoverageModel.site_best_rsrp`)
-    in worker threads, one per core (its compiled terrain kernel and numpy's array work
-    release the GIL: 1.7x faster with 2 threads on 2 cores, measured on the sample under a
-    load of 5), cached per model and position."""
+    better, in order, by the radio engine (:meth:`CoverageModel.site_best_rsrp`), cached
+    per model and position. ``threads`` > 1 computes them in worker threads (the engine's
+    compiled terrain kernel and numpy release the GIL); on the shared 2-core machine under
+    a load of 5-6 it made no difference (150 candidates: 6.2-7.6 s with 2 threads, 6.6-7.8
+    s with 1), so one thread is the default until measured on a quiet machine."""
     cache = _COVERAGE_CACHE.setdefault(model, {})
     cols = model.grid.shape[1]
     keys = [(float(x), float(y), good_dbm, repr(model.params)) for x, y in xy]
@@ -191,7 +191,12 @@ def _good_pixels(
         return ((rr + r0) * cols + (cc + c0)).astype(np.int64)
 
     missing = [k for k, key in enumerate(keys) if key not in cache]
-    workers = max(1, min(threads or min(4, os.cpu_count() or 1), len(missing) or 1))
+    workers = max(1, min(threads or 1, len(missing) or 1))
+    if workers == 1:
+        for done, k in enumerate(missing):
+            cache[keys[k]] = compute(k)
+            feedback.set_progress(80.0 * (done + 1) / len(missing), "candidate coverage")
+        return [cache[key] for key in keys]
     # the engine records its validity warnings with warnings.catch_warnings, which is not
     # thread-safe: the module's state is restored as it was once the threads are done
     # (the candidates' warnings are not used)

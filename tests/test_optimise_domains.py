@@ -323,3 +323,27 @@ def test_cli_plans_fibre_to_a_target_and_refuses_bad_files(town, tmp_path, capsy
         assert message in error and "\n" not in error
     assert main([*command, "--fibre-cell", "0", "--out", str(out)]) == 2
     assert "positive number of metres" in capsys.readouterr().err
+
+
+def test_the_pms_baseline_load_computed_once_plans_the_same():
+    from test_fiber_plan import buildings, nodes, roads, street
+
+    from twin.sim.fiber import plan_extension, prepare_network
+    from twin.sim.fiber.planning import baseline_pm_loads
+
+    # PM1 (4 premises) serves 1 eligible premise: 3 more fit, the next two need a new PM
+    network = prepare_network(roads(street((0, 0), (300, 0))), nodes(("PM1", "PM", 4, 0, 0)))
+    homes = buildings(
+        (0, 10, 8, 1, "eligible"),
+        *[(i, 50.0 * i, 8, 1, "not-eligible") for i in range(1, 6)],
+    )
+    loads = baseline_pm_loads(network, homes)
+    assert loads.tolist() == [1.0]
+    new_pms = []
+    for area in (shapely.box(-10, -50, 400, 50), shapely.box(120, -50, 400, 50)):
+        alone = plan_extension(network, homes, area=area)
+        shared = plan_extension(network, homes, area=area, baseline_load=loads)
+        assert shared.capex == alone.capex
+        assert shared.buildings["pm_id"].tolist() == alone.buildings["pm_id"].tolist()
+        new_pms.append(shared.bill.pm_count)
+    assert new_pms == [1, 0]  # five premises overflow PM1; the last three fit in it

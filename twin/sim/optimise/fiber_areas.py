@@ -54,8 +54,10 @@ def build_fibre_areas(
     project, cell_m: float = FIBRE_CELL_M, feedback: Feedback | None = None
 ) -> FibreAreas:
     """Plan every cell holding not-eligible premises with the fibre planner (one plan per
-    cell, about a second each on the sample); cells passing no premise are left out."""
+    cell, the PMs' baseline load computed once for all); cells passing no premise are
+    left out."""
     from twin.sim.fiber import plan_extension
+    from twin.sim.fiber.planning import baseline_pm_loads
     from twin.sim.whatif.fiber import _context as fiber_context
     from twin.sim.whatif.fiber import eligible_premises
 
@@ -70,13 +72,20 @@ def build_fibre_areas(
     xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values[waiting]))
     keys = np.unique(np.floor(xy / cell_m).astype(np.int64), axis=0) if len(xy) else []
     rows = []
+    loads = baseline_pm_loads(context["network"], buildings) if len(keys) else None
     for k, (kx, ky) in enumerate(keys):
         feedback.check()
         feedback.set_progress(100.0 * k / len(keys), "fibre areas")
         x0, y0 = float(kx * cell_m), float(ky * cell_m)
         area = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
         try:
-            plan = plan_extension(context["network"], buildings, area=area, costs=context["costs"])
+            plan = plan_extension(
+                context["network"],
+                buildings,
+                area=area,
+                costs=context["costs"],
+                baseline_load=loads,
+            )
         except DataError:
             continue  # nothing to plan there (or no network to extend from)
         if plan.premises_passed <= 0:

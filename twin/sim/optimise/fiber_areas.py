@@ -69,25 +69,32 @@ def build_fibre_areas(
     eligible, total = eligible_premises(buildings)
     premises = pd.to_numeric(buildings["premises"], errors="coerce").fillna(0).to_numpy()
     waiting = (buildings["fiber_status"].astype(str).to_numpy() == "not-eligible") & (premises > 0)
-    xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values[waiting]))
+    # the centroid test of the planner's select_targets, done once for every building
+    centre = shapely.get_coordinates(shapely.centroid(buildings.geometry.values))
+    xy = centre[waiting]
     keys = np.unique(np.floor(xy / cell_m).astype(np.int64), axis=0) if len(xy) else []
+    ids = buildings["building_id"].to_numpy()
     rows = []
     loads = baseline_pm_loads(context["network"], buildings) if len(keys) else None
     for k, (kx, ky) in enumerate(keys):
-        feedback.check()
         feedback.set_progress(100.0 * k / len(keys), "fibre areas")
         x0, y0 = float(kx * cell_m), float(ky * cell_m)
         area = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
+        inside = waiting & shapely.contains_xy(area, centre[:, 0], centre[:, 1])
+        if not inside.any():
+            continue  # only on the cell's edge: the scenario's polygon would not hold it
         try:
             plan = plan_extension(
                 context["network"],
                 buildings,
-                area=area,
+                building_ids=ids[inside],
                 costs=context["costs"],
                 baseline_load=loads,
             )
-        except DataError:
-            continue  # nothing to plan there (or no network to extend from)
+        except DataError as error:
+            if "nothing to plan" in str(error):
+                continue
+            raise
         if plan.premises_passed <= 0:
             continue
         rows.append(

@@ -32,8 +32,16 @@ from twin.errors import DataError
 from twin.scenario import Intervention
 from twin.sim.optimise.candidates import Candidates
 from twin.sim.optimise.fiber_areas import FibreAreas, choose_areas, required_shares
-from twin.sim.optimise.roi import DEFAULTS_PATH, CostModel, PhaseCash, net_present_value
-from twin.sim.optimise.selection import Selection, _curve, budgeted_greedy, local_search
+from twin.sim.optimise.plan_figures import (
+    cash_of,
+    fresh,
+    progress,
+    radio_figures,
+    share,
+    totals,
+)
+from twin.sim.optimise.roi import DEFAULTS_PATH, CostModel, net_present_value
+from twin.sim.optimise.selection import Selection, budgeted_greedy, local_search
 
 __all__ = ["DEFAULTS_PATH", "CostModel", "Phase", "PhaseResult", "Plan", "plan_rollout"]
 
@@ -162,26 +170,34 @@ def plan_rollout(
     results = []
     for phase in phases:
         result = _plan_phase(
-            phase, candidates, state, costs, refine, fibre, required[phase.year], grid,
-            (programme or {}).get(phase.year, []), curve,
-        )  # fmt: skip
+            phase,
+            candidates,
+            state,
+            costs,
+            refine,
+            fibre,
+            required[phase.year],
+            grid,
+            (programme or {}).get(phase.year, []),
+            curve,
+        )
         good[0] += result.figures["persons_gained"]
         good[1] += result.figures["premises_gained"]
         result.figures.update(
             {
                 "persons_good_cumulative": round(good[0], 3),
-                "persons_good_share": _share(good[0], persons_total),
-                "premises_good_share": _share(good[1], premises_total),
+                "persons_good_share": share(good[0], persons_total),
+                "premises_good_share": share(good[1], premises_total),
             }
         )
         results.append(result)
     return Plan(
         results,
         list(state.chosen),
-        _totals(results, persons_total, good[0], fibre),
+        totals(results, persons_total, good[0], fibre),
         curve,
-        net_present_value([_cash(r) for r in results], costs),
-        _progress(results, targets or {}, fibre_targets or {}),
+        net_present_value([cash_of(r) for r in results], costs),
+        progress(results, targets or {}, fibre_targets or {}),
     )
 
 
@@ -229,10 +245,8 @@ def _plan_phase(
         *(mandatory.reinforcements if mandatory else []),
         *(reinforced.reinforcements if reinforced else []),
     ]
-    figures = _radio_figures(candidates, state, chosen, curve)
-    gained_premises = float(
-        premises.weights[_fresh(premises, chosen, state.covered_premises)].sum()
-    )
+    figures = radio_figures(candidates, state, chosen, curve)
+    gained_premises = float(premises.weights[fresh(premises, chosen, state.covered_premises)].sum())
     for i in chosen:
         state.covered_premises[premises.sets[i]] = True
     passed = float(area_rows["premises_passed"].sum()) if areas else 0.0
@@ -272,7 +286,7 @@ def _plan_phase(
             "fibre_route_km": round(route_km, 3),
             "premises_passed_fibre": round(passed, 3),
             "premises_eligible_cumulative": round(state.eligible, 3) if fibre else None,
-            "premises_eligible_share": _share(state.eligible, fibre.premises_total)
+            "premises_eligible_share": share(state.eligible, fibre.premises_total)
             if fibre
             else None,
             "premises_eligible_share_course": None
@@ -307,111 +321,3 @@ def _supply(candidates: Candidates, i: int, costs: CostModel):
 
     row = candidates.frame.iloc[i]
     return site_supply(str(row["candidate_id"]), row["x"], row["y"], costs.site_load_kw)
-
-
-def _fresh(instance, chosen: list[int], covered: np.ndarray) -> np.ndarray:
-    """Elements the ``chosen`` candidates cover beyond ``covered`` (mask)."""
-    mask = np.zeros(len(instance.weights), dtype=bool)
-    for i in chosen:
-        mask[instance.sets[i]] = True
-    return mask & ~covered
-
-
-def _radio_figures(candidates, state: _State, chosen: list[int], curve) -> dict:
-    """Figures of the sites built in a phase; marks them built and extends the curve."""
-    persons = candidates.instance
-    rows = candidates.frame.iloc[chosen]
-    parts = {
-        "site": float(rows["site_eur"].sum()),
-        "backhaul": float(rows["backhaul_eur"].sum()),
-        "grid_connection": float(rows["grid_eur"].sum()),
-    }
-    picks = _curve(persons, chosen, "", state.covered)
-    spent0, gained0 = curve[-1]
-    curve.extend(
-        (spent0 + c, gained0 + g)
-        for c, g in zip(picks.cumulative_cost, picks.cumulative_gain, strict=True)
-    )
-    gained = picks.gain
-    for i in chosen:
-        state.covered[persons.sets[i]] = True
-    state.chosen.extend(chosen)
-    capex_radio = round(sum(parts.values()), 2)
-    return {
-        "sites": len(chosen),
-        "site_ids": list(rows["candidate_id"]),
-        "capex_by_part_eur": {k: round(v, 2) for k, v in parts.items()},
-        "persons_gained": round(gained, 3),
-        "cost_eur_per_person_gained": round(capex_radio / gained, 2) if gained > 0 else None,
-        "_capex_radio": capex_radio,
-    }
-
-
-def _cash(result: PhaseResult) -> PhaseCash:
-    figures = result.figures
-    return PhaseCash(
-        result.phase.year,
-        figures["capex_eur"],
-        figures["sites"],
-        figures["persons_gained"],
-        figures["premises_passed_fibre"],
-        figures["fibre_route_km"],
-    )
-
-
-def _totals(results: list[PhaseResult], persons_total, persons_good, fibre) -> dict:
-    def total(key: str) -> float:
-        return round(float(sum(r.figures[key] for r in results)), 3)
-
-    capex_all = round(total("capex_eur"), 2)
-    gained = total("persons_gained")
-    radio = round(sum(r.figures["capex_by_domain_eur"]["radio"] for r in results), 2)
-    last = results[-1].figures if results else {}
-    return {
-        "capex_eur": capex_all,
-        "capex_by_domain_eur": {
-            d: round(sum(r.figures["capex_by_domain_eur"][d] for r in results), 2)
-            for d in ("radio", "fibre", "grid")
-        },
-        "sites": int(total("sites")),
-        "persons_gained": gained,
-        "premises_gained": total("premises_gained"),
-        "persons_good_share": _share(persons_good, persons_total),
-        "cost_eur_per_person_gained": round(radio / gained, 2) if gained else None,
-        "fibre_areas": int(total("fibre_areas")),
-        "premises_passed_fibre": total("premises_passed_fibre"),
-        "premises_eligible_share": last.get("premises_eligible_share") if fibre else None,
-        "grid_reinforcements": int(total("grid_reinforcements")),
-    }
-
-
-def _share(value: float, total: float) -> float | None:
-    return round(value / total, 6) if total > 0 else None
-
-
-def _progress(
-    results: list[PhaseResult], targets: dict[int, float], fibre_targets: dict[int, float]
-) -> list[dict]:
-    """Each target year's share wanted against the share reached by the end of that year
-    (the last phase of that year or before), for persons in good coverage and premises
-    eligible to fibre."""
-    rows = []
-    for indicator, wanted_by_year in (
-        ("persons_good_share", targets),
-        ("premises_eligible_share", fibre_targets),
-    ):
-        for year, wanted in sorted(wanted_by_year.items()):
-            reached = None
-            for result in results:
-                if result.phase.year <= year:
-                    reached = result.figures[indicator]
-            rows.append(
-                {
-                    "indicator": indicator,
-                    "year": int(year),
-                    f"{indicator}_target": float(wanted),
-                    f"{indicator}_reached": reached,
-                    "met": reached is not None and reached >= wanted - 1e-9,
-                }
-            )
-    return rows

@@ -71,6 +71,8 @@ def test_choosing_a_phase_shows_its_territory_and_figures(qtbot, planned):
         expected = format_value(figure.value, "persons")
         qtbot.waitUntil(lambda e=expected: dock.table.row_texts(PERSONS_ALL)[2] == e)
         assert timeline.label.text().startswith(f"End of {year}:")
+        radio = phase["capex_by_domain_eur"]["radio"]
+        assert f"radio {radio:,.0f}, fibre 0, grid 0" in timeline.label.text()
         qtbot.wait(50)
         shown[year] = _map_pixels(window)
     # the map shows each phase's territory: the sites of 2026 change it from today, those

@@ -25,9 +25,10 @@ ROLLOUT_PREFIX = "Rollout "
 
 
 def phase_scenarios(study: PlanStudy) -> list[Scenario]:
-    """One scenario per phase, "Rollout <year>", holding every site built by the end of
-    that year (cumulative): the KPI dock and the compare view show a phase like any
-    scenario, and the app's timeline steps through them."""
+    """One scenario per phase, "Rollout <year>", holding everything built by the end of
+    that year (cumulative: sites, fibre areas, grid supply, programme, reinforcements),
+    described with the phase's capex by domain: the KPI dock and the compare view show a
+    phase like any scenario, and the app's timeline steps through them."""
     scenarios = []
     sites = areas = 0
     for phase in study.plan.phases:
@@ -47,13 +48,19 @@ def phase_scenarios(study: PlanStudy) -> list[Scenario]:
                 tuple(study.interventions(phase.phase.year)),
                 description=tr(
                     "Rollout plan to the end of {year}: {sites} sites{fibre}; this phase "
-                    "{phase_sites} sites, {capex:,.0f} EUR (budget {budget:,.0f} EUR)"
+                    "{phase_sites} sites, {reinforcements} grid reinforcements, {capex:,.0f} "
+                    "EUR (radio {radio:,.0f}, fibre {fibre_eur:,.0f}, grid {grid:,.0f}; budget "
+                    "{budget:,.0f} EUR)"
                 ).format(
                     year=phase.phase.year,
                     sites=sites,
                     fibre=fibre,
                     phase_sites=figures["sites"],
+                    reinforcements=figures["grid_reinforcements"],
                     capex=figures["capex_eur"],
+                    radio=figures["capex_by_domain_eur"]["radio"],
+                    fibre_eur=figures["capex_by_domain_eur"]["fibre"],
+                    grid=figures["capex_by_domain_eur"]["grid"],
                     budget=phase.phase.budget_eur,
                 ),
             )

@@ -347,3 +347,27 @@ def test_the_pms_baseline_load_computed_once_plans_the_same():
         assert shared.buildings["pm_id"].tolist() == alone.buildings["pm_id"].tolist()
         new_pms.append(shared.bill.pm_count)
     assert new_pms == [1, 0]  # five premises overflow PM1; the last three fit in it
+
+
+def test_each_phase_pays_its_own_reinforcements_only():
+    project = grid_project()
+    checker = GridChecker(project, GRID_OPTIONS)
+    hubs = {
+        2026: [AddEvChargers("hub 1", HUB[0], HUB[1], 20, 22.0)],
+        2027: [AddEvChargers("hub 2", HUB[0], HUB[1], 20, 22.0)],
+    }
+    plan = plan_rollout(
+        _sites_by_the_hub(), [Phase(2026, 1e6), Phase(2027, 1e6)], 100.0, 100.0, 0.0, 0.0,
+        grid=checker, programme=hubs,
+    )  # fmt: skip
+    for phase in plan.phases:
+        own = phase.reinforcements
+        assert own and all(i.name.startswith(f"Reinforcement {phase.phase.year}") for i in own)
+        circuits = sum(i.parallel for i in own if isinstance(i, AddGridLine))
+        transformers = len(own) - len([i for i in own if isinstance(i, AddGridLine)])
+        expected = 90_000.0 * 0.2 * circuits + 45_000.0 * transformers
+        assert phase.figures["capex_by_domain_eur"]["grid"] == pytest.approx(expected)
+        assert phase.figures["grid_violations_left"] == 0
+    everything = Scenario("plan", tuple(plan.interventions(_sites_by_the_hub(), None)[2:]))
+    result = simulate(project, everything, domains=("energy",), options=GRID_OPTIONS)
+    assert result.figure("energy.violations").value == result.figure("energy.violations").baseline

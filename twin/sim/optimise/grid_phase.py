@@ -60,6 +60,10 @@ class GridPhase:
     violations_after: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _name(label: str, serial: int) -> str:
+    return f"Reinforcement {label}-{serial + 1}" if label else f"Reinforcement {serial + 1}"
+
+
 def _key(violation: dict[str, Any]) -> tuple:
     return (violation["element"], violation["id"], violation["quantity"])
 
@@ -94,11 +98,12 @@ class GridChecker:
         """Violations of ``state`` the baseline does not have."""
         return [v for v in state.violations if _key(v) not in self.baseline_keys]
 
-    def reinforce(self, loads: list[Intervention], earlier: list[Intervention]) -> GridPhase:
+    def reinforce(
+        self, loads: list[Intervention], earlier: list[Intervention], label: str = ""
+    ) -> GridPhase:
         """The reinforcements that clear the new violations of ``loads`` on the grid with
-        the ``earlier`` phases' reinforcements (see module)."""
-        from twin.sim.energy.study import grid_kpis
-
+        the ``earlier`` phases' reinforcements (see module); ``label`` (e.g. the phase's
+        year) starts their names."""
         added: list[Intervention] = []
         result = GridPhase()
         for round_number in range(MAX_ROUNDS + 1):
@@ -109,22 +114,19 @@ class GridChecker:
             if not found or round_number == MAX_ROUNDS:
                 result.violations_after = found
                 break
-            proposed = self._propose(net, found, len(added))
+            proposed = self._propose(net, found, len(added), label)
             if not proposed:
                 result.violations_after = found
                 break
             added.extend(proposed)
         result.reinforcements = added
-        if added:
-            kpis = grid_kpis(state, self.settings, changes)
-            reinforcement_names = {i.name for i in added}
-            result.capex_eur = round(
-                sum(c.capex_eur for c in changes if c.name in reinforcement_names), 2
-            )
-            result.capex_eur = result.capex_eur or float(kpis.get("capex_reinforcement_eur", 0))
+        if added:  # one change per intervention, in order: the reinforcements come last
+            result.capex_eur = round(sum(c.capex_eur for c in changes[-len(added) :]), 2)
         return result
 
-    def _propose(self, net, violations: list[dict[str, Any]], serial: int) -> list[Intervention]:
+    def _propose(
+        self, net, violations: list[dict[str, Any]], serial: int, label: str
+    ) -> list[Intervention]:
         """Standard reinforcements for ``violations`` of ``net`` (see module)."""
         proposed: list[Intervention] = []
         lines_done: set[int] = set()
@@ -135,10 +137,12 @@ class GridChecker:
             extra = max(1, math.ceil(overload - 1e-9) - 1)
             if element == "line" and index not in lines_done:
                 lines_done.add(index)
-                proposed.append(self._parallel_line(net, index, extra, serial + len(proposed)))
+                name = _name(label, serial + len(proposed))
+                proposed.append(self._parallel_line(net, index, extra, name))
             elif element == "trafo":
                 for _ in range(extra):
-                    proposed.append(self._parallel_trafo(net, index, serial + len(proposed)))
+                    name = _name(label, serial + len(proposed))
+                    proposed.append(self._parallel_trafo(net, index, name))
             elif element == "bus":
                 for line in self._path_to_transformer(net, index):
                     if line not in lines_done:
@@ -146,7 +150,7 @@ class GridChecker:
                         proposed.append(self._parallel_line(net, line, 1, serial + len(proposed)))
         return proposed
 
-    def _parallel_line(self, net, index: int, circuits: int, serial: int) -> AddGridLine:
+    def _parallel_line(self, net, index: int, circuits: int, name: str) -> AddGridLine:
         from twin.sim.energy.defaults import voltage_level
 
         row = net.line.loc[index]
@@ -156,7 +160,7 @@ class GridChecker:
             level = voltage_level(float(net.bus.vn_kv[int(row.from_bus)]))
             std_type = STANDARD_LINE["lv" if level == "lv" else "mv"]
         return AddGridLine(
-            f"Reinforcement {serial + 1}: line parallel to line {index}",
+            f"{name}: line parallel to line {index}",
             int(row.from_bus),
             int(row.to_bus),
             std_type,
@@ -164,13 +168,13 @@ class GridChecker:
             int(circuits),
         )
 
-    def _parallel_trafo(self, net, index: int, serial: int) -> AddGridTransformer:
+    def _parallel_trafo(self, net, index: int, name: str) -> AddGridTransformer:
         row = net.trafo.loc[index]
         std_type = row.get("std_type")
         if not isinstance(std_type, str) or std_type not in net.std_types["trafo"]:
             std_type = STANDARD_TRANSFORMER
         return AddGridTransformer(
-            f"Reinforcement {serial + 1}: transformer parallel to transformer {index}",
+            f"{name}: transformer parallel to transformer {index}",
             int(row.hv_bus),
             int(row.lv_bus),
             std_type,

@@ -218,7 +218,7 @@ def _plan_phase(
     budget = phase.budget_eur
     mandatory = None
     if grid is not None and programme:
-        mandatory = grid.reinforce([*state.supplies, *programme], state.energy)
+        mandatory = grid.reinforce([*state.supplies, *programme], state.energy, str(phase.year))
         if mandatory.capex_eur > budget + 1e-6:
             raise DataError(
                 f"phase {phase.year}: the grid reinforcements its programme needs "
@@ -237,7 +237,7 @@ def _plan_phase(
         selection = local_search(persons, left, selection)
     energy_before = [*state.energy, *(mandatory.reinforcements if mandatory else [])]
     chosen, reinforced = _fit_grid(
-        selection, candidates, state, costs, grid, programme, energy_before, left
+        selection, candidates, state, costs, grid, programme, energy_before, left, phase.year
     )
     spent_grid += reinforced.capex_eur if reinforced else 0.0
     supplies = [_supply(candidates, i, costs) for i in chosen] if grid is not None else []
@@ -301,7 +301,9 @@ def _plan_phase(
     return PhaseResult(phase, chosen, figures, areas, list(programme), reinforcements, supplies)
 
 
-def _fit_grid(selection: Selection, candidates, state, costs, grid, programme, energy, left):
+def _fit_grid(
+    selection: Selection, candidates, state, costs, grid, programme, energy, left, year: int
+):
     """The sites of ``selection`` whose supply's reinforcements fit in ``left`` EUR with
     them (dropping the last picked until they do), and those reinforcements."""
     chosen = list(selection.chosen)
@@ -309,7 +311,8 @@ def _fit_grid(selection: Selection, candidates, state, costs, grid, programme, e
         return chosen, None
     while True:
         supplies = [_supply(candidates, i, costs) for i in chosen]
-        reinforced = grid.reinforce([*state.supplies, *supplies, *programme], energy)
+        loads = [*state.supplies, *supplies, *programme]
+        reinforced = grid.reinforce(loads, energy, f"{year} sites")
         spent = candidates.instance.cost(chosen) + reinforced.capex_eur
         if spent <= left + 1e-6 or not chosen:
             return chosen, reinforced

@@ -41,7 +41,8 @@ def register(subparsers) -> None:
     """Add the ``plan`` subcommand."""
     parser = subparsers.add_parser(
         "plan",
-        help=tr("budgeted rollout of mobile sites, fibre areas and grid reinforcements, phased"),
+        # the same text as twin.cli's COMMANDS table (listed without importing this module)
+        help="budgeted placement of new mobile sites, phased, with ROI",
     )
     parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
     parser.add_argument("--budget", type=float, help="total budget, EUR (one phase)")

@@ -323,6 +323,11 @@ def test_cli_plans_fibre_to_a_target_and_refuses_bad_files(town, tmp_path, capsy
         assert message in error and "\n" not in error
     assert main([*command, "--fibre-cell", "0", "--out", str(out)]) == 2
     assert "positive number of metres" in capsys.readouterr().err
+    programme.write_text('{"2027": [{"type": "add_ev_chargers", "name": "hub", "x": 352000, '
+                         '"y": 6788000, "count": 4, "power_kw": 22}]}')  # fmt: skip
+    assert main([*command, "--programme", str(programme), *common]) == 2  # the town has no grid
+    error = capsys.readouterr().err.strip()
+    assert "needs the grid checked" in error and "\n" not in error
 
 
 def test_the_pms_baseline_load_computed_once_plans_the_same():

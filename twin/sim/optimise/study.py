@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.scenario import Intervention
 from twin.sim.optimise.candidates import (
     Candidates,
@@ -58,6 +60,13 @@ def plan_project(
     from twin.sim.energy.grid_store import project_has_grid
 
     feedback = ensure_feedback(feedback)
+    if programme and any(programme.values()) and not (check_grid and project_has_grid(project)):
+        raise DataError(
+            tr(
+                "a programme of EV chargers, PV or heat pumps needs the grid checked: a project "
+                "with grid layers (grid_buses, grid_lines, grid_transformers), without --no-grid"
+            )
+        )
     radio = radio_context(project, options, feedback)
     ids, xy = candidate_positions(project, candidate_layer, radio, spacing_m)
     candidates = build_candidates(project, radio, ids, xy, feedback)

@@ -4,15 +4,14 @@ and the cash of each phase for the ROI."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from twin.sim.optimise.roi import PhaseCash
 from twin.sim.optimise.selection import _curve
 
-if TYPE_CHECKING:
-    from twin.sim.optimise.plan import PhaseResult
+PhaseResult = Any  # twin.sim.optimise.plan.PhaseResult (not imported: plan imports us)
 
 
 def fresh(instance, chosen: list[int], covered: np.ndarray) -> np.ndarray:

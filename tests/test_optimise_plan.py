@@ -8,13 +8,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from ui_scenario_project import OPTIONS, make_project
+from ui_scenario_project import OPTIONS, X0, Y0, make_project
 
 from twin.errors import DataError
 from twin.scenario import Scenario
 from twin.sim.optimise.candidates import Candidates
-from twin.sim.optimise.plan import CostModel, Phase, net_present_value, parse_phases, plan_rollout
+from twin.sim.optimise.plan import CostModel, Phase, parse_phases, plan_rollout
 from twin.sim.optimise.report import plan_json, write_plan
+from twin.sim.optimise.roi import PhaseCash, net_present_value
 from twin.sim.optimise.selection import CoverageInstance, budgeted_greedy, exact_optimum
 from twin.sim.optimise.study import plan_project
 from twin.sim.whatif.runner import simulate
@@ -99,16 +100,61 @@ def test_net_present_value_by_hand():
     costs = CostModel(
         opex_eur_per_site_year=1000.0,
         revenue_eur_per_person_year=10.0,
+        fibre_take_up=0.0,
         discount_rate=0.1,
         horizon_years=3,
     )
     # 2026: 5 000 capex; 2027 and 2028: 200 persons x 10 - 1 site x 1 000 = +1 000 each
-    roi = net_present_value([(2026, 5000.0, 1, 200.0)], costs)
+    roi = net_present_value([PhaseCash(2026, 5000.0, 1, 200.0)], costs)
     expected = -5000.0 + 1000.0 / 1.1 + 1000.0 / 1.1**2
     assert roi["npv_eur"] == pytest.approx(expected, abs=0.01)
     assert roi["payback_year"] is None  # still negative after 3 years
-    longer = net_present_value([(2026, 1500.0, 1, 200.0)], costs)
+    longer = net_present_value([PhaseCash(2026, 1500.0, 1, 200.0)], costs)
     assert longer["payback_year"] == 2028  # -1500 + 909.09 + 826.45 >= 0 in 2028
+
+
+def test_net_present_value_with_fibre_revenue_and_opex_by_hand():
+    costs = CostModel(
+        opex_eur_per_site_year=2_000.0,
+        opex_eur_per_fibre_km_year=500.0,
+        revenue_eur_per_person_year=0.0,
+        fibre_take_up=0.5,
+        fibre_revenue_eur_per_subscriber_year=120.0,
+        discount_rate=0.05,
+        horizon_years=4,
+    )
+    phases = [
+        PhaseCash(2026, 100_000.0, sites=1, premises_passed=400.0, fibre_km=2.0),
+        PhaseCash(2027, 50_000.0, sites=0, premises_passed=200.0, fibre_km=1.0),
+    ]
+    roi = net_present_value(phases, costs)
+    # 2026: -100 000
+    # 2027: -50 000 - 2 000 (site) - 1 000 (2 km) + 0.5 x 400 x 120 (24 000) = -29 000
+    # 2028 and 2029: -2 000 - 1 500 (3 km) + 0.5 x 600 x 120 (36 000) = +32 500
+    cash = [-100_000.0, -29_000.0, 32_500.0, 32_500.0]
+    assert [f["cash_eur"] for f in roi["cash_flows"]] == cash
+    expected = sum(c / 1.05**k for k, c in enumerate(cash))
+    assert roi["npv_eur"] == pytest.approx(expected, abs=0.01)
+    assert roi["npv_eur"] == pytest.approx(-70_065.87, abs=0.01)
+    assert roi["payback_year"] is None
+    longer = net_present_value(phases, CostModel(**{**costs.__dict__, "horizon_years": 8}))
+    # cumulative: -100 000, -127 619.05, -98 140.59, -70 065.87, -43 328.04, -17 863.44,
+    # +6 388.56 in 2032
+    assert longer["payback_year"] == 2032
+
+
+def test_cost_model_file_is_checked(tmp_path):
+    path = tmp_path / "costs.json"
+    path.write_text('{"fibre_take_up": 1.5}')
+    with pytest.raises(DataError, match="take-up"):
+        CostModel.load(path)
+    path.write_text('{"fibre_take_up": 0.4, "discount_rate": 0.03}')
+    model = CostModel.load(path)
+    assert model.fibre_take_up == 0.4 and model.discount_rate == 0.03
+    assert model.opex_eur_per_site_year == CostModel.load().opex_eur_per_site_year
+    path.write_text("not json")
+    with pytest.raises(DataError, match="cost model"):
+        CostModel.load(path)
 
 
 def test_bad_phases_are_refused():
@@ -191,3 +237,47 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
     qtbot.keyClick(timeline.slider, Qt.Key.Key_Home)
     assert controller.current_name() is None
     controller.shutdown()
+
+
+def test_candidate_coverage_is_the_engines_computed_once_and_cancellable(town, monkeypatch):
+    from twin.errors import CancelledError
+    from twin.feedback import Feedback
+    from twin.sim.optimise.candidates import (
+        _COVERAGE_CACHE,
+        build_candidates,
+        candidate_intervention,
+    )
+    from twin.sim.whatif.radio import new_site, radio_context
+
+    radio = radio_context(town, OPTIONS)
+    xy = np.array([[X0 + 1500.0 + 400.0 * k, Y0 + 2000.0] for k in range(6)])
+    ids = [f"c{k}" for k in range(6)]
+    cancelled = Feedback()
+    cancelled.cancel()
+    with pytest.raises(CancelledError):
+        build_candidates(town, radio, ids, xy, cancelled)
+    first = build_candidates(town, radio, ids, xy)
+    assert sum(len(s) for s in first.instance.sets) > 0
+    model = radio.models["5G"]
+    good = float(radio.params.thresholds_dbm[1])
+    level = np.maximum(radio.models["4G"].level, model.level).reshape(-1)
+    cols = radio.grid.shape[1]
+    for k, members in enumerate(first.instance.sets):  # the engine's own answer, site by site
+        (r0, _r1, c0, _c1), best = model.site_best_rsrp(
+            new_site(candidate_intervention("s", *xy[k]))
+        )
+        rows, columns = np.nonzero(best >= good)
+        flat = (rows + r0) * cols + columns + c0
+        expected = flat[(level[flat] < 2) & (first.instance.weights[flat] > 0)]
+        assert np.array_equal(np.sort(members), np.sort(expected))
+    _COVERAGE_CACHE.clear()
+    threaded = build_candidates(town, radio, ids, xy, threads=3)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(first.instance.sets, threaded.instance.sets, strict=True)
+    )
+    monkeypatch.setattr(type(model), "site_best_rsrp", lambda *a: pytest.fail("recomputed"))
+    again = build_candidates(town, radio, ids, xy)  # a second plan reuses the coverage
+    assert all(
+        np.array_equal(a, b) for a, b in zip(first.instance.sets, again.instance.sets, strict=True)
+    )

@@ -1,16 +1,27 @@
-"""``twin plan``: where to build new mobile sites under a budget, phase by phase.
+"""``twin plan``: a rollout of mobile sites, fibre areas and grid reinforcements under a
+budget, phase by phase.
 
     twin plan [PROJECT] --budget EUR [--phases 2026:2e6,2027:3e6] [--candidates LAYER]
-              [--targets FILE] [--spacing M] [--refine] [--costs FILE] --out DIR
+              [--targets FILE] [--spacing M] [--fibre-cell M] [--programme FILE]
+              [--no-grid] [--refine] [--costs FILE] --out DIR
 
 Candidates are the features of ``--candidates`` (supports, rooftops, town halls...) or a
-grid over the coverage gaps (``--spacing`` metres, default 1 000). Writes to DIR:
+grid over the coverage gaps (``--spacing`` metres, default 1 000). ``--targets`` sets the
+shares wanted by a year: ``{"persons_good_share": {"2028": 0.99},
+"premises_eligible_share": {"2030": 1.0}}``; a fibre target makes each phase pass the
+premises of fibre areas (``--fibre-cell`` metre squares, default 2 000) on a straight
+course to it, before sites. When the project has a grid, each phase's loads (the sites'
+supply and the EV chargers, PV and heat pumps ``--programme`` commits that year:
+``{"2027": [{"type": "add_ev_chargers", ...}]}``) are run through the energy engine and
+the grid reinforcements they need are planned and paid in that phase (``--no-grid``: not
+checked). Writes to DIR:
 ``scenario.json`` (the chosen sites as a scenario file: ``twin simulate --scenario-file``
 and the app reproduce the figures; with ``--save-scenarios FILE.twin`` the project is also
 saved with one cumulative scenario per phase, "Rollout <year>", for the app's timeline),
-``plan.json`` (totals: capex_eur, persons_gained, premises_gained; per phase the same;
-targets; ROI), ``phases.csv``, ``candidates.gpkg``
-(every candidate with its costs and gains, chosen or not) and ``marginal_curve.png``
+``plan.json`` (totals: capex_eur and by domain, persons_gained, premises_gained,
+premises_passed_fibre; per phase the same with cumulative shares; targets; ROI),
+``phases.csv``, ``candidates.gpkg`` (every candidate with its costs and gains, chosen or
+not; the fibre areas) and ``marginal_curve.png``
 (persons gained against euros spent, in the order the sites are built).
 """
 
@@ -23,18 +34,37 @@ from pathlib import Path
 from twin.errors import DataError
 from twin.i18n import format_money, format_number, tr
 
+TARGET_KEYS = ("persons_good_share", "premises_eligible_share")
+
 
 def register(subparsers) -> None:
     """Add the ``plan`` subcommand."""
     parser = subparsers.add_parser(
-        "plan", help=tr("budgeted placement of new mobile sites, phased, with ROI")
+        "plan",
+        # the same text as twin.cli's COMMANDS table (listed without importing this module)
+        help=tr("budgeted placement of new mobile sites, phased, with ROI"),
     )
     parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     parser.add_argument("--budget", type=float, help=tr("total budget, EUR (one phase)"))
     parser.add_argument("--phases", help=tr("YEAR:EUR,... e.g. 2026:2e6,2027:3e6"))
     parser.add_argument("--candidates", help=tr("layer of candidate places (default: gap grid)"))
     parser.add_argument("--spacing", type=float, default=1000.0, help=tr("gap grid spacing, m"))
-    parser.add_argument("--targets", help=tr('JSON {"persons_good_share": {"2028": 0.99}}'))
+    parser.add_argument(
+        "--targets",
+        help=tr(
+            'JSON {"persons_good_share": {"2028": 0.99}, "premises_eligible_share": {"2030": 1.0}}'
+        ),
+    )
+    parser.add_argument(
+        "--fibre-cell", type=float, default=2000.0, help=tr("side of a fibre area, m")
+    )
+    parser.add_argument(
+        "--programme",
+        help=tr('JSON {"2027": [energy interventions committed that year]}'),
+    )
+    parser.add_argument(
+        "--no-grid", action="store_true", help=tr("do not check the grid for each phase")
+    )
     parser.add_argument("--costs", help=tr("cost model JSON (default: the bundled one)"))
     parser.add_argument("--refine", action="store_true", help=tr("local search after greedy"))
     parser.add_argument(
@@ -64,28 +94,66 @@ def _phases(args) -> list:
     return [Phase(dt.date.today().year, float(args.budget))]
 
 
-def _targets(path: str | None) -> dict[int, float]:
+def _targets(path: str | None) -> dict[str, dict[int, float]]:
+    """{indicator: {year: share}} from the --targets file (both indicators optional)."""
+    if not path:
+        return {key: {} for key in TARGET_KEYS}
+    example = '{"persons_good_share": {"2028": 0.99}, "premises_eligible_share": {"2030": 1}}'
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        unknown = set(data) - set(TARGET_KEYS)
+        if unknown:
+            raise ValueError(tr("unknown key(s) {keys}").format(keys=", ".join(sorted(unknown))))
+        targets = {
+            key: {int(year): float(share) for year, share in data.get(key, {}).items()}
+            for key in TARGET_KEYS
+        }
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        raise DataError(
+            tr("--targets {path}: expected JSON like {example} ({error})").format(
+                path=path, example=example, error=error
+            )
+        ) from None
+    for shares in targets.values():
+        for year, share in shares.items():
+            if not 0 <= share <= 1:
+                raise DataError(
+                    tr("--targets {path}: share {share} for {year} is not within 0-1").format(
+                        path=path, share=share, year=year
+                    )
+                )
+    return targets
+
+
+def _programme(path: str | None) -> dict[int, list]:
+    """{year: [energy interventions]} from the --programme file."""
+    from twin.scenario import intervention_from_dict
+
     if not path:
         return {}
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        shares = data["persons_good_share"]
-        targets = {int(year): float(share) for year, share in shares.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        programme = {int(year): list(items) for year, items in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError) as error:
         raise DataError(
             tr(
-                '--targets {path}: expected JSON like {{"persons_good_share": '
-                '{{"2028": 0.99}}}} ({error})'
+                '--programme {path}: expected JSON like {{"2027": [{{"type": '
+                '"add_ev_chargers", ...}}]}} ({error})'
             ).format(path=path, error=error)
         ) from None
-    for year, share in targets.items():
-        if not 0 <= share <= 1:
-            raise DataError(
-                tr("--targets {path}: share {share} for {year} is not within 0-1").format(
-                    path=path, share=share, year=year
+    result = {}
+    for year, items in programme.items():
+        interventions = [intervention_from_dict(item) for item in items]
+        for intervention in interventions:
+            if intervention.domain != "energy":
+                raise DataError(
+                    tr(
+                        "--programme {path}: {what} is not an energy intervention (EV "
+                        "chargers, PV, heat pumps, grid lines or transformers)"
+                    ).format(path=path, what=intervention.where)
                 )
-            )
-    return targets
+        result[year] = interventions
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,16 +165,36 @@ def run(args: argparse.Namespace) -> int:
 
     phases = _phases(args)
     targets = _targets(args.targets)
+    programme = _programme(args.programme)
     costs = CostModel.load(args.costs)
-    if not (args.spacing > 0):
+    for option, value in (("--spacing", args.spacing), ("--fibre-cell", args.fibre_cell)):
+        if not (value > 0 and value != float("inf")):
+            raise DataError(
+                tr("{option} {value}: give a positive number of metres").format(
+                    option=option, value=value
+                )
+            )
+    years = {p.year for p in phases}
+    stray = sorted(set(programme) - years)
+    if stray:
         raise DataError(
-            tr("--spacing {spacing}: give a positive number of metres").format(spacing=args.spacing)
+            tr("--programme: year {year} is not one of the phases").format(year=stray[0])
         )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     project = twin.open_project(args.project)
     study = plan_project(
-        project, phases, args.candidates, args.spacing, targets, costs, args.refine
+        project,
+        phases,
+        args.candidates,
+        args.spacing,
+        targets["persons_good_share"],
+        costs,
+        args.refine,
+        fibre_targets=targets["premises_eligible_share"],
+        fibre_cell_m=args.fibre_cell,
+        programme=programme,
+        check_grid=not args.no_grid,
     )
     write_plan(study, out)
     from twin.cli.plan_chart import write_marginal_curve
@@ -126,10 +214,17 @@ def run(args: argparse.Namespace) -> int:
         project.save(args.save_scenarios)
     totals = study.plan.totals
     print(
-        tr("{sites} sites, {capex}, {persons} persons gain good coverage; wrote {out}").format(
+        tr(
+            "{sites} sites, {areas} fibre areas, {reinforcements} grid reinforcements, "
+            "{capex}; {persons} persons gain good coverage, {premises} premises passed by "
+            "fibre; wrote {out}"
+        ).format(
             sites=format_number(totals["sites"]),
+            areas=format_number(totals["fibre_areas"]),
+            reinforcements=format_number(totals["grid_reinforcements"]),
             capex=format_money(totals["capex_eur"]),
             persons=format_number(totals["persons_gained"]),
+            premises=format_number(totals["premises_passed_fibre"]),
             out=out,
         )
     )

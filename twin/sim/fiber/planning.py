@@ -87,11 +87,14 @@ def plan_extension(
     costs: FiberCosts | None = None,
     parameters: PlanParameters | None = None,
     feedback: Feedback | None = None,
+    baseline_load: np.ndarray | None = None,
 ) -> FiberPlan:
     """Route new fiber from ``network`` to the not-yet-eligible premises of the target.
 
     ``buildings`` follows the buildings schema (building_id, premises, fiber_status,
     commune); ``area``: shapely polygon in the project CRS, and/or ``building_ids``.
+    ``baseline_load``: :func:`baseline_pm_loads` of these buildings, when many areas are
+    planned against the same statuses (it is the slowest step: computed once).
     Returns a :class:`FiberPlan` (metres, EUR, premises).
     """
     params = parameters or PlanParameters()
@@ -138,7 +141,10 @@ def plan_extension(
     nodes = network.nodes
     pm_rows = np.flatnonzero((nodes["kind"] == "PM").to_numpy() & (optical_node >= 0))
     capacity = nodes["capacity_premises"].to_numpy(float)[pm_rows]
-    baseline_load = _baseline_pm_load(network, buildings, premises_all, status_all, pm_rows)
+    if baseline_load is None:
+        baseline_load = _baseline_pm_load(network, buildings, premises_all, status_all, pm_rows)
+    else:
+        baseline_load = np.asarray(baseline_load, dtype=float)[pm_rows]
     remaining = np.maximum(capacity - baseline_load, 0.0)
     assigned, added_load = assign_to_pms(
         split.matrix, optical_node[pm_rows], remaining, p_node, p_premises
@@ -326,6 +332,20 @@ def _new_pm_frame(ids, group, p_node, p_premises, pbo_group, group_year, node_xy
     columns = ["pm_id", "premises", "year", "geometry"]
     frame = pd.DataFrame(rows, columns=columns)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+
+
+def baseline_pm_loads(network: ExistingNetwork, buildings: gpd.GeoDataFrame) -> np.ndarray:
+    """Premises already eligible or connected counted at their nearest PM along the roads,
+    one value per row of ``network.nodes`` (0 for NROs and nodes off the roads): what
+    :func:`plan_extension` computes first, for planning many areas of the same buildings."""
+    premises = pd.to_numeric(buildings["premises"], errors="coerce").fillna(0).to_numpy()
+    status = buildings["fiber_status"].astype(str).to_numpy()
+    nodes = network.nodes
+    attached = np.asarray(network.node_attachment.attached, dtype=bool)
+    pm_rows = np.flatnonzero((nodes["kind"] == "PM").to_numpy() & attached)
+    loads = np.zeros(len(nodes))
+    loads[pm_rows] = _baseline_pm_load(network, buildings, premises, status, pm_rows)
+    return loads
 
 
 def _baseline_pm_load(network, buildings, premises, status, pm_rows) -> np.ndarray:

@@ -1,29 +1,49 @@
-"""A phased rollout of new mobile sites under yearly budgets, with progress and ROI.
+"""A phased rollout across radio, fibre and grid under yearly budgets, with progress and ROI.
 
-Each phase (a year and its budget, EUR) chooses, among the candidates not built yet, the
-sites that bring the most people to good 4G+5G coverage beyond what earlier phases
-achieved (:func:`twin.sim.optimise.selection.budgeted_greedy` on the residual; a phase
-never spends more than its budget, and what it does not spend is not carried over). The
-plan reports per phase the capex by part (site, fibre backhaul, grid connection), opex,
-persons and premises gained, cumulative coverage, cost per person gained and the progress
-against targets ("99 % of persons in good coverage by 2028"); the ROI adds opex over the
-years and optional revenue, discounted at a chosen rate, into a net present value and a
-payback year. Costs and rates come from ``defaults.json`` beside this module.
+Each phase (a year and its budget, EUR) spends, in this order:
+
+1. **grid** reinforcements the phase's committed programme (EV chargers, PV, heat pumps of
+   that year) needs on the grid as earlier phases left it (mandatory: a phase whose budget
+   cannot pay them is refused);
+2. **fibre** areas (:mod:`twin.sim.optimise.fiber_areas`), cheapest per premise first,
+   until the share of premises eligible reaches the course set by the fibre targets
+   ("100 % of premises eligible by 2030": a straight line from today);
+3. **radio**: among the candidates not built yet, the sites that bring the most people to
+   good 4G+5G coverage beyond what earlier phases achieved, with what is left
+   (:func:`twin.sim.optimise.selection.budgeted_greedy` on the residual), then the grid
+   reinforcements their supply needs (:mod:`twin.sim.optimise.grid_phase`); if those do
+   not fit, the last site picked is dropped until they do.
+
+A phase never spends more than its budget, and what it does not spend is not carried
+over. The plan reports per phase the capex by domain (radio, fibre, grid) and by part,
+opex, persons and premises gained, premises passed by fibre, cumulative coverage and
+eligibility, cost per person gained and the progress against targets; the ROI
+(:mod:`twin.sim.optimise.roi`) discounts capex, opex and revenue into an NPV and a
+payback year.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from twin.errors import DataError
+from twin.scenario import Intervention
 from twin.sim.optimise.candidates import Candidates
-from twin.sim.optimise.selection import budgeted_greedy, local_search
+from twin.sim.optimise.fiber_areas import FibreAreas, choose_areas, required_shares
+from twin.sim.optimise.plan_figures import (
+    cash_of,
+    fresh,
+    progress,
+    radio_figures,
+    share,
+    totals,
+)
+from twin.sim.optimise.roi import DEFAULTS_PATH, CostModel, net_present_value
+from twin.sim.optimise.selection import Selection, budgeted_greedy, local_search
 
-DEFAULTS_PATH = Path(__file__).with_name("defaults.json")
+__all__ = ["DEFAULTS_PATH", "CostModel", "Phase", "PhaseResult", "Plan", "plan_rollout"]
 
 
 @dataclass(frozen=True)
@@ -32,30 +52,6 @@ class Phase:
 
     year: int
     budget_eur: float
-
-
-@dataclass(frozen=True)
-class CostModel:
-    """Opex (EUR per site per year), revenue (EUR per person gained per year), discount
-    rate (per year) and the horizon (years) of the ROI; see ``defaults.json``."""
-
-    opex_eur_per_site_year: float = 12_000.0
-    revenue_eur_per_person_year: float = 0.0
-    discount_rate: float = 0.04
-    horizon_years: int = 15
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> CostModel:
-        """Read the cost model (the bundled defaults unless ``path``)."""
-        try:
-            data = json.loads(Path(path or DEFAULTS_PATH).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise DataError(f"cannot read the plan's cost model {path}: {error}") from error
-        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        model = cls(**values)
-        if not 0 <= model.discount_rate < 1 or model.horizon_years < 1:
-            raise DataError("the discount rate must be 0-1 and the horizon at least 1 year")
-        return model
 
 
 def parse_phases(text: str) -> list[Phase]:
@@ -82,17 +78,23 @@ def parse_phases(text: str) -> list[Phase]:
 
 @dataclass
 class PhaseResult:
-    """One phase: the sites built (candidate positions) and its figures."""
+    """One phase: the sites built (candidate positions), the fibre areas (positions), the
+    committed programme and grid reinforcements (interventions), the sites' grid supply
+    loads and its figures."""
 
     phase: Phase
     chosen: list[int]
     figures: dict
+    fibre: list[int] = field(default_factory=list)
+    programme: list[Intervention] = field(default_factory=list)
+    reinforcements: list[Intervention] = field(default_factory=list)
+    supplies: list[Intervention] = field(default_factory=list)
 
 
 @dataclass
 class Plan:
     """The phases, every chosen candidate in order, the totals, the marginal curve (EUR
-    spent -> persons gained, in the order sites are built) and the ROI."""
+    spent on sites -> persons gained, in the order sites are built) and the ROI."""
 
     phases: list[PhaseResult]
     chosen: list[int]
@@ -100,6 +102,33 @@ class Plan:
     curve: list[tuple[float, float]]
     roi: dict
     targets: list[dict] = field(default_factory=list)
+
+    def interventions(self, candidates: Candidates, fibre: FibreAreas | None, upto=None):
+        """Every intervention of the phases up to the year ``upto`` (all by default):
+        the sites in build order, the fibre areas, then the energy ones (site supplies,
+        programme, reinforcements), so ``twin simulate`` reproduces the plan."""
+        phases = [p for p in self.phases if upto is None or p.phase.year <= upto]
+        sites = [i for p in phases for i in p.chosen]
+        areas = [i for p in phases for i in p.fibre]
+        energy = [i for p in phases for i in (*p.supplies, *p.programme, *p.reinforcements)]
+        items: list[Intervention] = list(candidates.interventions(sites))
+        if fibre is not None and areas:
+            items.extend(fibre.interventions(areas))
+        return items + energy
+
+
+@dataclass
+class _State:
+    """What earlier phases built (the plan's running state)."""
+
+    covered: np.ndarray
+    covered_premises: np.ndarray
+    chosen: list[int] = field(default_factory=list)
+    fibre_built: np.ndarray | None = None
+    eligible: float = 0.0
+    supplies: list[Intervention] = field(default_factory=list)
+    energy: list[Intervention] = field(default_factory=list)  # programme + reinforcements
+    fibre_km: float = 0.0
 
 
 def plan_rollout(
@@ -112,153 +141,186 @@ def plan_rollout(
     targets: dict[int, float] | None = None,
     costs: CostModel | None = None,
     refine: bool = False,
+    fibre: FibreAreas | None = None,
+    fibre_targets: dict[int, float] | None = None,
+    grid=None,
+    programme: dict[int, list[Intervention]] | None = None,
 ) -> Plan:
-    """Choose the sites of each phase (see module). ``targets``: year -> share (0-1) of
-    persons in good 4G+5G coverage wanted by the end of that year."""
+    """Plan each phase (see module). ``targets``: year -> share (0-1) of persons in good
+    4G+5G coverage wanted by the end of that year; ``fibre_targets``: year -> share of
+    premises eligible to fibre; ``grid``: a :class:`~twin.sim.optimise.grid_phase.
+    GridChecker` (None: the grid is not checked); ``programme``: year -> energy
+    interventions committed that year."""
     costs = costs or CostModel()
     persons = candidates.instance
-    premises = candidates.premises_instance
-    frame = candidates.frame
-    covered = np.zeros(len(persons.weights), dtype=bool)
-    covered_premises = np.zeros(len(premises.weights), dtype=bool)
-    chosen_all: list[int] = []
-    results = []
-    good_persons, good_premises = baseline_persons_good, baseline_premises_good
-    curve: list[tuple[float, float]] = [(0.0, 0.0)]
-    spent_total = gained_total = 0.0
-    for phase in phases:
-        selection = budgeted_greedy(persons, phase.budget_eur, covered, chosen_all)
-        if refine and selection.chosen:
-            selection = local_search(persons, phase.budget_eur, selection)
-        chosen = list(selection.chosen)
-        gained = _gain(persons, chosen, covered)
-        gained_premises = _gain(premises, chosen, covered_premises)
-        rows = frame.iloc[chosen]
-        capex = {
-            "site": float(rows["site_eur"].sum()),
-            "backhaul": float(rows["backhaul_eur"].sum()),
-            "grid_connection": float(rows["grid_eur"].sum()),
-        }
-        capex_total = sum(capex.values())
-        if capex_total > phase.budget_eur + 1e-6:  # the selection respects it; checked anyway
-            raise DataError(f"phase {phase.year} would exceed its budget")
-        for i in chosen:
-            spent_total += float(persons.costs[i])
-            gained_total += _gain(persons, [i], covered)
-            covered[persons.sets[i]] = True
-            covered_premises[premises.sets[i]] = True
-            curve.append((spent_total, gained_total))
-        chosen_all.extend(chosen)
-        good_persons += gained
-        good_premises += gained_premises
-        results.append(
-            PhaseResult(
-                phase,
-                chosen,
-                {
-                    "year": phase.year,
-                    "budget_eur": phase.budget_eur,
-                    "sites": len(chosen),
-                    "site_ids": list(rows["candidate_id"]),
-                    "capex_eur": round(capex_total, 2),
-                    "capex_by_part_eur": {k: round(v, 2) for k, v in capex.items()},
-                    "opex_eur_per_year_after": round(
-                        len(chosen_all) * costs.opex_eur_per_site_year, 2
-                    ),
-                    "persons_gained": round(gained, 3),
-                    "premises_gained": round(gained_premises, 3),
-                    "persons_good_cumulative": round(good_persons, 3),
-                    "persons_good_share": _share(good_persons, persons_total),
-                    "premises_good_share": _share(good_premises, premises_total),
-                    "cost_eur_per_person_gained": round(capex_total / gained, 2)
-                    if gained > 0
-                    else None,
-                },
-            )
-        )
-    capex_all = float(sum(r.figures["capex_eur"] for r in results))
-    gained_all = float(sum(r.figures["persons_gained"] for r in results))
-    totals = {
-        "capex_eur": round(capex_all, 2),
-        "sites": len(chosen_all),
-        "persons_gained": round(gained_all, 3),
-        "premises_gained": round(float(sum(r.figures["premises_gained"] for r in results)), 3),
-        "persons_good_share": _share(good_persons, persons_total),
-        "cost_eur_per_person_gained": round(capex_all / gained_all, 2) if gained_all else None,
-    }
-    roi = net_present_value(
-        [
-            (r.phase.year, r.figures["capex_eur"], len(r.chosen), r.figures["persons_gained"])
-            for r in results
-        ],
-        costs,
+    state = _State(
+        np.zeros(len(persons.weights), dtype=bool),
+        np.zeros(len(candidates.premises_instance.weights), dtype=bool),
     )
-    progress = _progress(results, targets or {})
-    return Plan(results, chosen_all, totals, curve, roi, progress)
-
-
-def _gain(instance, chosen: list[int], covered: np.ndarray) -> float:
-    mask = covered.copy()
-    before = float(instance.weights[mask].sum())
-    for i in chosen:
-        mask[instance.sets[i]] = True
-    return float(instance.weights[mask].sum()) - before
-
-
-def _share(value: float, total: float) -> float | None:
-    return round(value / total, 6) if total > 0 else None
-
-
-def _progress(results: list[PhaseResult], targets: dict[int, float]) -> list[dict]:
-    """Each target year's share wanted against the share reached by the end of that year
-    (the last phase of that year or before)."""
-    rows = []
-    for year, wanted in sorted(targets.items()):
-        reached = None
-        for result in results:
-            if result.phase.year <= year:
-                reached = result.figures["persons_good_share"]
-        rows.append(
+    if fibre is not None:
+        state.fibre_built = np.zeros(len(fibre.frame), dtype=bool)
+        state.eligible = fibre.premises_eligible
+    required = required_shares(
+        [p.year for p in phases],
+        fibre_targets or {},
+        fibre.premises_eligible / fibre.premises_total if fibre and fibre.premises_total else 0.0,
+    )
+    good = [baseline_persons_good, baseline_premises_good]
+    curve: list[tuple[float, float]] = [(0.0, 0.0)]
+    results = []
+    for phase in phases:
+        result = _plan_phase(
+            phase,
+            candidates,
+            state,
+            costs,
+            refine,
+            fibre,
+            required[phase.year],
+            grid,
+            (programme or {}).get(phase.year, []),
+            curve,
+        )
+        good[0] += result.figures["persons_gained"]
+        good[1] += result.figures["premises_gained"]
+        result.figures.update(
             {
-                "year": int(year),
-                "persons_good_share_target": float(wanted),
-                "persons_good_share_reached": reached,
-                "met": reached is not None and reached >= wanted,
+                "persons_good_cumulative": round(good[0], 3),
+                "persons_good_share": share(good[0], persons_total),
+                "premises_good_share": share(good[1], premises_total),
             }
         )
-    return rows
+        results.append(result)
+    return Plan(
+        results,
+        list(state.chosen),
+        totals(results, persons_total, good[0], fibre),
+        curve,
+        net_present_value([cash_of(r) for r in results], costs),
+        progress(results, targets or {}, fibre_targets or {}),
+    )
 
 
-def net_present_value(phases: list[tuple[int, float, int, float]], costs: CostModel) -> dict:
-    """NPV (EUR) of a plan over ``costs.horizon_years`` from its first year: capex in the
-    year it is spent, opex of every site built from the year after, revenue per person
-    gained from the year after; discounted to the first year at ``costs.discount_rate``.
-    ``phases``: (year, capex EUR, sites built, persons gained). Payback year: the first year
-    the cumulative discounted cash flow is not negative (None if never)."""
-    if not phases:
-        return {"npv_eur": 0.0, "payback_year": None, "cash_flows": []}
-    first = phases[0][0]
-    years = range(first, first + costs.horizon_years)
-    flows = []
-    cumulative = 0.0
-    payback = None
-    for year in years:
-        capex = sum(c for y, c, _s, _p in phases if y == year)
-        sites = sum(s for y, _c, s, _p in phases if y < year)
-        persons = sum(p for y, _c, _s, p in phases if y < year)
-        cash = -capex - sites * costs.opex_eur_per_site_year
-        cash += persons * costs.revenue_eur_per_person_year
-        discounted = cash / (1.0 + costs.discount_rate) ** (year - first)
-        cumulative += discounted
-        if payback is None and cumulative >= 0 and year > first:
-            payback = year
-        flows.append(
-            {"year": year, "cash_eur": round(cash, 2), "discounted_eur": round(discounted, 2)}
-        )
-    return {
-        "npv_eur": round(cumulative, 2),
-        "payback_year": payback,
-        "discount_rate": costs.discount_rate,
-        "horizon_years": costs.horizon_years,
-        "cash_flows": flows,
-    }
+def _plan_phase(
+    phase: Phase,
+    candidates: Candidates,
+    state: _State,
+    costs: CostModel,
+    refine: bool,
+    fibre: FibreAreas | None,
+    required_share: float | None,
+    grid,
+    programme: list[Intervention],
+    curve: list[tuple[float, float]],
+) -> PhaseResult:
+    """One phase: grid for the programme, fibre to the course, radio with what is left."""
+    persons, premises = candidates.instance, candidates.premises_instance
+    budget = phase.budget_eur
+    mandatory = None
+    if grid is not None and programme:
+        mandatory = grid.reinforce([*state.supplies, *programme], state.energy, str(phase.year))
+        if mandatory.capex_eur > budget + 1e-6:
+            raise DataError(
+                f"phase {phase.year}: the grid reinforcements its programme needs "
+                f"({mandatory.capex_eur:,.0f} EUR) exceed its budget ({budget:,.0f} EUR)"
+            )
+    spent_grid = mandatory.capex_eur if mandatory else 0.0
+    areas: list[int] = []
+    if fibre is not None and required_share is not None:
+        needed = required_share * fibre.premises_total - state.eligible
+        areas = choose_areas(fibre, ~state.fibre_built, needed, budget - spent_grid)
+    area_rows = fibre.frame.iloc[areas] if fibre is not None else None
+    spent_fibre = float(area_rows["capex_eur"].sum()) if areas else 0.0
+    left = max(0.0, budget - spent_grid - spent_fibre)
+    selection = budgeted_greedy(persons, left, state.covered, state.chosen)
+    if refine and selection.chosen:
+        selection = local_search(persons, left, selection)
+    energy_before = [*state.energy, *(mandatory.reinforcements if mandatory else [])]
+    chosen, reinforced = _fit_grid(
+        selection, candidates, state, costs, grid, programme, energy_before, left, phase.year
+    )
+    spent_grid += reinforced.capex_eur if reinforced else 0.0
+    supplies = [_supply(candidates, i, costs) for i in chosen] if grid is not None else []
+    reinforcements = [
+        *(mandatory.reinforcements if mandatory else []),
+        *(reinforced.reinforcements if reinforced else []),
+    ]
+    figures = radio_figures(candidates, state, chosen, curve)
+    gained_premises = float(premises.weights[fresh(premises, chosen, state.covered_premises)].sum())
+    for i in chosen:
+        state.covered_premises[premises.sets[i]] = True
+    passed = float(area_rows["premises_passed"].sum()) if areas else 0.0
+    route_km = float(area_rows["route_m"].sum()) / 1000.0 if areas else 0.0
+    if fibre is not None:
+        state.fibre_built[areas] = True
+        state.eligible += passed
+    state.fibre_km += route_km
+    state.supplies.extend(supplies)
+    state.energy.extend([*programme, *reinforcements])
+    capex_radio = figures.pop("_capex_radio")
+    capex = {"radio": capex_radio, "fibre": round(spent_fibre, 2), "grid": round(spent_grid, 2)}
+    total = sum(capex.values())
+    if total > budget + 1e-6:  # each step respects it; checked anyway
+        raise DataError(f"phase {phase.year} would exceed its budget")
+    left_violations = (
+        (reinforced or mandatory).violations_after if (reinforced or mandatory) else []
+    )
+    found = [
+        *(mandatory.violations_before if mandatory else []),
+        *(reinforced.violations_before if reinforced else []),
+    ]
+    figures.update(
+        {
+            "year": phase.year,
+            "budget_eur": phase.budget_eur,
+            "capex_eur": round(total, 2),
+            "capex_by_domain_eur": capex,
+            "opex_eur_per_year_after": round(
+                len(state.chosen) * costs.opex_eur_per_site_year
+                + state.fibre_km * costs.opex_eur_per_fibre_km_year,
+                2,
+            ),
+            "premises_gained": round(gained_premises, 3),
+            "fibre_areas": len(areas),
+            "fibre_area_ids": list(area_rows["area_id"]) if areas else [],
+            "fibre_route_km": round(route_km, 3),
+            "premises_passed_fibre": round(passed, 3),
+            "premises_eligible_cumulative": round(state.eligible, 3) if fibre else None,
+            "premises_eligible_share": share(state.eligible, fibre.premises_total)
+            if fibre
+            else None,
+            "premises_eligible_share_course": None
+            if required_share is None
+            else round(required_share, 6),
+            "grid_checked": grid is not None,
+            "grid_violations_found": len(found),
+            "grid_reinforcements": len(reinforcements),
+            "grid_violations_left": len(left_violations),
+        }
+    )
+    return PhaseResult(phase, chosen, figures, areas, list(programme), reinforcements, supplies)
+
+
+def _fit_grid(
+    selection: Selection, candidates, state, costs, grid, programme, energy, left, year: int
+):
+    """The sites of ``selection`` whose supply's reinforcements fit in ``left`` EUR with
+    them (dropping the last picked until they do), and those reinforcements."""
+    chosen = list(selection.chosen)
+    if grid is None or not chosen:
+        return chosen, None
+    while True:
+        supplies = [_supply(candidates, i, costs) for i in chosen]
+        loads = [*state.supplies, *supplies, *programme]
+        reinforced = grid.reinforce(loads, energy, f"{year} sites")
+        spent = candidates.instance.cost(chosen) + reinforced.capex_eur
+        if spent <= left + 1e-6 or not chosen:
+            return chosen, reinforced
+        chosen = chosen[:-1]
+
+
+def _supply(candidates: Candidates, i: int, costs: CostModel):
+    from twin.sim.optimise.grid_phase import site_supply
+
+    row = candidates.frame.iloc[i]
+    return site_supply(str(row["candidate_id"]), row["x"], row["y"], costs.site_load_kw)

@@ -8,36 +8,60 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
 
+from twin.i18n import tr
 from twin.scenario import Scenario
 from twin.sim.optimise.study import PlanStudy
 
 
 def plan_scenario(study: PlanStudy, name: str = "Rollout plan") -> Scenario:
-    """The chosen sites, in the order built, as a scenario."""
-    return Scenario(name, tuple(study.candidates.interventions(study.plan.chosen)))
+    """The plan as a scenario: the chosen sites in the order built, the fibre areas, the
+    sites' grid supply, the committed programme and the grid reinforcements."""
+    return Scenario(name, tuple(study.interventions()))
 
 
 ROLLOUT_PREFIX = "Rollout "
 
 
 def phase_scenarios(study: PlanStudy) -> list[Scenario]:
-    """One scenario per phase, "Rollout <year>", holding every site built by the end of
-    that year (cumulative): the KPI dock and the compare view show a phase like any
-    scenario, and the app's timeline steps through them."""
+    """One scenario per phase, "Rollout <year>", holding everything built by the end of
+    that year (cumulative: sites, fibre areas, grid supply, programme, reinforcements),
+    described with the phase's capex by domain: the KPI dock and the compare view show a
+    phase like any scenario, and the app's timeline steps through them."""
     scenarios = []
-    built: list[int] = []
+    sites = areas = 0
     for phase in study.plan.phases:
-        built.extend(phase.chosen)
+        sites += len(phase.chosen)
+        areas += len(phase.fibre)
         figures = phase.figures
+        fibre = (
+            tr(" and {areas} fibre areas ({passed:,.0f} premises passed this phase)").format(
+                areas=areas, passed=figures["premises_passed_fibre"]
+            )
+            if study.fibre is not None
+            else ""
+        )
         scenarios.append(
             Scenario(
                 f"{ROLLOUT_PREFIX}{phase.phase.year}",
-                tuple(study.candidates.interventions(built)),
-                description=(
-                    f"Rollout plan to the end of {phase.phase.year}: {len(built)} sites; this "
-                    f"phase {figures['sites']} sites, {figures['capex_eur']:,.0f} EUR "
-                    f"(budget {phase.phase.budget_eur:,.0f} EUR)"
+                tuple(study.interventions(phase.phase.year)),
+                description=tr(
+                    "Rollout plan to the end of {year}: {sites} sites{fibre}; this phase "
+                    "{phase_sites} sites, {reinforcements} grid reinforcements, {capex:,.0f} "
+                    "EUR (radio {radio:,.0f}, fibre {fibre_eur:,.0f}, grid {grid:,.0f}; budget "
+                    "{budget:,.0f} EUR)"
+                ).format(
+                    year=phase.phase.year,
+                    sites=sites,
+                    fibre=fibre,
+                    phase_sites=figures["sites"],
+                    reinforcements=figures["grid_reinforcements"],
+                    capex=figures["capex_eur"],
+                    radio=figures["capex_by_domain_eur"]["radio"],
+                    fibre_eur=figures["capex_by_domain_eur"]["fibre"],
+                    grid=figures["capex_by_domain_eur"]["grid"],
+                    budget=phase.phase.budget_eur,
                 ),
             )
         )
@@ -61,6 +85,16 @@ def plan_json(study: PlanStudy) -> dict:
             {"capex_eur": round(c, 2), "persons_gained": round(g, 3)} for c, g in plan.curve
         ],
         "candidates": len(study.candidates.frame),
+        "fibre": None
+        if study.fibre is None
+        else {
+            "premises_total": round(study.fibre.premises_total, 3),
+            "premises_eligible_baseline": round(study.fibre.premises_eligible, 3),
+            "candidate_areas": len(study.fibre.frame),
+            "method": "square areas planned alone by the fibre planner (Steiner route from "
+            "the existing network), cheapest per premise passed first, until each phase "
+            "reaches the course to the fibre targets",
+        },
         "method": "lazy greedy (CELF) by gain per euro and by gain, best of the two and of "
         "the best single candidate, per phase on what earlier phases left; persons gaining "
         "good or better 4G+5G coverage (best RSRP at or above the 'good' threshold)",
@@ -82,15 +116,27 @@ def write_plan(study: PlanStudy, out: Path) -> None:
             "budget_eur",
             "sites",
             "capex_eur",
+            "capex_radio_eur",
+            "capex_fibre_eur",
+            "capex_grid_eur",
             "persons_gained",
             "premises_gained",
             "persons_good_share",
             "cost_eur_per_person_gained",
+            "fibre_areas",
+            "premises_passed_fibre",
+            "premises_eligible_share",
+            "grid_reinforcements",
+            "grid_violations_left",
+            "opex_eur_per_year_after",
         ]
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for phase in study.plan.phases:
-            writer.writerow(phase.figures)
+            by_domain = phase.figures["capex_by_domain_eur"]
+            writer.writerow(
+                {**phase.figures, **{f"capex_{d}_eur": v for d, v in by_domain.items()}}
+            )
     frame = study.candidates.frame.copy()
     order = {c: k + 1 for k, c in enumerate(study.plan.chosen)}
     frame["build_order"] = [order.get(i, 0) for i in range(len(frame))]
@@ -103,3 +149,11 @@ def write_plan(study: PlanStudy, out: Path) -> None:
     if gpkg.exists():
         gpkg.unlink()
     candidates.to_file(gpkg, layer="candidates", driver="GPKG")
+    if study.fibre is not None and len(study.fibre.frame):
+        areas = study.fibre.frame.copy()
+        year_of = {i: p.phase.year for p in study.plan.phases for i in p.fibre}
+        areas["year"] = [year_of.get(i, 0) for i in range(len(areas))]
+        boxes = shapely.box(areas["x0"], areas["y0"], areas["x1"], areas["y1"])
+        gpd.GeoDataFrame(areas, geometry=boxes, crs=study.crs).to_file(
+            gpkg, layer="fibre_areas", driver="GPKG"
+        )

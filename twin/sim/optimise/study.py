@@ -1,16 +1,21 @@
-"""A project's rollout study: radio baseline, candidates, plan (Qt-free glue)."""
+"""A project's rollout study: radio baseline, candidates, fibre areas, grid, plan (Qt-free
+glue)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
+from twin.scenario import Intervention
 from twin.sim.optimise.candidates import (
     Candidates,
     build_candidates,
     candidate_positions,
     pixel_people,
 )
+from twin.sim.optimise.fiber_areas import FIBRE_CELL_M, FibreAreas, build_fibre_areas
 from twin.sim.optimise.plan import CostModel, Phase, Plan, plan_rollout
 from twin.sim.whatif.radio import radio_context
 from twin.sim.whatif.result import WhatIfOptions
@@ -18,7 +23,8 @@ from twin.sim.whatif.result import WhatIfOptions
 
 @dataclass
 class PlanStudy:
-    """The candidates, the plan and the project figures it starts from (persons)."""
+    """The candidates, the fibre areas (None without a fibre target), the plan and the
+    project figures it starts from (persons, premises)."""
 
     candidates: Candidates
     plan: Plan
@@ -26,6 +32,11 @@ class PlanStudy:
     premises_total: float
     baseline_persons_good: float
     crs: object
+    fibre: FibreAreas | None = None
+
+    def interventions(self, upto: int | None = None) -> list[Intervention]:
+        """The plan's interventions to the end of the year ``upto`` (all by default)."""
+        return self.plan.interventions(self.candidates, self.fibre, upto)
 
 
 def plan_project(
@@ -38,12 +49,33 @@ def plan_project(
     refine: bool = False,
     options: WhatIfOptions | None = None,
     feedback: Feedback | None = None,
+    fibre_targets: dict[int, float] | None = None,
+    fibre_cell_m: float = FIBRE_CELL_M,
+    programme: dict[int, list[Intervention]] | None = None,
+    check_grid: bool = True,
 ) -> PlanStudy:
-    """Plan new sites for ``project`` (see :func:`twin.sim.optimise.plan.plan_rollout`)."""
+    """Plan ``project``'s rollout (see :func:`twin.sim.optimise.plan.plan_rollout`): fibre
+    areas when ``fibre_targets`` are given, the grid checked when the project has one
+    (and ``check_grid``)."""
+    from twin.sim.energy.grid_store import project_has_grid
+
     feedback = ensure_feedback(feedback)
+    if programme and any(programme.values()) and not (check_grid and project_has_grid(project)):
+        raise DataError(
+            tr(
+                "a programme of EV chargers, PV or heat pumps needs the grid checked: a project "
+                "with grid layers (grid_buses, grid_lines, grid_transformers), without --no-grid"
+            )
+        )
     radio = radio_context(project, options, feedback)
     ids, xy = candidate_positions(project, candidate_layer, radio, spacing_m)
     candidates = build_candidates(project, radio, ids, xy, feedback)
+    fibre = build_fibre_areas(project, fibre_cell_m, feedback) if fibre_targets else None
+    grid = None
+    if check_grid and project_has_grid(project):
+        from twin.sim.optimise.grid_phase import GridChecker
+
+        grid = GridChecker(project, options)
     persons, premises, level = pixel_people(radio)
     good = level.reshape(-1) >= 2
     counter = radio.counter
@@ -59,7 +91,17 @@ def plan_project(
         targets,
         costs,
         refine,
+        fibre=fibre,
+        fibre_targets=fibre_targets,
+        grid=grid,
+        programme=programme,
     )
     return PlanStudy(
-        candidates, plan, persons_total, premises_total, float(persons[good].sum()), project.crs
+        candidates,
+        plan,
+        persons_total,
+        premises_total,
+        float(persons[good].sum()),
+        project.crs,
+        fibre,
     )

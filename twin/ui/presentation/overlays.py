@@ -68,9 +68,7 @@ class CaptionOverlay(QFrame):
         pad = round(height_px / 60)
         self.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
         self.layout().setSpacing(pad // 2)
-        self.setStyleSheet(
-            "QFrame#caption {" + PANEL_STYLE.format(radius=max(4, pad // 2)) + "}"
-        )
+        self.setStyleSheet("QFrame#caption {" + PANEL_STYLE.format(radius=max(4, pad // 2)) + "}")
 
 
 class KpiCardWidget(QFrame):
@@ -109,9 +107,19 @@ class KpiCardWidget(QFrame):
         pad = round(height_px / 90)
         self.layout().setContentsMargins(pad * 2, pad, pad * 2, pad)
         self.layout().setSpacing(max(1, pad // 3))
-        self.setStyleSheet(
-            "QFrame#kpi_card {" + PANEL_STYLE.format(radius=max(4, pad)) + "}"
-        )
+        self.setStyleSheet("QFrame#kpi_card {" + PANEL_STYLE.format(radius=max(4, pad)) + "}")
+
+    def fit(self, width: int) -> None:
+        """Shrink the value's and the change's fonts until they fit a card ``width`` px
+        wide (down to half their size; the label wraps)."""
+        margins = self.layout().contentsMargins()
+        inner = width - margins.left() - margins.right()
+        for label in (self.value, self.delta):
+            font = label.font()
+            floor = max(8, font.pixelSize() // 2)
+            while label.sizeHint().width() > inner and font.pixelSize() > floor:
+                font.setPixelSize(font.pixelSize() - 1)
+                label.setFont(font)
 
 
 class KpiCardsOverlay(QWidget):
@@ -133,15 +141,19 @@ class KpiCardsOverlay(QWidget):
         self.setVisible(bool(cards))
 
     def place(self, left: int, bottom: int, width: int, height_px: int) -> None:
-        """Lay the cards out in a row of ``width`` px whose bottom edge is at ``bottom``."""
+        """Lay the cards out in a row at most ``width`` px wide whose bottom edge is at
+        ``bottom``: each card as wide as its text needs (at least a fifth of the height);
+        a value too long for its share of the row gets a smaller font, never clipped."""
         shown = [card for card in self.cards if not card.isHidden()]
         if not shown:
             return
         gap = round(height_px / 70)
-        card_width = min(round(height_px * 0.3), (width - gap * (len(shown) - 1)) // len(shown))
-        card_height = max(card.sizeHint().height() for card in shown)
+        share = max(1, (width - gap * (len(shown) - 1)) // len(shown))
+        card_width = min(share, max(round(height_px / 5), *(c.sizeHint().width() for c in shown)))
         for widget in shown:
-            card_height = max(card_height, widget.heightForWidth(card_width))
+            widget.fit(card_width)
+        card_height = max(widget.heightForWidth(card_width) for widget in shown)
+        card_height = max(card_height, *(widget.sizeHint().height() for widget in shown))
         total = card_width * len(shown) + gap * (len(shown) - 1)
         self.setGeometry(left, bottom - card_height, total, card_height)
         for index, widget in enumerate(shown):
@@ -161,7 +173,9 @@ class LegendOverlay(QWidget):
         self.height_px = height_px
         self.groups = []
         for layer in layers:
-            entries = [e for e in layer.legend_entries() if e.label or len(layer.legend_entries()) == 1]
+            entries = [
+                e for e in layer.legend_entries() if e.label or len(layer.legend_entries()) == 1
+            ]
             if entries:
                 self.groups.append(
                     (base_name(layer.name), entries, getattr(layer.style, "point_symbol", "o"))
@@ -208,9 +222,7 @@ class LegendOverlay(QWidget):
                 break
             painter.setFont(bold)
             painter.setPen(QColor(INK))
-            painter.drawText(
-                QRectF(pad, y, width, row), Qt.AlignmentFlag.AlignVCenter, name
-            )
+            painter.drawText(QRectF(pad, y, width, row), Qt.AlignmentFlag.AlignVCenter, name)
             y += row
             painter.setFont(font)
             for entry in entries:
@@ -244,7 +256,7 @@ class BlankOverlay(QWidget):
 
 
 class CounterOverlay(QLabel):
-    """"3 / 6": where the presenter is in the story (and the number being typed)."""
+    """ "3 / 6": where the presenter is in the story (and the number being typed)."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)

@@ -147,9 +147,7 @@ class MapStage(QWidget):
 
     def set_bbox(self, bbox: BBox) -> None:
         """Show at least ``bbox`` (metres) on every map."""
-        if isinstance(self.view, MapCanvas):
-            self.view.zoom_to_bbox(bbox)
-        elif self.view is not None:
+        if self.view is not None:
             self.view.zoom_to_bbox(bbox)
 
     def divider(self) -> float | None:

@@ -259,9 +259,7 @@ class PresentationWindow(QWidget):
         self.cards.set_cards(self.cards_for(step), height)
         shown = self.stage.shown_layers()
         legend_layers = [
-            layer
-            for layer in shown
-            if is_result_layer(layer) or len(layer.legend_entries()) > 1
+            layer for layer in shown if is_result_layer(layer) or len(layer.legend_entries()) > 1
         ][:LEGEND_GROUPS]
         self.legend.set_layers(legend_layers, height)
         self.counter.show_position(self.index, len(self.steps), self.typed, height)
@@ -276,9 +274,7 @@ class PresentationWindow(QWidget):
         caption_height = self.caption.heightForWidth(caption_width)
         if caption_height <= 0:
             caption_height = self.caption.sizeHint().height()
-        self.caption.setGeometry(
-            margin, margin + round(height / 22), caption_width, caption_height
-        )
+        self.caption.setGeometry(margin, margin + round(height / 22), caption_width, caption_height)
         legend_w, legend_h = self.legend.preferred_size(round(height * 0.45))
         self.legend.setGeometry(
             width - margin - legend_w, height - margin - legend_h, legend_w, legend_h

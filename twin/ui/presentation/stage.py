@@ -145,8 +145,12 @@ class MapStage(QWidget):
         canvas = self.main_canvas()
         return canvas.view_bbox() if canvas is not None else None
 
-    def set_bbox(self, bbox: BBox) -> None:
-        """Show at least ``bbox`` (metres) on every map."""
+    def set_bbox(self, bbox: BBox, moving: bool = False) -> None:
+        """Show at least ``bbox`` (metres) on every map; ``moving``: one frame of a camera
+        move (the maps may draw quick previews until the move settles)."""
+        if moving:
+            for canvas in self.canvases():
+                canvas.moving()
         if self.view is not None:
             self.view.zoom_to_bbox(bbox)
 

@@ -187,7 +187,7 @@ class PresentationWindow(QWidget):
             return
         t = float(value)
         (bbox0, divider0), (bbox1, divider1) = self._from, self._to
-        self.stage.set_bbox(ease_bbox(bbox0, bbox1, t))
+        self.stage.set_bbox(ease_bbox(bbox0, bbox1, t), moving=True)
         if self.stage.divider() is not None:
             start = divider0 if divider0 is not None else divider1
             self.stage.set_divider(start + (divider1 - start) * t)

@@ -28,7 +28,7 @@ INK = "#111111"
 MUTED = "#444444"
 BETTER = "#0B5394"  # blue: a change the right way (colour-blind safe pair with vermillion)
 WORSE = "#B03A00"  # vermillion: a change the wrong way
-PANEL_STYLE = "background: rgba(255, 255, 255, 232); border-radius: {radius}px;"
+PANEL_STYLE = "background: rgba(255, 255, 255, 242); border-radius: {radius}px;"
 
 
 def _pixel_font(size_px: float, bold: bool = False) -> QFont:
@@ -210,7 +210,7 @@ class LegendOverlay(QWidget):
         row = self._row()
         pad = row * 0.6
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(255, 255, 255, 232))
+        painter.setBrush(QColor(255, 255, 255, 242))
         painter.drawRoundedRect(QRectF(self.rect()), pad * 0.6, pad * 0.6)
         y = pad
         font = _pixel_font(self.height_px * LEGEND_FRACTION)

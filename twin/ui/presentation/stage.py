@@ -16,8 +16,8 @@ from twin.layers.difference import base_name
 from twin.project import Project
 from twin.story import StoryStep
 from twin.ui.compare.maps import copy_layer, is_result_layer
-from twin.ui.compare.side_by_side import SideBySideView
-from twin.ui.compare.swipe import SwipeView
+from twin.ui.compare.side_by_side import TITLE_STYLE, SideBySideView
+from twin.ui.compare.swipe import CHIP_STYLE, SwipeView
 from twin.ui.compare.window import ScenarioData
 from twin.ui.map.canvas import MapCanvas
 
@@ -126,6 +126,17 @@ class MapStage(QWidget):
         self._layout.setCurrentWidget(view)
         for canvas in self.canvases():
             canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def set_scale(self, height_px: int) -> None:
+        """Name chips of the two scenarios readable on a screen ``height_px`` high."""
+        size = max(12, round(height_px / 40))
+        if isinstance(self.view, SwipeView):
+            for label in (self.view.label_a, self.view.label_b):
+                label.setStyleSheet(CHIP_STYLE.replace("}", f" font-size: {size}px; }}"))
+            self.view.set_titles(self.view.label_a.text(), self.view.label_b.text())
+        elif isinstance(self.view, SideBySideView):
+            for label in (self.view.title_a, self.view.title_b):
+                label.setStyleSheet(TITLE_STYLE.replace("}", f" font-size: {size}px; }}"))
 
     def canvases(self) -> list[MapCanvas]:
         """The map canvases shown (one or two)."""

@@ -254,6 +254,7 @@ class PresentationWindow(QWidget):
 
     def _show_overlays(self, step: StoryStep) -> None:
         height = max(1, self.height())
+        self.stage.set_scale(height)
         self.caption.set_caption(step.title, step.text)
         self.caption.set_scale(height)
         self.cards.set_cards(self.cards_for(step), height)

@@ -134,7 +134,7 @@ def test_kpi_cards_are_chosen_from_the_dock_figures_at_most_four(qtbot):
     _check(qtbot, panel, 4)  # a fifth card is refused, with a word why
     assert len(project.stories["Tour"][0].kpis) == 4
     assert panel.kpi_list.item(4).checkState() == Qt.CheckState.Unchecked
-    assert "At most 4" in panel.kpi_note.text()
+    assert "At most 4" in panel.message_label.text()
     _check(qtbot, panel, 1)  # unchecking removes the card
     assert project.stories["Tour"][0].kpis == ("radio.k0", "radio.k2", "radio.k3")
     stack.undo()
@@ -149,7 +149,9 @@ def test_rename_delete_and_dragged_steps_are_undoable(qtbot):
     assert list(project.stories) == ["Council, March"]
     assert panel.story_box.currentText() == "Council, March"
     panel.rename_story("")  # refused: one line in the panel, nothing changes
-    assert list(project.stories) == ["Council, March"] and "needs a name" in panel.kpi_note.text()
+    assert (
+        list(project.stories) == ["Council, March"] and "needs a name" in panel.message_label.text()
+    )
     # a step dragged from the last place to the first
     assert panel.step_list.model().moveRow(
         panel.step_list.rootIndex(), 2, panel.step_list.rootIndex(), 0

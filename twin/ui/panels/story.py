@@ -35,9 +35,9 @@ from twin.kpi import Figure
 from twin.project import Project
 from twin.story import MAX_KPI_CARDS, StoryStep
 from twin.ui.presentation import commands
+from twin.ui.presentation.kpi_chooser import KpiChooser
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole  # a step item's index in the story
-KEY_ROLE = Qt.ItemDataRole.UserRole  # a KPI item's key
 SHOW_TEXT = {
     "baseline": "baseline",
     "scenario": "{scenario}",
@@ -110,11 +110,11 @@ class StoryPanel(QWidget):
         self.text_edit.setPlaceholderText(tr("What the council should see on this step"))
         self.text_edit.setMaximumHeight(110)
         self.text_edit.installEventFilter(self)
-        self.kpi_list = QListWidget()
-        self.kpi_list.setObjectName("kpi_list")
-        self.kpi_list.itemChanged.connect(self._on_kpi_toggled)
-        self.kpi_note = QLabel()
-        self.kpi_note.setWordWrap(True)
+        self.kpi_list = KpiChooser()
+        self.kpi_list.chosen.connect(self._on_kpis_chosen)
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.kpi_list.refused.connect(self.message_label.setText)
         self.screen_box = QComboBox()
         self.screen_box.setToolTip(tr("The screen the presentation fills (the projector)"))
         self.present_button = _button(
@@ -135,7 +135,7 @@ class StoryPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(QLabel(tr("KPI cards (up to {count}):").format(count=MAX_KPI_CARDS)))
         layout.addWidget(self.kpi_list)
-        layout.addWidget(self.kpi_note)
+        layout.addWidget(self.message_label)
         layout.addLayout(self._row(QLabel(tr("Present on:")), self.screen_box))
         layout.addWidget(self.present_button)
         self._fill_screens()
@@ -213,7 +213,7 @@ class StoryPanel(QWidget):
         try:
             action()
         except TwinError as error:  # e.g. a name already taken: one line, no dialog
-            self.kpi_note.setText(str(error))
+            self.message_label.setText(str(error))
 
     def new_story(self, name: str | None = None) -> None:
         """Create an empty story (asks its name unless given) and choose it."""
@@ -310,7 +310,7 @@ class StoryPanel(QWidget):
         try:
             changed = steps[index].with_changes(**changes)
         except TwinError as error:
-            self.kpi_note.setText(str(error))
+            self.message_label.setText(str(error))
             self._refresh(index)
             return
         if changed == steps[index]:
@@ -364,25 +364,11 @@ class StoryPanel(QWidget):
             self._commit_caption()
         return super().eventFilter(watched, event)
 
-    def _on_kpi_toggled(self, _item: QListWidgetItem) -> None:
+    def _on_kpis_chosen(self, keys: tuple) -> None:
         index = self.current_index()
-        if index is None or self._refreshing:
-            return
-        keys = []
-        for row in range(self.kpi_list.count()):
-            item = self.kpi_list.item(row)
-            if item.checkState() == Qt.CheckState.Checked:
-                keys.append(item.data(KEY_ROLE))
-        old = list(self.steps()[index].kpis)
-        ordered = [k for k in old if k in keys] + [k for k in keys if k not in old]
-        if len(ordered) > MAX_KPI_CARDS:
-            self.kpi_note.setText(
-                tr("At most {count} KPI cards per step.").format(count=MAX_KPI_CARDS)
-            )
-            self._refresh(index)
-            return
-        self.kpi_note.setText("")
-        self.edit_step(index, kpis=tuple(ordered))
+        if index is not None and not self._refreshing:
+            self.message_label.setText("")
+            self.edit_step(index, kpis=tuple(keys))
 
     # --- view --------------------------------------------------------------------------
     def _refresh(self, index: int | None = None) -> None:
@@ -429,21 +415,6 @@ class StoryPanel(QWidget):
             self.title_edit.setText(step.title if step else "")
             if self.text_edit.toPlainText() != (step.text if step else ""):
                 self.text_edit.setPlainText(step.text if step else "")
-            self._fill_kpis(step)
+            self.kpi_list.set_choices(self.figures(), step.kpis if step else ())
         finally:
             self._refreshing = False
-
-    def _fill_kpis(self, step: StoryStep | None) -> None:
-        """The KPI keys the KPI dock shows (label, unit), the step's cards checked."""
-        self.kpi_list.clear()
-        chosen = list(step.kpis) if step is not None else []
-        labels = {f.key: f"{f.label} ({f.unit})" if f.unit else f.label for f in self.figures()}
-        for key in chosen:
-            labels.setdefault(key, key)
-        for key, label in labels.items():
-            item = QListWidgetItem(label)
-            item.setData(KEY_ROLE, key)
-            item.setToolTip(key)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if key in chosen else Qt.CheckState.Unchecked)
-            self.kpi_list.addItem(item)

@@ -218,3 +218,44 @@ def test_kpi_cards_show_value_change_and_unit_through_the_privacy_gate(qtbot):
         rect = card.geometry().translated(presentation.cards.pos())
         assert window_rect.contains(rect)
         assert card.value.sizeHint().width() <= card.value.width() + 1
+
+
+def test_a_swipe_divider_slides_to_the_next_step(qtbot):
+    swipe = dict(show="swipe", scenario="New mast", compare_with=None)
+    steps = [
+        StoryStep("Before and after", extent=STEPS[0].extent, divider=0.2, **swipe),
+        StoryStep("Closer", extent=STEPS[1].extent, divider=0.8, **swipe),
+    ]
+    presentation = _presentation(qtbot, steps, data_source=lambda name: ScenarioData(name, [], []))
+    assert presentation.stage.divider() == pytest.approx(0.2)
+    positions = []
+    presentation.animation.valueChanged.connect(
+        lambda _v: positions.append(presentation.stage.divider())
+    )
+    with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
+        qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    assert any(0.25 < p < 0.75 for p in positions)  # it slid, it did not jump
+    assert positions == sorted(positions)
+    view = presentation.stage.view
+    assert presentation.stage.divider() == pytest.approx(0.8)
+    assert view.handle.geometry().center().x() == pytest.approx(0.8 * view.width(), abs=2)
+    assert [view.label_a.text(), view.label_b.text()] == ["Baseline", "New mast"]
+
+
+def test_a_scenario_that_cannot_be_shown_is_one_line_not_a_crash(qtbot):
+    from twin.errors import DataError
+
+    def source(name):
+        if name == "Gone":
+            raise DataError("there is no scenario named 'Gone'")
+        return ScenarioData(name, [], [])
+
+    step = StoryStep("Removed", extent=STEPS[0].extent, show="scenario", scenario="Gone")
+    presentation = _presentation(qtbot, [step, STEPS[1]], data_source=source)
+    qtbot.waitUntil(lambda: presentation.message.isVisible(), timeout=5000)
+    assert presentation.message.text() == "Gone: there is no scenario named 'Gone'"
+    assert presentation.caption.title_label.text() == "Removed"
+    with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
+        qtbot.keyClick(presentation, Qt.Key.Key_Right)  # the story goes on
+    assert presentation.caption.title_label.text() == "The town hall"
+    assert not presentation.message.isVisible()  # that step shows the baseline

@@ -92,6 +92,7 @@ class PresentationWindow(QWidget):
         self.index = -1
         self.typed = ""
         self.jobs: dict[str | None, object] = {}
+        self.errors: dict[str | None, str] = {}  # scenario -> why it cannot be shown
         self.stage = MapStage(project, self)
         self.caption = CaptionOverlay(self)
         self.cards = KpiCardsOverlay(self)
@@ -228,10 +229,10 @@ class PresentationWindow(QWidget):
             self._show_overlays(step)
 
     def _on_data_error(self, name: str | None, error: BaseException) -> None:
-        self.message.setText(f"{name or tr('Baseline')}: {error}")
-        self.message.adjustSize()
-        self.message.show()
-        self._place_overlays()
+        self.errors[name] = f"{name or tr('Baseline')}: {error}"
+        step = self.current_step()
+        if step is not None:
+            self._show_overlays(step)
 
     # --- overlays --------------------------------------------------------------------------
     def cards_for(self, step: StoryStep) -> list[KpiCard]:
@@ -264,6 +265,11 @@ class PresentationWindow(QWidget):
         ][:LEGEND_GROUPS]
         self.legend.set_layers(legend_layers, height)
         self.counter.show_position(self.index, len(self.steps), self.typed, height)
+        errors = [self.errors[name] for name in step_names(step) if name in self.errors]
+        self.message.setText("\n".join(errors))
+        self.message.setFont(self.counter.font())
+        self.message.adjustSize()
+        self.message.setVisible(bool(errors))
         self._place_overlays()
 
     def _place_overlays(self) -> None:

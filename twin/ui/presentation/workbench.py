@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QObject, QRect, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
+from twin.errors import DataError
 from twin.i18n import tr
 from twin.project import Project
 from twin.story import StoryStep
@@ -168,10 +169,16 @@ class StoryWorkbench(QObject):
             window = self.window
             self._saved = (window.geometry(), window.saveState(), window.windowState())
             window.hide()
+
+        def data_source(name: str | None):
+            if name is not None and name not in controller.scenario_names():
+                raise DataError(tr("there is no scenario named {name!r}").format(name=name))
+            return scenario_data(controller, name)  # (in a worker: it may run engines)
+
         presentation = PresentationWindow(
             project,
             list(project.stories[story]),
-            data_source=lambda name: scenario_data(controller, name),
+            data_source=data_source,
             start=index,
             title=story,
         )

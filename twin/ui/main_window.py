@@ -32,6 +32,7 @@ from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
+from twin.ui.presentation.workbench import StoryWorkbench
 from twin.ui.project.files import ProjectFiles, project_title
 from twin.ui.project.new_territory import new_territory_action
 from twin.ui.project.recovery import RecoveryKeeper
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
             lambda code: self.statusBar().showMessage(LanguageMenu.restart_message(code), 8000)
         )
         view_menu.addMenu(self.language_menu)
+        self.story = StoryWorkbench(self, view_menu, panels_menu)  # Story dock, Present (F5)
         tools_menu = self.menuBar().addMenu(tr("&Tools"))
         tools_menu.addAction(self.identify_action)
         tools_menu.addAction(self.pan_action)
@@ -284,6 +286,7 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(project)
         self.legend_panel.set_project(project)
         self.bookmark_menu.set_project(project)
+        self.story.set_project(project)
         self.change_watcher.set_project(project)  # an edit made while the rest loads counts
         if self.scenario.controller.project is not None:
             self.scenario.set_project(None)  # the previous project's engines stop

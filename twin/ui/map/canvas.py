@@ -243,6 +243,11 @@ class MapCanvas(QtWidgets.QWidget):
             super().keyPressEvent(event)
 
     # --- interaction state ---------------------------------------------------------------------
+    def moving(self) -> None:
+        """Say the view moves continuously (an animated camera, as the wheel does): views
+        may draw a scaled preview of their last image until it settles, then draw fully."""
+        self._set_interacting(True)
+
     def _set_interacting(self, interacting: bool, repaint: bool = True) -> None:
         """While zooming continuously, views may show a scaled preview of their last image."""
         for view in self._views.values():

@@ -1,0 +1,181 @@
+"""The map part of the presentation window: one map (baseline or a scenario), or two
+scenarios as a swipe or side by side, built from the compare views, showing a step's
+layers. The stage draws copies of the project's layers (sharing their data), so showing a
+step never changes the main window's layers or marks the project modified.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStackedLayout, QWidget
+
+from twin.layers.base import Layer
+from twin.layers.difference import base_name
+from twin.project import Project
+from twin.story import StoryStep
+from twin.ui.compare.maps import copy_layer, is_result_layer
+from twin.ui.compare.side_by_side import TITLE_STYLE, SideBySideView
+from twin.ui.compare.swipe import CHIP_STYLE, SwipeView
+from twin.ui.compare.window import ScenarioData
+from twin.ui.map.canvas import MapCanvas
+
+BBox = tuple[float, float, float, float]
+
+
+def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
+    """A map project: copies of the baseline's own layers under copies of ``data``'s
+    result layers (None: the baseline's layers alone)."""
+    project = Project(crs=baseline.crs)
+    own = [layer for layer in baseline.layers if not is_result_layer(layer)]
+    results = list(data.layers) if data is not None else []
+    for layer in reversed(own):
+        project.add_layer(copy_layer(layer), index=0)
+    for layer in reversed(results):
+        project.add_layer(copy_layer(layer), index=0)
+    return project
+
+
+def apply_visibility(project: Project, visible_layers: tuple[str, ...]) -> None:
+    """Show the layers named in ``visible_layers`` (result layers by their name without
+    scenario prefix) and hide the others; an empty tuple leaves visibility as it is."""
+    if not visible_layers:
+        return
+    wanted = {base_name(name) for name in visible_layers} | set(visible_layers)
+    for layer in project.layers:
+        layer.visible = layer.name in wanted or base_name(layer.name) in wanted
+
+
+def ease_bbox(start: BBox, end: BBox, t: float) -> BBox:
+    """The view box a fraction ``t`` (0..1, already eased) of the way from ``start`` to
+    ``end``: the centre moves linearly, the size changes geometrically (a steady zoom)."""
+    t = min(1.0, max(0.0, t))
+    centre = [
+        (start[0] + start[2]) / 2 * (1 - t) + (end[0] + end[2]) / 2 * t,
+        (start[1] + start[3]) / 2 * (1 - t) + (end[1] + end[3]) / 2 * t,
+    ]
+    sizes = []
+    for axis in (0, 1):
+        a = max(1e-6, start[axis + 2] - start[axis])
+        b = max(1e-6, end[axis + 2] - end[axis])
+        sizes.append(math.exp(math.log(a) * (1 - t) + math.log(b) * t))
+    return (
+        centre[0] - sizes[0] / 2,
+        centre[1] - sizes[1] / 2,
+        centre[0] + sizes[0] / 2,
+        centre[1] + sizes[1] / 2,
+    )
+
+
+class MapStage(QWidget):
+    """Shows a step's map: :meth:`show_step` rebuilds the view when what is compared
+    changes and otherwise only changes layer visibility; :meth:`set_bbox` and
+    :meth:`set_divider` move the camera and the swipe divider (the window animates them)."""
+
+    def __init__(self, baseline: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.baseline = baseline
+        self.view: QWidget | None = None
+        self.projects: list[Project] = []
+        self.key: tuple | None = None
+        self._layout = QStackedLayout(self)
+
+    def show_step(self, step: StoryStep, data: dict[str | None, ScenarioData]) -> None:
+        """Show ``step``'s map with the scenario data fetched so far (``data`` maps a
+        scenario name, None = baseline, to its result layers and figures)."""
+        right, left = self._sides(step)
+        key = (step.show, left, right, id(data.get(left)), id(data.get(right)))
+        previous = self.current_bbox() if self.view is not None else None
+        if key != self.key:
+            self._build(step, data.get(left), data.get(right), left, right)
+            self.key = key
+            if previous is not None:
+                self.set_bbox(previous)
+        for project in self.projects:
+            apply_visibility(project, step.visible_layers)
+
+    @staticmethod
+    def _sides(step: StoryStep) -> tuple[str | None, str | None]:
+        """(right or only scenario, left scenario) names; None is the baseline."""
+        if step.show == "baseline":
+            return None, None
+        if step.show == "scenario":
+            return step.scenario, None
+        return step.scenario, step.compare_with
+
+    def _build(self, step, data_left, data_right, left, right) -> None:
+        if self.view is not None:
+            for canvas in self.canvases():
+                canvas.set_project(None)
+            self._layout.removeWidget(self.view)
+            self.view.deleteLater()
+        if step.show in ("swipe", "side_by_side"):
+            first = stage_project(self.baseline, data_left)
+            second = stage_project(self.baseline, data_right)
+            cls = SwipeView if step.show == "swipe" else SideBySideView
+            view = cls(first, second, left or "Baseline", right or "Baseline")
+            self.projects = [first, second]
+        else:
+            project = stage_project(self.baseline, data_right)
+            view = MapCanvas()
+            view.set_project(project)
+            self.projects = [project]
+        self.view = view
+        self._layout.addWidget(view)
+        self._layout.setCurrentWidget(view)
+        for canvas in self.canvases():
+            canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def set_scale(self, height_px: int) -> None:
+        """Name chips of the two scenarios readable on a screen ``height_px`` high."""
+        size = max(12, round(height_px / 40))
+        if isinstance(self.view, SwipeView):
+            for label in (self.view.label_a, self.view.label_b):
+                label.setStyleSheet(CHIP_STYLE.replace("}", f" font-size: {size}px; }}"))
+            self.view.set_titles(self.view.label_a.text(), self.view.label_b.text())
+        elif isinstance(self.view, SideBySideView):
+            for label in (self.view.title_a, self.view.title_b):
+                label.setStyleSheet(TITLE_STYLE.replace("}", f" font-size: {size}px; }}"))
+
+    def canvases(self) -> list[MapCanvas]:
+        """The map canvases shown (one or two)."""
+        if isinstance(self.view, MapCanvas):
+            return [self.view]
+        if self.view is not None:
+            return list(self.view.canvases())
+        return []
+
+    def main_canvas(self) -> MapCanvas | None:
+        """The canvas whose view box is the step's (the left one of two)."""
+        canvases = self.canvases()
+        return canvases[0] if canvases else None
+
+    def current_bbox(self) -> BBox | None:
+        """The box shown (metres), None before a step is shown."""
+        canvas = self.main_canvas()
+        return canvas.view_bbox() if canvas is not None else None
+
+    def set_bbox(self, bbox: BBox, moving: bool = False) -> None:
+        """Show at least ``bbox`` (metres) on every map; ``moving``: one frame of a camera
+        move (the maps may draw quick previews until the move settles)."""
+        if moving:
+            for canvas in self.canvases():
+                canvas.moving()
+        if self.view is not None:
+            self.view.zoom_to_bbox(bbox)
+
+    def divider(self) -> float | None:
+        """The swipe divider's position (0..1 of the width); None when not a swipe."""
+        return self.view.fraction if isinstance(self.view, SwipeView) else None
+
+    def set_divider(self, fraction: float) -> None:
+        """Move the swipe divider (nothing when the step is not a swipe)."""
+        if isinstance(self.view, SwipeView):
+            self.view.set_fraction(fraction)
+
+    def shown_layers(self) -> list[Layer]:
+        """The visible layers of the right-hand (or only) map, top first, for the legend."""
+        if not self.projects:
+            return []
+        return [layer for layer in self.projects[-1].layers if layer.visible]

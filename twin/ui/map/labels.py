@@ -1,0 +1,155 @@
+"""Labels on the map: measures texts, places them with :func:`twin.layers.labels.place_labels`
+(greedy, no overlaps, in priority order) and draws them with a halo, in widget pixels after
+the layers. Used by the map canvas, so ``twin render`` and page exports (drawn by the
+canvas) show the same labels."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+from twin.layers.base import Layer
+from twin.layers.colors import hex_to_rgba
+from twin.layers.labels import LabelAnchors, PlacedLabel, label_anchors, place_labels
+from twin.layers.style import LabelStyle
+from twin.layers.vector import VectorLayer
+
+KIND_ORDER = {"polygon": 0, "line": 1, "point": 2}  # areas first, then lines, then points
+MARGIN_PIXELS = 2.0  # text box margin around the glyphs
+
+
+def _qcolor(hex_color: str) -> QtGui.QColor:
+    r, g, b, a = hex_to_rgba(hex_color)
+    return QtGui.QColor(r, g, b, a)
+
+
+def label_font(style: LabelStyle) -> QtGui.QFont:
+    """The font of a layer's labels (``style.size`` pixels)."""
+    font = QtGui.QFont()
+    font.setPixelSize(max(1, round(style.size)))
+    font.setBold(style.bold)
+    return font
+
+
+class _LayerLabels:
+    """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
+
+    def __init__(self, layer: VectorLayer) -> None:
+        self.key = (id(layer.frame), layer.style.labels, layer.geometry_kind)
+        style = layer.style.labels
+        self.anchors: LabelAnchors = label_anchors(layer.frame, layer.geometry_kind, style)
+        self.font = label_font(style)
+        metrics = QtGui.QFontMetricsF(self.font)
+        pad = 2 * (MARGIN_PIXELS + style.halo_width)
+        self.widths = np.array([metrics.horizontalAdvance(t) + pad for t in self.anchors.text])
+        self.height = metrics.height() + pad
+        self.ascent = metrics.ascent()
+
+
+class LabelLayerPainter:
+    """Places and draws the labels of a canvas's visible layers (one instance per canvas).
+
+    Layers are placed areas first, then lines, then points, each in the project's order,
+    each layer's labels by decreasing priority; a label that would overlap one already
+    placed is left out. Labels outside their layer's scale range are not drawn.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, _LayerLabels] = {}
+        self.last_placed: list[tuple[Layer, str, PlacedLabel]] = []
+
+    def labelled_layers(self, layers: list[Layer], metres_per_pixel: float) -> list[VectorLayer]:
+        """The visible vector layers whose labels show at ``metres_per_pixel``, in placement
+        order."""
+        chosen = [
+            layer
+            for layer in layers
+            if isinstance(layer, VectorLayer)
+            and layer.visible
+            and layer.style.labels.enabled
+            and layer.style.labels.in_scale_range(metres_per_pixel)
+        ]
+        return sorted(chosen, key=lambda layer: KIND_ORDER.get(layer.geometry_kind, 3))
+
+    def _labels_of(self, layer: VectorLayer) -> _LayerLabels:
+        cached = self._cache.get(id(layer))
+        key = (id(layer.frame), layer.style.labels, layer.geometry_kind)
+        if cached is None or cached.key != key:
+            cached = _LayerLabels(layer)
+            self._cache[id(layer)] = cached
+        return cached
+
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        layers: list[Layer],
+        to_pixels,
+        viewport: QtCore.QRectF,
+        metres_per_pixel: float,
+    ) -> list[tuple[Layer, str, PlacedLabel]]:
+        """Place and draw the labels of ``layers`` in ``viewport`` (widget pixels);
+        ``to_pixels(xs, ys)`` maps metres to widget pixel arrays. Returns what was drawn:
+        (layer, text, placed box) per label, also kept in :attr:`last_placed`."""
+        shown = self.labelled_layers(layers, metres_per_pixel)
+        alive = {id(layer) for layer in layers}
+        for key in [k for k in self._cache if k not in alive]:
+            del self._cache[key]
+        placed: list[PlacedLabel] = []
+        drawn: list[tuple[Layer, str, PlacedLabel]] = []
+        size = (viewport.width(), viewport.height())
+        for layer in shown:
+            labels = self._labels_of(layer)
+            anchors = labels.anchors
+            if anchors.count == 0:
+                continue
+            px, py = to_pixels(anchors.x, anchors.y)
+            px = np.asarray(px, float) - viewport.left()
+            py = np.asarray(py, float) - viewport.top()
+            inside = (px > -50) & (py > -50) & (px < size[0] + 50) & (py < size[1] + 50)
+            rows = np.flatnonzero(inside)
+            if rows.size == 0:
+                continue
+            texts = anchors.text
+            group = anchors.group[rows]
+            widths = labels.widths[group]  # texts are indexed by group
+            sizes = np.column_stack([widths, np.full(rows.size, labels.height)])
+            gap = layer.style.point_size / 2 + 1 if not anchors.centred else 0.0
+            new = place_labels(
+                np.column_stack([px[rows], py[rows]]),
+                sizes,
+                anchors.priority[rows],
+                anchors.centred,
+                size,
+                group=group,
+                gap_px=gap,
+                placed=placed,
+            )
+            placed.extend(new)
+            for label in new:
+                text = texts[int(group[label.index])]
+                self._draw(painter, layer.style.labels, labels, text, label, viewport)
+                drawn.append((layer, text, label))
+        self.last_placed = drawn
+        return drawn
+
+    @staticmethod
+    def _draw(
+        painter: QtGui.QPainter,
+        style: LabelStyle,
+        labels: _LayerLabels,
+        text: str,
+        label: PlacedLabel,
+        viewport: QtCore.QRectF,
+    ) -> None:
+        inset = MARGIN_PIXELS + style.halo_width
+        origin = QtCore.QPointF(
+            viewport.left() + label.left + inset, viewport.top() + label.top + inset + labels.ascent
+        )
+        path = QtGui.QPainterPath()
+        path.addText(origin, labels.font, text)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        if style.halo_width > 0:
+            pen = QtGui.QPen(_qcolor(style.halo_color), 2 * style.halo_width)
+            pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+            painter.strokePath(path, pen)
+        painter.fillPath(path, _qcolor(style.color))

@@ -30,7 +30,8 @@ POINT_POSITIONS: tuple[tuple[float, float], ...] = (
     (-1, -1),
     (-1, 1),
 )
-# Candidates for area and line labels: centred, then nudged up and down by a box height.
+# Candidates for area and line labels: centred, then nudged up and down by a box height
+# (plus the padding, so the nudged box clears a label centred there).
 CENTRED_POSITIONS: tuple[tuple[float, float], ...] = ((0, 0), (0, -1), (0, 1))
 LINE_FRACTIONS = (0.5, 0.3, 0.7)  # where along a line its label may sit (of its length)
 GRID_CELL_PIXELS = 64.0  # bucket size of the overlap index
@@ -43,8 +44,9 @@ class LabelAnchors:
 
     ``group``: the feature (or, for lines, the set of features with the same text) an
     anchor belongs to; at most one anchor of a group is labelled. ``text``: indexed by
-    group, the label of each group; ``priority``: larger is placed first; ``centred``: True for areas and lines
-    (label centred on the anchor), False for points (label beside the symbol).
+    group, the label of each group; ``priority``: larger is placed first; ``centred``:
+    True for areas and lines (label centred on the anchor), False for points (label beside
+    the symbol).
     """
 
     x: np.ndarray
@@ -257,8 +259,8 @@ def place_labels(
         positions = CENTRED_POSITIONS if centred_of[i] else POINT_POSITIONS
         for dx, dy in positions:
             if centred_of[i]:
-                left = x - w / 2 + dx * w
-                top = y - h / 2 + dy * h
+                left = x - w / 2 + dx * (w + 2 * padding_px)
+                top = y - h / 2 + dy * (h + 2 * padding_px)
             else:
                 left = x - w / 2 + dx * (w / 2 + gaps[i])
                 top = y - h / 2 + dy * (h / 2 + gaps[i])
@@ -269,7 +271,7 @@ def place_labels(
             if index.overlaps(grown):
                 continue
             index.add(grown)
-            result.append(PlacedLabel(int(i), left, top, w, h))
+            result.append(PlacedLabel(int(i), float(left), float(top), float(w), float(h)))
             done_groups.add(groups[i])
             break
     return result

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin.layers.colors import category_colors, sample_colormap
+from twin.layers.colors import NEW_TRANSIT_LINE_COLOR, category_colors, sample_colormap
 
 STYLE_KINDS = ("single", "categorized", "graduated", "raster", "raster-classes")
 CLASSIFICATION_METHODS = ("quantile", "equal-interval")
@@ -332,3 +332,24 @@ def _json_scalar(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def new_transit_line_style() -> Style:
+    """A scenario's new transit line: 5 px wide in a strong magenta that reads over the
+    transit blues and at the full extent, labelled with its name."""
+    return Style(
+        fill_color=NEW_TRANSIT_LINE_COLOR,
+        stroke_color=NEW_TRANSIT_LINE_COLOR,
+        stroke_width=5.0,
+        labels=LabelStyle(field="name", size=12.0, bold=True, color=NEW_TRANSIT_LINE_COLOR),
+    )
+
+
+def new_transit_stop_style() -> Style:
+    """A scenario's new stops: 10 px white dots ringed in the new line's magenta."""
+    return Style(
+        fill_color="#FFFFFF",
+        stroke_color=NEW_TRANSIT_LINE_COLOR,
+        stroke_width=2.5,
+        point_size=10.0,
+    )

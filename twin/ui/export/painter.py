@@ -53,9 +53,16 @@ def map_scene(project: Project, layout: Layout) -> Project:
 
 def render_map_image(layout: Layout, project: Project) -> tuple[QtGui.QImage, BBox]:
     """The map of ``layout`` at its frame's size in page pixels, and the box it shows."""
-    _, _, width, height = regions(layout).map
+    parts = regions(layout)
+    _, _, width, height = parts.map
     scene = map_scene(project, layout)
-    return render_map(scene, (round(width), round(height)), layout.map.extent)
+    # labels grow with the page's text (never below their screen size)
+    return render_map(
+        scene,
+        (round(width), round(height)),
+        layout.map.extent,
+        label_scale=max(1.0, parts.unit / OVERLAY_TEXT_PX),
+    )
 
 
 def _font(size_px: float, bold: bool = False) -> QtGui.QFont:

@@ -23,10 +23,10 @@ def _qcolor(hex_color: str) -> QtGui.QColor:
     return QtGui.QColor(r, g, b, a)
 
 
-def label_font(style: LabelStyle) -> QtGui.QFont:
-    """The font of a layer's labels (``style.size`` pixels)."""
+def label_font(style: LabelStyle, scale: float = 1.0) -> QtGui.QFont:
+    """The font of a layer's labels (``style.size`` pixels times ``scale``)."""
     font = QtGui.QFont()
-    font.setPixelSize(max(1, round(style.size)))
+    font.setPixelSize(max(1, round(style.size * scale)))
     font.setBold(style.bold)
     return font
 
@@ -34,13 +34,15 @@ def label_font(style: LabelStyle) -> QtGui.QFont:
 class _LayerLabels:
     """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
 
-    def __init__(self, layer: VectorLayer) -> None:
-        self.key = (id(layer.frame), layer.style.labels, layer.geometry_kind)
+    def __init__(self, layer: VectorLayer, scale: float) -> None:
+        self.key = (id(layer.frame), layer.style.labels, layer.geometry_kind, scale)
         style = layer.style.labels
         self.anchors: LabelAnchors = label_anchors(layer.frame, layer.geometry_kind, style)
-        self.font = label_font(style)
+        self.font = label_font(style, scale)
+        self.halo = style.halo_width * scale
+        self.inset = (MARGIN_PIXELS + style.halo_width) * scale
         metrics = QtGui.QFontMetricsF(self.font)
-        pad = 2 * (MARGIN_PIXELS + style.halo_width)
+        pad = 2 * self.inset
         self.widths = np.array([metrics.horizontalAdvance(t) + pad for t in self.anchors.text])
         self.height = metrics.height() + pad
         self.ascent = metrics.ascent()
@@ -55,6 +57,7 @@ class LabelLayerPainter:
     """
 
     def __init__(self) -> None:
+        self.scale = 1.0
         self._cache: dict[int, _LayerLabels] = {}
         self.last_placed: list[tuple[Layer, str, PlacedLabel]] = []
 
@@ -73,9 +76,9 @@ class LabelLayerPainter:
 
     def _labels_of(self, layer: VectorLayer) -> _LayerLabels:
         cached = self._cache.get(id(layer))
-        key = (id(layer.frame), layer.style.labels, layer.geometry_kind)
+        key = (id(layer.frame), layer.style.labels, layer.geometry_kind, self.scale)
         if cached is None or cached.key != key:
-            cached = _LayerLabels(layer)
+            cached = _LayerLabels(layer, self.scale)
             self._cache[id(layer)] = cached
         return cached
 
@@ -141,15 +144,15 @@ class LabelLayerPainter:
         label: PlacedLabel,
         viewport: QtCore.QRectF,
     ) -> None:
-        inset = MARGIN_PIXELS + style.halo_width
+        inset = labels.inset
         origin = QtCore.QPointF(
             viewport.left() + label.left + inset, viewport.top() + label.top + inset + labels.ascent
         )
         path = QtGui.QPainterPath()
         path.addText(origin, labels.font, text)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        if style.halo_width > 0:
-            pen = QtGui.QPen(_qcolor(style.halo_color), 2 * style.halo_width)
+        if labels.halo > 0:
+            pen = QtGui.QPen(_qcolor(style.halo_color), 2 * labels.halo)
             pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
             painter.strokePath(path, pen)
         painter.fillPath(path, _qcolor(style.color))

@@ -123,3 +123,25 @@ def test_render_and_page_export_draw_the_labels(tmp_path):
     centre = ((cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2)
     dark, white = text_and_halo(page, centre)
     assert dark > 8 and white > 30
+
+
+def test_labels_keep_clear_of_the_scale_bar_and_north_arrow(qtbot):
+    from twin.ui.map.labels import overlay_obstacles
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["Bottom left corner", "Top right corner"]},
+        geometry=shapely.points([(X0 + 20, Y0 + 15), (X0 + 385, Y0 + 290)]),
+        crs=CRS,
+    )
+    layer = VectorLayer("Stops", frame, style=Style(labels=LabelStyle(field="name")))
+    canvas = show_canvas(qtbot, project_of(layer))
+    canvas.grab_map()
+    viewport = canvas.map_viewport()
+    corners = overlay_obstacles(viewport.width(), viewport.height(), True, True)
+    drawn = canvas.labels.last_placed
+    assert len(corners) == 2
+    for _, _, label in drawn:
+        assert not any(boxes_overlap(label.box, corner.box) for corner in corners)
+    canvas.show_scale_bar = canvas.show_north_arrow = False
+    canvas.grab_map()
+    assert len(canvas.labels.last_placed) == 2  # with no overlays both find room

@@ -22,6 +22,7 @@ from twin.layout import (
     regions,
 )
 from twin.project import Project
+from twin.ui.map.labels import overlay_obstacles
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
 from twin.ui.map.render import BBox, ensure_qt_application, render_map
 from twin.ui.panels.swatches import paint_swatch
@@ -56,12 +57,23 @@ def render_map_image(layout: Layout, project: Project) -> tuple[QtGui.QImage, BB
     parts = regions(layout)
     _, _, width, height = parts.map
     scene = map_scene(project, layout)
-    # labels grow with the page's text (never below their screen size)
+    # labels grow with the page's text (never below their screen size) and keep clear of
+    # the scale bar and north arrow that paint_layout draws over the map
+    zoom = parts.unit / OVERLAY_TEXT_PX
+    obstacles = overlay_obstacles(
+        width,
+        height,
+        layout.scale_bar.visible,
+        layout.north_arrow.visible,
+        zoom=zoom,
+        scale_bar_pixels=width / 4,
+    )
     return render_map(
         scene,
         (round(width), round(height)),
         layout.map.extent,
-        label_scale=max(1.0, parts.unit / OVERLAY_TEXT_PX),
+        label_scale=max(1.0, zoom),
+        label_obstacles=obstacles,
     )
 
 

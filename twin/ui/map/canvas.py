@@ -12,7 +12,7 @@ from twin.layers.base import Layer
 from twin.project import Project
 from twin.ui.map import overlays
 from twin.ui.map.canvas_input import CanvasInput
-from twin.ui.map.labels import LabelLayerPainter
+from twin.ui.map.labels import LabelLayerPainter, overlay_obstacles
 from twin.ui.map.tools.base import MapTool
 from twin.ui.map.views import LayerView, view_for
 
@@ -62,6 +62,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.show_scale_bar = True
         self.show_north_arrow = True
         self.show_labels = True
+        self.label_obstacles: list = []  # extra boxes (pixels) labels avoid, e.g. a page's
         self.labels = LabelLayerPainter()
         self._views: dict[int, LayerView] = {}
         self._graphics_view = _MapGraphicsView(self)
@@ -241,8 +242,16 @@ class MapCanvas(QtWidgets.QWidget):
         def to_pixels(xs, ys):
             return p0.x() + (xs - x0) * sx, p0.y() + (ys - y0) * sy
 
+        obstacles = overlay_obstacles(
+            viewport.width(), viewport.height(), self.show_scale_bar, self.show_north_arrow
+        )
         self.labels.paint(
-            painter, list(self.project.layers), to_pixels, viewport, self.map_units_per_pixel()
+            painter,
+            list(self.project.layers),
+            to_pixels,
+            viewport,
+            self.map_units_per_pixel(),
+            obstacles + list(self.label_obstacles),
         )
 
     # --- images ------------------------------------------------------------------------------

@@ -31,6 +31,28 @@ def label_font(style: LabelStyle, scale: float = 1.0) -> QtGui.QFont:
     return font
 
 
+def overlay_obstacles(
+    width: float,
+    height: float,
+    scale_bar: bool,
+    north_arrow: bool,
+    zoom: float = 1.0,
+    scale_bar_pixels: float = 130.0,
+) -> list[PlacedLabel]:
+    """Boxes (pixels of a ``width`` x ``height`` map) that labels keep clear of: the scale
+    bar at the bottom left (``scale_bar_pixels`` long at most) and the north arrow at the
+    top right, as :mod:`twin.ui.map.overlays` draws them, ``zoom`` times larger."""
+    boxes = []
+    if scale_bar:
+        box_height = 48.0 * zoom
+        boxes.append(
+            PlacedLabel(-1, 0.0, height - box_height, scale_bar_pixels + 26.0 * zoom, box_height)
+        )
+    if north_arrow:
+        boxes.append(PlacedLabel(-1, width - 52.0 * zoom, 0.0, 52.0 * zoom, 72.0 * zoom))
+    return boxes
+
+
 class _LayerLabels:
     """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
 
@@ -89,15 +111,17 @@ class LabelLayerPainter:
         to_pixels,
         viewport: QtCore.QRectF,
         metres_per_pixel: float,
+        obstacles: list[PlacedLabel] | None = None,
     ) -> list[tuple[Layer, str, PlacedLabel]]:
         """Place and draw the labels of ``layers`` in ``viewport`` (widget pixels);
-        ``to_pixels(xs, ys)`` maps metres to widget pixel arrays. Returns what was drawn:
-        (layer, text, placed box) per label, also kept in :attr:`last_placed`."""
+        ``to_pixels(xs, ys)`` maps metres to widget pixel arrays; labels keep clear of
+        ``obstacles`` (boxes in viewport pixels). Returns what was drawn: (layer, text,
+        placed box) per label, also kept in :attr:`last_placed`."""
         shown = self.labelled_layers(layers, metres_per_pixel)
         alive = {id(layer) for layer in layers}
         for key in [k for k in self._cache if k not in alive]:
             del self._cache[key]
-        placed: list[PlacedLabel] = []
+        placed: list[PlacedLabel] = list(obstacles or ())
         drawn: list[tuple[Layer, str, PlacedLabel]] = []
         size = (viewport.width(), viewport.height())
         for layer in shown:

@@ -145,3 +145,41 @@ def test_labels_keep_clear_of_the_scale_bar_and_north_arrow(qtbot):
     canvas.show_scale_bar = canvas.show_north_arrow = False
     canvas.grab_map()
     assert len(canvas.labels.last_placed) == 2  # with no overlays both find room
+
+
+def test_labels_set_in_the_style_editor_show_on_the_map_and_are_saved(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    import twin
+    from twin.ui.panels.style_editor import StyleEditor
+
+    layer = box_layer("Communes", [(100, 50, 300, 250)], GREEN, commune=["Pacé"], people=[7])
+    project = project_of(layer)
+    canvas = show_canvas(qtbot, project)
+    centre = canvas.map_to_widget(X0 + 200, Y0 + 150)
+    assert text_and_halo(canvas.grab_map(), (centre.x(), centre.y())) == (0, 0)
+    editor = StyleEditor()
+    qtbot.addWidget(editor)
+    editor.set_layer(layer)
+    editor.show()
+    assert editor.labels_box.isVisible()
+    combo = editor.label_field_combo
+    combo.setCurrentIndex(combo.findText("commune"))
+    editor.label_size_spin.setValue(16.0)
+    editor.label_max_scale_spin.setValue(5.0)
+    priority = editor.label_priority_combo
+    priority.setCurrentIndex(priority.findData("people"))
+    assert layer.style.labels.field is None  # nothing changes before Apply
+    qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
+    labels = layer.style.labels
+    assert (labels.field, labels.size, labels.max_metres_per_pixel) == ("commune", 16.0, 5.0)
+    assert labels.priority_field == "people"
+    dark, white = text_and_halo(canvas.grab_map(), (centre.x(), centre.y()))
+    assert dark > 15 and white > 30
+    path = project.save(tmp_path / "labelled.twin")
+    reopened = twin.open_project(path)
+    assert reopened.layers[0].style.labels == labels
+    # choosing "(no labels)" turns them off
+    combo.setCurrentIndex(0)
+    qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
+    assert not layer.style.labels.enabled

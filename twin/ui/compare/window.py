@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import DataError, TwinError
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
-from twin.layers.difference import base_name, difference_layer, matching_pairs
+from twin.layers.compare_themes import comparable_pairs, theme_difference, with_fiber_eligibility
+from twin.layers.difference import base_name
 from twin.layers.io import write_layer
 from twin.layers.raster import RasterLayer
 from twin.project import Project
@@ -173,6 +175,9 @@ class CompareWindow(QWidget):
     # --- data ------------------------------------------------------------------------------
     def set_scenarios(self, a: ScenarioData, b: ScenarioData) -> None:
         """Show scenario ``a`` against scenario ``b`` (maps, differences, table)."""
+        data_layers = [] if self.baseline is None else list(self.baseline.layers)
+        a = ScenarioData(a.name, with_fiber_eligibility(a.layers, data_layers, a.title), a.figures)
+        b = ScenarioData(b.name, with_fiber_eligibility(b.layers, data_layers, b.title), b.figures)
         self.a, self.b = a, b
         self.setWindowTitle(f"Compare {a.title} and {b.title}")
         for view in self.views.values():
@@ -188,7 +193,7 @@ class CompareWindow(QWidget):
         self.theme_box.clear()
         self.theme_box.addItems(themes)
         self.theme_box.blockSignals(False)
-        self.pairs = matching_pairs(a.layers, b.layers)
+        self.pairs = comparable_pairs(a.layers, b.layers)
         self.difference_box.blockSignals(True)
         self.difference_box.clear()
         names = [base_name(first.name) for first, _ in self.pairs]
@@ -268,10 +273,15 @@ class CompareWindow(QWidget):
         """The difference layer of pair ``index`` (default: the chosen one), B against A."""
         index = self.difference_box.currentIndex() if index is None else index
         if not self.pairs or not 0 <= index < len(self.pairs):
-            raise DataError("these two scenarios have no coverage level or PTAL layers to compare")
+            raise DataError(
+                tr(
+                    "these two scenarios have no coverage level, PTAL, loading or fiber "
+                    "eligibility layers to compare"
+                )
+            )
         if index not in self._differences:
             first, second = self.pairs[index]
-            self._differences[index] = difference_layer(first, second, self.a.title, self.b.title)
+            self._differences[index] = theme_difference(first, second, self.a.title, self.b.title)
         return self._differences[index]
 
     def show_difference(self, shown: bool) -> None:

@@ -1,0 +1,142 @@
+"""Honest comparisons: both halves of the swipe and both side-by-side panes show one view
+transform (a feature's pixels are on the same rows left and right of the divider, and at
+the same pixel in both panes) over the same base layers; every theme with a result can be
+picked and differenced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from map_helpers import BLUE, RED, X0, Y0, box_layer, project_of
+from PySide6 import QtGui
+from PySide6.QtWidgets import QApplication
+
+from twin.layers.provenance import Provenance
+from twin.ui.compare import SideBySideView, SwipeView
+from twin.ui.compare.maps import scenario_project
+
+ROAD = "#3CB44B"
+
+
+def rgb(image: QtGui.QImage) -> np.ndarray:
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
+    # a copy: the converted image (and its memory) goes when this function returns
+    return (
+        data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
+    )
+
+
+def rows_of(image: QtGui.QImage, color: str, columns: slice) -> list[int]:
+    """Rows of ``image`` where ``color`` appears within ``columns``."""
+    target = np.array(QtGui.QColor(color).getRgb()[:3])
+    hit = np.all(rgb(image)[:, columns] == target, axis=2).any(axis=1)
+    return np.flatnonzero(hit).tolist()
+
+
+def columns_of(image: QtGui.QImage, color: str) -> list[int]:
+    target = np.array(QtGui.QColor(color).getRgb()[:3])
+    hit = np.all(rgb(image) == target, axis=2).any(axis=0)
+    return np.flatnonzero(hit).tolist()
+
+
+def result(scenario: str, color: str):
+    layer = box_layer(f"{scenario}: coverage", [(150, 180, 250, 260)], color)
+    layer.provenance = Provenance(source="engine:radio", parameters={"scenario": scenario})
+    return layer
+
+
+@pytest.fixture
+def projects():
+    # the shared base layers: a road (a 6 m high band across the whole view) and a building
+    base = project_of(
+        box_layer("Roads", [(-5000, 100, 5000, 106)], ROAD),
+        box_layer("Buildings", [(50, 40, 90, 70)], "#8F8579"),
+    )
+    return scenario_project(base, [result("A", RED)]), scenario_project(base, [result("B", BLUE)])
+
+
+def settle() -> None:
+    for _ in range(5):
+        QApplication.processEvents()
+
+
+@pytest.mark.parametrize("size", [(400, 300), (523, 377), (900, 341)])
+def test_swipe_halves_line_up_across_the_divider(qtbot, projects, size):
+    view = SwipeView(*projects, "A", "B")
+    qtbot.addWidget(view)
+    view.resize(300, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    view.zoom_to_bbox((X0, Y0, X0 + 400, Y0 + 300))
+    view.resize(*size)  # a resize after the zoom: both halves must follow it alike
+    settle()
+    a, b = view.canvases()
+    assert a.view_bbox() == pytest.approx(b.view_bbox(), abs=1e-6)
+    assert a.map_units_per_pixel() == pytest.approx(b.map_units_per_pixel(), rel=1e-9)
+    image = view.grab().toImage()
+    divider = view.divider_x()
+    left = rows_of(image, ROAD, slice(5, divider - 20))
+    right = rows_of(image, ROAD, slice(divider + 20, image.width() - 5))
+    assert left and left == right  # the road is on the same pixel rows on both sides
+    # and B's result shows right of the divider, A's left of it, on the same rows
+    assert rows_of(image, RED, slice(0, divider - 8)) or rows_of(
+        image, BLUE, slice(divider + 8, None)
+    )
+
+
+def test_swipe_shows_the_same_base_layers_on_both_sides(projects):
+    a, b = projects
+    names = lambda p: [x.name for x in p.layers if "scenario" not in x.provenance.parameters]  # noqa: E731
+    assert names(a) == names(b) == ["Roads", "Buildings"]
+    assert all(x is y for x, y in zip(a.layers[1:], b.layers[1:], strict=True))
+
+
+def test_side_by_side_panes_show_a_feature_at_the_same_pixel(qtbot, projects):
+    view = SideBySideView(*projects, "A", "B")
+    qtbot.addWidget(view)
+    view.resize(900, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.zoom_to_bbox((X0, Y0, X0 + 400, Y0 + 300))
+    view.resize(1000, 450)
+    settle()
+    a, b = view.canvases()
+    assert a.size() == b.size()
+    assert a.view_bbox() == pytest.approx(b.view_bbox(), abs=1e-6)
+    image_a, image_b = a.grab_map(), b.grab_map()
+    all_columns = slice(0, None)
+    assert rows_of(image_a, ROAD, all_columns) == rows_of(image_b, ROAD, all_columns)
+    building = "#8F8579"
+    assert columns_of(image_a, building) == columns_of(image_b, building) != []
+    assert rows_of(image_a, building, all_columns) == rows_of(image_b, building, all_columns)
+
+
+def test_the_compare_window_swipe_lines_up_after_switching_modes_and_resizing(qtbot):
+    from twin.ui.compare.window import CompareWindow, ScenarioData
+
+    base = project_of(
+        box_layer("Roads", [(-5000, 100, 5000, 106)], ROAD),
+        box_layer("Buildings", [(50, 40, 90, 70)], "#8F8579"),
+    )
+    window = CompareWindow(base, "side-by-side")
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    window.set_scenarios(
+        ScenarioData("A", [result("A", RED)]), ScenarioData("B", [result("B", BLUE)])
+    )
+    window.current_view().zoom_to_bbox((X0, Y0, X0 + 400, Y0 + 300))
+    settle()
+    view = window.set_mode("swipe")
+    window.resize(1200, 760)
+    settle()
+    a, b = view.canvases()
+    assert a.view_bbox() == pytest.approx(b.view_bbox(), abs=1e-6)
+    image = view.grab().toImage()
+    divider = view.divider_x()
+    left = rows_of(image, ROAD, slice(5, divider - 20))
+    right = rows_of(image, ROAD, slice(divider + 20, image.width() - 5))
+    assert left and left == right

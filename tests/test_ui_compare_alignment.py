@@ -140,3 +140,39 @@ def test_the_compare_window_swipe_lines_up_after_switching_modes_and_resizing(qt
     left = rows_of(image, ROAD, slice(5, divider - 20))
     right = rows_of(image, ROAD, slice(divider + 20, image.width() - 5))
     assert left and left == right
+
+
+@pytest.mark.parametrize("view_class", [SwipeView, SideBySideView])
+def test_both_maps_place_the_same_labels(qtbot, projects, view_class):
+    import geopandas as gpd
+    import shapely
+
+    from twin.layers import Style, VectorLayer
+    from twin.layers.style import LabelStyle
+
+    view = view_class(*projects, "A", "B")
+    qtbot.addWidget(view)
+    view.resize(800, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.zoom_to_bbox((X0 - 20, Y0 - 20, X0 + 380, Y0 + 120))
+    settle()
+    first, second = view.canvases()
+    # places to label everywhere, the corners too (under one map's scale bar or north arrow)
+    minx, miny, maxx, maxy = first.view_bbox()
+    xs, ys = np.meshgrid(np.linspace(minx + 5, maxx - 5, 6), np.linspace(miny + 3, maxy - 3, 5))
+    frame = gpd.GeoDataFrame(
+        {"name": [f"Place {i}" for i in range(xs.size)]},
+        geometry=shapely.points(np.column_stack([xs.ravel(), ys.ravel()])),
+        crs="EPSG:2154",
+    )
+    places = VectorLayer("Places", frame, style=Style(labels=LabelStyle(field="name")))
+    for project in projects:
+        project.add_layer(places)
+    settle()
+    first.grab_map(), second.grab_map()
+    placed = [
+        [(text, label.box) for _, text, label in canvas.labels.last_placed]
+        for canvas in (first, second)
+    ]
+    assert len(placed[0]) > 5 and placed[0] == placed[1]

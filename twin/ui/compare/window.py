@@ -186,8 +186,9 @@ class CompareWindow(QWidget):
         self.views.clear()
         self.shown_difference = None
         self._differences.clear()
-        self.project_a = scenario_project(self.baseline, a.layers)
-        self.project_b = scenario_project(self.baseline, b.layers)
+        masks: dict = {}  # one territory mask per raster grid, for both scenarios
+        self.project_a = scenario_project(self.baseline, a.layers, masks)
+        self.project_b = scenario_project(self.baseline, b.layers, masks)
         themes = result_themes(a.layers, b.layers)
         self.theme_box.blockSignals(True)
         self.theme_box.clear()

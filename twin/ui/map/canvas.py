@@ -63,6 +63,9 @@ class MapCanvas(QtWidgets.QWidget):
         self.show_north_arrow = True
         self.show_labels = True
         self.label_obstacles: list = []  # extra boxes (pixels) labels avoid, e.g. a page's
+        # (scale bar, north arrow) corners labels keep clear of; None: those shown. Two
+        # canvases compared side by side set both so they place the same labels.
+        self.label_overlay_room: tuple[bool, bool] | None = None
         self.labels = LabelLayerPainter()
         self._views: dict[int, LayerView] = {}
         self._graphics_view = _MapGraphicsView(self)
@@ -242,9 +245,11 @@ class MapCanvas(QtWidgets.QWidget):
         def to_pixels(xs, ys):
             return p0.x() + (xs - x0) * sx, p0.y() + (ys - y0) * sy
 
-        obstacles = overlay_obstacles(
-            viewport.width(), viewport.height(), self.show_scale_bar, self.show_north_arrow
+        scale_bar, north_arrow = self.label_overlay_room or (
+            self.show_scale_bar,
+            self.show_north_arrow,
         )
+        obstacles = overlay_obstacles(viewport.width(), viewport.height(), scale_bar, north_arrow)
         self.labels.paint(
             painter,
             list(self.project.layers),

@@ -191,3 +191,12 @@ def test_each_theme_shows_a_non_empty_difference(window, theme):
     canvas.zoom_to_bbox((X0 - 10, Y0 - 10, X0 + 160, Y0 + 210))
     image = canvas.grab_map()
     assert count_color(image, "#0072B2") + count_color(image, "#56B4E9") > 0
+
+
+def test_pixels_outside_the_levels_are_no_change():
+    # the live map marks pixels outside the territory 255: not a level, so not a change
+    a = level("A", "4G+5G", [[1, 1], [2, 3]])
+    b = level("B", "4G+5G", [[255, 255], [3, 3]])
+    change = theme_difference(a, b, "A", "B")
+    assert change.valid_mask().tolist() == [[False, False], [True, True]]
+    assert np.asarray(change.array)[change.valid_mask()].tolist() == [1, 0]

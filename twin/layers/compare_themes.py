@@ -28,6 +28,7 @@ from twin.layers.difference import (
     matching_pairs,
 )
 from twin.layers.provenance import Provenance
+from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
 
@@ -36,6 +37,7 @@ BETTER, WORSE, SAME = "better", "worse", "unchanged"
 VALUE_CHANGE_COLORS = {BETTER: "#0072B2", WORSE: "#D55E00", SAME: "#9E9E9E40"}
 FIBER_ELIGIBILITY = "Fiber eligibility"
 ELIGIBLE_STATUSES = ("connected", "eligible")
+LEVELS = (0, 1, 2, 3)  # coverage levels: none, limited, good, very good
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,28 @@ def theme_difference(a: Layer, b: Layer, name_a: str = "A", name_b: str = "B") -
     theme = value_theme_of(a)
     if theme is not None and not is_comparable(a):
         return value_change(a, b, theme, name_a, name_b)  # type: ignore[arg-type]
+    if isinstance(a, RasterLayer) and isinstance(b, RasterLayer):
+        return difference_layer(levels_only(a), levels_only(b), name_a, name_b)
     return difference_layer(a, b, name_a, name_b)
+
+
+def levels_only(layer: RasterLayer) -> RasterLayer:
+    """``layer`` with every pixel that is not a coverage level (0 to 3; e.g. the 255 the
+    live map puts outside the territory) set to no data, so it is not counted as a change."""
+    array = np.asarray(layer.array, dtype=float)
+    valid = layer.valid_mask() & np.isin(array, LEVELS)
+    if valid.all():
+        return layer
+    return RasterLayer(
+        layer.name,
+        np.where(valid, array, np.nan),
+        layer.transform,
+        layer.crs,
+        nodata=np.nan,
+        style=layer.style,
+        provenance=layer.provenance,
+        unit=getattr(layer, "unit", ""),
+    )
 
 
 def with_fiber_eligibility(

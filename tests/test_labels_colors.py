@@ -95,3 +95,34 @@ def test_the_app_and_twin_render_draw_a_layer_in_the_same_colour(qtbot, tmp_path
     pixels = np.frombuffer(rendered.constBits(), np.uint32)[: rendered.width() * rendered.height()]
     names = {f"#{int(v) & 0xFFFFFF:06X}" for v in np.unique(pixels)}
     assert THEME_COLORS["roads"][0] in names and THEME_COLORS["fiber"][0] in names
+
+
+def test_imported_grid_lines_and_fiber_plans_take_their_theme_colours():
+    import geopandas as gpd
+    import shapely
+
+    from twin.layers.energy import grid_layer
+    from twin.layers.fiber import ROUTE_COLORS
+    from twin.layers.provenance import Provenance
+
+    frame = gpd.GeoDataFrame(
+        {
+            "line_id": [1, 2],
+            "name": ["a", "b"],
+            "from_bus": [0, 1],
+            "to_bus": [1, 2],
+            "vn_kv": [20.0, 0.4],
+            "std_type": ["x", "y"],
+            "length_km": [1.0, 0.2],
+            "parallel": [1, 1],
+        },
+        geometry=[shapely.LineString([(0, 0), (1, 1)]), shapely.LineString([(1, 1), (2, 1)])],
+        crs="EPSG:2154",
+    )
+    lines = grid_layer("grid_lines", frame, Provenance(source="test"))
+    assert set(lines.style.class_colors()) <= set(THEME_COLORS["grid"])
+    colors = dict(
+        zip([c.value for c in lines.style.categories], lines.style.class_colors(), strict=True)
+    )
+    assert colors[20] == THEME_COLORS["grid"][0]  # the higher voltage darker
+    assert set(ROUTE_COLORS.values()) <= set(THEME_COLORS["fiber"])

@@ -126,3 +126,34 @@ def test_imported_grid_lines_and_fiber_plans_take_their_theme_colours():
     )
     assert colors[20] == THEME_COLORS["grid"][0]  # the higher voltage darker
     assert set(ROUTE_COLORS.values()) <= set(THEME_COLORS["fiber"])
+
+
+def test_a_new_transit_line_is_visible_at_the_full_extent_of_the_sample(sample):
+    import geopandas as gpd
+    import shapely
+
+    from twin.layers import VectorLayer
+    from twin.project import Project
+    from twin.ui.map.render import render_map
+
+    minx, miny, maxx, maxy = sample.extent
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    line = gpd.GeoDataFrame(
+        {"name": ["C9"]},
+        geometry=[shapely.LineString([(cx - 4000, cy - 3000), (cx + 4000, cy + 3000)])],
+        crs=sample.crs,
+    )
+    scene = Project(crs=sample.crs)
+    for layer in sample.layers:
+        scene.add_layer(layer, index=len(scene.layers))
+    scene.add_layer(VectorLayer("C9: new lines", line, style=new_transit_line_style()), index=0)
+    image, shown = render_map(scene, (1600, 1000))
+    assert shown[2] - shown[0] > 60_000  # the whole territory, about 48 m per pixel
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(rgb.constBits(), np.uint32)[: rgb.width() * rgb.height()].copy()
+    target = int("FF" + NEW_TRANSIT_LINE_COLOR.lstrip("#"), 16)
+    magenta = int(np.count_nonzero(pixels == target))
+    # a 10 km line is about 200 px long at this scale: drawn 5 px wide, on top of everything
+    assert magenta > 200 * 3

@@ -16,6 +16,7 @@ from twin.layers.vector import VectorLayer
 
 KIND_ORDER = {"polygon": 0, "line": 1, "point": 2}  # areas first, then lines, then points
 MARGIN_PIXELS = 2.0  # text box margin around the glyphs
+MAX_CANDIDATES = 3000  # anchors tried per layer and paint (a screen holds far fewer labels)
 
 
 def _qcolor(hex_color: str) -> QtGui.QColor:
@@ -136,6 +137,9 @@ class LabelLayerPainter:
             rows = np.flatnonzero(inside)
             if rows.size == 0:
                 continue
+            if rows.size > MAX_CANDIDATES:  # no screen holds more: try the most important
+                keep = np.argpartition(-anchors.priority[rows], MAX_CANDIDATES)[:MAX_CANDIDATES]
+                rows = np.sort(rows[keep])
             texts = anchors.text
             group = anchors.group[rows]
             widths = labels.widths[group]  # texts are indexed by group

@@ -176,3 +176,42 @@ def test_both_maps_place_the_same_labels(qtbot, projects, view_class):
         for canvas in (first, second)
     ]
     assert len(placed[0]) > 5 and placed[0] == placed[1]
+
+
+def test_result_rasters_look_the_same_on_both_sides_inside_the_territory():
+    import geopandas as gpd
+    import shapely
+    from affine import Affine
+
+    from twin.layers import RasterLayer, VectorLayer
+    from twin.ui.compare.maps import RESULT_RASTER_OPACITY
+
+    communes = VectorLayer(
+        "Communes",
+        gpd.GeoDataFrame(
+            {"name": ["Pacé"]}, geometry=[shapely.box(X0, Y0, X0 + 100, Y0 + 200)], crs="EPSG:2154"
+        ),
+        layer_id="communes",
+    )
+    base = project_of(communes)
+
+    def level(scenario: str, opacity: float) -> RasterLayer:
+        layer = RasterLayer(
+            f"{scenario}: 4G coverage level",
+            np.array([[1, 2], [3, 0]], dtype=np.uint8),
+            Affine(100.0, 0.0, X0, 0.0, -100.0, Y0 + 200),
+            "EPSG:2154",
+        )
+        layer.provenance = Provenance(source="engine:radio", parameters={"scenario": scenario})
+        layer.opacity = opacity
+        return layer
+
+    # one side from the what-if run (opaque), the other from the live map (half transparent)
+    a = scenario_project(base, [level("Baseline", 1.0)])
+    b = scenario_project(base, [level("Scenario", 0.55)])
+    shown_a, shown_b = a.layers[0], b.layers[0]
+    assert shown_a.opacity == shown_b.opacity == RESULT_RASTER_OPACITY
+    # the east column lies outside the commune: not drawn on either side
+    assert np.asarray(shown_a.array).tolist() == [[1, 255], [3, 255]]
+    assert np.asarray(shown_b.array).tolist() == np.asarray(shown_a.array).tolist()
+    assert a.layers[1] is b.layers[1] is communes

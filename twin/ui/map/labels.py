@@ -5,6 +5,8 @@ canvas) show the same labels."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6 import QtCore, QtGui
 
@@ -16,6 +18,7 @@ from twin.layers.vector import VectorLayer
 
 KIND_ORDER = {"polygon": 0, "line": 1, "point": 2}  # areas first, then lines, then points
 MARGIN_PIXELS = 2.0  # text box margin around the glyphs
+MAX_SPRITES = 4000  # drawn labels kept per layer for the next paints
 MAX_CANDIDATES = 3000  # anchors tried per layer and paint (a screen holds far fewer labels)
 
 
@@ -69,6 +72,33 @@ class _LayerLabels:
         self.widths = np.array([metrics.horizontalAdvance(t) + pad for t in self.anchors.text])
         self.height = metrics.height() + pad
         self.ascent = metrics.ascent()
+        self._sprites: dict[str, QtGui.QImage] = {}
+
+    def sprite(self, text: str, style: LabelStyle, width: float, height: float) -> QtGui.QImage:
+        """The label ``text`` drawn once (halo, then glyphs) into a transparent image of
+        the label's box, reused at every paint: stroking a halo is the costly part."""
+        image = self._sprites.get(text)
+        if image is None:
+            if len(self._sprites) >= MAX_SPRITES:  # bounded memory (a few kB per label)
+                self._sprites.clear()
+            image = QtGui.QImage(
+                max(1, math.ceil(width)),
+                max(1, math.ceil(height)),
+                QtGui.QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            image.fill(QtCore.Qt.GlobalColor.transparent)
+            path = QtGui.QPainterPath()
+            path.addText(QtCore.QPointF(self.inset, self.inset + self.ascent), self.font, text)
+            painter = QtGui.QPainter(image)
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            if self.halo > 0:
+                pen = QtGui.QPen(_qcolor(style.halo_color), 2 * self.halo)
+                pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+                painter.strokePath(path, pen)
+            painter.fillPath(path, _qcolor(style.color))
+            painter.end()
+            self._sprites[text] = image
+        return image
 
 
 class LabelLayerPainter:
@@ -172,15 +202,8 @@ class LabelLayerPainter:
         label: PlacedLabel,
         viewport: QtCore.QRectF,
     ) -> None:
-        inset = labels.inset
-        origin = QtCore.QPointF(
-            viewport.left() + label.left + inset, viewport.top() + label.top + inset + labels.ascent
+        sprite = labels.sprite(text, style, label.width, label.height)
+        painter.drawImage(
+            QtCore.QPoint(round(viewport.left() + label.left), round(viewport.top() + label.top)),
+            sprite,
         )
-        path = QtGui.QPainterPath()
-        path.addText(origin, labels.font, text)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        if labels.halo > 0:
-            pen = QtGui.QPen(_qcolor(style.halo_color), 2 * labels.halo)
-            pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
-            painter.strokePath(path, pen)
-        painter.fillPath(path, _qcolor(style.color))

@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.difference import (
     base_name,
@@ -94,7 +95,9 @@ def fiber_eligibility_layer(
     (its centroid, metres) with ``building_id`` and ``eligible`` (1 or 0)."""
     frame = buildings.frame
     if "building_id" not in frame.columns or "fiber_status" not in frame.columns:
-        raise DataError(f"'{buildings.name}' needs building_id and fiber_status columns")
+        raise DataError(
+            tr("'{layer}' needs building_id and fiber_status columns").format(layer=buildings.name)
+        )
     status = frame["fiber_status"].astype(str).str.lower()
     eligible = status.isin(ELIGIBLE_STATUSES).to_numpy()
     if passed is not None and "building_id" in passed.frame.columns:
@@ -110,8 +113,8 @@ def fiber_eligibility_layer(
         point_size=4.0,
         stroke_width=0.0,
         categories=(
-            Category(1, "#7B3294", "eligible to fiber"),
-            Category(0, "#BDBDBD", "not eligible"),
+            Category(1, "#7B3294", tr("eligible to fiber")),
+            Category(0, "#BDBDBD", tr("not eligible")),
         ),
     )
     provenance = Provenance(
@@ -134,7 +137,11 @@ def value_change(
     Features in only one layer are left out."""
     key = next((k for k in theme.keys if k in a.frame.columns and k in b.frame.columns), None)
     if key is None:
-        raise DataError(f"'{a.name}' and '{b.name}' share no key ({', '.join(theme.keys)})")
+        raise DataError(
+            tr("'{a}' and '{b}' share no key ({keys})").format(
+                a=a.name, b=b.name, keys=", ".join(theme.keys)
+            )
+        )
     values_a = a.frame.drop_duplicates(key).set_index(key)[theme.column].astype(float)
     frame_b = b.frame[b.frame[key].isin(values_a.index)].reset_index(drop=True)
     value_a = values_a.reindex(frame_b[key]).to_numpy(dtype=float)
@@ -162,9 +169,9 @@ def value_change(
         stroke_width=2.5,
         point_size=6.0,
         categories=(
-            Category(BETTER, VALUE_CHANGE_COLORS[BETTER], theme.better_label),
-            Category(WORSE, VALUE_CHANGE_COLORS[WORSE], theme.worse_label),
-            Category(SAME, VALUE_CHANGE_COLORS[SAME], SAME),
+            Category(BETTER, VALUE_CHANGE_COLORS[BETTER], tr(theme.better_label)),
+            Category(WORSE, VALUE_CHANGE_COLORS[WORSE], tr(theme.worse_label)),
+            Category(SAME, VALUE_CHANGE_COLORS[SAME], tr(SAME)),
         ),
         unit=theme.unit,
     )

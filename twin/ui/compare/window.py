@@ -109,7 +109,9 @@ class CompareWindow(QWidget):
     def _build(self) -> None:
         self.theme_box = QComboBox()
         self.theme_box.setMinimumContentsLength(18)
-        self.theme_box.setToolTip("The result layer shown on both maps")
+        self.theme_box.setToolTip(
+            tr("The theme shown on both maps: coverage per technology, PTAL, loading, fiber…")
+        )
         self.mode_buttons = QButtonGroup(self)
         mode_row = QHBoxLayout()
         mode_row.setSpacing(0)
@@ -136,7 +138,7 @@ class CompareWindow(QWidget):
         self.legend_label.setWordWrap(True)
         self.legend_label.setStyleSheet("font-weight: normal; color: #222222;")
         toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel("Map:"))
+        toolbar.addWidget(QLabel(tr("Theme:")))
         toolbar.addWidget(self.theme_box)
         toolbar.addSpacing(12)
         toolbar.addLayout(mode_row)

@@ -68,6 +68,11 @@ def test_the_sample_uses_the_theme_colours_and_labels(sample):
     assert layers["Transit routes"].style.labels.field == "route_short_name"
     stops = layers["Transit stops"].style.labels
     assert stops.field == "stop_name" and 0 < stops.max_metres_per_pixel <= 10
+    # busier stops first: République (tram and every bus line) is the busiest
+    assert stops.priority_field == "departures_per_hour"
+    frame = layers["Transit stops"].frame.set_index("stop_id")
+    assert frame["departures_per_hour"].idxmax() == "RPUB"
+    assert frame.loc["RPUB", "departures_per_hour"] > 60 / 4  # more than the tram alone
 
 
 def test_the_app_and_twin_render_draw_a_layer_in_the_same_colour(qtbot, tmp_path):

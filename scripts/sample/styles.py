@@ -13,7 +13,13 @@ ROADS, FIBER, GRID, TRANSIT = (THEME_COLORS[t] for t in ("roads", "fiber", "grid
 # when zoomed in (8 m per pixel or closer, about 1:30 000 on a laptop screen).
 COMMUNE_LABELS = LabelStyle(field="name", priority_field="population", size=13.0, bold=True)
 LINE_LABELS = LabelStyle(field="route_short_name", size=11.0, bold=True, color=TRANSIT[4])
-STOP_LABELS = LabelStyle(field="stop_name", size=10.0, color="#333333", max_metres_per_pixel=8.0)
+STOP_LABELS = LabelStyle(
+    field="stop_name",
+    size=10.0,
+    color="#333333",
+    max_metres_per_pixel=8.0,
+    priority_field="departures_per_hour",
+)
 
 
 def _categories(column: str, pairs, base: Style) -> Style:

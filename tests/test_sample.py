@@ -67,7 +67,7 @@ SCHEMAS = {
     "fiber_nodes": ("point", ["node_id", "kind", "name", "capacity_premises", "parent_id"]),
     "fiber_cables": ("line", ["cable_id", "kind", "support", "from_node", "length_m"]),
     "ducts": ("line", ["duct_id", "support", "length_m"]),
-    "transit_stops": ("point", ["stop_id", "stop_name", "modes"]),
+    "transit_stops": ("point", ["stop_id", "stop_name", "modes", "departures_per_hour"]),
     "transit_routes": (
         "line",
         ["route_id", "route_short_name", "route_type", "mode", "headway_min"],

@@ -160,6 +160,11 @@ def test_transit_line_equals_the_study_and_raises_ptal(project):
     )
     names = [layer.name for layer in result.layers]
     assert any(n.endswith("new lines") for n in names)
+    # the new line is drawn wide in its own strong colour, with its name as a label
+    from twin.layers.style import new_transit_line_style
+
+    new_lines = next(layer for layer in result.layers if layer.name.endswith("new lines"))
+    assert new_lines.style == new_transit_line_style()
 
 
 def test_ev_chargers_raise_peak_loading_and_pv_avoids_co2(project):

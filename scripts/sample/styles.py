@@ -5,8 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from twin.layers import Category, Style
-from twin.layers.colors import sample_colormap
-from twin.layers.style import graduated_style, raster_style
+from twin.layers.colors import THEME_COLORS
+from twin.layers.style import LabelStyle, graduated_style, raster_style
+
+ROADS, FIBER, GRID, TRANSIT = (THEME_COLORS[t] for t in ("roads", "fiber", "grid", "transit"))
+# Labels on by default: communes (larger first) and lines at every scale, stop names only
+# when zoomed in (8 m per pixel or closer, about 1:30 000 on a laptop screen).
+COMMUNE_LABELS = LabelStyle(field="name", priority_field="population", size=13.0, bold=True)
+LINE_LABELS = LabelStyle(field="route_short_name", size=11.0, bold=True, color=TRANSIT[4])
+STOP_LABELS = LabelStyle(
+    field="stop_name",
+    size=10.0,
+    color="#333333",
+    max_metres_per_pixel=8.0,
+    priority_field="departures_per_hour",
+)
 
 
 def _categories(column: str, pairs, base: Style) -> Style:
@@ -18,17 +31,20 @@ def _categories(column: str, pairs, base: Style) -> Style:
 
 
 def _transit_style(routes, line: Style) -> Style:
-    """Tram in vermillion, bus lines along a viridis ramp (its pale yellow end left out)."""
+    """Transit in blues (the transit theme): the tram darkest, bus lines cycling through the
+    lighter blues; each line is named by its label."""
     buses = sorted(
         routes.loc[routes["mode"] == "bus", "route_short_name"], key=lambda n: (len(n), n)
     )
-    ramp = sample_colormap("viridis", len(buses) + 2)[: len(buses)]
+    ramp = [TRANSIT[1 + i % 3] for i in range(len(buses))]
     pairs = [
-        (name, "#D55E00", f"Tram {name}")
+        (name, TRANSIT[0], f"Tram {name}")
         for name in routes.loc[routes["mode"] == "tram", "route_short_name"]
     ]
     pairs += [(name, color, f"Bus {name}") for name, color in zip(buses, ramp, strict=True)]
-    return _categories("route_short_name", pairs, line.with_changes(stroke_width=2.5))
+    return _categories(
+        "route_short_name", pairs, line.with_changes(stroke_width=2.5, labels=LINE_LABELS)
+    )
 
 
 def layer_styles(frames: dict, terrain: np.ndarray, nodata: float) -> dict[str, Style]:
@@ -44,7 +60,7 @@ def layer_styles(frames: dict, terrain: np.ndarray, nodata: float) -> dict[str, 
                 ("tram", "#D55E00", "Tram stop"),
                 ("bus;tram", "#000000", "Bus and tram stop"),
             ],
-            point.with_changes(point_size=6.0),
+            point.with_changes(point_size=6.0, labels=STOP_LABELS),
         ),
         "fiber_nodes": _categories(
             "kind",
@@ -74,32 +90,32 @@ def layer_styles(frames: dict, terrain: np.ndarray, nodata: float) -> dict[str, 
         "fiber_cables": _categories(
             "support",
             [
-                ("duct", "#0072B2", "In duct"),
-                ("aerial", "#E69F00", "Aerial (poles)"),
-                ("trench", "#CC79A7", "In trench"),
+                ("duct", FIBER[0], "In duct"),
+                ("aerial", FIBER[1], "Aerial (poles)"),
+                ("trench", FIBER[2], "In trench"),
             ],
             line.with_changes(stroke_width=1.0),
         ),
         "grid_lines": _categories(
             "vn_kv",
-            [(20, "#CC79A7", "MV 20 kV"), (0.4, "#E69F00", "LV 0.4 kV")],
+            [(20, GRID[0], "MV 20 kV"), (0.4, GRID[1], "LV 0.4 kV")],
             line.with_changes(stroke_width=1.0),
         ),
         "ducts": _categories(
             "support",
-            [("duct", "#56B4E9", "Duct (civil engineering)"), ("aerial", "#999999", "Poles")],
+            [("duct", FIBER[3], "Duct (civil engineering)"), ("aerial", FIBER[1], "Poles")],
             line,
         ),
         "roads": _categories(
             "highway",
             [
-                ("primary", "#1A1A1A", "Primary"),
-                ("secondary", "#3D3D3D", "Secondary"),
-                ("tertiary", "#5E5E5E", "Tertiary"),
-                ("residential", "#858585", "Residential"),
-                ("service", "#ABABAB", "Service"),
+                ("primary", ROADS[0], "Primary"),
+                ("secondary", ROADS[1], "Secondary"),
+                ("tertiary", ROADS[2], "Tertiary"),
+                ("residential", ROADS[3], "Residential"),
+                ("service", ROADS[4], "Service"),
             ],
-            line,
+            line.with_changes(stroke_width=0.8),
         ),
         "buildings": Style(fill_color="#8F8579", stroke_color="#5A534A", stroke_width=0.5),
         "population_grid": graduated_style(
@@ -112,7 +128,11 @@ def layer_styles(frames: dict, terrain: np.ndarray, nodata: float) -> dict[str, 
             unit="persons",
         ),
         "communes": Style(
-            fill_color="#FFFFFF", fill_opacity=0.0, stroke_color="#000000", stroke_width=1.5
+            fill_color="#FFFFFF",
+            fill_opacity=0.0,
+            stroke_color="#000000",
+            stroke_width=1.5,
+            labels=COMMUNE_LABELS,
         ),
         "terrain": raster_style(terrain, colormap="terrain", nodata=nodata, unit="m"),
     }

@@ -178,11 +178,17 @@ def generate_transit(territory: Territory, roads: gpd.GeoDataFrame):
             sequence.append((stop_id, float(distance)))
         line_stops[route_id] = sequence
     gtfs = _write_gtfs(lines, stops, line_stops, rennes)
+    # departures per hour at the peak, all routes together: busier stops are labelled first
+    departures = dict.fromkeys(stops, 0.0)
+    for line in lines:
+        for stop_id, _ in line_stops[line[0]]:
+            departures[stop_id] += 60.0 / float(line[4]["peak"])
     stop_frame = gpd.GeoDataFrame(
         {
             "stop_id": list(stops),
             "stop_name": [s["stop_name"] for s in stops.values()],
             "modes": [";".join(sorted(s["modes"])) for s in stops.values()],
+            "departures_per_hour": [round(departures[k], 1) for k in stops],
         },
         geometry=shapely.points([tuple(np.round(s["xy"], 2)) for s in stops.values()]),
         crs=CRS,

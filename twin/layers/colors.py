@@ -67,6 +67,43 @@ COLORMAPS: dict[str, tuple[str, ...]] = {
 COVERAGE_LEVEL_COLORS: tuple[str, str, str, str] = ("#C0263A", "#F4A582", "#92C5DE", "#2166AC")
 
 
+# One hue family per network theme, the same for the sample, the app, ``twin render`` and
+# exports, chosen so that any two colours of two themes differ by at least 20 CIELAB units
+# (tests/test_labels_colors.py): roads in greys (drawn thin, under everything), fiber in
+# purples, the electricity grid in oranges, transit in blues (drawn wide, on top).
+THEME_COLORS: dict[str, tuple[str, ...]] = {
+    "roads": ("#6E6E6E", "#888888", "#A0A0A0", "#B8B8B8", "#CCCCCC"),
+    "fiber": ("#7B3294", "#B07CC6", "#4D0F6E", "#C9B3D6"),
+    "grid": ("#B35806", "#F1A340"),
+    "transit": ("#0046A0", "#2B7BD6", "#1F9ED1", "#3A5FCD", "#08306B"),
+}
+NEW_TRANSIT_LINE_COLOR = "#D81B60"  # a scenario's new line: strong magenta, seen over blues
+
+
+def srgb_to_lab(color: str) -> tuple[float, float, float]:
+    """CIELAB (L*, a*, b*; D65 white) of an sRGB ``#RRGGBB`` colour."""
+    rgb = np.array(hex_to_rgba(color)[:3], dtype=float) / 255.0
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    to_xyz = np.array(
+        [
+            [0.4124564, 0.3575761, 0.1804375],
+            [0.2126729, 0.7151522, 0.0721750],
+            [0.0193339, 0.1191920, 0.9503041],
+        ]
+    )
+    xyz = to_xyz @ linear / np.array([0.95047, 1.0, 1.08883])
+    delta = 6.0 / 29.0
+    f = np.where(xyz > delta**3, np.cbrt(xyz), xyz / (3 * delta**2) + 4.0 / 29.0)
+    return (float(116 * f[1] - 16), float(500 * (f[0] - f[1])), float(200 * (f[1] - f[2])))
+
+
+def delta_e(first: str, second: str) -> float:
+    """Colour difference ΔE*ab (CIE 1976: distance in CIELAB) of two ``#RRGGBB`` colours;
+    about 2.3 is just noticeable, 20 or more reads as a different colour."""
+    a, b = np.array(srgb_to_lab(first)), np.array(srgb_to_lab(second))
+    return float(np.linalg.norm(a - b))
+
+
 def hex_to_rgba(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     """Parse ``#RRGGBB`` or ``#RRGGBBAA`` into an (r, g, b, a) tuple of 0-255 ints."""
     text = color.lstrip("#")

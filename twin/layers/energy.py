@@ -11,9 +11,9 @@ from __future__ import annotations
 import geopandas as gpd
 
 from twin.errors import DataError
-from twin.layers.colors import OKABE_ITO, sample_colormap
+from twin.layers.colors import OKABE_ITO, THEME_COLORS, sample_colormap
 from twin.layers.provenance import Provenance
-from twin.layers.style import ClassBreak, Style, categorized_style
+from twin.layers.style import Category, ClassBreak, Style, categorized_style
 from twin.layers.vector import VectorLayer
 
 GRID_COLUMNS = {
@@ -69,8 +69,18 @@ def grid_layer(layer_id: str, frame: gpd.GeoDataFrame, provenance: Provenance) -
     check_grid_columns(layer_id, frame)
     if layer_id == "grid_buses":
         style = categorized_style(frame["kind"], "kind", Style(point_size=6.0))
-    elif layer_id == "grid_lines":
-        style = categorized_style(frame["vn_kv"], "vn_kv", Style(stroke_width=2.0))
+    elif layer_id == "grid_lines":  # the grid theme's oranges, highest voltage darkest
+        voltages = sorted(frame["vn_kv"].dropna().unique(), reverse=True)
+        grid = THEME_COLORS["grid"]
+        style = Style(
+            kind="categorized",
+            column="vn_kv",
+            stroke_width=2.0,
+            categories=tuple(
+                Category(float(kv), grid[min(i, len(grid) - 1)], f"{float(kv):g} kV")
+                for i, kv in enumerate(voltages)
+            ),
+        )
     elif layer_id == "grid_transformers":
         style = Style(fill_color=_BLUE, point_symbol="s", point_size=9.0)
     elif layer_id == "grid_generators":

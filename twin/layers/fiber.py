@@ -22,7 +22,8 @@ from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
 
 FIBER_STATUSES = ("not-eligible", "eligible", "connected")
-ROUTE_COLORS = {"duct": "#0072B2", "aerial": "#009E73", "trench": "#D55E00"}
+# the fiber theme's purples (twin.layers.colors.THEME_COLORS), the new trench darkest
+ROUTE_COLORS = {"duct": "#7B3294", "aerial": "#B07CC6", "trench": "#4D0F6E"}
 REQUIRED_COLUMNS = {
     "roads": (),
     "buildings": ("building_id", "premises", "fiber_status"),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin.layers.colors import category_colors, sample_colormap
+from twin.layers.colors import NEW_TRANSIT_LINE_COLOR, category_colors, sample_colormap
 
 STYLE_KINDS = ("single", "categorized", "graduated", "raster", "raster-classes")
 CLASSIFICATION_METHODS = ("quantile", "equal-interval")
@@ -51,6 +51,48 @@ class LegendEntry:
 
 
 @dataclass(frozen=True)
+class LabelStyle:
+    """How a layer's features are labelled on the map (text from one column).
+
+    ``field``: the column whose value is the label text (None: no labels); ``size``: text
+    height in screen pixels; ``color``/``halo_color``: text and halo colours (``#RRGGBB``);
+    ``halo_width``: halo around the glyphs in pixels (0: none); ``priority_field``: a
+    numeric column, larger values placed first (e.g. population) when labels compete for
+    room; ``min_metres_per_pixel``/``max_metres_per_pixel``: the scale range (map metres
+    per screen pixel) in which the labels are drawn, 0 meaning no limit (e.g. stops:
+    ``max_metres_per_pixel=8`` shows them only when zoomed in); ``bold``: heavier text.
+    """
+
+    field: str | None = None
+    size: float = 12.0
+    color: str = "#1E1E1E"
+    halo_color: str = "#FFFFFF"
+    halo_width: float = 2.0
+    priority_field: str | None = None
+    min_metres_per_pixel: float = 0.0
+    max_metres_per_pixel: float = 0.0
+    bold: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """True when the layer is labelled (a field is chosen)."""
+        return bool(self.field)
+
+    def in_scale_range(self, metres_per_pixel: float) -> bool:
+        """True when labels are drawn at ``metres_per_pixel`` (map metres per screen pixel)."""
+        if self.min_metres_per_pixel > 0 and metres_per_pixel < self.min_metres_per_pixel:
+            return False
+        return not (0 < self.max_metres_per_pixel < metres_per_pixel)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> LabelStyle:
+        """Build from a dict read from a project file (unknown keys ignored)."""
+        if not data:
+            return cls()
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
 class Style:
     """Drawing rules of one layer.
 
@@ -75,6 +117,7 @@ class Style:
     value_min: float | None = None
     value_max: float | None = None
     unit: str = ""
+    labels: LabelStyle = LabelStyle()
 
     def __post_init__(self) -> None:
         if self.kind not in STYLE_KINDS:
@@ -103,6 +146,7 @@ class Style:
             ClassBreak(float(c["lower"]), float(c["upper"]), c["color"], c.get("label", ""))
             for c in data.get("classes", ())
         )
+        known["labels"] = LabelStyle.from_dict(data.get("labels"))
         return cls(**known)
 
     # --- classification ------------------------------------------------------------
@@ -288,3 +332,24 @@ def _json_scalar(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def new_transit_line_style() -> Style:
+    """A scenario's new transit line: 5 px wide in a strong magenta that reads over the
+    transit blues and at the full extent, labelled with its name."""
+    return Style(
+        fill_color=NEW_TRANSIT_LINE_COLOR,
+        stroke_color=NEW_TRANSIT_LINE_COLOR,
+        stroke_width=5.0,
+        labels=LabelStyle(field="name", size=12.0, bold=True, color=NEW_TRANSIT_LINE_COLOR),
+    )
+
+
+def new_transit_stop_style() -> Style:
+    """A scenario's new stops: 10 px white dots ringed in the new line's magenta."""
+    return Style(
+        fill_color="#FFFFFF",
+        stroke_color=NEW_TRANSIT_LINE_COLOR,
+        stroke_width=2.5,
+        point_size=10.0,
+    )

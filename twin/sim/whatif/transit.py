@@ -21,7 +21,11 @@ from twin.feedback import Feedback, ensure_feedback
 from twin.kpi import Figure
 from twin.layers.privacy import HouseholdGroups
 from twin.layers.provenance import Provenance
-from twin.layers.style import categorized_style
+from twin.layers.style import (
+    categorized_style,
+    new_transit_line_style,
+    new_transit_stop_style,
+)
 from twin.layers.transit import project_feed_path, read_gtfs
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddTransitLine, AddTransitStop, Intervention
@@ -233,14 +237,22 @@ def _layers(context, result: AccessResult, routes, extra, crs) -> list[VectorLay
             geometry=[r[3].geometry for r in routes],
             crs=crs,
         )
-        layers.append(VectorLayer("new lines", lines, provenance=provenance, crs=crs))
+        layers.append(
+            VectorLayer(
+                "new lines", lines, style=new_transit_line_style(), provenance=provenance, crs=crs
+            )
+        )
     if extra is not None and len(extra):
         stops = gpd.GeoDataFrame(
             extra[["stop_id", "stop_name", "modes"]].astype(str),
             geometry=shapely.points(extra[["x", "y"]].to_numpy(dtype=float)),
             crs=crs,
         )
-        layers.append(VectorLayer("new stops", stops, provenance=provenance, crs=crs))
+        layers.append(
+            VectorLayer(
+                "new stops", stops, style=new_transit_stop_style(), provenance=provenance, crs=crs
+            )
+        )
     return layers
 
 

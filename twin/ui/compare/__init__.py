@@ -19,6 +19,7 @@ __all__ = [
     "SwipeView",
     "open_compare",
     "scenario_data",
+    "with_missing_themes",
 ]
 
 
@@ -47,6 +48,11 @@ def scenario_data(controller, name: str | None) -> ScenarioData:
         layers = list(simulated().layers)
     else:
         layers = list(controller.result_layers(name))
+        if options is not None:
+            # the live layers (sites, combined level) answer at once; the what-if run adds
+            # every other theme (coverage per technology, PTAL, line loading, fiber), so
+            # each theme of one scenario can be compared with the other's
+            layers = with_missing_themes(layers, simulated().layers)
     figures_for = getattr(controller, "figures_for", None)
     if name == current:
         figures = list(controller.figures())
@@ -55,6 +61,15 @@ def scenario_data(controller, name: str | None) -> ScenarioData:
     else:
         figures = list(simulated().figures)
     return ScenarioData(name, layers, figures)
+
+
+def with_missing_themes(layers: list, extra: list) -> list:
+    """``layers`` followed by the layers of ``extra`` whose theme (name without scenario
+    prefix) ``layers`` lacks."""
+    from twin.layers.difference import base_name
+
+    have = {base_name(layer.name) for layer in layers}
+    return [*layers, *(layer for layer in extra if base_name(layer.name) not in have)]
 
 
 def open_compare(

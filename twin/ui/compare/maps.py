@@ -12,6 +12,9 @@ from twin.layers.vector import VectorLayer
 from twin.project import Project
 
 DEFAULT_THEMES = ("4G+5G coverage level", "5G coverage level", "4G coverage level")
+# result rasters drawn half transparent on both sides (as the main map's coverage) so the
+# base layers show through them alike
+RESULT_RASTER_OPACITY = 0.55
 
 
 def copy_layer(layer: Layer, visible: bool = True) -> Layer:
@@ -44,9 +47,64 @@ def is_result_layer(layer: Layer) -> bool:
     return "scenario" in layer.provenance.parameters
 
 
-def scenario_project(baseline: Project | None, result_layers: list[Layer]) -> Project:
+def territory_of(project: Project | None) -> list | None:
+    """The outlines of ``project``'s communes (None when it has none)."""
+    if project is None:
+        return None
+    try:
+        frame = project.layer("communes").frame
+    except KeyError:
+        return None
+    geometries = [g for g in frame.geometry.values if g is not None and not g.is_empty]
+    return geometries or None
+
+
+def inside_territory(layer: RasterLayer, territory: list | None, masks: dict) -> RasterLayer:
+    """A copy of result raster ``layer`` drawn inside ``territory`` only (pixels outside
+    set to no data), at :data:`RESULT_RASTER_OPACITY`; ``masks`` caches the masks by grid.
+    Both sides of a comparison get the same treatment, whichever engine made the raster."""
+    array = layer.array
+    if territory is not None:
+        import numpy as np
+        from rasterio.features import geometry_mask
+
+        key = (array.shape, tuple(layer.transform)[:6])
+        if key not in masks:
+            masks[key] = geometry_mask(
+                territory, out_shape=array.shape, transform=layer.transform, invert=True
+            )
+        inside = masks[key]
+        if layer.nodata is not None and not (
+            isinstance(layer.nodata, float) and np.isnan(layer.nodata)
+        ):
+            outside_value = layer.nodata
+        elif array.dtype.kind == "f":
+            outside_value = np.nan
+        else:
+            outside_value = np.iinfo(array.dtype).max  # no class: not drawn
+        array = np.where(inside, array, np.asarray(outside_value, dtype=array.dtype))
+    copy = RasterLayer(
+        layer.name,
+        array,
+        layer.transform,
+        layer.crs,
+        nodata=layer.nodata,
+        style=layer.style,
+        provenance=layer.provenance,
+        unit=getattr(layer, "unit", ""),
+    )
+    copy.visible = layer.visible
+    copy.opacity = min(layer.opacity, RESULT_RASTER_OPACITY)
+    return copy
+
+
+def scenario_project(
+    baseline: Project | None, result_layers: list[Layer], masks: dict | None = None
+) -> Project:
     """A map project of one scenario: copies of ``result_layers`` on top of the baseline's
-    data layers (shared, read-only; earlier results left in the baseline are skipped)."""
+    data layers (shared, read-only; earlier results left in the baseline are skipped).
+    Result rasters are drawn inside the territory only and half transparent, the same for
+    every scenario (``masks``: a cache of territory masks shared between the scenarios)."""
     crs = baseline.crs if baseline is not None else None
     if crs is None:
         crs = next((layer.crs for layer in result_layers if layer.crs is not None), "EPSG:2154")
@@ -55,8 +113,14 @@ def scenario_project(baseline: Project | None, result_layers: list[Layer]) -> Pr
     base_layers = [layer for layer in base_layers if not is_result_layer(layer)]
     for layer in reversed(base_layers):
         project.add_layer(layer, index=0)
+    territory = territory_of(baseline)
+    masks = {} if masks is None else masks
     for layer in reversed(result_layers):
-        project.add_layer(copy_layer(layer), index=0)
+        if isinstance(layer, RasterLayer):
+            copy = inside_territory(layer, territory, masks)
+        else:
+            copy = copy_layer(layer)
+        project.add_layer(copy, index=0)
     return project
 
 

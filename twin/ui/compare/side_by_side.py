@@ -53,6 +53,8 @@ class SideBySideView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         self.canvas_b.show_north_arrow = False
+        for canvas in (self.canvas_a, self.canvas_b):  # the same labels on both maps
+            canvas.label_overlay_room = (True, True)
         self.canvas_a.set_project(project_a)
         self.canvas_b.set_project(project_b)
         self.link = ViewLink(self.canvas_a, self.canvas_b, self)

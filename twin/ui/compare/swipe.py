@@ -88,6 +88,8 @@ class SwipeView(QWidget):
         # one scale bar (A's, bottom left) and one north arrow (B's, top right)
         self.canvas_a.show_north_arrow = False
         self.canvas_b.show_scale_bar = False
+        for canvas in (self.canvas_a, self.canvas_b):  # the same labels on both maps
+            canvas.label_overlay_room = (True, True)
         self.handle = SwipeHandle(self)
         self.handle.dragged.connect(self.set_divider_x)
         self.label_a = QLabel(title_a, self)

@@ -29,7 +29,8 @@ from twin.errors import DataError, TwinError
 from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
-from twin.layers.difference import base_name, difference_layer, matching_pairs
+from twin.layers.compare_themes import comparable_pairs, theme_difference, with_fiber_eligibility
+from twin.layers.difference import base_name
 from twin.layers.io import write_layer
 from twin.layers.raster import RasterLayer
 from twin.project import Project
@@ -108,7 +109,9 @@ class CompareWindow(QWidget):
     def _build(self) -> None:
         self.theme_box = QComboBox()
         self.theme_box.setMinimumContentsLength(18)
-        self.theme_box.setToolTip(tr("The result layer shown on both maps"))
+        self.theme_box.setToolTip(
+            tr("The theme shown on both maps: coverage per technology, PTAL, loading, fiber…")
+        )
         self.mode_buttons = QButtonGroup(self)
         mode_row = QHBoxLayout()
         mode_row.setSpacing(0)
@@ -135,7 +138,7 @@ class CompareWindow(QWidget):
         self.legend_label.setWordWrap(True)
         self.legend_label.setStyleSheet("font-weight: normal; color: #222222;")
         toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel(tr("Map:")))
+        toolbar.addWidget(QLabel(tr("Theme:")))
         toolbar.addWidget(self.theme_box)
         toolbar.addSpacing(12)
         toolbar.addLayout(mode_row)
@@ -174,6 +177,9 @@ class CompareWindow(QWidget):
     # --- data ------------------------------------------------------------------------------
     def set_scenarios(self, a: ScenarioData, b: ScenarioData) -> None:
         """Show scenario ``a`` against scenario ``b`` (maps, differences, table)."""
+        data_layers = [] if self.baseline is None else list(self.baseline.layers)
+        a = ScenarioData(a.name, with_fiber_eligibility(a.layers, data_layers, a.title), a.figures)
+        b = ScenarioData(b.name, with_fiber_eligibility(b.layers, data_layers, b.title), b.figures)
         self.a, self.b = a, b
         self.setWindowTitle(tr("Compare {0} and {1}").format(a.title, b.title))
         for view in self.views.values():
@@ -182,14 +188,15 @@ class CompareWindow(QWidget):
         self.views.clear()
         self.shown_difference = None
         self._differences.clear()
-        self.project_a = scenario_project(self.baseline, a.layers)
-        self.project_b = scenario_project(self.baseline, b.layers)
+        masks: dict = {}  # one territory mask per raster grid, for both scenarios
+        self.project_a = scenario_project(self.baseline, a.layers, masks)
+        self.project_b = scenario_project(self.baseline, b.layers, masks)
         themes = result_themes(a.layers, b.layers)
         self.theme_box.blockSignals(True)
         self.theme_box.clear()
         self.theme_box.addItems(themes)
         self.theme_box.blockSignals(False)
-        self.pairs = matching_pairs(a.layers, b.layers)
+        self.pairs = comparable_pairs(a.layers, b.layers)
         self.difference_box.blockSignals(True)
         self.difference_box.clear()
         names = [base_name(first.name) for first, _ in self.pairs]
@@ -270,11 +277,14 @@ class CompareWindow(QWidget):
         index = self.difference_box.currentIndex() if index is None else index
         if not self.pairs or not 0 <= index < len(self.pairs):
             raise DataError(
-                tr("these two scenarios have no coverage level or PTAL layers to compare")
+                tr(
+                    "these two scenarios have no coverage level, PTAL, loading or fiber "
+                    "eligibility layers to compare"
+                )
             )
         if index not in self._differences:
             first, second = self.pairs[index]
-            self._differences[index] = difference_layer(first, second, self.a.title, self.b.title)
+            self._differences[index] = theme_difference(first, second, self.a.title, self.b.title)
         return self._differences[index]
 
     def show_difference(self, shown: bool) -> None:

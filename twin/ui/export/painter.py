@@ -25,6 +25,7 @@ from twin.layout import (
 from twin.layout_regions import CAPTION_TEXT_UNITS
 from twin.project import Project
 from twin.ui.export.print_scale import line_scale, scaled_layer
+from twin.ui.map.labels import overlay_obstacles
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
 from twin.ui.map.render import BBox, ensure_qt_application, render_map
 from twin.ui.panels.swatches import paint_swatch
@@ -58,9 +59,27 @@ def map_scene(project: Project, layout: Layout) -> Project:
 
 def render_map_image(layout: Layout, project: Project) -> tuple[QtGui.QImage, BBox]:
     """The map of ``layout`` at its frame's size in page pixels, and the box it shows."""
-    _, _, width, height = regions(layout).map
+    parts = regions(layout)
+    _, _, width, height = parts.map
     scene = map_scene(project, layout)
-    return render_map(scene, (round(width), round(height)), layout.map.extent)
+    # labels grow with the page's text (never below their screen size) and keep clear of
+    # the scale bar and north arrow that paint_layout draws over the map
+    zoom = parts.unit / OVERLAY_TEXT_PX
+    obstacles = overlay_obstacles(
+        width,
+        height,
+        layout.scale_bar.visible,
+        layout.north_arrow.visible,
+        zoom=zoom,
+        scale_bar_pixels=width / 4,
+    )
+    return render_map(
+        scene,
+        (round(width), round(height)),
+        layout.map.extent,
+        label_scale=max(1.0, zoom),
+        label_obstacles=obstacles,
+    )
 
 
 def _font(size_px: float, bold: bool = False) -> QtGui.QFont:

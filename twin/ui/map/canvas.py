@@ -12,6 +12,7 @@ from twin.layers.base import Layer
 from twin.project import Project
 from twin.ui.map import overlays
 from twin.ui.map.canvas_input import CanvasInput
+from twin.ui.map.labels import LabelLayerPainter, overlay_obstacles
 from twin.ui.map.tools.base import MapTool
 from twin.ui.map.views import LayerView, view_for
 
@@ -33,6 +34,7 @@ class _MapGraphicsView(pg.GraphicsView):
         painter.save()
         painter.resetTransform()
         viewport = self.viewport().rect()
+        self._canvas.paint_labels(painter, QtCore.QRectF(viewport))
         if self._canvas.show_scale_bar:
             overlays.draw_scale_bar(painter, viewport, self._canvas.map_units_per_pixel())
         if self._canvas.show_north_arrow:
@@ -59,6 +61,12 @@ class MapCanvas(QtWidgets.QWidget):
         self.tool: MapTool | None = None
         self.show_scale_bar = True
         self.show_north_arrow = True
+        self.show_labels = True
+        self.label_obstacles: list = []  # extra boxes (pixels) labels avoid, e.g. a page's
+        # (scale bar, north arrow) corners labels keep clear of; None: those shown. Two
+        # canvases compared side by side set both so they place the same labels.
+        self.label_overlay_room: tuple[bool, bool] | None = None
+        self.labels = LabelLayerPainter()
         self._views: dict[int, LayerView] = {}
         self._graphics_view = _MapGraphicsView(self)
         self.view_box = pg.ViewBox(
@@ -219,6 +227,37 @@ class MapCanvas(QtWidgets.QWidget):
     def map_viewport(self) -> QtWidgets.QWidget:
         """The widget that receives the map's mouse events (for tests and tools)."""
         return self._graphics_view.viewport()
+
+    # --- labels ------------------------------------------------------------------------------
+    def paint_labels(self, painter: QtGui.QPainter, viewport: QtCore.QRectF) -> None:
+        """Place and draw the labels of the visible layers (viewport pixels, after the map)."""
+        self.labels.last_placed = []
+        if not self.show_labels or self.project is None:
+            return
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        transform = self._graphics_view.viewportTransform()
+        p0 = transform.map(self.view_box.mapViewToScene(QtCore.QPointF(x0, y0)))
+        p1 = transform.map(self.view_box.mapViewToScene(QtCore.QPointF(x1, y1)))
+        if x1 == x0 or y1 == y0:
+            return
+        sx, sy = (p1.x() - p0.x()) / (x1 - x0), (p1.y() - p0.y()) / (y1 - y0)
+
+        def to_pixels(xs, ys):
+            return p0.x() + (xs - x0) * sx, p0.y() + (ys - y0) * sy
+
+        scale_bar, north_arrow = self.label_overlay_room or (
+            self.show_scale_bar,
+            self.show_north_arrow,
+        )
+        obstacles = overlay_obstacles(viewport.width(), viewport.height(), scale_bar, north_arrow)
+        self.labels.paint(
+            painter,
+            list(self.project.layers),
+            to_pixels,
+            viewport,
+            self.map_units_per_pixel(),
+            obstacles + list(self.label_obstacles),
+        )
 
     # --- images ------------------------------------------------------------------------------
     def grab_map(self) -> QtGui.QImage:

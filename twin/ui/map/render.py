@@ -36,17 +36,24 @@ def render_map(
     size: tuple[int, int] = (1200, 800),
     bbox: BBox | None = None,
     overlays: bool = False,
+    label_scale: float = 1.0,
+    label_obstacles: list | None = None,
 ) -> tuple[QtGui.QImage, BBox]:
     """Draw ``project``'s layers into an image of ``size`` pixels with the window's canvas
     and views; returns the image and the box it shows (metres; ``bbox`` widened to the
     image's aspect). ``overlays``: draw the canvas's own scale bar and north arrow (a page
-    layout draws its own). Must run on the thread that owns the QApplication."""
+    layout draws its own); ``label_scale``: size of the labels' text relative to the
+    screen's (a page scales it like its other text); ``label_obstacles``: boxes (image
+    pixels, :class:`twin.layers.labels.PlacedLabel`) labels keep clear of. Must run on the
+    thread that owns the QApplication."""
     from twin.ui.map.canvas import MapCanvas
 
     ensure_qt_application()
     width, height = (max(1, int(v)) for v in size)
     canvas = MapCanvas()
     canvas.show_scale_bar = canvas.show_north_arrow = overlays
+    canvas.labels.scale = max(0.1, float(label_scale))
+    canvas.label_obstacles = list(label_obstacles or ())
     canvas.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     canvas.setMinimumSize(1, 1)
     canvas.resize(width, height)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QColorDialog,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from twin.i18n import N_, tr
 from twin.layers.colors import OKABE_ITO
+from twin.layers.style import LabelStyle
 
 PREVIEW_MIN_HEIGHT = 60  # pixels: the preview gives way to the inspector above it
 PALETTE_NAMES = dict(
@@ -180,6 +183,103 @@ class StyleControls:
         form.addRow(self.point_size_label, self.point_size_spin)
         form.addRow(tr("Fill opacity"), self.fill_opacity_spin)
         return box
+
+    def _build_labels_box(self) -> QGroupBox:
+        """Label controls: the column giving the text, size, colour, halo, priority column
+        and the scale range (shown only closer than some metres per pixel)."""
+        box = QGroupBox(tr("Labels"))
+        self.label_field_combo = QComboBox()
+        self.label_field_combo.setToolTip(tr("The column whose values label the features"))
+        self.label_size_spin = QDoubleSpinBox()
+        self.label_size_spin.setRange(6.0, 48.0)
+        self.label_size_spin.setSuffix(tr(" px"))
+        self.label_color_combo = QComboBox()
+        for color, name in (("#1E1E1E", tr("Near black")), *PALETTE_NAMES.items()):
+            self.label_color_combo.addItem(_color_icon(color), tr(name), color)
+        self.label_halo_spin = QDoubleSpinBox()
+        self.label_halo_spin.setRange(0.0, 6.0)
+        self.label_halo_spin.setSingleStep(0.5)
+        self.label_halo_spin.setSuffix(tr(" px"))
+        self.label_halo_spin.setToolTip(tr("A white outline around the text, 0 for none"))
+        self.label_bold_check = QCheckBox(tr("Bold"))
+        self.label_priority_combo = QComboBox()
+        self.label_priority_combo.setToolTip(
+            tr("Features with larger values are labelled first when labels compete for room")
+        )
+        self.label_max_scale_spin = QDoubleSpinBox()
+        self.label_max_scale_spin.setRange(0.0, 10000.0)
+        self.label_max_scale_spin.setDecimals(1)
+        self.label_max_scale_spin.setSuffix(tr(" m/px"))
+        self.label_max_scale_spin.setSpecialValueText(tr("always"))
+        self.label_max_scale_spin.setToolTip(
+            tr("Show the labels only when zoomed in to this many metres per pixel or closer")
+        )
+        for signal in (
+            self.label_field_combo.currentIndexChanged,
+            self.label_size_spin.valueChanged,
+            self.label_color_combo.currentIndexChanged,
+            self.label_halo_spin.valueChanged,
+            self.label_bold_check.toggled,
+            self.label_priority_combo.currentIndexChanged,
+            self.label_max_scale_spin.valueChanged,
+        ):
+            signal.connect(self._update_preview)
+        form = QFormLayout(box)
+        form.setContentsMargins(4, 4, 4, 4)
+        form.addRow(tr("Text from"), self.label_field_combo)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.label_size_spin, 1)
+        size_row.addWidget(self.label_bold_check)
+        form.addRow(tr("Size"), size_row)
+        form.addRow(tr("Colour"), self.label_color_combo)
+        form.addRow(tr("Halo"), self.label_halo_spin)
+        form.addRow(tr("First"), self.label_priority_combo)
+        form.addRow(tr("Show up to"), self.label_max_scale_spin)
+        return box
+
+    def _load_labels(self, columns: list[str], numeric: list[str], labels: LabelStyle) -> None:
+        """Show ``labels`` in the label controls (``columns`` to label by, ``numeric`` ones
+        to rank by)."""
+        none = tr("(no labels)")
+        self.label_field_combo.clear()
+        self.label_field_combo.addItem(none, None)
+        for column in columns:
+            self.label_field_combo.addItem(column, column)
+        self.label_priority_combo.clear()
+        self.label_priority_combo.addItem(tr("(in data order)"), None)
+        for column in numeric:
+            self.label_priority_combo.addItem(
+                tr("largest {column}").replace("{column}", column), column
+            )
+        self._select_data(self.label_field_combo, labels.field)
+        self._select_data(self.label_priority_combo, labels.priority_field)
+        self.label_size_spin.setValue(labels.size)
+        index = self.label_color_combo.findData(
+            labels.color.upper(), flags=Qt.MatchFlag.MatchFixedString
+        )
+        if index < 0:
+            self.label_color_combo.addItem(
+                _color_icon(labels.color), labels.color.upper(), labels.color
+            )
+            index = self.label_color_combo.count() - 1
+        self.label_color_combo.setCurrentIndex(index)
+        self.label_halo_spin.setValue(labels.halo_width)
+        self.label_bold_check.setChecked(labels.bold)
+        self.label_max_scale_spin.setValue(labels.max_metres_per_pixel)
+
+    def _label_style(self, current: LabelStyle) -> LabelStyle:
+        """The label properties the controls describe (others kept from ``current``)."""
+        return LabelStyle(
+            field=self.label_field_combo.currentData(),
+            size=self.label_size_spin.value(),
+            color=self.label_color_combo.currentData() or current.color,
+            halo_color=current.halo_color,
+            halo_width=self.label_halo_spin.value(),
+            priority_field=self.label_priority_combo.currentData(),
+            min_metres_per_pixel=current.min_metres_per_pixel,
+            max_metres_per_pixel=self.label_max_scale_spin.value(),
+            bold=self.label_bold_check.isChecked(),
+        )
 
     @staticmethod
     def _colormap_combo() -> QComboBox:

@@ -67,6 +67,8 @@ class StyleEditor(StyleControls, QWidget):
         self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.symbol_box = self._build_symbol_box()
         self.symbol_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.labels_box = self._build_labels_box()
+        self.labels_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.preview = QListWidget()
         self.preview.setIconSize(SWATCH_SIZE)
         self.preview.setToolTip(tr("The legend this style will give"))
@@ -89,6 +91,7 @@ class StyleEditor(StyleControls, QWidget):
         layout.addLayout(kind_row)
         layout.addWidget(self.pages)
         layout.addWidget(self.symbol_box)
+        layout.addWidget(self.labels_box)
         layout.addWidget(QLabel(tr("Preview")))
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
@@ -115,6 +118,7 @@ class StyleEditor(StyleControls, QWidget):
             self.kind_combo,
             self.pages,
             self.symbol_box,
+            self.labels_box,
             self.apply_button,
             self.revert_button,
             self.preview,
@@ -140,6 +144,7 @@ class StyleEditor(StyleControls, QWidget):
         self.point_size_spin.setValue(style.point_size)
         self.fill_opacity_spin.setValue(round(style.fill_opacity * 100))
         self.symbol_box.setVisible(not is_raster)
+        self.labels_box.setVisible(not is_raster)
         is_point = layer.geometry_kind == "point"
         self.point_size_spin.setVisible(is_point)
         self.point_size_label.setVisible(is_point)
@@ -165,6 +170,7 @@ class StyleEditor(StyleControls, QWidget):
             combo.addItems(names)
             if style.column in names:
                 combo.setCurrentText(style.column)
+        self._load_labels(columns, numeric, style.labels)
         if style.kind == "graduated":
             self._select_data(self.method_combo, style.method)
             self.class_count_spin.setValue(max(2, min(9, len(style.classes) or 5)))
@@ -190,6 +196,7 @@ class StyleEditor(StyleControls, QWidget):
             stroke_width=self.outline_spin.value(),
             point_size=self.point_size_spin.value(),
             fill_opacity=self.fill_opacity_spin.value() / 100.0,
+            labels=self._label_style(layer.style.labels),
         )
         frame = layer.frame
         if kind == "categorized":

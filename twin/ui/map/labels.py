@@ -1,0 +1,209 @@
+"""Labels on the map: measures texts, places them with :func:`twin.layers.labels.place_labels`
+(greedy, no overlaps, in priority order) and draws them with a halo, in widget pixels after
+the layers. Used by the map canvas, so ``twin render`` and page exports (drawn by the
+canvas) show the same labels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+from twin.layers.base import Layer
+from twin.layers.colors import hex_to_rgba
+from twin.layers.labels import LabelAnchors, PlacedLabel, label_anchors, place_labels
+from twin.layers.style import LabelStyle
+from twin.layers.vector import VectorLayer
+
+KIND_ORDER = {"polygon": 0, "line": 1, "point": 2}  # areas first, then lines, then points
+MARGIN_PIXELS = 2.0  # text box margin around the glyphs
+MAX_SPRITES = 4000  # drawn labels kept per layer for the next paints
+MAX_CANDIDATES = 3000  # anchors tried per layer and paint (a screen holds far fewer labels)
+
+
+def _qcolor(hex_color: str) -> QtGui.QColor:
+    r, g, b, a = hex_to_rgba(hex_color)
+    return QtGui.QColor(r, g, b, a)
+
+
+def label_font(style: LabelStyle, scale: float = 1.0) -> QtGui.QFont:
+    """The font of a layer's labels (``style.size`` pixels times ``scale``)."""
+    font = QtGui.QFont()
+    font.setPixelSize(max(1, round(style.size * scale)))
+    font.setBold(style.bold)
+    return font
+
+
+def overlay_obstacles(
+    width: float,
+    height: float,
+    scale_bar: bool,
+    north_arrow: bool,
+    zoom: float = 1.0,
+    scale_bar_pixels: float = 130.0,
+) -> list[PlacedLabel]:
+    """Boxes (pixels of a ``width`` x ``height`` map) that labels keep clear of: the scale
+    bar at the bottom left (``scale_bar_pixels`` long at most) and the north arrow at the
+    top right, as :mod:`twin.ui.map.overlays` draws them, ``zoom`` times larger."""
+    boxes = []
+    if scale_bar:
+        box_height = 48.0 * zoom
+        boxes.append(
+            PlacedLabel(-1, 0.0, height - box_height, scale_bar_pixels + 26.0 * zoom, box_height)
+        )
+    if north_arrow:
+        boxes.append(PlacedLabel(-1, width - 52.0 * zoom, 0.0, 52.0 * zoom, 72.0 * zoom))
+    return boxes
+
+
+class _LayerLabels:
+    """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
+
+    def __init__(self, layer: VectorLayer, scale: float) -> None:
+        self.key = (id(layer.frame), layer.style.labels, layer.geometry_kind, scale)
+        style = layer.style.labels
+        self.anchors: LabelAnchors = label_anchors(layer.frame, layer.geometry_kind, style)
+        self.font = label_font(style, scale)
+        self.halo = style.halo_width * scale
+        self.inset = (MARGIN_PIXELS + style.halo_width) * scale
+        metrics = QtGui.QFontMetricsF(self.font)
+        pad = 2 * self.inset
+        self.widths = np.array([metrics.horizontalAdvance(t) + pad for t in self.anchors.text])
+        self.height = metrics.height() + pad
+        self.ascent = metrics.ascent()
+        self._sprites: dict[str, QtGui.QImage] = {}
+
+    def sprite(self, text: str, style: LabelStyle, width: float, height: float) -> QtGui.QImage:
+        """The label ``text`` drawn once (halo, then glyphs) into a transparent image of
+        the label's box, reused at every paint: stroking a halo is the costly part."""
+        image = self._sprites.get(text)
+        if image is None:
+            if len(self._sprites) >= MAX_SPRITES:  # bounded memory (a few kB per label)
+                self._sprites.clear()
+            image = QtGui.QImage(
+                max(1, math.ceil(width)),
+                max(1, math.ceil(height)),
+                QtGui.QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            image.fill(QtCore.Qt.GlobalColor.transparent)
+            path = QtGui.QPainterPath()
+            path.addText(QtCore.QPointF(self.inset, self.inset + self.ascent), self.font, text)
+            painter = QtGui.QPainter(image)
+            painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+            if self.halo > 0:
+                pen = QtGui.QPen(_qcolor(style.halo_color), 2 * self.halo)
+                pen.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
+                painter.strokePath(path, pen)
+            painter.fillPath(path, _qcolor(style.color))
+            painter.end()
+            self._sprites[text] = image
+        return image
+
+
+class LabelLayerPainter:
+    """Places and draws the labels of a canvas's visible layers (one instance per canvas).
+
+    Layers are placed areas first, then lines, then points, each in the project's order,
+    each layer's labels by decreasing priority; a label that would overlap one already
+    placed is left out. Labels outside their layer's scale range are not drawn.
+    """
+
+    def __init__(self) -> None:
+        self.scale = 1.0
+        self._cache: dict[int, _LayerLabels] = {}
+        self.last_placed: list[tuple[Layer, str, PlacedLabel]] = []
+
+    def labelled_layers(self, layers: list[Layer], metres_per_pixel: float) -> list[VectorLayer]:
+        """The visible vector layers whose labels show at ``metres_per_pixel``, in placement
+        order."""
+        chosen = [
+            layer
+            for layer in layers
+            if isinstance(layer, VectorLayer)
+            and layer.visible
+            and layer.style.labels.enabled
+            and layer.style.labels.in_scale_range(metres_per_pixel)
+        ]
+        return sorted(chosen, key=lambda layer: KIND_ORDER.get(layer.geometry_kind, 3))
+
+    def _labels_of(self, layer: VectorLayer) -> _LayerLabels:
+        cached = self._cache.get(id(layer))
+        key = (id(layer.frame), layer.style.labels, layer.geometry_kind, self.scale)
+        if cached is None or cached.key != key:
+            cached = _LayerLabels(layer, self.scale)
+            self._cache[id(layer)] = cached
+        return cached
+
+    def paint(
+        self,
+        painter: QtGui.QPainter,
+        layers: list[Layer],
+        to_pixels,
+        viewport: QtCore.QRectF,
+        metres_per_pixel: float,
+        obstacles: list[PlacedLabel] | None = None,
+    ) -> list[tuple[Layer, str, PlacedLabel]]:
+        """Place and draw the labels of ``layers`` in ``viewport`` (widget pixels);
+        ``to_pixels(xs, ys)`` maps metres to widget pixel arrays; labels keep clear of
+        ``obstacles`` (boxes in viewport pixels). Returns what was drawn: (layer, text,
+        placed box) per label, also kept in :attr:`last_placed`."""
+        shown = self.labelled_layers(layers, metres_per_pixel)
+        alive = {id(layer) for layer in layers}
+        for key in [k for k in self._cache if k not in alive]:
+            del self._cache[key]
+        placed: list[PlacedLabel] = list(obstacles or ())
+        drawn: list[tuple[Layer, str, PlacedLabel]] = []
+        size = (viewport.width(), viewport.height())
+        for layer in shown:
+            labels = self._labels_of(layer)
+            anchors = labels.anchors
+            if anchors.count == 0:
+                continue
+            px, py = to_pixels(anchors.x, anchors.y)
+            px = np.asarray(px, float) - viewport.left()
+            py = np.asarray(py, float) - viewport.top()
+            inside = (px > -50) & (py > -50) & (px < size[0] + 50) & (py < size[1] + 50)
+            rows = np.flatnonzero(inside)
+            if rows.size == 0:
+                continue
+            if rows.size > MAX_CANDIDATES:  # no screen holds more: try the most important
+                keep = np.argpartition(-anchors.priority[rows], MAX_CANDIDATES)[:MAX_CANDIDATES]
+                rows = np.sort(rows[keep])
+            texts = anchors.text
+            group = anchors.group[rows]
+            widths = labels.widths[group]  # texts are indexed by group
+            sizes = np.column_stack([widths, np.full(rows.size, labels.height)])
+            gap = layer.style.point_size / 2 + 1 if not anchors.centred else 0.0
+            new = place_labels(
+                np.column_stack([px[rows], py[rows]]),
+                sizes,
+                anchors.priority[rows],
+                anchors.centred,
+                size,
+                group=group,
+                gap_px=gap,
+                placed=placed,
+            )
+            placed.extend(new)
+            for label in new:
+                text = texts[int(group[label.index])]
+                self._draw(painter, layer.style.labels, labels, text, label, viewport)
+                drawn.append((layer, text, label))
+        self.last_placed = drawn
+        return drawn
+
+    @staticmethod
+    def _draw(
+        painter: QtGui.QPainter,
+        style: LabelStyle,
+        labels: _LayerLabels,
+        text: str,
+        label: PlacedLabel,
+        viewport: QtCore.QRectF,
+    ) -> None:
+        sprite = labels.sprite(text, style, label.width, label.height)
+        painter.drawImage(
+            QtCore.QPoint(round(viewport.left() + label.left), round(viewport.top() + label.top)),
+            sprite,
+        )

@@ -147,6 +147,26 @@ def stored_result(
             return None
 
 
+def stored_summary(
+    project,
+    domain: str,
+    interventions=(),
+    options: WhatIfOptions | None = None,
+    hash_layers: bool = True,
+) -> DomainResult | None:
+    """Like :func:`stored_result` but without the result layers when the result has to be
+    decoded from the project file (figures and the households behind them only: what the
+    KPI dock shows at start-up, without decoding coverage rasters on the UI thread)."""
+    options = options or WhatIfOptions()
+    with _LOCK:
+        try:
+            key = store.input_key(project, domain, list(interventions), options, hash_layers)
+        except store.NotHashedYetError:
+            return None
+        found = _in_memory(key)
+        return found if found is not None else store.lookup_summary(project, key)
+
+
 def _stored(project, domain: str, interventions: list, options: WhatIfOptions, hash_layers=True):
     key = store.input_key(project, domain, interventions, options, hash_layers)
     found = _in_memory(key)

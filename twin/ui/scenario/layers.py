@@ -167,8 +167,10 @@ class ScenarioLayers:
             inside = geometry_mask(
                 self._territory, out_shape=level.shape, transform=transform, invert=True
             )
-            self._mask = (key, inside)
-        return np.where(self._mask[1], level, np.uint8(255)).astype(np.uint8)
+            self._mask = (key, np.where(inside, np.uint8(0), np.uint8(255)))
+        # levels are 0-3 (255: no class): the maximum with 0 inside and 255 outside is the
+        # masked level in one vectorised pass (0.5 ms instead of 3-20 ms for a np.where)
+        return np.maximum(level.astype(np.uint8, copy=False), self._mask[1])
 
     def set_coverage(self, update, style: Style | None) -> None:
         """Show the live coverage level of ``update`` inside the territory (replaces the

@@ -213,6 +213,23 @@ def domain_result(
 _domain_result = domain_result  # former private name
 
 
+def prepare_domain(
+    project, domain: str, options: WhatIfOptions | None = None, feedback: Feedback | None = None
+) -> None:
+    """Build what ``domain``'s scenarios reuse (road graph, transit walks from every stop,
+    the grid and its baseline power flows; the adapter's ``prepare``), once per project and
+    inputs, so that a first edit or a comparison of scenarios does not wait for it even when
+    the baseline's results were read from the project file. Nothing is computed twice: a
+    later :func:`domain_result` finds it prepared."""
+    adapter = importlib.import_module(ADAPTERS[domain])
+    prepare = getattr(adapter, "prepare", None)
+    if prepare is None:
+        return
+    with _ENGINE_LOCK:
+        _refresh_prepared(project, domain)
+        prepare(project, options or WhatIfOptions(), feedback)
+
+
 def _refresh_prepared(project, domain: str) -> None:
     """Forget what ``domain`` prepared from layers that changed since (e.g. a road graph
     built before ``roads.set_frame``), so a new result is never computed from old inputs."""

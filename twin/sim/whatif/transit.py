@@ -74,6 +74,13 @@ def _context(project) -> dict[str, Any]:
     return store["transit"]
 
 
+def prepare(project, options: WhatIfOptions | None = None, feedback=None) -> None:
+    """Build what every transit what-if of ``project`` reuses: the feed, the road graph,
+    the access model and the walks from every baseline stop (a scenario then searches from
+    its new stops only)."""
+    _context(project)["study"].baseline(feedback)
+
+
 def _new_line(item: AddTransitLine) -> NewLine:
     return NewLine(
         stops=tuple(tuple(float(v) for v in stop) for stop in item.stops),

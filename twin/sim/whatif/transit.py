@@ -30,7 +30,7 @@ from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
-from twin.sim.whatif.transit_travel import travel_result
+from twin.sim.whatif.transit_travel import prepare_destinations, travel_result
 
 ENGINE = "transit"
 GOOD_BANDS = ("3", "4", "5", "6a", "6b")  # PTAL 3 or better
@@ -78,7 +78,9 @@ def prepare(project, options: WhatIfOptions | None = None, feedback=None) -> Non
     """Build what every transit what-if of ``project`` reuses: the feed, the road graph,
     the access model and the walks from every baseline stop (a scenario then searches from
     its new stops only)."""
-    _context(project)["study"].baseline(feedback)
+    study = _context(project)["study"]
+    study.baseline(feedback)
+    prepare_destinations(project, study.graph)
 
 
 def _new_line(item: AddTransitLine) -> NewLine:

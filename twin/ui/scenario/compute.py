@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from twin.errors import CancelledError, DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.scenario import Intervention, Scenario
@@ -141,7 +142,7 @@ class SlowEngines:
         share = 100.0 / max(1, len(domains))
         for index, domain in enumerate(domains):
             start = index * share
-            feedback.set_progress(start, f"{domain}: preparing")
+            feedback.set_progress(start, tr("{domain}: preparing").format(domain=domain))
             scaled = _scaled(feedback, start, start + share, f"{domain}: ")  # (and cancel)
             try:
                 prepare_domain(self.project, domain, self.options, scaled)

@@ -15,11 +15,12 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from twin.i18n import tr
 from twin.scenario import Scenario
 from twin.ui.scenario.compute import DomainFigures, SlowEngines
 
 BASELINES_TITLE = "Preparing fiber, transit and energy"
-ENGINES_TITLE = "Preparing the fiber, transit and energy engines"
+ENGINES_TITLE = "Preparing the fiber, transit and energy engines"  # tr() where shown
 PREPARING = Scenario("(preparing the engines)")  # the job for: what scenarios reuse
 
 
@@ -143,7 +144,7 @@ class SlowResults(QObject):
         # callback checks that it still exists (Qt cannot disconnect plain functions).
         alive = self._alive
         if scenario is PREPARING:
-            work = engines.prepare
+            work, title = engines.prepare, tr(title)
         else:
             work = lambda feedback: engines.run(target, feedback)  # noqa: E731
         job = run_job(
@@ -188,8 +189,11 @@ class SlowResults(QObject):
         if engines is not self.engines:
             return
         if scenario is None or scenario is PREPARING:
-            title = BASELINES_TITLE if scenario is None else ENGINES_TITLE
-            self.message.emit(f"{title} failed: {error}")
+            if scenario is None:
+                self.message.emit(f"{BASELINES_TITLE} failed: {error}")
+            else:
+                failed = tr("{title} failed: {error}")
+                self.message.emit(failed.format(title=tr(ENGINES_TITLE), error=error))
             return
         if scenario == self._wanted:
             self._wanted = None  # not tried again until the next edit

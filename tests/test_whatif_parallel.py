@@ -1,5 +1,5 @@
-"""The energy domain computed in a forked second process (twin simulate on 2 cores) gives
-the same figures and layers as computed in the process itself. Run in a fresh interpreter:
+"""The energy and transit domains computed in forked processes (twin simulate on 2 cores)
+give the same figures and layers as computed in the process itself. Run in a fresh interpreter:
 the test process has Qt loaded, where the runner never forks."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from twin.sim.whatif import WhatIfOptions, parallel, runner, simulate
 assert parallel.fork_is_safe()
 options = WhatIfOptions(energy_daily=False)
 scenario = Scenario.from_dict(json.load(open("docs/scenario-example.json", encoding="utf-8")))
-domains = ["fiber", "energy"]
+domains = ["fiber", "transit", "energy"]
 first = twin.open_project(None)
 first.results.clear()
-forked = simulate(first, scenario, domains, options=options, processes=2)
+forked = simulate(first, scenario, domains, options=options, processes=3)
 forked_runs = dict(runner.ENGINE_RUNS)
 runner.forget()
 second = twin.open_project(None)
@@ -41,7 +41,7 @@ print(json.dumps({
 """
 
 
-def test_energy_in_a_second_process_equals_energy_here():
+def test_energy_and_transit_in_other_processes_equal_them_computed_here():
     result = subprocess.run(
         [sys.executable, "-c", CODE], cwd=ROOT, capture_output=True, text=True, timeout=900
     )
@@ -49,10 +49,12 @@ def test_energy_in_a_second_process_equals_energy_here():
     import json
 
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["forked_runs"]["energy"] == 0  # computed by the child
+    assert report["forked_runs"]["energy"] == 0  # computed by a child
+    assert report["forked_runs"]["transit"] == 0  # computed by another child
     assert report["forked_runs"]["fiber"] == 2  # baseline and scenario, here
     assert report["alone_runs"]["energy"] == 2
+    assert report["alone_runs"]["transit"] == 2
     assert report["same_figures"] and report["same_warnings"]
     assert report["layers"] and all(name and frame for name, frame in report["layers"])
     # the child's results are the project's, saved with it like any other
-    assert report["stored"] == ["energy", "energy", "fiber", "fiber"]
+    assert report["stored"] == ["energy", "energy", "fiber", "fiber", "transit", "transit"]

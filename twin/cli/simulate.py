@@ -16,6 +16,7 @@ into the project file only with ``--save-results``. The figures are those of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -149,6 +150,52 @@ def write_layers(layers, out: Path) -> dict[str, str]:
     return written
 
 
+def _write_layers_child(sender, layers, out: Path) -> None:
+    """In a forked child: write the layers, send back what was written, leave at once."""
+    status = 0
+    try:
+        sender.send(("ok", write_layers(layers, out)))
+    except BaseException as error:  # the parent writes them itself and reports the error
+        status = 1
+        with contextlib.suppress(Exception):
+            sender.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        sender.close()
+        os._exit(status)
+
+
+def write_layers_beside(layers, out: Path):
+    """Start writing ``layers`` into ``out`` (:func:`write_layers`) in a forked process
+    where that is safe (Linux, one thread, Qt not loaded), so that the map is drawn
+    meanwhile; returns a function that waits and gives the written files (layer name ->
+    file/table). If the child fails, that function writes the layers in this process (so
+    errors read the same); where forking is unsafe, the layers are written at once."""
+    import multiprocessing
+
+    from twin.sim.whatif.parallel import fork_is_safe
+
+    if not fork_is_safe():
+        files = write_layers(layers, out)
+        return lambda: files
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_write_layers_child, args=(sender, layers, out), daemon=True)
+    process.start()
+    sender.close()
+
+    def written() -> dict[str, str]:
+        try:
+            kind, payload = receiver.recv()
+        except (EOFError, OSError):
+            kind, payload = "error", "the process stopped"
+        finally:
+            receiver.close()
+            process.join(timeout=30.0)
+        return payload if kind == "ok" else write_layers(layers, out)
+
+    return written
+
+
 def write_map(project, result, path: Path, scenario_name: str = "") -> str | None:
     """Draw the scenario map page into ``path``: the result layers over every visible base
     layer of ``project``; returns a warning instead of failing."""
@@ -210,7 +257,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.scenario_file:
         scenario = find_scenario(project.scenarios, args.scenario)
     feedback = Feedback(None if args.quiet else ProgressLines())
-    processes = 2 if (os.cpu_count() or 1) >= 2 else 1  # energy beside the other domains
+    # energy and transit each in a forked process beside radio and fiber (2+ cores)
+    processes = 3 if (os.cpu_count() or 1) >= 2 else 1
     result = simulate(
         project, scenario, domains, feedback=feedback, options=options, processes=processes
     )
@@ -222,8 +270,9 @@ def run(args: argparse.Namespace) -> int:
             print(tr("results saved in {saved}").format(saved=saved), file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    files = write_layers(result.layers, out)
+    written = write_layers_beside(result.layers, out)  # while this process draws the map
     warning = write_map(project, result, out / "map.png", scenario.name)
+    files = written()
     warnings = list(result.warnings) + ([warning] if warning else [])
     report: dict[str, Any] = {
         "project": str(project.path) if project.path else None,

@@ -88,6 +88,12 @@ class RasterLayer(Layer):
     def feature_count(self) -> int:
         return int(self.valid_mask().sum())
 
+    def __repr__(self) -> str:
+        # the size, not feature_count (a pass over every pixel): psygnal formats the repr
+        # of a callback's arguments on each connect, and views connect per layer
+        rows, cols = self.shape
+        return f"<{type(self).__name__} {self.name!r} ({rows} x {cols} pixels)>"
+
     @property
     def geometry_kind(self) -> str:
         return "raster"

@@ -27,7 +27,6 @@ from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.paint import PaintWaiter
 from twin.ui.map.tools.identify import IdentifyTool
-from twin.ui.panels.coverage_table import open_coverage_table
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -194,7 +193,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.scenario.compare_action)
         view_menu.addAction(self.scenario.swipe_action)
-        view_menu.addAction(tr("Coverage by &commune…"), lambda: open_coverage_table(self))
+        view_menu.addAction(tr("Coverage by &commune…"), self._open_coverage_table)
         view_menu.addSeparator()
         panels_menu = view_menu.addMenu(tr("&Panels"))
         docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]
@@ -422,6 +421,13 @@ class MainWindow(QMainWindow):
             "Drag to move the map; wheel to zoom."
         )
         self.statusBar().showMessage(message)
+
+    def _open_coverage_table(self) -> None:
+        # imported on first use: it loads the radio engine's coverage code (not needed for
+        # the first frame of the map)
+        from twin.ui.panels.coverage_table import open_coverage_table
+
+        open_coverage_table(self)
 
     def _on_view_changed(self, bbox: tuple) -> None:
         self.scale_label.show_view(bbox, self.canvas.width(), self.canvas.logicalDpiX())

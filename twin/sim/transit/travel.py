@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import shortest_path
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.layers.transit import TransitNetwork
-from twin.sim.network import RoadGraph
+from twin.sim.network import Attachment, RoadGraph
 from twin.sim.transit.catchment import stop_walks
 from twin.sim.transit.raptor import percentiles, range_raptor, travel_times
 from twin.sim.transit.service import clock_seconds, parse_date
@@ -214,7 +214,10 @@ class TravelModel:
         bike_parking_stops: tuple[str, ...] = (),
         park_and_ride_stops: tuple[str, ...] = (),
         feedback: Feedback | None = None,
+        destinations: Attachment | None = None,
     ) -> None:
+        """``destinations``: ``graph.attach(destination_xy, max_distance=max_connector_m)``
+        when the caller has it already (several scenarios on the same places)."""
         feedback = ensure_feedback(feedback)
         self.parameters = parameters or TravelParameters()
         self.graph = graph
@@ -260,7 +263,9 @@ class TravelModel:
         self.stop_xy = position[["x", "y"]].to_numpy(dtype=float)
         self.stops = graph.attach(self.stop_xy, max_distance=p.max_connector_m)
         self.destination_xy = np.asarray(destination_xy, dtype=float).reshape(-1, 2)
-        self.destinations = graph.attach(self.destination_xy, max_distance=p.max_connector_m)
+        if destinations is None or len(destinations.edge) != len(self.destination_xy):
+            destinations = graph.attach(self.destination_xy, max_distance=p.max_connector_m)
+        self.destinations = destinations
         feedback.set_progress(15.0, "walks between stops")
         self.timetable = self._with_transfers(table, feedback)
         feedback.set_progress(50.0, "walks from stops to destinations")

@@ -168,9 +168,10 @@ def _path_coordinates(graph: RoadGraph, a, b, paths) -> np.ndarray:
     first = nodes[0]
     leave_at = 0.0 if first == graph.edge_u[edge_a] else graph.edge_length[edge_a]
     pieces = [_along(graph, edge_a, a.offset_m[0], leave_at)]
-    for p, q in itertools.pairwise(nodes):
-        e = int(graph.edge_between(np.array([p]), np.array([q]))[0])
-        xy = shapely.get_coordinates(graph.edge_geometries(np.array([e]))[0])
+    steps = np.array(list(itertools.pairwise(nodes)), dtype=np.int64).reshape(-1, 2)
+    edges = graph.edge_between(steps[:, 0], steps[:, 1])  # one lookup for the whole path
+    for (p, _q), e, line in zip(steps, edges, graph.edge_geometries(edges), strict=True):
+        xy = shapely.get_coordinates(line)
         pieces.append(xy if graph.edge_u[e] == p else xy[::-1])
     enter_at = 0.0 if last == u else graph.edge_length[edge_b]
     pieces.append(_along(graph, edge_b, enter_at, b.offset_m[0]))

@@ -50,6 +50,12 @@ def _context(project, options: WhatIfOptions, feedback) -> dict[str, Any]:
     return store[key]
 
 
+def prepare(project, options: WhatIfOptions | None = None, feedback=None) -> None:
+    """Build what every energy what-if of ``project`` reuses: the grid with its loads and
+    the baseline's power flows (pandapower loaded)."""
+    _context(project, options or WhatIfOptions(), feedback)
+
+
 def _figures(kpis: dict[str, Any]) -> list[Figure]:
     def value(name: str) -> float:
         number = kpis.get(name)

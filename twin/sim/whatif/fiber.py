@@ -41,6 +41,12 @@ def _context(project) -> dict[str, Any]:
     return store["fiber"]
 
 
+def prepare(project, options: WhatIfOptions | None = None, feedback=None) -> None:
+    """Build what every fiber what-if of ``project`` reuses (the road graph and the fiber
+    network on it), so that the first one does not wait for it."""
+    _context(project)
+
+
 def eligible_premises(buildings) -> tuple[float, float]:
     """(premises eligible or connected, all premises) of a buildings frame (premises)."""
     premises = buildings["premises"].astype(float).fillna(0.0).to_numpy()

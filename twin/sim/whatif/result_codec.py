@@ -226,10 +226,11 @@ def _float(value: Any, what: str) -> float:
     return float(value)
 
 
-def decode(record: ResultRecord, project=None) -> DomainResult:
+def decode(record: ResultRecord, project=None, layers: bool = True) -> DomainResult:
     """The :class:`DomainResult` of a stored record (``project`` gives the geometry a layer
     refers to); ValueError/TypeError/ProjectError when any part is damaged or of the wrong
-    type."""
+    type. ``layers`` False: figures, warnings, capex and details only (the result layers,
+    GeoTIFF and GeoParquet blobs, are most of the decoding time; a KPI panel needs none)."""
     meta = json.loads(record.meta)
     if not isinstance(meta, dict) or meta.get("format") != RECORD_FORMAT:
         raise ValueError("not a twin result record")
@@ -266,11 +267,13 @@ def decode(record: ResultRecord, project=None) -> DomainResult:
             details[HOUSEHOLDS] = _levels_from_npz(blob, meta["household_levels"])
         else:
             details[HOUSEHOLDS] = _groups_from_npz(blob, meta.get("household_keys"))
-    layers = [_decode_layer(item, record.blobs, project) for item in meta["layers"]]
+    decoded = (
+        [_decode_layer(item, record.blobs, project) for item in meta["layers"]] if layers else []
+    )
     capex = meta.get("capex_eur")
     return DomainResult(
         domain,
-        layers,
+        decoded,
         figures,
         result_warnings,
         0.0 if capex is None else _float(capex, "the capex"),

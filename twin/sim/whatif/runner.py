@@ -148,6 +148,26 @@ def stored_result(
             return None
 
 
+def stored_summary(
+    project,
+    domain: str,
+    interventions=(),
+    options: WhatIfOptions | None = None,
+    hash_layers: bool = True,
+) -> DomainResult | None:
+    """Like :func:`stored_result` but without the result layers when the result has to be
+    decoded from the project file (figures and the households behind them only: what the
+    KPI dock shows at start-up, without decoding coverage rasters on the UI thread)."""
+    options = options or WhatIfOptions()
+    with _LOCK:
+        try:
+            key = store.input_key(project, domain, list(interventions), options, hash_layers)
+        except store.NotHashedYetError:
+            return None
+        found = _in_memory(key)
+        return found if found is not None else store.lookup_summary(project, key)
+
+
 def _stored(project, domain: str, interventions: list, options: WhatIfOptions, hash_layers=True):
     key = store.input_key(project, domain, interventions, options, hash_layers)
     found = _in_memory(key)
@@ -194,6 +214,23 @@ def domain_result(
 _domain_result = domain_result  # former private name
 
 
+def prepare_domain(
+    project, domain: str, options: WhatIfOptions | None = None, feedback: Feedback | None = None
+) -> None:
+    """Build what ``domain``'s scenarios reuse (road graph, transit walks from every stop,
+    the grid and its baseline power flows; the adapter's ``prepare``), once per project and
+    inputs, so that a first edit or a comparison of scenarios does not wait for it even when
+    the baseline's results were read from the project file. Nothing is computed twice: a
+    later :func:`domain_result` finds it prepared."""
+    adapter = importlib.import_module(ADAPTERS[domain])
+    prepare = getattr(adapter, "prepare", None)
+    if prepare is None:
+        return
+    with _ENGINE_LOCK:
+        _refresh_prepared(project, domain)
+        prepare(project, options or WhatIfOptions(), feedback)
+
+
 def _refresh_prepared(project, domain: str) -> None:
     """Forget what ``domain`` prepared from layers that changed since (e.g. a road graph
     built before ``roads.set_frame``), so a new result is never computed from old inputs."""
@@ -225,8 +262,9 @@ def simulate(
     """Run the baseline and ``scenario`` (None = the baseline alone) in each domain
     (default: all four) and return figures with baseline and delta, result layers and
     warnings. The project is not modified. ``processes`` > 1: where forking is safe
-    (:func:`twin.sim.whatif.parallel.fork_is_safe`, never in the app), the energy domain
-    is computed in a second process while this one computes the others."""
+    (:func:`twin.sim.whatif.parallel.fork_is_safe`, never in the app), up to
+    ``processes - 1`` of the heavy domains (:data:`HEAVY_DOMAINS`: energy, then transit)
+    are computed in forked processes while this one computes the others."""
     options = options or WhatIfOptions()
     feedback = ensure_feedback(feedback)
     scenario = scenario or Scenario("baseline")
@@ -236,43 +274,51 @@ def simulate(
     if unknown:
         raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
     scenario.check_extent(project.extent)  # a site far away would be costed without a word
-    helper = _fork_heavy_domain(project, scenario, domains, options) if processes > 1 else None
+    helpers = _fork_heavy_domains(project, scenario, domains, options, processes - 1)
     try:
-        return _simulate(project, scenario, domains, explicit, feedback, options, helper)
+        return _simulate(project, scenario, domains, explicit, feedback, options, helpers)
     finally:
-        if helper is not None:
+        for helper in helpers.values():
             helper.close()
 
 
-HEAVY_DOMAIN = "energy"  # the longest domain, computed in a second process when asked
+#: The longest domains, in the order they go to a forked process when processes allow:
+#: energy (pandapower import, power flows of the design cases and day), then transit (GTFS
+#: timetable, walks from every stop, travel times); they share nothing with the others.
+HEAVY_DOMAINS = ("energy", "transit")
+HEAVY_DOMAIN = HEAVY_DOMAINS[0]  # former single heavy domain
 
 
-def _fork_heavy_domain(project, scenario: Scenario, domains, options: WhatIfOptions):
-    """A child process computing the heavy domain's missing results, or None when there is
-    nothing to gain (forking unsafe, the domain not asked or already known, or nothing
-    else to compute meanwhile)."""
+def _fork_heavy_domains(project, scenario: Scenario, domains, options: WhatIfOptions, children):
+    """Child processes (domain -> DomainInChild) computing the missing results of up to
+    ``children`` heavy domains; none when forking is unsafe, or for a domain already known,
+    and never all the work: one domain that needs computing stays in this process."""
+    if children < 1:
+        return {}
     from twin.sim.whatif import parallel
 
-    if HEAVY_DOMAIN not in domains or not parallel.fork_is_safe():
-        return None
+    if not parallel.fork_is_safe():
+        return {}
 
     def missing(domain: str) -> list[list]:
         lists = [[], scenario.for_domain(domain)] if scenario.for_domain(domain) else [[]]
         return [i for i in lists if stored_result(project, domain, i, options) is None]
 
-    tasks = missing(HEAVY_DOMAIN)
-    others = any(missing(d) for d in domains if d != HEAVY_DOMAIN)
-    if not tasks or not others:
-        return None
-    return parallel.DomainInChild(domain_result, project, HEAVY_DOMAIN, tasks, options)
+    tasks = {d: missing(d) for d in domains}
+    to_compute = [d for d in domains if tasks[d]]
+    chosen = [d for d in HEAVY_DOMAINS if d in to_compute][:children]
+    if len(chosen) == len(to_compute):
+        chosen = chosen[:-1]  # nothing left for this process: it computes one itself
+    return {d: parallel.DomainInChild(domain_result, project, d, tasks[d], options) for d in chosen}
 
 
-def _simulate(project, scenario, domains, explicit, feedback, options, helper):
+def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
     out = SimulationResult(scenario.name, domains)
     figures_by_key: dict[str, Figure] = {}
     for index, domain in enumerate(domains):
         start, middle, end = (100.0 * (index + k) / len(domains) for k in (0.0, 0.5, 1.0))
-        if helper is not None and domain == helper.domain:
+        helper = helpers.get(domain)
+        if helper is not None:
             feedback.set_progress(start, f"{domain}: computed in a second process")
             if not helper.collect(project, feedback):
                 feedback.set_progress(start, f"{domain}: second process failed ({helper.error})")

@@ -232,6 +232,23 @@ def lookup(project, key: str) -> DomainResult | None:
     return result
 
 
+def lookup_summary(project, key: str) -> DomainResult | None:
+    """The stored result under ``key`` without its layers (figures, warnings, capex,
+    details), or None: what a KPI panel shows, several times faster to decode than
+    :func:`lookup` (no raster or vector blob is read). Nothing is kept: a later
+    :func:`lookup` decodes the whole record. None also when the record does not decode
+    (:func:`lookup` then reports it)."""
+    entry = (getattr(project, "results", None) or {}).get(key)
+    if isinstance(entry, ComputedEntry):
+        return entry.result
+    if not isinstance(entry, ResultRecord):
+        return None
+    try:
+        return decode(entry, project, layers=False)
+    except (ProjectError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def _interventions_of(record: ResultRecord) -> str:
     value = json.loads(record.meta).get("interventions", "")
     return value if isinstance(value, str) else ""

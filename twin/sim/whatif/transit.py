@@ -34,7 +34,7 @@ from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
-from twin.sim.whatif.transit_travel import travel_result
+from twin.sim.whatif.transit_travel import prepare_destinations, travel_result
 
 ENGINE = "transit"
 GOOD_BANDS = ("3", "4", "5", "6a", "6b")  # PTAL 3 or better
@@ -76,6 +76,15 @@ def _context(project) -> dict[str, Any]:
         study = TransitStudy(network, graph, xy, persons, premises)
         store["transit"] = {"study": study, "frame": frame}
     return store["transit"]
+
+
+def prepare(project, options: WhatIfOptions | None = None, feedback=None) -> None:
+    """Build what every transit what-if of ``project`` reuses: the feed, the road graph,
+    the access model and the walks from every baseline stop (a scenario then searches from
+    its new stops only)."""
+    study = _context(project)["study"]
+    study.baseline(feedback)
+    prepare_destinations(project, study.graph)
 
 
 def _new_line(item: AddTransitLine) -> NewLine:

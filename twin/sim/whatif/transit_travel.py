@@ -12,6 +12,7 @@ and stops are added to the timetable, so the figures move with them and never dr
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -23,8 +24,9 @@ from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
 from twin.sim.transit.isochrones import TimeGrid, isochrones
-from twin.sim.transit.travel import TravelModel, Window
+from twin.sim.transit.travel import TravelModel, TravelParameters, Window
 from twin.sim.transit.whatif import NewLine, NewStop
+from twin.sim.whatif.result import CONTEXTS
 
 WINDOW = Window("07:00", 120)
 MODES = ("walk", "transit")
@@ -89,6 +91,30 @@ def _people(project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return xy, weights
 
 
+def destination_attachment(project, graph, destination_xy: np.ndarray):
+    """The road attachment of the travel figures' destinations (buildings and isochrone
+    pixels), computed once per project and road graph and reused by every scenario (it is
+    the slowest part of preparing a travel model: a nearest-road search for each place)."""
+    store = CONTEXTS.store(project)
+    key = ("transit-destinations", id(graph), hashlib.blake2b(destination_xy.tobytes()).hexdigest())
+    if key not in store:
+        distance = TravelParameters().max_connector_m
+        store[key] = (graph, graph.attach(destination_xy, max_distance=distance))
+    return store[key][1]
+
+
+def prepare_destinations(project, graph) -> None:
+    """Attach the travel figures' destinations to ``graph`` now (see
+    :func:`destination_attachment`), so that the first scenario finds them."""
+    xy, _weights = _people(project)
+    destination_attachment(project, graph, np.vstack([xy, _grid(project).centres()]))
+
+
+def _grid(project) -> TimeGrid:
+    minx, miny, maxx, maxy = project.layer("roads").frame.total_bounds
+    return TimeGrid((float(minx), float(miny), float(maxx), float(maxy)), ISOCHRONE_CELL_M)
+
+
 def travel_result(
     project, network, graph, lines: tuple[NewLine, ...], stops: tuple[NewStop, ...], day
 ) -> tuple[list[Figure], list[VectorLayer], dict[str, np.ndarray]]:
@@ -98,10 +124,16 @@ def travel_result(
     ``stops`` in the timetable."""
     centre = main_centre(project)
     xy, weights = _people(project)
-    minx, miny, maxx, maxy = project.layer("roads").frame.total_bounds
-    grid = TimeGrid((float(minx), float(miny), float(maxx), float(maxy)), ISOCHRONE_CELL_M)
+    grid = _grid(project)
+    destination_xy = np.vstack([xy, grid.centres()])
     model = TravelModel(
-        network, graph, np.vstack([xy, grid.centres()]), day=day, lines=lines, new_stops=stops
+        network,
+        graph,
+        destination_xy,
+        day=day,
+        lines=lines,
+        new_stops=stops,
+        destinations=destination_attachment(project, graph, destination_xy),
     )
     result = model.from_point(centre.xy, WINDOW, MODES)
     k = len(xy)

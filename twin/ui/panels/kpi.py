@@ -27,8 +27,8 @@ from twin.kpi import Figure
 from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
 from twin.ui.panels.kpi_table import (
     FigureTable,
+    baseline_row,
     change_color,
-    gated_row,
     row_texts,
     rows_from_figures,
 )
@@ -187,7 +187,7 @@ class KpiDock(QWidget):
             figure = by_key.get(key)
             if figure is None:
                 continue
-            row = gated_row(figure, figure.baseline)  # through the privacy gate
+            row = baseline_row(figure)  # through the privacy gate
             color = change_color(row) or "#555555"
             _label, _a, value_text, change = row_texts(row)
             change = change if figure.baseline is not None else ""

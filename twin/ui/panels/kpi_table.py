@@ -8,6 +8,7 @@ scenarios). Numbers are formatted by :mod:`twin.kpi` so the UI, the CLI and expo
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from dataclasses import dataclass, replace
@@ -94,7 +95,15 @@ def gated_row(figure: Figure, value_a: float | None, other: Figure | None = None
 
 def rows_from_figures(figures: list[Figure]) -> list[FigureRow]:
     """Rows of baseline (A) against scenario (B) from figures with their baseline."""
-    return [gated_row(f, f.baseline) for f in figures]
+    return [baseline_row(f) for f in figures]
+
+
+@functools.lru_cache(maxsize=1024)
+def baseline_row(figure: Figure) -> FigureRow:
+    """``gated_row(figure, figure.baseline)``, remembered: while a site is dragged the
+    dock gets every figure again each frame and most have not changed (both are frozen,
+    and the gate depends on nothing else)."""
+    return gated_row(figure, figure.baseline)
 
 
 def rows_from_two(

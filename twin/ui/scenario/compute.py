@@ -13,7 +13,7 @@ import importlib.util
 import json
 from dataclasses import dataclass, field
 
-from twin.errors import DataError
+from twin.errors import CancelledError, DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.i18n import tr
 from twin.kpi import Figure
@@ -129,6 +129,28 @@ class SlowEngines:
             results.append(self._combine(domain, base, run, scenario.name, bool(interventions)))  # type: ignore[union-attr]
         feedback.set_progress(100.0, "done")
         return results
+
+    def prepare(self, feedback: Feedback | None = None) -> None:
+        """Build what the slow domains' scenarios reuse (road graph, transit walks, grid
+        and its baseline power flows: :func:`twin.sim.whatif.runner.prepare_domain`), so
+        that the first edit and a comparison of scenarios find them ready; stops between
+        domains when ``feedback`` is cancelled."""
+        from twin.sim.whatif.runner import prepare_domain
+
+        feedback = ensure_feedback(feedback)
+        domains = [d for d in available_domains() if d not in self._unavailable]
+        share = 100.0 / max(1, len(domains))
+        for index, domain in enumerate(domains):
+            start = index * share
+            feedback.set_progress(start, tr("{domain}: preparing").format(domain=domain))
+            scaled = _scaled(feedback, start, start + share, f"{domain}: ")  # (and cancel)
+            try:
+                prepare_domain(self.project, domain, self.options, scaled)
+            except CancelledError:
+                raise
+            except Exception:  # the scenario's own run says what is wrong
+                continue
+        feedback.set_progress(100.0, "done")
 
     def _run(
         self, domain: str, interventions: list[Intervention], feedback: Feedback | None = None

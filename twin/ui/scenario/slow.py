@@ -20,6 +20,8 @@ from twin.scenario import Scenario
 from twin.ui.scenario.compute import DomainFigures, SlowEngines
 
 BASELINES_TITLE = N_("Preparing fiber, transit and energy")
+ENGINES_TITLE = N_("Preparing the fiber, transit and energy engines")  # tr() where shown
+PREPARING = Scenario("(preparing the engines)")  # the job for: what scenarios reuse
 
 
 class SlowResults(QObject):
@@ -42,19 +44,30 @@ class SlowResults(QObject):
         self._wanted: Scenario | None = None  # whose results are still needed
         self._prepare = False  # the baselines may be prepared (the radio baseline is up)
         self._prepared = False  # the baselines' job was started
+        self._engines_prepared = False  # the engines' preparation job was started
+        self._announced = False  # the last running_changed said running
         self._warned: set[str] = set()
 
     @property
     def running(self) -> bool:
-        """True while a job runs in a worker thread."""
-        return self._job is not None and not self._job.done
+        """True while a job runs in a worker thread (not counting the preparation of the
+        engines, which nobody waits for)."""
+        if self._job is None or self._job.done:
+            return False
+        return self._job_for is not PREPARING or self._wanted is not None  # (it yields)
+
+    @property
+    def preparing(self) -> bool:
+        """True while the engines are prepared in a worker (after the baselines): what the
+        first edit and a comparison of scenarios will reuse."""
+        return self._job is not None and not self._job.done and self._job_for is PREPARING
 
     def set_engines(self, engines: SlowEngines | None) -> None:
         """Work with the engines (and cache) of a new project; the old job is dropped."""
         self.stop()
         self.engines = engines
         self.results = []
-        self._prepare = self._prepared = False
+        self._prepare = self._prepared = self._engines_prepared = False
 
     def clear(self) -> None:
         """Forget the shown results (another scenario's), without a signal."""
@@ -86,20 +99,23 @@ class SlowResults(QObject):
 
     def stop(self) -> None:
         """Cancel the running job and forget it (a new project, the window closing)."""
-        had_job = self._job is not None
-        if self.running:
+        if self._job is not None and not self._job.done:
             self._job.cancel()
         self._job, self._job_for, self._wanted = None, None, None
-        if had_job:
-            self.running_changed.emit(False)
+        self._announce()
 
     # --- jobs ------------------------------------------------------------------------------
     def _next(self) -> None:
         if self.engines is None:
             return
         if self._job is not None:
-            if self._job_for is not None and self._job_for != self._wanted:
+            if self._job_for is PREPARING:
+                superseded = self._wanted is not None  # an edit goes first
+            else:
+                superseded = self._job_for is not None and self._job_for != self._wanted
+            if superseded:
                 self._job.cancel()  # superseded by an edit: the next starts after it
+            self._announce()
             return
         wanted = self._wanted
         if wanted is not None:
@@ -112,6 +128,12 @@ class SlowResults(QObject):
         elif self._prepare and not self._prepared:
             self._prepared = True
             self._start(None, tr(BASELINES_TITLE))
+        elif self._prepared and not self._engines_prepared:
+            # then what scenarios reuse (the baselines may have come from the file, which
+            # builds nothing): an edit or a comparison then finds it ready; an edit
+            # arriving meanwhile cancels this job (its own run builds what it needs)
+            self._engines_prepared = True
+            self._start(PREPARING, tr(ENGINES_TITLE))
 
     def _start(self, scenario: Scenario | None, title: str) -> None:
         from twin.ui.workers import run_job
@@ -121,8 +143,12 @@ class SlowResults(QObject):
         # The job may end after this object is gone (the window closed meanwhile): every
         # callback checks that it still exists (Qt cannot disconnect plain functions).
         alive = self._alive
+        if scenario is PREPARING:
+            work, title = engines.prepare, tr(title)
+        else:
+            work = lambda feedback: engines.run(target, feedback)  # noqa: E731
         job = run_job(
-            lambda feedback: engines.run(target, feedback),
+            work,
             title=title,
             on_result=lambda results: alive() and self._on_done(engines, scenario, results),
             on_error=lambda error: alive() and self._on_failed(engines, scenario, error),
@@ -135,13 +161,15 @@ class SlowResults(QObject):
         )
         job.finished.connect(lambda: alive() and self._on_finished(job))
         self._job, self._job_for = job, scenario
-        self.running_changed.emit(True)
+        self._announce()
 
     def _alive(self) -> bool:
         """False once Qt has deleted this object (its signals can no longer be emitted)."""
         return shiboken6.isValid(self)
 
     def _on_done(self, engines, scenario: Scenario | None, results) -> None:
+        if scenario is PREPARING:
+            return
         if engines is not self.engines or scenario is None or scenario != self._current():
             return  # the baselines (now cached), or a scenario that is no longer current
         if scenario == self._wanted:
@@ -160,10 +188,9 @@ class SlowResults(QObject):
     def _on_failed(self, engines, scenario: Scenario | None, error: BaseException) -> None:
         if engines is not self.engines:
             return
-        if scenario is None:
-            self.message.emit(
-                tr("{title} failed: {error}").format(title=tr(BASELINES_TITLE), error=error)
-            )
+        if scenario is None or scenario is PREPARING:
+            title = BASELINES_TITLE if scenario is None else ENGINES_TITLE
+            self.message.emit(tr("{title} failed: {error}").format(title=tr(title), error=error))
             return
         if scenario == self._wanted:
             self._wanted = None  # not tried again until the next edit
@@ -176,5 +203,11 @@ class SlowResults(QObject):
         if job is self._job:
             self._job, self._job_for = None, None
             self._next()
-            if self._job is None:
-                self.running_changed.emit(False)
+            self._announce()
+
+    def _announce(self) -> None:
+        """Emit ``running_changed`` when :attr:`running` differs from what was last said."""
+        running = self.running
+        if running != self._announced:
+            self._announced = running
+            self.running_changed.emit(running)

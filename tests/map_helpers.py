@@ -83,6 +83,7 @@ def differing_pixels(first: QtGui.QImage, second: QtGui.QImage) -> int:
 
     def pixels(image: QtGui.QImage) -> np.ndarray:
         image = image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
-        return np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()]
+        # a copy: the converted image (and its memory) goes when this function returns
+        return np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()].copy()
 
     return int(np.count_nonzero(pixels(first) != pixels(second)))

@@ -40,8 +40,11 @@ def _pixels(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     stride = image.bytesPerLine()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * image.height())
-    return data.reshape(image.height(), stride)[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3
+    # a copy: the array must not outlive the converted image whose memory it reads
+    return (
+        data.reshape(image.height(), stride)[:, : image.width() * 3]
+        .reshape(image.height(), image.width(), 3)
+        .copy()
     )
 
 

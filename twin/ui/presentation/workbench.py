@@ -92,6 +92,13 @@ class StoryWorkbench(QObject):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.scenario_dock, self.dock)
         window.scenario_dock.raise_()
+        layout = getattr(window, "dock_layout", None)
+        if layout is not None:  # tabbed with the scenarios; one tab group when narrow
+            for group in layout.left:
+                if window.scenario_dock in group:
+                    group.append(self.dock)
+            layout.compact = None
+            layout.fit(window.width())
         self.present_action = QAction(tr("&Present story"), window)
         self.present_action.setShortcut(QKeySequence(PRESENT_SHORTCUT))
         self.present_action.setStatusTip(tr("Show the chosen story full screen (Esc leaves)"))

@@ -1,0 +1,165 @@
+"""citizen reports: import (contact data separated), subject access and erasure (GDPR)
+
+``twin reports import FILE [PROJECT] --out PROJECT.twin [--keep-contacts]`` reads Open311
+GeoReport v2 JSON, GeoJSON, CSV or a J'alerte l'Arcep CSV into the project's reports layer
+(:mod:`twin.layers.reports_io`); names, emails and phone numbers are dropped, or kept
+encrypted with ``--keep-contacts`` under a passphrase (environment variable
+``TWIN_REPORTS_PASSPHRASE``, else asked on the terminal).
+``twin reports subject PSEUDONYM [PROJECT]`` prints as JSON everything the project holds
+about one pseudonym (``--contacts`` decrypts its contact data with the passphrase).
+``twin reports erase PSEUDONYM [PROJECT] --out PROJECT.twin`` erases it from the project,
+writes a fresh file and scrubs the recovery files beside PROJECT and the output.
+PROJECT defaults to the bundled sample territory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from twin.errors import DataError
+from twin.i18n import tr
+
+PASSPHRASE_VARIABLE = "TWIN_REPORTS_PASSPHRASE"
+
+
+def register(subparsers) -> None:
+    """Add the ``reports`` subcommand and its actions."""
+    parser = subparsers.add_parser(
+        "reports",
+        help="citizen reports: import (contact data separated), subject access and erasure (GDPR)",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    importing = actions.add_parser("import", help="import a reports file into a project")
+    importing.add_argument("file", help="Open311 GeoReport v2 JSON, GeoJSON, CSV or Arcep CSV")
+    importing.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    importing.add_argument("--out", required=True, help="the .twin file to write")
+    importing.add_argument(
+        "--format", choices=("open311", "geojson", "csv", "arcep"), help="force the format"
+    )
+    importing.add_argument(
+        "--keep-contacts",
+        action="store_true",
+        help=f"keep contact data encrypted (passphrase from ${PASSPHRASE_VARIABLE} or asked)",
+    )
+    subject = actions.add_parser("subject", help="everything held about a pseudonym, as JSON")
+    subject.add_argument("pseudonym")
+    subject.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    subject.add_argument(
+        "--contacts", action="store_true", help="decrypt the contact data (needs the passphrase)"
+    )
+    erase = actions.add_parser("erase", help="erase a pseudonym everywhere")
+    erase.add_argument("pseudonym")
+    erase.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    erase.add_argument("--out", required=True, help="the .twin file to write")
+    parser.set_defaults(func=run)
+
+
+def _passphrase() -> str:
+    value = os.environ.get(PASSPHRASE_VARIABLE)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise DataError(
+            tr("a passphrase is needed: set {variable}").format(variable=PASSPHRASE_VARIABLE)
+        )
+    return getpass.getpass(tr("Passphrase for contact data: "))
+
+
+def _open(path: str | None):
+    import twin
+
+    if path is None:
+        return twin.open_project(twin.sample_project_path())
+    if not Path(path).is_file():
+        raise DataError(tr("{path}: no such project file").format(path=path))
+    return twin.open_project(path)
+
+
+def _out(text: str) -> Path:
+    out = Path(text)
+    if not out.parent.exists():
+        raise DataError(
+            tr("--out {out}: folder {folder} does not exist").format(out=text, folder=out.parent)
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one action; returns 0 (errors a user can fix raise DataError)."""
+    if args.action == "import":
+        return _import(args)
+    if args.action == "subject":
+        return _subject(args)
+    return _erase(args)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from twin.layers.reports_io import import_reports
+
+    out = _out(args.out)
+    project = _open(args.project)
+    passphrase = _passphrase() if args.keep_contacts else None
+    result = import_reports(project, args.file, passphrase=passphrase, format=args.format)
+    project.save(out)
+    contacts = (
+        tr("contact data of {n} people kept encrypted").format(n=result.kept_contacts)
+        if result.kept_contacts
+        else tr("contact data dropped")
+    )
+    print(
+        tr("imported {n} reports ({format}) into {out}; {skipped} skipped; {contacts}").format(
+            n=result.imported,
+            format=result.format,
+            out=out,
+            skipped=result.skipped,
+            contacts=contacts,
+        )
+    )
+    for reason, count in result.reasons.items():
+        print(tr("skipped {count}: {reason}").format(count=count, reason=reason))
+    return 0
+
+
+def _subject(args: argparse.Namespace) -> int:
+    from twin.layers.reports_gdpr import subject_access
+
+    project = _open(args.project)
+    passphrase = _passphrase() if args.contacts else None
+    record = subject_access(project, args.pseudonym, passphrase)
+    print(json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False))
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    from twin.layers.reports_gdpr import erase_subject
+    from twin.recovery import erase_from_recovery
+
+    out = _out(args.out)
+    project = _open(args.project)
+    source = project.path
+    erased = erase_subject(project, args.pseudonym)
+    project.save(out)
+    pseudonym = args.pseudonym.strip().lower()
+    scrubbed = {Path(out).resolve(), *([Path(source).resolve()] if source else [])}
+    for path in scrubbed:
+        erase_from_recovery(path, pseudonym)
+    print(
+        tr("erased {n} reports{contact} from {out}; recovery files scrubbed").format(
+            n=erased.reports,
+            contact=tr(" and the contact data") if erased.contact else "",
+            out=out,
+        )
+    )
+    if source is not None and Path(source).resolve() != Path(out).resolve():
+        print(
+            tr("note: {source} still holds this person's data; delete it or erase in place").format(
+                source=source
+            ),
+            file=sys.stderr,
+        )
+    return 0

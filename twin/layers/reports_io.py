@@ -309,7 +309,10 @@ def import_reports(
         separated = separate_contacts(record, description)
         pseudonym = pseudonym_of(secret, separated.identity)
         if pseudonym and separated.contact:
-            contacts.setdefault(pseudonym, {}).update(separated.contact)
+            held = contacts.setdefault(pseudonym, {})
+            for key, value in separated.contact.items():
+                if value not in held.get(key, "").split("; "):
+                    held[key] = f"{held[key]}; {value}" if held.get(key) else value
         code = _first(record, CODE_COLUMNS)
         name = _first(record, NAME_COLUMNS)
         if kind == "arcep":

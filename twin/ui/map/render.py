@@ -40,8 +40,16 @@ def render_map(
     """Draw ``project``'s layers into an image of ``size`` pixels with the window's canvas
     and views; returns the image and the box it shows (metres; ``bbox`` widened to the
     image's aspect). ``overlays``: draw the canvas's own scale bar and north arrow (a page
-    layout draws its own). Must run on the thread that owns the QApplication."""
+    layout draws its own). Must run on the thread that owns the QApplication. Citizen
+    reports are drawn snapped to the 100 m grid (:func:`twin.layers.reports.export_view`):
+    an image that leaves twin never places a report more precisely."""
+    from twin.layers.reports import export_view, is_reports_layer
     from twin.ui.map.canvas import MapCanvas
+
+    if any(is_reports_layer(layer) for layer in project.layers):
+        shown_project = Project(crs=project.crs)
+        shown_project.layers = [export_view(layer) for layer in project.layers]
+        project = shown_project
 
     ensure_qt_application()
     width, height = (max(1, int(v)) for v in size)

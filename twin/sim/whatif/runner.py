@@ -308,5 +308,8 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helper):
             change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)
             if change is not None:
                 out.layers.append(change)
+        from twin.sim.reports import scenario_report_figures
+
+        out.figures.extend(scenario_report_figures(project, out.layers, out.baseline_layers))
     feedback.set_progress(100.0, "simulation done")
     return out

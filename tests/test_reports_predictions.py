@@ -178,3 +178,32 @@ def test_reports_in_areas_the_scenario_improves_is_a_kpi():
     )
     assert figure.label == "Mobile reports in areas the scenario improves"
     assert scenario_report_figures(Project(crs=CRS), [], []) == []
+
+
+def test_cli_check_on_the_sample(tmp_path):
+    import contextlib
+    import io
+    import json
+    from pathlib import Path
+
+    from twin.cli import main
+
+    data = Path(__file__).parent / "data" / "reports" / "georeport_v2.json"
+    import shutil
+
+    import twin
+
+    project = tmp_path / "sample.twin"
+    gtfs = twin.sample_project_path().with_name("rennes_gtfs.zip")
+    shutil.copy(gtfs, tmp_path / gtfs.name)  # the sample's feed, beside the project
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["reports", "import", str(data), "--out", str(project)]) == 0
+    out = tmp_path / "check.json"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["reports", "check", str(project), "--out", str(out)]) == 0
+    table = json.loads(out.read_text(encoding="utf-8"))
+    assert table["reports"] == 5 and table["not_compared"] == {}
+    assert sum(table["mobile"]["by_predicted_level"].values()) == 1  # one mobile report
+    assert table["transit"]["reports"] == 1 and table["energy"]["reports"] == 1
+    rennes = next(row for row in table["communes"] if row["name"] == "Rennes")
+    assert rennes["reports"] == 5.0  # every fixture report is in Rennes

@@ -9,6 +9,9 @@ encrypted with ``--keep-contacts`` under a passphrase (environment variable
 about one pseudonym (``--contacts`` decrypts its contact data with the passphrase).
 ``twin reports erase PSEUDONYM [PROJECT] --out PROJECT.twin`` erases it from the project,
 writes a fresh file and scrubs the recovery files beside PROJECT and the output.
+``twin reports check [PROJECT] [--out FILE.json]`` compares the reports with the project's
+baseline predictions (:mod:`twin.sim.reports_project`): coverage level at mobile reports,
+reports per 1 000 inhabitants per commune, transit and energy reports near weak places.
 PROJECT defaults to the bundled sample territory.
 """
 
@@ -56,6 +59,9 @@ def register(subparsers) -> None:
     erase.add_argument("pseudonym")
     erase.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
     erase.add_argument("--out", required=True, help="the .twin file to write")
+    check = actions.add_parser("check", help="reports against the baseline predictions")
+    check.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    check.add_argument("--out", help="write the JSON here too")
     parser.set_defaults(func=run)
 
 
@@ -95,7 +101,20 @@ def run(args: argparse.Namespace) -> int:
         return _import(args)
     if args.action == "subject":
         return _subject(args)
+    if args.action == "check":
+        return _check(args)
     return _erase(args)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from twin.sim.reports_project import check_project
+
+    out = _out(args.out) if args.out else None
+    text = json.dumps(check_project(_open(args.project)), ensure_ascii=False, indent=2)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
 
 
 def _import(args: argparse.Namespace) -> int:

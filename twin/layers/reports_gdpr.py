@@ -342,6 +342,7 @@ def rectify_report(project, report_id: str, changes: dict[str, Any]) -> dict[str
         y = float(changes.get("y", point.y))
         frame.loc[[index], frame.geometry.name] = [Point(x, y)]
     layer.set_frame(frame)
+    _refresh_heat_map(project)
     log_event(project, "rectify", 1, fields=sorted(changes))
     return before
 
@@ -370,5 +371,17 @@ def erase_subject(project, pseudonym: str) -> Erasure:
     contact = private_store(project).pop(CONTACT_PREFIX + pseudonym, None) is not None
     if not removed and not contact:
         raise DataError("nothing is held about this pseudonym")
+    _refresh_heat_map(project)
     log_event(project, "erase", removed, contact_data=contact)
     return Erasure(removed, contact)
+
+
+def _refresh_heat_map(project) -> None:
+    """Recompute the reports heat map (if the project has one) from the reports left."""
+    from twin.layers.reports_heat import HEAT_LAYER_ID, update_heat_layer
+
+    heat = next((layer for layer in project.layers if layer.id == HEAT_LAYER_ID), None)
+    if heat is None:
+        return
+    chosen = heat.provenance.parameters
+    update_heat_layer(project, chosen.get("start"), chosen.get("end"), chosen.get("category"))

@@ -164,9 +164,7 @@ def test_the_reports_menu_imports_a_file_and_opens_the_rights_dialog(qtbot, tmp_
     qtbot.addWidget(window)
     window.show()
     menu = next(
-        action.menu()
-        for action in window.menuBar().actions()
-        if action.text() == "&Reports"
+        action.menu() for action in window.menuBar().actions() if action.text() == "&Reports"
     )
     texts = [action.text() for action in menu.actions()]
     assert texts[:2] == ["&Import citizen reports…", "&Access and erasure (GDPR)…"]
@@ -180,3 +178,4 @@ def test_the_reports_menu_imports_a_file_and_opens_the_rights_dialog(qtbot, tmp_
     dialog = window.reports.rights
     assert dialog is not None and dialog.isVisible()
     assert dialog.undo_stack is window.scenario.controller.undo_stack
+    window.set_modified(False)  # closing at teardown must not ask to save

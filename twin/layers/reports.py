@@ -127,7 +127,7 @@ _STATUS_WORDS = {
 }
 
 
-def _plain(text: object) -> str:
+def plain_text(text: object) -> str:
     """Lower case without accents (``"Électricité"`` -> ``"electricite"``)."""
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
@@ -144,7 +144,7 @@ def category_of(*texts: object) -> str:
     name, description): the first text holding a keyword of :data:`CATEGORY_KEYWORDS`
     decides; ``other`` when none does. An exact category name wins."""
     for text in texts:
-        plain = _plain(text).strip()
+        plain = plain_text(text).strip()
         if plain in CATEGORIES:
             return plain
         for category, keywords in CATEGORY_KEYWORDS.items():
@@ -155,7 +155,7 @@ def category_of(*texts: object) -> str:
 
 def status_of(text: object) -> str:
     """``open`` or ``closed`` from a source's status word (unknown words: ``open``)."""
-    plain = _plain(text).strip()
+    plain = plain_text(text).strip()
     for status, words in _STATUS_WORDS.items():
         if any(plain.startswith(word) for word in words):
             return status

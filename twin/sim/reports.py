@@ -33,7 +33,7 @@ from affine import Affine
 
 from twin.kpi import Figure
 from twin.layers.privacy import publish
-from twin.layers.reports import _plain
+from twin.layers.reports import plain_text
 
 LEVEL_NAMES = ("no coverage", "limited", "good", "very good")
 GOOD_LEVEL = 2
@@ -55,7 +55,7 @@ NO_SIGNAL_WORDS = (
 
 def is_no_signal(*texts: Any) -> bool:
     """True when one of ``texts`` (service code, name, description) says "no signal"."""
-    return any(word in _plain(text) for text in texts for word in NO_SIGNAL_WORDS)
+    return any(word in plain_text(text) for text in texts for word in NO_SIGNAL_WORDS)
 
 
 def values_at(array: np.ndarray, transform: Affine, x: np.ndarray, y: np.ndarray, fill=-1):

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 SECRET_KEY = "reports.secret"
 VAULT_SALT_KEY = "reports.vault.salt"
@@ -195,7 +196,7 @@ def _fernet(project, passphrase: str):
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     if not passphrase:
-        raise DataError("a passphrase is needed to keep or read contact data")
+        raise DataError(tr("a passphrase is needed to keep or read contact data"))
     store = private_store(project)
     if VAULT_SALT_KEY not in store:
         store[VAULT_SALT_KEY] = secrets.token_bytes(16)
@@ -205,7 +206,7 @@ def _fernet(project, passphrase: str):
         try:
             fernet.decrypt(bytes(store[VAULT_CHECK_KEY]))
         except InvalidToken:
-            raise DataError("wrong passphrase for this project's contact data") from None
+            raise DataError(tr("wrong passphrase for this project's contact data")) from None
     else:
         store[VAULT_CHECK_KEY] = fernet.encrypt(b"twin contacts")
     return fernet
@@ -218,12 +219,19 @@ def keep_contacts(project, contacts: dict[str, dict[str, str]], passphrase: str)
     store = private_store(project)
     for pseudonym, contact in contacts.items():
         key = CONTACT_PREFIX + pseudonym
-        held = _read_contact(fernet, store.get(key))
-        for name, value in contact.items():
-            if value and value not in held.get(name, "").split("; "):
-                held[name] = f"{held[name]}; {value}" if held.get(name) else value
+        held = merge_contact(_read_contact(fernet, store.get(key)), contact)
         store[key] = fernet.encrypt(json.dumps(held, ensure_ascii=False).encode("utf-8"))
     return len(contacts)
+
+
+def merge_contact(held: dict[str, str], contact: dict[str, str]) -> dict[str, str]:
+    """``held`` with the values of ``contact`` added ("; "-separated, case-insensitively
+    new values only); changes and returns ``held``."""
+    for name, value in contact.items():
+        known = [part.casefold() for part in held.get(name, "").split("; ") if part]
+        if value and value.casefold() not in known:
+            held[name] = f"{held[name]}; {value}" if held.get(name) else value
+    return held
 
 
 def _read_contact(fernet, token) -> dict[str, str]:
@@ -260,7 +268,7 @@ def _layer(project):
 
     layer = reports_layer(project)
     if layer is None:
-        raise DataError("this project has no citizen reports")
+        raise DataError(tr("this project has no citizen reports"))
     return layer
 
 
@@ -268,7 +276,9 @@ def _check_pseudonym(pseudonym: str) -> str:
     text = str(pseudonym).strip().lower()
     if not re.fullmatch(rf"[0-9a-f]{{{PSEUDONYM_HEX_DIGITS}}}", text):
         raise DataError(
-            f"{pseudonym!r} is not a pseudonym ({PSEUDONYM_HEX_DIGITS} hexadecimal digits)"
+            tr("{pseudonym!r} is not a pseudonym ({digits} hexadecimal digits)").format(
+                pseudonym=pseudonym, digits=PSEUDONYM_HEX_DIGITS
+            )
         )
     return text
 
@@ -319,15 +329,19 @@ def rectify_report(project, report_id: str, changes: dict[str, Any]) -> dict[str
     frame = layer.frame.copy()
     matches = frame.index[frame["report_id"].astype(str) == str(report_id)]
     if len(matches) == 0:
-        raise DataError(f"no report {report_id!r} in this project")
+        raise DataError(tr("no report {id!r} in this project").format(id=report_id))
     index = matches[0]
     before: dict[str, Any] = {c: frame.at[index, c] for c in RECTIFIABLE}
     before["x"], before["y"] = frame.geometry[index].x, frame.geometry[index].y
     for key, value in changes.items():
         if key == "category" and value not in CATEGORIES:
-            raise DataError(f"category {value!r}: choose one of {', '.join(CATEGORIES)}")
+            raise DataError(
+                tr("category {value!r}: choose one of {choices}").format(
+                    value=value, choices=", ".join(CATEGORIES)
+                )
+            )
         if key == "status" and value not in STATUSES:
-            raise DataError(f"status {value!r}: choose open or closed")
+            raise DataError(tr("status {value!r}: choose open or closed").format(value=value))
         if key == "date":
             value = date_of(value)
         if key == "description":
@@ -335,7 +349,11 @@ def rectify_report(project, report_id: str, changes: dict[str, Any]) -> dict[str
         if key in RECTIFIABLE:
             frame.at[index, key] = value
         elif key not in ("x", "y"):
-            raise DataError(f"{key!r} cannot be rectified; choose {', '.join(RECTIFIABLE)}, x, y")
+            raise DataError(
+                tr("{key!r} cannot be rectified; choose {choices}, x, y").format(
+                    key=key, choices=", ".join(RECTIFIABLE)
+                )
+            )
     if "x" in changes or "y" in changes:
         point = frame.geometry[index]
         x = float(changes.get("x", point.x))
@@ -370,7 +388,7 @@ def erase_subject(project, pseudonym: str) -> Erasure:
         layer.set_frame(layer.frame[keep].copy())
     contact = private_store(project).pop(CONTACT_PREFIX + pseudonym, None) is not None
     if not removed and not contact:
-        raise DataError("nothing is held about this pseudonym")
+        raise DataError(tr("nothing is held about this pseudonym"))
     _refresh_heat_map(project)
     log_event(project, "erase", removed, contact_data=contact)
     return Erasure(removed, contact)

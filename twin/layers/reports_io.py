@@ -50,6 +50,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import Point, shape
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.reports import (
     COLUMNS,
     category_of,
@@ -61,6 +62,7 @@ from twin.layers.reports import (
 from twin.layers.reports_gdpr import (
     keep_contacts,
     log_event,
+    merge_contact,
     project_secret,
     pseudonym_of,
     separate_contacts,
@@ -124,9 +126,11 @@ def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:
 
 def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(tr("{path}: no such file").format(path=path))
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise DataError(f"{path.name} is too big for a reports file (over 200 MB)")
+        raise DataError(
+            tr("{name} is too big for a reports file (over 200 MB)").format(name=path.name)
+        )
     return path.read_bytes()
 
 
@@ -136,16 +140,20 @@ def _text(data: bytes, name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{name} is neither UTF-8 nor Windows-1252 text")
+    raise DataError(tr("{name} is neither UTF-8 nor Windows-1252 text").format(name=name))
 
 
 def _json(text: str, name: str) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
-        raise DataError(f"{name} is nested too deeply to be a reports file") from None
+        raise DataError(
+            tr("{name} is nested too deeply to be a reports file").format(name=name)
+        ) from None
     except json.JSONDecodeError as error:
-        raise DataError(f"{name} is not valid JSON ({error})") from None
+        raise DataError(
+            tr("{name} is not valid JSON ({error})").format(name=name, error=error)
+        ) from None
 
 
 def _csv_rows(text: str) -> list[dict[str, Any]]:
@@ -185,12 +193,16 @@ def _parse(path: Path) -> tuple[str, list[dict[str, Any]], CRS | None]:
         if isinstance(data, list) and all(isinstance(item, dict) for item in data):
             return "open311", [_lower_keys(item) for item in data], CRS.from_epsg(4326)
         raise DataError(
-            f"{path.name}: JSON that is neither Open311 GeoReport v2 service requests nor a "
-            "GeoJSON FeatureCollection"
+            tr(
+                "{name}: JSON that is neither Open311 GeoReport v2 service requests nor a "
+                "GeoJSON FeatureCollection"
+            ).format(name=path.name)
         )
     rows = [_lower_keys(row) for row in _csv_rows(text)]
     if not rows:
-        raise DataError(f"{path.name}: no report (an empty or header-only CSV)")
+        raise DataError(
+            tr("{name}: no report (an empty or header-only CSV)").format(name=path.name)
+        )
     return ("arcep" if _is_arcep(set(rows[0])) else "csv"), rows, None
 
 
@@ -201,7 +213,11 @@ def _geojson_records(data: dict[str, Any], name: str) -> tuple[list[dict[str, An
         try:
             crs = CRS.from_user_input(str(declared))
         except Exception as error:  # pyproj's CRSError and friends
-            raise DataError(f"{name}: unknown crs {declared!r} ({error})") from None
+            raise DataError(
+                tr("{name}: unknown crs {crs!r} ({error})").format(
+                    name=name, crs=declared, error=error
+                )
+            ) from None
     records = []
     for feature in data.get("features") or []:
         if not isinstance(feature, dict):
@@ -231,19 +247,19 @@ def _position(
             lat_value = float(str(lat).replace(",", "."))
             lon_value = float(str(lon).replace(",", "."))
             if not (-90 <= lat_value <= 90 and -180 <= lon_value <= 180):
-                return "coordinates out of range"
+                return tr("coordinates out of range")
             return lon_value, lat_value, CRS.from_epsg(4326)
         x, y = record.get("x"), record.get("y")
         if x not in (None, "") and y not in (None, ""):
             return float(str(x).replace(",", ".")), float(str(y).replace(",", ".")), project.crs
     except ValueError:
-        return "coordinates that are not numbers"
+        return tr("coordinates that are not numbers")
     if communes:
         key = _first(record, ARCEP_COLUMNS["insee"]) or _first(record, ARCEP_COLUMNS["commune"])
         point = communes.get(str(key).strip().casefold()) if key is not None else None
         if point is not None:
             return point.x, point.y, project.crs
-    return "no position (no lat/long, x/y or known commune)"
+    return tr("no position (no lat/long, x/y or known commune)")
 
 
 def _commune_points(project) -> dict[str, Any]:
@@ -286,7 +302,11 @@ def import_reports(
     detected, records, source_crs = _parse(path)
     kind = format or detected
     if kind not in FORMATS:
-        raise DataError(f"format {kind!r}: choose one of {', '.join(FORMATS)}")
+        raise DataError(
+            tr("format {kind!r}: choose one of {choices}").format(
+                kind=kind, choices=", ".join(FORMATS)
+            )
+        )
     secret = project_secret(project)
     communes = _commune_points(project) if kind in ("arcep", "csv") else None
     rows: list[dict[str, Any]] = []
@@ -309,10 +329,7 @@ def import_reports(
         separated = separate_contacts(record, description)
         pseudonym = pseudonym_of(secret, separated.identity)
         if pseudonym and separated.contact:
-            held = contacts.setdefault(pseudonym, {})
-            for key, value in separated.contact.items():
-                if value not in held.get(key, "").split("; "):
-                    held[key] = f"{held[key]}; {value}" if held.get(key) else value
+            merge_contact(contacts.setdefault(pseudonym, {}), separated.contact)
         code = _first(record, CODE_COLUMNS)
         name = _first(record, NAME_COLUMNS)
         if kind == "arcep":

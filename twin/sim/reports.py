@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.privacy import publish
 from twin.layers.reports import plain_text
@@ -232,7 +233,9 @@ def improved_figure(count: int, category: str = "mobile") -> Figure:
     nothing by definition, so its value is 0)."""
     return Figure(
         f"reports.{category}_improved",
-        f"{category.capitalize()} reports in areas the scenario improves",
+        tr("{category} reports in areas the scenario improves").format(
+            category=tr(category.capitalize())
+        ),
         float(count),
         "reports",
         "reports",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.raster import RasterLayer
 from twin.layers.reports import reports_layer
 from twin.layers.vector import VectorLayer
@@ -42,7 +43,7 @@ def _households_by_commune(project) -> pd.Series:
         if {"insee", "households"} <= set(frame.columns):
             values = pd.to_numeric(frame["households"], errors="coerce").fillna(0.0)
             return values.groupby(frame["insee"].astype(str)).sum()
-    raise DataError("no buildings or population grid with households per commune (insee)")
+    raise DataError(tr("no buildings or population grid with households per commune (insee)"))
 
 
 def check_project(
@@ -53,7 +54,7 @@ def check_project(
     reports."""
     layer = reports_layer(project)
     if layer is None or len(layer.frame) == 0:
-        raise DataError("this project has no citizen reports; import some first")
+        raise DataError(tr("this project has no citizen reports; import some first"))
     reports = layer.frame
     out: dict[str, Any] = {"reports": len(reports), "not_compared": {}}
     if "radio" in domains:
@@ -64,7 +65,7 @@ def check_project(
                 if isinstance(item, RasterLayer) and item.name.endswith("4G+5G coverage level")
             ]
             if not levels:
-                raise DataError("the radio engine gave no 4G+5G coverage level")
+                raise DataError(tr("the radio engine gave no 4G+5G coverage level"))
             out["mobile"] = checks.mobile_check(
                 reports, levels[0].array, levels[0].transform
             ).to_json()
@@ -89,7 +90,7 @@ def check_project(
                 if isinstance(item, VectorLayer) and "ptal" in item.frame.columns
             ]
             if not ptal:
-                raise DataError("the transit engine gave no PTAL")
+                raise DataError(tr("the transit engine gave no PTAL"))
             out["transit"] = checks.transit_check(reports, stops, ptal[0]).to_json()
         except (KeyError, DataError) as error:
             out["not_compared"]["transit"] = str(error).strip("'\"")
@@ -101,7 +102,7 @@ def check_project(
                 if isinstance(item, VectorLayer) and "loading_percent" in item.frame.columns
             ]
             if not frames:
-                raise DataError("the energy engine gave no loading of lines or transformers")
+                raise DataError(tr("the energy engine gave no loading of lines or transformers"))
             elements = gpd.GeoDataFrame(
                 pd.concat(frames, ignore_index=True), geometry="geometry", crs=project.crs
             )

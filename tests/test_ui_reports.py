@@ -169,7 +169,9 @@ def test_the_reports_menu_imports_a_file_and_opens_the_rights_dialog(qtbot, tmp_
     texts = [action.text() for action in menu.actions()]
     assert texts[:2] == ["&Import citizen reports…", "&Access and erasure (GDPR)…"]
     data = Path(__file__).parent / "data" / "reports" / "georeport_v2.json"
-    assert window.reports.import_file(str(data))
+    job = window.reports.import_file(str(data))
+    qtbot.waitUntil(lambda: job.done, timeout=30_000)
+    qtbot.waitUntil(lambda: window.reports.dock.isVisible(), timeout=5_000)
     assert "Imported 5 citizen reports" in window.statusBar().currentMessage()
     assert window.reports.dock.isVisible()
     assert "5 of 5 citizen reports shown" in window.reports.panel.summary.text()

@@ -60,6 +60,7 @@ from twin.layers.reports import (
     status_of,
 )
 from twin.layers.reports_gdpr import (
+    SECRET_KEY,
     keep_contacts,
     log_event,
     merge_contact,
@@ -286,6 +287,19 @@ def _arcep_category(record: dict[str, Any]) -> str:
     return category_of(subject, _first(record, ARCEP_COLUMNS["diagnosis"]))
 
 
+@dataclass
+class PreparedImport:
+    """Reports read from a file and ready to join a project (:func:`apply_import`): the
+    file's ``name``, its ``format``, the reports ``frame`` (project CRS, pseudonymised,
+    redacted), each pseudonym's separated ``contacts`` and the skipped rows' ``reasons``."""
+
+    name: str
+    format: str
+    frame: gpd.GeoDataFrame
+    contacts: dict[str, dict[str, str]]
+    reasons: dict[str, int]
+
+
 def import_reports(
     project,
     path: str | os.PathLike,
@@ -298,7 +312,20 @@ def import_reports(
     Contact data is separated from each report (:func:`twin.layers.reports_gdpr.
     separate_contacts`): dropped, or kept encrypted under ``passphrase`` when one is given.
     The import is logged (format, file name, counts) in the project."""
+    project_secret(project)
+    return apply_import(project, prepare_import(project, path, format), passphrase)
+
+
+def prepare_import(
+    project, path: str | os.PathLike, format: str | None = None, feedback=None
+) -> PreparedImport:
+    """Read and pseudonymise the reports of ``path`` for ``project`` without changing the
+    project (so it may run in a worker thread; the project must already have its secret,
+    :func:`twin.layers.reports_gdpr.project_secret`). ``feedback`` (optional) gets progress
+    and may cancel."""
     path = Path(path)
+    if feedback is not None:
+        feedback.set_progress(0.0, tr("reading {name}").format(name=path.name))
     detected, records, source_crs = _parse(path)
     kind = format or detected
     if kind not in FORMATS:
@@ -307,13 +334,15 @@ def import_reports(
                 kind=kind, choices=", ".join(FORMATS)
             )
         )
-    secret = project_secret(project)
+    secret = bytes(project.private[SECRET_KEY])
     communes = _commune_points(project) if kind in ("arcep", "csv") else None
     rows: list[dict[str, Any]] = []
     points: list[tuple[float, float, CRS]] = []
     contacts: dict[str, dict[str, str]] = {}
     reasons: dict[str, int] = {}
     for number, record in enumerate(records, start=1):
+        if feedback is not None and number % 1000 == 0:
+            feedback.set_progress(90.0 * number / len(records), tr("separating contact data"))
         where = _position(record, source_crs, project, communes)
         if isinstance(where, str):
             reasons[where] = reasons.get(where, 0) + 1
@@ -351,7 +380,14 @@ def import_reports(
             }
         )
         points.append(where)
-    frame = _frame(project, rows, points)
+    return PreparedImport(path.name, kind, _frame(project, rows, points), contacts, reasons)
+
+
+def apply_import(project, prepared: PreparedImport, passphrase: str | None = None) -> ImportResult:
+    """Add prepared reports to the project's reports layer (same format and id: replaced),
+    keep the contact data encrypted under ``passphrase`` (else drop it) and log the import.
+    Runs on the thread that owns the project (the UI thread in the app)."""
+    frame, kind = prepared.frame, prepared.format
     layer = reports_layer(project)
     if layer is None:
         layer = new_reports_layer(project.crs)
@@ -363,22 +399,25 @@ def import_reports(
     merged = pd.concat([old[~replaced], frame], ignore_index=True)
     layer.set_frame(gpd.GeoDataFrame(merged, geometry="geometry", crs=project.crs))
     sources = list(layer.provenance.parameters.get("sources", []))
-    sources.append({"file": path.name, "format": kind, "date": date_of(pd.Timestamp.now("UTC"))})
+    sources.append(
+        {"file": prepared.name, "format": kind, "date": date_of(pd.Timestamp.now("UTC"))}
+    )
     layer.provenance = layer.provenance.with_changes(
         parameters={**layer.provenance.parameters, "sources": sources}
     )
+    contacts = prepared.contacts
     kept = keep_contacts(project, contacts, passphrase) if passphrase and contacts else 0
-    skipped = sum(reasons.values())
+    skipped = sum(prepared.reasons.values())
     log_event(
         project,
         "import",
-        len(rows),
+        len(frame),
         format=kind,
-        file=path.name,
+        file=prepared.name,
         skipped=skipped,
         contact_data="kept encrypted" if kept else "dropped",
     )
-    return ImportResult(len(rows), skipped, kept, kind, reasons)
+    return ImportResult(len(frame), skipped, kept, kind, dict(prepared.reasons))
 
 
 def _frame(project, rows: list[dict[str, Any]], points: list[tuple[float, float, CRS]]):

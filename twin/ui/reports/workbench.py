@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
-from twin.errors import TwinError
 from twin.i18n import tr
 from twin.ui.reports.panel import ReportsPanel
 from twin.ui.reports.rights import ReportRightsDialog
@@ -35,18 +34,32 @@ class ReportsWorkbench(QObject):
         """Follow the window's project."""
         self.panel.set_project(project)
 
-    def import_file(self, path: str) -> bool:
-        """Import the reports of ``path`` into the open project (contact data dropped)."""
-        from twin.layers.reports_io import import_reports
+    def import_file(self, path: str):
+        """Import the reports of ``path`` into the open project (contact data dropped): read
+        in a worker thread (progress and cancel in the status bar), added on the UI thread.
+        Returns the job's handle (None without a project)."""
+        from twin.layers.reports_gdpr import project_secret
+        from twin.layers.reports_io import prepare_import
+        from twin.ui.workers import run_job
 
         project = self.window.project
         if project is None:
-            return False
-        try:
-            result = import_reports(project, path)
-        except TwinError as error:
-            self.window.statusBar().showMessage(str(error), 12000)
-            return False
+            return None
+        project_secret(project)  # made here: the worker only reads the project
+        return run_job(
+            lambda feedback: prepare_import(project, path, feedback=feedback),
+            title=tr("Importing citizen reports"),
+            parent=self.window,
+            on_result=lambda prepared: self._add(project, prepared),
+            on_error=lambda error: self.window.statusBar().showMessage(str(error), 12000),
+        )
+
+    def _add(self, project, prepared) -> None:
+        from twin.layers.reports_io import apply_import
+
+        if project is not self.window.project:
+            return  # another project was opened meanwhile
+        result = apply_import(project, prepared)
         self.panel.set_project(project)
         self.panel.redraw()
         self.dock.show()
@@ -56,7 +69,6 @@ class ReportsWorkbench(QObject):
             ),
             12000,
         )
-        return True
 
     def ask_import(self) -> None:
         """Ask for a reports file and import it."""

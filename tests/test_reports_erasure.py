@@ -112,3 +112,41 @@ def test_cli_import_subject_and_erase(tmp_path):
     assert pseudonym not in recovery_path(out).read_text(encoding="utf-8")
     status, _, err = _run("reports", "subject", "not-a-pseudonym", str(out))
     assert status == 2 and err.count("\n") == 1 and "is not a pseudonym" in err
+
+
+def test_cli_rectify_and_recovery_restores_reports(tmp_path):
+    from twin.recovery import apply_recovery
+
+    project, _ = _saved_project(tmp_path)
+    path = project.path
+    status, text, _ = _run(
+        "reports",
+        "rectify",
+        "638348",
+        str(path),
+        "--set",
+        "category=fiber",
+        "--set",
+        "description=Câble arraché, tél 06 00 00 00 01",
+        "--out",
+        str(path),
+    )
+    assert status == 0 and "rectified report 638348" in text
+    row = Project.open(path).layer(LAYER_ID).frame.set_index("report_id").loc["638348"]
+    assert row["category"] == "fiber" and row["description"] == "Câble arraché, tél [phone]"
+    status, _, err = _run(
+        "reports", "rectify", "638348", str(path), "--set", "colour=red", "--out", str(path)
+    )
+    assert status == 2 and "cannot be rectified" in err
+    last = Project.open(path).metadata["reports_log"][-1]
+    assert (last["action"], last["count"], last["fields"]) == (
+        "rectify",
+        1,
+        ["category", "description"],
+    )
+    # an autosave holds the reports; applying it puts them back
+    reopened = Project.open(path)
+    write_recovery(reopened)
+    reports_layer(reopened).set_frame(reports_layer(reopened).frame.iloc[:1])
+    apply_recovery(reopened, read_recovery(path))
+    assert len(reports_layer(reopened).frame) == 5

@@ -131,6 +131,17 @@ def test_the_rights_dialog_shows_and_erases_a_person_everywhere(qtbot, tmp_path,
     held = json.loads(dialog.output.toPlainText())
     assert [r["report_id"] for r in held["reports"]] == ["r7"]
     assert held["reports"][0]["status"] == "closed"
+    qtbot.keyClicks(dialog.report_edit, "r7")
+    dialog.field_box.setCurrentIndex(dialog.field_box.findData("category"))
+    qtbot.keyClicks(dialog.value_edit, "fiber")
+    qtbot.mouseClick(dialog.rectify_button, QtCore.Qt.MouseButton.LeftButton)
+    assert json.loads(dialog.output.toPlainText())["reports"][0]["category"] == "fiber"
+    assert stack.count() == 2
+    dialog.value_edit.setText("teleportation")
+    qtbot.mouseClick(dialog.rectify_button, QtCore.Qt.MouseButton.LeftButton)
+    assert dialog.message.text().startswith("category 'teleportation': choose one of")
+    stack.undo()
+    assert reports_layer(project).frame["category"].iloc[7] == "mobile"
     saved = dialog.save_json(tmp_path / "subject.json")
     assert json.loads(saved.read_text(encoding="utf-8"))["pseudonym"] == PSEUDONYM
 
@@ -142,7 +153,7 @@ def test_the_rights_dialog_shows_and_erases_a_person_everywhere(qtbot, tmp_path,
     assert "Erased 1 reports" in dialog.message.text()
     assert PSEUDONYM.encode() not in project.path.read_bytes()
     assert PSEUDONYM not in recovery_path(project.path).read_text(encoding="utf-8")
-    assert PSEUDONYM not in stack.command(0).held_text()
+    assert all(PSEUDONYM not in stack.command(i).held_text() for i in range(stack.count()))
     assert len(Project.open(project.path).layer("citizen_reports").frame) == 7
 
     qtbot.mouseClick(dialog.show_button, QtCore.Qt.MouseButton.LeftButton)  # nothing left

@@ -9,6 +9,8 @@ encrypted with ``--keep-contacts`` under a passphrase (environment variable
 about one pseudonym (``--contacts`` decrypts its contact data with the passphrase).
 ``twin reports erase PSEUDONYM [PROJECT] --out PROJECT.twin`` erases it from the project,
 writes a fresh file and scrubs the recovery files beside PROJECT and the output.
+``twin reports rectify REPORT_ID [PROJECT] --set FIELD=VALUE... --out PROJECT.twin``
+corrects a report (category, status, date, description, x, y in project metres).
 ``twin reports check [PROJECT] [--out FILE.json]`` compares the reports with the project's
 baseline predictions (:mod:`twin.sim.reports_project`): coverage level at mobile reports,
 reports per 1 000 inhabitants per commune, transit and energy reports near weak places.
@@ -59,6 +61,17 @@ def register(subparsers) -> None:
     erase.add_argument("pseudonym")
     erase.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
     erase.add_argument("--out", required=True, help="the .twin file to write")
+    rectify = actions.add_parser("rectify", help="correct one report (GDPR rectification)")
+    rectify.add_argument("report_id")
+    rectify.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    rectify.add_argument(
+        "--set",
+        action="append",
+        required=True,
+        metavar="FIELD=VALUE",
+        help="category, status, date, description, x or y (metres); repeat for several",
+    )
+    rectify.add_argument("--out", required=True, help="the .twin file to write")
     check = actions.add_parser("check", help="reports against the baseline predictions")
     check.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
     check.add_argument("--out", help="write the JSON here too")
@@ -103,7 +116,39 @@ def run(args: argparse.Namespace) -> int:
         return _subject(args)
     if args.action == "check":
         return _check(args)
+    if args.action == "rectify":
+        return _rectify(args)
     return _erase(args)
+
+
+def _rectify(args: argparse.Namespace) -> int:
+    from twin.layers.reports_gdpr import rectify_report
+
+    changes: dict[str, object] = {}
+    for item in args.set:
+        field, separator, value = item.partition("=")
+        if not separator or not field.strip():
+            raise DataError(tr("--set {item}: write FIELD=VALUE").format(item=item))
+        field = field.strip()
+        if field in ("x", "y"):
+            try:
+                changes[field] = float(value)
+            except ValueError:
+                raise DataError(
+                    tr("--set {item}: {field} is a number of metres").format(item=item, field=field)
+                ) from None
+        else:
+            changes[field] = value
+    out = _out(args.out)
+    project = _open(args.project)
+    rectify_report(project, args.report_id, changes)
+    project.save(out)
+    print(
+        tr("rectified report {id} ({fields}) in {out}").format(
+            id=args.report_id, fields=", ".join(sorted(changes)), out=out
+        )
+    )
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

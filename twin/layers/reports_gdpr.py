@@ -317,22 +317,13 @@ def subject_access(project, pseudonym: str, passphrase: str | None = None) -> di
 RECTIFIABLE = ("category", "status", "date", "description")
 
 
-def rectify_report(project, report_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Correct one report (GDPR art. 16): ``changes`` of :data:`RECTIFIABLE` columns
-    (descriptions are redacted again), or ``x``/``y`` in project metres. Returns the values
-    before the change (for undo). Logged without personal data."""
-    from shapely.geometry import Point
-
+def checked_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` of a rectification, checked and normalised: categories and statuses
+    among the known ones, dates as ISO UTC text, descriptions redacted, ``x``/``y`` as
+    metres. DataError (one line) for anything else."""
     from twin.layers.reports import CATEGORIES, STATUSES, date_of
 
-    layer = _layer(project)
-    frame = layer.frame.copy()
-    matches = frame.index[frame["report_id"].astype(str) == str(report_id)]
-    if len(matches) == 0:
-        raise DataError(tr("no report {id!r} in this project").format(id=report_id))
-    index = matches[0]
-    before: dict[str, Any] = {c: frame.at[index, c] for c in RECTIFIABLE}
-    before["x"], before["y"] = frame.geometry[index].x, frame.geometry[index].y
+    checked: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "category" and value not in CATEGORIES:
             raise DataError(
@@ -342,18 +333,44 @@ def rectify_report(project, report_id: str, changes: dict[str, Any]) -> dict[str
             )
         if key == "status" and value not in STATUSES:
             raise DataError(tr("status {value!r}: choose open or closed").format(value=value))
-        if key == "date":
-            value = date_of(value)
-        if key == "description":
-            value = redact(str(value))
-        if key in RECTIFIABLE:
-            frame.at[index, key] = value
-        elif key not in ("x", "y"):
+        if key not in RECTIFIABLE and key not in ("x", "y"):
             raise DataError(
                 tr("{key!r} cannot be rectified; choose {choices}, x, y").format(
                     key=key, choices=", ".join(RECTIFIABLE)
                 )
             )
+        if key == "date":
+            value = date_of(value)
+        elif key == "description":
+            value = redact(str(value))
+        elif key in ("x", "y"):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise DataError(tr("{key} is a number of metres").format(key=key)) from None
+        checked[key] = value
+    return checked
+
+
+def rectify_report(project, report_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Correct one report (GDPR art. 16): ``changes`` of :data:`RECTIFIABLE` columns
+    (descriptions are redacted again), or ``x``/``y`` in project metres (see
+    :func:`checked_changes`). Returns the values before the change (for undo). Logged
+    without personal data."""
+    from shapely.geometry import Point
+
+    changes = checked_changes(changes)
+    layer = _layer(project)
+    frame = layer.frame.copy()
+    matches = frame.index[frame["report_id"].astype(str) == str(report_id)]
+    if len(matches) == 0:
+        raise DataError(tr("no report {id!r} in this project").format(id=report_id))
+    index = matches[0]
+    before: dict[str, Any] = {c: frame.at[index, c] for c in RECTIFIABLE}
+    before["x"], before["y"] = frame.geometry[index].x, frame.geometry[index].y
+    for key, value in changes.items():
+        if key in RECTIFIABLE:
+            frame.at[index, key] = value
     if "x" in changes or "y" in changes:
         point = frame.geometry[index]
         x = float(changes.get("x", point.x))

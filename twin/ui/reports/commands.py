@@ -14,7 +14,7 @@ from PySide6.QtGui import QUndoCommand
 from twin.errors import DataError
 from twin.i18n import tr
 from twin.layers.reports import reports_layer
-from twin.layers.reports_gdpr import rectify_report
+from twin.layers.reports_gdpr import checked_changes, rectify_report
 
 
 class RectifyReportCommand(QUndoCommand):
@@ -31,7 +31,7 @@ class RectifyReportCommand(QUndoCommand):
         self.project = project
         self.report_id = str(report_id)
         self.pseudonym = str(rows["pseudonym"].iloc[0] or "")
-        self.after: dict[str, Any] = dict(changes)
+        self.after: dict[str, Any] = checked_changes(changes)  # errors before the push
         self.before: dict[str, Any] = {}
 
     def redo(self) -> None:

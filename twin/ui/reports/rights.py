@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from twin.errors import TwinError
 from twin.i18n import tr
-from twin.layers.reports_gdpr import erase_subject, subject_access
+from twin.layers.reports_gdpr import RECTIFIABLE, erase_subject, subject_access
 from twin.recovery import erase_from_recovery
 
 
@@ -68,6 +69,18 @@ class ReportRightsDialog(QDialog):
         for button in (self.show_button, self.save_button, self.erase_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        rectify = QHBoxLayout()
+        self.report_edit = QLineEdit()
+        self.report_edit.setPlaceholderText(tr("report id"))
+        self.field_box = QComboBox()
+        for field in (*RECTIFIABLE, "x", "y"):
+            self.field_box.addItem(tr(field), field)
+        self.value_edit = QLineEdit()
+        self.value_edit.setPlaceholderText(tr("corrected value"))
+        self.rectify_button = QPushButton(tr("Rectify"))
+        for widget in (self.report_edit, self.field_box, self.value_edit, self.rectify_button):
+            rectify.addWidget(widget)
+        layout.addLayout(rectify)
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -77,6 +90,7 @@ class ReportRightsDialog(QDialog):
         self.show_button.clicked.connect(self.show_held)
         self.save_button.clicked.connect(self._ask_save)
         self.erase_button.clicked.connect(self._ask_erase)
+        self.rectify_button.clicked.connect(self.rectify)
         self.resize(640, 480)
 
     def _pseudonym(self) -> str:
@@ -120,6 +134,34 @@ class ReportRightsDialog(QDialog):
             return None
         self.message.setText(tr("Saved {path}").format(path=path))
         return path
+
+    def rectify(self) -> bool:
+        """Correct one field of one report (undoable on the window's undo stack)."""
+        from twin.ui.reports.commands import RectifyReportCommand
+
+        field = self.field_box.currentData()
+        value: object = self.value_edit.text()
+        try:
+            if field in ("x", "y"):
+                try:
+                    value = float(str(value).replace(",", "."))
+                except ValueError:
+                    self.message.setText(tr("{field} is a number of metres").format(field=field))
+                    return False
+            command = RectifyReportCommand(
+                self.project, self.report_edit.text().strip(), {field: value}
+            )
+            if self.undo_stack is not None:
+                self.undo_stack.push(command)
+            else:
+                command.redo()
+        except TwinError as error:
+            self.message.setText(str(error))
+            return False
+        self.message.setText(tr("Report rectified"))
+        if self._pseudonym():
+            self.show_held()
+        return True
 
     def _ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -208,3 +208,22 @@ def test_exports_never_place_a_report_finer_than_100_m(tmp_path):
         shown.geometry.x - layer.frame.geometry.x, shown.geometry.y - layer.frame.geometry.y
     )
     assert (moved <= EXPORT_GRID_M / np.sqrt(2) + 1e-6).all()
+
+
+def test_the_heat_map_is_a_density_that_keeps_every_report():
+    from twin.layers.reports_heat import heat_grid, heat_values
+
+    project = _project()
+    import_reports(project, GEOREPORT)
+    frame = reports_layer(project).frame
+    transform, shape = heat_grid(frame)
+    values = heat_values(frame, transform, shape)
+    cell_km2 = 0.01  # 100 m x 100 m
+    # padded by three bandwidths: the Gaussian tails lose under 0.3 % of each report
+    assert values.sum() * cell_km2 == pytest.approx(len(frame), rel=0.01)
+    # one report alone: peak of a 250 m Gaussian, 1 / (2 pi sigma^2) per km², on its cell
+    single = heat_values(frame.iloc[[4]], transform, shape)
+    assert single.max() == pytest.approx(1 / (2 * np.pi * 0.25**2), rel=0.1)
+    assert np.unravel_index(single.argmax(), shape) == tuple(
+        int(v) for v in np.floor((~transform @ (frame.geometry.x[4], frame.geometry.y[4]))[::-1])
+    )

@@ -21,6 +21,7 @@ best (:func:`export_view`). Qt-free.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
 
@@ -135,20 +136,23 @@ def plain_text(text: object) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def _has_word(text: str, keyword: str) -> bool:
-    return re.search(rf"(?<![a-z0-9]){re.escape(keyword)}", text) is not None
+_CATEGORY_PATTERNS = {
+    category: re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(k) for k in keywords) + ")")
+    for category, keywords in CATEGORY_KEYWORDS.items()
+}
 
 
 def category_of(*texts: object) -> str:
     """The category of a report from its texts, most specific first (service code, service
     name, description): the first text holding a keyword of :data:`CATEGORY_KEYWORDS`
-    decides; ``other`` when none does. An exact category name wins."""
+    decides (categories tried in that order); ``other`` when none does. An exact category
+    name wins."""
     for text in texts:
         plain = plain_text(text).strip()
         if plain in CATEGORIES:
             return plain
-        for category, keywords in CATEGORY_KEYWORDS.items():
-            if any(_has_word(plain, keyword) for keyword in keywords):
+        for category, pattern in _CATEGORY_PATTERNS.items():
+            if pattern.search(plain):
                 return category
     return "other"
 
@@ -162,20 +166,50 @@ def status_of(text: object) -> str:
     return "open"
 
 
+_DAY_FIRST = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+
+
 def date_of(value: object) -> str:
     """A report date as ISO 8601 UTC text (``YYYY-MM-DDTHH:MM:SSZ``), empty when unknown.
     Dates without a time zone are taken as UTC; ``01/03/2026`` is day first (French)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
         return ""
     text = str(value).strip()
-    dayfirst = re.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", text) is not None
-    try:
-        stamp = pd.Timestamp(pd.to_datetime(text, utc=True, dayfirst=dayfirst))
-    except (ValueError, TypeError, OverflowError):
-        return ""
-    if pd.isna(stamp):
-        return ""
+    stamp = _fast_date(text)
+    if stamp is None:
+        try:
+            parsed = pd.Timestamp(pd.to_datetime(text, utc=True))
+        except (ValueError, TypeError, OverflowError):
+            return ""
+        if pd.isna(parsed):
+            return ""
+        stamp = parsed.to_pydatetime()
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fast_date(text: str) -> _dt.datetime | None:
+    """ISO 8601 or French day-first dates without pandas (the common cases), in UTC."""
+    match = _DAY_FIRST.match(text)
+    try:
+        if match:
+            day, month, year, hour, minute, second = match.groups()
+            stamp = _dt.datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+            )
+        else:
+            stamp = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=_dt.UTC)
+    return stamp.astimezone(_dt.UTC)
 
 
 def empty_frame(crs) -> gpd.GeoDataFrame:

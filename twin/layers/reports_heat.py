@@ -31,7 +31,12 @@ EMPTY_FRACTION = 0.02
 
 def report_dates(frame: gpd.GeoDataFrame) -> pd.Series:
     """The reports' dates as UTC timestamps (NaT when unknown)."""
-    return pd.to_datetime(frame["date"].replace("", None), utc=True, errors="coerce")
+    return pd.to_datetime(
+        frame["date"].astype(object).where(frame["date"] != "", None),
+        format="%Y-%m-%dT%H:%M:%SZ",
+        utc=True,
+        errors="coerce",
+    )
 
 
 def date_span(frame: gpd.GeoDataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -81,11 +86,18 @@ def heat_grid(
     return Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), (rows, cols)
 
 
-def _kernel(sigma_cells: float) -> np.ndarray:
+def _smoothing_matrix(size: int, sigma_cells: float) -> np.ndarray:
+    """(size, size) matrix that convolves a vector with a normalised Gaussian of standard
+    deviation ``sigma_cells`` (truncated at 3 sigma; what leaves the grid is lost)."""
     radius = max(1, math.ceil(3 * sigma_cells))
     offsets = np.arange(-radius, radius + 1, dtype=float)
     weights = np.exp(-0.5 * (offsets / max(sigma_cells, 1e-9)) ** 2)
-    return weights / weights.sum()
+    weights /= weights.sum()
+    distance = np.subtract.outer(np.arange(size), np.arange(size))
+    inside = np.abs(distance) <= radius
+    matrix = np.zeros((size, size))
+    matrix[inside] = weights[distance[inside] + radius]
+    return matrix
 
 
 def heat_values(
@@ -102,9 +114,8 @@ def heat_values(
         r, c = np.floor(r).astype(int), np.floor(c).astype(int)
         inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
         np.add.at(counts, (r[inside], c[inside]), 1.0)
-    kernel = _kernel(bandwidth_m / abs(transform.a))
-    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 0, counts)
-    smooth = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), 1, smooth)
+    sigma = bandwidth_m / abs(transform.a)
+    smooth = _smoothing_matrix(rows, sigma) @ counts @ _smoothing_matrix(cols, sigma).T
     cell_km2 = abs(transform.a * transform.e) / 1e6
     return (smooth / cell_km2).astype(np.float32)
 

@@ -29,22 +29,23 @@ BANDWIDTH_M = 250.0
 EMPTY_FRACTION = 0.02
 
 
-def report_dates(frame: gpd.GeoDataFrame) -> pd.Series:
-    """The reports' dates as UTC timestamps (NaT when unknown)."""
-    return pd.to_datetime(
-        frame["date"].astype(object).where(frame["date"] != "", None),
-        format="%Y-%m-%dT%H:%M:%SZ",
-        utc=True,
-        errors="coerce",
-    )
+def report_days(frame: gpd.GeoDataFrame) -> pd.Series:
+    """The reports' days as ``YYYY-MM-DD`` text (empty when unknown): the first ten
+    characters of the stored ISO UTC dates, compared as text (no date parsing)."""
+    return frame["date"].fillna("").astype(str).str.slice(0, 10)
 
 
 def date_span(frame: gpd.GeoDataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """First and last report dates (UTC days), None when no report has a date."""
-    dates = report_dates(frame).dropna()
-    if dates.empty:
+    """First and last report days (UTC), None when no report has a date."""
+    days = report_days(frame)
+    days = days[days != ""]
+    if days.empty:
         return None
-    return dates.min().floor("D"), dates.max().floor("D")
+    return pd.Timestamp(days.min(), tz="UTC"), pd.Timestamp(days.max(), tz="UTC")
+
+
+def _day_text(day) -> str:
+    return pd.Timestamp(day).strftime("%Y-%m-%d")
 
 
 def filter_reports(
@@ -57,11 +58,12 @@ def filter_reports(
     (None: all). Reports without a date are kept only when no window is given."""
     keep = np.ones(len(frame), dtype=bool)
     if start is not None or end is not None:
-        days = report_dates(frame).dt.floor("D")
+        days = report_days(frame)
+        keep &= (days != "").to_numpy()
         if start is not None:
-            keep &= (days >= pd.Timestamp(start)).fillna(False).to_numpy()
+            keep &= (days >= _day_text(start)).to_numpy()
         if end is not None:
-            keep &= (days <= pd.Timestamp(end)).fillna(False).to_numpy()
+            keep &= (days <= _day_text(end)).to_numpy()
     if category is not None:
         if category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}")
@@ -86,18 +88,25 @@ def heat_grid(
     return Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), (rows, cols)
 
 
-def _smoothing_matrix(size: int, sigma_cells: float) -> np.ndarray:
-    """(size, size) matrix that convolves a vector with a normalised Gaussian of standard
-    deviation ``sigma_cells`` (truncated at 3 sigma; what leaves the grid is lost)."""
+def _smooth(values: np.ndarray, sigma_cells: float, axis: int) -> np.ndarray:
+    """``values`` convolved along ``axis`` with a normalised Gaussian of standard deviation
+    ``sigma_cells`` (truncated at 3 sigma; what leaves the grid is lost): one shifted,
+    weighted add per kernel tap, no Python loop over cells."""
     radius = max(1, math.ceil(3 * sigma_cells))
-    offsets = np.arange(-radius, radius + 1, dtype=float)
+    offsets = np.arange(-radius, radius + 1)
     weights = np.exp(-0.5 * (offsets / max(sigma_cells, 1e-9)) ** 2)
     weights /= weights.sum()
-    distance = np.subtract.outer(np.arange(size), np.arange(size))
-    inside = np.abs(distance) <= radius
-    matrix = np.zeros((size, size))
-    matrix[inside] = weights[distance[inside] + radius]
-    return matrix
+    moved = np.moveaxis(values, axis, 0)
+    out = np.zeros_like(moved)
+    size = moved.shape[0]
+    for offset, weight in zip(offsets, weights, strict=True):
+        if abs(offset) >= size:
+            continue
+        if offset >= 0:
+            out[offset:] += weight * moved[: size - offset]
+        else:
+            out[:offset] += weight * moved[-offset:]
+    return np.moveaxis(out, 0, axis)
 
 
 def heat_values(
@@ -115,7 +124,7 @@ def heat_values(
         inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
         np.add.at(counts, (r[inside], c[inside]), 1.0)
     sigma = bandwidth_m / abs(transform.a)
-    smooth = _smoothing_matrix(rows, sigma) @ counts @ _smoothing_matrix(cols, sigma).T
+    smooth = _smooth(_smooth(counts, sigma, 0), sigma, 1)
     cell_km2 = abs(transform.a * transform.e) / 1e6
     return (smooth / cell_km2).astype(np.float32)
 

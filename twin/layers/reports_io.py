@@ -70,6 +70,7 @@ from twin.layers.reports_gdpr import (
 )
 
 MAX_FILE_BYTES = 200_000_000
+WGS84 = CRS.from_epsg(4326)
 FORMATS = ("open311", "geojson", "csv", "arcep")
 
 ID_COLUMNS = ("service_request_id", "report_id", "id", "identifiant", "numero", "numéro")
@@ -192,7 +193,7 @@ def _parse(path: Path) -> tuple[str, list[dict[str, Any]], CRS | None]:
             if isinstance(data, dict):
                 data = [data]
         if isinstance(data, list) and all(isinstance(item, dict) for item in data):
-            return "open311", [_lower_keys(item) for item in data], CRS.from_epsg(4326)
+            return "open311", [_lower_keys(item) for item in data], WGS84
         raise DataError(
             tr(
                 "{name}: JSON that is neither Open311 GeoReport v2 service requests nor a "
@@ -208,7 +209,7 @@ def _parse(path: Path) -> tuple[str, list[dict[str, Any]], CRS | None]:
 
 
 def _geojson_records(data: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], CRS]:
-    crs = CRS.from_epsg(4326)
+    crs = WGS84
     declared = ((data.get("crs") or {}).get("properties") or {}).get("name")
     if declared:
         try:
@@ -241,7 +242,7 @@ def _position(
 ) -> tuple[float, float, CRS] | str:
     """(x, y, crs) of a record, or the reason it has none."""
     if "__x" in record:
-        return float(record["__x"]), float(record["__y"]), source_crs or CRS.from_epsg(4326)
+        return float(record["__x"]), float(record["__y"]), source_crs or WGS84
     lat, lon = _first(record, LAT_COLUMNS), _first(record, LON_COLUMNS)
     try:
         if lat is not None and lon is not None:
@@ -249,7 +250,7 @@ def _position(
             lon_value = float(str(lon).replace(",", "."))
             if not (-90 <= lat_value <= 90 and -180 <= lon_value <= 180):
                 return tr("coordinates out of range")
-            return lon_value, lat_value, CRS.from_epsg(4326)
+            return lon_value, lat_value, WGS84
         x, y = record.get("x"), record.get("y")
         if x not in (None, "") and y not in (None, ""):
             return float(str(x).replace(",", ".")), float(str(y).replace(",", ".")), project.crs
@@ -423,13 +424,16 @@ def apply_import(project, prepared: PreparedImport, passphrase: str | None = Non
 def _frame(project, rows: list[dict[str, Any]], points: list[tuple[float, float, CRS]]):
     """The imported rows as a GeoDataFrame in the project CRS."""
     xs, ys = [], []
-    transformers: dict[str, Transformer] = {}
+    transformers: dict[int, Transformer] = {}
+    same: dict[int, bool] = {}
     for x, y, crs in points:
-        if crs.equals(project.crs):
+        key = id(crs)  # a few CRS objects shared by many points
+        if key not in same:
+            same[key] = crs.equals(project.crs)
+        if same[key]:
             xs.append(x)
             ys.append(y)
             continue
-        key = crs.to_wkt()
         if key not in transformers:
             transformers[key] = Transformer.from_crs(crs, project.crs, always_xy=True)
         px, py = transformers[key].transform(x, y)

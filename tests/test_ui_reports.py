@@ -192,3 +192,29 @@ def test_the_reports_menu_imports_a_file_and_opens_the_rights_dialog(qtbot, tmp_
     assert dialog is not None and dialog.isVisible()
     assert dialog.undo_stack is window.scenario.controller.undo_stack
     window.set_modified(False)  # closing at teardown must not ask to save
+
+
+def test_an_exported_map_places_reports_on_the_100_m_grid(qtbot):
+    from twin.ui.map.render import render_map
+
+    project = _project()
+    layer = reports_layer(project)
+    layer.visible = True
+    layer.set_frame(layer.frame.iloc[[0]])  # one report at (X0 + 1000, Y0 + 1500) + 0 m
+    exact = (X0 + 1010.0, Y0 + 1520.0)
+    frame = layer.frame.copy()
+    frame.loc[frame.index[0], "geometry"] = Point(*exact)
+    layer.set_frame(frame)
+    box = (X0 + 950.0, Y0 + 1450.0, X0 + 1150.0, Y0 + 1650.0)  # 200 m in 200 px
+    image, shown = render_map(project, (200, 200), box)
+    assert shown == box
+
+    def colour(x: float, y: float) -> str:
+        column = round((x - shown[0]) / (shown[2] - shown[0]) * 200)
+        row = round((shown[3] - y) / (shown[3] - shown[1]) * 200)
+        return image.pixelColor(column, row).name().upper()
+
+    mobile = "#D7301F"
+    assert colour(X0 + 1050.0, Y0 + 1550.0) == mobile  # the centre of its 100 m cell
+    assert colour(*exact) != mobile  # never where it really is
+    assert layer.frame.geometry.iloc[0].x == exact[0]  # the project keeps the exact point

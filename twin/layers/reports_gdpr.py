@@ -30,11 +30,9 @@ pseudonym or any personal data. Qt-free.
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -42,14 +40,19 @@ from typing import Any
 
 from twin.errors import DataError
 from twin.i18n import tr
+from twin.layers.reports_vault import (  # noqa: F401 (part of this module's API)
+    CONTACT_PREFIX,
+    VAULT_CHECK_KEY,
+    VAULT_SALT_KEY,
+    keep_contacts,
+    merge_contact,
+    private_store,
+    read_contact,
+)
 
 SECRET_KEY = "reports.secret"
-VAULT_SALT_KEY = "reports.vault.salt"
-VAULT_CHECK_KEY = "reports.vault.check"
-CONTACT_PREFIX = "reports.contact."
 LOG_KEY = "reports_log"
 PSEUDONYM_HEX_DIGITS = 20
-_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 
 #: Source columns that hold contact data (lower case, accents kept as written by sources).
 #: Open311 POST fields (email, first_name, last_name, phone, account_id, device_id),
@@ -109,15 +112,6 @@ class Separated:
     description: str
     identity: str
     contact: dict[str, str] = field(default_factory=dict)
-
-
-def private_store(project) -> dict[str, bytes]:
-    """The project's private store (created empty when missing)."""
-    store = getattr(project, "private", None)
-    if store is None:
-        store = {}
-        project.private = store
-    return store
 
 
 def project_secret(project) -> bytes:
@@ -188,64 +182,6 @@ def separate_contacts(record: dict[str, Any], description: str) -> Separated:
         if full:
             identity = "name:" + " ".join(full.casefold().split())
     return Separated(clean, identity, contact)
-
-
-# --- the encrypted contact store ----------------------------------------------------------
-def _fernet(project, passphrase: str):
-    from cryptography.fernet import Fernet, InvalidToken
-    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-    if not passphrase:
-        raise DataError(tr("a passphrase is needed to keep or read contact data"))
-    store = private_store(project)
-    if VAULT_SALT_KEY not in store:
-        store[VAULT_SALT_KEY] = secrets.token_bytes(16)
-    kdf = Scrypt(salt=bytes(store[VAULT_SALT_KEY]), length=32, **_SCRYPT)
-    fernet = Fernet(base64.urlsafe_b64encode(kdf.derive(passphrase.encode("utf-8"))))
-    if VAULT_CHECK_KEY in store:
-        try:
-            fernet.decrypt(bytes(store[VAULT_CHECK_KEY]))
-        except InvalidToken:
-            raise DataError(tr("wrong passphrase for this project's contact data")) from None
-    else:
-        store[VAULT_CHECK_KEY] = fernet.encrypt(b"twin contacts")
-    return fernet
-
-
-def keep_contacts(project, contacts: dict[str, dict[str, str]], passphrase: str) -> int:
-    """Encrypt each pseudonym's contact data into the private store (merged with what is
-    held already); returns how many people's entries were written."""
-    fernet = _fernet(project, passphrase)
-    store = private_store(project)
-    for pseudonym, contact in contacts.items():
-        key = CONTACT_PREFIX + pseudonym
-        held = merge_contact(_read_contact(fernet, store.get(key)), contact)
-        store[key] = fernet.encrypt(json.dumps(held, ensure_ascii=False).encode("utf-8"))
-    return len(contacts)
-
-
-def merge_contact(held: dict[str, str], contact: dict[str, str]) -> dict[str, str]:
-    """``held`` with the values of ``contact`` added ("; "-separated, case-insensitively
-    new values only); changes and returns ``held``."""
-    for name, value in contact.items():
-        known = [part.casefold() for part in held.get(name, "").split("; ") if part]
-        if value and value.casefold() not in known:
-            held[name] = f"{held[name]}; {value}" if held.get(name) else value
-    return held
-
-
-def _read_contact(fernet, token) -> dict[str, str]:
-    if token is None:
-        return {}
-    return dict(json.loads(fernet.decrypt(bytes(token)).decode("utf-8")))
-
-
-def read_contact(project, pseudonym: str, passphrase: str) -> dict[str, str]:
-    """The contact data kept for ``pseudonym`` (decrypted), ``{}`` when none is held."""
-    store = private_store(project)
-    if CONTACT_PREFIX + pseudonym not in store:
-        return {}
-    return _read_contact(_fernet(project, passphrase), store[CONTACT_PREFIX + pseudonym])
 
 
 # --- the log ------------------------------------------------------------------------------

@@ -67,6 +67,10 @@ class Project:
     #: live with the project"): records read from the file, or results computed in this
     #: session (:mod:`twin.sim.whatif.store` reads and fills it; saving writes it).
     results: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Secrets and personal data kept apart from the layers (table ``twin_private``): the
+    #: key of report pseudonyms, encrypted contact data (:mod:`twin.layers.reports_gdpr`).
+    #: Never exported, never in the recovery file.
+    private: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.crs = CRS.from_user_input(self.crs)
@@ -170,5 +174,6 @@ class Project:
         project.scenarios = contents.scenarios
         project.layers = list(contents.layers)
         project.results = dict(contents.results)
+        project.private = dict(contents.private)
         project.path = path
         return project

@@ -12,7 +12,10 @@ Layout:
   (DESIGN.md "Results live with the project"): ``key`` is the hash of the inputs the result
   was computed from, ``meta`` JSON (figures, warnings, layer records), the blobs are result
   layers as GeoTIFF (rasters) or GeoParquet (vectors). What they mean is for
-  :mod:`twin.sim.whatif.store`; this module only reads and writes them as text and bytes.
+  :mod:`twin.sim.whatif.store`; this module only reads and writes them as text and bytes;
+- table ``twin_private(key TEXT PRIMARY KEY, value BLOB)``: secrets and personal data kept
+  apart from the layers (``project.private``: the key of citizen report pseudonyms and
+  encrypted contact data, see :mod:`twin.layers.reports_gdpr`); absent when empty.
 
 Opening reads JSON, GeoPackage tables, GeoTIFF and GeoParquet only: no pickle, no eval,
 nothing from the file is ever executed. Saving writes a temporary file beside the target,
@@ -95,6 +98,7 @@ class ProjectContents:
     scenarios: list[dict[str, Any]]
     results: dict[str, ResultRecord]
     stories: dict[str, Any] = field(default_factory=dict)
+    private: dict[str, bytes] = field(default_factory=dict)
 
 
 def save_project(project, path: Path) -> Path:
@@ -190,9 +194,33 @@ def _write(project, path: Path) -> None:
         )
         connection.executemany("INSERT INTO twin_rasters VALUES (?, ?)", rasters)
         write_results(connection, getattr(project, "results", {}))
+        _write_private(connection, getattr(project, "private", {}) or {})
         connection.commit()
     finally:
         connection.close()
+
+
+def _write_private(connection: sqlite3.Connection, private: dict[str, bytes]) -> None:
+    """The ``twin_private`` table (only when there is something to keep)."""
+    if not private:
+        return
+    connection.execute("CREATE TABLE twin_private (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+    connection.executemany(
+        "INSERT INTO twin_private VALUES (?, ?)",
+        [(str(key), bytes(value)) for key, value in private.items()],
+    )
+
+
+def read_private(path: Path) -> dict[str, bytes]:
+    """The ``twin_private`` table of a project file (empty when it has none)."""
+    connection = sqlite3.connect(sqlite_uri(path), uri=True)
+    try:
+        rows = connection.execute("SELECT key, value FROM twin_private").fetchall()
+    except sqlite3.DatabaseError:
+        rows = []
+    finally:
+        connection.close()
+    return {str(key): bytes(value) for key, value in rows}
 
 
 def save_results(project, path: Path | None = None) -> Path:
@@ -304,7 +332,9 @@ def read_project(
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
         raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
     stories = meta.get("stories", {})
-    return ProjectContents(crs, layers, views, metadata, scenarios, read_results(path), stories)
+    return ProjectContents(
+        crs, layers, views, metadata, scenarios, read_results(path), stories, read_private(path)
+    )
 
 
 def read_project_layers(

@@ -1,7 +1,8 @@
 """Crash recovery: the unsaved edits of a project, kept in a small file beside it.
 
 While a project has unsaved edits, the app writes its scenarios, layer styles and stories
-(``metadata["stories"]`` when present) every few minutes and on each engine run to
+(``metadata["stories"]`` when present) and citizen reports (:mod:`twin.layers.reports`;
+pseudonymised, never contact data) every few minutes and on each engine run to
 ``.<name>.twin-recovery.json`` beside the project (:func:`write_recovery`). Saving the
 project or closing it cleanly deletes that file (:func:`discard_recovery`). If it is still
 there when the project is next opened, the app crashed or was killed with unsaved edits:
@@ -48,6 +49,8 @@ class RecoverySnapshot:
     stories: list[Any] = field(default_factory=list)
     project_mtime: float | None = None
     path: Path | None = None
+    #: Citizen reports (records of :func:`twin.layers.reports.reports_records`).
+    reports: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self, project=None) -> list[str]:
         """Lines saying what would be recovered, for the restore banner or dialog."""
@@ -61,6 +64,8 @@ class RecoverySnapshot:
             lines.append(f"Styles of {len(changed)} layers: {', '.join(changed)}")
         if self.stories:
             lines.append(f"{len(self.stories)} stories")
+        if self.reports:
+            lines.append(f"{len(self.reports)} citizen reports")
         if project is not None and self.project_changed_since(project):
             lines.append("Note: the project file was saved after these edits")
         return lines
@@ -102,6 +107,8 @@ def snapshot_of(project, stories: list[Any] | None = None) -> RecoverySnapshot:
         mtime = Path(project.path).stat().st_mtime
     if stories is None:
         stories = list(project.metadata.get("stories", []) or [])
+    from twin.layers.reports import reports_records
+
     return RecoverySnapshot(
         project=str(Path(project.path).name),
         saved_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -109,6 +116,7 @@ def snapshot_of(project, stories: list[Any] | None = None) -> RecoverySnapshot:
         styles={layer.id: layer.style.to_dict() for layer in project.layers},
         stories=stories,
         project_mtime=mtime,
+        reports=reports_records(project),
     )
 
 
@@ -127,30 +135,13 @@ def write_recovery(project, stories: list[Any] | None = None) -> Path:
             "scenarios": snapshot.scenarios,
             "styles": snapshot.styles,
             "stories": snapshot.stories,
+            "reports": snapshot.reports,
         },
         ensure_ascii=False,
         allow_nan=False,
         default=_json_default,
     )
-    temporary = None
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f"{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent
-        )
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-        temporary = None
-        fsync(target.parent)
-    except OSError as error:
-        raise ProjectError(
-            f"could not write the recovery file {target}: {error.strerror or error}"
-        ) from error
-    finally:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+    _write_atomically(target, text)
     return target
 
 
@@ -188,6 +179,9 @@ def read_recovery(project_path: str | os.PathLike) -> RecoverySnapshot | None:
     ):
         raise ProjectError(f"{target.name} is a damaged recovery file")
     mtime = data.get("project_mtime")
+    reports = data.get("reports", [])
+    if not (isinstance(reports, list) and all(isinstance(r, dict) for r in reports)):
+        raise ProjectError(f"{target.name} is a damaged recovery file")
     return RecoverySnapshot(
         project=str(data.get("project", "")),
         saved_at=str(data.get("saved_at", "")),
@@ -196,6 +190,7 @@ def read_recovery(project_path: str | os.PathLike) -> RecoverySnapshot | None:
         stories=stories,
         project_mtime=float(mtime) if isinstance(mtime, (int, float)) else None,
         path=target,
+        reports=reports,
     )
 
 
@@ -233,6 +228,68 @@ def apply_recovery(project, snapshot: RecoverySnapshot) -> None:
             by_id[layer_id].style = style
     if snapshot.stories:
         project.metadata["stories"] = list(snapshot.stories)
+    if snapshot.reports:
+        from twin.layers.reports import restore_reports
+
+        try:
+            restore_reports(project, snapshot.reports)
+        except (TypeError, ValueError, KeyError) as error:
+            raise ProjectError(f"the recovery file of {name} is damaged ({error})") from error
+
+
+def erase_from_recovery(project_path: str | os.PathLike, pseudonym: str) -> int:
+    """Remove every trace of a citizen report pseudonym from the recovery file of
+    ``project_path`` (GDPR erasure): report records holding it are dropped and any other
+    text holding it is blanked; the file is rewritten atomically. Returns how many records
+    were dropped (0 when there is no recovery file)."""
+    target = recovery_path(project_path)
+    if not target.is_file() or not pseudonym:
+        return 0
+    text = target.read_text(encoding="utf-8")
+    if pseudonym not in text:
+        return 0
+    data = json.loads(text)
+    dropped = [0]
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            kept = []
+            for item in value:
+                if isinstance(item, dict) and pseudonym in item.values():
+                    dropped[0] += 1
+                    continue
+                kept.append(scrub(item))
+            return kept
+        if isinstance(value, str) and pseudonym in value:
+            return value.replace(pseudonym, "")
+        return value
+
+    _write_atomically(target, json.dumps(scrub(data), ensure_ascii=False, allow_nan=False))
+    return dropped[0]
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f"{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent
+        )
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+        temporary = None
+        fsync(target.parent)
+    except OSError as error:
+        raise ProjectError(
+            f"could not write the recovery file {target}: {error.strerror or error}"
+        ) from error
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def discard_recovery(project_path: str | os.PathLike) -> None:

@@ -62,6 +62,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "twin.cli.compare_coverage",
         N_("twin's predicted coverage against the Arcep map: agreement and extra-loss fit"),
     ),
+    "reports": (
+        "twin.cli.reports",
+        "citizen reports: import (contact data separated), subject access and erasure (GDPR)",
+    ),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())
 _MAIN_OPTIONS = ("-h", "--help", "--version")

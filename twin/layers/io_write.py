@@ -111,8 +111,12 @@ def writable_frame(layer: VectorLayer):
 def exportable_frame(layer: VectorLayer):
     """:func:`writable_frame` with the people columns of each feature below the disclosure
     threshold emptied (the same rule as the inspector, :func:`twin.layers.privacy.
-    is_disclosable`); features at or above it keep their figures."""
-    frame = writable_frame(layer)
+    is_disclosable`); features at or above it keep their figures. Citizen reports are
+    snapped to the 100 m grid, without pseudonym or text (:func:`twin.layers.reports.
+    export_frame`)."""
+    from twin.layers.reports import export_view
+
+    frame = writable_frame(export_view(layer))  # type: ignore[arg-type]
     columns = people_columns(frame.columns)
     if not columns or not len(frame):
         return frame

@@ -36,6 +36,7 @@ from twin.ui.project.files import ProjectFiles, project_title
 from twin.ui.project.new_territory import new_territory_action
 from twin.ui.project.recovery import RecoveryKeeper
 from twin.ui.project.watcher import ProjectWatcher
+from twin.ui.reports.workbench import ReportsWorkbench
 from twin.ui.scenario.actions import ScenarioWorkbench
 from twin.ui.scenario.result_layers import is_result_layer
 from twin.ui.status_bar import CoordinateLabel, JobProgress, ScaleLabel
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.recovery = RecoveryKeeper(self)  # autosave + crash recovery
         self._build_actions()
         self._build_menus_and_toolbar()
+        self.reports = ReportsWorkbench(self)  # citizen reports: dock + Reports menu
         self._build_status_bar()
         self._connect_panels()
         self.resize(default_window_size())
@@ -286,6 +288,7 @@ class MainWindow(QMainWindow):
         self.legend_panel.set_project(project)
         self.bookmark_menu.set_project(project)
         self.story.set_project(project)
+        self.reports.set_project(project)
         self.change_watcher.set_project(project)  # an edit made while the rest loads counts
         if self.scenario.controller.project is not None:
             self.scenario.set_project(None)  # the previous project's engines stop

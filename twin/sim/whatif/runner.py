@@ -355,6 +355,9 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
             change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)
             if change is not None:
                 out.layers.append(change)
+        from twin.sim.reports import scenario_report_figures
+
+        out.figures.extend(scenario_report_figures(project, out.layers, out.baseline_layers))
     outline = territory_outline(project)  # maps show coverage inside the territory only
     out.layers = clip_level_layers(out.layers, outline)
     out.baseline_layers = clip_level_layers(out.baseline_layers, outline)

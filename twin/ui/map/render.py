@@ -45,8 +45,16 @@ def render_map(
     layout draws its own); ``label_scale``: size of the labels' text relative to the
     screen's (a page scales it like its other text); ``label_obstacles``: boxes (image
     pixels, :class:`twin.layers.labels.PlacedLabel`) labels keep clear of. Must run on the
-    thread that owns the QApplication."""
+    thread that owns the QApplication. Citizen reports are drawn snapped to the 100 m grid
+    (:func:`twin.layers.reports.export_view`): an image that leaves twin never places a
+    report more precisely."""
+    from twin.layers.reports import export_view, is_reports_layer
     from twin.ui.map.canvas import MapCanvas
+
+    if any(is_reports_layer(layer) for layer in project.layers):
+        shown_project = Project(crs=project.crs)
+        shown_project.layers = [export_view(layer) for layer in project.layers]
+        project = shown_project
 
     ensure_qt_application()
     width, height = (max(1, int(v)) for v in size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from twin.errors import DataError
 from twin.i18n import tr
@@ -207,3 +207,26 @@ class MoveInterventionCommand(ScenarioCommand):
         items.insert(max(0, min(new_index, len(items))), item)
         after = _replace_scenario(scenarios, name, replace(scenario, interventions=tuple(items)))
         super().__init__(controller, f"Reorder: {item.describe()}", (after, current))
+
+
+def forget_subject(stack: QUndoStack, pseudonym: str) -> int:
+    """GDPR erasure in the undo history: every command on ``stack`` (macro children too)
+    that holds data about the citizen report pseudonym ``pseudonym`` forgets it and becomes
+    a no-op (commands that may hold such data have ``mentions(pseudonym)`` and
+    ``forget(pseudonym)``, e.g. :class:`twin.ui.reports.commands.RectifyReportCommand`).
+    Qt's stack cannot drop one command, so the command stays, emptied. Returns how many
+    commands forgot something."""
+    forgotten = 0
+
+    def visit(command: QUndoCommand) -> None:
+        nonlocal forgotten
+        mentions = getattr(command, "mentions", None)
+        if mentions is not None and mentions(pseudonym):
+            command.forget(pseudonym)  # type: ignore[attr-defined]
+            forgotten += 1
+        for index in range(command.childCount()):
+            visit(command.child(index))  # type: ignore[arg-type]
+
+    for index in range(stack.count()):
+        visit(stack.command(index))  # type: ignore[arg-type]
+    return forgotten

@@ -166,3 +166,30 @@ def test_cli_human_output_in_french_and_json_stays_plain(tiny_project, tmp_path,
     assert "k€ par local) ; écrit " in line
     kpis = json.loads((out / "fiber_kpis.json").read_text(encoding="utf-8"))
     assert kpis["premises_passed"] == 5  # JSON: plain numbers, whatever the language
+
+
+def test_page_legend_and_kpi_cards_are_french_in_french():
+    from twin.kpi import Figure
+    from twin.layers.style import Category, Style
+    from twin.layout import KpiCard, legend_of
+
+    class _Layer:
+        name = "Roads"
+        style = Style(
+            kind="categorized", column="kind", categories=(Category("primary", "#000", "Primary"),)
+        )
+
+        def legend_entries(self):
+            return self.style.legend_entries("line")
+
+    figure = Figure(
+        "radio.x", "4G persons: good or very good", 447429.0, "persons", "radio", households=2e5
+    )
+    i18n.set_language("fr")
+    try:
+        legend = legend_of([_Layer()])
+        card = KpiCard.from_figure(figure)
+    finally:
+        i18n.set_language("en")
+    assert legend.groups[0].layer == "Routes"
+    assert card.value == "447\u00a0429" and card.unit == "habitants"

@@ -23,8 +23,9 @@ from pathlib import PurePath
 from typing import Any
 
 from twin.errors import DataError
-from twin.i18n import format_date, tr
-from twin.layers.privacy import MASKED_LABEL, Published, publish, publish_delta
+from twin.i18n import format_date, language, masked_label, tr, tr_label
+from twin.i18n import format_number as local_number
+from twin.layers.privacy import Published, publish, publish_delta
 
 BBox = tuple[float, float, float, float]
 
@@ -161,10 +162,11 @@ class KpiCard:
             tone = "better" if (delta.value > 0) == (better == "up") else "worse"
         delta_text = ""
         if delta.masked:
-            delta_text = MASKED_LABEL
+            delta_text = masked_label()
         elif delta.value is not None:
             delta_text = ("+" if delta.value >= 0 else "−") + format_number(abs(delta.value))
-        return cls(label, value.text(format_number), "" if value.masked else unit, delta_text, tone)
+        shown = masked_label() if value.masked else format_number(value.value)
+        return cls(tr_label(label), shown, "" if value.masked else tr_label(unit), delta_text, tone)
 
 
 @dataclass(frozen=True)
@@ -253,9 +255,13 @@ class Layout:
 
 def format_number(value: float | None) -> str:
     """A figure for a card: thousands separated by a thin space, at most 3 significant
-    decimals below 10 ("12 345", "3.27", "0.5")."""
+    decimals below 10 ("12 345", "3.27", "0.5"; in French a decimal comma)."""
     if value is None or not math.isfinite(value):
         return "–"
+    if language() == "fr":  # the locale's own grouping and decimal comma
+        magnitude = abs(value)
+        digits = 0 if magnitude >= 100 or float(value).is_integer() else 1 if magnitude >= 10 else 2
+        return local_number(value, decimals=digits)
     magnitude = abs(value)
     if magnitude >= 100 or float(value).is_integer():
         return f"{value:,.0f}".replace(",", "\u202f")
@@ -287,13 +293,13 @@ def legend_of(layers: Iterable[Any], strip_prefix: str = "") -> Legend:
     groups = []
     for layer in layers:
         items = tuple(
-            LegendItem(e.label, e.fill_color, e.stroke_color, e.shape, tuple(e.ramp))
+            LegendItem(tr_label(e.label), e.fill_color, e.stroke_color, e.shape, tuple(e.ramp))
             for e in layer.legend_entries()
         )
         name = layer.name
         if strip_prefix and name.startswith(strip_prefix):
             name = name[len(strip_prefix) :]
-        groups.append(LegendGroup(name, items, layer.style.point_symbol))
+        groups.append(LegendGroup(tr_label(name), items, layer.style.point_symbol))
     return Legend(tuple(groups))
 
 

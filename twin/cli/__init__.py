@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "plan": ("twin.cli.plan", "budgeted placement of new mobile sites, phased, with ROI"),
     "new": ("twin.cli.new", "build a project for French communes from a folder of open data"),
+    "batch": (
+        "twin.cli.batch",
+        "whole-territory runs on a Dask cluster: coverage by tiles, hosting capacity by buses",
+    ),
     "compare-coverage": (
         "twin.cli.compare_coverage",
         "twin's predicted coverage against the Arcep map: agreement and extra-loss fit",

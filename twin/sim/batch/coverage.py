@@ -1,0 +1,393 @@
+"""Coverage of a whole territory by tiles on a Dask cluster, identical to one process.
+
+The coverage grid (:func:`~twin.sim.radio.project_coverage.project_grid`) is cut into
+``rows x cols`` tiles of whole pixels. Each tile is a :class:`~twin.sim.radio.coverage.Grid`
+of its own (same pixel size, origin moved by whole pixels) and gets the sites whose range
+(``CoverageParameters.max_range_m``, the halo) reaches it, in the project's order, with the
+cell codes they have in the whole run. A worker runs the same engine
+(:class:`~twin.sim.radio.model.CoverageModel`) on the tile: every pixel's value depends only
+on its position (pixel centres, the DEM sampled there, the site's radial profiles, which do
+not depend on the grid) and on the cells reaching it, folded in code order, so a tile's
+pixels equal the same pixels of the single-process run, bit for bit. The worker also counts
+the people of the tile (persons, premises and households per level and per zone); the
+driver sums these partial counts and applies the privacy gate once, on the totals, as
+``twin coverage`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from affine import Affine
+
+from twin.errors import DataError
+from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
+from twin.layers.radio_sites import Site
+from twin.sim.radio.coverage import CoverageParameters, Grid
+from twin.sim.radio.model import CoverageResult
+from twin.sim.radio.population import PeopleSummary, PopulationPoints
+from twin.sim.radio.terrain import Terrain
+
+Window = tuple[int, int, int, int]  # r0, r1, c0, c1 (rows and columns of the whole grid)
+
+
+def tile_layout(shape: tuple[int, int], tiles: int) -> tuple[int, int]:
+    """(tile rows, tile columns) with product ``tiles`` whose tiles are closest to square
+    on a grid of ``shape`` (rows, cols) pixels. Raises :class:`DataError` when ``tiles`` < 1
+    or no layout leaves every tile at least one pixel."""
+    if tiles < 1:
+        raise DataError(tr("--tiles must be at least 1"))
+    rows, cols = shape
+    best = None
+    for tile_rows in range(1, tiles + 1):
+        if tiles % tile_rows:
+            continue
+        tile_cols = tiles // tile_rows
+        if tile_rows > rows or tile_cols > cols:
+            continue
+        aspect = abs(math.log((rows / tile_rows) / (cols / tile_cols)))
+        if best is None or aspect < best[0]:
+            best = (aspect, tile_rows, tile_cols)
+    if best is None:
+        raise DataError(
+            tr("--tiles {tiles}: tiles finer than a pixel on a {rows} x {cols} pixel grid").format(
+                tiles=tiles, rows=rows, cols=cols
+            )
+        )
+    return best[1], best[2]
+
+
+def split_grid(shape: tuple[int, int], tiles: int) -> list[Window]:
+    """The ``tiles`` windows (r0, r1, c0, c1) of whole pixels that partition a grid of
+    ``shape``, row-major; sizes differ by at most one pixel."""
+    tile_rows, tile_cols = tile_layout(shape, tiles)
+    rows, cols = shape
+    row_edges = [rows * i // tile_rows for i in range(tile_rows + 1)]
+    col_edges = [cols * j // tile_cols for j in range(tile_cols + 1)]
+    return [
+        (row_edges[i], row_edges[i + 1], col_edges[j], col_edges[j + 1])
+        for i in range(tile_rows)
+        for j in range(tile_cols)
+    ]
+
+
+def tile_grid(grid: Grid, window: Window) -> Grid:
+    """The sub-grid of ``grid`` covering ``window`` (same pixels, origin moved)."""
+    r0, r1, c0, c1 = window
+    t = grid.transform
+    transform = Affine(t.a, 0.0, t.c + c0 * t.a, 0.0, t.e, t.f + r0 * t.e)
+    return Grid(transform, (r1 - r0, c1 - c0), grid.crs)
+
+
+def cell_codes(sites: list[Site]) -> dict[tuple[str, str], int]:
+    """(site_id, cell_id) -> code, numbered in site then cell order (as
+    :class:`~twin.sim.radio.model.CoverageModel` numbers them)."""
+    codes: dict[tuple[str, str], int] = {}
+    for site in sites:
+        for cell in site.cells:
+            codes.setdefault((site.site_id, cell.cell_id), len(codes))
+    return codes
+
+
+@dataclass
+class TilePeople:
+    """The population points of one tile: their pixel (row, col) inside the tile, zone
+    index, persons, premises and households (None when the layer has none)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    zone_index: np.ndarray
+    persons: np.ndarray
+    premises: np.ndarray
+    households: np.ndarray | None
+    n_zones: int
+
+
+@dataclass
+class TileJob:
+    """What a worker needs for one tile: its window in the whole grid and its own grid,
+    the sites reaching it (project order) with their cells' codes in the whole run, the
+    engine parameters and the tile's people. ``trace_memory`` measures the tile's peak
+    Python allocations with tracemalloc (slower: for benchmarks)."""
+
+    index: int
+    window: Window
+    grid: Grid
+    sites: list[Site]
+    codes: list[int]
+    params: CoverageParameters
+    people: TilePeople | None
+    trace_memory: bool = False
+
+
+@dataclass
+class TileResult:
+    """One tile's rasters (best RSRP dBm, best-server code of the whole run, SINR dB,
+    level 0-3), the codes of its live cells, per-site warnings and partial people counts
+    ((zones, 4) arrays of persons, premises and households per level), with the level
+    of each of its people points, the tile's seconds, its traced peak (bytes, 0 when not
+    traced) and the worker process's peak resident memory (bytes, ru_maxrss)."""
+
+    index: int
+    window: Window
+    best_rsrp: np.ndarray
+    best_server: np.ndarray
+    sinr: np.ndarray
+    level: np.ndarray
+    live_codes: list[int]
+    warnings: dict[str, list[str]]
+    zone_persons: np.ndarray | None = None
+    zone_premises: np.ndarray | None = None
+    zone_households: np.ndarray | None = None
+    point_levels: np.ndarray | None = None
+    seconds: float = 0.0
+    peak_bytes: int = 0
+    process_peak_bytes: int = 0
+
+
+def compute_tile(job: TileJob, terrain: Terrain | None) -> TileResult:
+    """Run the coverage engine on one tile (on a Dask worker, or here)."""
+    import resource
+    import time
+    import tracemalloc
+
+    from twin.sim.radio.model import CoverageModel
+
+    started = time.perf_counter()
+    tracing = job.trace_memory and not tracemalloc.is_tracing()
+    if tracing:
+        tracemalloc.start()
+    model = CoverageModel(job.grid, job.sites, job.params, terrain)
+    result = model.compute()
+    # the model numbers the tile's cells 0, 1, ... in the same order as the whole run
+    lookup = np.asarray(job.codes, dtype=np.int32)
+    served = result.best_server >= 0
+    best_server = np.where(served, lookup[np.where(served, result.best_server, 0)], -1)
+    warnings = {
+        site.site_id: [m for cell in model.cell_rasters(site.site_id) for m in cell.warnings]
+        for site in job.sites
+    }
+    out = TileResult(
+        job.index,
+        job.window,
+        result.best_rsrp,
+        best_server.astype(np.int32),
+        result.sinr,
+        result.level,
+        sorted(int(lookup[code]) for code in result.cell_ids),
+        {k: v for k, v in warnings.items() if v},
+    )
+    if job.people is not None:
+        people = job.people
+        levels = result.level[people.rows, people.cols].astype(np.int64)
+        key = people.zone_index * 4 + levels
+        size = people.n_zones * 4
+        out.zone_persons = np.bincount(key, people.persons, size).reshape(-1, 4)
+        out.zone_premises = np.bincount(key, people.premises, size).reshape(-1, 4)
+        if people.households is not None:
+            out.zone_households = np.bincount(key, people.households, size).reshape(-1, 4)
+        out.point_levels = levels.astype(np.uint8)
+    out.seconds = time.perf_counter() - started
+    if tracing:
+        out.peak_bytes = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    out.process_peak_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return out
+
+
+def reaching_sites(grid: Grid, sites: list[Site], max_range_m: float) -> list[Site]:
+    """The sites whose range disc reaches ``grid`` (the halo), in their order."""
+    return [s for s in sites if grid.window_around(s.x, s.y, max_range_m) is not None]
+
+
+@dataclass
+class BatchCoverage:
+    """A stitched batch coverage: the result as one process would give it, the people
+    summary (totals of the tiles' partial counts) and per-tile figures (seconds, traced
+    peak and worker process peak memory in bytes)."""
+
+    result: CoverageResult
+    people: PeopleSummary | None
+    tiles: list[Window]
+    tile_seconds: list[float] = field(default_factory=list)
+    tile_peak_bytes: list[int] = field(default_factory=list)
+    process_peak_bytes: list[int] = field(default_factory=list)
+
+
+def tile_jobs(
+    grid: Grid,
+    sites: list[Site],
+    params: CoverageParameters,
+    tiles: int,
+    points: PopulationPoints | None,
+    trace_memory: bool = False,
+) -> tuple[list[TileJob], dict[str, Any]]:
+    """The jobs of a ``tiles``-tile run, and what the driver keeps to stitch them (codes,
+    the people points outside the grid)."""
+    codes = cell_codes(sites)
+    windows = split_grid(grid.shape, tiles)
+    keep: dict[str, Any] = {"codes": codes, "windows": windows}
+    located = None
+    if points is not None:
+        flat, inside = points.pixel_index(grid)
+        rows, cols = np.divmod(flat, grid.shape[1])
+        located = (rows, cols, inside)
+        keep["outside"] = ~inside
+    jobs = []
+    for index, window in enumerate(windows):
+        sub = tile_grid(grid, window)
+        subset = reaching_sites(sub, sites, params.max_range_m)
+        job_codes = [codes[(s.site_id, c.cell_id)] for s in subset for c in s.cells]
+        people = None
+        if located is not None:
+            rows, cols, inside = located
+            r0, r1, c0, c1 = window
+            mine = np.flatnonzero(inside & (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1))
+            people = TilePeople(
+                rows[mine] - r0,
+                cols[mine] - c0,
+                points.zone_index[mine],
+                points.persons[mine],
+                points.premises[mine],
+                None if points.households is None else points.households[mine],
+                len(points.zone_names),
+            )
+            keep.setdefault("members", []).append(mine)
+        jobs.append(TileJob(index, window, sub, subset, job_codes, params, people, trace_memory))
+    return jobs, keep
+
+
+def stitch(
+    grid: Grid,
+    sites: list[Site],
+    params: CoverageParameters,
+    terrain: bool,
+    results: list[TileResult],
+    keep: dict[str, Any],
+    points: PopulationPoints | None,
+) -> BatchCoverage:
+    """Assemble the tiles' rasters and sum their people counts (privacy gate not applied
+    here: :meth:`PeopleSummary.to_dict` applies it once on the totals)."""
+    results = sorted(results, key=lambda r: r.index)
+    best_rsrp = np.full(grid.shape, np.nan, np.float32)
+    best_server = np.full(grid.shape, -1, np.int32)
+    sinr = np.full(grid.shape, np.nan, np.float32)
+    level = np.zeros(grid.shape, np.uint8)
+    live: set[int] = set()
+    messages: dict[str, dict[str, None]] = {}
+    for tile in results:
+        r0, r1, c0, c1 = tile.window
+        best_rsrp[r0:r1, c0:c1] = tile.best_rsrp
+        best_server[r0:r1, c0:c1] = tile.best_server
+        sinr[r0:r1, c0:c1] = tile.sinr
+        level[r0:r1, c0:c1] = tile.level
+        live.update(tile.live_codes)
+        for site_id, lines in tile.warnings.items():
+            for line in lines:
+                messages.setdefault(site_id, {})[line] = None
+    names = {code: cell_id for (_site, cell_id), code in keep["codes"].items()}
+    seen: dict[str, None] = {}
+    for site in sites:
+        for line in messages.get(site.site_id, {}):
+            seen.setdefault(line.split(": ", 1)[1], None)
+    parameters = params.to_dict()
+    parameters["terrain"] = terrain
+    parameters["sites"] = len({s.site_id for s in sites})
+    parameters["cells"] = len(live)
+    parameters["models"] = sorted({cell.model for s in sites for cell in s.cells})
+    result = CoverageResult(
+        grid,
+        best_rsrp,
+        best_server,
+        sinr,
+        level,
+        {code: names[code] for code in sorted(live)},
+        parameters,
+        list(seen),
+    )
+    people = _summed_people(results, keep, points) if points is not None else None
+    return BatchCoverage(
+        result,
+        people,
+        list(keep["windows"]),
+        [t.seconds for t in results],
+        [t.peak_bytes for t in results],
+        [t.process_peak_bytes for t in results],
+    )
+
+
+def _summed_people(
+    results: list[TileResult], keep: dict[str, Any], points: PopulationPoints
+) -> PeopleSummary:
+    """Totals of the tiles' partial counts; points outside the grid count in level 0."""
+    n_zones = len(points.zone_names)
+    outside = keep["outside"]
+    zone_persons = np.zeros((n_zones, 4))
+    zone_premises = np.zeros((n_zones, 4))
+    with_households = points.households is not None
+    zone_level_households = np.zeros((n_zones, 4)) if with_households else None
+    point_levels = np.zeros(len(points.x), np.int64)
+    for tile, members in zip(results, keep["members"], strict=True):
+        zone_persons += tile.zone_persons
+        zone_premises += tile.zone_premises
+        if with_households:
+            zone_level_households += tile.zone_households
+        point_levels[members] = tile.point_levels
+    # points outside the grid: level 0, counted here (no tile holds them)
+    zone_persons[:, 0] += np.bincount(points.zone_index[outside], points.persons[outside], n_zones)
+    zone_premises[:, 0] += np.bincount(
+        points.zone_index[outside], points.premises[outside], n_zones
+    )
+    if with_households:
+        zone_level_households[:, 0] += np.bincount(
+            points.zone_index[outside], points.households[outside], n_zones
+        )
+    return PeopleSummary(
+        zone_persons.sum(axis=0),
+        zone_premises.sum(axis=0),
+        points.zone_names,
+        zone_persons,
+        zone_premises,
+        int(outside.sum()),
+        np.bincount(points.zone_index, points.households, n_zones) if with_households else None,
+        households=zone_level_households.sum(axis=0) if with_households else None,
+        zone_level_households=zone_level_households,
+        point_levels=point_levels,
+        point_households=points.households,
+    )
+
+
+def batch_coverage(
+    client,
+    grid: Grid,
+    sites: list[Site],
+    params: CoverageParameters,
+    terrain: Terrain | None,
+    points: PopulationPoints | None,
+    tiles: int,
+    feedback: Feedback | None = None,
+    trace_memory: bool = False,
+) -> BatchCoverage:
+    """Coverage of ``sites`` on ``grid`` computed as ``tiles`` tiles on the Dask cluster of
+    ``client`` (a ``distributed.Client``), stitched; equal to one process's
+    :class:`~twin.sim.radio.model.CoverageModel` result. ``trace_memory``: measure each
+    tile's peak allocations (tracemalloc; slower)."""
+    from distributed import as_completed
+
+    feedback = ensure_feedback(feedback)
+    jobs, keep = tile_jobs(grid, sites, params, tiles, points, trace_memory)
+    terrain_future = client.scatter(terrain, broadcast=True) if terrain is not None else None
+    futures = [client.submit(compute_tile, job, terrain_future, pure=False) for job in jobs]
+    results = []
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            results.append(future.result())
+            feedback.set_progress(100.0 * done / len(jobs), tr("coverage tiles"))
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return stitch(grid, sites, params, terrain is not None, results, keep, points)

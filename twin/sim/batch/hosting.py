@@ -9,6 +9,7 @@ depend on the cut: identical to :func:`twin.sim.energy.hosting_capacity` in one 
 from __future__ import annotations
 
 import math
+import threading
 import uuid
 
 from twin.feedback import Feedback, ensure_feedback
@@ -16,16 +17,18 @@ from twin.i18n import tr
 from twin.sim.energy.hosting_search import InjectionSearch, KindModel, Task, search_chunk
 
 CHUNKS_PER_WORKER = 4
-_SEARCHES: dict[str, dict[str, InjectionSearch]] = {}  # run token -> kind -> solver
+# run token -> kind -> solver, per thread: a solver is not shared between threads (a
+# LocalCluster of threads runs its workers in one process)
+_LOCAL = threading.local()
 
 
 def _chunk_on_worker(token: str, kinds: dict[str, KindModel], kind: str, tasks: list[Task]):
     """Dask task: the searches of ``tasks`` with this worker's solvers of run ``token``."""
-    searches = _SEARCHES.get(token)
-    if searches is None:
-        _SEARCHES.clear()  # one run at a time per worker: drop an older run's solvers
-        searches = {name: InjectionSearch(model) for name, model in kinds.items()}
-        _SEARCHES[token] = searches
+    cache = getattr(_LOCAL, "searches", None)
+    if cache is None or cache[0] != token:  # one run at a time: drop an older run's
+        cache = (token, {name: InjectionSearch(model) for name, model in kinds.items()})
+        _LOCAL.searches = cache
+    searches = cache[1]
     return search_chunk(searches, kind, tasks)
 
 

@@ -30,7 +30,7 @@ from twin.layers.radio_sites import Site
 from twin.sim.radio.coverage import CoverageParameters, Grid
 from twin.sim.radio.model import CoverageResult
 from twin.sim.radio.population import PeopleSummary, PopulationPoints
-from twin.sim.radio.terrain import Terrain
+from twin.sim.radio.terrain import RadialProfiles, Terrain
 
 Window = tuple[int, int, int, int]  # r0, r1, c0, c1 (rows and columns of the whole grid)
 
@@ -149,8 +149,12 @@ class TileResult:
     process_peak_bytes: int = 0
 
 
-def compute_tile(job: TileJob, terrain: Terrain | None) -> TileResult:
-    """Run the coverage engine on one tile (on a Dask worker, or here)."""
+def compute_tile(
+    job: TileJob, terrain: Terrain | None, profiles: list[RadialProfiles] | None = None
+) -> TileResult:
+    """Run the coverage engine on one tile (on a Dask worker, or here). ``profiles``: the
+    terrain profiles of ``job.sites`` (one each, computed once for all the tiles a site
+    reaches by :func:`~twin.sim.radio.model.site_profiles`); None computes them here."""
     import resource
     import time
     import tracemalloc
@@ -162,6 +166,9 @@ def compute_tile(job: TileJob, terrain: Terrain | None) -> TileResult:
     if tracing:
         tracemalloc.start()
     model = CoverageModel(job.grid, job.sites, job.params, terrain)
+    if terrain is not None and profiles is not None:
+        for site, site_profiles in zip(job.sites, profiles, strict=True):
+            model.set_profiles(site, site_profiles)
     result = model.compute()
     # the model numbers the tile's cells 0, 1, ... in the same order as the whole run
     lookup = np.asarray(job.codes, dtype=np.int32)
@@ -378,16 +385,35 @@ def batch_coverage(
     tile's peak allocations (tracemalloc; slower)."""
     from distributed import as_completed
 
+    from twin.sim.radio.model import site_profiles
+
     feedback = ensure_feedback(feedback)
     jobs, keep = tile_jobs(grid, sites, params, tiles, points, trace_memory)
-    terrain_future = client.scatter(terrain, broadcast=True) if terrain is not None else None
-    futures = [client.submit(compute_tile, job, terrain_future, pure=False) for job in jobs]
+    terrain_future = None
+    profiles: dict[str, Any] = {}
+    if terrain is not None:
+        # each site's terrain profiles once, as a task of its own, for all its tiles
+        terrain_future = client.scatter(terrain, broadcast=True)
+        for site in reaching_sites(grid, sites, params.max_range_m):
+            profiles[site.site_id] = client.submit(
+                site_profiles, terrain_future, site, params, grid.pixel_m, pure=False
+            )
+    futures = [
+        client.submit(
+            compute_tile,
+            job,
+            terrain_future,
+            [profiles[s.site_id] for s in job.sites] if profiles else None,
+            pure=False,
+        )
+        for job in jobs
+    ]
     results = []
     try:
         for done, future in enumerate(as_completed(futures), start=1):
             results.append(future.result())
             feedback.set_progress(100.0 * done / len(jobs), tr("coverage tiles"))
     except BaseException:
-        client.cancel(futures)
+        client.cancel(futures + list(profiles.values()))
         raise
     return stitch(grid, sites, params, terrain is not None, results, keep, points)

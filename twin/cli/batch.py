@@ -23,6 +23,9 @@ from twin.errors import DataError
 from twin.i18n import tr
 
 HELP = __doc__.splitlines()[0]
+# imported on every worker before the clock of "compute only" starts
+COVERAGE_MODULES = ["twin.sim.batch.coverage", "twin.sim.radio.model", "scipy.ndimage"]
+COVERAGE_MODULES += ["twin.sim.radio._edges_compiled"]
 
 
 def register(subparsers) -> None:
@@ -98,8 +101,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     """Compute the coverage by tiles on the cluster and write the files; returns 0."""
     import twin
     from twin.cli.coverage import _thresholds, coverage_report, print_people
-    from twin.sim.batch.cluster import dask_client
-    from twin.sim.batch.coverage import batch_coverage, tile_layout
+    from twin.sim.batch.cluster import dask_client, warm_up
+    from twin.sim.batch.coverage import batch_coverage, tile_layout, warm_up_engine
     from twin.sim.radio.coverage import CoverageParameters
     from twin.sim.radio.layers import write_geotiffs
     from twin.sim.radio.project_coverage import (
@@ -133,6 +136,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     terrain = Terrain.from_layer(terrain_layer) if terrain_layer is not None else None
     points = project_population(project)
     with dask_client(args.scheduler, args.workers, processes=not args.threads) as client:
+        warm_up(client, COVERAGE_MODULES)
+        client.run(warm_up_engine)
         computed = time.perf_counter()
         batch = batch_coverage(client, grid, sites, params, terrain, points, args.tiles)
         compute_s = time.perf_counter() - computed
@@ -162,7 +167,7 @@ def run_hosting(args: argparse.Namespace) -> int:
     """Compute hosting capacity with the searches on the cluster; writes hosting.json."""
     import twin
     from twin.cli.energy import _hosting_buses, _jsonable, _records
-    from twin.sim.batch.cluster import dask_client
+    from twin.sim.batch.cluster import dask_client, warm_up
     from twin.sim.batch.hosting import batch_hosting_capacity
     from twin.sim.energy import default_settings, prepare_grid, run_study
 
@@ -177,6 +182,7 @@ def run_hosting(args: argparse.Namespace) -> int:
     net = study.final.net
     buses = _hosting_buses(net, args.hosting_buses)
     with dask_client(args.scheduler, args.workers, processes=not args.threads) as client:
+        warm_up(client, ["twin.sim.energy.hosting", "twin.sim.batch.hosting"])
         computed = time.perf_counter()
         hosting = batch_hosting_capacity(client, net, buses=buses, settings=settings)
         compute_s = time.perf_counter() - computed

@@ -77,3 +77,19 @@ def dask_client(
     finally:
         client.close()
         cluster.close()
+
+
+def _import_modules(names: list[str]) -> int:
+    import importlib
+
+    for name in names:
+        # an optional accelerator (numba) may be missing
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    return len(names)
+
+
+def warm_up(client, modules: list[str]) -> None:
+    """Import ``modules`` on every worker of ``client`` now (engines cost seconds to
+    import), so that the first tasks do not pay for it and timings separate the two."""
+    client.run(_import_modules, list(modules))

@@ -206,6 +206,15 @@ def compute_tile(
     return out
 
 
+def warm_up_engine() -> None:
+    """Run the terrain kernel once on a tiny DEM (loads numba's compiled code), so that a
+    worker's first tile does not pay for it."""
+    from twin.sim.radio.terrain import radial_profiles
+
+    terrain = Terrain(np.zeros((4, 4), np.float32), Affine(50.0, 0, 0, 0, -50.0, 200.0))
+    radial_profiles(terrain, 100.0, 100.0, 30.0, 1.5, 100.0, 50.0)
+
+
 def reaching_sites(grid: Grid, sites: list[Site], max_range_m: float) -> list[Site]:
     """The sites whose range disc reaches ``grid`` (the halo), in their order."""
     return [s for s in sites if grid.window_around(s.x, s.y, max_range_m) is not None]

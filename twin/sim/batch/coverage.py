@@ -215,6 +215,19 @@ def warm_up_engine() -> None:
     radial_profiles(terrain, 100.0, 100.0, 30.0, 1.5, 100.0, 50.0)
 
 
+def shared_profiles(
+    terrain: Terrain, site: Site, params: CoverageParameters, pixel_m: float
+) -> RadialProfiles:
+    """Dask task: ``site``'s terrain profiles with the diffraction loss of each of its
+    bands, computed once for every tile the site reaches."""
+    from twin.sim.radio.model import site_profiles
+
+    profiles = site_profiles(terrain, site, params, pixel_m)
+    for band in sorted({cell.band_mhz for cell in site.cells}):
+        profiles.diffraction_loss(band)
+    return profiles
+
+
 def reaching_sites(grid: Grid, sites: list[Site], max_range_m: float) -> list[Site]:
     """The sites whose range disc reaches ``grid`` (the halo), in their order."""
     return [s for s in sites if grid.window_around(s.x, s.y, max_range_m) is not None]
@@ -394,8 +407,6 @@ def batch_coverage(
     tile's peak allocations (tracemalloc; slower)."""
     from distributed import as_completed
 
-    from twin.sim.radio.model import site_profiles
-
     feedback = ensure_feedback(feedback)
     jobs, keep = tile_jobs(grid, sites, params, tiles, points, trace_memory)
     terrain_future = None
@@ -405,7 +416,7 @@ def batch_coverage(
         terrain_future = client.scatter(terrain, broadcast=True)
         for site in reaching_sites(grid, sites, params.max_range_m):
             profiles[site.site_id] = client.submit(
-                site_profiles, terrain_future, site, params, grid.pixel_m, pure=False
+                shared_profiles, terrain_future, site, params, grid.pixel_m, pure=False
             )
     futures = [
         client.submit(

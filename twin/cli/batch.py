@@ -30,7 +30,12 @@ COVERAGE_MODULES += ["twin.sim.radio._edges_compiled"]
 
 def register(subparsers) -> None:
     """Add the ``batch`` subcommand with its ``coverage`` and ``hosting`` jobs."""
-    parser = subparsers.add_parser("batch", help=HELP, description=__doc__.split("\n\n", 1)[1])
+    parser = subparsers.add_parser(
+        "batch",
+        help=HELP,
+        description=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.set_defaults(func=lambda args: _usage(parser))
     jobs = parser.add_subparsers(dest="job", metavar="JOB")
     coverage = jobs.add_parser("coverage", help=tr("mobile coverage by tiles (as twin coverage)"))

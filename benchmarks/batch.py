@@ -68,13 +68,8 @@ def _engine_figures(pixel_m: float | None, range_m: float, tiles: int) -> dict:
     import numpy as np
 
     import twin
-    from twin.sim.batch.coverage import (
-        TileJob,
-        compute_tile,
-        reaching_sites,
-        split_grid,
-        tile_grid,
-    )
+    from twin.sim.batch.coverage import TileJob, compute_tile
+    from twin.sim.batch.tiles import reaching_sites, split_grid, tile_grid
     from twin.sim.radio.coverage import CoverageParameters
     from twin.sim.radio.project_coverage import (
         compute_project_coverage,

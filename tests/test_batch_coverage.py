@@ -14,7 +14,8 @@ from affine import Affine
 from twin.cli import main
 from twin.errors import DataError
 from twin.sim.batch.cluster import check_scheduler_address, dask_client
-from twin.sim.batch.coverage import batch_coverage, split_grid, tile_layout
+from twin.sim.batch.coverage import batch_coverage
+from twin.sim.batch.tiles import split_grid, tile_layout
 from twin.sim.radio.coverage import CoverageParameters, Grid
 from twin.sim.radio.model import CoverageModel
 from twin.sim.radio.project_coverage import find_layer, project_sites

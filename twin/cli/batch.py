@@ -107,7 +107,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     import twin
     from twin.cli.coverage import _thresholds, coverage_report, print_people
     from twin.sim.batch.cluster import dask_client, warm_up
-    from twin.sim.batch.coverage import batch_coverage, tile_layout, warm_up_engine
+    from twin.sim.batch.coverage import batch_coverage, warm_up_engine
+    from twin.sim.batch.tiles import tile_layout
     from twin.sim.radio.coverage import CoverageParameters
     from twin.sim.radio.layers import write_geotiffs
     from twin.sim.radio.project_coverage import (

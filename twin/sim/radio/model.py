@@ -31,8 +31,9 @@ from twin.sim.radio.coverage import (
     compute_site_cells,
     coverage_level,
     merge_best_server,
+    site_profiles,
 )
-from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
+from twin.sim.radio.terrain import RadialProfiles, Terrain
 
 ENGINE_NAME = "engine:twin.sim.radio"
 _TILE = 512
@@ -379,31 +380,6 @@ class CoverageModel:
             parameters,
             self.warnings(),
         )
-
-
-def site_profiles(
-    terrain: Terrain,
-    site: Site,
-    params: CoverageParameters,
-    pixel_m: float,
-    coarsening: float = 1.0,
-) -> RadialProfiles:
-    """The radial terrain profiles of ``site`` as :class:`CoverageModel` computes them on a
-    grid of ``pixel_m`` metres (rays spaced ``ray_spacing_m`` or the pixel, samples every
-    ``profile_step_m``, both times ``coarsening``); they depend on the site, the terrain and
-    the parameters only, not on the grid's extent."""
-    p = params
-    return radial_profiles(
-        terrain,
-        site.x,
-        site.y,
-        site.height_m,
-        p.ue_height_m,
-        p.max_range_m,
-        p.profile_step_m * coarsening,
-        (p.ray_spacing_m or pixel_m) * coarsening,
-        p.diffraction,
-    )
 
 
 def _merge(windows: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         N_("export a story: PDF deck, a PNG per step or an MP4 video"),
     ),
     "new": ("twin.cli.new", N_("build a project for French communes from a folder of open data")),
+    "batch": (
+        "twin.cli.batch",
+        N_("whole-territory runs on a Dask cluster: coverage by tiles, hosting capacity by buses"),
+    ),
     "compare-coverage": (
         "twin.cli.compare_coverage",
         N_("twin's predicted coverage against the Arcep map: agreement and extra-loss fit"),

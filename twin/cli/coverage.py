@@ -139,8 +139,22 @@ def run(args: argparse.Namespace) -> int:
             difference = coverage.people.difference(baseline.people)
     out = Path(args.out)
     paths = write_geotiffs(coverage.result, out)
-    result = coverage.result
-    report = {
+    report = coverage_report(
+        project, params, coverage.result, coverage.people, paths, scenario, difference
+    )
+    (out / "coverage.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    if coverage.people is not None:
+        print_people(coverage.people)
+    print(tr("wrote {0} GeoTIFFs and coverage.json to {out}").format(len(paths), out=out))
+    return 0
+
+
+def coverage_report(
+    project, params, result, people, paths: dict, scenario=None, difference=None
+) -> dict:
+    """The coverage.json of ``twin coverage`` (and ``twin batch coverage``): grid, model,
+    parameters, levels, cells and the people per level and zone through the privacy gate."""
+    return {
         "project": str(project.path) if project.path else None,
         "crs": project.crs.to_string(),
         "grid": {"transform": list(result.grid.transform)[:6], "shape": list(result.grid.shape)},
@@ -157,32 +171,30 @@ def run(args: argparse.Namespace) -> int:
         },
         "warnings": result.warnings,
         "cells": {str(code): cell_id for code, cell_id in sorted(result.cell_ids.items())},
-        "people": readable_people(coverage.people.to_dict(), commune_names(project))
-        if coverage.people is not None
+        "people": readable_people(people.to_dict(), commune_names(project))
+        if people is not None
         else None,
         "scenario": scenario.name if scenario is not None else None,
         "difference_vs_baseline": difference,
         "files": {name: path.name for name, path in paths.items()},
     }
-    (out / "coverage.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    if coverage.people is not None:
-        from twin.kpi import format_published
-        from twin.layers.privacy import publish
 
-        people = coverage.people
-        households = people.households if people.households is not None else people.persons
-        print(
-            tr("persons per level: ")
-            + ", ".join(
-                f"{tr_label(label)} "
-                + format_published(publish(float(value), float(count)), "persons")
-                for label, value, count in zip(
-                    ("no coverage", "limited", "good", "very good"),
-                    people.persons,
-                    households,
-                    strict=True,
-                )
+
+def print_people(people) -> None:
+    """Print the persons per level, each through the privacy gate."""
+    from twin.kpi import format_published
+    from twin.layers.privacy import publish
+
+    households = people.households if people.households is not None else people.persons
+    print(
+        tr("persons per level: ")
+        + ", ".join(
+            f"{tr_label(label)} " + format_published(publish(float(value), float(count)), "persons")
+            for label, value, count in zip(
+                ("no coverage", "limited", "good", "very good"),
+                people.persons,
+                households,
+                strict=True,
             )
         )
-    print(tr("wrote {0} GeoTIFFs and coverage.json to {out}").format(len(paths), out=out))
-    return 0
+    )

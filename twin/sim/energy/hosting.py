@@ -210,6 +210,7 @@ def hosting_capacity(
     feedback: Feedback | None = None,
     workers: int | None = None,
     backend: str = "auto",
+    run=run_searches,
 ) -> HostingCapacity:
     """Hosting capacity (MW) of each bus in ``buses`` (default: every in-service MV/LV bus
     but the slack buses) for ``kinds`` ("pv", "ev"). ``tolerance_mw`` is the resolution of
@@ -217,7 +218,10 @@ def hosting_capacity(
     (default 50 MW at MV, 2 MW at LV). ``backend``: "auto" (lightsim2grid when it can,
     else pandapower), "lightsim2grid" or "pandapower". ``workers``: processes for the
     lightsim2grid backend (None: as many as cores when the job is large enough; 1: this
-    process only). Progress and cancel go through ``feedback``."""
+    process only). Progress and cancel go through ``feedback``. ``run`` runs the
+    independent per-bus searches of the fast backend (default: local processes,
+    :func:`~twin.sim.energy.hosting_pool.run_searches`; a Dask cluster:
+    :func:`twin.sim.batch.hosting.dask_searches`)."""
     if backend not in ("auto", "lightsim2grid", "pandapower"):
         raise ValueError(f"unknown backend {backend!r} (auto, lightsim2grid or pandapower)")
     settings = settings or default_settings()
@@ -254,7 +258,7 @@ def hosting_capacity(
             ]
             for kind in kinds
         }
-        found, used = run_searches(kind_models, tasks, workers, feedback)
+        found, used = run(kind_models, tasks, workers, feedback)
         runs = 0
         for kind in kinds:
             _store(frame, kind, [SearchResult(*row) for row in found[kind]])

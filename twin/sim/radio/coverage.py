@@ -33,7 +33,7 @@ from twin.errors import DataError
 from twin.layers.radio_sites import Cell, Site
 from twin.sim.radio.antenna import antenna_gain_dbi
 from twin.sim.radio.propagation import ValidityWarning, path_loss
-from twin.sim.radio.terrain import RadialProfiles
+from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
 
 THERMAL_NOISE_DBM_HZ = -174.0
 LEVEL_LABELS = ("no coverage", "limited", "good", "very good")
@@ -194,6 +194,31 @@ def compute_site_cells(
             )
         )
     return results
+
+
+def site_profiles(
+    terrain: Terrain,
+    site: Site,
+    params: CoverageParameters,
+    pixel_m: float,
+    coarsening: float = 1.0,
+) -> RadialProfiles:
+    """The radial terrain profiles of ``site`` as :class:`CoverageModel` computes them on a
+    grid of ``pixel_m`` metres (rays spaced ``ray_spacing_m`` or the pixel, samples every
+    ``profile_step_m``, both times ``coarsening``); they depend on the site, the terrain and
+    the parameters only, not on the grid's extent."""
+    p = params
+    return radial_profiles(
+        terrain,
+        site.x,
+        site.y,
+        site.height_m,
+        p.ue_height_m,
+        p.max_range_m,
+        p.profile_step_m * coarsening,
+        (p.ray_spacing_m or pixel_m) * coarsening,
+        p.diffraction,
+    )
 
 
 def _cell_path_loss(cell: Cell, site: Site, distance, params, terrain_los):

@@ -31,8 +31,9 @@ from twin.sim.radio.coverage import (
     compute_site_cells,
     coverage_level,
     merge_best_server,
+    site_profiles,
 )
-from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
+from twin.sim.radio.terrain import RadialProfiles, Terrain
 
 ENGINE_NAME = "engine:twin.sim.radio"
 _TILE = 512
@@ -170,36 +171,33 @@ class CoverageModel:
     def _site_profiles(self, site: Site, keep: bool = True) -> RadialProfiles | None:
         if self.terrain is None:
             return None
-        p = self.params
         coarsening = PREVIEW_COARSENING if self.preview else 1.0
-        step_m = p.profile_step_m * coarsening
-        spacing_m = (p.ray_spacing_m or self.grid.pixel_m) * coarsening
-        key = (
+        key = self._profile_key(site, coarsening)
+        if key not in self._profiles:
+            profiles = site_profiles(self.terrain, site, self.params, self.grid.pixel_m, coarsening)
+            if not keep:
+                return profiles
+            self._profiles[key] = profiles
+        return self._profiles[key]
+
+    def _profile_key(self, site: Site, coarsening: float = 1.0) -> tuple:
+        p = self.params
+        return (
             site.x,
             site.y,
             site.height_m,
             p.ue_height_m,
             p.max_range_m,
-            step_m,
-            spacing_m,
+            p.profile_step_m * coarsening,
+            (p.ray_spacing_m or self.grid.pixel_m) * coarsening,
             p.diffraction,
         )
-        if key not in self._profiles:
-            profiles = radial_profiles(
-                self.terrain,
-                site.x,
-                site.y,
-                site.height_m,
-                p.ue_height_m,
-                p.max_range_m,
-                step_m,
-                spacing_m,
-                p.diffraction,
-            )
-            if not keep:
-                return profiles
-            self._profiles[key] = profiles
-        return self._profiles[key]
+
+    def set_profiles(self, site: Site, profiles: RadialProfiles) -> None:
+        """Use ``profiles``, computed by :func:`site_profiles` with this model's parameters
+        and pixel size, for ``site`` (exact quality): several models (the tiles of one grid)
+        then share one computation of a site's terrain profiles."""
+        self._profiles[self._profile_key(site)] = profiles
 
     def _compute_site(self, site: Site) -> None:
         if self.preview and self.terrain is not None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from affine import Affine
@@ -154,6 +154,9 @@ class RadialProfiles:
     second_g: np.ndarray
     third_g: np.ndarray
     los: np.ndarray
+    # diffraction loss per carrier (MHz), kept: every cell on that band, every recompute of
+    # the site and every tile the site reaches read the same table
+    losses: dict[float, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def step_m(self) -> float:
@@ -161,7 +164,14 @@ class RadialProfiles:
         return float(self.distances_m[0])
 
     def diffraction_loss(self, f_mhz: float) -> np.ndarray:
-        """Terrain diffraction loss (dB, float32, shape (rays, M)) at carrier ``f_mhz``."""
+        """Terrain diffraction loss (dB, float32, shape (rays, M)) at carrier ``f_mhz``
+        (computed once per carrier, then kept; do not modify the array)."""
+        key = float(f_mhz)
+        if key not in self.losses:
+            self.losses[key] = self._diffraction_loss(key)
+        return self.losses[key]
+
+    def _diffraction_loss(self, f_mhz: float) -> np.ndarray:
         root = 1.0 / math.sqrt(wavelength_m(f_mhz))
         main = knife_edge_loss(self.main_g * root)
         if self.method == "bullington":

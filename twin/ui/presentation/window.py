@@ -25,6 +25,7 @@ from twin.project import Project
 from twin.story import StoryStep
 from twin.ui.compare.maps import is_result_layer
 from twin.ui.compare.window import ScenarioData
+from twin.ui.presentation.camera import CameraView
 from twin.ui.presentation.overlays import (
     BlankOverlay,
     CaptionOverlay,
@@ -94,6 +95,7 @@ class PresentationWindow(QWidget):
         self.jobs: dict[str | None, object] = {}
         self.errors: dict[str | None, str] = {}  # scenario -> why it cannot be shown
         self.stage = MapStage(project, self)
+        self.camera_view = CameraView(self)  # draws the maps while the camera moves
         self.caption = CaptionOverlay(self)
         self.cards = KpiCardsOverlay(self)
         self.legend = LegendOverlay(self)
@@ -103,6 +105,7 @@ class PresentationWindow(QWidget):
         self.message.hide()
         self.blank = BlankOverlay(self)
         self._from: tuple[BBox, float | None] | None = None
+        self.camera: tuple[BBox | None, float | None] = (None, None)  # as drawn now
         self._to: tuple[BBox, float] | None = None
         self.animation = QVariantAnimation(self)
         self.animation.setStartValue(0.0)
@@ -160,16 +163,23 @@ class PresentationWindow(QWidget):
         step = self.steps[index]
         for name in step_names(step):
             self._request(name)
-        start = (self.stage.current_bbox(), self.stage.divider())
+        if self.animating():  # a new step during a move: go on from where the camera is
+            start = self.camera
+        else:
+            start = (self.stage.current_bbox(), self.stage.divider())
+        self.animation.stop()
+        self.camera_view.end()
         self.stage.show_step(step, self.data)
         self._show_overlays(step)
         self.step_shown.emit(index)
         for name in step_names(self.steps[min(index + 1, len(self.steps) - 1)]):
             self._request(name)  # the next step's results, while this one is talked over
         target = (self.target_bbox(step), step.divider)
-        self.animation.stop()
-        if animate and start[0] is not None:
+        if animate and start[0] is not None and self.stage.canvases():
             self._from, self._to = (start[0], start[1]), target
+            self.camera_view.begin(self.stage, start[0], target[0], target[1])
+            self.camera_view.stackUnder(self.caption)
+            self._on_tick(0.0)
             self.animation.start()
         else:
             self._from, self._to = None, target
@@ -188,15 +198,19 @@ class PresentationWindow(QWidget):
             return
         t = float(value)
         (bbox0, divider0), (bbox1, divider1) = self._from, self._to
-        self.stage.set_bbox(ease_bbox(bbox0, bbox1, t), moving=True)
+        divider = None
         if self.stage.divider() is not None:
             start = divider0 if divider0 is not None else divider1
-            self.stage.set_divider(start + (divider1 - start) * t)
+            divider = start + (divider1 - start) * t
+        self.camera = (ease_bbox(bbox0, bbox1, t), divider)
+        self.camera_view.set_camera(*self.camera)
 
     def _on_transition_end(self) -> None:
+        self.camera_view.end()
         if self._to is not None:
             self.stage.set_bbox(self._to[0])
             self.stage.set_divider(self._to[1])
+        self.camera = (self.stage.current_bbox(), self.stage.divider())
         self._from = None
         self.transition_finished.emit(self.index)
 
@@ -276,6 +290,7 @@ class PresentationWindow(QWidget):
         width, height = self.width(), self.height()
         margin = round(height / 40)
         self.stage.setGeometry(self.rect())
+        self.camera_view.setGeometry(self.rect())
         self.blank.setGeometry(self.rect())
         caption_width = min(round(width * 0.44), round(height * 0.85))
         caption_height = self.caption.heightForWidth(caption_width)

@@ -1,0 +1,194 @@
+"""The camera move between two story steps, drawn from cached pictures of the map.
+
+Redrawing every layer of one or two maps at each frame of a 0.8 s move is too slow for a
+projector (13 frames/s on one map, 4 in a swipe, on a loaded 2-core machine). When a move
+starts, :class:`CameraView` renders each map once, without decorations, at the window's
+resolution: the view it leaves, the view it goes to and, when neither holds every view in
+between, one view of both extents together. Each frame then only draws those pictures
+scaled and shifted by the camera (large extents under, detailed ones over), clips them at
+the swipe divider, and draws the scale bar, north arrow, divider and name chips itself.
+When the move ends the real maps, already at the final extent, are shown again: the final
+frame is exactly the one shown without a transition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from twin.ui.map import overlays
+from twin.ui.map.canvas import MapCanvas
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One map rendered once: ``pixmap`` shows exactly ``bbox`` (metres)."""
+
+    pixmap: QPixmap
+    bbox: BBox
+
+    @property
+    def area(self) -> float:
+        """The extent's area (square metres)."""
+        return (self.bbox[2] - self.bbox[0]) * (self.bbox[3] - self.bbox[1])
+
+
+@dataclass
+class Side:
+    """The pictures of one map canvas and the decorations that canvas draws."""
+
+    snapshots: list[Snapshot]
+    scale_bar: bool
+    north_arrow: bool
+
+
+def snapshot(canvas: MapCanvas) -> Snapshot:
+    """Render ``canvas``'s map as it is now, every layer complete, without scale bar or
+    north arrow (the camera view draws those at the camera's scale)."""
+    saved = canvas.show_scale_bar, canvas.show_north_arrow
+    canvas.show_scale_bar = canvas.show_north_arrow = False
+    try:
+        image = canvas.grab_map()
+    finally:
+        canvas.show_scale_bar, canvas.show_north_arrow = saved
+    return Snapshot(QPixmap.fromImage(image), canvas.view_bbox())
+
+
+def union(a: BBox, b: BBox) -> BBox:
+    """The smallest box holding ``a`` and ``b``."""
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def contains(outer: BBox, inner: BBox, tolerance: float = 1e-6) -> bool:
+    """True when ``outer`` holds ``inner`` (metres, with a relative tolerance)."""
+    pad = tolerance * max(outer[2] - outer[0], outer[3] - outer[1], 1.0)
+    return (
+        outer[0] <= inner[0] + pad
+        and outer[1] <= inner[1] + pad
+        and outer[2] >= inner[2] - pad
+        and outer[3] >= inner[3] - pad
+    )
+
+
+def fitted(bbox: BBox, width: int, height: int) -> BBox:
+    """The box a ``width`` x ``height`` px map shows for ``bbox``: centred, at least
+    ``bbox``, one axis grown so a metre is as wide as it is high (as MapCanvas does)."""
+    per_pixel = max((bbox[2] - bbox[0]) / max(1, width), (bbox[3] - bbox[1]) / max(1, height))
+    cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    half_w, half_h = per_pixel * width / 2, per_pixel * height / 2
+    return (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+
+
+class CameraView(QWidget):
+    """Covers the map stage while the camera moves and draws the cached pictures.
+
+    :meth:`begin` renders the pictures (the stage's maps end at the target extent),
+    :meth:`set_camera` moves the camera (box in metres, divider 0..1), :meth:`end` hides
+    the view so the real maps show the final frame.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.sides: list[Side] = []
+        self.bbox: BBox | None = None
+        self.divider: float | None = None
+        self.handle: QPixmap | None = None
+        self.chips: list[tuple[QPixmap, QRect]] = []
+        self.hide()
+
+    def begin(self, stage, start: BBox, target: BBox, divider: float | None) -> None:
+        """Render the pictures of ``stage``'s maps for a move from ``start`` to ``target``
+        (metres); leaves the maps at ``target`` with the divider at ``divider``."""
+        stage.layout().activate()  # a view built for this step gets its size now
+        canvases = stage.canvases()
+        width, height = max(1, stage.width()), max(1, stage.height())
+        sides = [Side([], c.show_scale_bar, c.show_north_arrow) for c in canvases]
+        stage.set_bbox(start)
+        shown_start = canvases[0].view_bbox() if canvases else start
+        for side, canvas in zip(sides, canvases, strict=True):
+            side.snapshots.append(snapshot(canvas))
+        end = fitted(target, width, height)
+        if not (contains(shown_start, end) or contains(end, shown_start)):
+            # a pan: neither extent holds the views in between, their union does
+            # (the eased box's centre moves linearly and its size geometrically)
+            stage.set_bbox(union(shown_start, end))
+            for side, canvas in zip(sides, canvases, strict=True):
+                side.snapshots.append(snapshot(canvas))
+        stage.set_bbox(target)
+        if divider is not None:
+            stage.set_divider(divider)
+        for side, canvas in zip(sides, canvases, strict=True):
+            side.snapshots.append(snapshot(canvas))
+            side.snapshots.sort(key=lambda s: -s.area)  # wide views under, detailed ones over
+        self.sides = sides
+        self._grab_swipe_parts(stage)
+        self.setGeometry(stage.geometry())
+        self.show()
+
+    def _grab_swipe_parts(self, stage) -> None:
+        view = stage.view
+        self.handle, self.chips = None, []
+        handle = getattr(view, "handle", None)
+        if handle is None:
+            return
+        self.handle = handle.grab()
+        for label in (view.label_a, view.label_b):
+            self.chips.append((label.grab(), label.geometry()))
+
+    def set_camera(self, bbox: BBox, divider: float | None) -> None:
+        """Show the maps at ``bbox`` (metres) with the swipe divider at ``divider`` (0..1
+        of the width; None: one map)."""
+        self.bbox, self.divider = bbox, divider
+        self.update()
+
+    def end(self) -> None:
+        """Hide and drop the pictures (the real maps show the final frame)."""
+        self.hide()
+        self.sides, self.chips, self.handle = [], [], None
+        self.bbox = None
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#FFFFFF"))
+        if self.bbox is None or not self.sides:
+            return
+        width, height = self.width(), self.height()
+        camera = fitted(self.bbox, width, height)
+        per_pixel = (camera[2] - camera[0]) / width
+        split = round((self.divider or 0.0) * width)
+        for index, side in enumerate(self.sides):
+            painter.save()
+            if len(self.sides) > 1:  # swipe: A left of the divider, B right of it
+                clip = QRect(0, 0, split, height) if index == 0 else QRect(split, 0, width, height)
+                painter.setClipRect(clip)
+            for shot in side.snapshots:
+                x0 = (shot.bbox[0] - camera[0]) / per_pixel
+                y0 = (camera[3] - shot.bbox[3]) / per_pixel
+                x1 = (shot.bbox[2] - camera[0]) / per_pixel
+                y1 = (camera[3] - shot.bbox[1]) / per_pixel
+                painter.drawPixmap(
+                    QRectF(x0, y0, x1 - x0, y1 - y0), shot.pixmap, QRectF(shot.pixmap.rect())
+                )
+            viewport = QRect(0, 0, width, height)
+            if side.scale_bar:
+                overlays.draw_scale_bar(painter, viewport, per_pixel)
+            if side.north_arrow:
+                overlays.draw_north_arrow(painter, viewport)
+            painter.restore()
+        if len(self.sides) > 1 and self.handle is not None:
+            painter.drawPixmap(
+                QPointF(split - self.handle.width() / self.handle.devicePixelRatio() / 2, 0),
+                self.handle,
+            )
+            for (pixmap, geometry), left in zip(self.chips, (True, False), strict=False):
+                room = split if left else width - split
+                if room > geometry.width() + 16:
+                    painter.drawPixmap(geometry.topLeft(), pixmap)
+        painter.end()

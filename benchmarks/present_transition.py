@@ -9,6 +9,7 @@ event loop runs it: no qWait loop, the timers and paint events are Qt's own. Cou
   view drawing the cached pictures, and the map viewports), i.e. what the screen shows;
 * first frame: from the key press to the first frame of the move (the pictures of the
   start and end views are rendered in between);
+* final frame: from the end of the move to the exact frame painted by the maps.
 * ticks: camera positions the animation set (QVariantAnimation's valueChanged).
 
 Target: >= 30 frames/s. Each transition alternates between the whole territory and a
@@ -136,19 +137,27 @@ def _run(args, width: int, height: int) -> int:
     ready = time.perf_counter() - process_start
 
     counter = PaintCounter()
+    final = PaintCounter()  # the maps' own paint after the move
     results: list[tuple[float, int, int]] = []
     ticks = [0]
     window.animation.valueChanged.connect(lambda _v: ticks.__setitem__(0, ticks[0] + 1))
     state = {"start": 0.0, "cpu": 0.0}
     drawn: list[str] = []
+    finals: list[float] = []
 
     def watch() -> None:
         widgets = [window.camera_view] + [c.map_viewport() for c in window.stage.canvases()]
         for widget in widgets:
             widget.removeEventFilter(counter)
             widget.installEventFilter(counter)
+        for widget in widgets[1:]:
+            widget.removeEventFilter(final)
+            widget.installEventFilter(final)
 
     def press() -> None:
+        if results:
+            end = state["end"]
+            finals.append(((final.first or end) - end) if final.first else float("nan"))
         key = Qt.Key.Key_PageDown if window.index == 0 else Qt.Key.Key_PageUp
         ticks[0] = 0
         state["start"] = time.perf_counter()
@@ -166,7 +175,11 @@ def _run(args, width: int, height: int) -> int:
         first = (counter.first or now) - state["start"]
         cpu = time.process_time() - state["cpu"]
         results.append((elapsed, counter.count, ticks[0], cpu, first))
+        state["end"] = now
+        final.first = None
         if len(results) >= args.transitions:
+            app.processEvents()  # the exact final frame
+            finals.append(((final.first or now) - now) if final.first else float("nan"))
             drawn.extend(layer.name for layer in window.stage.shown_layers())
             app.quit()  # (closes the window too)
         else:
@@ -195,6 +208,10 @@ def _run(args, width: int, height: int) -> int:
     print(
         f"frames per second (map repaints during the move): median {statistics.median(fps):.1f}, "
         f"lowest {min(fps):.1f}  (target >= 30)"
+    )
+    print(
+        "final exact frame painted after the move ended: "
+        + ", ".join(f"{f * 1000:.0f} ms" for f in finals)
     )
     print(f"camera ticks per second: median {statistics.median(tick_rate):.1f}")
     print(

@@ -13,6 +13,7 @@ frame is exactly the one shown without a transition.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
@@ -23,6 +24,7 @@ from twin.ui.map import overlays
 from twin.ui.map.canvas import MapCanvas
 
 BBox = tuple[float, float, float, float]
+KEPT_PICTURES = 8  # pictures kept for the next moves (8 MB each at 1920 x 1080)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,21 @@ def snapshot(canvas: MapCanvas) -> Snapshot:
     finally:
         canvas.show_scale_bar, canvas.show_north_arrow = saved
     return Snapshot(QPixmap.fromImage(image), canvas.view_bbox())
+
+
+def picture_key(canvas: MapCanvas) -> tuple:
+    """What a picture of ``canvas`` depends on: the canvas, its size, the box shown
+    (to the millimetre) and each layer's visibility, opacity and style."""
+    project = canvas.project
+    layers = project.layers if project is not None else []
+    return (
+        id(canvas),
+        id(project),
+        canvas.width(),
+        canvas.height(),
+        tuple(round(v, 3) for v in canvas.view_bbox()),
+        tuple((id(layer), layer.visible, layer.opacity, id(layer.style)) for layer in layers),
+    )
 
 
 def union(a: BBox, b: BBox) -> BBox:
@@ -101,7 +118,28 @@ class CameraView(QWidget):
         self.divider: float | None = None
         self.handle: QPixmap | None = None
         self.chips: list[tuple[QPixmap, QRect]] = []
+        # pictures of recent views (a move often starts where the last one ended); the
+        # canvas and project are kept with them so their ids are not reused
+        self._pictures: OrderedDict[tuple, tuple[Snapshot, object, object]] = OrderedDict()
+        self.rendered = 0  # pictures rendered so far (the others came from the cache)
         self.hide()
+
+    def picture(self, canvas: MapCanvas) -> Snapshot:
+        """A picture of ``canvas`` as it is now: rendered, or the same one kept from a
+        previous move."""
+        key = picture_key(canvas)
+        kept = self._pictures.pop(key, None)
+        if kept is None:
+            kept = (snapshot(canvas), canvas, canvas.project)
+            self.rendered += 1
+        self._pictures[key] = kept
+        while len(self._pictures) > KEPT_PICTURES:
+            self._pictures.popitem(last=False)
+        return kept[0]
+
+    def forget_pictures(self) -> None:
+        """Drop the kept pictures (the maps' data or style changed)."""
+        self._pictures.clear()
 
     def begin(self, stage, start: BBox, target: BBox, divider: float | None) -> None:
         """Render the pictures of ``stage``'s maps for a move from ``start`` to ``target``
@@ -113,19 +151,19 @@ class CameraView(QWidget):
         stage.set_bbox(start)
         shown_start = canvases[0].view_bbox() if canvases else start
         for side, canvas in zip(sides, canvases, strict=True):
-            side.snapshots.append(snapshot(canvas))
+            side.snapshots.append(self.picture(canvas))
         end = fitted(target, width, height)
         if not (contains(shown_start, end) or contains(end, shown_start)):
             # a pan: neither extent holds the views in between, their union does
             # (the eased box's centre moves linearly and its size geometrically)
             stage.set_bbox(union(shown_start, end))
             for side, canvas in zip(sides, canvases, strict=True):
-                side.snapshots.append(snapshot(canvas))
+                side.snapshots.append(self.picture(canvas))
         stage.set_bbox(target)
         if divider is not None:
             stage.set_divider(divider)
         for side, canvas in zip(sides, canvases, strict=True):
-            side.snapshots.append(snapshot(canvas))
+            side.snapshots.append(self.picture(canvas))
             side.snapshots.sort(key=lambda s: -s.area)  # wide views under, detailed ones over
         self.sides = sides
         self._grab_swipe_parts(stage)

@@ -22,6 +22,7 @@ from twin.ui.compare.window import ScenarioData
 from twin.ui.map.canvas import MapCanvas
 
 BBox = tuple[float, float, float, float]
+KEPT_VIEWS = 3  # map views kept built (a story goes back and forth between a few)
 
 
 def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
@@ -80,6 +81,9 @@ class MapStage(QWidget):
         self.projects: list[Project] = []
         self.key: tuple | None = None
         self._layout = QStackedLayout(self)
+        # views already built, most recently shown last: going back to a swipe does not
+        # copy the layers and prepare their geometry again (seconds on the sample)
+        self._built: dict[tuple, tuple[QWidget, list[Project]]] = {}
 
     def show_step(self, step: StoryStep, data: dict[str | None, ScenarioData]) -> None:
         """Show ``step``'s map with the scenario data fetched so far (``data`` maps a
@@ -88,8 +92,14 @@ class MapStage(QWidget):
         key = (step.show, left, right, id(data.get(left)), id(data.get(right)))
         previous = self.current_bbox() if self.view is not None else None
         if key != self.key:
-            self._build(step, data.get(left), data.get(right), left, right)
+            if key in self._built:
+                self.view, self.projects = self._built.pop(key)
+                self._layout.setCurrentWidget(self.view)
+            else:
+                self._build(step, data.get(left), data.get(right), left, right)
+            self._built[key] = (self.view, self.projects)
             self.key = key
+            self._forget_old_views()
             if previous is not None:
                 self.set_bbox(previous)
         for project in self.projects:
@@ -104,12 +114,25 @@ class MapStage(QWidget):
             return step.scenario, None
         return step.scenario, step.compare_with
 
+    def _forget_old_views(self) -> None:
+        while len(self._built) > KEPT_VIEWS:
+            view, _projects = self._built.pop(next(iter(self._built)))
+            self._drop(view)
+
+    def _drop(self, view: QWidget) -> None:
+        for canvas in [view] if isinstance(view, MapCanvas) else view.canvases():
+            canvas.set_project(None)
+        self._layout.removeWidget(view)
+        view.deleteLater()
+
+    def release(self) -> None:
+        """Detach every map view from its layers (the window is closing)."""
+        for view, _projects in self._built.values():
+            self._drop(view)
+        self._built.clear()
+        self.view, self.projects, self.key = None, [], None
+
     def _build(self, step, data_left, data_right, left, right) -> None:
-        if self.view is not None:
-            for canvas in self.canvases():
-                canvas.set_project(None)
-            self._layout.removeWidget(self.view)
-            self.view.deleteLater()
         if step.show in ("swipe", "side_by_side"):
             first = stage_project(self.baseline, data_left)
             second = stage_project(self.baseline, data_right)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QEasingCurve, Qt, QVariantAnimation, Signal
+from PySide6.QtCore import QEasingCurve, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -36,6 +36,7 @@ from twin.ui.presentation.overlays import (
 from twin.ui.presentation.stage import BBox, MapStage, ease_bbox
 
 TRANSITION_MS = 800  # camera move between two steps (issue 11: about 0.8 s)
+PRERENDER_MS = 400  # after a step settles, picture its maps for the next move
 NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space}
 PREVIOUS_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace}
 ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
@@ -114,6 +115,10 @@ class PresentationWindow(QWidget):
         self.animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self.animation.valueChanged.connect(self._on_tick)
         self.animation.finished.connect(self._on_transition_end)
+        self._prerender_timer = QTimer(self)
+        self._prerender_timer.setSingleShot(True)
+        self._prerender_timer.setInterval(PRERENDER_MS)
+        self._prerender_timer.timeout.connect(self._prerender)
         self.resize(1280, 720)
         if self.steps:
             self.go_to(start, animate=False)
@@ -212,7 +217,16 @@ class PresentationWindow(QWidget):
             self.stage.set_divider(self._to[1])
         self.camera = (self.stage.current_bbox(), self.stage.divider())
         self._from = None
+        self._prerender_timer.start()
         self.transition_finished.emit(self.index)
+
+    def _prerender(self) -> None:
+        """While the step is talked over, render the pictures the next move starts from
+        (a move then starts at once, without rendering its first view)."""
+        if self.animating() or not self.isVisible():
+            return
+        for canvas in self.stage.canvases():
+            self.camera_view.picture(canvas)
 
     # --- data ----------------------------------------------------------------------------
     def _request(self, name: str | None) -> None:
@@ -360,10 +374,10 @@ class PresentationWindow(QWidget):
     def closeEvent(self, event) -> None:
         """Stop the camera and the workers' updates, detach the maps, say it is over."""
         self.animation.stop()
+        self._prerender_timer.stop()
         for job in self.jobs.values():
             if not job.done:
                 job.cancel()
-        for canvas in self.stage.canvases():
-            canvas.set_project(None)
+        self.stage.release()
         super().closeEvent(event)
         self.closed.emit()

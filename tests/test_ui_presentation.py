@@ -40,9 +40,9 @@ def _pixels(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     stride = image.bytesPerLine()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * image.height())
-    return data.reshape(image.height(), stride)[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3
-    )
+    pixels = data.reshape(image.height(), stride)[:, : image.width() * 3]
+    # a copy: the converted image (and the memory ``data`` points into) dies on return
+    return pixels.reshape(image.height(), image.width(), 3).copy()
 
 
 def _contains(shown, wanted, tolerance: float = 1.0) -> bool:

@@ -61,6 +61,9 @@ def test_the_final_frame_equals_the_step_shown_without_a_move(qtbot, swipe):
     with qtbot.waitSignal(moved.transition_finished, timeout=5000):
         qtbot.keyClick(moved, Qt.Key.Key_PageDown)
     assert not moved.camera_view.isVisible()
+    qtbot.wait(50)  # the maps paint the final frame
+    on_screen = _pixels(moved.screen().grabWindow(moved.winId()).toImage())
+    assert np.array_equal(on_screen, _pixels(moved.grab().toImage()))  # what it shows
     still = _window(qtbot, steps, source, start=1)
     if swipe:
         _settled(qtbot, still, 2)

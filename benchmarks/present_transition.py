@@ -9,7 +9,8 @@ event loop runs it: no qWait loop, the timers and paint events are Qt's own. Cou
   view drawing the cached pictures, and the map viewports), i.e. what the screen shows;
 * first frame: from the key press to the first frame of the move (the pictures of the
   start and end views are rendered in between);
-* final frame: from the end of the move to the exact frame painted by the maps.
+* final frame: from the end of the move until the maps receive the paint event of the
+  exact final frame (its start; the pictures already hold that view).
 * ticks: camera positions the animation set (QVariantAnimation's valueChanged).
 
 Target: >= 30 frames/s. Each transition alternates between the whole territory and a
@@ -210,7 +211,7 @@ def _run(args, width: int, height: int) -> int:
         f"lowest {min(fps):.1f}  (target >= 30)"
     )
     print(
-        "final exact frame painted after the move ended: "
+        "maps start painting the exact final frame, after the move ended: "
         + ", ".join(f"{f * 1000:.0f} ms" for f in finals)
     )
     print(f"camera ticks per second: median {statistics.median(tick_rate):.1f}")

@@ -24,6 +24,7 @@ from twin.ui.map import overlays
 from twin.ui.map.canvas import MapCanvas
 
 BBox = tuple[float, float, float, float]
+SMOOTH = False  # bilinear scaling: 10 ms instead of 5 ms per 1920 x 1080 frame (loaded)
 KEPT_PICTURES = 8  # pictures kept for the next moves (8 MB each at 1920 x 1080)
 
 
@@ -192,8 +193,16 @@ class CameraView(QWidget):
         self.sides, self.chips, self.handle = [], [], None
         self.bbox = None
 
+    @staticmethod
+    def _target(bbox: BBox, camera: BBox, per_pixel: float) -> QRectF:
+        """Where a picture of ``bbox`` (metres) goes in widget pixels for ``camera``."""
+        x0 = (bbox[0] - camera[0]) / per_pixel
+        y0 = (camera[3] - bbox[3]) / per_pixel
+        return QRectF(x0, y0, (bbox[2] - bbox[0]) / per_pixel, (bbox[3] - bbox[1]) / per_pixel)
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, SMOOTH)
         painter.fillRect(self.rect(), QColor("#FFFFFF"))
         if self.bbox is None or not self.sides:
             return
@@ -206,14 +215,12 @@ class CameraView(QWidget):
             if len(self.sides) > 1:  # swipe: A left of the divider, B right of it
                 clip = QRect(0, 0, split, height) if index == 0 else QRect(split, 0, width, height)
                 painter.setClipRect(clip)
-            for shot in side.snapshots:
-                x0 = (shot.bbox[0] - camera[0]) / per_pixel
-                y0 = (camera[3] - shot.bbox[3]) / per_pixel
-                x1 = (shot.bbox[2] - camera[0]) / per_pixel
-                y1 = (camera[3] - shot.bbox[1]) / per_pixel
-                painter.drawPixmap(
-                    QRectF(x0, y0, x1 - x0, y1 - y0), shot.pixmap, QRectF(shot.pixmap.rect())
-                )
+            targets = [self._target(shot.bbox, camera, per_pixel) for shot in side.snapshots]
+            # a picture covering the whole view hides those under it: start there
+            full = QRectF(0, 0, width, height)
+            first = max([i for i, t in enumerate(targets) if t.contains(full)], default=0)
+            for shot, target in list(zip(side.snapshots, targets, strict=True))[first:]:
+                painter.drawPixmap(target, shot.pixmap, QRectF(shot.pixmap.rect()))
             viewport = QRect(0, 0, width, height)
             if side.scale_bar:
                 overlays.draw_scale_bar(painter, viewport, per_pixel)

@@ -119,3 +119,34 @@ def test_a_pan_between_disjoint_extents_renders_their_union_once(qtbot):
     with qtbot.waitSignal(window.transition_finished, timeout=5000):
         pass
     assert window.camera_view.sides == []  # the pictures are dropped after the move
+
+
+def test_moves_back_and_forth_reuse_their_pictures_and_the_next_view_is_built_early(qtbot):
+    calls: list[int] = []
+    steps = [STEPS[0], SWIPE_STEPS[1], STEPS[0]]
+    window = _window(qtbot, steps, _source(calls))
+    _settled(qtbot, window, 2)
+    # while step 1 is talked over, the swipe of step 2 is built (hidden)
+    qtbot.waitUntil(lambda: window.stage.is_built(steps[1], window.data), timeout=5000)
+    shown = window.stage.view
+    for key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+        with qtbot.waitSignal(window.transition_finished, timeout=5000):
+            qtbot.keyClick(window, key)
+    rendered = window.camera_view.rendered
+    with qtbot.waitSignal(window.transition_finished, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert window.camera_view.rendered == rendered  # every picture came from the first moves
+    assert window.stage.view is not shown and window.stage.divider() == pytest.approx(0.8)
+    assert all(ident != threading.main_thread().ident for ident in calls)
+
+
+def test_a_picture_is_not_reused_when_a_layer_is_hidden(qtbot):
+    window = _window(qtbot, STEPS[:2])
+    canvas = window.stage.main_canvas()
+    first = window.camera_view.picture(canvas)
+    assert window.camera_view.picture(canvas) is first
+    layer = next(layer for layer in canvas.project.layers if layer.visible)
+    layer.visible = False
+    second = window.camera_view.picture(canvas)
+    assert second is not first
+    assert second.pixmap.toImage() != first.pixmap.toImage()

@@ -222,11 +222,14 @@ class PresentationWindow(QWidget):
 
     def _prerender(self) -> None:
         """While the step is talked over, render the pictures the next move starts from
-        (a move then starts at once, without rendering its first view)."""
+        and build the next step's map view (a move then starts at once)."""
         if self.animating() or not self.isVisible():
             return
         for canvas in self.stage.canvases():
             self.camera_view.picture(canvas)
+        following = self.steps[min(self.index + 1, len(self.steps) - 1)]
+        if all(name in self.data for name in step_names(following)):
+            self.stage.prepare(following, self.data)
 
     # --- data ----------------------------------------------------------------------------
     def _request(self, name: str | None) -> None:
@@ -247,6 +250,8 @@ class PresentationWindow(QWidget):
 
     def _on_data(self, name: str | None, data: ScenarioData) -> None:
         self.data[name] = data
+        if not self.animating():
+            self._prerender_timer.start()  # the next step's view may be built now
         step = self.current_step()
         if step is not None and name in step_names(step):
             bbox = self._to[0] if self._to is not None and not self.animating() else None

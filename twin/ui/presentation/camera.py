@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -43,9 +43,11 @@ class Snapshot:
 
 @dataclass
 class Side:
-    """The pictures of one map canvas and the decorations that canvas draws."""
+    """The pictures of one map canvas, where the canvas is (stage pixels) and the
+    decorations it draws."""
 
     snapshots: list[Snapshot]
+    rect: QRect
     scale_bar: bool
     north_arrow: bool
 
@@ -119,6 +121,7 @@ class CameraView(QWidget):
         self.divider: float | None = None
         self.handle: QPixmap | None = None
         self.chips: list[tuple[QPixmap, QRect]] = []
+        self.swipe = False
         # pictures of recent views (a move often starts where the last one ended); the
         # canvas and project are kept with them so their ids are not reused
         self._pictures: OrderedDict[tuple, tuple[Snapshot, object, object]] = OrderedDict()
@@ -148,7 +151,17 @@ class CameraView(QWidget):
         stage.layout().activate()  # a view built for this step gets its size now
         canvases = stage.canvases()
         width, height = max(1, stage.width()), max(1, stage.height())
-        sides = [Side([], c.show_scale_bar, c.show_north_arrow) for c in canvases]
+        sides = [
+            Side(
+                [],
+                QRect(c.mapTo(stage, QPoint(0, 0)), c.size()),
+                c.show_scale_bar,
+                c.show_north_arrow,
+            )
+            for c in canvases
+        ]
+        if sides:
+            width, height = max(1, sides[0].rect.width()), max(1, sides[0].rect.height())
         stage.set_bbox(start)
         shown_start = canvases[0].view_bbox() if canvases else start
         for side, canvas in zip(sides, canvases, strict=True):
@@ -167,19 +180,25 @@ class CameraView(QWidget):
             side.snapshots.append(self.picture(canvas))
             side.snapshots.sort(key=lambda s: -s.area)  # wide views under, detailed ones over
         self.sides = sides
-        self._grab_swipe_parts(stage)
+        self.swipe = isinstance(stage.divider(), float)
+        self._grab_chips(stage)
         self.setGeometry(stage.geometry())
         self.show()
 
-    def _grab_swipe_parts(self, stage) -> None:
+    def _grab_chips(self, stage) -> None:
+        """Pictures of the swipe's divider and the scenario names (their places in stage
+        pixels): they do not move with the camera."""
         view = stage.view
         self.handle, self.chips = None, []
         handle = getattr(view, "handle", None)
-        if handle is None:
-            return
-        self.handle = handle.grab()
-        for label in (view.label_a, view.label_b):
-            self.chips.append((label.grab(), label.geometry()))
+        if handle is not None:
+            self.handle = handle.grab()
+        labels = [getattr(view, name, None) for name in ("label_a", "label_b")]
+        labels += [getattr(view, name, None) for name in ("title_a", "title_b")]
+        for label in labels:
+            if label is not None:
+                place = QRect(label.mapTo(stage, QPoint(0, 0)), label.size())
+                self.chips.append((label.grab(), place))
 
     def set_camera(self, bbox: BBox, divider: float | None) -> None:
         """Show the maps at ``bbox`` (metres) with the swipe divider at ``divider`` (0..1
@@ -207,33 +226,42 @@ class CameraView(QWidget):
         if self.bbox is None or not self.sides:
             return
         width, height = self.width(), self.height()
-        camera = fitted(self.bbox, width, height)
-        per_pixel = (camera[2] - camera[0]) / width
+        main = self.sides[0].rect
+        camera = fitted(self.bbox, max(1, main.width()), max(1, main.height()))
+        per_pixel = (camera[2] - camera[0]) / max(1, main.width())
+        cx, cy = (camera[0] + camera[2]) / 2, (camera[1] + camera[3]) / 2
         split = round((self.divider or 0.0) * width)
         for index, side in enumerate(self.sides):
             painter.save()
-            if len(self.sides) > 1:  # swipe: A left of the divider, B right of it
-                clip = QRect(0, 0, split, height) if index == 0 else QRect(split, 0, width, height)
-                painter.setClipRect(clip)
+            clip = QRect(side.rect)
+            if self.swipe:  # A left of the divider, B right of it
+                clip = clip.intersected(
+                    QRect(0, 0, split, height) if index == 0 else QRect(split, 0, width, height)
+                )
+            painter.setClipRect(clip)
+            painter.translate(side.rect.topLeft())
+            w, h = side.rect.width(), side.rect.height()
+            half_w, half_h = per_pixel * w / 2, per_pixel * h / 2
+            camera = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
             targets = [self._target(shot.bbox, camera, per_pixel) for shot in side.snapshots]
             # a picture covering the whole view hides those under it: start there
-            full = QRectF(0, 0, width, height)
+            full = QRectF(0, 0, w, h)
             first = max([i for i, t in enumerate(targets) if t.contains(full)], default=0)
             for shot, target in list(zip(side.snapshots, targets, strict=True))[first:]:
                 painter.drawPixmap(target, shot.pixmap, QRectF(shot.pixmap.rect()))
-            viewport = QRect(0, 0, width, height)
+            viewport = QRect(0, 0, w, h)
             if side.scale_bar:
                 overlays.draw_scale_bar(painter, viewport, per_pixel)
             if side.north_arrow:
                 overlays.draw_north_arrow(painter, viewport)
             painter.restore()
-        if len(self.sides) > 1 and self.handle is not None:
+        if self.swipe and self.handle is not None:
             painter.drawPixmap(
                 QPointF(split - self.handle.width() / self.handle.devicePixelRatio() / 2, 0),
                 self.handle,
             )
-            for (pixmap, geometry), left in zip(self.chips, (True, False), strict=False):
-                room = split if left else width - split
-                if room > geometry.width() + 16:
-                    painter.drawPixmap(geometry.topLeft(), pixmap)
+        for index, (pixmap, place) in enumerate(self.chips):
+            room = (split if index == 0 else width - split) if self.swipe else width
+            if room > place.width() + 16:  # as the swipe hides a name with no room
+                painter.drawPixmap(place.topLeft(), pixmap)
         painter.end()

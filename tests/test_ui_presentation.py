@@ -40,12 +40,9 @@ def _pixels(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     stride = image.bytesPerLine()
     data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * image.height())
-    # a copy: the array must not outlive the converted image whose memory it reads
-    return (
-        data.reshape(image.height(), stride)[:, : image.width() * 3]
-        .reshape(image.height(), image.width(), 3)
-        .copy()
-    )
+    pixels = data.reshape(image.height(), stride)[:, : image.width() * 3]
+    # a copy: the converted image (and the memory ``data`` points into) dies on return
+    return pixels.reshape(image.height(), image.width(), 3).copy()
 
 
 def _contains(shown, wanted, tolerance: float = 1.0) -> bool:
@@ -122,9 +119,7 @@ def test_clicker_keys_move_between_steps_with_an_eased_camera(qtbot):
     presentation = _presentation(qtbot)
     assert _fits(presentation.stage.current_bbox(), STEPS[0].extent)
     widths = []
-    presentation.animation.valueChanged.connect(
-        lambda _v: widths.append(presentation.stage.current_bbox()[2])
-    )
+    presentation.animation.valueChanged.connect(lambda _v: widths.append(presentation.camera[0][2]))
     with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
         qtbot.keyClick(presentation, Qt.Key.Key_Space)
     assert presentation.index == 1
@@ -232,9 +227,7 @@ def test_a_swipe_divider_slides_to_the_next_step(qtbot):
     presentation = _presentation(qtbot, steps, data_source=lambda name: ScenarioData(name, [], []))
     assert presentation.stage.divider() == pytest.approx(0.2)
     positions = []
-    presentation.animation.valueChanged.connect(
-        lambda _v: positions.append(presentation.stage.divider())
-    )
+    presentation.animation.valueChanged.connect(lambda _v: positions.append(presentation.camera[1]))
     with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
         qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
     assert any(0.25 < p < 0.75 for p in positions)  # it slid, it did not jump

@@ -22,6 +22,7 @@ from twin.ui.compare.window import ScenarioData
 from twin.ui.map.canvas import MapCanvas
 
 BBox = tuple[float, float, float, float]
+KEPT_VIEWS = 3  # map views kept built (a story goes back and forth between a few)
 
 
 def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
@@ -80,20 +81,48 @@ class MapStage(QWidget):
         self.projects: list[Project] = []
         self.key: tuple | None = None
         self._layout = QStackedLayout(self)
+        # views already built, most recently shown last: going back to a swipe does not
+        # copy the layers and prepare their geometry again (seconds on the sample)
+        self._built: dict[tuple, tuple[QWidget, list[Project]]] = {}
 
     def show_step(self, step: StoryStep, data: dict[str | None, ScenarioData]) -> None:
         """Show ``step``'s map with the scenario data fetched so far (``data`` maps a
         scenario name, None = baseline, to its result layers and figures)."""
-        right, left = self._sides(step)
-        key = (step.show, left, right, id(data.get(left)), id(data.get(right)))
+        key = self._key(step, data)
         previous = self.current_bbox() if self.view is not None else None
         if key != self.key:
-            self._build(step, data.get(left), data.get(right), left, right)
+            self.prepare(step, data)
+            self.view, self.projects = self._built.pop(key)
+            self._built[key] = (self.view, self.projects)  # the most recently shown
+            self._layout.setCurrentWidget(self.view)
             self.key = key
+            for canvas in self.canvases():
+                canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             if previous is not None:
                 self.set_bbox(previous)
         for project in self.projects:
             apply_visibility(project, step.visible_layers)
+
+    def prepare(self, step: StoryStep, data: dict[str | None, ScenarioData]) -> None:
+        """Build ``step``'s map view, hidden, if it is not built yet (copying the layers
+        and preparing their geometry takes seconds on the sample: the window does it
+        while the step before is talked over)."""
+        key = self._key(step, data)
+        if key in self._built:
+            return
+        right, left = self._sides(step)
+        view, projects = self._build(step, data.get(left), data.get(right), left, right)
+        self._layout.addWidget(view)
+        self._built[key] = (view, projects)
+        self._forget_old_views()
+
+    def is_built(self, step: StoryStep, data: dict[str | None, ScenarioData]) -> bool:
+        """True when ``step``'s map view (with this data) is built, shown or not."""
+        return self._key(step, data) in self._built
+
+    def _key(self, step: StoryStep, data: dict[str | None, ScenarioData]) -> tuple:
+        right, left = self._sides(step)
+        return (step.show, left, right, id(data.get(left)), id(data.get(right)))
 
     @staticmethod
     def _sides(step: StoryStep) -> tuple[str | None, str | None]:
@@ -104,28 +133,34 @@ class MapStage(QWidget):
             return step.scenario, None
         return step.scenario, step.compare_with
 
-    def _build(self, step, data_left, data_right, left, right) -> None:
-        if self.view is not None:
-            for canvas in self.canvases():
-                canvas.set_project(None)
-            self._layout.removeWidget(self.view)
-            self.view.deleteLater()
+    def _forget_old_views(self) -> None:
+        for key in list(self._built)[: max(0, len(self._built) - KEPT_VIEWS)]:
+            if key != self.key:  # never the view shown
+                self._drop(self._built.pop(key)[0])
+
+    def _drop(self, view: QWidget) -> None:
+        for canvas in [view] if isinstance(view, MapCanvas) else view.canvases():
+            canvas.set_project(None)
+        self._layout.removeWidget(view)
+        view.deleteLater()
+
+    def release(self) -> None:
+        """Detach every map view from its layers (the window is closing)."""
+        for view, _projects in self._built.values():
+            self._drop(view)
+        self._built.clear()
+        self.view, self.projects, self.key = None, [], None
+
+    def _build(self, step, data_left, data_right, left, right) -> tuple[QWidget, list[Project]]:
         if step.show in ("swipe", "side_by_side"):
             first = stage_project(self.baseline, data_left)
             second = stage_project(self.baseline, data_right)
             cls = SwipeView if step.show == "swipe" else SideBySideView
-            view = cls(first, second, left or "Baseline", right or "Baseline")
-            self.projects = [first, second]
-        else:
-            project = stage_project(self.baseline, data_right)
-            view = MapCanvas()
-            view.set_project(project)
-            self.projects = [project]
-        self.view = view
-        self._layout.addWidget(view)
-        self._layout.setCurrentWidget(view)
-        for canvas in self.canvases():
-            canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            return cls(first, second, left or "Baseline", right or "Baseline"), [first, second]
+        project = stage_project(self.baseline, data_right)
+        view = MapCanvas()
+        view.set_project(project)
+        return view, [project]
 
     def set_scale(self, height_px: int) -> None:
         """Name chips of the two scenarios readable on a screen ``height_px`` high."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QEasingCurve, Qt, QVariantAnimation, Signal
+from PySide6.QtCore import QEasingCurve, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -25,6 +25,7 @@ from twin.project import Project
 from twin.story import StoryStep
 from twin.ui.compare.maps import is_result_layer
 from twin.ui.compare.window import ScenarioData
+from twin.ui.presentation.camera import CameraView
 from twin.ui.presentation.overlays import (
     BlankOverlay,
     CaptionOverlay,
@@ -35,6 +36,7 @@ from twin.ui.presentation.overlays import (
 from twin.ui.presentation.stage import BBox, MapStage, ease_bbox
 
 TRANSITION_MS = 800  # camera move between two steps (issue 11: about 0.8 s)
+PRERENDER_MS = 400  # after a step settles, picture its maps for the next move
 NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space}
 PREVIOUS_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace}
 ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
@@ -94,6 +96,7 @@ class PresentationWindow(QWidget):
         self.jobs: dict[str | None, object] = {}
         self.errors: dict[str | None, str] = {}  # scenario -> why it cannot be shown
         self.stage = MapStage(project, self)
+        self.camera_view = CameraView(self)  # draws the maps while the camera moves
         self.caption = CaptionOverlay(self)
         self.cards = KpiCardsOverlay(self)
         self.legend = LegendOverlay(self)
@@ -103,6 +106,7 @@ class PresentationWindow(QWidget):
         self.message.hide()
         self.blank = BlankOverlay(self)
         self._from: tuple[BBox, float | None] | None = None
+        self.camera: tuple[BBox | None, float | None] = (None, None)  # as drawn now
         self._to: tuple[BBox, float] | None = None
         self.animation = QVariantAnimation(self)
         self.animation.setStartValue(0.0)
@@ -111,6 +115,10 @@ class PresentationWindow(QWidget):
         self.animation.setEasingCurve(QEasingCurve.Type.InOutCubic)
         self.animation.valueChanged.connect(self._on_tick)
         self.animation.finished.connect(self._on_transition_end)
+        self._prerender_timer = QTimer(self)
+        self._prerender_timer.setSingleShot(True)
+        self._prerender_timer.setInterval(PRERENDER_MS)
+        self._prerender_timer.timeout.connect(self._prerender)
         self.resize(1280, 720)
         if self.steps:
             self.go_to(start, animate=False)
@@ -160,16 +168,23 @@ class PresentationWindow(QWidget):
         step = self.steps[index]
         for name in step_names(step):
             self._request(name)
-        start = (self.stage.current_bbox(), self.stage.divider())
+        if self.animating():  # a new step during a move: go on from where the camera is
+            start = self.camera
+        else:
+            start = (self.stage.current_bbox(), self.stage.divider())
+        self.animation.stop()
+        self.camera_view.end()
         self.stage.show_step(step, self.data)
         self._show_overlays(step)
         self.step_shown.emit(index)
         for name in step_names(self.steps[min(index + 1, len(self.steps) - 1)]):
             self._request(name)  # the next step's results, while this one is talked over
         target = (self.target_bbox(step), step.divider)
-        self.animation.stop()
-        if animate and start[0] is not None:
+        if animate and start[0] is not None and self.stage.canvases():
             self._from, self._to = (start[0], start[1]), target
+            self.camera_view.begin(self.stage, start[0], target[0], target[1])
+            self.camera_view.stackUnder(self.caption)
+            self._on_tick(0.0)
             self.animation.start()
         else:
             self._from, self._to = None, target
@@ -188,17 +203,33 @@ class PresentationWindow(QWidget):
             return
         t = float(value)
         (bbox0, divider0), (bbox1, divider1) = self._from, self._to
-        self.stage.set_bbox(ease_bbox(bbox0, bbox1, t), moving=True)
+        divider = None
         if self.stage.divider() is not None:
             start = divider0 if divider0 is not None else divider1
-            self.stage.set_divider(start + (divider1 - start) * t)
+            divider = start + (divider1 - start) * t
+        self.camera = (ease_bbox(bbox0, bbox1, t), divider)
+        self.camera_view.set_camera(*self.camera)
 
     def _on_transition_end(self) -> None:
+        self.camera_view.end()
         if self._to is not None:
             self.stage.set_bbox(self._to[0])
             self.stage.set_divider(self._to[1])
+        self.camera = (self.stage.current_bbox(), self.stage.divider())
         self._from = None
+        self._prerender_timer.start()
         self.transition_finished.emit(self.index)
+
+    def _prerender(self) -> None:
+        """While the step is talked over, render the pictures the next move starts from
+        and build the next step's map view (a move then starts at once)."""
+        if self.animating() or not self.isVisible():
+            return
+        for canvas in self.stage.canvases():
+            self.camera_view.picture(canvas)
+        following = self.steps[min(self.index + 1, len(self.steps) - 1)]
+        if all(name in self.data for name in step_names(following)):
+            self.stage.prepare(following, self.data)
 
     # --- data ----------------------------------------------------------------------------
     def _request(self, name: str | None) -> None:
@@ -219,6 +250,8 @@ class PresentationWindow(QWidget):
 
     def _on_data(self, name: str | None, data: ScenarioData) -> None:
         self.data[name] = data
+        if not self.animating():
+            self._prerender_timer.start()  # the next step's view may be built now
         step = self.current_step()
         if step is not None and name in step_names(step):
             bbox = self._to[0] if self._to is not None and not self.animating() else None
@@ -276,6 +309,7 @@ class PresentationWindow(QWidget):
         width, height = self.width(), self.height()
         margin = round(height / 40)
         self.stage.setGeometry(self.rect())
+        self.camera_view.setGeometry(self.rect())
         self.blank.setGeometry(self.rect())
         caption_width = min(round(width * 0.44), round(height * 0.85))
         caption_height = self.caption.heightForWidth(caption_width)
@@ -345,10 +379,10 @@ class PresentationWindow(QWidget):
     def closeEvent(self, event) -> None:
         """Stop the camera and the workers' updates, detach the maps, say it is over."""
         self.animation.stop()
+        self._prerender_timer.stop()
         for job in self.jobs.values():
             if not job.done:
                 job.cancel()
-        for canvas in self.stage.canvases():
-            canvas.set_project(None)
+        self.stage.release()
         super().closeEvent(event)
         self.closed.emit()

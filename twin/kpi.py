@@ -10,7 +10,7 @@ that counts people carries the number of households it rests on, so that the pri
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twin.layers.privacy import MASKED_LABEL, Published, publish, publish_delta
@@ -37,6 +37,7 @@ class Figure:
     households: float | None = None
     baseline_households: float | None = None
     moved_households: float | None = None
+    lineage: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def delta(self) -> float | None:
@@ -73,7 +74,7 @@ class Figure:
             "baseline": self.published_baseline(),
             "delta": self.published_delta(),
         }
-        return {
+        row = {
             "key": self.key,
             "label": self.label,
             "value": gated["value"].value,
@@ -83,6 +84,9 @@ class Figure:
             "delta": gated["delta"].value,
             "masked": [name for name, item in gated.items() if item.masked],
         }
+        if self.lineage is not None:
+            row["lineage"] = self.lineage
+        return row
 
 
 def with_household_groups(figures: list[Figure], after, before) -> list[Figure]:

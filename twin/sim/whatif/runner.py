@@ -34,6 +34,7 @@ from twin.sim.whatif.figures import (  # noqa: F401 (cost_figures: used by the K
     level_change_layer,
     paired_figures,
 )
+from twin.sim.whatif.lineage import with_lineage
 from twin.sim.whatif.result import (
     CONTEXTS,
     DOMAINS,
@@ -304,6 +305,7 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helper):
         out.warnings.extend(f"{domain}: {w}" for w in result.warnings)
     out.domains = tuple(d for d in domains if d in out.scenario_results)
     out.figures.extend(cost_figures(out.scenario_results, figures_by_key))
+    out.figures = with_lineage(out.figures, project, scenario, out.scenario_results, options)
     if "radio" in domains:
         for technology in ("4G", "5G", "4G+5G"):
             change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.kpi import Figure, format_signed, format_value
 from twin.layers.privacy import MASKED_LABEL, publish_delta
 
@@ -50,6 +52,8 @@ class FigureRow:
     masked_a: bool = False  # the privacy gate hides A / B / the change (< 11 households)
     masked_b: bool = False
     masked_delta: bool = False
+    #: where the figure comes from (:mod:`twin.sim.whatif.lineage`), shown on a click
+    lineage: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def delta(self) -> float | None:
@@ -88,6 +92,7 @@ def gated_row(figure: Figure, value_a: float | None, other: Figure | None = None
         a.masked,
         b.masked,
         change.masked,
+        figure.lineage,
     )
 
 
@@ -125,6 +130,7 @@ def rows_from_two(
                 None,
                 figure.better,
                 masked_a=shown.masked,
+                lineage=figure.lineage,
             )
         )
     return rows
@@ -169,7 +175,12 @@ def _number(value: float | None) -> str:
 
 class FigureTable(QTableWidget):
     """KPI rows as a read-only table: Figure | A | B | Change, domain header rows between
-    groups. ``title_a``/``title_b`` name the two states (e.g. "Baseline", "Densify")."""
+    groups. ``title_a``/``title_b`` name the two states (e.g. "Baseline", "Densify").
+    A click on a figure (or Enter on it) opens its explanation, "why this number"
+    (:class:`~twin.ui.panels.lineage.LineagePanel`), and emits :attr:`figure_explained`."""
+
+    #: the key of the figure whose explanation was opened
+    figure_explained = Signal(str)
 
     def __init__(self, title_a: str = "Baseline", title_b: str = "Scenario", parent=None) -> None:
         super().__init__(0, 4, parent)
@@ -188,6 +199,9 @@ class FigureTable(QTableWidget):
             # sized to contents when rows change, not on every live update (too slow)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(22)
+        self.lineage_panel = None  # created on the first click on a figure
+        self.cellClicked.connect(self._on_cell_clicked)
+        self.cellActivated.connect(self._on_cell_clicked)
 
     #: Height (px) the table asks for in a layout (None: Qt's default); the KPI dock asks
     #: for little so that, when short, it shows its headline and chart whole and the table
@@ -277,7 +291,8 @@ class FigureTable(QTableWidget):
             item.setText(text)
             item.setData(KEY_ROLE, row.key)
             if column == 0:
-                item.setToolTip(f"{row.label} ({row.unit}) — {row.key}")
+                hint = "\n" + tr("Click: why this number") if row.lineage is not None else ""
+                item.setToolTip(f"{row.label} ({row.unit}) — {row.key}{hint}")
             elif column == 1:
                 self.item(index, 2).setToolTip(f"{self.title_a}: {text}")
         color = change_color(row)
@@ -286,6 +301,25 @@ class FigureTable(QTableWidget):
             change.setData(COLOR_ROLE, color)
             change.setForeground(QBrush(QColor(color)) if color else QBrush())
         return grew
+
+    def _on_cell_clicked(self, index: int, _column: int) -> None:
+        item = self.item(index, 0)
+        key = item.data(KEY_ROLE) if item is not None else None
+        row = next((r for r in self.rows if r.key == key), None)
+        if row is not None and row.lineage is not None:
+            self.explain(row.key)
+
+    def explain(self, key: str) -> None:
+        """Open the explanation of figure ``key`` (non-modal; one panel per table)."""
+        from twin.ui.panels.lineage import LineagePanel
+
+        row = next(r for r in self.rows if r.key == key)
+        if row.lineage is None:
+            return
+        if self.lineage_panel is None:
+            self.lineage_panel = LineagePanel(self)
+        self.lineage_panel.show_lineage(row.lineage, row.label)
+        self.figure_explained.emit(key)
 
     def row_texts(self, key: str) -> list[str]:
         """The four texts shown for figure ``key`` (for tests and accessibility)."""

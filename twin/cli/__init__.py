@@ -53,6 +53,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("twin.cli.plan", "budgeted placement of new mobile sites, phased, with ROI"),
     "present": ("twin.cli.present", "export a story: PDF deck, a PNG per step or an MP4 video"),
     "new": ("twin.cli.new", "build a project for French communes from a folder of open data"),
+    "export-open-data": (
+        "twin.cli.export_open_data",
+        "write a scenario's results as an open data package (GeoPackage, GeoJSON, CSV, "
+        "datapackage)",
+    ),
     "compare-coverage": (
         "twin.cli.compare_coverage",
         "twin's predicted coverage against the Arcep map: agreement and extra-loss fit",

@@ -105,3 +105,15 @@ def test_masking_gives_a_band_never_the_small_number(sample):
     assert figure_lineage(big, sample)["privacy"]["households"] == "≥ 11"
     euros = Figure("capex.radio", "Capex radio", 1.0, "EUR", "cost", 0.0, "down")
     assert figure_lineage(euros, sample)["privacy"]["people_figure"] is False
+
+
+def test_layout_kpi_cards_name_the_engine_and_standard(sample):
+    from twin.layout import Layout, build_layout
+
+    result = simulate(sample, find_scenario(sample.scenarios, SCENARIO))
+    figures = [result.figure("radio.4g_5g.persons.good_or_better"), result.figure("capex.total")]
+    layout = build_layout(sample, "Plan", figures=figures, scenario=SCENARIO)
+    radio, capex = layout.kpis
+    assert "twin radio engine" in radio.method and "3GPP TR 38.901" in radio.method
+    assert "twin what-if costs" in capex.method
+    assert Layout.from_json(layout.to_json()).kpis == layout.kpis  # kept in the layout JSON

@@ -63,3 +63,29 @@ def test_click_in_the_compare_table_explains_scenario_b(qtbot, sample_results):
     text = table.table.lineage_panel.text()
     assert "twin fiber planner" in text and "Ducts and poles" in text
     assert "extend_fiber Langan" in text
+
+
+def test_dock_bound_to_the_scenario_controller_explains_live_figures(qtbot):
+    """The app's path: the dock follows a ScenarioController whose live figures carry no
+    lineage; a click builds it then (engine, the project's input layers, the scenario's
+    interventions)."""
+    from ui_scenario_fixtures import PERSONS_ALL, make_bench
+    from ui_scenario_project import X0, Y0
+
+    from twin.scenario import AddEvChargers
+
+    bench = make_bench(qtbot)
+    controller = bench.controller
+    controller.new_scenario("Plan A")
+    controller.add_intervention(AddEvChargers("Hub 1", X0 + 100, Y0 + 100, 2, 22.0))
+    bench.wait_idle()
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    dock.resize(700, 800)
+    dock.show()
+    dock.bind(controller)
+    qtbot.waitUntil(lambda: bool(dock.table.rows), timeout=10_000)
+    _click_figure(qtbot, dock.table, PERSONS_ALL)
+    text = dock.table.lineage_panel.text()
+    assert "twin radio engine" in text and "Mobile cells" in text and "Terrain" in text
+    assert "Scenario: Plan A" in text

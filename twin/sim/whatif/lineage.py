@@ -217,25 +217,44 @@ def figure_lineage(
     scenario=None,
     results: dict | None = None,
     options=None,
+    _shared: dict | None = None,
 ) -> dict[str, Any]:
     """The lineage of ``figure``: engine (name, model, standard, validity), parameters,
     input layers with provenance, the scenario's interventions of the figure's domain(s)
     and the privacy masking. ``results``: the scenario's domain results by domain (for the
-    engine parameters); ``scenario`` None = the baseline."""
+    engine parameters); ``scenario`` None = the baseline. The parts a domain's figures
+    have in common are built once per ``_shared`` dict and shared (read-only)."""
     results = results or {}
     if figure.domain == "cost":
         domains = COST_DOMAINS.get(figure.key, tuple(d for d in ENGINES if d in results))
-        engine = dict(COST_ENGINE)
     else:
         domains = (figure.domain,)
-        engine = dict(ENGINES.get(figure.domain, {"engine": figure.domain}))
+    shared = {} if _shared is None else _shared
+    memo = (figure.domain, domains)
+    if memo not in shared:
+        shared[memo] = _domain_part(figure.domain, domains, project, scenario, results, options)
+    return {
+        "figure": figure.key,
+        "domain": figure.domain,
+        "scenario": scenario.name if scenario is not None else "baseline",
+        **shared[memo],
+        "privacy": masking(figure),
+    }
+
+
+def _domain_part(kind: str, domains, project, scenario, results, options) -> dict[str, Any]:
+    """Engine, parameters, inputs and interventions of the figures of ``domains``."""
+    if kind == "cost":
+        engine = dict(COST_ENGINE)
+    else:
+        engine = dict(ENGINES.get(kind, {"engine": kind}))
     parameters: dict[str, Any] = {}
     inputs: list[dict[str, Any]] = []
     seen: set[str] = set()
     for domain in domains:
         if domain not in ENGINES:
             continue
-        if figure.domain != "cost":
+        if kind != "cost":
             parameters.update(_engine_parameters(results.get(domain), options, domain))
         costs = _cost_model(domain)
         if costs:
@@ -251,23 +270,22 @@ def figure_lineage(
                 {"domain": domain, **i.to_dict()} for i in scenario.for_domain(domain)
             )
     return {
-        "figure": figure.key,
-        "domain": figure.domain,
-        "scenario": scenario.name if scenario is not None else "baseline",
         **engine,
         "parameters": parameters,
         "inputs": inputs,
         "interventions": interventions,
-        "privacy": masking(figure),
     }
 
 
 def with_lineage(figures: list[Figure], project, scenario, results, options) -> list[Figure]:
-    """``figures`` each with its :func:`figure_lineage` attached."""
+    """``figures`` each with its :func:`figure_lineage` attached (the parts common to a
+    domain's figures are built once and shared: treat a lineage as read-only)."""
     from dataclasses import replace
 
+    shared: dict = {}
     return [
-        replace(f, lineage=figure_lineage(f, project, scenario, results, options)) for f in figures
+        replace(f, lineage=figure_lineage(f, project, scenario, results, options, shared))
+        for f in figures
     ]
 
 

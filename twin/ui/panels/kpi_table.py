@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,9 @@ class FigureTable(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(22)
         self.lineage_panel = None  # created on the first click on a figure
+        #: key -> lineage for rows whose figures carry none (the KPI dock's live figures:
+        #: built on a click rather than on every update); None: such rows explain nothing
+        self.explainer: Callable[[str], dict | None] | None = None
         self.cellClicked.connect(self._on_cell_clicked)
         self.cellActivated.connect(self._on_cell_clicked)
 
@@ -291,7 +295,8 @@ class FigureTable(QTableWidget):
             item.setText(text)
             item.setData(KEY_ROLE, row.key)
             if column == 0:
-                hint = "\n" + tr("Click: why this number") if row.lineage is not None else ""
+                explained = row.lineage is not None or self.explainer is not None
+                hint = "\n" + tr("Click: why this number") if explained else ""
                 item.setToolTip(f"{row.label} ({row.unit}) — {row.key}{hint}")
             elif column == 1:
                 self.item(index, 2).setToolTip(f"{self.title_a}: {text}")
@@ -306,7 +311,7 @@ class FigureTable(QTableWidget):
         item = self.item(index, 0)
         key = item.data(KEY_ROLE) if item is not None else None
         row = next((r for r in self.rows if r.key == key), None)
-        if row is not None and row.lineage is not None:
+        if row is not None:
             self.explain(row.key)
 
     def explain(self, key: str) -> None:
@@ -314,11 +319,17 @@ class FigureTable(QTableWidget):
         from twin.ui.panels.lineage import LineagePanel
 
         row = next(r for r in self.rows if r.key == key)
-        if row.lineage is None:
+        lineage = row.lineage
+        if lineage is None and self.explainer is not None:
+            try:
+                lineage = self.explainer(key)
+            except (KeyError, LookupError):
+                lineage = None  # the figure went away meanwhile
+        if lineage is None:
             return
         if self.lineage_panel is None:
             self.lineage_panel = LineagePanel(self)
-        self.lineage_panel.show_lineage(row.lineage, row.label)
+        self.lineage_panel.show_lineage(lineage, row.label)
         self.figure_explained.emit(key)
 
     def row_texts(self, key: str) -> list[str]:

@@ -74,7 +74,7 @@ class Figure:
             "baseline": self.published_baseline(),
             "delta": self.published_delta(),
         }
-        row = {
+        return {
             "key": self.key,
             "label": self.label,
             "value": gated["value"].value,
@@ -84,9 +84,6 @@ class Figure:
             "delta": gated["delta"].value,
             "masked": [name for name, item in gated.items() if item.masked],
         }
-        if self.lineage is not None:
-            row["lineage"] = self.lineage
-        return row
 
 
 def with_household_groups(figures: list[Figure], after, before) -> list[Figure]:

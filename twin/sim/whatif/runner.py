@@ -73,11 +73,13 @@ class SimulationResult:
 
     def kpis(self) -> list[dict[str, Any]]:
         """Every figure as a JSON-ready dict (key, label, value, unit, baseline, delta,
-        domain, better); NaN (e.g. a cost per nothing gained) becomes None."""
+        domain, better, lineage); NaN (e.g. a cost per nothing gained) becomes None."""
         rows = []
         for figure in self.figures:
             row = figure.to_dict()
             row["better"] = figure.better
+            if figure.lineage is not None:
+                row["lineage"] = figure.lineage  # "why this number"
             for name in ("value", "baseline", "delta"):
                 value = row[name]
                 if value is not None and not math.isfinite(float(value)):

@@ -10,7 +10,7 @@ that counts people carries the number of households it rests on, so that the pri
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twin import i18n
@@ -38,6 +38,7 @@ class Figure:
     households: float | None = None
     baseline_households: float | None = None
     moved_households: float | None = None
+    lineage: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def delta(self) -> float | None:

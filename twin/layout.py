@@ -18,7 +18,7 @@ import datetime as _dt
 import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -121,20 +121,25 @@ class NorthArrow:
 class KpiCard:
     """One figure as shown on a page: ``label``, ``value`` and ``delta`` already formatted
     (through the privacy gate), ``unit`` and ``tone`` of the delta ("better", "worse" or
-    "")."""
+    ""); ``method`` says where the figure comes from (engine · standard, from its lineage:
+    :mod:`twin.sim.whatif.lineage`; "" when unknown)."""
 
     label: str
     value: str
     unit: str = ""
     delta: str = ""
     tone: str = ""
+    method: str = ""
 
     @classmethod
     def from_figure(cls, figure: Any) -> KpiCard:
         """A card from a :class:`twin.kpi.Figure` (its published value and delta)."""
         value = figure.published_value()
         delta = figure.published_delta() if figure.baseline is not None else Published(None)
-        return cls._of(figure.label, value, delta, figure.unit, getattr(figure, "better", ""))
+        card = cls._of(figure.label, value, delta, figure.unit, getattr(figure, "better", ""))
+        lineage = getattr(figure, "lineage", None) or {}
+        method = " · ".join(p for p in (lineage.get("engine"), lineage.get("standard")) if p)
+        return replace(card, method=method) if method else card
 
     @classmethod
     def from_value(

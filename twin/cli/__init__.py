@@ -62,13 +62,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "twin.cli.batch",
         N_("whole-territory runs on a Dask cluster: coverage by tiles, hosting capacity by buses"),
     ),
+    "export-open-data": (
+        "twin.cli.export_open_data",
+        N_(
+            "write a scenario's results as an open data package (GeoPackage, GeoJSON, CSV, "
+            "datapackage)"
+        ),
+    ),
     "compare-coverage": (
         "twin.cli.compare_coverage",
         N_("twin's predicted coverage against the Arcep map: agreement and extra-loss fit"),
     ),
     "reports": (
         "twin.cli.reports",
-        "citizen reports: import (contact data separated), subject access and erasure (GDPR)",
+        N_("citizen reports: import (contact data separated), subject access and erasure (GDPR)"),
     ),
 }
 COMMAND_MODULES = tuple(module for module, _help in COMMANDS.values())

@@ -34,6 +34,7 @@ from twin.sim.whatif.figures import (  # noqa: F401 (cost_figures: used by the K
     level_change_layer,
     paired_figures,
 )
+from twin.sim.whatif.lineage import with_lineage
 from twin.sim.whatif.result import (
     CONTEXTS,
     DOMAINS,
@@ -72,11 +73,13 @@ class SimulationResult:
 
     def kpis(self) -> list[dict[str, Any]]:
         """Every figure as a JSON-ready dict (key, label, value, unit, baseline, delta,
-        domain, better); NaN (e.g. a cost per nothing gained) becomes None."""
+        domain, better, lineage); NaN (e.g. a cost per nothing gained) becomes None."""
         rows = []
         for figure in self.figures:
             row = figure.to_dict()
             row["better"] = figure.better
+            if figure.lineage is not None:
+                row["lineage"] = figure.lineage  # "why this number"
             for name in ("value", "baseline", "delta"):
                 value = row[name]
                 if value is not None and not math.isfinite(float(value)):
@@ -350,6 +353,7 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         out.warnings.extend(f"{domain}: {w}" for w in result.warnings)
     out.domains = tuple(d for d in domains if d in out.scenario_results)
     out.figures.extend(cost_figures(out.scenario_results, figures_by_key))
+    out.figures = with_lineage(out.figures, project, scenario, out.scenario_results, options)
     if "radio" in domains:
         for technology in ("4G", "5G", "4G+5G"):
             change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)

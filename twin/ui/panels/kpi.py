@@ -227,6 +227,7 @@ class KpiDock(QWidget):
     def bind(self, controller) -> None:
         """Follow a ScenarioController: its figures, current scenario and busy state."""
         self.controller = controller
+        self.table.explainer = getattr(controller, "lineage", None)  # "why this number"
         controller.figures_changed.connect(self.schedule_figures)
         controller.current_changed.connect(self.set_scenario_name)
         controller.busy_changed.connect(self.set_busy)

@@ -11,10 +11,12 @@ import csv
 import functools
 import io
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -52,6 +54,8 @@ class FigureRow:
     masked_a: bool = False  # the privacy gate hides A / B / the change (< 11 households)
     masked_b: bool = False
     masked_delta: bool = False
+    #: where the figure comes from (:mod:`twin.sim.whatif.lineage`), shown on a click
+    lineage: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def delta(self) -> float | None:
@@ -90,6 +94,7 @@ def gated_row(figure: Figure, value_a: float | None, other: Figure | None = None
         a.masked,
         b.masked,
         change.masked,
+        figure.lineage,
     )
 
 
@@ -135,6 +140,7 @@ def rows_from_two(
                 None,
                 figure.better,
                 masked_a=shown.masked,
+                lineage=figure.lineage,
             )
         )
     return rows
@@ -180,7 +186,12 @@ def _number(value: float | None) -> str:
 
 class FigureTable(QTableWidget):
     """KPI rows as a read-only table: Figure | A | B | Change, domain header rows between
-    groups. ``title_a``/``title_b`` name the two states (e.g. "Baseline", "Densify")."""
+    groups. ``title_a``/``title_b`` name the two states (e.g. "Baseline", "Densify").
+    A click on a figure (or Enter on it) opens its explanation, "why this number"
+    (:class:`~twin.ui.panels.lineage.LineagePanel`), and emits :attr:`figure_explained`."""
+
+    #: the key of the figure whose explanation was opened
+    figure_explained = Signal(str)
 
     def __init__(
         self, title_a: str = tr("Baseline"), title_b: str = tr("Scenario"), parent=None
@@ -201,6 +212,12 @@ class FigureTable(QTableWidget):
             # sized to contents when rows change, not on every live update (too slow)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.verticalHeader().setDefaultSectionSize(22)
+        self.lineage_panel = None  # created on the first click on a figure
+        #: key -> lineage for rows whose figures carry none (the KPI dock's live figures:
+        #: built on a click rather than on every update); None: such rows explain nothing
+        self.explainer: Callable[[str], dict | None] | None = None
+        self.cellClicked.connect(self._on_cell_clicked)
+        self.cellActivated.connect(self._on_cell_clicked)
 
     #: Height (px) the table asks for in a layout (None: Qt's default); the KPI dock asks
     #: for little so that, when short, it shows its headline and chart whole and the table
@@ -290,7 +307,9 @@ class FigureTable(QTableWidget):
             item.setText(text)
             item.setData(KEY_ROLE, row.key)
             if column == 0:
-                item.setToolTip(f"{row.label} ({row.unit}) — {row.key}")
+                explained = row.lineage is not None or self.explainer is not None
+                hint = "\n" + tr("Click: why this number") if explained else ""
+                item.setToolTip(f"{row.label} ({row.unit}) — {row.key}{hint}")
             elif column == 1:
                 self.item(index, 2).setToolTip(f"{self.title_a}: {text}")
         color = change_color(row)
@@ -299,6 +318,31 @@ class FigureTable(QTableWidget):
             change.setData(COLOR_ROLE, color)
             change.setForeground(QBrush(QColor(color)) if color else QBrush())
         return grew
+
+    def _on_cell_clicked(self, index: int, _column: int) -> None:
+        item = self.item(index, 0)
+        key = item.data(KEY_ROLE) if item is not None else None
+        row = next((r for r in self.rows if r.key == key), None)
+        if row is not None:
+            self.explain(row.key)
+
+    def explain(self, key: str) -> None:
+        """Open the explanation of figure ``key`` (non-modal; one panel per table)."""
+        from twin.ui.panels.lineage import LineagePanel
+
+        row = next(r for r in self.rows if r.key == key)
+        lineage = row.lineage
+        if lineage is None and self.explainer is not None:
+            try:
+                lineage = self.explainer(key)
+            except (KeyError, LookupError):
+                lineage = None  # the figure went away meanwhile
+        if lineage is None:
+            return
+        if self.lineage_panel is None:
+            self.lineage_panel = LineagePanel(self)
+        self.lineage_panel.show_lineage(lineage, row.label)
+        self.figure_explained.emit(key)
 
     def row_texts(self, key: str) -> list[str]:
         """The four texts shown for figure ``key`` (for tests and accessibility)."""

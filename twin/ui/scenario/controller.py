@@ -190,6 +190,19 @@ class ScenarioController(QObject):
             results[result.domain] = DomainResult(result.domain, capex_eur=result.capex_eur)
         return figures + cost_figures(results, {f.key: f for f in figures})
 
+    def lineage(self, key: str) -> dict:
+        """Where the current figure ``key`` comes from ("why this number",
+        :func:`twin.sim.whatif.lineage.figure_lineage`), built when asked rather than on
+        every live update; KeyError if absent."""
+        from twin.sim.whatif.lineage import figure_lineage
+
+        results: dict[str, DomainResult] = {}
+        for layer in self.layers.current():
+            domain = layer.provenance.parameters.get("engine", "")
+            results.setdefault(domain, DomainResult(domain)).layers.append(layer)
+        scenario = self.current_scenario()
+        return figure_lineage(self.figure(key), self.project, scenario, results, self.options)
+
     def figure(self, key: str) -> Figure:
         """The current figure with ``key``; KeyError if absent."""
         for figure in self.figures():

@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.layers.io_common import existing_file
 
 
 def register(subparsers) -> None:
@@ -65,7 +66,7 @@ def _targets(path: str | None) -> dict[int, float]:
     if not path:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(existing_file(path).read_text(encoding="utf-8"))
         shares = data["persons_good_share"]
         targets = {int(year): float(share) for year, share in shares.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:

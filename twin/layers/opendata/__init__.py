@@ -223,8 +223,9 @@ def read_open_data(path: str | Path, crs: Any = "EPSG:2154") -> list[Layer]:
     """The layers of a recognised public dataset in ``crs`` (DataError if not one, or if
     it breaks its schema)."""
     from twin.errors import DataError
+    from twin.layers.io_common import existing_file
 
-    path = Path(path)
+    path = existing_file(path, folder_ok=True)  # a pipe or device would block
     dataset = recognise(path)
     if dataset is None:
         raise DataError(f"{path.name}: not one of the French open datasets twin reads")

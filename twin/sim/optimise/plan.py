@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import DataError
+from twin.layers.io_common import existing_file
 from twin.sim.optimise.candidates import Candidates
 from twin.sim.optimise.selection import budgeted_greedy, local_search
 
@@ -48,7 +49,7 @@ class CostModel:
     def load(cls, path: str | Path | None = None) -> CostModel:
         """Read the cost model (the bundled defaults unless ``path``)."""
         try:
-            data = json.loads(Path(path or DEFAULTS_PATH).read_text(encoding="utf-8"))
+            data = json.loads(existing_file(path or DEFAULTS_PATH).read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise DataError(f"cannot read the plan's cost model {path}: {error}") from error
         values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension"
 
 def _window(qtbot) -> MainWindow:
     window = MainWindow()
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=lambda w: w.set_modified(False))
     window.show()
     return window
 

@@ -94,7 +94,7 @@ def odd_project(tmp_path):
 
 def test_a_project_with_unusable_scenarios_opens_with_them_set_aside(qtbot, odd_project):
     window = MainWindow()
-    qtbot.addWidget(window)
+    qtbot.addWidget(window, before_close_func=lambda w: w.set_modified(False))
     window.show()
     with qtbot.waitSignal(window.files.project_opened, timeout=60_000):
         window.open_path(odd_project)

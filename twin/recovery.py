@@ -34,10 +34,34 @@ from typing import Any
 
 from twin.errors import ProjectError
 from twin.project_checks import fsync
+from twin.recovery_unsaved import (
+    SUFFIX,
+    UNSAVED_PREFIX,
+    readable_layers,
+    rebuild_layers,
+    unsaved_recovery_path,
+    user_recovery_folder,
+)
+
+__all__ = [
+    "RecoverySnapshot",
+    "apply_recovery",
+    "discard_recovery",
+    "discard_recovery_file",
+    "read_recovery",
+    "read_unsaved_recoveries",
+    "readable_layers",
+    "rebuild_unsaved_project",
+    "recovery_path",
+    "recovery_target",
+    "snapshot_of",
+    "unsaved_recovery_path",
+    "user_recovery_folder",
+    "write_recovery",
+]
 
 FORMAT_NAME = "twin-recovery"
 FORMAT_VERSION = 1
-SUFFIX = ".twin-recovery.json"
 #: Largest recovery file read back (bytes): scenarios and styles are small.
 MAX_RECOVERY_BYTES = 50_000_000
 
@@ -118,47 +142,10 @@ def recovery_path(project_path: str | os.PathLike) -> Path:
     return path.with_name(f".{path.name}{SUFFIX}")
 
 
-def user_recovery_folder() -> Path:
-    """Where the recovery files of projects never saved go: ``$XDG_DATA_HOME/twin/recovery``
-    (default ``~/.local/share/twin/recovery``)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "twin" / "recovery"
-
-
-UNSAVED_PREFIX = "untitled-"
-
-
-def unsaved_recovery_path(pid: int | None = None) -> Path:
-    """The recovery file of this session's (or process ``pid``'s) unsaved project."""
-    return user_recovery_folder() / f"{UNSAVED_PREFIX}{pid or os.getpid()}{SUFFIX}"
-
-
 def recovery_target(project) -> Path:
     """The recovery file of ``project``: beside its file, or in the user's data folder
     when it was never saved."""
     return recovery_path(project.path) if project.path is not None else unsaved_recovery_path()
-
-
-def readable_layers(project) -> list[dict[str, Any]]:
-    """The layers of an unsaved ``project`` that can be read again from a data file (top
-    first): source file, table, name, style, visibility and opacity. Computed layers
-    (engine results) are left out: they are computed again."""
-    records = []
-    for layer in project.layers:
-        source = str(getattr(layer.provenance, "source", "") or "")
-        if not source or source.startswith("engine:") or not Path(source).is_file():
-            continue
-        records.append(
-            {
-                "source": source,
-                "source_layer": (layer.provenance.parameters or {}).get("layer"),
-                "name": layer.name,
-                "style": layer.style.to_dict(),
-                "visible": bool(layer.visible),
-                "opacity": float(layer.opacity),
-            }
-        )
-    return records
 
 
 def snapshot_of(project, stories: list[Any] | None = None) -> RecoverySnapshot:
@@ -399,58 +386,11 @@ def _json_default(value: Any) -> Any:
 
 def rebuild_unsaved_project(snapshot: RecoverySnapshot, feedback=None):
     """The never-saved project of ``snapshot`` rebuilt: its layers read again from their
-    data files (in the recorded order, with their names, styles, visibility and opacity)
-    and its scenarios and stories put back. :class:`ProjectError` (one line) when a data
-    file is gone or the snapshot is damaged; nothing is half-built then."""
-    from pyproj import CRS
-
-    from twin.layers.io import read_layers
-    from twin.layers.style import Style
-    from twin.project import Project
-    from twin.project_checks import check_style
-
+    data files (:func:`twin.recovery_unsaved.rebuild_layers`), then its scenarios and
+    stories put back. :class:`ProjectError` (one line) when a data file is gone or the
+    snapshot is damaged; nothing is half-built then."""
     if not snapshot.unsaved:
         raise ProjectError("this recovery file belongs to a saved project: open that project")
-    try:
-        crs = CRS.from_wkt(snapshot.crs)
-    except Exception as error:  # pyproj raises CRSError for any bad text
-        raise ProjectError(f"the recovery file has a damaged CRS ({error})") from None
-    read: dict[str, list] = {}
-    layers = []
-    for record in snapshot.layers:
-        source = Path(str(record["source"]))
-        if str(source) not in read:
-            if not source.is_file():
-                raise ProjectError(
-                    f"cannot recover '{snapshot.project}': its data file {source} is gone"
-                )
-            read[str(source)] = list(read_layers(source, crs=crs, feedback=feedback))
-        candidates = read[str(source)]
-        wanted = record.get("source_layer")
-        match = next(
-            (
-                layer
-                for layer in candidates
-                if (layer.provenance.parameters or {}).get("layer") == wanted
-            ),
-            candidates[0] if candidates else None,
-        )
-        if match is None:
-            raise ProjectError(f"cannot recover '{snapshot.project}': {source.name} has no layers")
-        candidates.remove(match)
-        try:
-            name = str(record.get("name") or match.name)
-            style = Style.from_dict(record["style"]) if "style" in record else match.style
-            check_style(style, source, name)
-            match.name, match.style = name, style
-            match.visible = bool(record.get("visible", True))
-            match.opacity = float(record.get("opacity", 1.0))
-        except (TypeError, ValueError, KeyError) as error:
-            raise ProjectError(f"the recovery file is damaged ({error})") from error
-        layers.append(match)
-    project = Project(crs=crs)
-    project.metadata["title"] = snapshot.project
-    for layer in layers:
-        project.add_layer(layer, index=len(project.layers))
+    project = rebuild_layers(snapshot.layers, snapshot.crs, snapshot.project, feedback)
     apply_recovery(project, snapshot)
     return project

@@ -209,9 +209,10 @@ DATASETS: tuple[Dataset, ...] = (
 
 
 def recognise(path: str | Path) -> Dataset | None:
-    """The public dataset the file (or folder, for ANFR) at ``path`` holds, or None."""
+    """The public dataset the file (or folder, for ANFR) at ``path`` holds, or None (also
+    for a pipe or a device: sniffing one would wait forever; readers then refuse it)."""
     path = Path(path)
-    if not path.exists():
+    if not (path.is_dir() or path.is_file()):
         return None
     for dataset in DATASETS:
         if dataset.recognise(path):

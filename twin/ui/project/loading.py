@@ -121,12 +121,11 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
     of its centre.
     """
     from twin.layers.io import read_layers
+    from twin.layers.io_common import existing_file
     from twin.project import Project
 
     feedback = ensure_feedback(feedback)
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path} does not exist.")
+    path = existing_file(path)  # missing, a folder, a pipe or a device: one line at once
     if is_project_file(path):
         feedback.set_progress(5, f"Opening {path.name}…")
         project = Project.open(path)
@@ -148,7 +147,7 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
 
 
 def _is_twin_geopackage(path: Path) -> bool:
-    if path.suffix.lower() != ".gpkg":
+    if path.suffix.lower() != ".gpkg" or not path.is_file():  # a pipe would block SQLite
         return False
     import sqlite3
 

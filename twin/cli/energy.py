@@ -65,7 +65,10 @@ def _scenario_interventions(project, name: str | None) -> list:
         raise DataError("--scenario needs a project (the scenarios live in the project)")
     for scenario in project.scenarios or []:
         if isinstance(scenario, dict) and scenario.get("name") == name:
-            return energy_interventions(list(scenario.get("interventions", [])))
+            try:
+                return energy_interventions(list(scenario.get("interventions", [])))
+            except DataError as error:  # a value out of range: say which scenario
+                raise DataError(f"scenario {name!r}: {error}") from None
     names = [str(s.get("name")) for s in project.scenarios or [] if isinstance(s, dict)]
     raise DataError(
         f"no scenario named {name!r} in the project"

@@ -57,7 +57,10 @@ class FiberCosts:
 
 def load_costs(path: str | Path | None = None) -> FiberCosts:
     """Read unit costs (EUR) from ``path`` (default: the bundled ``default_costs.json``)."""
-    path = existing_file(path) if path is not None else DEFAULT_COSTS_PATH
+    path = Path(path) if path is not None else DEFAULT_COSTS_PATH
+    if not path.exists():
+        raise DataError(f"{path}: cost file not found")
+    path = existing_file(path)  # a folder, a pipe or a device: one line at once
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -125,7 +125,9 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
     from twin.project import Project
 
     feedback = ensure_feedback(feedback)
-    path = existing_file(path)  # missing, a folder, a pipe or a device: one line at once
+    if not Path(path).exists():
+        raise DataError(f"{path} does not exist.")
+    path = existing_file(path)  # a folder, a pipe or a device: one line at once
     if is_project_file(path):
         feedback.set_progress(5, f"Opening {path.name}…")
         project = Project.open(path)

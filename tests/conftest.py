@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["TWIN_LANG"] = "en"  # tests read English texts whatever the machine's locale
+# Recovery files of never-saved projects go to the user's data folder: keep the tests' own
+# (8 engineers share this machine's home) in a folder of this run.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="twin-tests-data-")
 
 import pytest
 

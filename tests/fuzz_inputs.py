@@ -218,6 +218,20 @@ def twin_meta_mutation(path: Path, mutation: str, seed: int) -> None:
         key = rng.choice(["crs", "layers", "views", "metadata", "scenarios", "version"])
         meta[key] = WRONG_VALUES[seed % len(WRONG_VALUES)]
         new_text = json.dumps(meta)
+    elif mutation == "meta_scenario":
+        site = {"type": "add_mobile_site", "site_id": "f1", "name": "Fuzz", "x": 351_100.0,
+                "y": 6_789_050.0, "height_m": 30.0}  # fmt: skip
+        cell = {"azimuth_deg": 0.0, "band_mhz": 800, "technology": "4G", "tx_power_dbm": 43.0}
+        bad = [
+            {**site, "x": 9_000_000.0},  # far outside the project extent
+            {**site, "height_m": -5.0},
+            {**site, "cells": [{**cell, "bandwidth_mhz": -10.0}]},
+            {**site, "cells": [{**cell, "tx_power_dbm": 1e9}]},
+            {**site, "x": float("nan")},
+            {**site, "y": -6_789_050.0},
+        ][seed % 6]
+        meta["scenarios"] = [{"name": "Fuzzed", "interventions": [bad]}]
+        new_text = json.dumps(meta)
     elif mutation == "meta_style":
         layer = rng.choice(meta["layers"])
         key = rng.choice(["fill_color", "stroke_color", "colormap", "point_size", "kind"])
@@ -228,6 +242,32 @@ def twin_meta_mutation(path: Path, mutation: str, seed: int) -> None:
     connection.execute("UPDATE twin_meta SET value = ?", (new_text,))
     connection.commit()
     connection.close()
+
+
+PLACES = ("pipe", "device", "folder")
+"""Inputs that are no regular file: a named pipe (reading waits forever), a device
+(/dev/zero never ends) and a folder."""
+
+
+def out_of_range_tiff(path: Path, seed: int) -> None:
+    """A small GeoTIFF whose bounds are out of range for its CRS."""
+    crs, west, north, pixel = [
+        ("EPSG:4326", 1e7, 48.0, 0.01),
+        ("EPSG:4326", -1.7, 95.0, 0.5),
+        ("EPSG:2154", 350_000.0, 5e8, 100.0),
+    ][seed % 3]
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=3,
+        count=1,
+        dtype="uint8",
+        crs=crs,
+        transform=Affine(pixel, 0.0, west, 0.0, -pixel, north),
+    ) as dataset:
+        dataset.write(np.ones((1, 3, 4), dtype="uint8"))
 
 
 def all_cases() -> list[Case]:
@@ -269,4 +309,10 @@ def all_cases() -> list[Case]:
     cases += [Case("twin", "meta_style", s) for s in range(6)]
     # found by longer runs: a flipped byte in the SQLite schema text (UnicodeDecodeError)
     cases += [Case("twin", "flip", s) for s in (1013, 1017)]
+    # a pipe, a device or a folder where a file is expected: refused at once, never waited on
+    for kind in ("geojson", "gpkg", "tiff", "csv", "pbf", "twin", "scenario", "net", "gtfs"):
+        cases += [Case(kind, place, 0, must_fail=True) for place in PLACES]
+    cases += [Case("tiff", "out_of_range", s, must_fail=True) for s in range(3)]
+    # a stored scenario out of range or outside the extent: twin simulate --scenario refuses
+    cases += [Case("twin", "meta_scenario", s, must_fail=True) for s in range(6)]
     return cases

@@ -139,3 +139,32 @@ def test_cli_with_a_pandapower_file(tmp_path):
     assert summary["min_bus_voltage_pu"] == pytest.approx(0.936, abs=1e-3)
     assert [v["quantity"] for v in summary["violations"]] == ["vm_pu_min"]
     assert main(["energy", "--net", str(tmp_path / "missing.json"), "--out", str(out)]) == 2
+
+
+@pytest.mark.parametrize(
+    "item, words",
+    [
+        ({"type": "add_photovoltaics", "x": 0.0, "y": 0.0, "peak_kw": -50.0}, "kwp = -50.0"),
+        ({"kind": "new_line", "from_bus": 0, "to_bus": 1, "std_type": "NAYY 4x150 SE",
+          "length_km": -1.0}, "length_km = -1.0 is not allowed (allowed: more than 0 to 1000 km)"),
+        ({"kind": "new_line", "from_bus": 0, "to_bus": 1, "std_type": "NAYY 4x150 SE",
+          "parallel": 0}, "parallel = 0 is not allowed (allowed: 1 to 100 lines)"),
+        ({"kind": "heat_pumps", "households": -3, "location": [0.0, 0.0]}, "households = -3"),
+        ({"kind": "ev_chargers", "count": 4, "location": [0.0, 0.0], "simultaneity": 2.0},
+         "simultaneity = 2.0 is not allowed (allowed: 0 to 1)"),
+    ],
+    ids=["negative PV", "negative length", "no parallel line", "negative households", "2x"],
+)  # fmt: skip
+def test_cli_refuses_energy_values_out_of_range_in_one_line(
+    project_path, tmp_path, capsys, item, words
+):
+    import shutil
+
+    from hardening_helpers import assert_one_line_error, edit_meta
+
+    path = tmp_path / "odd.twin"
+    shutil.copy(project_path, path)
+    edit_meta(path, lambda meta: meta.update(scenarios=[{"name": "odd", "interventions": [item]}]))
+    status = main(["energy", str(path), "--out", str(tmp_path / "o"), "--scenario", "odd"])
+    assert_one_line_error(status, capsys.readouterr().err, "scenario 'odd'", words)
+    assert not (tmp_path / "o" / "energy.json").exists()

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from fuzz_inputs import (
     BINARY_MUTATIONS,
+    PLACES,
     Case,
     all_cases,
     deep_json,
@@ -30,6 +31,7 @@ from fuzz_inputs import (
     huge_tiff,
     make_seeds,
     mutate_bytes,
+    out_of_range_tiff,
     twin_meta_mutation,
     write_gtfs,
     wrong_typed_scenario,
@@ -75,6 +77,15 @@ def check_contract(status: int, err: str, command: str, must_fail: bool) -> None
 def build_input(case: Case, seeds: dict[str, Path], folder: Path) -> Path:
     """Write the malformed input of ``case`` into ``folder``; returns the path to read."""
     seed_path = seeds[case.kind]
+    if case.mutation in PLACES:
+        target = folder / seed_path.name
+        if case.mutation == "pipe":
+            os.mkfifo(target)
+        elif case.mutation == "folder":
+            target.mkdir()
+        else:
+            target = Path("/dev/zero")
+        return target
     if case.kind == "shp":
         for part in seed_path.parent.iterdir():
             shutil.copy(part, folder / part.name)
@@ -94,6 +105,8 @@ def build_input(case: Case, seeds: dict[str, Path], folder: Path) -> Path:
         target.write_bytes(mutate_bytes(target.read_bytes(), case.mutation, case.seed))
     elif case.mutation == "huge_header":
         huge_tiff(target)
+    elif case.mutation == "out_of_range":
+        out_of_range_tiff(target, case.seed)
     elif case.mutation == "deep":
         target.write_text(deep_json(100_000, case.seed))
     elif case.mutation == "wrong_type":
@@ -153,6 +166,9 @@ def command_for(case: Case, path: Path, project: Path, out: Path) -> list[str]:
         return ["transit", str(project), "--gtfs", str(path), "--out", str(out)]
     if case.kind == "net":
         return ["energy", "--net", str(path), "--out", str(out), "--no-daily"]
+    if case.mutation == "meta_scenario":
+        return ["simulate", str(path), "--scenario", "Fuzzed", "--domains", "radio", "--out",
+                str(out)]  # fmt: skip
     return ["info", str(path)]
 
 

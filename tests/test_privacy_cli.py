@@ -243,3 +243,36 @@ def test_the_live_radio_figures_carry_the_moved_households_too():
     figure = figures["radio.4g.persons.none"]
     assert figure.delta < 0 and figure.published_delta().masked
     assert figure.published_value().value == figure.value  # the level itself is large
+
+
+def _residential_households(loads) -> np.ndarray:
+    """Households each residential load rests on (p_mw / 2 kW ADMD, the sample's default)."""
+    kind = loads["kind"] if "kind" in loads.columns else loads["type"]
+    residential = loads[kind.astype(str) == "residential"]
+    return (residential["p_mw"].astype(float) * 1000.0 / 2.0).round().to_numpy()
+
+
+def test_energy_outputs_reveal_no_load_of_fewer_than_eleven_households(outputs):
+    import pandapower as pp
+
+    from twin.sim.energy import prepare_grid
+
+    root, _ = outputs
+    # the raw loads of the sample do rest on small groups: the gate had work to do
+    raw = prepare_grid(sample_project()).net.load
+    assert (_residential_households(raw) < THRESHOLD).sum() > 100
+    grid = pp.from_json(str(root / "energy" / "grid.json"))
+    assert (_residential_households(grid.load) >= THRESHOLD).all()
+    assert grid.load.p_mw.sum() == pytest.approx(raw.p_mw.sum())  # pooled, not dropped
+    packages = [p for p in root.rglob("*.gpkg") if p.name != "buildings_raw.gpkg"]
+    scanned = 0
+    for path in packages:
+        for table, _kind in pyogrio.list_layers(path):
+            frame = pyogrio.read_dataframe(path, layer=table, read_geometry=False)
+            if not {"p_mw", "kind"} <= set(frame.columns):
+                continue
+            scanned += 1
+            assert (_residential_households(frame) >= THRESHOLD).all(), (path.name, table)
+            names = frame["name"].astype(str)
+            assert not names.str.contains(r"\d+ at bus").any(), (path.name, table)
+    assert scanned >= 1  # energy.gpkg's grid_loads

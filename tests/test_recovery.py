@@ -8,15 +8,18 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt
-from ui_helpers import make_project
+from ui_helpers import make_buildings, make_project, make_roads
 
 from twin.errors import ProjectError
+from twin.layers.io import read_layers, write_layer
 from twin.project import Project
 from twin.project_file import save_project
 from twin.recovery import (
     apply_recovery,
     discard_recovery,
     read_recovery,
+    read_unsaved_recoveries,
+    rebuild_unsaved_project,
     recovery_path,
     write_recovery,
 )
@@ -32,6 +35,15 @@ PLAN = {
         {"type": "add_mobile_site", "site_id": "n1", "name": "North", "x": 351_100.0,
          "y": 6_789_300.0},
         {"type": "remove_mobile_site", "site_id": "A"},
+    ],
+}  # fmt: skip
+# the plan of a never-saved project read from town-data.gpkg (buildings and roads only)
+SKETCH_PLAN = {
+    "name": "Plan B",
+    "description": "",
+    "interventions": [
+        {"type": "add_mobile_site", "site_id": "n1", "name": "North", "x": 351_100.0,
+         "y": 6_789_050.0},
     ],
 }  # fmt: skip
 
@@ -95,9 +107,127 @@ def test_recovery_notes_a_project_saved_after_the_edits(saved):
     )
 
 
-def test_unsaved_project_has_no_recovery_file():
-    with pytest.raises(ProjectError, match="never saved"):
-        write_recovery(make_project())
+# --- a project never saved: recovery file in the user's data folder ---------------------------
+@pytest.fixture
+def data_home(tmp_path, monkeypatch):
+    """The user's data folder of this test (XDG_DATA_HOME)."""
+    home = tmp_path / "data-home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    """A GeoPackage with the test town's buildings and roads (two tables)."""
+    path = tmp_path / "town-data.gpkg"
+    write_layer(make_buildings(), path, raw=True)
+    write_layer(make_roads(), path, raw=True)
+    return path
+
+
+CRASHED_UNSAVED = """
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+from ui_helpers import make_buildings, make_project, make_roads
+from twin.project import Project
+from twin.layers.io import read_layers
+from twin.recovery import write_recovery
+
+project = Project(crs="EPSG:2154")
+project.metadata["title"] = "Sketch"
+for layer in read_layers({data!r}, crs="EPSG:2154"):
+    project.add_layer(layer, index=len(project.layers))
+roads = next(layer for layer in project.layers if layer.name == "roads")
+roads.style = roads.style.with_changes(stroke_color="#FF0000")
+roads.name = "Main roads"
+project.scenarios = [{plan!r}]
+write_recovery(project)
+os.kill(os.getpid(), signal.SIGKILL)  # the session dies with its edits unsaved
+"""
+
+
+def _crash_with_unsaved_project(data_file, data_home) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = CRASHED_UNSAVED.format(
+        tests=str(Path(__file__).parent), data=str(data_file), plan=SKETCH_PLAN
+    )
+    env = dict(os.environ, XDG_DATA_HOME=str(data_home), PYTHONPATH=os.getcwd())
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
+    assert result.returncode == -9, result.stderr.decode()[-2000:]
+
+
+def test_unsaved_project_recovery_goes_to_the_user_data_folder(data_home, data_file):
+    project = Project(crs="EPSG:2154")
+    for layer in read_layers(data_file, crs="EPSG:2154"):
+        project.add_layer(layer, index=len(project.layers))
+    project.scenarios = [PLAN]
+    path = write_recovery(project)
+    assert path == data_home / "twin" / "recovery" / f"untitled-{os.getpid()}.twin-recovery.json"
+    data = json.loads(path.read_text())
+    assert [r["source_layer"] for r in data["layers"]] == ["buildings", "roads"]
+    assert read_unsaved_recoveries() == []  # this session is alive: not offered to itself
+    discard_recovery(None)
+    assert not path.exists()
+
+
+def test_a_killed_unsaved_session_is_rebuilt_from_its_data_files(data_home, data_file):
+    _crash_with_unsaved_project(data_file, data_home)
+    (snapshot,) = read_unsaved_recoveries()
+    assert snapshot.summary()[1:] == [
+        "Project 'Sketch' (never saved): 2 layers from town-data.gpkg",
+        "Scenario 'Plan B': 1 intervention",
+    ]
+    project = rebuild_unsaved_project(snapshot)
+    assert project.path is None and project.metadata["title"] == "Sketch"
+    assert [layer.name for layer in project.layers] == ["buildings", "Main roads"]
+    assert project.layers[1].style.stroke_color == "#FF0000"
+    assert project.scenarios == [SKETCH_PLAN]
+    data_file.unlink()  # the data moved away: one line, nothing half-built
+    with pytest.raises(ProjectError, match=r"its data file .*town-data.gpkg is gone"):
+        rebuild_unsaved_project(snapshot)
+
+
+def test_next_start_offers_the_unsaved_project_and_restores_it(qtbot, data_home, data_file):
+    _crash_with_unsaved_project(data_file, data_home)
+    (left,) = (data_home / "twin" / "recovery").glob("untitled-*")
+    window = MainWindow()
+    qtbot.addWidget(window, before_close_func=lambda w: w.set_modified(False))
+    window.show()
+    qtbot.waitUntil(lambda: window.recovery.unsaved_dialog is not None, timeout=10_000)
+    dialog = window.recovery.unsaved_dialog
+    assert dialog.isVisible() and not dialog.isModal()
+    assert "without saving a new project" in dialog.message.text()
+    shown = [dialog.items.item(i).text() for i in range(dialog.items.count())]
+    assert shown[1] == "Project 'Sketch' (never saved): 2 layers from town-data.gpkg"
+    with qtbot.waitSignal(window.recovery.restored, timeout=30_000):
+        qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    assert [layer.name for layer in window.project.layers] == ["buildings", "Main roads"]
+    panel = window.scenario.panel
+    listed = [panel.scenario_list.item(i).text() for i in range(panel.scenario_list.count())]
+    assert "Plan B" in listed
+    assert window.isWindowModified() and window.project.path is None
+    assert not left.exists()  # taken over by this session's own autosave
+    # this session autosaves the recovered, still unsaved, project in its own file
+    window.recovery.timer.setInterval(10)
+    with qtbot.waitSignal(window.recovery.autosaved, timeout=10_000) as saved:
+        pass
+    assert saved.args[0].name == f"untitled-{os.getpid()}.twin-recovery.json"
+    window.set_modified(False)
+    window.close()  # a clean close discards it
+    assert not saved.args[0].exists()
+
+
+def test_discard_deletes_the_unsaved_project_recovery(qtbot, data_home, data_file):
+    _crash_with_unsaved_project(data_file, data_home)
+    window = MainWindow()
+    qtbot.addWidget(window, before_close_func=lambda w: w.set_modified(False))
+    qtbot.waitUntil(lambda: window.recovery.unsaved_dialog is not None, timeout=10_000)
+    qtbot.mouseClick(window.recovery.unsaved_dialog.discard_button, Qt.MouseButton.LeftButton)
+    assert list((data_home / "twin" / "recovery").glob("untitled-*")) == []
+    assert window.project is None
 
 
 def _open(window: MainWindow, qtbot, path) -> None:

@@ -145,6 +145,57 @@ def test_coordinates_out_of_range_for_their_crs_are_refused(tmp_path, capsys):
     assert "x 500 to 500" in err and "longitude x -180 to 180" in err
 
 
+def _geotiff(path, crs, west, north, pixel):
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=3,
+        count=1,
+        dtype="uint8",
+        crs=crs,
+        transform=Affine(pixel, 0.0, west, 0.0, -pixel, north),
+    ) as dataset:
+        dataset.write(np.ones((1, 3, 4), dtype="uint8"))
+
+
+@pytest.mark.parametrize(
+    "crs, west, north, pixel, words",
+    [
+        ("EPSG:4326", 1e7, 48.0, 0.01, "x 1e+07 to 1e+07, y 47.97 to 48 are out of range"),
+        ("EPSG:4326", -1.7, 95.0, 0.5, "y 93.5 to 95 are out of range for WGS 84"),
+        ("EPSG:2154", 350_000.0, 5e8, 100.0, "y 5e+08 to 5e+08 are out of range for RGF93"),
+    ],
+    ids=["x 1e7 degrees", "latitude 95", "Lambert-93 5e8 m"],
+)
+def test_a_raster_out_of_range_for_its_crs_is_refused(
+    tmp_path, capsys, crs, west, north, pixel, words
+):
+    from twin.layers.io import read_layer
+
+    path = tmp_path / "far.tif"
+    _geotiff(path, crs, west, north, pixel)
+    with pytest.raises(DataError, match="out of range"):
+        read_layer(path)
+    status = main(["info", str(path)])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "far.tif: coordinates" in err and words in err
+
+
+def test_a_global_raster_whose_pixel_edges_pass_180_degrees_is_read(tmp_path):
+    from twin.layers.io import read_layer
+
+    path = tmp_path / "world.tif"
+    _geotiff(path, "EPSG:4326", -180.25, 90.25, 0.5)
+    assert read_layer(path).array.shape == (3, 4)
+
+
 def test_cli_refuses_a_site_outside_the_project_extent(tmp_path, capsys, monkeypatch):
     project = sample_project()
     monkeypatch.setattr(twin, "open_project", lambda path=None: project)

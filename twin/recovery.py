@@ -9,6 +9,13 @@ there when the project is next opened, the app crashed or was killed with unsave
 :func:`read_recovery` returns a :class:`RecoverySnapshot` that says what it holds
 (:meth:`RecoverySnapshot.summary`) and :func:`apply_recovery` puts it back.
 
+A project that was never saved has no folder of its own: its recovery file goes to the
+user's data folder (:func:`user_recovery_folder`, ``$XDG_DATA_HOME/twin/recovery``, by
+default ``~/.local/share/twin/recovery``) as ``untitled-<pid>.twin-recovery.json``, and also
+records the data files its layers were read from (with each layer's name, style and
+visibility) so that the project can be rebuilt. At the next start the app lists those left
+by sessions that are no longer running (:func:`read_unsaved_recoveries`) and offers them.
+
 The recovery file is written atomically (temporary file, fsync, rename), so a kill during
 an autosave leaves either the previous recovery file or the new one, never half of one;
 temporary files of a killed autosave are deleted by the next read. It is plain JSON checked
@@ -28,10 +35,34 @@ from typing import Any
 
 from twin.errors import ProjectError
 from twin.project_checks import fsync
+from twin.recovery_unsaved import (
+    SUFFIX,
+    UNSAVED_PREFIX,
+    readable_layers,
+    rebuild_layers,
+    unsaved_recovery_path,
+    user_recovery_folder,
+)
+
+__all__ = [
+    "RecoverySnapshot",
+    "apply_recovery",
+    "discard_recovery",
+    "discard_recovery_file",
+    "read_recovery",
+    "read_unsaved_recoveries",
+    "readable_layers",
+    "rebuild_unsaved_project",
+    "recovery_path",
+    "recovery_target",
+    "snapshot_of",
+    "unsaved_recovery_path",
+    "user_recovery_folder",
+    "write_recovery",
+]
 
 FORMAT_NAME = "twin-recovery"
 FORMAT_VERSION = 1
-SUFFIX = ".twin-recovery.json"
 #: Largest recovery file read back (bytes): scenarios and styles are small.
 MAX_RECOVERY_BYTES = 50_000_000
 
@@ -51,10 +82,28 @@ class RecoverySnapshot:
     path: Path | None = None
     #: Citizen reports (records of :func:`twin.layers.reports.reports_records`).
     reports: list[dict[str, Any]] = field(default_factory=list)
+    crs: str | None = None
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    """For a project never saved: its CRS (WKT) and its layers that can be read again, top
+    first, each ``{"source": file, "source_layer": table or None, "name", "style",
+    "visible", "opacity"}``."""
+
+    @property
+    def unsaved(self) -> bool:
+        """True for the recovery of a project that was never saved (rebuilt from its data
+        files, see :attr:`layers`)."""
+        return self.crs is not None
 
     def summary(self, project=None) -> list[str]:
         """Lines saying what would be recovered, for the restore banner or dialog."""
         lines = [f"Unsaved edits from {self.saved_at.replace('T', ' ')[:19]} UTC"]
+        if self.unsaved:
+            files = sorted({Path(str(record.get("source", ""))).name for record in self.layers})
+            count = len(self.layers)
+            lines.append(
+                f"Project '{self.project}' (never saved): {count} "
+                f"{'layer' if count == 1 else 'layers'} from {', '.join(files) or 'no file'}"
+            )
         for data in self.scenarios:
             count = len(data.get("interventions", []))
             word = "intervention" if count == 1 else "interventions"
@@ -98,45 +147,59 @@ def recovery_path(project_path: str | os.PathLike) -> Path:
     return path.with_name(f".{path.name}{SUFFIX}")
 
 
+def recovery_target(project) -> Path:
+    """The recovery file of ``project``: beside its file, or in the user's data folder
+    when it was never saved."""
+    return recovery_path(project.path) if project.path is not None else unsaved_recovery_path()
+
+
 def snapshot_of(project, stories: list[Any] | None = None) -> RecoverySnapshot:
-    """The recoverable state of ``project``: scenarios, styles, stories (Qt-free)."""
-    if project.path is None:
-        raise ProjectError("a project that was never saved has no place for a recovery file")
+    """The recoverable state of ``project``: scenarios, styles, stories, and for a project
+    never saved its CRS and the data files of its layers (Qt-free)."""
     mtime = None
-    with contextlib.suppress(OSError):
-        mtime = Path(project.path).stat().st_mtime
+    if project.path is not None:
+        with contextlib.suppress(OSError):
+            mtime = Path(project.path).stat().st_mtime
     if stories is None:
         stories = list(project.metadata.get("stories", []) or [])
     from twin.layers.reports import reports_records
 
+    unsaved = project.path is None
+    title = project.metadata.get("title") or project.metadata.get("name") or "Untitled"
     return RecoverySnapshot(
-        project=str(Path(project.path).name),
+        project=str(title) if unsaved else str(Path(project.path).name),
         saved_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         scenarios=[dict(s) for s in project.scenarios],
-        styles={layer.id: layer.style.to_dict() for layer in project.layers},
+        styles={} if unsaved else {layer.id: layer.style.to_dict() for layer in project.layers},
         stories=stories,
         project_mtime=mtime,
+        crs=project.crs.to_wkt() if unsaved else None,
+        layers=readable_layers(project) if unsaved else [],
         reports=reports_records(project),
     )
 
 
 def write_recovery(project, stories: list[Any] | None = None) -> Path:
-    """Write the recovery file of ``project`` atomically; returns its path. OSError (disk
+    """Write the recovery file of ``project`` atomically (beside it, or in
+    :func:`user_recovery_folder` when it was never saved); returns its path. OSError (disk
     full, read-only folder) becomes :class:`ProjectError` with one line."""
     snapshot = snapshot_of(project, stories)
-    target = recovery_path(project.path)
+    target = recovery_target(project)
+    record = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "project": snapshot.project,
+        "saved_at": snapshot.saved_at,
+        "project_mtime": snapshot.project_mtime,
+        "scenarios": snapshot.scenarios,
+        "styles": snapshot.styles,
+        "stories": snapshot.stories,
+        "reports": snapshot.reports,
+    }
+    if snapshot.unsaved:
+        record.update(crs=snapshot.crs, layers=snapshot.layers, pid=os.getpid())
     text = json.dumps(
-        {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "project": snapshot.project,
-            "saved_at": snapshot.saved_at,
-            "project_mtime": snapshot.project_mtime,
-            "scenarios": snapshot.scenarios,
-            "styles": snapshot.styles,
-            "stories": snapshot.stories,
-            "reports": snapshot.reports,
-        },
+        record,
         ensure_ascii=False,
         allow_nan=False,
         default=_json_default,
@@ -151,7 +214,31 @@ def read_recovery(project_path: str | os.PathLike) -> RecoverySnapshot | None:
     Deletes temporary files of interrupted autosaves. A damaged recovery file raises
     :class:`ProjectError` (one line) and is left in place for a person to look at.
     """
-    target = recovery_path(project_path)
+    return _read_recovery_file(recovery_path(project_path))
+
+
+def read_unsaved_recoveries() -> list[RecoverySnapshot]:
+    """The recovery files of never-saved projects left in :func:`user_recovery_folder` by
+    sessions no longer running (a crash or a kill), newest first. Damaged ones are left
+    in place and skipped."""
+    folder = user_recovery_folder()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"{UNSAVED_PREFIX}*{SUFFIX}"):
+        pid_text = path.name[len(UNSAVED_PREFIX) : -len(SUFFIX)]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue  # a running twin's own autosave
+        try:
+            snapshot = _read_recovery_file(path)
+        except ProjectError:
+            continue
+        if snapshot is not None and snapshot.unsaved:
+            found.append(snapshot)
+    return sorted(found, key=lambda s: s.saved_at, reverse=True)
+
+
+def _read_recovery_file(target: Path) -> RecoverySnapshot | None:
     _clean_temporaries(target)
     if not target.is_file():
         return None
@@ -179,6 +266,13 @@ def read_recovery(project_path: str | os.PathLike) -> RecoverySnapshot | None:
     ):
         raise ProjectError(f"{target.name} is a damaged recovery file")
     mtime = data.get("project_mtime")
+    crs, layers = data.get("crs"), data.get("layers", [])
+    if crs is not None and not (
+        isinstance(crs, str)
+        and isinstance(layers, list)
+        and all(isinstance(r, dict) and isinstance(r.get("source"), str) for r in layers)
+    ):
+        raise ProjectError(f"{target.name} is a damaged recovery file")
     reports = data.get("reports", [])
     if not (isinstance(reports, list) and all(isinstance(r, dict) for r in reports)):
         raise ProjectError(f"{target.name} is a damaged recovery file")
@@ -190,6 +284,8 @@ def read_recovery(project_path: str | os.PathLike) -> RecoverySnapshot | None:
         stories=stories,
         project_mtime=float(mtime) if isinstance(mtime, (int, float)) else None,
         path=target,
+        crs=crs,
+        layers=layers if crs is not None else [],
         reports=reports,
     )
 
@@ -273,6 +369,7 @@ def erase_from_recovery(project_path: str | os.PathLike, pseudonym: str) -> int:
 def _write_atomically(target: Path, text: str) -> None:
     temporary = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
             prefix=f"{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent
         )
@@ -292,9 +389,15 @@ def _write_atomically(target: Path, text: str) -> None:
             os.unlink(temporary)
 
 
-def discard_recovery(project_path: str | os.PathLike) -> None:
-    """Delete the recovery file of ``project_path`` (after a save or a clean close)."""
-    target = recovery_path(project_path)
+def discard_recovery(project_path: str | os.PathLike | None) -> None:
+    """Delete the recovery file of ``project_path`` (after a save or a clean close); None:
+    this session's recovery file of a project never saved."""
+    target = recovery_path(project_path) if project_path is not None else unsaved_recovery_path()
+    discard_recovery_file(target)
+
+
+def discard_recovery_file(target: Path) -> None:
+    """Delete the recovery file ``target`` and the temporaries of its interrupted writes."""
     try:
         target.unlink()
     except FileNotFoundError:
@@ -336,3 +439,15 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, tuple)):
         return list(value)
     raise TypeError(f"cannot store {type(value).__name__} in a recovery file")
+
+
+def rebuild_unsaved_project(snapshot: RecoverySnapshot, feedback=None):
+    """The never-saved project of ``snapshot`` rebuilt: its layers read again from their
+    data files (:func:`twin.recovery_unsaved.rebuild_layers`), then its scenarios and
+    stories put back. :class:`ProjectError` (one line) when a data file is gone or the
+    snapshot is damaged; nothing is half-built then."""
+    if not snapshot.unsaved:
+        raise ProjectError("this recovery file belongs to a saved project: open that project")
+    project = rebuild_layers(snapshot.layers, snapshot.crs, snapshot.project, feedback)
+    apply_recovery(project, snapshot)
+    return project

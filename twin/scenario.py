@@ -451,11 +451,43 @@ class Scenario:
         items = data.get("interventions", [])
         if not isinstance(items, list):
             raise DataError(f"scenario {data['name']!r}: 'interventions' must be a list")
+        interventions = []
+        for number, item in enumerate(items, start=1):
+            try:
+                interventions.append(intervention_from_dict(item))
+            except DataError as error:  # say which scenario and which intervention
+                raise DataError(
+                    f"scenario {data['name']!r}, intervention {number}: {error}"
+                ) from None
         return cls(
             name=data["name"],
-            interventions=tuple(intervention_from_dict(item) for item in items),
+            interventions=tuple(interventions),
             description=str(data.get("description", "")),
         )
+
+
+def usable_scenarios(
+    scenarios: list[dict[str, Any]], extent: tuple[float, float, float, float] | None = None
+) -> tuple[list[Scenario], list[tuple[dict[str, Any], str]]]:
+    """Split a project's stored scenarios into those that can be used and those that
+    cannot, each with its one-line reason (a value out of range naming the field, its value
+    and the allowed range; a place outside ``extent``, project metres; a damaged record).
+    The app opens a project with the second kind set aside (kept in the file, flagged to
+    the user) instead of failing."""
+    usable: list[Scenario] = []
+    refused: list[tuple[dict[str, Any], str]] = []
+    for data in scenarios:
+        try:
+            scenario = Scenario.from_dict(data)
+            if extent is not None:
+                scenario.check_extent(extent)
+        except DataError as error:
+            refused.append((data, str(error)))
+        except RecursionError:
+            refused.append((data, "a scenario is nested too deeply to be read"))
+        else:
+            usable.append(scenario)
+    return usable, refused
 
 
 def find_scenario(scenarios: list[dict[str, Any]], name: str) -> Scenario:

@@ -1,7 +1,8 @@
 """``twin energy [PROJECT] [--net FILE] --out DIR [--scenario NAME]``: grid power flow,
 what-ifs, hosting capacity and KPIs, written as GeoPackage layers (energy.gpkg, a twin
 project QGIS also opens), energy.json and the studied network as pandapower JSON
-(grid.json)."""
+(grid.json). Loads resting on fewer than 11 households are pooled per substation in both
+(:mod:`twin.sim.energy.disclosure`) unless ``--raw``."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--no-daily", action="store_true", help=tr("skip the 24-hour design-day profile")
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help=tr(
+            "write the raw loads (otherwise loads on fewer than 11 households are pooled "
+            "per substation, INSEE's disclosure rule)"
+        ),
+    )
     parser.set_defaults(func=run)
 
 
@@ -56,7 +65,10 @@ def _scenario_interventions(project, name: str | None) -> list:
         raise DataError(tr("--scenario needs a project (the scenarios live in the project)"))
     for scenario in project.scenarios or []:
         if isinstance(scenario, dict) and scenario.get("name") == name:
-            return energy_interventions(list(scenario.get("interventions", [])))
+            try:
+                return energy_interventions(list(scenario.get("interventions", [])))
+            except DataError as error:  # a value out of range: say which scenario
+                raise DataError(f"scenario {name!r}: {error}") from None
     names = [str(s.get("name")) for s in project.scenarios or [] if isinstance(s, dict)]
     raise DataError(
         tr("no scenario named {name!r} in the project").format(name=name)
@@ -77,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         run_study,
         study_summary,
     )
+    from twin.sim.energy.disclosure import published_net
     from twin.sim.energy.result_layers import study_layers
 
     started = time.perf_counter()
@@ -106,12 +119,17 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result_project = Project(crs=crs)
-    layers = study_layers(study, crs, grid.source, hosting)
+    layers = study_layers(study, crs, grid.source, hosting, raw=args.raw)
     for layer in reversed(layers):
         result_project.add_layer(layer)
     gpkg = result_project.save(out / "energy.gpkg")
     network_json = out / "grid.json"
-    pandapower.to_json(study.final.net, str(network_json))
+    written_net = (
+        study.final.net
+        if args.raw
+        else published_net(study.final.net, study.settings.household_admd_kw)
+    )
+    pandapower.to_json(written_net, str(network_json))
     summary: dict[str, Any] = {
         "source": grid.source,
         "scenario": args.scenario,
@@ -120,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         "layers": [layer.id for layer in layers],
         "geopackage": gpkg.name,
         "pandapower_json": network_json.name,
+        "raw_loads": bool(args.raw),
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
     if hosting is not None:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from twin.errors import DataError
 from twin.i18n import format_money, format_number, tr
+from twin.layers.io_common import existing_file
 
 TARGET_KEYS = ("persons_good_share", "premises_eligible_share")
 
@@ -100,7 +101,7 @@ def _targets(path: str | None) -> dict[str, dict[int, float]]:
         return {key: {} for key in TARGET_KEYS}
     example = '{"persons_good_share": {"2028": 0.99}, "premises_eligible_share": {"2030": 1}}'
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(existing_file(path).read_text(encoding="utf-8"))
         unknown = set(data) - set(TARGET_KEYS)
         if unknown:
             raise ValueError(tr("unknown key(s) {keys}").format(keys=", ".join(sorted(unknown))))
@@ -132,7 +133,7 @@ def _programme(path: str | None) -> dict[int, list]:
     if not path:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(existing_file(path).read_text(encoding="utf-8"))
         programme = {int(year): list(items) for year, items in data.items()}
     except (OSError, ValueError, TypeError, AttributeError) as error:
         raise DataError(

@@ -88,10 +88,11 @@ class ProgressLines:
 
 def read_scenario_file(path: str):
     """A :class:`twin.scenario.Scenario` from a JSON file; DataError naming the file."""
+    from twin.layers.io_common import existing_file
     from twin.scenario import Scenario
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(existing_file(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError(tr("{path}: no such scenario file").format(path=path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -155,14 +155,18 @@ def memory_budget_bytes() -> int:
     return int(free * LAYER_MEMORY_SHARE)
 
 
-def existing_file(path: str | os.PathLike) -> Path:
-    """``path`` as a Path; :class:`DataError` if there is no file there."""
+def existing_file(path: str | os.PathLike, folder_ok: bool = False) -> Path:
+    """``path`` as a Path; :class:`DataError` (one line, at once) if there is no regular file
+    there: missing, a folder (unless ``folder_ok``), a named pipe, a device or a socket
+    (reading those could wait forever or never end)."""
     path = Path(path).expanduser()
     if path.is_dir():
+        if folder_ok:
+            return path
         raise DataError(f"{path} is a folder, not a data file")
     if not path.exists():
         raise DataError(f"No file at {path}: check the path and the file name")
-    if not path.is_file():  # reading a pipe or a device could wait forever
+    if not path.is_file():
         raise DataError(f"{path} is not a regular file (a device, pipe or socket)")
     return path
 

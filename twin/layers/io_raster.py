@@ -32,6 +32,7 @@ from twin.layers.io_common import (
 )
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style
+from twin.layers.validate import check_bounds
 
 
 def read_raster(
@@ -62,6 +63,8 @@ def read_raster(
                         f"{path.name} is not georeferenced: it has no position on the map "
                         "(add a world file or georeference it in a GIS)"
                     )
+                pixel = max(abs(dataset.transform.a), abs(dataset.transform.e))
+                check_bounds(tuple(dataset.bounds), file_crs, path.name, margin=pixel)
                 check_raster_memory(path, dataset.width, dataset.height, dataset.dtypes[0])
                 array = dataset.read(1)
                 transform = dataset.transform

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
-from twin.layers.io_common import memory_budget_bytes
+from twin.layers.io_common import existing_file, memory_budget_bytes
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style, categorized_style
 from twin.layers.vector import VectorLayer
@@ -139,11 +139,11 @@ class _FeedFiles:
         self.path = path
         self._entries: dict[str, str] = {}
         self._zip: zipfile.ZipFile | None = None
-        if path.is_dir():
-            self._entries = {p.name: str(p) for p in path.iterdir() if p.suffix == ".txt"}
-            return
         if not path.exists():
             raise DataError(f"{path}: no such GTFS file or folder")
+        if existing_file(path, folder_ok=True).is_dir():  # a pipe or device: refused
+            self._entries = {p.name: str(p) for p in path.iterdir() if p.suffix == ".txt"}
+            return
         try:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as error:

@@ -3,8 +3,9 @@
 - :func:`check_people_columns`: population, households, persons and inhabitants must be
   numbers (or missing) of 0 or more; a negative or non-numeric value is refused (a negative
   population once reported "-1 091 000 persons").
-- :func:`check_coordinates`: coordinates must be finite and in range for their CRS
-  (longitude/latitude limits; a projected coordinate must be a point on Earth).
+- :func:`check_coordinates` (vector layers) and :func:`check_bounds` (a raster's extent):
+  coordinates must be finite and in range for their CRS (longitude/latitude limits; a
+  projected coordinate must be a point on Earth).
 
 Both raise :class:`~twin.errors.DataError` with one line naming the file, the column or
 coordinate, the value and the allowed range.
@@ -57,15 +58,25 @@ def check_coordinates(frame, crs: CRS | None, where: str) -> None:
     Earth)."""
     if crs is None or not len(frame):
         return
+    check_bounds(frame.total_bounds, crs, where)
+
+
+def check_bounds(bounds, crs: CRS | str | None, where: str, margin: float = 0.0) -> None:
+    """DataError when ``bounds`` (xmin, ymin, xmax, ymax in ``crs`` units) are not finite or
+    out of range for ``crs`` (see :func:`check_coordinates`); ``margin`` (CRS units, e.g.
+    one raster pixel) is tolerated beyond the geographic limits, for grids whose pixel
+    edges pass -180/180 degrees by half a pixel."""
+    if crs is None:
+        return
     crs = CRS.from_user_input(crs)
-    bounds = np.asarray(frame.total_bounds, dtype=float)
+    bounds = np.asarray(bounds, dtype=float)
     if not np.isfinite(bounds).all():
         raise DataError(f"{where}: some coordinates are not finite numbers (NaN or infinite)")
     xmin, ymin, xmax, ymax = bounds
     text = f"x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}"
     if crs.is_geographic:
         # EPSG axis order may be lat/lon, but GeoPandas keeps x = longitude
-        if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+        if xmin < -180 - margin or xmax > 180 + margin or ymin < -90 - margin or ymax > 90 + margin:
             raise DataError(
                 f"{where}: coordinates {text} are out of range for {crs.name} (allowed: "
                 "longitude x -180 to 180, latitude y -90 to 90 degrees)"

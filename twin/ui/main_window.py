@@ -32,6 +32,7 @@ from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
 from twin.ui.presentation.workbench import StoryWorkbench
+from twin.ui.project.data_warnings import DataWarningLog, DataWarningsButton
 from twin.ui.project.files import ProjectFiles, project_title
 from twin.ui.project.new_territory import new_territory_action
 from twin.ui.project.recovery import RecoveryKeeper
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.project: Project | None = None
         self.modified = False
+        self.data_warnings = DataWarningLog(self)  # DataWarnings of readers, shown to the user
         self.files = ProjectFiles(self, lambda: self.project)
         self.files.project_previewed.connect(self._on_project_previewed)
         self.files.project_opened.connect(self._on_project_opened)
@@ -248,7 +250,9 @@ class MainWindow(QMainWindow):
         self.scale_label = ScaleLabel()
         self.crs_label = QLabel()
         self.job_progress = JobProgress()
+        self.data_warnings_button = DataWarningsButton(self.data_warnings)
         bar = self.statusBar()
+        bar.addPermanentWidget(self.data_warnings_button)
         bar.addPermanentWidget(self.job_progress)
         bar.addPermanentWidget(self.coordinate_label)
         bar.addPermanentWidget(self.scale_label)
@@ -394,6 +398,7 @@ class MainWindow(QMainWindow):
             self.scenario.travel.shutdown()
             self.files.cancel_jobs()
             self.change_watcher.detach()
+            self.data_warnings.uninstall()
             event.accept()
             return
         event.ignore()

@@ -226,9 +226,10 @@ DATASETS: tuple[Dataset, ...] = (
 
 
 def recognise(path: str | Path) -> Dataset | None:
-    """The public dataset the file (or folder, for ANFR) at ``path`` holds, or None."""
+    """The public dataset the file (or folder, for ANFR) at ``path`` holds, or None (also
+    for a pipe or a device: sniffing one would wait forever; readers then refuse it)."""
     path = Path(path)
-    if not path.exists():
+    if not (path.is_dir() or path.is_file()):
         return None
     for dataset in DATASETS:
         if dataset.recognise(path):
@@ -240,8 +241,9 @@ def read_open_data(path: str | Path, crs: Any = "EPSG:2154") -> list[Layer]:
     """The layers of a recognised public dataset in ``crs`` (DataError if not one, or if
     it breaks its schema)."""
     from twin.errors import DataError
+    from twin.layers.io_common import existing_file
 
-    path = Path(path)
+    path = existing_file(path, folder_ok=True)  # a pipe or device would block
     dataset = recognise(path)
     if dataset is None:
         if path.suffix.lower() == ".7z":

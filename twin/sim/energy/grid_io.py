@@ -24,6 +24,7 @@ import shapely
 from pyproj import CRS
 
 from twin.errors import DataError
+from twin.layers.io_common import existing_file
 from twin.sim.energy.defaults import voltage_level
 
 WGS84 = "EPSG:4326"
@@ -74,9 +75,7 @@ class GridFrames:
 # --- reading pandapower -----------------------------------------------------------------
 def read_pandapower_json(path: str | Path) -> pp.pandapowerNet:
     """Read a pandapower network saved with ``pandapower.to_json``."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"No pandapower network file at {path}")
+    path = existing_file(path)  # refuses a folder, pipe or device at once
     check_pandapower_modules(path)
     try:
         net = pp.from_json(str(path))

@@ -136,9 +136,49 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention | None:
     if "building_ids" in fields:
         fields["building_ids"] = tuple(int(v) for v in fields["building_ids"])
     try:
-        return kind(**fields)
+        intervention = kind(**fields)
     except TypeError as error:
         raise DataError(f"scenario intervention {data.get('kind')!r}: {error}") from error
+    check_ranges(intervention, str(data.get("kind")))
+    return intervention
+
+
+# Physical ranges of the numeric fields (None: not given, the documented default applies):
+# (low, high, low included, unit)
+RANGES: dict[str, tuple[float, float, bool, str]] = {
+    "count": (0, 100_000, True, "charging points"),
+    "kw_per_charger": (0, 5_000, False, "kW"),
+    "simultaneity": (0, 1, True, ""),
+    "kwp": (0, 1_000_000, False, "kWp"),
+    "households": (0, 10_000_000, True, "households"),
+    "kw_per_household": (0, 100, False, "kW"),
+    "length_km": (0, 1_000, False, "km"),
+    "parallel": (1, 100, True, "lines"),
+}
+
+
+def check_ranges(intervention: Intervention, kind: str) -> None:
+    """DataError (one line naming the field, its value and the allowed range) when a
+    numeric field of ``intervention`` is not a finite number in its physical range
+    (negative PV once reported negative CO2 avoided)."""
+    import math
+
+    for field_name, (low, high, low_included, unit) in RANGES.items():
+        value = getattr(intervention, field_name, None)
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        inside = math.isfinite(number) and number <= high
+        inside = inside and (number >= low if low_included else number > low)
+        if not inside:
+            lower = f"{low:g}" if low_included else f"more than {low:g}"
+            raise DataError(
+                f"scenario intervention {kind!r}: {field_name} = {value!r} is not allowed "
+                f"(allowed: {lower} to {high:g}{' ' + unit if unit else ''})"
+            )
 
 
 def energy_interventions(items: list[Any]) -> list[Intervention]:

@@ -118,7 +118,7 @@ def attach_buildings(
             counts.index.to_numpy(),
             p_mw=p_mw,
             q_mvar=p_mw * tan_phi,
-            name=[f"{kind} {count} at bus {bus}" for bus, count in counts.items()],
+            name=[f"{kind} at bus {bus}" for bus in counts.index],  # no count: privacy
             type=kind,
         )
     return table

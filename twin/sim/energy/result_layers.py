@@ -19,7 +19,8 @@ from twin.layers.energy import (
 from twin.layers.provenance import Provenance
 from twin.layers.style import ClassBreak, Style
 from twin.layers.vector import VectorLayer
-from twin.sim.energy.grid_io import net_to_frames
+from twin.sim.energy.disclosure import published_net
+from twin.sim.energy.grid_io import _injection_frame, net_to_frames
 from twin.sim.energy.hosting import HostingCapacity
 from twin.sim.energy.study import EnergyStudy
 
@@ -84,12 +85,21 @@ def study_layers(
     crs: CRS | str,
     source_name: str = "the grid",
     hosting: HostingCapacity | None = None,
+    raw: bool = False,
 ) -> list[VectorLayer]:
     """Layers of the final state (scenario if any): grid buses/lines/transformers carrying
     vm_min_pu/vm_max_pu (pu) and loading_percent (%), styled result layers, and hosting
-    capacity (MW) when given. Electrical grid layers keep their SCHEMAS.md ids."""
+    capacity (MW) when given. Electrical grid layers keep their SCHEMAS.md ids.
+
+    The loads layer is that of :func:`~twin.sim.energy.disclosure.published_net` (loads
+    on fewer than 11 households pooled per substation) unless ``raw`` (the user explicitly
+    asks for raw data)."""
     state = study.final
     frames = net_to_frames(state.net, crs=crs)
+    if not raw and frames.loads is not None:
+        published = published_net(state.net, study.settings.household_admd_kw)
+        points = dict(zip(frames.buses.bus_id, frames.buses.geometry, strict=True))
+        frames.loads = _injection_frame(published.load, "load_id", points, frames.buses.crs)
     provenance = _provenance(
         study,
         "worst value over the high-load and high-feed-in design cases and the 24 "

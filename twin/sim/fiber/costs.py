@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.layers.io_common import existing_file
 
 DEFAULT_COSTS_PATH = Path(__file__).resolve().parent / "default_costs.json"
 
@@ -57,6 +58,9 @@ class FiberCosts:
 def load_costs(path: str | Path | None = None) -> FiberCosts:
     """Read unit costs (EUR) from ``path`` (default: the bundled ``default_costs.json``)."""
     path = Path(path) if path is not None else DEFAULT_COSTS_PATH
+    if not path.exists():
+        raise DataError(f"{path}: cost file not found")
+    path = existing_file(path)  # a folder, a pipe or a device: one line at once
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.layers.io_common import existing_file
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.json")
 
@@ -44,7 +45,7 @@ class CostModel:
         """Read the cost model (the bundled defaults unless ``path``; missing keys keep
         the defaults)."""
         try:
-            data = json.loads(Path(path or DEFAULTS_PATH).read_text(encoding="utf-8"))
+            data = json.loads(existing_file(path or DEFAULTS_PATH).read_text(encoding="utf-8"))
             values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
             model = cls(**values)
             model.check()

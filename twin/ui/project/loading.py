@@ -124,12 +124,13 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
     of its centre.
     """
     from twin.layers.io import read_layers
+    from twin.layers.io_common import existing_file
     from twin.project import Project
 
     feedback = ensure_feedback(feedback)
-    path = Path(path)
-    if not path.exists():
+    if not Path(path).exists():
         raise DataError(tr("{path} does not exist.").format(path=path))
+    path = existing_file(path)  # a folder, a pipe or a device: one line at once
     if is_project_file(path):
         feedback.set_progress(5, f"Opening {path.name}…")
         project = Project.open(path)
@@ -151,7 +152,7 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
 
 
 def _is_twin_geopackage(path: Path) -> bool:
-    if path.suffix.lower() != ".gpkg":
+    if path.suffix.lower() != ".gpkg" or not path.is_file():  # a pipe would block SQLite
         return False
     import sqlite3
 

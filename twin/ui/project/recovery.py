@@ -10,7 +10,12 @@
 - when a project is opened and a recovery file is left beside it (a crash or a kill with
   unsaved edits), shows a non-blocking :class:`RecoveryDialog` that lists what would be
   recovered, with Restore and Discard. Until the person chooses, autosave does not touch
-  the old recovery file.
+  the old recovery file;
+- autosaves a project that was never saved too, into the user's data folder
+  (:func:`twin.recovery.user_recovery_folder`), and when the window starts, offers the
+  newest such file left by a session that is no longer running (:meth:`offer_unsaved`):
+  Restore reads its layers again from their data files in a worker and shows the project,
+  unsaved.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from twin.recovery import (
     RecoverySnapshot,
     apply_recovery,
     discard_recovery,
+    discard_recovery_file,
     read_recovery,
+    read_unsaved_recoveries,
+    rebuild_unsaved_project,
     write_recovery,
 )
 
@@ -83,10 +91,14 @@ class RecoveryKeeper(QObject):
     restored = Signal()
     autosaved = Signal(object)
 
-    def __init__(self, window, interval_ms: int = AUTOSAVE_INTERVAL_MS) -> None:
+    def __init__(
+        self, window, interval_ms: int = AUTOSAVE_INTERVAL_MS, offer_unsaved: bool = True
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.dialog: RecoveryDialog | None = None
+        self.unsaved_dialog: RecoveryDialog | None = None
+        self._unsaved: RecoverySnapshot | None = None
         self._pending: RecoverySnapshot | None = None
         self._checked = None  # the project path whose old recovery file was looked for
         self.timer = QTimer(self)
@@ -98,17 +110,20 @@ class RecoveryKeeper(QObject):
         controller = getattr(getattr(window, "scenario", None), "controller", None)
         if controller is not None:
             controller.busy_changed.connect(self._on_busy_changed)
+        if offer_unsaved:  # once the window is up: a crashed session's untitled project
+            QTimer.singleShot(0, self, self.offer_unsaved)
 
     # --- autosave ---------------------------------------------------------------------------
     def autosave(self) -> bool:
         """Write the recovery file now if the project has unsaved edits; True if written."""
         project = self.window.project
-        if project is None or project.path is None or not self.window.modified:
+        if project is None or not self.window.modified:
             return False
         if self._pending is not None:  # the old edits are still on offer
             return False
-        if self._checked != project.path:  # not yet looked for a crashed session's edits
-            self._on_project_opened(project)  # (a project given to the window directly)
+        if project.path is not None and self._checked != project.path:
+            # not yet looked for a crashed session's edits (a project given directly)
+            self._on_project_opened(project)
             return False
         try:
             path = write_recovery(project)
@@ -124,10 +139,12 @@ class RecoveryKeeper(QObject):
         """Delete the recovery file of the open project (clean close or save)."""
         project = self.window.project
         self._close_dialog()
-        if project is None or project.path is None:
+        if project is None:
             return
         try:
             discard_recovery(project.path)
+            if project.path is not None:
+                discard_recovery(None)  # the autosave from before its first save
         except TwinError as error:
             self.window.statusBar().showMessage(str(error), 8000)
 
@@ -189,6 +206,73 @@ class RecoveryKeeper(QObject):
         self.window.set_modified(True)
         self.window.statusBar().showMessage(tr("Recovered the unsaved edits"), 8000)
         self.restored.emit()
+
+    # --- a project never saved, after a crash -------------------------------------------------
+    def offer_unsaved(self) -> RecoverySnapshot | None:
+        """Offer the newest recovery file of a never-saved project left by a session that
+        is no longer running (non-modal dialog: Restore or Discard); returns it, or None."""
+        if self.unsaved_dialog is not None:
+            return self._unsaved
+        snapshots = read_unsaved_recoveries()
+        if not snapshots:
+            return None
+        snapshot = self._unsaved = snapshots[0]
+        self.unsaved_dialog = RecoveryDialog(snapshot.summary(), self.window)
+        self.unsaved_dialog.message.setText(
+            tr("twin closed without saving a new project. It can be recovered:")
+        )
+        self.unsaved_dialog.finished.connect(self._on_unsaved_finished)
+        self.unsaved_dialog.show()
+        self.offered.emit(snapshot)
+        return snapshot
+
+    def _on_unsaved_finished(self, result: int) -> None:
+        snapshot, self._unsaved = self._unsaved, None
+        self.unsaved_dialog = None
+        if snapshot is None:
+            return
+        if result == QDialog.DialogCode.Accepted:
+            self.restore_unsaved(snapshot)
+        elif result == 2 and snapshot.path is not None:
+            try:
+                discard_recovery_file(snapshot.path)
+            except TwinError as error:
+                self.window.statusBar().showMessage(str(error), 8000)
+
+    def restore_unsaved(self, snapshot: RecoverySnapshot):
+        """Rebuild the never-saved project of ``snapshot`` in a worker (its layers read
+        again from their data files), then show it, unsaved; returns the job."""
+        from twin.ui.project.loading import prepare_for_drawing
+        from twin.ui.workers import run_job
+
+        def rebuild(feedback):
+            project = rebuild_unsaved_project(snapshot, feedback)
+            prepare_for_drawing(project.layers, feedback)
+            return project
+
+        def show(project) -> None:
+            self.window.set_project(project)
+            self.window.set_modified(True)
+            if snapshot.path is not None:
+                try:
+                    discard_recovery_file(snapshot.path)  # this session autosaves it anew
+                except TwinError as error:
+                    self.window.statusBar().showMessage(str(error), 8000)
+            self.window.statusBar().showMessage(
+                tr("Recovered the unsaved project '{0}'").format(snapshot.project), 8000
+            )
+            self.restored.emit()
+
+        def failed(error) -> None:
+            self.window.statusBar().showMessage(tr("Could not recover: {0}").format(error), 12000)
+
+        return run_job(
+            rebuild,
+            title=tr("Recovering '{0}'").format(snapshot.project),
+            parent=self.window,
+            on_result=show,
+            on_error=failed,
+        )
 
     def _close_dialog(self) -> None:
         if self.dialog is not None:

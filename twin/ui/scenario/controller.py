@@ -13,11 +13,13 @@ thread.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from twin.errors import DataError, DataWarning
 from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
@@ -26,6 +28,7 @@ from twin.scenario import (
     Intervention,
     MoveMobileSite,
     Scenario,
+    usable_scenarios,
 )
 from twin.sim.whatif.result import DomainResult, WhatIfOptions
 from twin.sim.whatif.runner import cost_figures
@@ -74,6 +77,8 @@ class ScenarioController(QObject):
         self.sites = SiteBook()
         self.layers = ScenarioLayers()
         self._scenarios: tuple[Scenario, ...] = ()
+        self._set_aside: list[tuple[dict, str]] = []  # unusable stored scenarios, kept
+        self.refusal = ""  # why the last edit was refused (one line), "" when none
         self._current: str | None = None
         self._radio_figures: list[Figure] = []
         self._radio_capex = 0.0
@@ -96,9 +101,14 @@ class ScenarioController(QObject):
         self.slow_results.stop()
         self.project = project
         self.undo_stack.clear()
-        self._scenarios = tuple(
-            Scenario.from_dict(d) for d in (project.scenarios if project else [])
+        usable, self._set_aside = usable_scenarios(
+            list(project.scenarios) if project else [], project.extent if project else None
         )
+        self._scenarios = tuple(usable)
+        for _data, reason in self._set_aside:  # shown in the status bar and Data warnings
+            text = tr("Scenario set aside (kept in the file, not used): {0}").format(reason)
+            self.message.emit(text)
+            warnings.warn(text, DataWarning, stacklevel=2)
         self._current = None
         self._radio_figures, self._drag, self._radio_ready = [], None, False
         self.slow = None
@@ -276,11 +286,32 @@ class ScenarioController(QObject):
             self.new_scenario()
         return self._current  # type: ignore[return-value]
 
-    def add_intervention(self, intervention: Intervention) -> None:
-        """Append ``intervention`` to the current scenario (one undo step)."""
+    def _outside_extent(self, intervention: Intervention) -> bool:
+        """True (and the reason on ``message``) when ``intervention`` places a point outside
+        the project extent, as ``twin simulate`` refuses it; the edit is then not made."""
+        if self.project is None:
+            return False
+        try:
+            name = self._current or tr("new scenario")
+            Scenario(name, (intervention,)).check_extent(self.project.extent)
+        except DataError as error:
+            self.refusal = str(error)
+            self.message.emit(self.refusal)
+            if self.live is not None:
+                self._recompute_radio()  # a dragged site goes back where it was
+            return True
+        return False
+
+    def add_intervention(self, intervention: Intervention) -> bool:
+        """Append ``intervention`` to the current scenario (one undo step); True when done.
+        Refused (False, the reason on ``message`` and in :attr:`refusal`) when it places a
+        point outside the project extent."""
+        if self._outside_extent(intervention):
+            return False
         self.undo_stack.beginMacro(intervention.describe())
         self.undo_stack.push(undo.AddInterventionCommand(self, self._editable(), intervention))
         self.undo_stack.endMacro()
+        return True
 
     def remove_intervention(self, index: int) -> None:
         """Remove the current scenario's intervention at ``index``."""
@@ -288,8 +319,9 @@ class ScenarioController(QObject):
             self.undo_stack.push(undo.RemoveInterventionCommand(self, self._current, index))
 
     def modify_intervention(self, index: int, intervention: Intervention) -> None:
-        """Replace the current scenario's intervention at ``index``."""
-        if self._current is not None:
+        """Replace the current scenario's intervention at ``index`` (refused like
+        :meth:`add_intervention` outside the project extent)."""
+        if self._current is not None and not self._outside_extent(intervention):
             self.undo_stack.push(
                 undo.ModifyInterventionCommand(self, self._current, index, intervention)
             )
@@ -307,7 +339,10 @@ class ScenarioController(QObject):
         current_changed = current != self._current
         self._scenarios, self._current = tuple(scenarios), current
         if self.project is not None:
-            self.project.scenarios = [s.to_dict() for s in self._scenarios]
+            self.project.scenarios = [s.to_dict() for s in self._scenarios] + [
+                data
+                for data, _reason in self._set_aside  # never lost by an edit
+            ]
         self.scenarios_changed.emit()
         if current_changed:
             self.current_changed.emit(current)

@@ -35,7 +35,7 @@ class AddSiteTool(ScenarioTool):
             CellSpec(azimuth, band_mhz=self.band_mhz, technology=self.technology)
             for azimuth in DEFAULT_AZIMUTHS_DEG
         )
-        self.controller.add_intervention(
+        added = self.controller.add_intervention(
             AddMobileSite(
                 site_id,
                 f"New site {number}",
@@ -46,6 +46,9 @@ class AddSiteTool(ScenarioTool):
                 cells,
             )
         )
+        if added is False:  # outside the project extent: the controller says why
+            self.say(self.controller.refusal)
+            return True
         self.say(
             tr("Added 'New site {number}'. Click to add another site; Esc to stop.").format(
                 number=number

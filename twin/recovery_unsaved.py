@@ -1,0 +1,103 @@
+"""Recovery of a project that was never saved (the model of :mod:`twin.recovery`): where
+its recovery file goes (the user's data folder, :func:`user_recovery_folder`), which of its
+layers can be read again from a data file (:func:`readable_layers`) and how they are read
+back (:func:`rebuild_layers`). Qt-free."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from twin.errors import ProjectError
+
+SUFFIX = ".twin-recovery.json"
+UNSAVED_PREFIX = "untitled-"
+
+
+def user_recovery_folder() -> Path:
+    """Where the recovery files of projects never saved go: ``$XDG_DATA_HOME/twin/recovery``
+    (default ``~/.local/share/twin/recovery``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "twin" / "recovery"
+
+
+def unsaved_recovery_path(pid: int | None = None) -> Path:
+    """The recovery file of this session's (or process ``pid``'s) unsaved project."""
+    return user_recovery_folder() / f"{UNSAVED_PREFIX}{pid or os.getpid()}{SUFFIX}"
+
+
+def readable_layers(project) -> list[dict[str, Any]]:
+    """The layers of an unsaved ``project`` that can be read again from a data file (top
+    first): source file, table, name, style, visibility and opacity. Computed layers
+    (engine results) are left out: they are computed again."""
+    records = []
+    for layer in project.layers:
+        source = str(getattr(layer.provenance, "source", "") or "")
+        if not source or source.startswith("engine:") or not Path(source).is_file():
+            continue
+        records.append(
+            {
+                "source": source,
+                "source_layer": (layer.provenance.parameters or {}).get("layer"),
+                "name": layer.name,
+                "style": layer.style.to_dict(),
+                "visible": bool(layer.visible),
+                "opacity": float(layer.opacity),
+            }
+        )
+    return records
+
+
+def rebuild_layers(records: list[dict[str, Any]], crs_wkt: str | None, title: str, feedback=None):
+    """A new project (CRS ``crs_wkt``, metadata title ``title``) holding the layers of
+    ``records`` (:func:`readable_layers`) read again from their data files, in order, with
+    their names, styles, visibility and opacity. :class:`ProjectError` (one line) when a
+    data file is gone or a record is damaged."""
+    from pyproj import CRS
+
+    from twin.layers.io import read_layers
+    from twin.layers.style import Style
+    from twin.project import Project
+    from twin.project_checks import check_style
+
+    try:
+        crs = CRS.from_wkt(crs_wkt)
+    except Exception as error:  # pyproj raises CRSError for any bad text
+        raise ProjectError(f"the recovery file has a damaged CRS ({error})") from None
+    read: dict[str, list] = {}
+    layers = []
+    for record in records:
+        source = Path(str(record["source"]))
+        if str(source) not in read:
+            if not source.is_file():
+                raise ProjectError(f"cannot recover '{title}': its data file {source} is gone")
+            read[str(source)] = list(read_layers(source, crs=crs, feedback=feedback))
+        candidates = read[str(source)]
+        wanted = record.get("source_layer")
+        match = next(
+            (
+                layer
+                for layer in candidates
+                if (layer.provenance.parameters or {}).get("layer") == wanted
+            ),
+            candidates[0] if candidates else None,
+        )
+        if match is None:
+            raise ProjectError(f"cannot recover '{title}': {source.name} has no layers")
+        candidates.remove(match)
+        try:
+            name = str(record.get("name") or match.name)
+            style = Style.from_dict(record["style"]) if "style" in record else match.style
+            check_style(style, source, name)
+            match.name, match.style = name, style
+            match.visible = bool(record.get("visible", True))
+            match.opacity = float(record.get("opacity", 1.0))
+        except (TypeError, ValueError, KeyError) as error:
+            raise ProjectError(f"the recovery file is damaged ({error})") from error
+        layers.append(match)
+    project = Project(crs=crs)
+    project.metadata["title"] = title
+    for layer in layers:
+        project.add_layer(layer, index=len(project.layers))
+    return project

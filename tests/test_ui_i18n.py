@@ -51,7 +51,7 @@ def _visible_docks(window: MainWindow) -> list[QDockWidget]:
 def test_a_french_run_shows_french_menus_docks_and_legend(qtbot):
     set_language("fr")  # what `twin --lang fr` or View > Language do before the window
     window = _window(qtbot, 1600, 1000)
-    assert _menu_texts(window) == ["&Fichier", "É&dition", "&Affichage", "&Outils"]
+    assert _menu_texts(window) == ["&Fichier", "É&dition", "&Affichage", "&Outils", "&Signalements"]
     file_menu = window.menuBar().actions()[0].menu()
     texts = [action.text() for action in file_menu.actions() if action.text()]
     assert texts[0] == "&Ouvrir un projet…" and "&Quitter" in texts

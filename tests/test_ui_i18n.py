@@ -64,7 +64,7 @@ def test_a_french_run_shows_french_menus_docks_and_legend(qtbot):
     assert window.scale_label.text().startswith("Échelle 1:")
     set_language("en")
     english = _window(qtbot, 1600, 1000)
-    assert _menu_texts(english) == ["&File", "&Edit", "&View", "&Tools"]
+    assert _menu_texts(english) == ["&File", "&Edit", "&View", "&Tools", "&Reports"]
     assert "Buildings" in _legend_texts(english)
 
 

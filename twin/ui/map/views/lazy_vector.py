@@ -1,0 +1,240 @@
+"""Big vector layers drawn from what is in view: tiles read in worker threads.
+
+A :class:`LazyVectorLayerView` divides the layer's extent into a grid of tiles of about
+:data:`FEATURES_PER_TILE` features. Painting finds the tiles meeting the view (and a ring
+of one tile around it, read ahead for panning), asks a worker thread to read the missing
+ones from the file (:meth:`LazyVectorLayer.read_geometry`, a GeoPackage R-tree read) and
+draws the tiles already there; a tile that arrives is drawn at once. The UI thread never
+reads the file. Each tile keeps only flat coordinate arrays (:class:`ChunkedFeatures`),
+not shapely objects. A feature crossing tile borders belongs to the tile holding the
+centre of its box, so it is drawn once. Units: project metres.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import shapely
+from PySide6 import QtCore, QtGui
+
+from twin.layers.lazy import LazyVectorLayer
+from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
+from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
+from twin.ui.map.views.framebuffer import FrameBuffer
+from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
+from twin.ui.map.views.linedraw import warm_up as line_warm_up
+from twin.ui.map.views.scanfill import warm_up as fill_warm_up
+
+FEATURES_PER_TILE = 16_000  # average features per tile of the read grid
+TILE_VERTEX_BUDGET = 40_000_000  # vertices kept in memory before the oldest tiles go
+READ_THREADS = 2  # the machine's cores
+_EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
+
+TileKey = tuple[int, int]
+
+
+def tile_grid_size(count: int) -> int:
+    """Tiles per side of the read grid for a layer of ``count`` features."""
+    return max(1, math.ceil(math.sqrt(max(count, 1) / FEATURES_PER_TILE)))
+
+
+def read_tile(layer: LazyVectorLayer, bbox: tuple[float, float, float, float]) -> ChunkedFeatures:
+    """The features of ``layer`` whose box centre lies in ``bbox`` (half-open, metres),
+    read from the file and flattened into chunked coordinate arrays (one style class).
+    Qt-free: runs in a worker thread."""
+    fids, geometries = layer.read_geometry(bbox)
+    minx, miny, maxx, maxy = bbox
+    boxes = shapely.bounds(geometries)
+    cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
+    cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
+    own = (cx >= minx) & (cx < maxx) & (cy >= miny) & (cy < maxy)
+    geometry = extract_geometry(geometries[own], layer.geometry_kind)
+    geometry.rows = fids[own][geometry.rows]  # the file's feature ids
+    return chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+
+
+class LazyVectorLayerView(LayerView):
+    """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
+
+    The style's fill, stroke and opacity apply; classes by field are not drawn yet (every
+    feature takes the base fill colour) since the map does not read attributes.
+    """
+
+    tile_ready = QtCore.Signal(object, object)  # (key, ChunkedFeatures or exception)
+
+    def __init__(self, layer: LazyVectorLayer) -> None:
+        super().__init__(layer)
+        self.buffer = FrameBuffer()
+        self.read_threads: list[str] = []  # thread name of each tile read (for checks)
+        self._tiles: OrderedDict[TileKey, ChunkPainter] = OrderedDict()
+        self._pending: dict[TileKey, concurrent.futures.Future] = {}
+        self._vertices = 0
+        self._generation = 0
+        self._guard = threading.Lock()
+        self.tile_ready.connect(self._on_tile_ready)
+        self.reload()
+
+    # --- tiles ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Forget every tile (the file or frame changed); they are read again on paint."""
+        self._generation += 1
+        self._tiles.clear()
+        self._pending.clear()
+        self._vertices = 0
+        self.buffer.invalidate()
+        minx, miny, maxx, maxy = self.layer.bounds
+        self._origin = (minx, miny)
+        side = tile_grid_size(self.layer.feature_count)
+        self._side = side
+        self._tile_size = (
+            max(maxx - minx, 1e-6) / side * (1 + 1e-9),
+            max(maxy - miny, 1e-6) / side * (1 + 1e-9),
+        )
+        (fill_warm_up if self.layer.geometry_kind == "polygon" else line_warm_up)()
+        self._colors = self._style_colors()
+
+    def restyle(self) -> None:
+        """Apply the layer's colours and pens to the tiles already read."""
+        self._colors = self._style_colors()
+        for painter in self._tiles.values():
+            painter.set_colors(*self._colors)
+        self.buffer.invalidate()
+
+    def _style_colors(self):
+        style = self.layer.style
+        color = class_colors_with_fallback(style)[-1]
+        if self.layer.geometry_kind == "polygon":
+            brushes = [QtGui.QBrush(qcolor(color, style.fill_opacity))]
+            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)]
+            dots = [premultiplied_argb(qcolor(color, style.fill_opacity))]
+            return brushes, pens, dots, max(style.stroke_width, 0.0)
+        width = max(style.stroke_width, 1.0)
+        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
+        return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
+
+    def tile_box(self, key: TileKey) -> tuple[float, float, float, float]:
+        """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (column, row)."""
+        column, row = key
+        width, height = self._tile_size
+        x0, y0 = self._origin[0] + column * width, self._origin[1] + row * height
+        return (x0, y0, x0 + width, y0 + height)
+
+    def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
+        """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
+        the centre of the box first."""
+        minx, miny, maxx, maxy = bbox
+        width, height = self._tile_size
+        ox, oy = self._origin
+        c0 = max(0, math.floor((minx - ox) / width) - ring)
+        c1 = min(self._side - 1, math.floor((maxx - ox) / width) + ring)
+        r0 = max(0, math.floor((miny - oy) / height) - ring)
+        r1 = min(self._side - 1, math.floor((maxy - oy) / height) + ring)
+        if c1 < c0 or r1 < r0:
+            return []
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        keys = [(c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
+
+        def distance(key: TileKey) -> float:
+            x0, y0, x1, y1 = self.tile_box(key)
+            return ((x0 + x1) / 2 - cx) ** 2 + ((y0 + y1) / 2 - cy) ** 2
+
+        return sorted(keys, key=distance)
+
+    def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
+        """Ask the workers for the tiles meeting ``bbox`` not yet read; returns how many."""
+        asked = 0
+        for key in self.tiles_meeting(bbox):
+            if key in self._tiles or key in self._pending:
+                continue
+            future = _EXECUTOR.submit(self._read, key, self._generation)
+            self._pending[key] = future
+            asked += 1
+        return asked
+
+    def _read(self, key: TileKey, generation: int):
+        """Worker: read one tile and hand it to the UI thread."""
+        with self._guard:
+            self.read_threads.append(threading.current_thread().name)
+        try:
+            result = read_tile(self.layer, self.tile_box(key))
+        except Exception as error:  # shown as a missing tile, never a crash
+            result = error
+        if generation == self._generation:
+            with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
+                self.tile_ready.emit(key, result)
+        return result
+
+    def _on_tile_ready(self, key: TileKey, result) -> None:
+        if self._pending.pop(key, None) is None or not self._alive():
+            return
+        if isinstance(result, Exception):
+            return
+        brushes, pens, dots, stroke = self._colors
+        painter = ChunkPainter(
+            result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
+        )
+        self._tiles[key] = painter
+        self._vertices += len(result.xs)
+        while self._vertices > TILE_VERTEX_BUDGET and len(self._tiles) > 1:
+            _old_key, old = self._tiles.popitem(last=False)
+            self._vertices -= len(old.chunked.xs)
+        self.buffer.invalidate()
+        self.update()
+
+    def pending_count(self) -> int:
+        """Tiles asked for and not yet drawn."""
+        return len(self._pending)
+
+    def finish_reads(self, timeout: float = 600.0) -> bool:
+        """Wait for the tiles being read and take them in now (for a complete image, e.g.
+        ``twin render``); True if any arrived. Runs on the UI thread."""
+        arrived = False
+        while self._pending:
+            key, future = next(iter(self._pending.items()))
+            result = future.result(timeout=timeout)
+            self._on_tile_ready(key, result)
+            arrived = True
+        return arrived
+
+    @property
+    def tile_count(self) -> int:
+        """Tiles read and kept."""
+        return len(self._tiles)
+
+    # --- drawing ---------------------------------------------------------------------------
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        """Draw the tiles read so far in the visible region; ask for the missing ones."""
+        transform = painter.transform()
+        scale = transform.m11()
+        if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:
+            return
+        resolution = 1.0 / scale
+        viewport = painter.viewport()
+        gx0 = math.floor(-transform.dx() + viewport.x())
+        gy0 = math.floor(-transform.dy() + viewport.y())
+        width, height = viewport.width() + 1, viewport.height() + 1
+        bbox = (
+            gx0 * resolution,
+            -(gy0 + height) * resolution,
+            (gx0 + width) * resolution,
+            -gy0 * resolution,
+        )
+        self.request_tiles(bbox)
+        if not self._tiles:
+            return
+        image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(
+            QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy())), image
+        )
+        painter.restore()
+
+    def _render(self, array, image, gx0, gy0, resolution) -> None:
+        for tile in list(self._tiles.values()):
+            tile.render(array, image, gx0, gy0, resolution)

@@ -30,7 +30,7 @@ from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 
-FEATURES_PER_TILE = 16_000  # average features per tile of the read grid
+FEATURES_PER_TILE = 4_000  # average features per tile of the read grid
 TILE_VERTEX_BUDGET = 40_000_000  # vertices kept in memory before the oldest tiles go
 READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
@@ -84,7 +84,10 @@ class LazyVectorLayerView(LayerView):
         """Forget every tile (the file or frame changed); they are read again on paint."""
         self._generation += 1
         self._tiles.clear()
+        for future in self._pending.values():
+            future.cancel()
         self._pending.clear()
+        self._view_bbox = None
         self._vertices = 0
         self.buffer.invalidate()
         minx, miny, maxx, maxy = self.layer.bounds
@@ -147,14 +150,24 @@ class LazyVectorLayerView(LayerView):
 
     def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
         """Ask the workers for the tiles meeting ``bbox`` not yet read; returns how many."""
+        self._view_bbox = bbox
+        wanted = self.tiles_meeting(bbox)
+        self._cancel_pending_except(set(wanted))
         asked = 0
-        for key in self.tiles_meeting(bbox):
+        for key in wanted:
             if key in self._tiles or key in self._pending:
                 continue
             future = _EXECUTOR.submit(self._read, key, self._generation)
             self._pending[key] = future
             asked += 1
         return asked
+
+    def _cancel_pending_except(self, keys: set) -> None:
+        """Drop the queued reads of tiles not in ``keys`` (the view moved on); reads
+        already running finish and their tiles are kept."""
+        for key, future in list(self._pending.items()):
+            if key not in keys and future.cancel():
+                del self._pending[key]
 
     def _read(self, key: TileKey, generation: int):
         """Worker: read one tile and hand it to the UI thread."""
@@ -194,6 +207,8 @@ class LazyVectorLayerView(LayerView):
         """Wait for the tiles being read and take them in now (for a complete image, e.g.
         ``twin render``); True if any arrived. Runs on the UI thread."""
         arrived = False
+        if self._view_bbox is not None:  # the read-ahead ring is not needed for this image
+            self._cancel_pending_except(set(self.tiles_meeting(self._view_bbox, ring=0)))
         while self._pending:
             key, future = next(iter(self._pending.items()))
             result = future.result(timeout=timeout)

@@ -110,6 +110,7 @@ def shown_canvas(qtbot, layer, box):
     from twin.ui.map.canvas import MapCanvas
 
     canvas = MapCanvas()
+    canvas.show_scale_bar = canvas.show_north_arrow = False  # pixels of the map alone
     qtbot.addWidget(canvas)
     canvas.resize(400, 300)
     canvas.show()
@@ -122,7 +123,7 @@ def shown_canvas(qtbot, layer, box):
 def test_lazy_layer_draws_like_the_whole_layer(qtbot, tmp_path):
     path = tmp_path / "big.gpkg"
     write_polygons(path)
-    box = (X0 + 100, Y0 + 100, X0 + 500, Y0 + 400)  # 1 m per pixel, street zoom
+    box = (X0 + 100, Y0 + 100, X0 + 300, Y0 + 250)  # 0.5 m per pixel, street zoom
     lazy_canvas = shown_canvas(qtbot, lazy_layer(path), box)
     eager_canvas = shown_canvas(qtbot, eager_layer(path), box)
     lazy_image, eager_image = lazy_canvas.grab_map(), eager_canvas.grab_map()
@@ -132,6 +133,7 @@ def test_lazy_layer_draws_like_the_whole_layer(qtbot, tmp_path):
     assert color_at(lazy_canvas, lazy_image, 215.0, 215.0) == "#FFFFFF"  # its hole
     # a few pixels may differ where overlapping features are drawn in another order
     assert differing_pixels(lazy_image, eager_image) < 0.001 * 400 * 300
+    assert not view.overview_loaded  # at street zoom the features themselves are drawn
 
 
 def test_panning_reads_the_new_tiles_in_a_worker_not_the_ui_thread(qtbot, tmp_path, monkeypatch):
@@ -167,3 +169,69 @@ def test_panning_reads_the_new_tiles_in_a_worker_not_the_ui_thread(qtbot, tmp_pa
     image = canvas.grab_map()
     minx, miny, _, _ = canvas.view_bbox()
     assert color_at(canvas, image, minx - X0 + 108.0, miny - Y0 + 105.0) == RED
+
+
+def write_towns(path) -> gpd.GeoDataFrame:
+    """Large 200 m blocks (with a 60 m courtyard) on a 4 km territory, and 3 m huts
+    scattered between them: an overview simplifies the blocks and turns huts into cells."""
+    rng = np.random.default_rng(7)
+    blocks = []
+    for row in range(8):
+        for column in range(8):
+            x, y = X0 + column * 500.0 + 100, Y0 + row * 500.0 + 100
+            outer = [(x, y), (x + 200, y), (x + 200, y + 200), (x, y + 200)]
+            yard = [(x + 70, y + 70), (x + 130, y + 70), (x + 130, y + 130), (x + 70, y + 130)]
+            blocks.append(shapely.Polygon(outer, [yard]))
+    corners = rng.uniform(0, 4000, size=(3000, 2))
+    corners = corners[(corners % 500 > 320).any(axis=1)]  # huts between the blocks
+    huts = shapely.box(
+        X0 + corners[:, 0], Y0 + corners[:, 1], X0 + corners[:, 0] + 3, Y0 + corners[:, 1] + 3
+    )
+    frame = gpd.GeoDataFrame(geometry=[*blocks, *huts], crs=CRS)
+    pyogrio.write_dataframe(frame, path, layer="buildings", driver="GPKG")
+    return frame
+
+
+def painted_pixels(image) -> int:
+    """Pixels of a grabbed map that are not white."""
+    image = image.convertToFormat(image.Format.Format_ARGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()]
+    return int(np.count_nonzero(pixels != 0xFFFFFFFF))
+
+
+def test_overview_drawn_at_small_scale_agrees_with_full_detail(qtbot, tmp_path, monkeypatch):
+    from twin.layers import overview as overview_module
+
+    path = tmp_path / "towns.gpkg"
+    write_towns(path)
+    whole = (X0, Y0, X0 + 4000, Y0 + 3000)  # 10 m per pixel: the overview is drawn
+    lazy_canvas = shown_canvas(qtbot, lazy_layer(path), whole)
+    eager_canvas = shown_canvas(qtbot, eager_layer(path), whole)
+    lazy_image, eager_image = lazy_canvas.grab_map(), eager_canvas.grab_map()
+    view = lazy_canvas.view_of(lazy_canvas.project.layers[0])
+    assert view.overview_loaded and view.tile_count == 0  # no feature read for this frame
+    assert overview_module.overview_path(path).exists()  # cached beside the file
+    for row in range(6):
+        for column in range(8):
+            x, y = column * 500.0 + 100, row * 500.0 + 100
+            assert color_at(lazy_canvas, lazy_image, x + 30, y + 30) == RED  # block body
+            assert color_at(lazy_canvas, lazy_image, x + 100, y + 100) == "#FFFFFF"  # yard
+    # the huts appear as dots where the full-detail frame has them, give or take a pixel
+    blocks = eager_layer(path)
+    blocks.set_frame(blocks.frame.iloc[:64])
+    blocks_image = shown_canvas(qtbot, blocks, whole).grab_map()
+    hut_pixels = painted_pixels(eager_image) - painted_pixels(blocks_image)
+    assert hut_pixels > 1000
+    assert painted_pixels(lazy_image) - painted_pixels(blocks_image) > 0.8 * hut_pixels
+    assert differing_pixels(lazy_image, eager_image) < 0.5 * hut_pixels
+    # the second open reads the cache: building it again would fail
+    monkeypatch.setattr(overview_module, "build_overview", lambda *a, **k: 1 / 0)
+    again = shown_canvas(qtbot, lazy_layer(path), whole)
+    assert differing_pixels(again.grab_map(), lazy_image) == 0
+    # zoomed in to a street, the tiles replace the overview
+    again.zoom_to_bbox((X0 + 100, Y0 + 100, X0 + 300, Y0 + 250))
+    image = again.grab_map()
+    again_view = again.view_of(again.project.layers[0])
+    assert again_view.tile_count >= 1
+    assert color_at(again, image, 130.0, 130.0) == RED
+    assert color_at(again, image, 200.0, 200.0) == "#FFFFFF"

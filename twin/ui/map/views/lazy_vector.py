@@ -23,6 +23,7 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from twin.layers.lazy import LazyVectorLayer
+from twin.layers.overview import load_overview, overview_cell
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
 from twin.ui.map.views.framebuffer import FrameBuffer
@@ -66,6 +67,7 @@ class LazyVectorLayerView(LayerView):
     """
 
     tile_ready = QtCore.Signal(object, object)  # (key, ChunkedFeatures or exception)
+    overview_ready = QtCore.Signal(object, object)  # (generation, ChunkedFeatures or error)
 
     def __init__(self, layer: LazyVectorLayer) -> None:
         super().__init__(layer)
@@ -76,7 +78,12 @@ class LazyVectorLayerView(LayerView):
         self._vertices = 0
         self._generation = 0
         self._guard = threading.Lock()
+        self._overview: ChunkPainter | None = None
+        self._overview_future: concurrent.futures.Future | None = None
+        self._drawn: tuple = ()
+        self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
+        self.overview_ready.connect(self._on_overview_ready)
         self.reload()
 
     # --- tiles ---------------------------------------------------------------------------
@@ -88,7 +95,13 @@ class LazyVectorLayerView(LayerView):
             future.cancel()
         self._pending.clear()
         self._view_bbox = None
+        self._view_resolution = 0.0
         self._vertices = 0
+        if self._overview_future is not None:
+            self._overview_future.cancel()
+        self._overview = None
+        self._overview_future = None
+        self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
         minx, miny, maxx, maxy = self.layer.bounds
         self._origin = (minx, miny)
@@ -104,8 +117,9 @@ class LazyVectorLayerView(LayerView):
     def restyle(self) -> None:
         """Apply the layer's colours and pens to the tiles already read."""
         self._colors = self._style_colors()
-        for painter in self._tiles.values():
-            painter.set_colors(*self._colors)
+        for painter in [*self._tiles.values(), self._overview]:
+            if painter is not None:
+                painter.set_colors(*self._colors)
         self.buffer.invalidate()
 
     def _style_colors(self):
@@ -199,6 +213,55 @@ class LazyVectorLayerView(LayerView):
         self.buffer.invalidate()
         self.update()
 
+    # --- overview ---------------------------------------------------------------------------
+    def overview_shown_at(self, resolution: float) -> bool:
+        """Whether the overview stands in for the features at ``resolution`` m/pixel (a
+        layer already in memory has none: its tiles are cut from the frame)."""
+        return not self.layer.is_loaded and resolution >= self._overview_cell / 2
+
+    def request_overview(self) -> None:
+        """Ask a worker for the overview (cached beside the file, else built) once."""
+        if self._overview is None and self._overview_future is None:
+            self._overview_future = _EXECUTOR.submit(self._read_overview, self._generation)
+
+    def _read_overview(self, generation: int):
+        """Worker: load or build the overview, chunk it, hand it to the UI thread."""
+        layer = self.layer
+        with self._guard:
+            self.read_threads.append(threading.current_thread().name)
+        try:
+            overview = load_overview(
+                layer.source, layer.table, layer.bounds, layer.geometry_kind, layer.crs
+            )
+            geometry = extract_geometry(overview.geometries, layer.geometry_kind)
+            result = chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+        except Exception as error:  # no overview: the tiles are drawn instead
+            result = error
+        if generation == self._generation:
+            with contextlib.suppress(RuntimeError):
+                self.overview_ready.emit(generation, result)
+        return result
+
+    def _on_overview_ready(self, generation: int, result) -> None:
+        if generation != self._generation or self._overview is not None or not self._alive():
+            return
+        if isinstance(result, Exception):
+            self._overview_cell = 0.0  # never again: draw the tiles at every scale
+            self._overview_future = None
+            self.update()
+            return
+        brushes, pens, dots, stroke = self._colors
+        self._overview = ChunkPainter(
+            result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
+        )
+        self.buffer.invalidate()
+        self.update()
+
+    @property
+    def overview_loaded(self) -> bool:
+        """Whether the overview is in memory."""
+        return self._overview is not None
+
     def pending_count(self) -> int:
         """Tiles asked for and not yet drawn."""
         return len(self._pending)
@@ -207,6 +270,11 @@ class LazyVectorLayerView(LayerView):
         """Wait for the tiles being read and take them in now (for a complete image, e.g.
         ``twin render``); True if any arrived. Runs on the UI thread."""
         arrived = False
+        if self._view_bbox is not None and self.overview_shown_at(self._view_resolution):
+            future = self._overview_future
+            if self._overview is None and future is not None:
+                self._on_overview_ready(self._generation, future.result(timeout=timeout))
+                return True
         if self._view_bbox is not None:  # the read-ahead ring is not needed for this image
             self._cancel_pending_except(set(self.tiles_meeting(self._view_bbox, ring=0)))
         while self._pending:
@@ -239,8 +307,14 @@ class LazyVectorLayerView(LayerView):
             (gx0 + width) * resolution,
             -gy0 * resolution,
         )
-        self.request_tiles(bbox)
-        if not self._tiles:
+        self._view_resolution = resolution
+        painters = self._painters_for(bbox, resolution)
+        drawn = tuple(id(p) for p in painters)
+        if drawn != self._drawn:  # another set of tiles or the overview: draw anew
+            self._drawn = drawn
+            self._painters = painters
+            self.buffer.invalidate()
+        if not painters:
             return
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
         painter.save()
@@ -250,6 +324,20 @@ class LazyVectorLayerView(LayerView):
         )
         painter.restore()
 
+    def _painters_for(self, bbox, resolution: float) -> list[ChunkPainter]:
+        """What to draw: the overview at small scales; else the tiles once every tile in
+        view has arrived, the overview (if there) until then. Asks for what is missing."""
+        if self.overview_shown_at(resolution):
+            self._view_bbox = bbox
+            self._cancel_pending_except(set())
+            self.request_overview()
+            return [self._overview] if self._overview is not None else []
+        self.request_tiles(bbox)
+        in_view = self.tiles_meeting(bbox, ring=0)
+        if self._overview is not None and any(key not in self._tiles for key in in_view):
+            return [self._overview]
+        return list(self._tiles.values())
+
     def _render(self, array, image, gx0, gy0, resolution) -> None:
-        for tile in list(self._tiles.values()):
-            tile.render(array, image, gx0, gy0, resolution)
+        for painter in self._painters:
+            painter.render(array, image, gx0, gy0, resolution)

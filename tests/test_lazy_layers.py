@@ -235,3 +235,30 @@ def test_overview_drawn_at_small_scale_agrees_with_full_detail(qtbot, tmp_path, 
     assert again_view.tile_count >= 1
     assert color_at(again, image, 130.0, 130.0) == RED
     assert color_at(again, image, 200.0, 200.0) == "#FFFFFF"
+
+
+def test_big_layer_of_a_project_file_opens_lazily_and_saves_whole(qtbot, tmp_path, monkeypatch):
+    from twin.layers import lazy as lazy_module
+    from twin.project import Project
+
+    frame = write_towns(tmp_path / "towns.gpkg")
+    frame["height"] = np.arange(len(frame), dtype=float)
+    project = project_of(VectorLayer("towns", frame, style=Style(fill_color=RED, stroke_width=0.0)))
+    project.save(tmp_path / "big.twin")
+    monkeypatch.setattr(lazy_module, "LAZY_FEATURE_THRESHOLD", 1000)
+    opened = Project.open(tmp_path / "big.twin")
+    layer = opened.layers[0]
+    assert isinstance(layer, LazyVectorLayer) and not layer.is_loaded
+    assert layer.feature_count == len(frame)
+    assert layer.style.fill_color == RED
+    canvas = shown_canvas(qtbot, layer, (X0 + 100, Y0 + 100, X0 + 300, Y0 + 250))
+    image = canvas.grab_map()
+    assert color_at(canvas, image, 130.0, 130.0) == RED
+    assert color_at(canvas, image, 200.0, 200.0) == "#FFFFFF"
+    assert not layer.is_loaded  # drawing read tiles, not the layer
+    # saving writes every feature with its attributes (read from the file on demand)
+    opened.save(tmp_path / "again.twin")
+    monkeypatch.setattr(lazy_module, "LAZY_FEATURE_THRESHOLD", 250_000)
+    again = Project.open(tmp_path / "again.twin").layers[0]
+    assert type(again) is VectorLayer
+    assert sorted(again.frame["height"].tolist()) == frame["height"].tolist()

@@ -69,6 +69,10 @@ def read_geometry_in_bbox(
     return fids, geometries
 
 
+class _Unread:
+    """The data of a lazy layer before it is read (identity only)."""
+
+
 class LazyVectorLayer(VectorLayer):
     """A vector layer backed by one layer of a GeoPackage, read by box on demand.
 
@@ -102,6 +106,7 @@ class LazyVectorLayer(VectorLayer):
         self._lazy_kind = geometry_kind
         self._columns = list(columns)
         self._loaded = False
+        self._unread = _Unread()  # weak-referenceable stand-in for the data not yet read
         self._lock = threading.Lock()
 
     @classmethod
@@ -181,6 +186,12 @@ class LazyVectorLayer(VectorLayer):
         order = np.argsort(near.geometry.distance(point).to_numpy(), kind="stable")
         return near.iloc[order].set_crs(self.crs, allow_override=True)
 
+    @property
+    def data_identity(self) -> object:
+        """An object standing for the current data (the frame once loaded), so that a
+        fingerprint read from a project file is remembered without reading the layer."""
+        return self._frame if self._loaded else self._unread
+
     # --- the whole frame, on explicit demand ----------------------------------------------
     @property
     def frame(self) -> gpd.GeoDataFrame:
@@ -194,6 +205,8 @@ class LazyVectorLayer(VectorLayer):
                         frame = pyogrio.read_dataframe(
                             self.source, layer=self.table, use_arrow=True
                         )
+                    if "fid_" in frame.columns and "fid" not in frame.columns:
+                        frame = frame.rename(columns={"fid_": "fid"})  # as a .twin stores it
                     self._frame = frame.set_crs(self.crs, allow_override=True)
                     self._loaded = True
         return self._frame

@@ -24,7 +24,7 @@ from twin.layers.io_common import (
     missing_crs_error,
     same_crs,
 )
-from twin.layers.lazy import LAZY_FEATURE_THRESHOLD, LazyVectorLayer
+from twin.layers.lazy import LAZY_FEATURE_THRESHOLD, LAZY_MIN_FEATURES, LazyVectorLayer
 from twin.layers.validate import check_coordinates, check_people_columns
 from twin.layers.vector import VectorLayer
 
@@ -128,7 +128,7 @@ def _lazy_layer(
 ) -> VectorLayer | None:
     """A :class:`LazyVectorLayer` for a big polygon or line layer of a GeoPackage already in
     the project CRS (read by box as the map needs it); None: read it whole as usual."""
-    if format_key != "gpkg" or int(info["features"]) <= LAZY_FEATURE_THRESHOLD:
+    if format_key != "gpkg" or not _big_enough(source, int(info["features"])):
         return None
     if target_crs is not None and not same_crs(file_crs, target_crs):
         return None  # reprojecting by box is not done: read and reproject everything
@@ -140,6 +140,22 @@ def _lazy_layer(
     )
     lazy.style = default_style(lazy.geometry_kind)
     return lazy
+
+
+def _big_enough(source: str, features: int) -> bool:
+    """Whether a GeoPackage layer of ``features`` opens lazily: over the threshold itself,
+    or a sizeable layer (over :data:`LAZY_MIN_FEATURES`) of a file holding more than the
+    threshold in all (e.g. the roads beside a million buildings)."""
+    if features > LAZY_FEATURE_THRESHOLD:
+        return True
+    if features <= LAZY_MIN_FEATURES:
+        return False
+    total = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, _kind in pyogrio.list_layers(source):
+            total += int(pyogrio.read_info(source, layer=name)["features"])
+    return total > LAZY_FEATURE_THRESHOLD
 
 
 def _read_frame(

@@ -8,8 +8,9 @@ Attributes load on demand: :meth:`LazyVectorLayer.features_at` (identify) reads 
 features near a point with all their columns, and :attr:`LazyVectorLayer.frame` (style by
 field, inspector, engines) reads the whole layer once, explicitly.
 
-Only layers of more than :data:`LAZY_FEATURE_THRESHOLD` features are opened this way;
-smaller layers load whole, as before. Qt-free. Units: the layer's CRS (project metres).
+Only layers of more than :data:`LAZY_FEATURE_THRESHOLD` features, and layers of more than
+:data:`LAZY_MIN_FEATURES` in a GeoPackage of more than the threshold in all, are opened this
+way; smaller layers load whole, as before. Qt-free. Units: the layer's CRS (project metres).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
 
 LAZY_FEATURE_THRESHOLD = 250_000  # features: bigger GeoPackage layers open lazily
+LAZY_MIN_FEATURES = 50_000  # ... and so do layers over this in a file bigger than that
 
 BBox = tuple[float, float, float, float]
 

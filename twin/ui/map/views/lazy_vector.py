@@ -1,7 +1,8 @@
 """Big vector layers drawn from what is in view: tiles read in worker threads.
 
-A :class:`LazyVectorLayerView` divides the layer's extent into a grid of tiles of about
-:data:`FEATURES_PER_TILE` features. Painting finds the tiles meeting the view (and a ring
+A :class:`LazyVectorLayerView` divides the layer's extent into square tiles whose side
+suits the zoom (between half the view width and the view width: few small reads at street
+zoom, wherever the features are dense). Painting finds the tiles meeting the view (and a ring
 of one tile around it, read ahead for panning), asks a worker thread to read the missing
 ones from the file (:meth:`LazyVectorLayer.read_geometry`, a GeoPackage R-tree read) and
 draws the tiles already there; a tile that arrives is drawn at once. The UI thread never
@@ -31,17 +32,12 @@ from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 
-FEATURES_PER_TILE = 4_000  # average features per tile of the read grid
+MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
 TILE_VERTEX_BUDGET = 40_000_000  # vertices kept in memory before the oldest tiles go
 READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
 
-TileKey = tuple[int, int]
-
-
-def tile_grid_size(count: int) -> int:
-    """Tiles per side of the read grid for a layer of ``count`` features."""
-    return max(1, math.ceil(math.sqrt(max(count, 1) / FEATURES_PER_TILE)))
+TileKey = tuple[int, int, int]  # (level, column, row)
 
 
 def read_tile(layer: LazyVectorLayer, bbox: tuple[float, float, float, float]) -> ChunkedFeatures:
@@ -105,12 +101,8 @@ class LazyVectorLayerView(LayerView):
         self.buffer.invalidate()
         minx, miny, maxx, maxy = self.layer.bounds
         self._origin = (minx, miny)
-        side = tile_grid_size(self.layer.feature_count)
-        self._side = side
-        self._tile_size = (
-            max(maxx - minx, 1e-6) / side * (1 + 1e-9),
-            max(maxy - miny, 1e-6) / side * (1 + 1e-9),
-        )
+        self._extent_size = (max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
+        self._side = max(self._extent_size) * (1 + 1e-9)  # of the level-0 tile (m)
         (fill_warm_up if self.layer.geometry_kind == "polygon" else line_warm_up)()
         self._colors = self._style_colors()
 
@@ -134,27 +126,36 @@ class LazyVectorLayerView(LayerView):
         brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
         return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
 
+    def level_for(self, view_width: float) -> int:
+        """Tile level for a view ``view_width`` metres wide: tiles of level L are squares
+        of side (larger side of the layer) / 2**L, between half the view and the view."""
+        ratio = self._side / max(view_width, 1e-6)
+        return int(np.clip(math.ceil(math.log2(max(ratio, 1.0))), 0, MAX_LEVEL))
+
     def tile_box(self, key: TileKey) -> tuple[float, float, float, float]:
-        """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (column, row)."""
-        column, row = key
-        width, height = self._tile_size
-        x0, y0 = self._origin[0] + column * width, self._origin[1] + row * height
-        return (x0, y0, x0 + width, y0 + height)
+        """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (level, column, row)."""
+        level, column, row = key
+        side = self._side / 2**level
+        x0, y0 = self._origin[0] + column * side, self._origin[1] + row * side
+        return (x0, y0, x0 + side, y0 + side)
 
     def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
         """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
         the centre of the box first."""
         minx, miny, maxx, maxy = bbox
-        width, height = self._tile_size
+        level = self.level_for(maxx - minx)
+        side = self._side / 2**level
+        columns = math.ceil(self._extent_size[0] / side - 1e-9)
+        rows = math.ceil(self._extent_size[1] / side - 1e-9)
         ox, oy = self._origin
-        c0 = max(0, math.floor((minx - ox) / width) - ring)
-        c1 = min(self._side - 1, math.floor((maxx - ox) / width) + ring)
-        r0 = max(0, math.floor((miny - oy) / height) - ring)
-        r1 = min(self._side - 1, math.floor((maxy - oy) / height) + ring)
+        c0 = max(0, math.floor((minx - ox) / side) - ring)
+        c1 = min(columns - 1, math.floor((maxx - ox) / side) + ring)
+        r0 = max(0, math.floor((miny - oy) / side) - ring)
+        r1 = min(rows - 1, math.floor((maxy - oy) / side) + ring)
         if c1 < c0 or r1 < r0:
             return []
         cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        keys = [(c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
+        keys = [(level, c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
 
         def distance(key: TileKey) -> float:
             x0, y0, x1, y1 = self.tile_box(key)
@@ -336,7 +337,8 @@ class LazyVectorLayerView(LayerView):
         in_view = self.tiles_meeting(bbox, ring=0)
         if self._overview is not None and any(key not in self._tiles for key in in_view):
             return [self._overview]
-        return list(self._tiles.values())
+        level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
+        return [painter for key, painter in self._tiles.items() if key[0] == level]
 
     def _render(self, array, image, gx0, gy0, resolution) -> None:
         for painter in self._painters:

@@ -27,6 +27,11 @@ GeoPackage, style, render, write the PNG), timed from process start to PNG on di
 alternating, median of ``--whole-repeat``. twin's image also carries its scale bar and north
 arrow. Where python3-qgis is missing the benchmark says so and times twin alone.
 
+Each whole-process run also records its peak resident memory (``wait4``'s ``ru_maxrss``).
+``--whole-process`` runs part 2 alone; ``--cold-overview`` first deletes the overview twin
+caches beside a big GeoPackage (``<file>.twin-overview.gpkg``), so the first twin run shows
+the cost of building it and the others the cached case.
+
 ``--load`` runs one CPU-bound process beside the whole benchmark. Wall and CPU times are
 printed; the CPU time of a subprocess counts all its threads.
 """
@@ -185,6 +190,21 @@ def twin_frames(path: Path, boxes: dict, repeats: int, snapshots: Path | None) -
     return result
 
 
+def twin_styles(path: Path) -> dict:
+    """The style twin's reader gives each layer of ``path`` (QGIS draws with the same)."""
+    from twin.layers.io import read_layers
+
+    return {
+        layer.name: {
+            "fill": layer.style.fill_color,
+            "fill_opacity": layer.style.fill_opacity,
+            "stroke": layer.style.stroke_color,
+            "stroke_px": layer.style.stroke_width,
+        }
+        for layer in read_layers(path)
+    }
+
+
 def qgis_env(styles: dict) -> dict:
     """The environment of the QGIS subprocesses: offscreen, twin's styles, no PYTHONPATH."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TWIN_BENCH_STYLES=json.dumps(styles))
@@ -208,20 +228,22 @@ def qgis_frames(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def timed_process(args: list[str], env: dict, out: Path) -> tuple[float, float]:
-    """(wall s, CPU s of the process and its threads) from start to ``out`` written."""
+def timed_process(args: list[str], env: dict, out: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s of the process and its threads, peak resident memory MiB) from start
+    to ``out`` written."""
     out.unlink(missing_ok=True)
-    before = os.times()
     start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=3600)
-    wall = time.perf_counter() - start
-    after = os.times()
-    if done.returncode != 0 or not out.exists():
-        raise RuntimeError(f"{args[:3]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
-    cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
-    return wall, cpu
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read() if process.stderr else ""
+    process.communicate()
+    if process.returncode != 0 or not out.exists():
+        raise RuntimeError(f"{args[:3]} failed ({process.returncode}): {stderr.strip()[-400:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
 
 
 def whole_process(
@@ -268,11 +290,13 @@ def whole_process(
                 runs[key].append(timed_process(args, env, out))
         results[name] = {
             key: (
-                statistics.median(w for w, _ in values),
-                statistics.median(c for _, c in values),
+                statistics.median(w for w, _, _ in values),
+                statistics.median(c for _, c, _ in values),
+                max(m for _, _, m in values),
             )
             for key, values in runs.items()
         }
+        results[name]["twin first"] = runs["twin"][0]
     return results
 
 
@@ -334,17 +358,25 @@ def print_whole(results: dict, use_qgis: bool, variants: list[str], threads: int
         print("  QGIS: qgis_render.py png (start, open, style, render, write)")
     else:
         print("  QGIS: not installed (apt-get install python3-qgis); twin alone")
-    header = "| extent | twin s |"
+    print(
+        "  peak: the largest resident memory (MiB) of the runs; twin 1st: the first run "
+        "(a big GeoPackage layer's overview is built then, if it was not cached beside it)"
+    )
+    header = "| extent | twin s | twin 1st s | twin peak MiB |"
     for variant in variants if use_qgis else []:
-        header += f" {VARIANT_LABELS[variant]} s (x twin: wall / CPU) |"
+        header += f" {VARIANT_LABELS[variant]} s (x twin: wall / CPU) | peak MiB (/ twin) |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for name, sides in results.items():
-        wall, cpu = sides["twin"]
-        row = f"| {name} | {wall:.2f} / {cpu:.2f} |"
+        wall, cpu, peak = sides["twin"]
+        first_wall, first_cpu, _ = sides["twin first"]
+        row = (
+            f"| {name} | {wall:.2f} / {cpu:.2f} | {first_wall:.2f} / {first_cpu:.2f} | {peak:.0f} |"
+        )
         for variant in variants if use_qgis else []:
-            q_wall, q_cpu = sides[variant]
+            q_wall, q_cpu, q_peak = sides[variant]
             row += f" {q_wall:.2f} / {q_cpu:.2f} ({q_wall / wall:.2f}x / {q_cpu / cpu:.2f}x) |"
+            row += f" {q_peak:.0f} ({peak / q_peak:.2f}x) |"
         print(row)
 
 
@@ -366,6 +398,14 @@ def main() -> None:
         help="QGIS variants of the whole-process runs (of: " + ", ".join(QGIS_VARIANTS) + ")",
     )
     parser.add_argument("--no-whole", action="store_true", help="skip part 2")
+    parser.add_argument(
+        "--whole-process", action="store_true", help="part 2 only (file to PNG), no frames"
+    )
+    parser.add_argument(
+        "--cold-overview",
+        action="store_true",
+        help="delete cached overviews beside the data first (twin 1st then builds them)",
+    )
     parser.add_argument("--no-qgis", action="store_true", help="skip the QGIS comparison")
     parser.add_argument("--load", action="store_true", help="one CPU-bound process beside it")
     parser.add_argument(
@@ -402,15 +442,22 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         snapshots = Path(args.snapshots) if args.snapshots else None
         boxes = extents(path)
+        if args.cold_overview:
+            from twin.layers.overview import OVERVIEW_SUFFIX
+
+            Path(str(path) + OVERVIEW_SUFFIX).unlink(missing_ok=True)
         with background_load.cpu_load(args.load):
-            twin = twin_frames(path, boxes, args.repeat, snapshots)
-            styles = twin["styles"]
-            qgis = (
-                qgis_frames(path, twin["shown"], args.repeat, snapshots, styles)
-                if use_qgis
-                else None
-            )
-            print_frames(twin, qgis, args.threads)
+            if args.whole_process:
+                styles = twin_styles(path)
+            else:
+                twin = twin_frames(path, boxes, args.repeat, snapshots)
+                styles = twin["styles"]
+                qgis = (
+                    qgis_frames(path, twin["shown"], args.repeat, snapshots, styles)
+                    if use_qgis
+                    else None
+                )
+                print_frames(twin, qgis, args.threads)
             if not args.no_whole:
                 whole = whole_process(
                     path, boxes, args.whole_repeat, use_qgis, args.threads, variants, folder, styles

@@ -25,6 +25,9 @@ _MEMO: weakref.WeakKeyDictionary[Any, tuple[weakref.ref, str]] = weakref.WeakKey
 
 
 def _data_of(layer) -> Any:
+    identity = getattr(layer, "data_identity", None)  # a lazy layer: without reading it
+    if identity is not None:
+        return identity
     data = getattr(layer, "frame", None)
     return data if data is not None else getattr(layer, "array", None)
 

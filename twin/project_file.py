@@ -43,6 +43,7 @@ from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
 from twin.fingerprint import is_fingerprint, layer_fingerprint, set_fingerprint
+from twin.layers import lazy
 from twin.layers.base import Layer
 from twin.layers.io_common import sqlite_uri
 from twin.layers.io_raster import check_raster_memory, geotiff_array_and_profile
@@ -450,6 +451,9 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
         _restore_fingerprint(layer, record)
         return layer
     if record.get("kind") == "vector":
+        lazy = _lazy_layer(path, record, name, common)
+        if lazy is not None:
+            return lazy
         try:
             frame = pyogrio.read_dataframe(path, layer=record["id"], use_arrow=True)
         except Exception as error:  # pyogrio raises several error types for missing tables
@@ -461,6 +465,36 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
         _restore_fingerprint(layer, record)
         return layer
     raise ProjectError(f"{path.name}: unknown layer kind {record.get('kind')!r}")
+
+
+def _lazy_layer(
+    path: Path, record: dict[str, Any], name: str, common: dict[str, Any]
+) -> Layer | None:
+    """A :class:`LazyVectorLayer` for a big polygon or line table (over
+    ``LAZY_FEATURE_THRESHOLD`` features, read by box as the map needs it); None: read it
+    whole as before."""
+    try:
+        info = pyogrio.read_info(path, layer=record["id"], force_total_bounds=False)
+    except Exception:  # the usual read below reports the problem
+        return None
+    if int(info["features"]) <= lazy.LAZY_FEATURE_THRESHOLD:
+        return None
+    layer = lazy.LazyVectorLayer.open(path, record["id"], name)
+    if layer.geometry_kind == "point":
+        return None
+    layer = lazy.LazyVectorLayer(
+        name,
+        path,
+        record["id"],
+        layer.feature_count,
+        layer.bounds,
+        layer.geometry_kind,
+        [c for c in layer.attribute_columns if c != "fid_"],
+        layer.crs,
+        **common,
+    )
+    _restore_fingerprint(layer, record)
+    return layer
 
 
 def _restore_fingerprint(layer: Layer, record: dict[str, Any]) -> None:

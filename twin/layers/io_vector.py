@@ -24,6 +24,7 @@ from twin.layers.io_common import (
     missing_crs_error,
     same_crs,
 )
+from twin.layers.lazy import LAZY_FEATURE_THRESHOLD, LAZY_MIN_FEATURES, LazyVectorLayer
 from twin.layers.validate import check_coordinates, check_people_columns
 from twin.layers.vector import VectorLayer
 
@@ -82,6 +83,9 @@ def read_vector(
     file_crs = CRS.from_user_input(info["crs"]) if info["crs"] else source_crs
     if file_crs is None:
         raise missing_crs_error(path, format_key)
+    lazy = _lazy_layer(path, format_key, info, source, layer, name, file_crs, target_crs)
+    if lazy is not None:
+        return lazy
     frame, unreadable = _read_frame(source, layer, path, format_key)
     feedback.set_progress(50, f"Read {len(frame)} features from {where}")
     frame, repaired, dropped_empty, dropped_degenerate = clean_geometries(frame)
@@ -110,6 +114,48 @@ def read_vector(
     layer_obj = VectorLayer(name, frame, provenance=provenance)
     layer_obj.style = default_style(layer_obj.geometry_kind)
     return layer_obj
+
+
+def _lazy_layer(
+    path: Path,
+    format_key: str,
+    info: dict,
+    source: str,
+    layer: str | None,
+    name: str,
+    file_crs: CRS,
+    target_crs: CRS | None,
+) -> VectorLayer | None:
+    """A :class:`LazyVectorLayer` for a big polygon or line layer of a GeoPackage already in
+    the project CRS (read by box as the map needs it); None: read it whole as usual."""
+    if format_key != "gpkg" or not _big_enough(source, int(info["features"])):
+        return None
+    if target_crs is not None and not same_crs(file_crs, target_crs):
+        return None  # reprojecting by box is not done: read and reproject everything
+    lazy = LazyVectorLayer.open(source, layer, name, file_crs)
+    if lazy.geometry_kind == "point":
+        return None
+    lazy.provenance = build_provenance(
+        path, str(info["driver"]), file_crs, target_crs, layer, format_key
+    )
+    lazy.style = default_style(lazy.geometry_kind)
+    return lazy
+
+
+def _big_enough(source: str, features: int) -> bool:
+    """Whether a GeoPackage layer of ``features`` opens lazily: over the threshold itself,
+    or a sizeable layer (over :data:`LAZY_MIN_FEATURES`) of a file holding more than the
+    threshold in all (e.g. the roads beside a million buildings)."""
+    if features > LAZY_FEATURE_THRESHOLD:
+        return True
+    if features <= LAZY_MIN_FEATURES:
+        return False
+    total = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, _kind in pyogrio.list_layers(source):
+            total += int(pyogrio.read_info(source, layer=name)["features"])
+    return total > LAZY_FEATURE_THRESHOLD
 
 
 def _read_frame(

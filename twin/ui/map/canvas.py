@@ -263,7 +263,12 @@ class MapCanvas(QtWidgets.QWidget):
     def grab_map(self) -> QtGui.QImage:
         """The map as shown (layers and overlays), every layer drawn completely."""
         self._set_interacting(False, repaint=False)
-        return self._graphics_view.grab().toImage()
+        image = self._graphics_view.grab().toImage()
+        # lazy layers asked for the tiles in view while painting: wait for them, draw again
+        finishing = [getattr(view, "finish_reads", None) for view in self._views.values()]
+        if any([finish() for finish in finishing if finish is not None]):
+            image = self._graphics_view.grab().toImage()
+        return image
 
     # --- tools -------------------------------------------------------------------------------
     def set_tool(self, tool: MapTool | None) -> None:

@@ -66,8 +66,9 @@ def render_map(
     canvas.setMinimumSize(1, 1)
     canvas.resize(width, height)
     canvas.show()
+    QtWidgets.QApplication.processEvents()  # lay the canvas out before the first paint
     canvas.set_project(project)
-    QtWidgets.QApplication.processEvents()
+    # no paint before the zoom: a big lazy layer would read what the full extent needs
     if bbox is None:
         canvas.zoom_full()
     else:

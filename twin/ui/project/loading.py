@@ -48,6 +48,8 @@ def prepare_for_drawing(layers: list[Layer], feedback: Feedback | None = None) -
 
     feedback = ensure_feedback(feedback)
     for layer in layers:
+        if not getattr(layer, "is_loaded", True):
+            continue  # a big lazy layer: its view reads the tiles in view itself
         if isinstance(layer, VectorLayer) and layer.geometry_kind in ("polygon", "line"):
             feedback.set_progress(
                 feedback.progress, tr("Preparing {name} for the map…").format(name=layer.name)

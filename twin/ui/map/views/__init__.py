@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from twin.layers.base import Layer
+from twin.layers.lazy import LazyVectorLayer
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
 from twin.ui.map.views.base import LayerView
+from twin.ui.map.views.lazy_vector import LazyVectorLayerView
 from twin.ui.map.views.raster import RasterLayerView
 from twin.ui.map.views.vector import VectorLayerView
 
 VIEW_CLASSES: dict[type, type[LayerView]] = {
+    LazyVectorLayer: LazyVectorLayerView,
     VectorLayer: VectorLayerView,
     RasterLayer: RasterLayerView,
 }
@@ -23,4 +26,11 @@ def view_for(layer: Layer) -> LayerView:
     raise TypeError(f"no view registered for layer type {type(layer).__name__}")
 
 
-__all__ = ["VIEW_CLASSES", "LayerView", "RasterLayerView", "VectorLayerView", "view_for"]
+__all__ = [
+    "VIEW_CLASSES",
+    "LayerView",
+    "LazyVectorLayerView",
+    "RasterLayerView",
+    "VectorLayerView",
+    "view_for",
+]

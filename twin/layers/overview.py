@@ -1,0 +1,158 @@
+"""Coarse level-of-detail geometry of a big vector layer, drawn at small scales.
+
+An overview keeps the features at least :attr:`Overview.cell` metres wide, simplified to
+half a cell, and replaces the smaller ones by one square cell per occupied cell of a grid
+(polygons; small lines are left out). At a resolution of at least half a cell per pixel the
+map draws the overview instead of reading the features: a cell square is under two pixels
+there, so it is drawn as the dot a small feature would have made.
+
+Built by streaming the file in Arrow batches (the whole layer is never held at once), then
+cached beside the source as ``<file>.twin-overview.gpkg`` (a GeoPackage whose layer metadata
+records the source's size and modification time), so the second open reads only the
+overview. Qt-free. Units: the layer's CRS (project metres).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+OVERVIEW_CELLS_PER_SIDE = 1024  # grid cells across the layer's larger side
+OVERVIEW_SUFFIX = ".twin-overview.gpkg"  # GDAL wants the .gpkg extension
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass
+class Overview:
+    """Overview geometries (shapely array) and the cell size (m) they were built for."""
+
+    geometries: np.ndarray
+    cell: float
+
+    def usable_at(self, resolution: float) -> bool:
+        """Whether the overview may stand in for the features at ``resolution`` m/pixel."""
+        return resolution >= self.cell / 2
+
+
+def overview_cell(extent: BBox) -> float:
+    """Cell size (m) of the overview of a layer covering ``extent``."""
+    minx, miny, maxx, maxy = extent
+    return max(maxx - minx, maxy - miny, 1e-6) / OVERVIEW_CELLS_PER_SIDE
+
+
+def build_overview(source: str | Path, table: str | None, extent: BBox, kind: str) -> Overview:
+    """Stream ``table`` of ``source`` and build its overview (see the module docstring)."""
+    cell = overview_cell(extent)
+    minx, miny = extent[0], extent[1]
+    large_parts: list[np.ndarray] = []
+    cells: list[np.ndarray] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pyogrio.raw.open_arrow(
+            str(source), layer=table, columns=[], batch_size=65536, use_pyarrow=True
+        ) as (_meta, reader):
+            for batch in reader:
+                wkb = batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False)
+                geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+                geometries = geometries[~shapely.is_missing(geometries)]
+                boxes = shapely.bounds(geometries)
+                size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+                large = size >= cell
+                if large.any():
+                    simple = shapely.simplify(geometries[large], cell / 2, preserve_topology=True)
+                    large_parts.append(simple[~shapely.is_empty(simple)])
+                if kind == "polygon" and (~large).any():
+                    small = boxes[~large]
+                    column = np.floor(((small[:, 0] + small[:, 2]) / 2 - minx) / cell)
+                    row = np.floor(((small[:, 1] + small[:, 3]) / 2 - miny) / cell)
+                    cells.append(np.unique(row.astype(np.int64) << 32 | column.astype(np.int64)))
+    parts = list(large_parts)
+    if cells:
+        occupied = np.unique(np.concatenate(cells))
+        row, column = occupied >> 32, occupied & 0xFFFFFFFF
+        x0, y0 = minx + column * cell, miny + row * cell
+        parts.append(shapely.box(x0, y0, x0 + cell, y0 + cell))
+    geometries = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+    return Overview(geometries, cell)
+
+
+def overview_path(source: str | Path) -> Path:
+    """Where the overview of a foreign file is cached (beside it)."""
+    return Path(str(source) + OVERVIEW_SUFFIX)
+
+
+def _signature(source: str | Path, table: str | None) -> dict[str, str]:
+    status = os.stat(source)
+    return {
+        "twin_source_size": str(status.st_size),
+        "twin_source_mtime_ns": str(status.st_mtime_ns),
+        "twin_source_table": str(table),
+        "twin_cells_per_side": str(OVERVIEW_CELLS_PER_SIDE),
+    }
+
+
+def _layer_name(table: str | None) -> str:
+    return f"overview_{table or 'layer'}"
+
+
+def read_cached_overview(source: str | Path, table: str | None) -> Overview | None:
+    """The cached overview of ``table`` if it is there and its source has not changed."""
+    cache = overview_path(source)
+    if not cache.exists():
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(str(cache), layer=_layer_name(table))
+            metadata = info.get("layer_metadata") or {}
+            wanted = _signature(source, table)
+            if any(metadata.get(key) != value for key, value in wanted.items()):
+                return None
+            _meta, arrow = pyogrio.read_arrow(str(cache), layer=_layer_name(table), columns=[])
+    except Exception:  # a damaged or foreign cache: build it again
+        return None
+    wkb = arrow.column(arrow.num_columns - 1).to_numpy(zero_copy_only=False)
+    return Overview(shapely.from_wkb(wkb), float(metadata["twin_cell"]))
+
+
+def write_overview(source: str | Path, table: str | None, overview: Overview, crs) -> bool:
+    """Cache ``overview`` beside ``source``; False when that folder is not writable."""
+    metadata = {**_signature(source, table), "twin_cell": repr(overview.cell)}
+    cache = overview_path(source)
+    frame = gpd.GeoDataFrame(geometry=overview.geometries, crs=crs)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(
+                frame,
+                str(cache),
+                layer=_layer_name(table),
+                driver="GPKG",
+                layer_metadata=metadata,
+                promote_to_multi=False,
+                geometry_type="Unknown",
+            )
+    except Exception:  # read-only folder, full disk: draw from memory this time
+        return False
+    return True
+
+
+def load_overview(
+    source: str | Path, table: str | None, extent: BBox, kind: str, crs=None
+) -> Overview:
+    """The overview of ``table`` of ``source``: from the cache beside it, else built and
+    cached. Slow the first time (a pass over the file); run it in a worker."""
+    cached = read_cached_overview(source, table)
+    if cached is not None:
+        return cached
+    overview = build_overview(source, table, extent, kind)
+    write_overview(source, table, overview, crs)
+    return overview

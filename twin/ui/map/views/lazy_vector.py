@@ -1,0 +1,345 @@
+"""Big vector layers drawn from what is in view: tiles read in worker threads.
+
+A :class:`LazyVectorLayerView` divides the layer's extent into square tiles whose side
+suits the zoom (between half the view width and the view width: few small reads at street
+zoom, wherever the features are dense). Painting finds the tiles meeting the view (and a ring
+of one tile around it, read ahead for panning), asks a worker thread to read the missing
+ones from the file (:meth:`LazyVectorLayer.read_geometry`, a GeoPackage R-tree read) and
+draws the tiles already there; a tile that arrives is drawn at once. The UI thread never
+reads the file. Each tile keeps only flat coordinate arrays (:class:`ChunkedFeatures`),
+not shapely objects. A feature crossing tile borders belongs to the tile holding the
+centre of its box, so it is drawn once. Units: project metres.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import shapely
+from PySide6 import QtCore, QtGui
+
+from twin.layers.lazy import LazyVectorLayer
+from twin.layers.overview import load_overview, overview_cell
+from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
+from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
+from twin.ui.map.views.framebuffer import FrameBuffer
+from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
+from twin.ui.map.views.linedraw import warm_up as line_warm_up
+from twin.ui.map.views.scanfill import warm_up as fill_warm_up
+
+MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
+TILE_VERTEX_BUDGET = 40_000_000  # vertices kept in memory before the oldest tiles go
+READ_THREADS = 2  # the machine's cores
+_EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
+
+TileKey = tuple[int, int, int]  # (level, column, row)
+
+
+def read_tile(layer: LazyVectorLayer, bbox: tuple[float, float, float, float]) -> ChunkedFeatures:
+    """The features of ``layer`` whose box centre lies in ``bbox`` (half-open, metres),
+    read from the file and flattened into chunked coordinate arrays (one style class).
+    Qt-free: runs in a worker thread."""
+    fids, geometries = layer.read_geometry(bbox)
+    minx, miny, maxx, maxy = bbox
+    boxes = shapely.bounds(geometries)
+    cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
+    cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
+    own = (cx >= minx) & (cx < maxx) & (cy >= miny) & (cy < maxy)
+    geometry = extract_geometry(geometries[own], layer.geometry_kind)
+    geometry.rows = fids[own][geometry.rows]  # the file's feature ids
+    return chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+
+
+class LazyVectorLayerView(LayerView):
+    """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
+
+    The style's fill, stroke and opacity apply; classes by field are not drawn yet (every
+    feature takes the base fill colour) since the map does not read attributes.
+    """
+
+    tile_ready = QtCore.Signal(object, object)  # (key, ChunkedFeatures or exception)
+    overview_ready = QtCore.Signal(object, object)  # (generation, ChunkedFeatures or error)
+
+    def __init__(self, layer: LazyVectorLayer) -> None:
+        super().__init__(layer)
+        self.buffer = FrameBuffer()
+        self.read_threads: list[str] = []  # thread name of each tile read (for checks)
+        self._tiles: OrderedDict[TileKey, ChunkPainter] = OrderedDict()
+        self._pending: dict[TileKey, concurrent.futures.Future] = {}
+        self._vertices = 0
+        self._generation = 0
+        self._guard = threading.Lock()
+        self._overview: ChunkPainter | None = None
+        self._overview_future: concurrent.futures.Future | None = None
+        self._drawn: tuple = ()
+        self._painters: list[ChunkPainter] = []
+        self.tile_ready.connect(self._on_tile_ready)
+        self.overview_ready.connect(self._on_overview_ready)
+        self.reload()
+
+    # --- tiles ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Forget every tile (the file or frame changed); they are read again on paint."""
+        self._generation += 1
+        self._tiles.clear()
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+        self._view_bbox = None
+        self._view_resolution = 0.0
+        self._vertices = 0
+        if self._overview_future is not None:
+            self._overview_future.cancel()
+        self._overview = None
+        self._overview_future = None
+        self._overview_cell = overview_cell(self.layer.bounds)
+        self.buffer.invalidate()
+        minx, miny, maxx, maxy = self.layer.bounds
+        self._origin = (minx, miny)
+        self._extent_size = (max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
+        self._side = max(self._extent_size) * (1 + 1e-9)  # of the level-0 tile (m)
+        (fill_warm_up if self.layer.geometry_kind == "polygon" else line_warm_up)()
+        self._colors = self._style_colors()
+
+    def restyle(self) -> None:
+        """Apply the layer's colours and pens to the tiles already read."""
+        self._colors = self._style_colors()
+        for painter in [*self._tiles.values(), self._overview]:
+            if painter is not None:
+                painter.set_colors(*self._colors)
+        self.buffer.invalidate()
+
+    def _style_colors(self):
+        style = self.layer.style
+        color = class_colors_with_fallback(style)[-1]
+        if self.layer.geometry_kind == "polygon":
+            brushes = [QtGui.QBrush(qcolor(color, style.fill_opacity))]
+            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)]
+            dots = [premultiplied_argb(qcolor(color, style.fill_opacity))]
+            return brushes, pens, dots, max(style.stroke_width, 0.0)
+        width = max(style.stroke_width, 1.0)
+        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
+        return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
+
+    def level_for(self, view_width: float) -> int:
+        """Tile level for a view ``view_width`` metres wide: tiles of level L are squares
+        of side (larger side of the layer) / 2**L, between half the view and the view."""
+        ratio = self._side / max(view_width, 1e-6)
+        return int(np.clip(math.ceil(math.log2(max(ratio, 1.0))), 0, MAX_LEVEL))
+
+    def tile_box(self, key: TileKey) -> tuple[float, float, float, float]:
+        """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (level, column, row)."""
+        level, column, row = key
+        side = self._side / 2**level
+        x0, y0 = self._origin[0] + column * side, self._origin[1] + row * side
+        return (x0, y0, x0 + side, y0 + side)
+
+    def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
+        """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
+        the centre of the box first."""
+        minx, miny, maxx, maxy = bbox
+        level = self.level_for(maxx - minx)
+        side = self._side / 2**level
+        columns = math.ceil(self._extent_size[0] / side - 1e-9)
+        rows = math.ceil(self._extent_size[1] / side - 1e-9)
+        ox, oy = self._origin
+        c0 = max(0, math.floor((minx - ox) / side) - ring)
+        c1 = min(columns - 1, math.floor((maxx - ox) / side) + ring)
+        r0 = max(0, math.floor((miny - oy) / side) - ring)
+        r1 = min(rows - 1, math.floor((maxy - oy) / side) + ring)
+        if c1 < c0 or r1 < r0:
+            return []
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        keys = [(level, c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
+
+        def distance(key: TileKey) -> float:
+            x0, y0, x1, y1 = self.tile_box(key)
+            return ((x0 + x1) / 2 - cx) ** 2 + ((y0 + y1) / 2 - cy) ** 2
+
+        return sorted(keys, key=distance)
+
+    def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
+        """Ask the workers for the tiles meeting ``bbox`` not yet read; returns how many."""
+        self._view_bbox = bbox
+        wanted = self.tiles_meeting(bbox)
+        self._cancel_pending_except(set(wanted))
+        asked = 0
+        for key in wanted:
+            if key in self._tiles or key in self._pending:
+                continue
+            future = _EXECUTOR.submit(self._read, key, self._generation)
+            self._pending[key] = future
+            asked += 1
+        return asked
+
+    def _cancel_pending_except(self, keys: set) -> None:
+        """Drop the queued reads of tiles not in ``keys`` (the view moved on); reads
+        already running finish and their tiles are kept."""
+        for key, future in list(self._pending.items()):
+            if key not in keys and future.cancel():
+                del self._pending[key]
+
+    def _read(self, key: TileKey, generation: int):
+        """Worker: read one tile and hand it to the UI thread."""
+        with self._guard:
+            self.read_threads.append(threading.current_thread().name)
+        try:
+            result = read_tile(self.layer, self.tile_box(key))
+        except Exception as error:  # shown as a missing tile, never a crash
+            result = error
+        if generation == self._generation:
+            with contextlib.suppress(RuntimeError):  # the view was deleted meanwhile
+                self.tile_ready.emit(key, result)
+        return result
+
+    def _on_tile_ready(self, key: TileKey, result) -> None:
+        if self._pending.pop(key, None) is None or not self._alive():
+            return
+        if isinstance(result, Exception):
+            return
+        brushes, pens, dots, stroke = self._colors
+        painter = ChunkPainter(
+            result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
+        )
+        self._tiles[key] = painter
+        self._vertices += len(result.xs)
+        while self._vertices > TILE_VERTEX_BUDGET and len(self._tiles) > 1:
+            _old_key, old = self._tiles.popitem(last=False)
+            self._vertices -= len(old.chunked.xs)
+        self.buffer.invalidate()
+        self.update()
+
+    # --- overview ---------------------------------------------------------------------------
+    def overview_shown_at(self, resolution: float) -> bool:
+        """Whether the overview stands in for the features at ``resolution`` m/pixel (a
+        layer already in memory has none: its tiles are cut from the frame)."""
+        return not self.layer.is_loaded and resolution >= self._overview_cell / 2
+
+    def request_overview(self) -> None:
+        """Ask a worker for the overview (cached beside the file, else built) once."""
+        if self._overview is None and self._overview_future is None:
+            self._overview_future = _EXECUTOR.submit(self._read_overview, self._generation)
+
+    def _read_overview(self, generation: int):
+        """Worker: load or build the overview, chunk it, hand it to the UI thread."""
+        layer = self.layer
+        with self._guard:
+            self.read_threads.append(threading.current_thread().name)
+        try:
+            overview = load_overview(
+                layer.source, layer.table, layer.bounds, layer.geometry_kind, layer.crs
+            )
+            geometry = extract_geometry(overview.geometries, layer.geometry_kind)
+            result = chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+        except Exception as error:  # no overview: the tiles are drawn instead
+            result = error
+        if generation == self._generation:
+            with contextlib.suppress(RuntimeError):
+                self.overview_ready.emit(generation, result)
+        return result
+
+    def _on_overview_ready(self, generation: int, result) -> None:
+        if generation != self._generation or self._overview is not None or not self._alive():
+            return
+        if isinstance(result, Exception):
+            self._overview_cell = 0.0  # never again: draw the tiles at every scale
+            self._overview_future = None
+            self.update()
+            return
+        brushes, pens, dots, stroke = self._colors
+        self._overview = ChunkPainter(
+            result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
+        )
+        self.buffer.invalidate()
+        self.update()
+
+    @property
+    def overview_loaded(self) -> bool:
+        """Whether the overview is in memory."""
+        return self._overview is not None
+
+    def pending_count(self) -> int:
+        """Tiles asked for and not yet drawn."""
+        return len(self._pending)
+
+    def finish_reads(self, timeout: float = 600.0) -> bool:
+        """Wait for the tiles being read and take them in now (for a complete image, e.g.
+        ``twin render``); True if any arrived. Runs on the UI thread."""
+        arrived = False
+        if self._view_bbox is not None and self.overview_shown_at(self._view_resolution):
+            future = self._overview_future
+            if self._overview is None and future is not None:
+                self._on_overview_ready(self._generation, future.result(timeout=timeout))
+                return True
+        if self._view_bbox is not None:  # the read-ahead ring is not needed for this image
+            self._cancel_pending_except(set(self.tiles_meeting(self._view_bbox, ring=0)))
+        while self._pending:
+            key, future = next(iter(self._pending.items()))
+            result = future.result(timeout=timeout)
+            self._on_tile_ready(key, result)
+            arrived = True
+        return arrived
+
+    @property
+    def tile_count(self) -> int:
+        """Tiles read and kept."""
+        return len(self._tiles)
+
+    # --- drawing ---------------------------------------------------------------------------
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        """Draw the tiles read so far in the visible region; ask for the missing ones."""
+        transform = painter.transform()
+        scale = transform.m11()
+        if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:
+            return
+        resolution = 1.0 / scale
+        viewport = painter.viewport()
+        gx0 = math.floor(-transform.dx() + viewport.x())
+        gy0 = math.floor(-transform.dy() + viewport.y())
+        width, height = viewport.width() + 1, viewport.height() + 1
+        bbox = (
+            gx0 * resolution,
+            -(gy0 + height) * resolution,
+            (gx0 + width) * resolution,
+            -gy0 * resolution,
+        )
+        self._view_resolution = resolution
+        painters = self._painters_for(bbox, resolution)
+        drawn = tuple(id(p) for p in painters)
+        if drawn != self._drawn:  # another set of tiles or the overview: draw anew
+            self._drawn = drawn
+            self._painters = painters
+            self.buffer.invalidate()
+        if not painters:
+            return
+        image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(
+            QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy())), image
+        )
+        painter.restore()
+
+    def _painters_for(self, bbox, resolution: float) -> list[ChunkPainter]:
+        """What to draw: the overview at small scales; else the tiles once every tile in
+        view has arrived, the overview (if there) until then. Asks for what is missing."""
+        if self.overview_shown_at(resolution):
+            self._view_bbox = bbox
+            self._cancel_pending_except(set())
+            self.request_overview()
+            return [self._overview] if self._overview is not None else []
+        self.request_tiles(bbox)
+        in_view = self.tiles_meeting(bbox, ring=0)
+        if self._overview is not None and any(key not in self._tiles for key in in_view):
+            return [self._overview]
+        level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
+        return [painter for key, painter in self._tiles.items() if key[0] == level]
+
+    def _render(self, array, image, gx0, gy0, resolution) -> None:
+        for painter in self._painters:
+            painter.render(array, image, gx0, gy0, resolution)

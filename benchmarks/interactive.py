@@ -310,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"\nUI process during the drag, {label} (cProfile; the engine is a child process):"
             )
-            pstats.Stats(profiler).sort_stats(os.environ.get("TWIN_PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("TWIN_PROFILE_LINES", "25")))
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("TWIN_PROFILE_SORT", "tottime")
+            ).print_stats(int(os.environ.get("TWIN_PROFILE_LINES", "25")))
         return result
 
     runs = {"without load": phase("without load", (x0, y0))}

@@ -19,6 +19,7 @@ import json
 import time
 from pathlib import Path
 
+from twin.cli.coverage import add_model_arguments
 from twin.errors import DataError
 from twin.i18n import tr
 
@@ -45,18 +46,7 @@ def register(subparsers) -> None:
     coverage.add_argument(
         "--operator", help=tr("only this operator's sites (default: all, the best network)")
     )
-    coverage.add_argument("--range-m", type=float, default=5000.0, help=tr("cell range (m)"))
-    coverage.add_argument("--pixel-m", type=float, help=tr("pixel size (m; default: the DEM's)"))
-    coverage.add_argument("--load", type=float, default=0.5, help=tr("cell load 0-1 for SINR"))
-    coverage.add_argument(
-        "--noise-figure-db", type=float, default=7.0, help=tr("terminal noise figure (dB)")
-    )
-    coverage.add_argument(
-        "--thresholds",
-        default="-115,-105,-95",
-        help=tr("RSRP thresholds (dBm) of limited,good,very good coverage"),
-    )
-    coverage.add_argument("--diffraction", choices=("deygout", "bullington"), default="deygout")
+    add_model_arguments(coverage)
     coverage.set_defaults(func=run_coverage)
     hosting = jobs.add_parser("hosting", help=tr("PV and EV hosting capacity of the grid's buses"))
     hosting.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
@@ -105,11 +95,10 @@ def _check_cluster(args: argparse.Namespace) -> None:
 def run_coverage(args: argparse.Namespace) -> int:
     """Compute the coverage by tiles on the cluster and write the files; returns 0."""
     import twin
-    from twin.cli.coverage import _thresholds, coverage_report, print_people
+    from twin.cli.coverage import coverage_report, model_parameters, print_people
     from twin.sim.batch.cluster import dask_client, warm_up
     from twin.sim.batch.coverage import batch_coverage, warm_up_engine
     from twin.sim.batch.tiles import tile_layout
-    from twin.sim.radio.coverage import CoverageParameters
     from twin.sim.radio.layers import write_geotiffs
     from twin.sim.radio.project_coverage import (
         find_layer,
@@ -122,15 +111,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     if args.tiles < 1:
         raise DataError(tr("--tiles must be at least 1"))
     _check_cluster(args)
-    if not 0.0 <= args.load <= 1.0:
-        raise DataError(tr("--load is a fraction between 0 and 1"))
-    params = CoverageParameters(
-        max_range_m=args.range_m,
-        load=args.load,
-        noise_figure_db=args.noise_figure_db,
-        thresholds_dbm=_thresholds(args.thresholds),
-        diffraction=args.diffraction,
-    )
+    params = model_parameters(args)
     started = time.perf_counter()
     project = twin.open_project(args.project)
     sites = project_sites(project, args.operator)

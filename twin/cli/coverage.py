@@ -29,6 +29,13 @@ def register(subparsers) -> None:
         "--operator",
         help=tr("only this operator's sites (default: all; the level is then the best network)"),
     )
+    add_model_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_model_arguments(parser) -> None:
+    """The coverage model's options (range, pixel, load, noise figure, thresholds,
+    diffraction), shared by ``twin coverage`` and ``twin batch coverage``."""
     parser.add_argument("--range-m", type=float, default=5000.0, help=tr("cell range (m)"))
     parser.add_argument("--pixel-m", type=float, help=tr("pixel size (m; default: the DEM's)"))
     parser.add_argument("--load", type=float, default=0.5, help=tr("cell load 0-1 for SINR"))
@@ -41,7 +48,22 @@ def register(subparsers) -> None:
         help=tr("RSRP thresholds (dBm) of limited,good,very good coverage"),
     )
     parser.add_argument("--diffraction", choices=("deygout", "bullington"), default="deygout")
-    parser.set_defaults(func=run)
+
+
+def model_parameters(args: argparse.Namespace):
+    """The :class:`~twin.sim.radio.coverage.CoverageParameters` of the parsed options
+    (:func:`add_model_arguments`); DataError names a bad one."""
+    from twin.sim.radio.coverage import CoverageParameters
+
+    if not 0.0 <= args.load <= 1.0:
+        raise DataError(tr("--load is a fraction between 0 and 1"))
+    return CoverageParameters(
+        max_range_m=args.range_m,
+        load=args.load,
+        noise_figure_db=args.noise_figure_db,
+        thresholds_dbm=_thresholds(args.thresholds),
+        diffraction=args.diffraction,
+    )
 
 
 def _thresholds(text: str) -> tuple[float, float, float]:
@@ -105,7 +127,6 @@ def readable_people(people: dict, names: dict[str, str]) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Compute the coverage and write the files; returns 0."""
     import twin
-    from twin.sim.radio.coverage import CoverageParameters
     from twin.sim.radio.layers import write_geotiffs
     from twin.sim.radio.project_coverage import compute_project_coverage
 
@@ -116,15 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
         scenario = find_scenario(project.scenarios, args.scenario)
         scenario.check_extent(project.extent)
-    if not 0.0 <= args.load <= 1.0:
-        raise DataError(tr("--load is a fraction between 0 and 1"))
-    params = CoverageParameters(
-        max_range_m=args.range_m,
-        load=args.load,
-        noise_figure_db=args.noise_figure_db,
-        thresholds_dbm=_thresholds(args.thresholds),
-        diffraction=args.diffraction,
-    )
+    params = model_parameters(args)
     coverage = compute_project_coverage(
         project, params, operator=args.operator, pixel_m=args.pixel_m
     )

@@ -18,7 +18,7 @@ from typing import Any
 from pyproj import CRS
 
 import twin
-from twin.i18n import tr
+from twin.i18n import format_number, format_percent, tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.io import describe_crs, describe_format, read_layers
 from twin.layers.io_common import existing_file, sqlite_uri
@@ -127,33 +127,38 @@ def format_report(report: dict[str, Any]) -> str:
     unit = report["extent_unit"]
     lines = [
         f"{title}: {report['path']} ({report['format']})",
-        f"CRS: {report['crs']}",
-        f"Extent: {_box_text(report['extent'], unit)}",
+        tr("CRS: {0}").format(report["crs"]),
+        tr("Extent: {0}").format(_box_text(report["extent"], unit)),
         tr("Layers ({0}, top first):").format(len(report["layers"])),
     ]
     method_first_told: dict[str, str] = {}  # method text -> first layer that told it
     for number, layer in enumerate(report["layers"], start=1):
-        count_word = "pixels with data" if layer["kind"] == "raster" else "features"
-        shown = "" if layer["visible"] else ", hidden"
+        count_word = tr("pixels with data") if layer["kind"] == "raster" else tr("features")
+        shown = "" if layer["visible"] else tr(", hidden")
         if layer["opacity"] < 1:
-            shown += f", opacity {layer['opacity']:.0%}"
-        what = "raster" if layer["kind"] == "raster" else f"{layer['kind']} {layer['geometry']}"
-        lines.append(
-            f"  {number}. {layer['name']} [{layer['id']}]: {what}, "
-            f"{layer['feature_count']:,} {count_word}, {layer['crs']}{shown}"
+            shown += tr(", opacity {0}").format(format_percent(100 * layer["opacity"], 0))
+        what = (
+            tr("raster")
+            if layer["kind"] == "raster"
+            else f"{tr(layer['kind'])} {tr(str(layer['geometry']))}"
         )
-        lines.append(f"     extent: {_box_text(layer['extent'], layer['extent_unit'])}")
-        lines.append(f"     source: {layer['provenance']['summary']}")
+        lines.append(
+            f"  {number}. {tr_label(layer['name'])} [{layer['id']}]: {what}, "
+            f"{format_number(layer['feature_count'])} {count_word}, {layer['crs']}{shown}"
+        )
+        box = _box_text(layer["extent"], layer["extent_unit"])
+        lines.append(tr("     extent: {0}").format(box))
+        lines.append(tr("     source: {0}").format(layer["provenance"]["summary"]))
         method = layer["provenance"]["method"]
         if method and method in method_first_told:
             lines.append(
                 tr("     method: same method as layer {0}").format(method_first_told[method])
             )
         elif method:
-            method_first_told[method] = f"{number} ({layer['name']})"
-            lines.append(f"     method: {method}")
+            method_first_told[method] = f"{number} ({tr_label(layer['name'])})"
+            lines.append(tr("     method: {0}").format(method))
     if report["type"] == "project":
-        lines.append(f"Views ({len(report['views'])}):")
+        lines.append(tr("Views ({0}):").format(len(report["views"])))
         for view in report["views"]:
             lines.append(f"  {view['name']}: {_box_text(view['bbox'], unit)}")
     return "\n".join(lines)

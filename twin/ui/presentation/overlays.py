@@ -111,15 +111,19 @@ class KpiCardWidget(QFrame):
 
     def fit(self, width: int) -> None:
         """Shrink the value's and the change's fonts until they fit a card ``width`` px
-        wide (down to half their size; the label wraps)."""
+        wide (down to half their size, then they wrap; the label always wraps)."""
         margins = self.layout().contentsMargins()
         inner = width - margins.left() - margins.right()
         for label in (self.value, self.delta):
+            label.setWordWrap(False)
             font = label.font()
             floor = max(8, font.pixelSize() // 2)
             while label.sizeHint().width() > inner and font.pixelSize() > floor:
                 font.setPixelSize(font.pixelSize() - 1)
                 label.setFont(font)
+            # still too wide at half size (a narrow projector): the unit goes to a second
+            # line rather than being cut off (the number's own spaces do not break)
+            label.setWordWrap(label.sizeHint().width() > inner)
 
 
 class KpiCardsOverlay(QWidget):

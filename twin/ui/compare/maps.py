@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject
 from twin.layers.base import Layer
 from twin.layers.difference import base_name
 from twin.layers.raster import RasterLayer
+from twin.layers.territory import inside_mask, territory_outline
 from twin.layers.vector import VectorLayer
 from twin.project import Project
 
@@ -47,18 +48,6 @@ def is_result_layer(layer: Layer) -> bool:
     return "scenario" in layer.provenance.parameters
 
 
-def territory_of(project: Project | None) -> list | None:
-    """The outlines of ``project``'s communes (None when it has none)."""
-    if project is None:
-        return None
-    try:
-        frame = project.layer("communes").frame
-    except KeyError:
-        return None
-    geometries = [g for g in frame.geometry.values if g is not None and not g.is_empty]
-    return geometries or None
-
-
 def inside_territory(layer: RasterLayer, territory: list | None, masks: dict) -> RasterLayer:
     """A copy of result raster ``layer`` drawn inside ``territory`` only (pixels outside
     set to no data), at :data:`RESULT_RASTER_OPACITY`; ``masks`` caches the masks by grid.
@@ -66,13 +55,10 @@ def inside_territory(layer: RasterLayer, territory: list | None, masks: dict) ->
     array = layer.array
     if territory is not None:
         import numpy as np
-        from rasterio.features import geometry_mask
 
         key = (array.shape, tuple(layer.transform)[:6])
         if key not in masks:
-            masks[key] = geometry_mask(
-                territory, out_shape=array.shape, transform=layer.transform, invert=True
-            )
+            masks[key] = inside_mask(territory, array.shape, layer.transform)
         inside = masks[key]
         if layer.nodata is not None and not (
             isinstance(layer.nodata, float) and np.isnan(layer.nodata)
@@ -113,7 +99,7 @@ def scenario_project(
     base_layers = [layer for layer in base_layers if not is_result_layer(layer)]
     for layer in reversed(base_layers):
         project.add_layer(layer, index=0)
-    territory = territory_of(baseline)
+    territory = territory_outline(baseline) if baseline is not None else None
     masks = {} if masks is None else masks
     for layer in reversed(result_layers):
         if isinstance(layer, RasterLayer):

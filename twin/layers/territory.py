@@ -40,14 +40,15 @@ def level_inside(level: np.ndarray, inside: np.ndarray) -> np.ndarray:
     return np.where(inside, level, np.uint8(OUTSIDE_LEVEL)).astype(np.uint8)
 
 
-def clip_level_layers(layers: list, geometries: list | None) -> list:
+def clip_level_layers(layers: list, geometries: list | None, masks: dict | None = None) -> list:
     """``layers`` with every coverage-level raster (``unit == "level"``) drawn inside
-    ``geometries`` only (copies; other layers unchanged). None: ``layers`` as they are."""
+    ``geometries`` only (copies; other layers unchanged). None: ``layers`` as they are.
+    ``masks`` caches the masks by grid between calls (a scenario and its baseline)."""
     if not geometries:
         return layers
     from twin.layers.raster import RasterLayer
 
-    masks: dict[tuple, np.ndarray] = {}
+    masks = {} if masks is None else masks
     out = []
     for layer in layers:
         if not isinstance(layer, RasterLayer) or layer.unit != "level" or layer.array.ndim != 2:

@@ -363,7 +363,8 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
 
         out.figures.extend(scenario_report_figures(project, out.layers, out.baseline_layers))
     outline = territory_outline(project)  # maps show coverage inside the territory only
-    out.layers = clip_level_layers(out.layers, outline)
-    out.baseline_layers = clip_level_layers(out.baseline_layers, outline)
+    masks: dict = {}  # one mask per grid for the scenario and the baseline
+    out.layers = clip_level_layers(out.layers, outline, masks)
+    out.baseline_layers = clip_level_layers(out.baseline_layers, outline, masks)
     feedback.set_progress(100.0, "simulation done")
     return out

@@ -46,6 +46,10 @@ def test_a_site_clicked_outside_the_extent_is_refused_with_its_range(bench):
     # the refusal reaches the status bar too; background engine preparation may report
     # its own progress at any time, so look for the refusal, not at the last message only
     assert said[-1].endswith(EXTENT_TEXT) and said[-1] in messages
+    # ... and the silent preparation never replaces it in the status bar
+    assert not any(
+        m.startswith("Preparing the fiber, transit and energy engines") for m in messages
+    )
     bench.click(X0 + 3000.0, Y0 + 2000.0)  # inside: added as before
     bench.wait_idle()
     assert len(bench.panel.intervention_texts()) == 1
@@ -116,6 +120,7 @@ def test_a_project_with_unusable_scenarios_opens_with_them_set_aside(qtbot, odd_
     handle = window.files.save_to(odd_project)
     with qtbot.waitSignal(handle.finished, timeout=30_000):
         pass
+    assert handle.outcome is not None and handle.outcome[0] == "succeeded", handle.outcome
     names = [s["name"] for s in Project.open(odd_project).scenarios]
     assert sorted(names) == ["Another", "Bad band", "Far", "Good"]
     window.set_modified(False)

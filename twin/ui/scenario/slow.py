@@ -124,7 +124,7 @@ class SlowResults(QObject):
                 self._wanted = None
                 self._show(cached)
             else:
-                self._start(wanted, f"Simulating '{wanted.name}'")
+                self._start(wanted, tr("Simulating '{name}'").format(name=wanted.name))
         elif self._prepare and not self._prepared:
             self._prepared = True
             self._start(None, tr(BASELINES_TITLE))
@@ -154,11 +154,14 @@ class SlowResults(QObject):
             on_error=lambda error: alive() and self._on_failed(engines, scenario, error),
             show_progress=False,
         )
-        job.progress_changed.connect(
-            lambda percent, text: (
-                alive() and self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+        if scenario is not PREPARING:
+            # the engines' preparation is silent but for a failure: nobody waits for it, and
+            # its progress would replace what the user was just told (a refused site, say)
+            job.progress_changed.connect(
+                lambda percent, text: (
+                    alive() and self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+                )
             )
-        )
         job.finished.connect(lambda: alive() and self._on_finished(job))
         self._job, self._job_for = job, scenario
         self._announce()

@@ -115,6 +115,22 @@ def test_round_trip_keeps_everything(tmp_path, project):
     assert reopened.extent == pytest.approx(project.extent)
 
 
+def test_a_saving_copy_writes_the_project_as_it_was_when_taken(tmp_path, project):
+    """The app saves in a worker thread a copy taken on the UI thread: edits made during the
+    save (a layer inserted on top shifted the list under the writer's loop, which then met a
+    layer twice and failed on "UNIQUE constraint failed") belong to the next save."""
+    copy = project.saving_copy()
+    later = _buildings()
+    project.add_layer(VectorLayer("Later", later.frame, layer_id="later"), index=0)
+    project.scenarios[0]["name"] = "renamed meanwhile"
+    project.metadata["nested"]["year"] = 2030
+    reopened = Project.open(copy.save(tmp_path / "territory.twin"))
+    assert [layer.id for layer in reopened.layers] == ["buildings", "roads", "terrain"]
+    assert reopened.scenarios[0]["name"] == "5G"
+    assert reopened.metadata["nested"]["year"] == 2024
+    assert [layer.id for layer in project.layers][:2] == ["later", "buildings"]  # untouched
+
+
 def test_round_trip_keeps_features_and_pixels(tmp_path, project):
     reopened = Project.open(project.save(tmp_path / "territory.twin"))
     for name in ("buildings", "roads"):

@@ -3,8 +3,9 @@ stories."""
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,22 @@ class Project:
 
         self.path = save_project(self, Path(path))
         return self.path
+
+    def saving_copy(self) -> Project:
+        """A copy holding the project's lists and dicts as they are now (layer objects
+        shared): what a save in a worker thread writes while the user goes on editing. Saving
+        ``self`` from a worker instead could see a layer twice (a layer inserted meanwhile
+        shifts the list under its loop) and fail on the duplicate."""
+        return replace(
+            self,
+            layers=list(self.layers),
+            views=list(self.views),
+            metadata=copy.deepcopy(self.metadata),
+            scenarios=copy.deepcopy(self.scenarios),
+            stories={name: list(steps) for name, steps in self.stories.items()},
+            results=dict(self.results),
+            private=dict(self.private),
+        )
 
     @classmethod
     def open(cls, path: str | Path, wanted=None) -> Project:

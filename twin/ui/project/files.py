@@ -208,7 +208,17 @@ class ProjectFiles(QObject):
         if project is None:
             return None
         path = Path(path)
-        return self._start(lambda fb: project.save(path), f"Saving {path.name}", self.saved.emit)
+        # the worker writes a copy taken now: the user's edits meanwhile (and result layers
+        # arriving) go into the next save, never half into this one
+        copy = project.saving_copy()
+
+        def saved(written: Path) -> None:
+            project.path = written
+            self.saved.emit(written)
+
+        return self._start(
+            lambda fb: copy.save(path), tr("Saving {name}").format(name=path.name), saved
+        )
 
     def save_as(self) -> JobHandle | None:
         """Ask for a file name, then save there (None if the user gave none)."""

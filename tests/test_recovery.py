@@ -13,7 +13,7 @@ from ui_helpers import make_buildings, make_project, make_roads
 from twin.errors import ProjectError
 from twin.layers.io import read_layers, write_layer
 from twin.project import Project
-from twin.project_file import save_project
+from twin.project_save import save_project
 from twin.recovery import discard_recovery, read_recovery, recovery_path, write_recovery
 from twin.recovery_file import apply_recovery
 from twin.recovery_unsaved import read_unsaved_recoveries, rebuild_unsaved_project

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import ProjectError
-from twin.project_checks import fsync
+from twin.project_checks import fsync, process_alive
 
 FORMAT_NAME = "twin-recovery"
 FORMAT_VERSION = 1
@@ -244,19 +244,6 @@ def clean_temporaries(target: Path) -> None:
                 candidate.unlink()
             except OSError:
                 continue
-
-
-def process_alive(pid: int) -> bool:
-    """True when process ``pid`` is running (this process always is)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def json_default(value: Any) -> Any:

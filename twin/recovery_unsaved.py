@@ -11,13 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import ProjectError
-from twin.recovery_file import (
-    SUFFIX,
-    RecoverySnapshot,
-    apply_recovery,
-    process_alive,
-    read_recovery_file,
-)
+from twin.project_checks import process_alive
+from twin.recovery_file import SUFFIX, RecoverySnapshot, apply_recovery, read_recovery_file
 
 UNSAVED_PREFIX = "untitled-"
 

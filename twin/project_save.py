@@ -15,11 +15,9 @@ from typing import Any
 
 import numpy as np
 import pyogrio
-from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
 from twin.fingerprint import layer_fingerprint
-from twin.layers.io_raster import geotiff_array_and_profile
 from twin.layers.io_write import writable_frame
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
@@ -32,7 +30,7 @@ from twin.project_checks import (
     temporary_prefix,
 )
 from twin.project_file import FORMAT_NAME, FORMAT_VERSION, read_meta
-from twin.project_results import write_results
+from twin.project_results import raster_to_geotiff, write_results
 from twin.story import stories_to_json
 
 # GeoPackage 1.3: GDAL before 3.7 (QGIS 3.22 on Debian 12) opens a GeoPackage whose
@@ -106,7 +104,7 @@ def _write(project, path: Path) -> None:
             wrote_any_table = True
             record["geometry_column"] = frame.geometry.name
         elif isinstance(layer, RasterLayer):
-            rasters.append((layer.id, _geotiff_bytes(layer)))
+            rasters.append((layer.id, raster_to_geotiff(layer)))
             record["unit"] = layer.unit
         else:
             raise ProjectError(f"layer {layer.name!r} of kind {layer.kind!r} cannot be saved")
@@ -204,16 +202,6 @@ def _writable_frame(layer: VectorLayer):
     if "fid" in lowered:
         frame = frame.rename(columns={lowered["fid"]: "fid_"})
     return frame
-
-
-def _geotiff_bytes(layer: RasterLayer) -> bytes:
-    array, profile = geotiff_array_and_profile(
-        layer.array, layer.transform, layer.crs, layer.nodata
-    )
-    with MemoryFile() as memory:
-        with memory.open(**profile) as dataset:
-            dataset.write(array, 1)
-        return memory.read()
 
 
 def _json_default(value: Any) -> Any:

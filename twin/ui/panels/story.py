@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,15 +28,9 @@ from twin.i18n import tr
 from twin.kpi import Figure
 from twin.project import Project
 from twin.story import StoryStep
+from twin.ui.panels.buttons import push_button
 from twin.ui.panels.story_steps import StoryStepEditor, StoryStepList
 from twin.ui.presentation import commands
-
-
-def _button(text: str, tip: str, slot) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    button.clicked.connect(slot)
-    return button
 
 
 class StoryPanel(QWidget):
@@ -61,21 +54,23 @@ class StoryPanel(QWidget):
         self.story_box = QComboBox()
         self.story_box.setObjectName("story_box")
         self.story_box.currentTextChanged.connect(self._on_story_chosen)
-        self.new_button = _button(tr("New…"), tr("Create an empty story"), self.new_story)
-        self.rename_button = _button(tr("Rename…"), tr("Rename the story"), self.rename_story)
-        self.delete_story_button = _button(tr("Delete"), tr("Delete the story"), self.delete_story)
+        self.new_button = push_button(tr("New…"), tr("Create an empty story"), self.new_story)
+        self.rename_button = push_button(tr("Rename…"), tr("Rename the story"), self.rename_story)
+        self.delete_story_button = push_button(
+            tr("Delete"), tr("Delete the story"), self.delete_story
+        )
         self.step_list = StoryStepList()
         self.step_list.currentRowChanged.connect(self._on_step_selected)
         self.step_list.step_activated.connect(self._on_step_activated)
         self.step_list.reordered.connect(self._on_steps_reordered)
-        self.add_button = _button(
+        self.add_button = push_button(
             tr("Add step from current view"),
             tr("A new step showing the map's extent, layers and scenario as they are now"),
             self.add_step_from_view,
         )
-        self.up_button = _button("▲", tr("Move the step earlier"), lambda: self.move_step(-1))
-        self.down_button = _button("▼", tr("Move the step later"), lambda: self.move_step(1))
-        self.delete_step_button = _button(
+        self.up_button = push_button("▲", tr("Move the step earlier"), lambda: self.move_step(-1))
+        self.down_button = push_button("▼", tr("Move the step later"), lambda: self.move_step(1))
+        self.delete_step_button = push_button(
             tr("Delete step"), tr("Delete the step"), self.delete_step
         )
         self.step_editor = StoryStepEditor()
@@ -89,7 +84,7 @@ class StoryPanel(QWidget):
         self.step_editor.refused.connect(self.message_label.setText)
         self.screen_box = QComboBox()
         self.screen_box.setToolTip(tr("The screen the presentation fills (the projector)"))
-        self.present_button = _button(
+        self.present_button = push_button(
             tr("Present (F5)"), tr("Show the story full screen"), self.request_present
         )
         layout = QVBoxLayout(self)

@@ -59,7 +59,7 @@ def measure(path: str, mode: str) -> None:
     """In this process: open ``path``, (``mode`` "prepare": prepare the engines), simulate
     the two scenarios, print the times; ``mode`` "save": save their results in ``path``."""
     import twin
-    from twin.project_file import save_results
+    from twin.project_save import save_results
     from twin.scenario import Scenario
     from twin.sim.whatif import simulate
 

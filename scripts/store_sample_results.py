@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import twin  # noqa: E402
-from twin.project_file import save_results  # noqa: E402
+from twin.project_save import save_results  # noqa: E402
 from twin.sim.whatif import WhatIfOptions, simulate  # noqa: E402
 
 

@@ -256,6 +256,12 @@ def out_of_range_tiff(path: Path, seed: int) -> None:
         ("EPSG:4326", -1.7, 95.0, 0.5),
         ("EPSG:2154", 350_000.0, 5e8, 100.0),
     ][seed % 3]
+    small_geotiff(path, crs, west, north, pixel)
+
+
+def small_geotiff(path: Path, crs: str, west: float, north: float, pixel: float) -> None:
+    """A 4 x 3 GeoTIFF of ones in ``crs`` whose top-left corner is (``west``, ``north``) and
+    whose pixels are ``pixel`` CRS units wide."""
     with rasterio.open(
         path,
         "w",

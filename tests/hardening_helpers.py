@@ -10,7 +10,7 @@ from pathlib import Path
 from ui_helpers import make_project
 
 from twin.cli import main
-from twin.project_file import save_project
+from twin.project_save import save_project
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -87,3 +87,22 @@ def differing_pixels(first: QtGui.QImage, second: QtGui.QImage) -> int:
         return np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()].copy()
 
     return int(np.count_nonzero(pixels(first) != pixels(second)))
+
+
+def rgb_array(image: QtGui.QImage) -> np.ndarray:
+    """(height, width, 3) RGB array of ``image`` (a copy: the converted image and its memory
+    go when this function returns)."""
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
+    return (
+        data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
+    )
+
+
+def count_color(image: QtGui.QImage, color: str) -> int:
+    """How many pixels of ``image`` are exactly ``color`` (hex)."""
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()]
+    target = QtGui.QColor(color).rgb() & 0xFFFFFFFF
+    return int(np.count_nonzero(pixels == target))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 from affine import Affine
-from PySide6 import QtGui
+from map_helpers import count_color
 
 from twin.layers import RasterLayer, VectorLayer
 from twin.layers.compare_themes import (
@@ -163,13 +163,6 @@ def test_each_theme_can_be_picked_on_the_maps(window):
                 if layer.visible and "scenario" in layer.provenance.parameters
             ]
             assert theme in shown and "4G coverage level" not in set(shown) - {theme}
-
-
-def count_color(image: QtGui.QImage, color: str) -> int:
-    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    pixels = np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()]
-    target = QtGui.QColor(color).rgb() & 0xFFFFFFFF
-    return int(np.count_nonzero(pixels == target))
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -17,7 +17,7 @@ import pytest
 from ui_helpers import make_project
 
 from twin.project import Project
-from twin.project_file import save_project
+from twin.project_save import save_project
 from twin.recovery import read_recovery, write_recovery
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
@@ -30,7 +30,7 @@ SAVER = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[2])
     from ui_helpers import make_project
-    from twin.project_file import save_project
+    from twin.project_save import save_project
     project = make_project()
     buildings = project.layer("Buildings")
     state = 0

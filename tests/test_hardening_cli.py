@@ -21,7 +21,7 @@ from ui_helpers import make_project
 
 from twin.errors import DataError, ProjectError
 from twin.layers.transit import read_gtfs
-from twin.project_file import save_project
+from twin.project_save import save_project
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
 

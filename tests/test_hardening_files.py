@@ -22,7 +22,7 @@ from ui_helpers import make_project
 from twin.errors import DataError, DataWarning, ProjectError
 from twin.layers.io import read_layers
 from twin.project import Project
-from twin.project_file import save_project
+from twin.project_save import save_project
 from twin.sim.energy.grid_io import read_pandapower_json
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*non conformant file extension")
@@ -199,14 +199,14 @@ def test_temporary_files_of_an_interrupted_save_are_cleaned_on_open(project_file
 
 
 def test_a_failed_save_leaves_the_old_file_and_no_temporary(project_file, monkeypatch):
-    import twin.project_file as project_file_module
+    import twin.project_save as project_save_module
 
     before = project_file.read_bytes()
 
     def fail(_project, _path):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(project_file_module, "_write", fail)
+    monkeypatch.setattr(project_save_module, "_write", fail)
     with pytest.raises(ProjectError, match="No space left on device"):
         save_project(make_project(), project_file)
     assert project_file.read_bytes() == before

@@ -4,6 +4,7 @@ the command line's --lang."""
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -40,17 +41,22 @@ def french():
     set_language("en")
 
 
-def _update_translations():
+@pytest.fixture(scope="module")
+def script():
+    """scripts/update_translations.py loaded once; the code under twin/ does not change
+    while the tests run, so it is parsed once for every check (each parse of ~580 files
+    took several seconds)."""
     spec = importlib.util.spec_from_file_location(
         "update_translations", ROOT / "scripts" / "update_translations.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.extract_code = functools.cache(module.extract_code)
+    module.untranslatable_calls = functools.cache(module.untranslatable_calls)
     return module
 
 
-def test_catalogue_is_compiled_up_to_date_and_translates_every_string_of_the_code(capsys):
-    script = _update_translations()
+def test_catalogue_is_compiled_up_to_date_and_translates_every_string_of_the_code(capsys, script):
     # every tr()/N_() literal of twin/ and every data term has a French entry, and the
     # shipped .po/.mo are what the script would write now (exit 1 and a list otherwise)
     assert script.main(["--check"]) == 0, capsys.readouterr()
@@ -60,8 +66,9 @@ def test_catalogue_is_compiled_up_to_date_and_translates_every_string_of_the_cod
     assert script.untranslatable_calls() == []  # no tr(f"...") that could never match
 
 
-def test_the_catalogue_check_fails_on_a_new_string_or_a_stale_mo(capsys, monkeypatch, tmp_path):
-    script = _update_translations()
+def test_the_catalogue_check_fails_on_a_new_string_or_a_stale_mo(
+    capsys, monkeypatch, tmp_path, script
+):
     terms = script.read_terms()
     monkeypatch.setattr(script, "read_terms", lambda: [*terms, "A string nobody translated"])
     assert script.main(["--check"]) == 1

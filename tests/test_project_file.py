@@ -15,7 +15,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-import twin.project_file
+import twin.project_save
 from twin.errors import ProjectError
 from twin.layers import Provenance, RasterLayer, VectorLayer
 from twin.layers.style import Style, categorized_style, graduated_style, raster_style
@@ -199,7 +199,7 @@ def test_failure_mid_save_keeps_the_previous_file(tmp_path, project, monkeypatch
     def broken_raster_writer(layer):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(twin.project_file, "_geotiff_bytes", broken_raster_writer)
+    monkeypatch.setattr(twin.project_save, "raster_to_geotiff", broken_raster_writer)
     project.layer("roads").name = "Changed"
     with pytest.raises(ProjectError, match=r"Could not save the project.*disk full"):
         project.save(path)

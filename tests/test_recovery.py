@@ -13,16 +13,10 @@ from ui_helpers import make_buildings, make_project, make_roads
 from twin.errors import ProjectError
 from twin.layers.io import read_layers, write_layer
 from twin.project import Project
-from twin.project_file import save_project
-from twin.recovery import (
-    apply_recovery,
-    discard_recovery,
-    read_recovery,
-    read_unsaved_recoveries,
-    rebuild_unsaved_project,
-    recovery_path,
-    write_recovery,
-)
+from twin.project_save import save_project
+from twin.recovery import discard_recovery, read_recovery, recovery_path, write_recovery
+from twin.recovery_file import apply_recovery
+from twin.recovery_unsaved import read_unsaved_recoveries, rebuild_unsaved_project
 from twin.ui.main_window import MainWindow
 from twin.ui.project.recovery import RecoveryDialog
 

@@ -18,7 +18,8 @@ from twin.layers.reports import LAYER_ID, reports_layer
 from twin.layers.reports_gdpr import erase_subject, subject_access
 from twin.layers.reports_io import import_reports
 from twin.project import Project
-from twin.recovery import erase_from_recovery, read_recovery, recovery_path, write_recovery
+from twin.recovery import read_recovery, recovery_path, write_recovery
+from twin.recovery_erasure import erase_from_recovery
 from twin.ui.reports.commands import RectifyReportCommand
 from twin.ui.scenario.undo import forget_subject
 
@@ -115,7 +116,7 @@ def test_cli_import_subject_and_erase(tmp_path):
 
 
 def test_cli_rectify_and_recovery_restores_reports(tmp_path):
-    from twin.recovery import apply_recovery
+    from twin.recovery_file import apply_recovery
 
     project, _ = _saved_project(tmp_path)
     path = project.path

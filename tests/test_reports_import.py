@@ -24,7 +24,8 @@ from twin.layers.reports import (
     export_view,
     reports_layer,
 )
-from twin.layers.reports_io import detect_format, import_reports
+from twin.layers.reports_formats import detect_format
+from twin.layers.reports_io import import_reports
 from twin.layers.vector import VectorLayer
 from twin.project import Project
 

@@ -9,7 +9,7 @@ import imageio_ffmpeg
 import numpy as np
 import pypdf
 import pytest
-from map_helpers import RED, X0, Y0, line_layer, project_of
+from map_helpers import RED, X0, Y0, line_layer, project_of, rgb_array
 from PySide6 import QtGui
 
 import twin
@@ -32,14 +32,6 @@ STORY = "Conseil municipal"
 @pytest.fixture(scope="module")
 def sample():
     return twin.open_project(None)
-
-
-def pixels(image: QtGui.QImage) -> np.ndarray:
-    """(height, width, 3) RGB array of ``image`` (a copy: the QImage may go away)."""
-    rgb = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
-    stride, width, height = rgb.bytesPerLine(), rgb.width(), rgb.height()
-    rows = np.frombuffer(bytes(rgb.constBits()), np.uint8, count=stride * height)
-    return rows.reshape(height, stride)[:, : width * 3].reshape(height, width, 3).copy()
 
 
 def crop(array: np.ndarray, rect) -> np.ndarray:
@@ -112,7 +104,7 @@ def test_png_pages_hold_title_caption_legend_cards_and_page_number(qtbot, sample
     assert [path.name for path in paths] == [f"step-0{n}.png" for n in range(1, 7)]
     scene = story_scenes(sample, STORY, Page(1280, 720, 96))[2]  # the swipe step
     parts = regions(scene.layout)
-    page = pixels(QtGui.QImage(str(paths[2])))
+    page = rgb_array(QtGui.QImage(str(paths[2])))
     assert page.shape == (720, 1280, 3)
     header = parts.header
     assert ink_share(crop(page, (header[0], header[1], header[2] * 0.4, header[3]))) > 0.03
@@ -144,9 +136,9 @@ def test_swipe_shows_the_baseline_left_of_the_divider_and_the_scenario_right(qtb
     size = (400, 300)
     drawer = StepMap(scene, size, 9.0)
     try:
-        swiped = pixels(drawer.render()[0])
-        left = pixels(drawer.cameras[0].render(scene.box)[0])
-        right = pixels(drawer.cameras[1].render(scene.box)[0])
+        swiped = rgb_array(drawer.render()[0])
+        left = rgb_array(drawer.cameras[0].render(scene.box)[0])
+        right = rgb_array(drawer.cameras[1].render(scene.box)[0])
     finally:
         drawer.close()
     cut = round(400 * 0.3)
@@ -181,7 +173,7 @@ def test_pdf_deck_one_page_per_step_captions_as_text_maps_not_blank(qtbot, sampl
         assert biggest["/Width"] > 2400  # the map at print resolution (300 dpi)
         decoded = QtGui.QImage.fromData(biggest.get_data())
         assert not decoded.isNull()
-        array = pixels(decoded.scaled(400, 250))
+        array = rgb_array(decoded.scaled(400, 250))
         # not blank: many colours, and over 3 % of the map is not its commonest colour
         colours, counts = np.unique(array.reshape(-1, 3), axis=0, return_counts=True)
         assert len(colours) > 50
@@ -227,7 +219,7 @@ def test_print_pages_widen_lines_so_they_keep_their_width_in_points(qtbot):
         page = Page.from_mm(100, 60, dpi)
         layout = build_layout(project, "", "", extent=(X0, Y0, X0 + 100, Y0 + 100), page=page)
         layout = Layout(page=page, map=layout.map, legend=Legend(visible=False))
-        array = crop(pixels(layout_image(layout, project)), regions(layout).map)
+        array = crop(rgb_array(layout_image(layout, project)), regions(layout).map)
         column = array[:, array.shape[1] // 2]
         return int((np.abs(column.astype(int) - [0xD5, 0x5E, 0x00]).sum(axis=1) < 90).sum())
 

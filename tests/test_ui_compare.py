@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
-from map_helpers import BLUE, CRS, RED, X0, Y0, box_layer, project_of
+from map_helpers import BLUE, CRS, RED, X0, Y0, box_layer, count_color, project_of
 from PySide6 import QtCore, QtGui
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
@@ -35,13 +35,6 @@ def result_box(scenario: str, color: str):
 def baseline_project():
     """The baseline: a grey building block under the results."""
     return project_of(box_layer("Buildings", [(10, 10, 30, 30)], GREY))
-
-
-def count_color(image: QtGui.QImage, color: str) -> int:
-    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    pixels = np.frombuffer(image.constBits(), np.uint32)[: image.width() * image.height()]
-    target = QtGui.QColor(color).rgb() & 0xFFFFFFFF
-    return int(np.count_nonzero(pixels == target))
 
 
 def color_at(image: QtGui.QImage, x: int, y: int) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from map_helpers import BLUE, RED, X0, Y0, box_layer, project_of
+from map_helpers import BLUE, RED, X0, Y0, box_layer, project_of, rgb_array
 from PySide6 import QtGui
 from PySide6.QtWidgets import QApplication
 
@@ -18,26 +18,16 @@ from twin.ui.compare.maps import scenario_project
 ROAD = "#3CB44B"
 
 
-def rgb(image: QtGui.QImage) -> np.ndarray:
-    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
-    # a copy: the converted image (and its memory) goes when this function returns
-    return (
-        data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
-    )
-
-
 def rows_of(image: QtGui.QImage, color: str, columns: slice) -> list[int]:
     """Rows of ``image`` where ``color`` appears within ``columns``."""
     target = np.array(QtGui.QColor(color).getRgb()[:3])
-    hit = np.all(rgb(image)[:, columns] == target, axis=2).any(axis=1)
+    hit = np.all(rgb_array(image)[:, columns] == target, axis=2).any(axis=1)
     return np.flatnonzero(hit).tolist()
 
 
 def columns_of(image: QtGui.QImage, color: str) -> list[int]:
     target = np.array(QtGui.QColor(color).getRgb()[:3])
-    hit = np.all(rgb(image) == target, axis=2).any(axis=0)
+    hit = np.all(rgb_array(image) == target, axis=2).any(axis=0)
     return np.flatnonzero(hit).tolist()
 
 

@@ -8,7 +8,7 @@ import itertools
 import geopandas as gpd
 import numpy as np
 import shapely
-from map_helpers import CRS, GREEN, X0, Y0, box_layer, project_of, show_canvas
+from map_helpers import CRS, GREEN, X0, Y0, box_layer, project_of, rgb_array, show_canvas
 from PySide6 import QtGui
 
 from twin.layers import Style, VectorLayer
@@ -18,20 +18,9 @@ from twin.layers.style import LabelStyle
 TEXT = "#1E1E1E"
 
 
-def pixels(image: QtGui.QImage) -> np.ndarray:
-    """(height, width, 3) RGB array of an image."""
-    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)
-    width, height = image.width(), image.height()
-    data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
-    # a copy: the converted image (and its memory) goes when this function returns
-    return (
-        data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
-    )
-
-
 def text_and_halo(image: QtGui.QImage, centre: tuple[float, float], half: int = 40):
     """Counts of dark (text) and white (halo) pixels within ``half`` px of ``centre``."""
-    rgb = pixels(image).astype(int)
+    rgb = rgb_array(image).astype(int)
     x, y = int(centre[0]), int(centre[1])
     patch = rgb[max(0, y - half) : y + half, max(0, x - half) : x + half]
     dark = np.all(np.abs(patch - (0x1E, 0x1E, 0x1E)) < 40, axis=2).sum()
@@ -120,7 +109,7 @@ def test_render_and_page_export_draw_the_labels(tmp_path):
     out = tmp_path / "page.png"
     export_layout(layout, project, out)
     page = QtGui.QImage(str(out))
-    rgb = pixels(page).astype(int)
+    rgb = rgb_array(page).astype(int)
     green = np.all(np.abs(rgb - (0x00, 0x9E, 0x73)) < 8, axis=2)
     rows, cols = np.nonzero(green)
     centre = ((cols.min() + cols.max()) / 2, (rows.min() + rows.max()) / 2)

@@ -4,10 +4,9 @@ in the first test; the others drive a PresentationWindow on the small synthetic 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from map_helpers import rgb_array
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDockWidget
 from ui_helpers import X0, Y0, make_project
 
@@ -34,15 +33,6 @@ STEPS = [
     ),
     StoryStep("The gymnasium", "", (X0 + 300, Y0, X0 + 400, Y0 + 100), ("Buildings",)),
 ]
-
-
-def _pixels(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    stride = image.bytesPerLine()
-    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * image.height())
-    pixels = data.reshape(image.height(), stride)[:, : image.width() * 3]
-    # a copy: the converted image (and the memory ``data`` points into) dies on return
-    return pixels.reshape(image.height(), image.width(), 3).copy()
 
 
 def _contains(shown, wanted, tolerance: float = 1.0) -> bool:
@@ -149,10 +139,10 @@ def test_clicker_keys_move_between_steps_with_an_eased_camera(qtbot):
 def test_b_blanks_the_screen_and_digits_enter_jump(qtbot):
     presentation = _presentation(qtbot)
     qtbot.keyClick(presentation, Qt.Key.Key_B)
-    black = _pixels(presentation.grab().toImage())
+    black = rgb_array(presentation.grab().toImage())
     assert black.max() == 0  # every pixel black
     qtbot.keyClick(presentation, Qt.Key.Key_B)
-    shown = _pixels(presentation.grab().toImage())
+    shown = rgb_array(presentation.grab().toImage())
     assert shown.mean() > 200  # the white map and caption are back
     qtbot.keyClick(presentation, Qt.Key.Key_3)
     assert "3" in presentation.counter.text() and presentation.index == 0

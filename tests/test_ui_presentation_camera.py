@@ -8,8 +8,9 @@ import threading
 
 import numpy as np
 import pytest
+from map_helpers import rgb_array
 from PySide6.QtCore import Qt
-from test_ui_presentation import STEPS, _pixels
+from test_ui_presentation import STEPS
 from ui_helpers import make_project
 
 from twin.story import StoryStep
@@ -68,8 +69,8 @@ def test_the_final_frame_equals_the_step_shown_without_a_move(qtbot, mode):
         qtbot.keyClick(moved, Qt.Key.Key_PageDown)
     assert not moved.camera_view.isVisible()
     qtbot.wait(50)  # the maps paint the final frame
-    on_screen = _pixels(moved.screen().grabWindow(moved.winId()).toImage())
-    assert np.array_equal(on_screen, _pixels(moved.grab().toImage()))  # what it shows
+    on_screen = rgb_array(moved.screen().grabWindow(moved.winId()).toImage())
+    assert np.array_equal(on_screen, rgb_array(moved.grab().toImage()))  # what it shows
     still = _window(qtbot, steps, source, start=1)
     if swipe:
         _settled(qtbot, still, 2)
@@ -77,7 +78,7 @@ def test_the_final_frame_equals_the_step_shown_without_a_move(qtbot, mode):
     still.go_to(0, animate=False)
     still.go_to(1, animate=False)
     qtbot.wait(50)
-    after_move, without_move = _pixels(moved.grab().toImage()), _pixels(still.grab().toImage())
+    after_move, without_move = rgb_array(moved.grab().toImage()), rgb_array(still.grab().toImage())
     assert after_move.shape == without_move.shape
     assert np.array_equal(after_move, without_move)
     assert (after_move != 255).any()  # something is drawn (not two blank frames)
@@ -91,18 +92,18 @@ def test_the_move_draws_views_between_the_two_extents(qtbot, mode):
     window = _window(qtbot, steps, _source([]) if swipe else None)
     if swipe:
         _settled(qtbot, window, 2)
-    first = _pixels(window.stage.grab().toImage())
+    first = rgb_array(window.stage.grab().toImage())
     cameras, frames = [], []
 
     def tick(value) -> None:
         cameras.append(window.camera)
         if 0.4 < float(value) < 0.6 and not frames:
-            frames.append(_pixels(window.camera_view.grab().toImage()))
+            frames.append(rgb_array(window.camera_view.grab().toImage()))
 
     window.animation.valueChanged.connect(tick)
     with qtbot.waitSignal(window.transition_finished, timeout=5000):
         qtbot.keyClick(window, Qt.Key.Key_PageDown)
-    last = _pixels(window.stage.grab().toImage())
+    last = rgb_array(window.stage.grab().toImage())
     start, end = fitted(steps[0].extent, 960, 540), fitted(steps[1].extent, 960, 540)
     widths = [bbox[2] - bbox[0] for bbox, _ in cameras]
     low, high = sorted((start[2] - start[0], end[2] - end[0]))

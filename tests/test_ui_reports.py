@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
-import numpy as np
-from map_helpers import X0, Y0, color_at
+from map_helpers import X0, Y0, color_at, differing_pixels
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtGui import QUndoStack
 from shapely.geometry import Point
@@ -23,18 +22,6 @@ from twin.ui.reports.rights import ReportRightsDialog
 
 WEST, EAST = (1000.0, 1500.0), (3000.0, 1500.0)  # offsets (m) from (X0, Y0)
 PSEUDONYM = "0123456789abcdef0123"
-
-
-def differing_pixels(first, second) -> int:
-    """How many pixels differ between two images of the same size (bytes copied while
-    each converted image is alive)."""
-
-    def pixels(image) -> np.ndarray:
-        image = image.convertToFormat(image.Format.Format_ARGB32)
-        size = image.width() * image.height()
-        return np.frombuffer(image.constBits(), np.uint32)[:size].copy()
-
-    return int(np.count_nonzero(pixels(first) != pixels(second)))
 
 
 def _project() -> Project:

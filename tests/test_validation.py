@@ -10,6 +10,7 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
+from fuzz_inputs import small_geotiff
 from whatif_helpers import sample_project
 
 import twin
@@ -145,25 +146,6 @@ def test_coordinates_out_of_range_for_their_crs_are_refused(tmp_path, capsys):
     assert "x 500 to 500" in err and "longitude x -180 to 180" in err
 
 
-def _geotiff(path, crs, west, north, pixel):
-    import numpy as np
-    import rasterio
-    from affine import Affine
-
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=4,
-        height=3,
-        count=1,
-        dtype="uint8",
-        crs=crs,
-        transform=Affine(pixel, 0.0, west, 0.0, -pixel, north),
-    ) as dataset:
-        dataset.write(np.ones((1, 3, 4), dtype="uint8"))
-
-
 @pytest.mark.parametrize(
     "crs, west, north, pixel, words",
     [
@@ -179,7 +161,7 @@ def test_a_raster_out_of_range_for_its_crs_is_refused(
     from twin.layers.io import read_layer
 
     path = tmp_path / "far.tif"
-    _geotiff(path, crs, west, north, pixel)
+    small_geotiff(path, crs, west, north, pixel)
     with pytest.raises(DataError, match="out of range"):
         read_layer(path)
     status = main(["info", str(path)])
@@ -192,7 +174,7 @@ def test_a_global_raster_whose_pixel_edges_pass_180_degrees_is_read(tmp_path):
     from twin.layers.io import read_layer
 
     path = tmp_path / "world.tif"
-    _geotiff(path, "EPSG:4326", -180.25, 90.25, 0.5)
+    small_geotiff(path, "EPSG:4326", -180.25, 90.25, 0.5)
     assert read_layer(path).array.shape == (3, 4)
 
 

@@ -150,7 +150,7 @@ class Project:
     # --- files -----------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write the project to a ``.twin`` GeoPackage, atomically; returns the path."""
-        from twin.project_file import save_project
+        from twin.project_save import save_project
 
         self.path = save_project(self, Path(path))
         return self.path

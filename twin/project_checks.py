@@ -52,7 +52,7 @@ def clean_stale_temporaries(path: Path) -> list[Path]:
     for candidate in candidates:
         rest = candidate.name[len(target.stem) + 1 + len(_TEMPORARY_MARK) :]
         pid_text = rest.split("-", 1)[0]
-        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+        if not pid_text.isdigit() or process_alive(int(pid_text)):
             continue
         try:
             candidate.unlink()
@@ -62,7 +62,9 @@ def clean_stale_temporaries(path: Path) -> list[Path]:
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True when process ``pid`` is running (this process always is; one we may not signal
+    counts as running)."""
     if pid == os.getpid():
         return True
     try:

@@ -1,7 +1,8 @@
 """Recovery of a project that was never saved (the model of :mod:`twin.recovery`): where
 its recovery file goes (the user's data folder, :func:`user_recovery_folder`), which of its
-layers can be read again from a data file (:func:`readable_layers`) and how they are read
-back (:func:`rebuild_layers`). Qt-free."""
+layers can be read again from a data file (:func:`readable_layers`), which recovery files
+crashed sessions left (:func:`read_unsaved_recoveries`) and how such a project is rebuilt
+(:func:`rebuild_layers`, :func:`rebuild_unsaved_project`). Qt-free."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import ProjectError
+from twin.project_checks import process_alive
+from twin.recovery_file import SUFFIX, RecoverySnapshot, apply_recovery, read_recovery_file
 
-SUFFIX = ".twin-recovery.json"
 UNSAVED_PREFIX = "untitled-"
 
 
@@ -100,4 +102,37 @@ def rebuild_layers(records: list[dict[str, Any]], crs_wkt: str | None, title: st
     project.metadata["title"] = title
     for layer in layers:
         project.add_layer(layer, index=len(project.layers))
+    return project
+
+
+def read_unsaved_recoveries() -> list[RecoverySnapshot]:
+    """The recovery files of never-saved projects left in :func:`user_recovery_folder` by
+    sessions no longer running (a crash or a kill), newest first. Damaged ones are left
+    in place and skipped."""
+    folder = user_recovery_folder()
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.glob(f"{UNSAVED_PREFIX}*{SUFFIX}"):
+        pid_text = path.name[len(UNSAVED_PREFIX) : -len(SUFFIX)]
+        if not pid_text.isdigit() or process_alive(int(pid_text)):
+            continue  # a running twin's own autosave
+        try:
+            snapshot = read_recovery_file(path)
+        except ProjectError:
+            continue
+        if snapshot is not None and snapshot.unsaved:
+            found.append(snapshot)
+    return sorted(found, key=lambda s: s.saved_at, reverse=True)
+
+
+def rebuild_unsaved_project(snapshot: RecoverySnapshot, feedback=None):
+    """The never-saved project of ``snapshot`` rebuilt: its layers read again from their
+    data files (:func:`rebuild_layers`), then its scenarios and
+    stories put back. :class:`ProjectError` (one line) when a data file is gone or the
+    snapshot is damaged; nothing is half-built then."""
+    if not snapshot.unsaved:
+        raise ProjectError("this recovery file belongs to a saved project: open that project")
+    project = rebuild_layers(snapshot.layers, snapshot.crs, snapshot.project, feedback)
+    apply_recovery(project, snapshot)
     return project

@@ -24,6 +24,7 @@ from pyproj import Transformer
 from sample.common import CRS
 from sample.communes import RENNES_INSEE, Territory
 from sample.roads import RADIAL_COMMUNES
+from twin.layers.gtfs_tables import WEEKDAYS
 
 STOP_LABELS = (
     "Gare",
@@ -267,21 +268,7 @@ def _write_gtfs(lines, stops, line_stops, rennes) -> bytes:
         [
             {
                 "service_id": service,
-                **dict(
-                    zip(
-                        (
-                            "monday",
-                            "tuesday",
-                            "wednesday",
-                            "thursday",
-                            "friday",
-                            "saturday",
-                            "sunday",
-                        ),
-                        days,
-                        strict=True,
-                    )
-                ),
+                **dict(zip(WEEKDAYS, days, strict=True)),
                 "start_date": START_DATE,
                 "end_date": END_DATE,
             }

@@ -201,7 +201,7 @@ def _subject(args: argparse.Namespace) -> int:
 
 def _erase(args: argparse.Namespace) -> int:
     from twin.layers.reports_gdpr import erase_subject
-    from twin.recovery import erase_from_recovery
+    from twin.recovery_erasure import erase_from_recovery
 
     out = _out(args.out)
     project = _open(args.project)

@@ -264,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
         project, scenario, domains, feedback=feedback, options=options, processes=processes
     )
     if args.save_results:
-        from twin.project_file import save_results
+        from twin.project_save import save_results
 
         saved = save_results(project)
         if not args.quiet:

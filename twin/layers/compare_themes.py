@@ -221,16 +221,7 @@ def levels_only(layer: RasterLayer) -> RasterLayer:
     valid = layer.valid_mask() & np.isin(array, LEVELS)
     if valid.all():
         return layer
-    return RasterLayer(
-        layer.name,
-        np.where(valid, array, np.nan),
-        layer.transform,
-        layer.crs,
-        nodata=np.nan,
-        style=layer.style,
-        provenance=layer.provenance,
-        unit=getattr(layer, "unit", ""),
-    )
+    return layer.with_array(np.where(valid, array, np.nan), nodata=np.nan)
 
 
 def with_fiber_eligibility(

@@ -12,6 +12,9 @@ from twin.layers.base import Layer
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style, raster_style
 
+#: ``nodata`` of :meth:`RasterLayer.with_array` when not given: the layer's own.
+_SAME = object()
+
 
 class RasterLayer(Layer):
     """A single-band grid: ``array[row, col]`` with ``transform`` (rasterio/GDAL affine,
@@ -56,6 +59,24 @@ class RasterLayer(Layer):
             raise ValueError(f"shape {array.shape} differs from the grid {self._array.shape}")
         self._array = array
         self.events.data.emit()
+
+    def with_array(self, array: np.ndarray, nodata: float | object | None = _SAME) -> RasterLayer:
+        """A new layer on this one's grid and CRS, with its name, style, provenance and unit,
+        holding ``array`` (the same shape); ``nodata`` replaces this layer's when given. Its
+        visibility, opacity and id are a new layer's."""
+        array = np.asarray(array)
+        if array.shape != self._array.shape:
+            raise ValueError(f"shape {array.shape} differs from the grid {self._array.shape}")
+        return RasterLayer(
+            self.name,
+            array,
+            self.transform,
+            self.crs,
+            nodata=self.nodata if nodata is _SAME else nodata,
+            style=self.style,
+            provenance=self.provenance,
+            unit=self.unit,
+        )
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -331,7 +331,7 @@ def erase_subject(project, pseudonym: str) -> Erasure:
     """Erase everything the project holds in memory about ``pseudonym`` (GDPR art. 17):
     its reports and its contact data. Saving then writes a fresh file without them; the
     recovery file and undo history are scrubbed by their owners
-    (:func:`twin.recovery.erase_from_recovery`, :func:`twin.ui.scenario.undo.
+    (:func:`twin.recovery_erasure.erase_from_recovery`, :func:`twin.ui.scenario.undo.
     forget_subject`). Logged as a count only."""
     pseudonym = _check_pseudonym(pseudonym)
     layer = _layer(project)

@@ -59,16 +59,7 @@ def clip_level_layers(layers: list, geometries: list | None, masks: dict | None 
             masks[key] = inside_mask(geometries, layer.array.shape, layer.transform)
         outside = OUTSIDE_LEVEL if layer.array.dtype == np.uint8 else OUTSIDE_CHANGE
         array = np.where(masks[key], layer.array, layer.array.dtype.type(outside))
-        clipped = RasterLayer(
-            layer.name,
-            array,
-            layer.transform,
-            layer.crs,
-            nodata=layer.nodata,
-            style=layer.style,
-            provenance=layer.provenance,
-            unit=layer.unit,
-        )
+        clipped = layer.with_array(array)
         clipped.visible, clipped.opacity = layer.visible, layer.opacity
         out.append(clipped)
     return out

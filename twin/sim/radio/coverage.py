@@ -196,6 +196,25 @@ def compute_site_cells(
     return results
 
 
+def profile_arguments(
+    site: Site, params: CoverageParameters, pixel_m: float, coarsening: float = 1.0
+) -> tuple:
+    """What the radial profiles of ``site`` depend on, in the order of
+    :func:`~twin.sim.radio.terrain.radial_profiles` after the terrain: site x, y (m), height
+    (m), UE height (m), range (m), sample step (m), ray spacing (m), diffraction model. Also
+    the key under which computed profiles are cached."""
+    return (
+        site.x,
+        site.y,
+        site.height_m,
+        params.ue_height_m,
+        params.max_range_m,
+        params.profile_step_m * coarsening,
+        (params.ray_spacing_m or pixel_m) * coarsening,
+        params.diffraction,
+    )
+
+
 def site_profiles(
     terrain: Terrain,
     site: Site,
@@ -207,18 +226,7 @@ def site_profiles(
     grid of ``pixel_m`` metres (rays spaced ``ray_spacing_m`` or the pixel, samples every
     ``profile_step_m``, both times ``coarsening``); they depend on the site, the terrain and
     the parameters only, not on the grid's extent."""
-    p = params
-    return radial_profiles(
-        terrain,
-        site.x,
-        site.y,
-        site.height_m,
-        p.ue_height_m,
-        p.max_range_m,
-        p.profile_step_m * coarsening,
-        (p.ray_spacing_m or pixel_m) * coarsening,
-        p.diffraction,
-    )
+    return radial_profiles(terrain, *profile_arguments(site, params, pixel_m, coarsening))
 
 
 def _cell_path_loss(cell: Cell, site: Site, distance, params, terrain_los):

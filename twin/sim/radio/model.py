@@ -31,6 +31,7 @@ from twin.sim.radio.coverage import (
     compute_site_cells,
     coverage_level,
     merge_best_server,
+    profile_arguments,
     site_profiles,
 )
 from twin.sim.radio.terrain import RadialProfiles, Terrain
@@ -181,17 +182,7 @@ class CoverageModel:
         return self._profiles[key]
 
     def _profile_key(self, site: Site, coarsening: float = 1.0) -> tuple:
-        p = self.params
-        return (
-            site.x,
-            site.y,
-            site.height_m,
-            p.ue_height_m,
-            p.max_range_m,
-            p.profile_step_m * coarsening,
-            (p.ray_spacing_m or self.grid.pixel_m) * coarsening,
-            p.diffraction,
-        )
+        return profile_arguments(site, self.params, self.grid.pixel_m, coarsening)
 
     def set_profiles(self, site: Site, profiles: RadialProfiles) -> None:
         """Use ``profiles``, computed by :func:`site_profiles` with this model's parameters

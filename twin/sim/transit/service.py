@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
-from twin.layers.transit import WEEKDAYS, TransitNetwork
+from twin.layers.gtfs_tables import WEEKDAYS
+from twin.layers.transit import TransitNetwork
 
 DAY_S = 86400
 

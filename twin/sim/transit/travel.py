@@ -12,18 +12,19 @@ Modes (``modes``): ``walk`` (door to door on foot), ``bike`` (door to door by bi
 bike parking, lock, ride), ``park_and_ride`` (drive to a park-and-ride stop, park, ride).
 Each origin gets the best of the allowed modes at every departure minute.
 
-Speeds and limits (:class:`TravelParameters`, all documented defaults): walk 4.8 km/h (80
-m/min, TfL's PTAL walk speed), bike 15 km/h (average urban cycling speed, ADEME / CEREMA
-"vitesse moyenne d'un cycliste en ville"), car 30 km/h (an urban average with junctions),
-at most 15 min of walk to the first stop and from the last, 5 min of walk per transfer,
-20 min of bike or car to a bike-and-ride or park-and-ride stop, 2 min to lock a bike and 5
-min to park. Walks between stops are closed under composition (RAPTOR's assumption).
+Speeds and limits (:class:`~twin.sim.transit.travel_types.TravelParameters`, all documented
+defaults): walk 4.8 km/h (80 m/min, TfL's PTAL walk speed), bike 15 km/h (average urban
+cycling speed, ADEME / CEREMA "vitesse moyenne d'un cycliste en ville"), car 30 km/h (an
+urban average with junctions), at most 15 min of walk to the first stop and from the last,
+5 min of walk per transfer, 20 min of bike or car to a bike-and-ride or park-and-ride stop,
+2 min to lock a bike and 5 min to park. Walks between stops are closed under composition
+(RAPTOR's assumption).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,72 +37,18 @@ from twin.layers.transit import TransitNetwork
 from twin.sim.network import Attachment, RoadGraph
 from twin.sim.transit.catchment import stop_walks
 from twin.sim.transit.raptor import percentiles, range_raptor, travel_times
-from twin.sim.transit.service import clock_seconds, parse_date
+from twin.sim.transit.service import parse_date
 from twin.sim.transit.study import default_day
 from twin.sim.transit.timetable import Timetable, compile_timetable, day_stop_times
-from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
-
-MODES = ("walk", "bike", "transit", "bike_and_ride", "park_and_ride")
-
-
-@dataclass(frozen=True)
-class TravelParameters:
-    """Speeds (m/s), limits (s, m) and the number of vehicles of a journey (see module)."""
-
-    walk_m_per_s: float = 80.0 / 60.0
-    bike_m_per_s: float = 15.0 / 3.6
-    car_m_per_s: float = 30.0 / 3.6
-    max_access_walk_s: float = 15 * 60.0
-    max_transfer_walk_s: float = 5 * 60.0
-    max_ride_access_s: float = 20 * 60.0
-    bike_park_s: float = 120.0
-    car_park_s: float = 300.0
-    max_rounds: int = 4
-    max_duration_s: float = 90 * 60.0
-    max_connector_m: float = 500.0
-
-    def __post_init__(self) -> None:
-        for name in ("walk_m_per_s", "bike_m_per_s", "car_m_per_s", "max_duration_s"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value > 0):
-                raise DataError(f"travel parameter {name} = {value}: must be positive")
-        if not 1 <= self.max_rounds <= 10:
-            raise DataError(f"travel parameter max_rounds = {self.max_rounds}: allowed 1-10")
-
-
-@dataclass
-class Window:
-    """Departure minutes: ``start`` (clock time) for ``minutes`` minutes, every ``step_min``."""
-
-    start: str = "07:00"
-    minutes: int = 120
-    step_min: int = 1
-
-    def times(self) -> np.ndarray:
-        """Departure times in seconds after midnight, ascending."""
-        if not 1 <= self.minutes <= 24 * 60:
-            raise DataError(f"departure window of {self.minutes} min: allowed 1-1440 min")
-        if self.step_min < 1:
-            raise DataError(f"departure step of {self.step_min} min: must be at least 1")
-        first = clock_seconds(self.start)
-        return first + 60.0 * np.arange(0, self.minutes, self.step_min, dtype=np.float64)
-
-
-@dataclass
-class TravelResult:
-    """Travel times (s, float32) from one origin to the destinations over the window:
-    ``median``, ``p5``, ``p95`` (``inf``: not reachable within the maximum duration) and
-    ``per_departure`` (departures x destinations)."""
-
-    departures_s: np.ndarray
-    per_departure: np.ndarray
-    median: np.ndarray
-    p5: np.ndarray
-    p95: np.ndarray
-
-    def within(self, minutes: float) -> np.ndarray:
-        """Destinations whose median travel time is at most ``minutes``."""
-        return self.median <= minutes * 60.0
+from twin.sim.transit.travel_types import (
+    MODES,
+    Reach,
+    TravelParameters,
+    TravelResult,
+    Window,
+    reach_within,
+)
+from twin.sim.transit.whatif import NewLine, NewStop, line_calls, stop_calls
 
 
 @dataclass
@@ -120,86 +67,15 @@ def _csr(rows: np.ndarray, cols: np.ndarray, seconds: np.ndarray, count: int) ->
     return _Legs(start, cols[order].astype(np.int64), seconds[order].astype(np.float64))
 
 
-def line_calls(
-    graph: RoadGraph, line: NewLine, stops: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stop calls of a what-if line for the router (both directions, a trip every headway
-    from its service start to its end, stop to stop at the commercial speed on the road
-    route) and its stops (stop_id, x, y). Columns as
-    :func:`twin.sim.transit.timetable.day_stop_times`."""
-    line_stops = resolve_line_stops(line, stops)
-    route = route_line(graph, line_stops, line)
-    speed = line.speed_kmh / 3.6
-    rows = []
-    first, last = clock_seconds(line.service_start), clock_seconds(line.service_end)
-    for direction, order in (
-        ("0", np.arange(len(line_stops))),
-        ("1", np.arange(len(line_stops))[::-1]),
-    ):
-        hops = route.segment_m if direction == "0" else route.segment_m[::-1]
-        offsets = np.concatenate([[0.0], np.cumsum(hops / speed)])
-        for k, start in enumerate(np.arange(first, last + 1e-9, line.headway_min * 60.0)):
-            trip = f"{line.name}:{direction}:{k}"
-            for sequence, (stop, offset) in enumerate(zip(order, offsets, strict=True)):
-                time = float(start + offset)
-                rows.append(
-                    (trip, line_stops["stop_id"].iat[stop], sequence, time, time, 0, line.name)
-                )
-    calls = pd.DataFrame(
-        rows,
-        columns=[
-            "trip_id",
-            "stop_id",
-            "stop_sequence",
-            "arrival_s",
-            "departure_s",
-            "pickup_type",
-            "route_id",
-        ],
-    )
-    return calls, line_stops[["stop_id", "x", "y"]]
-
-
-def stop_calls(
-    calls: pd.DataFrame, stop: NewStop, stop_xy: dict[str, tuple[float, float]]
-) -> pd.DataFrame:
-    """The trips of ``stop.route_ids`` in ``calls`` (the day's, see
-    :func:`~twin.sim.transit.timetable.day_stop_times`) with the new stop inserted between
-    the two consecutive calls it lengthens least (straight lines), at a time interpolated by
-    distance; stop sequences renumbered. Raises DataError for a route without trips."""
-    pieces = []
-    for route_id in stop.route_ids:
-        trips = calls[calls["route_id"].astype(str) == str(route_id)]
-        if trips.empty:
-            raise DataError(f"new stop '{stop.name}': route {route_id!r} has no trip that day")
-        for _trip, group in trips.groupby("trip_id", sort=False):
-            group = group.sort_values("stop_sequence")
-            xy = np.array([stop_xy[s] for s in group["stop_id"].astype(str)])
-            if len(xy) < 2:
-                continue
-            to_new = np.hypot(xy[:, 0] - stop.x, xy[:, 1] - stop.y)
-            hop = np.hypot(*np.diff(xy, axis=0).T)
-            detour = to_new[:-1] + to_new[1:] - hop
-            i = int(np.argmin(detour))
-            share = to_new[i] / max(to_new[i] + to_new[i + 1], 1e-9)
-            times = group[["arrival_s", "departure_s"]].to_numpy()
-            at = times[i, 1] + share * (times[i + 1, 0] - times[i, 1])
-            row = group.iloc[[i]].assign(
-                stop_id=stop.stop_id, arrival_s=at, departure_s=at, pickup_type=0
-            )
-            rows = pd.concat([group.iloc[: i + 1], row, group.iloc[i + 1 :]], ignore_index=True)
-            pieces.append(rows.assign(stop_sequence=np.arange(len(rows))))
-    return pd.concat(pieces, ignore_index=True) if pieces else calls.iloc[0:0]
-
-
 class TravelModel:
     """A feed on a road graph for one day, ready to answer travel-time queries.
 
     ``destination_xy`` (k, 2) project metres: where times are wanted (pixel centres,
     buildings, grid cells); destinations farther than ``max_connector_m`` from any street
     are never reached. ``lines``: what-if lines added to the timetable; ``new_stops``: stops
-    inserted into the trips of existing routes (:func:`stop_calls`). Preparing walks and
-    the timetable takes a moment (progress through ``feedback``); queries are fast.
+    inserted into the trips of existing routes (:func:`twin.sim.transit.whatif.stop_calls`).
+    Preparing walks and the timetable takes a moment (progress through ``feedback``);
+    queries are fast.
     """
 
     def __init__(
@@ -481,26 +357,6 @@ class TravelModel:
         )
 
 
-@dataclass
-class Reach:
-    """Opportunities reachable from one origin within each threshold (median time)."""
-
-    minutes: tuple[int, ...]
-    totals: dict[str, dict[int, float]] = field(default_factory=dict)
-
-
-def reach_within(
-    result: TravelResult, weights: dict[str, np.ndarray], minutes=(10, 20, 30, 45, 60)
-) -> Reach:
-    """Sum of each weight (persons, premises, jobs...) over the destinations whose median
-    travel time is at most each number of minutes."""
-    reach = Reach(tuple(int(m) for m in minutes))
-    for name, values in weights.items():
-        values = np.asarray(values, dtype=float)
-        reach.totals[name] = {m: float(values[result.within(m)].sum()) for m in reach.minutes}
-    return reach
-
-
 __all__ = [
     "MODES",
     "Reach",
@@ -508,6 +364,5 @@ __all__ = [
     "TravelParameters",
     "TravelResult",
     "Window",
-    "line_calls",
     "reach_within",
 ]

@@ -176,3 +176,75 @@ def _path_coordinates(graph: RoadGraph, a, b, paths) -> np.ndarray:
     enter_at = 0.0 if last == u else graph.edge_length[edge_b]
     pieces.append(_along(graph, edge_b, enter_at, b.offset_m[0]))
     return np.concatenate(pieces).astype(float)
+
+
+def line_calls(
+    graph: RoadGraph, line: NewLine, stops: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stop calls of a what-if line for the router (both directions, a trip every headway
+    from its service start to its end, stop to stop at the commercial speed on the road
+    route) and its stops (stop_id, x, y). Columns as
+    :func:`twin.sim.transit.timetable.day_stop_times`."""
+    line_stops = resolve_line_stops(line, stops)
+    route = route_line(graph, line_stops, line)
+    speed = line.speed_kmh / 3.6
+    rows = []
+    first, last = clock_seconds(line.service_start), clock_seconds(line.service_end)
+    for direction, order in (
+        ("0", np.arange(len(line_stops))),
+        ("1", np.arange(len(line_stops))[::-1]),
+    ):
+        hops = route.segment_m if direction == "0" else route.segment_m[::-1]
+        offsets = np.concatenate([[0.0], np.cumsum(hops / speed)])
+        for k, start in enumerate(np.arange(first, last + 1e-9, line.headway_min * 60.0)):
+            trip = f"{line.name}:{direction}:{k}"
+            for sequence, (stop, offset) in enumerate(zip(order, offsets, strict=True)):
+                time = float(start + offset)
+                rows.append(
+                    (trip, line_stops["stop_id"].iat[stop], sequence, time, time, 0, line.name)
+                )
+    calls = pd.DataFrame(
+        rows,
+        columns=[
+            "trip_id",
+            "stop_id",
+            "stop_sequence",
+            "arrival_s",
+            "departure_s",
+            "pickup_type",
+            "route_id",
+        ],
+    )
+    return calls, line_stops[["stop_id", "x", "y"]]
+
+
+def stop_calls(
+    calls: pd.DataFrame, stop: NewStop, stop_xy: dict[str, tuple[float, float]]
+) -> pd.DataFrame:
+    """The trips of ``stop.route_ids`` in ``calls`` (the day's, see
+    :func:`~twin.sim.transit.timetable.day_stop_times`) with the new stop inserted between
+    the two consecutive calls it lengthens least (straight lines), at a time interpolated by
+    distance; stop sequences renumbered. Raises DataError for a route without trips."""
+    pieces = []
+    for route_id in stop.route_ids:
+        trips = calls[calls["route_id"].astype(str) == str(route_id)]
+        if trips.empty:
+            raise DataError(f"new stop '{stop.name}': route {route_id!r} has no trip that day")
+        for _trip, group in trips.groupby("trip_id", sort=False):
+            group = group.sort_values("stop_sequence")
+            xy = np.array([stop_xy[s] for s in group["stop_id"].astype(str)])
+            if len(xy) < 2:
+                continue
+            to_new = np.hypot(xy[:, 0] - stop.x, xy[:, 1] - stop.y)
+            hop = np.hypot(*np.diff(xy, axis=0).T)
+            detour = to_new[:-1] + to_new[1:] - hop
+            i = int(np.argmin(detour))
+            share = to_new[i] / max(to_new[i] + to_new[i + 1], 1e-9)
+            times = group[["arrival_s", "departure_s"]].to_numpy()
+            at = times[i, 1] + share * (times[i + 1, 0] - times[i, 1])
+            row = group.iloc[[i]].assign(
+                stop_id=stop.stop_id, arrival_s=at, departure_s=at, pickup_type=0
+            )
+            rows = pd.concat([group.iloc[: i + 1], row, group.iloc[i + 1 :]], ignore_index=True)
+            pieces.append(rows.assign(stop_sequence=np.arange(len(rows))))
+    return pd.concat(pieces, ignore_index=True) if pieces else calls.iloc[0:0]

@@ -22,16 +22,7 @@ def copy_layer(layer: Layer, visible: bool = True) -> Layer:
     """A new layer object sharing ``layer``'s data, style and provenance, so the compare
     maps can show or hide it without touching the main map's layer."""
     if isinstance(layer, RasterLayer):
-        copy: Layer = RasterLayer(
-            layer.name,
-            layer.array,
-            layer.transform,
-            layer.crs,
-            nodata=layer.nodata,
-            style=layer.style,
-            provenance=layer.provenance,
-            unit=getattr(layer, "unit", ""),
-        )
+        copy: Layer = layer.with_array(layer.array)
     elif isinstance(layer, VectorLayer):
         copy = VectorLayer(
             layer.name, layer.frame, style=layer.style, provenance=layer.provenance, crs=layer.crs
@@ -69,16 +60,7 @@ def inside_territory(layer: RasterLayer, territory: list | None, masks: dict) ->
         else:
             outside_value = np.iinfo(array.dtype).max  # no class: not drawn
         array = np.where(inside, array, np.asarray(outside_value, dtype=array.dtype))
-    copy = RasterLayer(
-        layer.name,
-        array,
-        layer.transform,
-        layer.crs,
-        nodata=layer.nodata,
-        style=layer.style,
-        provenance=layer.provenance,
-        unit=getattr(layer, "unit", ""),
-    )
+    copy = layer.with_array(array)
     copy.visible = layer.visible
     copy.opacity = min(layer.opacity, RESULT_RASTER_OPACITY)
     return copy

@@ -21,16 +21,10 @@ from PySide6.QtWidgets import (
 from twin.errors import TwinError
 from twin.i18n import N_, tr
 from twin.scenario import AddTransitLine
+from twin.ui.panels.buttons import push_button
 
 BASELINE_TEXT = N_("Baseline (the territory today)")
 NAME_ROLE = Qt.ItemDataRole.UserRole
-
-
-def _button(text: str, tip: str, slot) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    button.clicked.connect(slot)
-    return button
 
 
 class ScenarioPanel(QWidget):
@@ -53,24 +47,30 @@ class ScenarioPanel(QWidget):
         self.intervention_list.itemDoubleClicked.connect(lambda _item: self.edit_headway())
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
-        self.new_button = _button(
+        self.new_button = push_button(
             tr("New"), tr("Create an empty scenario"), lambda: self.new_scenario()
         )
-        self.duplicate_button = _button(
+        self.duplicate_button = push_button(
             tr("Duplicate"), tr("Copy the selected scenario"), self.duplicate
         )
-        self.rename_button = _button(tr("Rename…"), tr("Rename the selected scenario"), self.rename)
-        self.delete_button = _button(tr("Delete"), tr("Delete the selected scenario"), self.delete)
-        self.up_button = _button("▲", tr("Move the scenario up"), lambda: self._move_scenario(-1))
-        self.down_button = _button(
+        self.rename_button = push_button(
+            tr("Rename…"), tr("Rename the selected scenario"), self.rename
+        )
+        self.delete_button = push_button(
+            tr("Delete"), tr("Delete the selected scenario"), self.delete
+        )
+        self.up_button = push_button(
+            "▲", tr("Move the scenario up"), lambda: self._move_scenario(-1)
+        )
+        self.down_button = push_button(
             "▼", tr("Move the scenario down"), lambda: self._move_scenario(1)
         )
-        self.remove_button = _button(
+        self.remove_button = push_button(
             tr("Remove"), tr("Remove the selected intervention"), self.remove
         )
-        self.earlier_button = _button("▲", tr("Apply it earlier"), lambda: self._move_item(-1))
-        self.later_button = _button("▼", tr("Apply it later"), lambda: self._move_item(1))
-        self.headway_button = _button(
+        self.earlier_button = push_button("▲", tr("Apply it earlier"), lambda: self._move_item(-1))
+        self.later_button = push_button("▼", tr("Apply it later"), lambda: self._move_item(1))
+        self.headway_button = push_button(
             tr("Headway…"), tr("Change the line's headway"), self.edit_headway
         )
         layout = QVBoxLayout(self)

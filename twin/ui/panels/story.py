@@ -5,26 +5,20 @@ edit (title, text, up to four KPI cards from the figures the KPI dock shows) and
 steps; double-click a step to show it on the map; Present (F5) starts the full-screen
 presentation. Every change is an undoable command on the scenario editor's undo stack
 (:mod:`twin.ui.presentation.commands`) and is announced by :attr:`StoryPanel.edited`.
+The step list and the step editor are in :mod:`twin.ui.panels.story_steps`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,32 +27,10 @@ from twin.errors import TwinError
 from twin.i18n import tr
 from twin.kpi import Figure
 from twin.project import Project
-from twin.story import MAX_KPI_CARDS, StoryStep
+from twin.story import StoryStep
+from twin.ui.panels.buttons import push_button
+from twin.ui.panels.story_steps import StoryStepEditor, StoryStepList
 from twin.ui.presentation import commands
-from twin.ui.presentation.kpi_chooser import KpiChooser
-
-INDEX_ROLE = Qt.ItemDataRole.UserRole  # a step item's index in the story
-SHOW_TEXT = {
-    "baseline": "baseline",
-    "scenario": "{scenario}",
-    "swipe": "swipe {compare_with} | {scenario}",
-    "side_by_side": "{compare_with} | {scenario}",
-}
-
-
-def _button(text: str, tip: str, slot) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    button.clicked.connect(slot)
-    return button
-
-
-def step_summary(index: int, step: StoryStep) -> str:
-    """The list text of a step: number, title and what it shows."""
-    shown = SHOW_TEXT[step.show].format(
-        scenario=step.scenario or "", compare_with=step.compare_with or tr("Baseline")
-    )
-    return f"{index + 1}. {step.title}  ({shown})"
 
 
 class StoryPanel(QWidget):
@@ -82,42 +54,37 @@ class StoryPanel(QWidget):
         self.story_box = QComboBox()
         self.story_box.setObjectName("story_box")
         self.story_box.currentTextChanged.connect(self._on_story_chosen)
-        self.new_button = _button(tr("New…"), tr("Create an empty story"), self.new_story)
-        self.rename_button = _button(tr("Rename…"), tr("Rename the story"), self.rename_story)
-        self.delete_story_button = _button(tr("Delete"), tr("Delete the story"), self.delete_story)
-        self.step_list = QListWidget()
-        self.step_list.setObjectName("step_list")
-        self.step_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.step_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.new_button = push_button(tr("New…"), tr("Create an empty story"), self.new_story)
+        self.rename_button = push_button(tr("Rename…"), tr("Rename the story"), self.rename_story)
+        self.delete_story_button = push_button(
+            tr("Delete"), tr("Delete the story"), self.delete_story
+        )
+        self.step_list = StoryStepList()
         self.step_list.currentRowChanged.connect(self._on_step_selected)
-        self.step_list.itemDoubleClicked.connect(self._on_step_double_clicked)
-        self.step_list.model().rowsMoved.connect(self._on_rows_dragged)
-        self.add_button = _button(
+        self.step_list.step_activated.connect(self._on_step_activated)
+        self.step_list.reordered.connect(self._on_steps_reordered)
+        self.add_button = push_button(
             tr("Add step from current view"),
             tr("A new step showing the map's extent, layers and scenario as they are now"),
             self.add_step_from_view,
         )
-        self.up_button = _button("▲", tr("Move the step earlier"), lambda: self.move_step(-1))
-        self.down_button = _button("▼", tr("Move the step later"), lambda: self.move_step(1))
-        self.delete_step_button = _button(
+        self.up_button = push_button("▲", tr("Move the step earlier"), lambda: self.move_step(-1))
+        self.down_button = push_button("▼", tr("Move the step later"), lambda: self.move_step(1))
+        self.delete_step_button = push_button(
             tr("Delete step"), tr("Delete the step"), self.delete_step
         )
-        self.title_edit = QLineEdit()
-        self.title_edit.setObjectName("step_title")
-        self.title_edit.editingFinished.connect(self._commit_caption)
-        self.text_edit = QPlainTextEdit()
-        self.text_edit.setObjectName("step_text")
-        self.text_edit.setPlaceholderText(tr("What the council should see on this step"))
-        self.text_edit.setMaximumHeight(110)
-        self.text_edit.installEventFilter(self)
-        self.kpi_list = KpiChooser()
-        self.kpi_list.chosen.connect(self._on_kpis_chosen)
+        self.step_editor = StoryStepEditor()
+        self.step_editor.caption_edited.connect(self._on_caption_edited)
+        self.step_editor.kpis_chosen.connect(self._on_kpis_chosen)
+        self.title_edit = self.step_editor.title_edit
+        self.text_edit = self.step_editor.text_edit
+        self.kpi_list = self.step_editor.kpi_list
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
-        self.kpi_list.refused.connect(self.message_label.setText)
+        self.step_editor.refused.connect(self.message_label.setText)
         self.screen_box = QComboBox()
         self.screen_box.setToolTip(tr("The screen the presentation fills (the projector)"))
-        self.present_button = _button(
+        self.present_button = push_button(
             tr("Present (F5)"), tr("Show the story full screen"), self.request_present
         )
         layout = QVBoxLayout(self)
@@ -129,12 +96,7 @@ class StoryPanel(QWidget):
         layout.addWidget(self.step_list, 1)
         layout.addWidget(self.add_button)
         layout.addLayout(self._row(self.up_button, self.down_button, self.delete_step_button))
-        form = QFormLayout()
-        form.addRow(tr("Title:"), self.title_edit)
-        form.addRow(tr("Text:"), self.text_edit)
-        layout.addLayout(form)
-        layout.addWidget(QLabel(tr("KPI cards (up to {count}):").format(count=MAX_KPI_CARDS)))
-        layout.addWidget(self.kpi_list)
+        layout.addWidget(self.step_editor)
         layout.addWidget(self.message_label)
         layout.addLayout(self._row(QLabel(tr("Present on:")), self.screen_box))
         layout.addWidget(self.present_button)
@@ -335,34 +297,26 @@ class StoryPanel(QWidget):
         if not self._refreshing:
             self._show_editor()
 
-    def _on_step_double_clicked(self, item: QListWidgetItem) -> None:
+    def _on_step_activated(self, index: int) -> None:
         steps = self.steps()
-        index = item.data(INDEX_ROLE)
-        if isinstance(index, int) and 0 <= index < len(steps):
+        if 0 <= index < len(steps):
             self.show_step.emit(steps[index])
 
-    def _on_rows_dragged(self, *_args) -> None:
+    def _on_steps_reordered(self, order: list) -> None:
         """A step dragged to a new place in the list: one undoable move."""
         if self._refreshing:
             return
         steps = self.steps()
-        order = [self.step_list.item(row).data(INDEX_ROLE) for row in range(self.step_list.count())]
         if sorted(order) != list(range(len(steps))) or order == list(range(len(steps))):
             return
         moved = self.step_list.currentRow()
         self._set_steps(tr("Move story step"), [steps[i] for i in order], moved)
 
-    def _commit_caption(self) -> None:
+    def _on_caption_edited(self, title: str, text: str) -> None:
         index = self.current_index()
         if index is not None and not self._refreshing:
-            title = self.title_edit.text().strip() or self.steps()[index].title
-            self.edit_step(index, title=title, text=self.text_edit.toPlainText())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The step text is committed when its editor loses focus."""
-        if watched is self.text_edit and event.type() == QEvent.Type.FocusOut:
-            self._commit_caption()
-        return super().eventFilter(watched, event)
+            title = title.strip() or self.steps()[index].title
+            self.edit_step(index, title=title, text=text)
 
     def _on_kpis_chosen(self, keys: tuple) -> None:
         index = self.current_index()
@@ -384,14 +338,7 @@ class StoryPanel(QWidget):
                 self.story_box.setCurrentText(self.story_name)
             if index is None:
                 index = self.step_list.currentRow()
-            self.step_list.clear()
-            for number, step in enumerate(self.steps()):
-                item = QListWidgetItem(step_summary(number, step))
-                item.setData(INDEX_ROLE, number)
-                item.setToolTip(step.text)
-                self.step_list.addItem(item)
-            if self.step_list.count():
-                self.step_list.setCurrentRow(max(0, min(index, self.step_list.count() - 1)))
+            self.step_list.show_steps(self.steps(), index)
         finally:
             self._refreshing = False
         self._show_editor()
@@ -408,13 +355,8 @@ class StoryPanel(QWidget):
             )
         for widget in (self.up_button, self.down_button, self.delete_step_button):
             widget.setEnabled(step is not None)
-        for widget in (self.title_edit, self.text_edit, self.kpi_list):
-            widget.setEnabled(step is not None)
         self._refreshing = True
         try:
-            self.title_edit.setText(step.title if step else "")
-            if self.text_edit.toPlainText() != (step.text if step else ""):
-                self.text_edit.setPlainText(step.text if step else "")
-            self.kpi_list.set_choices(self.figures(), step.kpis if step else ())
+            self.step_editor.show_step(step, self.figures())
         finally:
             self._refreshing = False

@@ -12,7 +12,7 @@
   recovered, with Restore and Discard. Until the person chooses, autosave does not touch
   the old recovery file;
 - autosaves a project that was never saved too, into the user's data folder
-  (:func:`twin.recovery.user_recovery_folder`), and when the window starts, offers the
+  (:func:`twin.recovery_unsaved.user_recovery_folder`), and when the window starts, offers the
   newest such file left by a session that is no longer running (:meth:`offer_unsaved`):
   Restore reads its layers again from their data files in a worker and shows the project,
   unsaved.
@@ -32,16 +32,9 @@ from PySide6.QtWidgets import (
 
 from twin.errors import TwinError
 from twin.i18n import tr
-from twin.recovery import (
-    RecoverySnapshot,
-    apply_recovery,
-    discard_recovery,
-    discard_recovery_file,
-    read_recovery,
-    read_unsaved_recoveries,
-    rebuild_unsaved_project,
-    write_recovery,
-)
+from twin.recovery import discard_recovery, read_recovery, write_recovery
+from twin.recovery_file import RecoverySnapshot, apply_recovery, discard_recovery_file
+from twin.recovery_unsaved import read_unsaved_recoveries, rebuild_unsaved_project
 
 #: Autosave period (milliseconds).
 AUTOSAVE_INTERVAL_MS = 120_000

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from twin.errors import TwinError
 from twin.i18n import tr
 from twin.layers.reports_gdpr import RECTIFIABLE, erase_subject, subject_access
-from twin.recovery import erase_from_recovery
+from twin.recovery_erasure import erase_from_recovery
 
 
 class ReportRightsDialog(QDialog):

@@ -33,6 +33,7 @@ from fuzz_inputs import (
     mutate_bytes,
     out_of_range_tiff,
     twin_meta_mutation,
+    twin_raster_mutation,
     write_gtfs,
     wrong_typed_scenario,
 )
@@ -119,6 +120,8 @@ def build_input(case: Case, seeds: dict[str, Path], folder: Path) -> Path:
         target.write_text(json.dumps(data))
     elif case.mutation.startswith("meta_"):
         twin_meta_mutation(target, case.mutation, case.seed)
+    elif case.mutation.startswith("raster_"):
+        twin_raster_mutation(target, seeds["tiff"], case.mutation, case.seed)
     elif case.kind == "gtfs":
         tables = gtfs_tables()
         rng = random.Random(f"{case.mutation}-{case.seed}")

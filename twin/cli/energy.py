@@ -2,7 +2,9 @@
 what-ifs, hosting capacity and KPIs, written as GeoPackage layers (energy.gpkg, a twin
 project QGIS also opens), energy.json and the studied network as pandapower JSON
 (grid.json). Loads resting on fewer than 11 households are pooled per substation in both
-(:mod:`twin.sim.energy.disclosure`) unless ``--raw``."""
+(:mod:`twin.sim.energy.disclosure`), and results of lines, transformers and buses serving
+fewer than 11 households are masked in every output (:mod:`twin.sim.energy.published`),
+unless ``--raw``."""
 
 from __future__ import annotations
 
@@ -49,8 +51,9 @@ def register(subparsers) -> None:
         "--raw",
         action="store_true",
         help=tr(
-            "write the raw loads (otherwise loads on fewer than 11 households are pooled "
-            "per substation, INSEE's disclosure rule)"
+            "write raw loads and results (otherwise loads on fewer than 11 households are "
+            "pooled per substation and results of lines, transformers and buses serving "
+            "fewer than 11 households are masked: INSEE's disclosure rule)"
         ),
     )
     parser.set_defaults(func=run)
@@ -134,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         "source": grid.source,
         "scenario": args.scenario,
         "notes": grid.notes,
-        **study_summary(study),
+        **study_summary(study, raw=args.raw),
         "layers": [layer.id for layer in layers],
         "geopackage": gpkg.name,
         "pandapower_json": network_json.name,

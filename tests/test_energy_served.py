@@ -192,3 +192,24 @@ def test_twin_energy_writes_small_results_masked_unless_raw(tmp_path):
         raw_small, rel=1e-4
     )
     assert max(r["max_line_loading_percent"] for r in hourly) < raw_small / 2
+
+
+def test_hosting_capacity_of_a_bus_serving_few_households_is_masked_unless_raw(tmp_path):
+    net = _net({1: 40, LV1: 300, LV2: 3})
+    path = tmp_path / "net.json"
+    pp.to_json(net, str(path))
+    found = {}
+    for name, extra in (("published", []), ("raw", ["--raw"])):
+        out = tmp_path / name
+        argv = ["energy", "--net", str(path), "--out", str(out), "--no-daily"]
+        argv += ["--hosting-capacity", "--hosting-buses", "lv", *extra]
+        assert main(argv) == 0
+        layer = pyogrio.read_dataframe(out / "energy.gpkg", layer="hosting_capacity_ev_mw")
+        records = json.loads((out / "energy.json").read_text())["hosting_capacity"]["buses"]
+        found[name] = (layer.set_index("bus_id"), {r["bus_id"]: r for r in records})
+    layer, records = found["published"]
+    assert math.isnan(layer.ev_mw[LV2]) and bool(layer.masked[LV2])
+    assert records[LV2]["ev_mw"] is None and records[LV2]["masked"] is True
+    assert layer.ev_mw[LV1] > 0 and not bool(layer.masked[LV1])  # 303 households: shown
+    raw_layer, raw_records = found["raw"]
+    assert raw_layer.ev_mw[LV2] > 0 and raw_records[LV2]["ev_mw"] > 0

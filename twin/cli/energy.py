@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         study_summary,
     )
     from twin.sim.energy.disclosure import published_net
+    from twin.sim.energy.published import published_hosting, served_of
     from twin.sim.energy.result_layers import study_layers
 
     started = time.perf_counter()
@@ -118,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if args.hosting_capacity:
         buses = _hosting_buses(study.final.net, args.hosting_buses)
         hosting = hosting_capacity(study.final.net, buses=buses, settings=settings)
+        if not args.raw:  # no capacity of a bus serving fewer than 11 households
+            hosting = published_hosting(hosting, served_of(study.final, settings.household_admd_kw))
     crs = project.crs if project is not None else "EPSG:2154"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

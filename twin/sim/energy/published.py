@@ -14,6 +14,7 @@ their element, quantity and limit (a planner must know there is an overload) but
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -119,3 +120,21 @@ def published_daily(day: DailyProfileResult, masked: dict[str, set[int]]) -> Dai
         ):
             hourly[column] = [getattr(result, column) for result in results]
     return DailyProfileResult(hourly, results)
+
+
+HOSTING_COLUMNS = ("pv_mw", "ev_mw", "pv_limited_by", "ev_limited_by")
+
+
+def published_hosting(hosting, served: ServedHouseholds):
+    """A copy of a :class:`~twin.sim.energy.hosting.HostingCapacity` with the capacity (MW)
+    and limiting quantity of each bus serving 1 to 10 households null and ``masked`` true
+    (the capacity left at such a bus follows its few households' load)."""
+    frame = hosting.frame.copy()
+    hidden = frame["bus_id"].astype(int).isin(served.masked_ids("bus")).to_numpy()
+    for column in HOSTING_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].astype(object).mask(hidden, None)
+            if column.endswith("_mw"):
+                frame[column] = frame[column].astype(float)
+    frame["masked"] = hidden
+    return dataclasses.replace(hosting, frame=frame)

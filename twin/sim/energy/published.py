@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,6 @@ import pandas as pd
 from twin.sim.energy.powerflow import PowerFlowResult
 from twin.sim.energy.profiles import DailyProfileResult
 from twin.sim.energy.served import ServedHouseholds, served_households
-
-if TYPE_CHECKING:
-    from twin.sim.energy.study import GridState
 
 RESULT_COLUMNS = {
     "bus": ("bus_id", ("vm_pu", "vm_min_pu", "vm_max_pu")),
@@ -35,8 +32,9 @@ RESULT_COLUMNS = {
 """Per element: its id column and the result columns masked (those present)."""
 
 
-def served_of(state: GridState, household_admd_kw: float) -> ServedHouseholds:
-    """The households each element of ``state.net`` serves (computed once per state)."""
+def served_of(state: Any, household_admd_kw: float) -> ServedHouseholds:
+    """The households each element of ``state.net`` serves (computed once per state;
+    ``state`` is a :class:`~twin.sim.energy.study.GridState`)."""
     key = ("served", float(household_admd_kw))
     cache = state.published_cache
     if key not in cache:
@@ -44,24 +42,24 @@ def served_of(state: GridState, household_admd_kw: float) -> ServedHouseholds:
     return cache[key]
 
 
-def published_state(state: GridState, household_admd_kw: float) -> GridState:
-    """A copy of ``state`` fit to publish (see the module); computed once per state."""
-    from twin.sim.energy.study import GridState
-
+def published_state(state: Any, household_admd_kw: float) -> Any:
+    """A copy of a :class:`~twin.sim.energy.study.GridState` fit to publish (see the
+    module); computed once per state."""
     key = ("state", float(household_admd_kw))
     cache = state.published_cache
     if key in cache:
         return cache[key]
     served = served_of(state, household_admd_kw)
     masked = {element: served.masked_ids(element) for element in RESULT_COLUMNS}
-    out = GridState(
-        state.net,
-        {name: published_result(result, masked) for name, result in state.cases.items()},
-        published_daily(state.daily, masked) if state.daily is not None else None,
-        mask_frame(state.buses, "bus", masked["bus"]),
-        mask_frame(state.lines, "line", masked["line"]),
-        mask_frame(state.trafos, "trafo", masked["trafo"]),
-        published_violations(state.violations, masked),
+    out = dataclasses.replace(
+        state,
+        cases={name: published_result(result, masked) for name, result in state.cases.items()},
+        daily=published_daily(state.daily, masked) if state.daily is not None else None,
+        buses=mask_frame(state.buses, "bus", masked["bus"]),
+        lines=mask_frame(state.lines, "line", masked["line"]),
+        trafos=mask_frame(state.trafos, "trafo", masked["trafo"]),
+        violations=published_violations(state.violations, masked),
+        published_cache={},
     )
     out.published_cache[key] = out
     cache[key] = out

@@ -276,6 +276,37 @@ def small_geotiff(path: Path, crs: str, west: float, north: float, pixel: float)
         dataset.write(np.ones((1, 3, 4), dtype="uint8"))
 
 
+def twin_raster_mutation(path: Path, tiff: Path, mutation: str, seed: int) -> None:
+    """Give the project at ``path`` a raster layer (the seed GeoTIFF) whose stored GeoTIFF
+    is then hostile: ``raster_huge_header`` claims 1 000 000 x 1 000 000 pixels,
+    ``raster_out_of_range`` has bounds out of range for its CRS."""
+    import sqlite3
+    import tempfile
+
+    import twin
+    from twin.layers.raster import RasterLayer
+
+    with rasterio.open(tiff) as dataset:
+        layer = RasterLayer("Elevation", dataset.read(1), dataset.transform, dataset.crs.to_wkt())
+    project = twin.open_project(path)
+    project.add_layer(layer)
+    project.save(path)
+    with tempfile.TemporaryDirectory() as folder:
+        bad = Path(folder) / "bad.tif"
+        if mutation == "raster_huge_header":
+            shutil.copy(tiff, bad)
+            huge_tiff(bad)
+        elif mutation == "raster_out_of_range":
+            out_of_range_tiff(bad, seed)
+        else:
+            raise ValueError(mutation)
+        blob = bad.read_bytes()
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE twin_rasters SET geotiff = ? WHERE layer_id = ?", (blob, layer.id))
+    connection.commit()
+    connection.close()
+
+
 def all_cases() -> list[Case]:
     """Every fuzz case: binary damage to each seed plus format-specific hostile inputs."""
     cases: list[Case] = []
@@ -321,4 +352,7 @@ def all_cases() -> list[Case]:
     cases += [Case("tiff", "out_of_range", s, must_fail=True) for s in range(3)]
     # a stored scenario out of range or outside the extent: twin simulate --scenario refuses
     cases += [Case("twin", "meta_scenario", s, must_fail=True) for s in range(6)]
+    # a GeoTIFF stored inside the .twin: a huge header or bounds out of range for its CRS
+    cases += [Case("twin", "raster_huge_header", 0, must_fail=True)]
+    cases += [Case("twin", "raster_out_of_range", s, must_fail=True) for s in range(3)]
     return cases

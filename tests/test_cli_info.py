@@ -182,3 +182,42 @@ def test_info_recognises_a_project_saved_as_gpkg(tmp_path, capsys):
     assert main(["info", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"Project: {path} (twin project)") and "Views (1):" in out
+
+
+def _project_with_scenarios(path: Path) -> Path:
+    """The small project with one usable scenario and two that fail validation (a negative
+    count, a place outside the project's extent)."""
+    _small_project(path)
+    project = twin.open_project(path)
+    chargers = {"type": "add_ev_chargers", "name": "Gare", "x": 351_500.0, "y": 6_789_500.0}
+    project.scenarios = [
+        {"name": "Chargers", "interventions": [{**chargers, "count": 4, "power_kw": 22.0}]},
+        {"name": "Negative", "interventions": [{**chargers, "count": -3, "power_kw": 22.0}]},
+        {
+            "name": "Far away",
+            "interventions": [{**chargers, "x": 900_000.0, "count": 2, "power_kw": 22.0}],
+        },
+    ]
+    return project.save(path)
+
+
+def test_info_lists_set_aside_scenarios_with_their_reason(tmp_path, capsys):
+    path = _project_with_scenarios(tmp_path / "scenarios.twin")
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Scenarios (3):" in out
+    assert "  Chargers: 1 intervention\n" in out
+    negative = next(line for line in out.splitlines() if line.startswith("  Negative:"))
+    assert "set aside (kept in the file, not used)" in negative
+    assert "count" in negative and "-3" in negative
+    far = next(line for line in out.splitlines() if line.startswith("  Far away:"))
+    assert "set aside" in far and "extent" in far
+    assert main(["info", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(s["name"], s["set_aside"]) for s in report["scenarios"]] == [
+        ("Chargers", False),
+        ("Negative", True),
+        ("Far away", True),
+    ]
+    assert report["scenarios"][0]["reason"] is None
+    assert "-3" in report["scenarios"][1]["reason"]

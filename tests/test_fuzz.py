@@ -33,6 +33,7 @@ from fuzz_inputs import (
     mutate_bytes,
     out_of_range_tiff,
     twin_meta_mutation,
+    twin_raster_mutation,
     write_gtfs,
     wrong_typed_scenario,
 )
@@ -119,6 +120,8 @@ def build_input(case: Case, seeds: dict[str, Path], folder: Path) -> Path:
         target.write_text(json.dumps(data))
     elif case.mutation.startswith("meta_"):
         twin_meta_mutation(target, case.mutation, case.seed)
+    elif case.mutation.startswith("raster_"):
+        twin_raster_mutation(target, seeds["tiff"], case.mutation, case.seed)
     elif case.kind == "gtfs":
         tables = gtfs_tables()
         rng = random.Random(f"{case.mutation}-{case.seed}")
@@ -319,3 +322,92 @@ def test_hostile_inputs_stay_within_memory_in_a_child_process(seeds, tmp_path):
         # libraries included (0.4-1.1 GiB measured, the most with numba compiling its
         # kernels in a fresh clone)
         assert report["peak_kib"] < 1536 * 1024, argv
+
+
+# --- hypothesis: energy loads and grids of any small size (issue 10, privacy) ---------------
+def _fuzzed_grid(residential: list[int], heat_pumps: list[int], mesh: bool):
+    """The example feeder (MV buses 0-2, LV buses 3-4) with ``residential[i]`` households
+    at bus i + 1 (2 kW each) and heat pumps for ``heat_pumps[i]`` households at bus i + 3;
+    ``mesh`` adds a second LV cable in parallel."""
+    import pandapower as pp
+
+    from twin.sim.energy.examples import radial_mv_feeder
+
+    net = radial_mv_feeder(sections=2, section_km=2.0, with_lv=True)
+    for bus, count in enumerate(residential, start=1):
+        if count:
+            pp.create_load(net, bus, p_mw=count * 0.002, q_mvar=0.0, type="residential")
+    for bus, count in enumerate(heat_pumps, start=3):
+        if count:
+            pp.create_load(
+                net, bus, p_mw=count * 0.003, q_mvar=0.0, type="heat_pump", households=count
+            )
+    if mesh:
+        pp.create_line(net, 3, 4, 0.2, "NAYY 4x150 SE", name="second LV cable")
+    return net
+
+
+def _cut_households(net, households: dict[int, float]) -> dict[tuple[str, int], float]:
+    """Households beyond each line/transformer whose removal splits the grid (brute force)."""
+    import networkx as nx
+    import pandapower.topology as topology
+
+    graph = topology.create_nxgraph(net, multi=True)
+    served = {}
+    for u, v, key in list(graph.edges(keys=True)):
+        if graph.number_of_edges(u, v) > 1:
+            continue
+        graph.remove_edge(u, v, key)
+        if not nx.has_path(graph, u, v):
+            far = nx.node_connected_component(graph, v)
+            if 0 in far:  # bus 0 holds the external grid
+                far = nx.node_connected_component(graph, u)
+            served[(str(key[0]), int(key[1]))] = sum(households.get(b, 0.0) for b in far)
+        graph.add_edge(u, v, key)
+    return served
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    residential=st.lists(st.integers(0, 30), min_size=4, max_size=4),
+    heat_pumps=st.lists(st.integers(0, 15), min_size=2, max_size=2),
+    mesh=st.booleans(),
+)
+def test_any_energy_grid_publishes_no_small_load_or_result(residential, heat_pumps, mesh):
+    import math
+
+    from twin.sim.energy import default_settings, run_study, study_summary
+    from twin.sim.energy.disclosure import published_net
+    from twin.sim.energy.published import published_state
+
+    net = _fuzzed_grid(residential, heat_pumps, mesh)
+    published = published_net(net, 2.0)
+    kinds = published.load["type"].astype(str)
+    kw_each = kinds.map({"residential": 2.0, "heat_pump": 3.0})  # kW per household here
+    counts = (published.load.p_mw * 1000.0 / kw_each).round()
+    for kind in ("residential", "heat_pump"):
+        chosen = kinds == kind
+        loads = published.load[chosen]
+        assert ((counts[chosen] >= 11) | loads.p_mw.isna()).all(), (kind, loads)
+        if not loads.p_mw.isna().any():
+            raw = net.load[net.load["type"].astype(str) == kind].p_mw.sum()
+            assert math.isclose(loads.p_mw.sum(), raw, abs_tol=1e-12)
+    assert "households" not in published.load.columns
+    households = {b: 0.0 for b in net.bus.index}
+    for bus in net.bus.index:
+        residents = residential[bus - 1] if 1 <= bus <= 4 else 0
+        pumps = heat_pumps[bus - 3] if bus >= 3 else 0
+        households[bus] = float(max(residents, pumps))
+    settings_ = default_settings().with_changes(household_admd_kw=2.0)
+    study = run_study(net, [], settings=settings_, daily=False)
+    state = published_state(study.final, 2.0)
+    lines, trafos = state.lines, state.trafos
+    masked = {("line", int(i)) for i in lines.line_id[lines.masked]} | {
+        ("trafo", int(i)) for i in trafos.trafo_id[trafos.masked]
+    }
+    for key, count in _cut_households(net, households).items():
+        assert (key in masked) == (0 < count < 11), (key, count)
+    summary = study_summary(study)
+    for violation in summary["violations"]:
+        if (violation["element"], violation["id"]) in masked:
+            assert violation["value"] is None

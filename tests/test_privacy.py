@@ -173,3 +173,11 @@ def test_coverage_difference_masks_a_level_change_of_few_households():
     report = counter.count(two_buildings).to_dict()
     assert report["persons"]["good"] == {"value": None, "masked": True}
     assert report["persons"]["no coverage"] == 190.0
+
+
+def test_results_an_engine_masked_read_as_masked_not_as_missing():
+    small_cable = {"line_id": 2, "loading_percent": float("nan"), "masked": True, "name": None}
+    assert masked_record(small_cable)["loading_percent"] == MASKED_TEXT
+    assert masked_record(small_cable)["name"] is None  # text left empty is not a result
+    cable = {"line_id": 3, "loading_percent": float("nan"), "masked": False}
+    assert masked_record(cable) == cable  # not computed: missing, not masked

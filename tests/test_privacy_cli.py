@@ -276,3 +276,64 @@ def test_energy_outputs_reveal_no_load_of_fewer_than_eleven_households(outputs):
             names = frame["name"].astype(str)
             assert not names.str.contains(r"\d+ at bus").any(), (path.name, table)
     assert scanned >= 1  # energy.gpkg's grid_loads
+
+
+def _served_by_cutting(net) -> dict[tuple[str, int], float]:
+    """Households beyond each line and transformer that splits the grid when removed (the
+    part without the external grid), counted by brute force: remove the element, look at
+    the pieces. Elements inside a mesh are left out (nothing to count simply)."""
+    import networkx as nx
+    import pandapower.topology as topology
+
+    households = dict.fromkeys(net.bus.index, 0.0)
+    residential = net.load[(net.load["type"] == "residential") & net.load.in_service]
+    for bus, count in zip(residential.bus, _residential_households(residential), strict=True):
+        households[bus] += count
+    graph = topology.create_nxgraph(net, include_out_of_service=False, multi=True)
+    sources = set(net.ext_grid.bus)
+    served = {}
+    for u, v, key in list(graph.edges(keys=True)):
+        element = str(key[0])
+        if element not in ("line", "trafo") or int(graph.number_of_edges(u, v)) > 1:
+            continue
+        graph.remove_edge(u, v, key)
+        if not nx.has_path(graph, u, v):
+            far = nx.node_connected_component(graph, v)
+            if far & sources:
+                far = nx.node_connected_component(graph, u)
+            served[(element, int(key[1]))] = sum(households[b] for b in far)
+        graph.add_edge(u, v, key)
+    return served
+
+
+def test_energy_results_of_elements_serving_few_households_are_masked(outputs):
+    """Loadings of LV lines and transformers serving 1 to 10 households (counted here by
+    cutting the sample's grid) are null with masked true in every GeoPackage written, and
+    the others are published."""
+    from twin.sim.energy import prepare_grid
+
+    root, _ = outputs
+    served = _served_by_cutting(prepare_grid(sample_project()).net)
+    small = {key for key, count in served.items() if 0 < count < THRESHOLD}
+    large = {key for key, count in served.items() if count >= THRESHOLD}
+    assert small, "the sample has lines or transformers serving few households"
+    checked = 0
+    for path in root.rglob("*.gpkg"):
+        for table, _kind in pyogrio.list_layers(path):
+            columns = set(pyogrio.read_info(path, layer=table)["fields"])
+            for element, id_column in (("line", "line_id"), ("trafo", "trafo_id")):
+                if not {id_column, "loading_percent"} <= columns:
+                    continue
+                frame = pyogrio.read_dataframe(path, layer=table, read_geometry=False)
+                ids = frame[id_column].astype(int)
+                hidden = ids.map(lambda i, e=element: (e, i) in small).to_numpy()
+                shown = ids.map(lambda i, e=element: (e, i) in large).to_numpy()
+                assert frame.loc[hidden, "loading_percent"].isna().all(), (path.name, table)
+                assert frame.loc[hidden, "masked"].astype(bool).all(), (path.name, table)
+                assert not frame.loc[shown, "masked"].astype(bool).any(), (path.name, table)
+                checked += int(hidden.any())
+    assert checked >= 2  # energy.gpkg's grid_lines/grid_transformers at least
+    summary = json.loads((root / "energy" / "energy.json").read_text())
+    for violation in summary["violations"]:
+        if (violation["element"], violation["id"]) in small:
+            assert violation["value"] is None and violation["masked"] is True

@@ -135,3 +135,44 @@ def test_a_map_styled_by_population_does_not_show_the_class_of_a_small_building(
 
     assert color_at(250) == "#0000FF"  # the block shows its class
     assert color_at(50) == "#808080"  # the house is drawn in the base colour
+
+
+def test_inspector_shows_a_small_lv_cable_loading_as_masked(qtbot):
+    """An energy result layer (scenario grid): clicking the LV cable that serves three
+    households shows "masked (< 11 households)" for its loading, the MV line beside it
+    its number."""
+    import pandapower as pp
+
+    from twin.layers.privacy import MASKED_TEXT
+    from twin.sim.energy import default_settings, run_study
+    from twin.sim.energy.examples import ORIGIN_L93, radial_mv_feeder
+    from twin.sim.energy.result_layers import study_layers
+    from twin.ui.map.tools.base import MapEvent
+    from twin.ui.map.tools.identify import IdentifyTool
+    from twin.ui.panels.inspector import InspectorPanel
+
+    net = radial_mv_feeder(sections=2, section_km=2.0, with_lv=True)
+    for bus, households in ((1, 40), (3, 300), (4, 3)):
+        pp.create_load(net, bus, p_mw=households * 0.002, q_mvar=0.0, type="residential")
+    settings = default_settings().with_changes(household_admd_kw=2.0)
+    study = run_study(net, [], settings=settings, daily=False)
+    layers = [layer for layer in study_layers(study, "EPSG:2154") if layer.id == "grid_lines"]
+    inspector = InspectorPanel()
+    qtbot.addWidget(inspector)
+    tool = IdentifyTool(lambda: layers, inspector.show_results)
+    table = inspector.table
+
+    def click(x: float, y: float) -> dict[str, str]:
+        event = MapEvent(x, y, "left", frozenset(), 400, 300, 2.0)
+        tool.press(event)
+        tool.release(event)
+        return {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+
+    x_end, y0 = ORIGIN_L93[0] + 4000.0, ORIGIN_L93[1]
+    cells = click(x_end, y0 + 110.0)  # the LV cable, bus 3 to bus 4
+    assert cells["name"] == "LV feeder"
+    assert cells["loading_percent"] == MASKED_TEXT
+    cells = click(ORIGIN_L93[0] + 1000.0, y0)  # the first MV section: 343 households
+    assert cells["name"] == "section 0"
+    assert cells["loading_percent"] not in (MASKED_TEXT, "—")
+    assert float(cells["loading_percent"].replace(" ", "")) > 0

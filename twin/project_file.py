@@ -44,7 +44,9 @@ from twin.fingerprint import is_fingerprint, set_fingerprint
 from twin.layers import lazy
 from twin.layers.base import Layer
 from twin.layers.io_common import sqlite_uri
-from twin.layers.io_raster import check_raster_memory
+from twin.layers.io_raster import (
+    check_raster_header,
+)
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.style import Style
@@ -234,10 +236,11 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
             with MemoryFile(blob) as memory, memory.open() as dataset:
                 if dataset.driver != "GTiff":
                     raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
-                check_raster_memory(path, dataset.width, dataset.height, dataset.dtypes[0])
+                crs = dataset.crs.to_wkt() if dataset.crs else None
+                where = f"{path.name}: raster layer {name!r}"
+                check_raster_header(dataset, crs, where)
                 array = dataset.read(1)
                 transform, nodata = dataset.transform, dataset.nodata
-                crs = dataset.crs.to_wkt() if dataset.crs else None
         except RasterioError as error:
             raise ProjectError(
                 f"{path.name}: raster layer {name!r} is damaged ({error})"

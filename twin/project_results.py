@@ -21,7 +21,7 @@ from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
 from twin.layers.io_common import sqlite_uri
-from twin.layers.io_raster import geotiff_array_and_profile
+from twin.layers.io_raster import check_raster_header, geotiff_array_and_profile
 from twin.layers.raster import RasterLayer
 
 MAX_RESULT_BLOB_BYTES = 512 * 1024 * 1024  # a larger blob is refused as damaged
@@ -141,6 +141,7 @@ def geotiff_to_array(blob: bytes) -> tuple[np.ndarray, Any, float | None, str | 
             if dataset.driver != "GTiff":
                 raise ProjectError("a stored raster is not a GeoTIFF")
             crs = dataset.crs.to_wkt() if dataset.crs else None
+            check_raster_header(dataset, crs, "a stored result raster")
             return dataset.read(1), dataset.transform, dataset.nodata, crs
     except RasterioError as error:
         raise ProjectError(f"a stored raster is damaged ({error})") from error

@@ -157,6 +157,7 @@ def run_hosting(args: argparse.Namespace) -> int:
     from twin.sim.batch.cluster import dask_client, warm_up
     from twin.sim.batch.hosting import batch_hosting_capacity
     from twin.sim.energy import default_settings, prepare_grid, run_study
+    from twin.sim.energy.published import published_hosting, served_of
 
     _check_cluster(args)
     started = time.perf_counter()
@@ -173,6 +174,8 @@ def run_hosting(args: argparse.Namespace) -> int:
         computed = time.perf_counter()
         hosting = batch_hosting_capacity(client, net, buses=buses, settings=settings)
         compute_s = time.perf_counter() - computed
+    # as twin energy publishes it: no capacity of a bus serving fewer than 11 households
+    hosting = published_hosting(hosting, served_of(study.final, settings.household_admd_kw))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {

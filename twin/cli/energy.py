@@ -2,7 +2,9 @@
 what-ifs, hosting capacity and KPIs, written as GeoPackage layers (energy.gpkg, a twin
 project QGIS also opens), energy.json and the studied network as pandapower JSON
 (grid.json). Loads resting on fewer than 11 households are pooled per substation in both
-(:mod:`twin.sim.energy.disclosure`) unless ``--raw``."""
+(:mod:`twin.sim.energy.disclosure`), and results of lines, transformers and buses serving
+fewer than 11 households are masked in every output (:mod:`twin.sim.energy.published`),
+unless ``--raw``."""
 
 from __future__ import annotations
 
@@ -49,8 +51,9 @@ def register(subparsers) -> None:
         "--raw",
         action="store_true",
         help=tr(
-            "write the raw loads (otherwise loads on fewer than 11 households are pooled "
-            "per substation, INSEE's disclosure rule)"
+            "write raw loads and results (otherwise loads on fewer than 11 households are "
+            "pooled per substation and results of lines, transformers and buses serving "
+            "fewer than 11 households are masked: INSEE's disclosure rule)"
         ),
     )
     parser.set_defaults(func=run)
@@ -90,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         study_summary,
     )
     from twin.sim.energy.disclosure import published_net
+    from twin.sim.energy.published import published_hosting, served_of
     from twin.sim.energy.result_layers import study_layers
 
     started = time.perf_counter()
@@ -115,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if args.hosting_capacity:
         buses = _hosting_buses(study.final.net, args.hosting_buses)
         hosting = hosting_capacity(study.final.net, buses=buses, settings=settings)
+        if not args.raw:  # no capacity of a bus serving fewer than 11 households
+            hosting = published_hosting(hosting, served_of(study.final, settings.household_admd_kw))
     crs = project.crs if project is not None else "EPSG:2154"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -134,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         "source": grid.source,
         "scenario": args.scenario,
         "notes": grid.notes,
-        **study_summary(study),
+        **study_summary(study, raw=args.raw),
         "layers": [layer.id for layer in layers],
         "geopackage": gpkg.name,
         "pandapower_json": network_json.name,

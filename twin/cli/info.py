@@ -91,8 +91,35 @@ def _describe_project(path: Path) -> dict[str, Any]:
         "extent_unit": _unit(project.crs),
         "layers": [_describe_layer(layer) for layer in project.layers],
         "views": [view.to_dict() for view in project.views],
+        "scenarios": describe_scenarios(list(project.scenarios or []), project.extent),
         "metadata": {key: _plain(value) for key, value in project.metadata.items()},
     }
+
+
+def describe_scenarios(
+    scenarios: list[Any], extent: tuple[float, float, float, float] | None
+) -> list[dict[str, Any]]:
+    """The stored scenarios in file order: name, number of interventions and whether the
+    app uses it; a scenario that fails validation (a value out of range, a place outside
+    the project ``extent`` in project metres, a damaged record) is listed as set aside
+    with its one-line reason, as the app opens it (:func:`twin.scenario.usable_scenarios`)."""
+    from twin.scenario import usable_scenarios
+
+    _usable, refused = usable_scenarios(scenarios, _finite_box(extent) if extent else None)
+    reasons = {id(data): reason for data, reason in refused}
+    described = []
+    for data in scenarios:
+        record = data if isinstance(data, dict) else {}
+        interventions = record.get("interventions")
+        described.append(
+            {
+                "name": str(record.get("name", "?")),
+                "interventions": len(interventions) if isinstance(interventions, list) else 0,
+                "set_aside": id(data) in reasons,
+                "reason": reasons.get(id(data)),
+            }
+        )
+    return described
 
 
 def _describe_layer(layer: Layer) -> dict[str, Any]:
@@ -161,6 +188,23 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(tr("Views ({0}):").format(len(report["views"])))
         for view in report["views"]:
             lines.append(f"  {view['name']}: {_box_text(view['bbox'], unit)}")
+        scenarios = report.get("scenarios", [])
+        lines.append(tr("Scenarios ({0}):").format(len(scenarios)))
+        for scenario in scenarios:
+            if scenario["set_aside"]:
+                lines.append(
+                    tr("  {0}: set aside (kept in the file, not used): {1}").format(
+                        scenario["name"], scenario["reason"]
+                    )
+                )
+            elif scenario["interventions"] == 1:
+                lines.append(tr("  {0}: 1 intervention").format(scenario["name"]))
+            else:
+                lines.append(
+                    tr("  {0}: {1} interventions").format(
+                        scenario["name"], format_number(scenario["interventions"])
+                    )
+                )
     return "\n".join(lines)
 
 

@@ -107,14 +107,28 @@ def read_raster(
     )
 
 
-def check_raster_memory(path: Path, width: int, height: int, dtype) -> None:
+def check_raster_header(dataset, crs: CRS | str | None, where: str) -> None:
+    """Refuse an open raster ``dataset`` (band 1 about to be read) whose bounds are out of
+    range for ``crs`` or whose band needs more memory than :func:`memory_budget_bytes`; the
+    checks of :func:`read_raster`, for rasters that come from elsewhere than a file (a
+    GeoTIFF stored inside a ``.twin``). ``where`` names it in the one-line error."""
+    if dataset.count < 1:
+        raise DataError(f"{where} holds no raster band")
+    pixel = max(abs(dataset.transform.a), abs(dataset.transform.e))
+    check_bounds(tuple(dataset.bounds), crs, where, margin=pixel)
+    check_raster_memory(where, dataset.width, dataset.height, dataset.dtypes[0])
+
+
+def check_raster_memory(path: Path | str, width: int, height: int, dtype) -> None:
     """Refuse a raster whose band needs more memory than :func:`memory_budget_bytes` (a
-    4 KB sparse GeoTIFF can declare 100000 x 100000 pixels: 9.3 GiB of float32)."""
+    4 KB sparse GeoTIFF can declare 100000 x 100000 pixels: 9.3 GiB of float32). ``path``
+    names it in the error (a file path, or a text such as "x.twin: raster layer 'dem'")."""
+    label = path.name if isinstance(path, Path) else str(path)
     needed = int(width) * int(height) * np.dtype(dtype).itemsize
     budget = memory_budget_bytes()
     if needed > budget:
         raise DataError(
-            f"{path.name}: {width} x {height} pixels of {np.dtype(dtype).name} need "
+            f"{label}: {width} x {height} pixels of {np.dtype(dtype).name} need "
             f"{needed / 2**30:,.1f} GiB, more than the {budget / 2**30:,.1f} GiB one layer may "
             "take on this machine; crop or resample it in a GIS first"
         )

@@ -229,13 +229,23 @@ def is_disclosable(record: Mapping[str, Any]) -> bool:
     return True
 
 
+MASKED_FLAG = "masked"
+"""Column an engine sets True on a feature whose results it masked (null) because they rest
+on fewer households than the threshold (e.g. an LV line serving three households)."""
+
+
 def masked_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``record`` with its personal columns replaced by :data:`MASKED_TEXT`
-    when the feature is below the disclosure threshold."""
+    when the feature is below the disclosure threshold, and, on a feature an engine flagged
+    ``masked``, its NaN (numeric results left empty) replaced by :data:`MASKED_TEXT` too."""
     result = dict(record)
     if not is_disclosable(record):
         for key in record:
             if str(key).lower() in PERSONAL_COLUMNS:
+                result[key] = MASKED_TEXT
+    if record.get(MASKED_FLAG) is True or record.get(MASKED_FLAG) is np.True_:
+        for key, value in record.items():
+            if isinstance(value, float) and math.isnan(value):
                 result[key] = MASKED_TEXT
     return result
 

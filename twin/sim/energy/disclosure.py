@@ -8,9 +8,13 @@ feeds. Outputs of the energy engine (the grid_loads layer of ``energy.gpkg`` or 
 :data:`~twin.layers.privacy.DISCLOSURE_THRESHOLD_HOUSEHOLDS` households is pooled with the
 other loads of its MV/LV substation (the MV bus feeding its LV network), else of its MV
 feeder, else of the whole grid, so that each published load rests on at least 11
-households (INSEE's rule, see :mod:`twin.layers.privacy`). The total power is kept; the
-power flow results published beside it are those of the real (unpooled) study. Raw loads
-are written only when the user asks for raw data.
+households (INSEE's rule, see :mod:`twin.layers.privacy`). Heat-pump loads derived from
+households (:class:`~twin.sim.energy.interventions.HeatPumps` records them in the load
+table's ``households`` column) are pooled likewise, among heat-pump loads. The total power
+is kept; the power flow results published beside it are those of the real (unpooled)
+study, masked where an element serves fewer than 11 households
+(:mod:`twin.sim.energy.served`). Raw loads are written only when the user asks for raw
+data.
 """
 
 from __future__ import annotations
@@ -26,16 +30,26 @@ import pandas as pd
 from twin.layers.privacy import DISCLOSURE_THRESHOLD_HOUSEHOLDS
 
 RESIDENTIAL = "residential"
+HEAT_PUMP = "heat_pump"
+HOUSEHOLDS_COLUMN = "households"
+"""Column of ``net.load`` holding the households a heat-pump load stands for (a people
+figure: never published)."""
+POOLED_NAMES = {RESIDENTIAL: "residential", HEAT_PUMP: "heat pumps"}
 _COUNT_IN_NAME = re.compile(r"^(residential|commercial) \d+ at bus ")
 
 
 def load_households(net: pp.pandapowerNet, household_admd_kw: float) -> pd.Series:
-    """Households each residential load of ``net`` rests on (``p_mw`` / ADMD, kW per
-    household), indexed like ``net.load``; other loads (commercial, EV, heat pumps) are not
+    """Households each load of ``net`` rests on, indexed like ``net.load``: residential
+    loads ``p_mw`` / ADMD (kW per household), heat-pump loads their ``households`` column;
+    other loads (commercial, EV, heat pumps of a network file without that column) are not
     computed from households and get NaN."""
-    residential = net.load["type"].astype(str).eq(RESIDENTIAL)
+    kinds = net.load["type"].astype(str)
     households = net.load.p_mw.astype(float) * 1000.0 / max(float(household_admd_kw), 1e-9)
-    return households.round().where(residential)
+    households = households.round().where(kinds.eq(RESIDENTIAL))
+    if HOUSEHOLDS_COLUMN in net.load.columns:
+        heat_pumps = pd.to_numeric(net.load[HOUSEHOLDS_COLUMN], errors="coerce").astype(float)
+        households = households.where(~kinds.eq(HEAT_PUMP), heat_pumps)
+    return households
 
 
 def _pooling_levels(net: pp.pandapowerNet) -> tuple[dict[int, int], dict[int, int]]:
@@ -66,26 +80,55 @@ def published_net(
     household_admd_kw: float,
     threshold: int = DISCLOSURE_THRESHOLD_HOUSEHOLDS,
 ) -> pp.pandapowerNet:
-    """A copy of ``net`` fit to publish: load names carry no household count, and every
-    residential load on fewer than ``threshold`` households is pooled (p_mw and q_mvar
-    added) into the largest residential load of its MV/LV substation that reaches the
-    threshold, else into one pooled load of the substation when the pool reaches it, else
-    likewise over its MV feeder, else over the whole grid. A grid with fewer than
-    ``threshold`` households in all gets one pooled load with its power masked (NaN)."""
+    """A copy of ``net`` fit to publish: load names carry no household count, the
+    ``households`` column is dropped, and every residential (or heat-pump) load on fewer
+    than ``threshold`` households is pooled (p_mw and q_mvar added) into the largest load
+    of its kind in its MV/LV substation that reaches the threshold, else into one pooled
+    load of the substation when the pool reaches it, else likewise over its MV feeder,
+    else over the whole grid. When all the loads of a kind rest on fewer than ``threshold``
+    households in all, they become one pooled load with its power masked (NaN)."""
     out = copy.deepcopy(net)
     out.load["name"] = [
         _COUNT_IN_NAME.sub(r"\1 at bus ", str(n)) if isinstance(n, str) else n
         for n in out.load["name"]
     ]
     households = load_households(out, household_admd_kw)
+    if HOUSEHOLDS_COLUMN in out.load.columns:
+        out.load = out.load.drop(columns=[HOUSEHOLDS_COLUMN])
     active = out.load.in_service.astype(bool)
-    small = households.index[(households > 0) & (households < threshold) & active]
-    if len(small) == 0:
+    small = (households > 0) & (households < threshold) & active
+    if not small.any():
         return out
-    substation, feeder = _pooling_levels(out)
-    levels = [substation, feeder, defaultdict(int)]
-    big = set(households.index[(households >= threshold) & active])
-    pending = list(small)
+    levels = None
+    drop: list[int] = []
+    kinds = out.load["type"].astype(str)
+    for kind in (RESIDENTIAL, HEAT_PUMP):
+        if not (small & kinds.eq(kind)).any():
+            continue
+        levels = levels or _levels(out)
+        of_kind = households.where(kinds.eq(kind) & active)
+        drop += _pool(out, of_kind, kind, levels, threshold)
+    out.load = out.load.drop(index=drop)
+    return out
+
+
+def _levels(net: pp.pandapowerNet) -> list[dict[int, int]]:
+    substation, feeder = _pooling_levels(net)
+    return [substation, feeder, defaultdict(int)]
+
+
+def _pool(
+    out: pp.pandapowerNet,
+    households: pd.Series,
+    kind: str,
+    levels: list[dict[int, int]],
+    threshold: int,
+) -> list[int]:
+    """Pool (in place) the loads of ``out.load`` whose ``households`` (NaN: other loads)
+    are fewer than ``threshold``; returns the indices of the loads merged into others."""
+    small = list(households.index[(households > 0) & (households < threshold)])
+    big = set(households.index[households >= threshold])
+    pending = small
     drop: list[int] = []
     pooled: set[int] = set()
     for level in levels:
@@ -114,13 +157,12 @@ def published_net(
             pooled.add(target)
         if not pending:
             break
-    if pending:  # the whole grid rests on fewer households than the threshold
+    if pending:  # all the loads of this kind rest on fewer households than the threshold
         target, sources = pending[0], pending[1:]
         drop.extend(sources)
         out.load.loc[target, ["p_mw", "q_mvar"]] = np.nan
         pooled.add(target)
     for target in pooled:
         bus = int(out.load.at[target, "bus"])
-        out.load.at[target, "name"] = f"{RESIDENTIAL} at bus {bus} (pooled)"
-    out.load = out.load.drop(index=drop)
-    return out
+        out.load.at[target, "name"] = f"{POOLED_NAMES[kind]} at bus {bus} (pooled)"
+    return drop

@@ -207,7 +207,10 @@ def intervention_to_dict(intervention: Intervention) -> dict[str, Any]:
 
 @dataclass
 class AppliedChange:
-    """What one intervention did: elements added, power (kW, kWp) and capex (EUR)."""
+    """What one intervention did: elements added, power (kW, kWp) and capex (EUR).
+    ``households_from_data`` is the number of households of the territory's buildings the
+    power was computed from (heat pumps given by area; None when the count was given by the
+    user or no household is involved): a people figure, gated before it is published."""
 
     name: str
     kind: str
@@ -215,6 +218,7 @@ class AppliedChange:
     p_kw: float = 0.0
     pv_kwp: float = 0.0
     capex_eur: float = 0.0
+    households_from_data: float | None = None
 
 
 def _point(location: tuple[float, float]) -> np.ndarray:
@@ -307,9 +311,11 @@ def _add_heat_pumps(net, hp: HeatPumps, buses, buildings, settings) -> AppliedCh
             raise DataError(f"{hp.name}: give the number of households for a location")
         bus_ids = nearest_bus(_point(hp.location), buses)[0]
         counts = np.array([float(hp.households)])
+        from_data = None
     else:
         chosen = _buildings_in(buildings, hp.area)
         counts = chosen["households"].astype(float).fillna(0.0).to_numpy()
+        from_data = float(counts.sum()) if hp.households is None else None
         if hp.households is not None and counts.sum() > 0:
             counts = counts * float(hp.households) / counts.sum()
         bus_ids = nearest_bus(chosen.geometry.representative_point().to_numpy(), buses)[0]
@@ -318,9 +324,21 @@ def _add_heat_pumps(net, hp: HeatPumps, buses, buildings, settings) -> AppliedCh
         per_bus[int(bus)] = per_bus.get(int(bus), 0.0) + float(count)
     for bus, count in per_bus.items():
         p_mw = count * kw / 1000.0
-        pp.create_load(net, bus, p_mw=p_mw, q_mvar=p_mw * tan_phi, name=hp.name, type="heat_pump")
+        pp.create_load(  # households: for the privacy gate (twin.sim.energy.disclosure)
+            net,
+            bus,
+            p_mw=p_mw,
+            q_mvar=p_mw * tan_phi,
+            name=hp.name,
+            type="heat_pump",
+            households=float(count),
+        )
     return AppliedChange(
-        hp.name, "heat_pumps", list(per_bus), p_kw=float(sum(per_bus.values())) * kw
+        hp.name,
+        "heat_pumps",
+        list(per_bus),
+        p_kw=float(sum(per_bus.values())) * kw,
+        households_from_data=from_data,
     )
 
 

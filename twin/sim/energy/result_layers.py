@@ -22,6 +22,7 @@ from twin.layers.vector import VectorLayer
 from twin.sim.energy.disclosure import published_net
 from twin.sim.energy.grid_io import _injection_frame, net_to_frames
 from twin.sim.energy.hosting import HostingCapacity
+from twin.sim.energy.published import published_state
 from twin.sim.energy.study import EnergyStudy
 
 ENGINE = "engine:energy"
@@ -92,9 +93,13 @@ def study_layers(
     capacity (MW) when given. Electrical grid layers keep their SCHEMAS.md ids.
 
     The loads layer is that of :func:`~twin.sim.energy.disclosure.published_net` (loads
-    on fewer than 11 households pooled per substation) unless ``raw`` (the user explicitly
-    asks for raw data)."""
+    on fewer than 11 households pooled per substation) and the results of buses, lines and
+    transformers serving 1 to 10 households are null with ``masked`` true
+    (:func:`~twin.sim.energy.published.published_state`), unless ``raw`` (the user
+    explicitly asks for raw data)."""
     state = study.final
+    if not raw:
+        state = published_state(state, study.settings.household_admd_kw)
     frames = net_to_frames(state.net, crs=crs)
     if not raw and frames.loads is not None:
         published = published_net(state.net, study.settings.household_admd_kw)

@@ -3,6 +3,7 @@ worst value of every element, violations and KPIs (MWh, %, pu, kWp, tCO2e, EUR).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ import pandapower as pp
 import pandas as pd
 
 from twin.feedback import Feedback, ensure_feedback
+from twin.layers.privacy import MASKED_LABEL, Published, rests_on_enough
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
 from twin.sim.energy.interventions import (
     AppliedChange,
@@ -37,6 +39,7 @@ class GridState:
     lines: pd.DataFrame
     trafos: pd.DataFrame
     violations: list[dict[str, Any]]
+    published_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def evaluate(
@@ -122,9 +125,12 @@ class EnergyStudy:
         """The scenario when there is one, else the baseline."""
         return self.scenario if self.scenario is not None else self.baseline
 
-    def kpis(self, state: GridState, changes: list[AppliedChange] = ()) -> dict[str, Any]:
-        """KPIs of one state (units in the key names)."""
-        return grid_kpis(state, self.settings, list(changes))
+    def kpis(
+        self, state: GridState, changes: list[AppliedChange] = (), raw: bool = False
+    ) -> dict[str, Any]:
+        """KPIs of one state (units in the key names), published (see :func:`grid_kpis`)
+        unless ``raw``."""
+        return grid_kpis(state, self.settings, list(changes), raw=raw)
 
 
 def run_study(
@@ -157,11 +163,24 @@ def run_study(
 
 
 def grid_kpis(
-    state: GridState, settings: EnergyDefaults, changes: list[AppliedChange] = ()
+    state: GridState,
+    settings: EnergyDefaults,
+    changes: list[AppliedChange] = (),
+    raw: bool = False,
 ) -> dict[str, Any]:
     """KPIs: peak loadings (%), voltage extremes (pu), violations, energy of the design day
     (MWh/day), PV installed (kWp) and produced (MWh/yr at the documented yield), CO2
-    avoided by added PV (tCO2e/yr), capex of reinforcements (EUR)."""
+    avoided by added PV (tCO2e/yr), capex of reinforcements (EUR).
+
+    Unless ``raw``, the figures are those that may be published: extremes over the
+    elements serving at least 11 households or none (:mod:`twin.sim.energy.published`),
+    and the heat-pump power added None when it was computed from 1 to 10 households of
+    the territory; ``masked`` lists the KPIs masked that way."""
+    masked: list[str] = []
+    if not raw:
+        from twin.sim.energy.published import published_state
+
+        state = published_state(state, settings.household_admd_kw)
     net = state.net
     pv_kwp = float((net.sgen.p_mw[net.sgen.in_service.astype(bool)]).sum() * 1000.0)
     added_kwp = float(sum(c.pv_kwp for c in changes))
@@ -185,6 +204,9 @@ def grid_kpis(
         "heat_pumps_added_kw": round(sum(c.p_kw for c in changes if c.kind == "heat_pumps"), 3),
         "capex_reinforcement_eur": round(sum(c.capex_eur for c in changes), 2),
     }
+    if not raw and not _publishable_households(changes):
+        kpis["heat_pumps_added_kw"] = None
+        masked.append("heat_pumps_added_kw")
     if state.daily is not None:
         kpis.update(
             {
@@ -194,7 +216,25 @@ def grid_kpis(
                 "worst_hour": state.daily.worst_hour(),
             }
         )
+    if masked:
+        kpis["masked"] = masked
     return kpis
+
+
+def _publishable_households(changes: list[AppliedChange]) -> bool:
+    """False when the heat pumps added were computed from 1 to 10 households of the
+    territory's buildings (the power would reveal their count)."""
+    counts = [c.households_from_data for c in changes if c.households_from_data is not None]
+    return not counts or rests_on_enough(None, sum(counts))
+
+
+def published_change(change: AppliedChange) -> dict[str, Any]:
+    """JSON-ready record of one applied change, without its household count and with its
+    power masked when it rests on 1 to 10 households of the territory."""
+    record = {k: v for k, v in vars(change).items() if k != "households_from_data"}
+    if not _publishable_households([change]):
+        record["p_kw"] = Published(None, True).to_json()
+    return record
 
 
 def _extreme(function, values) -> float | None:
@@ -213,11 +253,27 @@ def _clean(value: float) -> float | None:
     return None if not math.isfinite(value) else round(value, 6)
 
 
-def study_summary(study: EnergyStudy) -> dict[str, Any]:
+def study_summary(study: EnergyStudy, raw: bool = False) -> dict[str, Any]:
     """JSON-ready results: the final state's headline figures at top level, then baseline and
-    scenario KPIs, violations, applied changes, daily profiles and the settings used."""
-    baseline_kpis = study.kpis(study.baseline)
-    final_kpis = study.kpis(study.final, study.changes) if study.scenario else baseline_kpis
+    scenario KPIs, violations, applied changes, daily profiles and the settings used.
+
+    Unless ``raw``, every figure is published through the privacy gate: results of elements
+    serving 1 to 10 households are masked (:mod:`twin.sim.energy.published`), masked KPIs
+    read ``{"value": null, "masked": true}`` and ``masked_elements`` counts them."""
+    baseline_kpis = _json_kpis(study.kpis(study.baseline, raw=raw))
+    final_kpis = (
+        _json_kpis(study.kpis(study.final, study.changes, raw=raw))
+        if study.scenario
+        else baseline_kpis
+    )
+    if not raw:
+        from twin.sim.energy.published import published_state
+
+        admd = study.settings.household_admd_kw
+        study = copy.copy(study)
+        study.baseline = published_state(study.baseline, admd)
+        if study.scenario is not None:
+            study.scenario = published_state(study.scenario, admd)
     summary: dict[str, Any] = {
         "max_line_loading_percent": final_kpis["max_line_loading_percent"],
         "max_trafo_loading_percent": final_kpis["max_trafo_loading_percent"],
@@ -235,7 +291,7 @@ def study_summary(study: EnergyStudy) -> dict[str, Any]:
         summary["scenario"] = {
             "kpis": final_kpis,
             "interventions": [intervention_to_dict(i) for i in study.interventions],
-            "changes": [vars(c) for c in study.changes],
+            "changes": [vars(c) if raw else published_change(c) for c in study.changes],
             "new_violations": [
                 v
                 for v in study.scenario.violations
@@ -245,7 +301,23 @@ def study_summary(study: EnergyStudy) -> dict[str, Any]:
         summary["baseline"]["daily_profile"] = (
             study.baseline.daily.summary() if study.baseline.daily else None
         )
+    if not raw:
+        final = study.final
+        summary["masked_elements"] = {
+            "buses": int(final.buses["masked"].sum()),
+            "lines": int(final.lines["masked"].sum()),
+            "transformers": int(final.trafos["masked"].sum()),
+            "reason": MASKED_LABEL,
+        }
     return summary
+
+
+def _json_kpis(kpis: dict[str, Any]) -> dict[str, Any]:
+    """KPIs with each masked one as ``{"value": null, "masked": true}``."""
+    out = dict(kpis)
+    for key in out.pop("masked", []):
+        out[key] = Published(None, True).to_json()
+    return out
 
 
 def _key(violation: dict[str, Any]) -> tuple:

@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point
 from twin.layers.reports import COLUMNS, new_reports_layer
 from twin.layers.vector import VectorLayer
 from twin.project import Project
-from twin.sim.reports import (
+from twin.sim.reports_scenario import (
     elements_back_within_limits,
     energy_improved,
     scenario_report_figures,

@@ -265,7 +265,7 @@ def _report_category(key: str) -> str:
 def _reports_engine(key: str, domain: str) -> dict[str, str]:
     """Engine, model (what "improves" means), standard and validity of a citizen-reports
     figure counted against ``domain``'s results."""
-    from twin.sim.reports import improved_method
+    from twin.sim.reports_scenario import improved_method
 
     category = _report_category(key)
     base = ENGINES.get(domain, {})
@@ -274,7 +274,8 @@ def _reports_engine(key: str, domain: str) -> dict[str, str]:
     except KeyError:
         model = f"{category} reports"
     return {
-        "engine": f"twin citizen reports (twin.sim.reports) against {base.get('engine', domain)}",
+        "engine": "twin citizen reports (twin.sim.reports_scenario) against "
+        + base.get("engine", domain),
         "model": model,
         "standard": base.get("standard", ""),
         "validity": "reports are self-declared and placed at an address or a commune centre "
@@ -314,7 +315,7 @@ def _domain_part(kind: str, domains, project, scenario, results, options) -> dic
     inputs: list[dict[str, Any]] = []
     seen: set[str] = set()
     if kind.startswith("reports."):
-        from twin.sim.reports import ENERGY_RADIUS_M, TRANSIT_RADIUS_M
+        from twin.sim.reports_scenario import ENERGY_RADIUS_M, TRANSIT_RADIUS_M
 
         radius = {"transit": TRANSIT_RADIUS_M, "energy": ENERGY_RADIUS_M}
         if _report_category(kind) in radius:

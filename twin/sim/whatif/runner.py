@@ -353,7 +353,7 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         out.warnings.extend(f"{domain}: {w}" for w in result.warnings)
     out.domains = tuple(d for d in domains if d in out.scenario_results)
     out.figures.extend(cost_figures(out.scenario_results, figures_by_key))
-    from twin.sim.reports import scenario_report_figures  # mobile, transit, energy reports
+    from twin.sim.reports_scenario import scenario_report_figures  # citizen reports
 
     out.figures.extend(scenario_report_figures(project, out.layers, out.baseline_layers))
     out.figures = with_lineage(out.figures, project, scenario, out.scenario_results, options)

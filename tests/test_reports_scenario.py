@@ -227,3 +227,17 @@ def test_simulate_json_has_the_three_report_figures_with_lineage(sample_with_rep
         assert len(row["lineage"]["inputs"]) > 1  # and the engine's own input layers
     # the council plan adds no transit line: no place's PTAL rises
     assert reports["reports.transit_improved"]["value"] == 0.0
+
+
+def test_the_figure_label_is_translated():
+    from twin import i18n
+    from twin.sim.reports_scenario import improved_figure
+
+    previous = i18n.language()
+    i18n.set_language("fr")
+    try:
+        label = improved_figure(1, "energy").label
+    finally:
+        i18n.set_language(previous)
+    assert label == "Signalements énergie dans les zones que le scénario améliore"
+    assert improved_figure(1, "transit").label == "Transit reports in areas the scenario improves"

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.kpi import Figure
 from twin.sim.reports import _near, _of, values_at
 
@@ -129,15 +129,23 @@ def energy_improved(
     return int(_near(_of(reports, "energy"), fixed, radius_m).sum())
 
 
+#: The figure's label per category (English msgids, translated when the figure is made).
+IMPROVED_LABELS = {
+    "mobile": N_("Mobile reports in areas the scenario improves"),
+    "transit": N_("Transit reports in areas the scenario improves"),
+    "energy": N_("Energy reports in areas the scenario improves"),
+}
+
+
 def improved_figure(count: int, category: str = "mobile") -> Figure:
     """The KPI "reports in areas the scenario improves" (reports; the baseline improves
     nothing by definition, so its value is 0). A count of reports over the whole territory,
     never per place (a small count next to one home could point at its reporter)."""
     return Figure(
         f"reports.{category}_improved",
-        tr("{category} reports in areas the scenario improves").format(
-            category=tr(category.capitalize())
-        ),
+        tr(IMPROVED_LABELS[category])
+        if category in IMPROVED_LABELS
+        else tr("{category} reports in areas the scenario improves").format(category=category),
         float(count),
         "reports",
         "reports",

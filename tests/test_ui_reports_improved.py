@@ -86,6 +86,7 @@ def test_dock_shows_reports_the_new_site_improves_as_simulate_does(bench, qtbot)
     text = table.lineage_panel.text()
     assert "coverage level" in text and "higher in the scenario than in the baseline" in text
     assert "Citizen reports" in text and "add_mobile_site" in text
+    assert "over the whole territory, never per place" in text  # the privacy note
 
 
 def test_dock_slow_domains_give_the_transit_and_energy_report_figures(tmp_path):

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from twin.i18n import N_
 from twin.kpi import Figure
 from twin.layers.privacy import DISCLOSURE_THRESHOLD_HOUSEHOLDS, is_people_unit
 
@@ -77,7 +78,7 @@ COST_DOMAINS = {
 #: The engine whose results each citizen-reports figure ("reports.<category>_improved")
 #: is counted against.
 REPORT_DOMAINS = {"mobile": "radio", "transit": "transit", "energy": "energy"}
-REPORTS_PRIVACY_NOTE = (
+REPORTS_PRIVACY_NOTE = N_(
     "a count of citizen reports over the whole territory, never per place (a small count "
     "next to one home could point at its reporter); reports are placed on a 100 m grid on "
     "exported maps"
@@ -388,4 +389,6 @@ def lineage_text(lineage: dict[str, Any]) -> str:
     lines.append(f"Privacy: {privacy.get('rule', '')}; masked: {masked}")
     if privacy.get("households"):
         lines.append(f"  rests on {privacy['households']} households")
+    if privacy.get("note"):
+        lines.append(f"  {privacy['note']}")
     return "\n".join(lines)

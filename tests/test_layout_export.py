@@ -3,6 +3,8 @@ credits; File > Export map… writes the current view."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pypdf
 from map_helpers import BLUE, RED, X0, Y0, box_layer, project_of
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -176,6 +178,12 @@ def test_export_map_of_a_scenario_carries_its_headline_figures(qtbot, tmp_path):
         cards = headline_figures(bench.controller.figures())
         assert cards and all(" ".join(card.label.split()) in text for card in cards)
         assert "vs baseline" in text
+        # and how each was computed (the live figures' lineage, built for the page)
+        text = unicodedata.normalize("NFKC", text)  # the PDF writes "fi" as a ligature
+        assert "How these figures are computed" in text
+        assert "4G persons: no coverage: twin radio engine (twin.sim.radio) · 3GPP" in text
+        assert "Capex radio: twin what-if costs" in text
+        assert "Inputs: Mobile cells (tests:synthetic, " in text
     finally:
         bench.controller.shutdown()
 

@@ -17,11 +17,10 @@ from twin.sim.reports import (
     energy_check,
     is_no_signal,
     mobile_check,
-    reports_improved,
     reports_per_commune,
-    scenario_report_figures,
     transit_check,
 )
+from twin.sim.reports_scenario import reports_improved, scenario_report_figures
 
 X0, Y0 = 350_000.0, 6_790_000.0
 CRS = "EPSG:2154"

@@ -121,8 +121,9 @@ class NorthArrow:
 class KpiCard:
     """One figure as shown on a page: ``label``, ``value`` and ``delta`` already formatted
     (through the privacy gate), ``unit`` and ``tone`` of the delta ("better", "worse" or
-    ""); ``method`` says where the figure comes from (engine · standard, from its lineage:
-    :mod:`twin.sim.whatif.lineage`; "" when unknown)."""
+    ""); ``method`` says how the figure was computed (engine · standard, inputs with source
+    and date, privacy masking: :func:`twin.layout_method.how_computed` of its lineage; ""
+    when unknown), printed under the cards of an exported page."""
 
     label: str
     value: str
@@ -137,8 +138,9 @@ class KpiCard:
         value = figure.published_value()
         delta = figure.published_delta() if figure.baseline is not None else Published(None)
         card = cls._of(figure.label, value, delta, figure.unit, getattr(figure, "better", ""))
-        lineage = getattr(figure, "lineage", None) or {}
-        method = " · ".join(p for p in (lineage.get("engine"), lineage.get("standard")) if p)
+        from twin.layout_method import how_computed  # engine, standard, inputs, masking
+
+        method = how_computed(getattr(figure, "lineage", None))
         return replace(card, method=method) if method else card
 
     @classmethod

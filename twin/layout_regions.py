@@ -16,6 +16,7 @@ Rect = tuple[float, float, float, float]  # left, top, width, height in page pix
 FOOTER_TEXT_UNITS = 0.8  # credits text size, in text units (see Regions.unit)
 CAPTION_TEXT_UNITS = 1.15  # caption text size (a story step's text), in text units
 CAPTION_MAX_LINES = 4
+METHOD_TEXT_UNITS = 0.75  # "how computed" lines under the KPI cards, in text units
 LEGEND_TWO_COLUMNS_UNITS = 28  # a legend this many text units wide flows into two columns
 
 
@@ -31,6 +32,7 @@ class Regions:
     footer: Rect
     unit: float
     caption: Rect = (0, 0, 0, 0)
+    methods: Rect = (0, 0, 0, 0)  # "how computed" lines of the KPI cards, under them
 
 
 def regions(layout: Layout) -> Regions:
@@ -62,8 +64,9 @@ def regions(layout: Layout) -> Regions:
         lines = min(CAPTION_MAX_LINES, max(1, math.ceil(len(layout.caption) / per_line)))
         caption_h = min(lines * text_px * 1.35 + unit * 0.5, height * 0.2)
     kpi_h = min(unit * 5.0, height * 0.2) if layout.kpis else 0.0
+    methods_h = methods_height(layout, inner_w, unit, height)
     map_top = margin + header_h + caption_h
-    map_bottom = height - margin - footer_h - (kpi_h + margin * 0.5 if kpi_h else 0)
+    map_bottom = height - margin - footer_h - methods_h - (kpi_h + margin * 0.5 if kpi_h else 0)
     map_h = max(1.0, map_bottom - map_top)
     legend_w = 0.0
     if layout.legend.visible and layout.legend.groups:
@@ -81,7 +84,23 @@ def regions(layout: Layout) -> Regions:
         footer=(margin, height - margin - footer_h, inner_w, footer_h),
         unit=unit,
         caption=(margin, margin + header_h, inner_w, caption_h),
+        methods=(margin, height - margin - footer_h - methods_h, inner_w, methods_h),
     )
+
+
+def methods_height(layout: Layout, width: float, unit: float, page_height: float) -> float:
+    """Height (px) of the "how computed" lines under the KPI cards (0 without any): as many
+    lines as they need at :data:`METHOD_TEXT_UNITS`, estimated at 0.55 em a character (the
+    painter shrinks the text if the estimate falls short), at most a quarter of the page."""
+    from twin.layout_method import method_lines
+
+    lines = method_lines(layout.kpis) if layout.kpis else []
+    if not lines:
+        return 0.0
+    text_px = unit * METHOD_TEXT_UNITS
+    per_line = max(1, int((width - unit) / (0.55 * text_px)))
+    rows = 1 + sum(math.ceil(len(line) / per_line) for line in lines)  # + the heading
+    return min(rows * text_px * 1.3 + unit * 0.5, page_height * 0.25)
 
 
 def legend_rows_per_column(height_px: float, unit: float) -> int:

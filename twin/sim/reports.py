@@ -13,8 +13,8 @@
   (bands 0, 1a, 1b, 2).
 - **Energy** (:func:`energy_check`): energy reports within ``radius_m`` (default 500 m) of a
   line or transformer loaded above its limit (``loading_percent`` > 100 %).
-- **Scenarios** (:func:`reports_improved`, :func:`improved_figure`): reports in places a
-  scenario improves (a higher coverage level, a higher PTAL accessibility index), a KPI.
+- **Scenarios** (:mod:`twin.sim.reports_scenario`, re-exported here): reports in places a
+  scenario improves, a KPI per category.
 
 Positions are in project metres. Plain functions on frames and arrays, Qt-free; a
 report's position is taken as given (reports are self-declared and often placed at an
@@ -31,8 +31,6 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 
-from twin.i18n import tr
-from twin.kpi import Figure
 from twin.layers.privacy import publish
 from twin.layers.reports import plain_text
 
@@ -210,61 +208,3 @@ def energy_check(
     near = _near(energy, weak, radius_m)
     ids = energy["report_id"].astype(str).to_numpy()[near].tolist()
     return ProximityCheck("energy", len(energy), int(near.sum()), ids)
-
-
-def reports_improved(
-    reports: gpd.GeoDataFrame,
-    before: np.ndarray,
-    after: np.ndarray,
-    transform: Affine,
-    category: str = "mobile",
-) -> int:
-    """Reports of ``category`` at places where ``after`` > ``before`` (two rasters on the
-    same grid where higher is better: coverage level, PTAL accessibility index)."""
-    chosen = _of(reports, category)
-    x, y = chosen.geometry.x, chosen.geometry.y
-    old = values_at(before, transform, x, y, fill=np.nan)
-    new = values_at(after, transform, x, y, fill=np.nan)
-    return int(np.nansum(new > old))
-
-
-def improved_figure(count: int, category: str = "mobile") -> Figure:
-    """The KPI "reports in areas the scenario improves" (reports; the baseline improves
-    nothing by definition, so its value is 0)."""
-    return Figure(
-        f"reports.{category}_improved",
-        tr("{category} reports in areas the scenario improves").format(
-            category=tr(category.capitalize())
-        ),
-        float(count),
-        "reports",
-        "reports",
-        baseline=0.0,
-        better="up",
-    )
-
-
-def scenario_report_figures(project, scenario_layers, baseline_layers) -> list[Figure]:
-    """KPIs of a simulation for the project's citizen reports: mobile reports where the
-    4G+5G coverage level rises (from the result layers ``"<name>: 4G+5G coverage level"``).
-    Empty without reports or coverage."""
-    from twin.layers.raster import RasterLayer
-    from twin.layers.reports import reports_layer
-
-    layer = reports_layer(project)
-    if layer is None or len(layer.frame) == 0:
-        return []
-
-    def level(layers):
-        for item in layers:
-            if isinstance(item, RasterLayer) and item.name.endswith(": 4G+5G coverage level"):
-                return item
-        return None
-
-    after, before = level(scenario_layers), level(baseline_layers)
-    if after is None or before is None or after.array.shape != before.array.shape:
-        return []
-    count = reports_improved(
-        layer.frame, before.array.astype(float), after.array.astype(float), after.transform
-    )
-    return [improved_figure(count)]

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from twin.i18n import N_
 from twin.kpi import Figure
 from twin.layers.privacy import DISCLOSURE_THRESHOLD_HOUSEHOLDS, is_people_unit
 
@@ -74,6 +75,14 @@ COST_DOMAINS = {
     "cost.radio_per_person_5g": ("radio",),
     "cost.fiber_per_premise": ("fiber",),
 }
+#: The engine whose results each citizen-reports figure ("reports.<category>_improved")
+#: is counted against.
+REPORT_DOMAINS = {"mobile": "radio", "transit": "transit", "energy": "energy"}
+REPORTS_PRIVACY_NOTE = N_(
+    "a count of citizen reports over the whole territory, never per place (a small count "
+    "next to one home could point at its reporter); reports are placed on a 100 m grid on "
+    "exported maps"
+)
 # Provenance parameters that describe a run, not a setting.
 _NOT_PARAMETERS = {"scenario", "engine", "computed_at", "warnings", "result"}
 
@@ -225,38 +234,101 @@ def figure_lineage(
     engine parameters); ``scenario`` None = the baseline. The parts a domain's figures
     have in common are built once per ``_shared`` dict and shared (read-only)."""
     results = results or {}
-    if figure.domain == "cost":
+    kind = figure.domain
+    if kind == "cost":
         domains = COST_DOMAINS.get(figure.key, tuple(d for d in ENGINES if d in results))
+    elif kind == "reports":
+        kind = figure.key  # each category has its own method and engine
+        domains = (REPORT_DOMAINS.get(_report_category(figure.key), ""),)
     else:
-        domains = (figure.domain,)
+        domains = (kind,)
     shared = {} if _shared is None else _shared
-    memo = (figure.domain, domains)
+    memo = (kind, domains)
     if memo not in shared:
-        shared[memo] = _domain_part(figure.domain, domains, project, scenario, results, options)
+        shared[memo] = _domain_part(kind, domains, project, scenario, results, options)
+    privacy = masking(figure)
+    if figure.domain == "reports":
+        privacy["note"] = REPORTS_PRIVACY_NOTE
     return {
         "figure": figure.key,
         "domain": figure.domain,
         "scenario": scenario.name if scenario is not None else "baseline",
         **shared[memo],
-        "privacy": masking(figure),
+        "privacy": privacy,
     }
+
+
+def _report_category(key: str) -> str:
+    """``"transit"`` for ``"reports.transit_improved"``."""
+    return key.removeprefix("reports.").removesuffix("_improved")
+
+
+def _reports_engine(key: str, domain: str) -> dict[str, str]:
+    """Engine, model (what "improves" means), standard and validity of a citizen-reports
+    figure counted against ``domain``'s results."""
+    from twin.sim.reports_scenario import improved_method
+
+    category = _report_category(key)
+    base = ENGINES.get(domain, {})
+    try:
+        model = improved_method(category)
+    except KeyError:
+        model = f"{category} reports"
+    return {
+        "engine": "twin citizen reports (twin.sim.reports_scenario) against "
+        + base.get("engine", domain),
+        "model": model,
+        "standard": base.get("standard", ""),
+        "validity": "reports are self-declared and placed at an address or a commune centre "
+        f"(about 100 m at best); {base.get('validity', '')}".rstrip("; "),
+    }
+
+
+def _reports_input(project) -> list[dict[str, Any]]:
+    """The project's citizen reports layer as an input (its provenance, no personal data)."""
+    from twin.layers.reports import reports_layer
+
+    layer = reports_layer(project) if hasattr(project, "layers") else None
+    if layer is None:
+        return []
+    provenance = layer.provenance
+    return [
+        {
+            "id": layer.id,
+            "name": layer.name,
+            "source": provenance.source,
+            "licence": provenance.licence,
+            "attribution": provenance.attribution,
+            "date": provenance.date,
+        }
+    ]
 
 
 def _domain_part(kind: str, domains, project, scenario, results, options) -> dict[str, Any]:
     """Engine, parameters, inputs and interventions of the figures of ``domains``."""
     if kind == "cost":
         engine = dict(COST_ENGINE)
+    elif kind.startswith("reports."):
+        engine = _reports_engine(kind, domains[0])
     else:
         engine = dict(ENGINES.get(kind, {"engine": kind}))
     parameters: dict[str, Any] = {}
     inputs: list[dict[str, Any]] = []
     seen: set[str] = set()
+    if kind.startswith("reports."):
+        from twin.sim.reports_scenario import ENERGY_RADIUS_M, TRANSIT_RADIUS_M
+
+        radius = {"transit": TRANSIT_RADIUS_M, "energy": ENERGY_RADIUS_M}
+        if _report_category(kind) in radius:
+            parameters["radius_m"] = radius[_report_category(kind)]
+        inputs.extend(_reports_input(project))
+        seen.update(item["id"] for item in inputs)
     for domain in domains:
         if domain not in ENGINES:
             continue
         if kind != "cost":
             parameters.update(_engine_parameters(results.get(domain), options, domain))
-        costs = _cost_model(domain)
+        costs = _cost_model(domain) if not kind.startswith("reports.") else {}
         if costs:
             parameters[f"cost_model.{domain}"] = costs
         for item in _input_layers(project, domain):
@@ -317,4 +389,6 @@ def lineage_text(lineage: dict[str, Any]) -> str:
     lines.append(f"Privacy: {privacy.get('rule', '')}; masked: {masked}")
     if privacy.get("households"):
         lines.append(f"  rests on {privacy['households']} households")
+    if privacy.get("note"):
+        lines.append(f"  {privacy['note']}")
     return "\n".join(lines)

@@ -353,15 +353,15 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         out.warnings.extend(f"{domain}: {w}" for w in result.warnings)
     out.domains = tuple(d for d in domains if d in out.scenario_results)
     out.figures.extend(cost_figures(out.scenario_results, figures_by_key))
+    from twin.sim.reports_scenario import scenario_report_figures  # citizen reports
+
+    out.figures.extend(scenario_report_figures(project, out.layers, out.baseline_layers))
     out.figures = with_lineage(out.figures, project, scenario, out.scenario_results, options)
     if "radio" in domains:
         for technology in ("4G", "5G", "4G+5G"):
             change = level_change_layer(out.layers, out.baseline_layers, scenario.name, technology)
             if change is not None:
                 out.layers.append(change)
-        from twin.sim.reports import scenario_report_figures
-
-        out.figures.extend(scenario_report_figures(project, out.layers, out.baseline_layers))
     outline = territory_outline(project)  # maps show coverage inside the territory only
     masks: dict = {}  # one mask per grid for the scenario and the baseline
     out.layers = clip_level_layers(out.layers, outline, masks)

@@ -109,7 +109,9 @@ def export_current_view(window: MainWindow, dialog: ExportMapDialog) -> JobHandl
         dialog.subtitle_edit.text().strip(),
         extent=window.canvas.view_bbox(),
         page=dialog.page(),
-        figures=headline_figures(_figures(window)) if dialog.kpi_check.isChecked() else (),
+        figures=_explained(window, headline_figures(_figures(window)))
+        if dialog.kpi_check.isChecked()
+        else (),
     )
     started = time.perf_counter()
     try:
@@ -193,3 +195,21 @@ def _figures(window: MainWindow) -> list:
         return list(controller.figures())
     except Exception:
         return []
+
+
+def _explained(window: MainWindow, figures: list) -> list:
+    """``figures`` each with its lineage (the controller builds it when asked), so the page
+    prints how each was computed; a figure whose lineage cannot be built is kept as is."""
+    import contextlib
+    from dataclasses import replace
+
+    controller = getattr(getattr(window, "scenario", None), "controller", None)
+    explain = getattr(controller, "lineage", None)
+    out = []
+    for figure in figures:
+        if figure.lineage is None and explain is not None:
+            # a figure gone meanwhile is printed without its method
+            with contextlib.suppress(Exception):
+                figure = replace(figure, lineage=explain(figure.key))
+        out.append(figure)
+    return out

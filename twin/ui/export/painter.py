@@ -24,6 +24,7 @@ from twin.layout import (
 )
 from twin.layout_regions import CAPTION_TEXT_UNITS
 from twin.project import Project
+from twin.ui.export.methods import paint_methods
 from twin.ui.export.print_scale import line_scale, scaled_layer
 from twin.ui.map.labels import overlay_obstacles
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
@@ -132,6 +133,7 @@ def paint_layout(
         _paint_legend(painter, layout, _rect(parts.legend), unit)
     if layout.kpis:
         _paint_kpis(painter, layout, _rect(parts.kpis), unit)
+        paint_methods(painter, layout.kpis, _rect(parts.methods), unit, INK, MUTED)
     _paint_footer(painter, layout, _rect(parts.footer), unit)
     painter.restore()
 

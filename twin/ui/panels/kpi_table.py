@@ -31,8 +31,9 @@ DOMAIN_TITLES = {
     "transit": N_("Public transport"),
     "energy": N_("Energy grid"),
     "cost": N_("Cost"),
+    "reports": N_("Citizen reports"),
 }
-DOMAIN_ORDER = ("radio", "fiber", "transit", "energy", "cost")
+DOMAIN_ORDER = ("radio", "fiber", "transit", "energy", "cost", "reports")
 BETTER_COLOR = "#0072B2"  # Okabe-Ito blue: a change in the good direction
 WORSE_COLOR = "#D55E00"  # Okabe-Ito vermillion: a change in the bad direction
 HEADER_BACKGROUND = "#ECECE8"

@@ -74,6 +74,8 @@ def lineage_html(lineage: dict[str, Any], label: str = "") -> str:
     if privacy.get("households"):
         band = tr("Rests on {band} households").format(band=privacy["households"])
         parts.append(f"<br>{esc(band)}")
+    if privacy.get("note"):  # e.g. a count of citizen reports: never per place
+        parts.append(f"<br>{esc(tr(privacy['note']))}")
     parts.append("</p>")
     return "".join(parts)
 

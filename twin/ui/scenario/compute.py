@@ -166,10 +166,13 @@ class SlowEngines:
                 self._unavailable.add(domain)
             raise
 
-    @staticmethod
-    def _combine(domain: str, base, run, scenario_name: str, changed: bool) -> DomainFigures:
-        """Figures paired with the baseline; layers only when the scenario changes the
-        domain (otherwise they are the baseline's and would only clutter the map)."""
+    def _combine(self, domain: str, base, run, scenario_name: str, changed: bool) -> DomainFigures:
+        """Figures paired with the baseline, and the citizen reports in places the scenario
+        improves (as ``twin simulate``); layers only when the scenario changes the domain
+        (otherwise they are the baseline's and would only clutter the map)."""
+        from twin.sim.reports_scenario import scenario_report_figures
+
         figures = paired_figures(run, base)  # with the households the privacy gate needs
+        figures += scenario_report_figures(self.project, run.layers, base.layers)
         layers = [relabel(layer, scenario_name, domain) for layer in run.layers] if changed else []
         return DomainFigures(domain, figures, layers, float(run.capex_eur), list(run.warnings))

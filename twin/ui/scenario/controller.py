@@ -82,6 +82,7 @@ class ScenarioController(QObject):
         self._current: str | None = None
         self._radio_figures: list[Figure] = []
         self._radio_capex = 0.0
+        self._levels: dict = {}  # 4G+5G level grids of the live radio engine (reports figure)
         self.slow_results = SlowResults(self.current_scenario, self)
         self.slow_results.changed.connect(lambda: self._emit_results(slow_changed=True))
         self.slow_results.running_changed.connect(self._on_slow_running)
@@ -111,6 +112,7 @@ class ScenarioController(QObject):
             warnings.warn(text, DataWarning, stacklevel=2)
         self._current = None
         self._radio_figures, self._drag, self._radio_ready = [], None, False
+        self._levels = {}
         self.slow = None
         self.layers.set_slow_layers([])
         self.sites.set_project(project)
@@ -193,12 +195,22 @@ class ScenarioController(QObject):
         numbers are those of ``twin simulate``)."""
         if not self._radio_figures and not self.slow_results.results:
             return []
-        figures = list(self._radio_figures)
+        figures = list(self._radio_figures) + self._mobile_report_figures()
         results = {"radio": DomainResult("radio", capex_eur=self._radio_capex)}
         for result in self.slow_results.results:
             figures.extend(result.figures)
             results[result.domain] = DomainResult(result.domain, capex_eur=result.capex_eur)
         return figures + cost_figures(results, {f.key: f for f in figures})
+
+    def _mobile_report_figures(self) -> list[Figure]:
+        """Mobile citizen reports where the live 4G+5G level rises over the baseline's (as
+        ``twin simulate``); none before the engine gave both grids."""
+        from twin.sim.reports_scenario import mobile_report_figures
+
+        if "baseline" not in self._levels or "current" not in self._levels:
+            return []
+        (before, _), (after, transform) = self._levels["baseline"], self._levels["current"]
+        return mobile_report_figures(self.project, before, after, transform)
 
     def lineage(self, key: str) -> dict:
         """Where the current figure ``key`` comes from ("why this number",
@@ -434,6 +446,12 @@ class ScenarioController(QObject):
             self._update_busy()
             return  # superseded by a newer edit
         self._radio_figures, self._radio_capex = update.figures, update.capex_eur
+        level = (update.level, update.transform)
+        if not update.interventions:
+            self._levels["baseline"] = level
+        base = self._levels.get("baseline")
+        if base is not None and base[0].shape == update.level.shape:  # not a coarse preview
+            self._levels["current"] = level
         if not self._radio_ready:  # the radio baseline is up: prepare the slow ones
             self._radio_ready = True
             self.slow_results.prepare_baselines()

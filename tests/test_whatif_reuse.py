@@ -69,6 +69,17 @@ def test_changing_an_input_of_the_untouched_engine_computes_it_again(fresh_sampl
     assert runner.ENGINE_RUNS["fiber"] == runs["fiber"] + 1  # baseline = scenario: once
 
 
+def test_preparing_energy_with_its_baseline_stored_runs_no_power_flow(fresh_sample, monkeypatch):
+    from twin.sim.whatif import energy as energy_adapter
+    from twin.sim.whatif.result import CONTEXTS
+
+    flows = []
+    monkeypatch.setattr(energy_adapter, "evaluate", lambda *args, **kw: flows.append(args))
+    runner.prepare_domain(fresh_sample, "energy", WhatIfOptions())
+    assert "energy-grid" in CONTEXTS.store(fresh_sample)  # the grid a scenario reuses
+    assert flows == []  # the baseline's power flows: its stored result has them
+
+
 def test_an_attachment_limited_afterwards_equals_one_searched_with_the_limit():
     roads = gpd.GeoDataFrame(
         {"highway": ["residential"] * 3},

@@ -221,7 +221,8 @@ def prepare_domain(
     project, domain: str, options: WhatIfOptions | None = None, feedback: Feedback | None = None
 ) -> None:
     """Build what ``domain``'s scenarios reuse (road graph, transit walks from every stop,
-    the grid and its baseline power flows; the adapter's ``prepare``), once per project and
+    the grid, and its baseline power flows when the baseline's result is not stored; the
+    adapter's ``prepare``), once per project and
     inputs, so that a first edit or a comparison of scenarios does not wait for it even when
     the baseline's results were read from the project file. Nothing is computed twice: a
     later :func:`domain_result` finds it prepared."""
@@ -229,9 +230,13 @@ def prepare_domain(
     prepare = getattr(adapter, "prepare", None)
     if prepare is None:
         return
+    options = options or WhatIfOptions()
+    extra = {}
+    if domain == "energy":  # its baseline power flows serve the baseline's result only
+        extra["baseline_stored"] = stored_result(project, domain, [], options) is not None
     with _ENGINE_LOCK:
         _refresh_prepared(project, domain)
-        prepare(project, options or WhatIfOptions(), feedback)
+        prepare(project, options, feedback, **extra)
 
 
 def _refresh_prepared(project, domain: str) -> None:

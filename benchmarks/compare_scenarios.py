@@ -19,6 +19,7 @@ wall time grows, the CPU time much less: report the load with the figures.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -33,9 +34,10 @@ HERE = Path(__file__).resolve().parent
 # benchmarks/coverage.py would shadow the coverage package numba imports: not on the path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(HERE))
-
-import background_load  # noqa: E402
+# background_load by its path: benchmarks/ on sys.path would shadow packages (coverage)
+_spec = importlib.util.spec_from_file_location("twin_bench_load", HERE / "background_load.py")
+background_load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(background_load)
 
 SCENARIO_B = {
     "name": "B",

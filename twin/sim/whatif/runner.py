@@ -317,6 +317,8 @@ def _fork_heavy_domains(project, scenario: Scenario, domains, options: WhatIfOpt
     chosen = [d for d in HEAVY_DOMAINS if d in to_compute][:children]
     if len(chosen) == len(to_compute):
         chosen = chosen[:-1]  # nothing left for this process: it computes one itself
+    if chosen:
+        parallel.warm_numba()  # once here rather than once in each child
     return {d: parallel.DomainInChild(domain_result, project, d, tasks[d], options) for d in chosen}
 
 

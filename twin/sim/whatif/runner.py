@@ -310,7 +310,7 @@ def _fork_heavy_domains(project, scenario: Scenario, domains, options: WhatIfOpt
 
     def missing(domain: str) -> list[list]:
         lists = [[], scenario.for_domain(domain)] if scenario.for_domain(domain) else [[]]
-        return [i for i in lists if stored_result(project, domain, i, options) is None]
+        return [i for i in lists if not _known(project, domain, i, options)]
 
     tasks = {d: missing(d) for d in domains}
     to_compute = [d for d in domains if tasks[d]]
@@ -320,6 +320,15 @@ def _fork_heavy_domains(project, scenario: Scenario, domains, options: WhatIfOpt
     if chosen:
         parallel.warm_numba()  # once here rather than once in each child
     return {d: parallel.DomainInChild(domain_result, project, d, tasks[d], options) for d in chosen}
+
+
+def _known(project, domain: str, interventions: list, options: WhatIfOptions) -> bool:
+    """True when the result is in memory or among the project's stored results, without
+    decoding it (decoding waits until the children are forked; a record that then fails to
+    decode is computed here)."""
+    key = store.input_key(project, domain, list(interventions), options)
+    with _LOCK:
+        return key in _RESULTS or key in (getattr(project, "results", None) or {})
 
 
 def _simulate(project, scenario, domains, explicit, feedback, options, helpers):

@@ -339,7 +339,10 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         helper = helpers.get(domain)
         if helper is not None:
             feedback.set_progress(start, f"{domain}: computed in a second process")
-            if not helper.collect(project, feedback):
+            progress = _scaled(feedback, start, end, f"{domain}: ")  # the child's steps
+            if helper.collect(project, feedback, progress):
+                start = middle = end  # its results are found at once now: no step back
+            else:
                 feedback.set_progress(start, f"{domain}: second process failed ({helper.error})")
         feedback.set_progress(start, f"{domain}: baseline")
         try:

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.data_warnings = DataWarningLog(self)  # DataWarnings of readers, shown to the user
         self.files = ProjectFiles(self, lambda: self.project)
         self.files.project_previewed.connect(self._on_project_previewed)
+        self.files.layers_pending.connect(self._show_stored_figures)
         self.files.project_opened.connect(self._on_project_opened)
         self.files.layers_read.connect(self._on_layers_read)
         self.files.saved.connect(self._on_saved)
@@ -366,6 +367,16 @@ class MainWindow(QMainWindow):
     def _on_project_previewed(self, project: Project) -> None:
         self.show_project(project)
         self.statusBar().showMessage(tr("Opening {0}…").format(project_title(project)))
+
+    def _show_stored_figures(self, project: Project, unread: tuple) -> None:
+        """The baseline KPIs stored in the file, while its hidden layers are read (the
+        engines start once they are; their figures then replace these)."""
+        if project is not self.project or self.scenario.controller.project is not None:
+            return
+        from twin.ui.project.loading import stored_radio_baseline
+
+        controller = self.scenario.controller
+        controller.show_stored_figures(stored_radio_baseline(project, unread, controller.options))
 
     def _on_project_opened(self, project: Project) -> None:
         if project is self.project:

@@ -89,11 +89,14 @@ class ProjectFiles(QObject):
     ``project()`` returns the window's current project.
 
     A ``.twin`` project opens in two steps so that the map shows early:
-    ``project_previewed(project)`` with its visible layers, then its hidden layers are
-    added to that same project and ``project_opened(project)`` follows.
+    ``project_previewed(project)`` with its visible layers, then
+    ``layers_pending(project, records)`` with the file's records of its hidden layers
+    (what a stored result's key needs of them), then its hidden layers are added to that
+    same project and ``project_opened(project)`` follows.
     """
 
     project_previewed = Signal(object)
+    layers_pending = Signal(object, object)
     project_opened = Signal(object)
     layers_read = Signal(object)
     saved = Signal(object)
@@ -122,10 +125,13 @@ class ProjectFiles(QObject):
             lambda fb: open_any(path, fb), f"Opening {path.name}", self.project_opened.emit
         )
 
-    def _on_previewed(self, path: Path, project: Project, pending: bool) -> None:
+    def _on_previewed(
+        self, path: Path, project: Project, pending: bool, unread: tuple = ()
+    ) -> None:
         startup_clock.mark("visible layers read (worker)")
         self.project_previewed.emit(project)
         startup_clock.mark("visible layers shown")
+        self.layers_pending.emit(project, tuple(unread))
         if not pending:
             self.project_opened.emit(project)
             return

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -54,7 +54,12 @@ HEADLINE = {
 
 class KpiDock(QWidget):
     """Figures of the current scenario vs the baseline (table + charts), updated by
-    :meth:`set_figures` (or live through :meth:`bind` to a ScenarioController)."""
+    :meth:`set_figures` (or live through :meth:`bind` to a ScenarioController).
+
+    Signal: ``figures_shown(list[Figure])`` once the table, charts and headline show new
+    figures (``twin --startup-time`` times the baseline KPIs by it)."""
+
+    figures_shown = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -205,6 +210,7 @@ class KpiDock(QWidget):
             self._coverage_chart.set_figures(by_key)
             self._ptal_chart.set_figures(by_key)
         self._set_headline(by_key)
+        self.figures_shown.emit(list(self.figures))
 
     def schedule_figures(self, figures: list[Figure]) -> None:
         """Show ``figures`` at the next frame: live updates arriving faster than one per

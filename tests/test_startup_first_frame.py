@@ -35,17 +35,31 @@ import json, sys
 import twin.ui.app as app
 from twin.cli import startup_clock
 
+from PySide6.QtCore import QEvent, QObject, QTimer
+
 report = {}
-first_frame = app.StartupTimer._on_first_frame
 
-def on_first_frame(self):
-    report["modules"] = sorted(sys.modules)
-    first_frame(self)
 
-app.StartupTimer._on_first_frame = on_first_frame
+class FirstPaint(QObject):
+    # installed last, so called first: the modules just after the first paint with layers,
+    # before anything that waits for that paint (numba's kernels) starts loading
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched, event):
+        canvas = self.window.canvas
+        if event.type() == QEvent.Type.Paint and canvas.project and canvas.project.layers:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, lambda: report.setdefault("modules", sorted(sys.modules)))
+        return False
+
+
 timer_init = app.StartupTimer.__init__
 
 def init(self, window, kpi_wait_s=0.0):
+    first_paint = FirstPaint(window)
+    QTimer.singleShot(0, lambda: window.canvas.map_viewport().installEventFilter(first_paint))
     def on_shown(figures):
         if figures and "kpi_csv" not in report:
             report["kpi_csv"] = window.scenario.kpi.csv_text()

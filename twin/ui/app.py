@@ -69,14 +69,15 @@ def install_qt_translations(app: QApplication) -> bool:
     return True
 
 
-def show_main_window(path: str | None = None):
+def show_main_window(path: str | None = None, early=None):
     """Build and show the main window, opening ``path`` (a project or data file) or the
-    bundled sample territory; returns the window.
+    bundled sample territory; returns the window. ``early``: the read of its visible
+    layers already started (:func:`twin.ui.project.early.start_early_read`).
     """
     from twin.ui.project.files import start_opening
 
     target = Path(path) if path else twin.sample_project_path()
-    opening = start_opening(target)  # reads while the window is built
+    opening = start_opening(target, early)  # reads while the window is built
     from twin.ui.main_window import MainWindow
 
     window = MainWindow()
@@ -225,7 +226,10 @@ def import_pyqtgraph_lazily() -> None:
                 source.__dir__ = listing
 
 
-DRAWING_KERNELS_AT_LATEST_MS = 5000  # load numba then even if no map was drawn
+#: Milliseconds after a project was opened (its hidden layers too) when numba loads even
+#: if no map was drawn (a project without layers). Counted from then rather than from the
+#: start, so that on a busy machine it never comes before the first frame.
+DRAWING_KERNELS_AT_LATEST_MS = 5000
 
 
 def _load_drawing_kernels() -> None:
@@ -241,11 +245,14 @@ def _load_drawing_kernels() -> None:
         )
 
 
-def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0) -> int:
+def run_app(
+    path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0, early=None
+) -> int:
     """Run the application until its window closes; returns the exit code (0 = normal).
 
     ``startup_time``: print the time from process start to the first drawn map frame (and
-    the baseline KPIs within ``kpi_wait_s`` seconds) and exit.
+    the baseline KPIs within ``kpi_wait_s`` seconds) and exit. ``early``: the read of the
+    project's visible layers, started before Qt (:mod:`twin.ui.project.early`).
     """
     problem = missing_qt_library()
     if problem is not None:
@@ -269,12 +276,14 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
 
     apply_saved_language()  # View > Language, unless --lang or TWIN_LANG chose
     install_qt_translations(app)
-    window = show_main_window(path)
+    window = show_main_window(path, early)
     timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
     if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)
         watcher = FirstFrameWatcher(window)
         watcher.drawn.connect(_load_drawing_kernels)
-        QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+        window.files.project_opened.connect(
+            lambda _project: QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+        )
     code = app.exec()
     from twin.ui.workers import cancel_all_jobs
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the 
     from twin.layers.base import Layer
     from twin.project import Project
     from twin.sim.whatif.result import DomainResult, WhatIfOptions
+    from twin.ui.project.early import EarlyRead
 
 PROJECT_SUFFIXES = (".twin",)
 DATA_FILE_FILTER = N_(
@@ -86,19 +87,33 @@ class Preview(NamedTuple):
     unread: tuple[dict, ...] = ()
 
 
-def open_visible_first(path: str | Path, feedback: Feedback | None = None) -> Preview:
-    """The first part of opening a ``.twin`` project: its visible layers only, prepared for
-    the map, and the records of the hidden layers (:func:`read_hidden_layers` reads them)."""
+def read_visible_layers(path: str | Path) -> tuple[Project, tuple[dict, ...]]:
+    """A ``.twin`` project with its visible layers only, and the file's records of its
+    hidden layers (Qt-free, not yet prepared for the map)."""
     from twin.project import Project
 
-    feedback = ensure_feedback(feedback)
     path = Path(path)
     if not path.exists():
         raise DataError(tr("{path} does not exist.").format(path=path))
-    feedback.set_progress(5, tr("Opening {name}: the visible layers…").format(name=path.name))
     project = Project.open(path, wanted=_shown)
+    return project, tuple(_hidden_records(path))
+
+
+def open_visible_first(
+    path: str | Path, feedback: Feedback | None = None, early: EarlyRead | None = None
+) -> Preview:
+    """The first part of opening a ``.twin`` project: its visible layers only, prepared for
+    the map, and the records of the hidden layers (:func:`read_hidden_layers` reads them).
+    ``early``: the same read started before the window (:mod:`twin.ui.project.early`),
+    whose result is taken instead of reading again."""
+    feedback = ensure_feedback(feedback)
+    path = Path(path)
+    feedback.set_progress(5, tr("Opening {name}: the visible layers…").format(name=path.name))
+    if early is not None and early.path == path:
+        project, unread = early.result(feedback)
+    else:
+        project, unread = read_visible_layers(path)
     prepare_for_drawing(project.layers, feedback)
-    unread = tuple(_hidden_records(path))
     startup_clock.mark("visible layers ready (in the worker)")
     feedback.set_progress(100, f"Opened {path.name}")
     return Preview(project, bool(unread), unread)

@@ -3,12 +3,16 @@
 Start-up is ordered so that the map appears first:
 
 1. the data libraries are imported before Qt (``twin.cli.environment.preload_data_stack``);
-2. a worker starts reading the project's visible layers while the window is built and shown
-   (the status bar says what is being opened, with progress and Cancel);
+2. a thread starts reading the project's visible layers at once, while Qt and the window's
+   modules load (:mod:`twin.ui.project.early`); a worker job takes that result and prepares
+   it for the map while the window is built and shown (the status bar says what is being
+   opened, with progress and Cancel);
 3. the map draws them, with the numpy and QPainter drawing code (numba's kernels load in a
-   worker after this first frame: :mod:`twin.ui.map.jit`);
+   worker after this first frame: :mod:`twin.ui.map.jit`); the KPI dock shows the baseline
+   figures stored in the ``.twin`` at the same time (a lookup, no engine);
 4. after that paint the hidden layers are read, then the engines start (radio what-if, slow
-   domains) and the baseline KPIs follow; saving and scenario tools are enabled then.
+   domains) and their figures replace the stored ones; saving and scenario tools are
+   enabled then.
 
 ``twin --startup-time`` prints when each step happened, in seconds since the process
 started, and exits at the first map frame.

@@ -7,10 +7,12 @@ stays warm after the first run, as for a user who starts the app twice). Two sid
 alternately in the same session so that they share the machine's state:
 
 - **twin**: ``python -m twin.cli [PROJECT] --startup-time``: Python start, the CLI, Qt, the
-  main window with every panel, reading the sample's visible layers (a worker thread) and
-  drawing them; the figure is the process age (kernel start time, 10 ms ticks) when the first
-  paint of the map with layers has finished. The CPU seconds used by then are shown too
-  (all threads; less sensitive to other load than wall time).
+  main window with every panel, reading the sample's visible layers (a thread started once
+  the data libraries are imported) and drawing them; the figure is the process age (kernel
+  start time, 10 ms ticks) when the first paint of the map with layers has finished. The
+  CPU seconds used by then are shown too (all threads; less sensitive to other load than
+  wall time). With ``--kpi-wait``, also the process age when the KPI dock first shows the
+  baseline figures (the ones stored in the ``.twin``, before any engine runs).
 - **bare PySide6**: a script that imports PySide6, creates the QApplication and shows an
   empty ``QMainWindow`` (800 x 600); the figure is the process age when its first paint has
   finished, measured the same way. It is the floor a Qt app in Python cannot go below.

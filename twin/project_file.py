@@ -130,7 +130,8 @@ def read_project(
         unique = unique_layer_records(path, meta["layers"])
         records = [r for r in unique if wanted is None or wanted(r)]
         rasters = _read_rasters(path) if any(r.get("kind") == "raster" for r in records) else {}
-        layers = [_read_layer(path, record, rasters) for record in records]
+        counts = _feature_counts(path)
+        layers = [_read_layer(path, record, rasters, counts) for record in records]
     except ProjectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
@@ -154,7 +155,8 @@ def read_project_layers(
         unique = unique_layer_records(path, meta["layers"], warn=False)
         chosen = [(i, r) for i, r in enumerate(unique) if wanted(r)]
         rasters = _read_rasters(path) if any(r.get("kind") == "raster" for _, r in chosen) else {}
-        return [(index, _read_layer(path, record, rasters)) for index, record in chosen]
+        counts = _feature_counts(path)
+        return [(index, _read_layer(path, record, rasters, counts)) for index, record in chosen]
     except ProjectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
@@ -217,7 +219,33 @@ def _read_rasters(path: Path) -> dict[str, bytes]:
     return {str(layer_id): bytes(blob) for layer_id, blob in rows}
 
 
-def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -> Layer:
+def _feature_counts(path: Path) -> dict[str, int]:
+    """Features per vector table from the GeoPackage's ``gpkg_ogr_contents`` (kept by GDAL),
+    one query for all: {} where the table is missing (each layer is then asked through
+    GDAL, 5-10 ms per table)."""
+    try:
+        connection = sqlite3.connect(sqlite_uri(path), uri=True)
+        try:
+            rows = connection.execute(
+                "SELECT table_name, feature_count FROM gpkg_ogr_contents"
+            ).fetchall()
+        finally:
+            connection.close()
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        return {}
+    return {
+        str(name): int(count)
+        for name, count in rows
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0
+    }
+
+
+def _read_layer(
+    path: Path,
+    record: dict[str, Any],
+    rasters: dict[str, bytes],
+    counts: dict[str, int] | None = None,
+) -> Layer:
     style = Style.from_dict(record.get("style", {}))
     check_style(style, path, str(record.get("name", record.get("id"))))
     common = {
@@ -257,7 +285,7 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
         _restore_fingerprint(layer, record)
         return layer
     if record.get("kind") == "vector":
-        lazy = _lazy_layer(path, record, name, common)
+        lazy = _lazy_layer(path, record, name, common, (counts or {}).get(str(record["id"])))
         if lazy is not None:
             return lazy
         try:
@@ -274,11 +302,18 @@ def _read_layer(path: Path, record: dict[str, Any], rasters: dict[str, bytes]) -
 
 
 def _lazy_layer(
-    path: Path, record: dict[str, Any], name: str, common: dict[str, Any]
+    path: Path,
+    record: dict[str, Any],
+    name: str,
+    common: dict[str, Any],
+    count: int | None = None,
 ) -> Layer | None:
     """A :class:`LazyVectorLayer` for a big polygon or line table (over
     ``LAZY_FEATURE_THRESHOLD`` features, read by box as the map needs it); None: read it
-    whole as before."""
+    whole as before. ``count``: the table's features when the GeoPackage says (GDAL is
+    then not asked for a small table)."""
+    if count is not None and count <= lazy.LAZY_FEATURE_THRESHOLD:
+        return None
     try:
         info = pyogrio.read_info(path, layer=record["id"], force_total_bounds=False)
     except Exception:  # the usual read below reports the problem

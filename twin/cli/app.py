@@ -48,9 +48,15 @@ def run(args: argparse.Namespace) -> int:
     from twin.cli import startup_clock
 
     target = Path(args.project) if args.project else twin.sample_project_path()
+    early = None
     if missing_qt_library() is None and target.exists():  # else run_app says what is wrong
         preload_data_stack()
         startup_clock.mark("data libraries imported")
+        from twin.ui.project.early import start_early_read
+
+        early = start_early_read(target)  # reads the visible layers while Qt loads
     from twin.ui.app import run_app
 
-    return run_app(args.project, startup_time=args.startup_time, kpi_wait_s=args.kpi_wait)
+    return run_app(
+        args.project, startup_time=args.startup_time, kpi_wait_s=args.kpi_wait, early=early
+    )

@@ -3,12 +3,16 @@
 Start-up is ordered so that the map appears first:
 
 1. the data libraries are imported before Qt (``twin.cli.environment.preload_data_stack``);
-2. a worker starts reading the project's visible layers while the window is built and shown
-   (the status bar says what is being opened, with progress and Cancel);
+2. a thread starts reading the project's visible layers at once, while Qt and the window's
+   modules load (:mod:`twin.ui.project.early`); a worker job takes that result and prepares
+   it for the map while the window is built and shown (the status bar says what is being
+   opened, with progress and Cancel);
 3. the map draws them, with the numpy and QPainter drawing code (numba's kernels load in a
-   worker after this first frame: :mod:`twin.ui.map.jit`);
+   worker after this first frame: :mod:`twin.ui.map.jit`); the KPI dock shows the baseline
+   figures stored in the ``.twin`` at the same time (a lookup, no engine);
 4. after that paint the hidden layers are read, then the engines start (radio what-if, slow
-   domains) and the baseline KPIs follow; saving and scenario tools are enabled then.
+   domains) and their figures replace the stored ones; saving and scenario tools are
+   enabled then.
 
 ``twin --startup-time`` prints when each step happened, in seconds since the process
 started, and exits at the first map frame.
@@ -69,14 +73,15 @@ def install_qt_translations(app: QApplication) -> bool:
     return True
 
 
-def show_main_window(path: str | None = None):
+def show_main_window(path: str | None = None, early=None):
     """Build and show the main window, opening ``path`` (a project or data file) or the
-    bundled sample territory; returns the window.
+    bundled sample territory; returns the window. ``early``: the read of its visible
+    layers already started (:func:`twin.ui.project.early.start_early_read`).
     """
     from twin.ui.project.files import start_opening
 
     target = Path(path) if path else twin.sample_project_path()
-    opening = start_opening(target)  # reads while the window is built
+    opening = start_opening(target, early)  # reads while the window is built
     from twin.ui.main_window import MainWindow
 
     window = MainWindow()
@@ -112,7 +117,8 @@ def _tell(window, text: str, detail: str) -> None:
 
 class StartupTimer(QObject):
     """``twin --startup-time``: prints when the map was first drawn (and, if asked, when
-    the baseline KPIs appeared), in seconds since the process started, then quits."""
+    the KPI dock showed the baseline figures), in seconds since the process started, then
+    quits."""
 
     GIVE_UP_S = 300.0  # seconds without a map frame: report that and quit
 
@@ -125,8 +131,9 @@ class StartupTimer(QObject):
         self.exit_code = 0
         self.watcher = FirstFrameWatcher(window)
         self.watcher.drawn.connect(self._on_first_frame)
-        controller = window.scenario.controller
-        controller.figures_changed.connect(self._on_figures)
+        kpi_dock = window.scenario.kpi  # the figures as the KPI dock shows them
+        shown = kpi_dock.figures_shown if kpi_dock is not None else None
+        (shown or window.scenario.controller.figures_changed).connect(self._on_figures)
         for job in list(window.files.jobs):
             job.failed.connect(self._on_open_failed)
         QTimer.singleShot(round(self.GIVE_UP_S * 1000), self._give_up)
@@ -223,7 +230,10 @@ def import_pyqtgraph_lazily() -> None:
                 source.__dir__ = listing
 
 
-DRAWING_KERNELS_AT_LATEST_MS = 5000  # load numba then even if no map was drawn
+#: Milliseconds after a project was opened (its hidden layers too) when numba loads even
+#: if no map was drawn (a project without layers). Counted from then rather than from the
+#: start, so that on a busy machine it never comes before the first frame.
+DRAWING_KERNELS_AT_LATEST_MS = 5000
 
 
 def _load_drawing_kernels() -> None:
@@ -239,11 +249,14 @@ def _load_drawing_kernels() -> None:
         )
 
 
-def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0) -> int:
+def run_app(
+    path: str | None = None, startup_time: bool = False, kpi_wait_s: float = 0.0, early=None
+) -> int:
     """Run the application until its window closes; returns the exit code (0 = normal).
 
     ``startup_time``: print the time from process start to the first drawn map frame (and
-    the baseline KPIs within ``kpi_wait_s`` seconds) and exit.
+    the baseline KPIs within ``kpi_wait_s`` seconds) and exit. ``early``: the read of the
+    project's visible layers, started before Qt (:mod:`twin.ui.project.early`).
     """
     problem = missing_qt_library()
     if problem is not None:
@@ -267,12 +280,14 @@ def run_app(path: str | None = None, startup_time: bool = False, kpi_wait_s: flo
 
     apply_saved_language()  # View > Language, unless --lang or TWIN_LANG chose
     install_qt_translations(app)
-    window = show_main_window(path)
+    window = show_main_window(path, early)
     timer = StartupTimer(window, kpi_wait_s) if startup_time else None  # noqa: F841
     if not (startup_time and kpi_wait_s <= 0):  # (it would exit before they are used)
         watcher = FirstFrameWatcher(window)
         watcher.drawn.connect(_load_drawing_kernels)
-        QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+        window.files.project_opened.connect(
+            lambda _project: QTimer.singleShot(DRAWING_KERNELS_AT_LATEST_MS, _load_drawing_kernels)
+        )
     code = app.exec()
     from twin.ui.workers import cancel_all_jobs
 

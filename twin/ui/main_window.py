@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -22,16 +22,15 @@ from twin.i18n import tr
 from twin.project import Project
 from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
 from twin.ui.export.dialog import export_map_action
-from twin.ui.language_menu import LanguageMenu
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.paint import PaintWaiter
 from twin.ui.map.tools.identify import IdentifyTool
+from twin.ui.menus import build_menus_and_toolbar
 from twin.ui.panels.inspector import InspectorPanel
 from twin.ui.panels.layers import LayerPanel
 from twin.ui.panels.legend import LegendPanel
 from twin.ui.panels.style_editor import StyleEditor
-from twin.ui.presentation.workbench import StoryWorkbench
 from twin.ui.project.data_warnings import DataWarningLog, DataWarningsButton
 from twin.ui.project.files import ProjectFiles, project_title
 from twin.ui.project.new_territory import new_territory_action
@@ -69,6 +68,7 @@ class MainWindow(QMainWindow):
         self.data_warnings = DataWarningLog(self)  # DataWarnings of readers, shown to the user
         self.files = ProjectFiles(self, lambda: self.project)
         self.files.project_previewed.connect(self._on_project_previewed)
+        self.files.layers_pending.connect(self._show_stored_figures)
         self.files.project_opened.connect(self._on_project_opened)
         self.files.layers_read.connect(self._on_layers_read)
         self.files.saved.connect(self._on_saved)
@@ -173,77 +173,7 @@ class MainWindow(QMainWindow):
             self.tool_group.addAction(action)
 
     def _build_menus_and_toolbar(self) -> None:
-        file_menu = self.menuBar().addMenu(tr("&File"))
-        for action in (
-            self.open_action,
-            self.new_territory_action,
-            self.add_layer_action,
-            None,
-            self.save_action,
-            self.save_as_action,
-            self.export_map_action,
-            None,
-            self.quit_action,
-        ):
-            file_menu.addSeparator() if action is None else file_menu.addAction(action)
-        edit_menu = self.menuBar().addMenu(tr("&Edit"))
-        edit_menu.addAction(self.scenario.undo_action)
-        edit_menu.addAction(self.scenario.redo_action)
-        view_menu = self.menuBar().addMenu(tr("&View"))
-        for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        view_menu.addMenu(self.bookmark_menu)
-        view_menu.addSeparator()
-        view_menu.addAction(self.scenario.compare_action)
-        view_menu.addAction(self.scenario.swipe_action)
-        view_menu.addAction(tr("Coverage by &commune…"), self._open_coverage_table)
-        view_menu.addSeparator()
-        panels_menu = view_menu.addMenu(tr("&Panels"))
-        docks = [self.layers_dock, self.legend_dock, self.inspector_dock, self.style_dock]
-        docks += [self.scenario_dock, self.site_editor_dock, self.timeline_dock]
-        docks += [self.kpi_dock] if self.kpi_dock is not None else []
-        for dock in docks:
-            panels_menu.addAction(dock.toggleViewAction())
-        self.language_menu = LanguageMenu(self)  # applies at the next start
-        self.language_menu.language_chosen.connect(
-            lambda code: self.statusBar().showMessage(LanguageMenu.restart_message(code), 8000)
-        )
-        view_menu.addMenu(self.language_menu)
-        self.story = StoryWorkbench(self, view_menu, panels_menu)  # Story dock, Present (F5)
-        tools_menu = self.menuBar().addMenu(tr("&Tools"))
-        tools_menu.addAction(self.identify_action)
-        tools_menu.addAction(self.pan_action)
-        tools_menu.addSeparator()
-        for action in self.scenario.tool_actions.values():
-            tools_menu.addAction(action)
-        toolbar = self.addToolBar(tr("Main"))
-        toolbar.setObjectName("main_toolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (
-            self.open_action,
-            self.save_action,
-            self.add_layer_action,
-            None,
-            self.zoom_full_action,
-            self.zoom_in_action,
-            self.zoom_out_action,
-            None,
-            self.identify_action,
-            self.pan_action,
-        ):
-            toolbar.addSeparator() if action is None else toolbar.addAction(action)
-        self.addToolBarBreak()
-        scenario_toolbar = self.addToolBar(tr("Scenario tools"))
-        scenario_toolbar.setObjectName("scenario_toolbar")
-        scenario_toolbar.setMovable(False)
-        scenario_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        scenario_toolbar.addAction(self.scenario.undo_action)
-        scenario_toolbar.addAction(self.scenario.redo_action)
-        scenario_toolbar.addSeparator()
-        for action in self.scenario.tool_actions.values():
-            scenario_toolbar.addAction(action)
+        build_menus_and_toolbar(self)  # twin/ui/menus.py
 
     def _build_status_bar(self) -> None:
         self.coordinate_label = CoordinateLabel()
@@ -366,6 +296,16 @@ class MainWindow(QMainWindow):
     def _on_project_previewed(self, project: Project) -> None:
         self.show_project(project)
         self.statusBar().showMessage(tr("Opening {0}…").format(project_title(project)))
+
+    def _show_stored_figures(self, project: Project, unread: tuple) -> None:
+        """The baseline KPIs stored in the file, while its hidden layers are read (the
+        engines start once they are; their figures then replace these)."""
+        if project is not self.project or self.scenario.controller.project is not None:
+            return
+        from twin.ui.project.loading import stored_radio_baseline
+
+        controller = self.scenario.controller
+        controller.show_stored_figures(stored_radio_baseline(project, unread, controller.options))
 
     def _on_project_opened(self, project: Project) -> None:
         if project is self.project:

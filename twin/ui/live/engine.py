@@ -13,15 +13,17 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyproj import CRS
 
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
 from twin.project import Project
-from twin.sim.whatif.radio import RadioWhatIf
 from twin.sim.whatif.result import WhatIfOptions
+
+if TYPE_CHECKING:  # the engine's modules load with it (after the app's first frame)
+    from twin.sim.whatif.radio import RadioWhatIf
 
 RADIO_LAYER_IDS = ("mobile_cells", "terrain", "buildings", "population_grid", "communes")
 
@@ -83,6 +85,8 @@ class EngineHost:
     def ensure_engine(self) -> RadioWhatIf:
         """Build the engine (the cold baseline) on first use."""
         if self.engine is None:
+            from twin.sim.whatif.radio import RadioWhatIf
+
             self.engine = RadioWhatIf(self.project, self.options)
             layers = self.engine.layers("baseline")
             self.level_style = layers[-1].style if layers else None

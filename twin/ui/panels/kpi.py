@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -54,7 +54,12 @@ HEADLINE = {
 
 class KpiDock(QWidget):
     """Figures of the current scenario vs the baseline (table + charts), updated by
-    :meth:`set_figures` (or live through :meth:`bind` to a ScenarioController)."""
+    :meth:`set_figures` (or live through :meth:`bind` to a ScenarioController).
+
+    Signal: ``figures_shown(list[Figure])`` once the table, charts and headline show new
+    figures (``twin --startup-time`` times the baseline KPIs by it)."""
+
+    figures_shown = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,8 +90,9 @@ class KpiDock(QWidget):
         self.headline_label.setWordWrap(True)
         self.headline_label.setTextFormat(Qt.TextFormat.RichText)
         self.headline_label.setStyleSheet("font-weight: normal;")
-        self.coverage_chart = CoverageChart()
-        self.ptal_chart = PtalChart()
+        self._coverage_chart: CoverageChart | None = None  # built when first shown or used
+        self._ptal_chart: PtalChart | None = None
+        self._chart_figures: dict[str, Figure] = {}
         self.table = FigureTable(tr("Baseline"), tr("Scenario"))
         self.table.compact_below_px = 460
         self.table.preferred_height = 150
@@ -102,8 +108,13 @@ class KpiDock(QWidget):
         title_row.addWidget(self.cancel_button)
         charts = QTabWidget()
         charts.setDocumentMode(True)
-        charts.addTab(self.coverage_chart, tr("Coverage"))
-        charts.addTab(self.ptal_chart, tr("PTAL"))
+        self._chart_pages = []
+        for title in (tr("Coverage"), tr("PTAL")):
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            charts.addTab(page, title)
+            self._chart_pages.append(page_layout)
         self.charts = charts
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -139,6 +150,36 @@ class KpiDock(QWidget):
         self.set_scenario_name(None)
         self.set_figures([])
 
+    # --- charts ------------------------------------------------------------------------------
+    @property
+    def coverage_chart(self) -> CoverageChart:
+        """Bar chart of persons per coverage level, baseline against scenario."""
+        self._build_charts()
+        return self._coverage_chart  # type: ignore[return-value]
+
+    @property
+    def ptal_chart(self) -> PtalChart:
+        """Bar chart of persons per PTAL band, baseline against scenario."""
+        self._build_charts()
+        return self._ptal_chart  # type: ignore[return-value]
+
+    def _build_charts(self) -> None:
+        """Build the two charts (pyqtgraph plots, 0.05-0.1 s of the UI thread) the first
+        time the dock is shown or they are used: the dock is a hidden tab when the app
+        starts, and that time then goes to the first map frame."""
+        if self._coverage_chart is not None:
+            return
+        self._coverage_chart, self._ptal_chart = CoverageChart(), PtalChart()
+        self._chart_pages[0].addWidget(self._coverage_chart)
+        self._chart_pages[1].addWidget(self._ptal_chart)
+        self._coverage_chart.set_figures(self._chart_figures)
+        self._ptal_chart.set_figures(self._chart_figures)
+
+    def showEvent(self, event) -> None:
+        """Shown for the first time: the charts are built now (see :meth:`_build_charts`)."""
+        self._build_charts()
+        super().showEvent(event)
+
     # --- data --------------------------------------------------------------------------------
     def set_scenario_name(self, name: str | None) -> None:
         """Say which scenario the figures are for (None: the baseline alone)."""
@@ -164,9 +205,12 @@ class KpiDock(QWidget):
         self.figures = figures
         by_key = {f.key: f for f in self.figures}
         self.table.set_rows(rows_from_figures(self.figures))
-        self.coverage_chart.set_figures(by_key)
-        self.ptal_chart.set_figures(by_key)
+        self._chart_figures = by_key
+        if self._coverage_chart is not None and self._ptal_chart is not None:
+            self._coverage_chart.set_figures(by_key)
+            self._ptal_chart.set_figures(by_key)
         self._set_headline(by_key)
+        self.figures_shown.emit(list(self.figures))
 
     def schedule_figures(self, figures: list[Figure]) -> None:
         """Show ``figures`` at the next frame: live updates arriving faster than one per

@@ -59,6 +59,10 @@ class DataWarningLog(QObject):
         warnings.filterwarnings("always", category=DataWarning)
         self._previous = warnings.showwarning
         warnings.showwarning = self._show
+        from twin.ui.project.early import take_held_data_warnings
+
+        for message in take_held_data_warnings():  # raised before the window existed
+            self._raised.emit(_one_line(message))
 
     def uninstall(self) -> None:
         """Stop catching warnings (the window closes)."""

@@ -31,6 +31,7 @@ from twin.ui.workers import JobHandle, run_job
 
 if TYPE_CHECKING:
     from twin.project import Project
+    from twin.ui.project.early import EarlyRead
 
 
 def project_title(project: Project | None) -> str:
@@ -69,15 +70,17 @@ def _file_stem(project: Project) -> str:
     return "-".join(stem.split()) or "territory"
 
 
-def start_opening(path: str | Path) -> JobHandle | None:
+def start_opening(path: str | Path, early: EarlyRead | None = None) -> JobHandle | None:
     """Start reading the visible layers of the ``.twin`` project at ``path`` in a worker
     before any window exists; hand the job to :meth:`ProjectFiles.open_path`. None when
-    ``path`` is not a project file (it is then opened the ordinary way)."""
+    ``path`` is not a project file (it is then opened the ordinary way). ``early``: that
+    read, started before Qt was imported (:mod:`twin.ui.project.early`); the job takes
+    its result and prepares it for the map."""
     path = Path(path)
     if not (path.exists() and is_project_file(path)):
         return None
     return run_job(
-        lambda fb: open_visible_first(path, fb),
+        lambda fb: open_visible_first(path, fb, early),
         title=tr("Opening {name}").format(name=path.name),
         on_error=lambda _error: None,  # reported by the ProjectFiles that adopts the job
     )
@@ -89,11 +92,14 @@ class ProjectFiles(QObject):
     ``project()`` returns the window's current project.
 
     A ``.twin`` project opens in two steps so that the map shows early:
-    ``project_previewed(project)`` with its visible layers, then its hidden layers are
-    added to that same project and ``project_opened(project)`` follows.
+    ``project_previewed(project)`` with its visible layers, then
+    ``layers_pending(project, records)`` with the file's records of its hidden layers
+    (what a stored result's key needs of them), then its hidden layers are added to that
+    same project and ``project_opened(project)`` follows.
     """
 
     project_previewed = Signal(object)
+    layers_pending = Signal(object, object)
     project_opened = Signal(object)
     layers_read = Signal(object)
     saved = Signal(object)
@@ -122,10 +128,13 @@ class ProjectFiles(QObject):
             lambda fb: open_any(path, fb), f"Opening {path.name}", self.project_opened.emit
         )
 
-    def _on_previewed(self, path: Path, project: Project, pending: bool) -> None:
+    def _on_previewed(
+        self, path: Path, project: Project, pending: bool, unread: tuple = ()
+    ) -> None:
         startup_clock.mark("visible layers read (worker)")
         self.project_previewed.emit(project)
         startup_clock.mark("visible layers shown")
+        self.layers_pending.emit(project, tuple(unread))
         if not pending:
             self.project_opened.emit(project)
             return

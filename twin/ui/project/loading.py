@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NamedTuple
 
+from twin.cli import startup_clock
 from twin.errors import DataError, ProjectError
 from twin.feedback import Feedback, ensure_feedback
 from twin.i18n import N_, tr
@@ -14,6 +16,8 @@ if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the 
 
     from twin.layers.base import Layer
     from twin.project import Project
+    from twin.sim.whatif.result import DomainResult, WhatIfOptions
+    from twin.ui.project.early import EarlyRead
 
 PROJECT_SUFFIXES = (".twin",)
 DATA_FILE_FILTER = N_(
@@ -73,21 +77,89 @@ def _hidden(record: dict) -> bool:
     return not _shown(record)
 
 
-def open_visible_first(path: str | Path, feedback: Feedback | None = None) -> tuple[Project, bool]:
-    """The first part of opening a ``.twin`` project: its visible layers only, prepared for
-    the map, and whether hidden layers remain (:func:`read_hidden_layers` reads them)."""
+class Preview(NamedTuple):
+    """The first part of opening a ``.twin`` project (:func:`open_visible_first`): the
+    project with its visible layers, whether hidden layers remain to be read, and the
+    file's records of those (dicts with id, name, kind, fingerprint...)."""
+
+    project: Project
+    pending: bool
+    unread: tuple[dict, ...] = ()
+
+
+def read_visible_layers(path: str | Path) -> tuple[Project, tuple[dict, ...]]:
+    """A ``.twin`` project with its visible layers only, and the file's records of its
+    hidden layers (Qt-free, not yet prepared for the map)."""
     from twin.project import Project
 
-    feedback = ensure_feedback(feedback)
     path = Path(path)
     if not path.exists():
         raise DataError(tr("{path} does not exist.").format(path=path))
-    feedback.set_progress(5, tr("Opening {name}: the visible layers…").format(name=path.name))
     project = Project.open(path, wanted=_shown)
+    return project, tuple(_hidden_records(path))
+
+
+def open_visible_first(
+    path: str | Path, feedback: Feedback | None = None, early: EarlyRead | None = None
+) -> Preview:
+    """The first part of opening a ``.twin`` project: its visible layers only, prepared for
+    the map, and the records of the hidden layers (:func:`read_hidden_layers` reads them).
+    ``early``: the same read started before the window (:mod:`twin.ui.project.early`),
+    whose result is taken instead of reading again."""
+    feedback = ensure_feedback(feedback)
+    path = Path(path)
+    feedback.set_progress(5, tr("Opening {name}: the visible layers…").format(name=path.name))
+    if early is not None and early.path == path:
+        project, unread = early.result(feedback)
+    else:
+        project, unread = read_visible_layers(path)
     prepare_for_drawing(project.layers, feedback)
-    pending = _has_hidden_layers(path)
+    startup_clock.mark("visible layers ready (in the worker)")
     feedback.set_progress(100, f"Opened {path.name}")
-    return project, pending
+    return Preview(project, bool(unread), unread)
+
+
+class _UnreadLayer:
+    """A layer of the project file not read yet, as far as the result keys need it: its id,
+    name and the fingerprint the file records for its data."""
+
+    kind = "unread"
+
+    def __init__(self, layer_id: str, name: str) -> None:
+        self.id, self.name = layer_id, name
+        self.data_identity = self  # what the fingerprint memo follows (no data is held)
+
+
+def stored_radio_baseline(
+    project: Project, unread: tuple[dict, ...], options: WhatIfOptions | None = None
+) -> DomainResult | None:
+    """The baseline radio result stored in ``project`` (figures and the households behind
+    them, no layers), found before the hidden layers are read: their fingerprints come from
+    the file's ``unread`` records, as they will once read. None when the file holds no
+    result for these inputs. A lookup only: nothing is hashed, decoded beyond the
+    figures, or computed (fast enough for the UI thread: a few milliseconds)."""
+    from twin.errors import TwinError
+    from twin.fingerprint import is_fingerprint, set_fingerprint
+    from twin.sim.whatif.runner import stored_summary
+
+    placeholders = []
+    for record in unread:
+        value = record.get("fingerprint")
+        if isinstance(record.get("id"), str) and is_fingerprint(value):
+            placeholder = _UnreadLayer(record["id"], str(record.get("name", record["id"])))
+            set_fingerprint(placeholder, value)
+            placeholders.append(placeholder)
+    whole = SimpleNamespace(  # the project as it will be once its hidden layers are read
+        layers=[*project.layers, *placeholders],
+        crs=project.crs,
+        results=project.results,
+        path=project.path,
+        metadata=project.metadata,
+    )
+    try:
+        return stored_summary(whole, "radio", (), options, hash_layers=False)
+    except (TwinError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # a damaged record: the engines compute the figures
 
 
 def read_hidden_layers(
@@ -106,7 +178,9 @@ def read_hidden_layers(
     return indexed
 
 
-def _has_hidden_layers(path: Path) -> bool:
+def _hidden_records(path: Path) -> list[dict]:
+    """The file's records of its hidden layers ([] when it has none or they do not read:
+    the full read reports that)."""
     import json
     import sqlite3
 
@@ -115,9 +189,10 @@ def _has_hidden_layers(path: Path) -> bool:
     try:
         with sqlite3.connect(sqlite_uri(path), uri=True) as connection:
             row = connection.execute("SELECT value FROM twin_meta WHERE key='project'").fetchone()
-        return any(_hidden(record) for record in json.loads(row[0]).get("layers", []))
+        records = json.loads(row[0]).get("layers", [])
+        return [r for r in records if isinstance(r, dict) and _hidden(r)]
     except (sqlite3.Error, TypeError, ValueError, AttributeError):
-        return False
+        return []
 
 
 def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:

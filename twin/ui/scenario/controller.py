@@ -146,6 +146,18 @@ class ScenarioController(QObject):
         if stored is not None and stored.figures:
             self._radio_figures, self._radio_capex = paired_figures(stored, stored), 0.0
 
+    def show_stored_figures(self, stored: DomainResult | None) -> None:
+        """Before :meth:`set_project` (the project's hidden layers are still being read):
+        show the baseline's stored radio figures ``stored`` (None: none) on
+        ``figures_changed``; :meth:`set_project` replaces them."""
+        from twin.sim.whatif.figures import paired_figures
+
+        if self.project is not None:
+            return  # the engines run: their figures are the ones shown
+        figures = paired_figures(stored, stored) if stored is not None else []
+        self._radio_figures, self._radio_capex = figures, 0.0
+        self.figures_changed.emit(self.figures())
+
     def _read_sites_in_background(self) -> None:
         """Read the baseline sites (0.1-0.2 s on the sample) in a worker, so that the first
         click of the Add site or Move site tool does not wait for them."""

@@ -1,0 +1,464 @@
+"""The lean path of ``twin render`` for a big GeoPackage: file to page without the model.
+
+When every layer of a GeoPackage is one that twin opens lazily (big polygon or line layers,
+one CRS, an R-tree each; :data:`twin.layers.lazy_gpkg.LAZY_FEATURE_THRESHOLD`), the page is
+the same as :mod:`twin.cli.render` draws through a :class:`twin.project.Project` and the
+window's canvas, but it is made here with far less:
+
+- the file is read with sqlite3 through its R-tree (:mod:`twin.layers.lazy_gpkg`): only the
+  features whose box meets the view (plus the outline's margin), geometry only, once per
+  layer, and freed layer by layer; no pyogrio, pandas, geopandas, pyproj, rasterio;
+- at a small scale the cached overview beside the file is drawn instead, as the canvas
+  does (no cache: the ordinary path builds it);
+- the map is drawn by the canvas's own drawing code (:class:`ChunkPainter`, the same tiles
+  in the same order and the same pixel grid as :class:`LazyVectorLayerView`), without
+  pyqtgraph's scene; numba's kernels load only when the view holds many features: below
+  that the same kernels run as plain Python (same code, same pixels), sooner than numba
+  imports (about a second and 80 MB);
+- the page (title, legend, scale bar, north arrow, credits) is the same layout painted by
+  the same painter (:func:`twin.ui.export.painter.write_page`).
+
+Anything else (a .twin, small layers, rasters, several CRSs, a missing overview cache)
+returns None and takes the ordinary path. Units: project metres; pixels of the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from twin.layers import lazy_gpkg
+from twin.layers.lazy_gpkg import GpkgTable
+from twin.layers.provenance import Provenance
+from twin.layers.style import LegendEntry, Style
+
+BBox = tuple[float, float, float, float]
+
+FULL_EXTENT_MARGIN = 0.02  # as twin.ui.map.canvas: "zoom to full extent" adds this around
+OVERVIEW_CELLS_PER_SIDE = 1024  # as twin.layers.overview (tests check they agree)
+OVERVIEW_SUFFIX = ".twin-overview.gpkg"
+MAX_LEVEL = 20  # as twin.ui.map.views.lazy_vector: tile levels
+NUMBA_MIN_FEATURES = 5_000  # features in view from which loading numba pays
+
+
+@dataclass
+class LeanLayer:
+    """What the page needs of one layer (the duck type :func:`twin.layout.build_layout`
+    reads): name, style, provenance, geometry kind, the GeoPackage table behind it."""
+
+    name: str
+    table: GpkgTable
+    geometry_kind: str
+    style: Style
+    provenance: Provenance
+    visible: bool = True
+    opacity: float = 1.0
+    drawn: dict = field(default_factory=dict)  # what was read (counts, for checks)
+
+    @property
+    def bounds(self) -> BBox:
+        """Extent (minx, miny, maxx, maxy metres) recorded in the file."""
+        return self.table.extent  # type: ignore[return-value]
+
+    def legend_entries(self) -> list[LegendEntry]:
+        """Legend rows from the style."""
+        return self.style.legend_entries(self.geometry_kind)
+
+
+def lean_layers(path: Path) -> list[LeanLayer] | None:
+    """The layers of the GeoPackage at ``path`` when every one would open lazily (see the
+    module docstring), first on top; None when the ordinary path must draw it."""
+    if path.suffix.lower() != ".gpkg":
+        return None
+    try:
+        connection = lazy_gpkg.connect(path)
+        try:
+            kinds = [
+                str(row[0]) for row in connection.execute("SELECT data_type FROM gpkg_contents")
+            ]
+        finally:
+            connection.close()
+        tables = lazy_gpkg.feature_tables(path)
+    except sqlite3.Error:
+        return None  # not a GeoPackage twin can read this way: the ordinary path says why
+    if not tables or any(kind != "features" for kind in kinds):
+        return None  # rasters or attribute-only tables: the ordinary path
+    total = sum(table.count for table in tables)
+    from twin.layers.io_common import default_style, file_date
+
+    provenance = Provenance(
+        source=str(path.resolve()),
+        date=file_date(path),
+        method="read with sqlite3 through the GeoPackage R-tree (twin render, lean path)",
+    )
+
+    layers = []
+    for table in tables:
+        kind = lazy_gpkg.geometry_kind(table.geometry_type)
+        threshold = lazy_gpkg.LAZY_FEATURE_THRESHOLD  # the reader's rule (io_vector)
+        big = table.count > threshold or (
+            table.count > lazy_gpkg.LAZY_MIN_FEATURES and total > threshold
+        )
+        if kind not in ("polygon", "line") or not big or table.rtree is None:
+            return None
+        if table.extent is None or not all(math.isfinite(v) for v in table.extent):
+            return None
+        if table.srs_id != tables[0].srs_id:
+            return None
+        layers.append(LeanLayer(table.name, table, kind, default_style(kind), provenance))
+    return layers
+
+
+def shown_range(bbox: BBox, width: int, height: int) -> BBox:
+    """The box a canvas of ``width`` x ``height`` pixels shows when asked for ``bbox``
+    (aspect locked: the other axis grows about the centre), as pyqtgraph's ViewBox
+    computes it."""
+    minx, miny, maxx, maxy = (float(v) for v in bbox)
+    if maxx - minx <= 0 and maxy - miny <= 0:
+        minx, maxx, miny, maxy = minx - 50, maxx + 50, miny - 50, maxy + 50
+    target_w, target_h = maxx - minx, maxy - miny
+    if target_h == 0 or height == 0 or width == 0:
+        return (minx, miny, maxx, maxy)
+    target_ratio = target_w / target_h
+    view_ratio = (width / height) / 1.0
+    dy = 0.5 * (target_w / view_ratio - target_h)
+    dx = 0.5 * (target_h * view_ratio - target_w)
+    if target_ratio > view_ratio:
+        return (minx, miny - dy, maxx, maxy + dy)
+    return (minx - dx, miny, maxx + dx, maxy)
+
+
+def device_transform(shown: BBox, width: int, height: int):
+    """The QTransform from metres to the canvas's pixels, as pyqtgraph's ViewBox builds it
+    (same operations, so the same floating-point numbers)."""
+    from PySide6 import QtCore, QtGui
+
+    bounds = QtCore.QRectF(0, 0, width, height)
+    view = QtCore.QRectF(shown[0], shown[1], shown[2] - shown[0], shown[3] - shown[1])
+    transform = QtGui.QTransform()
+    centre = bounds.center()
+    transform.translate(centre.x(), centre.y())
+    transform.scale(bounds.width() / view.width(), -(bounds.height() / view.height()))
+    middle = view.center()
+    transform.translate(-middle.x(), -middle.y())
+    return transform
+
+
+@dataclass(frozen=True)
+class TileGrid:
+    """The tiles of :class:`LazyVectorLayerView` for one layer (same levels and order)."""
+
+    origin: tuple[float, float]
+    extent_size: tuple[float, float]
+    side: float
+
+    @classmethod
+    def of(cls, bounds: BBox) -> TileGrid:
+        """The grid of a layer whose extent is ``bounds`` (metres)."""
+        minx, miny, maxx, maxy = bounds
+        size = (max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
+        return cls((minx, miny), size, max(size) * (1 + 1e-9))
+
+    def level_for(self, view_width: float) -> int:
+        """Tile level for a view ``view_width`` metres wide."""
+        ratio = self.side / max(view_width, 1e-6)
+        return int(np.clip(math.ceil(math.log2(max(ratio, 1.0))), 0, MAX_LEVEL))
+
+    def tile_box(self, key: tuple[int, int, int]) -> BBox:
+        """Box (metres) of tile (level, column, row)."""
+        level, column, row = key
+        side = self.side / 2**level
+        x0, y0 = self.origin[0] + column * side, self.origin[1] + row * side
+        return (x0, y0, x0 + side, y0 + side)
+
+    def tiles_meeting(self, bbox: BBox) -> list[tuple[int, int, int]]:
+        """Keys of the tiles meeting ``bbox``, nearest its centre first (no ring)."""
+        minx, miny, maxx, maxy = bbox
+        level = self.level_for(maxx - minx)
+        side = self.side / 2**level
+        columns = math.ceil(self.extent_size[0] / side - 1e-9)
+        rows = math.ceil(self.extent_size[1] / side - 1e-9)
+        ox, oy = self.origin
+        c0 = max(0, math.floor((minx - ox) / side))
+        c1 = min(columns - 1, math.floor((maxx - ox) / side))
+        r0 = max(0, math.floor((miny - oy) / side))
+        r1 = min(rows - 1, math.floor((maxy - oy) / side))
+        if c1 < c0 or r1 < r0:
+            return []
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        keys = [(level, c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
+
+        def distance(key) -> float:
+            x0, y0, x1, y1 = self.tile_box(key)
+            return ((x0 + x1) / 2 - cx) ** 2 + ((y0 + y1) / 2 - cy) ** 2
+
+        return sorted(keys, key=distance)
+
+
+def overview_cell(bounds: BBox) -> float:
+    """Cell size (m) of a layer's overview (twin.layers.overview.overview_cell)."""
+    minx, miny, maxx, maxy = bounds
+    return max(maxx - minx, maxy - miny, 1e-6) / OVERVIEW_CELLS_PER_SIDE
+
+
+def cached_overview_table(path: Path, table: str) -> tuple[Path, GpkgTable] | None:
+    """The overview cached beside ``path`` for ``table`` when it is there and its source
+    unchanged (twin.layers.overview's signature); None otherwise."""
+    cache = Path(str(path) + OVERVIEW_SUFFIX)
+    if not cache.exists():
+        return None
+    name = f"overview_{table}"
+    try:
+        metadata = lazy_gpkg.table_metadata(cache, name)
+        found = [t for t in lazy_gpkg.feature_tables(cache) if t.name == name]
+    except sqlite3.Error:
+        return None
+    status = os.stat(path)
+    wanted = {
+        "twin_source_size": str(status.st_size),
+        "twin_source_mtime_ns": str(status.st_mtime_ns),
+        "twin_source_table": str(table),
+        "twin_cells_per_side": str(OVERVIEW_CELLS_PER_SIDE),
+    }
+    if not found or any(metadata.get(key) != value for key, value in wanted.items()):
+        return None
+    return cache, found[0]
+
+
+class LeanMap:
+    """Draws the map of lean layers into an image, as :func:`twin.ui.map.render.render_map`
+    does with the canvas; :attr:`read_counts` says how many features each layer read."""
+
+    def __init__(self, path: Path, layers: list[LeanLayer], line_factor: float) -> None:
+        self.path = path
+        self.layers = layers
+        self.line_factor = line_factor
+        self.read_counts: dict[str, int] = {}
+        self.used_overview: dict[str, bool] = {}
+        self.python_kernels = False
+
+    def full_extent(self) -> BBox:
+        """The project's extent with the canvas's margin ("zoom to full extent")."""
+        boxes = [layer.bounds for layer in self.layers]
+        minx, miny = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        dx, dy = (maxx - minx) * FULL_EXTENT_MARGIN, (maxy - miny) * FULL_EXTENT_MARGIN
+        return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+    def needs_overview_cache(self, bbox: BBox | None, size: tuple[int, int]) -> bool:
+        """Whether some layer would draw its overview and none is cached (then the
+        ordinary path builds it)."""
+        width, height = size
+        shown = shown_range(bbox or self.full_extent(), width, height)
+        resolution = 1.0 / device_transform(shown, width, height).m11()
+        return any(
+            resolution >= overview_cell(layer.bounds) / 2
+            and cached_overview_table(self.path, layer.table.name) is None
+            for layer in self.layers
+        )
+
+    def render(self, bbox: BBox | None, size: tuple[int, int]):
+        """(image ARGB32 of ``size`` pixels, box shown in metres)."""
+        from PySide6 import QtCore, QtGui
+
+        from twin.ui.map.views.framebuffer import new_image
+
+        width, height = size
+        shown = shown_range(bbox or self.full_extent(), width, height)
+        transform = device_transform(shown, width, height)
+        resolution = 1.0 / transform.m11()
+        gx0, gy0 = math.floor(-transform.dx()), math.floor(-transform.dy())
+        region_w, region_h = width + 1, height + 1
+        region = (
+            gx0 * resolution,
+            -(gy0 + region_h) * resolution,
+            (gx0 + region_w) * resolution,
+            -gy0 * resolution,
+        )
+        page = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        page.fill(QtGui.QColor(255, 255, 255))
+        painter = QtGui.QPainter(page)
+        at = QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy()))
+        try:
+            with self._kernels(region, resolution):
+                for layer in reversed(self.layers):  # the first layer on top
+                    array, image = new_image(region_w, region_h)
+                    for chunk_painter in self._painters(layer, region, resolution):
+                        chunk_painter.render(array, image, gx0, gy0, resolution)
+                    painter.drawImage(at, image)
+                    del array, image  # free as we go: one layer's image at a time
+        finally:
+            painter.end()
+        return page.convertToFormat(QtGui.QImage.Format.Format_ARGB32), shown
+
+    def features_in_view(self, region: BBox, resolution: float) -> float:
+        """Estimated features to draw in ``region`` (metres): the overview's when it is
+        drawn, else the layers' count times the share of their extent in view."""
+        area = (region[2] - region[0]) * (region[3] - region[1])
+        estimate = 0.0
+        for layer in self.layers:
+            if resolution >= overview_cell(layer.bounds) / 2:
+                cached = cached_overview_table(self.path, layer.table.name)
+                estimate += cached[1].count if cached is not None else layer.table.count
+                continue
+            minx, miny, maxx, maxy = layer.bounds
+            extent = max((maxx - minx) * (maxy - miny), 1e-6)
+            estimate += layer.table.count * min(1.0, area / extent)
+        return estimate
+
+    @contextlib.contextmanager
+    def _kernels(self, region: BBox, resolution: float):
+        """Draw with numba's kernels (loaded on first use, as the canvas does) when the view
+        holds many features; else with the same kernels run as plain Python, which draw
+        the same pixels without importing numba. Nothing is left changed afterwards."""
+        from twin.ui.map.views import linedraw, scanfill
+
+        few = self.features_in_view(region, resolution) < NUMBA_MIN_FEATURES
+        unloaded = (
+            linedraw._draw_lines_compiled is linedraw.NOT_LOADED
+            and scanfill._fill_features_compiled is linedraw.NOT_LOADED
+        )
+        self.python_kernels = few and unloaded
+        if not self.python_kernels:
+            yield
+            return
+        # the modules' kernels before compilation are these plain functions (jit.py)
+        linedraw._draw_lines_compiled = linedraw._draw_lines_python
+        scanfill._fill_features_compiled = scanfill._fill_features_python
+        try:
+            yield
+        finally:
+            linedraw._draw_lines_compiled = linedraw.NOT_LOADED
+            scanfill._fill_features_compiled = linedraw.NOT_LOADED
+
+    def _painters(self, layer: LeanLayer, region: BBox, resolution: float):
+        """The ChunkPainters of ``layer`` for the region, in the canvas's order (one per
+        tile, or the overview), built one at a time."""
+        from twin.ui.map.views.chunk_painter import ChunkPainter
+        from twin.ui.map.views.geometry import chunk_features, extract_geometry
+
+        colors = self._style_colors(layer)
+        filled = layer.geometry_kind == "polygon"
+
+        def painter_of(geometries) -> ChunkPainter:
+            geometry = extract_geometry(geometries, layer.geometry_kind)
+            chunked = chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+            return ChunkPainter(chunked, *colors, filled=filled)
+
+        if resolution >= overview_cell(layer.bounds) / 2:
+            cached = cached_overview_table(self.path, layer.table.name)
+            if cached is None:
+                raise RuntimeError("overview cache missing")  # checked before drawing
+            cache, table = cached
+            connection = lazy_gpkg.connect(cache)
+            try:
+                geometries = lazy_gpkg.read_all(connection, table)
+            finally:
+                connection.close()
+            self.read_counts[layer.name] = len(geometries)
+            self.used_overview[layer.name] = True
+            yield painter_of(geometries)
+            return
+        self.used_overview[layer.name] = False
+        stroke = colors[3]
+        margin = (stroke + 1.0) * resolution  # an outline reaching into the view
+        box = (region[0] - margin, region[1] - margin, region[2] + margin, region[3] + margin)
+        connection = lazy_gpkg.connect(self.path)
+        try:
+            _fids, geometries = lazy_gpkg.read_in_bbox(connection, layer.table, box)
+        finally:
+            connection.close()
+        self.read_counts[layer.name] = len(geometries)
+        if len(geometries) == 0:
+            return
+        # the canvas draws tile by tile (nearest the centre first), each feature in the
+        # tile holding the centre of its box: the same groups, in the same order
+        import shapely
+
+        grid = TileGrid.of(layer.bounds)
+        keys = grid.tiles_meeting(region)
+        boxes = shapely.bounds(geometries)
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) * 0.5, (boxes[:, 1] + boxes[:, 3]) * 0.5
+        del boxes
+        rank = np.full(len(geometries), len(keys), dtype=np.int64)  # not in a view tile: last
+        for index, key in enumerate(keys):
+            x0, y0, x1, y1 = grid.tile_box(key)
+            rank[(cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)] = index
+        order = np.argsort(rank, kind="stable")  # fids ascending within a tile
+        rank, geometries = rank[order], geometries[order]
+        cuts = np.flatnonzero(np.diff(rank)) + 1
+        for part in np.split(np.arange(len(geometries)), cuts):
+            yield painter_of(geometries[part])
+
+    def _style_colors(self, layer: LeanLayer):
+        """(brushes, pens, dots, stroke px) as LazyVectorLayerView._style_colors, with the
+        page's wider lines (twin.ui.export.print_scale)."""
+        from PySide6 import QtCore, QtGui
+
+        from twin.layers.colors import hex_to_rgba
+        from twin.ui.map.views.chunk_painter import premultiplied_argb
+
+        def qcolor(hex_color: str, alpha: float = 1.0) -> QtGui.QColor:
+            return QtGui.QColor(*hex_to_rgba(hex_color, alpha))
+
+        def cosmetic_pen(hex_color: str, width_pixels: float) -> QtGui.QPen:
+            if width_pixels <= 0:
+                return QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+            pen = QtGui.QPen(qcolor(hex_color))
+            pen.setCosmetic(True)
+            pen.setWidthF(float(width_pixels))
+            return pen
+
+        style = layer.style
+        stroke_width = style.stroke_width * self.line_factor
+        colors = style.class_colors() if style.kind != "single" else []
+        color = [*colors, style.fill_color][-1]
+        if layer.geometry_kind == "polygon":
+            brushes = [QtGui.QBrush(qcolor(color, style.fill_opacity))]
+            pens = [cosmetic_pen(style.stroke_color, stroke_width)]
+            dots = [premultiplied_argb(qcolor(color, style.fill_opacity))]
+            return brushes, pens, dots, max(stroke_width, 0.0)
+        width = max(stroke_width, 1.0)
+        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
+        return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
+
+
+def render_lean(
+    path: Path,
+    out: Path,
+    size: tuple[int, int],
+    bbox: BBox | None,
+    title: str,
+    subtitle: str | None,
+    dpi: float,
+) -> LeanMap | None:
+    """Write the page of the GeoPackage at ``path`` to ``out`` the lean way; None (nothing
+    written) when the ordinary path must draw it."""
+    layers = lean_layers(path)
+    if layers is None:
+        return None
+    from twin.layout import Page, build_layout, regions
+
+    line_factor = max(1.0, float(dpi) / 96.0)  # twin.ui.export.print_scale.line_scale
+    drawing = LeanMap(path, layers, line_factor)
+    layout = build_layout(
+        SimpleNamespace(layers=layers), title, subtitle, extent=bbox, page=Page(*size, dpi)
+    )
+    parts = regions(layout)
+    map_size = (max(1, round(parts.map[2])), max(1, round(parts.map[3])))
+    if drawing.needs_overview_cache(layout.map.extent, map_size):
+        return None
+    from twin.ui.export.painter import write_page
+    from twin.ui.map.render import ensure_qt_application
+
+    ensure_qt_application()
+    map_image, shown = drawing.render(layout.map.extent, map_size)
+    write_page(layout, map_image, shown, out)
+    return drawing

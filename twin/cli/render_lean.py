@@ -45,7 +45,7 @@ FULL_EXTENT_MARGIN = 0.02  # as twin.ui.map.canvas: "zoom to full extent" adds t
 OVERVIEW_CELLS_PER_SIDE = 1024  # as twin.layers.overview (tests check they agree)
 OVERVIEW_SUFFIX = ".twin-overview.gpkg"
 MAX_LEVEL = 20  # as twin.ui.map.views.lazy_vector: tile levels
-NUMBA_MIN_FEATURES = 5_000  # features in view from which loading numba pays
+NUMBA_MIN_FEATURES = 1_000  # features in view from which loading numba pays
 
 
 @dataclass
@@ -298,20 +298,31 @@ class LeanMap:
             painter.end()
         return page.convertToFormat(QtGui.QImage.Format.Format_ARGB32), shown
 
-    def features_in_view(self, region: BBox, resolution: float) -> float:
-        """Estimated features to draw in ``region`` (metres): the overview's when it is
-        drawn, else the layers' count times the share of their extent in view."""
+    def features_in_view(self, region: BBox, resolution: float) -> int:
+        """Features to draw in ``region`` (metres): the overview's when it is drawn, else
+        those whose R-tree box meets the region (counted in the index, unless the layers'
+        mean density already says there are many)."""
         area = (region[2] - region[0]) * (region[3] - region[1])
-        estimate = 0.0
+        total, estimate = 0, 0.0
+        tables = []
         for layer in self.layers:
             if resolution >= overview_cell(layer.bounds) / 2:
                 cached = cached_overview_table(self.path, layer.table.name)
-                estimate += cached[1].count if cached is not None else layer.table.count
+                total += cached[1].count if cached is not None else layer.table.count
                 continue
             minx, miny, maxx, maxy = layer.bounds
             extent = max((maxx - minx) * (maxy - miny), 1e-6)
             estimate += layer.table.count * min(1.0, area / extent)
-        return estimate
+            tables.append(layer.table)
+        if total + estimate >= 20 * NUMBA_MIN_FEATURES:
+            return int(total + estimate)
+        connection = lazy_gpkg.connect(self.path)
+        try:
+            return total + sum(
+                lazy_gpkg.count_in_bbox(connection, table, region) for table in tables
+            )
+        finally:
+            connection.close()
 
     @contextlib.contextmanager
     def _kernels(self, region: BBox, resolution: float):
@@ -340,16 +351,16 @@ class LeanMap:
 
     def _painters(self, layer: LeanLayer, region: BBox, resolution: float):
         """The ChunkPainters of ``layer`` for the region, in the canvas's order (one per
-        tile, or the overview), built one at a time."""
+        tile, or the overview), built one at a time; the file is read in batches into flat
+        coordinate arrays (no geometry object outlives its batch)."""
         from twin.ui.map.views.chunk_painter import ChunkPainter
-        from twin.ui.map.views.geometry import chunk_features, extract_geometry
+        from twin.ui.map.views.geometry import chunk_features
 
         colors = self._style_colors(layer)
         filled = layer.geometry_kind == "polygon"
 
-        def painter_of(geometries) -> ChunkPainter:
-            geometry = extract_geometry(geometries, layer.geometry_kind)
-            chunked = chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+        def painter_of(arrays) -> ChunkPainter:
+            chunked = chunk_features(arrays, np.zeros(arrays.count, dtype=np.int64), 1)
             return ChunkPainter(chunked, *colors, filled=filled)
 
         if resolution >= overview_cell(layer.bounds) / 2:
@@ -357,45 +368,36 @@ class LeanMap:
             if cached is None:
                 raise RuntimeError("overview cache missing")  # checked before drawing
             cache, table = cached
-            connection = lazy_gpkg.connect(cache)
-            try:
-                geometries = lazy_gpkg.read_all(connection, table)
-            finally:
-                connection.close()
-            self.read_counts[layer.name] = len(geometries)
+            arrays = read_arrays(cache, table, None, layer.geometry_kind)
+            self.read_counts[layer.name] = arrays.count
             self.used_overview[layer.name] = True
-            yield painter_of(geometries)
+            yield painter_of(arrays)
             return
         self.used_overview[layer.name] = False
-        stroke = colors[3]
-        margin = (stroke + 1.0) * resolution  # an outline reaching into the view
+        margin = (colors[3] + 1.0) * resolution  # an outline reaching into the view
         box = (region[0] - margin, region[1] - margin, region[2] + margin, region[3] + margin)
-        connection = lazy_gpkg.connect(self.path)
-        try:
-            _fids, geometries = lazy_gpkg.read_in_bbox(connection, layer.table, box)
-        finally:
-            connection.close()
-        self.read_counts[layer.name] = len(geometries)
-        if len(geometries) == 0:
+        arrays = read_arrays(self.path, layer.table, box, layer.geometry_kind)
+        self.read_counts[layer.name] = arrays.count
+        if arrays.count == 0:
             return
         # the canvas draws tile by tile (nearest the centre first), each feature in the
         # tile holding the centre of its box: the same groups, in the same order
-        import shapely
-
         grid = TileGrid.of(layer.bounds)
         keys = grid.tiles_meeting(region)
-        boxes = shapely.bounds(geometries)
-        cx, cy = (boxes[:, 0] + boxes[:, 2]) * 0.5, (boxes[:, 1] + boxes[:, 3]) * 0.5
-        del boxes
-        rank = np.full(len(geometries), len(keys), dtype=np.int64)  # not in a view tile: last
+        cx = (arrays.bounds[:, 0] + arrays.bounds[:, 2]) * 0.5
+        cy = (arrays.bounds[:, 1] + arrays.bounds[:, 3]) * 0.5
+        rank = np.full(arrays.count, len(keys), dtype=np.int64)  # in no view tile: last
         for index, key in enumerate(keys):
             x0, y0, x1, y1 = grid.tile_box(key)
             rank[(cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)] = index
+        del cx, cy
+        if np.all(rank == rank[0]):
+            yield painter_of(arrays)
+            return
         order = np.argsort(rank, kind="stable")  # fids ascending within a tile
-        rank, geometries = rank[order], geometries[order]
-        cuts = np.flatnonzero(np.diff(rank)) + 1
-        for part in np.split(np.arange(len(geometries)), cuts):
-            yield painter_of(geometries[part])
+        cuts = np.flatnonzero(np.diff(rank[order])) + 1
+        for part in np.split(order, cuts):
+            yield painter_of(subset_arrays(arrays, part))
 
     def _style_colors(self, layer: LeanLayer):
         """(brushes, pens, dots, stroke px) as LazyVectorLayerView._style_colors, with the
@@ -428,6 +430,74 @@ class LeanMap:
         width = max(stroke_width, 1.0)
         brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
         return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
+
+
+def read_arrays(path: Path, table: GpkgTable, bbox: BBox | None, kind: str):
+    """:class:`GeometryArrays` (rows = the file's fids) of the ``kind`` geometries of
+    ``table`` whose R-tree box meets ``bbox`` (None: all), built batch by batch."""
+    from twin.ui.map.views.geometry import extract_geometry
+
+    parts = []
+    connection = lazy_gpkg.connect(path)
+    try:
+        for fids, geometries in lazy_gpkg.batches_in_bbox(connection, table, bbox):
+            arrays = extract_geometry(geometries, kind)
+            del geometries
+            arrays.rows = fids[arrays.rows]
+            parts.append(arrays)
+    finally:
+        connection.close()
+    return concat_arrays(parts)
+
+
+def concat_arrays(parts: list):
+    """One :class:`GeometryArrays` of several, in order."""
+    from twin.ui.map.views.geometry import GeometryArrays
+
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        empty = np.zeros(0)
+        return GeometryArrays(
+            np.zeros(0, np.int64),
+            empty,
+            empty,
+            np.zeros(0, bool),
+            np.zeros(1, np.int64),
+            np.zeros((0, 4)),
+        )
+    offsets = np.cumsum([0] + [len(part.xs) for part in parts])
+    vertex_start = np.concatenate(
+        [np.zeros(1, np.int64)]
+        + [part.vertex_start[1:] + offset for part, offset in zip(parts, offsets, strict=False)]
+    )
+    return GeometryArrays(
+        np.concatenate([part.rows for part in parts]),
+        np.concatenate([part.xs for part in parts]),
+        np.concatenate([part.ys for part in parts]),
+        np.concatenate([part.connect for part in parts]),
+        vertex_start.astype(np.int64),
+        np.concatenate([part.bounds for part in parts]),
+    )
+
+
+def subset_arrays(arrays, features: np.ndarray):
+    """The features ``features`` (indices, in that order) of :class:`GeometryArrays`."""
+    from twin.ui.map.views.geometry import GeometryArrays, gather_ranges
+
+    starts = arrays.vertex_start[features]
+    lengths = arrays.vertex_start[features + 1] - starts
+    vertices = gather_ranges(starts, lengths)
+    vertex_start = np.zeros(len(features) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=vertex_start[1:])
+    return GeometryArrays(
+        arrays.rows[features],
+        arrays.xs[vertices],
+        arrays.ys[vertices],
+        arrays.connect[vertices],
+        vertex_start,
+        arrays.bounds[features],
+    )
 
 
 def render_lean(

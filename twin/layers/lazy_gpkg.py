@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -179,6 +180,59 @@ def read_in_bbox(
         keep &= (boxes[:, 2] >= minx) & (boxes[:, 0] <= maxx)
         keep &= (boxes[:, 3] >= miny) & (boxes[:, 1] <= maxy)
     return fids[keep], geometries[keep]
+
+
+def count_in_bbox(connection: sqlite3.Connection, table: GpkgTable, bbox: BBox) -> int:
+    """How many features of ``table`` have an R-tree box meeting ``bbox`` (the index
+    alone is read); the feature count when there is no R-tree."""
+    if table.rtree is None:
+        return table.count
+    minx, miny, maxx, maxy = (float(v) for v in bbox)
+    return int(
+        connection.execute(
+            f"SELECT COUNT(*) FROM {_quoted(table.rtree)} WHERE maxx >= ? AND minx <= ? "
+            "AND maxy >= ? AND miny <= ?",
+            (minx, maxx, miny, maxy),
+        ).fetchone()[0]
+    )
+
+
+def batches_in_bbox(
+    connection: sqlite3.Connection,
+    table: GpkgTable,
+    bbox: BBox | None,
+    batch_size: int = 65_536,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(fids, shapely geometries) of ``table`` in fid order, ``batch_size`` features at a
+    time (so the whole selection is never held as rows and objects at once): the features
+    whose R-tree box meets ``bbox``, or every feature (``bbox`` None). Missing and empty
+    geometries are left out."""
+    name, column, key = _quoted(table.name), _quoted(table.geometry_column), _quoted(table.key)
+    if bbox is not None and table.rtree is not None:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        cursor = connection.execute(
+            f"SELECT {key}, {column} FROM {name} WHERE {key} IN "
+            f"(SELECT id FROM {_quoted(table.rtree)} WHERE maxx >= ? AND minx <= ? "
+            f"AND maxy >= ? AND miny <= ?) ORDER BY {key}",
+            (minx, maxx, miny, maxy),
+        )
+    else:
+        cursor = connection.execute(f"SELECT {key}, {column} FROM {name} ORDER BY {key}")
+    while True:
+        rows = cursor.fetchmany(batch_size)
+        if not rows:
+            return
+        fids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        wkb = wkb_of_blobs([row[1] for row in rows])
+        del rows
+        geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+        del wkb
+        keep = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+        if bbox is not None and table.rtree is None:
+            boxes = shapely.bounds(geometries)
+            keep &= (boxes[:, 2] >= bbox[0]) & (boxes[:, 0] <= bbox[2])
+            keep &= (boxes[:, 3] >= bbox[1]) & (boxes[:, 1] <= bbox[3])
+        yield fids[keep], geometries[keep]
 
 
 def read_all(connection: sqlite3.Connection, table: GpkgTable) -> np.ndarray:

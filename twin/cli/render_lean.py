@@ -368,7 +368,8 @@ class LeanMap:
             if cached is None:
                 raise RuntimeError("overview cache missing")  # checked before drawing
             cache, table = cached
-            arrays = read_arrays(cache, table, None, layer.geometry_kind)
+            parts = read_tile_parts(cache, table, None, layer.geometry_kind, None)
+            arrays = concat_arrays(parts.pop(0, []))
             self.read_counts[layer.name] = arrays.count
             self.used_overview[layer.name] = True
             yield painter_of(arrays)
@@ -376,28 +377,19 @@ class LeanMap:
         self.used_overview[layer.name] = False
         margin = (colors[3] + 1.0) * resolution  # an outline reaching into the view
         box = (region[0] - margin, region[1] - margin, region[2] + margin, region[3] + margin)
-        arrays = read_arrays(self.path, layer.table, box, layer.geometry_kind)
-        self.read_counts[layer.name] = arrays.count
-        if arrays.count == 0:
-            return
         # the canvas draws tile by tile (nearest the centre first), each feature in the
         # tile holding the centre of its box: the same groups, in the same order
         grid = TileGrid.of(layer.bounds)
         keys = grid.tiles_meeting(region)
-        cx = (arrays.bounds[:, 0] + arrays.bounds[:, 2]) * 0.5
-        cy = (arrays.bounds[:, 1] + arrays.bounds[:, 3]) * 0.5
-        rank = np.full(arrays.count, len(keys), dtype=np.int64)  # in no view tile: last
-        for index, key in enumerate(keys):
-            x0, y0, x1, y1 = grid.tile_box(key)
-            rank[(cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)] = index
-        del cx, cy
-        if np.all(rank == rank[0]):
-            yield painter_of(arrays)
-            return
-        order = np.argsort(rank, kind="stable")  # fids ascending within a tile
-        cuts = np.flatnonzero(np.diff(rank[order])) + 1
-        for part in np.split(order, cuts):
-            yield painter_of(subset_arrays(arrays, part))
+        parts = read_tile_parts(
+            self.path, layer.table, box, layer.geometry_kind, [grid.tile_box(k) for k in keys]
+        )
+        self.read_counts[layer.name] = sum(p.count for tile in parts.values() for p in tile)
+        for rank in sorted(parts):  # features in no view tile (rank len(keys)) last
+            arrays = concat_arrays(parts.pop(rank))
+            if arrays.count:
+                yield painter_of(arrays)
+            del arrays
 
     def _style_colors(self, layer: LeanLayer):
         """(brushes, pens, dots, stroke px) as LazyVectorLayerView._style_colors, with the
@@ -432,22 +424,37 @@ class LeanMap:
         return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
 
 
-def read_arrays(path: Path, table: GpkgTable, bbox: BBox | None, kind: str):
-    """:class:`GeometryArrays` (rows = the file's fids) of the ``kind`` geometries of
-    ``table`` whose R-tree box meets ``bbox`` (None: all), built batch by batch."""
+def read_tile_parts(
+    path: Path, table: GpkgTable, bbox: BBox | None, kind: str, tiles: list[BBox] | None
+) -> dict[int, list]:
+    """The ``kind`` geometries of ``table`` whose R-tree box meets ``bbox`` (None: all) as
+    flat :class:`GeometryArrays` (rows = the file's fids), read batch by batch and split
+    by the tile holding the centre of each box: {index in ``tiles`` (len(tiles): none of
+    them): [arrays of each batch]}. ``tiles`` None: one group, 0."""
     from twin.ui.map.views.geometry import extract_geometry
 
-    parts = []
+    parts: dict[int, list] = {}
     connection = lazy_gpkg.connect(path)
     try:
         for fids, geometries in lazy_gpkg.batches_in_bbox(connection, table, bbox):
             arrays = extract_geometry(geometries, kind)
             del geometries
             arrays.rows = fids[arrays.rows]
-            parts.append(arrays)
+            if tiles is None:
+                parts.setdefault(0, []).append(arrays)
+                continue
+            cx = (arrays.bounds[:, 0] + arrays.bounds[:, 2]) * 0.5
+            cy = (arrays.bounds[:, 1] + arrays.bounds[:, 3]) * 0.5
+            rank = np.full(arrays.count, len(tiles), dtype=np.int64)
+            for index, (x0, y0, x1, y1) in enumerate(tiles):
+                rank[(cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)] = index
+            for value in np.unique(rank).tolist():
+                mine = np.flatnonzero(rank == value)
+                part = arrays if len(mine) == arrays.count else subset_arrays(arrays, mine)
+                parts.setdefault(value, []).append(part)
     finally:
         connection.close()
-    return concat_arrays(parts)
+    return parts
 
 
 def concat_arrays(parts: list):

@@ -53,6 +53,28 @@ BBox = tuple[float, float, float, float]
 NUMBA_MIN_FEATURES = 1_000  # features in view from which loading numba pays
 
 
+def load_kernels_without_scipy_linalg() -> None:
+    """Load numba's drawing kernels (:func:`twin.ui.map.jit.load`) without numba importing
+    scipy.linalg: while its registries load, numba probes scipy's BLAS once for a faster
+    ``np.dot`` of 1-D arrays (numba.np.arraymath._HAVE_BLAS), which the kernels never use;
+    that import is a third of numba's start-up (~0.3 s idle, ~25 MB). Only that probe is
+    affected: numba's linear algebra asks for BLAS again when compiled, and finds it (the
+    module is visible again as soon as the kernels are loaded)."""
+    import sys
+
+    from twin.ui.map import jit
+
+    name = "scipy.linalg.cython_blas"
+    hide = name not in sys.modules and "numba.np.arraymath" not in sys.modules
+    if hide:
+        sys.modules[name] = None  # type: ignore[assignment]  # its import raises ImportError
+    try:
+        jit.load()
+    finally:
+        if hide and name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
+
+
 class OverviewMissingError(Exception):
     """A layer's cached overview was there when checked and is not any more."""
 
@@ -231,6 +253,8 @@ class LeanMap:
         )
         self.python_kernels = few and unloaded
         if not self.python_kernels:
+            if unloaded:
+                load_kernels_without_scipy_linalg()
             yield
             return
         # the modules' kernels before compilation are these plain functions (jit.py)

@@ -26,16 +26,21 @@ import shapely
 
 OVERVIEW_CELLS_PER_SIDE = 1024  # grid cells across the layer's larger side
 OVERVIEW_SUFFIX = ".twin-overview.gpkg"  # GDAL wants the .gpkg extension
+OVERVIEW_VERSION = "2"  # 2: each shape records the feature id it stands for
 
 BBox = tuple[float, float, float, float]
 
 
 @dataclass
 class Overview:
-    """Overview geometries (shapely array) and the cell size (m) they were built for."""
+    """Overview geometries (shapely array) and the cell size (m) they were built for;
+    ``fids``: the file's feature id each shape stands for (a simplified feature: its own;
+    a cell: the last feature of the file whose box centre lies in it), so that a style by
+    field can colour the overview; None for an overview without them."""
 
     geometries: np.ndarray
     cell: float
+    fids: np.ndarray | None = None
 
     def usable_at(self, resolution: float) -> bool:
         """Whether the overview may stand in for the features at ``resolution`` m/pixel."""
@@ -53,35 +58,60 @@ def build_overview(source: str | Path, table: str | None, extent: BBox, kind: st
     cell = overview_cell(extent)
     minx, miny = extent[0], extent[1]
     large_parts: list[np.ndarray] = []
+    large_fids: list[np.ndarray] = []
     cells: list[np.ndarray] = []
+    cell_fids: list[np.ndarray] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with pyogrio.raw.open_arrow(
-            str(source), layer=table, columns=[], batch_size=65536, use_pyarrow=True
+            str(source),
+            layer=table,
+            columns=[],
+            batch_size=65536,
+            use_pyarrow=True,
+            return_fids=True,
         ) as (_meta, reader):
             for batch in reader:
                 wkb = batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False)
+                fids = np.asarray(batch.column(0).to_numpy(zero_copy_only=False), np.int64)
                 geometries = shapely.from_wkb(wkb, on_invalid="ignore")
-                geometries = geometries[~shapely.is_missing(geometries)]
+                present = ~shapely.is_missing(geometries)
+                geometries, fids = geometries[present], fids[present]
                 boxes = shapely.bounds(geometries)
                 size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
                 large = size >= cell
                 if large.any():
                     simple = shapely.simplify(geometries[large], cell / 2, preserve_topology=True)
-                    large_parts.append(simple[~shapely.is_empty(simple)])
+                    kept = ~shapely.is_empty(simple)
+                    large_parts.append(simple[kept])
+                    large_fids.append(fids[large][kept])
                 if kind == "polygon" and (~large).any():
                     small = boxes[~large]
                     column = np.floor(((small[:, 0] + small[:, 2]) / 2 - minx) / cell)
                     row = np.floor(((small[:, 1] + small[:, 3]) / 2 - miny) / cell)
-                    cells.append(np.unique(row.astype(np.int64) << 32 | column.astype(np.int64)))
-    parts = list(large_parts)
+                    keys, last = _last_per_key(
+                        row.astype(np.int64) << 32 | column.astype(np.int64), fids[~large]
+                    )
+                    cells.append(keys)
+                    cell_fids.append(last)
+    parts, part_fids = list(large_parts), list(large_fids)
     if cells:
-        occupied = np.unique(np.concatenate(cells))
+        occupied, last = _last_per_key(np.concatenate(cells), np.concatenate(cell_fids))
         row, column = occupied >> 32, occupied & 0xFFFFFFFF
         x0, y0 = minx + column * cell, miny + row * cell
         parts.append(shapely.box(x0, y0, x0 + cell, y0 + cell))
+        part_fids.append(last)
     geometries = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
-    return Overview(geometries, cell)
+    fids = np.concatenate(part_fids) if part_fids else np.zeros(0, dtype=np.int64)
+    return Overview(geometries, cell, fids)
+
+
+def _last_per_key(keys: np.ndarray, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys, sorted, and the largest fid of each)."""
+    order = np.lexsort((fids, keys))
+    keys, fids = keys[order], fids[order]
+    last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
+    return keys[last], fids[last]
 
 
 def overview_path(source: str | Path) -> Path:
@@ -96,6 +126,7 @@ def _signature(source: str | Path, table: str | None) -> dict[str, str]:
         "twin_source_mtime_ns": str(status.st_mtime_ns),
         "twin_source_table": str(table),
         "twin_cells_per_side": str(OVERVIEW_CELLS_PER_SIDE),
+        "twin_overview_version": OVERVIEW_VERSION,
     }
 
 
@@ -116,18 +147,22 @@ def read_cached_overview(source: str | Path, table: str | None) -> Overview | No
             wanted = _signature(source, table)
             if any(metadata.get(key) != value for key, value in wanted.items()):
                 return None
-            _meta, arrow = pyogrio.read_arrow(str(cache), layer=_layer_name(table), columns=[])
+            _meta, arrow = pyogrio.read_arrow(
+                str(cache), layer=_layer_name(table), columns=["feature"]
+            )
     except Exception:  # a damaged or foreign cache: build it again
         return None
     wkb = arrow.column(arrow.num_columns - 1).to_numpy(zero_copy_only=False)
-    return Overview(shapely.from_wkb(wkb), float(metadata["twin_cell"]))
+    fids = np.asarray(arrow.column("feature").to_numpy(zero_copy_only=False), dtype=np.int64)
+    return Overview(shapely.from_wkb(wkb), float(metadata["twin_cell"]), fids)
 
 
 def write_overview(source: str | Path, table: str | None, overview: Overview, crs) -> bool:
     """Cache ``overview`` beside ``source``; False when that folder is not writable."""
     metadata = {**_signature(source, table), "twin_cell": repr(overview.cell)}
     cache = overview_path(source)
-    frame = gpd.GeoDataFrame(geometry=overview.geometries, crs=crs)
+    fids = overview.fids if overview.fids is not None else np.full(len(overview.geometries), -1)
+    frame = gpd.GeoDataFrame({"feature": fids}, geometry=overview.geometries, crs=crs)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

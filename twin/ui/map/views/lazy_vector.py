@@ -25,6 +25,8 @@ from PySide6 import QtCore, QtGui
 
 from twin.layers.lazy import LazyVectorLayer
 from twin.layers.overview import load_overview, overview_cell
+from twin.layers.style import Style
+from twin.layers.style_fields import classification_key, classify_rows, style_columns
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
 from twin.ui.map.views.framebuffer import FrameBuffer
@@ -40,26 +42,57 @@ _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_pref
 TileKey = tuple[int, int, int]  # (level, column, row)
 
 
-def read_tile(layer: LazyVectorLayer, bbox: tuple[float, float, float, float]) -> ChunkedFeatures:
+def read_tile(
+    layer: LazyVectorLayer, bbox: tuple[float, float, float, float], style: Style | None = None
+) -> ChunkedFeatures:
     """The features of ``layer`` whose box centre lies in ``bbox`` (half-open, metres),
-    read from the file and flattened into chunked coordinate arrays (one style class).
-    Qt-free: runs in a worker thread."""
-    fids, geometries = layer.read_geometry(bbox)
+    read from the file and flattened into chunked coordinate arrays, sorted into the
+    classes of ``style`` (the column it colours by is read with the geometry; the last
+    class is the base fill colour). Qt-free: runs in a worker thread."""
+    style = style if style is not None else Style()
+    columns = style_columns(style, layer.attribute_columns)
+    fids, geometries, values = layer.read_tile(bbox, columns)
     minx, miny, maxx, maxy = bbox
     boxes = shapely.bounds(geometries)
     cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
     cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
     own = (cx >= minx) & (cx < maxx) & (cy >= miny) & (cy < maxy)
+    classes = len(class_colors_with_fallback(style))
+    class_of_row = classify_rows(style, values.iloc[np.flatnonzero(own)], classes - 1)
     geometry = extract_geometry(geometries[own], layer.geometry_kind)
+    class_of_row = class_of_row[geometry.rows]
     geometry.rows = fids[own][geometry.rows]  # the file's feature ids
-    return chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+    return chunk_features(geometry, class_of_row, classes)
+
+
+def read_overview(layer: LazyVectorLayer, style: Style | None = None) -> ChunkedFeatures:
+    """The overview of ``layer`` (cached beside the file, else built: slow the first time)
+    as chunked coordinate arrays in the classes of ``style``: each overview shape takes the
+    class of the feature it stands for (a cell: the last feature of the file in it), whose
+    styled column is read once from the whole layer. Qt-free: runs in a worker thread."""
+    style = style if style is not None else Style()
+    overview = load_overview(
+        layer.source, layer.table, layer.bounds, layer.geometry_kind, layer.crs
+    )
+    geometry = extract_geometry(overview.geometries, layer.geometry_kind)
+    classes = len(class_colors_with_fallback(style))
+    columns = style_columns(style, layer.attribute_columns)
+    if columns and overview.fids is not None:
+        values = layer.read_columns(columns).reindex(overview.fids[geometry.rows])
+        class_of_row = classify_rows(style, values, classes - 1)
+    else:
+        class_of_row = np.full(geometry.count, classes - 1, dtype=np.int64)
+    return chunk_features(geometry, class_of_row, classes)
 
 
 class LazyVectorLayerView(LayerView):
     """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
 
-    The style's fill, stroke and opacity apply; classes by field are not drawn yet (every
-    feature takes the base fill colour) since the map does not read attributes.
+    The style's fill, stroke and opacity apply, and so do classes by field (categories,
+    graduated): each tile is read with the one column the style colours by and sorted into
+    its classes in the worker; the overview takes the classes of the features its shapes
+    stand for. A new colour re-colours what was read; new classes or another column read
+    the tiles again (the previous drawing stays until they arrive).
     """
 
     tile_ready = QtCore.Signal(object, object)  # (key, ChunkedFeatures or exception)
@@ -97,6 +130,8 @@ class LazyVectorLayerView(LayerView):
             self._overview_future.cancel()
         self._overview = None
         self._overview_future = None
+        self._overview_current = False  # the overview drawn has the style's classes
+        self._stale: dict[TileKey, ChunkPainter] = {}
         self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
         minx, miny, maxx, maxy = self.layer.bounds
@@ -104,27 +139,52 @@ class LazyVectorLayerView(LayerView):
         self._extent_size = (max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
         self._side = max(self._extent_size) * (1 + 1e-9)  # of the level-0 tile (m)
         (fill_warm_up if self.layer.geometry_kind == "polygon" else line_warm_up)()
+        self._style = self.layer.style
+        self._style_key = classification_key(self._style)
         self._colors = self._style_colors()
 
     def restyle(self) -> None:
-        """Apply the layer's colours and pens to the tiles already read."""
+        """Apply the layer's style: new colours and pens to the tiles already read; new
+        classes (another column, categories or breaks) read the tiles and the overview
+        again in the workers, the current drawing staying until they arrive."""
+        style = self.layer.style
+        key = classification_key(style)
+        self._style = style
         self._colors = self._style_colors()
-        for painter in [*self._tiles.values(), self._overview]:
-            if painter is not None:
+        if key != self._style_key:
+            self._style_key = key
+            self._generation += 1  # reads under way were for the old classes
+            for future in self._pending.values():
+                future.cancel()
+            self._pending.clear()
+            self._stale = dict(self._tiles)  # drawn until the new tiles are in
+            self._tiles.clear()
+            self._vertices = 0
+            if self._overview_future is not None:
+                self._overview_future.cancel()
+            self._overview_future = None
+            self._overview_current = False
+            self.buffer.invalidate()
+            self.update()
+            return
+        for painter in [*self._tiles.values(), *self._stale.values(), self._overview]:
+            if painter is not None and painter.chunked.classes == len(self._colors[0]):
                 painter.set_colors(*self._colors)
         self.buffer.invalidate()
 
     def _style_colors(self):
-        style = self.layer.style
-        color = class_colors_with_fallback(style)[-1]
+        """(brushes, pens, dot colours, stroke pixels) per class, base fill colour last."""
+        style = self._style
+        colors = class_colors_with_fallback(style)
         if self.layer.geometry_kind == "polygon":
-            brushes = [QtGui.QBrush(qcolor(color, style.fill_opacity))]
-            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)]
-            dots = [premultiplied_argb(qcolor(color, style.fill_opacity))]
+            brushes = [QtGui.QBrush(qcolor(c, style.fill_opacity)) for c in colors]
+            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)] * len(colors)
+            dots = [premultiplied_argb(qcolor(c, style.fill_opacity)) for c in colors]
             return brushes, pens, dots, max(style.stroke_width, 0.0)
         width = max(style.stroke_width, 1.0)
-        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
-        return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
+        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)] * len(colors)
+        pens = [cosmetic_pen(c, width) for c in colors]
+        return brushes, pens, [premultiplied_argb(qcolor(c)) for c in colors], width
 
     def level_for(self, view_width: float) -> int:
         """Tile level for a view ``view_width`` metres wide: tiles of level L are squares
@@ -172,7 +232,7 @@ class LazyVectorLayerView(LayerView):
         for key in wanted:
             if key in self._tiles or key in self._pending:
                 continue
-            future = _EXECUTOR.submit(self._read, key, self._generation)
+            future = _EXECUTOR.submit(self._read, key, self._generation, self._style)
             self._pending[key] = future
             asked += 1
         return asked
@@ -184,12 +244,12 @@ class LazyVectorLayerView(LayerView):
             if key not in keys and future.cancel():
                 del self._pending[key]
 
-    def _read(self, key: TileKey, generation: int):
-        """Worker: read one tile and hand it to the UI thread."""
+    def _read(self, key: TileKey, generation: int, style: Style):
+        """Worker: read one tile (classes of ``style``) and hand it to the UI thread."""
         with self._guard:
             self.read_threads.append(threading.current_thread().name)
         try:
-            result = read_tile(self.layer, self.tile_box(key))
+            result = read_tile(self.layer, self.tile_box(key), style)
         except Exception as error:  # shown as a missing tile, never a crash
             result = error
         if generation == self._generation:
@@ -208,6 +268,8 @@ class LazyVectorLayerView(LayerView):
         )
         self._tiles[key] = painter
         self._vertices += len(result.xs)
+        if self._stale and not self._pending:  # every tile asked for is in: forget the old
+            self._stale.clear()
         while self._vertices > TILE_VERTEX_BUDGET and len(self._tiles) > 1:
             _old_key, old = self._tiles.popitem(last=False)
             self._vertices -= len(old.chunked.xs)
@@ -222,20 +284,17 @@ class LazyVectorLayerView(LayerView):
 
     def request_overview(self) -> None:
         """Ask a worker for the overview (cached beside the file, else built) once."""
-        if self._overview is None and self._overview_future is None:
-            self._overview_future = _EXECUTOR.submit(self._read_overview, self._generation)
+        if not self._overview_current and self._overview_future is None:
+            self._overview_future = _EXECUTOR.submit(
+                self._read_overview, self._generation, self._style
+            )
 
-    def _read_overview(self, generation: int):
+    def _read_overview(self, generation: int, style: Style):
         """Worker: load or build the overview, chunk it, hand it to the UI thread."""
-        layer = self.layer
         with self._guard:
             self.read_threads.append(threading.current_thread().name)
         try:
-            overview = load_overview(
-                layer.source, layer.table, layer.bounds, layer.geometry_kind, layer.crs
-            )
-            geometry = extract_geometry(overview.geometries, layer.geometry_kind)
-            result = chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
+            result = read_overview(self.layer, style)
         except Exception as error:  # no overview: the tiles are drawn instead
             result = error
         if generation == self._generation:
@@ -244,7 +303,7 @@ class LazyVectorLayerView(LayerView):
         return result
 
     def _on_overview_ready(self, generation: int, result) -> None:
-        if generation != self._generation or self._overview is not None or not self._alive():
+        if generation != self._generation or self._overview_current or not self._alive():
             return
         if isinstance(result, Exception):
             self._overview_cell = 0.0  # never again: draw the tiles at every scale
@@ -255,6 +314,8 @@ class LazyVectorLayerView(LayerView):
         self._overview = ChunkPainter(
             result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
         )
+        self._overview_current = True
+        self._overview_future = None
         self.buffer.invalidate()
         self.update()
 
@@ -273,7 +334,7 @@ class LazyVectorLayerView(LayerView):
         arrived = False
         if self._view_bbox is not None and self.overview_shown_at(self._view_resolution):
             future = self._overview_future
-            if self._overview is None and future is not None:
+            if not self._overview_current and future is not None:
                 self._on_overview_ready(self._generation, future.result(timeout=timeout))
                 return True
         if self._view_bbox is not None:  # the read-ahead ring is not needed for this image
@@ -335,8 +396,13 @@ class LazyVectorLayerView(LayerView):
             return [self._overview] if self._overview is not None else []
         self.request_tiles(bbox)
         in_view = self.tiles_meeting(bbox, ring=0)
-        if self._overview is not None and any(key not in self._tiles for key in in_view):
-            return [self._overview]
+        if any(key not in self._tiles for key in in_view):
+            level = in_view[0][0]  # the tiles of the previous classes until the new are in
+            stale = [p for key, p in self._stale.items() if key[0] == level]
+            if stale:
+                return stale
+            if self._overview is not None:
+                return [self._overview]
         level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
         return [painter for key, painter in self._tiles.items() if key[0] == level]
 

@@ -35,7 +35,7 @@ from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 
 MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
-TILE_VERTEX_BUDGET = 40_000_000  # vertices kept in memory before the oldest tiles go
+TILE_CACHE_MB = 512  # MiB of tile arrays kept; past it the least recently drawn tiles go
 READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
 
@@ -63,6 +63,11 @@ def read_tile(
     class_of_row = class_of_row[geometry.rows]
     geometry.rows = fids[own][geometry.rows]  # the file's feature ids
     return chunk_features(geometry, class_of_row, classes)
+
+
+def chunked_bytes(chunked: ChunkedFeatures) -> int:
+    """Bytes of the arrays of one tile (what the tile cache limit counts)."""
+    return sum(a.nbytes for a in vars(chunked).values() if isinstance(a, np.ndarray))
 
 
 def read_overview(layer: LazyVectorLayer, style: Style | None = None) -> ChunkedFeatures:
@@ -104,12 +109,12 @@ class LazyVectorLayerView(LayerView):
         self.read_threads: list[str] = []  # thread name of each tile read (for checks)
         self._tiles: OrderedDict[TileKey, ChunkPainter] = OrderedDict()
         self._pending: dict[TileKey, concurrent.futures.Future] = {}
-        self._vertices = 0
+        self._tile_bytes = 0
         self._generation = 0
         self._guard = threading.Lock()
         self._overview: ChunkPainter | None = None
         self._overview_future: concurrent.futures.Future | None = None
-        self._drawn: tuple = ()
+        self._drawn: dict[int, ChunkPainter] = {}
         self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
         self.overview_ready.connect(self._on_overview_ready)
@@ -125,7 +130,7 @@ class LazyVectorLayerView(LayerView):
         self._pending.clear()
         self._view_bbox = None
         self._view_resolution = 0.0
-        self._vertices = 0
+        self._tile_bytes = 0
         if self._overview_future is not None:
             self._overview_future.cancel()
         self._overview = None
@@ -159,7 +164,7 @@ class LazyVectorLayerView(LayerView):
             self._pending.clear()
             self._stale = dict(self._tiles)  # drawn until the new tiles are in
             self._tiles.clear()
-            self._vertices = 0
+            self._tile_bytes = 0
             if self._overview_future is not None:
                 self._overview_future.cancel()
             self._overview_future = None
@@ -267,12 +272,12 @@ class LazyVectorLayerView(LayerView):
             result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
         )
         self._tiles[key] = painter
-        self._vertices += len(result.xs)
+        self._tile_bytes += chunked_bytes(result)
         if self._stale and not self._pending:  # every tile asked for is in: forget the old
             self._stale.clear()
-        while self._vertices > TILE_VERTEX_BUDGET and len(self._tiles) > 1:
-            _old_key, old = self._tiles.popitem(last=False)
-            self._vertices -= len(old.chunked.xs)
+        while self._tile_bytes > TILE_CACHE_MB * 2**20 and len(self._tiles) > 1:
+            _old_key, old = self._tiles.popitem(last=False)  # the least recently drawn
+            self._tile_bytes -= chunked_bytes(old.chunked)
         self.buffer.invalidate()
         self.update()
 
@@ -351,6 +356,11 @@ class LazyVectorLayerView(LayerView):
         """Tiles read and kept."""
         return len(self._tiles)
 
+    @property
+    def tile_megabytes(self) -> float:
+        """MiB of the tiles kept (bounded by :data:`TILE_CACHE_MB`)."""
+        return self._tile_bytes / 2**20
+
     # --- drawing ---------------------------------------------------------------------------
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         """Draw the tiles read so far in the visible region; ask for the missing ones."""
@@ -371,11 +381,14 @@ class LazyVectorLayerView(LayerView):
         )
         self._view_resolution = resolution
         painters = self._painters_for(bbox, resolution)
-        drawn = tuple(id(p) for p in painters)
-        if drawn != self._drawn:  # another set of tiles or the overview: draw anew
+        drawn = {id(p): p for p in painters}
+        if drawn.keys() != self._drawn.keys():  # tiles came or went, or the overview
+            changed = [p for k, p in drawn.items() if k not in self._drawn]
+            changed += [p for k, p in self._drawn.items() if k not in drawn]
+            if self._meets_buffer(changed, resolution):  # else the image cached is right
+                self.buffer.invalidate()
             self._drawn = drawn
             self._painters = painters
-            self.buffer.invalidate()
         if not painters:
             return
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
@@ -404,7 +417,35 @@ class LazyVectorLayerView(LayerView):
             if self._overview is not None:
                 return [self._overview]
         level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
-        return [painter for key, painter in self._tiles.items() if key[0] == level]
+        for key in in_view:  # least recently drawn last to go
+            if key in self._tiles:
+                self._tiles.move_to_end(key)
+        return [painter for key, painter in sorted(self._tiles.items()) if key[0] == level]
+
+    def _meets_buffer(self, painters: list[ChunkPainter], resolution: float) -> bool:
+        """Whether any of ``painters`` draws into the image the buffer holds (a tile read
+        ahead out of view, or one dropped from the cache out of view, leaves it right)."""
+        buffer = self.buffer
+        if not buffer.matches_resolution(resolution) or buffer.image is None:
+            return True
+        gx, gy = buffer.origin
+        minx, maxx = gx * resolution, (gx + buffer.image.width()) * resolution
+        miny, maxy = -(gy + buffer.image.height()) * resolution, -gy * resolution
+        margin = (self._colors[3] + 2.0) * resolution
+        for painter in painters:
+            bounds = painter.chunked.chunk_bounds
+            if not len(bounds) or np.all(np.isnan(bounds[:, 0])):
+                continue
+            x0, y0 = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
+            x1, y1 = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
+            if (
+                x0 - margin <= maxx
+                and x1 + margin >= minx
+                and y0 - margin <= maxy
+                and y1 + margin >= miny
+            ):
+                return True
+        return False
 
     def _render(self, array, image, gx0, gy0, resolution) -> None:
         for painter in self._painters:

@@ -15,7 +15,9 @@ overview. Qt-free. Units: the layer's CRS (project metres).
 from __future__ import annotations
 
 import os
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +55,18 @@ def overview_cell(extent: BBox) -> float:
     return max(maxx - minx, maxy - miny, 1e-6) / OVERVIEW_CELLS_PER_SIDE
 
 
-def build_overview(source: str | Path, table: str | None, extent: BBox, kind: str) -> Overview:
-    """Stream ``table`` of ``source`` and build its overview (see the module docstring)."""
+def build_overview(
+    source: str | Path,
+    table: str | None,
+    extent: BBox,
+    kind: str,
+    progress: Callable[[float], None] | None = None,
+    count: int = 0,
+) -> Overview:
+    """Stream ``table`` of ``source`` and build its overview (see the module docstring).
+    ``progress(fraction)`` is called after each batch when ``count`` (features) is given;
+    it may raise to stop the build (cancel)."""
+    done = 0
     cell = overview_cell(extent)
     minx, miny = extent[0], extent[1]
     large_parts: list[np.ndarray] = []
@@ -94,6 +106,9 @@ def build_overview(source: str | Path, table: str | None, extent: BBox, kind: st
                     )
                     cells.append(keys)
                     cell_fids.append(last)
+                done += batch.num_rows
+                if progress is not None and count > 0:
+                    progress(min(done / count, 1.0))
     parts, part_fids = list(large_parts), list(large_fids)
     if cells:
         occupied, last = _last_per_key(np.concatenate(cells), np.concatenate(cell_fids))
@@ -181,13 +196,31 @@ def write_overview(source: str | Path, table: str | None, overview: Overview, cr
 
 
 def load_overview(
-    source: str | Path, table: str | None, extent: BBox, kind: str, crs=None
+    source: str | Path,
+    table: str | None,
+    extent: BBox,
+    kind: str,
+    crs=None,
+    progress: Callable[[float], None] | None = None,
+    count: int = 0,
 ) -> Overview:
-    """The overview of ``table`` of ``source``: from the cache beside it, else built and
-    cached. Slow the first time (a pass over the file); run it in a worker."""
-    cached = read_cached_overview(source, table)
-    if cached is not None:
-        return cached
-    overview = build_overview(source, table, extent, kind)
-    write_overview(source, table, overview, crs)
+    """The overview of ``table`` of ``source``: from the cache beside it, else built (with
+    ``progress``, see :func:`build_overview`) and cached. Slow the first time (a pass over
+    the file, about 10 s per million features on 2 cores); run it in a worker."""
+    with _build_lock(source, table):  # a second view of the layer waits, then reads the cache
+        cached = read_cached_overview(source, table)
+        if cached is not None:
+            return cached
+        overview = build_overview(source, table, extent, kind, progress, count)
+        write_overview(source, table, overview, crs)
     return overview
+
+
+_LOCKS: dict[tuple[str, str | None], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _build_lock(source: str | Path, table: str | None) -> threading.Lock:
+    """One lock per layer of a file: its overview is built once at a time."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault((str(Path(source).resolve()), table), threading.Lock())

@@ -18,11 +18,14 @@ import contextlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import shapely
 from PySide6 import QtCore, QtGui
 
+from twin.errors import CancelledError
+from twin.i18n import tr, tr_label
 from twin.layers.lazy import LazyVectorLayer
 from twin.layers.overview import load_overview, overview_cell
 from twin.layers.style import Style
@@ -33,6 +36,7 @@ from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
+from twin.ui.workers import run_job
 
 MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
 TILE_CACHE_MB = 512  # MiB of tile arrays kept; past it the least recently drawn tiles go
@@ -70,14 +74,25 @@ def chunked_bytes(chunked: ChunkedFeatures) -> int:
     return sum(a.nbytes for a in vars(chunked).values() if isinstance(a, np.ndarray))
 
 
-def read_overview(layer: LazyVectorLayer, style: Style | None = None) -> ChunkedFeatures:
+def read_overview(
+    layer: LazyVectorLayer,
+    style: Style | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> ChunkedFeatures:
     """The overview of ``layer`` (cached beside the file, else built: slow the first time)
     as chunked coordinate arrays in the classes of ``style``: each overview shape takes the
     class of the feature it stands for (a cell: the last feature of the file in it), whose
-    styled column is read once from the whole layer. Qt-free: runs in a worker thread."""
+    styled column is read once from the whole layer. ``progress(fraction)`` while it is
+    built (it may raise to cancel). Qt-free: runs in a worker thread."""
     style = style if style is not None else Style()
     overview = load_overview(
-        layer.source, layer.table, layer.bounds, layer.geometry_kind, layer.crs
+        layer.source,
+        layer.table,
+        layer.bounds,
+        layer.geometry_kind,
+        layer.crs,
+        progress=progress,
+        count=layer.feature_count,
     )
     geometry = extract_geometry(overview.geometries, layer.geometry_kind)
     classes = len(class_colors_with_fallback(style))
@@ -136,6 +151,7 @@ class LazyVectorLayerView(LayerView):
         self._overview = None
         self._overview_future = None
         self._overview_current = False  # the overview drawn has the style's classes
+        self._overview_cancelled = False
         self._stale: dict[TileKey, ChunkPainter] = {}
         self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
@@ -288,27 +304,47 @@ class LazyVectorLayerView(LayerView):
         return not self.layer.is_loaded and resolution >= self._overview_cell / 2
 
     def request_overview(self) -> None:
-        """Ask a worker for the overview (cached beside the file, else built) once."""
-        if not self._overview_current and self._overview_future is None:
-            self._overview_future = _EXECUTOR.submit(
-                self._read_overview, self._generation, self._style
-            )
+        """Ask a worker for the overview (cached beside the file, else built) once: a job
+        with progress and Cancel in the status bar (building it is a pass over the file)."""
+        if self._overview_current or self._overview_future is not None:
+            return
+        if self._overview_cancelled:
+            return  # the user cancelled it: not again until the layer is reloaded
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        generation, style = self._generation, self._style
+        title = tr("Building the overview of {name}").format(name=tr_label(self.layer.name))
+        self._overview_future = future
+        run_job(
+            lambda feedback: self._read_overview(generation, style, future, feedback, title),
+            title=title,
+            on_error=lambda _error: None,  # reported through the future (tiles drawn instead)
+        )
 
-    def _read_overview(self, generation: int, style: Style):
+    def _read_overview(self, generation: int, style: Style, future, feedback, title: str):
         """Worker: load or build the overview, chunk it, hand it to the UI thread."""
         with self._guard:
             self.read_threads.append(threading.current_thread().name)
         try:
-            result = read_overview(self.layer, style)
-        except Exception as error:  # no overview: the tiles are drawn instead
+            result = read_overview(
+                self.layer, style, lambda done: feedback.set_progress(100.0 * done, title)
+            )
+        except Exception as error:  # cancelled, or no overview: the tiles are drawn instead
             result = error
+        with contextlib.suppress(concurrent.futures.InvalidStateError):  # reloaded meanwhile
+            future.set_result(result)
         if generation == self._generation:
             with contextlib.suppress(RuntimeError):
                 self.overview_ready.emit(generation, result)
-        return result
+        if isinstance(result, CancelledError):
+            raise result
+        return None
 
     def _on_overview_ready(self, generation: int, result) -> None:
         if generation != self._generation or self._overview_current or not self._alive():
+            return
+        if isinstance(result, CancelledError):
+            self._overview_cancelled = True
+            self._overview_future = None
             return
         if isinstance(result, Exception):
             self._overview_cell = 0.0  # never again: draw the tiles at every scale

@@ -18,91 +18,27 @@ import contextlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 
 import numpy as np
-import shapely
 from PySide6 import QtCore, QtGui
 
 from twin.errors import CancelledError
 from twin.i18n import tr, tr_label
 from twin.layers.lazy import LazyVectorLayer
-from twin.layers.overview import load_overview, overview_cell
+from twin.layers.overview import overview_cell
 from twin.layers.style import Style
-from twin.layers.style_fields import classification_key, classify_rows, style_columns
+from twin.layers.style_fields import classification_key
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
-from twin.ui.map.views.framebuffer import FrameBuffer
-from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
+from twin.ui.map.views.framebuffer import FrameBuffer, new_image
+from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_overview, read_tile
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 from twin.ui.workers import run_job
 
-MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
 TILE_CACHE_MB = 512  # MiB of tile arrays kept; past it the least recently drawn tiles go
 READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
-
-TileKey = tuple[int, int, int]  # (level, column, row)
-
-
-def read_tile(
-    layer: LazyVectorLayer, bbox: tuple[float, float, float, float], style: Style | None = None
-) -> ChunkedFeatures:
-    """The features of ``layer`` whose box centre lies in ``bbox`` (half-open, metres),
-    read from the file and flattened into chunked coordinate arrays, sorted into the
-    classes of ``style`` (the column it colours by is read with the geometry; the last
-    class is the base fill colour). Qt-free: runs in a worker thread."""
-    style = style if style is not None else Style()
-    columns = style_columns(style, layer.attribute_columns)
-    fids, geometries, values = layer.read_tile(bbox, columns)
-    minx, miny, maxx, maxy = bbox
-    boxes = shapely.bounds(geometries)
-    cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
-    cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
-    own = (cx >= minx) & (cx < maxx) & (cy >= miny) & (cy < maxy)
-    classes = len(class_colors_with_fallback(style))
-    class_of_row = classify_rows(style, values.iloc[np.flatnonzero(own)], classes - 1)
-    geometry = extract_geometry(geometries[own], layer.geometry_kind)
-    class_of_row = class_of_row[geometry.rows]
-    geometry.rows = fids[own][geometry.rows]  # the file's feature ids
-    return chunk_features(geometry, class_of_row, classes)
-
-
-def chunked_bytes(chunked: ChunkedFeatures) -> int:
-    """Bytes of the arrays of one tile (what the tile cache limit counts)."""
-    return sum(a.nbytes for a in vars(chunked).values() if isinstance(a, np.ndarray))
-
-
-def read_overview(
-    layer: LazyVectorLayer,
-    style: Style | None = None,
-    progress: Callable[[float], None] | None = None,
-) -> ChunkedFeatures:
-    """The overview of ``layer`` (cached beside the file, else built: slow the first time)
-    as chunked coordinate arrays in the classes of ``style``: each overview shape takes the
-    class of the feature it stands for (a cell: the last feature of the file in it), whose
-    styled column is read once from the whole layer. ``progress(fraction)`` while it is
-    built (it may raise to cancel). Qt-free: runs in a worker thread."""
-    style = style if style is not None else Style()
-    overview = load_overview(
-        layer.source,
-        layer.table,
-        layer.bounds,
-        layer.geometry_kind,
-        layer.crs,
-        progress=progress,
-        count=layer.feature_count,
-    )
-    geometry = extract_geometry(overview.geometries, layer.geometry_kind)
-    classes = len(class_colors_with_fallback(style))
-    columns = style_columns(style, layer.attribute_columns)
-    if columns and overview.fids is not None:
-        values = layer.read_columns(columns).reindex(overview.fids[geometry.rows])
-        class_of_row = classify_rows(style, values, classes - 1)
-    else:
-        class_of_row = np.full(geometry.count, classes - 1, dtype=np.int64)
-    return chunk_features(geometry, class_of_row, classes)
 
 
 class LazyVectorLayerView(LayerView):
@@ -130,6 +66,8 @@ class LazyVectorLayerView(LayerView):
         self._overview: ChunkPainter | None = None
         self._overview_future: concurrent.futures.Future | None = None
         self._drawn: dict[int, ChunkPainter] = {}
+        self._drawn_holes: set[TileKey] = set()
+        self._holes: tuple[TileKey, ...] = ()
         self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
         self.overview_ready.connect(self._on_overview_ready)
@@ -155,10 +93,7 @@ class LazyVectorLayerView(LayerView):
         self._stale: dict[TileKey, ChunkPainter] = {}
         self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
-        minx, miny, maxx, maxy = self.layer.bounds
-        self._origin = (minx, miny)
-        self._extent_size = (max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
-        self._side = max(self._extent_size) * (1 + 1e-9)  # of the level-0 tile (m)
+        self.grid = TileGrid(self.layer.bounds)
         (fill_warm_up if self.layer.geometry_kind == "polygon" else line_warm_up)()
         self._style = self.layer.style
         self._style_key = classification_key(self._style)
@@ -208,41 +143,17 @@ class LazyVectorLayerView(LayerView):
         return brushes, pens, [premultiplied_argb(qcolor(c)) for c in colors], width
 
     def level_for(self, view_width: float) -> int:
-        """Tile level for a view ``view_width`` metres wide: tiles of level L are squares
-        of side (larger side of the layer) / 2**L, between half the view and the view."""
-        ratio = self._side / max(view_width, 1e-6)
-        return int(np.clip(math.ceil(math.log2(max(ratio, 1.0))), 0, MAX_LEVEL))
+        """Tile level for a view ``view_width`` metres wide (see :class:`TileGrid`)."""
+        return self.grid.level_for(view_width)
 
     def tile_box(self, key: TileKey) -> tuple[float, float, float, float]:
         """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (level, column, row)."""
-        level, column, row = key
-        side = self._side / 2**level
-        x0, y0 = self._origin[0] + column * side, self._origin[1] + row * side
-        return (x0, y0, x0 + side, y0 + side)
+        return self.grid.tile_box(key)
 
     def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
         """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
         the centre of the box first."""
-        minx, miny, maxx, maxy = bbox
-        level = self.level_for(maxx - minx)
-        side = self._side / 2**level
-        columns = math.ceil(self._extent_size[0] / side - 1e-9)
-        rows = math.ceil(self._extent_size[1] / side - 1e-9)
-        ox, oy = self._origin
-        c0 = max(0, math.floor((minx - ox) / side) - ring)
-        c1 = min(columns - 1, math.floor((maxx - ox) / side) + ring)
-        r0 = max(0, math.floor((miny - oy) / side) - ring)
-        r1 = min(rows - 1, math.floor((maxy - oy) / side) + ring)
-        if c1 < c0 or r1 < r0:
-            return []
-        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        keys = [(level, c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
-
-        def distance(key: TileKey) -> float:
-            x0, y0, x1, y1 = self.tile_box(key)
-            return ((x0 + x1) / 2 - cx) ** 2 + ((y0 + y1) / 2 - cy) ** 2
-
-        return sorted(keys, key=distance)
+        return self.grid.tiles_meeting(bbox, ring)
 
     def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
         """Ask the workers for the tiles meeting ``bbox`` not yet read; returns how many."""
@@ -418,14 +329,16 @@ class LazyVectorLayerView(LayerView):
         self._view_resolution = resolution
         painters = self._painters_for(bbox, resolution)
         drawn = {id(p): p for p in painters}
-        if drawn.keys() != self._drawn.keys():  # tiles came or went, or the overview
+        holes = set(self._holes)
+        if drawn.keys() != self._drawn.keys() or holes != self._drawn_holes:
             changed = [p for k, p in drawn.items() if k not in self._drawn]
             changed += [p for k, p in self._drawn.items() if k not in drawn]
-            if self._meets_buffer(changed, resolution):  # else the image cached is right
+            boxes = [self.tile_box(key) for key in holes ^ self._drawn_holes]
+            if self._meets_buffer(changed, boxes, resolution):  # else the cached image is right
                 self.buffer.invalidate()
-            self._drawn = drawn
+            self._drawn, self._drawn_holes = drawn, holes
             self._painters = painters
-        if not painters:
+        if not painters and not holes:
             return
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
         painter.save()
@@ -436,8 +349,10 @@ class LazyVectorLayerView(LayerView):
         painter.restore()
 
     def _painters_for(self, bbox, resolution: float) -> list[ChunkPainter]:
-        """What to draw: the overview at small scales; else the tiles once every tile in
-        view has arrived, the overview (if there) until then. Asks for what is missing."""
+        """What to draw: the overview at small scales; else the tiles read, and the
+        overview (if there) in the boxes of the tiles in view not read yet (their keys
+        left in ``self._holes``). Asks for what is missing."""
+        self._holes = ()
         if self.overview_shown_at(resolution):
             self._view_bbox = bbox
             self._cancel_pending_except(set())
@@ -451,16 +366,17 @@ class LazyVectorLayerView(LayerView):
             if stale:
                 return stale
             if self._overview is not None:
-                return [self._overview]
+                self._holes = tuple(key for key in in_view if key not in self._tiles)
         level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
         for key in in_view:  # least recently drawn last to go
             if key in self._tiles:
                 self._tiles.move_to_end(key)
         return [painter for key, painter in sorted(self._tiles.items()) if key[0] == level]
 
-    def _meets_buffer(self, painters: list[ChunkPainter], resolution: float) -> bool:
-        """Whether any of ``painters`` draws into the image the buffer holds (a tile read
-        ahead out of view, or one dropped from the cache out of view, leaves it right)."""
+    def _meets_buffer(self, painters: list[ChunkPainter], boxes: list, resolution: float) -> bool:
+        """Whether any of ``painters``, or of the tile ``boxes`` (metres), draws into the
+        image the buffer holds (a tile read ahead out of view, or one dropped from the
+        cache out of view, leaves it right)."""
         buffer = self.buffer
         if not buffer.matches_resolution(resolution) or buffer.image is None:
             return True
@@ -468,6 +384,9 @@ class LazyVectorLayerView(LayerView):
         minx, maxx = gx * resolution, (gx + buffer.image.width()) * resolution
         miny, maxy = -(gy + buffer.image.height()) * resolution, -gy * resolution
         margin = (self._colors[3] + 2.0) * resolution
+        for x0, y0, x1, y1 in boxes:
+            if x0 <= maxx and x1 >= minx and y0 <= maxy and y1 >= miny:
+                return True
         for painter in painters:
             bounds = painter.chunked.chunk_bounds
             if not len(bounds) or np.all(np.isnan(bounds[:, 0])):
@@ -484,5 +403,24 @@ class LazyVectorLayerView(LayerView):
         return False
 
     def _render(self, array, image, gx0, gy0, resolution) -> None:
+        if self._drawn_holes and self._overview is not None:
+            self._render_holes(array, gx0, gy0, resolution)
         for painter in self._painters:
             painter.render(array, image, gx0, gy0, resolution)
+
+    def _render_holes(self, array, gx0: int, gy0: int, resolution: float) -> None:
+        """The overview in the boxes of the tiles not read yet (what it draws there only)."""
+        height, width = array.shape
+        for key in self._drawn_holes:
+            x0, y0, x1, y1 = self.tile_box(key)
+            left = max(gx0, math.floor(x0 / resolution))
+            right = min(gx0 + width, math.ceil(x1 / resolution))
+            top = max(gy0, math.floor(-y1 / resolution))
+            bottom = min(gy0 + height, math.ceil(-y0 / resolution))
+            if right <= left or bottom <= top:
+                continue
+            hole_array, hole_image = new_image(right - left, bottom - top)
+            self._overview.render(hole_array, hole_image, left, top, resolution)
+            target = array[top - gy0 : bottom - gy0, left - gx0 : right - gx0]
+            drawn = hole_array != 0
+            target[drawn] = hole_array[drawn]

@@ -137,15 +137,20 @@ def measure(path: Path, pans: int) -> None:
         f"layer: {type(layer).__name__}, {layer.feature_count:,} features; imports {imported:.2f} s"
     )
     print(f"open + first complete frame, 2 km view: {first:.2f} s (in process, after imports)")
+    from twin.layers.overview import overview_path
+
+    cached = overview_path(path).exists()
     start = time.perf_counter()
     canvas.zoom_full()
     canvas.grab_map()
-    print(f"then the full extent (overview): {time.perf_counter() - start:.2f} s")
+    how = "read from the cache beside the file" if cached else "built in a worker, then cached"
+    print(f"then the full extent (overview {how}): {time.perf_counter() - start:.2f} s")
     canvas.zoom_to_bbox((cx - 1000, cy - 600, cx + 1000, cy + 600))
     canvas.grab_map()
     view = canvas.view_of(layer)
     viewport = canvas.map_viewport()
     complete = 0
+    full_before, partial_before = view.buffer.full_renders, view.buffer.partial_renders
     start = time.perf_counter()
     for _ in range(pans):
         canvas.pan_by(0.1, 0.0)
@@ -157,6 +162,11 @@ def measure(path: Path, pans: int) -> None:
         f"pan: {pans} steps of 1/10 view in {seconds:.2f} s = "
         f"{pans / seconds:.1f} frames/s on the UI thread; {complete} with no tile "
         "pending"
+    )
+    print(
+        f"  frames drawn whole {view.buffer.full_renders - full_before}, by strips "
+        f"{view.buffer.partial_renders - partial_before}; tiles kept {view.tile_count} "
+        f"({view.tile_megabytes:.0f} MiB)"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB")

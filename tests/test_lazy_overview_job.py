@@ -1,0 +1,74 @@
+"""The overview of a big layer is built in a worker that shows progress in the status bar
+and can be cancelled there; the map keeps working meanwhile."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pyogrio
+from map_helpers import X0, Y0, project_of
+from test_lazy_style import write_blocks
+
+from twin.layers.lazy import LazyVectorLayer
+from twin.layers.overview import build_overview
+from twin.layers.style import Style
+
+
+def test_overview_build_reports_its_progress_to_the_end(tmp_path):
+    path = tmp_path / "blocks.gpkg"
+    frame = write_blocks(path)
+    extent = tuple(frame.total_bounds)
+    fractions: list[float] = []
+    overview = build_overview(
+        path, "buildings", extent, "polygon", progress=fractions.append, count=len(frame)
+    )
+    assert fractions and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert len(overview.fids) == len(overview.geometries)
+    # every overview shape stands for a feature of the file
+    fids = set(pyogrio.read_dataframe(path, layer="buildings", fid_as_index=True).index)
+    assert set(overview.fids.tolist()) <= fids
+
+
+def test_overview_build_shows_in_the_status_bar_and_cancels(qtbot, tmp_path, monkeypatch):
+    from twin.ui.map.canvas import MapCanvas
+    from twin.ui.map.views import lazy_reads
+    from twin.ui.workers import job_board
+
+    path = tmp_path / "blocks.gpkg"
+    write_blocks(path)
+    layer = LazyVectorLayer.open(path, "buildings", "buildings")
+    layer.style = Style(stroke_width=0.0)
+    builds: list[str] = []
+
+    def slow_build(*_args, progress=None, **_kwargs):
+        builds.append(threading.current_thread().name)
+        deadline = time.monotonic() + 20.0
+        while time.monotonic() < deadline:  # a long pass over the file, until cancelled
+            progress(0.25)
+            time.sleep(0.02)
+        raise AssertionError("the build was not cancelled")
+
+    monkeypatch.setattr(lazy_reads, "load_overview", slow_build)
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_project(project_of(layer))
+    canvas.zoom_to_bbox((X0 - 100, Y0 - 100, X0 + 2000, Y0 + 1000))  # the overview's scale
+    titles = lambda: [handle.title for handle in job_board().shown]  # noqa: E731
+    qtbot.waitUntil(lambda: "Building the overview of buildings" in titles(), timeout=10000)
+    handle = next(h for h in job_board().shown if h.title.startswith("Building the overview"))
+    qtbot.waitUntil(lambda: handle.percent == 25.0, timeout=10000)
+    assert builds and builds[0] != threading.main_thread().name
+    handle.cancel()  # the Cancel button of the status bar
+    qtbot.waitUntil(lambda: handle.done, timeout=10000)
+    assert "Building the overview of buildings" not in titles()
+    view = canvas.view_of(layer)
+    assert not view.overview_loaded
+    canvas.grab_map()  # the map still draws (nothing at that scale) without a new build
+    canvas.pan_by(0.1, 0.0)
+    canvas.grab_map()
+    assert len(builds) == 1

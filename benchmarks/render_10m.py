@@ -151,6 +151,7 @@ def measure(path: Path, pans: int) -> None:
     viewport = canvas.map_viewport()
     complete = 0
     full_before, partial_before = view.buffer.full_renders, view.buffer.partial_renders
+    regions_before = view.region_redraws
     start = time.perf_counter()
     for _ in range(pans):
         canvas.pan_by(0.1, 0.0)
@@ -165,7 +166,8 @@ def measure(path: Path, pans: int) -> None:
     )
     print(
         f"  frames drawn whole {view.buffer.full_renders - full_before}, by strips "
-        f"{view.buffer.partial_renders - partial_before}; tiles kept {view.tile_count} "
+        f"{view.buffer.partial_renders - partial_before}; parts drawn again as tiles arrived "
+        f"{view.region_redraws - regions_before}; tiles kept {view.tile_count} "
         f"({view.tile_megabytes:.0f} MiB)"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -67,6 +67,7 @@ class LazyVectorLayerView(LayerView):
         self._overview_future: concurrent.futures.Future | None = None
         self._drawn: dict[int, ChunkPainter] = {}
         self._drawn_holes: set[TileKey] = set()
+        self.region_redraws = 0  # parts of the cached image drawn again (for benchmarks)
         self._holes: tuple[TileKey, ...] = ()
         self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
@@ -205,8 +206,7 @@ class LazyVectorLayerView(LayerView):
         while self._tile_bytes > TILE_CACHE_MB * 2**20 and len(self._tiles) > 1:
             _old_key, old = self._tiles.popitem(last=False)  # the least recently drawn
             self._tile_bytes -= chunked_bytes(old.chunked)
-        self.buffer.invalidate()
-        self.update()
+        self.update()  # paint draws again only the part of the image the tile meets
 
     # --- overview ---------------------------------------------------------------------------
     def overview_shown_at(self, resolution: float) -> bool:
@@ -334,10 +334,10 @@ class LazyVectorLayerView(LayerView):
             changed = [p for k, p in drawn.items() if k not in self._drawn]
             changed += [p for k, p in self._drawn.items() if k not in drawn]
             boxes = [self.tile_box(key) for key in holes ^ self._drawn_holes]
-            if self._meets_buffer(changed, boxes, resolution):  # else the cached image is right
-                self.buffer.invalidate()
+            boxes += [box for box in map(self._extent_of, changed) if box is not None]
             self._drawn, self._drawn_holes = drawn, holes
             self._painters = painters
+            self._redraw_boxes(boxes, resolution)  # only where the change shows
         if not painters and not holes:
             return
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
@@ -373,34 +373,43 @@ class LazyVectorLayerView(LayerView):
                 self._tiles.move_to_end(key)
         return [painter for key, painter in sorted(self._tiles.items()) if key[0] == level]
 
-    def _meets_buffer(self, painters: list[ChunkPainter], boxes: list, resolution: float) -> bool:
-        """Whether any of ``painters``, or of the tile ``boxes`` (metres), draws into the
-        image the buffer holds (a tile read ahead out of view, or one dropped from the
-        cache out of view, leaves it right)."""
+    def _extent_of(self, painter: ChunkPainter) -> tuple[float, float, float, float] | None:
+        """The box (metres) of what ``painter`` draws, stroke included (None: nothing)."""
+        bounds = painter.chunked.chunk_bounds
+        if not len(bounds) or np.all(np.isnan(bounds[:, 0])):
+            return None
+        margin = (self._colors[3] + 2.0) * self._view_resolution
+        return (
+            float(np.nanmin(bounds[:, 0])) - margin,
+            float(np.nanmin(bounds[:, 1])) - margin,
+            float(np.nanmax(bounds[:, 2])) + margin,
+            float(np.nanmax(bounds[:, 3])) + margin,
+        )
+
+    def _redraw_boxes(self, boxes: list, resolution: float) -> None:
+        """Draw again the parts of the cached image under ``boxes`` (metres): where a tile
+        arrived or left, or a hole of the overview opened or closed. A tile read ahead out
+        of view changes nothing; one arriving at the edge redraws that edge only."""
         buffer = self.buffer
-        if not buffer.matches_resolution(resolution) or buffer.image is None:
-            return True
+        if not buffer.matches_resolution(resolution) or buffer.array is None:
+            buffer.invalidate()
+            return
         gx, gy = buffer.origin
-        minx, maxx = gx * resolution, (gx + buffer.image.width()) * resolution
-        miny, maxy = -(gy + buffer.image.height()) * resolution, -gy * resolution
-        margin = (self._colors[3] + 2.0) * resolution
+        height, width = buffer.array.shape
         for x0, y0, x1, y1 in boxes:
-            if x0 <= maxx and x1 >= minx and y0 <= maxy and y1 >= miny:
-                return True
-        for painter in painters:
-            bounds = painter.chunked.chunk_bounds
-            if not len(bounds) or np.all(np.isnan(bounds[:, 0])):
+            left = max(gx, math.floor(x0 / resolution))
+            right = min(gx + width, math.ceil(x1 / resolution))
+            top = max(gy, math.floor(-y1 / resolution))
+            bottom = min(gy + height, math.ceil(-y0 / resolution))
+            if right <= left or bottom <= top:
                 continue
-            x0, y0 = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
-            x1, y1 = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
-            if (
-                x0 - margin <= maxx
-                and x1 + margin >= minx
-                and y0 - margin <= maxy
-                and y1 + margin >= miny
-            ):
-                return True
-        return False
+            if (right - left) * (bottom - top) > 0.8 * width * height:
+                buffer.invalidate()  # most of it: draw it all anew
+                return
+            array, image = new_image(right - left, bottom - top)
+            self._render(array, image, left, top, resolution)
+            buffer.array[top - gy : bottom - gy, left - gx : right - gx] = array
+            self.region_redraws += 1
 
     def _render(self, array, image, gx0, gy0, resolution) -> None:
         if self._drawn_holes and self._overview is not None:

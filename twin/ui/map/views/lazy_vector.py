@@ -68,6 +68,7 @@ class LazyVectorLayerView(LayerView):
         self._drawn: dict[int, ChunkPainter] = {}
         self._drawn_holes: set[TileKey] = set()
         self.region_redraws = 0  # parts of the cached image drawn again (for benchmarks)
+        self.paints = 0  # calls of paint (for benchmarks)
         self._holes: tuple[TileKey, ...] = ()
         self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
@@ -311,6 +312,7 @@ class LazyVectorLayerView(LayerView):
     # --- drawing ---------------------------------------------------------------------------
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         """Draw the tiles read so far in the visible region; ask for the missing ones."""
+        self.paints += 1
         transform = painter.transform()
         scale = transform.m11()
         if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:

@@ -18,7 +18,9 @@ Measured in this process, 1920x1080, twin's default polygon style:
 - pan: from that view, ``--pans`` steps of 1/10 of the view width east, each one a repaint
   of the map on the UI thread as the user would see it (tiles not yet read are drawn from
   the overview and refined when they arrive); frames per second = steps / wall time of
-  the steps (UI thread), and how many of the frames already had every tile in view;
+  the steps (UI thread), and how many of the frames already had every tile in view; the
+  UI thread's CPU time per step (``time.thread_time``: under load the wall time is
+  mostly waiting for a core);
 - peak resident memory of the process (``ru_maxrss``).
 
 ``--load`` runs one CPU-bound process beside it.
@@ -152,6 +154,7 @@ def measure(path: Path, pans: int) -> None:
     complete = 0
     full_before, partial_before = view.buffer.full_renders, view.buffer.partial_renders
     regions_before = view.region_redraws
+    cpu_start = time.thread_time()
     start = time.perf_counter()
     for _ in range(pans):
         canvas.pan_by(0.1, 0.0)
@@ -159,10 +162,16 @@ def measure(path: Path, pans: int) -> None:
         app.processEvents()
         complete += view.pending_count() == 0 if hasattr(view, "pending_count") else 1
     seconds = time.perf_counter() - start
+    cpu = time.thread_time() - cpu_start
     print(
         f"pan: {pans} steps of 1/10 view in {seconds:.2f} s = "
         f"{pans / seconds:.1f} frames/s on the UI thread; {complete} with no tile "
         "pending"
+    )
+    print(
+        f"  UI thread CPU time {1000 * cpu / pans:.1f} ms per step = {pans / cpu:.1f} frames/s "
+        "if the UI thread had a core to itself (what the load leaves out; the reads in "
+        "the workers still share the cores)"
     )
     print(
         f"  frames drawn whole {view.buffer.full_renders - full_before}, by strips "

@@ -63,7 +63,10 @@ def build_overview(
     progress: Callable[[float], None] | None = None,
     count: int = 0,
 ) -> Overview:
-    """Stream ``table`` of ``source`` and build its overview (see the module docstring).
+    """Build the overview of ``table`` of ``source`` (see the module docstring) in one
+    pass over the boxes of its features: those of the GeoPackage's R-tree when it has one
+    (no geometry is parsed; only the features at least a cell wide are read, by fid, to
+    be simplified), else those of the geometries streamed in Arrow batches.
     ``progress(fraction)`` is called after each batch when ``count`` (features) is given;
     it may raise to stop the build (cancel)."""
     done = 0
@@ -71,44 +74,59 @@ def build_overview(
     minx, miny = extent[0], extent[1]
     large_parts: list[np.ndarray] = []
     large_fids: list[np.ndarray] = []
+    unsure: list[np.ndarray] = []  # fids whose R-tree box is too coarse to place them
     cells: list[np.ndarray] = []
     cell_fids: list[np.ndarray] = []
+
+    def take(fids: np.ndarray, boxes: np.ndarray, geometries: np.ndarray | None) -> None:
+        """Sort one batch into large features (simplified; read later by fid when only
+        their box is known) and cells; boxes known to a float32 step only (R-tree) that
+        could fall either side of the size or of a cell border wait in ``unsure``."""
+        size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+        centre_x, centre_y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        column, row = np.floor((centre_x - minx) / cell), np.floor((centre_y - miny) / cell)
+        if geometries is None:
+            step = np.spacing(np.abs(boxes).astype(np.float32)).max(axis=1).astype(float)
+            x_off = (centre_x - minx) / cell - column
+            y_off = (centre_y - miny) / cell - row
+            near = step / cell
+            doubt = (np.abs(size - cell) <= 2 * step) | (
+                (size < cell)
+                & ((x_off < near) | (x_off > 1 - near) | (y_off < near) | (y_off > 1 - near))
+            )
+            unsure.append(fids[doubt])
+            keep = ~doubt
+            fids, size, column, row = fids[keep], size[keep], column[keep], row[keep]
+        large = size >= cell
+        if large.any() and geometries is None:
+            unsure.append(fids[large])  # read below, by fid, to be simplified
+        elif large.any():
+            simple = shapely.simplify(geometries[large], cell / 2, preserve_topology=True)
+            kept = ~shapely.is_empty(simple)
+            large_parts.append(simple[kept])
+            large_fids.append(fids[large][kept])
+        if kind == "polygon" and (~large).any():
+            key = row[~large].astype(np.int64) << 32 | column[~large].astype(np.int64)
+            keys, last = _last_per_key(key, fids[~large])
+            cells.append(keys)
+            cell_fids.append(last)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        with pyogrio.raw.open_arrow(
-            str(source),
-            layer=table,
-            columns=[],
-            batch_size=65536,
-            use_pyarrow=True,
-            return_fids=True,
-        ) as (_meta, reader):
-            for batch in reader:
-                wkb = batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False)
-                fids = np.asarray(batch.column(0).to_numpy(zero_copy_only=False), np.int64)
-                geometries = shapely.from_wkb(wkb, on_invalid="ignore")
-                present = ~shapely.is_missing(geometries)
-                geometries, fids = geometries[present], fids[present]
-                boxes = shapely.bounds(geometries)
-                size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-                large = size >= cell
-                if large.any():
-                    simple = shapely.simplify(geometries[large], cell / 2, preserve_topology=True)
-                    kept = ~shapely.is_empty(simple)
-                    large_parts.append(simple[kept])
-                    large_fids.append(fids[large][kept])
-                if kind == "polygon" and (~large).any():
-                    small = boxes[~large]
-                    column = np.floor(((small[:, 0] + small[:, 2]) / 2 - minx) / cell)
-                    row = np.floor(((small[:, 1] + small[:, 3]) / 2 - miny) / cell)
-                    keys, last = _last_per_key(
-                        row.astype(np.int64) << 32 | column.astype(np.int64), fids[~large]
-                    )
-                    cells.append(keys)
-                    cell_fids.append(last)
-                done += batch.num_rows
-                if progress is not None and count > 0:
-                    progress(min(done / count, 1.0))
+        rtree = _rtree_name(source, table)
+        batches = _rtree_boxes(source, rtree) if rtree else _geometry_boxes(source, table)
+        for fids, boxes, geometries in batches:
+            take(fids, boxes, geometries)
+            done += len(fids)
+            if progress is not None and count > 0:
+                progress(min(done / count, 1.0))
+        if unsure:
+            wanted = np.sort(np.concatenate(unsure))
+            for first in range(0, len(wanted), 65536):
+                fids, geometries = _geometries_of(source, table, wanted[first : first + 65536])
+                present = ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+                fids, geometries = fids[present], geometries[present]
+                take(fids, shapely.bounds(geometries), geometries)
     parts, part_fids = list(large_parts), list(large_fids)
     if cells:
         occupied, last = _last_per_key(np.concatenate(cells), np.concatenate(cell_fids))
@@ -119,6 +137,54 @@ def build_overview(
     geometries = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
     fids = np.concatenate(part_fids) if part_fids else np.zeros(0, dtype=np.int64)
     return Overview(geometries, cell, fids)
+
+
+def _rtree_name(source: str | Path, table: str | None) -> str | None:
+    """The R-tree table of a GeoPackage layer (``rtree_<table>_<geometry column>``), or
+    None when the file has none (another format, or no spatial index)."""
+    try:
+        info = pyogrio.read_info(str(source), layer=table)
+        name = f"rtree_{info['layer_name']}_{info['geometry_name']}"
+        pyogrio.read_arrow(str(source), sql=f'SELECT id FROM "{name}" LIMIT 1', read_geometry=False)
+    except Exception:
+        return None
+    return name
+
+
+def _rtree_boxes(source: str | Path, rtree: str):
+    """(fids, (n, 4) boxes, None) per batch, from the R-tree (float32 boxes, rounded out)."""
+    sql = f'SELECT id, minx, miny, maxx, maxy FROM "{rtree}"'
+    with pyogrio.raw.open_arrow(
+        str(source), sql=sql, read_geometry=False, batch_size=262144, use_pyarrow=True
+    ) as (_meta, reader):
+        for batch in reader:
+            columns = [batch.column(i).to_numpy(zero_copy_only=False) for i in range(5)]
+            fids = np.asarray(columns[0], dtype=np.int64)
+            yield fids, np.column_stack([np.asarray(c, dtype=float) for c in columns[1:]]), None
+
+
+def _geometry_boxes(source: str | Path, table: str | None):
+    """(fids, (n, 4) boxes, geometries) per batch of the geometries streamed with Arrow."""
+    with pyogrio.raw.open_arrow(
+        str(source), layer=table, columns=[], batch_size=65536, use_pyarrow=True, return_fids=True
+    ) as (_meta, reader):
+        for batch in reader:
+            wkb = batch.column(batch.num_columns - 1).to_numpy(zero_copy_only=False)
+            fids = np.asarray(batch.column(0).to_numpy(zero_copy_only=False), np.int64)
+            geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+            present = ~shapely.is_missing(geometries)
+            geometries, fids = geometries[present], fids[present]
+            yield fids, shapely.bounds(geometries), geometries
+
+
+def _geometries_of(source: str | Path, table: str | None, fids: np.ndarray):
+    """(fids, shapely geometries) of the features ``fids`` of ``table``."""
+    _meta, arrow = pyogrio.read_arrow(
+        str(source), layer=table, columns=[], fids=fids, return_fids=True
+    )
+    wkb = arrow.column(arrow.num_columns - 1).to_numpy(zero_copy_only=False)
+    read = np.asarray(arrow.column(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return read, shapely.from_wkb(wkb, on_invalid="ignore")
 
 
 def _last_per_key(keys: np.ndarray, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +272,8 @@ def load_overview(
 ) -> Overview:
     """The overview of ``table`` of ``source``: from the cache beside it, else built (with
     ``progress``, see :func:`build_overview`) and cached. Slow the first time (a pass over
-    the file, about 10 s per million features on 2 cores); run it in a worker."""
+    the file: 36 s for 10M features from the R-tree under load avg ~9 on 2 cores); run it
+    in a worker."""
     with _build_lock(source, table):  # a second view of the layer waits, then reads the cache
         cached = read_cached_overview(source, table)
         if cached is not None:

@@ -23,7 +23,9 @@ Measured in this process, 1920x1080, twin's default polygon style:
   mostly waiting for a core);
 - peak resident memory of the process (``ru_maxrss``).
 
-``--load`` runs one CPU-bound process beside it.
+``--load`` runs one CPU-bound process beside it; ``--by-field`` styles the buildings by
+their ``floors`` (4 graduated classes): each tile is then read with that column, and the
+overview's classes need a one-off read of the whole column.
 """
 
 from __future__ import annotations
@@ -99,6 +101,12 @@ def main() -> None:
     parser.add_argument("--data", default="/tmp/twin-bench", help="folder of the file")
     parser.add_argument("--pans", type=int, default=60, help="pan steps")
     parser.add_argument("--load", action="store_true", help="one CPU-bound process beside it")
+    parser.add_argument(
+        "--by-field",
+        action="store_true",
+        help="style graduated by 'floors' (read with each tile; overview classes from a "
+        "one-off read of the column)",
+    )
     args = parser.parse_args()
     count = parse_count(args.count)
     path = Path(args.data) / f"buildings10m_{count}.gpkg"
@@ -106,10 +114,10 @@ def main() -> None:
     if not path.exists():
         generate(path, count)
     with background_load.cpu_load(args.load):
-        measure(path, args.pans)
+        measure(path, args.pans, args.by_field)
 
 
-def measure(path: Path, pans: int) -> None:
+def measure(path: Path, pans: int, by_field: bool = False) -> None:
     """Open, first frames, pans (see the module docstring)."""
     start = time.perf_counter()
     from PySide6 import QtWidgets
@@ -123,6 +131,11 @@ def measure(path: Path, pans: int) -> None:
     imported = time.perf_counter() - start
     start = time.perf_counter()
     layers = read_layers(path)
+    if by_field:  # breaks of floors 1-5 (known from the generator: no column read here)
+        from twin.layers.style import graduated_style
+
+        layers[0].style = graduated_style(np.arange(1, 6), "floors", count=4, base=layers[0].style)
+        print(f"style: {layers[0].style.kind} by {layers[0].style.column}")
     project = Project(crs="EPSG:2154")
     for layer in layers:
         project.add_layer(layer)

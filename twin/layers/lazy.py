@@ -91,14 +91,21 @@ def read_features_in_bbox(
     return fids, geometries, values
 
 
-def read_columns(source: str | Path, layer: str | None, columns: list[str]) -> pd.DataFrame:
-    """``columns`` of every feature of ``layer`` (no geometry), indexed by feature id: the
-    one-off read behind class breaks of a big layer (run it in a worker: a pass over the
-    file, about 1 s per million features)."""
+def read_columns(
+    source: str | Path, layer: str | None, columns: list[str], fids: np.ndarray | None = None
+) -> pd.DataFrame:
+    """``columns`` of every feature of ``layer`` (of the features ``fids`` only, if given;
+    no geometry), indexed by feature id: the one-off read behind class breaks of a big
+    layer, or the classes of its overview (run it in a worker: a pass over the file)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(
-            str(source), layer=layer, columns=list(columns), read_geometry=False, return_fids=True
+            str(source),
+            layer=layer,
+            columns=list(columns),
+            read_geometry=False,
+            return_fids=True,
+            fids=None if fids is None else np.asarray(fids, dtype=np.int64),
         )
     names = table.column_names
     fids = np.asarray(table.column(names[0]).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -226,13 +233,15 @@ class LazyVectorLayer(VectorLayer):
             return rows, geometries, values
         return read_features_in_bbox(self.source, self.table, bbox, columns)
 
-    def read_columns(self, columns: list[str]) -> pd.DataFrame:
-        """``columns`` of every feature, indexed by feature id (row position once loaded):
-        a pass over the file, for class breaks; run it in a worker."""
+    def read_columns(self, columns: list[str], fids: np.ndarray | None = None) -> pd.DataFrame:
+        """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id
+        (row position once loaded): a pass over the file, for class breaks; run it in a
+        worker."""
         if self._loaded:
             frame = self._frame[list(columns)]
-            return frame.set_axis(pd.RangeIndex(len(frame), name="fid"))
-        return read_columns(self.source, self.table, columns)
+            frame = frame.set_axis(pd.RangeIndex(len(frame), name="fid"))
+            return frame if fids is None else frame.iloc[np.asarray(fids, dtype=np.int64)]
+        return read_columns(self.source, self.table, columns, fids)
 
     def features_by_fid(self, fids: list[int]) -> gpd.GeoDataFrame:
         """The features whose file ids are ``fids`` with all their attributes, indexed by

@@ -131,7 +131,9 @@ def read_overview(
     classes = class_count(style)
     columns = style_columns(style, layer.attribute_columns)
     if columns and overview.fids is not None:
-        values = layer.read_columns(columns).reindex(overview.fids[geometry.rows])
+        wanted = overview.fids[geometry.rows]
+        unique = np.unique(wanted[wanted >= 0])  # the features the shapes stand for only
+        values = layer.read_columns(columns, unique).reindex(wanted)
         class_of_row = classify_rows(style, values, classes - 1)
     else:
         class_of_row = np.full(geometry.count, classes - 1, dtype=np.int64)

@@ -103,3 +103,40 @@ def test_overview_from_the_rtree_agrees_with_the_one_from_the_geometries(tmp_pat
     # here) leaves unsure, across a cell border or the cell size, are read by fid
     assert len(geometry_shapes) - len(blocks) > 1000
     assert rtree_shapes == geometry_shapes
+
+
+def test_tiles_not_read_yet_are_drawn_from_the_overview_then_refined(qtbot, tmp_path, monkeypatch):
+    from map_helpers import color_at, differing_pixels
+    from test_lazy_layers import eager_layer, lazy_layer, shown_canvas, write_towns
+
+    from twin.layers import lazy as lazy_module
+
+    path = tmp_path / "towns.gpkg"
+    write_towns(path)
+    layer = lazy_layer(path)
+    canvas = shown_canvas(qtbot, layer, (X0, Y0, X0 + 4000, Y0 + 3000))
+    canvas.grab_map()  # the whole territory: the overview is read
+    view = canvas.view_of(layer)
+    assert view.overview_loaded
+    canvas.zoom_to_bbox((X0 + 100, Y0 + 100, X0 + 300, Y0 + 250))  # a street: the tiles
+    canvas.grab_map()
+    release = threading.Event()
+    read = lazy_module.read_geometry_in_bbox
+
+    def slow_read(source, table, bbox):
+        release.wait(20.0)  # the disk is slow: the tiles come later
+        return read(source, table, bbox)
+
+    monkeypatch.setattr(lazy_module, "read_geometry_in_bbox", slow_read)
+    canvas.move_view_by(600.0, 0.0)  # to x 700-900 m, never read: a block's east side, huts
+    waiting = canvas.grab().toImage()  # what the user sees at once
+    assert view.pending_count() > 0
+    assert color_at(canvas, waiting, 760.0, 130.0) == "#D55E00"  # the block, from the overview
+    assert color_at(canvas, waiting, 710.0, 200.0) == "#FFFFFF"  # its courtyard
+    release.set()
+    qtbot.waitUntil(lambda: view.pending_count() == 0, timeout=20000)
+    qtbot.wait(50)
+    refined = canvas.grab().toImage()
+    eager = shown_canvas(qtbot, eager_layer(path), canvas.view_bbox())
+    assert differing_pixels(refined, eager.grab_map()) < 0.005 * 400 * 300
+    assert differing_pixels(refined, waiting) > 0  # the huts' true shapes replaced the cells

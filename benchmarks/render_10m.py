@@ -18,10 +18,14 @@ Measured in this process, 1920x1080, twin's default polygon style:
 - pan: from that view, ``--pans`` steps of 1/10 of the view width east, each one a repaint
   of the map on the UI thread as the user would see it (tiles not yet read are drawn from
   the overview and refined when they arrive); frames per second = steps / wall time of
-  the steps (UI thread), and how many of the frames already had every tile in view;
+  the steps (UI thread), and how many of the frames already had every tile in view; the
+  UI thread's CPU time per step (``time.thread_time``: under load the wall time is
+  mostly waiting for a core);
 - peak resident memory of the process (``ru_maxrss``).
 
-``--load`` runs one CPU-bound process beside it.
+``--load`` runs one CPU-bound process beside it; ``--by-field`` styles the buildings by
+their ``floors`` (4 graduated classes): each tile is then read with that column, and the
+overview's classes need a one-off read of the whole column.
 """
 
 from __future__ import annotations
@@ -97,6 +101,12 @@ def main() -> None:
     parser.add_argument("--data", default="/tmp/twin-bench", help="folder of the file")
     parser.add_argument("--pans", type=int, default=60, help="pan steps")
     parser.add_argument("--load", action="store_true", help="one CPU-bound process beside it")
+    parser.add_argument(
+        "--by-field",
+        action="store_true",
+        help="style graduated by 'floors' (read with each tile; overview classes from a "
+        "one-off read of the column)",
+    )
     args = parser.parse_args()
     count = parse_count(args.count)
     path = Path(args.data) / f"buildings10m_{count}.gpkg"
@@ -104,10 +114,10 @@ def main() -> None:
     if not path.exists():
         generate(path, count)
     with background_load.cpu_load(args.load):
-        measure(path, args.pans)
+        measure(path, args.pans, args.by_field)
 
 
-def measure(path: Path, pans: int) -> None:
+def measure(path: Path, pans: int, by_field: bool = False) -> None:
     """Open, first frames, pans (see the module docstring)."""
     start = time.perf_counter()
     from PySide6 import QtWidgets
@@ -121,6 +131,11 @@ def measure(path: Path, pans: int) -> None:
     imported = time.perf_counter() - start
     start = time.perf_counter()
     layers = read_layers(path)
+    if by_field:  # breaks of floors 1-5 (known from the generator: no column read here)
+        from twin.layers.style import graduated_style
+
+        layers[0].style = graduated_style(np.arange(1, 6), "floors", count=4, base=layers[0].style)
+        print(f"style: {layers[0].style.kind} by {layers[0].style.column}")
     project = Project(crs="EPSG:2154")
     for layer in layers:
         project.add_layer(layer)
@@ -137,15 +152,22 @@ def measure(path: Path, pans: int) -> None:
         f"layer: {type(layer).__name__}, {layer.feature_count:,} features; imports {imported:.2f} s"
     )
     print(f"open + first complete frame, 2 km view: {first:.2f} s (in process, after imports)")
+    from twin.layers.overview import overview_path
+
+    cached = overview_path(path).exists()
     start = time.perf_counter()
     canvas.zoom_full()
     canvas.grab_map()
-    print(f"then the full extent (overview): {time.perf_counter() - start:.2f} s")
+    how = "read from the cache beside the file" if cached else "built in a worker, then cached"
+    print(f"then the full extent (overview {how}): {time.perf_counter() - start:.2f} s")
     canvas.zoom_to_bbox((cx - 1000, cy - 600, cx + 1000, cy + 600))
     canvas.grab_map()
     view = canvas.view_of(layer)
     viewport = canvas.map_viewport()
     complete = 0
+    full_before, partial_before = view.buffer.full_renders, view.buffer.partial_renders
+    regions_before = view.region_redraws
+    cpu_start = time.thread_time()
     start = time.perf_counter()
     for _ in range(pans):
         canvas.pan_by(0.1, 0.0)
@@ -153,10 +175,22 @@ def measure(path: Path, pans: int) -> None:
         app.processEvents()
         complete += view.pending_count() == 0 if hasattr(view, "pending_count") else 1
     seconds = time.perf_counter() - start
+    cpu = time.thread_time() - cpu_start
     print(
         f"pan: {pans} steps of 1/10 view in {seconds:.2f} s = "
         f"{pans / seconds:.1f} frames/s on the UI thread; {complete} with no tile "
         "pending"
+    )
+    print(
+        f"  UI thread CPU time {1000 * cpu / pans:.1f} ms per step = {pans / cpu:.1f} frames/s "
+        "if the UI thread had a core to itself (what the load leaves out; the reads in "
+        "the workers still share the cores)"
+    )
+    print(
+        f"  frames drawn whole {view.buffer.full_renders - full_before}, by strips "
+        f"{view.buffer.partial_renders - partial_before}; parts drawn again as tiles arrived "
+        f"{view.region_redraws - regions_before}; tiles kept {view.tile_count} "
+        f"({view.tile_megabytes:.0f} MiB)"
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB")

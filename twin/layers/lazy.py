@@ -21,6 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -79,6 +80,47 @@ def read_geometry_in_bbox(
     return fids, geometries
 
 
+def read_features_in_bbox(
+    source: str | Path, layer: str | None, bbox: BBox, columns: list[str]
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """(fids, shapely geometries, the ``columns`` of those features) of the features of
+    ``layer`` meeting ``bbox``, as :func:`read_geometry_in_bbox` but with a few attribute
+    columns (e.g. the one a style colours by); the others are not read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _meta, table = pyogrio.read_arrow(
+            str(source), layer=layer, columns=list(columns), bbox=tuple(bbox), return_fids=True
+        )
+    names = table.column_names
+    wkb = table.column(names[-1]).to_numpy(zero_copy_only=False)
+    geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+    fids = np.asarray(table.column(names[0]).to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = table.select([name for name in names[1:-1] if name in columns]).to_pandas()
+    return fids, geometries, values
+
+
+def read_columns(
+    source: str | Path, layer: str | None, columns: list[str], fids: np.ndarray | None = None
+) -> pd.DataFrame:
+    """``columns`` of every feature of ``layer`` (of the features ``fids`` only, if given;
+    no geometry), indexed by feature id: the one-off read behind class breaks of a big
+    layer, or the classes of its overview (run it in a worker: a pass over the file)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _meta, table = pyogrio.read_arrow(
+            str(source),
+            layer=layer,
+            columns=list(columns),
+            read_geometry=False,
+            return_fids=True,
+            fids=None if fids is None else np.asarray(fids, dtype=np.int64),
+        )
+    names = table.column_names
+    fids = np.asarray(table.column(names[0]).to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = table.select([name for name in names[1:] if name in columns]).to_pandas()
+    return values.set_axis(pd.Index(fids, name="fid"))
+
+
 class _Unread:
     """The data of a lazy layer before it is read (identity only)."""
 
@@ -106,6 +148,7 @@ class LazyVectorLayer(VectorLayer):
         crs: CRS | str | int | None,
         style: Style | None = None,
         provenance: Provenance | None = None,
+        dtypes: list[str] | None = None,
         **options,
     ) -> None:
         super().__init__(name, gpd.GeoDataFrame(geometry=[]), style, provenance, crs=crs, **options)
@@ -115,6 +158,7 @@ class LazyVectorLayer(VectorLayer):
         self._extent = tuple(float(v) for v in extent)
         self._lazy_kind = geometry_kind
         self._columns = list(columns)
+        self._dtypes = dict(zip(self._columns, dtypes, strict=False)) if dtypes else {}
         self._loaded = False
         self._unread = _Unread()  # weak-referenceable stand-in for the data not yet read
         self._lock = threading.Lock()
@@ -141,6 +185,7 @@ class LazyVectorLayer(VectorLayer):
             geometry_kind_of_gdal_type(info["geometry_type"]),
             [str(c) for c in info["fields"]],
             file_crs,
+            dtypes=[str(d) for d in info["dtypes"]],
         )
 
     # --- what the map needs, without reading features ------------------------------------
@@ -165,6 +210,59 @@ class LazyVectorLayer(VectorLayer):
     def attribute_columns(self) -> list[str]:
         return list(self._columns)
 
+    def column_is_numeric(self, column: str) -> bool:
+        """Whether attribute ``column`` holds numbers (from the file's field types, without
+        reading a value; booleans are not numbers here)."""
+        if self._loaded:
+            series = self._frame[column]
+            return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        if not self._dtypes:  # built without the field types (e.g. from a project file)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                info = pyogrio.read_info(self.source, layer=self.table)
+            self._dtypes = {
+                str(f): str(d) for f, d in zip(info["fields"], info["dtypes"], strict=False)
+            }
+        dtype = self._dtypes.get(column, "object")
+        return dtype != "object" and np.dtype(dtype).kind in "iuf"
+
+    def read_tile(
+        self, bbox: BBox, columns: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """(fids, shapely geometries, ``columns`` of them) of the features meeting ``bbox``
+        (CRS units): :meth:`read_geometry` plus the few columns a style needs (none: an
+        empty frame). May run in a worker thread."""
+        if not columns:
+            fids, geometries = self.read_geometry(bbox)
+            return fids, geometries, pd.DataFrame(index=range(len(fids)))
+        if self._loaded:
+            rows, geometries = self.read_geometry(bbox)
+            values = self._frame[list(columns)].iloc[rows].reset_index(drop=True)
+            return rows, geometries, values
+        return read_features_in_bbox(self.source, self.table, bbox, columns)
+
+    def read_columns(self, columns: list[str], fids: np.ndarray | None = None) -> pd.DataFrame:
+        """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id
+        (row position once loaded): a pass over the file, for class breaks; run it in a
+        worker."""
+        if self._loaded:
+            frame = self._frame[list(columns)]
+            frame = frame.set_axis(pd.RangeIndex(len(frame), name="fid"))
+            return frame if fids is None else frame.iloc[np.asarray(fids, dtype=np.int64)]
+        return read_columns(self.source, self.table, columns, fids)
+
+    def features_by_fid(self, fids: list[int]) -> gpd.GeoDataFrame:
+        """The features whose file ids are ``fids`` with all their attributes, indexed by
+        fid (a read of those rows only: the inspector of a lazy feature)."""
+        if self._loaded:
+            return self._frame.iloc[list(fids)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rows = pyogrio.read_dataframe(
+                self.source, layer=self.table, fids=list(fids), fid_as_index=True
+            )
+        return rows.set_crs(self.crs, allow_override=True)
+
     def read_geometry(self, bbox: BBox) -> tuple[np.ndarray, np.ndarray]:
         """(fids, shapely geometries) of the features meeting ``bbox`` (CRS units); may run
         in a worker thread (each call opens the file on its own). Once the whole frame is
@@ -177,24 +275,22 @@ class LazyVectorLayer(VectorLayer):
         return read_geometry_in_bbox(self.source, self.table, bbox)
 
     def features_at(self, x: float, y: float, tolerance: float = 0.0) -> gpd.GeoDataFrame:
-        """Features within ``tolerance`` of (x, y) with all their attributes, nearest first
-        (a bbox read of the few features there, not the whole layer)."""
+        """Features within ``tolerance`` of (x, y) with all their attributes, nearest first,
+        indexed by the file's feature id: the geometry of the few features there (a bbox
+        read), then the attribute rows of those hit, by fid (never the whole layer)."""
         if self._loaded:
             return super().features_at(x, y, tolerance)
         pad = max(tolerance, 1e-6)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            near = pyogrio.read_dataframe(
-                self.source,
-                layer=self.table,
-                bbox=(x - pad, y - pad, x + pad, y + pad),
-                use_arrow=True,
-            )
+        fids, geometries = self.read_geometry((x - pad, y - pad, x + pad, y + pad))
         point = shapely.Point(x, y)
         query = point.buffer(tolerance) if tolerance > 0 else point
-        near = near[shapely.intersects(near.geometry.to_numpy(), query)]
-        order = np.argsort(near.geometry.distance(point).to_numpy(), kind="stable")
-        return near.iloc[order].set_crs(self.crs, allow_override=True)
+        hit = shapely.intersects(geometries, query)
+        fids, geometries = fids[hit], geometries[hit]
+        order = np.argsort(shapely.distance(geometries, point), kind="stable")
+        if len(fids) == 0:
+            empty = {c: pd.Series(dtype=self._dtypes.get(c, "object")) for c in self._columns}
+            return gpd.GeoDataFrame(empty, geometry=[], crs=self.crs)
+        return self.features_by_fid([int(f) for f in fids[order]])
 
     @property
     def data_identity(self) -> object:

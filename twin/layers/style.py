@@ -219,7 +219,16 @@ def categorized_style(
     import pandas as pd  # here: drawing a map from a file needs no pandas
 
     series = pd.Series(np.asarray(values, dtype=object)).dropna()
-    ordered = list(series.value_counts().index[:max_categories])
+    return categorized_style_from_counts(series.value_counts(), column, base, max_categories)
+
+
+def categorized_style_from_counts(
+    counts: pd.Series, column: str, base: Style | None = None, max_categories: int = 12
+) -> Style:
+    """As :func:`categorized_style`, from the value counts of ``column`` (distinct value ->
+    number of features, most frequent first): a big layer's column summarised in a worker
+    (see :mod:`twin.layers.style_fields`)."""
+    ordered = list(counts.index[:max_categories])
     with contextlib.suppress(TypeError):
         ordered = sorted(ordered)
     colors = category_colors(len(ordered))

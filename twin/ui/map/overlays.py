@@ -54,23 +54,62 @@ def draw_scale_bar(
     metres_per_pixel: float,
     max_pixels: float = 130.0,
 ) -> QtCore.QRectF | None:
-    """Draw a metric scale bar at the bottom left of ``viewport``; returns its box."""
+    """Draw a metric scale bar at the bottom left of ``viewport``; returns its box.
+
+    On screen and in images the bar is drawn once into an image and reused while its
+    length and label stay the same (every frame of a pan: text with a halo is slow to
+    draw); PDF and SVG get it as vectors."""
     length = nice_length(max_pixels * metres_per_pixel)
     if length <= 0:
         return None
     bar_pixels = length / metres_per_pixel
-    painter.save()
-    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
     font = QtGui.QFont(painter.font())
     font.setPixelSize(12)
-    painter.setFont(font)
     label = format_length(length)
     text_width = QtGui.QFontMetricsF(font).horizontalAdvance(label)
     left, bottom = viewport.left() + 14.0, viewport.bottom() - 12.0
     box = QtCore.QRectF(left - 6, bottom - 30, max(bar_pixels, text_width) + 12, 36)
+    engine = painter.paintEngine()
+    if engine is None or engine.type() != QtGui.QPaintEngine.Type.Raster:  # PDF, SVG: vectors
+        painter.save()
+        painter.translate(box.topLeft())
+        _paint_scale_bar(painter, font, label, bar_pixels, box.width(), box.height())
+        painter.restore()
+        return box
+    ratio = painter.device().devicePixelRatioF()
+    key = (label, round(bar_pixels, 3), box.width(), font.toString(), ratio)
+    image = _SCALE_BARS.get(key)
+    if image is None:
+        image = QtGui.QImage(
+            math.ceil(box.width() * ratio),
+            math.ceil(box.height() * ratio),
+            QtGui.QImage.Format.Format_ARGB32_Premultiplied,
+        )
+        image.setDevicePixelRatio(ratio)
+        image.fill(QtCore.Qt.GlobalColor.transparent)
+        image_painter = QtGui.QPainter(image)
+        _paint_scale_bar(image_painter, font, label, bar_pixels, box.width(), box.height())
+        image_painter.end()
+        if len(_SCALE_BARS) > 64:
+            _SCALE_BARS.clear()
+        _SCALE_BARS[key] = image
+    painter.drawImage(box.topLeft(), image)
+    return box
+
+
+_SCALE_BARS: dict[tuple, QtGui.QImage] = {}  # drawn scale bars by label, length and font
+
+
+def _paint_scale_bar(
+    painter: QtGui.QPainter, font: QtGui.QFont, label: str, bar_pixels: float, width, height
+) -> None:
+    """The scale bar in its own box (0, 0, width, height), in pixels."""
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    painter.setFont(font)
+    left, bottom = 6.0, height - 6.0
     painter.setPen(QtCore.Qt.PenStyle.NoPen)
     painter.setBrush(HALO)
-    painter.drawRoundedRect(box, 4, 4)
+    painter.drawRoundedRect(QtCore.QRectF(0, 0, width, height), 4, 4)
     bar = QtCore.QRectF(left, bottom - 8, bar_pixels, 5)
     half = QtCore.QRectF(left, bottom - 8, bar_pixels / 2, 5)
     painter.setPen(QtGui.QPen(INK, 1.0))
@@ -79,8 +118,6 @@ def draw_scale_bar(
     painter.setBrush(INK)
     painter.drawRect(half)
     _text_with_halo(painter, QtCore.QPointF(left, bottom - 13), label)
-    painter.restore()
-    return box
 
 
 def draw_north_arrow(painter: QtGui.QPainter, viewport: QtCore.QRect) -> QtCore.QRectF:

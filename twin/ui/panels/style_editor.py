@@ -21,8 +21,16 @@ from PySide6.QtWidgets import (
 
 from twin.i18n import tr, tr_label
 from twin.layers.base import Layer
+from twin.layers.lazy import LazyVectorLayer
 from twin.layers.raster import RasterLayer
-from twin.layers.style import Style, categorized_style, graduated_style, raster_style
+from twin.layers.style import (
+    Style,
+    categorized_style,
+    categorized_style_from_counts,
+    graduated_style,
+    raster_style,
+)
+from twin.layers.style_fields import ColumnSummary, summarise_column
 from twin.layers.vector import VectorLayer
 from twin.ui.panels.style_controls import (
     PREVIEW_MIN_HEIGHT,
@@ -31,6 +39,7 @@ from twin.ui.panels.style_controls import (
     StyleControls,
 )
 from twin.ui.panels.swatches import SWATCH_SIZE, swatch_icon
+from twin.ui.workers import run_job
 
 
 class StyleEditor(StyleControls, QWidget):
@@ -40,7 +49,9 @@ class StyleEditor(StyleControls, QWidget):
     category per value of a column, or graduated classes of a numeric column (quantiles or
     equal intervals, 2-9 classes, a colour map). Rasters: a colour map stretched between a
     minimum and maximum in the layer's unit. A preview lists the legend rows to come.
-    ``style_applied(layer)`` is emitted after Apply.
+    ``style_applied(layer)`` is emitted after Apply. For a big layer read lazily the chosen
+    column is read once in a worker (status bar progress) and summarised (value counts,
+    a sample for class breaks); the preview says so meanwhile.
     """
 
     style_applied = Signal(object)
@@ -49,6 +60,9 @@ class StyleEditor(StyleControls, QWidget):
         super().__init__(parent)
         self.layer: Layer | None = None
         self._loading = False
+        # big lazy layers: column summaries read in a worker, and the reads under way
+        self._summaries: dict[tuple[int, str], ColumnSummary] = {}
+        self._reading: set[tuple[int, str]] = set()
         self.title_label = QLabel(tr("Select a layer to edit its style."))
         self.title_label.setWordWrap(True)
         self.kind_combo = QComboBox()
@@ -161,7 +175,10 @@ class StyleEditor(StyleControls, QWidget):
 
     def _load_columns(self, layer: VectorLayer, style: Style) -> None:
         columns = layer.attribute_columns
-        numeric = [c for c in columns if _is_numeric(layer.frame[c])]
+        if isinstance(layer, LazyVectorLayer):  # the field types, not the values
+            numeric = [c for c in columns if layer.column_is_numeric(c)]
+        else:
+            numeric = [c for c in columns if _is_numeric(layer.frame[c])]
         for combo, names in (
             (self.category_column_combo, columns),
             (self.graduated_column_combo, numeric),
@@ -198,17 +215,22 @@ class StyleEditor(StyleControls, QWidget):
             fill_opacity=self.fill_opacity_spin.value() / 100.0,
             labels=self._label_style(layer.style.labels),
         )
-        frame = layer.frame
         if kind == "categorized":
             column = self.category_column_combo.currentText()
-            return categorized_style(frame[column], column, base=base) if column else None
+            values = self._values_of(layer, column) if column else None
+            if isinstance(values, ColumnSummary):
+                return categorized_style_from_counts(values.counts, column, base=base)
+            return categorized_style(values, column, base=base) if values is not None else None
         if kind == "graduated":
             column = self.graduated_column_combo.currentText()
-            if not column:
+            values = self._values_of(layer, column) if column else None
+            if values is None:
                 return None
+            if isinstance(values, ColumnSummary):
+                values = values.sample
             try:
                 return graduated_style(
-                    frame[column],
+                    values,
                     column,
                     count=self.class_count_spin.value(),
                     method=self.method_combo.currentData(),
@@ -219,6 +241,37 @@ class StyleEditor(StyleControls, QWidget):
             except ValueError:
                 return None
         return base.with_changes(kind="single", column=None)
+
+    def _values_of(self, layer: VectorLayer, column: str):
+        """The values of ``column`` to classify: the column of a layer in memory; for a big
+        lazy layer its :class:`ColumnSummary`, or None while a worker reads it (started
+        here the first time)."""
+        if not isinstance(layer, LazyVectorLayer) or layer.is_loaded:
+            return layer.frame[column]
+        key = (id(layer), column)
+        if key in self._summaries:
+            return self._summaries[key]
+        if key not in self._reading:
+            self._reading.add(key)
+            run_job(
+                lambda feedback: _summarise(layer, column, feedback),
+                title=tr("Reading the values of {column}").format(column=column),
+                parent=self,
+                on_result=lambda summary: self._on_summary(key, summary),
+                on_error=lambda error: self._on_summary(key, None),
+            )
+        return None
+
+    def _on_summary(self, key: tuple[int, str], summary: ColumnSummary | None) -> None:
+        self._reading.discard(key)
+        if summary is not None:
+            self._summaries[key] = summary
+        with contextlib.suppress(RuntimeError):  # the editor was closed meanwhile
+            self._update_preview()
+
+    def reading_values(self) -> bool:
+        """Whether a column of a big layer is being read for the preview."""
+        return bool(self._reading)
 
     def apply(self) -> None:
         """Give the layer the style the controls describe."""
@@ -243,7 +296,9 @@ class StyleEditor(StyleControls, QWidget):
         style = self.candidate_style()
         if style is None or self.layer is None:
             self.apply_button.setEnabled(False)
-            if self.layer is not None:
+            if self.layer is not None and self._reading:
+                self.preview.addItem(tr("Reading the values of the column…"))
+            elif self.layer is not None:
                 self.preview.addItem(tr("Choose a column with values to classify."))
             return
         self.apply_button.setEnabled(True)
@@ -261,6 +316,14 @@ class StyleEditor(StyleControls, QWidget):
     def _on_layer_style_changed(self, *_args) -> None:
         with contextlib.suppress(RuntimeError):  # the editor was deleted before the layer
             self.set_layer(self.layer)
+
+
+def _summarise(layer: LazyVectorLayer, column: str, feedback) -> ColumnSummary:
+    """Worker: read one column of a big layer and summarise it for the style editor."""
+    feedback.set_progress(0.0, tr("Reading the values of {column}").format(column=column))
+    values = layer.read_columns([column])[column]
+    feedback.set_progress(80.0, tr("Reading the values of {column}").format(column=column))
+    return summarise_column(column, values)
 
 
 def _is_numeric(series: pd.Series) -> bool:

@@ -20,46 +20,35 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-import shapely
 from PySide6 import QtCore, QtGui
 
+from twin.errors import CancelledError
+from twin.i18n import tr, tr_label
 from twin.layers.lazy import LazyVectorLayer
-from twin.layers.overview import load_overview, overview_cell
+from twin.layers.overview import overview_cell
+from twin.layers.style import Style
+from twin.layers.style_fields import classification_key
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
-from twin.ui.map.views.framebuffer import FrameBuffer
-from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
+from twin.ui.map.views.framebuffer import FrameBuffer, new_image
+from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_overview, read_tile
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
+from twin.ui.workers import run_job
 
-MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
-TILE_VERTEX_BUDGET = 40_000_000  # vertices kept in memory before the oldest tiles go
+TILE_CACHE_MB = 512  # MiB of tile arrays kept; past it the least recently drawn tiles go
 READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
-
-TileKey = tuple[int, int, int]  # (level, column, row)
-
-
-def read_tile(layer: LazyVectorLayer, bbox: tuple[float, float, float, float]) -> ChunkedFeatures:
-    """The features of ``layer`` whose box centre lies in ``bbox`` (half-open, metres),
-    read from the file and flattened into chunked coordinate arrays (one style class).
-    Qt-free: runs in a worker thread."""
-    fids, geometries = layer.read_geometry(bbox)
-    minx, miny, maxx, maxy = bbox
-    boxes = shapely.bounds(geometries)
-    cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
-    cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
-    own = (cx >= minx) & (cx < maxx) & (cy >= miny) & (cy < maxy)
-    geometry = extract_geometry(geometries[own], layer.geometry_kind)
-    geometry.rows = fids[own][geometry.rows]  # the file's feature ids
-    return chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
 
 
 class LazyVectorLayerView(LayerView):
     """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
 
-    The style's fill, stroke and opacity apply; classes by field are not drawn yet (every
-    feature takes the base fill colour) since the map does not read attributes.
+    The style's fill, stroke and opacity apply, and so do classes by field (categories,
+    graduated): each tile is read with the one column the style colours by and sorted into
+    its classes in the worker; the overview takes the classes of the features its shapes
+    stand for. A new colour re-colours what was read; new classes or another column read
+    the tiles again (the previous drawing stays until they arrive).
     """
 
     tile_ready = QtCore.Signal(object, object)  # (key, ChunkedFeatures or exception)
@@ -71,12 +60,16 @@ class LazyVectorLayerView(LayerView):
         self.read_threads: list[str] = []  # thread name of each tile read (for checks)
         self._tiles: OrderedDict[TileKey, ChunkPainter] = OrderedDict()
         self._pending: dict[TileKey, concurrent.futures.Future] = {}
-        self._vertices = 0
+        self._tile_bytes = 0
         self._generation = 0
         self._guard = threading.Lock()
         self._overview: ChunkPainter | None = None
         self._overview_future: concurrent.futures.Future | None = None
-        self._drawn: tuple = ()
+        self._drawn: dict[int, ChunkPainter] = {}
+        self._drawn_holes: set[TileKey] = set()
+        self.region_redraws = 0  # parts of the cached image drawn again (for benchmarks)
+        self.paints = 0  # calls of paint (for benchmarks)
+        self._holes: tuple[TileKey, ...] = ()
         self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
         self.overview_ready.connect(self._on_overview_ready)
@@ -92,76 +85,77 @@ class LazyVectorLayerView(LayerView):
         self._pending.clear()
         self._view_bbox = None
         self._view_resolution = 0.0
-        self._vertices = 0
+        self._tile_bytes = 0
         if self._overview_future is not None:
             self._overview_future.cancel()
         self._overview = None
         self._overview_future = None
+        self._overview_current = False  # the overview drawn has the style's classes
+        self._overview_cancelled = False
+        self._stale: dict[TileKey, ChunkPainter] = {}
         self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
-        minx, miny, maxx, maxy = self.layer.bounds
-        self._origin = (minx, miny)
-        self._extent_size = (max(maxx - minx, 1e-6), max(maxy - miny, 1e-6))
-        self._side = max(self._extent_size) * (1 + 1e-9)  # of the level-0 tile (m)
+        self.grid = TileGrid(self.layer.bounds)
         (fill_warm_up if self.layer.geometry_kind == "polygon" else line_warm_up)()
+        self._style = self.layer.style
+        self._style_key = classification_key(self._style)
         self._colors = self._style_colors()
 
     def restyle(self) -> None:
-        """Apply the layer's colours and pens to the tiles already read."""
+        """Apply the layer's style: new colours and pens to the tiles already read; new
+        classes (another column, categories or breaks) read the tiles and the overview
+        again in the workers, the current drawing staying until they arrive."""
+        style = self.layer.style
+        key = classification_key(style)
+        self._style = style
         self._colors = self._style_colors()
-        for painter in [*self._tiles.values(), self._overview]:
-            if painter is not None:
+        if key != self._style_key:
+            self._style_key = key
+            self._generation += 1  # reads under way were for the old classes
+            for future in self._pending.values():
+                future.cancel()
+            self._pending.clear()
+            self._stale = dict(self._tiles)  # drawn until the new tiles are in
+            self._tiles.clear()
+            self._tile_bytes = 0
+            if self._overview_future is not None:
+                self._overview_future.cancel()
+            self._overview_future = None
+            self._overview_current = False
+            self.buffer.invalidate()
+            self.update()
+            return
+        for painter in [*self._tiles.values(), *self._stale.values(), self._overview]:
+            if painter is not None and painter.chunked.classes == len(self._colors[0]):
                 painter.set_colors(*self._colors)
         self.buffer.invalidate()
 
     def _style_colors(self):
-        style = self.layer.style
-        color = class_colors_with_fallback(style)[-1]
+        """(brushes, pens, dot colours, stroke pixels) per class, base fill colour last."""
+        style = self._style
+        colors = class_colors_with_fallback(style)
         if self.layer.geometry_kind == "polygon":
-            brushes = [QtGui.QBrush(qcolor(color, style.fill_opacity))]
-            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)]
-            dots = [premultiplied_argb(qcolor(color, style.fill_opacity))]
+            brushes = [QtGui.QBrush(qcolor(c, style.fill_opacity)) for c in colors]
+            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)] * len(colors)
+            dots = [premultiplied_argb(qcolor(c, style.fill_opacity)) for c in colors]
             return brushes, pens, dots, max(style.stroke_width, 0.0)
         width = max(style.stroke_width, 1.0)
-        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)]
-        return brushes, [cosmetic_pen(color, width)], [premultiplied_argb(qcolor(color))], width
+        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)] * len(colors)
+        pens = [cosmetic_pen(c, width) for c in colors]
+        return brushes, pens, [premultiplied_argb(qcolor(c)) for c in colors], width
 
     def level_for(self, view_width: float) -> int:
-        """Tile level for a view ``view_width`` metres wide: tiles of level L are squares
-        of side (larger side of the layer) / 2**L, between half the view and the view."""
-        ratio = self._side / max(view_width, 1e-6)
-        return int(np.clip(math.ceil(math.log2(max(ratio, 1.0))), 0, MAX_LEVEL))
+        """Tile level for a view ``view_width`` metres wide (see :class:`TileGrid`)."""
+        return self.grid.level_for(view_width)
 
     def tile_box(self, key: TileKey) -> tuple[float, float, float, float]:
         """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (level, column, row)."""
-        level, column, row = key
-        side = self._side / 2**level
-        x0, y0 = self._origin[0] + column * side, self._origin[1] + row * side
-        return (x0, y0, x0 + side, y0 + side)
+        return self.grid.tile_box(key)
 
     def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
         """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
         the centre of the box first."""
-        minx, miny, maxx, maxy = bbox
-        level = self.level_for(maxx - minx)
-        side = self._side / 2**level
-        columns = math.ceil(self._extent_size[0] / side - 1e-9)
-        rows = math.ceil(self._extent_size[1] / side - 1e-9)
-        ox, oy = self._origin
-        c0 = max(0, math.floor((minx - ox) / side) - ring)
-        c1 = min(columns - 1, math.floor((maxx - ox) / side) + ring)
-        r0 = max(0, math.floor((miny - oy) / side) - ring)
-        r1 = min(rows - 1, math.floor((maxy - oy) / side) + ring)
-        if c1 < c0 or r1 < r0:
-            return []
-        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        keys = [(level, c, r) for c in range(c0, c1 + 1) for r in range(r0, r1 + 1)]
-
-        def distance(key: TileKey) -> float:
-            x0, y0, x1, y1 = self.tile_box(key)
-            return ((x0 + x1) / 2 - cx) ** 2 + ((y0 + y1) / 2 - cy) ** 2
-
-        return sorted(keys, key=distance)
+        return self.grid.tiles_meeting(bbox, ring)
 
     def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
         """Ask the workers for the tiles meeting ``bbox`` not yet read; returns how many."""
@@ -172,7 +166,7 @@ class LazyVectorLayerView(LayerView):
         for key in wanted:
             if key in self._tiles or key in self._pending:
                 continue
-            future = _EXECUTOR.submit(self._read, key, self._generation)
+            future = _EXECUTOR.submit(self._read, key, self._generation, self._style)
             self._pending[key] = future
             asked += 1
         return asked
@@ -184,12 +178,12 @@ class LazyVectorLayerView(LayerView):
             if key not in keys and future.cancel():
                 del self._pending[key]
 
-    def _read(self, key: TileKey, generation: int):
-        """Worker: read one tile and hand it to the UI thread."""
+    def _read(self, key: TileKey, generation: int, style: Style):
+        """Worker: read one tile (classes of ``style``) and hand it to the UI thread."""
         with self._guard:
             self.read_threads.append(threading.current_thread().name)
         try:
-            result = read_tile(self.layer, self.tile_box(key))
+            result = read_tile(self.layer, self.tile_box(key), style)
         except Exception as error:  # shown as a missing tile, never a crash
             result = error
         if generation == self._generation:
@@ -207,12 +201,13 @@ class LazyVectorLayerView(LayerView):
             result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
         )
         self._tiles[key] = painter
-        self._vertices += len(result.xs)
-        while self._vertices > TILE_VERTEX_BUDGET and len(self._tiles) > 1:
-            _old_key, old = self._tiles.popitem(last=False)
-            self._vertices -= len(old.chunked.xs)
-        self.buffer.invalidate()
-        self.update()
+        self._tile_bytes += chunked_bytes(result)
+        if self._stale and not self._pending:  # every tile asked for is in: forget the old
+            self._stale.clear()
+        while self._tile_bytes > TILE_CACHE_MB * 2**20 and len(self._tiles) > 1:
+            _old_key, old = self._tiles.popitem(last=False)  # the least recently drawn
+            self._tile_bytes -= chunked_bytes(old.chunked)
+        self.update()  # paint draws again only the part of the image the tile meets
 
     # --- overview ---------------------------------------------------------------------------
     def overview_shown_at(self, resolution: float) -> bool:
@@ -221,30 +216,47 @@ class LazyVectorLayerView(LayerView):
         return not self.layer.is_loaded and resolution >= self._overview_cell / 2
 
     def request_overview(self) -> None:
-        """Ask a worker for the overview (cached beside the file, else built) once."""
-        if self._overview is None and self._overview_future is None:
-            self._overview_future = _EXECUTOR.submit(self._read_overview, self._generation)
+        """Ask a worker for the overview (cached beside the file, else built) once: a job
+        with progress and Cancel in the status bar (building it is a pass over the file)."""
+        if self._overview_current or self._overview_future is not None:
+            return
+        if self._overview_cancelled:
+            return  # the user cancelled it: not again until the layer is reloaded
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        generation, style = self._generation, self._style
+        title = tr("Building the overview of {name}").format(name=tr_label(self.layer.name))
+        self._overview_future = future
+        run_job(
+            lambda feedback: self._read_overview(generation, style, future, feedback, title),
+            title=title,
+            on_error=lambda _error: None,  # reported through the future (tiles drawn instead)
+        )
 
-    def _read_overview(self, generation: int):
+    def _read_overview(self, generation: int, style: Style, future, feedback, title: str):
         """Worker: load or build the overview, chunk it, hand it to the UI thread."""
-        layer = self.layer
         with self._guard:
             self.read_threads.append(threading.current_thread().name)
         try:
-            overview = load_overview(
-                layer.source, layer.table, layer.bounds, layer.geometry_kind, layer.crs
+            result = read_overview(
+                self.layer, style, lambda done: feedback.set_progress(100.0 * done, title)
             )
-            geometry = extract_geometry(overview.geometries, layer.geometry_kind)
-            result = chunk_features(geometry, np.zeros(geometry.count, dtype=np.int64), 1)
-        except Exception as error:  # no overview: the tiles are drawn instead
+        except Exception as error:  # cancelled, or no overview: the tiles are drawn instead
             result = error
+        with contextlib.suppress(concurrent.futures.InvalidStateError):  # reloaded meanwhile
+            future.set_result(result)
         if generation == self._generation:
             with contextlib.suppress(RuntimeError):
                 self.overview_ready.emit(generation, result)
-        return result
+        if isinstance(result, CancelledError):
+            raise result
+        return None
 
     def _on_overview_ready(self, generation: int, result) -> None:
-        if generation != self._generation or self._overview is not None or not self._alive():
+        if generation != self._generation or self._overview_current or not self._alive():
+            return
+        if isinstance(result, CancelledError):
+            self._overview_cancelled = True
+            self._overview_future = None
             return
         if isinstance(result, Exception):
             self._overview_cell = 0.0  # never again: draw the tiles at every scale
@@ -255,6 +267,8 @@ class LazyVectorLayerView(LayerView):
         self._overview = ChunkPainter(
             result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
         )
+        self._overview_current = True
+        self._overview_future = None
         self.buffer.invalidate()
         self.update()
 
@@ -273,7 +287,7 @@ class LazyVectorLayerView(LayerView):
         arrived = False
         if self._view_bbox is not None and self.overview_shown_at(self._view_resolution):
             future = self._overview_future
-            if self._overview is None and future is not None:
+            if not self._overview_current and future is not None:
                 self._on_overview_ready(self._generation, future.result(timeout=timeout))
                 return True
         if self._view_bbox is not None:  # the read-ahead ring is not needed for this image
@@ -290,9 +304,15 @@ class LazyVectorLayerView(LayerView):
         """Tiles read and kept."""
         return len(self._tiles)
 
+    @property
+    def tile_megabytes(self) -> float:
+        """MiB of the tiles kept (bounded by :data:`TILE_CACHE_MB`)."""
+        return self._tile_bytes / 2**20
+
     # --- drawing ---------------------------------------------------------------------------
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         """Draw the tiles read so far in the visible region; ask for the missing ones."""
+        self.paints += 1
         transform = painter.transform()
         scale = transform.m11()
         if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:
@@ -310,12 +330,17 @@ class LazyVectorLayerView(LayerView):
         )
         self._view_resolution = resolution
         painters = self._painters_for(bbox, resolution)
-        drawn = tuple(id(p) for p in painters)
-        if drawn != self._drawn:  # another set of tiles or the overview: draw anew
-            self._drawn = drawn
+        drawn = {id(p): p for p in painters}
+        holes = set(self._holes)
+        if drawn.keys() != self._drawn.keys() or holes != self._drawn_holes:
+            changed = [p for k, p in drawn.items() if k not in self._drawn]
+            changed += [p for k, p in self._drawn.items() if k not in drawn]
+            boxes = [self.tile_box(key) for key in holes ^ self._drawn_holes]
+            boxes += [box for box in map(self._extent_of, changed) if box is not None]
+            self._drawn, self._drawn_holes = drawn, holes
             self._painters = painters
-            self.buffer.invalidate()
-        if not painters:
+            self._redraw_boxes(boxes, resolution)  # only where the change shows
+        if not painters and not holes:
             return
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
         painter.save()
@@ -326,8 +351,10 @@ class LazyVectorLayerView(LayerView):
         painter.restore()
 
     def _painters_for(self, bbox, resolution: float) -> list[ChunkPainter]:
-        """What to draw: the overview at small scales; else the tiles once every tile in
-        view has arrived, the overview (if there) until then. Asks for what is missing."""
+        """What to draw: the overview at small scales; else the tiles read, and the
+        overview (if there) in the boxes of the tiles in view not read yet (their keys
+        left in ``self._holes``). Asks for what is missing."""
+        self._holes = ()
         if self.overview_shown_at(resolution):
             self._view_bbox = bbox
             self._cancel_pending_except(set())
@@ -335,11 +362,76 @@ class LazyVectorLayerView(LayerView):
             return [self._overview] if self._overview is not None else []
         self.request_tiles(bbox)
         in_view = self.tiles_meeting(bbox, ring=0)
-        if self._overview is not None and any(key not in self._tiles for key in in_view):
-            return [self._overview]
+        if any(key not in self._tiles for key in in_view):
+            level = in_view[0][0]  # the tiles of the previous classes until the new are in
+            stale = [p for key, p in self._stale.items() if key[0] == level]
+            if stale:
+                return stale
+            if self._overview is not None:
+                self._holes = tuple(key for key in in_view if key not in self._tiles)
         level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
-        return [painter for key, painter in self._tiles.items() if key[0] == level]
+        for key in in_view:  # least recently drawn last to go
+            if key in self._tiles:
+                self._tiles.move_to_end(key)
+        return [painter for key, painter in sorted(self._tiles.items()) if key[0] == level]
+
+    def _extent_of(self, painter: ChunkPainter) -> tuple[float, float, float, float] | None:
+        """The box (metres) of what ``painter`` draws, stroke included (None: nothing)."""
+        bounds = painter.chunked.chunk_bounds
+        if not len(bounds) or np.all(np.isnan(bounds[:, 0])):
+            return None
+        margin = (self._colors[3] + 2.0) * self._view_resolution
+        return (
+            float(np.nanmin(bounds[:, 0])) - margin,
+            float(np.nanmin(bounds[:, 1])) - margin,
+            float(np.nanmax(bounds[:, 2])) + margin,
+            float(np.nanmax(bounds[:, 3])) + margin,
+        )
+
+    def _redraw_boxes(self, boxes: list, resolution: float) -> None:
+        """Draw again the parts of the cached image under ``boxes`` (metres): where a tile
+        arrived or left, or a hole of the overview opened or closed. A tile read ahead out
+        of view changes nothing; one arriving at the edge redraws that edge only."""
+        buffer = self.buffer
+        if not buffer.matches_resolution(resolution) or buffer.array is None:
+            buffer.invalidate()
+            return
+        gx, gy = buffer.origin
+        height, width = buffer.array.shape
+        for x0, y0, x1, y1 in boxes:
+            left = max(gx, math.floor(x0 / resolution))
+            right = min(gx + width, math.ceil(x1 / resolution))
+            top = max(gy, math.floor(-y1 / resolution))
+            bottom = min(gy + height, math.ceil(-y0 / resolution))
+            if right <= left or bottom <= top:
+                continue
+            if (right - left) * (bottom - top) > 0.8 * width * height:
+                buffer.invalidate()  # most of it: draw it all anew
+                return
+            array, image = new_image(right - left, bottom - top)
+            self._render(array, image, left, top, resolution)
+            buffer.array[top - gy : bottom - gy, left - gx : right - gx] = array
+            self.region_redraws += 1
 
     def _render(self, array, image, gx0, gy0, resolution) -> None:
+        if self._drawn_holes and self._overview is not None:
+            self._render_holes(array, gx0, gy0, resolution)
         for painter in self._painters:
             painter.render(array, image, gx0, gy0, resolution)
+
+    def _render_holes(self, array, gx0: int, gy0: int, resolution: float) -> None:
+        """The overview in the boxes of the tiles not read yet (what it draws there only)."""
+        height, width = array.shape
+        for key in self._drawn_holes:
+            x0, y0, x1, y1 = self.tile_box(key)
+            left = max(gx0, math.floor(x0 / resolution))
+            right = min(gx0 + width, math.ceil(x1 / resolution))
+            top = max(gy0, math.floor(-y1 / resolution))
+            bottom = min(gy0 + height, math.ceil(-y0 / resolution))
+            if right <= left or bottom <= top:
+                continue
+            hole_array, hole_image = new_image(right - left, bottom - top)
+            self._overview.render(hole_array, hole_image, left, top, resolution)
+            target = array[top - gy0 : bottom - gy0, left - gx0 : right - gx0]
+            drawn = hole_array != 0
+            target[drawn] = hole_array[drawn]

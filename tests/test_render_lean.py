@@ -183,12 +183,13 @@ def test_bbox_batches_return_exactly_the_features_whose_box_meets_it(tmp_path):
 
 def test_lean_constants_agree_with_the_canvas_and_the_overview():
     from twin.ui.map import canvas
-    from twin.ui.map.views import lazy_vector
+    from twin.ui.map.views import lazy_reads
 
     assert render_lean_view.FULL_EXTENT_MARGIN == canvas.FULL_EXTENT_MARGIN
-    assert render_lean_view.MAX_LEVEL == lazy_vector.MAX_LEVEL
+    assert render_lean_view.MAX_LEVEL == lazy_reads.MAX_LEVEL
     assert render_lean_view.OVERVIEW_CELLS_PER_SIDE == overview_module.OVERVIEW_CELLS_PER_SIDE
     assert render_lean_view.OVERVIEW_SUFFIX == overview_module.OVERVIEW_SUFFIX
+    assert render_lean_view.OVERVIEW_VERSION == overview_module.OVERVIEW_VERSION
     bounds = (X0, Y0, X0 + 812.5, Y0 + 433.0)
     assert render_lean_view.overview_cell(bounds) == overview_module.overview_cell(bounds)
 

@@ -22,6 +22,7 @@ BBox = tuple[float, float, float, float]
 FULL_EXTENT_MARGIN = 0.02  # as twin.ui.map.canvas: "zoom to full extent" adds this around
 OVERVIEW_CELLS_PER_SIDE = 1024  # as twin.layers.overview (tests check they agree)
 OVERVIEW_SUFFIX = ".twin-overview.gpkg"
+OVERVIEW_VERSION = "2"  # as twin.layers.overview: an older cache is not read
 MAX_LEVEL = 20  # as twin.ui.map.views.lazy_vector: tile levels
 
 
@@ -135,6 +136,7 @@ def cached_overview_table(path: Path, table: str) -> tuple[Path, GpkgTable] | No
         "twin_source_mtime_ns": str(status.st_mtime_ns),
         "twin_source_table": str(table),
         "twin_cells_per_side": str(OVERVIEW_CELLS_PER_SIDE),
+        "twin_overview_version": OVERVIEW_VERSION,
     }
     if not found or any(metadata.get(key) != value for key, value in wanted.items()):
         return None

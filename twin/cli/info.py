@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,8 @@ import twin
 from twin.i18n import format_number, format_percent, tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.io import describe_crs, describe_format, read_layers
-from twin.layers.io_common import existing_file, sqlite_uri
+from twin.layers.io_common import existing_file
+from twin.project_kind import is_twin_geopackage
 
 
 def register(subparsers) -> None:
@@ -52,7 +52,7 @@ def describe(path: str | Path | None) -> dict[str, Any]:
         return _describe_project(twin.sample_project_path())
     dataset = _open_dataset(Path(path))  # French open data (twin.layers.opendata)
     path = Path(path) if dataset is not None else existing_file(path)
-    if path.suffix.lower() == ".twin" or _is_twin_geopackage(path):
+    if path.suffix.lower() == ".twin" or is_twin_geopackage(path):
         return _describe_project(path)
     layers = dataset.read(path, "EPSG:2154") if dataset is not None else read_layers(path)
     crs_values = {layer_crs_text(layer.crs) for layer in layers}
@@ -74,7 +74,7 @@ def _open_dataset(path: Path):
     """The French open dataset at ``path`` (ANFR folder or file, Arcep, INSEE...) or None."""
     from twin.layers.opendata import recognise
 
-    if path.suffix.lower() == ".twin" or (path.is_file() and _is_twin_geopackage(path)):
+    if path.suffix.lower() == ".twin" or (path.is_file() and is_twin_geopackage(path)):
         return None
     dataset = recognise(path)
     return None if dataset is None or dataset.key == "osm" else dataset  # OSM: GDAL's layers
@@ -211,23 +211,6 @@ def format_report(report: dict[str, Any]) -> str:
 def layer_crs_text(crs: CRS | None) -> str:
     """A comparable text for a CRS (WKT), "" when None."""
     return crs.to_wkt() if crs is not None else ""
-
-
-def _is_twin_geopackage(path: Path) -> bool:
-    """True for a GeoPackage that holds a twin project record (saved as .gpkg)."""
-    if path.suffix.lower() != ".gpkg":
-        return False
-    try:
-        connection = sqlite3.connect(sqlite_uri(path), uri=True)
-        try:
-            row = connection.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='twin_meta'"
-            ).fetchone()
-        finally:
-            connection.close()
-    except (sqlite3.DatabaseError, UnicodeDecodeError):
-        return False
-    return row is not None
 
 
 def _unit(crs: CRS | None) -> str:

@@ -12,12 +12,13 @@ from twin.ui.language_menu import LanguageMenu
 from twin.ui.presentation.workbench import StoryWorkbench
 
 if TYPE_CHECKING:
-    from twin.ui.main_window import MainWindow
+    from PySide6.QtWidgets import QMainWindow
 
 
-def build_menus_and_toolbar(window: MainWindow) -> None:
-    """Fill ``window``'s menu bar and toolbars; sets ``window.language_menu`` (View >
-    Language) and ``window.story`` (the Story dock and View > Present story)."""
+def build_menus_and_toolbar(window: QMainWindow) -> None:
+    """Fill the menu bar and toolbars of ``window`` (the main window); sets
+    ``window.language_menu`` (View > Language) and ``window.story`` (the Story dock and
+    View > Present story)."""
     file_menu = window.menuBar().addMenu(tr("&File"))
     for action in (
         window.open_action,

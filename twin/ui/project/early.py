@@ -119,7 +119,7 @@ def start_early_read(path: str | Path) -> EarlyRead | None:
     """Start reading the visible layers of the ``.twin`` project at ``path`` (None when it
     is not one: it is then opened the ordinary way). Call it on the main thread once the
     data libraries are imported."""
-    from twin.ui.project.loading import is_project_file
+    from twin.project_kind import is_project_file
 
     path = Path(path)
     if not (path.is_file() and is_project_file(path)):

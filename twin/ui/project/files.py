@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 import twin
 from twin.cli import startup_clock
 from twin.i18n import tr
+from twin.project_kind import is_project_file
 from twin.ui.dialogs import show_error
 from twin.ui.project.loading import (
     DATA_FILE_FILTER,
     PROJECT_FILE_FILTER,
-    is_project_file,
     open_any,
     open_visible_first,
     read_hidden_layers,

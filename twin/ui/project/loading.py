@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from twin.cli import startup_clock
 from twin.errors import DataError, ProjectError
 from twin.feedback import Feedback, ensure_feedback
 from twin.i18n import N_, tr
+from twin.project_kind import is_project_file
 
 if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the worker
     from pyproj import CRS
@@ -17,9 +18,7 @@ if TYPE_CHECKING:  # the data stack (pandas, GDAL, rasterio) is imported in the 
     from twin.layers.base import Layer
     from twin.project import Project
     from twin.sim.whatif.result import DomainResult, WhatIfOptions
-    from twin.ui.project.early import EarlyRead
 
-PROJECT_SUFFIXES = (".twin",)
 DATA_FILE_FILTER = N_(
     "Data files (*.gpkg *.geojson *.json *.shp *.zip *.tif *.tiff *.csv *.pbf);;All files (*)"
 )
@@ -63,18 +62,23 @@ def prepare_for_drawing(layers: list[Layer], feedback: Feedback | None = None) -
             geometry.chunked(classes, len(class_colors_with_fallback(layer.style)))
 
 
-def is_project_file(path: str | Path) -> bool:
-    """True for a ``.twin`` project (or a GeoPackage that holds one)."""
-    path = Path(path)
-    return path.suffix.lower() in PROJECT_SUFFIXES or _is_twin_geopackage(path)
-
-
 def _shown(record: dict) -> bool:
     return bool(record.get("visible", True))
 
 
 def _hidden(record: dict) -> bool:
     return not _shown(record)
+
+
+class StartedRead(Protocol):
+    """A read of a project's visible layers already under way (the app starts one before
+    its window exists: :class:`twin.ui.project.early.EarlyRead`)."""
+
+    path: Path
+
+    def result(self, feedback: Feedback) -> tuple[Project, list]:
+        """(the project with its visible layers, the records of the layers not read yet)."""
+        ...
 
 
 class Preview(NamedTuple):
@@ -100,7 +104,7 @@ def read_visible_layers(path: str | Path) -> tuple[Project, tuple[dict, ...]]:
 
 
 def open_visible_first(
-    path: str | Path, feedback: Feedback | None = None, early: EarlyRead | None = None
+    path: str | Path, feedback: Feedback | None = None, early: StartedRead | None = None
 ) -> Preview:
     """The first part of opening a ``.twin`` project: its visible layers only, prepared for
     the map, and the records of the hidden layers (:func:`read_hidden_layers` reads them).
@@ -227,10 +231,6 @@ def open_any(path: str | Path, feedback: Feedback | None = None) -> Project:
     feedback.set_progress(100, f"Read {len(layers)} layer(s)")
     return project
 
-
-def _is_twin_geopackage(path: Path) -> bool:
-    if path.suffix.lower() != ".gpkg" or not path.is_file():  # a pipe would block SQLite
-        return False
     import sqlite3
 
     from twin.layers.io_common import sqlite_uri

@@ -9,14 +9,17 @@ copy of a project, each side in a fresh process:
    apart): a compare made after the app has been open for a while;
 3. both scenarios' results stored in the copy (a compare seen before).
 
-Usage: ``python benchmarks/compare_scenarios.py [PROJECT]`` (default: the sample). Prints
-wall and CPU seconds of each side; the project opening is printed apart. Excluded from both
+Usage: ``python benchmarks/compare_scenarios.py [--load] [PROJECT]`` (default: the
+sample). Prints wall and CPU seconds of each side; the project opening is printed apart.
+``--load`` measures the three cases a second time while one CPU-bound process
+(:mod:`background_load`) keeps one core busy. Excluded from both
 sides: the live radio engine's level layers and drawing the compare window. Under load the
 wall time grows, the CPU time much less: report the load with the figures.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -31,6 +34,10 @@ HERE = Path(__file__).resolve().parent
 # benchmarks/coverage.py would shadow the coverage package numba imports: not on the path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
+# background_load by its path: benchmarks/ on sys.path would shadow packages (coverage)
+_spec = importlib.util.spec_from_file_location("twin_bench_load", HERE / "background_load.py")
+background_load = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(background_load)
 
 SCENARIO_B = {
     "name": "B",
@@ -101,9 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "--child":
         measure(argv[1], argv[2])
         return 0
+    load = "--load" in argv
+    argv = [a for a in argv if a != "--load"]
     import twin
 
     source = Path(argv[0]) if argv else twin.sample_project_path()
+    print(background_load.machine_line(False), flush=True)
+    _cases(source)
+    if load:
+        with background_load.cpu_load():
+            print(background_load.machine_line(True), flush=True)
+            _cases(source)
+    return 0
+
+
+def _cases(source: Path) -> None:
+    """The three cases, each in a fresh process, on a fresh copy of ``source``."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / source.name
         shutil.copy(source, copy)
@@ -113,7 +133,6 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(
                 [sys.executable, __file__, "--child", str(copy), mode], check=True, cwd=ROOT
             )
-    return 0
 
 
 if __name__ == "__main__":

@@ -34,12 +34,17 @@ def _same(a, b) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
 
 
-def test_cli_writes_layers_kpis_and_map_with_simulate_numbers(tmp_path, monkeypatch):
+def test_cli_writes_layers_kpis_and_map_with_simulate_numbers(tmp_path, monkeypatch, capfd):
     project = sample_project()  # the CLI opens the sample; share the already prepared one
     monkeypatch.setattr(twin, "open_project", lambda path=None: project)
     out = tmp_path / "out"
     status = main(["simulate", "--scenario-file", EXAMPLE, "--out", str(out), *FAST_ARGS])
     assert status == 0
+    # progress on stderr, for every engine: its lines start with the engine's name
+    progress = [line for line in capfd.readouterr().err.splitlines() if " % " in line]
+    for domain in ("radio", "fiber", "transit", "energy"):
+        assert any(line.startswith(f"{domain}: ") for line in progress), domain
+    assert progress[-1].endswith("100 % simulation done")
     report = json.loads((out / "kpis.json").read_text())
     scenario = Scenario.from_dict(json.loads(Path(EXAMPLE).read_text(encoding="utf-8")))
     direct = simulate(project, scenario, options=FAST)

@@ -14,6 +14,7 @@ CODE = """
 import json, sys
 import twin
 from twin.scenario import Scenario
+from twin.feedback import Feedback
 from twin.sim.whatif import WhatIfOptions, parallel, runner, simulate
 
 assert parallel.fork_is_safe()
@@ -22,7 +23,9 @@ scenario = Scenario.from_dict(json.load(open("docs/scenario-example.json", encod
 domains = ["fiber", "transit", "energy"]
 first = twin.open_project(None)
 first.results.clear()
-forked = simulate(first, scenario, domains, options=options, processes=3)
+steps = []
+feedback = Feedback(lambda percent, message: steps.append((percent, message)))
+forked = simulate(first, scenario, domains, feedback, options=options, processes=3)
 forked_runs = dict(runner.ENGINE_RUNS)
 runner.forget()
 second = twin.open_project(None)
@@ -37,6 +40,7 @@ print(json.dumps({
                for a, b in zip(forked.layers, alone.layers, strict=True)
                if hasattr(a, "frame")],
     "stored": sorted(e.domain for e in first.results.values()),
+    "steps": steps,
 }))
 """
 
@@ -58,3 +62,13 @@ def test_energy_and_transit_in_other_processes_equal_them_computed_here():
     assert report["layers"] and all(name and frame for name, frame in report["layers"])
     # the child's results are the project's, saved with it like any other
     assert report["stored"] == ["energy", "energy", "fiber", "fiber", "transit", "transit"]
+    # the children's own steps reach the caller's feedback; once a child is done, its
+    # domain does not step back to where it started
+    own = ("computed in a second process", "baseline", "scenario")
+    for domain in ("transit", "energy"):
+        prefix = f"{domain}: "
+        steps = [(p, m[len(prefix) :]) for p, m in report["steps"] if m.startswith(prefix)]
+        child = [p for p, m in steps if m not in own]
+        assert child, steps
+        after = [p for p, m in steps if m in ("baseline", "scenario")]
+        assert after and min(after) >= max(child), steps

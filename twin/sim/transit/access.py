@@ -19,7 +19,7 @@ import shapely.ops
 
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.network import Attachment, RoadGraph
-from twin.sim.transit.catchment import stop_walks, subset_attachment
+from twin.sim.transit.catchment import attachment_within, stop_walks, subset_attachment
 from twin.sim.transit.ptal import BAND_ORDER, PtalParameters, accessibility_index
 
 
@@ -82,7 +82,10 @@ class AccessModel:
         population: np.ndarray | None = None,
         premises: np.ndarray | None = None,
         parameters: AccessParameters | None = None,
+        locations: Attachment | None = None,
     ) -> None:
+        """``locations``: the locations attached to ``graph`` by the caller (with any limit
+        at least ``max_connector_m``, e.g. shared with a travel model); else attached here."""
         self.graph = graph
         self.parameters = parameters or AccessParameters()
         xy = np.asarray(location_xy, dtype=float).reshape(-1, 2)
@@ -91,7 +94,10 @@ class AccessModel:
         self.premises = np.zeros(k) if premises is None else np.asarray(premises, float)
         self.population = np.nan_to_num(self.population)
         self.premises = np.nan_to_num(self.premises)
-        self.locations = graph.attach(xy, max_distance=self.parameters.max_connector_m)
+        limit = self.parameters.max_connector_m
+        if locations is None or len(locations) != k:
+            locations = graph.attach(xy, max_distance=limit)
+        self.locations = attachment_within(locations, limit)
         self._walks: dict[tuple, pd.DataFrame] = {}
 
     def _attach_stops(self, stops: pd.DataFrame) -> Attachment:

@@ -71,6 +71,23 @@ def subset_attachment(points: Attachment, index: np.ndarray) -> Attachment:
     )
 
 
+def attachment_within(points: Attachment, max_distance: float) -> Attachment:
+    """The attachment that a search limited to ``max_distance`` metres would give, from one
+    made with a longer (or no) limit: the nearest edge of a point is the same whatever the
+    limit, so points farther than ``max_distance`` are only marked unattached (edge -1)."""
+    far = ~(points.connector_m <= max_distance)
+    if not far.any():
+        return points
+    return Attachment(
+        np.where(far, -1, points.edge),
+        np.where(far, 0.0, points.offset_m),
+        np.where(far, np.inf, points.connector_m),
+        points.point_xy,
+        np.where(far[:, None], np.nan, points.projected_xy),
+        np.where(far, 0.0, points.edge_length_m),
+    )
+
+
 def stop_catchments(
     graph: RoadGraph, stops: Attachment, limit_m: float, feedback: Feedback | None = None
 ) -> sparse.coo_matrix:

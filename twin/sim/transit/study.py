@@ -17,7 +17,7 @@ import pandas as pd
 from twin.errors import DataError
 from twin.feedback import Feedback
 from twin.layers.transit import TransitNetwork
-from twin.sim.network import RoadGraph
+from twin.sim.network import Attachment, RoadGraph
 from twin.sim.transit.access import AccessModel, AccessParameters, AccessResult, StopSet
 from twin.sim.transit.hubs import find_hubs
 from twin.sim.transit.ptal import BAND_ORDER
@@ -92,7 +92,10 @@ class TransitStudy:
         premises: np.ndarray | None = None,
         day: dt.date | str | None = None,
         parameters: AccessParameters | None = None,
+        locations: Attachment | None = None,
     ) -> None:
+        """``locations``: ``location_xy`` attached to ``graph`` by the caller (see
+        :class:`AccessModel`), else attached here."""
         self.network = network
         self.graph = graph
         self.parameters = parameters or AccessParameters()
@@ -113,7 +116,9 @@ class TransitStudy:
         self.served = set(day_events["stop_id"])
         if not self.served:
             raise DataError(f"no trip of the feed runs on {self.day.isoformat()}")
-        self.model = AccessModel(graph, location_xy, population, premises, self.parameters)
+        self.model = AccessModel(
+            graph, location_xy, population, premises, self.parameters, locations
+        )
         self._baseline: AccessResult | None = None
 
     @property

@@ -50,10 +50,17 @@ def _context(project, options: WhatIfOptions, feedback) -> dict[str, Any]:
     return store[key]
 
 
-def prepare(project, options: WhatIfOptions | None = None, feedback=None) -> None:
-    """Build what every energy what-if of ``project`` reuses: the grid with its loads and
-    the baseline's power flows (pandapower loaded)."""
-    _context(project, options or WhatIfOptions(), feedback)
+def prepare(
+    project, options: WhatIfOptions | None = None, feedback=None, baseline_stored: bool = False
+) -> None:
+    """Build what every energy what-if of ``project`` reuses: the grid with its loads
+    (pandapower loaded) and, unless the baseline's result is stored already
+    (``baseline_stored``: a scenario then only runs its own power flows), the baseline's
+    power flows."""
+    if baseline_stored:
+        _grid(project)
+    else:
+        _context(project, options or WhatIfOptions(), feedback)
 
 
 def _figures(kpis: dict[str, Any]) -> list[Figure]:

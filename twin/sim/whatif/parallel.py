@@ -39,13 +39,55 @@ def fork_is_safe() -> bool:
     )
 
 
+def warm_numba() -> None:
+    """Initialise numba's CPU target in this process (~0.3 s CPU), so that children forked
+    afterwards inherit it instead of each doing it again: the transit engine's searches and
+    pandapower's element selection are numba functions, and so is the radio engine this
+    process runs. Nothing when numba is absent or its internals differ."""
+    try:
+        from numba.core.registry import cpu_target
+
+        cpu_target.target_context.refresh()
+    except Exception:  # an optional speed-up only: the children initialise it themselves
+        return
+
+
+PROGRESS_STEP = 5.0  # the child reports its progress every this many percent (or new step)
+
+
+class _ProgressSender:
+    """The child's progress, sent to the parent as ("progress", percent, message) messages:
+    one when the step (message) changes or every :data:`PROGRESS_STEP` % within one, so
+    the pipe holds a few kilobytes at most while the parent is busy elsewhere."""
+
+    def __init__(self, sender, tasks: int) -> None:
+        self.sender, self.tasks, self.task = sender, max(1, tasks), 0
+        self._last: tuple[str, float] | None = None
+
+    def feedback(self, task: int) -> Feedback:
+        """The feedback of task number ``task`` (its 0-100 % is a share of the child's)."""
+        self.task = task
+        return Feedback(self._send)
+
+    def _send(self, percent: float, message: str) -> None:
+        overall = (self.task * 100.0 + percent) / self.tasks
+        if self._last is not None:
+            last_message, last_percent = self._last
+            if message == last_message and overall - last_percent < PROGRESS_STEP:
+                return
+        self._last = (message, overall)
+        self.sender.send(("progress", overall, message))
+
+
 def _child(sender, compute, project, domain: str, tasks: list[list], options) -> None:
-    """In the child: compute, encode, send, and leave without running exit handlers."""
+    """In the child: compute (sending progress), encode, send, and leave without running
+    exit handlers."""
     status = 0
     try:
         records = []
-        for interventions in tasks:
-            result = compute(project, domain, interventions, options, None)
+        progress = _ProgressSender(sender, len(tasks))
+        for index, interventions in enumerate(tasks):
+            result = compute(project, domain, interventions, options, progress.feedback(index))
             key = store.input_key(project, domain, interventions, options)
             text = store.interventions_text(interventions)
             meta, blobs = store.encode(result, text, project)
@@ -78,14 +120,19 @@ class DomainInChild:
         sender.close()
         self.error: str | None = None
 
-    def collect(self, project, feedback: Feedback) -> bool:
-        """Wait for the child (checking ``feedback`` for cancel) and put its results into
+    def collect(self, project, feedback: Feedback, progress: Feedback | None = None) -> bool:
+        """Wait for the child (checking ``feedback`` for cancel; the child's progress,
+        0-100 %, goes to ``progress``, default ``feedback``) and put its results into
         ``project.results``; False when it failed (``error`` says why)."""
+        progress = progress if progress is not None else feedback
         message: Any = None
         try:
             while message is None:
                 if self._receiver.poll(POLL_S):
                     message = self._receiver.recv()
+                    if message[0] == "progress":
+                        progress.set_progress(message[1], message[2])
+                        message = None
                 elif not self._process.is_alive() and not self._receiver.poll(0):
                     message = ("error", f"the process stopped (exit {self._process.exitcode})")
                 feedback.check()

@@ -221,7 +221,8 @@ def prepare_domain(
     project, domain: str, options: WhatIfOptions | None = None, feedback: Feedback | None = None
 ) -> None:
     """Build what ``domain``'s scenarios reuse (road graph, transit walks from every stop,
-    the grid and its baseline power flows; the adapter's ``prepare``), once per project and
+    the grid, and its baseline power flows when the baseline's result is not stored; the
+    adapter's ``prepare``), once per project and
     inputs, so that a first edit or a comparison of scenarios does not wait for it even when
     the baseline's results were read from the project file. Nothing is computed twice: a
     later :func:`domain_result` finds it prepared."""
@@ -229,9 +230,13 @@ def prepare_domain(
     prepare = getattr(adapter, "prepare", None)
     if prepare is None:
         return
+    options = options or WhatIfOptions()
+    extra = {}
+    if domain == "energy":  # its baseline power flows serve the baseline's result only
+        extra["baseline_stored"] = stored_result(project, domain, [], options) is not None
     with _ENGINE_LOCK:
         _refresh_prepared(project, domain)
-        prepare(project, options or WhatIfOptions(), feedback)
+        prepare(project, options, feedback, **extra)
 
 
 def _refresh_prepared(project, domain: str) -> None:
@@ -305,14 +310,25 @@ def _fork_heavy_domains(project, scenario: Scenario, domains, options: WhatIfOpt
 
     def missing(domain: str) -> list[list]:
         lists = [[], scenario.for_domain(domain)] if scenario.for_domain(domain) else [[]]
-        return [i for i in lists if stored_result(project, domain, i, options) is None]
+        return [i for i in lists if not _known(project, domain, i, options)]
 
     tasks = {d: missing(d) for d in domains}
     to_compute = [d for d in domains if tasks[d]]
     chosen = [d for d in HEAVY_DOMAINS if d in to_compute][:children]
     if len(chosen) == len(to_compute):
         chosen = chosen[:-1]  # nothing left for this process: it computes one itself
+    if chosen:
+        parallel.warm_numba()  # once here rather than once in each child
     return {d: parallel.DomainInChild(domain_result, project, d, tasks[d], options) for d in chosen}
+
+
+def _known(project, domain: str, interventions: list, options: WhatIfOptions) -> bool:
+    """True when the result is in memory or among the project's stored results, without
+    decoding it (decoding waits until the children are forked; a record that then fails to
+    decode is computed here)."""
+    key = store.input_key(project, domain, list(interventions), options)
+    with _LOCK:
+        return key in _RESULTS or key in (getattr(project, "results", None) or {})
 
 
 def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
@@ -323,7 +339,10 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         helper = helpers.get(domain)
         if helper is not None:
             feedback.set_progress(start, f"{domain}: computed in a second process")
-            if not helper.collect(project, feedback):
+            progress = _scaled(feedback, start, end, f"{domain}: ")  # the child's steps
+            if helper.collect(project, feedback, progress):
+                start = middle = end  # its results are found at once now: no step back
+            else:
                 feedback.set_progress(start, f"{domain}: second process failed ({helper.error})")
         feedback.set_progress(start, f"{domain}: baseline")
         try:

@@ -30,11 +30,12 @@ from twin.layers.transit import project_feed_path, read_gtfs
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddTransitLine, AddTransitStop, Intervention
 from twin.sim.transit.access import AccessResult, StopSet
+from twin.sim.transit.catchment import subset_attachment
 from twin.sim.transit.ptal import BAND_ORDER
 from twin.sim.transit.study import TransitStudy
 from twin.sim.transit.whatif import NewLine, NewStop, resolve_line_stops, route_line
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
-from twin.sim.whatif.transit_travel import prepare_destinations, travel_result
+from twin.sim.whatif.transit_travel import people, prepare_destinations, travel_result
 
 ENGINE = "transit"
 GOOD_BANDS = ("3", "4", "5", "6a", "6b")  # PTAL 3 or better
@@ -56,7 +57,10 @@ def _locations(project) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, np.nd
         except (KeyError, AttributeError):
             continue
         if len(frame) and "population" in frame:
-            xy = shapely.get_coordinates(shapely.centroid(frame.geometry.values))
+            if name == "buildings":
+                xy = people(project)[0]  # the same centroids as the travel figures'
+            else:
+                xy = shapely.get_coordinates(shapely.centroid(frame.geometry.values))
             persons = frame["population"].to_numpy(float)
             premises = (
                 frame["premises"].to_numpy(float) if "premises" in frame else np.zeros(len(xy))
@@ -73,7 +77,16 @@ def _context(project) -> dict[str, Any]:
         network = read_gtfs(gtfs_path(project), crs=project.crs)
         graph = road_graph(project)  # shared with the fiber what-if
         frame, xy, persons, premises = _locations(project)
-        study = TransitStudy(network, graph, xy, persons, premises)
+        try:
+            buildings = project.layer("buildings").frame
+        except (KeyError, AttributeError):
+            buildings = None
+        locations = None
+        if frame is buildings:
+            # the travel figures attach the buildings too (farther): attached once, shared
+            destinations = prepare_destinations(project, graph)
+            locations = subset_attachment(destinations, np.arange(len(xy)))
+        study = TransitStudy(network, graph, xy, persons, premises, locations=locations)
         store["transit"] = {"study": study, "frame": frame}
     return store["transit"]
 

@@ -23,6 +23,7 @@ from twin.kpi import Figure
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
+from twin.sim.network import Attachment
 from twin.sim.transit.isochrones import TimeGrid, isochrones
 from twin.sim.transit.travel import TravelModel, TravelParameters, Window
 from twin.sim.transit.whatif import NewLine, NewStop
@@ -80,15 +81,21 @@ def main_centre(project) -> Centre:
         return Centre("population centre", np.average(xy, axis=0, weights=weight + 1e-9))
 
 
-def _people(project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def people(project) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Centroids of the buildings (m) and their persons, households and premises, computed
+    once per project (forgotten with the transit domain's prepared inputs)."""
+    store = CONTEXTS.store(project)
     buildings = project.layer("buildings").frame
-    xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values))
-    weights = {
-        name: np.nan_to_num(buildings[name].to_numpy(float))
-        for name in ("population", "households", "premises")
-        if name in buildings
-    }
-    return xy, weights
+    key = ("transit", "people")
+    if key not in store or store[key][0] is not buildings:
+        xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values))
+        weights = {
+            name: np.nan_to_num(buildings[name].to_numpy(float))
+            for name in ("population", "households", "premises")
+            if name in buildings
+        }
+        store[key] = (buildings, xy, weights)
+    return store[key][1], store[key][2]
 
 
 def destination_attachment(project, graph, destination_xy: np.ndarray):
@@ -103,11 +110,13 @@ def destination_attachment(project, graph, destination_xy: np.ndarray):
     return store[key][1]
 
 
-def prepare_destinations(project, graph) -> None:
-    """Attach the travel figures' destinations to ``graph`` now (see
-    :func:`destination_attachment`), so that the first scenario finds them."""
-    xy, _weights = _people(project)
-    destination_attachment(project, graph, np.vstack([xy, _grid(project).centres()]))
+def prepare_destinations(project, graph) -> Attachment:
+    """Attach the travel figures' destinations (the buildings, then the isochrone pixels)
+    to ``graph`` now (see :func:`destination_attachment`), so that the first scenario finds
+    them; returns that attachment (its first rows are the buildings, which the access model
+    reuses instead of attaching them again)."""
+    xy, _weights = people(project)
+    return destination_attachment(project, graph, np.vstack([xy, _grid(project).centres()]))
 
 
 def _grid(project) -> TimeGrid:
@@ -123,7 +132,7 @@ def travel_result(
     boolean array over the ``buildings`` layer), with the scenario's ``lines`` and new
     ``stops`` in the timetable."""
     centre = main_centre(project)
-    xy, weights = _people(project)
+    xy, weights = people(project)
     grid = _grid(project)
     destination_xy = np.vstack([xy, grid.centres()])
     model = TravelModel(

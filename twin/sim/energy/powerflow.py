@@ -173,41 +173,88 @@ def _retry(net: pp.pandapowerNet) -> bool:
 RAMP = (0.25, 0.5, 0.7, 0.85, 0.95, 1.0)
 
 
+@dataclass
+class FlowValues:
+    """The figures a :class:`PowerFlowResult` is made of, aligned with the network's bus,
+    line and transformer rows: voltages (pu), loadings (%), line active power at the
+    from-side (MW), total load, PV generation and line + transformer losses (MW)."""
+
+    vm_pu: np.ndarray
+    line_loading_percent: np.ndarray
+    line_p_from_mw: np.ndarray
+    trafo_loading_percent: np.ndarray
+    load_mw: float
+    generation_mw: float
+    losses_mw: float
+
+
+def net_values(net: pp.pandapowerNet) -> FlowValues:
+    """The :class:`FlowValues` of the ``res_*`` tables of a network after a run."""
+    return FlowValues(
+        net.res_bus.vm_pu.reindex(net.bus.index).to_numpy(dtype=float),
+        net.res_line.loading_percent.reindex(net.line.index).to_numpy(dtype=float),
+        net.res_line.p_from_mw.reindex(net.line.index).to_numpy(dtype=float),
+        net.res_trafo.loading_percent.reindex(net.trafo.index).to_numpy(float),
+        float(net.res_load.p_mw.sum() if len(net.load) else 0.0),
+        float(net.res_sgen.p_mw.sum()) if len(net.sgen) else 0.0,
+        float(net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum()),
+    )
+
+
 def collect_results(
     net: pp.pandapowerNet, limits: Limits, converged: bool = True
 ) -> PowerFlowResult:
     """A :class:`PowerFlowResult` from the ``res_*`` tables of a network after a run."""
-    arrays = LimitArrays(net, limits)
-    if converged:
-        vm = net.res_bus.vm_pu.reindex(net.bus.index).to_numpy(dtype=float)
-        line_loading = net.res_line.loading_percent.reindex(net.line.index).to_numpy(dtype=float)
-        line_p = net.res_line.p_from_mw.reindex(net.line.index).to_numpy(dtype=float)
-        trafo_loading = net.res_trafo.loading_percent.reindex(net.trafo.index).to_numpy(float)
-        load_mw = float(net.res_load.p_mw.sum() if len(net.load) else 0.0)
-        generation_mw = float(net.res_sgen.p_mw.sum()) if len(net.sgen) else 0.0
-        losses_mw = float(net.res_line.pl_mw.sum() + net.res_trafo.pl_mw.sum())
+    values = net_values(net) if converged else None
+    return result_of_values(net, limits, values, LimitArrays(net, limits))
+
+
+def result_of_values(
+    net: pp.pandapowerNet, limits: Limits, values: FlowValues | None, arrays: LimitArrays
+) -> PowerFlowResult:
+    """A :class:`PowerFlowResult` (with violations) of ``values``; None: not converged."""
+    if values is None:
+        nan = float("nan")
+        values = FlowValues(
+            np.full(len(net.bus), np.nan),
+            np.full(len(net.line), np.nan),
+            np.full(len(net.line), np.nan),
+            np.full(len(net.trafo), np.nan),
+            nan,
+            nan,
+            nan,
+        )
+        converged = False
     else:
-        vm = np.full(len(net.bus), np.nan)
-        line_loading = np.full(len(net.line), np.nan)
-        line_p = np.full(len(net.line), np.nan)
-        trafo_loading = np.full(len(net.trafo), np.nan)
-        load_mw = generation_mw = losses_mw = float("nan")
+        converged = True
     buses = pd.DataFrame(
         {
             "bus_id": net.bus.index.to_numpy(),
-            "vm_pu": vm,
+            "vm_pu": values.vm_pu,
             "vm_min_pu": arrays.vm_min,
             "vm_max_pu": arrays.vm_max,
             "checked": arrays.checked,
         }
     )
     lines = pd.DataFrame(
-        {"line_id": net.line.index.to_numpy(), "loading_percent": line_loading, "p_from_mw": line_p}
+        {
+            "line_id": net.line.index.to_numpy(),
+            "loading_percent": values.line_loading_percent,
+            "p_from_mw": values.line_p_from_mw,
+        }
     )
     trafos = pd.DataFrame(
-        {"trafo_id": net.trafo.index.to_numpy(), "loading_percent": trafo_loading}
+        {"trafo_id": net.trafo.index.to_numpy(), "loading_percent": values.trafo_loading_percent}
     )
-    result = PowerFlowResult(converged, buses, lines, trafos, load_mw, generation_mw, losses_mw)
+    result = PowerFlowResult(
+        converged,
+        buses,
+        lines,
+        trafos,
+        values.load_mw,
+        values.generation_mw,
+        values.losses_mw,
+    )
     result.violations = check_violations(result, net, limits)
     return result
 
@@ -332,12 +379,14 @@ MAX_TAP_ITERATIONS = 4
 DEAD_BAND_STEPS = 0.6  # half-width of the regulator's dead band, in tap steps
 
 
-def regulate_taps(net: pp.pandapowerNet, setpoint_pu: float | None) -> bool:
+def regulate_taps(
+    net: pp.pandapowerNet, setpoint_pu: float | None, vm_pu: np.ndarray | None = None
+) -> bool:
     """Automatic voltage regulation of HV/MV transformers (HV side above 30 kV) with an
     on-load tap changer: a tap moves when its LV busbar is more than ``DEAD_BAND_STEPS`` tap
     steps from ``setpoint_pu`` (a dead band wider than one step, as real regulators use so
-    that they do not hunt), within tap_min..tap_max, from the last results. True if a tap
-    moved."""
+    that they do not hunt), within tap_min..tap_max, from the last results (or ``vm_pu``: bus
+    voltages in pu aligned with ``net.bus`` rows). True if a tap moved."""
     if setpoint_pu is None or len(net.trafo) == 0:
         return False
     trafo = net.trafo
@@ -348,7 +397,10 @@ def regulate_taps(net: pp.pandapowerNet, setpoint_pu: float | None) -> bool:
     regulated &= trafo.in_service.to_numpy(dtype=bool)
     if not regulated.any():
         return False
-    vm = net.res_bus.vm_pu.reindex(trafo.lv_bus).to_numpy(dtype=float)
+    if vm_pu is None:
+        vm = net.res_bus.vm_pu.reindex(trafo.lv_bus).to_numpy(dtype=float)
+    else:
+        vm = np.asarray(vm_pu, dtype=float)[net.bus.index.get_indexer(trafo.lv_bus)]
     sign = np.where(trafo.tap_side.astype(str).to_numpy() == "lv", -1.0, 1.0)
     safe_step = np.where(regulated, step, 1.0)
     with np.errstate(invalid="ignore"):
@@ -370,13 +422,24 @@ def regulate_taps(net: pp.pandapowerNet, setpoint_pu: float | None) -> bool:
     return True
 
 
+def scaled_net(net: pp.pandapowerNet, tap_setpoint_pu: float | None, fast: bool) -> ScaledNet:
+    """A :class:`ScaledNet` of ``net``; ``fast``: solved by the fast backend where it
+    reproduces pandapower (:class:`~twin.sim.energy.fastprofile.FastScaledNet`)."""
+    if not fast:
+        return ScaledNet(net, tap_setpoint_pu)
+    from twin.sim.energy.fastprofile import FastScaledNet  # it imports this module
+
+    return FastScaledNet(net, tap_setpoint_pu)
+
+
 def design_cases(
-    net: pp.pandapowerNet, settings: EnergyDefaults | None = None
+    net: pp.pandapowerNet, settings: EnergyDefaults | None = None, fast: bool = True
 ) -> dict[str, PowerFlowResult]:
     """The two planning snapshots: "high-load" (loads at peak, PV off) and "high-feed-in"
-    (loads at ``min_load_fraction``, PV at ``pv_peak_output_fraction`` of kWp)."""
+    (loads at ``min_load_fraction``, PV at ``pv_peak_output_fraction`` of kWp). ``fast``:
+    solved with the fast backend (same results; False: pandapower only)."""
     settings = settings or default_settings()
-    scaled = ScaledNet(net, settings.hv_mv_voltage_setpoint_pu)
+    scaled = scaled_net(net, settings.hv_mv_voltage_setpoint_pu, fast)
     results = {}
     scaled.set_factors({}, 0.0)
     results["high-load"] = scaled.run(settings.limits)

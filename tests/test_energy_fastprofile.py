@@ -100,3 +100,18 @@ def test_a_network_the_fast_backend_cannot_reproduce_runs_on_pandapower(oberrhei
         scaled.set_factors({"residential": 0.5}, 0.3)
     _assert_same(fast.run(settings.limits), slow.run(settings.limits))
     assert not fast.fast and fast.fast_runs == 0
+
+
+def test_evaluate_shares_the_models_and_still_matches_pandapower(oberrhein):
+    from twin.sim.energy.study import evaluate
+
+    settings = default_settings()
+    net = copy.deepcopy(oberrhein)
+    pp.create_sgen(net, int(net.bus.index[40]), p_mw=4.0, name="added PV")
+    state = evaluate(net, settings)
+    for case, result in design_cases(net, settings, fast=False).items():
+        _assert_same(state.cases[case], result)
+    slow = run_daily_profile(net, settings, fast=False)
+    for fast_hour, slow_hour in zip(state.daily.results, slow.results, strict=True):
+        _assert_same(fast_hour, slow_hour)
+    assert state.daily.summary() == slow.summary()

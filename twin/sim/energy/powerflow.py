@@ -345,7 +345,17 @@ class ScaledNet:
         self.net = copy.deepcopy(net)
         self.tap_setpoint_pu = tap_setpoint_pu
         self.base_load_scaling = self.net.load.scaling.to_numpy(dtype=float).copy()
+        self.base_sgen_scaling = self.net.sgen.scaling.to_numpy(dtype=float).copy()
+        self.base_taps = self.net.trafo.tap_pos.copy()
         self.load_profiles = load_profile_names(self.net)
+        self._ready = False
+
+    def reset(self) -> None:
+        """Back to the network as given (scalings, tap positions), as a new ScaledNet of it
+        would be, for another series of runs (what it learnt to solve faster is kept)."""
+        self.net.load["scaling"] = self.base_load_scaling
+        self.net.sgen["scaling"] = self.base_sgen_scaling
+        self.net.trafo["tap_pos"] = self.base_taps
         self._ready = False
 
     def set_factors(self, load_factors: dict[str, float], pv_factor: float) -> None:
@@ -433,13 +443,19 @@ def scaled_net(net: pp.pandapowerNet, tap_setpoint_pu: float | None, fast: bool)
 
 
 def design_cases(
-    net: pp.pandapowerNet, settings: EnergyDefaults | None = None, fast: bool = True
+    net: pp.pandapowerNet,
+    settings: EnergyDefaults | None = None,
+    fast: bool = True,
+    scaled: ScaledNet | None = None,
 ) -> dict[str, PowerFlowResult]:
     """The two planning snapshots: "high-load" (loads at peak, PV off) and "high-feed-in"
     (loads at ``min_load_fraction``, PV at ``pv_peak_output_fraction`` of kWp). ``fast``:
-    solved with the fast backend (same results; False: pandapower only)."""
+    solved with the fast backend (same results; False: pandapower only); ``scaled``: a
+    :func:`scaled_net` of ``net`` to run on (reset first; shared with the design day)."""
     settings = settings or default_settings()
-    scaled = scaled_net(net, settings.hv_mv_voltage_setpoint_pu, fast)
+    if scaled is None:
+        scaled = scaled_net(net, settings.hv_mv_voltage_setpoint_pu, fast)
+    scaled.reset()
     results = {}
     scaled.set_factors({}, 0.0)
     results["high-load"] = scaled.run(settings.limits)

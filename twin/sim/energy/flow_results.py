@@ -217,35 +217,29 @@ def check_violations(
             }
         ]
     found: list[dict[str, Any]] = []
-    buses = result.buses[result.buses.checked]
-    for row in buses[buses.vm_pu < buses.vm_min_pu].itertuples():
-        found.append(_violation(net, "bus", row.bus_id, "vm_pu_min", row.vm_pu, row.vm_min_pu))
-    for row in buses[buses.vm_pu > buses.vm_max_pu].itertuples():
-        found.append(_violation(net, "bus", row.bus_id, "vm_pu_max", row.vm_pu, row.vm_max_pu))
-    lines = result.lines[result.lines.loading_percent > limits.max_line_loading_percent]
-    for row in lines.itertuples():
-        found.append(
-            _violation(
-                net,
-                "line",
-                row.line_id,
-                "loading_percent",
-                row.loading_percent,
-                limits.max_line_loading_percent,
-            )
-        )
-    trafos = result.trafos[result.trafos.loading_percent > limits.max_trafo_loading_percent]
-    for row in trafos.itertuples():
-        found.append(
-            _violation(
-                net,
-                "trafo",
-                row.trafo_id,
-                "loading_percent",
-                row.loading_percent,
-                limits.max_trafo_loading_percent,
-            )
-        )
+    # plain arrays rather than filtered frames: this runs for every snapshot of a study
+    buses = result.buses
+    ids = buses.bus_id.to_numpy()
+    vm = buses.vm_pu.to_numpy(dtype=float)
+    checked = buses.checked.to_numpy(dtype=bool)
+    for quantity, bound, beyond in (
+        ("vm_pu_min", buses.vm_min_pu.to_numpy(dtype=float), np.less),
+        ("vm_pu_max", buses.vm_max_pu.to_numpy(dtype=float), np.greater),
+    ):
+        with np.errstate(invalid="ignore"):
+            rows = np.flatnonzero(checked & beyond(vm, bound))
+        for row in rows:
+            found.append(_violation(net, "bus", ids[row], quantity, vm[row], bound[row]))
+    for element, table, limit in (
+        ("line", result.lines, limits.max_line_loading_percent),
+        ("trafo", result.trafos, limits.max_trafo_loading_percent),
+    ):
+        ids = table[f"{element}_id"].to_numpy()
+        loading = table.loading_percent.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            rows = np.flatnonzero(loading > limit)
+        for row in rows:
+            found.append(_violation(net, element, ids[row], "loading_percent", loading[row], limit))
     return found
 
 

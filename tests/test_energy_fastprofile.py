@@ -115,3 +115,16 @@ def test_evaluate_shares_the_models_and_still_matches_pandapower(oberrhein):
     for fast_hour, slow_hour in zip(state.daily.results, slow.results, strict=True):
         _assert_same(fast_hour, slow_hour)
     assert state.daily.summary() == slow.summary()
+
+
+def test_without_lightsim2grid_the_snapshots_run_on_pandapower(oberrhein, monkeypatch):
+    import twin.sim.energy.fastprofile as fastprofile
+
+    monkeypatch.setattr(fastprofile, "lightsim2grid_available", lambda: False)
+    settings = default_settings()
+    fast = FastScaledNet(oberrhein, settings.hv_mv_voltage_setpoint_pu)
+    slow = ScaledNet(oberrhein, settings.hv_mv_voltage_setpoint_pu)
+    for scaled in (fast, slow):
+        scaled.set_factors({"residential": 0.8}, 0.6)
+    _assert_same(fast.run(settings.limits), slow.run(settings.limits))
+    assert not fast.fast and fast.fast_runs == 0

@@ -68,12 +68,13 @@ def _check_supported(net: pp.pandapowerNet) -> None:
         raise UnsupportedNetworkError("distributed slack")
 
 
-def injection_model(net: pp.pandapowerNet) -> InjectionModel:
+def injection_model(net: pp.pandapowerNet, options: dict | None = None) -> InjectionModel:
     """Run pandapower's Newton-Raphson on ``net`` (in place) and return the model of it
     that :class:`~twin.sim.energy.injection.InjectionSolver` solves (with lightsim2grid)
-    and :class:`~twin.sim.energy.injection.Sensitivity` linearises (without). Raises
-    ``pp.LoadflowNotConverged`` or :class:`UnsupportedNetworkError`."""
-    pp.runpp(net, **PANDAPOWER_NR)
+    and :class:`~twin.sim.energy.injection.Sensitivity` linearises (without). ``options``:
+    of that ``runpp`` (default :data:`PANDAPOWER_NR`). Raises ``pp.LoadflowNotConverged``
+    or :class:`UnsupportedNetworkError`."""
+    pp.runpp(net, **(PANDAPOWER_NR if options is None else options))
     _check_supported(net)
     internal = net._ppc["internal"]
     ybus = sp.csc_matrix(internal["Ybus"])

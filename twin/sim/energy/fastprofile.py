@@ -30,6 +30,7 @@ from twin.sim.energy.fastflow import (
 from twin.sim.energy.injection import InjectionModel, InjectionSolver, branch_powers, results_of
 from twin.sim.energy.powerflow import (
     MAX_TAP_ITERATIONS,
+    PF_OPTIONS,
     FlowValues,
     LimitArrays,
     PowerFlowResult,
@@ -112,7 +113,8 @@ class FastScaledNet(ScaledNet):
         entry = self._models.get(taps)
         if entry is None:
             try:
-                model = injection_model(self.net)  # pandapower's run of this very snapshot
+                # pandapower's run of this very snapshot, with the options ScaledNet uses
+                model = injection_model(self.net, PF_OPTIONS)
             except pp.LoadflowNotConverged:
                 return None
             entry = _TapModel(

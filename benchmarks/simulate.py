@@ -10,6 +10,11 @@ engines it runs beside itself), read from ``getrusage(RUSAGE_CHILDREN)``. It als
 that progress lines went to stderr. ``--load`` measures the same a second time while one
 CPU-bound process (:mod:`background_load`) keeps one core busy. Under load the wall time
 grows, CPU much less: report the load average printed with the figures.
+
+The energy engine is the critical path (a forked child: pandapower import, grid build,
+design cases and design day); ``-- --domains energy`` times it alone in one process
+(project opening included), which is the figure to compare when changing the energy engine:
+on a loaded machine its CPU seconds are steadier than the whole run's wall time.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 import pandapower as pp
 import scipy.sparse as sp
-from pandapower.pypower.idx_brch import F_BUS
+from pandapower.pypower.idx_brch import F_BUS, T_BUS
 from pandapower.pypower.idx_bus import BASE_KV
 
 from twin.sim.energy.injection import InjectionModel, LimitVectors, results_of
@@ -68,12 +68,13 @@ def _check_supported(net: pp.pandapowerNet) -> None:
         raise UnsupportedNetworkError("distributed slack")
 
 
-def injection_model(net: pp.pandapowerNet) -> InjectionModel:
+def injection_model(net: pp.pandapowerNet, options: dict | None = None) -> InjectionModel:
     """Run pandapower's Newton-Raphson on ``net`` (in place) and return the model of it
     that :class:`~twin.sim.energy.injection.InjectionSolver` solves (with lightsim2grid)
-    and :class:`~twin.sim.energy.injection.Sensitivity` linearises (without). Raises
-    ``pp.LoadflowNotConverged`` or :class:`UnsupportedNetworkError`."""
-    pp.runpp(net, **PANDAPOWER_NR)
+    and :class:`~twin.sim.energy.injection.Sensitivity` linearises (without). ``options``:
+    of that ``runpp`` (default :data:`PANDAPOWER_NR`). Raises ``pp.LoadflowNotConverged``
+    or :class:`UnsupportedNetworkError`."""
+    pp.runpp(net, **(PANDAPOWER_NR if options is None else options))
     _check_supported(net)
     internal = net._ppc["internal"]
     ybus = sp.csc_matrix(internal["Ybus"])
@@ -114,8 +115,9 @@ def injection_model(net: pp.pandapowerNet) -> InjectionModel:
     def rows(element: str, count: int):
         lookup = net._pd2ppc_lookups["branch"].get(element)
         if lookup is None or count == 0:
-            empty = sp.csr_matrix((0, len(keep)), dtype=complex)
-            return empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+            empty = sp.csr_matrix((count, len(keep)), dtype=complex)
+            none = np.zeros(count, dtype=np.int64)
+            return empty, empty, np.zeros(count), np.zeros(count), none.astype(bool), (none, none)
         start, stop = lookup
         ppc_rows = np.arange(start, stop)
         live = branch_is[ppc_rows]
@@ -127,17 +129,22 @@ def injection_model(net: pp.pandapowerNet) -> InjectionModel:
         kv_to = np.zeros(count)
         kv_from[live] = from_kv[target]
         kv_to[live] = to_bus_kv[target]
-        return sp.csr_matrix(pick @ yf), sp.csr_matrix(pick @ yt), kv_from, kv_to, live
+        ends = []
+        for column in (F_BUS, T_BUS):
+            end = np.zeros(count, dtype=np.int64)
+            end[live] = position[internal["branch"][target, column].real.astype(np.int64)]
+            ends.append(end)
+        return sp.csr_matrix(pick @ yf), sp.csr_matrix(pick @ yt), kv_from, kv_to, live, ends
 
     line = net.line
-    line_from, line_to, kv_from, kv_to, live = rows("line", len(line))
+    line_from, line_to, kv_from, kv_to, live, line_ends = rows("line", len(line))
     rating = (line.max_i_ka * line.df * line.parallel).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_pu = base_mva / math.sqrt(3) / rating * 100.0
         line_scale_from = np.where(live, per_pu / kv_from, 0.0)
         line_scale_to = np.where(live, per_pu / kv_to, 0.0)
     trafo = net.trafo
-    trafo_hv, trafo_lv, kv_hv, kv_lv, live = rows("trafo", len(trafo))
+    trafo_hv, trafo_lv, kv_hv, kv_lv, live, trafo_ends = rows("trafo", len(trafo))
     rating = (trafo.sn_mva * trafo.parallel * trafo.df).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_pu = base_mva / rating * 100.0
@@ -162,6 +169,8 @@ def injection_model(net: pp.pandapowerNet) -> InjectionModel:
         trafo_lv=trafo_lv,
         trafo_scale_hv=trafo_scale_hv,
         trafo_scale_lv=trafo_scale_lv,
+        line_ends=tuple(line_ends),
+        trafo_ends=tuple(trafo_ends),
     )
     _self_check(net, model)
     return model

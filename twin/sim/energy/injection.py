@@ -60,6 +60,33 @@ class InjectionModel:
     trafo_lv: sp.csr_matrix
     trafo_scale_hv: np.ndarray
     trafo_scale_lv: np.ndarray
+    # model positions of each line's from/to and each transformer's hv/lv bus (0 where the
+    # branch is not solved: its current rows are zero), for branch powers and losses
+    line_ends: tuple[np.ndarray, np.ndarray] | None = None
+    trafo_ends: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def branch_powers(model: InjectionModel, voltage: np.ndarray) -> tuple[np.ndarray, float]:
+    """Active power entering each line at its from-side (MW, as pandapower's ``p_from_mw``)
+    and the line + transformer losses (MW) of a solution (``voltage``, pu, model order)."""
+    losses = 0.0
+    p_from = np.zeros(model.line_from.shape[0])
+    for matrices, ends in (
+        ((model.line_from, model.line_to), model.line_ends),
+        ((model.trafo_hv, model.trafo_lv), model.trafo_ends),
+    ):
+        if ends is None:
+            raise ValueError("the model has no branch ends")
+        if matrices[0].shape[0] == 0:
+            continue
+        side = [
+            (voltage[end] * np.conj(matrix @ voltage)).real * model.base_mva
+            for matrix, end in zip(matrices, ends, strict=True)
+        ]
+        losses += float(np.sum(side[0] + side[1]))
+        if matrices[0] is model.line_from:
+            p_from = side[0]
+    return p_from, losses
 
 
 @dataclass

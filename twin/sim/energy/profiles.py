@@ -18,7 +18,7 @@ import pandas as pd
 
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
-from twin.sim.energy.powerflow import PowerFlowResult, ScaledNet
+from twin.sim.energy.powerflow import PowerFlowResult, ScaledNet, scaled_net
 
 HOURS = 24
 
@@ -74,11 +74,17 @@ def run_daily_profile(
     net: pp.pandapowerNet,
     settings: EnergyDefaults | None = None,
     feedback: Feedback | None = None,
+    fast: bool = True,
+    scaled: ScaledNet | None = None,
 ) -> DailyProfileResult:
-    """Run 24 hourly power flows of the design day (the network itself is not changed)."""
+    """Run 24 hourly power flows of the design day (the network itself is not changed);
+    ``fast``: with the fast backend (same results; False: pandapower only); ``scaled``: a
+    :func:`~twin.sim.energy.powerflow.scaled_net` of ``net`` to run on (reset first)."""
     settings = settings or default_settings()
     feedback = ensure_feedback(feedback)
-    scaled = ScaledNet(net, settings.hv_mv_voltage_setpoint_pu)
+    if scaled is None:
+        scaled = scaled_net(net, settings.hv_mv_voltage_setpoint_pu, fast)
+    scaled.reset()
     profiles = settings.profiles
     rows, results = [], []
     for hour in range(HOURS):

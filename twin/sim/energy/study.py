@@ -22,7 +22,7 @@ from twin.sim.energy.interventions import (
     apply_interventions,
     intervention_to_dict,
 )
-from twin.sim.energy.powerflow import PowerFlowResult, design_cases
+from twin.sim.energy.powerflow import PowerFlowResult, design_cases, scaled_net
 from twin.sim.energy.profiles import DailyProfileResult, run_daily_profile
 
 
@@ -50,8 +50,10 @@ def evaluate(
 ) -> GridState:
     """Run the design cases (and the 24-hour design day) on ``net``."""
     settings = settings or default_settings()
-    cases = design_cases(net, settings)
-    day = run_daily_profile(net, settings, feedback) if daily else None
+    # one scaled copy for both: the design day reuses the models of the design cases' taps
+    scaled = scaled_net(net, settings.hv_mv_voltage_setpoint_pu, fast=True)
+    cases = design_cases(net, settings, scaled=scaled)
+    day = run_daily_profile(net, settings, feedback, scaled=scaled) if daily else None
     results = list(cases.values()) + (day.results if day else [])
     vm = np.vstack([r.buses.vm_pu.to_numpy() for r in results])
     buses = pd.DataFrame(

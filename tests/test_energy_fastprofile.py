@@ -12,8 +12,9 @@ import pandapower as pp
 import pytest
 
 from twin.sim.energy import default_settings
+from twin.sim.energy.design_cases import design_cases
 from twin.sim.energy.fastprofile import FastScaledNet
-from twin.sim.energy.powerflow import ScaledNet, design_cases
+from twin.sim.energy.powerflow import ScaledNet
 from twin.sim.energy.profiles import HOURS, run_daily_profile
 
 OBERRHEIN_JSON = Path(__file__).parent / "data" / "energy" / "mv_oberrhein.json"

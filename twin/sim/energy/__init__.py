@@ -103,6 +103,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from twin.sim.energy.defaults import EnergyDefaults, Limits, default_settings
+    from twin.sim.energy.design_cases import design_cases
     from twin.sim.energy.grid import PreparedGrid, prepare_grid
     from twin.sim.energy.grid_build import frames_to_net
     from twin.sim.energy.grid_io import GridFrames, net_to_frames, read_pandapower_json
@@ -127,6 +128,6 @@ if TYPE_CHECKING:
         intervention_from_dict,
     )
     from twin.sim.energy.loads import attach_buildings, nearest_bus
-    from twin.sim.energy.powerflow import PowerFlowResult, design_cases, run_power_flow
+    from twin.sim.energy.powerflow import PowerFlowResult, run_power_flow
     from twin.sim.energy.profiles import DailyProfileResult, run_daily_profile
     from twin.sim.energy.study import EnergyStudy, grid_kpis, run_study, study_summary

@@ -4,7 +4,7 @@
 voltages (pu), per-line and per-transformer loadings (%) (:mod:`flow_results`, re-exported
 here); :func:`check_violations` compares them with
 :class:`~twin.sim.energy.defaults.Limits` (EN 50160 band at LV, a 0.95-1.05 pu planning
-band at MV, 100 % thermal loading; see ``defaults.json``). :func:`design_cases` runs the
+band at MV, 100 % thermal loading; see ``defaults.json``). :mod:`design_cases` runs the
 two planning snapshots: "high-load" (all loads at peak, no PV) and "high-feed-in" (loads
 at their midday minimum, PV at its clear-sky peak), with the HV/MV on-load tap changers
 regulating the MV busbar voltage as an AVR does.
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandapower as pp
 
-from twin.sim.energy.defaults import EnergyDefaults, Limits, default_settings
+from twin.sim.energy.defaults import Limits, default_settings
 from twin.sim.energy.flow_results import (
     LOADING_SLACK,
     VOLTAGE_SLACK_PU,
@@ -41,12 +41,10 @@ __all__ = [
     "ScaledNet",
     "check_violations",
     "collect_results",
-    "design_cases",
     "net_values",
     "regulate_taps",
     "result_of_values",
     "run_power_flow",
-    "scaled_net",
     "solve_power_flow",
 ]
 
@@ -214,41 +212,3 @@ def regulate_taps(
         return False
     trafo.loc[trafo.index[moved], "tap_pos"] = target[moved]
     return True
-
-
-def scaled_net(net: pp.pandapowerNet, tap_setpoint_pu: float | None, fast: bool) -> ScaledNet:
-    """A :class:`ScaledNet` of ``net``; ``fast``: solved by the fast backend where it
-    reproduces pandapower (:class:`~twin.sim.energy.fastprofile.FastScaledNet`)."""
-    if not fast:
-        return ScaledNet(net, tap_setpoint_pu)
-    from twin.sim.energy.fastprofile import FastScaledNet  # it imports this module
-
-    return FastScaledNet(net, tap_setpoint_pu)
-
-
-def design_cases(
-    net: pp.pandapowerNet,
-    settings: EnergyDefaults | None = None,
-    fast: bool = True,
-    scaled: ScaledNet | None = None,
-) -> dict[str, PowerFlowResult]:
-    """The two planning snapshots: "high-load" (loads at peak, PV off) and "high-feed-in"
-    (loads at ``min_load_fraction``, PV at ``pv_peak_output_fraction`` of kWp). ``fast``:
-    solved with the fast backend (same results; False: pandapower only); ``scaled``: a
-    :func:`scaled_net` of ``net`` to run on (reset first; shared with the design day)."""
-    settings = settings or default_settings()
-    if scaled is None:
-        scaled = scaled_net(net, settings.hv_mv_voltage_setpoint_pu, fast)
-    scaled.reset()
-    results = {}
-    scaled.set_factors({}, 0.0)
-    results["high-load"] = scaled.run(settings.limits)
-    low = settings.min_load_fraction
-    scaled.set_factors(
-        {"residential": low, "ev": low, "heat_pump": low}, settings.pv_peak_output_fraction
-    )
-    results["high-feed-in"] = scaled.run(settings.limits)
-    for case, result in results.items():
-        for violation in result.violations:
-            violation["case"] = case
-    return results

@@ -18,7 +18,8 @@ import pandas as pd
 
 from twin.feedback import Feedback, ensure_feedback
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
-from twin.sim.energy.powerflow import PowerFlowResult, ScaledNet, scaled_net
+from twin.sim.energy.design_cases import scaled_net
+from twin.sim.energy.powerflow import PowerFlowResult, ScaledNet
 
 HOURS = 24
 
@@ -79,7 +80,7 @@ def run_daily_profile(
 ) -> DailyProfileResult:
     """Run 24 hourly power flows of the design day (the network itself is not changed);
     ``fast``: with the fast backend (same results; False: pandapower only); ``scaled``: a
-    :func:`~twin.sim.energy.powerflow.scaled_net` of ``net`` to run on (reset first)."""
+    :func:`~twin.sim.energy.design_cases.scaled_net` of ``net`` to run on (reset first)."""
     settings = settings or default_settings()
     feedback = ensure_feedback(feedback)
     if scaled is None:

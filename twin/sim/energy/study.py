@@ -16,13 +16,14 @@ import pandas as pd
 from twin.feedback import Feedback, ensure_feedback
 from twin.layers.privacy import MASKED_LABEL, Published, rests_on_enough
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
+from twin.sim.energy.design_cases import design_cases, scaled_net
 from twin.sim.energy.interventions import (
     AppliedChange,
     Intervention,
     apply_interventions,
     intervention_to_dict,
 )
-from twin.sim.energy.powerflow import PowerFlowResult, design_cases, scaled_net
+from twin.sim.energy.powerflow import PowerFlowResult
 from twin.sim.energy.profiles import DailyProfileResult, run_daily_profile
 
 

@@ -25,7 +25,11 @@ Part 2, whole process (file to PNG): ``twin render FILE --out x.png --size 1920x
 as a subprocess against ``qgis_render.py png`` (Debian's /usr/bin/python3: start, open the
 GeoPackage, style, render, write the PNG), timed from process start to PNG on disk, the two
 alternating, median of ``--whole-repeat``. twin's image also carries its scale bar and north
-arrow. Where python3-qgis is missing the benchmark says so and times twin alone.
+arrow. Where python3-qgis is missing the benchmark says so and times twin alone. A big
+GeoPackage (every layer over twin's lazy threshold, as the default data) takes ``twin
+render``'s lean path (twin/cli/render_lean.py: sqlite3 R-tree reads of the view, no
+pandas/pyogrio/pyproj, numba only when 1000+ features are in view); its first run builds
+the overview cache through the ordinary path if it is missing.
 
 Each whole-process run also records its peak resident memory (``wait4``'s ``ru_maxrss``).
 ``--whole-process`` runs part 2 alone; ``--cold-overview`` first deletes the overview twin

@@ -13,11 +13,14 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import twin
 from twin.errors import DataError
 from twin.i18n import tr
-from twin.project import Project
+
+if TYPE_CHECKING:  # imported when needed: a big GeoPackage is drawn without the model
+    from twin.project import Project
 
 MAX_SIDE_PIXELS = 8192
 
@@ -92,6 +95,8 @@ def load_for_render(path: str | None) -> Project:
                 tr("the sample territory {sample} is missing; give a PATH").format(sample=sample)
             )
         return twin.open_project(sample)
+    from twin.project import Project
+
     file = Path(path)
     if not file.exists():
         raise DataError(tr("{path}: no such file").format(path=path))
@@ -126,11 +131,17 @@ def run(args: argparse.Namespace) -> int:
         )
     if not (10 <= args.dpi <= 1200):
         raise DataError(tr("--dpi {dpi:g}: give 10 to 1200 dots per inch").format(dpi=args.dpi))
+    title = args.title if args.title is not None else default_title(args.path)
+    if args.path is not None and Path(args.path).is_file():
+        from twin.cli.render_lean import render_lean
+
+        if render_lean(Path(args.path), out, size, bbox, title, args.subtitle, args.dpi):
+            print(f"wrote {out} ({size[0]}x{size[1]})")
+            return 0
     project = load_for_render(args.path)
     from twin.layout import Page, build_layout
     from twin.ui.export.painter import export_layout
 
-    title = args.title if args.title is not None else default_title(args.path)
     layout = build_layout(
         project, title, args.subtitle, extent=bbox, page=Page(size[0], size[1], args.dpi)
     )

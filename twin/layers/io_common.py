@@ -8,16 +8,16 @@ import contextlib
 import datetime as _dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 
 from twin.errors import DataError
 from twin.layers.colors import OKABE_ITO
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 # Format keys returned by detect_format, with the words used in messages.
 FORMAT_LABELS = {
@@ -175,6 +175,9 @@ def to_crs(value: Any, what: str = "CRS") -> CRS | None:
     """A :class:`pyproj.CRS` from a user value (``"EPSG:2154"``, 2154, WKT, CRS) or None."""
     if value is None:
         return None
+    from pyproj import CRS  # here: the default styles and formats need no pyproj
+    from pyproj.exceptions import CRSError
+
     try:
         return CRS.from_user_input(value)
     except CRSError as error:

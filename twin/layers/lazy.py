@@ -25,12 +25,20 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+# the thresholds (features) of opening lazily live beside the lean reader, which applies
+# the same rule (twin.cli.render_lean); re-exported here
+from twin.layers.lazy_gpkg import LAZY_FEATURE_THRESHOLD, LAZY_MIN_FEATURES
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
 
-LAZY_FEATURE_THRESHOLD = 250_000  # features: bigger GeoPackage layers open lazily
-LAZY_MIN_FEATURES = 50_000  # ... and so do layers over this in a file bigger than that
+__all__ = [
+    "LAZY_FEATURE_THRESHOLD",
+    "LAZY_MIN_FEATURES",
+    "LazyVectorLayer",
+    "geometry_kind_of_gdal_type",
+    "read_geometry_in_bbox",
+]
 
 BBox = tuple[float, float, float, float]
 

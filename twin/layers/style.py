@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from twin.layers.colors import NEW_TRANSIT_LINE_COLOR, category_colors, sample_colormap
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STYLE_KINDS = ("single", "categorized", "graduated", "raster", "raster-classes")
 CLASSIFICATION_METHODS = ("quantile", "equal-interval")
@@ -163,6 +165,8 @@ class Style:
                 count=len(values),
             )
         if self.kind == "graduated":
+            import pandas as pd  # here: drawing a map from a file needs no pandas
+
             numbers = pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce").to_numpy()
             result = np.full(len(numbers), -1, dtype=np.int64)
             for i, klass in enumerate(self.classes):
@@ -212,6 +216,8 @@ def categorized_style(
 
     Values beyond ``max_categories`` (the most frequent are kept) fall back to the base fill.
     """
+    import pandas as pd  # here: drawing a map from a file needs no pandas
+
     series = pd.Series(np.asarray(values, dtype=object)).dropna()
     ordered = list(series.value_counts().index[:max_categories])
     with contextlib.suppress(TypeError):
@@ -248,6 +254,8 @@ def graduated_style(
     unit: str = "",
 ) -> Style:
     """A graduated style: ``count`` classes of ``column`` by quantiles or equal intervals."""
+    import pandas as pd  # here: drawing a map from a file needs no pandas
+
     numbers = pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce").to_numpy(dtype=float)
     edges = np.unique(class_breaks(numbers, count, method))
     if edges.size == 1:

@@ -6,6 +6,7 @@ all in page pixels so every output looks the same."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui
 from PySide6.QtSvg import QSvgGenerator
@@ -23,12 +24,14 @@ from twin.layout import (
     regions,
 )
 from twin.layout_regions import CAPTION_TEXT_UNITS
-from twin.project import Project
-from twin.ui.export.print_scale import line_scale, scaled_layer
-from twin.ui.map.labels import overlay_obstacles
 from twin.ui.map.overlays import draw_north_arrow, draw_scale_bar
-from twin.ui.map.render import BBox, ensure_qt_application, render_map
 from twin.ui.panels.swatches import paint_swatch
+
+if TYPE_CHECKING:  # the map's modules load when a map is drawn: `twin render` of a big
+    # GeoPackage draws its own (twin.cli.render_lean) and needs only the page painter
+    from twin.project import Project
+
+BBox = tuple[float, float, float, float]
 
 INK = QtGui.QColor("#1E1E1E")
 MUTED = QtGui.QColor("#555555")
@@ -48,6 +51,8 @@ def map_scene(project: Project, layout: Layout) -> Project:
     """A project holding only the layers the layout's map frame names (the project's
     order), their lines and points widened for the page's dpi (:func:`line_scale`) so
     they read the same in print; the project itself is not changed."""
+    from twin.project import Project
+    from twin.ui.export.print_scale import line_scale, scaled_layer
     wanted = set(layout.map.layers)
     factor = line_scale(layout.page.dpi)
     scene = Project(crs=project.crs)
@@ -59,6 +64,8 @@ def map_scene(project: Project, layout: Layout) -> Project:
 
 def render_map_image(layout: Layout, project: Project) -> tuple[QtGui.QImage, BBox]:
     """The map of ``layout`` at its frame's size in page pixels, and the box it shows."""
+    from twin.ui.map.labels import overlay_obstacles
+    from twin.ui.map.render import render_map
     parts = regions(layout)
     _, _, width, height = parts.map
     scene = map_scene(project, layout)
@@ -320,6 +327,8 @@ def _paint_footer(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> N
 
 def layout_image(layout: Layout, project: Project) -> QtGui.QImage:
     """The whole page of ``layout`` as an image of the page's pixel size."""
+    from twin.ui.map.render import ensure_qt_application
+
     ensure_qt_application()
     map_image, shown = render_map_image(layout, project)
     return page_image(layout, map_image, shown)
@@ -358,6 +367,8 @@ def export_layout(layout: Layout, project: Project, path: str | Path) -> Path:
     """Write the page of ``layout`` to ``path``: PNG/JPEG, PDF (one page) or SVG by the
     file's extension. DataError (one line) when the format or the file is wrong. Runs on
     the UI thread (the map is drawn by a canvas widget)."""
+    from twin.ui.map.render import ensure_qt_application
+
     path = check_export_path(path)
     ensure_qt_application()
     map_image, shown = render_map_image(layout, project)

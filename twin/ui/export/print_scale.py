@@ -5,8 +5,10 @@ screen; a page at a higher resolution draws copies of its layers with them widen
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
-from twin.layers.base import Layer, LayerEvents
+if TYPE_CHECKING:
+    from twin.layers.base import Layer
 
 SCREEN_DPI = 96.0  # a style's stroke widths and point sizes are pixels of a 96 dpi screen
 
@@ -23,6 +25,7 @@ def scaled_layer(layer: Layer, factor: float, visible: bool | None = None) -> La
     drawing it never changes the project. ``layer`` itself when nothing changes."""
     if factor == 1.0 and (visible is None or visible == layer.visible):
         return layer
+    from twin.layers.base import LayerEvents
     style = layer.style
     drawn = copy.copy(layer)
     drawn.events = LayerEvents()

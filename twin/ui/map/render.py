@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from twin.project import Project
+if TYPE_CHECKING:  # imported where used: the page painter imports this module for
+    # ensure_qt_application alone
+    from twin.project import Project
 
 BBox = tuple[float, float, float, float]
 
@@ -49,6 +52,7 @@ def render_map(
     (:func:`twin.layers.reports.export_view`): an image that leaves twin never places a
     report more precisely."""
     from twin.layers.reports import export_view, is_reports_layer
+    from twin.project import Project
     from twin.ui.map.canvas import MapCanvas
 
     if any(is_reports_layer(layer) for layer in project.layers):

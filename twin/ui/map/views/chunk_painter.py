@@ -20,7 +20,6 @@ import math
 from collections import OrderedDict
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from twin.ui.map.views.geometry import ChunkedFeatures
@@ -200,6 +199,8 @@ class ChunkPainter:
         if path is not None:
             self._paths.move_to_end(key)
             return path
+        import pyqtgraph as pg  # here: a lean `twin render` may draw no path at all
+
         chunked = self.chunked
         first = chunked.group_start[group]
         start, end = chunked.vertex_start[first], chunked.vertex_start[first + count]

@@ -12,9 +12,10 @@ window's canvas, but it is made here with far less:
   does (no cache: the ordinary path builds it);
 - the map is drawn by the canvas's own drawing code (:class:`ChunkPainter`, the same tiles
   in the same order and the same pixel grid as :class:`LazyVectorLayerView`), without
-  pyqtgraph's scene; numba's kernels load only when the view holds many features: below
-  that the same kernels run as plain Python (same code, same pixels), sooner than numba
-  imports (about a second and 80 MB);
+  pyqtgraph's scene; numba's kernels load only when the view holds many features
+  (:data:`NUMBA_MIN_FEATURES`): below that the map is drawn as the canvas draws it without
+  numba (numpy scanline fill, QPainter outlines and lines), sooner than numba loads (about
+  a second and 80-135 MB);
 - the page (title, legend, scale bar, north arrow, credits) is the same layout painted by
   the same painter (:func:`twin.ui.export.painter.write_page`).
 
@@ -50,7 +51,12 @@ from twin.layers.style import LegendEntry, Style
 
 BBox = tuple[float, float, float, float]
 
-NUMBA_MIN_FEATURES = 1_000  # features in view from which loading numba pays
+NUMBA_MIN_FEATURES = 50_000
+"""Features in view from which numba's kernels draw the map (loading them costs about a
+second and 80-135 MB). Below, the map is drawn as the canvas draws it without numba:
+polygons filled by numpy's scanline fill (non-antialiased, winding rule, pixel centres, as
+the kernels), outlines and lines by QPainter (non-antialiased cosmetic pens of the same
+widths); the pixels agree with the kernels' except along some edges (tests)."""
 
 
 def load_kernels_without_scipy_linalg() -> None:
@@ -157,7 +163,7 @@ class LeanMap:
         self.line_factor = line_factor
         self.read_counts: dict[str, int] = {}
         self.used_overview: dict[str, bool] = {}
-        self.python_kernels = False
+        self.numpy_kernels = False
 
     def full_extent(self) -> BBox:
         """The project's extent with the canvas's margin ("zoom to full extent")."""
@@ -229,7 +235,7 @@ class LeanMap:
             extent = max((maxx - minx) * (maxy - miny), 1e-6)
             estimate += layer.table.count * min(1.0, area / extent)
             tables.append(layer.table)
-        if total + estimate >= 20 * NUMBA_MIN_FEATURES:
+        if total + estimate >= 2 * NUMBA_MIN_FEATURES:
             return int(total + estimate)
         connection = lazy_gpkg.connect(self.path)
         try:
@@ -242,8 +248,9 @@ class LeanMap:
     @contextlib.contextmanager
     def _kernels(self, region: BBox, resolution: float):
         """Draw with numba's kernels (loaded on first use, as the canvas does) when the view
-        holds many features; else with the same kernels run as plain Python, which draw
-        the same pixels without importing numba. Nothing is left changed afterwards."""
+        holds many features; else as the canvas does without numba (numpy scanline fill,
+        QPainter outlines and lines: see :data:`NUMBA_MIN_FEATURES`), sooner than numba
+        loads. Nothing is left changed afterwards."""
         from twin.ui.map.views import linedraw, scanfill
 
         few = self.features_in_view(region, resolution) < NUMBA_MIN_FEATURES
@@ -251,15 +258,15 @@ class LeanMap:
             linedraw._draw_lines_compiled is linedraw.NOT_LOADED
             and scanfill._fill_features_compiled is linedraw.NOT_LOADED
         )
-        self.python_kernels = few and unloaded
-        if not self.python_kernels:
+        self.numpy_kernels = few and unloaded
+        if not self.numpy_kernels:
             if unloaded:
                 load_kernels_without_scipy_linalg()
             yield
             return
-        # the modules' kernels before compilation are these plain functions (jit.py)
-        linedraw._draw_lines_compiled = linedraw._draw_lines_python
-        scanfill._fill_features_compiled = scanfill._fill_features_python
+        # None is "numba missing": ChunkPainter fills with numpy and strokes with QPainter
+        linedraw._draw_lines_compiled = None
+        scanfill._fill_features_compiled = None
         try:
             yield
         finally:

@@ -13,9 +13,9 @@ window's canvas, but it is made here with far less:
 - the map is drawn by the canvas's own drawing code (:class:`ChunkPainter`, the same tiles
   in the same order and the same pixel grid as :class:`LazyVectorLayerView`), without
   pyqtgraph's scene; numba's kernels load only when the view holds many features
-  (:data:`NUMBA_MIN_FEATURES`): below that the map is drawn as the canvas draws it without
-  numba (numpy scanline fill, QPainter outlines and lines), sooner than numba loads (about
-  a second and 80-135 MB);
+  (:data:`NUMBA_MIN_FEATURES`): below that the kernels' numpy equivalent draws the same
+  pixels (:mod:`twin.cli.render_lean_fill`), sooner than numba loads (about a second and
+  80-135 MB);
 - the page (title, legend, scale bar, north arrow, credits) is the same layout painted by
   the same painter (:func:`twin.ui.export.painter.write_page`).
 
@@ -25,7 +25,6 @@ returns None and takes the ordinary path. Units: project metres; pixels of the p
 
 from __future__ import annotations
 
-import contextlib
 import math
 import sqlite3
 from dataclasses import dataclass, field
@@ -53,10 +52,8 @@ BBox = tuple[float, float, float, float]
 
 NUMBA_MIN_FEATURES = 50_000
 """Features in view from which numba's kernels draw the map (loading them costs about a
-second and 80-135 MB). Below, the map is drawn as the canvas draws it without numba:
-polygons filled by numpy's scanline fill (non-antialiased, winding rule, pixel centres, as
-the kernels), outlines and lines by QPainter (non-antialiased cosmetic pens of the same
-widths); the pixels agree with the kernels' except along some edges (tests)."""
+second and 80-135 MB). Below, their numpy equivalent draws the same pixels
+(:mod:`twin.cli.render_lean_fill`)."""
 
 
 def load_kernels_without_scipy_linalg() -> None:
@@ -208,13 +205,13 @@ class LeanMap:
         painter = QtGui.QPainter(page)
         at = QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy()))
         try:
-            with self._kernels(region, resolution):
-                for layer in reversed(self.layers):  # the first layer on top
-                    array, image = new_image(region_w, region_h)
-                    for chunk_painter in self._painters(layer, region, resolution):
-                        chunk_painter.render(array, image, gx0, gy0, resolution)
-                    painter.drawImage(at, image)
-                    del array, image  # free as we go: one layer's image at a time
+            self._choose_kernels(region, resolution)
+            for layer in reversed(self.layers):  # the first layer on top
+                array, image = new_image(region_w, region_h)
+                for chunk_painter in self._painters(layer, region, resolution):
+                    chunk_painter.render(array, image, gx0, gy0, resolution)
+                painter.drawImage(at, image)
+                del array, image  # free as we go: one layer's image at a time
         finally:
             painter.end()
         return page.convertToFormat(QtGui.QImage.Format.Format_ARGB32), shown
@@ -245,12 +242,10 @@ class LeanMap:
         finally:
             connection.close()
 
-    @contextlib.contextmanager
-    def _kernels(self, region: BBox, resolution: float):
-        """Draw with numba's kernels (loaded on first use, as the canvas does) when the view
-        holds many features; else as the canvas does without numba (numpy scanline fill,
-        QPainter outlines and lines: see :data:`NUMBA_MIN_FEATURES`), sooner than numba
-        loads. Nothing is left changed afterwards."""
+    def _choose_kernels(self, region: BBox, resolution: float) -> None:
+        """Draw with numba's kernels (loaded here, as the canvas loads them on first use)
+        when the view holds many features, else with their numpy equivalent
+        (:mod:`twin.cli.render_lean_fill`, same pixels), sooner than numba loads."""
         from twin.ui.map.views import linedraw, scanfill
 
         few = self.features_in_view(region, resolution) < NUMBA_MIN_FEATURES
@@ -259,19 +254,8 @@ class LeanMap:
             and scanfill._fill_features_compiled is linedraw.NOT_LOADED
         )
         self.numpy_kernels = few and unloaded
-        if not self.numpy_kernels:
-            if unloaded:
-                load_kernels_without_scipy_linalg()
-            yield
-            return
-        # None is "numba missing": ChunkPainter fills with numpy and strokes with QPainter
-        linedraw._draw_lines_compiled = None
-        scanfill._fill_features_compiled = None
-        try:
-            yield
-        finally:
-            linedraw._draw_lines_compiled = linedraw.NOT_LOADED
-            scanfill._fill_features_compiled = linedraw.NOT_LOADED
+        if not self.numpy_kernels and unloaded:
+            load_kernels_without_scipy_linalg()
 
     def _painters(self, layer: LeanLayer, region: BBox, resolution: float):
         """The ChunkPainters of ``layer`` for the region, in the canvas's order (one per
@@ -283,9 +267,15 @@ class LeanMap:
         colors = self._style_colors(layer)
         filled = layer.geometry_kind == "polygon"
 
+        kind = ChunkPainter
+        if self.numpy_kernels:
+            from twin.cli.render_lean_fill import NumpyChunkPainter
+
+            kind = NumpyChunkPainter
+
         def painter_of(arrays) -> ChunkPainter:
             chunked = chunk_features(arrays, np.zeros(arrays.count, dtype=np.int64), 1)
-            return ChunkPainter(chunked, *colors, filled=filled)
+            return kind(chunked, *colors, filled=filled)
 
         if resolution >= overview_cell(layer.bounds) / 2:
             cached = cached_overview_table(self.path, layer.table.name)

@@ -28,8 +28,10 @@ alternating, median of ``--whole-repeat``. twin's image also carries its scale b
 arrow. Where python3-qgis is missing the benchmark says so and times twin alone. A big
 GeoPackage (every layer over twin's lazy threshold, as the default data) takes ``twin
 render``'s lean path (twin/cli/render_lean.py: sqlite3 R-tree reads of the view, no
-pandas/pyogrio/pyproj, numba only when 1000+ features are in view); its first run builds
-the overview cache through the ordinary path if it is missing.
+pandas/pyogrio/pyproj/pyqtgraph; numba only when 1.5M+ features are in view, below that
+numpy equivalents of numba's kernels draw the same pixels, non-antialiased, winding rule,
+outlines from 4-8 pixels wide as in part 1: twin/cli/render_lean_fill.py); its first run
+builds the overview cache through the ordinary path if it is missing.
 
 Each whole-process run also records its peak resident memory (``wait4``'s ``ru_maxrss``).
 ``--whole-process`` runs part 2 alone; ``--cold-overview`` first deletes the overview twin

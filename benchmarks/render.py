@@ -28,10 +28,14 @@ alternating, median of ``--whole-repeat``. twin's image also carries its scale b
 arrow. Where python3-qgis is missing the benchmark says so and times twin alone. A big
 GeoPackage (every layer over twin's lazy threshold, as the default data) takes ``twin
 render``'s lean path (twin/cli/render_lean.py: sqlite3 R-tree reads of the view, no
-pandas/pyogrio/pyproj, numba only when 1000+ features are in view); its first run builds
-the overview cache through the ordinary path if it is missing.
+pandas/pyogrio/pyproj/pyqtgraph; numba only when 1.5M+ features are in view, below that
+numpy equivalents of numba's kernels draw the same pixels, non-antialiased, winding rule,
+outlines from 4-8 pixels wide as in part 1: twin/cli/render_lean_fill.py); its first run
+builds the overview cache through the ordinary path if it is missing.
 
-Each whole-process run also records its peak resident memory (``wait4``'s ``ru_maxrss``).
+Each whole-process run also records its peak resident memory (``wait4``'s ``ru_maxrss``,
+taken by a small launcher process: measured from the benchmark itself it could not be
+lower than the benchmark's own ~200 MiB, see ``LAUNCHER``).
 ``--whole-process`` runs part 2 alone; ``--cold-overview`` first deletes the overview twin
 caches beside a big GeoPackage (``<file>.twin-overview.gpkg``), so the first twin run shows
 the cost of building it and the others the cached case.
@@ -232,22 +236,41 @@ def qgis_frames(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# Runs a command and prints its CPU seconds and peak resident KiB. The measured process is
+# a child of this small launcher, not of the benchmark: on Linux a process forked (or
+# vforked, as subprocess does) from the benchmark starts with the benchmark's own memory
+# high-water mark in its ru_maxrss (a floor of ~200 MiB once pyogrio and twin's styles are
+# loaded), which hid both sides' true peaks. The launcher's floor is its own ~10 MiB.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_pid, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
 def timed_process(args: list[str], env: dict, out: Path) -> tuple[float, float, float]:
     """(wall s, CPU s of the process and its threads, peak resident memory MiB) from start
-    to ``out`` written."""
+    to ``out`` written (the process runs under :data:`LAUNCHER`, which adds its start,
+    ~20 ms, to the wall time of both sides)."""
     out.unlink(missing_ok=True)
     start = time.perf_counter()
-    process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    process = subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, *args],
+        capture_output=True,
+        text=True,
+        env=env,
     )
-    _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read() if process.stderr else ""
-    process.communicate()
-    if process.returncode != 0 or not out.exists():
-        raise RuntimeError(f"{args[:3]} failed ({process.returncode}): {stderr.strip()[-400:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
+    try:
+        code, cpu, peak_kib = process.stdout.strip().splitlines()[-1].split()
+    except (IndexError, ValueError):
+        code, cpu, peak_kib = "launcher failed", "0", "0"
+    if code != "0" or not out.exists():
+        raise RuntimeError(f"{args[:3]} failed ({code}): {process.stderr.strip()[-400:]}")
+    return wall, float(cpu), float(peak_kib) / 1024  # Linux: KiB
 
 
 def whole_process(

@@ -12,9 +12,10 @@ window's canvas, but it is made here with far less:
   does (no cache: the ordinary path builds it);
 - the map is drawn by the canvas's own drawing code (:class:`ChunkPainter`, the same tiles
   in the same order and the same pixel grid as :class:`LazyVectorLayerView`), without
-  pyqtgraph's scene; numba's kernels load only when the view holds many features: below
-  that the same kernels run as plain Python (same code, same pixels), sooner than numba
-  imports (about a second and 80 MB);
+  pyqtgraph's scene; numba's kernels load only when the view holds many features
+  (:data:`NUMBA_MIN_FEATURES`): below that the kernels' numpy equivalent draws the same
+  pixels (:mod:`twin.cli.render_lean_fill`), sooner than numba loads (about a second and
+  80-135 MB);
 - the page (title, legend, scale bar, north arrow, credits) is the same layout painted by
   the same painter (:func:`twin.ui.export.painter.write_page`).
 
@@ -24,7 +25,6 @@ returns None and takes the ordinary path. Units: project metres; pixels of the p
 
 from __future__ import annotations
 
-import contextlib
 import math
 import sqlite3
 from dataclasses import dataclass, field
@@ -50,7 +50,13 @@ from twin.layers.style import LegendEntry, Style
 
 BBox = tuple[float, float, float, float]
 
-NUMBA_MIN_FEATURES = 1_000  # features in view from which loading numba pays
+NUMBA_MIN_FEATURES = 1_500_000
+"""Features in view from which numba's kernels draw the map. Below, their numpy equivalent
+draws the same pixels (:mod:`twin.cli.render_lean_fill`) without loading numba (about
+1.2 s CPU and 120-135 MB resident): measured on 1M buildings + 200k roads at the full
+extent (445k overview features), the whole ``twin render`` took 2.7 s CPU and 210 MiB
+with numpy against 3.5 s and 335 MiB with numba, so numba pays back its load only for
+views of well over a million features."""
 
 
 def load_kernels_without_scipy_linalg() -> None:
@@ -157,7 +163,7 @@ class LeanMap:
         self.line_factor = line_factor
         self.read_counts: dict[str, int] = {}
         self.used_overview: dict[str, bool] = {}
-        self.python_kernels = False
+        self.numpy_kernels = False
 
     def full_extent(self) -> BBox:
         """The project's extent with the canvas's margin ("zoom to full extent")."""
@@ -202,13 +208,13 @@ class LeanMap:
         painter = QtGui.QPainter(page)
         at = QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy()))
         try:
-            with self._kernels(region, resolution):
-                for layer in reversed(self.layers):  # the first layer on top
-                    array, image = new_image(region_w, region_h)
-                    for chunk_painter in self._painters(layer, region, resolution):
-                        chunk_painter.render(array, image, gx0, gy0, resolution)
-                    painter.drawImage(at, image)
-                    del array, image  # free as we go: one layer's image at a time
+            self._choose_kernels(region, resolution)
+            for layer in reversed(self.layers):  # the first layer on top
+                array, image = new_image(region_w, region_h)
+                for chunk_painter in self._painters(layer, region, resolution):
+                    chunk_painter.render(array, image, gx0, gy0, resolution)
+                painter.drawImage(at, image)
+                del array, image  # free as we go: one layer's image at a time
         finally:
             painter.end()
         return page.convertToFormat(QtGui.QImage.Format.Format_ARGB32), shown
@@ -216,7 +222,7 @@ class LeanMap:
     def features_in_view(self, region: BBox, resolution: float) -> int:
         """Features to draw in ``region`` (metres): the overview's when it is drawn, else
         those whose R-tree box meets the region (counted in the index, unless the layers'
-        mean density already says there are many)."""
+        mean density puts them far from :data:`NUMBA_MIN_FEATURES`: then that estimate)."""
         area = (region[2] - region[0]) * (region[3] - region[1])
         total, estimate = 0, 0.0
         tables = []
@@ -229,8 +235,8 @@ class LeanMap:
             extent = max((maxx - minx) * (maxy - miny), 1e-6)
             estimate += layer.table.count * min(1.0, area / extent)
             tables.append(layer.table)
-        if total + estimate >= 20 * NUMBA_MIN_FEATURES:
-            return int(total + estimate)
+        if not NUMBA_MIN_FEATURES / 4 < total + estimate < 2 * NUMBA_MIN_FEATURES:
+            return int(total + estimate)  # far from the threshold: no need to count
         connection = lazy_gpkg.connect(self.path)
         try:
             return total + sum(
@@ -239,11 +245,10 @@ class LeanMap:
         finally:
             connection.close()
 
-    @contextlib.contextmanager
-    def _kernels(self, region: BBox, resolution: float):
-        """Draw with numba's kernels (loaded on first use, as the canvas does) when the view
-        holds many features; else with the same kernels run as plain Python, which draw
-        the same pixels without importing numba. Nothing is left changed afterwards."""
+    def _choose_kernels(self, region: BBox, resolution: float) -> None:
+        """Draw with numba's kernels (loaded here, as the canvas loads them on first use)
+        when the view holds many features, else with their numpy equivalent
+        (:mod:`twin.cli.render_lean_fill`, same pixels), sooner than numba loads."""
         from twin.ui.map.views import linedraw, scanfill
 
         few = self.features_in_view(region, resolution) < NUMBA_MIN_FEATURES
@@ -251,20 +256,9 @@ class LeanMap:
             linedraw._draw_lines_compiled is linedraw.NOT_LOADED
             and scanfill._fill_features_compiled is linedraw.NOT_LOADED
         )
-        self.python_kernels = few and unloaded
-        if not self.python_kernels:
-            if unloaded:
-                load_kernels_without_scipy_linalg()
-            yield
-            return
-        # the modules' kernels before compilation are these plain functions (jit.py)
-        linedraw._draw_lines_compiled = linedraw._draw_lines_python
-        scanfill._fill_features_compiled = scanfill._fill_features_python
-        try:
-            yield
-        finally:
-            linedraw._draw_lines_compiled = linedraw.NOT_LOADED
-            scanfill._fill_features_compiled = linedraw.NOT_LOADED
+        self.numpy_kernels = few and unloaded
+        if not self.numpy_kernels and unloaded:
+            load_kernels_without_scipy_linalg()
 
     def _painters(self, layer: LeanLayer, region: BBox, resolution: float):
         """The ChunkPainters of ``layer`` for the region, in the canvas's order (one per
@@ -276,9 +270,15 @@ class LeanMap:
         colors = self._style_colors(layer)
         filled = layer.geometry_kind == "polygon"
 
+        kind = ChunkPainter
+        if self.numpy_kernels:
+            from twin.cli.render_lean_fill import NumpyChunkPainter
+
+            kind = NumpyChunkPainter
+
         def painter_of(arrays) -> ChunkPainter:
             chunked = chunk_features(arrays, np.zeros(arrays.count, dtype=np.int64), 1)
-            return ChunkPainter(chunked, *colors, filled=filled)
+            return kind(chunked, *colors, filled=filled)
 
         if resolution >= overview_cell(layer.bounds) / 2:
             cached = cached_overview_table(self.path, layer.table.name)

@@ -17,6 +17,7 @@ Level of detail, with r metres per pixel (only the chunks meeting the region are
 from __future__ import annotations
 
 import math
+import struct
 from collections import OrderedDict
 
 import numpy as np
@@ -36,6 +37,32 @@ def premultiplied_argb(color: QtGui.QColor) -> int:
     alpha = color.alpha()
     r, g, b = (round(c * alpha / 255) for c in (color.red(), color.green(), color.blue()))
     return (alpha << 24) | (r << 16) | (g << 8) | b
+
+
+def array_to_path(xs: np.ndarray, ys: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:
+    """A path through the vertices ``xs``/``ys`` (any unit), vertex i joined to vertex i + 1
+    where ``connect[i]``: the same path as ``pyqtgraph.arrayToQPath(xs, ys, connect)``,
+    built the same way (Qt's QDataStream form of a path, filled by numpy) without importing
+    pyqtgraph (over a second of a lean ``twin render``'s start). Odd-even fill rule."""
+    count = len(xs)
+    path = QtGui.QPainterPath()
+    if count == 0:
+        return path
+    # QDataStream << QPainterPath: count, (type, x, y) per element, cStart, fill rule;
+    # big-endian; type 0 moves to the vertex, 1 draws a line to it
+    data = bytearray(4 + count * 20 + 8)
+    struct.pack_into(">i", data, 0, count)
+    struct.pack_into(">ii", data, 4 + count * 20, 0, 0)
+    elements = np.frombuffer(
+        data, dtype=[("c", ">i4"), ("x", ">f8"), ("y", ">f8")], count=count, offset=4
+    )
+    elements["x"] = xs
+    elements["y"] = ys
+    elements["c"][:1] = 0
+    elements["c"][1:] = np.asarray(connect[:-1], dtype=bool)
+    stream = QtCore.QDataStream(QtCore.QByteArray(bytes(data)))
+    stream >> path
+    return path
 
 
 class ChunkPainter:
@@ -199,13 +226,11 @@ class ChunkPainter:
         if path is not None:
             self._paths.move_to_end(key)
             return path
-        import pyqtgraph as pg  # here: a lean `twin render` may draw no path at all
-
         chunked = self.chunked
         first = chunked.group_start[group]
         start, end = chunked.vertex_start[first], chunked.vertex_start[first + count]
-        path = pg.arrayToQPath(
-            chunked.xs[start:end], chunked.ys[start:end], connect=chunked.connect[start:end]
+        path = array_to_path(
+            chunked.xs[start:end], chunked.ys[start:end], chunked.connect[start:end]
         )
         path.setFillRule(QtCore.Qt.FillRule.WindingFill)
         self._paths[key] = path

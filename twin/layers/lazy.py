@@ -131,10 +131,9 @@ def _half_size_of_bounds(bounds: np.ndarray) -> float:
     return float(np.nanmax(sides, initial=0.0)) / 2
 
 
-def rtree_half_size(source: str | Path, table: str | None) -> float | None:
-    """Half the largest side of the feature boxes of ``table`` in GeoPackage ``source``
-    from its R-tree (``SELECT max(maxx - minx), max(maxy - miny)``), or None if the file
-    has no R-tree for it (not a GeoPackage, no spatial index)."""
+def _rtree_query(source: str | Path, table: str | None, query: str, parameters=()):
+    """Rows of ``query`` (its R-tree table written ``{rtree}``) on the R-tree of ``table``
+    in GeoPackage ``source`` (read only), or None if the file has none for it."""
     try:
         with contextlib.closing(
             sqlite3.connect(f"file:{Path(source).as_posix()}?mode=ro", uri=True)
@@ -146,12 +145,36 @@ def rtree_half_size(source: str | Path, table: str | None) -> float | None:
             if len(rows) != 1:
                 return None
             name = f"rtree_{rows[0][0]}_{rows[0][1]}".replace('"', '""')
-            sides = connection.execute(
-                f'SELECT max(maxx - minx), max(maxy - miny) FROM "{name}"'
-            ).fetchone()
+            return connection.execute(query.format(rtree=f'"{name}"'), parameters).fetchall()
     except sqlite3.Error:
         return None
-    return max((float(v) for v in sides if v is not None), default=0.0) / 2
+
+
+def rtree_half_size(source: str | Path, table: str | None) -> float | None:
+    """Half the largest side of the feature boxes of ``table`` in GeoPackage ``source``
+    from its R-tree (``SELECT max(maxx - minx), max(maxy - miny)``), or None if the file
+    has no R-tree for it (not a GeoPackage, no spatial index)."""
+    rows = _rtree_query(source, table, "SELECT max(maxx - minx), max(maxy - miny) FROM {rtree}")
+    if rows is None:
+        return None
+    return max((float(v) for v in rows[0] if v is not None), default=0.0) / 2
+
+
+def rtree_big_fids(
+    source: str | Path, table: str | None, bbox: BBox, half_size: float
+) -> np.ndarray | None:
+    """Feature ids of ``table`` whose R-tree box meets ``bbox`` and is more than
+    2 ``half_size`` wide or tall (metres): the few long features of a view, without reading
+    the others (None: no R-tree)."""
+    minx, miny, maxx, maxy = bbox
+    rows = _rtree_query(
+        source,
+        table,
+        "SELECT id FROM {rtree} WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?"
+        " AND (maxx - minx > ? OR maxy - miny > ?)",
+        (maxx, minx, maxy, miny, 2 * half_size, 2 * half_size),
+    )
+    return None if rows is None else np.array([r[0] for r in rows], dtype=np.int64)
 
 
 class _Unread:
@@ -274,6 +297,28 @@ class LazyVectorLayer(VectorLayer):
             values = self._frame[list(columns)].iloc[rows].reset_index(drop=True)
             return rows, geometries, values
         return read_features_in_bbox(self.source, self.table, bbox, columns)
+
+    def read_big(
+        self, bbox: BBox, columns: list[str], half_size: float
+    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """As :meth:`read_tile`, the features meeting ``bbox`` whose box is more than
+        2 ``half_size`` wide or tall (and maybe a few others: callers filter by size):
+        the R-tree picks them, so the small features of the box are not read. May run in
+        a worker thread."""
+        fids = None if self._loaded else rtree_big_fids(self.source, self.table, bbox, half_size)
+        if fids is None:
+            return self.read_tile(bbox, columns)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            _meta, table = pyogrio.read_arrow(
+                self.source, layer=self.table, columns=list(columns), fids=fids, return_fids=True
+            )
+        names = table.column_names
+        wkb = table.column(names[-1]).to_numpy(zero_copy_only=False)
+        geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+        fids = np.asarray(table.column(names[0]).to_numpy(zero_copy_only=False), dtype=np.int64)
+        values = table.select([name for name in names[1:-1] if name in columns]).to_pandas()
+        return fids, geometries, values
 
     def read_columns(self, columns: list[str], fids: np.ndarray | None = None) -> pd.DataFrame:
         """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id

@@ -20,7 +20,7 @@ from twin.layers.style_fields import classify_rows, style_columns
 from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
 
 MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
-REACH_TILES = 2  # tiles read beyond the view for long features reaching into it; features
+REACH_TILES = 1  # tiles read beyond the view for long features reaching into it; features
 # larger than that are read as "big features" of the view, owned by no tile
 
 TileKey = tuple[int, int, int]  # (level, column, row)
@@ -147,15 +147,25 @@ def read_big_features(
     """The features of ``layer`` meeting ``bbox`` (metres) whose box half-size is more
     than ``big`` metres (those no tile of that limit owns, see :func:`read_tile`), as
     chunked coordinate arrays in the classes of ``style``. Qt-free: runs in a worker."""
-    return _read_chunked(layer, bbox, style, lambda _g, boxes: _half_sizes(boxes) > big)
+
+    def owned(geometries: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        minx, miny, maxx, maxy = bbox  # the R-tree picks by box: the geometries too
+        meets = shapely.intersects(geometries, shapely.box(minx, miny, maxx, maxy))
+        return (_half_sizes(boxes) > big) & meets
+
+    def read(bbox, columns):
+        return layer.read_big(bbox, columns, big)
+
+    return _read_chunked(layer, bbox, style, owned, read)
 
 
-def _read_chunked(layer, bbox, style, owned: Callable) -> ChunkedFeatures:
-    """The features meeting ``bbox`` that ``owned(geometries, boxes)`` keeps, chunked and
-    sorted into the classes of ``style``."""
+def _read_chunked(layer, bbox, style, owned: Callable, read=None) -> ChunkedFeatures:
+    """The features meeting ``bbox`` (``read(bbox, columns)``, by default the layer's
+    tile read) that ``owned(geometries, boxes)`` keeps, chunked and sorted into the
+    classes of ``style``."""
     style = style if style is not None else Style()
     columns = style_columns(style, layer.attribute_columns)
-    fids, geometries, values = layer.read_tile(bbox, columns)
+    fids, geometries, values = (read or layer.read_tile)(bbox, columns)
     own = owned(geometries, shapely.bounds(geometries).reshape(-1, 4))
     classes = class_count(style)
     class_of_row = classify_rows(style, values.iloc[np.flatnonzero(own)], classes - 1)

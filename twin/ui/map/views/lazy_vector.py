@@ -13,7 +13,8 @@ vertex, so it is drawn once; the tiles drawn reach as far beyond the view as the
 feature box of the layer (:meth:`LazyVectorLayer.feature_half_size`, asked once in a
 worker), so a long road crossing the view from far away is drawn. Features longer than
 :data:`REACH_TILES` tiles belong to no tile: they are read with the view in one "big
-features" read, drawn once per frame. Units: project metres.
+features" read, drawn once per frame (twin/ui/map/views/lazy_long.py). Units: project
+metres.
 """
 
 from __future__ import annotations
@@ -36,14 +37,8 @@ from twin.layers.style_fields import classification_key
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
-from twin.ui.map.views.lazy_reads import (
-    TileGrid,
-    TileKey,
-    chunked_bytes,
-    read_big_features,
-    read_overview,
-    read_tile,
-)
+from twin.ui.map.views.lazy_long import LongFeatures
+from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_overview, read_tile
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
 from twin.ui.workers import run_job
@@ -53,7 +48,7 @@ READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
 
 
-class LazyVectorLayerView(LayerView):
+class LazyVectorLayerView(LongFeatures, LayerView):
     """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
 
     The style's fill, stroke and opacity apply, and so do classes by field (categories,
@@ -111,7 +106,7 @@ class LazyVectorLayerView(LayerView):
         self._stale: dict[TileKey, ChunkPainter] = {}
         self._forget_big()
         self._half_size: float | None = None  # of the largest feature box (metres)
-        self._half_size_future = _EXECUTOR.submit(self._read_half_size, self._generation)
+        self._half_size_future = self._submit(self._read_half_size, self._generation)
         self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
         self.grid = TileGrid(self.layer.bounds)
@@ -180,12 +175,6 @@ class LazyVectorLayerView(LayerView):
         within ``reach`` metres (see :meth:`TileGrid.tiles_meeting`), nearest first."""
         return self.grid.tiles_meeting(bbox, ring, reach)
 
-    @property
-    def reach(self) -> float:
-        """How far (metres) a feature meeting the view may have its first vertex beyond
-        it: the largest feature box side (0 until it is known)."""
-        return 2.0 * self._half_size if self._half_size is not None else 0.0
-
     def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
         """Ask the workers for the tiles meeting ``bbox`` not yet read, with the ring read
         ahead and the tiles long features reach from (and the big features of the view if
@@ -203,89 +192,9 @@ class LazyVectorLayerView(LayerView):
         self._request_big(bbox)
         return asked
 
-    def _read_half_size(self, generation: int):
-        """Worker: the largest feature box half-size of the layer (one R-tree query)."""
-        try:
-            result = self.layer.feature_half_size()
-        except Exception as error:  # unknown: tiles of one ring only, as before
-            result = error
-        if generation == self._generation:
-            with contextlib.suppress(RuntimeError):
-                self.half_size_ready.emit(generation, result)
-        return result
-
-    def _on_half_size_ready(self, generation: int, result) -> None:
-        if generation != self._generation or not self._alive():
-            return
-        if isinstance(result, Exception) or self._half_size is not None:
-            return
-        self._half_size = float(result)
-        if self._half_size > 0:
-            self.buffer.invalidate()
-            self.update()  # paint asks for the tiles the long features come from
-
-    # --- big features: longer than REACH_TILES tiles, read with the view -----------------
-    def _forget_big(self) -> None:
-        """Drop the big features read and the read under way (new data or classes)."""
-        future = getattr(self, "_big_future", None)
-        if future is not None:
-            future.cancel()
-        self._big: ChunkPainter | None = None
-        self._big_region: tuple | None = None  # (level, box) the big features were read for
-        self._big_future: concurrent.futures.Future | None = None
-        self._big_asked: tuple | None = None
-
-    def _big_region_for(self, bbox) -> tuple | None:
-        """(level, box metres) of the big features read for view ``bbox``: the tiles in
-        view and one ring around; None when the layer has no feature that big."""
-        if self._half_size is None:
-            return None
-        keys = self.tiles_meeting(bbox, ring=1)
-        if not keys:
-            return None
-        level = keys[0][0]
-        if self._half_size <= self.grid.big_limit(level):
-            return None
-        boxes = np.array([self.tile_box(key) for key in keys])
-        box = (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max())
-        return level, tuple(float(v) for v in box)
-
-    def _request_big(self, bbox) -> None:
-        """Ask a worker for the big features around view ``bbox`` unless they are read or
-        being read."""
-        region = self._big_region_for(bbox)
-        if region is None or region == self._big_region or region == self._big_asked:
-            return
-        if self._big_future is not None:
-            self._big_future.cancel()
-        self._big_asked = region
-        self._big_future = _EXECUTOR.submit(self._read_big, region, self._generation, self._style)
-
-    def _read_big(self, region: tuple, generation: int, style: Style):
-        """Worker: read the big features of ``region`` and hand them to the UI thread."""
-        level, box = region
-        try:
-            result = read_big_features(self.layer, box, style, self.grid.big_limit(level))
-        except Exception as error:  # shown as missing features, never a crash
-            result = error
-        if generation == self._generation:
-            with contextlib.suppress(RuntimeError):
-                self.big_ready.emit(generation, region, result)
-        return result
-
-    def _on_big_ready(self, generation: int, region: tuple, result) -> None:
-        if generation != self._generation or region != self._big_asked or not self._alive():
-            return
-        self._big_future = None
-        self._big_asked = None
-        if isinstance(result, Exception):
-            return
-        brushes, pens, dots, stroke = self._colors
-        self._big = ChunkPainter(
-            result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
-        )
-        self._big_region = region
-        self.update()
+    def _submit(self, function, *args) -> concurrent.futures.Future:
+        """Run ``function(*args)`` in a tile reading thread."""
+        return _EXECUTOR.submit(function, *args)
 
     def _cancel_pending_except(self, keys: set) -> None:
         """Drop the queued reads of tiles not in ``keys`` (the view moved on); reads

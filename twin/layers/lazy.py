@@ -15,6 +15,8 @@ way; smaller layers load whole, as before. Qt-free. Units: the layer's CRS (proj
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 import warnings
 from pathlib import Path
@@ -121,6 +123,60 @@ def read_columns(
     return values.set_axis(pd.Index(fids, name="fid"))
 
 
+def _half_size_of_bounds(bounds: np.ndarray) -> float:
+    """Half the largest side of the boxes ``bounds`` (rows minx, miny, maxx, maxy)."""
+    if not len(bounds):
+        return 0.0
+    sides = np.fmax(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    return float(np.nanmax(sides, initial=0.0)) / 2
+
+
+def _rtree_query(source: str | Path, table: str | None, query: str, parameters=()):
+    """Rows of ``query`` (its R-tree table written ``{rtree}``) on the R-tree of ``table``
+    in GeoPackage ``source`` (read only), or None if the file has none for it."""
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{Path(source).as_posix()}?mode=ro", uri=True)
+        ) as connection:
+            rows = connection.execute(
+                "SELECT table_name, column_name FROM gpkg_geometry_columns"
+            ).fetchall()
+            rows = [r for r in rows if table is None or r[0] == table]
+            if len(rows) != 1:
+                return None
+            name = f"rtree_{rows[0][0]}_{rows[0][1]}".replace('"', '""')
+            return connection.execute(query.format(rtree=f'"{name}"'), parameters).fetchall()
+    except sqlite3.Error:
+        return None
+
+
+def rtree_half_size(source: str | Path, table: str | None) -> float | None:
+    """Half the largest side of the feature boxes of ``table`` in GeoPackage ``source``
+    from its R-tree (``SELECT max(maxx - minx), max(maxy - miny)``), or None if the file
+    has no R-tree for it (not a GeoPackage, no spatial index)."""
+    rows = _rtree_query(source, table, "SELECT max(maxx - minx), max(maxy - miny) FROM {rtree}")
+    if rows is None:
+        return None
+    return max((float(v) for v in rows[0] if v is not None), default=0.0) / 2
+
+
+def rtree_big_fids(
+    source: str | Path, table: str | None, bbox: BBox, half_size: float
+) -> np.ndarray | None:
+    """Feature ids of ``table`` whose R-tree box meets ``bbox`` and is more than
+    2 ``half_size`` wide or tall (metres): the few long features of a view, without reading
+    the others (None: no R-tree)."""
+    minx, miny, maxx, maxy = bbox
+    rows = _rtree_query(
+        source,
+        table,
+        "SELECT id FROM {rtree} WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?"
+        " AND (maxx - minx > ? OR maxy - miny > ?)",
+        (maxx, minx, maxy, miny, 2 * half_size, 2 * half_size),
+    )
+    return None if rows is None else np.array([r[0] for r in rows], dtype=np.int64)
+
+
 class _Unread:
     """The data of a lazy layer before it is read (identity only)."""
 
@@ -162,6 +218,7 @@ class LazyVectorLayer(VectorLayer):
         self._loaded = False
         self._unread = _Unread()  # weak-referenceable stand-in for the data not yet read
         self._lock = threading.Lock()
+        self._half_size: tuple[object, float] | None = None  # (data identity, metres)
 
     @classmethod
     def open(
@@ -241,6 +298,28 @@ class LazyVectorLayer(VectorLayer):
             return rows, geometries, values
         return read_features_in_bbox(self.source, self.table, bbox, columns)
 
+    def read_big(
+        self, bbox: BBox, columns: list[str], half_size: float
+    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """As :meth:`read_tile`, the features meeting ``bbox`` whose box is more than
+        2 ``half_size`` wide or tall (and maybe a few others: callers filter by size):
+        the R-tree picks them, so the small features of the box are not read. May run in
+        a worker thread."""
+        fids = None if self._loaded else rtree_big_fids(self.source, self.table, bbox, half_size)
+        if fids is None:
+            return self.read_tile(bbox, columns)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            _meta, table = pyogrio.read_arrow(
+                self.source, layer=self.table, columns=list(columns), fids=fids, return_fids=True
+            )
+        names = table.column_names
+        wkb = table.column(names[-1]).to_numpy(zero_copy_only=False)
+        geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+        fids = np.asarray(table.column(names[0]).to_numpy(zero_copy_only=False), dtype=np.int64)
+        values = table.select([name for name in names[1:-1] if name in columns]).to_pandas()
+        return fids, geometries, values
+
     def read_columns(self, columns: list[str], fids: np.ndarray | None = None) -> pd.DataFrame:
         """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id
         (row position once loaded): a pass over the file, for class breaks; run it in a
@@ -273,6 +352,28 @@ class LazyVectorLayer(VectorLayer):
             rows = np.sort(rows)
             return rows.astype(np.int64), np.asarray(frame.geometry.values, dtype=object)[rows]
         return read_geometry_in_bbox(self.source, self.table, bbox)
+
+    def feature_half_size(self) -> float:
+        """Half the largest side of the largest feature box (CRS units, metres): how far
+        a feature reaches from the centre of its box. From the GeoPackage R-tree (one
+        query over its rows; else the boxes of every feature), or from the frame once it
+        is loaded; remembered until the data changes. Slow on a big file the first time:
+        call it in a worker thread."""
+        identity = self.data_identity
+        known = self._half_size
+        if known is not None and known[0] is identity:
+            return known[1]
+        if self._loaded:
+            half = _half_size_of_bounds(shapely.bounds(np.asarray(self._frame.geometry.values)))
+        else:
+            half = rtree_half_size(self.source, self.table)
+            if half is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    bounds = pyogrio.read_bounds(self.source, layer=self.table)[1]
+                half = _half_size_of_bounds(np.asarray(bounds).T)
+        self._half_size = (identity, half)
+        return half
 
     def features_at(self, x: float, y: float, tolerance: float = 0.0) -> gpd.GeoDataFrame:
         """Features within ``tolerance`` of (x, y) with all their attributes, nearest first,

@@ -20,6 +20,8 @@ from twin.layers.style_fields import classify_rows, style_columns
 from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry
 
 MAX_LEVEL = 20  # tile levels: level L has 2**L tiles across the layer's larger side
+REACH_TILES = 1  # tiles read beyond the view for long features reaching into it; features
+# larger than that are read as "big features" of the view, owned by no tile
 
 TileKey = tuple[int, int, int]  # (level, column, row)
 
@@ -47,12 +49,32 @@ class TileGrid:
         x0, y0 = self._origin[0] + column * side, self._origin[1] + row * side
         return (x0, y0, x0 + side, y0 + side)
 
-    def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
-        """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
-        the centre of the box first."""
+    def tile_side(self, level: int) -> float:
+        """Side (metres) of the tiles of ``level``."""
+        return self._side / 2**level
+
+    def big_limit(self, level: int) -> float:
+        """Box half-size (metres) past which a feature is "big" at ``level``: owned by no
+        tile of it (its first vertex may lie beyond :data:`REACH_TILES` tiles of the view),
+        read with the view instead (:func:`read_big_features`)."""
+        return REACH_TILES * self.tile_side(level) / 2
+
+    def reach_ring(self, level: int, reach: float) -> int:
+        """Tiles around the view within ``reach`` metres of it (at most
+        :data:`REACH_TILES`): where the first vertex of a feature meeting the view lies
+        if its box is at most ``reach`` metres across."""
+        return min(math.ceil(reach / self.tile_side(level) - 1e-9), REACH_TILES)
+
+    def tiles_meeting(
+        self, bbox: tuple[float, float, float, float], ring: int = 1, reach: float = 0.0
+    ) -> list:
+        """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, or the
+        tiles within ``reach`` metres of it if more (up to :data:`REACH_TILES` around),
+        nearest the centre of the box first."""
         minx, miny, maxx, maxy = bbox
         level = self.level_for(maxx - minx)
         side = self._side / 2**level
+        ring = max(ring, self.reach_ring(level, reach))  # the read-ahead ring counts
         columns = math.ceil(self._extent_size[0] / side - 1e-9)
         rows = math.ceil(self._extent_size[1] / side - 1e-9)
         ox, oy = self._origin
@@ -79,21 +101,72 @@ def class_count(style: Style) -> int:
     return len(colors) + 1
 
 
+def _half_sizes(boxes: np.ndarray) -> np.ndarray:
+    """Half the larger side of each box (rows minx, miny, maxx, maxy; metres)."""
+    return np.fmax(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * 0.5
+
+
+def first_vertices(geometries: np.ndarray) -> np.ndarray:
+    """(x, y) metres of the first vertex of each geometry (a point on it; NaN if empty)."""
+    coords, index = shapely.get_coordinates(geometries, return_index=True)
+    first = np.full((len(geometries), 2), np.nan)
+    rows, at = np.unique(index, return_index=True)
+    first[rows] = coords[at]
+    return first
+
+
 def read_tile(
-    layer: LazyVectorLayer, bbox: tuple[float, float, float, float], style: Style | None = None
+    layer: LazyVectorLayer,
+    bbox: tuple[float, float, float, float],
+    style: Style | None = None,
+    big: float = math.inf,
 ) -> ChunkedFeatures:
-    """The features of ``layer`` whose box centre lies in ``bbox`` (half-open, metres),
-    read from the file and flattened into chunked coordinate arrays, sorted into the
-    classes of ``style`` (the column it colours by is read with the geometry; the last
-    class is the base fill colour). Qt-free: runs in a worker thread."""
+    """The features of ``layer`` whose first vertex lies in ``bbox`` (half-open, metres:
+    a point on the feature, so the feature meets the tile and is read with it) and whose
+    box half-size (half its larger side) is at most ``big`` metres (larger ones are read
+    with the view, :func:`read_big_features`), read from the file and flattened into
+    chunked coordinate arrays, sorted into the classes of ``style`` (the column it colours
+    by is read with the geometry; the last class is the base fill colour). Each feature
+    thus belongs to one tile of a level and is drawn once. Qt-free: runs in a worker."""
+    minx, miny, maxx, maxy = bbox
+
+    def owned(geometries: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        x, y = first_vertices(geometries).T
+        inside = (x >= minx) & (x < maxx) & (y >= miny) & (y < maxy)
+        return inside & ~(_half_sizes(boxes) > big)
+
+    return _read_chunked(layer, bbox, style, owned)
+
+
+def read_big_features(
+    layer: LazyVectorLayer,
+    bbox: tuple[float, float, float, float],
+    style: Style | None = None,
+    big: float = 0.0,
+) -> ChunkedFeatures:
+    """The features of ``layer`` meeting ``bbox`` (metres) whose box half-size is more
+    than ``big`` metres (those no tile of that limit owns, see :func:`read_tile`), as
+    chunked coordinate arrays in the classes of ``style``. Qt-free: runs in a worker."""
+
+    def owned(geometries: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        minx, miny, maxx, maxy = bbox  # the R-tree picks by box: the geometries too
+        meets = shapely.intersects(geometries, shapely.box(minx, miny, maxx, maxy))
+        return (_half_sizes(boxes) > big) & meets
+
+    def read(bbox, columns):
+        return layer.read_big(bbox, columns, big)
+
+    return _read_chunked(layer, bbox, style, owned, read)
+
+
+def _read_chunked(layer, bbox, style, owned: Callable, read=None) -> ChunkedFeatures:
+    """The features meeting ``bbox`` (``read(bbox, columns)``, by default the layer's
+    tile read) that ``owned(geometries, boxes)`` keeps, chunked and sorted into the
+    classes of ``style``."""
     style = style if style is not None else Style()
     columns = style_columns(style, layer.attribute_columns)
-    fids, geometries, values = layer.read_tile(bbox, columns)
-    minx, miny, maxx, maxy = bbox
-    boxes = shapely.bounds(geometries)
-    cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
-    cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
-    own = (cx >= minx) & (cx < maxx) & (cy >= miny) & (cy < maxy)
+    fids, geometries, values = (read or layer.read_tile)(bbox, columns)
+    own = owned(geometries, shapely.bounds(geometries).reshape(-1, 4))
     classes = class_count(style)
     class_of_row = classify_rows(style, values.iloc[np.flatnonzero(own)], classes - 1)
     geometry = extract_geometry(geometries[own], layer.geometry_kind)

@@ -3,12 +3,18 @@
 A :class:`LazyVectorLayerView` divides the layer's extent into square tiles whose side
 suits the zoom (between half the view width and the view width: few small reads at street
 zoom, wherever the features are dense). Painting finds the tiles meeting the view (and a ring
-of one tile around it, read ahead for panning), asks a worker thread to read the missing
+of one tile around it, read ahead for panning, and as many more as the largest feature
+reaches, up to :data:`REACH_TILES`), asks a worker thread to read the missing
 ones from the file (:meth:`LazyVectorLayer.read_geometry`, a GeoPackage R-tree read) and
 draws the tiles already there; a tile that arrives is drawn at once. The UI thread never
 reads the file. Each tile keeps only flat coordinate arrays (:class:`ChunkedFeatures`),
-not shapely objects. A feature crossing tile borders belongs to the tile holding the
-centre of its box, so it is drawn once. Units: project metres.
+not shapely objects. A feature crossing tile borders belongs to the tile holding its first
+vertex, so it is drawn once; the tiles drawn reach as far beyond the view as the largest
+feature box of the layer (:meth:`LazyVectorLayer.feature_half_size`, asked once in a
+worker), so a long road crossing the view from far away is drawn. Features longer than
+:data:`REACH_TILES` tiles belong to no tile: they are read with the view in one "big
+features" read, drawn once per frame (twin/ui/map/views/lazy_long.py). Units: project
+metres.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from twin.layers.style_fields import classification_key
 from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
 from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
+from twin.ui.map.views.lazy_long import LongFeatures
 from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_overview, read_tile
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
@@ -41,7 +48,7 @@ READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
 
 
-class LazyVectorLayerView(LayerView):
+class LazyVectorLayerView(LongFeatures, LayerView):
     """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
 
     The style's fill, stroke and opacity apply, and so do classes by field (categories,
@@ -53,6 +60,8 @@ class LazyVectorLayerView(LayerView):
 
     tile_ready = QtCore.Signal(object, object)  # (key, ChunkedFeatures or exception)
     overview_ready = QtCore.Signal(object, object)  # (generation, ChunkedFeatures or error)
+    half_size_ready = QtCore.Signal(object, object)  # (generation, metres or exception)
+    big_ready = QtCore.Signal(object, object, object)  # (generation, region, chunked/error)
 
     def __init__(self, layer: LazyVectorLayer) -> None:
         super().__init__(layer)
@@ -73,6 +82,8 @@ class LazyVectorLayerView(LayerView):
         self._painters: list[ChunkPainter] = []
         self.tile_ready.connect(self._on_tile_ready)
         self.overview_ready.connect(self._on_overview_ready)
+        self.half_size_ready.connect(self._on_half_size_ready)
+        self.big_ready.connect(self._on_big_ready)
         self.reload()
 
     # --- tiles ---------------------------------------------------------------------------
@@ -93,6 +104,9 @@ class LazyVectorLayerView(LayerView):
         self._overview_current = False  # the overview drawn has the style's classes
         self._overview_cancelled = False
         self._stale: dict[TileKey, ChunkPainter] = {}
+        self._forget_big()
+        self._half_size: float | None = None  # of the largest feature box (metres)
+        self._half_size_future = self._submit(self._read_half_size, self._generation)
         self._overview_cell = overview_cell(self.layer.bounds)
         self.buffer.invalidate()
         self.grid = TileGrid(self.layer.bounds)
@@ -116,6 +130,7 @@ class LazyVectorLayerView(LayerView):
                 future.cancel()
             self._pending.clear()
             self._stale = dict(self._tiles)  # drawn until the new tiles are in
+            self._forget_big()
             self._tiles.clear()
             self._tile_bytes = 0
             if self._overview_future is not None:
@@ -125,7 +140,8 @@ class LazyVectorLayerView(LayerView):
             self.buffer.invalidate()
             self.update()
             return
-        for painter in [*self._tiles.values(), *self._stale.values(), self._overview]:
+        others = [self._overview, self._big]
+        for painter in [*self._tiles.values(), *self._stale.values(), *others]:
             if painter is not None and painter.chunked.classes == len(self._colors[0]):
                 painter.set_colors(*self._colors)
         self.buffer.invalidate()
@@ -152,15 +168,19 @@ class LazyVectorLayerView(LayerView):
         """The box (minx, miny, maxx, maxy metres) of tile ``key`` = (level, column, row)."""
         return self.grid.tile_box(key)
 
-    def tiles_meeting(self, bbox: tuple[float, float, float, float], ring: int = 1) -> list:
-        """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around, nearest
-        the centre of the box first."""
-        return self.grid.tiles_meeting(bbox, ring)
+    def tiles_meeting(
+        self, bbox: tuple[float, float, float, float], ring: int = 1, reach: float = 0.0
+    ) -> list:
+        """Keys of the tiles meeting ``bbox`` (metres) plus ``ring`` tiles around and those
+        within ``reach`` metres (see :meth:`TileGrid.tiles_meeting`), nearest first."""
+        return self.grid.tiles_meeting(bbox, ring, reach)
 
     def request_tiles(self, bbox: tuple[float, float, float, float]) -> int:
-        """Ask the workers for the tiles meeting ``bbox`` not yet read; returns how many."""
+        """Ask the workers for the tiles meeting ``bbox`` not yet read, with the ring read
+        ahead and the tiles long features reach from (and the big features of the view if
+        any); returns how many tiles were asked for."""
         self._view_bbox = bbox
-        wanted = self.tiles_meeting(bbox)
+        wanted = self.tiles_meeting(bbox, ring=1, reach=self.reach)
         self._cancel_pending_except(set(wanted))
         asked = 0
         for key in wanted:
@@ -169,7 +189,12 @@ class LazyVectorLayerView(LayerView):
             future = _EXECUTOR.submit(self._read, key, self._generation, self._style)
             self._pending[key] = future
             asked += 1
+        self._request_big(bbox)
         return asked
+
+    def _submit(self, function, *args) -> concurrent.futures.Future:
+        """Run ``function(*args)`` in a tile reading thread."""
+        return _EXECUTOR.submit(function, *args)
 
     def _cancel_pending_except(self, keys: set) -> None:
         """Drop the queued reads of tiles not in ``keys`` (the view moved on); reads
@@ -183,7 +208,8 @@ class LazyVectorLayerView(LayerView):
         with self._guard:
             self.read_threads.append(threading.current_thread().name)
         try:
-            result = read_tile(self.layer, self.tile_box(key), style)
+            big = self.grid.big_limit(key[0])
+            result = read_tile(self.layer, self.tile_box(key), style, big)
         except Exception as error:  # shown as a missing tile, never a crash
             result = error
         if generation == self._generation:
@@ -285,13 +311,25 @@ class LazyVectorLayerView(LayerView):
         """Wait for the tiles being read and take them in now (for a complete image, e.g.
         ``twin render``); True if any arrived. Runs on the UI thread."""
         arrived = False
+        if self._half_size is None and self._view_bbox is not None:
+            with contextlib.suppress(Exception):  # unknown: tiles of one ring, as before
+                self._on_half_size_ready(self._generation, self._half_size_future.result(timeout))
+            if self._half_size is not None and self._half_size > 0:
+                arrived = True
+                if not self.overview_shown_at(self._view_resolution):
+                    self.request_tiles(self._view_bbox)  # with the tiles long features reach
         if self._view_bbox is not None and self.overview_shown_at(self._view_resolution):
             future = self._overview_future
             if not self._overview_current and future is not None:
                 self._on_overview_ready(self._generation, future.result(timeout=timeout))
                 return True
         if self._view_bbox is not None:  # the read-ahead ring is not needed for this image
-            self._cancel_pending_except(set(self.tiles_meeting(self._view_bbox, ring=0)))
+            needed = self.tiles_meeting(self._view_bbox, ring=0, reach=self.reach)
+            self._cancel_pending_except(set(needed))
+        big = self._big_future
+        if big is not None and self._big_asked is not None:
+            self._on_big_ready(self._generation, self._big_asked, big.result(timeout=timeout))
+            arrived = True
         while self._pending:
             key, future = next(iter(self._pending.items()))
             result = future.result(timeout=timeout)
@@ -362,7 +400,8 @@ class LazyVectorLayerView(LayerView):
             return [self._overview] if self._overview is not None else []
         self.request_tiles(bbox)
         in_view = self.tiles_meeting(bbox, ring=0)
-        if any(key not in self._tiles for key in in_view):
+        reached = self.tiles_meeting(bbox, ring=0, reach=self.reach)  # and long features'
+        if any(key not in self._tiles for key in reached):
             level = in_view[0][0]  # the tiles of the previous classes until the new are in
             stale = [p for key, p in self._stale.items() if key[0] == level]
             if stale:
@@ -370,10 +409,14 @@ class LazyVectorLayerView(LayerView):
             if self._overview is not None:
                 self._holes = tuple(key for key in in_view if key not in self._tiles)
         level = in_view[0][0] if in_view else -1  # tiles of one level: each feature once
-        for key in in_view:  # least recently drawn last to go
+        for key in reached:  # least recently drawn last to go
             if key in self._tiles:
                 self._tiles.move_to_end(key)
-        return [painter for key, painter in sorted(self._tiles.items()) if key[0] == level]
+        painters = [painter for key, painter in sorted(self._tiles.items()) if key[0] == level]
+        big = self._big
+        if big is not None and self._big_region is not None and self._big_region[0] == level:
+            painters.append(big)  # owned by no tile of this level: drawn once
+        return painters
 
     def _extent_of(self, painter: ChunkPainter) -> tuple[float, float, float, float] | None:
         """The box (metres) of what ``painter`` draws, stroke included (None: nothing)."""

@@ -313,19 +313,7 @@ class LeanMap:
         page's wider lines (twin.ui.export.print_scale)."""
         from PySide6 import QtCore, QtGui
 
-        from twin.layers.colors import hex_to_rgba
-        from twin.ui.map.views.chunk_painter import premultiplied_argb
-
-        def qcolor(hex_color: str, alpha: float = 1.0) -> QtGui.QColor:
-            return QtGui.QColor(*hex_to_rgba(hex_color, alpha))
-
-        def cosmetic_pen(hex_color: str, width_pixels: float) -> QtGui.QPen:
-            if width_pixels <= 0:
-                return QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
-            pen = QtGui.QPen(qcolor(hex_color))
-            pen.setCosmetic(True)
-            pen.setWidthF(float(width_pixels))
-            return pen
+        from twin.ui.map.views.chunk_painter import cosmetic_pen, premultiplied_argb, qcolor
 
         style = layer.style
         stroke_width = style.stroke_width * self.line_factor

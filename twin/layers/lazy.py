@@ -93,6 +93,12 @@ def read_features_in_bbox(
         _meta, table = pyogrio.read_arrow(
             str(source), layer=layer, columns=list(columns), bbox=tuple(bbox), return_fids=True
         )
+    return _decoded(table, columns)
+
+
+def _decoded(table, columns) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """(fids, shapely geometries, ``columns``) of an Arrow table read with
+    ``return_fids=True`` (fid first, geometry last)."""
     names = table.column_names
     wkb = table.column(names[-1]).to_numpy(zero_copy_only=False)
     geometries = shapely.from_wkb(wkb, on_invalid="ignore")
@@ -313,12 +319,7 @@ class LazyVectorLayer(VectorLayer):
             _meta, table = pyogrio.read_arrow(
                 self.source, layer=self.table, columns=list(columns), fids=fids, return_fids=True
             )
-        names = table.column_names
-        wkb = table.column(names[-1]).to_numpy(zero_copy_only=False)
-        geometries = shapely.from_wkb(wkb, on_invalid="ignore")
-        fids = np.asarray(table.column(names[0]).to_numpy(zero_copy_only=False), dtype=np.int64)
-        values = table.select([name for name in names[1:-1] if name in columns]).to_pandas()
-        return fids, geometries, values
+        return _decoded(table, columns)
 
     def read_columns(self, columns: list[str], fids: np.ndarray | None = None) -> pd.DataFrame:
         """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id

@@ -6,27 +6,10 @@ import math
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 from twin.layers.base import Layer
-from twin.layers.colors import hex_to_rgba
 from twin.layers.style import Style
-
-
-def qcolor(hex_color: str, alpha: float = 1.0) -> QtGui.QColor:
-    """A QColor from ``#RRGGBB`` and an opacity 0-1."""
-    r, g, b, a = hex_to_rgba(hex_color, alpha)
-    return QtGui.QColor(r, g, b, a)
-
-
-def cosmetic_pen(hex_color: str, width_pixels: float) -> QtGui.QPen:
-    """A pen of ``width_pixels`` screen pixels whatever the zoom; NoPen when width <= 0."""
-    if width_pixels <= 0:
-        return QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
-    pen = QtGui.QPen(qcolor(hex_color))
-    pen.setCosmetic(True)
-    pen.setWidthF(float(width_pixels))
-    return pen
 
 
 def class_colors_with_fallback(style: Style) -> list[str]:

@@ -23,9 +23,27 @@ from collections import OrderedDict
 import numpy as np
 from PySide6 import QtCore, QtGui
 
+from twin.layers.colors import hex_to_rgba
 from twin.ui.map.views.geometry import ChunkedFeatures
 from twin.ui.map.views.linedraw import draw_lines
 from twin.ui.map.views.scanfill import fill_features
+
+
+def qcolor(hex_color: str, alpha: float = 1.0) -> QtGui.QColor:
+    """A QColor from ``#RRGGBB`` and an opacity 0-1."""
+    r, g, b, a = hex_to_rgba(hex_color, alpha)
+    return QtGui.QColor(r, g, b, a)
+
+
+def cosmetic_pen(hex_color: str, width_pixels: float) -> QtGui.QPen:
+    """A pen of ``width_pixels`` screen pixels whatever the zoom; NoPen when width <= 0."""
+    if width_pixels <= 0:
+        return QtGui.QPen(QtCore.Qt.PenStyle.NoPen)
+    pen = QtGui.QPen(qcolor(hex_color))
+    pen.setCosmetic(True)
+    pen.setWidthF(float(width_pixels))
+    return pen
+
 
 PATH_CACHE_VERTICES = 12_000_000
 OUTLINE_MIN_PIXELS = 4.0

@@ -34,8 +34,8 @@ from twin.layers.lazy import LazyVectorLayer
 from twin.layers.overview import overview_cell
 from twin.layers.style import Style
 from twin.layers.style_fields import classification_key
-from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
-from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
+from twin.ui.map.views.base import LayerView, class_colors_with_fallback
+from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
 from twin.ui.map.views.lazy_long import LongFeatures
 from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_overview, read_tile

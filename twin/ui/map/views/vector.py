@@ -13,8 +13,8 @@ from PySide6 import QtCore, QtGui
 
 from twin.layers.privacy import PERSONAL_COLUMNS, disclosable_rows, people_columns
 from twin.layers.vector import VectorLayer
-from twin.ui.map.views.base import LayerView, class_colors_with_fallback, cosmetic_pen, qcolor
-from twin.ui.map.views.chunk_painter import ChunkPainter, premultiplied_argb
+from twin.ui.map.views.base import LayerView, class_colors_with_fallback
+from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import GeometryArrays, prepare_geometry
 from twin.ui.map.views.linedraw import warm_up as line_warm_up

@@ -4,8 +4,10 @@ refusal of damaged or forged files."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sqlite3
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -337,3 +339,32 @@ def test_style_kinds_survive_json(tmp_path):
     ]
     for style in styles:
         assert Style.from_dict(json.loads(json.dumps(style.to_dict()))) == style
+
+
+def test_save_flushes_the_file_to_disk_before_it_replaces_the_old_one(
+    tmp_path, project, monkeypatch
+):
+    """A power cut right after the rename must find the new file whole: the temporary file
+    is fsynced before os.replace, and the folder after it (so the rename itself is kept)."""
+    import twin.project_save
+
+    steps = []
+    real_fsync, real_replace = twin.project_save.fsync, os.replace
+    target = tmp_path / "territory.twin"
+
+    def fsync(path):
+        steps.append(("fsync", Path(path)))
+        real_fsync(path)
+
+    def replace(source, destination):
+        steps.append(("replace", Path(destination)))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(twin.project_save, "fsync", fsync)
+    monkeypatch.setattr(twin.project_save.os, "replace", replace)
+    project.save(target)
+    kinds = [kind for kind, _ in steps]
+    assert kinds == ["fsync", "replace", "fsync"]
+    assert steps[0][1].parent == tmp_path and steps[0][1] != target  # the temporary file
+    assert steps[1][1] == target and steps[2][1] == tmp_path
+    assert Project.open(target).scenarios == project.scenarios

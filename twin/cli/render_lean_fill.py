@@ -29,18 +29,10 @@ class NumpyChunkPainter(ChunkPainter):
     def render(self, array, image, gx0: int, gy0: int, resolution: float) -> None:
         """As :meth:`ChunkPainter.render` (same level of detail, same pixels)."""
         chunked = self.chunked
-        height, width = array.shape
-        margin = (self.stroke_pixels + 1.0) * resolution
-        minx, maxx = gx0 * resolution - margin, (gx0 + width) * resolution + margin
-        maxy, miny = -gy0 * resolution + margin, -(gy0 + height) * resolution - margin
-        chunks = chunked.chunks_in(minx, miny, maxx, maxy)
-        if chunks.size == 0:
+        visible = self._features_with_dots(array, gx0, gy0, resolution)
+        if visible is None:
             return
-        features = chunked.features_of_chunks(chunks)
-        sizes = chunked.size[features]
-        hollow = self.filled and not np.any(self.dot_colors >> 24)
-        dots = features[sizes < 2.0 * resolution]
-        self._draw_dots(array, dots, gx0, gy0, resolution, self.outline_dots if hollow else None)
+        features, sizes, hollow = visible
         fast = self.stroke_pixels <= MAX_FAST_LINE_PIXELS
         if self.filled:
             outline_pixels = 1.0 if hollow else OUTLINE_MIN_PIXELS

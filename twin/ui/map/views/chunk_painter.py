@@ -125,11 +125,13 @@ class ChunkPainter:
             dtype=np.uint32,
         )
 
-    def render(
-        self, array: np.ndarray, image: QtGui.QImage, gx0: int, gy0: int, resolution: float
-    ) -> None:
-        """Draw the grid region whose top-left pixel is (gx0, gy0) at ``resolution`` m/pixel
-        into ``image`` (which shares memory with ``array``)."""
+    def _features_with_dots(
+        self, array: np.ndarray, gx0: int, gy0: int, resolution: float
+    ) -> tuple[np.ndarray, np.ndarray, bool] | None:
+        """The features of the chunks meeting the grid region (top-left pixel (gx0, gy0),
+        ``resolution`` m/pixel) with their sizes (m) and whether fills are hollow (opacity
+        0), after drawing those smaller than two pixels as dots; None when no chunk meets
+        it."""
         chunked = self.chunked
         height, width = array.shape
         margin = (self.stroke_pixels + 1.0) * resolution
@@ -137,12 +139,24 @@ class ChunkPainter:
         maxy, miny = -gy0 * resolution + margin, -(gy0 + height) * resolution - margin
         chunks = chunked.chunks_in(minx, miny, maxx, maxy)
         if chunks.size == 0:
-            return
+            return None
         features = chunked.features_of_chunks(chunks)
         sizes = chunked.size[features]
         hollow = self.filled and not np.any(self.dot_colors >> 24)  # fill opacity 0
         dots = features[sizes < 2.0 * resolution]
         self._draw_dots(array, dots, gx0, gy0, resolution, self.outline_dots if hollow else None)
+        return features, sizes, hollow
+
+    def render(
+        self, array: np.ndarray, image: QtGui.QImage, gx0: int, gy0: int, resolution: float
+    ) -> None:
+        """Draw the grid region whose top-left pixel is (gx0, gy0) at ``resolution`` m/pixel
+        into ``image`` (which shares memory with ``array``)."""
+        chunked = self.chunked
+        visible = self._features_with_dots(array, gx0, gy0, resolution)
+        if visible is None:
+            return
+        features, sizes, hollow = visible
         if self.filled:
             # hollow polygons show only their outline: draw it whenever it is a pixel long
             outline_pixels = 1.0 if hollow else OUTLINE_MIN_PIXELS

@@ -6,7 +6,7 @@ import math
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from twin.layers.base import Layer
 from twin.layers.style import Style
@@ -96,3 +96,18 @@ class LayerView(pg.GraphicsObject):
 
     def paint(self, painter, option, widget=None) -> None:
         """Nothing by default; subclasses with children draw through them."""
+
+
+def pixel_grid(painter: QtGui.QPainter) -> tuple[float, int, int, int, int] | None:
+    """Where ``painter`` draws on the map's pixel grid: (resolution m/pixel, column and row
+    of the top-left pixel, width and height in pixels, one more each way so partial pixels
+    at the edges are covered); None when its transform is not a plain scale (rotated,
+    sheared or empty)."""
+    transform = painter.transform()
+    scale = transform.m11()
+    if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:
+        return None
+    viewport = painter.viewport()
+    gx0 = math.floor(-transform.dx() + viewport.x())
+    gy0 = math.floor(-transform.dy() + viewport.y())
+    return 1.0 / scale, gx0, gy0, viewport.width() + 1, viewport.height() + 1

@@ -34,7 +34,7 @@ from twin.layers.lazy import LazyVectorLayer
 from twin.layers.overview import overview_cell
 from twin.layers.style import Style
 from twin.layers.style_fields import classification_key
-from twin.ui.map.views.base import LayerView, class_colors_with_fallback
+from twin.ui.map.views.base import LayerView, class_colors_with_fallback, pixel_grid
 from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
 from twin.ui.map.views.lazy_long import LongFeatures
@@ -351,15 +351,11 @@ class LazyVectorLayerView(LongFeatures, LayerView):
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         """Draw the tiles read so far in the visible region; ask for the missing ones."""
         self.paints += 1
-        transform = painter.transform()
-        scale = transform.m11()
-        if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:
+        grid = pixel_grid(painter)
+        if grid is None:
             return
-        resolution = 1.0 / scale
-        viewport = painter.viewport()
-        gx0 = math.floor(-transform.dx() + viewport.x())
-        gy0 = math.floor(-transform.dy() + viewport.y())
-        width, height = viewport.width() + 1, viewport.height() + 1
+        resolution, gx0, gy0, width, height = grid
+        transform = painter.transform()
         bbox = (
             gx0 * resolution,
             -(gy0 + height) * resolution,

@@ -3,7 +3,6 @@ scatter item."""
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -13,7 +12,7 @@ from PySide6 import QtCore, QtGui
 
 from twin.layers.privacy import PERSONAL_COLUMNS, disclosable_rows, people_columns
 from twin.layers.vector import VectorLayer
-from twin.ui.map.views.base import LayerView, class_colors_with_fallback
+from twin.ui.map.views.base import LayerView, class_colors_with_fallback, pixel_grid
 from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import GeometryArrays, prepare_geometry
@@ -159,15 +158,11 @@ class VectorLayerView(LayerView):
         """Draw the visible part of the layer at the painter's resolution."""
         if self.chunk_painter is None:
             return
-        transform = painter.transform()
-        scale = transform.m11()
-        if scale <= 0 or transform.m12() != 0 or transform.m21() != 0:
+        grid = pixel_grid(painter)
+        if grid is None:
             return
-        resolution = 1.0 / scale
-        viewport = painter.viewport()
-        gx0 = math.floor(-transform.dx() + viewport.x())
-        gy0 = math.floor(-transform.dy() + viewport.y())
-        width, height = viewport.width() + 1, viewport.height() + 1
+        resolution, gx0, gy0, width, height = grid
+        transform = painter.transform()
         if (
             self._preview_allowed
             and not self.buffer.matches_resolution(resolution)

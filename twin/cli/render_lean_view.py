@@ -7,7 +7,6 @@ and flat coordinate arrays read batch by batch. Qt only for the transform; units
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +15,19 @@ import numpy as np
 
 from twin.layers import lazy_gpkg
 from twin.layers.lazy_gpkg import GpkgTable
+from twin.layers.lazy_overview import (  # noqa: F401  (the constants: tests check them)
+    OVERVIEW_CELLS_PER_SIDE,
+    OVERVIEW_SUFFIX,
+    OVERVIEW_VERSION,
+    overview_cell,
+    overview_path,
+    overview_table_name,
+    source_signature,
+)
 
 BBox = tuple[float, float, float, float]
 
 FULL_EXTENT_MARGIN = 0.02  # as twin.ui.map.canvas: "zoom to full extent" adds this around
-OVERVIEW_CELLS_PER_SIDE = 1024  # as twin.layers.overview (tests check they agree)
-OVERVIEW_SUFFIX = ".twin-overview.gpkg"
-OVERVIEW_VERSION = "2"  # as twin.layers.overview: an older cache is not read
 MAX_LEVEL = 20  # as twin.ui.map.views.lazy_vector: tile levels
 
 
@@ -112,32 +117,19 @@ class TileGrid:
         return sorted(keys, key=distance)
 
 
-def overview_cell(bounds: BBox) -> float:
-    """Cell size (m) of a layer's overview (twin.layers.overview.overview_cell)."""
-    minx, miny, maxx, maxy = bounds
-    return max(maxx - minx, maxy - miny, 1e-6) / OVERVIEW_CELLS_PER_SIDE
-
-
 def cached_overview_table(path: Path, table: str) -> tuple[Path, GpkgTable] | None:
     """The overview cached beside ``path`` for ``table`` when it is there and its source
     unchanged (twin.layers.overview's signature); None otherwise."""
-    cache = Path(str(path) + OVERVIEW_SUFFIX)
+    cache = overview_path(path)
     if not cache.exists():
         return None
-    name = f"overview_{table}"
+    name = overview_table_name(table)
     try:
         metadata = lazy_gpkg.table_metadata(cache, name)
         found = [t for t in lazy_gpkg.feature_tables(cache) if t.name == name]
     except sqlite3.Error:
         return None
-    status = os.stat(path)
-    wanted = {
-        "twin_source_size": str(status.st_size),
-        "twin_source_mtime_ns": str(status.st_mtime_ns),
-        "twin_source_table": str(table),
-        "twin_cells_per_side": str(OVERVIEW_CELLS_PER_SIDE),
-        "twin_overview_version": OVERVIEW_VERSION,
-    }
+    wanted = source_signature(path, table)
     if not found or any(metadata.get(key) != value for key, value in wanted.items()):
         return None
     return cache, found[0]

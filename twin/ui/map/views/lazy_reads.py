@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 
 from twin.layers.lazy import LazyVectorLayer
-from twin.layers.overview import load_overview
+from twin.layers.lazy_overview import load_overview
 from twin.layers.style import Style
 from twin.layers.style_fields import classify_rows, style_columns
 from twin.ui.map.views.geometry import ChunkedFeatures, chunk_features, extract_geometry

@@ -1,0 +1,465 @@
+"""The overview of a big GeoPackage layer, built by streaming: sqlite3, the R-tree, numpy.
+
+The same overview as :func:`twin.layers.overview.build_overview` (features at least a cell
+wide simplified to half a cell; the smaller polygons replaced by one square per occupied
+cell of a 1024-cell grid; see that module), built without pyogrio, pandas or geopandas and
+never holding the layer: one pass over the R-tree's boxes, ``chunk_rows`` rows at a time,
+then the features the boxes leave unsure (the large ones, and the small ones whose float32
+box could fall either side of a cell border or of the cell size) read by fid,
+``chunk_rows`` at a time, each simplified and written to the cache at once. What is held
+meanwhile: the unsure fids, and the occupied cells (two int64 per cell).
+
+The cache is written with sqlite3 as GDAL writes it (``<file>.twin-overview.gpkg``, one
+table ``overview_<table>`` per layer, the source's signature in GDAL's layer metadata), so
+:func:`twin.layers.overview.read_cached_overview` (pyogrio), the lean ``twin render`` and
+QGIS read it. It has no spatial index: it is always read whole (building an SQLite
+R-tree of the 445k shapes of 1M buildings + 200k roads took longer than the rest of the
+build, for nothing: no reader asks it for a box). A layer's table is replaced in one
+transaction: a cancelled or failed build leaves the previous cache as it was. Qt-free,
+pandas-free. Units: the layer's CRS (metres).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+import shapely
+
+from twin.layers import lazy_gpkg
+from twin.layers.lazy_gpkg import GpkgTable
+
+BBox = tuple[float, float, float, float]
+
+OVERVIEW_CELLS_PER_SIDE = 1024  # as twin.layers.overview (tests check they agree)
+OVERVIEW_SUFFIX = ".twin-overview.gpkg"
+OVERVIEW_VERSION = "2"  # as twin.layers.overview: an older cache is not read
+CHUNK_ROWS = 65_536  # rows read (R-tree boxes or geometries) and written at a time
+
+_GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
+_GPKG_USER_VERSION = 10400  # GeoPackage 1.4, as GDAL writes it
+_WGS84 = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
+_SKELETON = (
+    "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL,"
+    "srs_id INTEGER NOT NULL PRIMARY KEY,organization TEXT NOT NULL,"
+    "organization_coordsys_id INTEGER NOT NULL,definition TEXT NOT NULL,description TEXT)",
+    "CREATE TABLE IF NOT EXISTS gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY,"
+    "data_type TEXT NOT NULL,identifier TEXT UNIQUE,description TEXT DEFAULT '',"
+    "last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    "min_x DOUBLE, min_y DOUBLE,max_x DOUBLE, max_y DOUBLE,srs_id INTEGER,"
+    "CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))",
+    "CREATE TABLE IF NOT EXISTS gpkg_ogr_contents(table_name TEXT NOT NULL PRIMARY KEY,"
+    "feature_count INTEGER DEFAULT NULL)",
+    "CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL,"
+    "column_name TEXT NOT NULL,geometry_type_name TEXT NOT NULL,srs_id INTEGER NOT NULL,"
+    "z TINYINT NOT NULL,m TINYINT NOT NULL,"
+    "CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),"
+    "CONSTRAINT uk_gc_table_name UNIQUE (table_name),"
+    "CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),"
+    "CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))",
+    "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,"
+    "extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,"
+    "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+    "CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC "
+    "NOT NULL,md_scope TEXT NOT NULL DEFAULT 'dataset',md_standard_uri TEXT NOT NULL,"
+    "mime_type TEXT NOT NULL DEFAULT 'text/xml',metadata TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT NULL,"
+    "table_name TEXT,column_name TEXT,row_id_value INTEGER,timestamp DATETIME NOT NULL "
+    "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),md_file_id INTEGER NOT NULL,"
+    "md_parent_id INTEGER,CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES "
+    "gpkg_metadata(id),CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES "
+    "gpkg_metadata(id))",
+)
+_METADATA_EXTENSION = "http://www.geopackage.org/spec120/#extension_metadata"
+
+
+def overview_cell(extent: BBox) -> float:
+    """Cell size (m) of the overview of a layer covering ``extent``
+    (:func:`twin.layers.overview.overview_cell`)."""
+    minx, miny, maxx, maxy = extent
+    return max(maxx - minx, maxy - miny, 1e-6) / OVERVIEW_CELLS_PER_SIDE
+
+
+def overview_path(source: str | Path) -> Path:
+    """Where the overview of a foreign file is cached (beside it)."""
+    return Path(str(source) + OVERVIEW_SUFFIX)
+
+
+def overview_table_name(table: str | None) -> str:
+    """The cache's table holding the overview of layer ``table``."""
+    return f"overview_{table or 'layer'}"
+
+
+def source_signature(source: str | Path, table: str | None) -> dict[str, str]:
+    """The metadata a cached overview records of its source (size, modification time,
+    layer, grid, version): a cache whose signature differs is stale."""
+    status = os.stat(source)
+    return {
+        "twin_source_size": str(status.st_size),
+        "twin_source_mtime_ns": str(status.st_mtime_ns),
+        "twin_source_table": str(table),
+        "twin_cells_per_side": str(OVERVIEW_CELLS_PER_SIDE),
+        "twin_overview_version": OVERVIEW_VERSION,
+    }
+
+
+@dataclass
+class OverviewBuild:
+    """What a streamed build did: the cell size (m), the shapes written (features), and
+    the rows of each read of the source (R-tree boxes, then geometries), in order."""
+
+    cell: float
+    features: int
+    reads: list[int] = field(default_factory=list)
+
+
+class _CellSorter:
+    """Sorts boxes into large features and occupied cells, as
+    :func:`twin.layers.overview.build_overview`'s ``take`` does (same arithmetic)."""
+
+    def __init__(self, extent: BBox, kind: str) -> None:
+        self.cell = overview_cell(extent)
+        self.minx, self.miny = extent[0], extent[1]
+        self.polygons = kind == "polygon"
+        self.unsure: list[np.ndarray] = []  # fids to read: large, or placed in doubt
+        self.cells: list[np.ndarray] = []
+        self.cell_fids: list[np.ndarray] = []
+
+    def _place(self, boxes: np.ndarray):
+        cell = self.cell
+        size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+        centre_x, centre_y = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        column = np.floor((centre_x - self.minx) / cell)
+        row = np.floor((centre_y - self.miny) / cell)
+        return size, centre_x, centre_y, column, row
+
+    def take_boxes(self, fids: np.ndarray, boxes: np.ndarray) -> None:
+        """One chunk of R-tree boxes (float32 steps): the small features sure of their
+        cell go to cells; the large and the doubtful wait in :attr:`unsure`."""
+        cell = self.cell
+        size, centre_x, centre_y, column, row = self._place(boxes)
+        step = np.spacing(np.abs(boxes).astype(np.float32)).max(axis=1).astype(float)
+        x_off = (centre_x - self.minx) / cell - column
+        y_off = (centre_y - self.miny) / cell - row
+        near = step / cell
+        doubt = (np.abs(size - cell) <= 2 * step) | (
+            (size < cell)
+            & ((x_off < near) | (x_off > 1 - near) | (y_off < near) | (y_off > 1 - near))
+        )
+        keep = ~doubt
+        large = size[keep] >= cell
+        self.unsure.append(fids[doubt])
+        self.unsure.append(fids[keep][large])
+        self._add_cells(fids[keep][~large], row[keep][~large], column[keep][~large])
+
+    def take_geometries(self, fids: np.ndarray, geometries: np.ndarray) -> tuple:
+        """One chunk of exact geometries: (fids, simplified shapes) of the large ones
+        (empty simplifications left out); the small ones go to cells."""
+        size, _cx, _cy, column, row = self._place(shapely.bounds(geometries))
+        large = size >= self.cell
+        simple = shapely.simplify(geometries[large], self.cell / 2, preserve_topology=True)
+        kept = ~shapely.is_empty(simple)
+        self._add_cells(fids[~large], row[~large], column[~large])
+        return fids[large][kept], simple[kept]
+
+    def _add_cells(self, fids: np.ndarray, row: np.ndarray, column: np.ndarray) -> None:
+        if self.polygons and len(fids):
+            key = row.astype(np.int64) << 32 | column.astype(np.int64)
+            keys, last = last_per_key(key, fids)
+            self.cells.append(keys)
+            self.cell_fids.append(last)
+
+    def cell_boxes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(fids, square shapes) of the occupied cells, in key order (row, column)."""
+        if not self.cells:
+            return np.zeros(0, np.int64), np.zeros(0, dtype=object)
+        occupied, last = last_per_key(np.concatenate(self.cells), np.concatenate(self.cell_fids))
+        row, column = occupied >> 32, occupied & 0xFFFFFFFF
+        x0, y0 = self.minx + column * self.cell, self.miny + row * self.cell
+        return last, shapely.box(x0, y0, x0 + self.cell, y0 + self.cell)
+
+
+def last_per_key(keys: np.ndarray, fids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys, sorted, and the largest fid of each)."""
+    order = np.lexsort((fids, keys))
+    keys, fids = keys[order], fids[order]
+    last = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
+    return keys[last], fids[last]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rtree_chunks(connection: sqlite3.Connection, table: GpkgTable, chunk_rows: int, reads):
+    """(fids, (n, 4) boxes minx, miny, maxx, maxy) of the R-tree, ``chunk_rows`` at a time."""
+    cursor = connection.execute(
+        f"SELECT id, minx, miny, maxx, maxy FROM {_quoted(table.rtree or '')}"
+    )
+    while rows := cursor.fetchmany(chunk_rows):
+        reads.append(len(rows))
+        array = np.array(rows, dtype=float)
+        del rows
+        yield array[:, 0].astype(np.int64), array[:, 1:]
+
+
+def _geometries_by_fid(
+    connection: sqlite3.Connection, table: GpkgTable, fids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fids ascending, shapely geometries) of the features ``fids`` (missing and empty
+    geometries left out)."""
+    key, column = _quoted(table.key), _quoted(table.geometry_column)
+    rows = connection.execute(
+        f"SELECT {key}, {column} FROM {_quoted(table.name)} WHERE {key} IN "
+        f"(SELECT value FROM json_each(?)) ORDER BY {key}",
+        (json.dumps(fids.tolist()),),
+    ).fetchall()
+    read = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    geometries = shapely.from_wkb(lazy_gpkg.wkb_of_blobs([r[1] for r in rows]), on_invalid="ignore")
+    del rows
+    present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    return read[present], geometries[present]
+
+
+class _CacheWriter:
+    """Writes one overview table into the cache GeoPackage, inside a transaction."""
+
+    def __init__(self, connection: sqlite3.Connection, name: str, srs_id: int) -> None:
+        self.connection, self.name, self.srs_id = connection, name, srs_id
+        self.count = 0
+        self.extent = [np.inf, np.inf, -np.inf, -np.inf]
+        self.header = struct.pack("<2sBBi", b"GP", 0, 0x03, srs_id)  # little end., xy box
+        self._insert_feature = f"INSERT INTO {_quoted(name)} (fid, geom, feature) VALUES (?, ?, ?)"
+
+    def write(self, fids: np.ndarray, geometries: np.ndarray) -> None:
+        """Append shapes (with the feature id each stands for)."""
+        if not len(geometries):
+            return
+        bounds = shapely.bounds(geometries)
+        envelopes = np.ascontiguousarray(bounds[:, [0, 2, 1, 3]], dtype="<f8")
+        wkb = shapely.to_wkb(geometries, byte_order=1)
+        ids = np.arange(self.count + 1, self.count + 1 + len(geometries), dtype=np.int64)
+        header = self.header
+        self.connection.executemany(
+            self._insert_feature,
+            (
+                (int(i), header + envelope.tobytes() + blob, int(f))
+                for i, envelope, blob, f in zip(ids, envelopes, wkb, fids, strict=True)
+            ),
+        )
+        self.count += len(geometries)
+        self.extent = [
+            min(self.extent[0], float(bounds[:, 0].min())),
+            min(self.extent[1], float(bounds[:, 1].min())),
+            max(self.extent[2], float(bounds[:, 2].max())),
+            max(self.extent[3], float(bounds[:, 3].max())),
+        ]
+
+
+def _prepare_cache(connection: sqlite3.Connection, source_connection, name: str, srs_id: int):
+    """Create the GeoPackage tables if missing, drop an older ``name``, add its table."""
+    connection.execute(f"PRAGMA application_id = {_GPKG_APPLICATION_ID}")
+    connection.execute(f"PRAGMA user_version = {_GPKG_USER_VERSION}")
+    for statement in _SKELETON:
+        connection.execute(statement)
+    known = {row[0] for row in connection.execute("SELECT srs_id FROM gpkg_spatial_ref_sys")}
+    rows = [
+        ("Undefined Cartesian SRS", -1, "NONE", -1, "undefined", "undefined Cartesian SRS"),
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic SRS"),
+        ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84, "longitude/latitude on WGS 84"),
+    ]
+    source_row = source_connection.execute(
+        "SELECT srs_name, srs_id, organization, organization_coordsys_id, definition, "
+        "description FROM gpkg_spatial_ref_sys WHERE srs_id = ?",
+        (srs_id,),
+    ).fetchone()
+    if source_row is not None:
+        rows.append(tuple(source_row))
+    for row in rows:
+        if row[1] not in known:
+            connection.execute("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", row)
+            known.add(row[1])
+    tables = {
+        str(row[0])
+        for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    for old in (name, f"rtree_{name}_geom"):  # GDAL's cache had an R-tree
+        if old in tables:
+            connection.execute(f"DROP TABLE {_quoted(old)}")
+    old_metadata = "SELECT md_file_id FROM gpkg_metadata_reference WHERE table_name = ?"
+    connection.execute(f"DELETE FROM gpkg_metadata WHERE id IN ({old_metadata})", (name,))
+    for registry in (
+        "gpkg_metadata_reference",
+        "gpkg_extensions",
+        "gpkg_geometry_columns",
+        "gpkg_ogr_contents",
+        "gpkg_contents",
+    ):
+        connection.execute(f"DELETE FROM {registry} WHERE table_name = ?", (name,))
+    connection.execute(
+        f"CREATE TABLE {_quoted(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+        "geom GEOMETRY, feature INTEGER)"
+    )
+    has_metadata_extension = connection.execute(
+        "SELECT 1 FROM gpkg_extensions WHERE extension_name = 'gpkg_metadata'"
+    ).fetchone()
+    extensions = []
+    if has_metadata_extension is None:
+        for registry in ("gpkg_metadata", "gpkg_metadata_reference"):
+            extensions.append((registry, None, "gpkg_metadata", _METADATA_EXTENSION, "read-write"))
+    connection.executemany("INSERT INTO gpkg_extensions VALUES (?, ?, ?, ?, ?)", extensions)
+
+
+def _finish_cache(writer: _CacheWriter, metadata: dict[str, str]) -> None:
+    """Register the written table: contents, geometry column, count, metadata."""
+    connection, name = writer.connection, writer.name
+    extent = writer.extent if writer.count else [None] * 4
+    connection.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+        "min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, '', ?, ?, ?, ?, ?)",
+        (name, name, *extent, writer.srs_id),
+    )
+    connection.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', ?, 0, 0)",
+        (name, writer.srs_id),
+    )
+    connection.execute("INSERT INTO gpkg_ogr_contents VALUES (?, ?)", (name, writer.count))
+    items = "".join(
+        f'    <MDI key="{escape(key)}">{escape(value)}</MDI>\n'
+        for key, value in sorted(metadata.items())
+    )
+    xml = (
+        f"<GDALMultiDomainMetadata>\n  <Metadata>\n{items}  </Metadata>\n"
+        "</GDALMultiDomainMetadata>\n"
+    )
+    cursor = connection.execute(
+        "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) "
+        "VALUES ('dataset', 'http://gdal.org', 'text/xml', ?)",
+        (xml,),
+    )
+    connection.execute(
+        "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) "
+        "VALUES ('table', ?, ?)",
+        (name, cursor.lastrowid),
+    )
+
+
+def lean_table(source: str | Path, table: str | None) -> GpkgTable | None:
+    """The GeoPackage table ``table`` of ``source`` (the only one when None) when it has
+    an R-tree (what the streamed build needs), else None."""
+    try:
+        tables = lazy_gpkg.feature_tables(source)
+    except sqlite3.Error:
+        return None
+    found = [t for t in tables if t.name == table] if table is not None else tables
+    if len(found) != 1 or found[0].rtree is None:
+        return None
+    return found[0]
+
+
+def build_overview_streamed(
+    source: str | Path,
+    table: str | None,
+    extent: BBox,
+    kind: str,
+    progress: Callable[[float], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> OverviewBuild:
+    """Build the overview of ``table`` of GeoPackage ``source`` (it must have an R-tree:
+    :func:`lean_table`) and write it to the cache beside it (see the module docstring);
+    ``extent`` (metres) sets the grid, ``kind`` ("polygon" or "line") whether small
+    features become cells. ``progress(fraction)`` after each chunk may raise to cancel:
+    the cache is then left as it was. sqlite3.Error when the cache cannot be written."""
+    found = lean_table(source, table)
+    if found is None:
+        raise ValueError(f"{source}: no GeoPackage layer {table!r} with an R-tree")
+    sorter = _CellSorter(extent, kind)
+    build = OverviewBuild(sorter.cell, 0)
+    name = overview_table_name(table)
+    metadata = {**source_signature(source, table), "twin_cell": repr(sorter.cell)}
+    reader = lazy_gpkg.connect(source)
+    writer_connection = sqlite3.connect(str(overview_path(source)), timeout=60.0)
+    writer_connection.isolation_level = None  # transactions by hand
+    try:
+        done = 0
+        total = max(found.count, 1)
+        for fids, boxes in _rtree_chunks(reader, found, chunk_rows, build.reads):
+            sorter.take_boxes(fids, boxes)
+            done += len(fids)
+            if progress is not None:
+                progress(0.5 * min(done / total, 1.0))
+        wanted = np.sort(np.concatenate(sorter.unsure)) if sorter.unsure else np.zeros(0, np.int64)
+        sorter.unsure = []
+        writer_connection.execute("BEGIN IMMEDIATE")
+        try:
+            _prepare_cache(writer_connection, reader, name, found.srs_id)
+            writer = _CacheWriter(writer_connection, name, found.srs_id)
+            for first in range(0, len(wanted), chunk_rows):
+                fids, geometries = _geometries_by_fid(
+                    reader, found, wanted[first : first + chunk_rows]
+                )
+                build.reads.append(len(fids))
+                writer.write(*sorter.take_geometries(fids, geometries))
+                del fids, geometries
+                if progress is not None:
+                    progress(0.5 + 0.5 * min((first + chunk_rows) / len(wanted), 1.0))
+            cell_fids, cell_boxes = sorter.cell_boxes()
+            for first in range(0, len(cell_fids), chunk_rows):
+                part = slice(first, first + chunk_rows)
+                writer.write(cell_fids[part], cell_boxes[part])
+            _finish_cache(writer, metadata)
+            writer_connection.execute("COMMIT")
+        except BaseException:
+            writer_connection.execute("ROLLBACK")
+            raise
+        if progress is not None:
+            progress(1.0)
+        build.features = writer.count
+    finally:
+        reader.close()
+        writer_connection.close()
+    return build
+
+
+def load_overview(
+    source: str | Path,
+    table: str | None,
+    extent: BBox,
+    kind: str,
+    crs=None,
+    progress: Callable[[float], None] | None = None,
+    count: int = 0,
+):
+    """The :class:`twin.layers.overview.Overview` of ``table`` of ``source``: from the
+    cache beside it; else, for a GeoPackage layer with an R-tree, built by streaming into
+    the cache (:func:`build_overview_streamed`) and read from it; else (another format, a
+    folder that cannot be written) as :func:`twin.layers.overview.load_overview` builds
+    it. ``progress`` may raise to cancel. Run it in a worker (a pass over the file)."""
+    from twin.layers import overview
+
+    with overview._build_lock(source, table):  # a second view waits, then reads the cache
+        cached = overview.read_cached_overview(source, table)
+        if cached is not None:
+            return cached
+        if lean_table(source, table) is not None:
+            with contextlib.suppress(sqlite3.Error, OSError):
+                build_overview_streamed(source, table, extent, kind, progress)
+                cached = overview.read_cached_overview(source, table)
+                if cached is not None:
+                    return cached
+        built = overview.build_overview(source, table, extent, kind, progress, count)
+        overview.write_overview(source, table, built, crs)
+    return built

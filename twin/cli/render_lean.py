@@ -9,7 +9,8 @@ window's canvas, but it is made here with far less:
   features whose box meets the view (plus the outline's margin), geometry only, once per
   layer, and freed layer by layer; no pyogrio, pandas, geopandas, pyproj, rasterio;
 - at a small scale the cached overview beside the file is drawn instead, as the canvas
-  does (no cache: the ordinary path builds it);
+  does; the first time it is built here, streaming the file by chunks of rows
+  (:mod:`twin.layers.lazy_overview`), and cached;
 - the map is drawn by the canvas's own drawing code (:class:`ChunkPainter`, the same tiles
   in the same order and the same pixel grid as :class:`LazyVectorLayerView`), without
   pyqtgraph's scene; numba's kernels load only when the view holds many features
@@ -19,8 +20,9 @@ window's canvas, but it is made here with far less:
 - the page (title, legend, scale bar, north arrow, credits) is the same layout painted by
   the same painter (:func:`twin.ui.export.painter.write_page`).
 
-Anything else (a .twin, small layers, rasters, several CRSs, a missing overview cache)
-returns None and takes the ordinary path. Units: project metres; pixels of the page.
+Anything else (a .twin, small layers, rasters, several CRSs, an overview cache that
+cannot be written) returns None and takes the ordinary path. Units: project metres;
+pixels of the page.
 """
 
 from __future__ import annotations
@@ -163,6 +165,7 @@ class LeanMap:
         self.line_factor = line_factor
         self.read_counts: dict[str, int] = {}
         self.used_overview: dict[str, bool] = {}
+        self.built_overview: dict[str, bool] = {}  # built by this render (not cached)
         self.numpy_kernels = False
 
     def full_extent(self) -> BBox:
@@ -173,17 +176,28 @@ class LeanMap:
         dx, dy = (maxx - minx) * FULL_EXTENT_MARGIN, (maxy - miny) * FULL_EXTENT_MARGIN
         return (minx - dx, miny - dy, maxx + dx, maxy + dy)
 
-    def needs_overview_cache(self, bbox: BBox | None, size: tuple[int, int]) -> bool:
-        """Whether some layer would draw its overview and none is cached (then the
-        ordinary path builds it)."""
+    def missing_overviews(self, bbox: BBox | None, size: tuple[int, int]) -> list[LeanLayer]:
+        """The layers that would draw their overview and have none cached."""
         width, height = size
         shown = shown_range(bbox or self.full_extent(), width, height)
         resolution = 1.0 / device_transform(shown, width, height).m11()
-        return any(
-            resolution >= overview_cell(layer.bounds) / 2
-            and cached_overview_table(self.path, layer.table.name) is None
+        return [
+            layer
             for layer in self.layers
-        )
+            if resolution >= overview_cell(layer.bounds) / 2
+            and cached_overview_table(self.path, layer.table.name) is None
+        ]
+
+    def build_overviews(self, layers: list[LeanLayer]) -> None:
+        """Build and cache the overviews of ``layers`` by streaming the file
+        (:func:`twin.layers.lazy_overview.build_overview_streamed`: R-tree boxes and
+        geometries by chunks of rows, never the whole layer); sqlite3.Error or OSError
+        when the cache cannot be written."""
+        from twin.layers.lazy_overview import build_overview_streamed
+
+        for layer in layers:
+            build_overview_streamed(self.path, layer.table.name, layer.bounds, layer.geometry_kind)
+            self.built_overview[layer.name] = True
 
     def render(self, bbox: BBox | None, size: tuple[int, int]):
         """(image ARGB32 of ``size`` pixels, box shown in metres)."""
@@ -352,8 +366,12 @@ def render_lean(
     )
     parts = regions(layout)
     map_size = (max(1, round(parts.map[2])), max(1, round(parts.map[3])))
-    if drawing.needs_overview_cache(layout.map.extent, map_size):
-        return None
+    missing = drawing.missing_overviews(layout.map.extent, map_size)
+    if missing:
+        try:
+            drawing.build_overviews(missing)
+        except (sqlite3.Error, OSError):
+            return None  # no cache can be written beside the file: the ordinary path
     from twin.ui.export.painter import write_page
     from twin.ui.map.render import ensure_qt_application
 

@@ -30,15 +30,17 @@ GeoPackage (every layer over twin's lazy threshold, as the default data) takes `
 render``'s lean path (twin/cli/render_lean.py: sqlite3 R-tree reads of the view, no
 pandas/pyogrio/pyproj/pyqtgraph; numba only when 1.5M+ features are in view, below that
 numpy equivalents of numba's kernels draw the same pixels, non-antialiased, winding rule,
-outlines from 4-8 pixels wide as in part 1: twin/cli/render_lean_fill.py); its first run
-builds the overview cache through the ordinary path if it is missing.
+outlines from 4-8 pixels wide as in part 1: twin/cli/render_lean_fill.py). Part 2 lives
+in benchmarks/render_whole.py: twin draws its own hard link of the data, and at each
+extent its first run finds no overview cache (``<file>.twin-overview.gpkg``) and builds it
+(streaming the file: twin/layers/lazy_overview.py), the others read it; the table prints
+the uncached "first open" and the "cached" runs on separate rows.
 
 Each whole-process run also records its peak resident memory (``wait4``'s ``ru_maxrss``,
 taken by a small launcher process: measured from the benchmark itself it could not be
-lower than the benchmark's own ~200 MiB, see ``LAUNCHER``).
-``--whole-process`` runs part 2 alone; ``--cold-overview`` first deletes the overview twin
-caches beside a big GeoPackage (``<file>.twin-overview.gpkg``), so the first twin run shows
-the cost of building it and the others the cached case.
+lower than the benchmark's own ~200 MiB, see ``render_whole.LAUNCHER``).
+``--whole-process`` runs part 2 alone; ``--cold-overview`` first deletes the overview
+cached beside the data, so that part 1 (frames in process) builds it.
 
 ``--load`` runs one CPU-bound process beside the whole benchmark. Wall and CPU times are
 printed; the CPU time of a subprocess counts all its threads.
@@ -79,6 +81,7 @@ def _load_helper(name: str):
 
 synthetic = _load_helper("synthetic")
 background_load = _load_helper("background_load")
+render_whole = _load_helper("render_whole")
 
 QGIS_PYTHON = "/usr/bin/python3"
 WIDTH, HEIGHT = 1920, 1080
@@ -220,6 +223,18 @@ def qgis_env(styles: dict) -> dict:
     return env
 
 
+def qgis_png_command(path: Path, variant: str):
+    """function(out, box) -> the argv of one QGIS run drawing ``path`` to a PNG in
+    ``variant``."""
+
+    def command(out: Path, box: tuple) -> list[str]:
+        script = str(_HERE / "qgis_render.py")
+        size = (str(WIDTH), str(HEIGHT))
+        return [QGIS_PYTHON, script, "png", str(path), str(out), *size, box_text(box), variant]
+
+    return command
+
+
 def qgis_frames(
     path: Path, boxes: dict, repeats: int, snapshots: Path | None, styles: dict
 ) -> dict:
@@ -234,97 +249,6 @@ def qgis_frames(
     if done.returncode != 0:
         raise RuntimeError(f"QGIS failed: {done.stderr.strip()[-400:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-# Runs a command and prints its CPU seconds and peak resident KiB. The measured process is
-# a child of this small launcher, not of the benchmark: on Linux a process forked (or
-# vforked, as subprocess does) from the benchmark starts with the benchmark's own memory
-# high-water mark in its ru_maxrss (a floor of ~200 MiB once pyogrio and twin's styles are
-# loaded), which hid both sides' true peaks. The launcher's floor is its own ~10 MiB.
-LAUNCHER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-_pid, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
-"""
-
-
-def timed_process(args: list[str], env: dict, out: Path) -> tuple[float, float, float]:
-    """(wall s, CPU s of the process and its threads, peak resident memory MiB) from start
-    to ``out`` written (the process runs under :data:`LAUNCHER`, which adds its start,
-    ~20 ms, to the wall time of both sides)."""
-    out.unlink(missing_ok=True)
-    start = time.perf_counter()
-    process = subprocess.run(
-        [sys.executable, "-S", "-c", LAUNCHER, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    wall = time.perf_counter() - start
-    try:
-        code, cpu, peak_kib = process.stdout.strip().splitlines()[-1].split()
-    except (IndexError, ValueError):
-        code, cpu, peak_kib = "launcher failed", "0", "0"
-    if code != "0" or not out.exists():
-        raise RuntimeError(f"{args[:3]} failed ({code}): {process.stderr.strip()[-400:]}")
-    return wall, float(cpu), float(peak_kib) / 1024  # Linux: KiB
-
-
-def whole_process(
-    path: Path,
-    boxes: dict,
-    repeats: int,
-    use_qgis: bool,
-    threads: int,
-    variants: list[str],
-    folder: Path,
-    styles: dict,
-) -> dict:
-    """Median (wall, CPU) of file-to-PNG runs per box: twin, then each QGIS variant."""
-    twin_env = dict(os.environ, PYTHONPATH=str(_ROOT), TWIN_RENDER_THREADS=str(threads))
-    env_of_qgis = qgis_env(styles)
-    results: dict = {}
-    for name, box in boxes.items():
-        slug = name.replace("/", "_")
-        contenders = {
-            "twin": (
-                [
-                    *(sys.executable, "-m", "twin.cli", "render", str(path)),
-                    *("--out", str(folder / f"whole_twin_{slug}.png")),
-                    *("--size", f"{WIDTH}x{HEIGHT}", "--bbox", box_text(box)),
-                ],
-                twin_env,
-                folder / f"whole_twin_{slug}.png",
-            )
-        }
-        if use_qgis:
-            for variant in variants:
-                out = folder / f"whole_qgis_{variant}_{slug}.png"
-                contenders[variant] = (
-                    [
-                        *(QGIS_PYTHON, str(_HERE / "qgis_render.py"), "png", str(path)),
-                        *(str(out), str(WIDTH), str(HEIGHT), box_text(box), variant),
-                    ],
-                    env_of_qgis,
-                    out,
-                )
-        runs: dict = {key: [] for key in contenders}
-        for _ in range(repeats):  # alternate, so each side sees the same load
-            for key, (args, env, out) in contenders.items():
-                runs[key].append(timed_process(args, env, out))
-        results[name] = {
-            key: (
-                statistics.median(w for w, _, _ in values),
-                statistics.median(c for _, c, _ in values),
-                max(m for _, _, m in values),
-            )
-            for key, values in runs.items()
-        }
-        results[name]["twin first"] = runs["twin"][0]
-    return results
 
 
 def print_frames(twin: dict, qgis: dict | None, threads: int) -> None:
@@ -374,39 +298,6 @@ def print_frames(twin: dict, qgis: dict | None, threads: int) -> None:
         print(row)
 
 
-def print_whole(results: dict, use_qgis: bool, variants: list[str], threads: int) -> None:
-    """Part 2's table (s, ratios)."""
-    print(f"\nPart 2: whole process, file to PNG, {WIDTH}x{HEIGHT} (median; wall s / CPU s)")
-    print(
-        f"  twin: `twin render FILE --out x.png --size {WIDTH}x{HEIGHT} --bbox ...` "
-        f"(TWIN_RENDER_THREADS={threads}; with scale bar and north arrow)"
-    )
-    if use_qgis:
-        print("  QGIS: qgis_render.py png (start, open, style, render, write)")
-    else:
-        print("  QGIS: not installed (apt-get install python3-qgis); twin alone")
-    print(
-        "  peak: the largest resident memory (MiB) of the runs; twin 1st: the first run "
-        "(a big GeoPackage layer's overview is built then, if it was not cached beside it)"
-    )
-    header = "| extent | twin s | twin 1st s | twin peak MiB |"
-    for variant in variants if use_qgis else []:
-        header += f" {VARIANT_LABELS[variant]} s (x twin: wall / CPU) | peak MiB (/ twin) |"
-    print(header)
-    print("|" + "---|" * (header.count("|") - 1))
-    for name, sides in results.items():
-        wall, cpu, peak = sides["twin"]
-        first_wall, first_cpu, _ = sides["twin first"]
-        row = (
-            f"| {name} | {wall:.2f} / {cpu:.2f} | {first_wall:.2f} / {first_cpu:.2f} | {peak:.0f} |"
-        )
-        for variant in variants if use_qgis else []:
-            q_wall, q_cpu, q_peak = sides[variant]
-            row += f" {q_wall:.2f} / {q_cpu:.2f} ({q_wall / wall:.2f}x / {q_cpu / cpu:.2f}x) |"
-            row += f" {q_peak:.0f} ({peak / q_peak:.2f}x) |"
-        print(row)
-
-
 def main() -> None:
     """Run the benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -418,7 +309,12 @@ def main() -> None:
         help="10k buildings, 2k roads, 1 round, one QGIS variant in part 2",
     )
     parser.add_argument("--repeat", type=int, default=3, help="frames per extent (median)")
-    parser.add_argument("--whole-repeat", type=int, default=3, help="file-to-PNG runs (median)")
+    parser.add_argument(
+        "--whole-repeat",
+        type=int,
+        default=3,
+        help="file-to-PNG runs with the overview cached (median), after one uncached",
+    )
     parser.add_argument(
         "--whole-variants",
         default="noaa+outline,aa+outline",
@@ -431,7 +327,7 @@ def main() -> None:
     parser.add_argument(
         "--cold-overview",
         action="store_true",
-        help="delete cached overviews beside the data first (twin 1st then builds them)",
+        help="delete the overview cached beside the data first (part 1 then builds it)",
     )
     parser.add_argument("--no-qgis", action="store_true", help="skip the QGIS comparison")
     parser.add_argument("--load", action="store_true", help="one CPU-bound process beside it")
@@ -486,10 +382,22 @@ def main() -> None:
                 )
                 print_frames(twin, qgis, args.threads)
             if not args.no_whole:
-                whole = whole_process(
-                    path, boxes, args.whole_repeat, use_qgis, args.threads, variants, folder, styles
+                print(background_load.machine_line(args.load).replace("at start", "now"))
+                whole_variants = variants if use_qgis else []
+                whole = render_whole.whole_process(
+                    path,
+                    boxes,
+                    args.whole_repeat,
+                    {v: qgis_png_command(path, v) for v in whole_variants},
+                    folder,
+                    dict(os.environ, PYTHONPATH=str(_ROOT), TWIN_RENDER_THREADS=str(args.threads)),
+                    qgis_env(styles),
+                    (WIDTH, HEIGHT),
+                    box_text,
                 )
-                print_whole(whole, use_qgis, variants, args.threads)
+                render_whole.print_whole(
+                    whole, whole_variants, VARIANT_LABELS, args.threads, (WIDTH, HEIGHT)
+                )
 
 
 if __name__ == "__main__":

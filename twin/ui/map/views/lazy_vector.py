@@ -28,8 +28,6 @@ from collections import OrderedDict
 import numpy as np
 from PySide6 import QtCore, QtGui
 
-from twin.errors import CancelledError
-from twin.i18n import tr, tr_label
 from twin.layers.lazy import LazyVectorLayer
 from twin.layers.overview import overview_cell
 from twin.layers.style import Style
@@ -38,17 +36,17 @@ from twin.ui.map.views.base import LayerView, class_colors_with_fallback, pixel_
 from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
 from twin.ui.map.views.lazy_long import LongFeatures
-from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_overview, read_tile
+from twin.ui.map.views.lazy_overview_view import LayerOverview
+from twin.ui.map.views.lazy_reads import TileGrid, TileKey, chunked_bytes, read_tile
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
 from twin.ui.map.views.scanfill import warm_up as fill_warm_up
-from twin.ui.workers import run_job
 
 TILE_CACHE_MB = 512  # MiB of tile arrays kept; past it the least recently drawn tiles go
 READ_THREADS = 2  # the machine's cores
 _EXECUTOR = concurrent.futures.ThreadPoolExecutor(READ_THREADS, thread_name_prefix="twin-tile")
 
 
-class LazyVectorLayerView(LongFeatures, LayerView):
+class LazyVectorLayerView(LayerOverview, LongFeatures, LayerView):
     """Draws a :class:`LazyVectorLayer` (polygons or lines) tile by tile as tiles arrive.
 
     The style's fill, stroke and opacity apply, and so do classes by field (categories,
@@ -235,74 +233,6 @@ class LazyVectorLayerView(LongFeatures, LayerView):
             self._tile_bytes -= chunked_bytes(old.chunked)
         self.update()  # paint draws again only the part of the image the tile meets
 
-    # --- overview ---------------------------------------------------------------------------
-    def overview_shown_at(self, resolution: float) -> bool:
-        """Whether the overview stands in for the features at ``resolution`` m/pixel (a
-        layer already in memory has none: its tiles are cut from the frame)."""
-        return not self.layer.is_loaded and resolution >= self._overview_cell / 2
-
-    def request_overview(self) -> None:
-        """Ask a worker for the overview (cached beside the file, else built) once: a job
-        with progress and Cancel in the status bar (building it is a pass over the file)."""
-        if self._overview_current or self._overview_future is not None:
-            return
-        if self._overview_cancelled:
-            return  # the user cancelled it: not again until the layer is reloaded
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        generation, style = self._generation, self._style
-        title = tr("Building the overview of {name}").format(name=tr_label(self.layer.name))
-        self._overview_future = future
-        run_job(
-            lambda feedback: self._read_overview(generation, style, future, feedback, title),
-            title=title,
-            on_error=lambda _error: None,  # reported through the future (tiles drawn instead)
-        )
-
-    def _read_overview(self, generation: int, style: Style, future, feedback, title: str):
-        """Worker: load or build the overview, chunk it, hand it to the UI thread."""
-        with self._guard:
-            self.read_threads.append(threading.current_thread().name)
-        try:
-            result = read_overview(
-                self.layer, style, lambda done: feedback.set_progress(100.0 * done, title)
-            )
-        except Exception as error:  # cancelled, or no overview: the tiles are drawn instead
-            result = error
-        with contextlib.suppress(concurrent.futures.InvalidStateError):  # reloaded meanwhile
-            future.set_result(result)
-        if generation == self._generation:
-            with contextlib.suppress(RuntimeError):
-                self.overview_ready.emit(generation, result)
-        if isinstance(result, CancelledError):
-            raise result
-        return None
-
-    def _on_overview_ready(self, generation: int, result) -> None:
-        if generation != self._generation or self._overview_current or not self._alive():
-            return
-        if isinstance(result, CancelledError):
-            self._overview_cancelled = True
-            self._overview_future = None
-            return
-        if isinstance(result, Exception):
-            self._overview_cell = 0.0  # never again: draw the tiles at every scale
-            self._overview_future = None
-            self.update()
-            return
-        brushes, pens, dots, stroke = self._colors
-        self._overview = ChunkPainter(
-            result, brushes, pens, dots, stroke, filled=self.layer.geometry_kind == "polygon"
-        )
-        self._overview_current = True
-        self._overview_future = None
-        self.buffer.invalidate()
-        self.update()
-
-    @property
-    def overview_loaded(self) -> bool:
-        """Whether the overview is in memory."""
-        return self._overview is not None
-
     def pending_count(self) -> int:
         """Tiles asked for and not yet drawn."""
         return len(self._pending)
@@ -457,20 +387,3 @@ class LazyVectorLayerView(LongFeatures, LayerView):
             self._render_holes(array, gx0, gy0, resolution)
         for painter in self._painters:
             painter.render(array, image, gx0, gy0, resolution)
-
-    def _render_holes(self, array, gx0: int, gy0: int, resolution: float) -> None:
-        """The overview in the boxes of the tiles not read yet (what it draws there only)."""
-        height, width = array.shape
-        for key in self._drawn_holes:
-            x0, y0, x1, y1 = self.tile_box(key)
-            left = max(gx0, math.floor(x0 / resolution))
-            right = min(gx0 + width, math.ceil(x1 / resolution))
-            top = max(gy0, math.floor(-y1 / resolution))
-            bottom = min(gy0 + height, math.ceil(-y0 / resolution))
-            if right <= left or bottom <= top:
-                continue
-            hole_array, hole_image = new_image(right - left, bottom - top)
-            self._overview.render(hole_array, hole_image, left, top, resolution)
-            target = array[top - gy0 : bottom - gy0, left - gx0 : right - gx0]
-            drawn = hole_array != 0
-            target[drawn] = hole_array[drawn]

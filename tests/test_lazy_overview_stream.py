@@ -19,7 +19,7 @@ from test_render_lean import changed_pixels, render_page, write_territory
 
 from twin.cli import render_lean_view
 from twin.errors import CancelledError
-from twin.layers import io_vector, lazy_gpkg
+from twin.layers import io_vector, lazy_gpkg, lazy_overview
 from twin.layers import overview as overview_module
 from twin.layers.lazy_overview import build_overview_streamed, load_overview, overview_path
 from twin.ui.map.views import lazy_reads
@@ -68,16 +68,35 @@ def test_streamed_build_reads_the_file_by_chunks_of_rows(tmp_path):
     frame = write_towns(path)
     extent = table_of(path, "buildings").extent
     build = build_overview_streamed(path, "buildings", extent, "polygon", chunk_rows=100)
-    assert max(build.reads) <= 100
-    boxes = len(frame) // 100 + 1  # the R-tree pass: every feature's box, 100 at a time
-    assert sum(build.reads[:boxes]) == len(frame)
+    # the R-tree pass: every feature's box, at most 100 at a time (whole leaf nodes)
+    assert max(build.box_reads) <= 100 and len(build.box_reads) >= len(frame) / 100
+    assert sum(build.box_reads) == len(frame)
     # then the features the boxes leave unsure (here the blocks, and the huts: 3 m wide
     # for a 3.9 m cell, their float32 boxes 0.5 m coarse), by fid, 100 at a time
-    assert 64 <= sum(build.reads[boxes:]) <= len(frame)
-    assert len(build.reads) == boxes + -(-sum(build.reads[boxes:]) // 100)
+    assert max(build.geometry_reads) <= 100
+    assert 64 <= sum(build.geometry_reads) <= len(frame)
+    assert len(build.geometry_reads) == -(-sum(build.geometry_reads) // 100)
     whole = overview_module.build_overview(path, "buildings", extent, "polygon")
     read = overview_module.read_cached_overview(path, "buildings")
     np.testing.assert_array_equal(read.fids, whole.fids)
+
+
+def test_rtree_nodes_hold_the_boxes_a_select_returns(tmp_path):
+    path = tmp_path / "towns.gpkg"
+    write_towns(path)
+    table = table_of(path, "buildings")
+    connection = lazy_gpkg.connect(path)
+    try:
+        chunks = list(lazy_overview._rtree_chunks(connection, table, 100, []))
+        rows = list(lazy_overview._rtree_select_chunks(connection, table.rtree, 100, []))
+    finally:
+        connection.close()
+
+    def table_of_boxes(chunks) -> np.ndarray:
+        rows = np.concatenate([np.column_stack([fids, boxes]) for fids, boxes in chunks])
+        return rows[np.argsort(rows[:, 0])]
+
+    np.testing.assert_array_equal(table_of_boxes(chunks), table_of_boxes(rows))
 
 
 def test_cancelled_build_leaves_the_cache_as_it_was(tmp_path):

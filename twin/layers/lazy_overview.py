@@ -119,11 +119,12 @@ def source_signature(source: str | Path, table: str | None) -> dict[str, str]:
 @dataclass
 class OverviewBuild:
     """What a streamed build did: the cell size (m), the shapes written (features), and
-    the rows of each read of the source (R-tree boxes, then geometries), in order."""
+    the rows of each read of the source, in order: R-tree boxes, then geometries."""
 
     cell: float
     features: int
-    reads: list[int] = field(default_factory=list)
+    box_reads: list[int] = field(default_factory=list)
+    geometry_reads: list[int] = field(default_factory=list)
 
 
 class _CellSorter:
@@ -204,11 +205,63 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# one entry of an R-tree node as SQLite stores it (big-endian): id, minx, maxx, miny, maxy
+_RTREE_ENTRY = np.dtype([("id", ">i8"), ("box", ">f4", 4)])
+
+
+def _node_entries(blob: bytes) -> np.ndarray:
+    """The entries of one R-tree node blob (2 bytes depth, 2 bytes count, then entries)."""
+    return np.frombuffer(blob, _RTREE_ENTRY, int.from_bytes(blob[2:4], "big"), 4)
+
+
+def _nodes(connection: sqlite3.Connection, rtree: str, numbers: list[int]) -> list[bytes]:
+    return [
+        row[0]
+        for row in connection.execute(
+            f"SELECT data FROM {_quoted(rtree + '_node')} WHERE nodeno IN "
+            "(SELECT value FROM json_each(?)) ORDER BY nodeno",
+            (json.dumps(numbers),),
+        )
+    ]
+
+
 def _rtree_chunks(connection: sqlite3.Connection, table: GpkgTable, chunk_rows: int, reads):
-    """(fids, (n, 4) boxes minx, miny, maxx, maxy) of the R-tree, ``chunk_rows`` at a time."""
-    cursor = connection.execute(
-        f"SELECT id, minx, miny, maxx, maxy FROM {_quoted(table.rtree or '')}"
-    )
+    """(fids, (n, 4) boxes minx, miny, maxx, maxy) of the R-tree, at most ``chunk_rows``
+    at a time: its leaf nodes read as SQLite stores them (float32 big-endian boxes, the
+    values a ``SELECT`` of the R-tree returns, 4x sooner than through one Python tuple per
+    row), or, for an R-tree of another kind, by ``SELECT``. sqlite3.DatabaseError if the
+    nodes do not hold every row."""
+    rtree = table.rtree or ""
+    definition = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE name = ?", (rtree,)
+    ).fetchone()
+    if definition is None or "rtree(" not in str(definition[0]).lower().replace(" ", ""):
+        yield from _rtree_select_chunks(connection, rtree, chunk_rows, reads)
+        return
+    root = _nodes(connection, rtree, [1])[0]
+    level = [1]
+    for _depth in range(int.from_bytes(root[:2], "big")):  # down to the leaves
+        children = [_node_entries(blob)["id"] for blob in _nodes(connection, rtree, level)]
+        level = np.sort(np.concatenate(children)).tolist() if children else []
+    per_chunk = max(1, chunk_rows // max(1, (len(root) - 4) // _RTREE_ENTRY.itemsize))
+    expected = connection.execute(f"SELECT COUNT(*) FROM {_quoted(rtree + '_rowid')}").fetchone()
+    done = 0
+    for first in range(0, len(level), per_chunk):
+        entries = [
+            _node_entries(b) for b in _nodes(connection, rtree, level[first : first + per_chunk])
+        ]
+        entries = np.concatenate(entries) if entries else np.zeros(0, _RTREE_ENTRY)
+        reads.append(len(entries))
+        done += len(entries)
+        boxes = entries["box"].astype(float)[:, [0, 2, 1, 3]]
+        yield entries["id"].astype(np.int64), boxes
+    if done != int(expected[0]):
+        raise sqlite3.DatabaseError(f"{rtree}: {done} entries in the leaves, {expected[0]} rows")
+
+
+def _rtree_select_chunks(connection: sqlite3.Connection, rtree: str, chunk_rows: int, reads):
+    """As :func:`_rtree_chunks`, by ``SELECT`` (one Python tuple per row)."""
+    cursor = connection.execute(f"SELECT id, minx, miny, maxx, maxy FROM {_quoted(rtree)}")
     while rows := cursor.fetchmany(chunk_rows):
         reads.append(len(rows))
         array = np.array(rows, dtype=float)
@@ -396,7 +449,7 @@ def build_overview_streamed(
     try:
         done = 0
         total = max(found.count, 1)
-        for fids, boxes in _rtree_chunks(reader, found, chunk_rows, build.reads):
+        for fids, boxes in _rtree_chunks(reader, found, chunk_rows, build.box_reads):
             sorter.take_boxes(fids, boxes)
             done += len(fids)
             if progress is not None:
@@ -411,7 +464,7 @@ def build_overview_streamed(
                 fids, geometries = _geometries_by_fid(
                     reader, found, wanted[first : first + chunk_rows]
                 )
-                build.reads.append(len(fids))
+                build.geometry_reads.append(len(fids))
                 writer.write(*sorter.take_geometries(fids, geometries))
                 del fids, geometries
                 if progress is not None:

@@ -177,3 +177,19 @@ def test_first_lean_render_builds_the_overview_and_draws_the_ordinary_page(
     again = render_page(new, tmp_path / "again.png", None, True, monkeypatch)
     assert again.built_overview == {}  # cached now
     assert changed_pixels(second, QtGui.QImage(str(tmp_path / "again.png"))) == 0
+
+
+def test_lean_png_keeps_every_pixel_and_transparency(qapp, tmp_path):
+    from twin.cli.render_lean_png import write_png
+
+    rng = np.random.default_rng(5)
+    for alpha in (255, 128):
+        values = rng.integers(0, 256, size=(60, 80, 4), dtype=np.uint8)
+        values[..., 3] = alpha
+        values[..., :3] = np.minimum(values[..., :3], alpha)  # premultiplied stays valid
+        image = QtGui.QImage(values.tobytes(), 80, 60, 320, QtGui.QImage.Format.Format_ARGB32)
+        out = tmp_path / f"page_{alpha}.png"
+        write_png(image, out)
+        read = QtGui.QImage(str(out))
+        assert read.hasAlphaChannel() == (alpha < 255)  # an opaque page is written as RGB
+        assert changed_pixels(image, read, levels=0) == 0

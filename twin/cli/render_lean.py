@@ -372,7 +372,8 @@ def render_lean(
             drawing.build_overviews(missing)
         except (sqlite3.Error, OSError):
             return None  # no cache can be written beside the file: the ordinary path
-    from twin.ui.export.painter import write_page
+    from twin.cli.render_lean_png import write_png
+    from twin.ui.export.painter import page_image, write_page
     from twin.ui.map.render import ensure_qt_application
 
     ensure_qt_application()
@@ -380,5 +381,8 @@ def render_lean(
         map_image, shown = drawing.render(layout.map.extent, map_size)
     except (OverviewMissingError, sqlite3.Error):
         return None  # the cache went or the file changed meanwhile: the ordinary path
-    write_page(layout, map_image, shown, out)
+    if out.suffix.lower() == ".png":
+        write_png(page_image(layout, map_image, shown), out)
+    else:
+        write_page(layout, map_image, shown, out)
     return drawing

@@ -34,6 +34,7 @@ from twin.layers.lazy_gpkg import LAZY_FEATURE_THRESHOLD, LAZY_MIN_FEATURES
 from twin.layers.lazy_io import (
     _decoded,
     _half_size_of_bounds,
+    count_in_bbox,
     geometry_kind_of_gdal_type,
     read_columns,
     read_features_in_bbox,
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 BBox = tuple[float, float, float, float]
+
+LABEL_READ_LIMIT = 50_000  # features: a view of a lazy layer holding more is not labelled
 
 
 class _Unread:
@@ -193,6 +196,24 @@ class LazyVectorLayer(VectorLayer):
                 self.source, layer=self.table, columns=list(columns), fids=fids, return_fids=True
             )
         return _decoded(table, columns)
+
+    def label_frame(self, bbox: BBox, columns: list[str]) -> gpd.GeoDataFrame | None:
+        """The features meeting ``bbox`` (metres) with only ``columns``: what the labels
+        of a view need, never the whole layer; None when more than
+        :data:`LABEL_READ_LIMIT` features meet it (counted in the R-tree; no R-tree: the
+        layer's count), a view too crowded to label."""
+        columns = [c for c in dict.fromkeys(columns) if c in self._columns]
+        if self._loaded:
+            frame = self._frame
+            rows = np.sort(frame.sindex.query(shapely.box(*bbox), predicate="intersects"))
+            if len(rows) > LABEL_READ_LIMIT:
+                return None
+            return frame.iloc[rows][[*columns, frame.geometry.name]]
+        count = count_in_bbox(self.source, self.table, bbox)
+        if (count if count is not None else self._count) > LABEL_READ_LIMIT:
+            return None
+        _fids, geometries, values = self.read_tile(bbox, columns)
+        return gpd.GeoDataFrame(values.reset_index(drop=True), geometry=geometries, crs=self.crs)
 
     def read_columns(self, columns: list[str], fids: np.ndarray | None = None) -> pd.DataFrame:
         """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id

@@ -154,3 +154,19 @@ def rtree_big_fids(
         (maxx, minx, maxy, miny, 2 * half_size, 2 * half_size),
     )
     return None if rows is None else np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def count_in_bbox(source: str | Path, table: str | None, bbox: BBox) -> int | None:
+    """How many features of ``table`` (the only layer when None) of GeoPackage ``source``
+    have an R-tree box meeting ``bbox`` (the index alone is read); None without one."""
+    from twin.layers import lazy_gpkg
+
+    try:
+        tables = lazy_gpkg.feature_tables(source)
+        found = [t for t in tables if table is None or t.name == table]
+        if len(found) != 1 or found[0].rtree is None:
+            return None
+        with contextlib.closing(lazy_gpkg.connect(source)) as connection:
+            return lazy_gpkg.count_in_bbox(connection, found[0], bbox)
+    except sqlite3.Error:
+        return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from PySide6 import QtCore, QtGui
 
 from twin.layers.base import Layer
@@ -57,13 +58,53 @@ def overlay_obstacles(
     return boxes
 
 
+def _view_metres(to_pixels, viewport: QtCore.QRectF) -> tuple[float, float, float, float]:
+    """The box (minx, miny, maxx, maxy metres) of ``viewport`` (pixels) for the linear
+    ``to_pixels``."""
+    px, py = to_pixels(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+    px, py = np.asarray(px, float), np.asarray(py, float)
+    sx, sy = px[1] - px[0], py[1] - py[0]
+    if sx == 0 or sy == 0:
+        return (0.0, 0.0, 0.0, 0.0)
+    xs = (np.array([viewport.left(), viewport.right()]) - px[0]) / sx
+    ys = (np.array([viewport.top(), viewport.bottom()]) - py[0]) / sy
+    return (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+
+
+def _read_box(view: tuple) -> tuple[float, float, float, float]:
+    """What a lazy layer's labels read for ``view`` (metres): the view and half its size
+    around, so that small pans keep the labels read."""
+    minx, miny, maxx, maxy = view
+    dx, dy = (maxx - minx) / 2, (maxy - miny) / 2
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
+
+
+def _still_covers(box: tuple | None, view: tuple) -> bool:
+    """Whether labels read for ``box`` serve ``view``: it lies inside and is not much
+    smaller (zooming in reads again, fewer features)."""
+    if box is None:
+        return False
+    inside = box[0] <= view[0] and box[1] <= view[1] and box[2] >= view[2] and box[3] >= view[3]
+    return inside and (view[2] - view[0]) * 3 >= (box[2] - box[0])
+
+
 class _LayerLabels:
     """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
 
-    def __init__(self, layer: VectorLayer, scale: float) -> None:
-        self.key = (id(layer.frame), layer.style.labels, layer.geometry_kind, scale)
+    def __init__(self, layer: VectorLayer, scale: float, view: tuple | None = None) -> None:
         style = layer.style.labels
-        self.anchors: LabelAnchors = label_anchors(layer.frame, layer.geometry_kind, style)
+        self.box = None  # metres read of a lazy layer (None: the whole frame)
+        if view is None:
+            self.key = (id(layer.frame), style, layer.geometry_kind, scale)
+            frame = layer.frame
+        else:  # a big lazy layer: the features around the view only
+            self.key = (None, style, layer.geometry_kind, scale)
+            self.box = _read_box(view)
+            columns = [c for c in (style.field, style.priority_field) if c]
+            frame = layer.label_frame(self.box, columns)
+        if frame is None:  # too many features in view to label them
+            frame = pd.DataFrame()
+        self.anchors: LabelAnchors = label_anchors(frame, layer.geometry_kind, style)
         self.font = label_font(style, scale)
         self.halo = style.halo_width * scale
         self.inset = (MARGIN_PIXELS + style.halo_width) * scale
@@ -127,8 +168,14 @@ class LabelLayerPainter:
         ]
         return sorted(chosen, key=lambda layer: KIND_ORDER.get(layer.geometry_kind, 3))
 
-    def _labels_of(self, layer: VectorLayer) -> _LayerLabels:
+    def _labels_of(self, layer: VectorLayer, view: tuple) -> _LayerLabels:
         cached = self._cache.get(id(layer))
+        if getattr(layer, "is_loaded", True) is False:  # a lazy layer: read around the view
+            key = (None, layer.style.labels, layer.geometry_kind, self.scale)
+            if cached is None or cached.key != key or not _still_covers(cached.box, view):
+                cached = _LayerLabels(layer, self.scale, view)
+                self._cache[id(layer)] = cached
+            return cached
         key = (id(layer.frame), layer.style.labels, layer.geometry_kind, self.scale)
         if cached is None or cached.key != key:
             cached = _LayerLabels(layer, self.scale)
@@ -155,8 +202,9 @@ class LabelLayerPainter:
         placed: list[PlacedLabel] = list(obstacles or ())
         drawn: list[tuple[Layer, str, PlacedLabel]] = []
         size = (viewport.width(), viewport.height())
+        view = _view_metres(to_pixels, viewport)
         for layer in shown:
-            labels = self._labels_of(layer)
+            labels = self._labels_of(layer, view)
             anchors = labels.anchors
             if anchors.count == 0:
                 continue

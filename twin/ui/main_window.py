@@ -24,7 +24,7 @@ from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
 from twin.ui.export.dialog import export_map_action
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
-from twin.ui.map.paint import PaintWaiter
+from twin.ui.map.paint import AfterFirstFrame, PaintWaiter
 from twin.ui.map.tools.identify import IdentifyTool
 from twin.ui.menus import build_menus_and_toolbar
 from twin.ui.panels.inspector import InspectorPanel
@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.canvas = MapCanvas()
         self.setCentralWidget(self.canvas)
         self._paint_waiter = PaintWaiter(self.canvas.map_viewport())
+        self._first_frame = AfterFirstFrame(self)
         self.layer_panel = LayerPanel()
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.kpi_dock = None
         if self.scenario.kpi is not None:
             self.kpi_dock = self._dock(tr("KPIs"), "kpis", self.scenario.kpi)
+            self.scenario.kpi.defer_charts = self.after_first_map_frame  # pyqtgraph's plots
         self.timeline_dock = self._dock(  # twin plan --save-scenarios' phases
             tr("Rollout timeline"), "rollout timeline", self.scenario.timeline
         )
@@ -257,6 +259,11 @@ class MainWindow(QMainWindow):
         """Run ``callback()`` once the map has drawn its next frame (work that may wait,
         such as reading hidden layers, then does not delay what the user sees first)."""
         self._paint_waiter.add(callback)
+
+    def after_first_map_frame(self, callback) -> None:
+        """Run ``callback()`` once the map has first drawn the project's layers (at once if
+        it has): work the first view does not need (the KPI charts) then does not delay it."""
+        self._first_frame.add(callback)
 
     def set_modified(self, modified: bool) -> None:
         """Mark the project as having unsaved changes (a * in the title) or not."""

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 from twin.i18n import tr
 from twin.project import Project
 from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
-from twin.ui.export.dialog import export_map_action
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
 from twin.ui.map.paint import AfterFirstFrame, PaintWaiter
@@ -161,7 +160,12 @@ class MainWindow(QMainWindow):
             tr("&Save"), self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )
         self.save_as_action = self._action(tr("Save &as…"), self.files.save_as, keys.SaveAs)
-        self.export_map_action = export_map_action(self)  # twin/ui/export/dialog.py
+        self.export_map_action = self._action(  # the dialog loads on first use
+            tr("&Export map…"),
+            self._show_export_dialog,
+            "Ctrl+E",
+            tr("Write the current view with title, legend and credits (PNG, PDF, SVG)"),
+        )
         self.quit_action = self._action(tr("&Quit"), self.close, keys.Quit)
         self.zoom_full_action = self._action(tr("Zoom to &full extent"), self._zoom_full, "Ctrl+0")
         self.zoom_in_action = self._action(tr("Zoom &in"), self._zoom_in, keys.ZoomIn)
@@ -376,6 +380,11 @@ class MainWindow(QMainWindow):
             "Drag to move the map; wheel to zoom."
         )
         self.statusBar().showMessage(message)
+
+    def _show_export_dialog(self) -> None:
+        from twin.ui.export.dialog import show_export_dialog  # (not needed at start-up)
+
+        show_export_dialog(self)
 
     def _open_coverage_table(self) -> None:
         # imported on first use: it loads the radio engine's coverage code (not needed for

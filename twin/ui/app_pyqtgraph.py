@@ -13,10 +13,10 @@ Submodule imports (``import pyqtgraph.graphicsItems.PlotItem``) work as usual al
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import re
 import sys
+import threading
 import types
 
 #: The modules of pyqtgraph's ``__init__`` imported at once (relative to the package): what
@@ -80,26 +80,20 @@ def import_canvas_pyqtgraph() -> types.ModuleType:
         del sys.modules[spec.name]
         raise
 
+    completing = threading.RLock()  # another thread asking meanwhile waits for the end
+
     def complete(name: str):
         """The rest of ``__init__``'s imports, once, then ``name`` from the whole package."""
         if name.startswith("__"):  # (probes such as __path__ or __wrapped__)
             raise AttributeError(name)
-        if deferred:
-            code = "\n".join(deferred)
-            deferred.clear()
-            exec(compile(code, spec.origin, "exec"), package.__dict__)
-            if name in package.__dict__:
-                return package.__dict__[name]
+        with completing:
+            if deferred:
+                code = "\n".join(deferred)
+                deferred.clear()  # (a name asked while they run is missing, as in __init__)
+                exec(compile(code, spec.origin, "exec"), package.__dict__)
+        if name in package.__dict__:
+            return package.__dict__[name]
         raise AttributeError(f"module 'pyqtgraph' has no attribute {name!r}")
 
     package.__getattr__ = complete
     return package
-
-
-def complete_pyqtgraph() -> None:
-    """Run the imports :func:`import_canvas_pyqtgraph` left out (nothing if none were)."""
-    package = sys.modules.get("pyqtgraph")
-    hook = getattr(package, "__dict__", {}).get("__getattr__")
-    if hook is not None:
-        with contextlib.suppress(AttributeError):
-            hook("_twin_complete")

@@ -101,3 +101,17 @@ def test_the_kpi_charts_are_built_once_the_map_has_drawn_the_project(qtbot):
     assert chart is kpi.coverage_chart  # the dock's own chart, built once
     qtbot.waitUntil(chart.isVisible)  # in the dock's Coverage tab
     assert charts.widget(1).layout().itemAt(0).widget() is kpi.ptal_chart
+
+
+def test_without_a_project_the_kpi_charts_are_built_all_the_same(qtbot):
+    window = MainWindow()  # no project: no map frame with layers will come
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    window.kpi_dock.raise_()
+    charts = window.scenario.kpi.charts
+    qtbot.waitUntil(window.scenario.kpi.isVisible)
+    # built once the wait for a first frame gives up (twin/ui/map/paint.py)
+    qtbot.waitUntil(lambda: charts.widget(0).layout().count() == 1, timeout=15_000)
+    assert charts.widget(0).layout().itemAt(0).widget() is window.scenario.kpi.coverage_chart

@@ -100,6 +100,10 @@ def test_no_engine_library_is_imported_before_the_first_map_frame(startup_report
     # nor the engines themselves: fiber, transit and energy load with their first job
     engines = ("twin.sim.fiber", "twin.sim.transit", "twin.sim.energy", "twin.sim.network")
     assert [m for m in modules if m.startswith(engines)] == []
+    # nor pyqtgraph's plots (the KPI charts are built after the first frame)
+    plots = ("pyqtgraph.graphicsItems.PlotItem", "pyqtgraph.parametertree", "pyqtgraph.imageview")
+    assert [m for m in modules if m.startswith(plots)] == []
+    assert "twin.ui.panels.kpi_charts" not in modules
 
 
 def test_the_kpi_dock_shows_the_stored_baseline_before_the_hidden_layers_are_read(

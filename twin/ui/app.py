@@ -221,7 +221,9 @@ def import_pyqtgraph_lazily() -> None:
         sys.modules[mirror.__name__] = mirror
         source.__dir__ = list  # dir(source) == [] while pyqtgraph copies
     try:
-        import pyqtgraph  # noqa: F401
+        from twin.ui.app_pyqtgraph import import_canvas_pyqtgraph
+
+        import_canvas_pyqtgraph()  # the map's items now, the rest of pyqtgraph on first use
     finally:
         for source, listing in zip(sources, listings, strict=True):
             if listing is None:

@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
 from twin.i18n import tr
 from twin.project import Project
 from twin.ui.dock_layout import COMPACT_BELOW_PX, DockLayout
-from twin.ui.export.dialog import export_map_action
 from twin.ui.map.bookmarks import BookmarkMenu
 from twin.ui.map.canvas import MapCanvas
-from twin.ui.map.paint import PaintWaiter
+from twin.ui.map.paint import AfterFirstFrame, PaintWaiter
 from twin.ui.map.tools.identify import IdentifyTool
 from twin.ui.menus import build_menus_and_toolbar
 from twin.ui.panels.inspector import InspectorPanel
@@ -75,6 +74,7 @@ class MainWindow(QMainWindow):
         self.canvas = MapCanvas()
         self.setCentralWidget(self.canvas)
         self._paint_waiter = PaintWaiter(self.canvas.map_viewport())
+        self._first_frame = AfterFirstFrame(self)
         self.layer_panel = LayerPanel()
         self.legend_panel = LegendPanel()
         self.style_editor = StyleEditor()
@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.kpi_dock = None
         if self.scenario.kpi is not None:
             self.kpi_dock = self._dock(tr("KPIs"), "kpis", self.scenario.kpi)
+            self.scenario.kpi.defer_charts = self.after_first_map_frame  # pyqtgraph's plots
         self.timeline_dock = self._dock(  # twin plan --save-scenarios' phases
             tr("Rollout timeline"), "rollout timeline", self.scenario.timeline
         )
@@ -159,7 +160,12 @@ class MainWindow(QMainWindow):
             tr("&Save"), self.files.save, keys.Save, icon=icons.SP_DialogSaveButton
         )
         self.save_as_action = self._action(tr("Save &as…"), self.files.save_as, keys.SaveAs)
-        self.export_map_action = export_map_action(self)  # twin/ui/export/dialog.py
+        self.export_map_action = self._action(  # the dialog loads on first use
+            tr("&Export map…"),
+            self._show_export_dialog,
+            "Ctrl+E",
+            tr("Write the current view with title, legend and credits (PNG, PDF, SVG)"),
+        )
         self.quit_action = self._action(tr("&Quit"), self.close, keys.Quit)
         self.zoom_full_action = self._action(tr("Zoom to &full extent"), self._zoom_full, "Ctrl+0")
         self.zoom_in_action = self._action(tr("Zoom &in"), self._zoom_in, keys.ZoomIn)
@@ -257,6 +263,11 @@ class MainWindow(QMainWindow):
         """Run ``callback()`` once the map has drawn its next frame (work that may wait,
         such as reading hidden layers, then does not delay what the user sees first)."""
         self._paint_waiter.add(callback)
+
+    def after_first_map_frame(self, callback) -> None:
+        """Run ``callback()`` once the map has first drawn the project's layers (at once if
+        it has): work the first view does not need (the KPI charts) then does not delay it."""
+        self._first_frame.add(callback)
 
     def set_modified(self, modified: bool) -> None:
         """Mark the project as having unsaved changes (a * in the title) or not."""
@@ -369,6 +380,11 @@ class MainWindow(QMainWindow):
             "Drag to move the map; wheel to zoom."
         )
         self.statusBar().showMessage(message)
+
+    def _show_export_dialog(self) -> None:
+        from twin.ui.export.dialog import show_export_dialog  # (not needed at start-up)
+
+        show_export_dialog(self)
 
     def _open_coverage_table(self) -> None:
         # imported on first use: it loads the radio engine's coverage code (not needed for

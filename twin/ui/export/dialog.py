@@ -152,23 +152,25 @@ def export_map_action(window: MainWindow) -> QtGui.QAction:
     action = QtGui.QAction(tr("&Export map…"), window)
     action.setShortcut(QtGui.QKeySequence("Ctrl+E"))
     action.setStatusTip(tr("Write the current view with title, legend and credits (PNG, PDF, SVG)"))
-
-    def show() -> None:
-        scenario = _scenario_name(window)
-        subtitle = f"{scenario or tr('Baseline')} · {format_date(_dt.date.today())}"
-        dialog = ExportMapDialog(_project_title(window), subtitle, window)
-        dialog.kpi_check.setEnabled(bool(_figures(window)))
-        dialog.kpi_check.setChecked(bool(scenario and _figures(window)))
-
-        def save() -> None:
-            export_current_view(window, dialog)
-
-        dialog.buttons.accepted.connect(save)
-        dialog.open()
-        window._export_dialog = dialog  # keep it alive while open (tests find it here too)
-
-    action.triggered.connect(show)
+    action.triggered.connect(lambda: show_export_dialog(window))
     return action
+
+
+def show_export_dialog(window: MainWindow) -> ExportMapDialog:
+    """Open the Export map dialog of ``window`` (a main window); saving writes the file."""
+    scenario = _scenario_name(window)
+    subtitle = f"{scenario or tr('Baseline')} · {format_date(_dt.date.today())}"
+    dialog = ExportMapDialog(_project_title(window), subtitle, window)
+    dialog.kpi_check.setEnabled(bool(_figures(window)))
+    dialog.kpi_check.setChecked(bool(scenario and _figures(window)))
+
+    def save() -> None:
+        export_current_view(window, dialog)
+
+    dialog.buttons.accepted.connect(save)
+    dialog.open()
+    window._export_dialog = dialog  # keep it alive while open (tests find it here too)
+    return dialog
 
 
 def _scenario_name(window: MainWindow) -> str:

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 PAINT_WAIT_LIMIT_MS = 1000  # run "after the next map paint" work then even if none came
+#: Milliseconds after which work waiting for the first map frame runs anyway (a window
+#: without a project, or a project slow to read); later work waits again.
+FIRST_FRAME_WAIT_LIMIT_MS = 3000
 
 
 class PaintWaiter(QObject):
@@ -50,6 +53,7 @@ class FirstFrameWatcher(QObject):
         super().__init__(window)
         self._window = window
         self._done = False
+        self.done = False  # True once drawn() was emitted
         self._viewport = window.canvas.map_viewport()
         self._viewport.installEventFilter(self)
 
@@ -60,5 +64,35 @@ class FirstFrameWatcher(QObject):
             if project is not None and project.layers:
                 self._done = True
                 self._viewport.removeEventFilter(self)
-                QTimer.singleShot(0, self.drawn.emit)  # runs after this paint completes
+                QTimer.singleShot(0, self._emit)  # runs after this paint completes
         return False
+
+    def _emit(self) -> None:
+        self.done = True
+        self.drawn.emit()
+
+
+class AfterFirstFrame(QObject):
+    """Runs callbacks once the map of ``window`` has first drawn a project's layers
+    (:class:`FirstFrameWatcher`), or :data:`FIRST_FRAME_WAIT_LIMIT_MS` after the first one
+    waited if it has not by then; after that frame, at once."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self._waiting: list = []
+        self._watcher = FirstFrameWatcher(window)
+        self._watcher.drawn.connect(self._run)
+
+    def add(self, callback: Callable[[], None]) -> None:
+        """Run ``callback()`` after the first map frame (now if it was drawn)."""
+        if self._watcher.done:
+            callback()
+            return
+        if not self._waiting:
+            QTimer.singleShot(FIRST_FRAME_WAIT_LIMIT_MS, self._run)
+        self._waiting.append(callback)
+
+    def _run(self) -> None:
+        callbacks, self._waiting = self._waiting, []
+        for callback in callbacks:
+            callback()

@@ -5,6 +5,8 @@ band; it follows the scenario controller live and can copy or export its table a
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +26,6 @@ from PySide6.QtWidgets import (
 from twin.errors import TwinError
 from twin.i18n import N_, tr
 from twin.kpi import Figure
-from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
 from twin.ui.panels.kpi_table import (
     FigureTable,
     baseline_row,
@@ -32,6 +33,9 @@ from twin.ui.panels.kpi_table import (
     row_texts,
     rows_from_figures,
 )
+
+if TYPE_CHECKING:  # (pyqtgraph's plots load with the charts: _build_charts)
+    from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
 
 BUSY_DELAY_MS = 250  # "updating…" shows when engines run longer than this
 FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per frame
@@ -91,6 +95,9 @@ class KpiDock(QWidget):
         self.headline_label.setTextFormat(Qt.TextFormat.RichText)
         self.headline_label.setStyleSheet("font-weight: normal;")
         self._coverage_chart: CoverageChart | None = None  # built when first shown or used
+        #: ``defer(callback)`` runs the charts' first build later (the main window passes
+        #: "after the first map frame"); None: built at once when the dock is first shown
+        self.defer_charts: Callable[[Callable[[], None]], None] | None = None
         self._ptal_chart: PtalChart | None = None
         self._chart_figures: dict[str, Figure] = {}
         self.table = FigureTable(tr("Baseline"), tr("Scenario"))
@@ -169,6 +176,8 @@ class KpiDock(QWidget):
         starts, and that time then goes to the first map frame."""
         if self._coverage_chart is not None:
             return
+        from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
+
         self._coverage_chart, self._ptal_chart = CoverageChart(), PtalChart()
         self._chart_pages[0].addWidget(self._coverage_chart)
         self._chart_pages[1].addWidget(self._ptal_chart)
@@ -176,8 +185,13 @@ class KpiDock(QWidget):
         self._ptal_chart.set_figures(self._chart_figures)
 
     def showEvent(self, event) -> None:
-        """Shown for the first time: the charts are built now (see :meth:`_build_charts`)."""
-        self._build_charts()
+        """Shown for the first time: the charts are built now, or when :attr:`defer_charts`
+        says (see :meth:`_build_charts`)."""
+        if self._coverage_chart is None and self.defer_charts is not None:
+            defer, self.defer_charts = self.defer_charts, None
+            defer(self._build_charts)
+        else:
+            self._build_charts()
         super().showEvent(event)
 
     # --- data --------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ The window stays an assembler: it creates one :class:`StoryWorkbench`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QObject, QRect, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
@@ -16,17 +18,20 @@ from twin.errors import DataError
 from twin.i18n import tr
 from twin.project import Project
 from twin.story import StoryStep
-from twin.ui.compare.maps import is_result_layer
-from twin.ui.compare.window import CompareWindow
 from twin.ui.panels.story import StoryPanel
-from twin.ui.presentation.stage import apply_visibility
-from twin.ui.presentation.window import PresentationWindow, presentation_screen
+from twin.ui.scenario.result_layers import is_result_layer
+
+if TYPE_CHECKING:  # the compare and presentation windows load when first used (start-up)
+    from twin.ui.compare.window import CompareWindow
+    from twin.ui.presentation.window import PresentationWindow
 
 PRESENT_SHORTCUT = "F5"
 
 
 def open_compare_window() -> CompareWindow | None:
     """The compare window on screen with both scenarios shown (the last opened one)."""
+    from twin.ui.compare.window import CompareWindow
+
     windows = [
         widget
         for widget in QApplication.topLevelWidgets()
@@ -149,6 +154,8 @@ class StoryWorkbench(QObject):
 
     @staticmethod
     def _place_compare(compare: CompareWindow, step: StoryStep) -> None:
+        from twin.ui.presentation.stage import apply_visibility
+
         view = compare.current_view()
         if view is None:
             return
@@ -169,6 +176,7 @@ class StoryWorkbench(QObject):
         if project is None or not project.stories.get(story) or self.presentation is not None:
             return None
         from twin.ui.compare import scenario_data
+        from twin.ui.presentation.window import PresentationWindow, presentation_screen
 
         controller = self.window.scenario.controller
         screen = presentation_screen(screen_index)

@@ -4,8 +4,6 @@ band; it follows the scenario controller live and can copy or export its table a
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,6 +23,7 @@ from twin.errors import TwinError
 from twin.i18n import N_, tr
 from twin.kpi import Figure
 from twin.ui.panels.kpi_charts import CoverageChart, PtalChart
+from twin.ui.panels.kpi_headline import NEUTRAL_COLOR, KpiHeadline
 from twin.ui.panels.kpi_table import (
     FigureTable,
     baseline_row,
@@ -86,10 +85,7 @@ class KpiDock(QWidget):
         self._busy_timer.setSingleShot(True)
         self._busy_timer.setInterval(BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self.busy_label.show)
-        self.headline_label = QLabel()
-        self.headline_label.setWordWrap(True)
-        self.headline_label.setTextFormat(Qt.TextFormat.RichText)
-        self.headline_label.setStyleSheet("font-weight: normal;")
+        self.headline_label = KpiHeadline()  # plain labels: redrawn on every drag update
         self._coverage_chart: CoverageChart | None = None  # built when first shown or used
         self._ptal_chart: PtalChart | None = None
         self._chart_figures: dict[str, Figure] = {}
@@ -232,23 +228,11 @@ class KpiDock(QWidget):
             if figure is None:
                 continue
             row = baseline_row(figure)  # through the privacy gate
-            color = change_color(row) or "#555555"
+            color = change_color(row) or NEUTRAL_COLOR
             _label, _a, value_text, change = row_texts(row)
             change = change if figure.baseline is not None else ""
-            rows.append(
-                f"<tr><td title='{html.escape(figure.label)}'>{html.escape(tr(short_label))}</td>"
-                f"<td align='right' style='white-space:nowrap'>"
-                f"<b>{html.escape(value_text)}</b></td>"
-                f"<td align='right' style='white-space:nowrap; color:{color}'>&nbsp;{change}"
-                "</td></tr>"
-            )
-        text = (
-            tr("<table cellspacing='1'>{0}</table>").format("".join(rows))
-            if rows
-            else tr("No figures yet.")
-        )
-        if text != self.headline_label.text():
-            self.headline_label.setText(text)
+            rows.append((tr(short_label), figure.label, value_text, change, color))
+        self.headline_label.set_rows(rows, tr("No figures yet."))
 
     def set_busy(self, busy: bool) -> None:
         """Show "updating…" while engines run, from :data:`BUSY_DELAY_MS` on: a drag's

@@ -92,6 +92,11 @@ def test_dragging_a_site_updates_the_figures_while_the_mouse_moves(bench):
         seen.append(bench.figure(PERSONS_5G))
         # the dragged mast follows the mouse before the button is released
         assert tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 200 * step, abs=10)
+    # and is drawn there: the marker's vermilion under the cursor
+    image = bench.canvas.grab_map()
+    cursor = bench.canvas.map_to_widget(NEW_SITE[0] - 800, NEW_SITE[1])
+    colour = image.pixelColor(round(cursor.x()), round(cursor.y()))
+    assert (colour.red(), colour.green(), colour.blue()) == (0xD5, 0x5E, 0x00)
     assert bench.controller.dragging
     assert any(value != start for value in seen)  # figures changed during the drag
     assert len(bench.controller.current_scenario().interventions) == 1  # nothing stored yet

@@ -46,10 +46,16 @@ class MoveSiteTool(ScenarioTool):
 
     def marker_position(self) -> tuple[float, float] | None:
         """Where the dragged site is drawn (metres), None when not dragging."""
-        points = self.marker.data
-        if len(points) == 0:
+        if len(self.marker.data) == 0:
             return None
-        return float(points["x"][0]), float(points["y"][0])
+        return float(self.marker.pos().x()), float(self.marker.pos().y())
+
+    def _show_marker(self, x: float, y: float) -> None:
+        """The marker at (x, y) metres: one point at the item's origin, the item moved
+        (cheaper than new point data on every mouse move)."""
+        if len(self.marker.data) == 0:
+            self.marker.setData([0.0], [0.0])
+        self.marker.setPos(x, y)
 
     def press(self, event: MapEvent) -> bool:
         """Pick the site under the cursor and start dragging it."""
@@ -81,7 +87,7 @@ class MoveSiteTool(ScenarioTool):
             if distance < 3.0:
                 return True
         self._moved = True
-        self.marker.setData([event.x], [event.y])
+        self._show_marker(event.x, event.y)
         self.controller.drag_to(event.x, event.y)
         return True
 

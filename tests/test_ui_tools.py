@@ -244,3 +244,25 @@ def test_site_editor_edits_cells_of_new_and_baseline_sites(bench, qtbot):
     assert edit == EditMobileCell("A", "A-3", {"electrical_tilt_deg": 8.0})
     cells = bench.project.layer("mobile_cells").frame
     assert "electrical_tilt_deg" not in cells.columns  # the baseline kept its defaults
+
+
+def test_the_dragged_marker_waits_for_its_coverage_but_not_longer_than_a_frame(bench, monkeypatch):
+    from twin.ui.live.radio import LiveRadio
+
+    add_site(bench)
+    tool = bench.tool(MoveSiteTool(bench.controller))
+    bench.press(*NEW_SITE)
+    bench.move(NEW_SITE[0] - 200, NEW_SITE[1])  # the first move shows the marker at once
+    assert tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 200, abs=10)
+    monkeypatch.setattr(LiveRadio, "busy", property(lambda self: True))  # a slow engine
+    bench.move(NEW_SITE[0] - 400, NEW_SITE[1])
+    # the marker moves with the frame's coverage (one repaint), or after MARKER_WAIT_MS
+    assert tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 200, abs=10)
+    bench.qtbot.waitUntil(
+        lambda: tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 400, abs=10),
+        timeout=2_000,
+    )
+    monkeypatch.undo()
+    bench.release(NEW_SITE[0] - 400, NEW_SITE[1])
+    bench.wait_idle()
+    assert tool.marker_position() is None

@@ -34,6 +34,10 @@ from twin.ui.panels.kpi_table import (
 
 BUSY_DELAY_MS = 250  # "updating…" shows when engines run longer than this
 FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per frame
+#: ms: while a site is dragged, figures are shown at most this often (12 a second, still
+#: read as live; the map shows every frame): each showing costs the UI thread a few ms
+#: that the map's frames need under load
+DRAG_FRAME_MS = 80
 #: px: below this the dock scrolls. Small enough that a dock sharing its column with the
 #: site editor (about 400 px) shows the headline and the whole chart; the table then
 #: scrolls inside its own frame.
@@ -210,12 +214,14 @@ class KpiDock(QWidget):
 
     def schedule_figures(self, figures: list[Figure]) -> None:
         """Show ``figures`` at the next frame: live updates arriving faster than one per
-        frame (:data:`FRAME_MS` ms) are coalesced and only the newest is drawn."""
+        frame (:data:`FRAME_MS` ms; :data:`DRAG_FRAME_MS` while a site is dragged) are
+        coalesced and only the newest is drawn."""
         self._pending = list(figures)
         if self._frame_timer.isActive():
             return
-        elapsed = self._since_shown.elapsed() if self._since_shown.isValid() else FRAME_MS
-        self._frame_timer.start(max(0, FRAME_MS - int(elapsed)))
+        frame = DRAG_FRAME_MS if getattr(self.controller, "dragging", False) else FRAME_MS
+        elapsed = self._since_shown.elapsed() if self._since_shown.isValid() else frame
+        self._frame_timer.start(max(0, frame - int(elapsed)))
 
     def _show_pending(self) -> None:
         if self._pending is not None:

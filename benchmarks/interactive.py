@@ -2,6 +2,9 @@
 
     python benchmarks/interactive.py [--load] [--profile] [--project PATH] [--steps 60] [--pixel 50]
 
+(``--profile``: environment variables TWIN_PROFILE_SORT, TWIN_PROFILE_LINES and
+TWIN_PROFILE_CALLERS, a function name whose callers are printed, shape the output.)
+
 The main window opens the project (default: the bundled sample, Rennes Métropole) and waits
 until the radio baseline and the fiber/transit/energy baselines are ready (times printed).
 Then, once without load and, with ``--load``, once more while a CPU-bound process (a
@@ -321,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             pstats.Stats(profiler).sort_stats(
                 os.environ.get("TWIN_PROFILE_SORT", "tottime")
             ).print_stats(int(os.environ.get("TWIN_PROFILE_LINES", "25")))
+            if os.environ.get("TWIN_PROFILE_CALLERS"):
+                pstats.Stats(profiler).print_callers(os.environ["TWIN_PROFILE_CALLERS"])
         return result
 
     runs = {"without load": phase("without load", (x0, y0))}

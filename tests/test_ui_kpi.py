@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
@@ -127,6 +128,17 @@ def test_charts_update_when_figures_change(dock):
 
 def test_headline_names_capex_with_unit(dock):
     assert "150.0 k€" in dock.headline_label.text()
+
+
+def test_headline_follows_live_updates_in_place(dock):
+    figure = Figure(
+        "radio.5g.persons.good_or_better", "5G good", 5200.0, "persons", "radio", 5000.0
+    )
+    dock.set_figures([*all_figures(), figure])
+    assert "Good 5G coverage\t5 200 persons\t+200 persons" in dock.headline_label.text()
+    dock.set_figures([*all_figures(), replace(figure, value=4900.0)])  # dragged further
+    assert "Good 5G coverage\t4 900 persons\t−100 persons" in dock.headline_label.text()
+    assert dock.headline_label.text().count("\n") == 4  # 5 figures, one line each
 
 
 def test_csv_export_has_plain_numbers_and_units(dock, tmp_path):

@@ -175,3 +175,16 @@ def test_labels_set_in_the_style_editor_show_on_the_map_and_are_saved(qtbot, tmp
     combo.setCurrentIndex(0)
     qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
     assert not layer.style.labels.enabled
+
+
+def test_labels_follow_the_map_when_it_moves_between_two_repaints(qtbot):
+    canvas = show_canvas(qtbot, project_of(commune_layer()))
+    first = canvas.grab_map()
+    assert canvas.grab_map() == first  # a repaint of the same view: the same labels
+    xmin, ymin, xmax, ymax = canvas.view_bbox()
+    canvas.zoom_to_bbox((xmin + 60, ymin, xmax + 60, ymax))  # pan 60 m to the east
+    centre = canvas.map_to_widget(X0 + 200, Y0 + 150)
+    dark, white = text_and_halo(canvas.grab_map(), (centre.x(), centre.y()))
+    assert dark > 15 and white > 30  # drawn where the centroid now is
+    (_layer, _text, placed), *_ = canvas.labels.last_placed  # placed anew, there
+    assert abs(placed.left + placed.width / 2 - centre.x()) < 5

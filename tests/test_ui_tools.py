@@ -92,6 +92,11 @@ def test_dragging_a_site_updates_the_figures_while_the_mouse_moves(bench):
         seen.append(bench.figure(PERSONS_5G))
         # the dragged mast follows the mouse before the button is released
         assert tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 200 * step, abs=10)
+    # and is drawn there: the marker's vermilion under the cursor
+    image = bench.canvas.grab_map()
+    cursor = bench.canvas.map_to_widget(NEW_SITE[0] - 800, NEW_SITE[1])
+    colour = image.pixelColor(round(cursor.x()), round(cursor.y()))
+    assert (colour.red(), colour.green(), colour.blue()) == (0xD5, 0x5E, 0x00)
     assert bench.controller.dragging
     assert any(value != start for value in seen)  # figures changed during the drag
     assert len(bench.controller.current_scenario().interventions) == 1  # nothing stored yet
@@ -239,3 +244,25 @@ def test_site_editor_edits_cells_of_new_and_baseline_sites(bench, qtbot):
     assert edit == EditMobileCell("A", "A-3", {"electrical_tilt_deg": 8.0})
     cells = bench.project.layer("mobile_cells").frame
     assert "electrical_tilt_deg" not in cells.columns  # the baseline kept its defaults
+
+
+def test_the_dragged_marker_waits_for_its_coverage_but_not_longer_than_a_frame(bench, monkeypatch):
+    from twin.ui.live.radio import LiveRadio
+
+    add_site(bench)
+    tool = bench.tool(MoveSiteTool(bench.controller))
+    bench.press(*NEW_SITE)
+    bench.move(NEW_SITE[0] - 200, NEW_SITE[1])  # the first move shows the marker at once
+    assert tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 200, abs=10)
+    monkeypatch.setattr(LiveRadio, "busy", property(lambda self: True))  # a slow engine
+    bench.move(NEW_SITE[0] - 400, NEW_SITE[1])
+    # the marker moves with the frame's coverage (one repaint), or after MARKER_WAIT_MS
+    assert tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 200, abs=10)
+    bench.qtbot.waitUntil(
+        lambda: tool.marker_position()[0] == pytest.approx(NEW_SITE[0] - 400, abs=10),
+        timeout=2_000,
+    )
+    monkeypatch.undo()
+    bench.release(NEW_SITE[0] - 400, NEW_SITE[1])
+    bench.wait_idle()
+    assert tool.marker_position() is None

@@ -22,6 +22,7 @@ planning convention (cell edge / outdoor reliable / indoor reliable). Configurab
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from affine import Affine
 
 from twin.errors import DataError
 from twin.layers.radio_sites import Cell, Site
-from twin.sim.radio.antenna import antenna_gain_dbi
+from twin.sim.radio.antenna import SIDE_LOBE_LEVEL_DB, antenna_gain_dbi
 from twin.sim.radio.propagation import ValidityWarning, path_loss
 from twin.sim.radio.terrain import RadialProfiles, Terrain, radial_profiles
 
@@ -160,18 +161,8 @@ def compute_site_cells(
     distance = np.clip(d2d, MIN_DISTANCE_M, params.max_range_m)
     results = []
     losses: dict[tuple, tuple[np.ndarray, list[str]]] = {}  # shared by cells on one band
+    kernel = _compiled_rsrp()
     for cell in site.cells:
-        gain = antenna_gain_dbi(
-            azimuth,
-            depression,
-            cell.azimuth_deg,
-            cell.antenna_gain_dbi,
-            cell.h_beamwidth_deg,
-            cell.v_beamwidth_deg,
-            cell.front_to_back_db,
-            cell.electrical_tilt_deg,
-            cell.mechanical_tilt_deg,
-        )
         key = (cell.model, cell.band_mhz, repr(sorted(cell.model_params.items())))
         if key not in losses:
             loss, messages = _cell_path_loss(cell, site, distance, params, terrain_los)
@@ -179,7 +170,24 @@ def compute_site_cells(
                 loss = loss + profiles.diffraction_loss(cell.band_mhz)[ray, sample]
             losses[key] = (np.where(inside, loss + params.extra_loss_db, np.inf), messages)
         loss, messages = losses[key]
-        rsrp = (cell.power_per_re_dbm + gain - loss).astype(np.float32)
+        if kernel is not None:
+            # the same operations in one compiled pass (bitwise identical rasters)
+            rsrp = kernel(
+                azimuth, depression, loss, cell.power_per_re_dbm, cell, SIDE_LOBE_LEVEL_DB
+            )
+        else:
+            gain = antenna_gain_dbi(
+                azimuth,
+                depression,
+                cell.azimuth_deg,
+                cell.antenna_gain_dbi,
+                cell.h_beamwidth_deg,
+                cell.v_beamwidth_deg,
+                cell.front_to_back_db,
+                cell.electrical_tilt_deg,
+                cell.mechanical_tilt_deg,
+            )
+            rsrp = (cell.power_per_re_dbm + gain - loss).astype(np.float32)
         results.append(
             CellRaster(
                 site.site_id,
@@ -194,6 +202,18 @@ def compute_site_cells(
             )
         )
     return results
+
+
+def _compiled_rsrp():
+    """The numba kernel of one cell's RSRP, or None when numba is missing or
+    TWIN_NO_NUMBA is set (see :mod:`twin.sim.radio._cells_compiled`)."""
+    if os.environ.get("TWIN_NO_NUMBA"):
+        return None
+    try:
+        from twin.sim.radio._cells_compiled import compiled_rsrp
+    except ImportError:
+        return None
+    return compiled_rsrp
 
 
 def profile_arguments(

@@ -227,6 +227,14 @@ class PeopleCounter:
         """The level (0-3) of each population point on the ``level`` raster (0 outside)."""
         return np.where(self.inside, level.reshape(-1)[self.flat], 0).astype(np.int64)
 
+    def totals(self, point_levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Persons and premises per level (0-3) from the points' levels
+        (:meth:`point_levels`): the two sums the live figures need, without the zones."""
+        return (
+            np.bincount(point_levels, self.points.persons, 4),
+            np.bincount(point_levels, self.points.premises, 4),
+        )
+
     def count(self, level: np.ndarray) -> PeopleSummary:
         """Persons/premises (and households) per level of the ``level`` raster (0-3)."""
         levels = self.point_levels(level)
@@ -253,19 +261,25 @@ class PeopleCounter:
             point_households=households,
         )
 
-    def household_groups(self, levels: dict[str, np.ndarray], prefix: str) -> LevelGroups:
+    def household_groups(
+        self,
+        levels: dict[str, np.ndarray],
+        prefix: str,
+        point_levels: dict[str, np.ndarray] | None = None,
+    ) -> LevelGroups:
         """The households behind each people figure ``<prefix>.<tag>.<persons|premises>.
         <level key>`` (level keys none, limited, good, very_good, good_or_better; ``tag``
-        from ``levels``' keys, e.g. "4g", "4g_5g") for the privacy gate, from level rasters.
+        from ``levels``' keys, e.g. "4g", "4g_5g") for the privacy gate, from level rasters
+        (or, when given, the points' levels per tag already read from them).
         Without a households column each point counts as its persons (see the gate)."""
         weights = (
             self.points.households
             if self.points.households is not None
             else np.abs(self.points.persons)
         )
-        return LevelGroups(
-            weights, {f"{prefix}.{tag}": self.point_levels(level) for tag, level in levels.items()}
-        )
+        if point_levels is None:
+            point_levels = {tag: self.point_levels(level) for tag, level in levels.items()}
+        return LevelGroups(weights, {f"{prefix}.{tag}": point_levels[tag] for tag in levels})
 
 
 class LevelGroups:

@@ -137,8 +137,14 @@ class RadioWhatIf:
                     model.update_site(site)
             self._applied[technology] = wanted
         self._prune_profiles(sites)
-        figures = self.figures(with_baseline=True)
-        return with_household_groups(figures, household_groups(self), self._baseline_groups)
+        if self.counter is None:
+            return []
+        # the points' levels are read once and serve both the counts and the privacy gate
+        levels = self.levels()
+        points = {t: self.counter.point_levels(level) for t, level in levels.items()}
+        figures = level_figures(self.counter, levels, self._baseline_by_key, points)
+        groups = household_groups(self, levels, points)
+        return with_household_groups(figures, groups, self._baseline_groups)
 
     def _prune_profiles(self, sites: dict[str, Site]) -> None:
         """Forget terrain profiles of positions no site occupies any more (a drag would
@@ -255,10 +261,15 @@ def run(
     )
 
 
-def household_groups(context: RadioWhatIf):
+def household_groups(context: RadioWhatIf, levels=None, point_levels=None):
     """The households behind each people figure of the context's current state, for the
-    privacy gate (None without population)."""
+    privacy gate (None without population). ``levels`` (by technology, from
+    :meth:`RadioWhatIf.levels`) and the points' levels read from them, when at hand."""
     if context.counter is None:
         return None
-    levels = {t.lower().replace("+", "_"): level for t, level in context.levels().items()}
-    return context.counter.household_groups(levels, ENGINE)
+    levels = context.levels() if levels is None else levels
+    tagged = {t.lower().replace("+", "_"): level for t, level in levels.items()}
+    points = None
+    if point_levels is not None:
+        points = {t.lower().replace("+", "_"): v for t, v in point_levels.items()}
+    return context.counter.household_groups(tagged, ENGINE, points)

@@ -139,15 +139,24 @@ def apply_site_interventions(
 
 
 def level_figures(
-    counter: PeopleCounter, levels: dict[str, np.ndarray], baseline: dict[str, float]
+    counter: PeopleCounter,
+    levels: dict[str, np.ndarray],
+    baseline: dict[str, float],
+    point_levels: dict[str, np.ndarray] | None = None,
 ) -> list[Figure]:
     """Persons and premises per coverage level of each level raster ("4G", "5G", "4G+5G")
-    and with good or better coverage (persons, premises), with ``baseline`` values by key."""
+    and with good or better coverage (persons, premises), with ``baseline`` values by key.
+    ``point_levels``: the population points' levels per technology, when already read
+    (:meth:`PeopleCounter.point_levels`)."""
     out: list[Figure] = []
     for technology, level in levels.items():
         tag = technology.lower().replace("+", "_")
-        summary = counter.count(level)
-        for what, values in (("persons", summary.persons), ("premises", summary.premises)):
+        if point_levels is not None:
+            persons, premises = counter.totals(point_levels[technology])
+        else:
+            summary = counter.count(level)
+            persons, premises = summary.persons, summary.premises
+        for what, values in (("persons", persons), ("premises", premises)):
             for index, key in enumerate(LEVEL_KEYS):
                 fkey = f"radio.{tag}.{what}.{key}"
                 out.append(

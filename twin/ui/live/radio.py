@@ -41,7 +41,8 @@ class RadioUpdate:
     """One live result: the request ``tag``, its interventions, the figures (persons,
     premises, with baseline), the 4G+5G coverage level raster (0-3), the grid transform
     and CRS, the radio capex (EUR), the engine time (ms), the request time (perf_counter
-    s), and where the engine ran (process id, thread name)."""
+    s), where the engine ran (process id, thread name) and the CPU time of the engine's
+    thread (ms; below the engine time when it waited for a core)."""
 
     tag: str
     interventions: tuple[Intervention, ...]
@@ -54,6 +55,7 @@ class RadioUpdate:
     requested_at: float
     engine_pid: int = 0
     engine_thread: str = ""
+    engine_cpu_ms: float = 0.0
 
 
 class _ThreadTransport:
@@ -267,6 +269,7 @@ class LiveRadio(QObject):
             requested_at,
             result.get("pid", 0),
             result.get("thread", ""),
+            result.get("engine_cpu_ms", 0.0),
         )
         self.updated.emit(update)
 

@@ -154,6 +154,7 @@ class LabelLayerPainter:
         self.scale = 1.0
         self._cache: dict[int, _LayerLabels] = {}
         self.last_placed: list[tuple[Layer, str, PlacedLabel]] = []
+        self._placement: tuple[tuple | None, list] = (None, [])  # (key, what was drawn)
 
     def labelled_layers(self, layers: list[Layer], metres_per_pixel: float) -> list[VectorLayer]:
         """The visible vector layers whose labels show at ``metres_per_pixel``, in placement
@@ -199,6 +200,14 @@ class LabelLayerPainter:
         alive = {id(layer) for layer in layers}
         for key in [k for k in self._cache if k not in alive]:
             del self._cache[key]
+        key = self._placement_key(shown, to_pixels, viewport, metres_per_pixel, obstacles)
+        if key == self._placement[0]:  # same view, layers and styles: same labels
+            drawn = self._placement[1]
+            for layer, text, label in drawn:
+                labels = self._labels_of(layer)
+                self._draw(painter, layer.style.labels, labels, text, label, viewport)
+            self.last_placed = list(drawn)
+            return list(drawn)
         placed: list[PlacedLabel] = list(obstacles or ())
         drawn: list[tuple[Layer, str, PlacedLabel]] = []
         size = (viewport.width(), viewport.height())
@@ -239,7 +248,31 @@ class LabelLayerPainter:
                 self._draw(painter, layer.style.labels, labels, text, label, viewport)
                 drawn.append((layer, text, label))
         self.last_placed = drawn
+        self._placement = (key, list(drawn))
         return drawn
+
+    def _placement_key(self, shown, to_pixels, viewport, metres_per_pixel, obstacles) -> tuple:
+        """What the placement depends on: the labelled layers (their data and label
+        style), the map-to-pixel mapping, the viewport and the obstacles. A repaint with
+        the same key (e.g. each frame of a site dragged over a still map) reuses it."""
+        px, py = to_pixels(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+        return (
+            tuple(
+                (
+                    id(layer),
+                    id(layer.frame),
+                    layer.style.labels,
+                    layer.style.point_size,
+                    layer.geometry_kind,
+                )
+                for layer in shown
+            ),
+            tuple(float(v) for v in (*np.ravel(px), *np.ravel(py))),
+            (viewport.left(), viewport.top(), viewport.width(), viewport.height()),
+            metres_per_pixel,
+            tuple(label.box for label in obstacles or ()),
+            self.scale,
+        )
 
     @staticmethod
     def _draw(

@@ -4,7 +4,6 @@ band; it follows the scenario controller live and can copy or export its table a
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from twin.errors import TwinError
 from twin.i18n import N_, tr
 from twin.kpi import Figure
+from twin.ui.panels.kpi_headline import NEUTRAL_COLOR, KpiHeadline
 from twin.ui.panels.kpi_table import (
     FigureTable,
     baseline_row,
@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # (pyqtgraph's plots load with the charts: _build_charts)
 
 BUSY_DELAY_MS = 250  # "updating…" shows when engines run longer than this
 FRAME_MS = 16  # one frame at 60 Hz: live figures are shown at most once per frame
+#: ms: while a site is dragged, figures are shown at most this often (12 a second, still
+#: read as live; the map shows every frame): each showing costs the UI thread a few ms
+#: that the map's frames need under load
+DRAG_FRAME_MS = 80
 #: px: below this the dock scrolls. Small enough that a dock sharing its column with the
 #: site editor (about 400 px) shows the headline and the whole chart; the table then
 #: scrolls inside its own frame.
@@ -90,10 +94,7 @@ class KpiDock(QWidget):
         self._busy_timer.setSingleShot(True)
         self._busy_timer.setInterval(BUSY_DELAY_MS)
         self._busy_timer.timeout.connect(self.busy_label.show)
-        self.headline_label = QLabel()
-        self.headline_label.setWordWrap(True)
-        self.headline_label.setTextFormat(Qt.TextFormat.RichText)
-        self.headline_label.setStyleSheet("font-weight: normal;")
+        self.headline_label = KpiHeadline()  # plain labels: redrawn on every drag update
         self._coverage_chart: CoverageChart | None = None  # built when first shown or used
         #: ``defer(callback)`` runs the charts' first build later (the main window passes
         #: "after the first map frame"); None: built at once when the dock is first shown
@@ -228,12 +229,14 @@ class KpiDock(QWidget):
 
     def schedule_figures(self, figures: list[Figure]) -> None:
         """Show ``figures`` at the next frame: live updates arriving faster than one per
-        frame (:data:`FRAME_MS` ms) are coalesced and only the newest is drawn."""
+        frame (:data:`FRAME_MS` ms; :data:`DRAG_FRAME_MS` while a site is dragged) are
+        coalesced and only the newest is drawn."""
         self._pending = list(figures)
         if self._frame_timer.isActive():
             return
-        elapsed = self._since_shown.elapsed() if self._since_shown.isValid() else FRAME_MS
-        self._frame_timer.start(max(0, FRAME_MS - int(elapsed)))
+        frame = DRAG_FRAME_MS if getattr(self.controller, "dragging", False) else FRAME_MS
+        elapsed = self._since_shown.elapsed() if self._since_shown.isValid() else frame
+        self._frame_timer.start(max(0, frame - int(elapsed)))
 
     def _show_pending(self) -> None:
         if self._pending is not None:
@@ -246,23 +249,11 @@ class KpiDock(QWidget):
             if figure is None:
                 continue
             row = baseline_row(figure)  # through the privacy gate
-            color = change_color(row) or "#555555"
+            color = change_color(row) or NEUTRAL_COLOR
             _label, _a, value_text, change = row_texts(row)
             change = change if figure.baseline is not None else ""
-            rows.append(
-                f"<tr><td title='{html.escape(figure.label)}'>{html.escape(tr(short_label))}</td>"
-                f"<td align='right' style='white-space:nowrap'>"
-                f"<b>{html.escape(value_text)}</b></td>"
-                f"<td align='right' style='white-space:nowrap; color:{color}'>&nbsp;{change}"
-                "</td></tr>"
-            )
-        text = (
-            tr("<table cellspacing='1'>{0}</table>").format("".join(rows))
-            if rows
-            else tr("No figures yet.")
-        )
-        if text != self.headline_label.text():
-            self.headline_label.setText(text)
+            rows.append((tr(short_label), figure.label, value_text, change, color))
+        self.headline_label.set_rows(rows, tr("No figures yet."))
 
     def set_busy(self, busy: bool) -> None:
         """Show "updating…" while engines run, from :data:`BUSY_DELAY_MS` on: a drag's

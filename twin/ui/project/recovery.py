@@ -142,7 +142,9 @@ class RecoveryKeeper(QObject):
             self.window.statusBar().showMessage(str(error), 8000)
 
     def _on_busy_changed(self, busy: bool) -> None:
-        if busy:
+        # each frame of a drag makes the engines busy, but the edit is made at the drop
+        controller = getattr(getattr(self.window, "scenario", None), "controller", None)
+        if busy and not getattr(controller, "dragging", False):
             self.autosave()
 
     def _on_saved(self, path) -> None:

@@ -283,11 +283,11 @@ def _paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> Non
             painter.setFont(_font(unit * 0.95))
             tone = {"better": BETTER, "worse": WORSE}.get(card.tone, MUTED)
             painter.setPen(tone)
-            unit_text = "" if card.delta.startswith("<") else f" {card.unit}"
+            change = f"{card.delta} {card.delta_unit}".strip()
             painter.drawText(
                 QtCore.QRectF(inner.left(), inner.top() + third * 2.2, inner.width(), third * 0.8),
                 left_v,
-                _elided(painter, f"{card.delta}{unit_text} vs baseline", inner.width()),
+                _elided(painter, tr("{change} vs baseline").format(change=change), inner.width()),
             )
 
 

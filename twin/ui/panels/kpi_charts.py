@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr, tr_label
+from twin.i18n import N_, tr, tr_label
 from twin.kpi import Figure
 
 BASELINE_COLOR = "#999999"  # Okabe-Ito grey
@@ -172,8 +172,8 @@ class CoverageChart(QWidget):
         self.technology_box.addItems(list(TECHNOLOGY_TAGS))
         self.technology_box.setCurrentText("5G")
         self.measure_box = QComboBox()
-        for measure in ("persons", "premises"):  # shown in the user's language
-            self.measure_box.addItem(tr(measure), measure)
+        for measure, text in (("persons", N_("people")), ("premises", N_("premises"))):
+            self.measure_box.addItem(tr(text), measure)  # shown in the user's language
         self.chart = BarChart(tr("Coverage level"))
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)

@@ -129,6 +129,7 @@ def test_unit_words_agree_with_their_number_in_both_languages():
         format_value(v, u) for v, u in ((1, "violations"), (3, "violations"), (1, "persons"))
     ]
     assert english == ["1 violation", "3 violations", "1 person"]
+    assert format_value(1, "reports") == "1 report"
     assert format_value(2_500, "persons") == "2 500 people"
     assert format_value(17.16, "t/yr") == "17.16 t/year" and format_value(4, "count") == "4"
     set_language("fr")

@@ -183,6 +183,7 @@ UNIT_WORDS = {
     "premises": Nn_("premises", "premises", "unit"),
     "households": Nn_("household", "households", "unit"),
     "violations": Nn_("violation", "violations", "unit"),
+    "reports": Nn_("report", "reports", "unit"),
 }
 """Unit words that agree with their number and change with the language, by the unit code
 figures carry (:attr:`twin.kpi.Figure.unit`): "1 violation", "447 429 people"."""

@@ -28,7 +28,8 @@ WORSE = QtGui.QColor("#B35900")  # dark orange
 OVERLAY_TEXT_PX = 12.0  # text size of twin.ui.map.overlays, which the page scales
 
 
-def _font(size_px: float, bold: bool = False) -> QtGui.QFont:
+def page_font(size_px: float, bold: bool = False) -> QtGui.QFont:
+    """The page's font at ``size_px`` pixels (at least 1), bold or not."""
     font = QtGui.QFont()
     font.setPixelSize(max(1, round(size_px)))
     font.setBold(bold)
@@ -41,13 +42,27 @@ def _elided(painter: QtGui.QPainter, text: str, width: float) -> str:
     )
 
 
+def _fitting_font(size_px: float, box: QtCore.QRectF, flags, text: str) -> QtGui.QFont:
+    """A font of ``size_px`` pixels, shrunk by tenths (down to 4 px) until ``text`` drawn
+    with ``flags`` fits ``box``."""
+    size = size_px
+    font = page_font(size)
+    while size > 4:
+        font = page_font(size)
+        needed = QtGui.QFontMetricsF(font).boundingRect(box, flags, text)
+        if needed.height() <= box.height() and needed.width() <= box.width():
+            break
+        size *= 0.9
+    return font
+
+
 def paint_header(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
     """The title and the subtitle, each on one line (elided), ``unit`` px text units."""
     if box.height() <= 0:
         return
     top = box.top()
     if layout.title.text:
-        painter.setFont(_font(unit * 1.8, bold=True))
+        painter.setFont(page_font(unit * 1.8, bold=True))
         painter.setPen(INK)
         line = QtCore.QRectF(box.left(), top, box.width(), unit * 2.4)
         painter.drawText(
@@ -57,7 +72,7 @@ def paint_header(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
         )
         top += unit * 2.4
     if layout.title.subtitle:
-        painter.setFont(_font(unit * 1.1))
+        painter.setFont(page_font(unit * 1.1))
         painter.setPen(MUTED)
         line = QtCore.QRectF(box.left(), top, box.width(), unit * 1.6)
         painter.drawText(
@@ -74,15 +89,7 @@ def paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:
         | QtCore.Qt.AlignmentFlag.AlignTop
         | QtCore.Qt.TextFlag.TextWordWrap
     )
-    size = unit * CAPTION_TEXT_UNITS
-    font = _font(size)
-    while size > 4:
-        font = _font(size)
-        needed = QtGui.QFontMetricsF(font).boundingRect(box, flags, text)
-        if needed.height() <= box.height() and needed.width() <= box.width():
-            break
-        size *= 0.9
-    painter.setFont(font)
+    painter.setFont(_fitting_font(unit * CAPTION_TEXT_UNITS, box, flags, text))
     painter.setPen(INK)
     painter.drawText(box, flags, text)
 
@@ -106,13 +113,13 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
         if not single:
             items = list(group.items)
             shown = items if len(items) <= cap else items[: max(0, cap - 1)]
-            rows += [(item.label or "(no label)", item, False) for item in shown]
+            rows += [(item.label or tr("(no label)"), item, False) for item in shown]
             if len(shown) < len(items):
-                rows.append((f"+ {len(items) - len(shown)} more", None, False))
+                rows.append((tr("+{0} more").format(len(items) - len(shown)), None, False))
         for text, item, is_layer in rows:
             column = slot // rows_per_column
             if column >= columns:
-                painter.setFont(_font(unit))
+                painter.setFont(page_font(unit))
                 painter.setPen(MUTED)
                 painter.drawText(QtCore.QPointF(box.right() - 2 * unit, box.bottom() - pad), "…")
                 return
@@ -136,7 +143,7 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
                 painter.scale(zoom, zoom)
                 paint_swatch(painter, rect, entry, group.point_symbol)
                 painter.restore()
-            painter.setFont(_font(unit, bold=is_layer))
+            painter.setFont(page_font(unit, bold=is_layer))
             painter.setPen(INK)
             text_x = left if is_layer and item is None else text_left
             right = left + column_width - pad
@@ -160,7 +167,7 @@ def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None
         painter.drawRoundedRect(rect, unit * 0.4, unit * 0.4)
         inner = rect.adjusted(unit * 0.6, unit * 0.3, -unit * 0.6, -unit * 0.3)
         third = inner.height() / 3
-        painter.setFont(_font(unit * 0.95))
+        painter.setFont(page_font(unit * 0.95))
         painter.setPen(MUTED)
         left_v = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         painter.drawText(
@@ -168,7 +175,7 @@ def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None
             left_v,
             _elided(painter, card.label, inner.width()),
         )
-        painter.setFont(_font(unit * 1.7, bold=True))
+        painter.setFont(page_font(unit * 1.7, bold=True))
         painter.setPen(INK)
         value = f"{card.value} {card.unit}".strip()
         painter.drawText(
@@ -177,7 +184,7 @@ def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None
             _elided(painter, value, inner.width()),
         )
         if card.delta:
-            painter.setFont(_font(unit * 0.95))
+            painter.setFont(page_font(unit * 0.95))
             tone = {"better": BETTER, "worse": WORSE}.get(card.tone, MUTED)
             painter.setPen(tone)
             change = f"{card.delta} {card.delta_unit}".strip()
@@ -192,7 +199,7 @@ def paint_footer(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
     """The credits (shrunk until they fit, never cut) and the page number."""
     if box.height() <= 0:
         return
-    painter.setFont(_font(unit * FOOTER_TEXT_UNITS))
+    painter.setFont(page_font(unit * FOOTER_TEXT_UNITS))
     painter.setPen(MUTED)
     number = ""
     if layout.page_number is not None:
@@ -201,24 +208,17 @@ def paint_footer(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
             number += f" / {layout.page_count}"
     number_width = QtGui.QFontMetricsF(painter.font()).horizontalAdvance(number) + unit
     if layout.attribution.text:
-        text = f"Sources: {layout.attribution.text}"
+        text = tr("Sources: {sources}").format(sources=layout.attribution.text)
         area = QtCore.QRectF(box.left(), box.top(), box.width() - number_width, box.height())
         flags = (
             QtCore.Qt.AlignmentFlag.AlignLeft
             | QtCore.Qt.AlignmentFlag.AlignVCenter
             | QtCore.Qt.TextFlag.TextWordWrap
         )
-        size = unit * FOOTER_TEXT_UNITS
-        font = _font(size)
-        while size > 4:  # credits are never cut: shrink until they fit
-            font = _font(size)
-            needed = QtGui.QFontMetricsF(font).boundingRect(area, flags, text)
-            if needed.height() <= area.height() and needed.width() <= area.width():
-                break
-            size *= 0.9
-        painter.setFont(font)
+        # credits are never cut: shrunk until they fit
+        painter.setFont(_fitting_font(unit * FOOTER_TEXT_UNITS, area, flags, text))
         painter.drawText(area, flags, text)
-        painter.setFont(_font(unit * FOOTER_TEXT_UNITS))
+        painter.setFont(page_font(unit * FOOTER_TEXT_UNITS))
     if number:
         painter.drawText(
             box,

@@ -303,3 +303,16 @@ def test_style_editor_spin_box_suffixes_are_in_the_users_language(qtbot, monkeyp
     assert editor.class_count_spin.text() == "4 Klassen"
     assert editor.point_size_spin.text().endswith(" Pixel")
     assert editor.outline_spin.suffix() == " Pixel"
+
+
+def test_style_preview_names_a_single_colour_layer_in_the_users_language(qtbot):
+    """The preview lists the legend rows to come: in French the layer's French name, as
+    the legend panel shows it (it showed "Buildings" in a French window)."""
+    i18n.set_language("fr")
+    try:
+        _project, _layer, editor, legend = _editor_and_legend(qtbot, "Buildings")
+        preview = [editor.preview.item(i).text() for i in range(editor.preview.count())]
+        legend_names = [name for name, _rows in _legend_rows(legend)]
+    finally:
+        i18n.set_language("en")
+    assert preview == ["Bâtiments"] and "Bâtiments" in legend_names

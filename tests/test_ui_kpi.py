@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 
 from twin import i18n
-from twin.kpi import Figure
+from twin.kpi import Figure, format_value
 from twin.ui.panels.kpi import KpiDock
 from twin.ui.panels.kpi_table import BETTER_COLOR, WORSE_COLOR
 
@@ -94,6 +94,10 @@ def test_table_shows_values_units_and_signed_deltas(dock):
     assert table.row_texts("energy.peak_line_loading")[1:] == ["80.25 %", "87.50 %", "+7.25 %"]
     assert table.row_texts("capex.total")[1:] == ["0 €", "150.0 k€", "+150.0 k€"]
     assert table.row_texts("cost.radio_per_person")[1:] == ["–", "125 € per person", "–"]
+    # people are counted in whole numbers, even when an engine's weighted sum is not
+    fraction = Figure("radio.x", "4G persons: good", 43.2, "persons", "radio", 0.6)
+    assert format_value(fraction.value, "persons") == "43 people"
+    assert format_value(fraction.baseline, "persons") == "1 person"
     # a count of violations reads as violations, one or several (was "1 count")
     assert table.row_texts("energy.violations")[1:] == [
         "1 violation",

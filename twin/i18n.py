@@ -203,6 +203,13 @@ PER_UNIT = {"EUR/person": N_("per person"), "EUR/premise": N_("per premises")}
 """Money per something: the amount is written as money, then these words."""
 
 
+def whole_figure(value: float, unit: str) -> bool:
+    """Whether ``value`` in ``unit`` is shown without decimals: counted things (people,
+    premises, violations: :data:`UNIT_WORDS`, which engines may give as weighted sums
+    such as 43.2 persons), whole numbers and anything from 100 up."""
+    return unit in UNIT_WORDS or abs(value) >= 100 or float(value).is_integer()
+
+
 def unit_text(unit: str, value: float | None = None) -> str:
     """How ``unit`` reads after the number ``value`` in the current language: "people" /
     "habitants", "violation" (for 1) / "violations", "€ per person", "t/year" / "t/an";
@@ -226,7 +233,9 @@ def format_figure(value: float, unit: str) -> str:
         return format_money(value)
     if unit in PER_UNIT:
         return f"{format_money(value)} {tr(PER_UNIT[unit])}"
-    decimals = 0 if abs(value) >= 100 or float(value).is_integer() else 2
+    decimals = 0 if whole_figure(value, unit) else 2
+    if decimals == 0:
+        value = round(value)  # the words agree with the number shown
     words = unit_text(unit, value)
     return (
         f"{format_number(value, decimals)}{_NBSP}{words}"

@@ -123,7 +123,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:,.0f} €".replace(",", " ")
     if unit in i18n.PER_UNIT:
         return f"{format_value(value, 'EUR')} {i18n.tr(i18n.PER_UNIT[unit])}"
-    if abs(value) >= 100 or float(value).is_integer():
+    if i18n.whole_figure(value, unit):
+        value = round(value)  # the words agree with the number shown ("1 person", not 0.6)
         text = f"{value:,.0f}".replace(",", " ")
     else:
         text = f"{value:,.2f}".replace(",", " ")

@@ -207,16 +207,16 @@ class CoverageChart(QWidget):
             [tr_label(name) for name in LEVEL_NAMES],
             [f.published_baseline().value if f else None for f in found],  # privacy gate
             [f.published_value().value if f else None for f in found],
-            tr(measure),
+            self.measure_box.currentText(),  # "people" / "premises", in the user's language
         )
 
 
 class PtalChart(QWidget):
-    """Persons per PTAL band (0 .. 6b), baseline against scenario."""
+    """People per PTAL band (0 .. 6b), baseline against scenario."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.chart = BarChart(tr("Persons per PTAL band"))
+        self.chart = BarChart(tr("People per PTAL band"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chart)
@@ -233,5 +233,5 @@ class PtalChart(QWidget):
             bands,
             [by_band[b].published_baseline().value for b in bands],  # privacy gate
             [by_band[b].published_value().value for b in bands],
-            tr("persons"),
+            tr("people"),
         )

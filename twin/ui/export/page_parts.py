@@ -61,25 +61,21 @@ def paint_header(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
     if box.height() <= 0:
         return
     top = box.top()
-    if layout.title.text:
-        painter.setFont(page_font(unit * 1.8, bold=True))
-        painter.setPen(INK)
-        line = QtCore.QRectF(box.left(), top, box.width(), unit * 2.4)
+    lines = (  # text, size and line height in text units, bold, colour
+        (layout.title.text, 1.8, 2.4, True, INK),
+        (layout.title.subtitle, 1.1, 1.6, False, MUTED),
+    )
+    for text, size, height, bold, colour in lines:
+        if not text:
+            continue
+        painter.setFont(page_font(unit * size, bold=bold))
+        painter.setPen(colour)
         painter.drawText(
-            line,
+            QtCore.QRectF(box.left(), top, box.width(), unit * height),
             QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-            _elided(painter, layout.title.text, box.width()),
+            _elided(painter, text, box.width()),
         )
-        top += unit * 2.4
-    if layout.title.subtitle:
-        painter.setFont(page_font(unit * 1.1))
-        painter.setPen(MUTED)
-        line = QtCore.QRectF(box.left(), top, box.width(), unit * 1.6)
-        painter.drawText(
-            line,
-            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-            _elided(painter, layout.title.subtitle, box.width()),
-        )
+        top += unit * height
 
 
 def paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:

@@ -271,7 +271,7 @@ def test_open_compare_computes_in_a_worker_then_shows(qtbot):
     assert window.windowTitle() == "Compare Baseline and Tram"
     assert isinstance(window.current_view(), SwipeView)
     assert window.difference().array.tolist() == [[1, 1], [3, 0]]
-    assert window.table.table.row_texts("radio.5g.persons.good")[3] == "+300 persons"
+    assert window.table.table.row_texts("radio.5g.persons.good")[3] == "+300 people"
 
 
 def test_closing_the_window_detaches_the_maps(window):

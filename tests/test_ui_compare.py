@@ -228,9 +228,7 @@ def test_compare_table_copy_and_export(qtbot, tmp_path):
     qtbot.mouseClick(table.copy_button, Qt.MouseButton.LeftButton)
     lines = QGuiApplication.clipboard().text().splitlines()
     assert lines[0] == "Domain\tFigure\tDensify\tTram\tChange"
-    assert (
-        lines[1] == "Mobile coverage\t5G persons: good\t1 500 persons\t1 200 persons\t−300 persons"
-    )
+    assert lines[1] == "Mobile coverage\t5G persons: good\t1 500 people\t1 200 people\t−300 people"
     table.export_csv(tmp_path / "c.csv")
     text = (tmp_path / "c.csv").read_text(encoding="utf-8")
     assert (

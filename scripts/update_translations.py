@@ -34,6 +34,7 @@ LOCALE_DIR = ROOT / "resources" / "locale"
 TERMS = LOCALE_DIR / "terms.txt"
 LANGUAGES = ("fr",)
 MARKERS = {"tr", "N_"}
+PLURAL_MARKERS = {"trn", "Nn_"}  # (singular, plural[, ..., context]): one plural entry
 _FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)  # no dates in the files: reruns are stable
 
 
@@ -50,6 +51,33 @@ def extract_code(root: Path = SOURCES) -> dict[str, list[tuple[str, int]]]:
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 found[argument.value].append((_relative(path), node.lineno))
     return found
+
+
+def extract_plurals(root: Path = SOURCES) -> dict[tuple[str, str, str | None], list[str]]:
+    """Singular/plural pairs passed to ``trn``/``Nn_`` with literal arguments in the Python
+    files under ``root``, keyed by (singular, plural, context), each with the files using
+    it. The context is the literal ``context=`` argument (or ``Nn_``'s third argument)."""
+    found: dict[tuple[str, str, str | None], list[str]] = defaultdict(list)
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _name(node.func) in PLURAL_MARKERS):
+                continue
+            words = [_literal(argument) for argument in node.args[:2]]
+            if len(words) < 2 or None in words:
+                continue
+            context = None
+            if _name(node.func) == "Nn_" and len(node.args) > 2:
+                context = _literal(node.args[2])
+            for keyword in node.keywords:
+                if keyword.arg == "context":
+                    context = _literal(keyword.value)
+            found[(words[0], words[1], context)].append(_relative(path))
+    return found
+
+
+def _literal(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def untranslatable_calls(root: Path = SOURCES) -> list[str]:
@@ -95,6 +123,11 @@ def template() -> Catalog:
         if text:  # files without line numbers: moving code does not make the .po stale
             files = sorted({path for path, _line in places})[:3]
             catalog.add(text, locations=[(path, None) for path in files])
+    for (singular, plural, context), files in sorted(
+        extract_plurals().items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")
+    ):
+        locations = [(path, None) for path in sorted(set(files))[:3]]
+        catalog.add((singular, plural), locations=locations, context=context)
     for term in read_terms():
         if term not in catalog:
             catalog.add(term, locations=[("resources/locale/terms.txt", None)])
@@ -134,9 +167,21 @@ def mo_bytes(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
+def _translated(message) -> bool:
+    """Whether ``message`` has its translation (every form of a plural entry)."""
+    if isinstance(message.string, tuple | list):
+        return all(message.string)
+    return bool(message.string)
+
+
 def untranslated(catalog: Catalog) -> list[str]:
-    """Source strings of ``catalog`` that have no translation yet."""
-    return [message.id for message in catalog if message.id and not message.string]
+    """Source strings of ``catalog`` that have no translation yet (a plural entry by its
+    singular)."""
+    return [
+        message.id[0] if isinstance(message.id, tuple) else message.id
+        for message in catalog
+        if message.id and not _translated(message)
+    ]
 
 
 def _read(path: Path) -> Catalog | None:
@@ -150,9 +195,9 @@ def _bytes(path: Path) -> bytes:
     return path.read_bytes() if path.exists() else b""
 
 
-def _translation(catalog: Catalog, text: str) -> str:
-    message = catalog.get(text)
-    return message.string if message is not None and not message.fuzzy else ""
+def _translation(catalog: Catalog, text, context: str | None = None) -> bool:
+    message = catalog.get(text, context=context)
+    return message is not None and not message.fuzzy and _translated(message)
 
 
 def _check(language: str, catalog: Catalog, path: Path) -> int:
@@ -162,7 +207,7 @@ def _check(language: str, catalog: Catalog, path: Path) -> int:
     if stored is None:
         print(f"{_relative(path)} is missing: run scripts/update_translations.py")
         return 1
-    missing = [m.id for m in catalog if m.id and not _translation(stored, m.id)]
+    missing = [m.id for m in catalog if m.id and not _translation(stored, m.id, m.context)]
     for text in missing:
         print(f"{language}: no translation for {text!r}", file=sys.stderr)
     stale = mo_bytes(stored) != _bytes(path.with_suffix(".mo"))

@@ -115,22 +115,53 @@ def test_numbers_money_percent_and_dates_per_locale(french):
     assert format_date(datetime.date(2026, 11, 30)) == "30 nov. 2026"
     set_language("en")
     assert format_number(447429) == "447,429"
-    assert _plain(format_figure(447429, "persons")) == "447,429 persons"
+    assert _plain(format_figure(447429, "persons")) == "447,429 people"
     assert format_money(150_000) == "€150k"
     assert format_money(850) == "€850"
     assert format_percent(12.5) == "12.5%"
     assert format_date("2026-11-30") == "30 Nov 2026"
 
 
+def test_unit_words_agree_with_their_number_in_both_languages():
+    from twin.kpi import format_value
+
+    english = [
+        format_value(v, u) for v, u in ((1, "violations"), (3, "violations"), (1, "persons"))
+    ]
+    assert english == ["1 violation", "3 violations", "1 person"]
+    assert format_value(1, "reports") == "1 report"
+    assert format_value(2_500, "persons") == "2 500 people"
+    assert format_value(17.16, "t/yr") == "17.16 t/year" and format_value(4, "count") == "4"
+    set_language("fr")
+    try:
+        french = [
+            _plain(format_figure(v, u))
+            for v, u in ((1, "violations"), (3, "violations"), (0, "persons"), (2, "premises"))
+        ]
+        money = _plain(format_figure(123.0, "EUR/person"))
+        per_year = _plain(format_figure(330, "MWh/yr"))
+    finally:
+        set_language("en")
+    assert french == ["1 contrainte", "3 contraintes", "0 habitant", "2 locaux"]
+    assert money == "123 € par habitant" and per_year == "330 MWh/an"
+
+
+def test_plural_entries_are_extracted_with_their_context(script):
+    plurals = script.extract_plurals()
+    assert ("violation", "violations", "unit") in plurals
+    catalog = script.template()
+    assert catalog.get("violation", context="unit").id == ("violation", "violations")
+
+
 def test_data_labels_are_translated_with_local_numbers(french):
     assert tr_label("Buildings") == "Bâtiments"
-    assert _plain(tr_label("24.31 – 33.21 persons")) == "24,31 – 33,21 habitants"
+    assert _plain(tr_label("24.31 – 33.21 people")) == "24,31 – 33,21 habitants"
     assert _plain(tr_label("good: -105 to -95 dBm")) == "bonne : -105 à -95 dBm"
     assert _plain(tr_label("no coverage: below -115 dBm")) == "pas de couverture : sous -115 dBm"
     assert _plain(tr_label("4G+5G persons: very good")) == "Habitants 4G+5G : très bonne"
     assert tr_label("Rue de la Motte") == "Rue de la Motte"  # a name people typed
     set_language("en")
-    assert tr_label("24.31 – 33.21 persons") == "24.31 – 33.21 persons"
+    assert tr_label("24.31 – 33.21 people") == "24.31 – 33.21 people"
 
 
 def test_kpi_figures_in_french_keep_the_privacy_mask_in_french(french):

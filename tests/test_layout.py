@@ -57,11 +57,19 @@ def test_people_cards_pass_the_privacy_gate():
     small = KpiCard.from_figure(Figure("p", "Premises passed", 7, "premises", "fiber", 3))
     assert small.value == MASKED_LABEL and small.delta == MASKED_LABEL and small.unit == ""
     big = KpiCard.from_figure(Figure("c", "People covered", 12_345, "persons", "radio", 10_000))
-    assert big.value == "12\u202f345" and big.unit == "persons"
+    assert big.value == "12\u202f345" and big.unit == "people" and big.delta_unit == "people"
     assert big.delta == "+2\u202f345" and big.tone == "better"
     # a difference of fewer than 11 persons between two large figures is masked too
     near = KpiCard.from_value("People covered", 12_345, "persons", baseline=12_340)
     assert near.value == "12\u202f345" and near.delta == MASKED_LABEL
+    one = KpiCard.from_figure(Figure("e", "Grid violations", 1, "violations", "energy", 3, "down"))
+    assert (one.value, one.unit, one.delta, one.delta_unit) == (
+        "1",
+        "violation",
+        "−2",
+        "violations",
+    )
+    assert one.tone == "better"
     cost = KpiCard.from_value("Cost", 250_000, "EUR", baseline=0, better="down")
     assert cost.delta == "+250\u202f000" and cost.tone == "worse"
 

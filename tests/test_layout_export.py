@@ -196,3 +196,25 @@ def test_long_credits_are_wrapped_never_cut(qtbot, tmp_path):
     path = export_layout(layout, project, tmp_path / "credits.pdf")
     text = " ".join(pypdf.PdfReader(str(path)).pages[0].extract_text().split())
     assert f"{credit} (ODbL)" in text
+
+
+def test_a_french_page_reads_french_cards_credits_and_counts(tmp_path):
+    """A page exported in French: the violation card's unit agrees with its number, the
+    change says "par rapport à l'existant", the credits start "Sources :" (all were
+    English on the page before)."""
+    from twin import i18n
+
+    project = sample_project()
+    project.layer("Sites").provenance = Provenance(attribution="ANFR", licence="Licence Ouverte")
+    violations = Figure("energy.violations", "Grid violations", 1.0, "violations", "energy", 3.0)
+    i18n.set_language("fr")
+    try:
+        layout = build_layout(project, "Réseau", page=Page(1200, 800, 96), figures=[violations])
+        path = export_layout(layout, project, tmp_path / "page.pdf")
+    finally:
+        i18n.set_language("en")
+    text = " ".join(pypdf.PdfReader(str(path)).pages[0].extract_text().split())
+    assert "1 contrainte" in text and "−2 contraintes par rapport à l’existant" in text.replace(
+        "'", "’"
+    )
+    assert "Sources : ANFR" in text and "Sources: " not in text

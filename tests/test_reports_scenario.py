@@ -11,8 +11,10 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
-from shapely.geometry import LineString, Point
+import shapely
+from shapely.geometry import LineString, Point, Polygon
 
 from twin.layers.reports import COLUMNS, new_reports_layer
 from twin.layers.vector import VectorLayer
@@ -241,3 +243,52 @@ def test_the_figure_label_is_translated():
         i18n.set_language(previous)
     assert label == "Signalements énergie dans les zones que le scénario améliore"
     assert improved_figure(1, "transit").label == "Transit reports in areas the scenario improves"
+
+
+def test_points_near_answers_as_a_spatial_index_does_for_every_kind_of_target():
+    """The vectorised proximity test behind the transit count (box centres in a k-d tree,
+    exact checks only near the radius) against shapely's STRtree ``dwithin`` on random
+    points, footprints of all sizes, long lines, missing and empty geometries."""
+    from shapely import STRtree, box, linestrings, points
+
+    from twin.sim.reports_scenario import points_near
+
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(0, 5000, 400), rng.uniform(0, 5000, 400)
+    sizes = rng.choice([1.0, 15.0, 120.0, 900.0], 400)  # up to footprints wider than 300 m
+    targets = np.concatenate(
+        [
+            box(x, y, x + sizes, y + sizes / 2),
+            points(rng.uniform(0, 5000, (50, 2))),
+            linestrings(rng.uniform(0, 5000, (20, 3, 2))),
+            np.array([None, Point()], dtype=object),
+        ]
+    )
+    reports = points(rng.uniform(-500, 5500, (3000, 2)))
+    reports = np.concatenate([reports, np.array([Point(), None], dtype=object)])
+    kept = targets[~(shapely.is_missing(targets) | shapely.is_empty(targets))]
+    left, _right = STRtree(kept).query(reports, predicate="dwithin", distance=300.0)
+    expected = np.zeros(len(reports), dtype=bool)
+    expected[left] = True
+    found = points_near(reports, targets, 300.0)
+    assert 0 < expected.sum() < len(reports) - 2  # some near, some not: a real test
+    assert (found == expected).all()
+    assert not found[-2:].any()  # reports without a position are near nothing
+    assert not points_near(reports, targets[-2:], 300.0).any()  # nothing to be near
+
+
+def test_transit_count_measures_from_a_footprints_edge_not_its_centre():
+    """Buildings as footprints (the engine's PTAL places are building geometries): a
+    report 295 m from a footprint's edge is counted, one 305 m away is not, though both
+    are farther than 300 m from its centre."""
+    footprint = Polygon([(X0, Y0), (X0 + 40, Y0), (X0 + 40, Y0 + 30), (X0, Y0 + 30)])
+    before = gpd.GeoDataFrame({"ai": [1.0, 1.0]}, geometry=[footprint, Point(X0 + 9e3, Y0)])
+    after = gpd.GeoDataFrame({"ai": [4.0, 1.0]}, geometry=list(before.geometry))
+    reports = _reports(
+        [
+            ("in", "transit", (X0 + 40 + 295, Y0 + 15)),
+            ("out", "transit", (X0 + 40 + 305, Y0 + 15)),
+            ("other", "transit", (X0 + 9e3 + 10, Y0)),  # at the place whose AI did not rise
+        ]
+    )
+    assert transit_improved(reports, before, after) == 1

@@ -43,7 +43,7 @@ def test_cli_writes_layers_and_kpis(tmp_path, capsys):
     path = _tiny_project(tmp_path)
     out = tmp_path / "out"
     assert main(["transit", str(path), "--out", str(out)]) == 0
-    assert "persons within 10 min" in capsys.readouterr().out
+    assert "people within 10 min" in capsys.readouterr().out
     layers = {name for name, _ in pyogrio.list_layers(out / "transit.gpkg")}
     assert {"stops", "routes", "ptal", "catchments"} <= layers
     kpis = json.loads((out / "transit_kpis.json").read_text())

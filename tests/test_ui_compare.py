@@ -228,9 +228,7 @@ def test_compare_table_copy_and_export(qtbot, tmp_path):
     qtbot.mouseClick(table.copy_button, Qt.MouseButton.LeftButton)
     lines = QGuiApplication.clipboard().text().splitlines()
     assert lines[0] == "Domain\tFigure\tDensify\tTram\tChange"
-    assert (
-        lines[1] == "Mobile coverage\t5G persons: good\t1 500 persons\t1 200 persons\t−300 persons"
-    )
+    assert lines[1] == "Mobile coverage\t5G persons: good\t1 500 people\t1 200 people\t−300 people"
     table.export_csv(tmp_path / "c.csv")
     text = (tmp_path / "c.csv").read_text(encoding="utf-8")
     assert (
@@ -271,7 +269,7 @@ def test_open_compare_computes_in_a_worker_then_shows(qtbot):
     assert window.windowTitle() == "Compare Baseline and Tram"
     assert isinstance(window.current_view(), SwipeView)
     assert window.difference().array.tolist() == [[1, 1], [3, 0]]
-    assert window.table.table.row_texts("radio.5g.persons.good")[3] == "+300 persons"
+    assert window.table.table.row_texts("radio.5g.persons.good")[3] == "+300 people"
 
 
 def test_closing_the_window_detaches_the_maps(window):

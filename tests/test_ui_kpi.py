@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 
-from twin.kpi import Figure
+from twin import i18n
+from twin.kpi import Figure, format_value
 from twin.ui.panels.kpi import KpiDock
 from twin.ui.panels.kpi_table import BETTER_COLOR, WORSE_COLOR
 
@@ -51,7 +52,7 @@ def all_figures(good_5g: float = 3200.0) -> list[Figure]:
         Figure(
             "transit.persons.ptal_3", "Persons in PTAL band 3", 1300.0, "persons", "transit", 1100.0
         ),
-        Figure("energy.violations", "Grid violations", 3.0, "count", "energy", 1.0, "down"),
+        Figure("energy.violations", "Grid violations", 3.0, "violations", "energy", 1.0, "down"),
         Figure("energy.peak_line_loading", "Peak line loading", 87.5, "%", "energy", 80.25, "down"),
         Figure("capex.total", "Capex total", 150_000.0, "EUR", "cost", 0.0, "down"),
         Figure(
@@ -84,15 +85,30 @@ def test_table_shows_values_units_and_signed_deltas(dock):
     # 5G good: baseline 2 000, scenario 3 200 -> +1 200 persons
     assert table.row_texts("radio.5g.persons.good") == [
         "5G persons: good",
-        "2 000 persons",
-        "3 200 persons",
-        "+1 200 persons",
+        "2 000 people",
+        "3 200 people",
+        "+1 200 people",
     ]
     # none falls by the same 1 200 (4 000 -> 2 800)
-    assert table.row_texts("radio.5g.persons.none")[3] == "−1 200 persons"
+    assert table.row_texts("radio.5g.persons.none")[3] == "−1 200 people"
     assert table.row_texts("energy.peak_line_loading")[1:] == ["80.25 %", "87.50 %", "+7.25 %"]
     assert table.row_texts("capex.total")[1:] == ["0 €", "150.0 k€", "+150.0 k€"]
-    assert table.row_texts("cost.radio_per_person")[1:] == ["–", "125 EUR/person", "–"]
+    assert table.row_texts("cost.radio_per_person")[1:] == ["–", "125 € per person", "–"]
+    # people are counted in whole numbers, even when an engine's weighted sum is not
+    fraction = Figure("radio.x", "4G persons: good", 43.2, "persons", "radio", 0.6)
+    assert format_value(fraction.value, "persons") == "43 people"
+    assert format_value(fraction.baseline, "persons") == "1 person"
+    # a count of violations reads as violations, one or several (was "1 count")
+    assert table.row_texts("energy.violations")[1:] == [
+        "1 violation",
+        "3 violations",
+        "+2 violations",
+    ]
+    assert table.row_texts("energy.co2_avoided")[1:] == [
+        "0 t/year",
+        "12.50 t/year",
+        "+12.50 t/year",
+    ]
     assert table.horizontalHeaderItem(2).text() == "Densify"
 
 
@@ -121,7 +137,7 @@ def test_charts_update_when_figures_change(dock):
     dock.set_figures(all_figures(good_5g=3900.0))  # a site dragged further
 
     assert dock.coverage_chart.chart.heights()[1] == [2100.0, 3000.0, 3900.0, 1000.0]
-    assert dock.table.row_texts("radio.5g.persons.good")[3] == "+1 900 persons"
+    assert dock.table.row_texts("radio.5g.persons.good")[3] == "+1 900 people"
     assert dock.table.rowCount() == rows_before  # updated in place
     assert dock.coverage_chart.grab().toImage() != image_before
 
@@ -135,10 +151,27 @@ def test_headline_follows_live_updates_in_place(dock):
         "radio.5g.persons.good_or_better", "5G good", 5200.0, "persons", "radio", 5000.0
     )
     dock.set_figures([*all_figures(), figure])
-    assert "Good 5G coverage\t5 200 persons\t+200 persons" in dock.headline_label.text()
+    assert "Good 5G coverage\t5 200 people\t+200 people" in dock.headline_label.text()
     dock.set_figures([*all_figures(), replace(figure, value=4900.0)])  # dragged further
-    assert "Good 5G coverage\t4 900 persons\t−100 persons" in dock.headline_label.text()
+    assert "Good 5G coverage\t4 900 people\t−100 people" in dock.headline_label.text()
     assert dock.headline_label.text().count("\n") == 4  # 5 figures, one line each
+
+
+def test_headline_reads_one_grid_violation_in_words_in_english_and_french(qtbot):
+    one = [Figure("energy.violations", "Grid violations", 1.0, "violations", "energy")]
+    dock = KpiDock()
+    qtbot.addWidget(dock)
+    dock.set_figures(one)
+    assert "\t1 violation\t" in dock.headline_label.text()
+    i18n.set_language("fr")
+    try:
+        french = KpiDock()
+        qtbot.addWidget(french)
+        french.set_figures([replace(one[0], value=3.0)])
+        assert "\t3\u00a0contraintes\t" in french.headline_label.text()
+        assert "Contraintes réseau" in french.headline_label.text()
+    finally:
+        i18n.set_language("en")
 
 
 def test_csv_export_has_plain_numbers_and_units(dock, tmp_path):
@@ -190,14 +223,12 @@ def test_bind_follows_the_controller(qtbot):
     qtbot.addWidget(dock)
     controller = FakeController()
     dock.bind(controller)
-    assert dock.table.row_texts("radio.5g.persons.good")[3] == "+500 persons"
+    assert dock.table.row_texts("radio.5g.persons.good")[3] == "+500 people"
     controller.current_changed.emit("Tram")
     controller.figures_changed.emit(radio_figures(2600.0))
     controller.busy_changed.emit(True)
     qtbot.waitUntil(
-        lambda: (
-            dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 persons", "+600 persons"]
-        )
+        lambda: dock.table.row_texts("radio.5g.persons.good")[2:] == ["2 600 people", "+600 people"]
     )
     assert "Tram" in dock.title_label.text()
     qtbot.waitUntil(lambda: dock.busy_label.isVisibleTo(dock))
@@ -212,8 +243,8 @@ def test_live_updates_are_coalesced_to_the_newest_and_unchanged_cells_stay(qtbot
     dock.table.itemChanged.connect(lambda item: changed.append(item.text()))
     for persons in (2600.0, 2700.0, 2800.0):  # faster than a frame, as during a drag
         controller.figures_changed.emit(radio_figures(persons))
-    qtbot.waitUntil(lambda: dock.table.row_texts("radio.5g.persons.good")[2] == "2 800 persons")
-    assert "2 600 persons" not in changed and "2 700 persons" not in changed
+    qtbot.waitUntil(lambda: dock.table.row_texts("radio.5g.persons.good")[2] == "2 800 people")
+    assert "2 600 people" not in changed and "2 700 people" not in changed
     count = len(changed)
     controller.figures_changed.emit(radio_figures(2800.0))  # the same figures again
     qtbot.wait(50)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gettext
+
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QColorDialog, QStyle, QStyleOptionViewItem
 from ui_helpers import make_project
 
+from twin import i18n
 from twin.layers.colors import OKABE_ITO
 from twin.ui.panels.layers import LAYER_MIME_TYPE, LayerPanel
 from twin.ui.panels.legend import LegendPanel
@@ -282,3 +285,34 @@ def test_style_editor_raster_colour_map_and_range(qtbot):
     right = QColor(ramp.pixelColor(ramp.width() - 5, ramp.height() // 2))
     # cividis runs from dark blue (#00224E) to yellow (#FEE838).
     assert left.blue() > left.red() and right.red() > right.blue()
+
+
+def test_style_editor_spin_box_suffixes_are_in_the_users_language(qtbot, monkeypatch):
+    """The " classes" and " px" after the numbers come from the catalogue (they were
+    written in English in the code): a pretend catalogue shows in the boxes' text."""
+
+    class Pretend(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return {" classes": " Klassen", " px": " Pixel"}.get(message, message)
+
+    monkeypatch.setattr(i18n, "_catalogue", Pretend())
+    editor = StyleEditor()
+    qtbot.addWidget(editor)
+    editor.class_count_spin.setValue(4)
+    editor.point_size_spin.setValue(6)
+    assert editor.class_count_spin.text() == "4 Klassen"
+    assert editor.point_size_spin.text().endswith(" Pixel")
+    assert editor.outline_spin.suffix() == " Pixel"
+
+
+def test_style_preview_names_a_single_colour_layer_in_the_users_language(qtbot):
+    """The preview lists the legend rows to come: in French the layer's French name, as
+    the legend panel shows it (it showed "Buildings" in a French window)."""
+    i18n.set_language("fr")
+    try:
+        _project, _layer, editor, legend = _editor_and_legend(qtbot, "Buildings")
+        preview = [editor.preview.item(i).text() for i in range(editor.preview.count())]
+        legend_names = [name for name, _rows in _legend_rows(legend)]
+    finally:
+        i18n.set_language("en")
+    assert preview == ["Bâtiments"] and "Bâtiments" in legend_names

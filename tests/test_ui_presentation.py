@@ -195,11 +195,11 @@ def test_kpi_cards_show_value_change_and_unit_through_the_privacy_gate(qtbot):
     texts = [(c.label.text(), c.value.text(), c.delta.text()) for c in cards]
     assert texts[0] == (
         "Persons with good 4G",
-        "12\u202f400 persons",
-        "+1\u202f400 persons vs baseline",
+        "12\u202f400 people",
+        "+1\u202f400 people vs baseline",
     )
     assert texts[1][1] == "< 11 households" and "18" not in texts[1][2]  # masked by the gate
-    assert texts[2] == ("Capex", "250\u202f000 EUR", "+250\u202f000 EUR vs baseline")
+    assert texts[2] == ("Capex", "250\u202f000 €", "+250\u202f000 € vs baseline")
     # no card is clipped: each lies inside the window
     window_rect = presentation.rect()
     for card in cards:

@@ -68,12 +68,12 @@ def test_kpi_dock_shows_masked_values_and_changes(qtbot):
     table = dock.table
     assert table.row_texts("radio.4g.persons.none") == [
         "4G persons: no coverage",
-        "8 842 persons",
-        "8 830 persons",
+        "8 842 people",
+        "8 830 people",
         MASKED,
     ]
-    assert table.row_texts("radio.4g.persons.limited")[1:] == ["2 500 persons", MASKED, MASKED]
-    assert table.row_texts("radio.4g.persons.good")[3] == "+2 500 persons"
+    assert table.row_texts("radio.4g.persons.limited")[1:] == ["2 500 people", MASKED, MASKED]
+    assert table.row_texts("radio.4g.persons.good")[3] == "+2 500 people"
     # the chart draws no bar for the masked level, the CSV says it is masked
     dock.coverage_chart.technology_box.setCurrentText("4G")  # the user picks 4G
     baseline, scenario = dock.coverage_chart.chart.heights()
@@ -93,7 +93,7 @@ def test_compare_table_masks_a_small_difference_between_two_scenarios(qtbot, tmp
     table.set_figures(a, b, "Densify", "Tram")
     qtbot.mouseClick(table.copy_button, Qt.MouseButton.LeftButton)
     lines = QGuiApplication.clipboard().text().splitlines()
-    assert lines[1] == f"Mobile coverage\t5G persons: good\t1 500 persons\t1 504 persons\t{MASKED}"
+    assert lines[1] == f"Mobile coverage\t5G persons: good\t1 500 people\t1 504 people\t{MASKED}"
     table.export_csv(tmp_path / "c.csv")
     assert (
         (tmp_path / "c.csv")
@@ -121,7 +121,7 @@ def test_a_map_styled_by_population_does_not_show_the_class_of_a_small_building(
     style = Style(
         kind="graduated",
         column="population",
-        classes=(ClassBreak(0, 100, "#0000FF", "0-100 persons"),),
+        classes=(ClassBreak(0, 100, "#0000FF", "0-100 people"),),
         fill_color="#808080",
         fill_opacity=1.0,
         stroke_width=0.0,

@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
+from twin import i18n
 from twin.errors import DataError
 from twin.ui.dialogs import show_error
 from twin.ui.status_bar import JobProgress
@@ -30,6 +31,7 @@ def _window_with_job_progress(qtbot) -> tuple[QMainWindow, JobProgress]:
     progress = JobProgress()
     window.statusBar().addPermanentWidget(progress)
     qtbot.addWidget(window)
+    window.resize(900, 300)  # a status bar with room for the message (else it elides)
     window.show()
     return window, progress
 
@@ -138,3 +140,34 @@ def test_unexpected_error_hides_the_traceback_behind_details(qtbot):
     assert box.text() == "Something unexpected went wrong (ZeroDivisionError): division by zero"
     assert "ZeroDivisionError" in box.detailedText()
     assert box.icon() == QMessageBox.Icon.Critical
+
+
+def test_a_long_job_message_in_a_narrow_status_bar_is_elided_not_cut(qtbot):
+    """At 1024 px in French the message was cut mid-word behind the cursor hint; now it
+    shows "…" in the middle within its width, the whole text in its tooltip, and the
+    French colon keeps its space."""
+    window, progress = _window_with_job_progress(qtbot)
+    window.resize(420, 200)
+    release = threading.Event()
+
+    def waiting_job(feedback):
+        feedback.set_progress(40, "baselines of every domain, then the scenario")
+        release.wait(5)
+
+    i18n.set_language("fr")
+    try:
+        handle = run_job(
+            waiting_job, title="Preparing fiber, transit and energy", parent=window,
+            dialog_delay_ms=0,
+        )  # fmt: skip
+        qtbot.waitUntil(lambda: progress.isVisible() and progress.progress_bar.value() == 40)
+        qtbot.waitUntil(lambda: "…" in progress.message_label.text())
+        label = progress.message_label
+        whole = "Preparing fiber, transit and energy : baselines of every domain, then the scenario"
+        assert label.toolTip() == whole
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+        assert label.text().startswith("Prepar") and label.text().endswith("scenario")
+    finally:
+        i18n.set_language("en")
+        release.set()
+    qtbot.waitUntil(lambda: handle.done, timeout=5000)

@@ -101,6 +101,27 @@ def tr(text: str) -> str:
     return _catalogue.gettext(text)  # type: ignore[union-attr]
 
 
+def trn(singular: str, plural: str, count: float, context: str | None = None) -> str:
+    """``singular`` or ``plural`` (English source strings) in the current language, in the
+    form that goes with ``count`` ("1 violation", "3 violations"; French: "0 habitant",
+    "2 habitants"), through the catalogue's plural rule. A non-whole ``count`` takes the
+    plural form. ``context`` tells apart entries whose English words are also plain
+    :func:`tr` strings ("unit")."""
+    if _catalogue is None:
+        set_language(None)
+    whole = count is not None and math.isfinite(count) and float(count).is_integer()
+    n = abs(int(count)) if whole else 2
+    if context:
+        return _catalogue.npgettext(context, singular, plural, n)  # type: ignore[union-attr]
+    return _catalogue.ngettext(singular, plural, n)  # type: ignore[union-attr]
+
+
+def Nn_(singular: str, plural: str, context: str | None = None) -> tuple[str, str, str | None]:
+    """Mark a singular/plural pair for translation without translating it now (for tables
+    built before the language is known); :func:`trn` translates it where it is shown."""
+    return singular, plural, context
+
+
 def N_(text: str) -> str:
     """Mark ``text`` for translation without translating it now (it is stored in a table
     before the language is known, and translated with :func:`tr` where it is shown)."""
@@ -157,25 +178,65 @@ def format_quantity(value: float, unit: str, decimals: int = 0) -> str:
     return f"{format_number(value, decimals)}{_NBSP}{unit}"
 
 
-UNITS = {
-    "persons": N_("persons"),
-    "premises": N_("premises"),
-    "households": N_("households"),
-    "count": N_("count"),
+UNIT_WORDS = {
+    "persons": Nn_("person", "people", "unit"),
+    "premises": Nn_("premises", "premises", "unit"),
+    "households": Nn_("household", "households", "unit"),
+    "violations": Nn_("violation", "violations", "unit"),
+    "reports": Nn_("report", "reports", "unit"),
 }
-"""Unit words that change with the language (symbols such as m, kW, dBm, % do not)."""
+"""Unit words that agree with their number and change with the language, by the unit code
+figures carry (:attr:`twin.kpi.Figure.unit`): "1 violation", "447 429 people"."""
+
+UNIT_SYMBOLS = {
+    "EUR": "€",
+    "EUR/person": N_("€ per person"),
+    "EUR/premise": N_("€ per premises"),
+    "MWh/yr": N_("MWh/year"),
+    "t/yr": N_("t/year"),
+    "count": "",  # a bare count: the figure's label says what is counted
+}
+"""Unit codes shown otherwise than written, in words a council reads (symbols such as m,
+kW, dBm, % are shown as they are)."""
+
+PER_UNIT = {"EUR/person": N_("per person"), "EUR/premise": N_("per premises")}
+"""Money per something: the amount is written as money, then these words."""
+
+
+def whole_figure(value: float, unit: str) -> bool:
+    """Whether ``value`` in ``unit`` is shown without decimals: counted things (people,
+    premises, violations: :data:`UNIT_WORDS`, which engines may give as weighted sums
+    such as 43.2 persons), whole numbers and anything from 100 up."""
+    return unit in UNIT_WORDS or abs(value) >= 100 or float(value).is_integer()
+
+
+def unit_text(unit: str, value: float | None = None) -> str:
+    """How ``unit`` reads after the number ``value`` in the current language: "people" /
+    "habitants", "violation" (for 1) / "violations", "€ per person", "t/year" / "t/an";
+    "" for a bare count; other units (m, kW, %) as they are."""
+    if unit in UNIT_WORDS:
+        singular, plural, context = UNIT_WORDS[unit]
+        return trn(singular, plural, 2 if value is None else value, context)
+    if unit in UNIT_SYMBOLS:
+        return tr(UNIT_SYMBOLS[unit])
+    return unit
 
 
 def format_figure(value: float, unit: str) -> str:
     """A KPI figure and its unit as a person reads it: euros compact (:func:`format_money`,
-    unit "EUR"), whole numbers from 100 up, two decimals below; unit words translated:
-    "447 429 habitants" (fr) / "447,429 persons" (en)."""
+    unit "EUR", "EUR/person"...), whole numbers from 100 up, two decimals below; unit words
+    translated and agreeing with the number (:func:`unit_text`): "447 429 habitants" (fr) /
+    "447,429 people" (en), "1 violation"."""
     if value is None or not math.isfinite(value):
         return "–"
     if unit == "EUR":
         return format_money(value)
-    decimals = 0 if abs(value) >= 100 or float(value).is_integer() else 2
-    words = tr(UNITS[unit]) if unit in UNITS else unit
+    if unit in PER_UNIT:
+        return f"{format_money(value)} {tr(PER_UNIT[unit])}"
+    decimals = 0 if whole_figure(value, unit) else 2
+    if decimals == 0:
+        value = round(value)  # the words agree with the number shown
+    words = unit_text(unit, value)
     return (
         f"{format_number(value, decimals)}{_NBSP}{words}"
         if words

@@ -107,8 +107,10 @@ def with_household_groups(figures: list[Figure], after, before) -> list[Figure]:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A figure with thin-space thousands and its unit, e.g. ``12 345 persons``, ``1.2 M€``;
-    in French through :func:`twin.i18n.format_figure` (``12 345 habitants``, ``1,2 M€``)."""
+    """A figure with thin-space thousands and its unit as a person reads it (unit words
+    agree with the number: :func:`twin.i18n.unit_text`), e.g. ``12 345 people``,
+    ``1 violation``, ``1.2 M€``, ``123 € per person``; in French through
+    :func:`twin.i18n.format_figure` (``12 345 habitants``, ``1,2 M€``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if i18n.language() != "en":
@@ -119,11 +121,14 @@ def format_value(value: float | None, unit: str) -> str:
         if abs(value) >= 1e3:
             return f"{value / 1e3:,.1f} k€".replace(",", " ")
         return f"{value:,.0f} €".replace(",", " ")
-    if abs(value) >= 100 or float(value).is_integer():
+    if unit in i18n.PER_UNIT:
+        return f"{format_value(value, 'EUR')} {i18n.tr(i18n.PER_UNIT[unit])}"
+    if i18n.whole_figure(value, unit):
+        value = round(value)  # the words agree with the number shown ("1 person", not 0.6)
         text = f"{value:,.0f}".replace(",", " ")
     else:
         text = f"{value:,.2f}".replace(",", " ")
-    return f"{text} {unit}".strip()
+    return f"{text} {i18n.unit_text(unit, value)}".strip()
 
 
 def format_signed(delta: float | None, unit: str) -> str:

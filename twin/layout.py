@@ -23,7 +23,7 @@ from pathlib import PurePath
 from typing import Any
 
 from twin.errors import DataError
-from twin.i18n import format_date, language, masked_label, tr, tr_label
+from twin.i18n import format_date, language, masked_label, tr, tr_label, unit_text
 from twin.i18n import format_number as local_number
 from twin.layers.privacy import Published, publish, publish_delta
 
@@ -120,9 +120,11 @@ class NorthArrow:
 @dataclass(frozen=True)
 class KpiCard:
     """One figure as shown on a page: ``label``, ``value`` and ``delta`` already formatted
-    (through the privacy gate), ``unit`` and ``tone`` of the delta ("better", "worse" or
-    ""); ``method`` says how the figure was computed (engine · standard, inputs with source
-    and date, privacy masking: :func:`twin.layout_method.how_computed` of its lineage; ""
+    (through the privacy gate), the ``unit`` read after the value and ``delta_unit`` after
+    the delta (unit words agree with their number: "1 violation", "+2 violations"; ""
+    after a masked delta), ``tone`` of the delta ("better", "worse" or ""); ``method``
+    says how the figure was computed (engine · standard, inputs with source and date,
+    privacy masking: :func:`twin.layout_method.how_computed` of its lineage; ""
     when unknown), printed under the cards of an exported page."""
 
     label: str
@@ -131,6 +133,7 @@ class KpiCard:
     delta: str = ""
     tone: str = ""
     method: str = ""
+    delta_unit: str = ""
 
     @classmethod
     def from_figure(cls, figure: Any) -> KpiCard:
@@ -167,13 +170,15 @@ class KpiCard:
         tone = ""
         if delta.value is not None and delta.value != 0 and better in ("up", "down"):
             tone = "better" if (delta.value > 0) == (better == "up") else "worse"
-        delta_text = ""
+        delta_text, delta_unit = "", ""
         if delta.masked:
             delta_text = masked_label()
         elif delta.value is not None:
             delta_text = ("+" if delta.value >= 0 else "−") + format_number(abs(delta.value))
+            delta_unit = unit_text(unit, abs(delta.value))
         shown = masked_label() if value.masked else format_number(value.value)
-        return cls(tr_label(label), shown, "" if value.masked else tr_label(unit), delta_text, tone)
+        shown_unit = "" if value.masked else unit_text(unit, value.value)
+        return cls(tr_label(label), shown, shown_unit, delta_text, tone, delta_unit=delta_unit)
 
 
 @dataclass(frozen=True)

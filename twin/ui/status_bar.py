@@ -109,17 +109,60 @@ class ScaleLabel(QLabel):
         self.setText(format_scale(scale_denominator(bbox[2] - bbox[0], width_pixels, dpi)))
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shows as much of its text as its width allows, elided in the
+    middle with "…" (a squeezed status bar cuts no word in half); the whole text is its
+    tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        """Show ``text``, elided to the label's current width."""
+        changed = text != self.full_text
+        self.full_text = text
+        self.setToolTip(text)
+        if changed:
+            self.updateGeometry()  # the layout asks the new size hint
+        self._elide()
+
+    def resizeEvent(self, event) -> None:
+        """Elide again for the new width."""
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = min(self.width(), self.maximumWidth())
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, width)
+        if shown != self.text():
+            self.setText(shown)
+
+    def minimumSizeHint(self):
+        """As narrow as the minimum width: the text elides rather than widening the bar."""
+        hint = super().minimumSizeHint()
+        hint.setWidth(self.minimumWidth())
+        return hint
+
+    def sizeHint(self):
+        """Wide enough for the whole text, up to the maximum width."""
+        hint = super().sizeHint()
+        needed = self.fontMetrics().horizontalAdvance(self.full_text) + 4
+        hint.setWidth(min(self.maximumWidth(), max(self.minimumWidth(), needed)))
+        return hint
+
+
 class JobProgress(QWidget):
     """The running jobs in the status bar: the newest one's title and message, a small
     progress bar (%) and a Cancel button, and "+N more" (its tooltip lists them all) when
     several run at once. Hidden when nothing runs. Nothing is modal: the map stays usable.
     """
 
-    MESSAGE_WIDTH = 380  # pixels; longer messages are elided in the middle
+    MESSAGE_WIDTH = 380  # pixels; longer messages (or a narrower bar) elide in the middle
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.message_label = QLabel()
+        self.message_label = ElidedLabel()
         self.message_label.setMinimumWidth(120)
         self.message_label.setMaximumWidth(self.MESSAGE_WIDTH)
         self.progress_bar = QProgressBar()
@@ -159,11 +202,12 @@ class JobProgress(QWidget):
             self.hide()
             return
         job = shown[-1]
-        text = f"{job.title}: {job.message}" if job.message else f"{job.title}…"
-        metrics = self.message_label.fontMetrics()
-        elided = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.MESSAGE_WIDTH)
-        self.message_label.setText(elided)
-        self.message_label.setToolTip(text)
+        text = (
+            tr("{title}: {message}").format(title=job.title, message=job.message)
+            if job.message
+            else f"{job.title}…"
+        )
+        self.message_label.set_full_text(text)
         self.progress_bar.setValue(round(job.percent))
         self.cancel_button.setEnabled(not job.cancel_requested)
         self.cancel_button.setText(tr("Cancelling…") if job.cancel_requested else tr("Cancel"))

@@ -73,7 +73,7 @@ def _figures(kpis: dict[str, Any]) -> list[Figure]:
             "energy.violations",
             "Grid violations (voltage, loading)",
             "violation_count",
-            "count",
+            "violations",
             "down",
         ),
         ("energy.peak_line_loading", "Peak line loading", "max_line_loading_percent", "%", "down"),
@@ -111,7 +111,7 @@ def run(
     options: WhatIfOptions | None = None,
     scenario_name: str = "scenario",
 ) -> DomainResult:
-    """Power flow of the grid with the scenario's energy interventions: violations (count),
+    """Power flow of the grid with the scenario's energy interventions: violations (a count),
     peak line/transformer loading (%), voltages (pu), PV and CO2 (kWp, MWh/yr, t/yr),
     reinforcement capex (EUR) from the energy engine's defaults."""
     options = options or WhatIfOptions()

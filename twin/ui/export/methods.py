@@ -10,15 +10,9 @@ from PySide6 import QtCore, QtGui
 from twin.i18n import tr
 from twin.layout_method import method_lines
 from twin.layout_regions import METHOD_TEXT_UNITS
+from twin.ui.export.page_parts import page_font
 
 MIN_TEXT_PX = 3.0  # below this the text would not be read anyway: drawn at this size
-
-
-def _font(size_px: float, bold: bool = False) -> QtGui.QFont:
-    font = QtGui.QFont()
-    font.setPixelSize(max(1, round(size_px)))
-    font.setBold(bold)
-    return font
 
 
 def paint_methods(
@@ -43,7 +37,7 @@ def paint_methods(
     )
     size = unit * METHOD_TEXT_UNITS
     while True:
-        bold, font = _font(size, bold=True), _font(size)
+        bold, font = page_font(size, bold=True), page_font(size)
         head_h = QtGui.QFontMetricsF(bold).height()
         area = QtCore.QRectF(box.left(), box.top() + head_h, box.width(), box.height() - head_h)
         needed = QtGui.QFontMetricsF(font).boundingRect(area, flags, text)

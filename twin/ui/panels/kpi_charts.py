@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import tr, tr_label
+from twin.i18n import N_, tr, tr_label
 from twin.kpi import Figure
 
 BASELINE_COLOR = "#999999"  # Okabe-Ito grey
@@ -172,8 +172,8 @@ class CoverageChart(QWidget):
         self.technology_box.addItems(list(TECHNOLOGY_TAGS))
         self.technology_box.setCurrentText("5G")
         self.measure_box = QComboBox()
-        for measure in ("persons", "premises"):  # shown in the user's language
-            self.measure_box.addItem(tr(measure), measure)
+        for measure, text in (("persons", N_("people")), ("premises", N_("premises"))):
+            self.measure_box.addItem(tr(text), measure)  # shown in the user's language
         self.chart = BarChart(tr("Coverage level"))
         controls = QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
@@ -207,16 +207,16 @@ class CoverageChart(QWidget):
             [tr_label(name) for name in LEVEL_NAMES],
             [f.published_baseline().value if f else None for f in found],  # privacy gate
             [f.published_value().value if f else None for f in found],
-            tr(measure),
+            self.measure_box.currentText(),  # "people" / "premises", in the user's language
         )
 
 
 class PtalChart(QWidget):
-    """Persons per PTAL band (0 .. 6b), baseline against scenario."""
+    """People per PTAL band (0 .. 6b), baseline against scenario."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.chart = BarChart(tr("Persons per PTAL band"))
+        self.chart = BarChart(tr("People per PTAL band"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chart)
@@ -233,5 +233,5 @@ class PtalChart(QWidget):
             bands,
             [by_band[b].published_baseline().value for b in bands],  # privacy gate
             [by_band[b].published_value().value for b in bands],
-            tr("persons"),
+            tr("people"),
         )

@@ -304,7 +304,7 @@ class StyleEditor(StyleControls, QWidget):
         self.apply_button.setEnabled(True)
         for entry in style.legend_entries(self.layer.geometry_kind):
             icon = swatch_icon(entry, point_symbol=style.point_symbol)
-            item = QListWidgetItem(icon, entry.label or self.layer.name)
+            item = QListWidgetItem(icon, tr_label(entry.label or self.layer.name))
             self.preview.addItem(item)
 
     def _stretch_to_data(self) -> None:

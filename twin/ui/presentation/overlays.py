@@ -95,8 +95,8 @@ class KpiCardWidget(QFrame):
         self.card = card
         self.label.setText(card.label)
         self.value.setText(f"{card.value} {card.unit}".strip())
-        unit = "" if card.delta.startswith("<") else f" {card.unit}"
-        self.delta.setText(f"{card.delta}{unit} {tr('vs baseline')}" if card.delta else "")
+        change = f"{card.delta} {card.delta_unit}".strip()
+        self.delta.setText(tr("{change} vs baseline").format(change=change) if card.delta else "")
         self.delta.setVisible(bool(card.delta))
         colour = {"better": BETTER, "worse": WORSE}.get(card.tone, MUTED)
         self.label.setFont(_pixel_font(height_px * CARD_LABEL_FRACTION))

@@ -71,7 +71,7 @@ def test_a_click_draws_the_bands_computed_off_the_ui_thread(scene, qtbot, monkey
     assert threads and all(t is not threading.main_thread() for t in threads)
     assert project.layers[0].name == "Travel time from a point"
     qtbot.waitUntil(lambda: _tinted(canvas, where, before))
-    assert "persons within 30 min" in reach_text(updates[-1])
+    assert "160\xa0people within 30 min" in reach_text(updates[-1])
     assert updates[-1].reach["30"]["persons"] == {"value": 160, "masked": False}
 
 

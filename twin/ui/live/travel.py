@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from twin.errors import TwinError
 from twin.feedback import Feedback
-from twin.i18n import tr
+from twin.i18n import format_figure, tr
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.scenario import AddTransitLine, AddTransitStop
@@ -209,16 +209,16 @@ def band_style() -> Style:
 
 
 def reach_text(update: TravelUpdate) -> str:
-    """One status line: persons reached within 30 min, or why the figure is masked."""
+    """One status line: people reached within 30 min, or why the figure is masked."""
     row = update.reach.get("30", {})
     persons = row.get("persons", {})
     x, y = update.origin
     if persons.get("masked"):
-        figure = "< 11 households"
+        figure = tr("< 11 households")
     elif persons.get("value") is not None:
-        figure = f"{persons['value']:,} persons".replace(",", " ")
+        figure = format_figure(persons["value"], "persons")
     else:
-        figure = "no persons"
+        figure = tr("no one")
     return tr(
         "Travel time from ({x:.0f}, {y:.0f}): {figure} within 30 min by walk + "
         "transit (median 07:00-09:00), computed in {0:.2f} s"

@@ -88,6 +88,15 @@ def _still_covers(box: tuple | None, view: tuple) -> bool:
     return inside and (view[2] - view[0]) * 3 >= (box[2] - box[0])
 
 
+def _data_identity(layer: VectorLayer) -> int | None:
+    """What identifies a layer's labelled data without reading it: its frame, or None for
+    a big lazy layer not loaded (its labels are read around the view, which the placement
+    key holds already)."""
+    if getattr(layer, "is_loaded", True) is False:
+        return None
+    return id(layer.frame)
+
+
 class _LayerLabels:
     """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
 
@@ -200,18 +209,18 @@ class LabelLayerPainter:
         alive = {id(layer) for layer in layers}
         for key in [k for k in self._cache if k not in alive]:
             del self._cache[key]
+        view = _view_metres(to_pixels, viewport)
         key = self._placement_key(shown, to_pixels, viewport, metres_per_pixel, obstacles)
         if key == self._placement[0]:  # same view, layers and styles: same labels
             drawn = self._placement[1]
             for layer, text, label in drawn:
-                labels = self._labels_of(layer)
+                labels = self._labels_of(layer, view)
                 self._draw(painter, layer.style.labels, labels, text, label, viewport)
             self.last_placed = list(drawn)
             return list(drawn)
         placed: list[PlacedLabel] = list(obstacles or ())
         drawn: list[tuple[Layer, str, PlacedLabel]] = []
         size = (viewport.width(), viewport.height())
-        view = _view_metres(to_pixels, viewport)
         for layer in shown:
             labels = self._labels_of(layer, view)
             anchors = labels.anchors
@@ -260,7 +269,7 @@ class LabelLayerPainter:
             tuple(
                 (
                     id(layer),
-                    id(layer.frame),
+                    _data_identity(layer),
                     layer.style.labels,
                     layer.style.point_size,
                     layer.geometry_kind,

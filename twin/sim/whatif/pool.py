@@ -4,9 +4,11 @@ Comparing two scenarios that are not current runs every engine for both; on a 2-
 machine the energy domain (pandapower, power flows of the design cases and day) and the
 transit domain (GTFS timetable, walks, travel times) share nothing with each other or with
 the radio engine, so they can run at the same time. The app cannot fork once Qt is loaded,
-so :func:`start` (called before Qt) starts one process per heavy domain (a *lane*) from a
-fork server that imported those engines once (pandapower included); a lane keeps the
-project it opened and what its engine prepared, so a second comparison reuses them.
+so :func:`start` starts one process per heavy domain (a *lane*) from a fork server (an
+interpreter of its own, never a fork of the app) that imported the runner and the data
+stack once; each lane imports its engine when it starts (the energy lane: pandapower),
+keeps the project it opened and what its engine prepared, so a second comparison reuses
+them.
 
 A lane opens the project from its file. The parent computes each result's input key from
 its own project (:func:`twin.sim.whatif.store.input_key`) and takes only results whose key
@@ -35,8 +37,10 @@ from twin.feedback import Feedback
 
 #: Domains computed in a lane of their own, in this order of preference.
 LANE_DOMAINS = ("energy", "transit")
-#: Modules the fork server imports once for every lane (pandapower through the first).
-PRELOAD = ["twin.sim.whatif.energy", "twin.sim.whatif.transit", "twin.sim.energy.hosting"]
+#: Modules the fork server imports once for every lane (the data stack, the runner, the
+#: transit engine); each lane then imports its own domain's adapter as soon as it starts
+#: (pandapower: ~2.5 s of CPU), so that the transit lane does not wait for it.
+PRELOAD = ["twin.sim.whatif.runner", "twin.sim.whatif.transit"]
 POLL_S = 0.1  # how often the parent checks for cancel while it waits (s)
 
 _LANES: dict[str, _Lane] = {}
@@ -66,9 +70,9 @@ def _context():
 
 
 def start(domains: tuple[str, ...] = LANE_DOMAINS) -> bool:
-    """Start one engine process per domain of ``domains`` (once per session; call it before
-    Qt is imported so that the fork server is a plain process). Returns False where
-    processes cannot be started (the comparison then runs in this process)."""
+    """Start one engine process per domain of ``domains`` (once per session; safe beside Qt
+    and threads: the fork server is a new interpreter). Returns False where processes
+    cannot be started (the comparison then runs in this process)."""
     with _LANES_LOCK:
         try:
             context = _context()
@@ -235,7 +239,7 @@ class _Lane:
     def _start(self) -> None:
         mine, theirs = self.context.Pipe(duplex=True)
         self.process = self.context.Process(
-            target=_serve, args=(theirs,), daemon=True, name=f"twin-{self.domain}"
+            target=_serve, args=(theirs, self.domain), daemon=True, name=f"twin-{self.domain}"
         )
         self.process.start()
         theirs.close()
@@ -331,9 +335,16 @@ def compute_records(path: str, domain: str, tasks: list[list], options, progress
     return records
 
 
-def _serve(connection) -> None:
-    """The lane's loop: answer each request until the pipe closes."""
-    from twin.sim.whatif.parallel import _ProgressSender
+def _serve(connection, domain: str) -> None:
+    """The lane's loop: import ``domain``'s engine, then answer each request until the
+    pipe closes."""
+    import importlib
+
+    from twin.sim.whatif.parallel import _ProgressSender, warm_numba
+
+    with contextlib.suppress(Exception):  # a request then says what is wrong
+        importlib.import_module(f"twin.sim.whatif.{domain}")
+        warm_numba()
 
     while True:
         try:

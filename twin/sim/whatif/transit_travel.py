@@ -127,32 +127,39 @@ def _stored_or_attached(project, graph, destination_xy: np.ndarray, distance: fl
     k = len(destination_xy)
     if arrays is not None and _fits(arrays, k, graph.edge_count):
         edge = arrays["edge"].astype(np.int64)
+        hit = edge >= 0
+        offset, connector, projected = np.zeros(k), np.full(k, np.inf), np.full((k, 2), np.nan)
+        offset[hit], connector[hit] = arrays["offset_m"], arrays["connector_m"]
+        projected[hit] = arrays["projected_xy"]
         return Attachment(
             edge,
-            arrays["offset_m"].astype(float),
-            arrays["connector_m"].astype(float),
+            offset,
+            connector,
             np.asarray(destination_xy, dtype=float).reshape(-1, 2).copy(),
-            arrays["projected_xy"].astype(float),
-            np.where(edge >= 0, graph.edge_length[edge], 0),
+            projected,
+            np.where(hit, graph.edge_length[edge], 0),
         )
     attachment = graph.attach(destination_xy, max_distance=distance)
-    stored = {name: getattr(attachment, name) for name in STORED_FIELDS}
-    stored["edge"] = stored["edge"].astype(np.int32)
+    hit = attachment.edge >= 0  # the others: no edge, 0 m offset, inf connector, no point
+    stored = {name: getattr(attachment, name)[hit] for name in STORED_FIELDS}
+    stored["edge"] = attachment.edge.astype(np.int32)
     prepared.keep(project, NAME, record, stored)
     return attachment
 
 
 def _fits(arrays: dict[str, np.ndarray], k: int, edge_count: int) -> bool:
-    """True when stored attachment arrays have the fields and shapes of ``k`` points and
-    name edges of a graph of ``edge_count`` edges (-1: none)."""
+    """True when stored attachment arrays have the fields of ``k`` points (the edge of
+    each, -1: none, of a graph of ``edge_count`` edges; the rest for attached points only)."""
     if set(arrays) != set(STORED_FIELDS):
         return False
     edge = arrays["edge"]
-    if [len(edge), len(arrays["offset_m"]), len(arrays["connector_m"])] != [k, k, k]:
+    if edge.shape != (k,) or edge.dtype.kind not in "iu":
         return False
-    if arrays["projected_xy"].shape != (k, 2) or edge.dtype.kind not in "iu":
+    if edge.max(initial=-1) >= edge_count or edge.min(initial=-1) < -1:
         return False
-    return bool(edge.max(initial=-1) < edge_count and edge.min(initial=-1) >= -1)
+    hits = int((edge >= 0).sum())
+    shapes = [arrays[name].shape for name in ("offset_m", "connector_m", "projected_xy")]
+    return shapes == [(hits,), (hits,), (hits, 2)]
 
 
 def prepare_destinations(project, graph) -> Attachment:

@@ -92,11 +92,12 @@ def test_the_attachment_is_stored_read_back_and_rebuilt_when_a_road_changes(copy
 
 def test_a_damaged_record_is_rebuilt(copy, searches):
     project = _fresh(copy)
-    computed = prepare_destinations(project, road_graph(project))
+    computed = prepare_destinations(project, road_graph(project))  # (read from the file)
     (key,) = _records(project)
+    searched = len(searches)
     record = project.results[key]
     project.results[key] = type(record)(key, record.domain, record.meta, {"edge": b"junk"})
     CONTEXTS.forget(project)
     again = prepare_destinations(project, road_graph(project))
-    assert len(searches) == 2  # searched again instead of failing
+    assert len(searches) == searched + 1  # searched again instead of failing
     assert np.array_equal(again.edge, computed.edge)

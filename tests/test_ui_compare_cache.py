@@ -58,9 +58,9 @@ def test_compare_two_stored_scenarios_runs_no_engine(qtbot, saved, monkeypatch):
     monkeypatch.setattr(radio, "run", lambda *a, **k: runs.append(a) or pytest.fail("ran"))
     original = compare.scenario_data
 
-    def recording(controller_, name):
+    def recording(controller_, name, **kwargs):
         threads.append(threading.current_thread() is threading.main_thread())
-        return original(controller_, name)
+        return original(controller_, name, **kwargs)
 
     monkeypatch.setattr(compare, "scenario_data", recording)
     window = compare.open_compare(None, controller, "Added", "Moved")

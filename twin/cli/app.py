@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
 
     target = Path(args.project) if args.project else twin.sample_project_path()
     early = None
+    from twin.sim.whatif import pool
+
+    pool.enable()  # engine processes for comparisons, started when the engines start
     if missing_qt_library() is None and target.exists():  # else run_app says what is wrong
         preload_data_stack()
         startup_clock.mark("data libraries imported")

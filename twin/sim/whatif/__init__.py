@@ -7,12 +7,16 @@ coverage for live site dragging) and each domain adapter's ``run(project, interv
 
 from typing import Any
 
-from twin.sim.whatif.result import DOMAINS, DomainResult, WhatIfOptions
-
 
 def __getattr__(name: str) -> Any:
-    """``simulate``, ``forget``, ``stored_result`` and ``SimulationResult`` from the runner
-    and ``RadioWhatIf``, imported lazily (the radio engine loads scipy and rasterio)."""
+    """``simulate``, ``forget``, ``stored_result`` and ``SimulationResult`` from the runner,
+    ``RadioWhatIf``, ``DOMAINS``, ``DomainResult`` and ``WhatIfOptions``, imported lazily
+    (the radio engine loads scipy and rasterio; the results GeoPandas), so that the app can
+    import :mod:`twin.sim.whatif.pool` before its window without them."""
+    if name in ("DOMAINS", "DomainResult", "WhatIfOptions"):
+        from twin.sim.whatif import result
+
+        return getattr(result, name)
     if name in ("simulate", "forget", "stored_result", "SimulationResult"):
         from twin.sim.whatif import runner
 

@@ -266,13 +266,17 @@ def simulate(
     feedback: Feedback | None = None,
     options: WhatIfOptions | None = None,
     processes: int = 1,
+    pooled: dict | None = None,
 ) -> SimulationResult:
     """Run the baseline and ``scenario`` (None = the baseline alone) in each domain
     (default: all four) and return figures with baseline and delta, result layers and
     warnings. The project is not modified. ``processes`` > 1: where forking is safe
     (:func:`twin.sim.whatif.parallel.fork_is_safe`, never in the app), up to
     ``processes - 1`` of the heavy domains (:data:`HEAVY_DOMAINS`: energy, then transit)
-    are computed in forked processes while this one computes the others."""
+    are computed in forked processes while this one computes the others. ``pooled``:
+    domains already sent to the engine processes (:func:`twin.sim.whatif.pool.submit`,
+    what the app's compare does); their results are collected when the domain's turn
+    comes (computed here if a process failed)."""
     options = options or WhatIfOptions()
     feedback = ensure_feedback(feedback)
     scenario = scenario or Scenario("baseline")
@@ -283,8 +287,9 @@ def simulate(
         raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
     scenario.check_extent(project.extent)  # a site far away would be costed without a word
     helpers = _fork_heavy_domains(project, scenario, domains, options, processes - 1)
+    both = {**(pooled or {}), **helpers}
     try:
-        return _simulate(project, scenario, domains, explicit, feedback, options, helpers)
+        return _simulate(project, scenario, domains, explicit, feedback, options, both)
     finally:
         for helper in helpers.values():
             helper.close()
@@ -322,13 +327,16 @@ def _fork_heavy_domains(project, scenario: Scenario, domains, options: WhatIfOpt
     return {d: parallel.DomainInChild(domain_result, project, d, tasks[d], options) for d in chosen}
 
 
-def _known(project, domain: str, interventions: list, options: WhatIfOptions) -> bool:
+def known_result(project, domain: str, interventions: list, options: WhatIfOptions) -> bool:
     """True when the result is in memory or among the project's stored results, without
     decoding it (decoding waits until the children are forked; a record that then fails to
     decode is computed here)."""
     key = store.input_key(project, domain, list(interventions), options)
     with _LOCK:
         return key in _RESULTS or key in (getattr(project, "results", None) or {})
+
+
+_known = known_result  # former private name
 
 
 def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
@@ -343,7 +351,7 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
             if helper.collect(project, feedback, progress):
                 start = middle = end  # its results are found at once now: no step back
             else:
-                feedback.set_progress(start, f"{domain}: second process failed ({helper.error})")
+                feedback.set_progress(start, f"{domain}: other process failed ({helper.error})")
         feedback.set_progress(start, f"{domain}: baseline")
         try:
             baseline = domain_result(

@@ -27,8 +27,11 @@ from twin.sim.network import Attachment
 from twin.sim.transit.isochrones import TimeGrid, isochrones
 from twin.sim.transit.travel import TravelModel, TravelParameters, Window
 from twin.sim.transit.whatif import NewLine, NewStop
+from twin.sim.whatif import prepared
 from twin.sim.whatif.result import CONTEXTS
 
+NAME = "transit-destinations"  # their road attachment, stored in the project file
+STORED_FIELDS = ("edge", "offset_m", "connector_m", "projected_xy")
 WINDOW = Window("07:00", 120)
 MODES = ("walk", "transit")
 MINUTES = (30, 45)
@@ -106,8 +109,57 @@ def destination_attachment(project, graph, destination_xy: np.ndarray):
     key = ("transit-destinations", id(graph), hashlib.blake2b(destination_xy.tobytes()).hexdigest())
     if key not in store:
         distance = TravelParameters().max_connector_m
-        store[key] = (graph, graph.attach(destination_xy, max_distance=distance))
+        store[key] = (graph, _stored_or_attached(project, graph, destination_xy, distance))
     return store[key][1]
+
+
+def _stored_or_attached(project, graph, destination_xy: np.ndarray, distance: float):
+    """The attachment read from the project file when it holds one built from the same
+    roads and points (:mod:`twin.sim.whatif.prepared`), else computed (and kept there when
+    ``graph`` is the project's own road graph, so that saving stores it). Stored: what the
+    search finds (edge, offset, connector, projected point); the points themselves and
+    the edge lengths are the inputs' and the graph's."""
+    if CONTEXTS.store(project).get("road-graph") is not graph:
+        return graph.attach(destination_xy, max_distance=distance)
+    parameters = {"snap_tolerance_m": 1.0, "max_connector_m": distance}
+    record = prepared.key(project, NAME, ("roads",), parameters, (destination_xy,))
+    arrays = prepared.load(project, NAME, record)
+    k = len(destination_xy)
+    if arrays is not None and _fits(arrays, k, graph.edge_count):
+        edge = arrays["edge"].astype(np.int64)
+        hit = edge >= 0
+        offset, connector, projected = np.zeros(k), np.full(k, np.inf), np.full((k, 2), np.nan)
+        offset[hit], connector[hit] = arrays["offset_m"], arrays["connector_m"]
+        projected[hit] = arrays["projected_xy"]
+        return Attachment(
+            edge,
+            offset,
+            connector,
+            np.asarray(destination_xy, dtype=float).reshape(-1, 2).copy(),
+            projected,
+            np.where(hit, graph.edge_length[edge], 0),
+        )
+    attachment = graph.attach(destination_xy, max_distance=distance)
+    hit = attachment.edge >= 0  # the others: no edge, 0 m offset, inf connector, no point
+    stored = {name: getattr(attachment, name)[hit] for name in STORED_FIELDS}
+    stored["edge"] = attachment.edge.astype(np.int32)
+    prepared.keep(project, NAME, record, stored)
+    return attachment
+
+
+def _fits(arrays: dict[str, np.ndarray], k: int, edge_count: int) -> bool:
+    """True when stored attachment arrays have the fields of ``k`` points (the edge of
+    each, -1: none, of a graph of ``edge_count`` edges; the rest for attached points only)."""
+    if set(arrays) != set(STORED_FIELDS):
+        return False
+    edge = arrays["edge"]
+    if edge.shape != (k,) or edge.dtype.kind not in "iu":
+        return False
+    if edge.max(initial=-1) >= edge_count or edge.min(initial=-1) < -1:
+        return False
+    hits = int((edge >= 0).sum())
+    shapes = [arrays[name].shape for name in ("offset_m", "connector_m", "projected_xy")]
+    return shapes == [(hits,), (hits,), (hits, 2)]
 
 
 def prepare_destinations(project, graph) -> Attachment:

@@ -23,9 +23,13 @@ __all__ = [
 ]
 
 
-def scenario_data(controller, name: str | None) -> ScenarioData:
+def scenario_data(
+    controller, name: str | None, pooled: dict | None = None, feedback=None
+) -> ScenarioData:
     """Result layers and figures of scenario ``name`` (None = baseline) from a
-    ScenarioController; may block for the engines (call it in a worker).
+    ScenarioController; may block for the engines (call it in a worker). ``pooled``: the
+    domains sent to the engine processes (:func:`twin.sim.whatif.pool.submit`);
+    ``feedback``: progress and cancel of the engines.
 
     The current scenario's layers and figures are the controller's own (the numbers the KPI
     dock shows); another scenario's layers come from ``controller.result_layers(name)`` and
@@ -41,7 +45,9 @@ def scenario_data(controller, name: str | None) -> ScenarioData:
             from twin.sim.whatif import simulate
 
             scenario = controller.scenario(name) if name is not None else None
-            simulation = simulate(controller.project, scenario, options=options)
+            simulation = simulate(
+                controller.project, scenario, options=options, pooled=pooled, feedback=feedback
+            )
         return simulation
 
     if name is None and current is not None:
@@ -84,9 +90,15 @@ def open_compare(
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def job(feedback):
-        first = scenario_data(controller, name_a)
-        feedback.set_progress(50.0, f"{name_b or 'Baseline'}: results")
-        second = scenario_data(controller, name_b)
+        pooled = _send_to_engine_processes(controller, (name_a, name_b))
+        try:
+            first = scenario_data(controller, name_a, pooled=pooled, feedback=_half(feedback, 0))
+            feedback.set_progress(50.0, f"{name_b or 'Baseline'}: results")
+            second = scenario_data(controller, name_b, pooled=pooled, feedback=_half(feedback, 1))
+        finally:
+            from twin.sim.whatif import pool
+
+            pool.close(pooled)
         return first, second
 
     def on_result(pair) -> None:
@@ -95,3 +107,35 @@ def open_compare(
     window.job = run_job(job, title=tr("Comparing scenarios"), parent=window, on_result=on_result)
     window.show()
     return window
+
+
+def _send_to_engine_processes(controller, names) -> dict:
+    """The heavy domains of the compared scenarios sent to the engine processes started
+    with the app (:mod:`twin.sim.whatif.pool`); they run while this worker computes the
+    others. Empty when no process runs (tests, a project not saved yet)."""
+    from twin.sim.whatif import pool
+
+    if not pool.running() or not hasattr(controller, "scenario"):
+        return {}
+    scenarios = []
+    for name in names:
+        if name is not None:
+            try:
+                scenarios.append(controller.scenario(name))
+            except KeyError:
+                continue
+    return pool.submit(controller.project, scenarios, options=getattr(controller, "options", None))
+
+
+def _half(feedback, which: int):
+    """A feedback whose 0-100 % is the first (``which`` 0) or second half of ``feedback``
+    and which stops when it is cancelled."""
+    from twin.feedback import Feedback
+
+    class Half(Feedback):
+        def check(self) -> None:
+            feedback.check()
+
+    return Half(
+        lambda percent, message: feedback.set_progress(50.0 * which + percent / 2.0, message)
+    )

@@ -134,10 +134,15 @@ class SlowEngines:
         """Build what the slow domains' scenarios reuse (road graph, transit walks, grid
         and its baseline power flows: :func:`twin.sim.whatif.runner.prepare_domain`), so
         that the first edit and a comparison of scenarios find them ready; stops between
-        domains when ``feedback`` is cancelled."""
+        domains when ``feedback`` is cancelled. In the app, the engine processes that
+        compute a comparison's energy and transit (:mod:`twin.sim.whatif.pool`) start and
+        prepare theirs at the same time."""
+        from twin.sim.whatif import pool
         from twin.sim.whatif.runner import prepare_domain
 
         feedback = ensure_feedback(feedback)
+        if pool.start_if_enabled():  # the app's engine processes prepare theirs meanwhile
+            pool.prepare(self.project, self.options)
         domains = [d for d in available_domains() if d not in self._unavailable]
         share = 100.0 / max(1, len(domains))
         for index, domain in enumerate(domains):

@@ -127,7 +127,7 @@ class SlowEngines:
                 _scaled(feedback, start + share / 2, start + share, f"{domain}: "),
             )
             results.append(self._combine(domain, base, run, scenario.name, bool(interventions)))  # type: ignore[union-attr]
-        feedback.set_progress(100.0, "done")
+        feedback.set_progress(100.0, tr("done"))
         return results
 
     def prepare(self, feedback: Feedback | None = None) -> None:
@@ -155,7 +155,7 @@ class SlowEngines:
                 raise
             except Exception:  # the scenario's own run says what is wrong
                 continue
-        feedback.set_progress(100.0, "done")
+        feedback.set_progress(100.0, tr("done"))
 
     def _run(
         self, domain: str, interventions: list[Intervention], feedback: Feedback | None = None

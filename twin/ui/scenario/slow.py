@@ -159,7 +159,12 @@ class SlowResults(QObject):
             # its progress would replace what the user was just told (a refused site, say)
             job.progress_changed.connect(
                 lambda percent, text: (
-                    alive() and self.message.emit(f"{title}: {text} ({percent:.0f} %)")
+                    alive()
+                    and self.message.emit(
+                        tr("{title}: {text} ({percent:.0f} %)").format(
+                            title=title, text=text, percent=percent
+                        )
+                    )
                 )
             )
         job.finished.connect(lambda: alive() and self._on_finished(job))

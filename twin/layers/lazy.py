@@ -20,13 +20,10 @@ import sqlite3
 import threading
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
-from pyproj import CRS
 
 # the thresholds (features) of opening lazily live beside the lean reader, which applies
 # the same rule (twin.cli.render_lean); re-exported here
@@ -34,6 +31,11 @@ from twin.layers.lazy_gpkg import LAZY_FEATURE_THRESHOLD, LAZY_MIN_FEATURES
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
 
 __all__ = [
     "LAZY_FEATURE_THRESHOLD",
@@ -69,6 +71,8 @@ def read_geometry_in_bbox(
     """(fids, shapely geometries) of the features of ``layer`` that intersect ``bbox``
     (minx, miny, maxx, maxy in the layer's CRS), read through the GeoPackage R-tree with
     Arrow; attribute columns are not read."""
+    import pyogrio
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(
@@ -88,6 +92,8 @@ def read_features_in_bbox(
     """(fids, shapely geometries, the ``columns`` of those features) of the features of
     ``layer`` meeting ``bbox``, as :func:`read_geometry_in_bbox` but with a few attribute
     columns (e.g. the one a style colours by); the others are not read."""
+    import pyogrio
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(
@@ -113,6 +119,9 @@ def read_columns(
     """``columns`` of every feature of ``layer`` (of the features ``fids`` only, if given;
     no geometry), indexed by feature id: the one-off read behind class breaks of a big
     layer, or the classes of its overview (run it in a worker: a pass over the file)."""
+    import pandas as pd
+    import pyogrio
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(
@@ -213,6 +222,8 @@ class LazyVectorLayer(VectorLayer):
         dtypes: list[str] | None = None,
         **options,
     ) -> None:
+        import geopandas as gpd
+
         super().__init__(name, gpd.GeoDataFrame(geometry=[]), style, provenance, crs=crs, **options)
         self.source = str(source)
         self.table = table
@@ -231,6 +242,9 @@ class LazyVectorLayer(VectorLayer):
         cls, source: str | Path, table: str | None, name: str, crs: CRS | None = None
     ) -> LazyVectorLayer:
         """The lazy layer of ``table`` in GeoPackage ``source`` (metadata only is read)."""
+        import pyogrio
+        from pyproj import CRS
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             info = pyogrio.read_info(str(source), layer=table, force_total_bounds=False)
@@ -276,6 +290,9 @@ class LazyVectorLayer(VectorLayer):
     def column_is_numeric(self, column: str) -> bool:
         """Whether attribute ``column`` holds numbers (from the file's field types, without
         reading a value; booleans are not numbers here)."""
+        import pandas as pd
+        import pyogrio
+
         if self._loaded:
             series = self._frame[column]
             return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
@@ -295,6 +312,8 @@ class LazyVectorLayer(VectorLayer):
         """(fids, shapely geometries, ``columns`` of them) of the features meeting ``bbox``
         (CRS units): :meth:`read_geometry` plus the few columns a style needs (none: an
         empty frame). May run in a worker thread."""
+        import pandas as pd
+
         if not columns:
             fids, geometries = self.read_geometry(bbox)
             return fids, geometries, pd.DataFrame(index=range(len(fids)))
@@ -311,6 +330,8 @@ class LazyVectorLayer(VectorLayer):
         2 ``half_size`` wide or tall (and maybe a few others: callers filter by size):
         the R-tree picks them, so the small features of the box are not read. May run in
         a worker thread."""
+        import pyogrio
+
         fids = None if self._loaded else rtree_big_fids(self.source, self.table, bbox, half_size)
         if fids is None:
             return self.read_tile(bbox, columns)
@@ -325,6 +346,8 @@ class LazyVectorLayer(VectorLayer):
         """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id
         (row position once loaded): a pass over the file, for class breaks; run it in a
         worker."""
+        import pandas as pd
+
         if self._loaded:
             frame = self._frame[list(columns)]
             frame = frame.set_axis(pd.RangeIndex(len(frame), name="fid"))
@@ -334,6 +357,8 @@ class LazyVectorLayer(VectorLayer):
     def features_by_fid(self, fids: list[int]) -> gpd.GeoDataFrame:
         """The features whose file ids are ``fids`` with all their attributes, indexed by
         fid (a read of those rows only: the inspector of a lazy feature)."""
+        import pyogrio
+
         if self._loaded:
             return self._frame.iloc[list(fids)]
         with warnings.catch_warnings():
@@ -360,6 +385,8 @@ class LazyVectorLayer(VectorLayer):
         query over its rows; else the boxes of every feature), or from the frame once it
         is loaded; remembered until the data changes. Slow on a big file the first time:
         call it in a worker thread."""
+        import pyogrio
+
         identity = self.data_identity
         known = self._half_size
         if known is not None and known[0] is identity:
@@ -380,6 +407,9 @@ class LazyVectorLayer(VectorLayer):
         """Features within ``tolerance`` of (x, y) with all their attributes, nearest first,
         indexed by the file's feature id: the geometry of the few features there (a bbox
         read), then the attribute rows of those hit, by fid (never the whole layer)."""
+        import geopandas as gpd
+        import pandas as pd
+
         if self._loaded:
             return super().features_at(x, y, tolerance)
         pad = max(tolerance, 1e-6)
@@ -405,6 +435,8 @@ class LazyVectorLayer(VectorLayer):
     def frame(self) -> gpd.GeoDataFrame:
         """Every feature with its attributes (read once, on first access: slow for a big
         layer; the map does not use it)."""
+        import pyogrio
+
         if not self._loaded:
             with self._lock:
                 if not self._loaded:

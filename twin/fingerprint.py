@@ -17,7 +17,6 @@ import weakref
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 
 FINGERPRINT_VERSION = "1"
@@ -39,6 +38,8 @@ def _crs_text(crs) -> str:
 
 
 def _vector_digest(frame, crs) -> str:
+    import pandas as pd
+
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"vector {FINGERPRINT_VERSION} {len(frame)}\n{_crs_text(crs)}\n".encode())
     geometry_name = getattr(frame, "_geometry_column_name", None)

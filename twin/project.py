@@ -7,17 +7,26 @@ import copy
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import Signal, SignalGroup
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 
 from twin.errors import ProjectError
 from twin.layers.base import Layer
 from twin.story import StoryStep
 
+if TYPE_CHECKING:
+    from pyproj import CRS
+
 DEFAULT_CRS = "EPSG:2154"  # Lambert-93, the projected CRS of metropolitan France
+
+
+def _crs(value) -> CRS:
+    """``value`` (a CRS, an EPSG code, WKT, ...) as a pyproj CRS (imported on first use:
+    pyproj stays out of the start-up before the first map frame)."""
+    from pyproj import CRS
+
+    return CRS.from_user_input(value)
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class Project:
     on top (as in a layer panel). All layers are in ``crs`` (projected, metres).
     """
 
-    crs: CRS = field(default_factory=lambda: CRS.from_user_input(DEFAULT_CRS))
+    crs: CRS = field(default_factory=lambda: _crs(DEFAULT_CRS))
     layers: list[Layer] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -74,7 +83,7 @@ class Project:
     private: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.crs = CRS.from_user_input(self.crs)
+        self.crs = _crs(self.crs)
         self.events = ProjectEvents()
 
     # --- layers ------------------------------------------------------------------------
@@ -176,6 +185,8 @@ class Project:
         """Read a ``.twin`` file (never runs code from it), stored results included;
         ``wanted(record)`` picks the layers read now (see
         :func:`twin.project_file.read_project`; default: all)."""
+        from pyproj.exceptions import CRSError
+
         from twin.project_file import read_project
         from twin.story import stories_from_json
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import TYPE_CHECKING
 
 from psygnal import Signal, SignalGroup
-from pyproj import CRS
 
 from twin.layers.provenance import Provenance
 from twin.layers.style import LegendEntry, Style
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 _ids = itertools.count(1)
 
@@ -52,6 +55,8 @@ class Layer:
         opacity: float = 1.0,
         layer_id: str | None = None,
     ) -> None:
+        from pyproj import CRS
+
         self.events = LayerEvents()
         self._name = str(name)
         self.crs: CRS | None = CRS.from_user_input(crs) if crs is not None else None

@@ -12,14 +12,17 @@ import re
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from twin.errors import DataError
 from twin.layers.io_common import existing_file, memory_budget_bytes
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 #: Files a feed must have (calendar.txt and/or calendar_dates.txt is also required).
 REQUIRED_FILES = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -98,6 +101,8 @@ class FeedFiles:
 
     def read(self, file: str) -> pd.DataFrame:
         """The table as strings (empty cells are ""), column names stripped."""
+        import pandas as pd
+
         if file not in self._entries:
             raise DataError(f"{self.path.name}: required file {file} is missing from the feed")
         try:
@@ -167,6 +172,8 @@ def parse_times(values: pd.Series, file: str, column: str) -> np.ndarray:
 
     Raises :class:`DataError` naming the row for a malformed time such as "25:61:00".
     """
+    import pandas as pd
+
     # A feed repeats the same few thousand times over its rows: parse each distinct text once.
     codes, distinct = pd.factorize(values.astype(str), sort=False)
     text = pd.Series(distinct, dtype=object).str.strip()
@@ -197,6 +204,8 @@ def parse_numbers(
     integer: bool = False,
 ) -> np.ndarray:
     """Numbers of a column as float; a non-numeric or out-of-range cell raises DataError."""
+    import pandas as pd
+
     text = values.astype(str).str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
     empty = text == ""
@@ -250,6 +259,8 @@ def read_calendar(files: FeedFiles) -> tuple[pd.DataFrame | None, pd.DataFrame |
 
 
 def _parse_dates(values: pd.Series, file: str, column: str) -> pd.Series:
+    import pandas as pd
+
     parsed = pd.to_datetime(values.str.strip(), format="%Y%m%d", errors="coerce")
     if parsed.isna().any():
         index = int(np.flatnonzero(parsed.isna().to_numpy())[0])
@@ -284,6 +295,8 @@ def read_stops(files: FeedFiles) -> pd.DataFrame:
 def read_stop_times(files: FeedFiles, trips: pd.DataFrame, stops: pd.DataFrame) -> pd.DataFrame:
     """stop_times.txt checked against ``trips`` and ``stops``, times in seconds after
     midnight of the service day."""
+    import pandas as pd
+
     file = "stop_times.txt"
     table = files.read(file)
     check_references(table, "stop_id", stops["stop_id"], file, "stops.txt")
@@ -324,6 +337,9 @@ def read_stop_times(files: FeedFiles, trips: pd.DataFrame, stops: pd.DataFrame) 
 
 def read_shapes(files: FeedFiles) -> gpd.GeoDataFrame:
     """shapes.txt as one line per shape with two points or more (WGS84, EPSG:4326)."""
+    import geopandas as gpd
+    import pandas as pd
+
     table = files.read("shapes.txt")
     lat = parse_numbers(table["shape_pt_lat"], "shapes.txt", "shape_pt_lat", -90, 90)
     lon = parse_numbers(table["shape_pt_lon"], "shapes.txt", "shape_pt_lon", -180, 180)

@@ -9,12 +9,12 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rasterio
 import rasterio.warp
 from affine import Affine
-from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
@@ -34,6 +34,9 @@ from twin.layers.raster import RasterLayer
 from twin.layers.style import Category, Style
 from twin.layers.validate import check_bounds
 
+if TYPE_CHECKING:
+    from pyproj import CRS
+
 
 def read_raster(
     path: Path,
@@ -47,6 +50,8 @@ def read_raster(
 ) -> RasterLayer:
     """Band 1 of ``gdal_source`` (default ``path``) as a :class:`RasterLayer` called
     ``name`` in ``target_crs`` (None keeps the file's CRS); nodata is kept."""
+    from pyproj import CRS
+
     source = gdal_source or str(path)
     try:
         with warnings.catch_warnings():

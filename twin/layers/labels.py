@@ -10,12 +10,15 @@ tested on its own. Pixel coordinates have y pointing down (screen convention); b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from twin.layers.style import LabelStyle
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Candidate offsets around a point symbol, tried in this order (cartographic preference:
 # right, left, above-right, below-right, above, below, above-left, below-left). Each is
@@ -98,6 +101,8 @@ def label_anchors(frame: pd.DataFrame, geometry_kind: str, style: LabelStyle) ->
     text are labelled once, at 30/50/70 % along the longest of them. Features with no text
     or no geometry get no anchor. Priority: ``style.priority_field`` (missing: 0; lines
     without one: their length in metres)."""
+    import pandas as pd
+
     empty = LabelAnchors(np.zeros(0), np.zeros(0), np.zeros(0, np.int64), [], np.zeros(0), True)
     field = style.field
     if not field or field not in frame.columns or len(frame) == 0:

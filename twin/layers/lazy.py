@@ -18,13 +18,10 @@ from __future__ import annotations
 import threading
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
-from pyproj import CRS
 
 # the thresholds (features) of opening lazily live beside the lean reader, which applies
 # the same rule (twin.cli.render_lean); re-exported here
@@ -45,6 +42,12 @@ from twin.layers.lazy_io import (
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
 from twin.layers.vector import VectorLayer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
+
 
 __all__ = [
     "LAZY_FEATURE_THRESHOLD",
@@ -89,6 +92,8 @@ class LazyVectorLayer(VectorLayer):
         dtypes: list[str] | None = None,
         **options,
     ) -> None:
+        import geopandas as gpd
+
         super().__init__(name, gpd.GeoDataFrame(geometry=[]), style, provenance, crs=crs, **options)
         self.source = str(source)
         self.table = table
@@ -107,6 +112,9 @@ class LazyVectorLayer(VectorLayer):
         cls, source: str | Path, table: str | None, name: str, crs: CRS | None = None
     ) -> LazyVectorLayer:
         """The lazy layer of ``table`` in GeoPackage ``source`` (metadata only is read)."""
+        import pyogrio
+        from pyproj import CRS
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             info = pyogrio.read_info(str(source), layer=table, force_total_bounds=False)
@@ -152,6 +160,9 @@ class LazyVectorLayer(VectorLayer):
     def column_is_numeric(self, column: str) -> bool:
         """Whether attribute ``column`` holds numbers (from the file's field types, without
         reading a value; booleans are not numbers here)."""
+        import pandas as pd
+        import pyogrio
+
         if self._loaded:
             series = self._frame[column]
             return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
@@ -171,6 +182,8 @@ class LazyVectorLayer(VectorLayer):
         """(fids, shapely geometries, ``columns`` of them) of the features meeting ``bbox``
         (CRS units): :meth:`read_geometry` plus the few columns a style needs (none: an
         empty frame). May run in a worker thread."""
+        import pandas as pd
+
         if not columns:
             fids, geometries = self.read_geometry(bbox)
             return fids, geometries, pd.DataFrame(index=range(len(fids)))
@@ -187,6 +200,8 @@ class LazyVectorLayer(VectorLayer):
         2 ``half_size`` wide or tall (and maybe a few others: callers filter by size):
         the R-tree picks them, so the small features of the box are not read. May run in
         a worker thread."""
+        import pyogrio
+
         fids = None if self._loaded else rtree_big_fids(self.source, self.table, bbox, half_size)
         if fids is None:
             return self.read_tile(bbox, columns)
@@ -202,6 +217,8 @@ class LazyVectorLayer(VectorLayer):
         of a view need, never the whole layer; None when more than
         :data:`LABEL_READ_LIMIT` features meet it (counted in the R-tree; no R-tree: the
         layer's count), a view too crowded to label."""
+        import geopandas as gpd
+
         columns = [c for c in dict.fromkeys(columns) if c in self._columns]
         if self._loaded:
             frame = self._frame
@@ -219,6 +236,8 @@ class LazyVectorLayer(VectorLayer):
         """``columns`` of every feature (of ``fids`` only, if given), indexed by feature id
         (row position once loaded): a pass over the file, for class breaks; run it in a
         worker."""
+        import pandas as pd
+
         if self._loaded:
             frame = self._frame[list(columns)]
             frame = frame.set_axis(pd.RangeIndex(len(frame), name="fid"))
@@ -228,6 +247,8 @@ class LazyVectorLayer(VectorLayer):
     def features_by_fid(self, fids: list[int]) -> gpd.GeoDataFrame:
         """The features whose file ids are ``fids`` with all their attributes, indexed by
         fid (a read of those rows only: the inspector of a lazy feature)."""
+        import pyogrio
+
         if self._loaded:
             return self._frame.iloc[list(fids)]
         with warnings.catch_warnings():
@@ -254,6 +275,8 @@ class LazyVectorLayer(VectorLayer):
         query over its rows; else the boxes of every feature), or from the frame once it
         is loaded; remembered until the data changes. Slow on a big file the first time:
         call it in a worker thread."""
+        import pyogrio
+
         identity = self.data_identity
         known = self._half_size
         if known is not None and known[0] is identity:
@@ -274,6 +297,9 @@ class LazyVectorLayer(VectorLayer):
         """Features within ``tolerance`` of (x, y) with all their attributes, nearest first,
         indexed by the file's feature id: the geometry of the few features there (a bbox
         read), then the attribute rows of those hit, by fid (never the whole layer)."""
+        import geopandas as gpd
+        import pandas as pd
+
         if self._loaded:
             return super().features_at(x, y, tolerance)
         pad = max(tolerance, 1e-6)
@@ -299,6 +325,8 @@ class LazyVectorLayer(VectorLayer):
     def frame(self) -> gpd.GeoDataFrame:
         """Every feature with its attributes (read once, on first access: slow for a big
         layer; the map does not use it)."""
+        import pyogrio
+
         if not self._loaded:
             with self._lock:
                 if not self._loaded:

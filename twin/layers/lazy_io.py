@@ -10,11 +10,14 @@ import contextlib
 import sqlite3
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 BBox = tuple[float, float, float, float]
 
@@ -42,6 +45,8 @@ def read_geometry_in_bbox(
     """(fids, shapely geometries) of the features of ``layer`` that intersect ``bbox``
     (minx, miny, maxx, maxy in the layer's CRS), read through the GeoPackage R-tree with
     Arrow; attribute columns are not read."""
+    import pyogrio
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(
@@ -61,6 +66,8 @@ def read_features_in_bbox(
     """(fids, shapely geometries, the ``columns`` of those features) of the features of
     ``layer`` meeting ``bbox``, as :func:`read_geometry_in_bbox` but with a few attribute
     columns (e.g. the one a style colours by); the others are not read."""
+    import pyogrio
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(
@@ -86,6 +93,9 @@ def read_columns(
     """``columns`` of every feature of ``layer`` (of the features ``fids`` only, if given;
     no geometry), indexed by feature id: the one-off read behind class breaks of a big
     layer, or the classes of its overview (run it in a worker: a pass over the file)."""
+    import pandas as pd
+    import pyogrio
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         _meta, table = pyogrio.read_arrow(

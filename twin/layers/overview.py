@@ -21,9 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
 
 OVERVIEW_CELLS_PER_SIDE = 1024  # grid cells across the layer's larger side
@@ -142,6 +140,8 @@ def build_overview(
 def _rtree_name(source: str | Path, table: str | None) -> str | None:
     """The R-tree table of a GeoPackage layer (``rtree_<table>_<geometry column>``), or
     None when the file has none (another format, or no spatial index)."""
+    import pyogrio
+
     try:
         info = pyogrio.read_info(str(source), layer=table)
         name = f"rtree_{info['layer_name']}_{info['geometry_name']}"
@@ -153,6 +153,8 @@ def _rtree_name(source: str | Path, table: str | None) -> str | None:
 
 def _rtree_boxes(source: str | Path, rtree: str):
     """(fids, (n, 4) boxes, None) per batch, from the R-tree (float32 boxes, rounded out)."""
+    import pyogrio
+
     sql = f'SELECT id, minx, miny, maxx, maxy FROM "{rtree}"'
     with pyogrio.raw.open_arrow(
         str(source), sql=sql, read_geometry=False, batch_size=262144, use_pyarrow=True
@@ -165,6 +167,8 @@ def _rtree_boxes(source: str | Path, rtree: str):
 
 def _geometry_boxes(source: str | Path, table: str | None):
     """(fids, (n, 4) boxes, geometries) per batch of the geometries streamed with Arrow."""
+    import pyogrio
+
     with pyogrio.raw.open_arrow(
         str(source), layer=table, columns=[], batch_size=65536, use_pyarrow=True, return_fids=True
     ) as (_meta, reader):
@@ -179,6 +183,8 @@ def _geometry_boxes(source: str | Path, table: str | None):
 
 def _geometries_of(source: str | Path, table: str | None, fids: np.ndarray):
     """(fids, shapely geometries) of the features ``fids`` of ``table``."""
+    import pyogrio
+
     _meta, arrow = pyogrio.read_arrow(
         str(source), layer=table, columns=[], fids=fids, return_fids=True
     )
@@ -217,6 +223,8 @@ def _layer_name(table: str | None) -> str:
 
 def read_cached_overview(source: str | Path, table: str | None) -> Overview | None:
     """The cached overview of ``table`` if it is there and its source has not changed."""
+    import pyogrio
+
     cache = overview_path(source)
     if not cache.exists():
         return None
@@ -240,6 +248,9 @@ def read_cached_overview(source: str | Path, table: str | None) -> Overview | No
 
 def write_overview(source: str | Path, table: str | None, overview: Overview, crs) -> bool:
     """Cache ``overview`` beside ``source``; False when that folder is not writable."""
+    import geopandas as gpd
+    import pyogrio
+
     metadata = {**_signature(source, table), "twin_cell": repr(overview.cell)}
     cache = overview_path(source)
     fids = overview.fids if overview.fids is not None else np.full(len(overview.geometries), -1)

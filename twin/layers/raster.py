@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from affine import Affine
-from pyproj import CRS
 
 from twin.layers.base import Layer
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style, raster_style
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 #: ``nodata`` of :meth:`RasterLayer.with_array` when not given: the layer's own.
 _SAME = object()

@@ -24,15 +24,17 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from twin.layers.base import Layer
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 LAYER_ID = "citizen_reports"
 LAYER_NAME = "Citizen reports"
@@ -174,6 +176,8 @@ _DAY_FIRST = re.compile(
 def date_of(value: object) -> str:
     """A report date as ISO 8601 UTC text (``YYYY-MM-DDTHH:MM:SSZ``), empty when unknown.
     Dates without a time zone are taken as UTC; ``01/03/2026`` is day first (French)."""
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
         return ""
     text = str(value).strip()
@@ -214,6 +218,9 @@ def _fast_date(text: str) -> _dt.datetime | None:
 
 def empty_frame(crs) -> gpd.GeoDataFrame:
     """A reports frame with no row (the columns of :data:`COLUMNS`), in ``crs``."""
+    import geopandas as gpd
+    import pandas as pd
+
     data = {column: pd.Series([], dtype=object) for column in COLUMNS}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
@@ -276,6 +283,8 @@ def new_reports_layer(crs, frame: gpd.GeoDataFrame | None = None) -> VectorLayer
 def snap_to_grid(frame: gpd.GeoDataFrame, cell_m: float = EXPORT_GRID_M) -> gpd.GeoDataFrame:
     """A copy of a point frame with each point moved to the centre of its ``cell_m`` grid
     cell (metres, project CRS): what an exported map may show of a report."""
+    import geopandas as gpd
+
     result = frame.copy()
     if len(result) == 0:
         return result
@@ -333,6 +342,8 @@ def reports_records(project) -> list[dict]:
 def restore_reports(project, records: list[dict]) -> None:
     """Put reports saved by :func:`reports_records` back into the project's reports layer
     (created when missing). ValueError/KeyError when a record is damaged."""
+    import geopandas as gpd
+
     data = {
         column: [None if r.get(column) is None else str(r[column]) for r in records]
         for column in COLUMNS

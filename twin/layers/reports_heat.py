@@ -12,16 +12,19 @@ precision exported maps may show (:data:`twin.layers.reports.EXPORT_GRID_M`). Qt
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 from affine import Affine
 
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
 from twin.layers.reports import CATEGORIES, EXPORT_GRID_M, reports_layer
 from twin.layers.style import Style
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 HEAT_LAYER_ID = "citizen_reports_heat"
 HEAT_LAYER_NAME = "Citizen reports heat map"
@@ -37,6 +40,8 @@ def report_days(frame: gpd.GeoDataFrame) -> pd.Series:
 
 def date_span(frame: gpd.GeoDataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last report days (UTC), None when no report has a date."""
+    import pandas as pd
+
     days = report_days(frame)
     days = days[days != ""]
     if days.empty:
@@ -45,6 +50,8 @@ def date_span(frame: gpd.GeoDataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | No
 
 
 def _day_text(day) -> str:
+    import pandas as pd
+
     return pd.Timestamp(day).strftime("%Y-%m-%d")
 
 
@@ -149,6 +156,8 @@ def update_heat_layer(
 ) -> RasterLayer | None:
     """Create or refresh the project's heat map layer for a time window and category; the
     colour ramp is scaled on all reports so windows compare. None without reports."""
+    import pandas as pd
+
     layer = reports_layer(project)
     if layer is None:
         return None

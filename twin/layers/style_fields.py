@@ -11,12 +11,15 @@ little memory. Qt-free.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from twin.layers.privacy import PERSONAL_COLUMNS, disclosable_rows, people_columns
 from twin.layers.style import Style
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLE_LIMIT = 200_000  # values kept for class breaks (quantiles) of a big column
 COUNTS_LIMIT = 1_000  # most frequent distinct values kept for categories
@@ -81,6 +84,8 @@ class ColumnSummary:
 
 def summarise_column(column: str, values: pd.Series, seed: int = 0) -> ColumnSummary:
     """The :class:`ColumnSummary` of ``values`` (a whole column, read in a worker)."""
+    import pandas as pd
+
     counts = values.value_counts(dropna=True).iloc[:COUNTS_LIMIT]
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     array = values.to_numpy()

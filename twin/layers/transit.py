@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import shapely
 
 from twin.errors import DataError
@@ -32,6 +31,9 @@ from twin.layers.gtfs_tables import (
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style, categorized_style
 from twin.layers.vector import VectorLayer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _BASIC_MODES = {
     0: "tram",
@@ -98,6 +100,8 @@ class TransitNetwork:
 
     def route_modes(self) -> pd.Series:
         """Mode of every route, indexed by route_id."""
+        import pandas as pd
+
         frame = self.routes.frame
         return pd.Series(frame["mode"].to_numpy(), index=frame["route_id"].to_numpy())
 
@@ -135,6 +139,8 @@ def read_gtfs(
     file or column, bad time, unknown stop or trip, non-numeric coordinate) and refuses an
     archive whose entries point outside it (absolute paths, "..": "zip slip").
     """
+    import pandas as pd
+
     path = Path(path)
     files = FeedFiles(path)
     try:
@@ -195,6 +201,8 @@ def read_gtfs(
 
 
 def _stop_layer(stops, routes, trips, stop_times, crs, provenance) -> VectorLayer:
+    import geopandas as gpd
+
     pairs = stop_times[["trip_id", "stop_id"]].drop_duplicates()
     pairs = pairs.merge(trips[["trip_id", "route_id"]], on="trip_id")[["stop_id", "route_id"]]
     pairs = pairs.drop_duplicates().merge(
@@ -223,6 +231,8 @@ def _stop_layer(stops, routes, trips, stop_times, crs, provenance) -> VectorLaye
 
 
 def _route_layer(routes, trips, stop_times, stops, shapes, crs, provenance) -> VectorLayer:
+    import geopandas as gpd
+
     geometries: dict[str, object] = {}
     if shapes is not None:
         by_shape = dict(zip(shapes["shape_id"], shapes.geometry, strict=True))

@@ -13,12 +13,16 @@ coordinate, the value and the allowed range.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from pyproj import CRS, Transformer
 
 from twin.errors import DataError
 from twin.layers.privacy import people_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyproj import CRS
 
 MAX_PROJECTED_M = 1e8
 """No projected coordinate on Earth exceeds this (m): the equator is about 4e7 m long."""
@@ -29,6 +33,8 @@ PEOPLE_UNITS = {"population": "persons", "persons": "persons", "inhabitants": "p
 def check_people_columns(frame: pd.DataFrame, where: str) -> None:
     """DataError when a people column of ``frame`` holds a negative, infinite or non-numeric
     value (missing values are allowed and count as 0)."""
+    import pandas as pd
+
     for column in people_columns(frame.columns):
         series = frame[column]
         numbers = pd.to_numeric(series, errors="coerce")
@@ -66,6 +72,8 @@ def check_bounds(bounds, crs: CRS | str | None, where: str, margin: float = 0.0)
     out of range for ``crs`` (see :func:`check_coordinates`); ``margin`` (CRS units, e.g.
     one raster pixel) is tolerated beyond the geographic limits, for grids whose pixel
     edges pass -180/180 degrees by half a pixel."""
+    from pyproj import CRS, Transformer
+
     if crs is None:
         return
     crs = CRS.from_user_input(crs)

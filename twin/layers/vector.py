@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
-from pyproj import CRS
 
 from twin.layers.base import Layer
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
 
 _KINDS = ("point", "line", "polygon")
 #: Kind (index in _KINDS) of each shapely geometry type id: Point, LineString, LinearRing,

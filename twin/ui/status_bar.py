@@ -4,13 +4,16 @@ running jobs (progress and Cancel, in place of any progress dialog)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from pyproj import CRS, Transformer
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from twin.i18n import tr
 from twin.ui.workers import JobHandle, job_board
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 INCH_IN_METRES = 0.0254
 
@@ -26,6 +29,8 @@ class CoordinateFormatter:
     """
 
     def __init__(self, crs: CRS | str | int) -> None:
+        from pyproj import CRS, Transformer
+
         self.crs = CRS.from_user_input(crs)
         self._to_wgs84 = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
         axis = self.crs.axis_info[0] if self.crs.axis_info else None

@@ -14,9 +14,7 @@ import json
 import math
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from twin.kpi import Figure
@@ -87,6 +85,8 @@ def encode(
 ) -> tuple[str, dict[str, bytes]]:
     """(meta JSON text, blobs) of a domain result. With ``project``, a vector layer whose
     geometry is that of one of its layers stores only its attributes and the layer's id."""
+    import pandas as pd
+
     layers, blobs = [], {}
     for index, layer in enumerate(result.layers):
         name = f"layer-{index}"
@@ -282,6 +282,8 @@ def decode(record: ResultRecord, project=None, layers: bool = True) -> DomainRes
 
 
 def _decode_layer(item: Any, blobs: dict[str, bytes], project=None) -> Layer:
+    import geopandas as gpd
+
     if not isinstance(item, dict):
         raise TypeError("a layer record is not an object")
     name = _text(item["name"], "a layer name")

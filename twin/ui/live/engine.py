@@ -15,8 +15,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from pyproj import CRS
-
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
 from twin.project import Project
@@ -105,6 +103,8 @@ class EngineHost:
         ran (process id, thread name);
         ``("layers", (interventions, name))`` -> the 4G+5G level layer parts of scenario
         ``name`` as tuples (name, array, transform, crs WKT, style, provenance, unit)."""
+        from pyproj import CRS
+
         engine = self.ensure_engine()
         if kind in ("apply", "preview"):
             (interventions,) = args

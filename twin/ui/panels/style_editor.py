@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,6 +40,9 @@ from twin.ui.panels.style_controls import (
 )
 from twin.ui.panels.swatches import SWATCH_SIZE, swatch_icon
 from twin.ui.workers import run_job
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class StyleEditor(StyleControls, QWidget):
@@ -327,4 +330,6 @@ def _summarise(layer: LazyVectorLayer, column: str, feedback) -> ColumnSummary:
 
 
 def _is_numeric(series: pd.Series) -> bool:
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)

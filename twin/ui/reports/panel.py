@@ -8,7 +8,8 @@ two 1-D Gaussian convolutions; about 0.2 s for 20 000 reports on a loaded 2-core
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +23,9 @@ from PySide6.QtWidgets import (
 from twin.i18n import tr
 from twin.layers.reports import CATEGORIES, reports_layer
 from twin.layers.reports_heat import date_span, filter_reports, update_heat_layer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ReportsPanel(QWidget):
@@ -94,6 +98,8 @@ class ReportsPanel(QWidget):
 
     def window_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """The first and last day shown (UTC), None when the reports have no dates."""
+        import pandas as pd
+
         if self._first is None:
             return None, None
         day = pd.Timedelta(days=1)
@@ -156,6 +162,8 @@ def _heat_parameters(project) -> dict:
 def _day_offset(text, first: pd.Timestamp, default: int, days: int) -> int:
     """Days from ``first`` to the date ``text`` (clamped to 0..days), ``default`` when
     there is no date."""
+    import pandas as pd
+
     if not text:
         return default
     stamp = pd.Timestamp(text)

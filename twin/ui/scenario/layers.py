@@ -10,7 +10,8 @@ Each layer's provenance names the scenario and the engine.
 
 from __future__ import annotations
 
-import geopandas as gpd
+from typing import TYPE_CHECKING
+
 import numpy as np
 from shapely.geometry import Point
 
@@ -22,6 +23,9 @@ from twin.layers.territory import inside_mask, territory_outline
 from twin.layers.vector import VectorLayer
 from twin.scenario import AddMobileSite, EditMobileCell, MoveMobileSite, Scenario
 from twin.ui.live.layer import LiveLevelLayer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 CHANGE_COLORS = {"added": "#D55E00", "moved": "#CC79A7", "edited": "#E69F00"}
 COVERAGE_OPACITY = 0.55
@@ -133,6 +137,8 @@ class ScenarioLayers:
         ]
 
     def _frame(self, rows: list[dict]) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+
         return gpd.GeoDataFrame(
             {
                 "site_id": [r["site_id"] for r in rows],

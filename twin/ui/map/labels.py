@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 from PySide6 import QtCore, QtGui
 
 from twin.layers.base import Layer
@@ -16,6 +15,7 @@ from twin.layers.colors import hex_to_rgba
 from twin.layers.labels import LabelAnchors, PlacedLabel, label_anchors, place_labels
 from twin.layers.style import LabelStyle
 from twin.layers.vector import VectorLayer
+
 
 KIND_ORDER = {"polygon": 0, "line": 1, "point": 2}  # areas first, then lines, then points
 MARGIN_PIXELS = 2.0  # text box margin around the glyphs
@@ -101,6 +101,8 @@ class _LayerLabels:
     """Anchors and measured text sizes of one layer, rebuilt when its data or labels change."""
 
     def __init__(self, layer: VectorLayer, scale: float, view: tuple | None = None) -> None:
+        import pandas as pd
+
         style = layer.style.labels
         self.box = None  # metres read of a lazy layer (None: the whole frame)
         if view is None:

@@ -94,6 +94,8 @@ class EngineHost:
     def crs_wkt(self) -> str:
         """The engine grid's CRS as WKT (made once: pyproj takes a fraction of a ms)."""
         if self._crs_wkt is None:
+            from pyproj import CRS
+
             self._crs_wkt = CRS.from_user_input(self.ensure_engine().grid.crs).to_wkt()
         return self._crs_wkt
 
@@ -103,7 +105,6 @@ class EngineHost:
         ran (process id, thread name);
         ``("layers", (interventions, name))`` -> the 4G+5G level layer parts of scenario
         ``name`` as tuples (name, array, transform, crs WKT, style, provenance, unit)."""
-        from pyproj import CRS
 
         engine = self.ensure_engine()
         if kind in ("apply", "preview"):

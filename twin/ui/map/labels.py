@@ -16,7 +16,6 @@ from twin.layers.labels import LabelAnchors, PlacedLabel, label_anchors, place_l
 from twin.layers.style import LabelStyle
 from twin.layers.vector import VectorLayer
 
-
 KIND_ORDER = {"polygon": 0, "line": 1, "point": 2}  # areas first, then lines, then points
 MARGIN_PIXELS = 2.0  # text box margin around the glyphs
 MAX_SPRITES = 4000  # drawn labels kept per layer for the next paints

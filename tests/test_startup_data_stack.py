@@ -6,13 +6,8 @@ once per process)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from subprocess_report import fresh_interpreter_report
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 DATA_STACK = ("pandas", "geopandas", "pyogrio", "pyproj")
 
 WINDOW_SIDE = r"""
@@ -36,18 +31,7 @@ print("REPORT " + json.dumps(report))
 
 
 def _report() -> dict:
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", WINDOW_SIDE],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=REPOSITORY,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    line = next(x for x in result.stdout.splitlines() if x.startswith("REPORT "))
-    return json.loads(line[len("REPORT ") :])
+    return fresh_interpreter_report(WINDOW_SIDE, timeout=300)
 
 
 def test_the_window_with_no_project_loads_no_data_library():

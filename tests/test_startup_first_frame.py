@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from subprocess_report import fresh_interpreter_report
 
 import twin
 from twin.layers.privacy import MASKED_LABEL
@@ -22,7 +18,6 @@ from twin.project import Project
 from twin.sim.whatif.result import WhatIfOptions
 from twin.sim.whatif.runner import stored_summary
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 #: Libraries of the engines (power flow, sparse algebra, JIT, graphs, plots): none of them
 #: may delay the first map frame.
 ENGINE_LIBRARIES = ("pandapower", "scipy", "numba", "llvmlite", "networkx", "matplotlib", "dask")
@@ -78,18 +73,7 @@ sys.exit(code)
 
 @pytest.fixture(scope="module")
 def startup_report() -> dict:
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=REPOSITORY,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    line = next(x for x in result.stdout.splitlines() if x.startswith("REPORT "))
-    return json.loads(line[len("REPORT ") :])
+    return fresh_interpreter_report(SCRIPT, timeout=600)
 
 
 def test_no_engine_library_is_imported_before_the_first_map_frame(startup_report):

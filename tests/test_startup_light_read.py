@@ -6,19 +6,13 @@ process)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import shapely
+from subprocess_report import fresh_interpreter_report
 
 import twin
 from twin.ui.project.light_read import read_light_layers
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 DATA_STACK = ("pandas", "geopandas", "pyogrio", "pyproj", "rasterio")
 
 LIGHT_SIDE = r"""
@@ -64,18 +58,7 @@ def test_light_read_matches_the_ordinary_read_of_the_sample():
 
 
 def test_light_read_imports_no_data_stack():
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", LIGHT_SIDE],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=REPOSITORY,
-        timeout=120,
-        check=True,
-    )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("REPORT "))
-    report = json.loads(line[len("REPORT ") :])
+    report = fresh_interpreter_report(LIGHT_SIDE, timeout=120)
     assert report["features"] > 36_327  # the buildings and the other visible layers
     assert report["views"] == 9
     assert not set(DATA_STACK) & set(report["loaded"])

@@ -6,17 +6,10 @@ first map frame. Each check runs in a fresh interpreter (an import is once per p
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+from subprocess_report import fresh_interpreter_report
 from ui_helpers import make_project
 
 from twin.ui.main_window import MainWindow
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 CANVAS_SIDE = r"""
 import json, sys
@@ -52,18 +45,7 @@ print("REPORT " + json.dumps(report))
 
 
 def _report(script: str) -> dict:
-    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=REPOSITORY,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    line = next(x for x in result.stdout.splitlines() if x.startswith("REPORT "))
-    return json.loads(line[len("REPORT ") :])
+    return fresh_interpreter_report(script, timeout=300)
 
 
 def test_the_map_items_are_there_and_the_plots_load_on_first_use_into_the_whole_package():

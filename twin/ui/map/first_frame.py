@@ -17,7 +17,7 @@ import shapely
 from PySide6 import QtCore, QtGui
 
 from twin.layers.privacy import PERSONAL_COLUMNS
-from twin.ui.map.views.base import class_colors_with_fallback, pixel_grid
+from twin.ui.map.views.base import class_colors_with_fallback, draw_grid_image, pixel_grid
 from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import extract_geometry
@@ -127,11 +127,5 @@ class LightLayerView(pg.GraphicsObject):
         if grid is None:
             return
         resolution, gx0, gy0, width, height = grid
-        transform = painter.transform()
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self.chunk_painter.render)
-        painter.save()
-        painter.resetTransform()
-        painter.drawImage(
-            QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy())), image
-        )
-        painter.restore()
+        draw_grid_image(painter, image, gx0, gy0)

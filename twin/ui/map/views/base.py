@@ -111,3 +111,37 @@ def pixel_grid(painter: QtGui.QPainter) -> tuple[float, int, int, int, int] | No
     gx0 = math.floor(-transform.dx() + viewport.x())
     gy0 = math.floor(-transform.dy() + viewport.y())
     return 1.0 / scale, gx0, gy0, viewport.width() + 1, viewport.height() + 1
+
+
+def draw_grid_image(painter: QtGui.QPainter, image: QtGui.QImage, gx0: int, gy0: int) -> None:
+    """Draw ``image``, whose top-left pixel is column ``gx0``, row ``gy0`` of the map's pixel
+    grid (:func:`pixel_grid`), at its device pixels: unscaled, so no pixel is resampled."""
+    transform = painter.transform()
+    painter.save()
+    painter.resetTransform()
+    painter.drawImage(
+        QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy())), image
+    )
+    painter.restore()
+
+
+def pixel_box(
+    box: tuple[float, float, float, float],
+    resolution: float,
+    origin: tuple[int, int],
+    size: tuple[int, int],
+) -> tuple[int, int, int, int] | None:
+    """The pixels (left, top, right, bottom; right and bottom exclusive) of the map's pixel
+    grid that ``box`` (minx, miny, maxx, maxy metres) touches, clipped to the image of
+    ``size`` (width, height) whose top-left pixel is ``origin`` (column, row); None when
+    they do not meet."""
+    x0, y0, x1, y1 = box
+    gx, gy = origin
+    width, height = size
+    left = max(gx, math.floor(x0 / resolution))
+    right = min(gx + width, math.ceil(x1 / resolution))
+    top = max(gy, math.floor(-y1 / resolution))
+    bottom = min(gy + height, math.ceil(-y0 / resolution))
+    if right <= left or bottom <= top:
+        return None
+    return left, top, right, bottom

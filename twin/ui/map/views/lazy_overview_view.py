@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import math
 import threading
 
 from twin.errors import CancelledError
 from twin.i18n import tr, tr_label
 from twin.layers.style import Style
+from twin.ui.map.views.base import pixel_box
 from twin.ui.map.views.chunk_painter import ChunkPainter
 from twin.ui.map.views.framebuffer import new_image
 from twin.ui.map.views.lazy_reads import read_overview
@@ -98,13 +98,10 @@ class LayerOverview:
         """The overview in the boxes of the tiles not read yet (what it draws there only)."""
         height, width = array.shape
         for key in self._drawn_holes:
-            x0, y0, x1, y1 = self.tile_box(key)
-            left = max(gx0, math.floor(x0 / resolution))
-            right = min(gx0 + width, math.ceil(x1 / resolution))
-            top = max(gy0, math.floor(-y1 / resolution))
-            bottom = min(gy0 + height, math.ceil(-y0 / resolution))
-            if right <= left or bottom <= top:
+            pixels = pixel_box(self.tile_box(key), resolution, (gx0, gy0), (width, height))
+            if pixels is None:
                 continue
+            left, top, right, bottom = pixels
             hole_array, hole_image = new_image(right - left, bottom - top)
             self._overview.render(hole_array, hole_image, left, top, resolution)
             target = array[top - gy0 : bottom - gy0, left - gx0 : right - gx0]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import math
 import threading
 from collections import OrderedDict
 
@@ -32,7 +31,13 @@ from twin.layers.lazy import LazyVectorLayer
 from twin.layers.overview import overview_cell
 from twin.layers.style import Style
 from twin.layers.style_fields import classification_key
-from twin.ui.map.views.base import LayerView, class_colors_with_fallback, pixel_grid
+from twin.ui.map.views.base import (
+    LayerView,
+    class_colors_with_fallback,
+    draw_grid_image,
+    pixel_box,
+    pixel_grid,
+)
 from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
 from twin.ui.map.views.lazy_long import LongFeatures
@@ -285,7 +290,6 @@ class LazyVectorLayerView(LayerOverview, LongFeatures, LayerView):
         if grid is None:
             return
         resolution, gx0, gy0, width, height = grid
-        transform = painter.transform()
         bbox = (
             gx0 * resolution,
             -(gy0 + height) * resolution,
@@ -307,12 +311,7 @@ class LazyVectorLayerView(LayerOverview, LongFeatures, LayerView):
         if not painters and not holes:
             return
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self._render)
-        painter.save()
-        painter.resetTransform()
-        painter.drawImage(
-            QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy())), image
-        )
-        painter.restore()
+        draw_grid_image(painter, image, gx0, gy0)
 
     def _painters_for(self, bbox, resolution: float) -> list[ChunkPainter]:
         """What to draw: the overview at small scales; else the tiles read, and the
@@ -367,13 +366,11 @@ class LazyVectorLayerView(LayerOverview, LongFeatures, LayerView):
             return
         gx, gy = buffer.origin
         height, width = buffer.array.shape
-        for x0, y0, x1, y1 in boxes:
-            left = max(gx, math.floor(x0 / resolution))
-            right = min(gx + width, math.ceil(x1 / resolution))
-            top = max(gy, math.floor(-y1 / resolution))
-            bottom = min(gy + height, math.ceil(-y0 / resolution))
-            if right <= left or bottom <= top:
+        for box in boxes:
+            pixels = pixel_box(box, resolution, (gx, gy), (width, height))
+            if pixels is None:
                 continue
+            left, top, right, bottom = pixels
             if (right - left) * (bottom - top) > 0.8 * width * height:
                 buffer.invalidate()  # most of it: draw it all anew
                 return

@@ -12,7 +12,12 @@ from PySide6 import QtCore, QtGui
 
 from twin.layers.privacy import PERSONAL_COLUMNS, disclosable_rows, people_columns
 from twin.layers.vector import VectorLayer
-from twin.ui.map.views.base import LayerView, class_colors_with_fallback, pixel_grid
+from twin.ui.map.views.base import (
+    LayerView,
+    class_colors_with_fallback,
+    draw_grid_image,
+    pixel_grid,
+)
 from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
 from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import GeometryArrays, prepare_geometry
@@ -173,9 +178,4 @@ class VectorLayerView(LayerView):
         start = time.perf_counter()
         image = self.buffer.frame(resolution, gx0, gy0, width, height, self.chunk_painter.render)
         self._last_render_seconds = time.perf_counter() - start
-        painter.save()
-        painter.resetTransform()
-        painter.drawImage(
-            QtCore.QPoint(round(gx0 + transform.dx()), round(gy0 + transform.dy())), image
-        )
-        painter.restore()
+        draw_grid_image(painter, image, gx0, gy0)

@@ -4,12 +4,12 @@ process, none on the UI thread) and the table shows their figures."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
 from PySide6.QtCore import QObject
 from test_whatif_pool import OPTIONS, A, B
+from whatif_helpers import copy_sample_project
 
 import twin
 from twin.kpi import format_value
@@ -36,11 +36,9 @@ class SampleController(QObject):
 
 @pytest.fixture
 def controller(tmp_path):
-    source = twin.sample_project_path()
-    for path in [source, *source.parent.glob("*.zip")]:
-        shutil.copy(path, tmp_path / path.name)
+    copied = copy_sample_project(tmp_path)
     runner.forget()
-    yield SampleController(twin.open_project(tmp_path / source.name))
+    yield SampleController(twin.open_project(copied))
     pool.stop()
     runner.forget()
 

@@ -5,10 +5,8 @@ and the next comparison starts a new one."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from whatif_helpers import BUS_STOPS
+from whatif_helpers import BUS_STOPS, copy_sample_project
 
 import twin
 from twin.errors import CancelledError
@@ -32,11 +30,9 @@ B = Scenario("B", (AddTransitLine("T2", "bus", BUS_STOPS[:2], 10.0),))
 @pytest.fixture
 def copy(tmp_path):
     """A copy of the sample project (and its GTFS feed) in a temporary folder."""
-    source = twin.sample_project_path()
-    for path in [source, *source.parent.glob("*.zip")]:
-        shutil.copy(path, tmp_path / path.name)
+    copied = copy_sample_project(tmp_path)
     runner.forget()
-    yield tmp_path / source.name
+    yield copied
     pool.stop()
     runner.forget()
 

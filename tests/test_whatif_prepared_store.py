@@ -4,11 +4,10 @@ searched again, and built again exactly when a road changes (not when the grid d
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 import shapely
+from whatif_helpers import copy_sample_project
 
 import twin
 from twin.project_save import save_results
@@ -20,11 +19,9 @@ from twin.sim.whatif.transit_travel import NAME, prepare_destinations
 
 @pytest.fixture
 def copy(tmp_path):
-    source = twin.sample_project_path()
-    for path in [source, *source.parent.glob("*.zip")]:
-        shutil.copy(path, tmp_path / path.name)
+    copied = copy_sample_project(tmp_path)
     runner.forget()
-    yield tmp_path / source.name
+    yield copied
     runner.forget()
 
 

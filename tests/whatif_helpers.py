@@ -6,6 +6,8 @@ design day)."""
 from __future__ import annotations
 
 import functools
+import shutil
+from pathlib import Path
 
 import shapely
 
@@ -26,6 +28,15 @@ SITE = AddMobileSite(
     cells=tuple(CellSpec(azimuth) for azimuth in (0.0, 120.0, 240.0)),
 )
 BUS_STOPS = ((349_000.0, 6_786_000.0), (351_000.0, 6_787_500.0), (353_000.0, 6_789_000.0))
+
+
+def copy_sample_project(folder: Path) -> Path:
+    """Copy the sample project and the GTFS feed beside it into ``folder``; returns the
+    copy's path (a test that saves into the project or times a cold open works on it)."""
+    source = twin.sample_project_path()
+    for path in [source, *source.parent.glob("*.zip")]:
+        shutil.copy(path, folder / path.name)
+    return folder / source.name
 
 
 @functools.lru_cache(maxsize=1)

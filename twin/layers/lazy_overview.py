@@ -330,20 +330,16 @@ def load_overview(
     """The :class:`twin.layers.overview.Overview` of ``table`` of ``source``: from the
     cache beside it; else, for a GeoPackage layer with an R-tree, built by streaming into
     the cache (:func:`build_overview_streamed`) and read from it; else (another format, a
-    folder that cannot be written) as :func:`twin.layers.overview.load_overview` builds
-    it. ``progress`` may raise to cancel. Run it in a worker (a pass over the file)."""
+    folder that cannot be written) by :func:`twin.layers.overview.load_overview`, in
+    memory. ``progress`` may raise to cancel. Run it in a worker (a pass over the file)."""
     from twin.layers import overview
 
     with overview._build_lock(source, table):  # a second view waits, then reads the cache
         cached = overview.read_cached_overview(source, table)
-        if cached is not None:
-            return cached
-        if lean_table(source, table) is not None:
+        if cached is None and lean_table(source, table) is not None:
             with contextlib.suppress(sqlite3.Error, OSError):
                 build_overview_streamed(source, table, extent, kind, progress)
                 cached = overview.read_cached_overview(source, table)
-                if cached is not None:
-                    return cached
-        built = overview.build_overview(source, table, extent, kind, progress, count)
-        overview.write_overview(source, table, built, crs)
-    return built
+    if cached is not None:
+        return cached
+    return overview.load_overview(source, table, extent, kind, crs, progress, count)

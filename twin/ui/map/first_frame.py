@@ -18,7 +18,12 @@ from PySide6 import QtCore, QtGui
 
 from twin.layers.privacy import PERSONAL_COLUMNS
 from twin.ui.map.views.base import class_colors_with_fallback, draw_grid_image, pixel_grid
-from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
+from twin.ui.map.views.chunk_painter import (
+    ChunkPainter,
+    class_paints,
+    cosmetic_pen,
+    qcolor,
+)
 from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import extract_geometry
 from twin.ui.project.light_read import LightLayer
@@ -76,17 +81,7 @@ class LightLayerView(pg.GraphicsObject):
         colors = class_colors_with_fallback(style)
         geometry = extract_geometry(np.asarray(self.light.geometries, dtype=object), kind)
         classes = light_classes(self.light, geometry.rows)
-        if kind == "polygon":
-            brushes = [QtGui.QBrush(qcolor(c, style.fill_opacity)) for c in colors]
-            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)] * len(colors)
-            dots = [premultiplied_argb(qcolor(c, style.fill_opacity)) for c in colors]
-            stroke = max(style.stroke_width, 0.0)
-        else:
-            brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)] * len(colors)
-            width = max(style.stroke_width, 1.0)
-            pens = [cosmetic_pen(c, width) for c in colors]
-            dots = [premultiplied_argb(qcolor(c)) for c in colors]
-            stroke = width
+        brushes, pens, dots, stroke = class_paints(style, kind, colors)
         chunked = geometry.chunked(classes, len(colors))
         self.chunk_painter = ChunkPainter(
             chunked, brushes, pens, dots, stroke, filled=kind == "polygon"

@@ -24,6 +24,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui
 
 from twin.layers.colors import hex_to_rgba
+from twin.layers.style import Style
 from twin.ui.map.views.geometry import ChunkedFeatures
 from twin.ui.map.views.linedraw import draw_lines
 from twin.ui.map.views.scanfill import fill_features
@@ -55,6 +56,25 @@ def premultiplied_argb(color: QtGui.QColor) -> int:
     alpha = color.alpha()
     r, g, b = (round(c * alpha / 255) for c in (color.red(), color.green(), color.blue()))
     return (alpha << 24) | (r << 16) | (g << 8) | b
+
+
+def class_paints(
+    style: Style, kind: str, colors: list[str]
+) -> tuple[list[QtGui.QBrush], list[QtGui.QPen], list[int], float]:
+    """What a :class:`ChunkPainter` draws the classes of a ``kind`` ("polygon" or "line")
+    layer with: (brushes, pens, dot colours, stroke pixels), one per class colour of
+    ``colors`` (#RRGGBB, as :func:`twin.ui.map.views.base.class_colors_with_fallback`
+    gives them). Polygons are filled with the class colour and outlined with the style's
+    stroke; lines are stroked with the class colour, at least 1 pixel wide."""
+    if kind == "polygon":
+        brushes = [QtGui.QBrush(qcolor(c, style.fill_opacity)) for c in colors]
+        pens = [cosmetic_pen(style.stroke_color, style.stroke_width)] * len(colors)
+        dots = [premultiplied_argb(qcolor(c, style.fill_opacity)) for c in colors]
+        return brushes, pens, dots, max(style.stroke_width, 0.0)
+    width = max(style.stroke_width, 1.0)
+    brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)] * len(colors)
+    pens = [cosmetic_pen(c, width) for c in colors]
+    return brushes, pens, [premultiplied_argb(qcolor(c)) for c in colors], width
 
 
 def array_to_path(xs: np.ndarray, ys: np.ndarray, connect: np.ndarray) -> QtGui.QPainterPath:

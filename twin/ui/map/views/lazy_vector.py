@@ -38,7 +38,10 @@ from twin.ui.map.views.base import (
     pixel_box,
     pixel_grid,
 )
-from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
+from twin.ui.map.views.chunk_painter import (
+    ChunkPainter,
+    class_paints,
+)
 from twin.ui.map.views.framebuffer import FrameBuffer, new_image
 from twin.ui.map.views.lazy_long import LongFeatures
 from twin.ui.map.views.lazy_overview_view import LayerOverview
@@ -152,16 +155,7 @@ class LazyVectorLayerView(LayerOverview, LongFeatures, LayerView):
     def _style_colors(self):
         """(brushes, pens, dot colours, stroke pixels) per class, base fill colour last."""
         style = self._style
-        colors = class_colors_with_fallback(style)
-        if self.layer.geometry_kind == "polygon":
-            brushes = [QtGui.QBrush(qcolor(c, style.fill_opacity)) for c in colors]
-            pens = [cosmetic_pen(style.stroke_color, style.stroke_width)] * len(colors)
-            dots = [premultiplied_argb(qcolor(c, style.fill_opacity)) for c in colors]
-            return brushes, pens, dots, max(style.stroke_width, 0.0)
-        width = max(style.stroke_width, 1.0)
-        brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)] * len(colors)
-        pens = [cosmetic_pen(c, width) for c in colors]
-        return brushes, pens, [premultiplied_argb(qcolor(c)) for c in colors], width
+        return class_paints(style, self.layer.geometry_kind, class_colors_with_fallback(style))
 
     def level_for(self, view_width: float) -> int:
         """Tile level for a view ``view_width`` metres wide (see :class:`TileGrid`)."""

@@ -18,7 +18,12 @@ from twin.ui.map.views.base import (
     draw_grid_image,
     pixel_grid,
 )
-from twin.ui.map.views.chunk_painter import ChunkPainter, cosmetic_pen, premultiplied_argb, qcolor
+from twin.ui.map.views.chunk_painter import (
+    ChunkPainter,
+    class_paints,
+    cosmetic_pen,
+    qcolor,
+)
 from twin.ui.map.views.framebuffer import FrameBuffer
 from twin.ui.map.views.geometry import GeometryArrays, prepare_geometry
 from twin.ui.map.views.linedraw import warm_up as line_warm_up
@@ -101,18 +106,7 @@ class VectorLayerView(LayerView):
             return
         classes = style_classes(self.layer, self.geometry.rows)
         kind = self.layer.geometry_kind
-        if kind == "polygon":
-            brushes = [QtGui.QBrush(qcolor(c, style.fill_opacity)) for c in colors]
-            pen = cosmetic_pen(style.stroke_color, style.stroke_width)
-            pens = [pen] * len(colors)
-            dots = [premultiplied_argb(qcolor(c, style.fill_opacity)) for c in colors]
-            stroke = max(style.stroke_width, 0.0)
-        else:
-            brushes = [QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush)] * len(colors)
-            width = max(style.stroke_width, 1.0)
-            pens = [cosmetic_pen(c, width) for c in colors]
-            dots = [premultiplied_argb(qcolor(c)) for c in colors]
-            stroke = width
+        brushes, pens, dots, stroke = class_paints(style, kind, colors)
         same_classes = (
             self.chunk_painter is not None
             and self._classes is not None

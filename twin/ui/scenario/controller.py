@@ -18,6 +18,7 @@ interventions), :mod:`~twin.ui.scenario.dragging` (sites and dragging) and
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -127,6 +128,7 @@ class ScenarioController(ScenarioEditing, SiteDragging, ResultRefresh, QObject):
             self.slow = SlowEngines(project, self.options)
             self._read_sites_in_background()
             self._show_stored_baseline(project)
+            self._show_stored_coverage(project)
         self.slow_results.set_engines(self.slow)
         self.scenarios_changed.emit()
         self.current_changed.emit(None)
@@ -148,6 +150,45 @@ class ScenarioController(ScenarioEditing, SiteDragging, ResultRefresh, QObject):
             return  # a damaged stored result: the live engine computes the figures
         if stored is not None and stored.figures:
             self._radio_figures, self._radio_capex = paired_figures(stored, stored), 0.0
+
+    def _show_stored_coverage(self, project) -> None:
+        """The baseline's 4G+5G coverage level stored in the project, decoded in a worker
+        (0.2 s on the sample) and shown as soon as it is read, so that the gaps are on the
+        map within a second of opening; the live engine's own level (seconds later, after
+        its cold computation) replaces its pixels. Nothing is shown when the engine has
+        answered first or another project was opened meanwhile."""
+        from twin.ui.workers import run_job
+
+        options = self.options
+
+        def read(_feedback):
+            from twin.errors import TwinError
+            from twin.sim.whatif.runner import stored_result
+
+            try:
+                stored = stored_result(project, "radio", (), options, hash_layers=False)
+            except (TwinError, ValueError, TypeError, KeyError):
+                return None  # a damaged stored result: the live engine computes the level
+            return stored.layers[-1] if stored is not None and stored.layers else None
+
+        def show(level_layer) -> None:
+            if level_layer is None or self.project is not project or self._current is not None:
+                return  # nothing stored, another project, or a scenario is shown
+            if "baseline" in self._levels:
+                return  # the engine answered first: its level is on the map
+            stored = SimpleNamespace(
+                level=level_layer.array, transform=level_layer.transform, crs=level_layer.crs
+            )
+            self.layers.set_coverage(stored, level_layer.style)
+            self.result_layers_changed.emit(self.layers.current())
+
+        run_job(
+            read,
+            title=tr("Reading the stored coverage"),
+            on_result=show,
+            on_error=lambda error: None,  # the live engine computes it and says what is wrong
+            show_progress=False,
+        )
 
     def show_stored_figures(self, stored: DomainResult | None) -> None:
         """Before :meth:`set_project` (the project's hidden layers are still being read):

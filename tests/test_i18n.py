@@ -231,3 +231,42 @@ def test_page_legend_and_kpi_cards_are_french_in_french():
         i18n.set_language("en")
     assert legend.groups[0].layer == "Routes"
     assert card.value == "447\u00a0429" and card.unit == "habitants"
+
+
+def test_exported_pages_print_figures_engines_and_credits_in_french(french):
+    """The cost figures' labels, the "how computed" line under the KPI cards and the
+    credits of a layer an engine computed are French in a French export."""
+    from types import SimpleNamespace
+
+    from twin.kpi import Figure
+    from twin.layers.provenance import Provenance
+    from twin.layout import attribution_text
+    from twin.layout_method import how_computed
+    from twin.sim.whatif.figures import cost_figures
+    from twin.sim.whatif.lineage import COST_ENGINE, ENGINES
+
+    results = {d: SimpleNamespace(capex_eur=1000.0) for d in ("radio", "fiber", "energy")}
+    paired = {
+        key: Figure(key, key, 10.0, "persons", "radio", 0.0, "up")
+        for key in (
+            "radio.4g_5g.persons.good_or_better",
+            "radio.4g.persons.good_or_better",
+            "radio.5g.persons.good_or_better",
+        )
+    }
+    paired["fiber.premises_eligible"] = Figure(
+        "fiber.premises_eligible", "x", 10.0, "premises", "fiber", 0.0, "up"
+    )
+    labels = [f.label for f in cost_figures(results, paired)]
+    assert len(labels) == 8
+    assert [label for label in labels if tr_label(label) == label] == []
+    for engine in [*ENGINES.values(), COST_ENGINE]:
+        line = how_computed({"engine": engine["engine"], "standard": engine["standard"]})
+        assert "twin radio engine" not in line and tr_label(engine["engine"]) in line
+        assert tr_label(engine["standard"]) != engine["standard"]
+    assert how_computed({"engine": ENGINES["fiber"]["engine"]}).startswith("planificateur fibre")
+    computed = SimpleNamespace(provenance=Provenance(source="engine:fiber"))
+    assert attribution_text([computed]) == "twin"
+    assert _plain(format_figure(1978.0, "EUR/premise")).endswith("par local")
+    set_language("en")
+    assert format_figure(1978.0, "EUR/premise").endswith("per premise")

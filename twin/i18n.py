@@ -191,7 +191,7 @@ figures carry (:attr:`twin.kpi.Figure.unit`): "1 violation", "447 429 people".""
 UNIT_SYMBOLS = {
     "EUR": "€",
     "EUR/person": N_("€ per person"),
-    "EUR/premise": N_("€ per premises"),
+    "EUR/premise": N_("€ per premise"),
     "MWh/yr": N_("MWh/year"),
     "t/yr": N_("t/year"),
     "count": "",  # a bare count: the figure's label says what is counted
@@ -199,7 +199,7 @@ UNIT_SYMBOLS = {
 """Unit codes shown otherwise than written, in words a council reads (symbols such as m,
 kW, dBm, % are shown as they are)."""
 
-PER_UNIT = {"EUR/person": N_("per person"), "EUR/premise": N_("per premises")}
+PER_UNIT = {"EUR/person": N_("per person"), "EUR/premise": N_("per premise")}
 """Money per something: the amount is written as money, then these words."""
 
 

@@ -47,9 +47,9 @@ def how_computed(lineage: dict[str, Any] | None) -> str:
     source and date, and what the privacy gate masked (if anything)."""
     if not lineage:
         return ""
-    engine = " · ".join(p for p in (lineage.get("engine"), lineage.get("standard")) if p)
+    engine = " · ".join(tr_label(p) for p in (lineage.get("engine"), lineage.get("standard")) if p)
     if lineage.get("domain") == "reports" and lineage.get("model"):
-        engine = f"{engine}. " + tr("Counts: {what}").format(what=lineage["model"])
+        engine = f"{engine}. " + tr("Counts: {what}").format(what=tr_label(lineage["model"]))
     parts = [engine] if engine else []
     inputs = _inputs(list(lineage.get("inputs") or ()))
     if inputs:

@@ -90,6 +90,19 @@ def paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:
     painter.drawText(box, flags, text)
 
 
+LEGEND_SHRINK_LIMIT = 0.75  # a long legend label shrinks to 3/4 of the text size before eliding
+
+
+def _legend_font(text: str, unit: float, bold: bool, width: float) -> QtGui.QFont:
+    """The legend font for ``text``: the text size ``unit`` px, or smaller (down to
+    :data:`LEGEND_SHRINK_LIMIT` of it) when that makes the label fit ``width`` px whole."""
+    font = page_font(unit, bold=bold)
+    needed = QtGui.QFontMetricsF(font).horizontalAdvance(text)
+    if needed <= width or needed <= 0:
+        return font
+    return page_font(unit * max(LEGEND_SHRINK_LIMIT, width / needed * 0.98), bold=bold)
+
+
 def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
     """The legend of the visible layers in one or two columns, capped to its box."""
     painter.setPen(QtGui.QPen(QtGui.QColor("#CCCCCC"), 1))
@@ -139,10 +152,10 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
                 painter.scale(zoom, zoom)
                 paint_swatch(painter, rect, entry, group.point_symbol)
                 painter.restore()
-            painter.setFont(page_font(unit, bold=is_layer))
-            painter.setPen(INK)
             text_x = left if is_layer and item is None else text_left
             right = left + column_width - pad
+            painter.setFont(_legend_font(text, unit, is_layer, right - text_x))
+            painter.setPen(INK)
             painter.drawText(
                 QtCore.QRectF(text_x, y, right - text_x, row),
                 QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,

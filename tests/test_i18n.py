@@ -270,3 +270,13 @@ def test_exported_pages_print_figures_engines_and_credits_in_french(french):
     assert _plain(format_figure(1978.0, "EUR/premise")).endswith("par local")
     set_language("en")
     assert format_figure(1978.0, "EUR/premise").endswith("per premise")
+
+
+def test_a_fiber_areas_result_layers_and_route_kinds_are_french(french):
+    assert tr_label("Langan fiber route") == "Langan : tracé fibre"
+    assert tr_label("Langan premises passed") == "Langan : locaux desservis"
+    assert [tr_label(k) for k in ("existing duct", "aerial (poles)", "new trench")] == [
+        "fourreau existant",
+        "aérien (poteaux)",
+        "nouvelle tranchée",
+    ]

@@ -218,3 +218,14 @@ def test_a_french_page_reads_french_cards_credits_and_counts(tmp_path):
         "'", "’"
     )
     assert "Sources : ANFR" in text and "Sources: " not in text
+
+
+def test_a_legend_label_a_little_too_long_shrinks_instead_of_being_cut(qtbot, tmp_path):
+    """A layer name wider than the legend column at full size is printed whole (smaller),
+    not elided with "…" (it was: "Arrêt de bus et de …" in twin render)."""
+    name = "Arrêts de bus et de tram du réseau STAR"
+    stops = box_layer(name, [(100, 100, 200, 200)], RED)
+    project = project_of(stops, box_layer("Land", [(0, 0, 1000, 600)], BLUE))
+    layout = build_layout(project, "Transports", page=Page(900, 600, 96))
+    text = export_layout(layout, project, tmp_path / "map.svg").read_text(encoding="utf-8")
+    assert name in text and "…" not in text

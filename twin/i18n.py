@@ -283,6 +283,10 @@ def _local_number(text: str) -> str:
     return format_number(float(text), len(text.partition(".")[2]))
 
 
+#: Layer names an engine appends to a name people chose ("Langan fiber route").
+_SUFFIX_TERMS = ("fiber route", "PBOs", "premises passed")
+
+
 def tr_label(text: str) -> str:
     """A label of data shown to a person (layer name, legend class, KPI label) in the
     current language: its catalogue entry if it has one; else, in French, a numeric range
@@ -308,6 +312,10 @@ def tr_label(text: str) -> str:
             if parts.get("rest"):
                 parts["rest"] = " " + tr_label(parts["rest"].strip())
             return tr(template).format(**parts)
+    for term in _SUFFIX_TERMS:  # "Langan fiber route": a fiber area's result layers
+        if text.endswith(f" {term}") and len(text) > len(term) + 1:
+            name = text[: -len(term) - 1]
+            return tr("{name}: {detail}").format(name=name, detail=tr(term))
     head, colon, rest = text.partition(": ")
     if colon and rest:
         return tr("{name}: {detail}").format(name=tr_label(head), detail=tr_label(rest))

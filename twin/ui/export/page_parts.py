@@ -5,6 +5,8 @@ line with the page number (the map frame and the page itself are
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6 import QtCore, QtGui
 
 from twin.i18n import tr
@@ -90,21 +92,50 @@ def paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:
     painter.drawText(box, flags, text)
 
 
-LEGEND_SHRINK_LIMIT = 0.75  # a long legend label shrinks to 3/4 of the text size before eliding
+LINE_SHRINK_LIMIT = 0.75  # a long legend or card label shrinks to 3/4 of its size before eliding
 
 
-def _legend_font(text: str, unit: float, bold: bool, width: float) -> QtGui.QFont:
-    """The legend font for ``text``: the text size ``unit`` px, or smaller (down to
-    :data:`LEGEND_SHRINK_LIMIT` of it) when that makes the label fit ``width`` px whole."""
+def _fitting_line_font(text: str, unit: float, bold: bool, width: float) -> QtGui.QFont:
+    """The font for a one-line ``text``: ``unit`` px, or smaller (down to
+    :data:`LINE_SHRINK_LIMIT` of it) when that makes the text fit ``width`` px whole."""
     font = page_font(unit, bold=bold)
     needed = QtGui.QFontMetricsF(font).horizontalAdvance(text)
     if needed <= width or needed <= 0:
         return font
-    return page_font(unit * max(LEGEND_SHRINK_LIMIT, width / needed * 0.98), bold=bold)
+    return page_font(unit * max(LINE_SHRINK_LIMIT, width / needed * 0.98), bold=bold)
+
+
+def _legend_rows(layout: Layout, cap: int) -> list[tuple[str, Any, bool, Any]]:
+    """The legend's rows in order: (text, swatch item or None, is a layer title, group)."""
+    rows = []
+    for group in layout.legend.groups:
+        single = len(group.items) == 1 and not group.items[0].label
+        rows.append((group.layer, group.items[0] if single else None, True, group))
+        if not single:
+            items = list(group.items)
+            shown = items if len(items) <= cap else items[: max(0, cap - 1)]
+            rows += [(item.label or tr("(no label)"), item, False, group) for item in shown]
+            if len(shown) < len(items):
+                more = tr("+{0} more").format(len(items) - len(shown))
+                rows.append((more, None, False, group))
+    return rows
+
+
+def _column_widths(needs: list[float], width: float) -> list[float]:
+    """Split ``width`` px between columns that need ``needs`` px: each gets what it needs
+    and the rest is shared equally; when they need more than there is, in proportion."""
+    total = sum(needs)
+    if total <= 0:
+        return [width / len(needs)] * len(needs)
+    if total <= width:
+        return [need + (width - total) / len(needs) for need in needs]
+    return [width * need / total for need in needs]
 
 
 def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
-    """The legend of the visible layers in one or two columns, capped to its box."""
+    """The legend of the visible layers in one or two columns, capped to its box; the
+    columns share the width by what their labels need, so a long label is not cut while
+    its neighbour column has room."""
     painter.setPen(QtGui.QPen(QtGui.QColor("#CCCCCC"), 1))
     painter.setBrush(PAPER)
     painter.drawRect(box)
@@ -113,55 +144,60 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
     swatch = QtCore.QSizeF(unit * 1.8, unit * 1.1)
     rows_per_column = legend_rows_per_column(box.height(), unit)
     columns = 2 if box.width() >= unit * LEGEND_TWO_COLUMNS_UNITS else 1
-    cap = legend_item_cap(layout, rows_per_column * columns)
-    column_width = (box.width() - pad) / columns
-    slot = 0
-    for group in layout.legend.groups:
-        single = len(group.items) == 1 and not group.items[0].label
-        rows = [(group.layer, group.items[0] if single else None, True)]
-        if not single:
-            items = list(group.items)
-            shown = items if len(items) <= cap else items[: max(0, cap - 1)]
-            rows += [(item.label or tr("(no label)"), item, False) for item in shown]
-            if len(shown) < len(items):
-                rows.append((tr("+{0} more").format(len(items) - len(shown)), None, False))
-        for text, item, is_layer in rows:
-            column = slot // rows_per_column
-            if column >= columns:
-                painter.setFont(page_font(unit))
-                painter.setPen(MUTED)
-                painter.drawText(QtCore.QPointF(box.right() - 2 * unit, box.bottom() - pad), "…")
-                return
-            left = box.left() + pad + column * column_width
-            y = box.top() + pad + (slot % rows_per_column) * row
-            text_left = left + swatch.width() + pad * 0.7
-            if item is not None:
-                entry = LegendEntry(
-                    item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
-                )
-                # the panel's swatch drawn at the page's scale, so its lines keep their
-                # weight against the text (as the scale bar and north arrow do)
-                zoom = max(1.0, unit / OVERLAY_TEXT_PX)
-                rect = QtCore.QRectF(
-                    left / zoom,
-                    (y + (row - swatch.height()) / 2) / zoom,
-                    swatch.width() / zoom,
-                    swatch.height() / zoom,
-                )
-                painter.save()
-                painter.scale(zoom, zoom)
-                paint_swatch(painter, rect, entry, group.point_symbol)
-                painter.restore()
-            text_x = left if is_layer and item is None else text_left
-            right = left + column_width - pad
-            painter.setFont(_legend_font(text, unit, is_layer, right - text_x))
-            painter.setPen(INK)
-            painter.drawText(
-                QtCore.QRectF(text_x, y, right - text_x, row),
-                QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-                _elided(painter, text, right - text_x),
+    rows = _legend_rows(layout, legend_item_cap(layout, rows_per_column * columns))
+    needs = [0.0] * columns  # (swatch and gap, text at full size) per column
+    texts = [0.0] * columns
+    indents = [0.0] * columns
+    for slot, (text, item, is_layer, _group) in enumerate(rows[: rows_per_column * columns]):
+        indent = 0.0 if is_layer and item is None else swatch.width() + pad * 0.7
+        advance = QtGui.QFontMetricsF(page_font(unit, bold=is_layer)).horizontalAdvance(text)
+        column = slot // rows_per_column
+        if indent + advance + pad > needs[column]:
+            needs[column], texts[column], indents[column] = indent + advance + pad, advance, indent
+    # the whole legend's text shrinks (to LINE_SHRINK_LIMIT at most) when its columns
+    # need more than the box: one size for every label rather than a few cut ones
+    fixed = sum(indents) + pad * columns
+    text_room = box.width() - pad - fixed
+    scale = 1.0 if sum(texts) <= text_room else max(LINE_SHRINK_LIMIT, text_room / sum(texts))
+    text_unit = unit * scale
+    needs = [indent + text * scale + pad for indent, text in zip(indents, texts, strict=True)]
+    widths = _column_widths(needs, box.width() - pad)
+    for slot, (text, item, is_layer, group) in enumerate(rows):
+        column = slot // rows_per_column
+        if column >= columns:
+            painter.setFont(page_font(unit))
+            painter.setPen(MUTED)
+            painter.drawText(QtCore.QPointF(box.right() - 2 * unit, box.bottom() - pad), "…")
+            return
+        left = box.left() + pad + sum(widths[:column])
+        y = box.top() + pad + (slot % rows_per_column) * row
+        text_left = left + swatch.width() + pad * 0.7
+        if item is not None:
+            entry = LegendEntry(
+                item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
             )
-            slot += 1
+            # the panel's swatch drawn at the page's scale, so its lines keep their
+            # weight against the text (as the scale bar and north arrow do)
+            zoom = max(1.0, unit / OVERLAY_TEXT_PX)
+            rect = QtCore.QRectF(
+                left / zoom,
+                (y + (row - swatch.height()) / 2) / zoom,
+                swatch.width() / zoom,
+                swatch.height() / zoom,
+            )
+            painter.save()
+            painter.scale(zoom, zoom)
+            paint_swatch(painter, rect, entry, group.point_symbol)
+            painter.restore()
+        text_x = left if is_layer and item is None else text_left
+        right = left + widths[column] - pad
+        painter.setFont(_fitting_line_font(text, text_unit, is_layer, right - text_x))
+        painter.setPen(INK)
+        painter.drawText(
+            QtCore.QRectF(text_x, y, right - text_x, row),
+            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
+            _elided(painter, text, right - text_x),
+        )
 
 
 def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
@@ -176,7 +212,7 @@ def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None
         painter.drawRoundedRect(rect, unit * 0.4, unit * 0.4)
         inner = rect.adjusted(unit * 0.6, unit * 0.3, -unit * 0.6, -unit * 0.3)
         third = inner.height() / 3
-        painter.setFont(page_font(unit * 0.95))
+        painter.setFont(_fitting_line_font(card.label, unit * 0.95, False, inner.width()))
         painter.setPen(MUTED)
         left_v = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
         painter.drawText(

@@ -117,3 +117,22 @@ def test_layout_kpi_cards_name_the_engine_and_standard(sample):
     assert "twin radio engine" in radio.method and "3GPP TR 38.901" in radio.method
     assert "twin what-if costs" in capex.method
     assert Layout.from_json(layout.to_json()).kpis == layout.kpis  # kept in the layout JSON
+
+
+def test_every_figure_label_and_engine_of_the_sample_reads_in_french(sample):
+    """A French council page prints no English label: every figure of the stored sample's
+    scenario (PTAL bands, travel times from a town hall, costs) and its engine line."""
+    from twin.i18n import set_language, tr_label
+    from twin.layout_method import how_computed
+
+    result = simulate(sample, find_scenario(sample.scenarios, SCENARIO))
+    set_language("fr")
+    try:
+        english = [f.label for f in result.figures if tr_label(f.label) == f.label]
+        engines = {how_computed({"engine": f.lineage["engine"]}) for f in result.figures}
+        travel = tr_label(result.figure("transit.persons_within_5min").label)
+    finally:
+        set_language("en")
+    assert english == []
+    assert not [line for line in engines if "engine" in line or "planner" in line]
+    assert travel == "Habitants à moins de 5 min à pied d'un arrêt"

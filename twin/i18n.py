@@ -283,6 +283,35 @@ def _local_number(text: str) -> str:
     return format_number(float(text), len(text.partition(".")[2]))
 
 
+#: KPI labels the engines build from a band, a time or a place: (pattern, English template).
+_LABEL_TEMPLATES = (
+    (re.compile(r"^Persons in PTAL band (?P<band>\w+)$"), N_("Persons in PTAL band {band}")),
+    (
+        re.compile(r"^Persons within (?P<minutes>\d+) ?min walk of a stop$"),
+        N_("Persons within {minutes} min walk of a stop"),
+    ),
+    (
+        re.compile(
+            r"^Persons reached within (?P<minutes>\d+) min \(from (?P<origin>.+), walk \+ "
+            r"transit, median departure (?P<window>[\d:]+-[\d:]+)\)$"
+        ),
+        N_(
+            "Persons reached within {minutes} min (from {origin}, walk + transit, median "
+            "departure {window})"
+        ),
+    ),
+    (
+        re.compile(
+            r"^Premises reached within (?P<minutes>\d+) min \(from (?P<origin>.+), walk \+ "
+            r"transit, median departure (?P<window>[\d:]+-[\d:]+)\)$"
+        ),
+        N_(
+            "Premises reached within {minutes} min (from {origin}, walk + transit, median "
+            "departure {window})"
+        ),
+    ),
+    (re.compile(r"^(?P<name>.+) town hall$"), N_("{name} town hall")),
+)
 #: Layer names an engine appends to a name people chose ("Langan fiber route").
 _SUFFIX_TERMS = ("fiber route", "PBOs", "premises passed")
 
@@ -311,6 +340,13 @@ def tr_label(text: str) -> str:
                 parts["high"] = _local_number(parts["high"])
             if parts.get("rest"):
                 parts["rest"] = " " + tr_label(parts["rest"].strip())
+            return tr(template).format(**parts)
+    for pattern, template in _LABEL_TEMPLATES:
+        match = pattern.match(text)
+        if match is not None:
+            parts = match.groupdict()
+            if "origin" in parts:
+                parts["origin"] = tr_label(parts["origin"])
             return tr(template).format(**parts)
     for term in _SUFFIX_TERMS:  # "Langan fiber route": a fiber area's result layers
         if text.endswith(f" {term}") and len(text) > len(term) + 1:

@@ -69,4 +69,7 @@ def method_lines(cards) -> list[str]:
     for card in cards:
         if card.method:
             grouped.setdefault(card.method, []).append(card.label)
-    return [f"{', '.join(labels)}: {method}" for method, labels in grouped.items()]
+    line = tr("{name}: {detail}")
+    return [
+        line.format(name=", ".join(labels), detail=method) for method, labels in grouped.items()
+    ]

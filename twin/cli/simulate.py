@@ -210,7 +210,7 @@ def write_map(project, result, path: Path, scenario_name: str = "") -> str | Non
             scene.add_layer(layer, index=len(scene.layers))
         layout = build_layout(
             scene,
-            f"Scenario: {scenario_name}" if scenario_name else "Scenario",
+            tr("Scenario: {name}").format(name=scenario_name) if scenario_name else tr("Scenario"),
             scenario=scenario_name,
             page=Page(1600, 1000, 150.0),
             figures=headline_figures(result.figures),

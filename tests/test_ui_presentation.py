@@ -245,3 +245,31 @@ def test_a_scenario_that_cannot_be_shown_is_one_line_not_a_crash(qtbot):
         qtbot.keyClick(presentation, Qt.Key.Key_Right)  # the story goes on
     assert presentation.caption.title_label.text() == "The town hall"
     assert not presentation.message.isVisible()  # that step shows the baseline
+
+
+def _blue_share(presentation: PresentationWindow) -> float:
+    """Share of the stage's pixels in the buildings' blue (#56B4E9, give or take)."""
+    pixels = rgb_array(presentation.stage.grab().toImage()).astype(int)
+    blue = (abs(pixels[..., 0] - 0x56) < 30) & (abs(pixels[..., 1] - 0xB4) < 30)
+    return float((blue & (abs(pixels[..., 2] - 0xE9) < 30)).mean())
+
+
+def test_a_step_naming_layers_by_id_shows_them_as_the_exported_page_does(qtbot):
+    """Story steps of the sample name layers by id ("communes", "mobile_cells"); the
+    presentation showed only layers named by their display name, so the sample's steps
+    showed a bare coverage raster."""
+    project = make_project()
+    buildings_id = project.layer("Buildings").id
+    by_id = StoryStep("By id", "", STEPS[1].extent, (buildings_id,))
+    nothing = StoryStep("Nothing", "", STEPS[1].extent, ("Roads",))
+    presentation = PresentationWindow(project, [by_id, nothing])
+    qtbot.addWidget(presentation)
+    presentation.resize(1280, 720)
+    presentation.show()
+    qtbot.waitExposed(presentation)
+    qtbot.wait(300)
+    shown = _blue_share(presentation)
+    qtbot.keyClick(presentation, Qt.Key.Key_End)
+    qtbot.waitUntil(lambda: not presentation.animating(), timeout=10_000)
+    qtbot.wait(300)
+    assert shown > 0.3 and _blue_share(presentation) < 0.05  # the town hall fills the view

@@ -19,13 +19,20 @@ RESULT_RASTER_OPACITY = 0.55
 
 
 def copy_layer(layer: Layer, visible: bool = True) -> Layer:
-    """A new layer object sharing ``layer``'s data, style and provenance, so the compare
-    maps can show or hide it without touching the main map's layer."""
+    """A new layer object sharing ``layer``'s data, style, provenance and id, so the
+    compare maps can show or hide it without touching the main map's layer (and a story
+    step names it by its id, as in the exports)."""
     if isinstance(layer, RasterLayer):
         copy: Layer = layer.with_array(layer.array)
+        copy.id = layer.id
     elif isinstance(layer, VectorLayer):
         copy = VectorLayer(
-            layer.name, layer.frame, style=layer.style, provenance=layer.provenance, crs=layer.crs
+            layer.name,
+            layer.frame,
+            style=layer.style,
+            provenance=layer.provenance,
+            crs=layer.crs,
+            layer_id=layer.id,
         )
     else:
         raise TypeError(f"cannot copy {type(layer).__name__}")

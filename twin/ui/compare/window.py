@@ -60,7 +60,7 @@ class ScenarioData:
     @property
     def title(self) -> str:
         """The name shown on the maps and in the table."""
-        return self.name or "Baseline"
+        return self.name or tr("Baseline")
 
 
 def _swatch(color: str) -> str:

@@ -35,8 +35,16 @@ class _MapGraphicsView(pg.GraphicsView):
         painter.resetTransform()
         viewport = self.viewport().rect()
         self._canvas.paint_labels(painter, QtCore.QRectF(viewport))
+        zoom = self._canvas.overlay_zoom
+        units_per_pixel = self._canvas.map_units_per_pixel()
+        if zoom != 1.0:  # larger scale bar and north arrow (a presentation screen)
+            painter.scale(zoom, zoom)
+            viewport = QtCore.QRect(
+                0, 0, round(viewport.width() / zoom), round(viewport.height() / zoom)
+            )
+            units_per_pixel *= zoom
         if self._canvas.show_scale_bar:
-            overlays.draw_scale_bar(painter, viewport, self._canvas.map_units_per_pixel())
+            overlays.draw_scale_bar(painter, viewport, units_per_pixel)
         if self._canvas.show_north_arrow:
             overlays.draw_north_arrow(painter, viewport)
         painter.restore()
@@ -60,6 +68,7 @@ class MapCanvas(QtWidgets.QWidget):
         self.project: Project | None = None
         self.tool: MapTool | None = None
         self.show_scale_bar = True
+        self.overlay_zoom = 1.0  # size factor of the scale bar and north arrow
         self.show_north_arrow = True
         self.show_labels = True
         self.label_obstacles: list = []  # extra boxes (pixels) labels avoid, e.g. a page's

@@ -9,12 +9,13 @@ larger. KPI cards show figures already through the privacy gate (:class:`twin.la
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from twin.i18n import tr
+from twin.i18n import tr, tr_label
 from twin.layers.difference import base_name
 from twin.layout import KpiCard
 from twin.ui.panels.swatches import paint_swatch
@@ -178,12 +179,13 @@ class LegendOverlay(QWidget):
         self.groups = []
         for layer in layers:
             entries = [
-                e for e in layer.legend_entries() if e.label or len(layer.legend_entries()) == 1
+                replace(e, label=tr_label(e.label))
+                for e in layer.legend_entries()
+                if e.label or len(layer.legend_entries()) == 1
             ]
             if entries:
-                self.groups.append(
-                    (base_name(layer.name), entries, getattr(layer.style, "point_symbol", "o"))
-                )
+                name = tr_label(base_name(layer.name))
+                self.groups.append((name, entries, getattr(layer.style, "point_symbol", "o")))
         self.setVisible(bool(self.groups))
         self.update()
 

@@ -11,41 +11,70 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
+from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.difference import base_name
+from twin.layers.raster import RasterLayer
 from twin.project import Project
 from twin.story import StoryStep
 from twin.ui.compare.maps import copy_layer, is_result_layer
 from twin.ui.compare.side_by_side import TITLE_STYLE, SideBySideView
 from twin.ui.compare.swipe import CHIP_STYLE, SwipeView
 from twin.ui.compare.window import ScenarioData
+from twin.ui.export.story_scene import MOBILE_LAYERS, new_sites_layer
 from twin.ui.map.canvas import MapCanvas
 
 BBox = tuple[float, float, float, float]
+NEW_SITES_ID = "story_new_sites"  # the new sites layer a scenario's map adds
 KEPT_VIEWS = 3  # map views kept built (a story goes back and forth between a few)
 
 
 def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
-    """A map project: copies of the baseline's own layers under copies of ``data``'s
-    result layers (None: the baseline's layers alone)."""
+    """A map project: copies of the baseline's own layers and of ``data``'s result layers
+    (None: the baseline's layers alone), top first as in an exported page: result vectors,
+    own vectors, result rasters, own rasters, so that communes, roads and sites show over
+    a coverage level."""
     project = Project(crs=baseline.crs)
     own = [layer for layer in baseline.layers if not is_result_layer(layer)]
     results = list(data.layers) if data is not None else []
-    for layer in reversed(own):
-        project.add_layer(copy_layer(layer), index=0)
-    for layer in reversed(results):
-        project.add_layer(copy_layer(layer), index=0)
+    ordered = [
+        *(layer for layer in results if not isinstance(layer, RasterLayer)),
+        *(layer for layer in own if not isinstance(layer, RasterLayer)),
+        *(layer for layer in results if isinstance(layer, RasterLayer)),
+        *(layer for layer in own if isinstance(layer, RasterLayer)),
+    ]
+    for layer in ordered:
+        project.add_layer(copy_layer(layer), index=len(project.layers))
+    try:
+        sites = new_sites_layer(baseline, data.name) if data is not None else None
+    except DataError:
+        sites = None  # a scenario given by the data source only, not stored in the project
+    if sites is not None:  # where the scenario's new masts stand, as on exported pages
+        sites.id = NEW_SITES_ID
+        project.add_layer(sites, index=0)
     return project
 
 
 def apply_visibility(project: Project, visible_layers: tuple[str, ...]) -> None:
-    """Show the layers named in ``visible_layers`` (result layers by their name without
-    scenario prefix) and hide the others; an empty tuple leaves visibility as it is."""
+    """Show the layers named in ``visible_layers`` and hide the others; an empty tuple
+    leaves visibility as it is. A name is a project layer's id or name, or a result
+    layer's name without its scenario prefix, or the end of it ("fiber route" shows
+    "Langan fiber route"), in any case, as the exported pages read it."""
     if not visible_layers:
         return
-    wanted = {base_name(name) for name in visible_layers} | set(visible_layers)
+    wanted = {name.casefold() for name in visible_layers}
     for layer in project.layers:
-        layer.visible = layer.name in wanted or base_name(layer.name) in wanted
+        if layer.id == NEW_SITES_ID:
+            layer.visible = bool(wanted & set(MOBILE_LAYERS))
+            continue
+        names = {layer.name.casefold(), base_name(layer.name).casefold()}
+        if not is_result_layer(layer):
+            names.add(layer.id.casefold())
+        short = base_name(layer.name).casefold()
+        layer.visible = bool(names & wanted) or (
+            is_result_layer(layer) and any(short.endswith(" " + name) for name in wanted)
+        )
 
 
 def ease_bbox(start: BBox, end: BBox, t: float) -> BBox:
@@ -156,14 +185,18 @@ class MapStage(QWidget):
             first = stage_project(self.baseline, data_left)
             second = stage_project(self.baseline, data_right)
             cls = SwipeView if step.show == "swipe" else SideBySideView
-            return cls(first, second, left or "Baseline", right or "Baseline"), [first, second]
+            titles = (left or tr("Baseline"), right or tr("Baseline"))
+            return cls(first, second, *titles), [first, second]
         project = stage_project(self.baseline, data_right)
         view = MapCanvas()
         view.set_project(project)
         return view, [project]
 
     def set_scale(self, height_px: int) -> None:
-        """Name chips of the two scenarios readable on a screen ``height_px`` high."""
+        """Name chips, scale bar and north arrow readable on a screen ``height_px`` high
+        (the map's own are sized for a workstation: 1.5 times larger at 1080 px)."""
+        for canvas in self.canvases():
+            canvas.overlay_zoom = max(1.0, height_px / 720)
         size = max(12, round(height_px / 40))
         if isinstance(self.view, SwipeView):
             for label in (self.view.label_a, self.view.label_b):

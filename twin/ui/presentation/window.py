@@ -293,9 +293,14 @@ class PresentationWindow(QWidget):
         self.caption.set_scale(height)
         self.cards.set_cards(self.cards_for(step), height)
         shown = self.stage.shown_layers()
-        legend_layers = [
-            layer for layer in shown if is_result_layer(layer) or len(layer.legend_entries()) > 1
-        ][:LEGEND_GROUPS]
+        # the step's results first (what the step is about), then base layers with classes
+        results = [layer for layer in shown if is_result_layer(layer)]
+        classed = [
+            layer
+            for layer in shown
+            if not is_result_layer(layer) and len(layer.legend_entries()) > 1
+        ]
+        legend_layers = (results + classed)[:LEGEND_GROUPS]
         self.legend.set_layers(legend_layers, height)
         self.counter.show_position(self.index, len(self.steps), self.typed, height)
         errors = [self.errors[name] for name in step_names(step) if name in self.errors]

@@ -216,6 +216,22 @@ def test_bdtopo_missing_height_field_is_refused(tmp_path):
         read_open_data(path)
 
 
+def test_bdtopo_text_in_a_number_field_is_refused_and_decimal_commas_read(tmp_path):
+    path = tmp_path / "bdtopo.gpkg"
+    frame = gpd.GeoDataFrame(
+        {"cleabs": ["B1", "B2"], "usage_1": ["Résidentiel"] * 2, "hauteur": ["7,5", "haut"]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)],
+        crs=2154,
+    )
+    frame.to_file(path, layer="batiment")
+    with pytest.raises(DataError, match=r"feature 2: hauteur 'haut' is not a number"):
+        read_open_data(path)
+    frame.loc[1, "hauteur"] = ""
+    frame.to_file(path, layer="batiment")
+    heights = read_open_data(path)[0].frame["height_m"].tolist()
+    assert heights == [7.5, 6.0]  # the empty height is the documented house default
+
+
 # --- Arcep ----------------------------------------------------------------------------------
 def test_arcep_fiber_states_coordinates_and_premises():
     layer = arcep.read_arcep_fiber(TERRITORY / "immeubles_35.csv")

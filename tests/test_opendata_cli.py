@@ -22,6 +22,7 @@ from twin.layers.opendata.builder import load_communes
 
 DATA = Path(__file__).parent / "data" / "opendata"
 TERRITORY = DATA / "becherel"
+NEW_BECHEREL = ["new", "--name", "X", "--communes", "35022", "--from", str(TERRITORY)]
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
@@ -257,6 +258,18 @@ def test_new_from_a_partial_folder_says_what_is_missing(tmp_path):
                 "x.twin",
             ],
             "COR_NB_DG_LAT missing",
+        ),
+        (  # the working folder (tmp_path) is empty
+            ["new", "--name", "X", "--communes", "35022", "--from", ".", "--out", "x.twin"],
+            "none of the open datasets twin reads is in this folder",
+        ),
+        (  # procfs refuses new files, even to root
+            [*NEW_BECHEREL, "--out", "/proc/x.twin"],
+            "--out /proc/x.twin: cannot write in /proc",
+        ),
+        (
+            [*NEW_BECHEREL, "--out", str(TERRITORY / "immeubles_35.csv" / "x.twin")],
+            "immeubles_35.csv is not a folder",
         ),
     ],
 )

@@ -14,6 +14,7 @@ downloaded.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -56,6 +57,11 @@ class _Builder:
         self.communes, self.town_halls = load_communes(codes)
         self.area = shapely.union_all(self.communes.geometry.values)
         self.files = scan_folder(folder)
+        if not self.files:
+            raise DataError(
+                f"--from {folder}: none of the open datasets twin reads is in this folder "
+                "(ANFR, Arcep, INSEE, BD TOPO or OpenStreetMap, Enedis, GTFS)"
+            )
         self.project = Project(crs=CRS)
         self.project.metadata["name"] = name
         self.project.metadata["communes"] = codes
@@ -316,6 +322,17 @@ class _Builder:
 DATASETS_BY_KEY = {dataset.key: dataset for dataset in DATASETS}
 
 
+def _check_writable(out: Path) -> None:
+    """DataError in one line, before the build, when no file can be written beside ``out``
+    (a read-only folder or file system): a probe file is created and removed."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".twin-new-", suffix=".probe"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise DataError(f"--out {out}: cannot write in {out.parent} ({reason})") from None
+
+
 def build_territory(
     name: str, communes: list[str], folder: str | Path, feedback: Feedback | None = None
 ) -> tuple[object, BuildReport, Path | None]:
@@ -359,6 +376,9 @@ def build_and_save(
         raise DataError(f"--out {out}: the project file must end in .twin")
     if not out.parent.exists():
         raise DataError(f"--out {out}: the folder {out.parent} does not exist")
+    if not out.parent.is_dir():
+        raise DataError(f"--out {out}: {out.parent} is not a folder")
+    _check_writable(out)
     project, report, gtfs = build_territory(name, communes, folder, feedback)
     if gtfs is not None:
         target = out.with_name(f"{out.stem}_gtfs.zip")

@@ -23,6 +23,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import N_, tr
 from twin.layers.opendata import DATASETS, anfr, bdtopo, osm
 from twin.layers.opendata import territory_steps as steps
 from twin.layers.opendata.communes import (
@@ -285,7 +286,11 @@ class _Builder:
     def finish(self) -> None:
         for key, text in WHAT_NEEDS.items():
             if key not in self.files and not (key == "bdtopo" and "osm" in self.files):
-                self.report.missing.append(f"{DATASETS_BY_KEY[key].label}: {text}")
+                self.report.missing.append(
+                    tr("{dataset}: {what}").format(
+                        dataset=tr(DATASETS_BY_KEY[key].label), what=tr(text)
+                    )
+                )
         order = (
             "mobile_cells",
             "transit_stops",
@@ -341,24 +346,24 @@ def build_territory(
     feedback = ensure_feedback(feedback)
     if not str(name).strip():
         raise DataError("--name: give the territory a name")
-    feedback.set_progress(0, "Reading the communes")
+    feedback.set_progress(0, tr("Reading the communes"))
     builder = _Builder(str(name).strip(), list(communes), Path(folder), feedback)
     steps = (
-        ("communes", builder.communes_layers),
-        ("mobile sites (ANFR)", builder.mobile),
-        ("buildings and roads (BD TOPO)", builder.bdtopo),
-        ("buildings and roads (OpenStreetMap)", builder.osm),
-        ("population (INSEE)", builder.population),
-        ("fiber (Arcep)", builder.fiber),
-        ("grid (Enedis)", builder.grid),
-        ("coverage reference (Arcep)", builder.coverage_reference),
-        ("transit (GTFS)", lambda: builder.transit(None)),
+        (N_("Reading the communes"), builder.communes_layers),
+        (N_("Reading the mobile sites (ANFR)"), builder.mobile),
+        (N_("Reading the buildings and roads (BD TOPO)"), builder.bdtopo),
+        (N_("Reading the buildings and roads (OpenStreetMap)"), builder.osm),
+        (N_("Reading the population (INSEE)"), builder.population),
+        (N_("Reading the fiber (Arcep)"), builder.fiber),
+        (N_("Reading the grid (Enedis)"), builder.grid),
+        (N_("Reading the coverage reference (Arcep)"), builder.coverage_reference),
+        (N_("Reading the transit (GTFS)"), lambda: builder.transit(None)),
     )
     for index, (label, step) in enumerate(steps):
-        feedback.set_progress(5 + 90 * index / len(steps), f"Reading {label}")
+        feedback.set_progress(5 + 90 * index / len(steps), tr(label))
         step()
     builder.finish()
-    feedback.set_progress(100, "Territory built")
+    feedback.set_progress(100, tr("Territory built"))
     return builder.project, builder.report, builder.gtfs
 
 

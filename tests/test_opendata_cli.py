@@ -429,3 +429,23 @@ def test_every_layer_of_a_new_territory_has_a_french_name(built):
     untranslated = [name for name in names if tr_label(name) == name and name != "Communes"]
     assert untranslated == []
     assert tr_label("Mobile cells (ANFR)") == "Cellules mobiles (ANFR)"
+
+
+def test_new_from_the_anfr_folder_itself_reads_its_tables_once(tmp_path):
+    code, out, err = run_cli(
+        [
+            "new",
+            "--name",
+            "B",
+            "--communes",
+            "35022",
+            "--from",
+            str(TERRITORY / "anfr"),
+            "--out",
+            str(tmp_path / "b.twin"),
+        ]
+    )
+    assert (code, err) == (0, "")
+    assert "ANFR (anfr): 3 sites, 11 4G/5G cells" in out
+    cells = twin.open_project(tmp_path / "b.twin").layer("mobile_cells").frame
+    assert len(cells) == 11 and cells["cell_id"].is_unique

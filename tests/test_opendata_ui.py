@@ -115,6 +115,15 @@ def test_dialog_speaks_french(qtbot, tmp_path):
     fill(qtbot, dialog, "Becherel", "35022", "", "")  # keyClicks types ASCII only
     qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
     assert dialog.error_label.text() == "Indiquez un dossier de données, un fichier de projet."
+    fill(qtbot, dialog, "Becherel", "Rennes", TERRITORY, tmp_path / "b.twin")
+    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
+    assert dialog.error_label.text() == (
+        "Communes : RENNES : indiquez des codes commune INSEE comme 35022,35238"
+    )
+    fill(qtbot, dialog, "Becherel", "35022", tmp_path / "nowhere", tmp_path / "b.twin")
+    qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "introuvable" in dialog.error_label.text(), timeout=60_000)
+    assert dialog.error_label.text().startswith("Dossier de données ")
     folder = tmp_path / "data"  # ANFR only: a short build
     shutil.copytree(TERRITORY / "anfr", folder / "anfr")
     fill(qtbot, dialog, "Becherel", "35022", folder, tmp_path / "b.twin")

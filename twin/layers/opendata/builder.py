@@ -60,8 +60,10 @@ class _Builder:
         self.files = scan_folder(folder)
         if not self.files:
             raise DataError(
-                f"--from {folder}: none of the open datasets twin reads is in this folder "
-                "(ANFR, Arcep, INSEE, BD TOPO or OpenStreetMap, Enedis, GTFS)"
+                tr(
+                    "--from {folder}: none of the open datasets twin reads is in this folder "
+                    "(ANFR, Arcep, INSEE, BD TOPO or OpenStreetMap, Enedis, GTFS)"
+                ).format(folder=folder)
             )
         self.project = Project(crs=CRS)
         self.project.metadata["name"] = name
@@ -362,7 +364,11 @@ def _check_writable(out: Path) -> None:
             pass
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise DataError(f"--out {out}: cannot write in {out.parent} ({reason})") from None
+        raise DataError(
+            tr("--out {out}: cannot write in {folder} ({reason})").format(
+                out=out, folder=out.parent, reason=reason
+            )
+        ) from None
 
 
 def build_territory(
@@ -372,7 +378,7 @@ def build_territory(
     ``folder``; the project is not saved. DataError for unknown communes or bad files."""
     feedback = ensure_feedback(feedback)
     if not str(name).strip():
-        raise DataError("--name: give the territory a name")
+        raise DataError(tr("--name: give the territory a name"))
     feedback.set_progress(0, tr("Reading the communes"))
     builder = _Builder(str(name).strip(), list(communes), Path(folder), feedback)
     steps = (
@@ -405,11 +411,15 @@ def build_and_save(
     to it (``<out stem>_gtfs.zip``, named in the project's metadata)."""
     out = Path(out)
     if out.suffix.lower() != ".twin":
-        raise DataError(f"--out {out}: the project file must end in .twin")
+        raise DataError(tr("--out {out}: the project file must end in .twin").format(out=out))
     if not out.parent.exists():
-        raise DataError(f"--out {out}: the folder {out.parent} does not exist")
+        raise DataError(
+            tr("--out {out}: the folder {folder} does not exist").format(out=out, folder=out.parent)
+        )
     if not out.parent.is_dir():
-        raise DataError(f"--out {out}: {out.parent} is not a folder")
+        raise DataError(
+            tr("--out {out}: {folder} is not a folder").format(out=out, folder=out.parent)
+        )
     _check_writable(out)
     project, report, gtfs = build_territory(name, communes, folder, feedback)
     if gtfs is not None:

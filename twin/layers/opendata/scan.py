@@ -53,7 +53,7 @@ def scan_folder(folder: Path) -> dict[str, list[Path]]:
     """Dataset key -> files (or ANFR folders) found under ``folder``, recursively."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(f"--from {folder}: no such folder")
+        raise DataError(tr("--from {folder}: no such folder").format(folder=folder))
     found: dict[str, list[Path]] = {}
     anfr_folders: list[Path] = []
     if anfr.is_anfr(folder):  # --from names the folder of ANFR tables itself

@@ -146,7 +146,7 @@ class NewTerritoryDialog(QDialog):
         try:
             codes = parse_communes(self.communes_edit.text())
         except TwinError as error:
-            self.show_error(str(error).removeprefix("--communes: "))
+            self.show_error(self._in_form_words(str(error)))
             return None
         missing = [
             label
@@ -213,7 +213,21 @@ class NewTerritoryDialog(QDialog):
 
     def _on_failed(self, error: BaseException) -> None:
         self.report_view.clear()
-        self.show_error(error_message(error))
+        self.show_error(self._in_form_words(error_message(error)))
+
+    @staticmethod
+    def _in_form_words(text: str) -> str:
+        """A builder message in the form's words: its command-line option ("--from") is
+        replaced by the field's label ("Data folder")."""
+        for option, label in (
+            ("--name", tr("Name")),
+            ("--communes", tr("Communes")),
+            ("--from", tr("Data folder")),
+            ("--out", tr("Project file")),
+        ):
+            if text.startswith(option + " ") or text.startswith(option + ":"):
+                return label + text[len(option) :]
+        return text
 
     def _open(self) -> None:
         if self.written is not None:

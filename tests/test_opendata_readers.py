@@ -148,6 +148,25 @@ def test_insee_cells_are_200_m_squares_from_their_ids():
     assert set(frame["insee"]) == {"35022", "35238"}
 
 
+def test_insee_later_editions_in_lower_case_with_commas_and_points(tmp_path):
+    # Filosofi 2017 and 2019 (carreaux_200m_met.csv): lower-case names, comma-separated,
+    # UTF-8, decimal points; the same cells as the 2015-style fixture (semicolons, commas)
+    path = tmp_path / "carreaux_200m_met.csv"
+    path.write_text(
+        "idcar_200m,idcar_1km,idcar_nat,i_est_200,i_est_1km,lcog_geo,ind,men,men_pauv\n"
+        "CRS3035RES200mN2869400E3438600,CRS3035RES1000mN2869000E3438000,"
+        "CRS3035RES32000mN2880000E3424000,1,0,35022,4.5,2,1.5\n",
+        encoding="utf-8",
+    )
+    assert recognise(path).key == "insee_filosofi"
+    (row,) = read_open_data(path)[0].frame.itertuples()
+    assert (row.cell_id, row.population, row.households) == (
+        "CRS3035RES200mN2869400E3438600",
+        4.5,
+        2,
+    )
+
+
 def test_insee_broken_id_is_one_line():
     with pytest.raises(DataError, match=r"line 2: Idcar_200m 'N2869800E3438800' is not"):
         read_open_data(DATA / "broken" / "carreaux_broken.csv")
@@ -214,6 +233,22 @@ def test_bdtopo_missing_height_field_is_refused(tmp_path):
     assert recognise(path).key == "bdtopo"
     with pytest.raises(DataError, match="hauteur/HAUTEUR missing"):
         read_open_data(path)
+
+
+def test_bdtopo_text_in_a_number_field_is_refused_and_decimal_commas_read(tmp_path):
+    path = tmp_path / "bdtopo.gpkg"
+    frame = gpd.GeoDataFrame(
+        {"cleabs": ["B1", "B2"], "usage_1": ["Résidentiel"] * 2, "hauteur": ["7,5", "haut"]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)],
+        crs=2154,
+    )
+    frame.to_file(path, layer="batiment")
+    with pytest.raises(DataError, match=r"feature 2: hauteur 'haut' is not a number"):
+        read_open_data(path)
+    frame.loc[1, "hauteur"] = ""
+    frame.to_file(path, layer="batiment")
+    heights = read_open_data(path)[0].frame["height_m"].tolist()
+    assert heights == [7.5, 6.0]  # the empty height is the documented house default
 
 
 # --- Arcep ----------------------------------------------------------------------------------
@@ -285,8 +320,26 @@ def test_level_agreement_masks_small_zones():
         predicted, reference, persons, households, np.array(["A", "A", "A", "B"])
     )
     a, b = rows
-    assert (a["persons_same_level"], a["persons_twin_lower"]) == (25.0, 10.0)
+    assert a["households"] == 14.0  # the commune is published; its parts rest on < 11 each
+    assert a["persons_same_level"].startswith("masked")
+    assert a["persons_twin_lower"].startswith("masked")
     assert b["persons_twin_higher"].startswith("masked")  # one household: not published
+
+
+def test_level_agreement_masks_a_level_resting_on_few_households_and_one_more():
+    # one commune of 68 households: 3 of them get a higher level from twin than from Arcep
+    predicted = np.array([3, 3, 2, 1])
+    reference = np.array([3, 2, 2, 1])
+    persons = np.array([60.0, 7.0, 40.0, 30.0])
+    households = np.array([30.0, 3.0, 20.0, 15.0])
+    (row,) = arcep.level_agreement(predicted, reference, persons, households, np.array(["A"] * 4))
+    assert row["households"] == 68.0 and row["persons_twin_lower"] == 0.0
+    # 7 persons in 3 households are not published, nor the figure that would give them by
+    # subtraction from the commune's total (the next smallest of the same/higher/lower group)
+    assert row["persons_twin_higher"].startswith("masked")
+    assert row["persons_same_level"].startswith("masked")
+    arcep_levels = [row[f"persons_arcep_level_{k}"] for k in range(4)]
+    assert arcep_levels == [0.0, 30.0, 47.0, 60.0]  # each rests on 15 households or more
 
 
 def test_arcep_level_values():

@@ -60,7 +60,7 @@ def describe(path: str | Path | None) -> dict[str, Any]:
     return {
         "path": str(path),
         "type": "file",
-        "format": f"{dataset.label} ({dataset.url})" if dataset else describe_format(path),
+        "format": f"{tr(dataset.label)} ({dataset.url})" if dataset else describe_format(path),
         "crs": describe_crs(common_crs) if common_crs is not None else "mixed",
         "extent": _union([layer.bounds for layer in layers]) if common_crs is not None else None,
         "extent_unit": _unit(common_crs),

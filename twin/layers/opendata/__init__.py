@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twin.i18n import N_
 from twin.layers.base import Layer
 from twin.layers.opendata import anfr, arcep, arcep_mci, bdtopo, enedis, insee, osm
 
@@ -161,63 +162,63 @@ def _read_gtfs(path: Path, crs) -> list[Layer]:
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "anfr",
-        "ANFR installations radioélectriques > 5 W",
+        N_("ANFR installations radioélectriques > 5 W"),
         anfr.DOC_URL,
         anfr.is_anfr,
         lambda path, crs: [anfr.read_anfr_layer(path, crs or "EPSG:2154")],
     ),
     Dataset(
         "enedis",
-        "Enedis open data (substations, lines)",
+        N_("Enedis open data (substations, lines)"),
         enedis.DOC_URL,
         enedis.is_enedis,
         lambda path, crs: enedis.read_enedis(path, crs or "EPSG:2154"),
     ),
     Dataset(
         "arcep_fiber",
-        "Arcep FTTH by building (Cartefibre, or Ma connexion internet base_imb)",
+        N_("Arcep FTTH by building (Cartefibre, or Ma connexion internet base_imb)"),
         arcep.FIBER_DOC_URL,
         arcep.is_arcep_fiber,
         lambda path, crs: [arcep.read_arcep_fiber(path, crs or "EPSG:2154")],
     ),
     Dataset(
         "arcep_mci_eligibility",
-        "Arcep Ma connexion internet eligibility (read with its base_imb)",
+        N_("Arcep Ma connexion internet eligibility (read with its base_imb)"),
         arcep_mci.DOC_URL,
         arcep_mci.is_mci_eligibility,
         lambda path, crs: _eligibility_alone(path),
     ),
     Dataset(
         "insee_filosofi",
-        "INSEE Filosofi 200 m grid",
+        N_("INSEE Filosofi 200 m grid"),
         insee.DOC_URL,
         lambda path: insee.is_insee_grid(path) or _is_insee_vector(path),
         lambda path, crs: _read_insee(path, crs or "EPSG:2154"),
     ),
     Dataset(
         "bdtopo",
-        "IGN BD TOPO (BATIMENT, TRONCON_DE_ROUTE)",
+        N_("IGN BD TOPO (BATIMENT, TRONCON_DE_ROUTE)"),
         bdtopo.DOC_URL,
         bdtopo.is_bdtopo,
         lambda path, crs: bdtopo.read_bdtopo(path, crs or "EPSG:2154"),
     ),
     Dataset(
         "arcep_mobile",
-        "Arcep Mon réseau mobile coverage",
+        N_("Arcep Mon réseau mobile coverage"),
         arcep.MOBILE_DOC_URL,
         _is_arcep_mobile,
         lambda path, crs: _read_arcep_mobile(path, crs or "EPSG:2154"),
     ),
     Dataset(
         "osm",
-        "OpenStreetMap extract (buildings, highways)",
+        N_("OpenStreetMap extract (buildings, highways)"),
         "https://www.openstreetmap.org/copyright",
         osm.is_osm,
         lambda path, crs: _read_osm(path, crs or "EPSG:2154"),
     ),
     Dataset(
         "gtfs",
-        "GTFS feed",
+        N_("GTFS feed"),
         "https://gtfs.org/schedule/reference/",
         _is_gtfs,
         _read_gtfs,

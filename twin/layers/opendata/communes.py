@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 CRS = "EPSG:2154"
 LINE_MARGIN_M = 200.0  # roads/lines crossing this margin are kept whole (graph not cut)
@@ -31,8 +32,9 @@ def parse_communes(text: str) -> list[str]:
     bad = [c for c in codes if not re.fullmatch(r"(\d{5}|2[AB]\d{3})", c)]
     if not codes or bad:
         raise DataError(
-            f"--communes: {', '.join(bad) or 'nothing given'}: give INSEE commune codes such "
-            "as 35022,35238"
+            tr("--communes: {given}: give INSEE commune codes such as 35022,35238").format(
+                given=", ".join(bad) or tr("nothing given")
+            )
         )
     return list(dict.fromkeys(codes))
 
@@ -57,7 +59,9 @@ def load_communes(codes: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     table = table[(table["type"] == "COM") & table["code"].isin(codes)]
     unknown = [c for c in codes if c not in set(table["code"])]
     if unknown:
-        raise DataError(f"--communes: unknown INSEE commune code(s) {', '.join(unknown)}")
+        raise DataError(
+            tr("--communes: unknown INSEE commune code(s) {codes}").format(codes=", ".join(unknown))
+        )
     table = table.set_index("code").loc[codes].reset_index()
     geometry = shapely.make_valid(shapely.from_wkb(table["geometry"].map(bytes.fromhex).to_numpy()))
     communes = gpd.GeoDataFrame(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from twin.i18n import tr
 from twin.layers.opendata import DATASETS, arcep, enedis, insee, layer_with_fields
 from twin.layers.opendata.communes import (
     CRS,
@@ -68,7 +69,11 @@ def population(b: _Builder) -> None:
         grid["insee"], _ = communes_of(grid, b.communes)
         layer = insee.grid_layer(grid, b.names("insee_filosofi"))
         b.add(layer)
-        b.report.found.append(f"INSEE 200 m grid ({b.names('insee_filosofi')}): {len(grid)} cells")
+        b.report.found.append(
+            tr("INSEE 200 m grid ({files}): {count} cells").format(
+                files=b.names("insee_filosofi"), count=len(grid)
+            )
+        )
         if buildings is not None:
             frame, report = insee.spread_to_buildings(buildings.frame, grid)
             buildings.set_frame(frame)
@@ -125,8 +130,9 @@ def fiber(b: _Builder) -> None:
     b.add(layer)
     eligible = int((premises["fiber_status"] == "eligible").sum())
     b.report.found.append(
-        f"Arcep FTTH buildings ({b.names('arcep_fiber')}): {len(premises)} in the "
-        f"communes, {eligible} eligible"
+        tr("Arcep FTTH buildings ({files}): {count} in the communes, {eligible} eligible").format(
+            files=b.names("arcep_fiber"), count=len(premises), eligible=eligible
+        )
     )
     rule = (
         "a building where any operator offers FO (FTTH) is eligible"
@@ -222,8 +228,10 @@ def pm_nodes(b: _Builder, premises: gpd.GeoDataFrame) -> None:
         )
     )
     b.report.assumed.append(
-        f"fiber nodes: {len(nodes)} PM(s) placed at the centre of their eligible buildings "
-        "(PM positions and NROs are not published)"
+        tr(
+            "fiber nodes: {count} PM(s) placed at the centre of their eligible buildings "
+            "(PM positions and NROs are not published)"
+        ).format(count=len(nodes))
     )
 
 
@@ -270,7 +278,8 @@ def grid(b: _Builder) -> None:
         layer.visible = layer.id == "grid_lines"
         b.add(layer)
     b.report.found.append(
-        f"Enedis ({b.names('enedis')}): {len(inside)} HV/MV and {len(stations)} MV/LV "
-        f"substations, {len(lines)} MV line sections"
+        tr(
+            "Enedis ({files}): {hv} HV/MV and {mv} MV/LV substations, {lines} MV line sections"
+        ).format(files=b.names("enedis"), hv=len(inside), mv=len(stations), lines=len(lines))
     )
     b.report.assumed.append("grid: " + "; ".join(enedis.ASSUMED) + (f"; {note}" if note else ""))

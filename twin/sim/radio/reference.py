@@ -85,23 +85,50 @@ def calibrate_extra_loss(
     losses_db=LOSSES_DB,
 ) -> dict:
     """The extra loss (dB) in ``losses_db`` that gives the most persons Arcep's level, with
-    the persons in agreement for each loss tried (masked when the territory holds fewer than
-    11 households)."""
+    the persons in agreement for each loss tried (a point is masked when it rests on fewer
+    than 11 households, or when it differs from a point shown before it by fewer than 11
+    households: see :func:`_publishable_curve`)."""
     data = _points(project, coverage, technology, operator)
     thresholds = coverage.result.parameters.get("thresholds_dbm", (-115.0, -105.0, -95.0))
-    scores = []
+    scores, agreeing = [], []
     for loss in losses_db:
         predicted = coverage_level(data.predicted_rsrp - float(loss), thresholds)
-        scores.append(float(data.persons[predicted == data.reference].sum()))
+        agreeing.append(predicted == data.reference)
+        scores.append(float(data.persons[agreeing[-1]].sum()))
     best = int(np.argmax(scores))  # first maximum: the smallest loss reaching it
-    disclosed = is_disclosable({"households": float(data.households.sum())})
+    shown = _publishable_curve(agreeing, data.households)
     return {
         "technology": technology,
         "operator": operator,
         "best_extra_loss_db": float(losses_db[best]),
         "persons_in_agreement": {
-            f"{float(loss):g}": (score if disclosed else MASKED_TEXT)
-            for loss, score in zip(losses_db, scores, strict=True)
+            f"{float(loss):g}": (score if show else MASKED_TEXT)
+            for loss, score, show in zip(losses_db, scores, shown, strict=True)
         },
-        "persons_total": float(data.persons.sum()) if disclosed else MASKED_TEXT,
+        "persons_total": (
+            float(data.persons.sum())
+            if is_disclosable({"households": float(data.households.sum())})
+            else MASKED_TEXT
+        ),
     }
+
+
+def _publishable_curve(agreeing: list[np.ndarray], households: np.ndarray) -> list[bool]:
+    """Which points of the persons-in-agreement curve may be published: each rests on at
+    least 11 households (or none), and differs from every point published before it by the
+    households of at least 11 homes (or by none), so that subtracting two published points
+    never gives a figure resting on fewer households (the differencing rule of
+    :func:`twin.layers.privacy.publish_delta`)."""
+    from twin.layers.privacy import rests_on_enough
+
+    shown: list[bool] = []
+    published: list[np.ndarray] = []
+    for where in agreeing:
+        ok = rests_on_enough(None, float(households[where].sum()))
+        for other in published:
+            moved = float(households[where != other].sum())
+            ok = ok and rests_on_enough(None, moved)
+        shown.append(ok)
+        if ok:
+            published.append(where)
+    return shown

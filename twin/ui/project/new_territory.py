@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -60,6 +61,22 @@ class NewTerritoryDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #D55E00;")
         self.error_label.hide()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setFormat(tr("%p%"))  # French: "%p %"
+        self.progress_label = QLabel()
+        self.progress_label.setWordWrap(True)
+        self.cancel_button = QPushButton(tr("&Cancel the build"))
+        self.cancel_button.clicked.connect(self.cancel)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress_bar, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.progress_box = QWidget()
+        progress_layout = QVBoxLayout(self.progress_box)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addLayout(progress_row)
+        progress_layout.addWidget(self.progress_label)
+        self.progress_box.hide()
         self.report_view = QPlainTextEdit()
         self.report_view.setReadOnly(True)
         self.report_view.setPlaceholderText(
@@ -80,6 +97,7 @@ class NewTerritoryDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.progress_box)
         layout.addWidget(self.report_view, 1)
         layout.addWidget(self.buttons)
         self.resize(720, 520)
@@ -128,23 +146,27 @@ class NewTerritoryDialog(QDialog):
         try:
             codes = parse_communes(self.communes_edit.text())
         except TwinError as error:
-            self.show_error(str(error).removeprefix("--communes: "))
+            self.show_error(self._in_form_words(str(error)))
             return None
         missing = [
             label
             for label, value in (
-                ("a name", name),
-                ("a data folder", folder),
-                ("a project file", out),
+                (tr("a name"), name),
+                (tr("a data folder"), folder),
+                (tr("a project file"), out),
             )
             if not value
         ]
         if missing:
-            self.show_error("Give " + ", ".join(missing) + ".")
+            self.show_error(tr("Give {0}.").format(", ".join(missing)))
             return None
         self.build_button.setEnabled(False)
         self.open_button.setEnabled(False)
         self.report_view.setPlainText(tr("Building…"))
+        self.progress_bar.setValue(0)
+        self.progress_label.setText(tr("Building…"))
+        self.cancel_button.setEnabled(True)
+        self.progress_box.show()
         self.job = run_job(
             lambda feedback: build_and_save(name, codes, folder, out, feedback),
             title=tr("Building {name}").format(name=name),
@@ -152,8 +174,34 @@ class NewTerritoryDialog(QDialog):
             on_result=self._on_built,
             on_error=self._on_failed,
         )
-        self.job.finished.connect(lambda *_: self.build_button.setEnabled(True))
+        self.job.progress_changed.connect(self._on_progress)
+        self.job.cancelled.connect(self._on_cancelled)
+        self.job.finished.connect(self._on_finished)
         return self.job
+
+    def cancel(self) -> None:
+        """Stop the running build at its next step; nothing is written."""
+        if self.job is not None and not self.job.done:
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText(tr("Cancelling…"))
+            self.job.cancel()
+
+    def _on_progress(self, percent: float, message: str) -> None:
+        self.progress_bar.setValue(round(percent))
+        if message and self.cancel_button.isEnabled():
+            self.progress_label.setText(tr(message))
+
+    def _on_cancelled(self) -> None:
+        self.report_view.setPlainText(tr("Build cancelled: no project file was written."))
+
+    def _on_finished(self) -> None:
+        self.progress_box.hide()
+        self.build_button.setEnabled(True)
+
+    def reject(self) -> None:
+        """Close the dialog, cancelling a build still running."""
+        self.cancel()
+        super().reject()
 
     def _on_built(self, result) -> None:
         path, report = result
@@ -165,7 +213,21 @@ class NewTerritoryDialog(QDialog):
 
     def _on_failed(self, error: BaseException) -> None:
         self.report_view.clear()
-        self.show_error(error_message(error))
+        self.show_error(self._in_form_words(error_message(error)))
+
+    @staticmethod
+    def _in_form_words(text: str) -> str:
+        """A builder message in the form's words: its command-line option ("--from") is
+        replaced by the field's label ("Data folder")."""
+        for option, label in (
+            ("--name", tr("Name")),
+            ("--communes", tr("Communes")),
+            ("--from", tr("Data folder")),
+            ("--out", tr("Project file")),
+        ):
+            if text.startswith(option + " ") or text.startswith(option + ":"):
+                return label + text[len(option) :]
+        return text
 
     def _open(self) -> None:
         if self.written is not None:

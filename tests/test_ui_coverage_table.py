@@ -12,6 +12,7 @@ from test_radio_cli import PIXEL, SIZE, X0, Y0, _project
 
 from twin.layers.privacy import MASKED_LABEL
 from twin.layers.raster import RasterLayer
+from twin.layers.vector import VectorLayer
 from twin.project import Project
 from twin.ui.panels.coverage_table import (
     CoverageTableDialog,
@@ -95,3 +96,34 @@ def _header_point(table, column):
     return header.rect().topLeft() + type(header.rect().topLeft())(
         header.sectionViewportPosition(column) + 5, 5
     )
+
+
+def test_the_live_level_clipped_to_the_territory_still_counts_every_building(tmp_path):
+    """The map draws the level inside the communes only (pixels whose centre is outside
+    hold "no class"); the table still counts the buildings on those edge pixels, at the
+    engine's level."""
+    from types import SimpleNamespace
+
+    from twin.ui.scenario.layers import ScenarioLayers
+
+    project, buildings = _level_project(tmp_path)
+    engine_level = project.layers[0].array
+    project.remove_layer(project.layers[0])
+    # an outline 100 m inside each commune: buildings near an edge sit on masked pixels
+    inset = project.layer("communes").frame.copy()
+    inset["geometry"] = inset.geometry.buffer(-100.0)
+    outline_project = Project(crs="EPSG:2154")
+    outline_project.add_layer(VectorLayer("communes", inset, layer_id="communes"))
+    layers = ScenarioLayers()
+    layers.set_territory(outline_project)
+    update = SimpleNamespace(
+        level=engine_level, transform=Affine(PIXEL, 0, X0, 0, -PIXEL, Y0), crs="EPSG:2154"
+    )
+    layers.set_coverage(update, None)
+    assert (layers.coverage_layer.array == 255).any()  # the map leaves the edges undrawn
+    rows = commune_rows(project, layers.coverage_layer)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["Rennes"]["persons"][0] in (0, None)  # all of Rennes is very good
+    assert by_name["Bruz"]["persons"][3] in (0, None)
+    published = [v for r in rows for v in r["persons"] if v is not None]
+    assert sum(published) == pytest.approx(buildings["population"].sum(), abs=len(rows) * 4)

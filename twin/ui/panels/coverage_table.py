@@ -55,7 +55,12 @@ def commune_rows(project, level_layer) -> list[dict]:
     except (KeyError, LookupError, ValueError):
         return []
     points = PopulationPoints.from_frame(buildings, zone_column="insee")
-    level = np.asarray(level_layer.array)
+    level = getattr(level_layer, "engine_level", None)
+    if level is None or np.shape(level) != np.shape(level_layer.array):
+        level = level_layer.array
+    # a level clipped to the territory holds OUTSIDE_LEVEL (no class) beyond the communes:
+    # counted as "no coverage" when the engine's own level is not at hand
+    level = np.where(np.asarray(level) <= 3, level, 0).astype(np.uint8)
     grid = Grid(level_layer.transform, level.shape, level_layer.crs)
     summary = PeopleCounter(points, grid).count(level)
     people = readable_people(summary.to_dict(), commune_names(project))

@@ -37,6 +37,7 @@ from twin.project import Project
 from twin.ui.compare.maps import (
     default_theme,
     is_result_layer,
+    place_of,
     result_themes,
     scenario_project,
     show_theme,
@@ -252,9 +253,11 @@ class CompareWindow(QWidget):
             view = cls(self.project_a, self.project_b, self.a.title, self.b.title)
             self.views[mode] = view
             self.stack.addWidget(view)
-        if previous is not None and previous is not view:
-            view.zoom_to_bbox(previous.canvas_a.view_bbox())
         self.stack.setCurrentWidget(view)
+        if previous is not None and previous is not view:
+            # the same centre and scale (metres per pixel), not the same box: a swipe box
+            # fitted into a half-width pane zoomed out at every switch
+            view.show_place(*place_of(previous.canvas_a))
         return view
 
     def closeEvent(self, event) -> None:

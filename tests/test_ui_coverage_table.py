@@ -127,3 +127,58 @@ def test_the_live_level_clipped_to_the_territory_still_counts_every_building(tmp
     assert by_name["Bruz"]["persons"][3] in (0, None)
     published = [v for r in rows for v in r["persons"] if v is not None]
     assert sum(published) == pytest.approx(buildings["population"].sum(), abs=len(rows) * 4)
+
+
+def test_highlighting_the_gaps_outlines_them_on_the_map_until_turned_off(qtbot, tmp_path):
+    """The button outlines the communes without good coverage (Bruz, the east half) on the
+    map in thick dark lines; Rennes (very good) is left as it was; a second click, or
+    closing the table, takes the outline away."""
+    from map_helpers import differing_pixels, rgb_array
+
+    from twin.ui.map.canvas import MapCanvas
+    from twin.ui.panels.coverage_table import CommuneHighlight
+
+    project, _buildings = _level_project(tmp_path)
+    communes = project.layer("communes").frame
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_project(project)
+    canvas.zoom_to_bbox((X0 - 200, Y0 - 3200, X0 + 3200, Y0 + 200))
+    before = canvas.grab_map()
+    rows = commune_rows(project, project.layers[0])
+    dialog = CoverageTableDialog(
+        rows, canvas.zoom_to_bbox, communes, highlight=CommuneHighlight(canvas, communes)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.highlight_button.click()
+    shown = canvas.grab_map()
+
+    def dark_pixels(image, x0, x1):
+        """Near-black pixels between map x0 and x1 (metres from X0), across the map."""
+        left = int(canvas.map_to_widget(X0 + x0, Y0).x())
+        right = int(canvas.map_to_widget(X0 + x1, Y0).x())
+        pixels = rgb_array(image)[:, left:right].astype(int)
+        return int((pixels.max(axis=2) < 60).sum())
+
+    assert dark_pixels(shown, 1700, 2800) > dark_pixels(before, 1700, 2800) + 200  # Bruz
+    assert dark_pixels(shown, 100, 1300) == dark_pixels(before, 100, 1300)  # Rennes
+    dialog.highlight_button.click()
+    assert differing_pixels(canvas.grab_map(), before) == 0
+    dialog.highlight_button.click()
+    dialog.close()
+    assert differing_pixels(canvas.grab_map(), before) == 0
+
+
+def test_a_commune_mostly_without_good_coverage_is_a_gap_even_with_a_few_covered():
+    rows = [
+        {"insee": "1", "persons": [537, 333, 34, 0]},  # 4 % good: a gap
+        {"insee": "2", "persons": [41, 62, 255, None]},  # 71 % good: not a gap
+        {"insee": "3", "persons": [None, None, 0, 0]},  # nobody published is well covered
+        {"insee": "4", "persons": [0, None, 0, None]},  # unknown: not flagged
+        {"insee": "5", "persons": [0, 1556, None, None]},
+    ]
+    assert communes_without_good_coverage(rows) == ["1", "3", "5"]

@@ -182,3 +182,20 @@ def test_a_commune_mostly_without_good_coverage_is_a_gap_even_with_a_few_covered
         {"insee": "5", "persons": [0, 1556, None, None]},
     ]
     assert communes_without_good_coverage(rows) == ["1", "3", "5"]
+
+
+def test_the_table_shows_the_whole_territory_that_its_rows_add_up_to(qtbot, tmp_path):
+    from twin.ui.panels.coverage_table import commune_table
+
+    project, buildings = _level_project(tmp_path)
+    rows, totals = commune_table(project, project.layers[0])
+    population = round(buildings["population"].sum())
+    assert totals == {"persons": population, "premises": int(buildings["premises"].sum())}
+    assert sum(v for r in rows for v in r["persons"]) == pytest.approx(population, abs=8)
+    dialog = CoverageTableDialog(rows, totals=totals)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    text = dialog.totals_label.text()
+    assert dialog.totals_label.isVisible()
+    assert f"{population:,}".replace(",", " ") + " persons" in text
+    assert f"{totals['premises']:,}".replace(",", " ") + " premises" in text

@@ -53,10 +53,17 @@ def coverage_level_layer(project):
 def commune_rows(project, level_layer) -> list[dict]:
     """One row per commune: ``insee``, ``name``, ``persons`` and ``premises`` (lists of four
     published figures, level 0-3: whole numbers, or None when masked by the privacy gate)."""
+    return commune_table(project, level_layer)[0]
+
+
+def commune_table(project, level_layer) -> tuple[list[dict], dict]:
+    """The rows of :func:`commune_rows` and the whole territory's ``persons`` and
+    ``premises`` (published whole numbers, None when masked), which the rows add up to
+    with their masked figures."""
     try:
         buildings = project.layer("buildings").frame
     except (KeyError, LookupError, ValueError):
-        return []
+        return [], {"persons": None, "premises": None}
     points = PopulationPoints.from_frame(buildings, zone_column="insee")
     level = getattr(level_layer, "engine_level", None)
     if level is None or np.shape(level) != np.shape(level_layer.array):
@@ -79,7 +86,11 @@ def commune_rows(project, level_layer) -> list[dict]:
                 ],
             }
         )
-    return rows
+    totals = {
+        "persons": _number(people["total_persons"]),
+        "premises": _number(people["total_premises"], whole=True),
+    }
+    return rows, totals
 
 
 def _number(item, whole: bool = False) -> int | None:
@@ -159,6 +170,10 @@ def _count_text(value: int) -> str:
     return f"{value:,}".replace(",", " ") if language() == "en" else format_number(value)
 
 
+def _total_text(value: int | None) -> str:
+    return masked_label() if value is None else _count_text(value)
+
+
 class _NumberItem(QTableWidgetItem):
     """A cell that sorts by its number (masked cells sort first)."""
 
@@ -182,6 +197,7 @@ class CoverageTableDialog(QDialog):
         communes=None,
         parent=None,
         highlight: CommuneHighlight | None = None,
+        totals: dict | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Coverage by commune"))
@@ -220,6 +236,18 @@ class CoverageTableDialog(QDialog):
             )
         )
         layout.addWidget(self.table)
+        self.totals_label = QLabel()
+        if totals is not None:
+            self.totals_label.setText(
+                tr(
+                    "Whole territory: {persons} persons, {premises} premises "
+                    "(the rows with their masked figures add up to these)."
+                ).format(
+                    persons=_total_text(totals.get("persons")),
+                    premises=_total_text(totals.get("premises")),
+                )
+            )
+            layout.addWidget(self.totals_label)
         layout.addLayout(buttons)
         self.resize(1100, 500)
         if highlight is not None:
@@ -285,12 +313,14 @@ def open_coverage_table(window: QWidget) -> CoverageTableDialog | None:
         communes = project.layer("communes").frame
     except (KeyError, LookupError, ValueError):
         communes = None
+    rows, totals = commune_table(project, level)
     dialog = CoverageTableDialog(
-        commune_rows(project, level),
+        rows,
         window.canvas.zoom_to_bbox,
         communes,
         window,
         highlight=CommuneHighlight(window.canvas, communes),
+        totals=totals,
     )
     dialog.show()
     window.coverage_table = dialog

@@ -64,6 +64,7 @@ def test_table_sums_to_the_population_sorts_exports_and_zooms(qtbot, tmp_path):
     # what the user reads: names, rounded persons with a space as thousands separator
     shown = dialog.shown_rows()
     assert shown[0][:3] == ["Commune", "INSEE", "persons: no coverage"]
+    assert [row[0] for row in shown[1:]] == ["Bruz", "Rennes"]  # opens sorted A to Z
     assert {row[0] for row in shown[1:]} == {"Rennes", "Bruz"}
     for row in shown[1:]:
         for cell in row[2:]:

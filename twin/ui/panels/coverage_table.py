@@ -214,7 +214,8 @@ class CoverageTableDialog(QDialog):
             self.table.setItem(r, 1, QTableWidgetItem(row["insee"]))
             for i, value in enumerate(row["persons"] + row["premises"]):
                 self.table.setItem(r, 2 + i, _NumberItem(value))
-        self.table.setSortingEnabled(True)
+        self.table.setSortingEnabled(True)  # (sorts by the header's default: Z to A)
+        self.table.sortItems(0, Qt.SortOrder.AscendingOrder)  # communes A to Z
         self.table.resizeColumnsToContents()
         self.table.cellClicked.connect(self._on_clicked)
         self.export_button = QPushButton(tr("Export CSV…"))

@@ -110,6 +110,8 @@ class CompareWindow(QWidget):
     def _build(self) -> None:
         self.theme_box = QComboBox()
         self.theme_box.setMinimumContentsLength(18)
+        # as wide as its longest theme ("Isochrones from Rennes town hall" was cut)
+        self.theme_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.theme_box.setToolTip(
             tr("The theme shown on both maps: coverage per technology, PTAL, loading, fiber…")
         )
@@ -127,6 +129,7 @@ class CompareWindow(QWidget):
             mode_row.addWidget(button)
         self.difference_box = QComboBox()
         self.difference_box.setMinimumContentsLength(16)
+        self.difference_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.difference_check = QCheckBox(tr("Show difference"))
         self.export_button = QPushButton(tr("Export difference…"))
         self.status_label = QLabel(tr("Computing the two scenarios…"))

@@ -276,3 +276,52 @@ def test_closing_the_window_detaches_the_maps(window):
     canvases = window.current_view().canvases()
     window.close()
     assert all(canvas.project is None for canvas in canvases)
+
+
+def _dark_pixels(image: QtGui.QImage, width: int) -> int:
+    """Pixels darker than mid grey in the ``width`` leftmost columns of ``image``."""
+    from map_helpers import rgb_array
+
+    pixels = rgb_array(image)[:, :width].astype(int)
+    return int((pixels.max(axis=2) < 128).sum())
+
+
+def test_the_theme_and_difference_boxes_show_their_names_whole(qtbot, request):
+    """The chosen theme's name is not cut ("4G+5G coverage leve", "Isochrones from Rennes"
+    were): the box shows as much text ink as a label of the same name."""
+    from PySide6.QtWidgets import QLabel
+
+    from twin.ui.app import STYLESHEET
+
+    def named(scenario: str, theme: str, values) -> RasterLayer:
+        layer = level(scenario, values)
+        layer.name = f"{scenario}: {theme}"
+        return layer
+
+    themes = ("4G+5G coverage level", "Isochrones from Rennes town hall")
+    a = ScenarioData("A", [named("A", t, [[0, 1], [2, 3]]) for t in themes], figures(1.0, 1.0))
+    b = ScenarioData("B", [named("B", t, [[2, 1], [0, 3]]) for t in themes], figures(2.0, 2.0))
+    app = QGuiApplication.instance()
+    previous = app.styleSheet()
+    app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))  # the app's look
+    request.addfinalizer(lambda: app.setStyleSheet(previous))
+    widget = CompareWindow(baseline_project(), "side-by-side")
+    qtbot.addWidget(widget)
+    widget.resize(1600, 1000)
+    widget.show()  # shown while the results are computed, then given them
+    QGuiApplication.processEvents()
+    widget.set_scenarios(a, b)
+    QGuiApplication.processEvents()
+    for box in (widget.theme_box, widget.difference_box):
+        for index in range(box.count()):
+            box.setCurrentIndex(index)
+            QGuiApplication.processEvents()
+            label = QLabel(box.currentText())
+            label.setFont(box.font())
+            label.setStyleSheet("background: white; color: black;")
+            qtbot.addWidget(label)
+            label.adjustSize()
+            text_ink = _dark_pixels(label.grab().toImage(), label.width())
+            arrow_room = 24  # px: the drop-down arrow at the box's right end
+            shown_ink = _dark_pixels(box.grab().toImage(), box.width() - arrow_room)
+            assert shown_ink >= 0.97 * text_ink, box.currentText()

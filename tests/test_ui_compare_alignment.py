@@ -205,3 +205,39 @@ def test_result_rasters_look_the_same_on_both_sides_inside_the_territory():
     assert np.asarray(shown_a.array).tolist() == [[1, 255], [3, 255]]
     assert np.asarray(shown_b.array).tolist() == np.asarray(shown_a.array).tolist()
     assert a.layers[1] is b.layers[1] is communes
+
+
+def test_switching_modes_back_and_forth_keeps_the_place_and_the_scale(qtbot):
+    """Side by side -> swipe -> side by side ... keeps the centre and the metres per pixel
+    (fitting one mode's box into the other's differently shaped map zoomed out at each
+    switch: the sample ended up at a 500 km scale bar after four switches)."""
+    from twin.ui.compare.window import CompareWindow, ScenarioData
+
+    base = project_of(
+        box_layer("Roads", [(-5000, 100, 5000, 106)], ROAD),
+        box_layer("Buildings", [(50, 40, 90, 70)], "#8F8579"),
+    )
+    window = CompareWindow(base, "side-by-side")
+    qtbot.addWidget(window)
+    window.resize(1400, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    window.set_scenarios(
+        ScenarioData("A", [result("A", RED)]), ScenarioData("B", [result("B", BLUE)])
+    )
+    settle()
+    window.current_view().zoom_to_bbox((X0, Y0, X0 + 400, Y0 + 300))
+    settle()
+    first = window.current_view().canvas_a
+    scale = first.map_units_per_pixel()
+    minx, miny, maxx, maxy = first.view_bbox()
+    centre = ((minx + maxx) / 2, (miny + maxy) / 2)
+    for _ in range(3):
+        for button in (1, 0):  # the user clicks Swipe, then Side by side
+            window.mode_buttons.button(button).click()
+            settle()
+            for canvas in window.current_view().canvases():
+                assert canvas.map_units_per_pixel() == pytest.approx(scale, rel=0.02)
+                minx, miny, maxx, maxy = canvas.view_bbox()
+                assert (minx + maxx) / 2 == pytest.approx(centre[0], abs=scale * 2)
+                assert (miny + maxy) / 2 == pytest.approx(centre[1], abs=scale * 2)

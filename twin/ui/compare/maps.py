@@ -148,13 +148,22 @@ class ViewLink(QObject):
             self._syncing = False
 
 
+def place_of(canvas) -> tuple[float, float, float]:
+    """Where ``canvas`` looks: its centre x, y (metres) and its metres per pixel."""
+    minx, miny, maxx, maxy = canvas.view_bbox()
+    return (minx + maxx) / 2, (miny + maxy) / 2, canvas.map_units_per_pixel()
+
+
 def align(source, target) -> None:
     """Give ``target`` the centre and metres-per-pixel of ``source``."""
-    minx, miny, maxx, maxy = source.view_bbox()
-    per_pixel = source.map_units_per_pixel()
+    set_place(target, *place_of(source))
+
+
+def set_place(target, cx: float, cy: float, per_pixel: float) -> None:
+    """Centre ``target`` on (``cx``, ``cy``) metres at ``per_pixel`` metres per pixel,
+    whatever its size (a box fitted into a differently shaped map would change the scale)."""
     width = max(1.0, target.view_box.width())
     height = max(1.0, target.view_box.height())
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     half_w, half_h = width * per_pixel / 2, height * per_pixel / 2
     target.view_box.setRange(
         xRange=(cx - half_w, cx + half_w), yRange=(cy - half_h, cy + half_h), padding=0.0

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from twin.project import Project
-from twin.ui.compare.maps import ViewLink, align
+from twin.ui.compare.maps import ViewLink, align, set_place
 from twin.ui.map.canvas import MapCanvas
 
 TITLE_STYLE = (
@@ -82,6 +82,11 @@ class SideBySideView(QWidget):
     def zoom_to_bbox(self, bbox: tuple[float, float, float, float]) -> None:
         """Show ``bbox`` (metres) on both maps."""
         self.canvas_a.zoom_to_bbox(bbox)
+        align(self.canvas_a, self.canvas_b)
+
+    def show_place(self, cx: float, cy: float, per_pixel: float) -> None:
+        """Centre both maps on (``cx``, ``cy``) metres at ``per_pixel`` metres per pixel."""
+        set_place(self.canvas_a, cx, cy, per_pixel)
         align(self.canvas_a, self.canvas_b)
 
     def showEvent(self, event) -> None:

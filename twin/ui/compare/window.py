@@ -37,6 +37,7 @@ from twin.project import Project
 from twin.ui.compare.maps import (
     default_theme,
     is_result_layer,
+    place_of,
     result_themes,
     scenario_project,
     show_theme,
@@ -109,6 +110,8 @@ class CompareWindow(QWidget):
     def _build(self) -> None:
         self.theme_box = QComboBox()
         self.theme_box.setMinimumContentsLength(18)
+        # as wide as its longest theme ("Isochrones from Rennes town hall" was cut)
+        self.theme_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.theme_box.setToolTip(
             tr("The theme shown on both maps: coverage per technology, PTAL, loading, fiber…")
         )
@@ -126,6 +129,7 @@ class CompareWindow(QWidget):
             mode_row.addWidget(button)
         self.difference_box = QComboBox()
         self.difference_box.setMinimumContentsLength(16)
+        self.difference_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.difference_check = QCheckBox(tr("Show difference"))
         self.export_button = QPushButton(tr("Export difference…"))
         self.status_label = QLabel(tr("Computing the two scenarios…"))
@@ -252,9 +256,11 @@ class CompareWindow(QWidget):
             view = cls(self.project_a, self.project_b, self.a.title, self.b.title)
             self.views[mode] = view
             self.stack.addWidget(view)
-        if previous is not None and previous is not view:
-            view.zoom_to_bbox(previous.canvas_a.view_bbox())
         self.stack.setCurrentWidget(view)
+        if previous is not None and previous is not view:
+            # the same centre and scale (metres per pixel), not the same box: a swipe box
+            # fitted into a half-width pane zoomed out at every switch
+            view.show_place(*place_of(previous.canvas_a))
         return view
 
     def closeEvent(self, event) -> None:

@@ -24,7 +24,13 @@ _TRANSPARENT = 256  # table row of values without a class (and of nodata)
 
 
 class LiveLevelLayer(RasterLayer):
-    """A raster of small non-negative integer classes (coverage levels 0-3)."""
+    """A raster of small non-negative integer classes (coverage levels 0-3).
+
+    ``engine_level``: the engine's level (0-3) on the same grid before the pixels outside
+    the territory were set to "no class" for drawing; what people are counted on (a
+    building near a commune's edge may sit on a pixel whose centre is outside)."""
+
+    engine_level: np.ndarray | None = None
 
 
 def class_table(style: Style) -> np.ndarray | None:

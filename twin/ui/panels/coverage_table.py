@@ -1,6 +1,7 @@
 """View > Coverage by commune: persons and premises per coverage level for each commune of
 the shown coverage level layer, through the privacy gate (a figure resting on fewer than 11
-households reads "< 11 households"), sortable, exported to CSV, a row zooms to its commune.
+households reads "< 11 households"), sortable, exported to CSV, a row zooms to its commune;
+on demand the communes without good coverage are highlighted in the table and on the map.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QGraphicsPathItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -50,12 +53,24 @@ def coverage_level_layer(project):
 def commune_rows(project, level_layer) -> list[dict]:
     """One row per commune: ``insee``, ``name``, ``persons`` and ``premises`` (lists of four
     published figures, level 0-3: whole numbers, or None when masked by the privacy gate)."""
+    return commune_table(project, level_layer)[0]
+
+
+def commune_table(project, level_layer) -> tuple[list[dict], dict]:
+    """The rows of :func:`commune_rows` and the whole territory's ``persons`` and
+    ``premises`` (published whole numbers, None when masked), which the rows add up to
+    with their masked figures."""
     try:
         buildings = project.layer("buildings").frame
     except (KeyError, LookupError, ValueError):
-        return []
+        return [], {"persons": None, "premises": None}
     points = PopulationPoints.from_frame(buildings, zone_column="insee")
-    level = np.asarray(level_layer.array)
+    level = getattr(level_layer, "engine_level", None)
+    if level is None or np.shape(level) != np.shape(level_layer.array):
+        level = level_layer.array
+    # a level clipped to the territory holds OUTSIDE_LEVEL (no class) beyond the communes:
+    # counted as "no coverage" when the engine's own level is not at hand
+    level = np.where(np.asarray(level) <= 3, level, 0).astype(np.uint8)
     grid = Grid(level_layer.transform, level.shape, level_layer.crs)
     summary = PeopleCounter(points, grid).count(level)
     people = readable_people(summary.to_dict(), commune_names(project))
@@ -71,7 +86,11 @@ def commune_rows(project, level_layer) -> list[dict]:
                 ],
             }
         )
-    return rows
+    totals = {
+        "persons": _number(people["total_persons"]),
+        "premises": _number(people["total_premises"], whole=True),
+    }
+    return rows, totals
 
 
 def _number(item, whole: bool = False) -> int | None:
@@ -81,13 +100,78 @@ def _number(item, whole: bool = False) -> int | None:
 
 
 def communes_without_good_coverage(rows: list[dict]) -> list[str]:
-    """INSEE codes of the communes where nobody (published) has good or very good coverage."""
-    return [r["insee"] for r in rows if not any((v or 0) > 0 for v in r["persons"][2:])]
+    """INSEE codes of the communes where fewer than half of the persons (published
+    figures) have good or very good coverage; a commune whose persons are all masked is
+    listed only when its good and very good figures are published zeros."""
+    codes = []
+    for row in rows:
+        persons = row["persons"]
+        known = sum(v for v in persons if v is not None)
+        good = sum(v for v in persons[2:] if v is not None)
+        mostly_without = good < 0.5 * known if known > 0 else all(v == 0 for v in persons[2:])
+        if mostly_without:
+            codes.append(row["insee"])
+    return codes
+
+
+class CommuneHighlight:
+    """Communes drawn over a map canvas with a thick dark outline on a white halo and a
+    hatch, so a gap reads on the coverage colours; ``communes``: GeoDataFrame with
+    ``insee`` and geometry in the map's CRS (metres)."""
+
+    def __init__(self, canvas, communes) -> None:
+        self.canvas = canvas
+        self.communes = communes
+        self.items: list[QGraphicsPathItem] = []
+
+    def show(self, codes) -> None:
+        """Highlight the communes of INSEE ``codes`` (replaces the previous ones)."""
+        self.clear()
+        codes = set(codes)
+        if not codes or self.communes is None:
+            return
+        chosen = self.communes[self.communes["insee"].astype(str).isin(codes)]
+        path = QPainterPath()
+        for geometry in chosen.geometry.values:
+            for polygon in getattr(geometry, "geoms", [geometry]):
+                for ring in (polygon.exterior, *polygon.interiors):
+                    path.addPolygon(QPolygonF([QPointF(x, y) for x, y in ring.coords]))
+                    path.closeSubpath()
+        halo = QGraphicsPathItem(path)
+        halo.setPen(_pen("#FFFFFF", 7.0))
+        outline = QGraphicsPathItem(path)
+        outline.setPen(_pen(HIGHLIGHT_COLOR, 3.5))
+        outline.setBrush(QBrush(QColor(HIGHLIGHT_COLOR), Qt.BrushStyle.BDiagPattern))
+        for z, item in enumerate((halo, outline)):
+            item.setZValue(HIGHLIGHT_Z + z)
+            self.canvas.view_box.addItem(item, ignoreBounds=True)
+            self.items.append(item)
+
+    def clear(self) -> None:
+        """Remove the highlight from the map."""
+        for item in self.items:
+            self.canvas.view_box.removeItem(item)
+        self.items = []
+
+
+HIGHLIGHT_COLOR = "#1A1A1A"
+HIGHLIGHT_Z = 9000  # over every layer (layer z values are their rank, from 1)
+
+
+def _pen(color: str, width_px: float) -> QPen:
+    pen = QPen(QColor(color), width_px)
+    pen.setCosmetic(True)  # pixels on screen, whatever the zoom
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
 
 
 def _count_text(value: int) -> str:
     """A whole count as the table shows it: "447 429" (English keeps its spaces)."""
     return f"{value:,}".replace(",", " ") if language() == "en" else format_number(value)
+
+
+def _total_text(value: int | None) -> str:
+    return masked_label() if value is None else _count_text(value)
 
 
 class _NumberItem(QTableWidgetItem):
@@ -107,12 +191,19 @@ class CoverageTableDialog(QDialog):
     zooms the map to that commune (``zoom_to(bbox)``), gaps highlighted on demand."""
 
     def __init__(
-        self, rows: list[dict], zoom_to: Callable | None = None, communes=None, parent=None
+        self,
+        rows: list[dict],
+        zoom_to: Callable | None = None,
+        communes=None,
+        parent=None,
+        highlight: CommuneHighlight | None = None,
+        totals: dict | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Coverage by commune"))
         self.rows = rows
         self.zoom_to = zoom_to
+        self.highlight = highlight  # draws the highlighted communes on the map
         self.communes = communes  # GeoDataFrame with insee + geometry, for zooming
         self.table = QTableWidget(len(rows), len(COLUMNS))
         self.table.setHorizontalHeaderLabels([tr_label(column) for column in COLUMNS])
@@ -123,7 +214,8 @@ class CoverageTableDialog(QDialog):
             self.table.setItem(r, 1, QTableWidgetItem(row["insee"]))
             for i, value in enumerate(row["persons"] + row["premises"]):
                 self.table.setItem(r, 2 + i, _NumberItem(value))
-        self.table.setSortingEnabled(True)
+        self.table.setSortingEnabled(True)  # (sorts by the header's default: Z to A)
+        self.table.sortItems(0, Qt.SortOrder.AscendingOrder)  # communes A to Z
         self.table.resizeColumnsToContents()
         self.table.cellClicked.connect(self._on_clicked)
         self.export_button = QPushButton(tr("Export CSV…"))
@@ -145,8 +237,22 @@ class CoverageTableDialog(QDialog):
             )
         )
         layout.addWidget(self.table)
+        self.totals_label = QLabel()
+        if totals is not None:
+            self.totals_label.setText(
+                tr(
+                    "Whole territory: {persons} persons, {premises} premises "
+                    "(the rows with their masked figures add up to these)."
+                ).format(
+                    persons=_total_text(totals.get("persons")),
+                    premises=_total_text(totals.get("premises")),
+                )
+            )
+            layout.addWidget(self.totals_label)
         layout.addLayout(buttons)
         self.resize(1100, 500)
+        if highlight is not None:
+            self.finished.connect(lambda _result: highlight.clear())
 
     def shown_rows(self) -> list[list[str]]:
         """The table as the user sees it (header row first), in the current sort order."""
@@ -183,6 +289,8 @@ class CoverageTableDialog(QDialog):
 
     def _on_highlight(self, on: bool) -> None:
         gaps = set(communes_without_good_coverage(self.rows)) if on else set()
+        if self.highlight is not None:
+            self.highlight.show(gaps)
         for r in range(self.table.rowCount()):
             gap = self.table.item(r, 1).text() in gaps
             for c in range(len(COLUMNS)):
@@ -206,8 +314,14 @@ def open_coverage_table(window: QWidget) -> CoverageTableDialog | None:
         communes = project.layer("communes").frame
     except (KeyError, LookupError, ValueError):
         communes = None
+    rows, totals = commune_table(project, level)
     dialog = CoverageTableDialog(
-        commune_rows(project, level), window.canvas.zoom_to_bbox, communes, window
+        rows,
+        window.canvas.zoom_to_bbox,
+        communes,
+        window,
+        highlight=CommuneHighlight(window.canvas, communes),
+        totals=totals,
     )
     dialog.show()
     window.coverage_table = dialog

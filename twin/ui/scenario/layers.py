@@ -194,6 +194,7 @@ class ScenarioLayers:
             self.coverage_layer.opacity = COVERAGE_OPACITY
         else:
             self.coverage_layer.set_array(level)
+        self.coverage_layer.engine_level = update.level  # people are counted on this
 
     def set_slow_layers(self, layers: list[Layer]) -> None:
         """The slow engines' layers of the current scenario (replace the previous ones).

@@ -231,3 +231,42 @@ def test_page_legend_and_kpi_cards_are_french_in_french():
         i18n.set_language("en")
     assert legend.groups[0].layer == "Routes"
     assert card.value == "447\u00a0429" and card.unit == "habitants"
+
+
+def _untranslated_cli_texts() -> list[str]:
+    """English text literals of twin/cli that reach a person without tr(): argparse help,
+    descriptions and titles, printed lines, error messages (f-strings and plain strings;
+    a tr(...) call or a name is fine)."""
+    import ast
+
+    found = []
+    for path in sorted((Path(i18n.__file__).parent / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            texts = []
+            if called == "print" or called.endswith("Error"):
+                texts = node.args[:1]
+            if called in ("add_parser", "add_argument", "add_subparsers", "ArgumentParser"):
+                texts = [k.value for k in node.keywords if k.arg in ("help", "description")]
+            for text in texts:
+                words = ""
+                if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                    words = text.value
+                elif isinstance(text, ast.JoinedStr):
+                    words = "".join(
+                        part.value for part in text.values if isinstance(part, ast.Constant)
+                    )
+                if sum(c.isalpha() for c in words.replace("twin", "")) > 3:
+                    found.append(f"{path.name}:{node.lineno}: {words[:60]!r}")
+    return found
+
+
+def test_every_cli_help_line_and_message_goes_through_tr(capsys):
+    assert _untranslated_cli_texts() == []
+    with pytest.raises(SystemExit):
+        main(["--lang", "fr", "present", "--help"])
+    out = capsys.readouterr().out
+    assert "nom d'un récit enregistré dans le projet" in out
+    assert "name of a story" not in out

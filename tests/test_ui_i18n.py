@@ -136,3 +136,39 @@ def test_the_app_opens_maximised_on_the_available_screen(qtbot, tmp_path, monkey
     for widget in QApplication.topLevelWidgets():
         if widget is not window and widget.isVisible():
             widget.close()
+
+
+def test_french_numbers_and_provenance_in_the_style_editor_and_inspector(qtbot):
+    from PySide6.QtWidgets import QDoubleSpinBox
+    from ui_helpers import make_buildings
+
+    from twin.ui.app import install_qt_translations
+    from twin.ui.panels.inspector import InspectorPanel
+    from twin.ui.panels.style_editor import StyleEditor
+
+    layer = make_buildings()
+    layer.provenance = layer.provenance.with_changes(date="2026-01-01")
+    set_language("fr")  # as `twin --lang fr` does before the window: Qt's locale follows
+    install_qt_translations(QApplication.instance())
+    try:
+        editor, inspector = StyleEditor(), InspectorPanel()
+        for widget in (editor, inspector):
+            qtbot.addWidget(widget)
+            widget.show()
+        editor.set_layer(layer)
+        inspector.show_layer(layer)
+        spins = [s for s in editor.findChildren(QDoubleSpinBox) if s.isVisible()]
+        shown = [s.text() for s in spins if any(c.isdigit() for c in s.text())]
+        assert shown and all("," in text and "." not in text for text in shown), shown
+        provenance = inspector.provenance_view.toPlainText()
+        assert "Méthode : drawn by hand" in provenance, provenance
+        assert "Date : 1 janv. 2026" in provenance
+        assert "Method" not in provenance
+    finally:
+        set_language("en")
+        install_qt_translations(QApplication.instance())
+    english = InspectorPanel()
+    qtbot.addWidget(english)
+    english.show_layer(layer)
+    assert "Method: drawn by hand" in english.provenance_view.toPlainText()
+    assert "Date: 1 Jan 2026" in english.provenance_view.toPlainText()

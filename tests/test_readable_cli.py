@@ -77,12 +77,25 @@ def test_info_tells_each_method_once():
     methods = [line.strip() for line in text.splitlines() if line.strip().startswith("method:")]
     told = [m for m in methods if not m.startswith("method: same method as layer")]
     assert len(told) == len(set(told))  # no paragraph twice
+    layer_methods = {layer["provenance"]["method"] for layer in report["layers"]}
+    long_ones = [m for m in layer_methods if m and len(m) >= 200]
+    for line in told:  # nor quoted inside another layer's method (population grid)
+        assert sum(paragraph in line for paragraph in long_ones) <= 1, line[:80]
+    assert any("(the method of layer" in line for line in told)
     assert len(told) < len(methods)  # the sample shares methods between layers
     layer_methods = [layer["provenance"]["method"] for layer in report["layers"]]
     assert len({m for m in layer_methods if m}) == len(told)  # every method still told once
     first_repeat = next(m for m in methods if m.startswith("method: same method as layer"))
     number = int(re.search(r"layer (\d+)", first_repeat).group(1))
     assert f"  {number}. " in text
+
+
+def test_info_in_french_writes_numbers_the_french_way(capsys):
+    assert main(["--lang", "fr", "info"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Projet : ")
+    assert lines[2] == "Emprise : 328650,0 ; 6767700,0 – 369900,0 ; 6814050,0 m (41,2 x 46,4 km)"
+    assert "Bâtiments [buildings]: vecteur polygone, 36\u00a0327 objets" in "\n".join(lines)
 
 
 def test_zone_names_match_without_accents_or_case():

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget, QGraphicsView, QTreeWidgetItemIterator
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QGraphicsView,
+    QTreeWidgetItemIterator,
+    QWidget,
+)
 from ui_helpers import X0, Y0, make_project
 
 from twin.i18n import language, set_language
@@ -99,8 +105,19 @@ def test_on_a_laptop_the_docks_are_tabs_and_the_map_keeps_60_percent(qtbot, size
     for dock in docks:  # nothing runs over the status bar or under the toolbars
         if not dock.visibleRegion().isEmpty():
             assert dock.geometry().bottom() < status_top
+    # the status bar keeps room for a message ("rennes.twin ouvert : 15 couches")
+    bar = window.statusBar()
+    message = "rennes.twin ouvert : 15 couches"
+    bar.showMessage(message)
+    _settle(qtbot)
+    permanent = [w for w in bar.findChildren(QWidget) if w.isVisible() and w.parent() is bar]
+    room = min(w.geometry().left() for w in permanent if w.geometry().left() > 0)
+    assert bar.fontMetrics().horizontalAdvance(message) + 12 <= room
+    assert window.crs_label.text() == "EPSG:2154"  # the name is in its tooltip
+    assert "Lambert-93" in window.crs_label.toolTip()
     window.resize(1920, 1080)  # wide again: two columns
     _settle(qtbot)
+    assert "Lambert-93" in window.crs_label.text()
     assert window.dockWidgetArea(window.inspector_dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert window.dockWidgetArea(window.layers_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.canvas.width() >= 0.5 * window.width()

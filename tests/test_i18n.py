@@ -270,3 +270,15 @@ def test_every_cli_help_line_and_message_goes_through_tr(capsys):
     out = capsys.readouterr().out
     assert "nom d'un récit enregistré dans le projet" in out
     assert "name of a story" not in out
+
+
+def test_file_errors_are_one_french_line_in_french(capsys, tmp_path):
+    assert main(["--lang", "fr", "info", str(tmp_path / "absent.twin")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"twin info : Aucun fichier à {tmp_path / 'absent.twin'} : vérifiez le chemin et le "
+        "nom du fichier"
+    )
+    assert main(["--lang", "fr", "info", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"twin info : {tmp_path} est un dossier, pas un fichier de données"
+    )

@@ -282,3 +282,15 @@ def test_file_errors_are_one_french_line_in_french(capsys, tmp_path):
     assert capsys.readouterr().err.strip() == (
         f"twin info : {tmp_path} est un dossier, pas un fichier de données"
     )
+
+
+def test_interventions_are_described_in_french_as_the_scenario_panel_lists_them(french):
+    from twin.interventions import AddMobileSite, AddTransitLine, CellSpec, ExtendFiber
+
+    cells = tuple(CellSpec(azimuth_deg=a, band_mhz=800, technology="4G") for a in (0, 120, 240))
+    site = AddMobileSite(site_id="S1", name="Langan", x=0.0, y=0.0, cells=cells)
+    assert site.describe() == "Ajouter le site 4G « Langan », 3 cellules, 800 MHz, 30 m"
+    fiber = ExtendFiber(name="Langan", polygon=((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)))
+    assert fiber.describe() == "Étendre la fibre à la zone « Langan »"
+    line = AddTransitLine(name="B", mode="bus", stops=((0.0, 0.0), (1.0, 1.0)), headway_min=7.5)
+    assert line.describe() == "Ajouter la ligne de bus « B », 2 arrêts, toutes les 7,5 min"

@@ -62,6 +62,8 @@ def test_a_french_run_shows_french_menus_docks_and_legend(qtbot):
     texts = [action.text() for action in file_menu.actions() if action.text()]
     assert texts[0] == "&Ouvrir un projet…" and "&Quitter" in texts
     assert window.legend_dock.windowTitle() == "Légende"
+    view_menu = window.menuBar().actions()[2].menu()
+    assert "&Signets" in [action.text() for action in view_menu.actions()]
     assert window.layers_dock.windowTitle() == "Couches"
     # the legend's titles: the sample's layer names in French, user names unchanged
     legend = _legend_texts(window)

@@ -280,3 +280,66 @@ def test_a_fiber_areas_result_layers_and_route_kinds_are_french(french):
         "aérien (poteaux)",
         "nouvelle tranchée",
     ]
+
+
+def _untranslated_cli_texts() -> list[str]:
+    """English text literals of twin/cli that reach a person without tr(): argparse help,
+    descriptions and titles, printed lines, error messages (f-strings and plain strings;
+    a tr(...) call or a name is fine)."""
+    import ast
+
+    found = []
+    for path in sorted((Path(i18n.__file__).parent / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            texts = []
+            if called == "print" or called.endswith("Error"):
+                texts = node.args[:1]
+            if called in ("add_parser", "add_argument", "add_subparsers", "ArgumentParser"):
+                texts = [k.value for k in node.keywords if k.arg in ("help", "description")]
+            for text in texts:
+                words = ""
+                if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                    words = text.value
+                elif isinstance(text, ast.JoinedStr):
+                    words = "".join(
+                        part.value for part in text.values if isinstance(part, ast.Constant)
+                    )
+                if sum(c.isalpha() for c in words.replace("twin", "")) > 3:
+                    found.append(f"{path.name}:{node.lineno}: {words[:60]!r}")
+    return found
+
+
+def test_every_cli_help_line_and_message_goes_through_tr(capsys):
+    assert _untranslated_cli_texts() == []
+    with pytest.raises(SystemExit):
+        main(["--lang", "fr", "present", "--help"])
+    out = capsys.readouterr().out
+    assert "nom d'un récit enregistré dans le projet" in out
+    assert "name of a story" not in out
+
+
+def test_file_errors_are_one_french_line_in_french(capsys, tmp_path):
+    assert main(["--lang", "fr", "info", str(tmp_path / "absent.twin")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"twin info : Aucun fichier à {tmp_path / 'absent.twin'} : vérifiez le chemin et le "
+        "nom du fichier"
+    )
+    assert main(["--lang", "fr", "info", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"twin info : {tmp_path} est un dossier, pas un fichier de données"
+    )
+
+
+def test_interventions_are_described_in_french_as_the_scenario_panel_lists_them(french):
+    from twin.interventions import AddMobileSite, AddTransitLine, CellSpec, ExtendFiber
+
+    cells = tuple(CellSpec(azimuth_deg=a, band_mhz=800, technology="4G") for a in (0, 120, 240))
+    site = AddMobileSite(site_id="S1", name="Langan", x=0.0, y=0.0, cells=cells)
+    assert site.describe() == "Ajouter le site 4G « Langan », 3 cellules, 800 MHz, 30 m"
+    fiber = ExtendFiber(name="Langan", polygon=((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)))
+    assert fiber.describe() == "Étendre la fibre à la zone « Langan »"
+    line = AddTransitLine(name="B", mode="bus", stops=((0.0, 0.0), (1.0, 1.0)), headway_min=7.5)
+    assert line.describe() == "Ajouter la ligne de bus « B », 2 arrêts, toutes les 7,5 min"

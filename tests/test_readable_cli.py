@@ -20,7 +20,7 @@ from test_energy_cli import project_path  # noqa: F401  (the small grid project 
 from test_fiber_cli import tiny_project  # noqa: F401  (a street, a PM, two buildings)
 
 from twin.cli import main
-from twin.cli.fiber import _zone_target, match_key
+from twin.cli.fiber import _zone_target, close_names, match_key
 from twin.cli.info import describe, format_report
 from twin.layers import RasterLayer, VectorLayer
 from twin.layers.io_raster import write_array_geotiff
@@ -77,12 +77,25 @@ def test_info_tells_each_method_once():
     methods = [line.strip() for line in text.splitlines() if line.strip().startswith("method:")]
     told = [m for m in methods if not m.startswith("method: same method as layer")]
     assert len(told) == len(set(told))  # no paragraph twice
+    layer_methods = {layer["provenance"]["method"] for layer in report["layers"]}
+    long_ones = [m for m in layer_methods if m and len(m) >= 200]
+    for line in told:  # nor quoted inside another layer's method (population grid)
+        assert sum(paragraph in line for paragraph in long_ones) <= 1, line[:80]
+    assert any("(the method of layer" in line for line in told)
     assert len(told) < len(methods)  # the sample shares methods between layers
     layer_methods = [layer["provenance"]["method"] for layer in report["layers"]]
     assert len({m for m in layer_methods if m}) == len(told)  # every method still told once
     first_repeat = next(m for m in methods if m.startswith("method: same method as layer"))
     number = int(re.search(r"layer (\d+)", first_repeat).group(1))
     assert f"  {number}. " in text
+
+
+def test_info_in_french_writes_numbers_the_french_way(capsys):
+    assert main(["--lang", "fr", "info"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Projet : ")
+    assert lines[2] == "Emprise : 328650,0 ; 6767700,0 – 369900,0 ; 6814050,0 m (41,2 x 46,4 km)"
+    assert "Bâtiments [buildings]: vecteur polygone, 36\u00a0327 objets" in "\n".join(lines)
 
 
 def test_zone_names_match_without_accents_or_case():
@@ -113,6 +126,25 @@ def test_fiber_zone_pace_finds_pace_on_the_command_line(tiny_project, tmp_path):
     out = tmp_path / "out"
     assert main(["fiber", str(path), "--zone", "pace", "--out", str(out)]) == 0
     assert main(["fiber", str(path), "--zone", "Atlantis", "--out", str(out)]) == 2
+
+
+def test_an_unknown_zone_is_one_line_with_the_close_names(capsys):
+    names = ["Pacé", "Rennes", "Saint-Grégoire", "Saint-Gilles", "Saint-Armel", "Bruz"]
+    assert close_names("st gregoire", names) == ["Saint-Grégoire"]
+    assert close_names("renes", names) == ["Rennes"]
+    assert set(close_names("SAINT", names)) == {"Saint-Grégoire", "Saint-Gilles", "Saint-Armel"}
+    assert close_names("Atlantis", names) == []
+    # on the sample: one line on stderr naming the commune meant, status 2, no traceback
+    out = "/nonexistent-twin-output"
+    assert main(["fiber", "--zone", "st gregoire", "--out", out]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "Saint-Grégoire" in lines[0], lines
+    assert main(["--lang", "fr", "fiber", "--zone", "Rennes", "--out", out]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        "twin fiber : Rennes : tous les locaux de la cible sont déjà éligibles à la fibre : "
+        "rien à planifier"
+    ]
 
 
 def test_coverage_json_names_communes_rounds_persons_and_level_tif_keeps_app_colours(

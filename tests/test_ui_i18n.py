@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget, QGraphicsView, QTreeWidgetItemIterator
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QGraphicsView,
+    QTreeWidgetItemIterator,
+    QWidget,
+)
 from ui_helpers import X0, Y0, make_project
 
 from twin.i18n import language, set_language
@@ -56,6 +62,8 @@ def test_a_french_run_shows_french_menus_docks_and_legend(qtbot):
     texts = [action.text() for action in file_menu.actions() if action.text()]
     assert texts[0] == "&Ouvrir un projet…" and "&Quitter" in texts
     assert window.legend_dock.windowTitle() == "Légende"
+    view_menu = window.menuBar().actions()[2].menu()
+    assert "&Signets" in [action.text() for action in view_menu.actions()]
     assert window.layers_dock.windowTitle() == "Couches"
     # the legend's titles: the sample's layer names in French, user names unchanged
     legend = _legend_texts(window)
@@ -99,8 +107,19 @@ def test_on_a_laptop_the_docks_are_tabs_and_the_map_keeps_60_percent(qtbot, size
     for dock in docks:  # nothing runs over the status bar or under the toolbars
         if not dock.visibleRegion().isEmpty():
             assert dock.geometry().bottom() < status_top
+    # the status bar keeps room for a message ("rennes.twin ouvert : 15 couches")
+    bar = window.statusBar()
+    message = "rennes.twin ouvert : 15 couches"
+    bar.showMessage(message)
+    _settle(qtbot)
+    permanent = [w for w in bar.findChildren(QWidget) if w.isVisible() and w.parent() is bar]
+    room = min(w.geometry().left() for w in permanent if w.geometry().left() > 0)
+    assert bar.fontMetrics().horizontalAdvance(message) + 12 <= room
+    assert window.crs_label.text() == "EPSG:2154"  # the name is in its tooltip
+    assert "Lambert-93" in window.crs_label.toolTip()
     window.resize(1920, 1080)  # wide again: two columns
     _settle(qtbot)
+    assert "Lambert-93" in window.crs_label.text()
     assert window.dockWidgetArea(window.inspector_dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert window.dockWidgetArea(window.layers_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.canvas.width() >= 0.5 * window.width()
@@ -136,3 +155,39 @@ def test_the_app_opens_maximised_on_the_available_screen(qtbot, tmp_path, monkey
     for widget in QApplication.topLevelWidgets():
         if widget is not window and widget.isVisible():
             widget.close()
+
+
+def test_french_numbers_and_provenance_in_the_style_editor_and_inspector(qtbot):
+    from PySide6.QtWidgets import QDoubleSpinBox
+    from ui_helpers import make_buildings
+
+    from twin.ui.app import install_qt_translations
+    from twin.ui.panels.inspector import InspectorPanel
+    from twin.ui.panels.style_editor import StyleEditor
+
+    layer = make_buildings()
+    layer.provenance = layer.provenance.with_changes(date="2026-01-01")
+    set_language("fr")  # as `twin --lang fr` does before the window: Qt's locale follows
+    install_qt_translations(QApplication.instance())
+    try:
+        editor, inspector = StyleEditor(), InspectorPanel()
+        for widget in (editor, inspector):
+            qtbot.addWidget(widget)
+            widget.show()
+        editor.set_layer(layer)
+        inspector.show_layer(layer)
+        spins = [s for s in editor.findChildren(QDoubleSpinBox) if s.isVisible()]
+        shown = [s.text() for s in spins if any(c.isdigit() for c in s.text())]
+        assert shown and all("," in text and "." not in text for text in shown), shown
+        provenance = inspector.provenance_view.toPlainText()
+        assert "Méthode : drawn by hand" in provenance, provenance
+        assert "Date : 1 janv. 2026" in provenance
+        assert "Method" not in provenance
+    finally:
+        set_language("en")
+        install_qt_translations(QApplication.instance())
+    english = InspectorPanel()
+    qtbot.addWidget(english)
+    english.show_layer(layer)
+    assert "Method: drawn by hand" in english.provenance_view.toPlainText()
+    assert "Date: 1 Jan 2026" in english.provenance_view.toPlainText()

@@ -316,3 +316,27 @@ def test_style_preview_names_a_single_colour_layer_in_the_users_language(qtbot):
     finally:
         i18n.set_language("en")
     assert preview == ["Bâtiments"] and "Bâtiments" in legend_names
+
+
+def test_the_selected_layer_stays_selected_when_layers_come_and_go(qtbot):
+    from ui_helpers import make_buildings
+
+    project = make_project()
+    panel = LayerPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_project(project)
+    roads = project.layer("Roads")
+    panel.select_layer(roads)
+    panel.opacity_slider.setValue(70)
+    shown = []
+    panel.current_layer_changed.connect(shown.append)
+    extra = make_buildings()  # e.g. a scenario's result layer added on top
+    extra.name = "Results"
+    project.add_layer(extra, index=0)
+    assert panel.opacity_label.text() == "Opacity 70 %"  # still Roads' row
+    assert panel.opacity_slider.isEnabled()
+    assert panel.current_layer() is roads and shown == []  # (an unapplied style edit stays)
+    project.remove_layer(roads)  # the selected layer goes: the editors are told
+    assert shown[-1] is None
+    assert panel.opacity_label.text() == "Opacity –"

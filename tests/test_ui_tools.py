@@ -136,11 +136,8 @@ def test_moving_a_baseline_site_adds_a_move_and_undo_redo_restore_exact_figures(
     bench.move(SITE_A[0] + 2000, SITE_A[1] - 1500)
     bench.release(SITE_A[0] + 2000, SITE_A[1] - 1500)
     bench.wait_idle()
-    assert bench.panel.intervention_texts() == [
-        f"1. Move site 'A' to ({SITE_A[0] + 2000:,.0f} m, {SITE_A[1] - 1500:,.0f} m)".replace(
-            ",", " "
-        )
-    ]
+    x, y = (f"{v:,.0f}".replace(",", " ") for v in (SITE_A[0] + 2000, SITE_A[1] - 1500))
+    assert bench.panel.intervention_texts() == [f"1. Move site 'A' to ({x} m, {y} m)"]
     moved = bench.controller.figures()
     assert moved != baseline
     bench.controller.undo_stack.undo()  # the move and the scenario made for it

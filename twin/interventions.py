@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 from twin.errors import DataError
+from twin.i18n import format_number, language, tr
 from twin.scenario_limits import (
     BUS,
     CELL_LIMITS,
@@ -118,11 +119,14 @@ class AddMobileSite(Intervention):
 
     def describe(self) -> str:
         bands = sorted({c.band_mhz for c in self.cells})
-        technologies = "/".join(sorted({c.technology for c in self.cells})) or "mobile"
+        technologies = "/".join(sorted({c.technology for c in self.cells})) or tr("mobile")
         band_text = ", ".join(f"{b} MHz" for b in bands)
-        return (
-            f"Add {technologies} site '{self.name}', {len(self.cells)} cells, {band_text}, "
-            f"{self.height_m:g} m"
+        return tr("Add {technologies} site '{name}', {cells} cells, {bands}, {height} m").format(
+            technologies=technologies,
+            name=self.name,
+            cells=len(self.cells),
+            bands=band_text,
+            height=_g(self.height_m),
         )
 
 
@@ -139,7 +143,11 @@ class MoveMobileSite(Intervention):
     limits: ClassVar[dict[str, Limit]] = {"x": COORDINATE, "y": COORDINATE}
 
     def describe(self) -> str:
-        return f"Move site '{self.site_id}' to ({self.x:,.0f} m, {self.y:,.0f} m)".replace(",", " ")
+        return tr("Move site '{site}' to ({x} m, {y} m)").format(
+            site=self.site_id,
+            x=f"{self.x:,.0f}".replace(",", " "),
+            y=f"{self.y:,.0f}".replace(",", " "),
+        )
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ class RemoveMobileSite(Intervention):
     site_id: str
 
     def describe(self) -> str:
-        return f"Remove site '{self.site_id}'"
+        return tr("Remove site '{site}'").format(site=self.site_id)
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,9 @@ class EditMobileCell(Intervention):
 
     def describe(self) -> str:
         text = ", ".join(f"{k} = {v}" for k, v in sorted(self.changes.items()))
-        return f"Change cell '{self.cell_id}' of site '{self.site_id}': {text}"
+        return tr("Change cell '{cell}' of site '{site}': {changes}").format(
+            cell=self.cell_id, site=self.site_id, changes=text
+        )
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,7 @@ class ExtendFiber(Intervention):
         check_points(self.where, "polygon", self.polygon, "three")
 
     def describe(self) -> str:
-        return f"Extend fiber to area '{self.name}'"
+        return tr("Extend fiber to area '{name}'").format(name=self.name)
 
 
 @dataclass(frozen=True)
@@ -216,9 +226,8 @@ class AddTransitLine(Intervention):
         check_service_times(self.where, self.service_start, self.service_end)
 
     def describe(self) -> str:
-        return (
-            f"Add {self.mode} line '{self.name}', {len(self.stops)} stops, "
-            f"every {self.headway_min:g} min"
+        return tr("Add {mode} line '{name}', {stops} stops, every {headway} min").format(
+            mode=tr(self.mode), name=self.name, stops=len(self.stops), headway=_g(self.headway_min)
         )
 
 
@@ -236,7 +245,8 @@ class AddTransitStop(Intervention):
     limits: ClassVar[dict[str, Limit]] = {"x": COORDINATE, "y": COORDINATE}
 
     def describe(self) -> str:
-        return f"Add stop '{self.name}' on {', '.join(self.route_ids) or 'no line'}"
+        lines = ", ".join(self.route_ids) or tr("no line")
+        return tr("Add stop '{name}' on {lines}").format(name=self.name, lines=lines)
 
 
 @dataclass(frozen=True)
@@ -259,7 +269,9 @@ class AddEvChargers(Intervention):
     }
 
     def describe(self) -> str:
-        return f"Add {self.count} EV chargers × {self.power_kw:g} kW at '{self.name}'"
+        return tr("Add {count} EV chargers × {power} kW at '{name}'").format(
+            count=self.count, power=_g(self.power_kw), name=self.name
+        )
 
 
 @dataclass(frozen=True)
@@ -280,7 +292,9 @@ class AddPhotovoltaics(Intervention):
     }
 
     def describe(self) -> str:
-        return f"Add {self.peak_kw:g} kWp rooftop PV at '{self.name}'"
+        return tr("Add {peak} kWp rooftop PV at '{name}'").format(
+            peak=_g(self.peak_kw), name=self.name
+        )
 
 
 @dataclass(frozen=True)
@@ -304,7 +318,9 @@ class AddHeatPumps(Intervention):
     }
 
     def describe(self) -> str:
-        return f"Add heat pumps for {self.households} households at '{self.name}'"
+        return tr("Add heat pumps for {households} households at '{name}'").format(
+            households=self.households, name=self.name
+        )
 
 
 @dataclass(frozen=True)
@@ -329,7 +345,9 @@ class AddGridLine(Intervention):
     }
 
     def describe(self) -> str:
-        return f"Add line '{self.name}' ({self.std_type}) from bus {self.from_bus} to {self.to_bus}"
+        return tr("Add line '{name}' ({type}) from bus {start} to {end}").format(
+            name=self.name, type=self.std_type, start=self.from_bus, end=self.to_bus
+        )
 
 
 @dataclass(frozen=True)
@@ -346,7 +364,9 @@ class AddGridTransformer(Intervention):
     limits: ClassVar[dict[str, Limit]] = {"hv_bus": BUS, "lv_bus": BUS}
 
     def describe(self) -> str:
-        return f"Add transformer '{self.name}' ({self.std_type}) at bus {self.hv_bus}"
+        return tr("Add transformer '{name}' ({type}) at bus {bus}").format(
+            name=self.name, type=self.std_type, bus=self.hv_bus
+        )
 
 
 INTERVENTION_TYPES: dict[str, type[Intervention]] = {
@@ -395,3 +415,12 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention:
         return cls(**values)
     except (TypeError, ValueError) as error:
         raise DataError(f"intervention {kind!r}: {error}") from error
+
+
+def _g(value: float) -> str:
+    """A number as ``:g`` writes it ("10", "7.5"), with the French decimal comma in French
+    ("7,5")."""
+    text = f"{value:g}"
+    if language() == "en" or "e" in text:
+        return text
+    return format_number(value, len(text.partition(".")[2]))

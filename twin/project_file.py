@@ -41,6 +41,7 @@ from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
 from twin.fingerprint import is_fingerprint, set_fingerprint
+from twin.i18n import tr
 from twin.layers import lazy
 from twin.layers.base import Layer
 from twin.layers.io_common import sqlite_uri
@@ -113,9 +114,11 @@ def read_project(
     """
     path = Path(path)
     if not path.exists():
-        raise ProjectError(f"No project file at {path}")
+        raise ProjectError(tr("No project file at {path}").format(path=path))
     if not path.is_file():
-        raise ProjectError(f"{path} is not a project file (a folder, device or pipe)")
+        raise ProjectError(
+            tr("{path} is not a project file (a folder, device or pipe)").format(path=path)
+        )
     clean_stale_temporaries(path)
     meta = read_meta(path)
     check_meta_shapes(path, meta)
@@ -175,7 +178,9 @@ def read_meta(path: Path) -> dict[str, Any]:
             connection.close()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise ProjectError(
-            f"{path.name} is not a twin project (not a GeoPackage with a twin_meta table: {error})"
+            tr(
+                "{name} is not a twin project (not a GeoPackage with a twin_meta table: {error})"
+            ).format(name=path.name, error=error)
         ) from error
     if row is None:
         raise ProjectError(f"{path.name} has no project record in its twin_meta table")
@@ -196,7 +201,7 @@ def read_meta(path: Path) -> dict[str, Any]:
             f"{path.name}: the project record is nested too deeply to be a twin project"
         ) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise ProjectError(f"{path.name} is not a twin project file")
+        raise ProjectError(tr("{name} is not a twin project file").format(name=path.name))
     try:
         version = int(meta.get("version", 0))
     except (TypeError, ValueError) as error:

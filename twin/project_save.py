@@ -18,6 +18,7 @@ import pyogrio
 
 from twin.errors import ProjectError
 from twin.fingerprint import layer_fingerprint
+from twin.i18n import tr
 from twin.layers.io_write import writable_frame
 from twin.layers.raster import RasterLayer
 from twin.layers.vector import VectorLayer
@@ -155,7 +156,7 @@ def save_results(project, path: Path | None = None) -> Path:
     the layers: for a project whose layers are those of the file (``twin simulate``)."""
     path = Path(path if path is not None else project.path)
     if not path.exists():
-        raise ProjectError(f"No project file at {path}")
+        raise ProjectError(tr("No project file at {path}").format(path=path))
     read_meta(path)  # a twin project, or ProjectError
     try:
         connection = sqlite3.connect(path, isolation_level=None)

@@ -71,7 +71,9 @@ def _scenario_interventions(project, name: str | None) -> list:
             try:
                 return energy_interventions(list(scenario.get("interventions", [])))
             except DataError as error:  # a value out of range: say which scenario
-                raise DataError(f"scenario {name!r}: {error}") from None
+                raise DataError(
+                    tr("scenario {name!r}: {error}").format(name=name, error=error)
+                ) from None
     names = [str(s.get("name")) for s in project.scenarios or [] if isinstance(s, dict)]
     raise DataError(
         tr("no scenario named {name!r} in the project").format(name=name)
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     final = summary
     print(
         tr("energy: {0}; max line loading {1} %, voltage {2}-{3} pu, {4} violations -> {5}").format(
-            grid.source,
+            tr(grid.source),  # "project grid layers" (N_), or a file name
             _rounded(final["max_line_loading_percent"], ".1f"),
             _rounded(final["min_bus_voltage_pu"], ".3f"),
             _rounded(final["max_bus_voltage_pu"], ".3f"),
@@ -172,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 def _rounded(value, spec: str) -> str:
     """``value`` formatted for people in their language (``.1f`` for %, ``.3f`` for pu:
     "52.1" / "52,1"); "n/a" when None."""
-    return "n/a" if value is None else format_number(float(value), int(spec.strip(".f")))
+    return tr("n/a") if value is None else format_number(float(value), int(spec.strip(".f")))
 
 
 def _hosting_buses(net, text: str) -> list[int] | None:

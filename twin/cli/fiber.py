@@ -104,11 +104,42 @@ def _zone_target(inputs, name: str):
             hit = buildings[buildings[column].astype(str).map(match_key) == wanted]
             if len(hit):
                 return None, hit["building_id"].tolist(), name
-    known = []
+    names = []
     if communes is not None and "name" in communes.columns:
-        known = sorted(communes["name"].astype(str))[:8]
-    hint = f" (e.g. {', '.join(known)})" if known else ""
-    raise DataError(tr("no commune named or coded {name!r}{hint}").format(name=name, hint=hint))
+        names = sorted(set(communes["name"].astype(str)))
+    close = close_names(name, names)
+    if close:
+        hint = tr("did you mean {names}?").format(names=", ".join(close))
+    elif names:
+        hint = tr("the communes layer has {count} communes, e.g. {names}").format(
+            count=len(names), names=", ".join(names[:5])
+        )
+    else:
+        hint = tr("the project has no communes layer; give --area FILE instead")
+    raise DataError(tr("no commune named or coded {name!r}; {hint}").format(name=name, hint=hint))
+
+
+def close_names(typed: str, names: list[str], limit: int = 5) -> list[str]:
+    """The commune ``names`` closest to what was ``typed`` (compared without accents,
+    case or hyphens), best first, at most ``limit``: names that start with or contain it,
+    then names that differ by a few letters ("st gregoire" -> Saint-Grégoire)."""
+    import difflib
+
+    wanted = match_key(typed)
+    keys = {match_key(name): name for name in names}
+    if not wanted:
+        return []
+    found = [keys[key] for key in keys if key.startswith(wanted)]
+    found += [keys[key] for key in keys if wanted in key and keys[key] not in found]
+    for key in difflib.get_close_matches(wanted, list(keys), n=limit, cutoff=0.6):
+        if keys[key] not in found:
+            found.append(keys[key])
+    if len(found) < limit:  # "st gregoire": compare word by word, last words first
+        words = wanted.split()
+        for key in keys:
+            if keys[key] not in found and words and key.split()[-1:] == words[-1:]:
+                found.append(keys[key])
+    return found[:limit]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,14 +164,17 @@ def run(args: argparse.Namespace) -> int:
     ):
         raise DataError(tr("--pbo-capacity must be >= 1, --max-drop >= 0, --take-up in 0..1"))
     network = prepare_network(inputs.roads, inputs.fiber_nodes, inputs.fiber_cables, inputs.ducts)
-    plan = plan_extension(
-        network,
-        inputs.buildings,
-        area=area,
-        building_ids=building_ids,
-        costs=costs,
-        parameters=parameters,
-    )
+    try:
+        plan = plan_extension(
+            network,
+            inputs.buildings,
+            area=area,
+            building_ids=building_ids,
+            costs=costs,
+            parameters=parameters,
+        )
+    except DataError as error:  # say which zone was matched ("Saint-Grégoire: ...")
+        raise DataError(tr("{zone}: {error}").format(zone=label, error=error)) from None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     gpkg = out / "fiber.gpkg"

@@ -17,7 +17,7 @@ from typing import Any
 from pyproj import CRS
 
 import twin
-from twin.i18n import format_number, format_percent, tr, tr_label
+from twin.i18n import format_number, format_percent, language, tr, tr_label
 from twin.layers.base import Layer
 from twin.layers.io import describe_crs, describe_format, read_layers
 from twin.layers.io_common import existing_file
@@ -153,7 +153,9 @@ def format_report(report: dict[str, Any]) -> str:
     title = tr("Project") if report["type"] == "project" else tr("File")
     unit = report["extent_unit"]
     lines = [
-        f"{title}: {report['path']} ({report['format']})",
+        tr("{title}: {path} ({format})").format(
+            title=title, path=report["path"], format=report["format"]
+        ),
         tr("CRS: {0}").format(report["crs"]),
         tr("Extent: {0}").format(_box_text(report["extent"], unit)),
         tr("Layers ({0}, top first):").format(len(report["layers"])),
@@ -183,7 +185,7 @@ def format_report(report: dict[str, Any]) -> str:
             )
         elif method:
             method_first_told[method] = f"{number} ({tr_label(layer['name'])})"
-            lines.append(tr("     method: {0}").format(method))
+            lines.append(tr("     method: {0}").format(_shortened(method, method_first_told)))
     if report["type"] == "project":
         lines.append(tr("Views ({0}):").format(len(report["views"])))
         for view in report["views"]:
@@ -206,6 +208,16 @@ def format_report(report: dict[str, Any]) -> str:
                     )
                 )
     return "\n".join(lines)
+
+
+def _shortened(method: str, told: dict[str, str]) -> str:
+    """``method`` with any long paragraph already told for another layer replaced by a
+    reference to it (a population grid's method quotes the buildings' whole method)."""
+    for paragraph, where in told.items():
+        if paragraph != method and len(paragraph) >= 200 and paragraph in method:
+            reference = tr("(the method of layer {0})").format(where)
+            method = method.replace(paragraph, reference)
+    return method
 
 
 def layer_crs_text(crs: CRS | None) -> str:
@@ -238,13 +250,25 @@ def _union(boxes) -> list[float] | None:
 
 
 def _box_text(box: list[float] | None, unit: str) -> str:
+    """A bounding box as a person reads it in the current language: "351000.0, 6789000.0
+    – 353000.0, 6791000.0 m (2.0 x 2.0 km)" / "351000,0 ; 6789000,0 – ... (2,0 x 2,0 km)"
+    (coordinates ungrouped, the language's decimal mark)."""
     if box is None:
-        return "none"
+        return tr("none")
     minx, miny, maxx, maxy = box
     digits = 6 if unit == "°" else 1
-    text = f"{minx:.{digits}f}, {miny:.{digits}f} – {maxx:.{digits}f}, {maxy:.{digits}f}"
+
+    group = "," if language() == "en" else "\u00a0"  # format_number's grouping mark
+
+    def coordinate(value: float) -> str:
+        return format_number(value, digits).replace(group, "")
+
+    text = tr("{minx}, {miny} – {maxx}, {maxy}").format(
+        minx=coordinate(minx), miny=coordinate(miny), maxx=coordinate(maxx), maxy=coordinate(maxy)
+    )
     if unit == "m":
-        text += f" m ({(maxx - minx) / 1000:.1f} x {(maxy - miny) / 1000:.1f} km)"
+        width, height = (format_number((b - a) / 1000, 1) for a, b in ((minx, maxx), (miny, maxy)))
+        text += f" m ({width} x {height} km)"
     elif unit:
         text += f" {unit}"
     return text

@@ -29,21 +29,23 @@ MAX_SIDE_PIXELS = 8192
 def register(subparsers) -> None:
     """Add the ``present`` subcommand."""
     parser = subparsers.add_parser(
-        "present", help="export a story: PDF deck, a PNG per step or an MP4 video"
+        "present", help=tr("export a story: PDF deck, a PNG per step or an MP4 video")
     )
-    parser.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    parser.add_argument("--story", required=True, help="name of a story saved in the project")
+    parser.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    parser.add_argument("--story", required=True, help=tr("name of a story saved in the project"))
     output = parser.add_mutually_exclusive_group(required=True)
-    output.add_argument("--pdf", help="PDF file to write, one page per step")
-    output.add_argument("--png", help="folder to write step-01.png, step-02.png...")
-    output.add_argument("--video", help="MP4 file to write")
+    output.add_argument("--pdf", help=tr("PDF file to write, one page per step"))
+    output.add_argument("--png", help=tr("folder to write step-01.png, step-02.png..."))
+    output.add_argument("--video", help=tr("MP4 file to write"))
     parser.add_argument(
         "--size",
-        help="page or frame size WxH in pixels (default: PDF 3508x2480 = A4 at 300 dpi; "
-        "PNG and video 1920x1080)",
+        help=tr(
+            "page or frame size WxH in pixels (default: PDF 3508x2480 = A4 at 300 dpi; "
+            "PNG and video 1920x1080)"
+        ),
     )
-    parser.add_argument("--fps", default="30", help="video frames per second (default 30)")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--fps", default="30", help=tr("video frames per second (default 30)"))
+    parser.add_argument("--quiet", action="store_true", help=tr("no progress lines on stderr"))
     parser.set_defaults(func=run)
 
 

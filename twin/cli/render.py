@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         from twin.cli.render_lean import render_lean
 
         if render_lean(Path(args.path), out, size, bbox, title, args.subtitle, args.dpi):
-            print(f"wrote {out} ({size[0]}x{size[1]})")
+            print(_wrote(out, size))
             return 0
     project = load_for_render(args.path)
     from twin.layout import Page, build_layout
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         project, title, args.subtitle, extent=bbox, page=Page(size[0], size[1], args.dpi)
     )
     export_layout(layout, project, out)
-    print(f"wrote {out} ({size[0]}x{size[1]})")
+    print(_wrote(out, size))
     return 0
 
 
@@ -155,3 +155,8 @@ def default_title(path: str | None) -> str:
     if path is None:
         return "Rennes Métropole"
     return Path(path).stem.replace("_", " ")
+
+
+def _wrote(out: Path, size: tuple[int, int]) -> str:
+    """The line saying what was written: "wrote map.png (1600x1000 px)"."""
+    return tr("wrote {out} ({width}x{height} px)").format(out=out, width=size[0], height=size[1])

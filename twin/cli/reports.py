@@ -36,45 +36,51 @@ def register(subparsers) -> None:
     """Add the ``reports`` subcommand and its actions."""
     parser = subparsers.add_parser(
         "reports",
-        help="citizen reports: import (contact data separated), subject access and erasure (GDPR)",
+        help=tr(
+            "citizen reports: import (contact data separated), subject access and erasure (GDPR)"
+        ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    importing = actions.add_parser("import", help="import a reports file into a project")
-    importing.add_argument("file", help="Open311 GeoReport v2 JSON, GeoJSON, CSV or Arcep CSV")
-    importing.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    importing.add_argument("--out", required=True, help="the .twin file to write")
+    importing = actions.add_parser("import", help=tr("import a reports file into a project"))
+    importing.add_argument("file", help=tr("Open311 GeoReport v2 JSON, GeoJSON, CSV or Arcep CSV"))
+    importing.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    importing.add_argument("--out", required=True, help=tr("the .twin file to write"))
     importing.add_argument(
-        "--format", choices=("open311", "geojson", "csv", "arcep"), help="force the format"
+        "--format", choices=("open311", "geojson", "csv", "arcep"), help=tr("force the format")
     )
     importing.add_argument(
         "--keep-contacts",
         action="store_true",
-        help=f"keep contact data encrypted (passphrase from ${PASSPHRASE_VARIABLE} or asked)",
+        help=tr("keep contact data encrypted (passphrase from ${variable} or asked)").format(
+            variable=PASSPHRASE_VARIABLE
+        ),
     )
-    subject = actions.add_parser("subject", help="everything held about a pseudonym, as JSON")
+    subject = actions.add_parser("subject", help=tr("everything held about a pseudonym, as JSON"))
     subject.add_argument("pseudonym")
-    subject.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    subject.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     subject.add_argument(
-        "--contacts", action="store_true", help="decrypt the contact data (needs the passphrase)"
+        "--contacts",
+        action="store_true",
+        help=tr("decrypt the contact data (needs the passphrase)"),
     )
-    erase = actions.add_parser("erase", help="erase a pseudonym everywhere")
+    erase = actions.add_parser("erase", help=tr("erase a pseudonym everywhere"))
     erase.add_argument("pseudonym")
-    erase.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    erase.add_argument("--out", required=True, help="the .twin file to write")
-    rectify = actions.add_parser("rectify", help="correct one report (GDPR rectification)")
+    erase.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    erase.add_argument("--out", required=True, help=tr("the .twin file to write"))
+    rectify = actions.add_parser("rectify", help=tr("correct one report (GDPR rectification)"))
     rectify.add_argument("report_id")
-    rectify.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
+    rectify.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
     rectify.add_argument(
         "--set",
         action="append",
         required=True,
         metavar="FIELD=VALUE",
-        help="category, status, date, description, x or y (metres); repeat for several",
+        help=tr("category, status, date, description, x or y (metres); repeat for several"),
     )
-    rectify.add_argument("--out", required=True, help="the .twin file to write")
-    check = actions.add_parser("check", help="reports against the baseline predictions")
-    check.add_argument("project", nargs="?", help="a .twin project (default: the sample)")
-    check.add_argument("--out", help="write the JSON here too")
+    rectify.add_argument("--out", required=True, help=tr("the .twin file to write"))
+    check = actions.add_parser("check", help=tr("reports against the baseline predictions"))
+    check.add_argument("project", nargs="?", help=tr("a .twin project (default: the sample)"))
+    check.add_argument("--out", help=tr("write the JSON here too"))
     parser.set_defaults(func=run)
 
 

@@ -288,7 +288,11 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(tr("twin simulate: warning: {warning}").format(warning=warning), file=sys.stderr)
     print(
-        f"scenario '{scenario.name}': {len(result.figures)} figures, {len(files)} layers; "
-        f"wrote {out / 'kpis.json'}"
+        tr("scenario {name!r}: {figures} figures, {layers} layers; wrote {path}").format(
+            name=scenario.name,
+            figures=len(result.figures),
+            layers=len(files),
+            path=out / "kpis.json",
+        )
     )
     return 0

@@ -140,5 +140,5 @@ def run(args: argparse.Namespace) -> int:
             args.from_layer, window, modes, args.within, out, args.to_layer
         )
     (out / "travel.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {out}")
+    print(tr("wrote {out}").format(out=out))
     return 0

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.colors import OKABE_ITO
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
@@ -163,9 +164,9 @@ def existing_file(path: str | os.PathLike, folder_ok: bool = False) -> Path:
     if path.is_dir():
         if folder_ok:
             return path
-        raise DataError(f"{path} is a folder, not a data file")
+        raise DataError(tr("{path} is a folder, not a data file").format(path=path))
     if not path.exists():
-        raise DataError(f"No file at {path}: check the path and the file name")
+        raise DataError(tr("No file at {path}: check the path and the file name").format(path=path))
     if not path.is_file():
         raise DataError(f"{path} is not a regular file (a device, pipe or socket)")
     return path

@@ -49,10 +49,14 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+_QT_LOCALES = {"en": "en_GB", "fr": "fr_FR"}  # the Qt locale of each language (as twin.i18n)
+
+
 def install_qt_translations(app: QApplication) -> bool:
     """Qt's own texts (standard buttons Save/Cancel, file dialogs, context menus) in the
-    current language, from the ``qtbase_<lang>.qm`` shipped with Qt; False when English or
-    Qt has none."""
+    current language, from the ``qtbase_<lang>.qm`` shipped with Qt, and Qt's number
+    formatting (spin boxes, sliders' values) per that language; False when English or Qt
+    has no translation."""
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
     from twin.i18n import language
@@ -62,6 +66,7 @@ def install_qt_translations(app: QApplication) -> bool:
         app.removeTranslator(previous)
         app._twin_qt_translator = None
     code = language()
+    QLocale.setDefault(QLocale(_QT_LOCALES[code]))  # spin boxes: "12,00 px" in French
     if code == "en":
         return False
     translator = QTranslator(app)

@@ -209,6 +209,14 @@ class MainWindow(QMainWindow):
         the width; wider, two dock columns (:class:`twin.ui.dock_layout.DockLayout`)."""
         super().resizeEvent(event)
         self.dock_layout.fit(event.size().width())
+        self._show_crs()
+
+    def _show_crs(self) -> None:
+        """The CRS in the status bar: code and name on a wide window, the code alone (the
+        name in its tooltip) below 1400 px, so status messages keep room."""
+        full = self.crs_label.toolTip()
+        short = full.split(" (", 1)[0]
+        self.crs_label.setText(short if self.dock_layout.compact else full)
 
     # --- project ------------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
@@ -236,7 +244,8 @@ class MainWindow(QMainWindow):
         self.inspector.show_layer(self.layer_panel.current_layer())
         self.coordinate_label.set_crs(project.crs if project is not None else None)
         crs = project.crs if project is not None else None
-        self.crs_label.setText(_crs_text(crs) if crs is not None else "")
+        self.crs_label.setToolTip(_crs_text(crs) if crs is not None else "")
+        self._show_crs()
         for action in (self.zoom_full_action, self.zoom_in_action, self.zoom_out_action):
             action.setEnabled(project is not None)
         for action in (self.save_action, self.save_as_action, self.add_layer_action):

@@ -85,7 +85,8 @@ class CoordinateLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.formatter: CoordinateFormatter | None = None
-        self.setMinimumWidth(440)
+        widest = "X 351 912 m  Y 6 789 123 m  |  48.1113° N 11.6794° W"  # (no jitter)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance(widest) + 8)
         self.setToolTip(tr("Cursor position: project CRS (metres) and WGS84 (degrees)"))
 
     def set_crs(self, crs: CRS | str | int | None) -> None:

@@ -11,6 +11,7 @@ import geopandas as gpd
 import pandapower as pp
 
 from twin.errors import DataError
+from twin.i18n import N_
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
 from twin.sim.energy.grid_build import frames_to_net
 from twin.sim.energy.grid_io import GridFrames, net_to_frames, read_pandapower_json
@@ -59,7 +60,7 @@ def prepare_grid(
     elif project is not None and project_has_grid(project):
         frames = grid_frames_from_project(project)
         net = frames_to_net(frames, name="project grid")
-        source = "project grid layers"
+        source = N_("project grid layers")  # translated where printed
     else:
         raise DataError(
             "no grid to study: the project has no grid_buses/grid_lines/grid_transformers "

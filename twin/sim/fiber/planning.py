@@ -26,6 +26,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.sim.fiber.costs import ROUTE_KINDS, BillOfMaterials, FiberCosts, load_costs
 from twin.sim.fiber.existing import ExistingNetwork
 from twin.sim.fiber.kpis import ELIGIBLE_STATUSES, eligibility_by_zone
@@ -108,7 +109,9 @@ def plan_extension(
     in_target = select_targets(buildings, area, building_ids)
     target = np.flatnonzero(in_target & (status_all == "not-eligible") & (premises_all > 0))
     if len(target) == 0:
-        raise DataError("No not-eligible premises in the target: nothing to plan.")
+        raise DataError(
+            tr("every premise of the target is already eligible for fiber: nothing to plan")
+        )
     fb.set_progress(5, "attaching buildings to the roads")
     graph = network.graph
     t_att = graph.attach(buildings.geometry.values[target])

@@ -17,7 +17,7 @@ class BookmarkMenu(QMenu):
     """
 
     def __init__(self, canvas: Any, parent: QWidget | None = None) -> None:
-        super().__init__("&Bookmarks", parent)
+        super().__init__(tr("&Bookmarks"), parent)
         self.canvas = canvas
         self.watcher = ProjectWatcher(parent=self)
         self.watcher.views_changed.connect(self.rebuild)

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twin.i18n import N_, tr, tr_label
+from twin.i18n import N_, format_date, format_number, masked_label, tr, tr_label
 from twin.layers.base import Layer
-from twin.layers.privacy import masked_record
+from twin.layers.privacy import MASKED_TEXT, masked_record
 from twin.ui.map.tools.identify import IdentifyResult
 
 PROVENANCE_HEIGHT = 120  # pixels; longer method texts scroll
@@ -33,24 +33,26 @@ def is_identifier(field_name: str) -> bool:
 
 
 def format_value(value: Any, field_name: str = "") -> str:
-    """A readable cell: grouped thousands, at most 2 decimals (4 below 1), "—" for missing;
+    """A readable cell in the current language: grouped thousands ("447 429" / "447,429"),
+    at most 2 decimals (4 below 1), "—" for missing, yes/no and the privacy mask translated;
     ids and codes (see :func:`is_identifier`) as written.
     """
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return tr("yes") if value else tr("no")
     if is_identifier(field_name) and isinstance(value, int | float):
         return str(int(value)) if float(value).is_integer() else str(value)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", " ")
+        return format_number(value)
     if isinstance(value, float):
         if math.isnan(value):
             return "—"
         if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}".replace(",", " ")
-        decimals = 4 if abs(value) < 1 else 2
-        return f"{value:,.{decimals}f}".replace(",", " ")
+            return format_number(value)
+        return format_number(value, 4 if abs(value) < 1 else 2)
+    if value == MASKED_TEXT:
+        return tr("masked ({label})").format(label=masked_label())
     return str(value)
 
 
@@ -173,20 +175,34 @@ def _result_label(result: IdentifyResult) -> str:
 def provenance_html(layer: Layer) -> str:
     """The layer's provenance as a few short HTML lines for a label."""
     provenance = layer.provenance
-    lines = [f"<b>Source</b>: {_escape(provenance.source or 'unknown')}"]
+    unknown = tr("unknown")
+    lines = [_line(tr("Source"), provenance.source or unknown)]
     if provenance.attribution:
-        lines.append(f"<b>Attribution</b>: {_escape(provenance.attribution)}")
+        lines.append(_line(tr("Attribution"), provenance.attribution))
     if provenance.licence:
-        lines.append(f"<b>Licence</b>: {_escape(provenance.licence)}")
+        lines.append(_line(tr("Licence"), provenance.licence))
     if provenance.date:
-        lines.append(f"<b>Date</b>: {_escape(provenance.date)}")
+        lines.append(_line(tr("Date"), _date_text(provenance.date)))
     if provenance.method:
-        lines.append(f"<b>Method</b>: {_escape(provenance.method)}")
+        lines.append(_line(tr("Method"), provenance.method))
     if provenance.repaired_geometries:
         lines.append(
             tr("{0} invalid geometries repaired on load").format(provenance.repaired_geometries)
         )
     return "<br>".join(lines)
+
+
+def _line(label: str, text: str) -> str:
+    return tr("<b>{label}</b>: {text}").format(label=_escape(label), text=_escape(text))
+
+
+def _date_text(text: str) -> str:
+    """An ISO date ("2026-01-01") as the language writes it ("1 janv. 2026"); other text
+    as it is."""
+    try:
+        return format_date(text)
+    except ValueError:
+        return text
 
 
 def _escape(text: str) -> str:

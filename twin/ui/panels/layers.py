@@ -251,6 +251,8 @@ class LayerPanel(QWidget):
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.customContextMenuRequested.connect(self._show_context_menu)
         self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self._selected: Layer | None = None  # the layer last selected (rows move under it)
+        self.model.modelReset.connect(self._restore_current)
         self.list_view.setToolTip(tr("Check to show · drag to reorder (top is drawn on top)"))
 
         self.add_button = self._tool_button(tr("Add…"), tr("Add layers from a data file"))
@@ -348,9 +350,25 @@ class LayerPanel(QWidget):
         menu.addAction(tr("Add layer from file…"), self.add_layer_requested.emit)
         menu.popup(self.list_view.viewport().mapToGlobal(position))
 
+    def _restore_current(self) -> None:
+        """Layers came or went (a scenario's results, a file added): the selected layer
+        stays selected, so the style editor and the opacity row keep showing it; if it is
+        gone, they are told there is no selection."""
+        kept = self._selected
+        if kept is None:
+            return
+        if self.model.row_of(kept) >= 0:
+            self.select_layer(kept)  # the same layer: the editors keep any unapplied edit
+        else:
+            self._on_current_changed()
+
     def _on_current_changed(self, *_args) -> None:
+        layer = self.current_layer()
+        same = layer is not None and layer is self._selected
+        self._selected = layer
         self._refresh_controls()
-        self.current_layer_changed.emit(self.current_layer())
+        if not same:
+            self.current_layer_changed.emit(layer)
 
     def _on_layer_changed(self, layer: Layer, what: str) -> None:
         if layer is self.current_layer() and what == "opacity":

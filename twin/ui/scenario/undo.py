@@ -177,7 +177,7 @@ class RemoveInterventionCommand(ScenarioCommand):
         scenario = scenarios[_index_of(scenarios, name)]
         if not 0 <= index < len(scenario.interventions):
             raise DataError(f"scenario {name!r} has no intervention {index + 1}")
-        text = f"Remove: {scenario.interventions[index].describe()}"
+        text = tr("Remove: {0}").format(scenario.interventions[index].describe())
         after = _replace_scenario(scenarios, name, scenario.without(index))
         super().__init__(controller, text, (after, current))
 
@@ -206,7 +206,7 @@ class MoveInterventionCommand(ScenarioCommand):
         item = items.pop(index)
         items.insert(max(0, min(new_index, len(items))), item)
         after = _replace_scenario(scenarios, name, replace(scenario, interventions=tuple(items)))
-        super().__init__(controller, f"Reorder: {item.describe()}", (after, current))
+        super().__init__(controller, tr("Reorder: {0}").format(item.describe()), (after, current))
 
 
 def forget_subject(stack: QUndoStack, pseudonym: str) -> int:

@@ -11,9 +11,9 @@ from twin.i18n import tr
 from twin.layers.style import LegendEntry
 from twin.layout import (
     FOOTER_TEXT_UNITS,
-    LEGEND_TWO_COLUMNS_UNITS,
     Layout,
     legend_item_cap,
+    legend_rows,
     legend_rows_per_column,
 )
 from twin.layout_regions import CAPTION_TEXT_UNITS
@@ -26,6 +26,8 @@ CARD = QtGui.QColor("#F2F2F2")
 BETTER = QtGui.QColor("#007A5A")  # bluish green (Okabe-Ito), distinct for colour-blind readers
 WORSE = QtGui.QColor("#B35900")  # dark orange
 OVERLAY_TEXT_PX = 12.0  # text size of twin.ui.map.overlays, which the page scales
+SMALLEST_FIT = 0.7  # a legend row or card line shrinks to this share of its size before eliding
+CARD_LABEL_FIT = 0.6  # a card's label (a long KPI name on a narrow A4 card) shrinks further
 
 
 def page_font(size_px: float, bold: bool = False) -> QtGui.QFont:
@@ -40,6 +42,24 @@ def _elided(painter: QtGui.QPainter, text: str, width: float) -> str:
     return QtGui.QFontMetricsF(painter.font()).elidedText(
         text, QtCore.Qt.TextElideMode.ElideRight, max(0.0, width)
     )
+
+
+def _fit_line(
+    painter, text: str, width: float, size_px: float, bold: bool = False, smallest=SMALLEST_FIT
+) -> str:
+    """Set ``painter``'s font to ``size_px`` pixels, shrunk (down to ``smallest`` of it)
+    until ``text`` fits ``width`` on one line; the text to draw: ``text`` itself, or
+    elided only when it does not fit even then."""
+    size = size_px
+    while True:
+        font = page_font(size, bold=bold)
+        if QtGui.QFontMetricsF(font).horizontalAdvance(text) <= width or (
+            size * 0.95 < size_px * smallest
+        ):
+            break
+        size *= 0.95
+    painter.setFont(font)
+    return _elided(painter, text, width)
 
 
 def _fitting_font(size_px: float, box: QtCore.QRectF, flags, text: str) -> QtGui.QFont:
@@ -99,7 +119,8 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
     row = unit * 1.5
     swatch = QtCore.QSizeF(unit * 1.8, unit * 1.1)
     rows_per_column = legend_rows_per_column(box.height(), unit)
-    columns = 2 if box.width() >= unit * LEGEND_TWO_COLUMNS_UNITS else 1
+    # two columns when one cannot hold every row (as twin.layout_regions.regions sized it)
+    columns = 2 if legend_rows(layout, 10**6) > rows_per_column else 1
     cap = legend_item_cap(layout, rows_per_column * columns)
     column_width = (box.width() - pad) / columns
     slot = 0
@@ -139,14 +160,14 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
                 painter.scale(zoom, zoom)
                 paint_swatch(painter, rect, entry, group.point_symbol)
                 painter.restore()
-            painter.setFont(page_font(unit, bold=is_layer))
             painter.setPen(INK)
             text_x = left if is_layer and item is None else text_left
             right = left + column_width - pad
+            shown_text = _fit_line(painter, text, right - text_x, unit, bold=is_layer)
             painter.drawText(
                 QtCore.QRectF(text_x, y, right - text_x, row),
                 QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-                _elided(painter, text, right - text_x),
+                shown_text,
             )
             slot += 1
 
@@ -163,31 +184,32 @@ def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None
         painter.drawRoundedRect(rect, unit * 0.4, unit * 0.4)
         inner = rect.adjusted(unit * 0.6, unit * 0.3, -unit * 0.6, -unit * 0.3)
         third = inner.height() / 3
-        painter.setFont(page_font(unit * 0.95))
         painter.setPen(MUTED)
         left_v = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        # each line shrinks to fit its card before it is elided: a label or a value cut
+        # short is a figure a council cannot read
+        label = _fit_line(painter, card.label, inner.width(), unit * 0.95, smallest=CARD_LABEL_FIT)
         painter.drawText(
-            QtCore.QRectF(inner.left(), inner.top(), inner.width(), third),
-            left_v,
-            _elided(painter, card.label, inner.width()),
+            QtCore.QRectF(inner.left(), inner.top(), inner.width(), third), left_v, label
         )
-        painter.setFont(page_font(unit * 1.7, bold=True))
         painter.setPen(INK)
-        value = f"{card.value} {card.unit}".strip()
+        value = _fit_line(
+            painter, f"{card.value} {card.unit}".strip(), inner.width(), unit * 1.7, True
+        )
         painter.drawText(
             QtCore.QRectF(inner.left(), inner.top() + third, inner.width(), third * 1.2),
             left_v,
-            _elided(painter, value, inner.width()),
+            value,
         )
         if card.delta:
-            painter.setFont(page_font(unit * 0.95))
             tone = {"better": BETTER, "worse": WORSE}.get(card.tone, MUTED)
             painter.setPen(tone)
             change = f"{card.delta} {card.delta_unit}".strip()
+            change = tr("{change} vs baseline").format(change=change)
             painter.drawText(
                 QtCore.QRectF(inner.left(), inner.top() + third * 2.2, inner.width(), third * 0.8),
                 left_v,
-                _elided(painter, tr("{change} vs baseline").format(change=change), inner.width()),
+                _fit_line(painter, change, inner.width(), unit * 0.95),
             )
 
 

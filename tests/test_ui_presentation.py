@@ -245,3 +245,35 @@ def test_a_scenario_that_cannot_be_shown_is_one_line_not_a_crash(qtbot):
         qtbot.keyClick(presentation, Qt.Key.Key_Right)  # the story goes on
     assert presentation.caption.title_label.text() == "The town hall"
     assert not presentation.message.isVisible()  # that step shows the baseline
+
+
+def _orange_pixels(presentation) -> int:
+    """Pixels of the sites' colour (#D55E00) on screen."""
+    rgb = rgb_array(presentation.grab().toImage()).astype(int)
+    close = (abs(rgb[..., 0] - 0xD5) < 20) & (abs(rgb[..., 1] - 0x5E) < 20) & (rgb[..., 2] < 30)
+    return int(close.sum())
+
+
+def test_a_step_shows_layers_named_by_id_or_in_any_case_as_the_exports_do(qtbot):
+    """The sample's story names its layers by id ("communes", "town_halls"): the exports
+    drew them, the presentation drew none of them (only exact names were matched)."""
+    project = make_project()
+    sites_id = project.layer("Sites").id
+    extent = STEPS[0].extent
+    steps = [
+        StoryStep("By name, lower case", extent=extent, visible_layers=("sites", "buildings")),
+        StoryStep("By id", extent=extent, visible_layers=(sites_id, "Buildings")),
+        StoryStep("Without the sites", extent=extent, visible_layers=("Buildings",)),
+    ]
+    presentation = PresentationWindow(project, steps)
+    qtbot.addWidget(presentation)
+    presentation.resize(1280, 720)
+    presentation.show()
+    qtbot.waitExposed(presentation)
+    qtbot.waitUntil(lambda: _orange_pixels(presentation) > 10, timeout=5000)
+    with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
+        qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    assert _orange_pixels(presentation) > 10
+    with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
+        qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: _orange_pixels(presentation) == 0, timeout=5000)

@@ -12,9 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
 from twin.layers.base import Layer
-from twin.layers.difference import base_name
 from twin.project import Project
-from twin.story import StoryStep
+from twin.story import StoryStep, shows_layer
 from twin.ui.compare.maps import copy_layer, is_result_layer
 from twin.ui.compare.side_by_side import TITLE_STYLE, SideBySideView
 from twin.ui.compare.swipe import CHIP_STYLE, SwipeView
@@ -32,20 +31,22 @@ def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
     own = [layer for layer in baseline.layers if not is_result_layer(layer)]
     results = list(data.layers) if data is not None else []
     for layer in reversed(own):
-        project.add_layer(copy_layer(layer), index=0)
+        copy = copy_layer(layer)
+        copy.id = layer.id  # a step may name a layer by its id ("town_halls")
+        project.add_layer(copy, index=0)
     for layer in reversed(results):
         project.add_layer(copy_layer(layer), index=0)
     return project
 
 
 def apply_visibility(project: Project, visible_layers: tuple[str, ...]) -> None:
-    """Show the layers named in ``visible_layers`` (result layers by their name without
-    scenario prefix) and hide the others; an empty tuple leaves visibility as it is."""
+    """Show the layers ``visible_layers`` names (by id or name, result layers without their
+    scenario prefix: :func:`twin.story.shows_layer`, as the story exports draw them) and
+    hide the others; an empty tuple leaves visibility as it is."""
     if not visible_layers:
         return
-    wanted = {base_name(name) for name in visible_layers} | set(visible_layers)
     for layer in project.layers:
-        layer.visible = layer.name in wanted or base_name(layer.name) in wanted
+        layer.visible = shows_layer(visible_layers, layer.id, layer.name, is_result_layer(layer))
 
 
 def ease_bbox(start: BBox, end: BBox, t: float) -> BBox:

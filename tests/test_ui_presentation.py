@@ -4,6 +4,7 @@ in the first test; the others drive a PresentationWindow on the small synthetic 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from map_helpers import rgb_array
 from PySide6.QtCore import Qt
@@ -277,3 +278,33 @@ def test_a_step_shows_layers_named_by_id_or_in_any_case_as_the_exports_do(qtbot)
     with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
         qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
     qtbot.waitUntil(lambda: _orange_pixels(presentation) == 0, timeout=5000)
+
+
+def test_a_scenario_raster_lies_under_the_roads_and_sites_as_on_the_exported_pages(qtbot):
+    """A scenario's coverage raster is drawn under the project's vector layers (as the story
+    pages stack them): the sites stay visible over it. It hid them before."""
+    from affine import Affine
+
+    from twin.layers import Provenance, RasterLayer
+
+    coverage = RasterLayer(
+        "New mast: Coverage",
+        np.full((20, 20), 2.0),
+        Affine(50.0, 0.0, X0 - 300, 0.0, -50.0, Y0 + 700),
+        make_project().crs,
+        provenance=Provenance(source="engine:radio", parameters={"scenario": "New mast"}),
+    )
+    step = StoryStep(
+        "Covered",
+        extent=STEPS[0].extent,
+        visible_layers=("Sites", "Coverage"),
+        show="scenario",
+        scenario="New mast",
+    )
+    presentation = _presentation(
+        qtbot, [step], data_source=lambda name: ScenarioData(name, [coverage], [])
+    )
+    qtbot.waitUntil(lambda: "New mast" in presentation.data, timeout=5000)
+    grey = rgb_array(presentation.grab().toImage())
+    assert (grey.mean(axis=2) < 250).mean() > 0.5  # the raster covers most of the screen
+    qtbot.waitUntil(lambda: _orange_pixels(presentation) > 10, timeout=5000)

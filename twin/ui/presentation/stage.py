@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
 from twin.layers.base import Layer
+from twin.layers.raster import RasterLayer
 from twin.project import Project
 from twin.story import StoryStep, shows_layer
 from twin.ui.compare.maps import copy_layer, is_result_layer
@@ -25,17 +26,27 @@ KEPT_VIEWS = 3  # map views kept built (a story goes back and forth between a fe
 
 
 def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
-    """A map project: copies of the baseline's own layers under copies of ``data``'s
-    result layers (None: the baseline's layers alone)."""
+    """A map project: copies of the baseline's own layers and of ``data``'s result layers
+    (None: the baseline's layers alone), top first: result vectors, own vectors, result
+    rasters, own rasters, as the story exports stack them (roads, communes and sites stay
+    visible over a coverage raster)."""
     project = Project(crs=baseline.crs)
-    own = [layer for layer in baseline.layers if not is_result_layer(layer)]
-    results = list(data.layers) if data is not None else []
-    for layer in reversed(own):
-        copy = copy_layer(layer)
-        copy.id = layer.id  # a step may name a layer by its id ("town_halls")
-        project.add_layer(copy, index=0)
-    for layer in reversed(results):
-        project.add_layer(copy_layer(layer), index=0)
+    own = []
+    for layer in baseline.layers:
+        if not is_result_layer(layer):
+            copy = copy_layer(layer)
+            copy.id = layer.id  # a step may name a layer by its id ("town_halls")
+            own.append(copy)
+    results = [copy_layer(layer) for layer in data.layers] if data is not None else []
+    rasters = [layer for layer in results if isinstance(layer, RasterLayer)]
+    stacked = [
+        *(layer for layer in results if not isinstance(layer, RasterLayer)),
+        *(layer for layer in own if not isinstance(layer, RasterLayer)),
+        *rasters,
+        *(layer for layer in own if isinstance(layer, RasterLayer)),
+    ]
+    for layer in stacked:
+        project.add_layer(layer, index=len(project.layers))
     return project
 
 

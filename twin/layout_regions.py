@@ -74,7 +74,7 @@ def regions(layout: Layout) -> Regions:
         legend_w = min(max(unit * 16, width * 0.2, column), width * 0.3)
         if legend_rows(layout, 10**6) > legend_rows_per_column(map_h, unit):
             wide = max(unit * LEGEND_TWO_COLUMNS_UNITS, 2 * column + unit * 0.6)
-            legend_w = min(wide, width * 0.45)
+            legend_w = min(wide, width * 0.34)  # rows shrink a little past that
     map_w = max(1.0, inner_w - (legend_w + margin * 0.5 if legend_w else 0))
     return Regions(
         header=(margin, margin, inner_w, header_h),

@@ -136,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
         from twin.cli.render_lean import render_lean
 
         if render_lean(Path(args.path), out, size, bbox, title, args.subtitle, args.dpi):
-            print(f"wrote {out} ({size[0]}x{size[1]})")
+            print(
+                tr("wrote {path} ({width}x{height} px)").format(
+                    path=out, width=size[0], height=size[1]
+                )
+            )
             return 0
     project = load_for_render(args.path)
     from twin.layout import Page, build_layout
@@ -146,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         project, title, args.subtitle, extent=bbox, page=Page(size[0], size[1], args.dpi)
     )
     export_layout(layout, project, out)
-    print(f"wrote {out} ({size[0]}x{size[1]})")
+    print(tr("wrote {path} ({width}x{height} px)").format(path=out, width=size[0], height=size[1]))
     return 0
 
 

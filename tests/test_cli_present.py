@@ -72,3 +72,31 @@ def test_video_frames_at_the_fps_asked(tmp_path, capsys):
     assert frames == 6 * 6 + 5 * 2
     meta = next(imageio_ffmpeg.read_frames(str(path)))
     assert tuple(meta["size"]) == (160, 90)
+
+
+@pytest.mark.parametrize(
+    ("option", "target"),
+    [("--pdf", "/proc/deck.pdf"), ("--video", "/proc/story.mp4"), ("--png", "/proc/pages")],
+)
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_output_that_cannot_be_written_is_one_line_in_the_language_asked(
+    option, target, lang, capfd
+):
+    # /proc takes no new files, even for root: the check fails before any drawing, with
+    # no Qt or ffmpeg line besides ours
+    status = main(["--lang", lang, "present", "--story", STORY, option, target])
+    err = capfd.readouterr().err
+    assert status == 2
+    assert err.strip().splitlines() == [
+        {
+            "en": f"twin present: could not write {target}",
+            "fr": f"twin present : impossible d'écrire {target}",
+        }[lang]
+    ]
+
+
+def test_the_write_check_leaves_no_folder_behind(tmp_path, capsys):
+    pages = tmp_path / "pages"
+    assert main(["present", "--story", "Nope", "--png", str(pages)]) == 2
+    assert "no story 'Nope'" in capsys.readouterr().err
+    assert not pages.exists()

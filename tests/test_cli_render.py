@@ -90,3 +90,10 @@ def test_render_draws_a_page_with_title_legend_and_credits(tmp_path):
     assert ink(image, footer) > 40  # "Sources: buildings.gpkg"
     legend = parts.legend
     assert ink(image, (legend[0], legend[1], legend[2], 40)) > 40  # the layer's legend row
+
+
+def test_render_says_what_it_wrote_in_the_language_asked(tmp_path, capsys):
+    data = write_gpkg(tmp_path / "buildings.gpkg")
+    out = tmp_path / "carte.png"
+    assert main(["--lang", "fr", "render", str(data), "--out", str(out), "--size", "200x100"]) == 0
+    assert capsys.readouterr().out.strip() == f"{out} écrit (200x100 px)"

@@ -13,6 +13,7 @@ from twin.layout import (
     KpiCard,
     Layout,
     Page,
+    attribution_text,
     build_layout,
     legend_item_cap,
     legend_rows,
@@ -125,3 +126,34 @@ def test_headline_figures_take_the_first_of_each_domain():
         Figure("c1", "Capex", 9, "EUR", "cost"),
     ]
     assert [f.key for f in headline_figures(figures)] == ["r1", "f1", "t1", "e1"]
+
+
+def test_credits_name_sources_not_engine_identifiers():
+    """A result layer computed by an engine (source "engine:fiber", no attribution) is
+    credited as twin, once; the story's fiber page printed "engine:fiber" before."""
+    route = box_layer("Fiber route", [(0, 0, 10, 10)], RED)
+    route.provenance = Provenance(source="engine:fiber")
+    coverage = box_layer("Coverage", [(0, 0, 10, 10)], BLUE)
+    coverage.provenance = Provenance(source="engine:twin.sim.radio")
+    sites = box_layer("Sites", [(0, 0, 10, 10)], RED)
+    sites.provenance = Provenance(source="data/sites.gpkg", attribution="ANFR")
+    assert attribution_text([route, sites, coverage]) == "twin; ANFR"
+
+
+def test_the_story_cards_and_fiber_legend_read_french_in_a_french_run():
+    """The sample story's cost cards and fiber route classes were English on French
+    pages (their labels were not in the catalogue)."""
+    from twin import i18n
+
+    i18n.set_language("fr")
+    try:
+        card = KpiCard.from_value(
+            "Radio capex per person gaining good coverage (4G or 5G)", 123.0, "EUR/person"
+        )
+        capex = KpiCard.from_value("Capex fiber", 158_203.0, "EUR")
+        classes = [i18n.tr_label(t) for t in ("existing duct", "aerial (poles)", "new trench")]
+    finally:
+        i18n.set_language("en")
+    assert card.label == "Investissement radio par habitant gagnant une bonne couverture (4G ou 5G)"
+    assert capex.label == "Investissement fibre"
+    assert classes == ["fourreau existant", "aérien (poteaux)", "nouvelle tranchée"]

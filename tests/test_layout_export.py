@@ -229,3 +229,40 @@ def test_a_legend_label_a_little_too_long_shrinks_instead_of_being_cut(qtbot, tm
     layout = build_layout(project, "Transports", page=Page(900, 600, 96))
     text = export_layout(layout, project, tmp_path / "map.svg").read_text(encoding="utf-8")
     assert name in text and "…" not in text
+
+
+def test_long_legend_rows_and_card_lines_are_printed_whole_on_a4_and_a_screen_page(qtbot, tmp_path):
+    """Legend rows and KPI card lines as long as the sample story's ("very good: -95 dBm and
+    above", "Radio capex per person gaining good coverage (4G or 5G)") are printed whole,
+    not elided, on an A4 page at 300 dpi and on a 1920x1080 page with a two-column legend
+    (both were cut with "…" before)."""
+    from twin.layout import KpiCard, Layout, Legend, LegendGroup, LegendItem, Title
+    from twin.ui.export.painter import write_page
+
+    levels = ("no coverage: below -115 dBm", "very good: -95 dBm and above")
+    coverage = LegendGroup(
+        "4G coverage level", tuple(LegendItem(t, "#2166AC", None, "polygon") for t in levels)
+    )
+    many = tuple(
+        LegendGroup(f"Layer {k}", (LegendItem(f"class {k}", "#888888", None, "line"),) * 4)
+        for k in range(5)
+    )
+    cards = (
+        KpiCard("Radio capex per person gaining good coverage (4G or 5G)", "123", "€ per person"),
+        KpiCard("Fiber capex per premise made eligible", "1 978", "€ per premises", "+1 978"),
+        KpiCard("4G persons: good or very good", "416 132", "people", "+1 219", "better"),
+        KpiCard("Premises passed by new fiber", "80", "premises", "+80", "better"),
+    )
+    blank = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    blank.fill(WHITE)
+    for page, groups in (
+        (Page.from_mm(297, 210, 300), (coverage,)),
+        (Page(1920, 1080, 96), (*many, coverage)),
+    ):
+        layout = Layout(page=page, title=Title("Page"), legend=Legend(groups), kpis=cards)
+        path = write_page(layout, blank, (0, 0, 1000, 1000), tmp_path / "page.pdf")
+        text = pypdf.PdfReader(str(path)).pages[0].extract_text()
+        text = " ".join(unicodedata.normalize("NFKC", text).split())  # (the "fi" ligature)
+        assert "…" not in text and "..." not in text
+        for line in (*levels, *(c.label for c in cards), "1 978 € per premises"):
+            assert line in text, (page, line)

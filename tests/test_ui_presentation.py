@@ -4,6 +4,7 @@ in the first test; the others drive a PresentationWindow on the small synthetic 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from map_helpers import rgb_array
 from PySide6.QtCore import Qt
@@ -247,29 +248,63 @@ def test_a_scenario_that_cannot_be_shown_is_one_line_not_a_crash(qtbot):
     assert not presentation.message.isVisible()  # that step shows the baseline
 
 
-def _blue_share(presentation: PresentationWindow) -> float:
-    """Share of the stage's pixels in the buildings' blue (#56B4E9, give or take)."""
-    pixels = rgb_array(presentation.stage.grab().toImage()).astype(int)
-    blue = (abs(pixels[..., 0] - 0x56) < 30) & (abs(pixels[..., 1] - 0xB4) < 30)
-    return float((blue & (abs(pixels[..., 2] - 0xE9) < 30)).mean())
+def _orange_pixels(presentation) -> int:
+    """Pixels of the sites' colour (#D55E00) on screen."""
+    rgb = rgb_array(presentation.grab().toImage()).astype(int)
+    close = (abs(rgb[..., 0] - 0xD5) < 20) & (abs(rgb[..., 1] - 0x5E) < 20) & (rgb[..., 2] < 30)
+    return int(close.sum())
 
 
-def test_a_step_naming_layers_by_id_shows_them_as_the_exported_page_does(qtbot):
-    """Story steps of the sample name layers by id ("communes", "mobile_cells"); the
-    presentation showed only layers named by their display name, so the sample's steps
-    showed a bare coverage raster."""
+def test_a_step_shows_layers_named_by_id_or_in_any_case_as_the_exports_do(qtbot):
+    """The sample's story names its layers by id ("communes", "town_halls"): the exports
+    drew them, the presentation drew none of them (only exact names were matched)."""
     project = make_project()
-    buildings_id = project.layer("Buildings").id
-    by_id = StoryStep("By id", "", STEPS[1].extent, (buildings_id,))
-    nothing = StoryStep("Nothing", "", STEPS[1].extent, ("Roads",))
-    presentation = PresentationWindow(project, [by_id, nothing])
+    sites_id = project.layer("Sites").id
+    extent = STEPS[0].extent
+    steps = [
+        StoryStep("By name, lower case", extent=extent, visible_layers=("sites", "buildings")),
+        StoryStep("By id", extent=extent, visible_layers=(sites_id, "Buildings")),
+        StoryStep("Without the sites", extent=extent, visible_layers=("Buildings",)),
+    ]
+    presentation = PresentationWindow(project, steps)
     qtbot.addWidget(presentation)
     presentation.resize(1280, 720)
     presentation.show()
     qtbot.waitExposed(presentation)
-    qtbot.wait(300)
-    shown = _blue_share(presentation)
-    qtbot.keyClick(presentation, Qt.Key.Key_End)
-    qtbot.waitUntil(lambda: not presentation.animating(), timeout=10_000)
-    qtbot.wait(300)
-    assert shown > 0.3 and _blue_share(presentation) < 0.05  # the town hall fills the view
+    qtbot.waitUntil(lambda: _orange_pixels(presentation) > 10, timeout=5000)
+    with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
+        qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    assert _orange_pixels(presentation) > 10
+    with qtbot.waitSignal(presentation.transition_finished, timeout=5000):
+        qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: _orange_pixels(presentation) == 0, timeout=5000)
+
+
+def test_a_scenario_raster_lies_under_the_roads_and_sites_as_on_the_exported_pages(qtbot):
+    """A scenario's coverage raster is drawn under the project's vector layers (as the story
+    pages stack them): the sites stay visible over it. It hid them before."""
+    from affine import Affine
+
+    from twin.layers import Provenance, RasterLayer
+
+    coverage = RasterLayer(
+        "New mast: Coverage",
+        np.full((20, 20), 2.0),
+        Affine(50.0, 0.0, X0 - 300, 0.0, -50.0, Y0 + 700),
+        make_project().crs,
+        provenance=Provenance(source="engine:radio", parameters={"scenario": "New mast"}),
+    )
+    step = StoryStep(
+        "Covered",
+        extent=STEPS[0].extent,
+        visible_layers=("Sites", "Coverage"),
+        show="scenario",
+        scenario="New mast",
+    )
+    presentation = _presentation(
+        qtbot, [step], data_source=lambda name: ScenarioData(name, [coverage], [])
+    )
+    qtbot.waitUntil(lambda: "New mast" in presentation.data, timeout=5000)
+    grey = rgb_array(presentation.grab().toImage())
+    assert (grey.mean(axis=2) < 250).mean() > 0.5  # the raster covers most of the screen
+    qtbot.waitUntil(lambda: _orange_pixels(presentation) > 10, timeout=5000)

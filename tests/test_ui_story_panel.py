@@ -174,3 +174,34 @@ def test_rename_delete_and_dragged_steps_are_undoable(qtbot):
     assert _titles(project, "Short") == ["Step 1"]
     panel.story_box.setCurrentText("Tour")
     assert [panel.step_list.item(r).text()[:4] for r in range(3)] == ["1. A", "2. B", "3. C"]
+
+
+def test_present_on_the_chosen_screen_the_second_one_by_default(qtbot, monkeypatch):
+    """The panel's "Present on" box picks the screen; without a choice the presentation
+    goes to the second screen when there is one (the projector), else the primary."""
+    from twin.ui.presentation import window as presentation_window
+
+    panel, _project, _stack = _panel(qtbot, [StoryStep("One"), StoryStep("Two")])
+    assert panel.screen_box.count() == len(QApplication.screens())
+    with qtbot.waitSignal(panel.present, timeout=2000) as signal:
+        qtbot.mouseClick(panel.present_button, Qt.MouseButton.LeftButton)
+    assert signal.args == ["Tour", 0, panel.screen_box.currentIndex()]
+    real = QApplication.primaryScreen()
+    laptop, projector = object(), object()
+    screens = presentation_window.QGuiApplication
+    monkeypatch.setattr(screens, "screens", staticmethod(lambda: [laptop, projector]))
+    assert presentation_window.presentation_screen(None) is projector
+    assert presentation_window.presentation_screen(0) is laptop
+    assert presentation_window.presentation_screen(5) is projector  # gone: the default
+    monkeypatch.setattr(screens, "screens", staticmethod(lambda: [laptop]))
+    monkeypatch.setattr(screens, "primaryScreen", staticmethod(lambda: laptop))
+    assert presentation_window.presentation_screen(None) is laptop
+    # with two screens, the box offers the second
+    monkeypatch.setattr(
+        "twin.ui.panels.story.QGuiApplication.screens",
+        staticmethod(lambda: [real, real]),
+    )
+    panel3 = StoryPanel()
+    qtbot.addWidget(panel3)
+    assert panel3.screen_box.count() == 2 and panel3.screen_box.currentIndex() == 1
+    assert panel3.screen_box.currentText().startswith("2: ")

@@ -285,17 +285,18 @@ def format_number(value: float | None) -> str:
 def attribution_text(layers: Iterable[Any]) -> str:
     """One credits line from the layers' provenance: each distinct attribution (with its
     licence) once, in layer order, joined by "; ". A layer with neither is credited by its
-    source's file name, a layer computed by an engine ("engine:...") as "twin"."""
+    source's file name, or as "twin" when one of twin's engines computed it."""
     seen: list[str] = []
     for layer in layers:
         provenance = layer.provenance
         credit = provenance.attribution.strip()
         if provenance.licence.strip():
             credit = f"{credit} ({provenance.licence.strip()})" if credit else provenance.licence
-        if not credit and provenance.source.strip().startswith("engine:"):
-            credit = "twin"  # computed by one of twin's engines in this run
-        elif not credit and provenance.source.strip():
-            credit = PurePath(provenance.source.strip()).name
+        source = provenance.source.strip()
+        if not credit and source.startswith("engine:"):
+            credit = "twin"  # computed by one of twin's engines ("engine:fiber" is no credit)
+        elif not credit and source:
+            credit = PurePath(source).name
         if credit and credit not in seen:
             seen.append(credit)
     return "; ".join(seen)

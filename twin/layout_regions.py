@@ -70,9 +70,11 @@ def regions(layout: Layout) -> Regions:
     map_h = max(1.0, map_bottom - map_top)
     legend_w = 0.0
     if layout.legend.visible and layout.legend.groups:
-        legend_w = min(max(unit * 16, width * 0.2), width * 0.3)
+        column = legend_column_width(layout, unit)  # as wide as its longest row, if it can
+        legend_w = min(max(unit * 16, width * 0.2, column), width * 0.3)
         if legend_rows(layout, 10**6) > legend_rows_per_column(map_h, unit):
-            legend_w = min(unit * LEGEND_TWO_COLUMNS_UNITS, width * 0.4)
+            wide = max(unit * LEGEND_TWO_COLUMNS_UNITS, 2 * column + unit * 0.6)
+            legend_w = min(wide, width * 0.34)  # rows shrink a little past that
     map_w = max(1.0, inner_w - (legend_w + margin * 0.5 if legend_w else 0))
     return Regions(
         header=(margin, margin, inner_w, header_h),
@@ -101,6 +103,19 @@ def methods_height(layout: Layout, width: float, unit: float, page_height: float
     per_line = max(1, int((width - unit) / (0.55 * text_px)))
     rows = 1 + sum(math.ceil(len(line) / per_line) for line in lines)  # + the heading
     return min(rows * text_px * 1.3 + unit * 0.5, page_height * 0.25)
+
+
+def legend_column_width(layout: Layout, unit: float) -> float:
+    """Width (px) a legend column needs for its longest row at text size ``unit``: the
+    swatch, the gaps and the text, estimated at 0.55 em a character (0.6 for the bold
+    layer names); the painter shrinks a row that the estimate fell short of."""
+    widest = 0.0
+    for group in layout.legend.groups:
+        widest = max(widest, len(group.layer) * 0.6)
+        for item in group.items:
+            widest = max(widest, len(item.label) * 0.55)
+    # pad, swatch (1.8), gap (0.42), text, pad: as the painter places them
+    return unit * (0.6 + 1.8 + 0.42 + widest + 0.6)
 
 
 def legend_rows_per_column(height_px: float, unit: float) -> int:

@@ -108,6 +108,23 @@ class StoryStep:
             raise StoryError(f"a story step is damaged ({error!r})") from error
 
 
+def shows_layer(
+    visible_layers: tuple[str, ...], layer_id: str, layer_name: str, result: bool = False
+) -> bool:
+    """Whether a step whose ``visible_layers`` is given draws a layer: a project layer named
+    there by its id or its name (any case: the sample's story says "communes",
+    "town_halls"); a ``result`` layer by its name without the ``"<scenario>: "`` prefix, or
+    by the end of it ("fiber route" draws "Langan fiber route"). The one rule of the story
+    exports, the presentation and the main map (an empty tuple is not asked here)."""
+    wanted = {name.casefold() for name in visible_layers}
+    if layer_id.casefold() in wanted or layer_name.casefold() in wanted:
+        return True
+    if not result:
+        return False
+    short = (layer_name.split(": ", 1)[1] if ": " in layer_name else layer_name).casefold()
+    return short in wanted or any(short.endswith(" " + name) for name in wanted)
+
+
 def stories_to_json(stories: dict[str, list[StoryStep]]) -> dict[str, list[dict[str, Any]]]:
     """``project.stories`` as JSON-ready data."""
     return {name: [step.to_dict() for step in steps] for name, steps in stories.items()}

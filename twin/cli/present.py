@@ -9,7 +9,8 @@ title and caption, its map (baseline, a scenario, or two as a swipe or side by s
 scale bar, up to four KPI cards (value, delta against the baseline, unit; people figures
 through the privacy gate), attribution, date and page number. Results stored in the project
 are reused; missing ones are computed (not saved). A bad story name (the existing ones are
-listed), size, fps or output path is one line on stderr and exit status 2.
+listed), size, fps or output path (one that cannot be written too: checked before any
+drawing) is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -128,6 +129,12 @@ def run(args: argparse.Namespace) -> int:
                     path=args.png, folder=out.parent
                 )
             )
+    from twin.ui.export.story import check_output_file, check_output_folder
+
+    if args.png:  # an output that cannot be written fails now, not after the drawing
+        check_output_folder(out)
+    else:
+        check_output_file(out, out.suffix.lower())
     if args.project is not None and not Path(args.project).exists():
         raise DataError(tr("{path}: no such project file").format(path=args.project))
     project = twin.open_project(args.project)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.i18n import N_
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
@@ -122,9 +123,9 @@ def plan_layers(plan, parameters: dict[str, Any] | None = None) -> list[VectorLa
         categories=tuple(
             Category(kind, color, label)
             for kind, color, label in (
-                ("duct", ROUTE_COLORS["duct"], "existing duct"),
-                ("aerial", ROUTE_COLORS["aerial"], "aerial (poles)"),
-                ("trench", ROUTE_COLORS["trench"], "new trench"),
+                ("duct", ROUTE_COLORS["duct"], N_("existing duct")),
+                ("aerial", ROUTE_COLORS["aerial"], N_("aerial (poles)")),
+                ("trench", ROUTE_COLORS["trench"], N_("new trench")),
             )
         ),
         stroke_width=2.5,

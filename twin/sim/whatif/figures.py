@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from twin.i18n import N_
 from twin.kpi import Figure, cost_per_unit
 from twin.layers.base import Layer
 from twin.layers.raster import RasterLayer
@@ -93,12 +94,15 @@ def cost_figures(results: dict[str, DomainResult], paired: dict[str, Figure]) ->
     the paired figures by key. The KPI dock should use this to show simulate()'s numbers."""
     figures = []
     total = 0.0
+    # labels marked for the catalogue (exported pages read them through tr_label)
+    capex_labels = {"radio": N_("Capex radio"), "fiber": N_("Capex fiber")}
+    capex_labels["energy"] = N_("Capex energy")
     for domain in ("radio", "fiber", "energy"):
         if domain in results:
             capex = float(results[domain].capex_eur)
             total += capex
             figures.append(
-                Figure(f"capex.{domain}", f"Capex {domain}", capex, "EUR", "cost", 0.0, "down")
+                Figure(f"capex.{domain}", capex_labels[domain], capex, "EUR", "cost", 0.0, "down")
             )
     figures.append(Figure("capex.total", "Capex total", total, "EUR", "cost", 0.0, "down"))
     gains = (
@@ -106,28 +110,28 @@ def cost_figures(results: dict[str, DomainResult], paired: dict[str, Figure]) ->
             "radio",
             "radio.4g_5g.persons.good_or_better",
             "cost.radio_per_person",
-            "Radio capex per person gaining good coverage (4G or 5G)",
+            N_("Radio capex per person gaining good coverage (4G or 5G)"),
             "EUR/person",
         ),
         (
             "radio",
             "radio.4g.persons.good_or_better",
             "cost.radio_per_person_4g",
-            "Radio capex per person gaining good 4G coverage",
+            N_("Radio capex per person gaining good 4G coverage"),
             "EUR/person",
         ),
         (
             "radio",
             "radio.5g.persons.good_or_better",
             "cost.radio_per_person_5g",
-            "Radio capex per person gaining good 5G coverage",
+            N_("Radio capex per person gaining good 5G coverage"),
             "EUR/person",
         ),
         (
             "fiber",
             "fiber.premises_eligible",
             "cost.fiber_per_premise",
-            "Fiber capex per premise made eligible",
+            N_("Fiber capex per premise made eligible"),
             "EUR/premise",
         ),
     )

@@ -5,17 +5,15 @@ line with the page number (the map frame and the page itself are
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6 import QtCore, QtGui
 
 from twin.i18n import tr
 from twin.layers.style import LegendEntry
 from twin.layout import (
     FOOTER_TEXT_UNITS,
-    LEGEND_TWO_COLUMNS_UNITS,
     Layout,
     legend_item_cap,
+    legend_rows,
     legend_rows_per_column,
 )
 from twin.layout_regions import CAPTION_TEXT_UNITS
@@ -28,6 +26,8 @@ CARD = QtGui.QColor("#F2F2F2")
 BETTER = QtGui.QColor("#007A5A")  # bluish green (Okabe-Ito), distinct for colour-blind readers
 WORSE = QtGui.QColor("#B35900")  # dark orange
 OVERLAY_TEXT_PX = 12.0  # text size of twin.ui.map.overlays, which the page scales
+SMALLEST_FIT = 0.7  # a legend row or card line shrinks to this share of its size before eliding
+CARD_LABEL_FIT = 0.6  # a card's label (a long KPI name on a narrow A4 card) shrinks further
 
 
 def page_font(size_px: float, bold: bool = False) -> QtGui.QFont:
@@ -42,6 +42,24 @@ def _elided(painter: QtGui.QPainter, text: str, width: float) -> str:
     return QtGui.QFontMetricsF(painter.font()).elidedText(
         text, QtCore.Qt.TextElideMode.ElideRight, max(0.0, width)
     )
+
+
+def _fit_line(
+    painter, text: str, width: float, size_px: float, bold: bool = False, smallest=SMALLEST_FIT
+) -> str:
+    """Set ``painter``'s font to ``size_px`` pixels, shrunk (down to ``smallest`` of it)
+    until ``text`` fits ``width`` on one line; the text to draw: ``text`` itself, or
+    elided only when it does not fit even then."""
+    size = size_px
+    while True:
+        font = page_font(size, bold=bold)
+        if QtGui.QFontMetricsF(font).horizontalAdvance(text) <= width or (
+            size * 0.95 < size_px * smallest
+        ):
+            break
+        size *= 0.95
+    painter.setFont(font)
+    return _elided(painter, text, width)
 
 
 def _fitting_font(size_px: float, box: QtCore.QRectF, flags, text: str) -> QtGui.QFont:
@@ -92,50 +110,8 @@ def paint_caption(painter, text: str, box: QtCore.QRectF, unit: float) -> None:
     painter.drawText(box, flags, text)
 
 
-LINE_SHRINK_LIMIT = 0.75  # a long legend or card label shrinks to 3/4 of its size before eliding
-
-
-def _fitting_line_font(text: str, unit: float, bold: bool, width: float) -> QtGui.QFont:
-    """The font for a one-line ``text``: ``unit`` px, or smaller (down to
-    :data:`LINE_SHRINK_LIMIT` of it) when that makes the text fit ``width`` px whole."""
-    font = page_font(unit, bold=bold)
-    needed = QtGui.QFontMetricsF(font).horizontalAdvance(text)
-    if needed <= width or needed <= 0:
-        return font
-    return page_font(unit * max(LINE_SHRINK_LIMIT, width / needed * 0.98), bold=bold)
-
-
-def _legend_rows(layout: Layout, cap: int) -> list[tuple[str, Any, bool, Any]]:
-    """The legend's rows in order: (text, swatch item or None, is a layer title, group)."""
-    rows = []
-    for group in layout.legend.groups:
-        single = len(group.items) == 1 and not group.items[0].label
-        rows.append((group.layer, group.items[0] if single else None, True, group))
-        if not single:
-            items = list(group.items)
-            shown = items if len(items) <= cap else items[: max(0, cap - 1)]
-            rows += [(item.label or tr("(no label)"), item, False, group) for item in shown]
-            if len(shown) < len(items):
-                more = tr("+{0} more").format(len(items) - len(shown))
-                rows.append((more, None, False, group))
-    return rows
-
-
-def _column_widths(needs: list[float], width: float) -> list[float]:
-    """Split ``width`` px between columns that need ``needs`` px: each gets what it needs
-    and the rest is shared equally; when they need more than there is, in proportion."""
-    total = sum(needs)
-    if total <= 0:
-        return [width / len(needs)] * len(needs)
-    if total <= width:
-        return [need + (width - total) / len(needs) for need in needs]
-    return [width * need / total for need in needs]
-
-
 def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
-    """The legend of the visible layers in one or two columns, capped to its box; the
-    columns share the width by what their labels need, so a long label is not cut while
-    its neighbour column has room."""
+    """The legend of the visible layers in one or two columns, capped to its box."""
     painter.setPen(QtGui.QPen(QtGui.QColor("#CCCCCC"), 1))
     painter.setBrush(PAPER)
     painter.drawRect(box)
@@ -143,61 +119,57 @@ def paint_legend(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> No
     row = unit * 1.5
     swatch = QtCore.QSizeF(unit * 1.8, unit * 1.1)
     rows_per_column = legend_rows_per_column(box.height(), unit)
-    columns = 2 if box.width() >= unit * LEGEND_TWO_COLUMNS_UNITS else 1
-    rows = _legend_rows(layout, legend_item_cap(layout, rows_per_column * columns))
-    needs = [0.0] * columns  # (swatch and gap, text at full size) per column
-    texts = [0.0] * columns
-    indents = [0.0] * columns
-    for slot, (text, item, is_layer, _group) in enumerate(rows[: rows_per_column * columns]):
-        indent = 0.0 if is_layer and item is None else swatch.width() + pad * 0.7
-        advance = QtGui.QFontMetricsF(page_font(unit, bold=is_layer)).horizontalAdvance(text)
-        column = slot // rows_per_column
-        if indent + advance + pad > needs[column]:
-            needs[column], texts[column], indents[column] = indent + advance + pad, advance, indent
-    # the whole legend's text shrinks (to LINE_SHRINK_LIMIT at most) when its columns
-    # need more than the box: one size for every label rather than a few cut ones
-    fixed = sum(indents) + pad * columns
-    text_room = box.width() - pad - fixed
-    scale = 1.0 if sum(texts) <= text_room else max(LINE_SHRINK_LIMIT, text_room / sum(texts))
-    text_unit = unit * scale
-    needs = [indent + text * scale + pad for indent, text in zip(indents, texts, strict=True)]
-    widths = _column_widths(needs, box.width() - pad)
-    for slot, (text, item, is_layer, group) in enumerate(rows):
-        column = slot // rows_per_column
-        if column >= columns:
-            painter.setFont(page_font(unit))
-            painter.setPen(MUTED)
-            painter.drawText(QtCore.QPointF(box.right() - 2 * unit, box.bottom() - pad), "…")
-            return
-        left = box.left() + pad + sum(widths[:column])
-        y = box.top() + pad + (slot % rows_per_column) * row
-        text_left = left + swatch.width() + pad * 0.7
-        if item is not None:
-            entry = LegendEntry(
-                item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
+    # two columns when one cannot hold every row (as twin.layout_regions.regions sized it)
+    columns = 2 if legend_rows(layout, 10**6) > rows_per_column else 1
+    cap = legend_item_cap(layout, rows_per_column * columns)
+    column_width = (box.width() - pad) / columns
+    slot = 0
+    for group in layout.legend.groups:
+        single = len(group.items) == 1 and not group.items[0].label
+        rows = [(group.layer, group.items[0] if single else None, True)]
+        if not single:
+            items = list(group.items)
+            shown = items if len(items) <= cap else items[: max(0, cap - 1)]
+            rows += [(item.label or tr("(no label)"), item, False) for item in shown]
+            if len(shown) < len(items):
+                rows.append((tr("+{0} more").format(len(items) - len(shown)), None, False))
+        for text, item, is_layer in rows:
+            column = slot // rows_per_column
+            if column >= columns:
+                painter.setFont(page_font(unit))
+                painter.setPen(MUTED)
+                painter.drawText(QtCore.QPointF(box.right() - 2 * unit, box.bottom() - pad), "…")
+                return
+            left = box.left() + pad + column * column_width
+            y = box.top() + pad + (slot % rows_per_column) * row
+            text_left = left + swatch.width() + pad * 0.7
+            if item is not None:
+                entry = LegendEntry(
+                    item.label, item.fill_color, item.stroke_color, item.shape, item.ramp
+                )
+                # the panel's swatch drawn at the page's scale, so its lines keep their
+                # weight against the text (as the scale bar and north arrow do)
+                zoom = max(1.0, unit / OVERLAY_TEXT_PX)
+                rect = QtCore.QRectF(
+                    left / zoom,
+                    (y + (row - swatch.height()) / 2) / zoom,
+                    swatch.width() / zoom,
+                    swatch.height() / zoom,
+                )
+                painter.save()
+                painter.scale(zoom, zoom)
+                paint_swatch(painter, rect, entry, group.point_symbol)
+                painter.restore()
+            painter.setPen(INK)
+            text_x = left if is_layer and item is None else text_left
+            right = left + column_width - pad
+            shown_text = _fit_line(painter, text, right - text_x, unit, bold=is_layer)
+            painter.drawText(
+                QtCore.QRectF(text_x, y, right - text_x, row),
+                QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
+                shown_text,
             )
-            # the panel's swatch drawn at the page's scale, so its lines keep their
-            # weight against the text (as the scale bar and north arrow do)
-            zoom = max(1.0, unit / OVERLAY_TEXT_PX)
-            rect = QtCore.QRectF(
-                left / zoom,
-                (y + (row - swatch.height()) / 2) / zoom,
-                swatch.width() / zoom,
-                swatch.height() / zoom,
-            )
-            painter.save()
-            painter.scale(zoom, zoom)
-            paint_swatch(painter, rect, entry, group.point_symbol)
-            painter.restore()
-        text_x = left if is_layer and item is None else text_left
-        right = left + widths[column] - pad
-        painter.setFont(_fitting_line_font(text, text_unit, is_layer, right - text_x))
-        painter.setPen(INK)
-        painter.drawText(
-            QtCore.QRectF(text_x, y, right - text_x, row),
-            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-            _elided(painter, text, right - text_x),
-        )
+            slot += 1
 
 
 def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None:
@@ -212,31 +184,32 @@ def paint_kpis(painter, layout: Layout, box: QtCore.QRectF, unit: float) -> None
         painter.drawRoundedRect(rect, unit * 0.4, unit * 0.4)
         inner = rect.adjusted(unit * 0.6, unit * 0.3, -unit * 0.6, -unit * 0.3)
         third = inner.height() / 3
-        painter.setFont(_fitting_line_font(card.label, unit * 0.95, False, inner.width()))
         painter.setPen(MUTED)
         left_v = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        # each line shrinks to fit its card before it is elided: a label or a value cut
+        # short is a figure a council cannot read
+        label = _fit_line(painter, card.label, inner.width(), unit * 0.95, smallest=CARD_LABEL_FIT)
         painter.drawText(
-            QtCore.QRectF(inner.left(), inner.top(), inner.width(), third),
-            left_v,
-            _elided(painter, card.label, inner.width()),
+            QtCore.QRectF(inner.left(), inner.top(), inner.width(), third), left_v, label
         )
-        painter.setFont(page_font(unit * 1.7, bold=True))
         painter.setPen(INK)
-        value = f"{card.value} {card.unit}".strip()
+        value = _fit_line(
+            painter, f"{card.value} {card.unit}".strip(), inner.width(), unit * 1.7, True
+        )
         painter.drawText(
             QtCore.QRectF(inner.left(), inner.top() + third, inner.width(), third * 1.2),
             left_v,
-            _elided(painter, value, inner.width()),
+            value,
         )
         if card.delta:
-            painter.setFont(page_font(unit * 0.95))
             tone = {"better": BETTER, "worse": WORSE}.get(card.tone, MUTED)
             painter.setPen(tone)
             change = f"{card.delta} {card.delta_unit}".strip()
+            change = tr("{change} vs baseline").format(change=change)
             painter.drawText(
                 QtCore.QRectF(inner.left(), inner.top() + third * 2.2, inner.width(), third * 0.8),
                 left_v,
-                _elided(painter, tr("{change} vs baseline").format(change=change), inner.width()),
+                _fit_line(painter, change, inner.width(), unit * 0.95),
             )
 
 

@@ -97,7 +97,50 @@ def check_output_file(path: str | Path, suffix: str) -> Path:
         )
     if path.is_dir():
         raise DataError(tr("{path} is a folder, not a file").format(path=path))
+    _probe_write(path)
     return path
+
+
+def _probe_write(path: Path) -> None:
+    """DataError (one line) unless a file can be written at ``path``; the check leaves
+    no file behind (an existing file is opened for appending, not changed)."""
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError:
+        raise DataError(tr("could not write {path}").format(path=path)) from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def check_output_folder(folder: str | Path) -> Path:
+    """``folder`` when step images can be written into it (it may not exist yet if its
+    parent does); DataError (one line) if not. The check leaves nothing behind."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(tr("{path} is a file, not a folder").format(path=folder))
+    created = False
+    if not folder.exists():
+        if not folder.parent.is_dir():
+            raise DataError(
+                tr("{path}: folder {folder} does not exist").format(
+                    path=folder, folder=folder.parent
+                )
+            )
+        try:
+            folder.mkdir()
+        except OSError:
+            raise DataError(tr("could not write {path}").format(path=folder)) from None
+        created = True
+    try:
+        _probe_write(folder / ".twin-write-check")
+    except DataError:
+        raise DataError(tr("could not write {path}").format(path=folder)) from None
+    finally:
+        if created:
+            folder.rmdir()
+    return folder
 
 
 def export_story_pdf(
@@ -151,17 +194,11 @@ def export_story_png(
 ) -> list[Path]:
     """Write one PNG per step of ``story`` into ``folder`` (created if its parent exists):
     ``step-01.png``, ``step-02.png``...; returns the paths."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise DataError(tr("{path} is a file, not a folder").format(path=folder))
-    if not folder.exists():
-        if not folder.parent.is_dir():
-            raise DataError(
-                tr("{path}: folder {folder} does not exist").format(
-                    path=folder, folder=folder.parent
-                )
-            )
-        folder.mkdir()
+    folder = check_output_folder(folder)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        raise DataError(tr("could not write {path}").format(path=folder)) from None
     written = []
     for index, (layout, image, shown) in enumerate(
         story_pages(project, story, page, progress), start=1

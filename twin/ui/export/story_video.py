@@ -108,8 +108,17 @@ def export_story_video(
         pix_fmt_in="rgb24",
         pix_fmt_out="yuv420p",
         macro_block_size=1,
-        ffmpeg_log_level="error",
+        ffmpeg_log_level="quiet",  # a failure is one line of ours (below), not ffmpeg's
     )
+    try:
+        _write_frames(writer, scenes, hold, move, progress)
+    except OSError:  # ffmpeg could not write the file (a full disk, a lost mount...)
+        raise DataError(tr("could not write {path}").format(path=path)) from None
+    return path
+
+
+def _write_frames(writer, scenes, hold: int, move: int, progress: Progress | None) -> None:
+    """Send every frame of ``scenes`` to the ffmpeg ``writer`` (a started generator)."""
     writer.send(None)
     previous: BBox | None = None
     try:
@@ -136,4 +145,3 @@ def export_story_video(
                 progress(index + 1, len(scenes))
     finally:
         writer.close()
-    return path

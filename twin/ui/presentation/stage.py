@@ -14,10 +14,9 @@ from PySide6.QtWidgets import QStackedLayout, QWidget
 from twin.errors import DataError
 from twin.i18n import tr
 from twin.layers.base import Layer
-from twin.layers.difference import base_name
 from twin.layers.raster import RasterLayer
 from twin.project import Project
-from twin.story import StoryStep
+from twin.story import StoryStep, shows_layer
 from twin.ui.compare.maps import copy_layer, is_result_layer
 from twin.ui.compare.side_by_side import TITLE_STYLE, SideBySideView
 from twin.ui.compare.swipe import CHIP_STYLE, SwipeView
@@ -57,24 +56,19 @@ def stage_project(baseline: Project, data: ScenarioData | None) -> Project:
 
 
 def apply_visibility(project: Project, visible_layers: tuple[str, ...]) -> None:
-    """Show the layers named in ``visible_layers`` and hide the others; an empty tuple
-    leaves visibility as it is. A name is a project layer's id or name, or a result
-    layer's name without its scenario prefix, or the end of it ("fiber route" shows
-    "Langan fiber route"), in any case, as the exported pages read it."""
+    """Show the layers ``visible_layers`` names (by id or name, result layers without their
+    scenario prefix: :func:`twin.story.shows_layer`, as the story exports draw them) and
+    hide the others; the scenario's new sites go with the mobile layers. An empty tuple
+    leaves visibility as it is."""
     if not visible_layers:
         return
-    wanted = {name.casefold() for name in visible_layers}
+    mobile = {name.casefold() for name in visible_layers} & set(MOBILE_LAYERS)
     for layer in project.layers:
         if layer.id == NEW_SITES_ID:
-            layer.visible = bool(wanted & set(MOBILE_LAYERS))
-            continue
-        names = {layer.name.casefold(), base_name(layer.name).casefold()}
-        if not is_result_layer(layer):
-            names.add(layer.id.casefold())
-        short = base_name(layer.name).casefold()
-        layer.visible = bool(names & wanted) or (
-            is_result_layer(layer) and any(short.endswith(" " + name) for name in wanted)
-        )
+            layer.visible = bool(mobile)
+        else:
+            result = is_result_layer(layer)
+            layer.visible = shows_layer(visible_layers, layer.id, layer.name, result)
 
 
 def ease_bbox(start: BBox, end: BBox, t: float) -> BBox:

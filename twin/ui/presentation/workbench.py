@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 from twin.errors import DataError
 from twin.i18n import tr
 from twin.project import Project
-from twin.story import StoryStep
+from twin.story import StoryStep, shows_layer
 from twin.ui.panels.story import StoryPanel
 from twin.ui.scenario.result_layers import is_result_layer
 
@@ -145,10 +145,10 @@ class StoryWorkbench(QObject):
                 compare.job.succeeded.connect(lambda _pair: self._place_compare(compare, step))
         if window.project is not None and step.visible_layers:
             own = [layer for layer in window.project.layers if not is_result_layer(layer)]
-            wanted = set(step.visible_layers)
             for layer in own:
-                if layer.visible != (layer.name in wanted):
-                    layer.visible = layer.name in wanted
+                shown = shows_layer(step.visible_layers, layer.id, layer.name)
+                if layer.visible != shown:
+                    layer.visible = shown
         if step.extent is not None:
             window.canvas.zoom_to_bbox(step.extent)
 

@@ -154,6 +154,6 @@ def test_the_story_cards_and_fiber_legend_read_french_in_a_french_run():
         classes = [i18n.tr_label(t) for t in ("existing duct", "aerial (poles)", "new trench")]
     finally:
         i18n.set_language("en")
-    assert card.label == "Investissement radio par habitant gagnant une bonne couverture (4G ou 5G)"
+    assert card.label == "Coût radio par habitant nouvellement bien couvert (4G ou 5G)"
     assert capex.label == "Investissement fibre"
     assert classes == ["fourreau existant", "aérien (poteaux)", "nouvelle tranchée"]

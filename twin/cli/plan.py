@@ -3,7 +3,8 @@ budget, phase by phase.
 
     twin plan [PROJECT] --budget EUR [--phases 2026:2e6,2027:3e6] [--candidates LAYER]
               [--targets FILE] [--spacing M] [--fibre-cell M] [--programme FILE]
-              [--no-grid] [--refine] [--costs FILE] --out DIR
+              [--no-grid] [--refine] [--objective persons|premises] [--costs FILE]
+              --out DIR
 
 Candidates are the features of ``--candidates`` (supports, rooftops, town halls...) or a
 grid over the coverage gaps (``--spacing`` metres, default 1 000). ``--targets`` sets the
@@ -22,7 +23,9 @@ saved with one cumulative scenario per phase, "Rollout <year>", for the app's ti
 premises_passed_fibre; per phase the same with cumulative shares; targets; ROI),
 ``phases.csv``, ``candidates.gpkg`` (every candidate with its costs and gains, chosen or
 not; the fibre areas) and ``marginal_curve.png``
-(persons gained against euros spent, in the order the sites are built).
+(persons, or premises with ``--objective premises``, gained against euros spent, in the
+order the sites are built). ``--refine`` improves each phase's greedy choice by local
+search (single additions and swaps).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import json
 from pathlib import Path
 
 from twin.errors import DataError
-from twin.i18n import format_money, format_number, tr
+from twin.i18n import format_money, format_number, masked_label, tr
 from twin.layers.io_common import existing_file
 
 TARGET_KEYS = ("persons_good_share", "premises_eligible_share")
@@ -68,6 +71,12 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--costs", help=tr("cost model JSON (default: the bundled one)"))
     parser.add_argument("--refine", action="store_true", help=tr("local search after greedy"))
+    parser.add_argument(
+        "--objective",
+        choices=("persons", "premises"),
+        default="persons",
+        help=tr("choose the sites for the persons or the premises they bring to good coverage"),
+    )
     parser.add_argument(
         "--save-scenarios",
         metavar="PROJECT.twin",
@@ -196,15 +205,25 @@ def run(args: argparse.Namespace) -> int:
         fibre_cell_m=args.fibre_cell,
         programme=programme,
         check_grid=not args.no_grid,
+        objective=args.objective,
     )
     write_plan(study, out)
     from twin.cli.plan_chart import write_marginal_curve
 
-    boundaries, spent = [], 0.0
-    for phase in phases[:-1]:
-        spent += phase.budget_eur
-        boundaries.append(spent)
-    write_marginal_curve(study.plan.curve, out / "marginal_curve.png", boundaries)
+    boundaries, spent = [], 0.0  # the curve's x is the sites' capex, in build order
+    for phase in study.plan.phases[:-1]:
+        spent += phase.figures["capex_by_domain_eur"]["radio"]
+        boundaries.append((spent, phase.phase.year))
+    other = sum(study.plan.totals["capex_by_domain_eur"][d] for d in ("fibre", "grid"))
+    from twin.sim.optimise.plan_privacy import published_curve, published_figures
+
+    write_marginal_curve(
+        published_curve(study),
+        out / "marginal_curve.png",
+        boundaries,
+        args.objective,
+        sum(p.budget_eur for p in phases) - other,
+    )
     if args.save_scenarios:
         from twin.sim.optimise.report import ROLLOUT_PREFIX, phase_scenarios
 
@@ -213,7 +232,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         project.scenarios = kept + [s.to_dict() for s in phase_scenarios(study)]
         project.save(args.save_scenarios)
-    totals = study.plan.totals
+    totals = published_figures(study)[1]
+    gained = totals["persons_gained"]
     print(
         tr(
             "{sites} sites, {areas} fibre areas, {reinforcements} grid reinforcements, "
@@ -224,8 +244,8 @@ def run(args: argparse.Namespace) -> int:
             areas=format_number(totals["fibre_areas"]),
             reinforcements=format_number(totals["grid_reinforcements"]),
             capex=format_money(totals["capex_eur"]),
-            persons=format_number(totals["persons_gained"]),
-            premises=format_number(totals["premises_passed_fibre"]),
+            persons=masked_label() if isinstance(gained, dict) else format_number(gained),
+            premises=format_number(study.plan.totals["premises_passed_fibre"]),
             out=out,
         )
     )

@@ -29,6 +29,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.scenario import AddMobileSite, CellSpec
 from twin.sim.optimise.selection import CoverageInstance
 from twin.sim.whatif.radio import RadioWhatIf, new_site, radio_costs
@@ -64,6 +65,10 @@ class Candidates:
     frame: pd.DataFrame
     instance: CoverageInstance
     premises_instance: CoverageInstance
+    households: np.ndarray | None = None
+    """Households per pixel (flat), for the privacy gate of the plan's outputs (None: the
+    population has no household count; persons then stand in, see
+    :func:`twin.layers.privacy.publish`)."""
 
     def interventions(self, chosen) -> list[AddMobileSite]:
         """The AddMobileSite interventions of the candidates ``chosen`` (positions)."""
@@ -100,7 +105,7 @@ def pixel_people(radio: RadioWhatIf) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Persons and premises per pixel (flat) and the baseline 4G+5G level raster."""
     counter = radio.counter
     if counter is None:
-        raise DataError("the project has no population to place sites for")
+        raise DataError(tr("the project has no population to place sites for"))
     size = radio.grid.shape[0] * radio.grid.shape[1]
     inside = counter.inside
     flat = counter.flat[inside]
@@ -110,17 +115,43 @@ def pixel_people(radio: RadioWhatIf) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return persons, premises, level
 
 
+def pixel_households(radio: RadioWhatIf) -> np.ndarray | None:
+    """Households per pixel (flat); None when the population has no household count."""
+    counter = radio.counter
+    if counter is None or counter.points.households is None:
+        return None
+    size = radio.grid.shape[0] * radio.grid.shape[1]
+    inside = counter.inside
+    return np.bincount(counter.flat[inside], counter.points.households[inside], size)
+
+
+def candidate_layer_frame(project, layer: str):
+    """The features of the candidate layer ``layer`` (DataError, one line, when the
+    project has no such layer, it is empty or not a vector layer)."""
+    try:
+        frame = project.layer(layer).frame
+    except KeyError as error:
+        names = ", ".join(layer.id for layer in project.layers)
+        raise DataError(
+            tr("the project has no layer {layer!r} of candidate sites (layers: {names})").format(
+                layer=layer, names=names
+            )
+        ) from error
+    except AttributeError as error:
+        raise DataError(
+            tr("the layer {layer!r} has no features to use as candidate sites").format(layer=layer)
+        ) from error
+    if len(frame) == 0:
+        raise DataError(tr("the candidate layer {layer!r} is empty").format(layer=layer))
+    return frame
+
+
 def candidate_positions(project, layer: str | None, radio: RadioWhatIf, spacing_m: float):
     """(ids, xy) of the candidates: the features of ``layer`` or the gap grid."""
     if layer is None:
         xy = gap_grid(radio, spacing_m)
         return [f"grid-{i + 1}" for i in range(len(xy))], xy
-    try:
-        frame = project.layer(layer).frame
-    except KeyError as error:
-        raise DataError(f"the project has no layer {layer!r} of candidate sites") from error
-    if len(frame) == 0:
-        raise DataError(f"the candidate layer {layer!r} is empty")
+    frame = candidate_layer_frame(project, layer)
     points = shapely.point_on_surface(frame.geometry.values)
     xy = shapely.get_coordinates(points)
     ids = [f"{layer}-{i + 1}" for i in range(len(xy))]
@@ -159,6 +190,7 @@ def build_candidates(
         frame,
         CoverageInstance(sets, persons, frame["cost_eur"].to_numpy()),
         CoverageInstance(premise_sets, premises, frame["cost_eur"].to_numpy()),
+        pixel_households(radio),
     )
 
 

@@ -23,6 +23,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.scenario import ExtendFiber
 
 FIBRE_CELL_M = 2000.0
@@ -62,7 +63,9 @@ def build_fibre_areas(
     from twin.sim.whatif.fiber import eligible_premises
 
     if not cell_m > 0:
-        raise DataError(f"fibre area size {cell_m}: give a positive number of metres")
+        raise DataError(
+            tr("fibre area size {size}: give a positive number of metres").format(size=cell_m)
+        )
     feedback = ensure_feedback(feedback)
     context = fiber_context(project)
     buildings = context["inputs"].buildings

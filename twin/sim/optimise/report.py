@@ -12,6 +12,11 @@ import shapely
 
 from twin.i18n import tr
 from twin.scenario import Scenario
+from twin.sim.optimise.plan_privacy import (
+    published_candidates,
+    published_curve,
+    published_figures,
+)
 from twin.sim.optimise.study import PlanStudy
 
 
@@ -69,20 +74,26 @@ def phase_scenarios(study: PlanStudy) -> list[Scenario]:
 
 
 def plan_json(study: PlanStudy) -> dict:
-    """plan.json: totals, phases, targets, ROI, the marginal curve and the starting point."""
+    """plan.json: totals, phases, targets, ROI, the marginal curve and the starting point;
+    every persons and premises figure through the privacy gate
+    (:mod:`twin.sim.optimise.plan_privacy`: a masked one is ``{"value": null, "masked":
+    true}``)."""
     plan = study.plan
+    phases, totals, targets = published_figures(study)
     return {
-        **plan.totals,
+        **totals,
         "baseline": {
             "persons_total": round(study.persons_total, 3),
             "premises_total": round(study.premises_total, 3),
             "persons_good": round(study.baseline_persons_good, 3),
         },
-        "phases": [p.figures for p in plan.phases],
-        "targets": plan.targets,
+        "phases": phases,
+        "targets": targets,
         "roi": plan.roi,
+        "objective": plan.objective,
         "marginal_curve": [
-            {"capex_eur": round(c, 2), "persons_gained": round(g, 3)} for c, g in plan.curve
+            {"capex_eur": round(c, 2), f"{plan.objective}_gained": round(g, 3)}
+            for c, g in published_curve(study)
         ],
         "candidates": len(study.candidates.frame),
         "fibre": None
@@ -96,13 +107,20 @@ def plan_json(study: PlanStudy) -> dict:
             "reaches the course to the fibre targets",
         },
         "method": "lazy greedy (CELF) by gain per euro and by gain, best of the two and of "
-        "the best single candidate, per phase on what earlier phases left; persons gaining "
-        "good or better 4G+5G coverage (best RSRP at or above the 'good' threshold)",
+        "the best single candidate, per phase on what earlier phases left; "
+        f"{plan.objective} gaining good or better 4G+5G coverage (best RSRP at or above "
+        "the 'good' threshold)",
     }
 
 
+def _is_masked(value) -> bool:
+    return isinstance(value, dict) and bool(value.get("masked"))
+
+
 def write_plan(study: PlanStudy, out: Path) -> None:
-    """Write scenario.json, plan.json, phases.csv and candidates.gpkg to ``out``."""
+    """Write scenario.json, plan.json, phases.csv and candidates.gpkg to ``out`` (people
+    figures through the privacy gate; a masked one is an empty cell in phases.csv and NaN
+    with ``masked`` True in candidates.gpkg)."""
     out = Path(out)
     (out / "scenario.json").write_text(
         json.dumps(plan_scenario(study).to_dict(), indent=2) + "\n", encoding="utf-8"
@@ -132,12 +150,13 @@ def write_plan(study: PlanStudy, out: Path) -> None:
         ]
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        for phase in study.plan.phases:
-            by_domain = phase.figures["capex_by_domain_eur"]
-            writer.writerow(
-                {**phase.figures, **{f"capex_{d}_eur": v for d, v in by_domain.items()}}
-            )
-    frame = study.candidates.frame.copy()
+        for figures in published_figures(study)[0]:
+            by_domain = figures["capex_by_domain_eur"]
+            row = {
+                k: "" if isinstance(v, dict) and v.get("masked") else v for k, v in figures.items()
+            }
+            writer.writerow({**row, **{f"capex_{d}_eur": v for d, v in by_domain.items()}})
+    frame = published_candidates(study)
     order = {c: k + 1 for k, c in enumerate(study.plan.chosen)}
     frame["build_order"] = [order.get(i, 0) for i in range(len(frame))]
     year_of = {i: p.phase.year for p in study.plan.phases for i in p.chosen}

@@ -62,7 +62,7 @@ class PlanTimeline(QWidget):
         self.slider.setRange(0, len(self._phases))
         self.slider.setEnabled(bool(self._phases))
         self._updating = False
-        steps = ["today", *(str(year) for year, _ in self._phases)]
+        steps = [tr("today"), *(str(year) for year, _ in self._phases)]
         self.years.setText("  →  ".join(steps) if self._phases else "")
         self._show_current()
 

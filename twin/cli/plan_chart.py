@@ -103,9 +103,25 @@ def write_marginal_curve(
         painter.setPen(QPen(QColor("#0072B2"), 2, Qt.PenStyle.DotLine))
         painter.drawLine(point(spent, last), point(budget_eur, last))
         painter.setPen(QColor("#333333"))
+        # above the dotted line (the curve never rises above it), from its start or
+        # ending at the plot's edge when the line is short; below it at the plot's top
+        line_y = point(0, last).y()
+        box = QRectF(point(spent, last).x() + 8, line_y - 54, 520, 48)
+        if box.top() < plot.top():
+            box.moveTop(line_y + 6)
+        if box.right() > plot.right() - 6:
+            box.moveRight(plot.right() - 6)
+        flags = Qt.TextFlag.TextWordWrap | (
+            Qt.AlignmentFlag.AlignBottom if box.bottom() < line_y else Qt.AlignmentFlag.AlignTop
+        )
         painter.drawText(
-            QRectF(point(spent, last).x() + 8, point(0, last).y() + 6, 520, 48),
-            Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+            box,
+            flags
+            | (
+                Qt.AlignmentFlag.AlignRight
+                if box.left() < point(spent, last).x()
+                else Qt.AlignmentFlag.AlignLeft
+            ),
             tr("{unspent} of the budget not spent").format(
                 unspent=format_money(budget_eur - spent)
             ),

@@ -177,6 +177,8 @@ def test_cli_writes_every_file_and_refuses_bad_input(town, tmp_path, capsys):
     assert (
         main(["plan", str(path), "--budget", "400000", "--spacing", "500", "--out", str(out)]) == 0
     )
+    # progress lines on stderr while it plans ("--quiet": none)
+    assert "candidate costs: 100 %" in capsys.readouterr().err.splitlines()
     assert {p.name for p in out.iterdir()} >= {
         "scenario.json",
         "plan.json",
@@ -345,7 +347,8 @@ def test_cli_objective_premises_and_a_missing_candidate_layer(town, tmp_path, ca
     path = town.save(tmp_path / "town.twin")
     out = tmp_path / "out"
     command = ["plan", str(path), "--budget", "400000", "--spacing", "500", "--out", str(out)]
-    assert main([*command, "--objective", "premises"]) == 0
+    assert main([*command, "--objective", "premises", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
     plan = json.loads((out / "plan.json").read_text())
     assert plan["objective"] == "premises"
     curve = plan["marginal_curve"]

@@ -4,7 +4,7 @@ budget, phase by phase.
     twin plan [PROJECT] --budget EUR [--phases 2026:2e6,2027:3e6] [--candidates LAYER]
               [--targets FILE] [--spacing M] [--fibre-cell M] [--programme FILE]
               [--no-grid] [--refine] [--objective persons|premises] [--costs FILE]
-              --out DIR
+              [--quiet] --out DIR
 
 Candidates are the features of ``--candidates`` (supports, rooftops, town halls...) or a
 grid over the coverage gaps (``--spacing`` metres, default 1 000). ``--targets`` sets the
@@ -25,13 +25,14 @@ premises_passed_fibre; per phase the same with cumulative shares; targets; ROI),
 not; the fibre areas) and ``marginal_curve.png``
 (persons, or premises with ``--objective premises``, gained against euros spent, in the
 order the sites are built). ``--refine`` improves each phase's greedy choice by local
-search (single additions and swaps).
+search (single additions and swaps). Progress lines go to stderr (``--quiet``: none).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from twin.errors import DataError
@@ -82,6 +83,7 @@ def register(subparsers) -> None:
         metavar="PROJECT.twin",
         help=tr("also write the project with one scenario per phase ('Rollout <year>')"),
     )
+    parser.add_argument("--quiet", action="store_true", help=tr("no progress lines on stderr"))
     parser.add_argument("--out", required=True, help=tr("output folder"))
     parser.set_defaults(func=run)
 
@@ -166,6 +168,21 @@ def _programme(path: str | None) -> dict[int, list]:
     return result
 
 
+class _ProgressLines:
+    """Progress lines on stderr: each step of the plan (radio baseline, candidate coverage,
+    candidate costs, fibre areas...) reports 0-100 % of itself, so a line ("candidate
+    coverage:  40 %") is printed when the step changes and every 10 % within it."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, float] | None = None
+
+    def __call__(self, percent: float, message: str) -> None:
+        if self._last and self._last[0] == message and 0 <= percent - self._last[1] < 10:
+            return
+        self._last = (message, percent)
+        print(f"{message}: {percent:3.0f} %", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Plan and write the files; returns 0."""
     import twin
@@ -193,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     project = twin.open_project(args.project)
+    from twin.feedback import Feedback
+
     study = plan_project(
         project,
         phases,
@@ -206,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
         programme=programme,
         check_grid=not args.no_grid,
         objective=args.objective,
+        feedback=Feedback(None if args.quiet else _ProgressLines()),
     )
     write_plan(study, out)
     from twin.cli.plan_chart import write_marginal_curve

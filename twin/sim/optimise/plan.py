@@ -16,10 +16,11 @@ Each phase (a year and its budget, EUR) spends, in this order:
 
 A phase never spends more than its budget, and what it does not spend is not carried
 over. The plan reports per phase the capex by domain (radio, fibre, grid) and by part,
-opex, persons and premises gained, premises passed by fibre, cumulative coverage and
-eligibility, cost per person gained and the progress against targets; the ROI
-(:mod:`twin.sim.optimise.roi`) discounts capex, opex and revenue into an NPV and a
-payback year.
+opex per year after the phase by domain (sites, fibre km; none for the grid, whose
+reinforcements the DSO runs), persons and premises gained, premises passed by fibre,
+cumulative coverage and eligibility, cost per person gained and the progress against
+targets; the ROI (:mod:`twin.sim.optimise.roi`) discounts capex, opex and revenue into an
+NPV and a payback year.
 """
 
 from __future__ import annotations
@@ -288,6 +289,13 @@ def _plan_phase(
     state.supplies.extend(supplies)
     state.energy.extend([*programme, *reinforcements])
     capex_radio = figures.pop("_capex_radio")
+    # running cost per year of what is built by the end of the phase; the grid
+    # reinforcements' upkeep is the DSO's (recovered through its tariff), not the plan's
+    opex = {
+        "radio": round(len(state.chosen) * costs.opex_eur_per_site_year, 2),
+        "fibre": round(state.fibre_km * costs.opex_eur_per_fibre_km_year, 2),
+        "grid": 0.0,
+    }
     capex = {"radio": capex_radio, "fibre": round(spent_fibre, 2), "grid": round(spent_grid, 2)}
     total = sum(capex.values())
     if total > budget + 1e-6:  # each step respects it; checked anyway
@@ -305,11 +313,8 @@ def _plan_phase(
             "budget_eur": phase.budget_eur,
             "capex_eur": round(total, 2),
             "capex_by_domain_eur": capex,
-            "opex_eur_per_year_after": round(
-                len(state.chosen) * costs.opex_eur_per_site_year
-                + state.fibre_km * costs.opex_eur_per_fibre_km_year,
-                2,
-            ),
+            "opex_eur_per_year_after": round(sum(opex.values()), 2),
+            "opex_by_domain_eur_per_year_after": opex,
             "premises_gained": round(gained_premises, 3),
             "fibre_areas": len(areas),
             "fibre_area_ids": list(area_rows["area_id"]) if areas else [],

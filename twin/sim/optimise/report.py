@@ -147,6 +147,8 @@ def write_plan(study: PlanStudy, out: Path) -> None:
             "grid_reinforcements",
             "grid_violations_left",
             "opex_eur_per_year_after",
+            "opex_radio_eur_per_year_after",
+            "opex_fibre_eur_per_year_after",
         ]
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
@@ -155,7 +157,10 @@ def write_plan(study: PlanStudy, out: Path) -> None:
             row = {
                 k: "" if isinstance(v, dict) and v.get("masked") else v for k, v in figures.items()
             }
-            writer.writerow({**row, **{f"capex_{d}_eur": v for d, v in by_domain.items()}})
+            opex = figures["opex_by_domain_eur_per_year_after"]
+            row.update({f"capex_{d}_eur": v for d, v in by_domain.items()})
+            row.update({f"opex_{d}_eur_per_year_after": v for d, v in opex.items()})
+            writer.writerow(row)
     frame = published_candidates(study)
     order = {c: k + 1 for k, c in enumerate(study.plan.chosen)}
     frame["build_order"] = [order.get(i, 0) for i in range(len(frame))]

@@ -59,7 +59,8 @@ def candidate_intervention(candidate_id: str, x: float, y: float) -> AddMobileSi
 @dataclass
 class Candidates:
     """Candidate sites: ``frame`` (candidate_id, x, y, site_eur, backhaul_eur, backhaul_m,
-    grid_eur, grid_m, cost_eur, persons_gain, premises_gain) and the coverage instance over
+    grid_eur, grid_m, grid_bus, cost_eur, persons_gain, premises_gain; grid_bus_hosts_site
+    when the grid is checked) and the coverage instance over
     pixels (persons per pixel), ``premises_instance`` the same over premises."""
 
     frame: pd.DataFrame
@@ -246,17 +247,19 @@ def _good_pixels(
 
 
 def candidate_costs(project, xy: np.ndarray) -> dict[str, np.ndarray]:
-    """Site, backhaul and grid-connection costs (EUR) and distances (m) per candidate."""
+    """Site, backhaul and grid-connection costs (EUR) and distances (m) per candidate, and
+    the grid bus its supply would hang on (-1 without a grid)."""
     k = len(xy)
     site = np.full(k, radio_costs()["new_site_eur"])
     backhaul_eur, backhaul_m = _backhaul(project, xy)
-    grid_eur, grid_m = _grid_connection(project, xy)
+    grid_eur, grid_m, grid_bus = _grid_connection(project, xy)
     return {
         "site_eur": site,
         "backhaul_eur": np.round(backhaul_eur, 2),
         "backhaul_m": np.round(backhaul_m, 1),
         "grid_eur": np.round(grid_eur, 2),
         "grid_m": np.round(grid_m, 1),
+        "grid_bus": grid_bus,
         "cost_eur": np.round(site + backhaul_eur + grid_eur, 2),
     }
 
@@ -288,15 +291,42 @@ def _backhaul(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.nan_to_num(cost, nan=0.0), np.nan_to_num(metres.point_distance, posinf=0.0)
 
 
-def _grid_connection(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Straight-line LV connection to the nearest grid bus (EUR, m); 0 without a grid."""
+def _grid_connection(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LV connection in a straight line to the bus the energy engine attaches the site's
+    load to (the nearest LV bus within its reach, else the nearest MV bus:
+    :func:`twin.sim.energy.loads.nearest_bus`): (EUR, m, bus id); 0 and -1 without a
+    grid."""
+    none = np.zeros(len(xy)), np.zeros(len(xy)), np.full(len(xy), -1, dtype=np.int64)
     try:
         buses = project.layer("grid_buses").frame
     except KeyError:
-        return np.zeros(len(xy)), np.zeros(len(xy))
-    if len(buses) == 0:
-        return np.zeros(len(xy)), np.zeros(len(xy))
-    tree = shapely.STRtree(np.asarray(buses.geometry.values))
-    points = shapely.points(np.asarray(xy, dtype=float))
-    _index, distance = tree.query_nearest(points, return_distance=True, all_matches=False)
-    return distance * GRID_CONNECTION_EUR_PER_M + GRID_CONNECTION_FIXED_EUR, distance
+        return none
+    if len(buses) == 0 or "bus_id" not in buses.columns:
+        return none
+    from twin.sim.energy.loads import nearest_bus
+
+    try:
+        bus_ids, distance = nearest_bus(shapely.points(np.asarray(xy, dtype=float)), buses)
+    except DataError:
+        return none
+    distance = np.where(np.isfinite(distance), distance, 0.0)
+    return distance * GRID_CONNECTION_EUR_PER_M + GRID_CONNECTION_FIXED_EUR, distance, bus_ids
+
+
+def bus_hosting(net, bus_ids: np.ndarray, load_kw: float, feedback=None) -> np.ndarray:
+    """Whether each bus of ``bus_ids`` can take a constant load of ``load_kw`` kW without
+    a new violation (the energy engine's load hosting capacity, pandapower's method, in
+    its high-load design case, searched at ``load_kw`` steps up to twice it); False for
+    -1 (no bus)."""
+    from twin.sim.energy.hosting import hosting_capacity
+
+    ids = np.asarray(bus_ids, dtype=np.int64)
+    known = sorted({int(b) for b in ids if b >= 0})
+    if not known or not load_kw > 0:
+        return ids >= 0
+    step = float(load_kw) / 1000.0
+    found = hosting_capacity(
+        net, known, ("ev",), tolerance_mw=step, max_mw=2 * step, feedback=feedback, workers=1
+    ).frame
+    hosts = dict(zip(found["bus_id"].astype(int), found["ev_mw"] >= step - 1e-9, strict=True))
+    return np.array([bool(hosts.get(int(b), False)) for b in ids])

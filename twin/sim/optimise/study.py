@@ -12,6 +12,7 @@ from twin.scenario import Intervention
 from twin.sim.optimise.candidates import (
     Candidates,
     build_candidates,
+    bus_hosting,
     candidate_layer_frame,
     candidate_positions,
     pixel_people,
@@ -81,6 +82,11 @@ def plan_project(
         from twin.sim.optimise.grid_phase import GridChecker
 
         grid = GridChecker(project, options)
+        frame = candidates.frame
+        frame["grid_bus_hosts_site"] = bus_hosting(
+            grid.grid.net, frame["grid_bus"].to_numpy(), (costs or CostModel()).site_load_kw
+        )
+        feedback.set_progress(100.0, "grid hosting capacity at the candidates' buses")
     persons, premises, level = pixel_people(radio)
     good = level.reshape(-1) >= 2
     counter = radio.counter

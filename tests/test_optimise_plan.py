@@ -230,6 +230,7 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
     qtbot.keyClick(timeline.slider, Qt.Key.Key_Right)
     assert controller.current_name() == "Rollout 2026"
     assert timeline.label.text().startswith("End of 2026:")
+    assert timeline.label.text().count("2026") == 1  # the year is not said twice
     qtbot.keyClick(timeline.slider, Qt.Key.Key_Right)
     assert controller.current_name() == "Rollout 2027"
     # the 2027 scenario holds the 2026 sites and more (cumulative)

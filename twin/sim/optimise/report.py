@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from twin.i18n import tr
+from twin.i18n import format_number, tr
 from twin.scenario import Scenario
 from twin.sim.optimise.plan_privacy import (
     published_candidates,
@@ -41,32 +41,33 @@ def phase_scenarios(study: PlanStudy) -> list[Scenario]:
         areas += len(phase.fibre)
         figures = phase.figures
         fibre = (
-            tr(" and {areas} fibre areas ({passed:,.0f} premises passed this phase)").format(
-                areas=areas, passed=figures["premises_passed_fibre"]
+            tr(" and {areas} fibre areas ({passed} premises passed this phase)").format(
+                areas=format_number(areas), passed=format_number(figures["premises_passed_fibre"])
             )
             if study.fibre is not None
             else ""
         )
+        by_domain = figures["capex_by_domain_eur"]
         scenarios.append(
             Scenario(
                 f"{ROLLOUT_PREFIX}{phase.phase.year}",
                 tuple(study.interventions(phase.phase.year)),
+                # the timeline shows it after "End of <year>:"; numbers in the language of
+                # the run that made the plan (the description is stored in the project)
                 description=tr(
-                    "Rollout plan to the end of {year}: {sites} sites{fibre}; this phase "
-                    "{phase_sites} sites, {reinforcements} grid reinforcements, {capex:,.0f} "
-                    "EUR (radio {radio:,.0f}, fibre {fibre_eur:,.0f}, grid {grid:,.0f}; budget "
-                    "{budget:,.0f} EUR)"
+                    "{sites} sites in total{fibre}; this phase {phase_sites} sites, "
+                    "{reinforcements} grid reinforcements, {capex} EUR (radio {radio}, fibre "
+                    "{fibre_eur}, grid {grid}; budget {budget} EUR)"
                 ).format(
-                    year=phase.phase.year,
-                    sites=sites,
+                    sites=format_number(sites),
                     fibre=fibre,
-                    phase_sites=figures["sites"],
-                    reinforcements=figures["grid_reinforcements"],
-                    capex=figures["capex_eur"],
-                    radio=figures["capex_by_domain_eur"]["radio"],
-                    fibre_eur=figures["capex_by_domain_eur"]["fibre"],
-                    grid=figures["capex_by_domain_eur"]["grid"],
-                    budget=phase.phase.budget_eur,
+                    phase_sites=format_number(figures["sites"]),
+                    reinforcements=format_number(figures["grid_reinforcements"]),
+                    capex=format_number(figures["capex_eur"]),
+                    radio=format_number(by_domain["radio"]),
+                    fibre_eur=format_number(by_domain["fibre"]),
+                    grid=format_number(by_domain["grid"]),
+                    budget=format_number(phase.phase.budget_eur),
                 ),
             )
         )

@@ -426,3 +426,32 @@ def test_people_figures_of_the_outputs_pass_the_privacy_gate(tmp_path):
     gains = dict(zip(frame["candidate_id"], frame["persons_gain"], strict=True))
     assert gains["c"] == 30.0 and all(np.isnan(gains[k]) for k in "abd")
     assert frame["masked"].tolist() == [True, True, False, True]
+
+
+def test_twin_simulate_on_the_plans_files_gives_plan_json_figures(town, tmp_path, capsys):
+    from twin.cli import main
+
+    path = town.save(tmp_path / "town.twin")
+    out, saved = tmp_path / "out", tmp_path / "planned.twin"
+    command = ["plan", str(path), "--phases", "2026:300000,2027:300000", "--spacing", "500"]
+    assert main([*command, "--save-scenarios", str(saved), "--out", str(out), "--quiet"]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+
+    def simulated(*source: str) -> dict:
+        folder = tmp_path / f"sim{len(list(tmp_path.iterdir()))}"
+        arguments = ["simulate", *source, "--domains", "radio", "--quiet", "--out", str(folder)]
+        assert main(arguments) == 0
+        figures = json.loads((folder / "kpis.json").read_text())["figures"]
+        return {f["key"]: f["delta"] for f in figures}
+
+    persons, premises = (f"radio.4g_5g.{what}.good_or_better" for what in ("persons", "premises"))
+    assert all(phase["persons_gained"] > 0 for phase in plan["phases"])
+    whole = simulated(str(path), "--scenario-file", str(out / "scenario.json"))
+    assert whole[persons] == pytest.approx(plan["persons_gained"], abs=1e-2)
+    assert whole[premises] == pytest.approx(plan["premises_gained"], abs=1e-2)
+    gained = 0.0
+    for phase in plan["phases"]:  # each phase's scenario: the plan to the end of its year
+        gained += phase["persons_gained"]
+        by_phase = simulated(str(saved), "--scenario", f"Rollout {phase['year']}")
+        assert by_phase[persons] == pytest.approx(gained, abs=1e-2)
+    capsys.readouterr()

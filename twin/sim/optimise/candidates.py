@@ -186,7 +186,7 @@ def build_candidates(
     frame = pd.DataFrame({"candidate_id": ids, "x": xy[:, 0], "y": xy[:, 1], **costs})
     frame["persons_gain"] = np.round(gains, 3)
     frame["premises_gain"] = np.round(premise_gains, 3)
-    feedback.set_progress(100.0, "candidate costs")
+    feedback.set_progress(100.0, tr("candidate costs"))
     return Candidates(
         frame,
         CoverageInstance(sets, persons, frame["cost_eur"].to_numpy()),
@@ -228,7 +228,7 @@ def _good_pixels(
     if workers == 1:
         for done, k in enumerate(missing):
             cache[keys[k]] = compute(k)
-            feedback.set_progress(80.0 * (done + 1) / len(missing), "candidate coverage")
+            feedback.set_progress(80.0 * (done + 1) / len(missing), tr("candidate coverage"))
         return [cache[key] for key in keys]
     # the engine records its validity warnings with warnings.catch_warnings, which is not
     # thread-safe: the module's state is restored as it was once the threads are done
@@ -238,7 +238,7 @@ def _good_pixels(
         try:
             for done, k in enumerate(missing):
                 cache[keys[k]] = futures[k].result()
-                feedback.set_progress(80.0 * (done + 1) / len(missing), "candidate coverage")
+                feedback.set_progress(80.0 * (done + 1) / len(missing), tr("candidate coverage"))
         except BaseException:
             for future in futures.values():
                 future.cancel()

@@ -80,7 +80,7 @@ def build_fibre_areas(
     rows = []
     loads = baseline_pm_loads(context["network"], buildings) if len(keys) else None
     for k, (kx, ky) in enumerate(keys):
-        feedback.set_progress(100.0 * k / len(keys), "fibre areas")
+        feedback.set_progress(100.0 * k / len(keys), tr("fibre areas"))
         x0, y0 = float(kx * cell_m), float(ky * cell_m)
         area = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
         inside = waiting & shapely.contains_xy(area, centre[:, 0], centre[:, 1])
@@ -117,7 +117,7 @@ def build_fibre_areas(
         columns=["area_id", "x0", "y0", "x1", "y1", "premises_passed", "capex_eur", "route_m"],
     )
     frame["eur_per_premise"] = (frame["capex_eur"] / frame["premises_passed"]).round(2)
-    feedback.set_progress(100.0, "fibre areas")
+    feedback.set_progress(100.0, tr("fibre areas"))
     return FibreAreas(frame.reset_index(drop=True), eligible, total)
 
 

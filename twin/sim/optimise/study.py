@@ -86,7 +86,7 @@ def plan_project(
         frame["grid_bus_hosts_site"] = bus_hosting(
             grid.grid.net, frame["grid_bus"].to_numpy(), (costs or CostModel()).site_load_kw
         )
-        feedback.set_progress(100.0, "grid hosting capacity at the candidates' buses")
+        feedback.set_progress(100.0, tr("grid hosting capacity at the candidates' buses"))
     persons, premises, level = pixel_people(radio)
     good = level.reshape(-1) >= 2
     counter = radio.counter

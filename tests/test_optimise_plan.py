@@ -216,7 +216,11 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
     path = town.save(tmp_path / "town.twin")
     saved = tmp_path / "planned.twin"
     command = ["plan", str(path), "--phases", "2026:300000,2027:300000", "--spacing", "500"]
+    targets = tmp_path / "targets.json"
+    targets.write_text('{"persons_good_share": {"2027": 0.99}}')
+    command += ["--targets", str(targets)]
     assert main([*command, "--save-scenarios", str(saved), "--out", str(tmp_path / "o")]) == 0
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     project = Project.open(saved)
     controller = ScenarioController(project, OPTIONS, in_process=True)
     timeline = PlanTimeline()
@@ -231,6 +235,10 @@ def test_timeline_steps_through_the_phases(town, tmp_path, qtbot):
     assert controller.current_name() == "Rollout 2026"
     assert timeline.label.text().startswith("End of 2026:")
     assert timeline.label.text().count("2026") == 1  # the year is not said twice
+    # the progress against the user's target, as the council reads it
+    share = plan["phases"][0]["persons_good_share"]
+    progress = f"progress: persons in good 4G+5G coverage {100 * share:.1f}% (target 99.0% by 2027)"
+    assert timeline.label.text().endswith(progress)
     qtbot.keyClick(timeline.slider, Qt.Key.Key_Right)
     assert controller.current_name() == "Rollout 2027"
     # the 2027 scenario holds the 2026 sites and more (cumulative)

@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from twin.i18n import format_number, tr
+from twin.i18n import N_, format_number, format_percent, masked_label, tr
 from twin.scenario import Scenario
 from twin.sim.optimise.plan_privacy import (
     published_candidates,
@@ -36,7 +36,8 @@ def phase_scenarios(study: PlanStudy) -> list[Scenario]:
     phase like any scenario, and the app's timeline steps through them."""
     scenarios = []
     sites = areas = 0
-    for phase in study.plan.phases:
+    published = published_figures(study)[0]
+    for number, phase in enumerate(study.plan.phases):
         sites += len(phase.chosen)
         areas += len(phase.fibre)
         figures = phase.figures
@@ -68,10 +69,46 @@ def phase_scenarios(study: PlanStudy) -> list[Scenario]:
                     fibre_eur=format_number(by_domain["fibre"]),
                     grid=format_number(by_domain["grid"]),
                     budget=format_number(phase.phase.budget_eur),
-                ),
+                )
+                + _progress_text(published[number], study.plan.targets, phase.phase.year),
             )
         )
     return scenarios
+
+
+TARGET_LABELS = {
+    "persons_good_share": N_("persons in good 4G+5G coverage"),
+    "premises_eligible_share": N_("premises eligible to fibre"),
+}
+
+
+def _progress_text(figures: dict, targets: list[dict], year: int) -> str:
+    """ "; progress: persons in good 4G+5G coverage 96.7% (target 99.0% by 2028)" for
+    each indicator with a target: the share reached by the end of ``year`` against the
+    next target (the last one once they are all past); "" without targets."""
+    parts = []
+    for indicator, label in TARGET_LABELS.items():
+        rows = sorted((r for r in targets if r["indicator"] == indicator), key=lambda r: r["year"])
+        if not rows:
+            continue
+        row = next((r for r in rows if r["year"] >= year), rows[-1])
+        reached = figures.get(indicator)
+        reached_text = (
+            masked_label()
+            if isinstance(reached, dict)
+            else "–"
+            if reached is None
+            else format_percent(100.0 * reached)
+        )
+        parts.append(
+            tr("{indicator} {reached} (target {target} by {year})").format(
+                indicator=tr(label),
+                reached=reached_text,
+                target=format_percent(100.0 * row[f"{indicator}_target"]),
+                year=row["year"],
+            )
+        )
+    return tr("; progress: {indicators}").format(indicators=", ".join(parts)) if parts else ""
 
 
 def plan_json(study: PlanStudy) -> dict:

@@ -51,7 +51,8 @@ def write_marginal_curve(
     painter.setFont(font)
     spent = max((c for c, _g in curve), default=0.0)
     x_ticks = nice_ticks(max(spent, budget_eur or 0.0))
-    y_ticks = nice_ticks(max((g for _c, g in curve), default=0.0))
+    # headroom above the curve's end for the unspent-budget note (54 px of the 550)
+    y_ticks = nice_ticks(1.12 * max((g for _c, g in curve), default=0.0))
     max_x, max_y = x_ticks[-1], y_ticks[-1]
     plot = QRectF(left, top, width - left - right, height - top - bottom)
 

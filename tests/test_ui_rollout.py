@@ -186,3 +186,23 @@ def test_cancelling_a_plan_adds_nothing(qtbot, monkeypatch):
         release.set()
     assert controller.scenario_names() == [] and timeline.years.text() == ""
     controller.shutdown()
+
+
+def test_the_plan_dialog_speaks_french(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from twin.i18n import set_language
+
+    set_language("fr")
+    _window, timeline, controller, _progress = _planning_window(qtbot)
+    assert timeline.plan_button.text() == "Planifier le déploiement…"
+    assert timeline.label.text().startswith("Pas de plan de déploiement")
+    qtbot.mouseClick(timeline.plan_button, Qt.MouseButton.LeftButton)
+    dialog = timeline.dialog
+    dialog.target.setValue(99.0)
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).text() == "Planifier"
+    assert dialog.candidates.currentText() == "grille sur les manques de couverture"
+    assert dialog.spacing.text() == "1000 m"
+    assert dialog.target.text() == "99,0 %"
+    dialog.reject()
+    controller.shutdown()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.errors import DataError
-from twin.i18n import tr
+from twin.i18n import language, tr
 from twin.ui.workers import JobHandle, run_job
 
 GAP_GRID = ""  # the candidates combo's data for the grid over the coverage gaps
@@ -63,6 +64,9 @@ class RolloutPlanDialog(QDialog):
         self.target_year = QSpinBox()
         self.target_year.setRange(2000, 2100)
         self.target_year.setValue(year + 2)
+        self.spacing.setDecimals(0)
+        for spin in (self.spacing, self.target):  # decimal mark of the user's language
+            spin.setLocale(QLocale(QLocale.Language.French if language() == "fr" else "C"))
         self.error = QLabel()
         self.error.setStyleSheet("color: #B00020")
         self.error.setWordWrap(True)

@@ -88,7 +88,12 @@ class PlanTimeline(QWidget):
         self.slider.setValue(position)
         self._updating = False
         if not self._phases:
-            self.label.setText(tr("No rollout plan: run 'twin plan --save-scenarios' to make one."))
+            self.label.setText(
+                tr(
+                    "No rollout plan: press Plan rollout… below "
+                    "(or run 'twin plan --save-scenarios')."
+                )
+            )
         elif position == 0:
             self.label.setText(tr("Today: the territory as it is (baseline)."))
         else:

@@ -457,9 +457,32 @@ def test_twin_simulate_on_the_plans_files_gives_plan_json_figures(town, tmp_path
     whole = simulated(str(path), "--scenario-file", str(out / "scenario.json"))
     assert whole[persons] == pytest.approx(plan["persons_gained"], abs=1e-2)
     assert whole[premises] == pytest.approx(plan["premises_gained"], abs=1e-2)
-    gained = 0.0
+    # the sites' capex in the scenario is the plan's: site, fibre backhaul, grid connection
+    radio = plan["capex_by_domain_eur"]["radio"]
+    assert whole["capex.radio"] == pytest.approx(radio, abs=0.05)
+    gained = spent = 0.0
     for phase in plan["phases"]:  # each phase's scenario: the plan to the end of its year
         gained += phase["persons_gained"]
+        spent += phase["capex_by_domain_eur"]["radio"]
         by_phase = simulated(str(saved), "--scenario", f"Rollout {phase['year']}")
         assert by_phase[persons] == pytest.approx(gained, abs=1e-2)
+        assert by_phase["capex.radio"] == pytest.approx(spent, abs=0.05)
     capsys.readouterr()
+
+
+def test_a_planned_sites_capex_in_a_scenario_includes_its_connection():
+    from twin.scenario import intervention_from_dict
+    from twin.sim.whatif.radio_sites import apply_site_interventions
+
+    candidates = _toy_candidates()
+    candidates.frame["backhaul_eur"] = [1_000.0, 0.0, 0.0, 0.0]
+    candidates.frame["grid_eur"] = [500.0, 0.0, 0.0, 0.0]
+    first, second = candidates.interventions([0, 1])
+    assert first.connection_eur == 1_500.0 and second.connection_eur == 0.0
+    # written only when set: a site without one reads and hashes as before
+    assert first.to_dict()["connection_eur"] == 1_500.0 and "connection_eur" not in second.to_dict()
+    assert intervention_from_dict(first.to_dict()) == first
+    _sites, capex = apply_site_interventions({}, [first, second])
+    assert capex == 2 * 150_000.0 + 1_500.0  # two standard sites (defaults.json) + connection
+    with pytest.raises(DataError, match="connection_eur"):
+        intervention_from_dict({**first.to_dict(), "connection_eur": -1.0})

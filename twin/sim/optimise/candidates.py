@@ -43,8 +43,11 @@ GRID_CONNECTION_FIXED_EUR = 2_000.0
 GOOD_LEVEL = 2
 
 
-def candidate_intervention(candidate_id: str, x: float, y: float) -> AddMobileSite:
-    """The standard new site placed at a candidate (as the add-site tool makes it)."""
+def candidate_intervention(
+    candidate_id: str, x: float, y: float, connection_eur: float = 0.0
+) -> AddMobileSite:
+    """The standard new site placed at a candidate (as the add-site tool makes it), with
+    its backhaul and grid connection (EUR) so that its capex in a scenario is the plan's."""
     return AddMobileSite(
         candidate_id,
         candidate_id,
@@ -53,6 +56,7 @@ def candidate_intervention(candidate_id: str, x: float, y: float) -> AddMobileSi
         30.0,
         "3gpp-uma",
         tuple(CellSpec(azimuth_deg=a) for a in (0.0, 120.0, 240.0)),
+        round(float(connection_eur), 2),
     )
 
 
@@ -72,10 +76,12 @@ class Candidates:
     :func:`twin.layers.privacy.publish`)."""
 
     def interventions(self, chosen) -> list[AddMobileSite]:
-        """The AddMobileSite interventions of the candidates ``chosen`` (positions)."""
+        """The AddMobileSite interventions of the candidates ``chosen`` (positions), each
+        carrying its backhaul and grid connection cost (``connection_eur``)."""
         rows = self.frame.iloc[list(chosen)]
         return [
-            candidate_intervention(r.candidate_id, r.x, r.y) for r in rows.itertuples(index=False)
+            candidate_intervention(r.candidate_id, r.x, r.y, r.backhaul_eur + r.grid_eur)
+            for r in rows.itertuples(index=False)
         ]
 
 

@@ -486,3 +486,36 @@ def test_a_planned_sites_capex_in_a_scenario_includes_its_connection():
     assert capex == 2 * 150_000.0 + 1_500.0  # two standard sites (defaults.json) + connection
     with pytest.raises(DataError, match="connection_eur"):
         intervention_from_dict({**first.to_dict(), "connection_eur": -1.0})
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_phase_ever_spends_more_than_its_budget(seed):
+    rng = np.random.default_rng(seed)
+    count, elements = 14, 80
+    sets = [
+        rng.choice(elements, size=int(rng.integers(1, 20)), replace=False) for _ in range(count)
+    ]
+    costs = rng.choice([90_000.0, 150_000.0, 240_000.0, 410_000.0], size=count)
+    persons = CoverageInstance(sets, rng.integers(0, 50, elements).astype(float), costs)
+    premises = CoverageInstance(sets, rng.integers(0, 20, elements).astype(float), costs)
+    frame = pd.DataFrame(
+        {
+            "candidate_id": [f"c{i}" for i in range(count)],
+            "x": 0.0,
+            "y": 0.0,
+            "site_eur": costs,
+            "backhaul_eur": 0.0,
+            "grid_eur": 0.0,
+            "cost_eur": costs,
+        }
+    )
+    phases = [Phase(2026 + k, float(b)) for k, b in enumerate(rng.integers(1, 6, 3) * 100_000)]
+    for refine in (False, True):
+        for objective in ("persons", "premises"):
+            plan = plan_rollout(
+                Candidates(frame, persons, premises), phases, 1e4, 1e4, 0.0, 0.0,
+                refine=refine, objective=objective,
+            )  # fmt: skip
+            for phase in plan.phases:
+                assert phase.figures["capex_eur"] <= phase.phase.budget_eur + 1e-6
+            assert len(set(plan.chosen)) == len(plan.chosen)  # no site built twice

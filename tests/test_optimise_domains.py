@@ -376,3 +376,22 @@ def test_each_phase_pays_its_own_reinforcements_only():
     everything = Scenario("plan", tuple(plan.interventions(_sites_by_the_hub(), None)[2:]))
     result = simulate(project, everything, domains=("energy",), options=GRID_OPTIONS)
     assert result.figure("energy.violations").value == result.figure("energy.violations").baseline
+
+
+def test_a_candidates_grid_connection_names_its_bus_and_whether_it_can_host_the_site():
+    from twin.sim.optimise.candidates import bus_hosting, candidate_costs
+
+    project = grid_project()
+    checker = GridChecker(project, GRID_OPTIONS)
+    xy = np.array([HUB, (HUB[0] + 3000.0, HUB[1] + 4000.0)])
+    costs = candidate_costs(project, xy)
+    buses = project.layer("grid_buses").frame.set_index("bus_id")
+    for k, bus in enumerate(costs["grid_bus"]):  # the bus the energy engine attaches to
+        point = buses.geometry[bus]
+        assert costs["grid_m"][k] == pytest.approx(point.distance(shapely.Point(xy[k])), abs=0.1)
+        assert costs["grid_eur"][k] == pytest.approx(2_000.0 + 120.0 * costs["grid_m"][k], 0.01)
+    # the far LV bus hosts a 4 kW site; 400 kW overloads its 270 A cable
+    hub_bus = costs["grid_bus"][:1]
+    assert bus_hosting(checker.grid.net, hub_bus, 4.0).tolist() == [True]
+    assert bus_hosting(checker.grid.net, hub_bus, 400.0).tolist() == [False]
+    assert bus_hosting(checker.grid.net, np.array([-1]), 4.0).tolist() == [False]

@@ -99,3 +99,110 @@ def test_the_compare_view_takes_two_phases(qtbot, planned):
     first, second = (p["persons_good_cumulative"] for p in plan["phases"])
     assert row[1:3] == [format_value(first, "persons"), format_value(second, "persons")]
     controller.shutdown()
+
+
+def _planning_window(qtbot):
+    """A window with the timeline and the status bar's job progress, on the test town."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from twin.ui.panels.timeline import PlanTimeline
+    from twin.ui.scenario.controller import ScenarioController
+    from twin.ui.status_bar import JobProgress
+
+    controller = ScenarioController(make_project(), OPTIONS, in_process=True)
+    window = QMainWindow()
+    timeline = PlanTimeline()
+    timeline.bind(controller)
+    window.setCentralWidget(timeline)
+    progress = JobProgress()
+    window.statusBar().addPermanentWidget(progress)
+    qtbot.addWidget(window)
+    window.resize(900, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    return window, timeline, controller, progress
+
+
+def _fill_dialog(qtbot, timeline, phases: str):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    qtbot.mouseClick(timeline.plan_button, Qt.MouseButton.LeftButton)
+    dialog = timeline.dialog
+    qtbot.waitExposed(dialog)
+    dialog.phases.selectAll()
+    qtbot.keyClicks(dialog.phases, phases)
+    dialog.spacing.setValue(500.0)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.text() == "Plan"
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_planning_from_the_timeline_runs_in_the_background_and_adds_the_phases(qtbot):
+    _window, timeline, controller, _progress = _planning_window(qtbot)
+    assert timeline.years.text() == "" and not timeline.slider.isEnabled()
+    dialog = _fill_dialog(qtbot, timeline, "2026-300000")  # a bad phase: said in the dialog
+    assert dialog.isVisible() and "give YEAR:EUR" in dialog.error.text()
+    assert "\n" not in dialog.error.text()
+    dialog.phases.selectAll()
+    qtbot.keyClicks(dialog.phases, "2026:300000,2027:300000")
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: timeline.years.text() == "today  →  2026  →  2027", timeout=60_000)
+    timeline.slider.setFocus()
+    qtbot.keyClick(timeline.slider, Qt.Key.Key_Right)
+    assert controller.current_name() == "Rollout 2026"
+    assert timeline.label.text().startswith("End of 2026:")
+    # one undo step takes the plan back
+    controller.undo_stack.undo()
+    assert timeline.years.text() == "" and controller.scenario_names() == []
+    controller.shutdown()
+
+
+def test_cancelling_a_plan_adds_nothing(qtbot, monkeypatch):
+    import threading
+
+    import twin.sim.optimise.study as study
+
+    _window, timeline, controller, progress = _planning_window(qtbot)
+    release = threading.Event()
+    real = study.build_candidates
+
+    def held(project, radio, ids, xy, feedback=None, threads=None):
+        feedback.set_progress(40.0, "candidate coverage")
+        release.wait(10)  # hold until the test has pressed Cancel
+        return real(project, radio, ids, xy, feedback, threads)
+
+    monkeypatch.setattr(study, "build_candidates", held)
+    dialog = _fill_dialog(qtbot, timeline, "2026:300000")
+    qtbot.waitUntil(lambda: progress.isVisible() and progress.cancel_button.isVisible())
+    assert progress.message_label.text().startswith("Planning the rollout")
+    with qtbot.waitSignal(dialog.handle.cancelled, timeout=20_000):
+        qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
+        release.set()
+    assert controller.scenario_names() == [] and timeline.years.text() == ""
+    controller.shutdown()
+
+
+def test_the_plan_dialog_speaks_french(qtbot):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from twin.i18n import set_language
+
+    set_language("fr")
+    _window, timeline, controller, _progress = _planning_window(qtbot)
+    assert timeline.plan_button.text() == "Planifier le déploiement…"
+    assert timeline.label.text().startswith("Pas de plan de déploiement")
+    qtbot.mouseClick(timeline.plan_button, Qt.MouseButton.LeftButton)
+    dialog = timeline.dialog
+    dialog.target.setValue(99.0)
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).text() == "Planifier"
+    assert dialog.candidates.currentText() == "grille sur les manques de couverture"
+    assert dialog.spacing.text() == "1000 m"
+    assert dialog.target.text() == "99,0 %"
+    dialog.reject()
+    controller.shutdown()

@@ -19,6 +19,7 @@ from twin.scenario_limits import (
     CELL_LIMITS,
     COORDINATE,
     HEIGHT,
+    MONEY,
     Limit,
     check_limits,
     check_points,
@@ -97,7 +98,9 @@ class CellSpec:
 
 @dataclass(frozen=True)
 class AddMobileSite(Intervention):
-    """A new site at (x, y) with its cells; ``height_m`` above ground."""
+    """A new site at (x, y) with its cells; ``height_m`` above ground; ``connection_eur``:
+    what connecting this site costs on top of the standard site (fibre backhaul and grid
+    connection, EUR, e.g. from the rollout planner; 0: none), counted in its capex."""
 
     kind: ClassVar[str] = "add_mobile_site"
     domain: ClassVar[str] = "radio"
@@ -108,8 +111,22 @@ class AddMobileSite(Intervention):
     height_m: float = 30.0
     model: str = "3gpp-uma"
     cells: tuple[CellSpec, ...] = ()
+    connection_eur: float = 0.0
 
-    limits: ClassVar[dict[str, Limit]] = {"x": COORDINATE, "y": COORDINATE, "height_m": HEIGHT}
+    limits: ClassVar[dict[str, Limit]] = {
+        "x": COORDINATE,
+        "y": COORDINATE,
+        "height_m": HEIGHT,
+        "connection_eur": MONEY,
+    }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; ``connection_eur`` only when set (a site without one is written
+        as before, so stored results keyed by its scenario still match)."""
+        data = super().to_dict()
+        if not data.get("connection_eur"):
+            data.pop("connection_eur", None)
+        return data
 
     def validate(self) -> None:
         super().validate()

@@ -58,6 +58,7 @@ class Limit:
 # Ranges declared once per quantity (used by several interventions).
 COORDINATE = Limit(-1e8, 1e8, "m")  # finite, projected metres; the extent is checked apart
 HEIGHT = Limit(0.5, 300.0, "m above ground")
+MONEY = Limit(0.0, 1e12, "EUR")
 AZIMUTH = Limit(0.0, 360.0, "degrees")
 BAND = Limit(400.0, 100_000.0, "MHz")
 POWER_DBM = Limit(0.0, 80.0, "dBm")

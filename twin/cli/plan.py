@@ -3,7 +3,8 @@ budget, phase by phase.
 
     twin plan [PROJECT] --budget EUR [--phases 2026:2e6,2027:3e6] [--candidates LAYER]
               [--targets FILE] [--spacing M] [--fibre-cell M] [--programme FILE]
-              [--no-grid] [--refine] [--costs FILE] --out DIR
+              [--no-grid] [--refine] [--objective persons|premises] [--costs FILE]
+              [--quiet] --out DIR
 
 Candidates are the features of ``--candidates`` (supports, rooftops, town halls...) or a
 grid over the coverage gaps (``--spacing`` metres, default 1 000). ``--targets`` sets the
@@ -22,17 +23,20 @@ saved with one cumulative scenario per phase, "Rollout <year>", for the app's ti
 premises_passed_fibre; per phase the same with cumulative shares; targets; ROI),
 ``phases.csv``, ``candidates.gpkg`` (every candidate with its costs and gains, chosen or
 not; the fibre areas) and ``marginal_curve.png``
-(persons gained against euros spent, in the order the sites are built).
+(persons, or premises with ``--objective premises``, gained against euros spent, in the
+order the sites are built). ``--refine`` improves each phase's greedy choice by local
+search (single additions and swaps). Progress lines go to stderr (``--quiet``: none).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from twin.errors import DataError
-from twin.i18n import format_money, format_number, tr
+from twin.i18n import format_money, format_number, masked_label, tr
 from twin.layers.io_common import existing_file
 
 TARGET_KEYS = ("persons_good_share", "premises_eligible_share")
@@ -69,10 +73,17 @@ def register(subparsers) -> None:
     parser.add_argument("--costs", help=tr("cost model JSON (default: the bundled one)"))
     parser.add_argument("--refine", action="store_true", help=tr("local search after greedy"))
     parser.add_argument(
+        "--objective",
+        choices=("persons", "premises"),
+        default="persons",
+        help=tr("choose the sites for the persons or the premises they bring to good coverage"),
+    )
+    parser.add_argument(
         "--save-scenarios",
         metavar="PROJECT.twin",
         help=tr("also write the project with one scenario per phase ('Rollout <year>')"),
     )
+    parser.add_argument("--quiet", action="store_true", help=tr("no progress lines on stderr"))
     parser.add_argument("--out", required=True, help=tr("output folder"))
     parser.set_defaults(func=run)
 
@@ -157,6 +168,21 @@ def _programme(path: str | None) -> dict[int, list]:
     return result
 
 
+class _ProgressLines:
+    """Progress lines on stderr: each step of the plan (radio baseline, candidate coverage,
+    candidate costs, fibre areas...) reports 0-100 % of itself, so a line ("candidate
+    coverage:  40 %") is printed when the step changes and every 10 % within it."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, float] | None = None
+
+    def __call__(self, percent: float, message: str) -> None:
+        if self._last and self._last[0] == message and 0 <= percent - self._last[1] < 10:
+            return
+        self._last = (message, percent)
+        print(f"{message}: {percent:3.0f} %", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Plan and write the files; returns 0."""
     import twin
@@ -184,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     project = twin.open_project(args.project)
+    from twin.feedback import Feedback
+
     study = plan_project(
         project,
         phases,
@@ -196,15 +224,26 @@ def run(args: argparse.Namespace) -> int:
         fibre_cell_m=args.fibre_cell,
         programme=programme,
         check_grid=not args.no_grid,
+        objective=args.objective,
+        feedback=Feedback(None if args.quiet else _ProgressLines()),
     )
     write_plan(study, out)
     from twin.cli.plan_chart import write_marginal_curve
 
-    boundaries, spent = [], 0.0
-    for phase in phases[:-1]:
-        spent += phase.budget_eur
-        boundaries.append(spent)
-    write_marginal_curve(study.plan.curve, out / "marginal_curve.png", boundaries)
+    boundaries, spent = [], 0.0  # the curve's x is the sites' capex, in build order
+    for phase in study.plan.phases[:-1]:
+        spent += phase.figures["capex_by_domain_eur"]["radio"]
+        boundaries.append((spent, phase.phase.year))
+    other = sum(study.plan.totals["capex_by_domain_eur"][d] for d in ("fibre", "grid"))
+    from twin.sim.optimise.plan_privacy import published_curve, published_figures
+
+    write_marginal_curve(
+        published_curve(study),
+        out / "marginal_curve.png",
+        boundaries,
+        args.objective,
+        sum(p.budget_eur for p in phases) - other,
+    )
     if args.save_scenarios:
         from twin.sim.optimise.report import ROLLOUT_PREFIX, phase_scenarios
 
@@ -213,7 +252,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         project.scenarios = kept + [s.to_dict() for s in phase_scenarios(study)]
         project.save(args.save_scenarios)
-    totals = study.plan.totals
+    totals = published_figures(study)[1]
+    gained = totals["persons_gained"]
     print(
         tr(
             "{sites} sites, {areas} fibre areas, {reinforcements} grid reinforcements, "
@@ -224,8 +264,8 @@ def run(args: argparse.Namespace) -> int:
             areas=format_number(totals["fibre_areas"]),
             reinforcements=format_number(totals["grid_reinforcements"]),
             capex=format_money(totals["capex_eur"]),
-            persons=format_number(totals["persons_gained"]),
-            premises=format_number(totals["premises_passed_fibre"]),
+            persons=masked_label() if isinstance(gained, dict) else format_number(gained),
+            premises=format_number(study.plan.totals["premises_passed_fibre"]),
             out=out,
         )
     )

@@ -29,6 +29,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.scenario import AddMobileSite, CellSpec
 from twin.sim.optimise.selection import CoverageInstance
 from twin.sim.whatif.radio import RadioWhatIf, new_site, radio_costs
@@ -42,8 +43,11 @@ GRID_CONNECTION_FIXED_EUR = 2_000.0
 GOOD_LEVEL = 2
 
 
-def candidate_intervention(candidate_id: str, x: float, y: float) -> AddMobileSite:
-    """The standard new site placed at a candidate (as the add-site tool makes it)."""
+def candidate_intervention(
+    candidate_id: str, x: float, y: float, connection_eur: float = 0.0
+) -> AddMobileSite:
+    """The standard new site placed at a candidate (as the add-site tool makes it), with
+    its backhaul and grid connection (EUR) so that its capex in a scenario is the plan's."""
     return AddMobileSite(
         candidate_id,
         candidate_id,
@@ -52,24 +56,32 @@ def candidate_intervention(candidate_id: str, x: float, y: float) -> AddMobileSi
         30.0,
         "3gpp-uma",
         tuple(CellSpec(azimuth_deg=a) for a in (0.0, 120.0, 240.0)),
+        round(float(connection_eur), 2),
     )
 
 
 @dataclass
 class Candidates:
     """Candidate sites: ``frame`` (candidate_id, x, y, site_eur, backhaul_eur, backhaul_m,
-    grid_eur, grid_m, cost_eur, persons_gain, premises_gain) and the coverage instance over
+    grid_eur, grid_m, grid_bus, cost_eur, persons_gain, premises_gain; grid_bus_hosts_site
+    when the grid is checked) and the coverage instance over
     pixels (persons per pixel), ``premises_instance`` the same over premises."""
 
     frame: pd.DataFrame
     instance: CoverageInstance
     premises_instance: CoverageInstance
+    households: np.ndarray | None = None
+    """Households per pixel (flat), for the privacy gate of the plan's outputs (None: the
+    population has no household count; persons then stand in, see
+    :func:`twin.layers.privacy.publish`)."""
 
     def interventions(self, chosen) -> list[AddMobileSite]:
-        """The AddMobileSite interventions of the candidates ``chosen`` (positions)."""
+        """The AddMobileSite interventions of the candidates ``chosen`` (positions), each
+        carrying its backhaul and grid connection cost (``connection_eur``)."""
         rows = self.frame.iloc[list(chosen)]
         return [
-            candidate_intervention(r.candidate_id, r.x, r.y) for r in rows.itertuples(index=False)
+            candidate_intervention(r.candidate_id, r.x, r.y, r.backhaul_eur + r.grid_eur)
+            for r in rows.itertuples(index=False)
         ]
 
 
@@ -100,7 +112,7 @@ def pixel_people(radio: RadioWhatIf) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Persons and premises per pixel (flat) and the baseline 4G+5G level raster."""
     counter = radio.counter
     if counter is None:
-        raise DataError("the project has no population to place sites for")
+        raise DataError(tr("the project has no population to place sites for"))
     size = radio.grid.shape[0] * radio.grid.shape[1]
     inside = counter.inside
     flat = counter.flat[inside]
@@ -110,17 +122,43 @@ def pixel_people(radio: RadioWhatIf) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return persons, premises, level
 
 
+def pixel_households(radio: RadioWhatIf) -> np.ndarray | None:
+    """Households per pixel (flat); None when the population has no household count."""
+    counter = radio.counter
+    if counter is None or counter.points.households is None:
+        return None
+    size = radio.grid.shape[0] * radio.grid.shape[1]
+    inside = counter.inside
+    return np.bincount(counter.flat[inside], counter.points.households[inside], size)
+
+
+def candidate_layer_frame(project, layer: str):
+    """The features of the candidate layer ``layer`` (DataError, one line, when the
+    project has no such layer, it is empty or not a vector layer)."""
+    try:
+        frame = project.layer(layer).frame
+    except KeyError as error:
+        names = ", ".join(layer.id for layer in project.layers)
+        raise DataError(
+            tr("the project has no layer {layer!r} of candidate sites (layers: {names})").format(
+                layer=layer, names=names
+            )
+        ) from error
+    except AttributeError as error:
+        raise DataError(
+            tr("the layer {layer!r} has no features to use as candidate sites").format(layer=layer)
+        ) from error
+    if len(frame) == 0:
+        raise DataError(tr("the candidate layer {layer!r} is empty").format(layer=layer))
+    return frame
+
+
 def candidate_positions(project, layer: str | None, radio: RadioWhatIf, spacing_m: float):
     """(ids, xy) of the candidates: the features of ``layer`` or the gap grid."""
     if layer is None:
         xy = gap_grid(radio, spacing_m)
         return [f"grid-{i + 1}" for i in range(len(xy))], xy
-    try:
-        frame = project.layer(layer).frame
-    except KeyError as error:
-        raise DataError(f"the project has no layer {layer!r} of candidate sites") from error
-    if len(frame) == 0:
-        raise DataError(f"the candidate layer {layer!r} is empty")
+    frame = candidate_layer_frame(project, layer)
     points = shapely.point_on_surface(frame.geometry.values)
     xy = shapely.get_coordinates(points)
     ids = [f"{layer}-{i + 1}" for i in range(len(xy))]
@@ -154,11 +192,12 @@ def build_candidates(
     frame = pd.DataFrame({"candidate_id": ids, "x": xy[:, 0], "y": xy[:, 1], **costs})
     frame["persons_gain"] = np.round(gains, 3)
     frame["premises_gain"] = np.round(premise_gains, 3)
-    feedback.set_progress(100.0, "candidate costs")
+    feedback.set_progress(100.0, tr("candidate costs"))
     return Candidates(
         frame,
         CoverageInstance(sets, persons, frame["cost_eur"].to_numpy()),
         CoverageInstance(premise_sets, premises, frame["cost_eur"].to_numpy()),
+        pixel_households(radio),
     )
 
 
@@ -195,7 +234,7 @@ def _good_pixels(
     if workers == 1:
         for done, k in enumerate(missing):
             cache[keys[k]] = compute(k)
-            feedback.set_progress(80.0 * (done + 1) / len(missing), "candidate coverage")
+            feedback.set_progress(80.0 * (done + 1) / len(missing), tr("candidate coverage"))
         return [cache[key] for key in keys]
     # the engine records its validity warnings with warnings.catch_warnings, which is not
     # thread-safe: the module's state is restored as it was once the threads are done
@@ -205,7 +244,7 @@ def _good_pixels(
         try:
             for done, k in enumerate(missing):
                 cache[keys[k]] = futures[k].result()
-                feedback.set_progress(80.0 * (done + 1) / len(missing), "candidate coverage")
+                feedback.set_progress(80.0 * (done + 1) / len(missing), tr("candidate coverage"))
         except BaseException:
             for future in futures.values():
                 future.cancel()
@@ -214,17 +253,19 @@ def _good_pixels(
 
 
 def candidate_costs(project, xy: np.ndarray) -> dict[str, np.ndarray]:
-    """Site, backhaul and grid-connection costs (EUR) and distances (m) per candidate."""
+    """Site, backhaul and grid-connection costs (EUR) and distances (m) per candidate, and
+    the grid bus its supply would hang on (-1 without a grid)."""
     k = len(xy)
     site = np.full(k, radio_costs()["new_site_eur"])
     backhaul_eur, backhaul_m = _backhaul(project, xy)
-    grid_eur, grid_m = _grid_connection(project, xy)
+    grid_eur, grid_m, grid_bus = _grid_connection(project, xy)
     return {
         "site_eur": site,
         "backhaul_eur": np.round(backhaul_eur, 2),
         "backhaul_m": np.round(backhaul_m, 1),
         "grid_eur": np.round(grid_eur, 2),
         "grid_m": np.round(grid_m, 1),
+        "grid_bus": grid_bus,
         "cost_eur": np.round(site + backhaul_eur + grid_eur, 2),
     }
 
@@ -256,15 +297,42 @@ def _backhaul(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.nan_to_num(cost, nan=0.0), np.nan_to_num(metres.point_distance, posinf=0.0)
 
 
-def _grid_connection(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Straight-line LV connection to the nearest grid bus (EUR, m); 0 without a grid."""
+def _grid_connection(project, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LV connection in a straight line to the bus the energy engine attaches the site's
+    load to (the nearest LV bus within its reach, else the nearest MV bus:
+    :func:`twin.sim.energy.loads.nearest_bus`): (EUR, m, bus id); 0 and -1 without a
+    grid."""
+    none = np.zeros(len(xy)), np.zeros(len(xy)), np.full(len(xy), -1, dtype=np.int64)
     try:
         buses = project.layer("grid_buses").frame
     except KeyError:
-        return np.zeros(len(xy)), np.zeros(len(xy))
-    if len(buses) == 0:
-        return np.zeros(len(xy)), np.zeros(len(xy))
-    tree = shapely.STRtree(np.asarray(buses.geometry.values))
-    points = shapely.points(np.asarray(xy, dtype=float))
-    _index, distance = tree.query_nearest(points, return_distance=True, all_matches=False)
-    return distance * GRID_CONNECTION_EUR_PER_M + GRID_CONNECTION_FIXED_EUR, distance
+        return none
+    if len(buses) == 0 or "bus_id" not in buses.columns:
+        return none
+    from twin.sim.energy.loads import nearest_bus
+
+    try:
+        bus_ids, distance = nearest_bus(shapely.points(np.asarray(xy, dtype=float)), buses)
+    except DataError:
+        return none
+    distance = np.where(np.isfinite(distance), distance, 0.0)
+    return distance * GRID_CONNECTION_EUR_PER_M + GRID_CONNECTION_FIXED_EUR, distance, bus_ids
+
+
+def bus_hosting(net, bus_ids: np.ndarray, load_kw: float, feedback=None) -> np.ndarray:
+    """Whether each bus of ``bus_ids`` can take a constant load of ``load_kw`` kW without
+    a new violation (the energy engine's load hosting capacity, pandapower's method, in
+    its high-load design case, searched at ``load_kw`` steps up to twice it); False for
+    -1 (no bus)."""
+    from twin.sim.energy.hosting import hosting_capacity
+
+    ids = np.asarray(bus_ids, dtype=np.int64)
+    known = sorted({int(b) for b in ids if b >= 0})
+    if not known or not load_kw > 0:
+        return ids >= 0
+    step = float(load_kw) / 1000.0
+    found = hosting_capacity(
+        net, known, ("ev",), tolerance_mw=step, max_mw=2 * step, feedback=feedback, workers=1
+    ).frame
+    hosts = dict(zip(found["bus_id"].astype(int), found["ev_mw"] >= step - 1e-9, strict=True))
+    return np.array([bool(hosts.get(int(b), False)) for b in ids])

@@ -23,6 +23,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.scenario import ExtendFiber
 
 FIBRE_CELL_M = 2000.0
@@ -62,7 +63,9 @@ def build_fibre_areas(
     from twin.sim.whatif.fiber import eligible_premises
 
     if not cell_m > 0:
-        raise DataError(f"fibre area size {cell_m}: give a positive number of metres")
+        raise DataError(
+            tr("fibre area size {size}: give a positive number of metres").format(size=cell_m)
+        )
     feedback = ensure_feedback(feedback)
     context = fiber_context(project)
     buildings = context["inputs"].buildings
@@ -77,7 +80,7 @@ def build_fibre_areas(
     rows = []
     loads = baseline_pm_loads(context["network"], buildings) if len(keys) else None
     for k, (kx, ky) in enumerate(keys):
-        feedback.set_progress(100.0 * k / len(keys), "fibre areas")
+        feedback.set_progress(100.0 * k / len(keys), tr("fibre areas"))
         x0, y0 = float(kx * cell_m), float(ky * cell_m)
         area = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
         inside = waiting & shapely.contains_xy(area, centre[:, 0], centre[:, 1])
@@ -114,7 +117,7 @@ def build_fibre_areas(
         columns=["area_id", "x0", "y0", "x1", "y1", "premises_passed", "capex_eur", "route_m"],
     )
     frame["eur_per_premise"] = (frame["capex_eur"] / frame["premises_passed"]).round(2)
-    feedback.set_progress(100.0, "fibre areas")
+    feedback.set_progress(100.0, tr("fibre areas"))
     return FibreAreas(frame.reset_index(drop=True), eligible, total)
 
 

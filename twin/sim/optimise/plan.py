@@ -16,10 +16,11 @@ Each phase (a year and its budget, EUR) spends, in this order:
 
 A phase never spends more than its budget, and what it does not spend is not carried
 over. The plan reports per phase the capex by domain (radio, fibre, grid) and by part,
-opex, persons and premises gained, premises passed by fibre, cumulative coverage and
-eligibility, cost per person gained and the progress against targets; the ROI
-(:mod:`twin.sim.optimise.roi`) discounts capex, opex and revenue into an NPV and a
-payback year.
+opex per year after the phase by domain (sites, fibre km; none for the grid, whose
+reinforcements the DSO runs), persons and premises gained, premises passed by fibre,
+cumulative coverage and eligibility, cost per person gained and the progress against
+targets; the ROI (:mod:`twin.sim.optimise.roi`) discounts capex, opex and revenue into an
+NPV and a payback year.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import format_money, tr
 from twin.scenario import Intervention
 from twin.sim.optimise.candidates import Candidates
 from twin.sim.optimise.fiber_areas import FibreAreas, choose_areas, required_shares
@@ -44,6 +46,9 @@ from twin.sim.optimise.roi import DEFAULTS_PATH, CostModel, net_present_value
 from twin.sim.optimise.selection import Selection, budgeted_greedy, local_search
 
 __all__ = ["DEFAULTS_PATH", "CostModel", "Phase", "PhaseResult", "Plan", "plan_rollout"]
+
+OBJECTIVES = ("persons", "premises")
+"""What the sites may be chosen for: persons or premises gaining good 4G+5G coverage."""
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,22 @@ def parse_phases(text: str) -> list[Phase]:
             phase = Phase(int(year), float(budget))
         except ValueError:
             raise DataError(
-                f"phase {part.strip()!r}: give YEAR:EUR, e.g. 2026:2e6,2027:3e6"
+                tr("phase {part!r}: give YEAR:EUR, e.g. 2026:2e6,2027:3e6").format(
+                    part=part.strip()
+                )
             ) from None
         if not (np.isfinite(phase.budget_eur) and phase.budget_eur > 0):
-            raise DataError(f"phase {phase.year}: the budget must be a positive amount (EUR)")
+            raise DataError(
+                tr("phase {year}: the budget must be a positive amount (EUR)").format(
+                    year=phase.year
+                )
+            )
         phases.append(phase)
     if not phases:
-        raise DataError("give at least one phase YEAR:EUR")
+        raise DataError(tr("give at least one phase YEAR:EUR"))
     years = [p.year for p in phases]
     if years != sorted(set(years)):
-        raise DataError("phases must be in increasing years, each once")
+        raise DataError(tr("phases must be in increasing years, each once"))
     return phases
 
 
@@ -102,6 +113,7 @@ class Plan:
     curve: list[tuple[float, float]]
     roi: dict
     targets: list[dict] = field(default_factory=list)
+    objective: str = "persons"
 
     def interventions(self, candidates: Candidates, fibre: FibreAreas | None, upto=None):
         """Every intervention of the phases up to the year ``upto`` (all by default):
@@ -145,12 +157,18 @@ def plan_rollout(
     fibre_targets: dict[int, float] | None = None,
     grid=None,
     programme: dict[int, list[Intervention]] | None = None,
+    objective: str = "persons",
 ) -> Plan:
-    """Plan each phase (see module). ``targets``: year -> share (0-1) of persons in good
-    4G+5G coverage wanted by the end of that year; ``fibre_targets``: year -> share of
-    premises eligible to fibre; ``grid``: a :class:`~twin.sim.optimise.grid_phase.
-    GridChecker` (None: the grid is not checked); ``programme``: year -> energy
-    interventions committed that year."""
+    """Plan each phase (see module). ``objective``: what the sites are chosen to bring to
+    good coverage, "persons" or "premises" (the marginal curve is in that unit);
+    ``targets``: year -> share (0-1) of persons in good 4G+5G coverage wanted by the end
+    of that year; ``fibre_targets``: year -> share of premises eligible to fibre;
+    ``grid``: a :class:`~twin.sim.optimise.grid_phase.GridChecker` (None: the grid is not
+    checked); ``programme``: year -> energy interventions committed that year."""
+    if objective not in OBJECTIVES:
+        raise DataError(
+            tr("objective {objective!r}: give persons or premises").format(objective=objective)
+        )
     costs = costs or CostModel()
     persons = candidates.instance
     state = _State(
@@ -180,6 +198,7 @@ def plan_rollout(
             grid,
             (programme or {}).get(phase.year, []),
             curve,
+            objective,
         )
         good[0] += result.figures["persons_gained"]
         good[1] += result.figures["premises_gained"]
@@ -198,6 +217,7 @@ def plan_rollout(
         curve,
         net_present_value([cash_of(r) for r in results], costs),
         progress(results, targets or {}, fibre_targets or {}),
+        objective,
     )
 
 
@@ -212,8 +232,10 @@ def _plan_phase(
     grid,
     programme: list[Intervention],
     curve: list[tuple[float, float]],
+    objective: str = "persons",
 ) -> PhaseResult:
-    """One phase: grid for the programme, fibre to the course, radio with what is left."""
+    """One phase: grid for the programme, fibre to the course, radio with what is left
+    (sites chosen for the ``objective``'s gain: persons or premises)."""
     persons, premises = candidates.instance, candidates.premises_instance
     budget = phase.budget_eur
     mandatory = None
@@ -221,8 +243,14 @@ def _plan_phase(
         mandatory = grid.reinforce([*state.supplies, *programme], state.energy, str(phase.year))
         if mandatory.capex_eur > budget + 1e-6:
             raise DataError(
-                f"phase {phase.year}: the grid reinforcements its programme needs "
-                f"({mandatory.capex_eur:,.0f} EUR) exceed its budget ({budget:,.0f} EUR)"
+                tr(
+                    "phase {year}: the grid reinforcements its programme needs ({needed}) "
+                    "exceed its budget ({budget})"
+                ).format(
+                    year=phase.year,
+                    needed=format_money(mandatory.capex_eur),
+                    budget=format_money(budget),
+                )
             )
     spent_grid = mandatory.capex_eur if mandatory else 0.0
     areas: list[int] = []
@@ -232,9 +260,12 @@ def _plan_phase(
     area_rows = fibre.frame.iloc[areas] if fibre is not None else None
     spent_fibre = float(area_rows["capex_eur"].sum()) if areas else 0.0
     left = max(0.0, budget - spent_grid - spent_fibre)
-    selection = budgeted_greedy(persons, left, state.covered, state.chosen)
+    instance, covered = (
+        (persons, state.covered) if objective == "persons" else (premises, state.covered_premises)
+    )
+    selection = budgeted_greedy(instance, left, covered, state.chosen)
     if refine and selection.chosen:
-        selection = local_search(persons, left, selection)
+        selection = local_search(instance, left, selection, covered, state.chosen)
     energy_before = [*state.energy, *(mandatory.reinforcements if mandatory else [])]
     chosen, reinforced = _fit_grid(
         selection, candidates, state, costs, grid, programme, energy_before, left, phase.year
@@ -245,7 +276,7 @@ def _plan_phase(
         *(mandatory.reinforcements if mandatory else []),
         *(reinforced.reinforcements if reinforced else []),
     ]
-    figures = radio_figures(candidates, state, chosen, curve)
+    figures = radio_figures(candidates, state, chosen, curve, objective)
     gained_premises = float(premises.weights[fresh(premises, chosen, state.covered_premises)].sum())
     for i in chosen:
         state.covered_premises[premises.sets[i]] = True
@@ -258,10 +289,17 @@ def _plan_phase(
     state.supplies.extend(supplies)
     state.energy.extend([*programme, *reinforcements])
     capex_radio = figures.pop("_capex_radio")
+    # running cost per year of what is built by the end of the phase; the grid
+    # reinforcements' upkeep is the DSO's (recovered through its tariff), not the plan's
+    opex = {
+        "radio": round(len(state.chosen) * costs.opex_eur_per_site_year, 2),
+        "fibre": round(state.fibre_km * costs.opex_eur_per_fibre_km_year, 2),
+        "grid": 0.0,
+    }
     capex = {"radio": capex_radio, "fibre": round(spent_fibre, 2), "grid": round(spent_grid, 2)}
     total = sum(capex.values())
     if total > budget + 1e-6:  # each step respects it; checked anyway
-        raise DataError(f"phase {phase.year} would exceed its budget")
+        raise DataError(tr("phase {year} would exceed its budget").format(year=phase.year))
     left_violations = (
         (reinforced or mandatory).violations_after if (reinforced or mandatory) else []
     )
@@ -275,11 +313,8 @@ def _plan_phase(
             "budget_eur": phase.budget_eur,
             "capex_eur": round(total, 2),
             "capex_by_domain_eur": capex,
-            "opex_eur_per_year_after": round(
-                len(state.chosen) * costs.opex_eur_per_site_year
-                + state.fibre_km * costs.opex_eur_per_fibre_km_year,
-                2,
-            ),
+            "opex_eur_per_year_after": round(sum(opex.values()), 2),
+            "opex_by_domain_eur_per_year_after": opex,
             "premises_gained": round(gained_premises, 3),
             "fibre_areas": len(areas),
             "fibre_area_ids": list(area_rows["area_id"]) if areas else [],

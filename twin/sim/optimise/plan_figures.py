@@ -22,8 +22,9 @@ def fresh(instance, chosen: list[int], covered: np.ndarray) -> np.ndarray:
     return mask & ~covered
 
 
-def radio_figures(candidates, state, chosen: list[int], curve) -> dict:
-    """Figures of the sites built in a phase; marks them built and extends the curve."""
+def radio_figures(candidates, state, chosen: list[int], curve, objective="persons") -> dict:
+    """Figures of the sites built in a phase; marks them built and extends the curve (EUR
+    against the ``objective``'s gain: persons, or premises)."""
     persons = candidates.instance
     rows = candidates.frame.iloc[chosen]
     parts = {
@@ -32,10 +33,15 @@ def radio_figures(candidates, state, chosen: list[int], curve) -> dict:
         "grid_connection": float(rows["grid_eur"].sum()),
     }
     picks = _curve(persons, chosen, "", state.covered)
+    steps = (
+        picks
+        if objective == "persons"
+        else _curve(candidates.premises_instance, chosen, "", state.covered_premises)
+    )
     spent0, gained0 = curve[-1]
     curve.extend(
         (spent0 + c, gained0 + g)
-        for c, g in zip(picks.cumulative_cost, picks.cumulative_gain, strict=True)
+        for c, g in zip(steps.cumulative_cost, steps.cumulative_gain, strict=True)
     )
     gained = picks.gain
     for i in chosen:

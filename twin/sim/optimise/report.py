@@ -10,8 +10,13 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from twin.i18n import tr
+from twin.i18n import N_, format_number, format_percent, masked_label, tr
 from twin.scenario import Scenario
+from twin.sim.optimise.plan_privacy import (
+    published_candidates,
+    published_curve,
+    published_figures,
+)
 from twin.sim.optimise.study import PlanStudy
 
 
@@ -31,58 +36,102 @@ def phase_scenarios(study: PlanStudy) -> list[Scenario]:
     phase like any scenario, and the app's timeline steps through them."""
     scenarios = []
     sites = areas = 0
-    for phase in study.plan.phases:
+    published = published_figures(study)[0]
+    for number, phase in enumerate(study.plan.phases):
         sites += len(phase.chosen)
         areas += len(phase.fibre)
         figures = phase.figures
         fibre = (
-            tr(" and {areas} fibre areas ({passed:,.0f} premises passed this phase)").format(
-                areas=areas, passed=figures["premises_passed_fibre"]
+            tr(" and {areas} fibre areas ({passed} premises passed this phase)").format(
+                areas=format_number(areas), passed=format_number(figures["premises_passed_fibre"])
             )
             if study.fibre is not None
             else ""
         )
+        by_domain = figures["capex_by_domain_eur"]
         scenarios.append(
             Scenario(
                 f"{ROLLOUT_PREFIX}{phase.phase.year}",
                 tuple(study.interventions(phase.phase.year)),
+                # the timeline shows it after "End of <year>:"; numbers in the language of
+                # the run that made the plan (the description is stored in the project)
                 description=tr(
-                    "Rollout plan to the end of {year}: {sites} sites{fibre}; this phase "
-                    "{phase_sites} sites, {reinforcements} grid reinforcements, {capex:,.0f} "
-                    "EUR (radio {radio:,.0f}, fibre {fibre_eur:,.0f}, grid {grid:,.0f}; budget "
-                    "{budget:,.0f} EUR)"
+                    "{sites} sites in total{fibre}; this phase {phase_sites} sites, "
+                    "{reinforcements} grid reinforcements, {capex} EUR (radio {radio}, fibre "
+                    "{fibre_eur}, grid {grid}; budget {budget} EUR)"
                 ).format(
-                    year=phase.phase.year,
-                    sites=sites,
+                    sites=format_number(sites),
                     fibre=fibre,
-                    phase_sites=figures["sites"],
-                    reinforcements=figures["grid_reinforcements"],
-                    capex=figures["capex_eur"],
-                    radio=figures["capex_by_domain_eur"]["radio"],
-                    fibre_eur=figures["capex_by_domain_eur"]["fibre"],
-                    grid=figures["capex_by_domain_eur"]["grid"],
-                    budget=phase.phase.budget_eur,
-                ),
+                    phase_sites=format_number(figures["sites"]),
+                    reinforcements=format_number(figures["grid_reinforcements"]),
+                    capex=format_number(figures["capex_eur"]),
+                    radio=format_number(by_domain["radio"]),
+                    fibre_eur=format_number(by_domain["fibre"]),
+                    grid=format_number(by_domain["grid"]),
+                    budget=format_number(phase.phase.budget_eur),
+                )
+                + _progress_text(published[number], study.plan.targets, phase.phase.year),
             )
         )
     return scenarios
 
 
+TARGET_LABELS = {
+    "persons_good_share": N_("persons in good 4G+5G coverage"),
+    "premises_eligible_share": N_("premises eligible to fibre"),
+}
+
+
+def _progress_text(figures: dict, targets: list[dict], year: int) -> str:
+    """ "; progress: persons in good 4G+5G coverage 96.7% (target 99.0% by 2028)" for
+    each indicator with a target: the share reached by the end of ``year`` against the
+    next target (the last one once they are all past); "" without targets."""
+    parts = []
+    for indicator, label in TARGET_LABELS.items():
+        rows = sorted((r for r in targets if r["indicator"] == indicator), key=lambda r: r["year"])
+        if not rows:
+            continue
+        row = next((r for r in rows if r["year"] >= year), rows[-1])
+        reached = figures.get(indicator)
+        reached_text = (
+            masked_label()
+            if isinstance(reached, dict)
+            else "–"
+            if reached is None
+            else format_percent(100.0 * reached)
+        )
+        parts.append(
+            tr("{indicator} {reached} (target {target} by {year})").format(
+                indicator=tr(label),
+                reached=reached_text,
+                target=format_percent(100.0 * row[f"{indicator}_target"]),
+                year=row["year"],
+            )
+        )
+    return tr("; progress: {indicators}").format(indicators=", ".join(parts)) if parts else ""
+
+
 def plan_json(study: PlanStudy) -> dict:
-    """plan.json: totals, phases, targets, ROI, the marginal curve and the starting point."""
+    """plan.json: totals, phases, targets, ROI, the marginal curve and the starting point;
+    every persons and premises figure through the privacy gate
+    (:mod:`twin.sim.optimise.plan_privacy`: a masked one is ``{"value": null, "masked":
+    true}``)."""
     plan = study.plan
+    phases, totals, targets = published_figures(study)
     return {
-        **plan.totals,
+        **totals,
         "baseline": {
             "persons_total": round(study.persons_total, 3),
             "premises_total": round(study.premises_total, 3),
             "persons_good": round(study.baseline_persons_good, 3),
         },
-        "phases": [p.figures for p in plan.phases],
-        "targets": plan.targets,
+        "phases": phases,
+        "targets": targets,
         "roi": plan.roi,
+        "objective": plan.objective,
         "marginal_curve": [
-            {"capex_eur": round(c, 2), "persons_gained": round(g, 3)} for c, g in plan.curve
+            {"capex_eur": round(c, 2), f"{plan.objective}_gained": round(g, 3)}
+            for c, g in published_curve(study)
         ],
         "candidates": len(study.candidates.frame),
         "fibre": None
@@ -96,13 +145,20 @@ def plan_json(study: PlanStudy) -> dict:
             "reaches the course to the fibre targets",
         },
         "method": "lazy greedy (CELF) by gain per euro and by gain, best of the two and of "
-        "the best single candidate, per phase on what earlier phases left; persons gaining "
-        "good or better 4G+5G coverage (best RSRP at or above the 'good' threshold)",
+        "the best single candidate, per phase on what earlier phases left; "
+        f"{plan.objective} gaining good or better 4G+5G coverage (best RSRP at or above "
+        "the 'good' threshold)",
     }
 
 
+def _is_masked(value) -> bool:
+    return isinstance(value, dict) and bool(value.get("masked"))
+
+
 def write_plan(study: PlanStudy, out: Path) -> None:
-    """Write scenario.json, plan.json, phases.csv and candidates.gpkg to ``out``."""
+    """Write scenario.json, plan.json, phases.csv and candidates.gpkg to ``out`` (people
+    figures through the privacy gate; a masked one is an empty cell in phases.csv and NaN
+    with ``masked`` True in candidates.gpkg)."""
     out = Path(out)
     (out / "scenario.json").write_text(
         json.dumps(plan_scenario(study).to_dict(), indent=2) + "\n", encoding="utf-8"
@@ -129,15 +185,21 @@ def write_plan(study: PlanStudy, out: Path) -> None:
             "grid_reinforcements",
             "grid_violations_left",
             "opex_eur_per_year_after",
+            "opex_radio_eur_per_year_after",
+            "opex_fibre_eur_per_year_after",
         ]
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        for phase in study.plan.phases:
-            by_domain = phase.figures["capex_by_domain_eur"]
-            writer.writerow(
-                {**phase.figures, **{f"capex_{d}_eur": v for d, v in by_domain.items()}}
-            )
-    frame = study.candidates.frame.copy()
+        for figures in published_figures(study)[0]:
+            by_domain = figures["capex_by_domain_eur"]
+            row = {
+                k: "" if isinstance(v, dict) and v.get("masked") else v for k, v in figures.items()
+            }
+            opex = figures["opex_by_domain_eur_per_year_after"]
+            row.update({f"capex_{d}_eur": v for d, v in by_domain.items()})
+            row.update({f"opex_{d}_eur_per_year_after": v for d, v in opex.items()})
+            writer.writerow(row)
+    frame = published_candidates(study)
     order = {c: k + 1 for k, c in enumerate(study.plan.chosen)}
     frame["build_order"] = [order.get(i, 0) for i in range(len(frame))]
     year_of = {i: p.phase.year for p in study.plan.phases for i in p.chosen}

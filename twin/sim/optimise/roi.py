@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.io_common import existing_file
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.json")
@@ -50,15 +51,19 @@ class CostModel:
             model = cls(**values)
             model.check()
         except (OSError, ValueError, TypeError, AttributeError) as error:
-            raise DataError(f"cannot read the plan's cost model {path}: {error}") from None
+            raise DataError(
+                tr("cannot read the plan's cost model {path}: {error}").format(
+                    path=path, error=error
+                )
+            ) from None
         return model
 
     def check(self) -> None:
         """Refuse rates and amounts out of range (DataError, one line)."""
         if not 0 <= self.discount_rate < 1 or int(self.horizon_years) < 1:
-            raise DataError("the discount rate must be 0-1 and the horizon at least 1 year")
+            raise DataError(tr("the discount rate must be 0-1 and the horizon at least 1 year"))
         if not 0 <= self.fibre_take_up <= 1:
-            raise DataError("the fibre take-up must be a share within 0-1")
+            raise DataError(tr("the fibre take-up must be a share within 0-1"))
         amounts = (
             self.opex_eur_per_site_year,
             self.opex_eur_per_fibre_km_year,
@@ -67,7 +72,7 @@ class CostModel:
             self.site_load_kw,
         )
         if any(not (value >= 0) for value in amounts):
-            raise DataError("costs, revenues and the site load must not be negative")
+            raise DataError(tr("costs, revenues and the site load must not be negative"))
 
 
 @dataclass(frozen=True)

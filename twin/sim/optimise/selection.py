@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 #: CELF's guarantee for the better of the two greedy runs (Leskovec et al. 2007, Thm. 2).
 GREEDY_BOUND = (1.0 - 1.0 / np.e) / 2.0
@@ -157,7 +158,7 @@ def budgeted_greedy(
     candidate (at least :data:`GREEDY_BOUND` of the optimum). ``covered`` and ``exclude``
     as :func:`lazy_greedy` (gains are then counted beyond what is already covered)."""
     if not np.isfinite(budget) or budget < 0:
-        raise DataError(f"budget {budget} EUR: give a positive amount")
+        raise DataError(tr("budget {budget} EUR: give a positive amount").format(budget=budget))
     covered = np.zeros(len(instance.weights), dtype=bool) if covered is None else covered
     runs = [
         lazy_greedy(instance, budget, "ratio", covered, exclude),
@@ -177,33 +178,50 @@ def budgeted_greedy(
 
 
 def local_search(
-    instance: CoverageInstance, budget: float, start: Selection, max_rounds: int = 50
+    instance: CoverageInstance,
+    budget: float,
+    start: Selection,
+    covered: np.ndarray | None = None,
+    exclude=(),
+    max_rounds: int = 50,
 ) -> Selection:
     """Improve ``start`` by adding an affordable candidate or swapping one chosen for one
-    not chosen, whichever gains most, until nothing improves (at most ``max_rounds``)."""
+    not chosen, whichever gains most, until nothing improves (at most ``max_rounds``).
+    ``covered`` and ``exclude`` as :func:`lazy_greedy`: gains count beyond the elements
+    already covered (by earlier phases) and excluded candidates (already built) are never
+    added."""
+    base = np.zeros(len(instance.weights), dtype=bool) if covered is None else covered
+    excluded = set(exclude)
+
+    def gain(chosen: list[int]) -> float:
+        mask = base.copy()
+        for i in chosen:
+            mask[instance.sets[i]] = True
+        return float(instance.weights[mask & ~base].sum())
+
     chosen = list(start.chosen)
-    best = instance.gain(chosen)
+    best = gain(chosen)
     for _ in range(max_rounds):
         spent = instance.cost(chosen)
         improved = None
-        others = [i for i in range(len(instance.sets)) if i not in chosen]
+        others = [i for i in range(len(instance.sets)) if i not in chosen and i not in excluded]
         for j in others:
             if spent + instance.costs[j] <= budget:
-                gain = instance.gain([*chosen, j])
-                if gain > best + 1e-9:
-                    best, improved = gain, [*chosen, j]
+                trial_gain = gain([*chosen, j])
+                if trial_gain > best + 1e-9:
+                    best, improved = trial_gain, [*chosen, j]
             for k, i in enumerate(chosen):
                 if spent - instance.costs[i] + instance.costs[j] <= budget:
                     trial = chosen[:k] + chosen[k + 1 :] + [j]
-                    gain = instance.gain(trial)
-                    if gain > best + 1e-9:
-                        best, improved = gain, trial
+                    trial_gain = gain(trial)
+                    if trial_gain > best + 1e-9:
+                        best, improved = trial_gain, trial
         if improved is None:
             break
         chosen = improved
     if chosen == start.chosen:
         return start
-    return _curve(instance, chosen, f"{start.method} + local search")
+    return _curve(instance, chosen, f"{start.method} + local search", covered)
 
 
 def exact_optimum(instance: CoverageInstance, budget: float, limit: int = 20) -> Selection:

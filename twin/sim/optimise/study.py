@@ -12,6 +12,8 @@ from twin.scenario import Intervention
 from twin.sim.optimise.candidates import (
     Candidates,
     build_candidates,
+    bus_hosting,
+    candidate_layer_frame,
     candidate_positions,
     pixel_people,
 )
@@ -53,10 +55,12 @@ def plan_project(
     fibre_cell_m: float = FIBRE_CELL_M,
     programme: dict[int, list[Intervention]] | None = None,
     check_grid: bool = True,
+    objective: str = "persons",
 ) -> PlanStudy:
     """Plan ``project``'s rollout (see :func:`twin.sim.optimise.plan.plan_rollout`): fibre
     areas when ``fibre_targets`` are given, the grid checked when the project has one
-    (and ``check_grid``)."""
+    (and ``check_grid``); sites chosen for the persons or the premises (``objective``)
+    they bring to good coverage."""
     from twin.sim.energy.grid_store import project_has_grid
 
     feedback = ensure_feedback(feedback)
@@ -67,6 +71,8 @@ def plan_project(
                 "with grid layers (grid_buses, grid_lines, grid_transformers), without --no-grid"
             )
         )
+    if candidate_layer is not None:  # refused before the radio baseline is computed
+        candidate_layer_frame(project, candidate_layer)
     radio = radio_context(project, options, feedback)
     ids, xy = candidate_positions(project, candidate_layer, radio, spacing_m)
     candidates = build_candidates(project, radio, ids, xy, feedback)
@@ -76,6 +82,11 @@ def plan_project(
         from twin.sim.optimise.grid_phase import GridChecker
 
         grid = GridChecker(project, options)
+        frame = candidates.frame
+        frame["grid_bus_hosts_site"] = bus_hosting(
+            grid.grid.net, frame["grid_bus"].to_numpy(), (costs or CostModel()).site_load_kw
+        )
+        feedback.set_progress(100.0, tr("grid hosting capacity at the candidates' buses"))
     persons, premises, level = pixel_people(radio)
     good = level.reshape(-1) >= 2
     counter = radio.counter
@@ -95,6 +106,7 @@ def plan_project(
         fibre_targets=fibre_targets,
         grid=grid,
         programme=programme,
+        objective=objective,
     )
     return PlanStudy(
         candidates,

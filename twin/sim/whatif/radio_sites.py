@@ -105,7 +105,8 @@ def _edit_cell(site: Site, edit: EditMobileCell) -> Site:
 def apply_site_interventions(
     sites: dict[str, Site], interventions: list[Intervention]
 ) -> tuple[dict[str, Site], float]:
-    """The sites after the radio interventions (in order) and their capex (EUR, defaults.json).
+    """The sites after the radio interventions (in order) and their capex (EUR, defaults.json;
+    a new site's own ``connection_eur`` added).
     ``sites`` (site_id -> Site) is not modified."""
     costs = radio_costs()
     result = dict(sites)
@@ -117,7 +118,7 @@ def apply_site_interventions(
                 raise DataError(f"a site '{item.site_id}' already exists: give a new site_id")
             result[item.site_id] = new_site(item)
             added.add(item.site_id)
-            capex += costs["new_site_eur"]
+            capex += costs["new_site_eur"] + float(item.connection_eur)
             continue
         if item.domain != ENGINE:
             continue

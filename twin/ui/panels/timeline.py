@@ -2,8 +2,8 @@
 
 Moving the slider (mouse, arrow keys) makes the phase's scenario current, so the map, the
 KPI dock and the compare view show the territory at the end of that year; position 0 is
-today (the baseline). The phases come from ``twin plan --save-scenarios`` (or any scenario
-named "Rollout <year>").
+today (the baseline). The phases come from the "Plan rollout…" button (planned in the
+background), ``twin plan --save-scenarios`` or any scenario named "Rollout <year>".
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from twin.i18n import tr
 
@@ -34,12 +34,19 @@ class PlanTimeline(QWidget):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.years = QLabel()
+        self.plan_button = QPushButton(tr("Plan rollout…"))
+        self.plan_button.setToolTip(
+            tr("Choose sites under yearly budgets and add the phases as scenarios")
+        )
+        self.plan_button.clicked.connect(self.open_plan_dialog)
+        self.dialog = None
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         layout.addLayout(row)
         layout.addWidget(self.years)
         layout.addWidget(self.label)
+        layout.addWidget(self.plan_button)
         layout.addStretch(1)  # the steps stay together at the top of a tall dock
 
     def bind(self, controller) -> None:
@@ -48,6 +55,14 @@ class PlanTimeline(QWidget):
         controller.scenarios_changed.connect(self.refresh)
         controller.current_changed.connect(lambda _name: self._show_current())
         self.refresh()
+
+    def open_plan_dialog(self) -> None:
+        """Open the Plan rollout dialog (planning runs in the background; its phases then
+        appear on this timeline)."""
+        from twin.ui.panels.rollout_dialog import open_rollout_dialog
+
+        if self.controller is not None and self.controller.project is not None:
+            self.dialog = open_rollout_dialog(self.controller, self.window())
 
     def phases(self) -> list[tuple[int, str]]:
         """(year, scenario name) of every rollout phase, by year."""
@@ -62,7 +77,7 @@ class PlanTimeline(QWidget):
         self.slider.setRange(0, len(self._phases))
         self.slider.setEnabled(bool(self._phases))
         self._updating = False
-        steps = ["today", *(str(year) for year, _ in self._phases)]
+        steps = [tr("today"), *(str(year) for year, _ in self._phases)]
         self.years.setText("  →  ".join(steps) if self._phases else "")
         self._show_current()
 
@@ -73,7 +88,12 @@ class PlanTimeline(QWidget):
         self.slider.setValue(position)
         self._updating = False
         if not self._phases:
-            self.label.setText(tr("No rollout plan: run 'twin plan --save-scenarios' to make one."))
+            self.label.setText(
+                tr(
+                    "No rollout plan: press Plan rollout… below "
+                    "(or run 'twin plan --save-scenarios')."
+                )
+            )
         elif position == 0:
             self.label.setText(tr("Today: the territory as it is (baseline)."))
         else:

@@ -8,7 +8,7 @@ import io
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 
 from twin import i18n
@@ -151,9 +151,9 @@ def test_headline_follows_live_updates_in_place(dock):
         "radio.5g.persons.good_or_better", "5G good", 5200.0, "persons", "radio", 5000.0
     )
     dock.set_figures([*all_figures(), figure])
-    assert "Good 5G coverage\t5 200 people\t+200 people" in dock.headline_label.text()
+    assert "Good 5G coverage\t5 200 people\t+200\n" in dock.headline_label.text()
     dock.set_figures([*all_figures(), replace(figure, value=4900.0)])  # dragged further
-    assert "Good 5G coverage\t4 900 people\t−100 people" in dock.headline_label.text()
+    assert "Good 5G coverage\t4 900 people\t−100\n" in dock.headline_label.text()
     assert dock.headline_label.text().count("\n") == 4  # 5 figures, one line each
 
 
@@ -291,3 +291,21 @@ def test_busy_label_waits_before_showing_so_short_updates_do_not_blink(qtbot):
     qtbot.waitUntil(dock.busy_label.isVisible)
     controller.busy_changed.emit(False)
     assert not dock.busy_label.isVisible()
+
+
+def test_in_a_narrow_dock_the_headline_figures_stay_whole_and_names_give_way(dock, qtbot):
+    """In the right dock of a 1920 px window (about 360 px) the values were cut
+    ("416 132 habitant", "308 k"); now a name is elided (whole in its tooltip) instead."""
+    from PySide6.QtWidgets import QLabel
+
+    dock.resize(300, 700)
+    dock.show()
+    qtbot.waitExposed(dock)
+    qtbot.wait(50)
+    labels = [label for label in dock.headline_label.findChildren(QLabel) if label.isVisible()]
+    figures = [label for label in labels if any(ch.isdigit() for ch in label.text())]
+    assert figures
+    for label in figures:  # every value and change at its full width, inside the dock
+        assert label.width() >= label.sizeHint().width(), label.text()
+        assert label.mapTo(dock, QPoint(label.width(), 0)).x() <= dock.width(), label.text()
+    assert "Fiber-eligible premises\t10 500 premises" in dock.headline_label.text()  # whole

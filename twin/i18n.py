@@ -349,7 +349,7 @@ def tr_label(text: str) -> str:
                 parts["origin"] = tr_label(parts["origin"])
             return tr(template).format(**parts)
     for term in _SUFFIX_TERMS:  # "Langan fiber route": a fiber area's result layers
-        if text.endswith(f" {term}") and len(text) > len(term) + 1:
+        if text.endswith(f" {term}") and len(text) > len(term) + 1 and ": " not in text:
             name = text[: -len(term) - 1]
             return tr("{name}: {detail}").format(name=name, detail=tr(term))
     head, colon, rest = text.partition(": ")

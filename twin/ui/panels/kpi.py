@@ -60,6 +60,18 @@ HEADLINE = {
 }
 
 
+def _without_unit(change: str, value: str) -> str:
+    """``change`` without its unit word when ``value`` beside it ends with one ("+1 219
+    habitants" next to "416 132 habitants" reads "+1 219"): the headline fits a narrow dock."""
+    head, _space, unit = change.rpartition(" ")
+    if not head:
+        head, _space, unit = change.rpartition("\u00a0")
+    value_unit = value.replace("\u00a0", " ").rsplit(" ", 1)[-1]
+    if head and unit.isalpha() and value_unit.isalpha():
+        return head
+    return change
+
+
 class KpiDock(QWidget):
     """Figures of the current scenario vs the baseline (table + charts), updated by
     :meth:`set_figures` (or live through :meth:`bind` to a ScenarioController).
@@ -251,7 +263,7 @@ class KpiDock(QWidget):
             row = baseline_row(figure)  # through the privacy gate
             color = change_color(row) or NEUTRAL_COLOR
             _label, _a, value_text, change = row_texts(row)
-            change = change if figure.baseline is not None else ""
+            change = _without_unit(change, value_text) if figure.baseline is not None else ""
             rows.append((tr(short_label), figure.label, value_text, change, color))
         self.headline_label.set_rows(rows, tr("No figures yet."))
 

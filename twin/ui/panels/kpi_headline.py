@@ -10,8 +10,8 @@ touched, and a number that changes keeps its row's layout.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
 NEUTRAL_COLOR = "#555555"  # the change of a figure that has no better direction
 
@@ -31,6 +31,10 @@ class HeadlineRow:
             )
             label.setAlignment(alignment)
             grid.addWidget(label, row, column)
+        # the name gives way in a narrow dock (elided, whole in its tooltip): the value and
+        # its change are what a user reads, they are never cut
+        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.full_name = ""
         self.color = ""
 
     def labels(self) -> tuple[QLabel, QLabel, QLabel]:
@@ -39,10 +43,12 @@ class HeadlineRow:
 
     def show(self, name: str, tooltip: str, value: str, change: str, color: str) -> None:
         """Show one figure's texts; ``color`` (#RRGGBB) is the change's colour."""
-        for label, text in ((self.name, name), (self.value, value), (self.change, change)):
+        self.full_name = name
+        for label, text in ((self.value, value), (self.change, change)):
             if label.text() != text:
                 label.setText(text)
             label.setVisible(True)
+        self.name.setVisible(True)
         if self.name.toolTip() != tooltip:
             self.name.setToolTip(tooltip)
         if color != self.color:
@@ -67,7 +73,7 @@ class KpiHeadline(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setHorizontalSpacing(8)
         self._grid.setVerticalSpacing(1)
-        self._grid.setColumnStretch(3, 1)
+        self._grid.setColumnStretch(0, 1)  # the names take what the figures leave
         self._message = QLabel()
         self._message.setTextFormat(Qt.TextFormat.PlainText)
         self._message.setWordWrap(True)
@@ -86,6 +92,7 @@ class KpiHeadline(QWidget):
                 row.show(*rows[index])
             else:
                 row.hide()
+        self._fit_names()
         if rows:
             self._message.setVisible(False)
         else:
@@ -93,13 +100,32 @@ class KpiHeadline(QWidget):
                 self._message.setText(empty_text)
             self._message.setVisible(True)
 
+    def resizeEvent(self, event) -> None:
+        """Names are elided again to the new width."""
+        super().resizeEvent(event)
+        self._fit_names()
+
+    def _fit_names(self) -> None:
+        """Each shown name whole, or elided to what the values and changes leave."""
+        shown = [row for row in self._rows if not row.value.isHidden()]
+        if not shown:
+            return
+        plain, bold = QFontMetrics(self.font()), QFontMetrics(self._bold)
+        values = max(bold.horizontalAdvance(row.value.text()) for row in shown)
+        changes = max(plain.horizontalAdvance(row.change.text()) for row in shown)
+        room = self.width() - values - changes - 3 * self._grid.horizontalSpacing() - 4
+        for row in shown:
+            text = plain.elidedText(row.full_name, Qt.TextElideMode.ElideRight, max(40, room))
+            if row.name.text() != text:
+                row.name.setText(text)
+
     def text(self) -> str:
         """What the headline shows as plain text, one figure a line (name, value, change
         separated by tabs), or its message."""
         if not self._message.isHidden():
             return self._message.text()
         lines = [
-            "\t".join(label.text() for label in row.labels())
+            "\t".join((row.full_name, row.value.text(), row.change.text()))
             for row in self._rows
             if not row.name.isHidden()
         ]

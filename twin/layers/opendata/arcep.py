@@ -291,10 +291,10 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
     if bad:
         raise DataError(
             tr(
-                "{name}, line {line_of}: imb_etat {states!r} is not an Arcep state ({known_states})"
+                "{name}, line {line}: imb_etat {states!r} is not an Arcep state ({known_states})"
             ).format(
                 name=name,
-                line_of=line_of(states, bad[0]),
+                line=line_of(states, bad[0]),
                 states=states.iloc[bad[0]],
                 known_states=", ".join(KNOWN_STATES),
             )

@@ -172,12 +172,17 @@ def numbers(
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         value = values.iloc[row]
-        what = "is empty" if str(value).strip() == "" else f"{value!r} is not a valid number"
+        if str(value).strip() == "":
+            what = tr("is empty")
+        else:
+            what = tr("{value!r} is not a valid number").format(value=value)
         if not np.isnan(parsed[row]) and (low is not None or high is not None):
-            what = f"{value!r} is outside {low:g}..{high:g}"
+            what = tr("{value!r} is outside {low:g}..{high:g}").format(
+                value=value, low=low, high=high
+            )
         raise DataError(
-            tr("{name}, line {line_of}: {column_name} {what}").format(
-                name=name, line_of=line_of(values, row), column_name=column_name, what=what
+            tr("{name}, line {line}: {column_name} {what}").format(
+                name=name, line=line_of(values, row), column_name=column_name, what=what
             )
         )
     return parsed

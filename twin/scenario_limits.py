@@ -14,7 +14,7 @@ from numbers import Real
 from typing import Any
 
 from twin.errors import DataError
-from twin.i18n import tr
+from twin.i18n import N_, tr
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,19 @@ def check_limits(item: Any, where: str) -> None:
             )
 
 
+_TOO_FEW_POINTS = {  # (is a polygon, minimum): the message, translated where raised
+    (True, "two"): N_("{where}: {name} needs at least two corners (x, y in metres)"),
+    (True, "three"): N_("{where}: {name} needs at least three corners (x, y in metres)"),
+    (False, "two"): N_("{where}: {name} needs at least two points (x, y in metres)"),
+    (False, "three"): N_("{where}: {name} needs at least three points (x, y in metres)"),
+}
+
+
 def check_points(where: str, name: str, points: Any, minimum: str) -> None:
     count = {"two": 2, "three": 3}[minimum]
     if not isinstance(points, (tuple, list)) or len(points) < count:
-        noun = "corners" if name == "polygon" else "points"
-        raise DataError(
-            tr("{where}: {name} needs at least {minimum} {noun} (x, y in metres)").format(
-                where=where, name=name, minimum=minimum, noun=noun
-            )
-        )
+        message = _TOO_FEW_POINTS[(name == "polygon", minimum)]
+        raise DataError(tr(message).format(where=where, name=name))
     for point in points:
         if not isinstance(point, (tuple, list)) or len(point) != 2:
             raise DataError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from twin.errors import CancelledError
+from twin.i18n import tr
 
 
 class Feedback:
@@ -41,7 +42,7 @@ class Feedback:
     def check(self) -> None:
         """Raise :class:`CancelledError` if the job was cancelled."""
         if self._cancelled:
-            raise CancelledError("Cancelled by the user")
+            raise CancelledError(tr("Cancelled by the user"))
 
 
 def ensure_feedback(feedback: Feedback | None) -> Feedback:

@@ -93,7 +93,11 @@ class CellSpec:
     def __post_init__(self) -> None:
         check_limits(self, "cell")
         if self.technology not in ("4G", "5G"):
-            raise DataError(f"cell: technology = {self.technology!r} is not allowed (4G or 5G)")
+            raise DataError(
+                tr("cell: technology = {technology!r} is not allowed (4G or 5G)").format(
+                    technology=self.technology
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,11 @@ class AddMobileSite(Intervention):
         super().validate()
         for cell in self.cells:
             if not isinstance(cell, CellSpec):
-                raise DataError(f"{self.where}: each cell must be a cell object, not {cell!r}")
+                raise DataError(
+                    tr("{where}: each cell must be a cell object, not {cell!r}").format(
+                        where=self.where, cell=cell
+                    )
+                )
 
     def describe(self) -> str:
         bands = sorted({c.band_mhz for c in self.cells})
@@ -192,7 +200,9 @@ class EditMobileCell(Intervention):
     def validate(self) -> None:
         super().validate()
         if not isinstance(self.changes, dict):
-            raise DataError(f"{self.where}: changes must be an object of field: value")
+            raise DataError(
+                tr("{where}: changes must be an object of field: value").format(where=self.where)
+            )
         for name, value in self.changes.items():
             limit = CELL_LIMITS.get(name)
             if limit is not None:
@@ -408,17 +418,23 @@ INTERVENTION_TYPES: dict[str, type[Intervention]] = {
 def intervention_from_dict(data: dict[str, Any]) -> Intervention:
     """Rebuild an intervention from JSON; unknown types or fields raise :class:`DataError`."""
     if not isinstance(data, dict):
-        raise DataError("an intervention must be a JSON object")
+        raise DataError(tr("an intervention must be a JSON object"))
     kind = data.get("type")
     cls = INTERVENTION_TYPES.get(kind)  # type: ignore[arg-type]
     if cls is None:
         raise DataError(
-            f"unknown intervention type {kind!r}; known: {', '.join(sorted(INTERVENTION_TYPES))}"
+            tr("unknown intervention type {kind!r}; known: {intervention_types}").format(
+                kind=kind, intervention_types=", ".join(sorted(INTERVENTION_TYPES))
+            )
         )
     names = {f.name for f in fields(cls)}
     unknown = set(data) - names - {"type"}
     if unknown:
-        raise DataError(f"intervention {kind!r} has unknown fields: {', '.join(sorted(unknown))}")
+        raise DataError(
+            tr("intervention {kind!r} has unknown fields: {unknown}").format(
+                kind=kind, unknown=", ".join(sorted(unknown))
+            )
+        )
     values = {k: v for k, v in data.items() if k in names}
     check_field_types(cls, values, f"intervention {kind!r}")  # wrong JSON types: one line
     try:
@@ -431,7 +447,9 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention:
             values["route_ids"] = tuple(str(v) for v in values["route_ids"])
         return cls(**values)
     except (TypeError, ValueError) as error:
-        raise DataError(f"intervention {kind!r}: {error}") from error
+        raise DataError(
+            tr("intervention {kind!r}: {error}").format(kind=kind, error=error)
+        ) from error
 
 
 def _g(value: float) -> str:

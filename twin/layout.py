@@ -43,7 +43,11 @@ class Page:
 
     def __post_init__(self) -> None:
         if self.width_px <= 0 or self.height_px <= 0 or not self.dpi > 0:
-            raise DataError(f"page size {self.width_px}x{self.height_px} px at {self.dpi} dpi")
+            raise DataError(
+                tr("page size {width_px}x{height_px} px at {dpi} dpi").format(
+                    width_px=self.width_px, height_px=self.height_px, dpi=self.dpi
+                )
+            )
 
     @classmethod
     def from_mm(cls, width_mm: float, height_mm: float, dpi: float = 300.0) -> Page:
@@ -220,7 +224,7 @@ class Layout:
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as error:
-            raise DataError(f"not a layout: {error}") from None
+            raise DataError(tr("not a layout: {error}").format(error=error)) from None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Layout:
@@ -262,7 +266,9 @@ class Layout:
                 caption=str(data.get("caption", "")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise DataError(f"not a layout: {type(error).__name__} {error}") from None
+            raise DataError(
+                tr("not a layout: {name} {error}").format(name=type(error).__name__, error=error)
+            ) from None
 
 
 def format_number(value: float | None) -> str:

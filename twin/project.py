@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from psygnal import Signal, SignalGroup
 
 from twin.errors import ProjectError
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.story import StoryStep
 
@@ -45,7 +46,7 @@ class View:
         """Build from a project-file dict."""
         bbox = tuple(float(v) for v in data["bbox"])
         if len(bbox) != 4:
-            raise ValueError("a view box has four numbers")
+            raise ValueError(tr("a view box has four numbers"))
         return cls(str(data["name"]), bbox)  # type: ignore[arg-type]
 
 
@@ -91,8 +92,12 @@ class Project:
         """Insert ``layer`` (already in the project CRS) at ``index`` (0 = top)."""
         if layer.crs is not None and not layer.crs.equals(self.crs):
             raise ValueError(
-                f"layer {layer.name!r} is in {layer.crs.to_string()}, the project in "
-                f"{self.crs.to_string()}; read it with twin.read_layer(path, crs=project.crs)"
+                tr(
+                    "layer {layer_name!r} is in {layer_crs}, the project in {crs}; "
+                    "read it with twin.read_layer(path, crs=project.crs)"
+                ).format(
+                    layer_name=layer.name, layer_crs=layer.crs.to_string(), crs=self.crs.to_string()
+                )
             )
         existing = {other.id for other in self.layers}
         while layer.id in existing:
@@ -197,7 +202,11 @@ class Project:
             project.views = [View.from_dict(v) for v in contents.views]
             project.stories = stories_from_json(contents.stories)
         except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
-            raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
+            raise ProjectError(
+                tr("{path_name} has a damaged twin_meta table ({error!r})").format(
+                    path_name=path.name, error=error
+                )
+            ) from error
         project.metadata = contents.metadata
         project.scenarios = contents.scenarios
         project.layers = list(contents.layers)

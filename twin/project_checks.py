@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import DataWarning, ProjectError
+from twin.i18n import tr
 
 # --- safe saving: symlinks, temporary files, fsync ---------------------------------------------
 #: Files SQLite may create beside a database while writing it.
@@ -103,8 +104,10 @@ def check_unique_layer_ids(project, path: Path) -> None:
     for layer in project.layers:
         if layer.id in seen:
             raise ProjectError(
-                f"Could not save the project to {path}: two layers have the id {layer.id!r}; "
-                "rename or remove one"
+                tr(
+                    "Could not save the project to {path}: two layers have the id "
+                    "{layer_id!r}; rename or remove one"
+                ).format(path=path, layer_id=layer.id)
             )
         seen.add(layer.id)
 
@@ -133,7 +136,9 @@ def check_meta_shapes(path: Path, meta: dict[str, Any]) -> None:
         if wrong:
             expected = "an object" if container is dict else "a list of objects"
             raise ProjectError(
-                f"{path.name} has a damaged twin_meta table ({key} is not {expected})"
+                tr("{path_name} has a damaged twin_meta table ({key} is not {expected})").format(
+                    path_name=path.name, key=key, expected=expected
+                )
             )
 
 
@@ -147,14 +152,23 @@ def parse_visible(value: Any, path: Path, record: dict[str, Any]) -> bool:
     if word in _TRUE_WORDS or word in _FALSE_WORDS:
         result = word in _TRUE_WORDS
         warnings.warn(
-            f"{path.name}: layer {name!r} has visible = {value!r}, read as "
-            f"{'visible' if result else 'hidden'} (should be true or false)",
+            tr(
+                "{path_name}: layer {name!r} has visible = {value!r}, read as {state} "
+                "(should be true or false)"
+            ).format(
+                path_name=path.name,
+                name=name,
+                value=value,
+                state=tr("visible") if result else tr("hidden"),
+            ),
             DataWarning,
             stacklevel=2,
         )
         return result
     raise ProjectError(
-        f"{path.name}: layer {name!r} has visible = {value!r}; it must be true or false"
+        tr("{path_name}: layer {name!r} has visible = {value!r}; it must be true or false").format(
+            path_name=path.name, name=name, value=value
+        )
     )
 
 
@@ -163,18 +177,28 @@ def unique_layer_records(path: Path, records: Any, warn: bool = True) -> list[di
     first record and is reported with a :class:`DataWarning` (it could never be saved;
     ``warn=False`` when a first read of the same file already said so)."""
     if not isinstance(records, list):
-        raise ProjectError(f"{path.name} has a damaged twin_meta table (layers is not a list)")
+        raise ProjectError(
+            tr("{path_name} has a damaged twin_meta table (layers is not a list)").format(
+                path_name=path.name
+            )
+        )
     seen: set[str] = set()
     kept: list[dict[str, Any]] = []
     for record in records:
         if not isinstance(record, dict):
-            raise ProjectError(f"{path.name} has a damaged twin_meta table (a layer record)")
+            raise ProjectError(
+                tr("{path_name} has a damaged twin_meta table (a layer record)").format(
+                    path_name=path.name
+                )
+            )
         layer_id = str(record["id"])
         if layer_id in seen:
             if not warn:
                 continue
             warnings.warn(
-                f"{path.name} lists layer {layer_id!r} more than once; the repeat is left out",
+                tr(
+                    "{path_name} lists layer {layer_id!r} more than once; the repeat is left out"
+                ).format(path_name=path.name, layer_id=layer_id),
                 DataWarning,
                 stacklevel=2,
             )
@@ -191,13 +215,19 @@ def check_gtfs_path(path: Path, metadata: dict[str, Any]) -> None:
     if value in (None, ""):
         return
     if not isinstance(value, str):
-        raise ProjectError(f"{path.name}: the GTFS path {value!r} is not text")
+        raise ProjectError(
+            tr("{path_name}: the GTFS path {value!r} is not text").format(
+                path_name=path.name, value=value
+            )
+        )
     folder = Path(os.path.realpath(Path(path).absolute().parent))
     feed = Path(os.path.realpath(folder / value))
     if Path(value).is_absolute() or not feed.is_relative_to(folder):
         raise ProjectError(
-            f"{path.name}: the GTFS feed {value!r} is outside the project's folder; "
-            "put the feed beside the project and name it relative to it"
+            tr(
+                "{path_name}: the GTFS feed {value!r} is outside the project's folder; "
+                "put the feed beside the project and name it relative to it"
+            ).format(path_name=path.name, value=value)
         )
 
 
@@ -216,10 +246,16 @@ def check_style(style: Any, path: Path, layer_name: str) -> None:
     colours += [(f"class {c.lower}-{c.upper} color", c.color) for c in style.classes]
     for field, colour in colours:
         if not isinstance(colour, str) or not _HEX_COLOUR.match(colour):
-            raise ProjectError(f"{where} {field} = {colour!r} is not a colour like #RRGGBB")
+            raise ProjectError(
+                tr("{where} {field} = {colour!r} is not a colour like #RRGGBB").format(
+                    where=where, field=field, colour=colour
+                )
+            )
     if style.kind in ("raster",) and style.colormap not in COLORMAPS:
         raise ProjectError(
-            f"{where} colormap = {style.colormap!r} is unknown; known: {', '.join(COLORMAPS)}"
+            tr("{where} colormap = {colormap!r} is unknown; known: {colormaps}").format(
+                where=where, colormap=style.colormap, colormaps=", ".join(COLORMAPS)
+            )
         )
     for field, low, high in (
         ("fill_opacity", 0.0, 1.0),
@@ -233,7 +269,11 @@ def check_style(style: Any, path: Path, layer_name: str) -> None:
             or not math.isfinite(value)
             or not low <= value <= high
         ):
-            raise ProjectError(f"{where} {field} = {value!r} must be a number from {low} to {high}")
+            raise ProjectError(
+                tr("{where} {field} = {value!r} must be a number from {low} to {high}").format(
+                    where=where, field=field, value=value, low=low, high=high
+                )
+            )
     for field in ("value_min", "value_max"):
         value = getattr(style, field)
         if value is not None and (
@@ -241,4 +281,8 @@ def check_style(style: Any, path: Path, layer_name: str) -> None:
             or not isinstance(value, (int, float))
             or not math.isfinite(value)
         ):
-            raise ProjectError(f"{where} {field} = {value!r} must be a finite number or null")
+            raise ProjectError(
+                tr("{where} {field} = {value!r} must be a finite number or null").format(
+                    where=where, field=field, value=value
+                )
+            )

@@ -138,7 +138,11 @@ def read_project(
     except ProjectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
-        raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
+        raise ProjectError(
+            tr("{path_name} has a damaged twin_meta table ({error!r})").format(
+                path_name=path.name, error=error
+            )
+        ) from error
     stories = meta.get("stories", {})
     return ProjectContents(
         crs, layers, views, metadata, scenarios, read_results(path), stories, read_private(path)
@@ -163,7 +167,11 @@ def read_project_layers(
     except ProjectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, CRSError) as error:
-        raise ProjectError(f"{path.name} has a damaged twin_meta table ({error!r})") from error
+        raise ProjectError(
+            tr("{path_name} has a damaged twin_meta table ({error!r})").format(
+                path_name=path.name, error=error
+            )
+        ) from error
 
 
 def read_meta(path: Path) -> dict[str, Any]:
@@ -183,32 +191,52 @@ def read_meta(path: Path) -> dict[str, Any]:
             ).format(name=path.name, error=error)
         ) from error
     if row is None:
-        raise ProjectError(f"{path.name} has no project record in its twin_meta table")
+        raise ProjectError(
+            tr("{path_name} has no project record in its twin_meta table").format(
+                path_name=path.name
+            )
+        )
     try:
         text = row[0].decode("utf-8") if isinstance(row[0], bytes) else None
     except UnicodeDecodeError as error:
-        raise ProjectError(f"{path.name}: the project record is damaged text ({error})") from None
+        raise ProjectError(
+            tr("{path_name}: the project record is damaged text ({error})").format(
+                path_name=path.name, error=error
+            )
+        ) from None
     if text is None:
-        raise ProjectError(f"{path.name}: the project record is not valid JSON (not text)")
+        raise ProjectError(
+            tr("{path_name}: the project record is not valid JSON (not text)").format(
+                path_name=path.name
+            )
+        )
     try:
         meta = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProjectError(
-            f"{path.name}: the project record is not valid JSON ({error})"
+            tr("{path_name}: the project record is not valid JSON ({error})").format(
+                path_name=path.name, error=error
+            )
         ) from error
     except RecursionError:
         raise ProjectError(
-            f"{path.name}: the project record is nested too deeply to be a twin project"
+            tr("{path_name}: the project record is nested too deeply to be a twin project").format(
+                path_name=path.name
+            )
         ) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ProjectError(tr("{name} is not a twin project file").format(name=path.name))
     try:
         version = int(meta.get("version", 0))
     except (TypeError, ValueError) as error:
-        raise ProjectError(f"{path.name} has a damaged twin_meta table (version)") from error
+        raise ProjectError(
+            tr("{path_name} has a damaged twin_meta table (version)").format(path_name=path.name)
+        ) from error
     if version > FORMAT_VERSION:
         raise ProjectError(
-            f"{path.name} was saved by a newer twin (format {meta['version']}); update twin"
+            tr("{path_name} was saved by a newer twin (format {version}); update twin").format(
+                path_name=path.name, version=meta["version"]
+            )
         )
     return meta
 
@@ -264,11 +292,19 @@ def _read_layer(
     if record.get("kind") == "raster":
         blob = rasters.get(record["id"])
         if blob is None:
-            raise ProjectError(f"{path.name}: raster layer {name!r} has no data")
+            raise ProjectError(
+                tr("{path_name}: raster layer {name!r} has no data").format(
+                    path_name=path.name, name=name
+                )
+            )
         try:
             with MemoryFile(blob) as memory, memory.open() as dataset:
                 if dataset.driver != "GTiff":
-                    raise ProjectError(f"{path.name}: raster layer {name!r} is not a GeoTIFF")
+                    raise ProjectError(
+                        tr("{path_name}: raster layer {name!r} is not a GeoTIFF").format(
+                            path_name=path.name, name=name
+                        )
+                    )
                 crs = dataset.crs.to_wkt() if dataset.crs else None
                 where = f"{path.name}: raster layer {name!r}"
                 check_raster_header(dataset, crs, where)
@@ -276,7 +312,9 @@ def _read_layer(
                 transform, nodata = dataset.transform, dataset.nodata
         except RasterioError as error:
             raise ProjectError(
-                f"{path.name}: raster layer {name!r} is damaged ({error})"
+                tr("{path_name}: raster layer {name!r} is damaged ({error})").format(
+                    path_name=path.name, name=name, error=error
+                )
             ) from error
         layer = RasterLayer(
             name,
@@ -296,14 +334,22 @@ def _read_layer(
         try:
             frame = pyogrio.read_dataframe(path, layer=record["id"], use_arrow=True)
         except Exception as error:  # pyogrio raises several error types for missing tables
-            raise ProjectError(f"{path.name}: cannot read layer {name!r} ({error})") from error
+            raise ProjectError(
+                tr("{path_name}: cannot read layer {name!r} ({error})").format(
+                    path_name=path.name, name=name, error=error
+                )
+            ) from error
         if "fid_" in frame.columns and "fid" not in frame.columns:
             frame = frame.rename(columns={"fid_": "fid"})
         check_people_columns(frame, f"{path.name}, layer {name!r}")
         layer = VectorLayer(name, frame, **common)
         _restore_fingerprint(layer, record)
         return layer
-    raise ProjectError(f"{path.name}: unknown layer kind {record.get('kind')!r}")
+    raise ProjectError(
+        tr("{path_name}: unknown layer kind {kind!r}").format(
+            path_name=path.name, kind=record.get("kind")
+        )
+    )
 
 
 def _lazy_layer(

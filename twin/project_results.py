@@ -20,6 +20,7 @@ from rasterio.errors import RasterioError
 from rasterio.io import MemoryFile
 
 from twin.errors import ProjectError
+from twin.i18n import tr
 from twin.layers.io_common import sqlite_uri
 from twin.layers.io_raster import check_raster_header, geotiff_array_and_profile
 from twin.layers.raster import RasterLayer
@@ -60,7 +61,11 @@ def write_results(connection: sqlite3.Connection, results: dict[str, Any]) -> No
         try:
             record = entry.to_record()
         except Exception as error:  # a result that cannot be encoded never stops a save
-            warnings.warn(f"a stored result was not saved ({error})", ResultsWarning, stacklevel=3)
+            warnings.warn(
+                tr("a stored result was not saved ({error})").format(error=error),
+                ResultsWarning,
+                stacklevel=3,
+            )
             continue
         if record is None:
             continue
@@ -87,7 +92,11 @@ def read_results(path: Path) -> dict[str, ResultRecord]:
         except sqlite3.DatabaseError as error:
             if "no such table" not in str(error):
                 warnings.warn(
-                    f"{path.name}: stored results ignored ({error})", ResultsWarning, stacklevel=2
+                    tr("{path_name}: stored results ignored ({error})").format(
+                        path_name=path.name, error=error
+                    ),
+                    ResultsWarning,
+                    stacklevel=2,
                 )
             return {}
     finally:
@@ -114,7 +123,9 @@ def read_results(path: Path) -> dict[str, ResultRecord]:
         results[key] = ResultRecord(key, domain, text, blobs.get(key, {}))
     if skipped:
         warnings.warn(
-            f"{path.name}: {skipped} stored result(s) of the wrong types ignored",
+            tr("{path_name}: {skipped} stored result(s) of the wrong types ignored").format(
+                path_name=path.name, skipped=skipped
+            ),
             ResultsWarning,
             stacklevel=2,
         )
@@ -139,12 +150,14 @@ def geotiff_to_array(blob: bytes) -> tuple[np.ndarray, Any, float | None, str | 
     try:
         with MemoryFile(blob) as memory, memory.open() as dataset:
             if dataset.driver != "GTiff":
-                raise ProjectError("a stored raster is not a GeoTIFF")
+                raise ProjectError(tr("a stored raster is not a GeoTIFF"))
             crs = dataset.crs.to_wkt() if dataset.crs else None
             check_raster_header(dataset, crs, "a stored result raster")
             return dataset.read(1), dataset.transform, dataset.nodata, crs
     except RasterioError as error:
-        raise ProjectError(f"a stored raster is damaged ({error})") from error
+        raise ProjectError(
+            tr("a stored raster is damaged ({error})").format(error=error)
+        ) from error
 
 
 def frame_to_geoparquet(frame) -> bytes:
@@ -166,4 +179,6 @@ def geoparquet_to_frame(blob: bytes, geometry: bool = True):
             return gpd.read_parquet(io.BytesIO(blob))
         return pd.read_parquet(io.BytesIO(blob))
     except Exception as error:  # pyarrow raises several error types for bad input
-        raise ProjectError(f"a stored vector layer is damaged ({error})") from error
+        raise ProjectError(
+            tr("a stored vector layer is damaged ({error})").format(error=error)
+        ) from error

@@ -58,7 +58,11 @@ def save_project(project, path: Path) -> Path:
             suffix=".gpkg", prefix=temporary_prefix(target), dir=target.parent
         )
     except OSError as error:
-        raise ProjectError(f"Could not save the project to {path}: {os_text(error)}") from error
+        raise ProjectError(
+            tr("Could not save the project to {path}: {os_text}").format(
+                path=path, os_text=os_text(error)
+            )
+        ) from error
     os.close(handle)
     os.unlink(temporary)  # GDAL wants to create the GeoPackage itself
     try:
@@ -73,7 +77,9 @@ def save_project(project, path: Path) -> Path:
         if isinstance(error, ProjectError):
             raise
         text = os_text(error) if isinstance(error, OSError) else str(error)
-        raise ProjectError(f"Could not save the project to {path}: {text}") from error
+        raise ProjectError(
+            tr("Could not save the project to {path}: {text}").format(path=path, text=text)
+        ) from error
     return path
 
 
@@ -108,7 +114,11 @@ def _write(project, path: Path) -> None:
             rasters.append((layer.id, raster_to_geotiff(layer)))
             record["unit"] = layer.unit
         else:
-            raise ProjectError(f"layer {layer.name!r} of kind {layer.kind!r} cannot be saved")
+            raise ProjectError(
+                tr("layer {layer_name!r} of kind {layer_kind!r} cannot be saved").format(
+                    layer_name=layer.name, layer_kind=layer.kind
+                )
+            )
         layer_records.append(record)
     meta = {
         "format": FORMAT_NAME,
@@ -174,7 +184,9 @@ def save_results(project, path: Path | None = None) -> Path:
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
-        raise ProjectError(f"Could not save the results in {path}: {error}") from error
+        raise ProjectError(
+            tr("Could not save the results in {path}: {error}").format(path=path, error=error)
+        ) from error
     return path
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import ProjectError
+from twin.i18n import tr
 from twin.project_checks import fsync, process_alive
 
 FORMAT_NAME = "twin-recovery"
@@ -107,15 +108,29 @@ def read_recovery_file(target: Path) -> RecoverySnapshot | None:
     if not target.is_file():
         return None
     if target.stat().st_size > MAX_RECOVERY_BYTES:
-        raise ProjectError(f"{target.name} is too big to be a twin recovery file")
+        raise ProjectError(
+            tr("{target_name} is too big to be a twin recovery file").format(
+                target_name=target.name
+            )
+        )
     try:
         data = json.loads(target.read_text(encoding="utf-8"))
     except RecursionError:
-        raise ProjectError(f"{target.name} is nested too deeply to be a recovery file") from None
+        raise ProjectError(
+            tr("{target_name} is nested too deeply to be a recovery file").format(
+                target_name=target.name
+            )
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ProjectError(f"{target.name} is not a readable recovery file ({error})") from None
+        raise ProjectError(
+            tr("{target_name} is not a readable recovery file ({error})").format(
+                target_name=target.name, error=error
+            )
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise ProjectError(f"{target.name} is not a twin recovery file")
+        raise ProjectError(
+            tr("{target_name} is not a twin recovery file").format(target_name=target.name)
+        )
     scenarios, styles, stories = (
         data.get("scenarios", []),
         data.get("styles", {}),
@@ -128,7 +143,9 @@ def read_recovery_file(target: Path) -> RecoverySnapshot | None:
         and all(isinstance(s, dict) for s in styles.values())
         and isinstance(stories, list)
     ):
-        raise ProjectError(f"{target.name} is a damaged recovery file")
+        raise ProjectError(
+            tr("{target_name} is a damaged recovery file").format(target_name=target.name)
+        )
     mtime = data.get("project_mtime")
     crs, layers = data.get("crs"), data.get("layers", [])
     if crs is not None and not (
@@ -136,10 +153,14 @@ def read_recovery_file(target: Path) -> RecoverySnapshot | None:
         and isinstance(layers, list)
         and all(isinstance(r, dict) and isinstance(r.get("source"), str) for r in layers)
     ):
-        raise ProjectError(f"{target.name} is a damaged recovery file")
+        raise ProjectError(
+            tr("{target_name} is a damaged recovery file").format(target_name=target.name)
+        )
     reports = data.get("reports", [])
     if not (isinstance(reports, list) and all(isinstance(r, dict) for r in reports)):
-        raise ProjectError(f"{target.name} is a damaged recovery file")
+        raise ProjectError(
+            tr("{target_name} is a damaged recovery file").format(target_name=target.name)
+        )
     return RecoverySnapshot(
         project=str(data.get("project", "")),
         saved_at=str(data.get("saved_at", "")),
@@ -177,11 +198,15 @@ def apply_recovery(project, snapshot: RecoverySnapshot) -> None:
                 check_style(style, Path(name), by_id[layer_id].name)
                 styles[layer_id] = style
     except (TypeError, ValueError, KeyError) as error:
-        raise ProjectError(f"the recovery file of {name} is damaged ({error})") from error
+        raise ProjectError(
+            tr("the recovery file of {name} is damaged ({error})").format(name=name, error=error)
+        ) from error
     except ProjectError:
         raise
     except Exception as error:  # DataError from a scenario
-        raise ProjectError(f"the recovery file of {name}: {error}") from error
+        raise ProjectError(
+            tr("the recovery file of {name}: {error}").format(name=name, error=error)
+        ) from error
     project.scenarios = [dict(s) for s in snapshot.scenarios]
     for layer_id, style in styles.items():
         if by_id[layer_id].style != style:
@@ -194,7 +219,11 @@ def apply_recovery(project, snapshot: RecoverySnapshot) -> None:
         try:
             restore_reports(project, snapshot.reports)
         except (TypeError, ValueError, KeyError) as error:
-            raise ProjectError(f"the recovery file of {name} is damaged ({error})") from error
+            raise ProjectError(
+                tr("the recovery file of {name} is damaged ({error})").format(
+                    name=name, error=error
+                )
+            ) from error
 
 
 def write_atomically(target: Path, text: str) -> None:
@@ -215,7 +244,9 @@ def write_atomically(target: Path, text: str) -> None:
         fsync(target.parent)
     except OSError as error:
         raise ProjectError(
-            f"could not write the recovery file {target}: {error.strerror or error}"
+            tr("could not write the recovery file {target}: {value}").format(
+                target=target, value=error.strerror or error
+            )
         ) from error
     finally:
         if temporary is not None and os.path.exists(temporary):
@@ -229,7 +260,11 @@ def discard_recovery_file(target: Path) -> None:
     except FileNotFoundError:
         pass
     except OSError as error:
-        raise ProjectError(f"could not delete {target}: {error.strerror or error}") from error
+        raise ProjectError(
+            tr("could not delete {target}: {value}").format(
+                target=target, value=error.strerror or error
+            )
+        ) from error
     clean_temporaries(target)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import ProjectError
+from twin.i18n import tr
 from twin.project_checks import process_alive
 from twin.recovery_file import SUFFIX, RecoverySnapshot, apply_recovery, read_recovery_file
 
@@ -66,14 +67,20 @@ def rebuild_layers(records: list[dict[str, Any]], crs_wkt: str | None, title: st
     try:
         crs = CRS.from_wkt(crs_wkt)
     except Exception as error:  # pyproj raises CRSError for any bad text
-        raise ProjectError(f"the recovery file has a damaged CRS ({error})") from None
+        raise ProjectError(
+            tr("the recovery file has a damaged CRS ({error})").format(error=error)
+        ) from None
     read: dict[str, list] = {}
     layers = []
     for record in records:
         source = Path(str(record["source"]))
         if str(source) not in read:
             if not source.is_file():
-                raise ProjectError(f"cannot recover '{title}': its data file {source} is gone")
+                raise ProjectError(
+                    tr("cannot recover '{title}': its data file {source} is gone").format(
+                        title=title, source=source
+                    )
+                )
             read[str(source)] = list(read_layers(source, crs=crs, feedback=feedback))
         candidates = read[str(source)]
         wanted = record.get("source_layer")
@@ -86,7 +93,11 @@ def rebuild_layers(records: list[dict[str, Any]], crs_wkt: str | None, title: st
             candidates[0] if candidates else None,
         )
         if match is None:
-            raise ProjectError(f"cannot recover '{title}': {source.name} has no layers")
+            raise ProjectError(
+                tr("cannot recover '{title}': {source_name} has no layers").format(
+                    title=title, source_name=source.name
+                )
+            )
         candidates.remove(match)
         try:
             name = str(record.get("name") or match.name)
@@ -96,7 +107,9 @@ def rebuild_layers(records: list[dict[str, Any]], crs_wkt: str | None, title: st
             match.visible = bool(record.get("visible", True))
             match.opacity = float(record.get("opacity", 1.0))
         except (TypeError, ValueError, KeyError) as error:
-            raise ProjectError(f"the recovery file is damaged ({error})") from error
+            raise ProjectError(
+                tr("the recovery file is damaged ({error})").format(error=error)
+            ) from error
         layers.append(match)
     project = Project(crs=crs)
     project.metadata["title"] = title
@@ -132,7 +145,7 @@ def rebuild_unsaved_project(snapshot: RecoverySnapshot, feedback=None):
     stories put back. :class:`ProjectError` (one line) when a data file is gone or the
     snapshot is damaged; nothing is half-built then."""
     if not snapshot.unsaved:
-        raise ProjectError("this recovery file belongs to a saved project: open that project")
+        raise ProjectError(tr("this recovery file belongs to a saved project: open that project"))
     project = rebuild_layers(snapshot.layers, snapshot.crs, snapshot.project, feedback)
     apply_recovery(project, snapshot)
     return project

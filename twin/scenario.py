@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.interventions import (
     INTERVENTION_TYPES,
     AddEvChargers,
@@ -86,9 +87,21 @@ class Scenario:
             for name, x, y in points_of(item):
                 if not (xmin <= x <= xmax and ymin <= y <= ymax):
                     raise DataError(
-                        f"scenario {self.name!r}, {item.where}: {name} = ({x:.0f}, {y:.0f}) m "
-                        f"is outside the project extent (allowed: x {xmin:.0f} to {xmax:.0f} m, "
-                        f"y {ymin:.0f} to {ymax:.0f} m)"
+                        tr(
+                            "scenario {scenario!r}, {where}: {field} = ({x:.0f}, {y:.0f}) "
+                            "m is outside the project extent (allowed: x {xmin:.0f} to "
+                            "{xmax:.0f} m, y {ymin:.0f} to {ymax:.0f} m)"
+                        ).format(
+                            scenario=self.name,
+                            where=item.where,
+                            field=name,
+                            x=x,
+                            y=y,
+                            xmin=xmin,
+                            xmax=xmax,
+                            ymin=ymin,
+                            ymax=ymax,
+                        )
                     )
 
     def for_domain(self, domain: str) -> list[Intervention]:
@@ -107,17 +120,21 @@ class Scenario:
     def from_dict(cls, data: dict[str, Any]) -> Scenario:
         """Rebuild from JSON (a project file or a ``--scenario-file``)."""
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-            raise DataError("a scenario is a JSON object with a 'name'")
+            raise DataError(tr("a scenario is a JSON object with a 'name'"))
         items = data.get("interventions", [])
         if not isinstance(items, list):
-            raise DataError(f"scenario {data['name']!r}: 'interventions' must be a list")
+            raise DataError(
+                tr("scenario {name!r}: 'interventions' must be a list").format(name=data["name"])
+            )
         interventions = []
         for number, item in enumerate(items, start=1):
             try:
                 interventions.append(intervention_from_dict(item))
             except DataError as error:  # say which scenario and which intervention
                 raise DataError(
-                    f"scenario {data['name']!r}, intervention {number}: {error}"
+                    tr("scenario {name!r}, intervention {number}: {error}").format(
+                        name=data["name"], number=number, error=error
+                    )
                 ) from None
         return cls(
             name=data["name"],
@@ -156,4 +173,8 @@ def find_scenario(scenarios: list[dict[str, Any]], name: str) -> Scenario:
         if isinstance(data, dict) and data.get("name") == name:
             return Scenario.from_dict(data)
     known = ", ".join(str(d.get("name")) for d in scenarios if isinstance(d, dict)) or "none"
-    raise DataError(f"no scenario named {name!r} in this project (scenarios: {known})")
+    raise DataError(
+        tr("no scenario named {name!r} in this project (scenarios: {known})").format(
+            name=name, known=known
+        )
+    )

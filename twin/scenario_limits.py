@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import N_, tr
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ class Limit:
         )
         if not ok:
             raise DataError(
-                f"{where}: {name} = {value!r} is not allowed (allowed: {self.describe()})"
+                tr("{where}: {name} = {value!r} is not allowed (allowed: {allowed})").format(
+                    where=where, name=name, value=value, allowed=self.describe()
+                )
             )
 
 
@@ -86,17 +89,33 @@ def check_limits(item: Any, where: str) -> None:
     for spec in fields(item):  # text fields must be text (annotations are strings here)
         value = getattr(item, spec.name)
         if spec.type == "str" and not isinstance(value, str):
-            raise DataError(f"{where}: {spec.name} = {value!r} is not allowed (allowed: text)")
+            raise DataError(
+                tr("{where}: {spec_name} = {value!r} is not allowed (allowed: text)").format(
+                    where=where, spec_name=spec.name, value=value
+                )
+            )
+
+
+_TOO_FEW_POINTS = {  # (is a polygon, minimum): the message, translated where raised
+    (True, "two"): N_("{where}: {name} needs at least two corners (x, y in metres)"),
+    (True, "three"): N_("{where}: {name} needs at least three corners (x, y in metres)"),
+    (False, "two"): N_("{where}: {name} needs at least two points (x, y in metres)"),
+    (False, "three"): N_("{where}: {name} needs at least three points (x, y in metres)"),
+}
 
 
 def check_points(where: str, name: str, points: Any, minimum: str) -> None:
     count = {"two": 2, "three": 3}[minimum]
     if not isinstance(points, (tuple, list)) or len(points) < count:
-        noun = "corners" if name == "polygon" else "points"
-        raise DataError(f"{where}: {name} needs at least {minimum} {noun} (x, y in metres)")
+        message = _TOO_FEW_POINTS[(name == "polygon", minimum)]
+        raise DataError(tr(message).format(where=where, name=name))
     for point in points:
         if not isinstance(point, (tuple, list)) or len(point) != 2:
-            raise DataError(f"{where}: {name} has {point!r}, not an (x, y) pair in metres")
+            raise DataError(
+                tr("{where}: {name} has {point!r}, not an (x, y) pair in metres").format(
+                    where=where, name=name, point=point
+                )
+            )
         for value in point:
             COORDINATE.check(where, name, value)
 
@@ -109,12 +128,17 @@ def check_service_times(where: str, start: Any, end: Any) -> None:
         match = TIME.match(value) if isinstance(value, str) else None
         if match is None or int(match.group(1)) > 47:
             raise DataError(
-                f"{where}: {name} = {value!r} is not allowed "
-                "(allowed: HH:MM:SS from 00:00:00 to 47:59:59)"
+                tr(
+                    "{where}: {name} = {value!r} is not allowed (allowed: HH:MM:SS "
+                    "from 00:00:00 to 47:59:59)"
+                ).format(where=where, name=name, value=value)
             )
         hours, minutes, secs = (int(g) for g in match.groups())
         seconds.append(hours * 3600 + minutes * 60 + secs)
     if seconds[1] <= seconds[0]:
         raise DataError(
-            f"{where}: service_end = {end!r} is not allowed (allowed: after service_start {start})"
+            tr(
+                "{where}: service_end = {end!r} is not allowed (allowed: after "
+                "service_start {start})"
+            ).format(where=where, end=end, start=start)
         )

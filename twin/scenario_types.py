@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 _WORDS = {float: "a number", int: "a whole number", str: "text", bool: "true or false"}
 
@@ -45,7 +46,9 @@ def _check(expected: Any, value: Any, where: str) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _wrong(where, value, "a number")
         if not math.isfinite(value):
-            raise DataError(f"{where} = {value!r} is not a finite number")
+            raise DataError(
+                tr("{where} = {value!r} is not a finite number").format(where=where, value=value)
+            )
         return
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -99,4 +102,8 @@ def _wrong(where: str, value: Any, expected: str) -> DataError:
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return DataError(f"{where} = {shown} is not {expected}")
+    return DataError(
+        tr("{where} = {shown} is not {expected}").format(
+            where=where, shown=shown, expected=expected
+        )
+    )

@@ -13,6 +13,8 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from twin.i18n import tr
+
 #: What a step shows: the baseline, one scenario, or two scenarios compared.
 SHOW_MODES = ("baseline", "scenario", "swipe", "side_by_side")
 #: At most this many KPI cards on a step (issue 11).
@@ -48,26 +50,41 @@ class StoryStep:
     def __post_init__(self) -> None:
         if self.show not in SHOW_MODES:
             raise StoryError(
-                f"step {self.title!r}: show is {self.show!r}; it must be one of "
-                + ", ".join(SHOW_MODES)
+                tr("step {title!r}: show is {show!r}; it must be one of {modes}").format(
+                    title=self.title, show=self.show, modes=", ".join(SHOW_MODES)
+                )
             )
         if self.show != "baseline" and not self.scenario:
-            raise StoryError(f"step {self.title!r}: show {self.show!r} needs a scenario name")
+            raise StoryError(
+                tr("step {title!r}: show {show!r} needs a scenario name").format(
+                    title=self.title, show=self.show
+                )
+            )
         if not (isinstance(self.divider, (int, float)) and 0.0 <= self.divider <= 1.0):
             raise StoryError(
-                f"step {self.title!r}: divider is {self.divider!r}; it must be between 0 and 1"
+                tr("step {title!r}: divider is {divider!r}; it must be between 0 and 1").format(
+                    title=self.title, divider=self.divider
+                )
             )
         if len(self.kpis) > MAX_KPI_CARDS:
             raise StoryError(
-                f"step {self.title!r} has {len(self.kpis)} KPI cards; at most {MAX_KPI_CARDS}"
+                tr("step {title!r} has {n_kpis} KPI cards; at most {max_kpi_cards}").format(
+                    title=self.title, n_kpis=len(self.kpis), max_kpi_cards=MAX_KPI_CARDS
+                )
             )
         if self.extent is not None:
             box = self.extent
             if len(box) != 4 or not all(math.isfinite(v) for v in box):
-                raise StoryError(f"step {self.title!r}: extent {box!r} is not four numbers")
+                raise StoryError(
+                    tr("step {title!r}: extent {box!r} is not four numbers").format(
+                        title=self.title, box=box
+                    )
+                )
             if box[2] <= box[0] or box[3] <= box[1]:
                 raise StoryError(
-                    f"step {self.title!r}: extent {box!r} is empty (max must exceed min)"
+                    tr("step {title!r}: extent {box!r} is empty (max must exceed min)").format(
+                        title=self.title, box=box
+                    )
                 )
 
     def with_changes(self, **changes: Any) -> StoryStep:
@@ -86,7 +103,9 @@ class StoryStep:
     def from_dict(cls, data: dict[str, Any]) -> StoryStep:
         """Build from a project-file dict; :class:`StoryError` names what is wrong."""
         if not isinstance(data, dict):
-            raise StoryError(f"a story step must be an object, not {type(data).__name__}")
+            raise StoryError(
+                tr("a story step must be an object, not {name}").format(name=type(data).__name__)
+            )
         try:
             extent = data.get("extent")
             return cls(
@@ -105,7 +124,9 @@ class StoryStep:
         except StoryError:
             raise
         except (KeyError, TypeError, ValueError) as error:
-            raise StoryError(f"a story step is damaged ({error!r})") from error
+            raise StoryError(
+                tr("a story step is damaged ({error!r})").format(error=error)
+            ) from error
 
 
 def shows_layer(
@@ -133,10 +154,10 @@ def stories_to_json(stories: dict[str, list[StoryStep]]) -> dict[str, list[dict[
 def stories_from_json(data: Any) -> dict[str, list[StoryStep]]:
     """Read ``twin_meta``'s stories (name -> list of step dicts); :class:`StoryError`."""
     if not isinstance(data, dict):
-        raise StoryError("stories must be an object mapping a story's name to its steps")
+        raise StoryError(tr("stories must be an object mapping a story's name to its steps"))
     stories: dict[str, list[StoryStep]] = {}
     for name, steps in data.items():
         if not isinstance(steps, list):
-            raise StoryError(f"story {name!r} is not a list of steps")
+            raise StoryError(tr("story {name!r} is not a list of steps").format(name=name))
         stories[str(name)] = [StoryStep.from_dict(step) for step in steps]
     return stories

@@ -102,7 +102,7 @@ def read_scenario_file(path: str):
     try:
         return Scenario.from_dict(data)
     except DataError as error:
-        raise DataError(f"{path}: {error}") from None
+        raise DataError(tr("{path}: {error}").format(path=path, error=error)) from None
 
 
 def options_from_args(args: argparse.Namespace):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.i18n import tr
+
 OKABE_ITO: tuple[str, ...] = (
     "#E69F00",  # orange
     "#56B4E9",  # sky blue
@@ -108,7 +110,7 @@ def hex_to_rgba(color: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
     """Parse ``#RRGGBB`` or ``#RRGGBBAA`` into an (r, g, b, a) tuple of 0-255 ints."""
     text = color.lstrip("#")
     if len(text) not in (6, 8):
-        raise ValueError(f"not a colour: {color!r} (expected #RRGGBB)")
+        raise ValueError(tr("not a colour: {color!r} (expected #RRGGBB)").format(color=color))
     r, g, b = (int(text[i : i + 2], 16) for i in (0, 2, 4))
     a = int(text[6:8], 16) if len(text) == 8 else round(255 * alpha)
     return r, g, b, a
@@ -123,7 +125,11 @@ def rgba_to_hex(rgba: tuple[int, int, int] | tuple[int, int, int, int]) -> str:
 def colormap_lut(name: str, n: int = 256) -> np.ndarray:
     """An (n, 4) uint8 RGBA lookup table for the named colour map."""
     if name not in COLORMAPS:
-        raise ValueError(f"unknown colour map {name!r}; choose one of {sorted(COLORMAPS)}")
+        raise ValueError(
+            tr("unknown colour map {name!r}; choose one of {colormaps}").format(
+                name=name, colormaps=sorted(COLORMAPS)
+            )
+        )
     stops = np.array([hex_to_rgba(c)[:3] for c in COLORMAPS[name]], dtype=float)
     positions = np.linspace(0.0, 1.0, len(stops))
     samples = np.linspace(0.0, 1.0, n)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.provenance import Provenance
 from twin.layers.raster import RasterLayer
@@ -87,11 +88,17 @@ def coverage_change(
     either has no data). Both rasters must share the grid (same shape and transform)."""
     if a.shape != b.shape or not a.transform.almost_equals(b.transform, precision=1e-6):
         raise DataError(
-            f"cannot compare '{a.name}' and '{b.name}': they are not on the same grid "
-            "(run both scenarios with the same coverage pixel and extent)"
+            tr(
+                "cannot compare '{a_name}' and '{b_name}': they are not on the same "
+                "grid (run both scenarios with the same coverage pixel and extent)"
+            ).format(a_name=a.name, b_name=b.name)
         )
     if a.crs is not None and b.crs is not None and not a.crs.equals(b.crs):
-        raise DataError(f"cannot compare '{a.name}' and '{b.name}': different CRS")
+        raise DataError(
+            tr("cannot compare '{a_name}' and '{b_name}': different CRS").format(
+                a_name=a.name, b_name=b.name
+            )
+        )
     valid = a.valid_mask() & b.valid_mask()
     level_a = np.where(valid, np.asarray(a.array, dtype=float), 0.0)
     level_b = np.where(valid, np.asarray(b.array, dtype=float), 0.0)
@@ -129,7 +136,11 @@ def _band_rank(bands: pd.Series) -> pd.Series:
     text = bands.astype("string").str.strip().str.lower()
     unknown = sorted(set(text.dropna()) - set(rank))
     if unknown:
-        raise DataError(f"unknown PTAL band(s): {', '.join(unknown[:5])} (expected 0, 1a ... 6b)")
+        raise DataError(
+            tr("unknown PTAL band(s): {unknown} (expected 0, 1a ... 6b)").format(
+                unknown=", ".join(unknown[:5])
+            )
+        )
     return text.map(rank).astype("Int64")
 
 
@@ -149,13 +160,19 @@ def ptal_change(
     out."""
     for layer in (a, b):
         if column not in layer.frame.columns:
-            raise DataError(f"layer '{layer.name}' has no '{column}' column of PTAL bands")
+            raise DataError(
+                tr("layer '{layer_name}' has no '{column}' column of PTAL bands").format(
+                    layer_name=layer.name, column=column
+                )
+            )
     if key is None and "building_id" in a.frame.columns and "building_id" in b.frame.columns:
         key = "building_id"
     frame_b = b.frame
     if key is not None:
         if key not in a.frame.columns or key not in frame_b.columns:
-            raise DataError(f"both PTAL layers need the '{key}' column to be matched")
+            raise DataError(
+                tr("both PTAL layers need the '{key}' column to be matched").format(key=key)
+            )
         bands_a = a.frame.drop_duplicates(key).set_index(key)[column]
         frame_b = frame_b[frame_b[key].isin(bands_a.index)]
         band_a = bands_a.reindex(frame_b[key]).reset_index(drop=True)
@@ -163,8 +180,10 @@ def ptal_change(
     else:
         if len(a.frame) != len(frame_b):
             raise DataError(
-                f"'{a.name}' and '{b.name}' have different numbers of locations and no "
-                "building_id to match them"
+                tr(
+                    "'{a_name}' and '{b_name}' have different numbers of locations and "
+                    "no building_id to match them"
+                ).format(a_name=a.name, b_name=b.name)
             )
         band_a = a.frame[column].reset_index(drop=True)
         frame_b = frame_b.reset_index(drop=True)
@@ -225,4 +244,8 @@ def difference_layer(a: Layer, b: Layer, name_a: str = "A", name_b: str = "B") -
         return coverage_change(a, b, name_a, name_b)
     if isinstance(a, VectorLayer) and isinstance(b, VectorLayer):
         return ptal_change(a, b, name_a, name_b)
-    raise DataError(f"cannot compare '{a.name}' ({a.kind}) with '{b.name}' ({b.kind})")
+    raise DataError(
+        tr("cannot compare '{a_name}' ({a_kind}) with '{b_name}' ({b_kind})").format(
+            a_name=a.name, a_kind=a.kind, b_name=b.name, b_kind=b.kind
+        )
+    )

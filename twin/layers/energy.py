@@ -11,6 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.colors import OKABE_ITO, THEME_COLORS, sample_colormap
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, ClassBreak, Style, categorized_style
@@ -60,7 +61,11 @@ def check_grid_columns(layer_id: str, frame: gpd.GeoDataFrame) -> None:
     """Raise DataError when a grid frame lacks a SCHEMAS.md column."""
     missing = [c for c in GRID_COLUMNS.get(layer_id, ()) if c not in frame.columns]
     if missing:
-        raise DataError(f"grid layer {layer_id!r} lacks the column(s) {', '.join(missing)}")
+        raise DataError(
+            tr("grid layer {layer_id!r} lacks the column(s) {missing}").format(
+                layer_id=layer_id, missing=", ".join(missing)
+            )
+        )
 
 
 def grid_layer(layer_id: str, frame: gpd.GeoDataFrame, provenance: Provenance) -> VectorLayer:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
-from twin.i18n import N_
+from twin.i18n import N_, tr
 from twin.layers.provenance import Provenance
 from twin.layers.style import Category, Style
 from twin.layers.vector import VectorLayer
@@ -50,30 +50,42 @@ def check_frame(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Check the columns and values of one fiber input layer; raise DataError if unusable."""
     missing = [c for c in REQUIRED_COLUMNS.get(name, ()) if c not in frame.columns]
     if missing:
-        raise DataError(f"layer '{name}' lacks column(s) {', '.join(missing)}")
+        raise DataError(
+            tr("layer '{name}' lacks column(s) {missing}").format(
+                name=name, missing=", ".join(missing)
+            )
+        )
     if name == "buildings":
         status = frame["fiber_status"].astype(str)
         bad = ~status.isin(FIBER_STATUSES)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
-                f"layer 'buildings', row {row}: fiber_status {status.iloc[row]!r} is not one "
-                f"of {', '.join(FIBER_STATUSES)}"
+                tr(
+                    "layer 'buildings', row {row}: fiber_status {status!r} is not one "
+                    "of {fiber_statuses}"
+                ).format(row=row, status=status.iloc[row], fiber_statuses=", ".join(FIBER_STATUSES))
             )
         premises = pd.to_numeric(frame["premises"], errors="coerce")
         if premises.isna().any() or (premises < 0).any():
             row = int(np.flatnonzero((premises.isna() | (premises < 0)).to_numpy())[0])
-            raise DataError(f"layer 'buildings', row {row}: premises must be a count >= 0")
+            raise DataError(
+                tr("layer 'buildings', row {row}: premises must be a count >= 0").format(row=row)
+            )
     if name == "fiber_nodes":
         kind = frame["kind"].astype(str).str.upper()
         if not kind.isin(["NRO", "PM"]).all():
             row = int(np.flatnonzero(~kind.isin(["NRO", "PM"]).to_numpy())[0])
-            raise DataError(f"layer 'fiber_nodes', row {row}: kind must be NRO or PM")
+            raise DataError(
+                tr("layer 'fiber_nodes', row {row}: kind must be NRO or PM").format(row=row)
+            )
     if name == "ducts":
         support = frame["support"].astype(str).str.lower()
         if not support.isin(["duct", "aerial"]).all():
             row = int(np.flatnonzero(~support.isin(["duct", "aerial"]).to_numpy())[0])
-            raise DataError(f"layer 'ducts', row {row}: support must be duct or aerial")
+            raise DataError(
+                tr("layer 'ducts', row {row}: support must be duct or aerial").format(row=row)
+            )
     return frame
 
 
@@ -86,12 +98,12 @@ def read_fiber_inputs(project) -> FiberInputs:
         except KeyError:
             if required:
                 raise DataError(
-                    f"the project has no '{name}' layer (needed to plan fiber)"
+                    tr("the project has no '{name}' layer (needed to plan fiber)").format(name=name)
                 ) from None
             return None
         frame = getattr(layer, "frame", None)
         if frame is None:
-            raise DataError(f"layer '{name}' is not a vector layer")
+            raise DataError(tr("layer '{name}' is not a vector layer").format(name=name))
         return check_frame(name, frame)
 
     return FiberInputs(

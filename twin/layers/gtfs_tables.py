@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.io_common import existing_file, memory_budget_bytes
 
 if TYPE_CHECKING:
@@ -57,7 +58,11 @@ _TIME = re.compile(r"^(\d{1,3}):(\d{2}):(\d{2})$")
 def row_error(file: str, index: int, column: str, problem: str) -> DataError:
     """A :class:`DataError` naming the file, the row (1 = first data row, with its line in
     the file) and the field."""
-    return DataError(f"{file}: row {index + 1} (line {index + 2}), field '{column}': {problem}")
+    return DataError(
+        tr("{file}: row {index} (line {line}), field '{column}': {problem}").format(
+            file=file, index=index + 1, line=index + 2, column=column, problem=problem
+        )
+    )
 
 
 class FeedFiles:
@@ -68,27 +73,39 @@ class FeedFiles:
         self._entries: dict[str, str] = {}
         self._zip: zipfile.ZipFile | None = None
         if not path.exists():
-            raise DataError(f"{path}: no such GTFS file or folder")
+            raise DataError(tr("{path}: no such GTFS file or folder").format(path=path))
         if existing_file(path, folder_ok=True).is_dir():  # a pipe or device: refused
             self._entries = {p.name: str(p) for p in path.iterdir() if p.suffix == ".txt"}
             return
         try:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as error:
-            raise DataError(f"{path.name}: not a GTFS zip archive ({error})") from error
+            raise DataError(
+                tr("{path_name}: not a GTFS zip archive ({error})").format(
+                    path_name=path.name, error=error
+                )
+            ) from error
         total = sum(info.file_size for info in self._zip.infolist())
         if total > MAX_UNCOMPRESSED_BYTES:
             raise DataError(
-                f"{path.name}: the archive would unpack to {total / 1e9:.1f} GB, more than "
-                f"{MAX_UNCOMPRESSED_BYTES / 1e9:.0f} GB; the feed is refused"
+                tr(
+                    "{path_name}: the archive would unpack to {total:.1f} GB, more "
+                    "than {max_uncompressed_bytes:.0f} GB; the feed is refused"
+                ).format(
+                    path_name=path.name,
+                    total=total / 1e9,
+                    max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES / 1e9,
+                )
             )
         depth: dict[str, int] = {}
         for name in self._zip.namelist():
             parts = PurePosixPath(name.replace("\\", "/")).parts
             if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
                 raise DataError(
-                    f"{path.name}: archive entry '{name}' points outside the archive "
-                    "(absolute path or '..'); the feed is refused"
+                    tr(
+                        "{path_name}: archive entry '{name}' points outside the "
+                        "archive (absolute path or '..'); the feed is refused"
+                    ).format(path_name=path.name, name=name)
                 )
             if name.endswith(".txt") and not name.endswith("/"):
                 base = parts[-1]
@@ -104,7 +121,11 @@ class FeedFiles:
         import pandas as pd
 
         if file not in self._entries:
-            raise DataError(f"{self.path.name}: required file {file} is missing from the feed")
+            raise DataError(
+                tr("{path_name}: required file {file} is missing from the feed").format(
+                    path_name=self.path.name, file=file
+                )
+            )
         try:
             if self._zip is not None:
                 source = io.BytesIO(self._read_member(file))
@@ -119,13 +140,17 @@ class FeedFiles:
             )
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
             raise DataError(
-                f"{self.path.name}/{file}: not a readable CSV table ({error})"
+                tr("{path_name}/{file}: not a readable CSV table ({error})").format(
+                    path_name=self.path.name, file=file, error=error
+                )
             ) from error
         frame.columns = [str(c).strip() for c in frame.columns]
         for column in REQUIRED_COLUMNS.get(file, ()):
             if column not in frame.columns:
                 raise DataError(
-                    f"{file}: header (line 1), field '{column}': required column is missing"
+                    tr(
+                        "{file}: header (line 1), field '{column}': required column is missing"
+                    ).format(file=file, column=column)
                 )
         return frame
 
@@ -138,8 +163,15 @@ class FeedFiles:
         budget = memory_budget_bytes()
         if info.file_size > budget:
             raise DataError(
-                f"{self.path.name}/{file} would unpack to {info.file_size / 1e6:,.0f} MB, more "
-                f"than the {budget / 1e6:,.0f} MB one table may take on this machine; refused"
+                tr(
+                    "{path_name}/{file} would unpack to {file_size:,.0f} MB, more than "
+                    "the {budget:,.0f} MB one table may take on this machine; refused"
+                ).format(
+                    path_name=self.path.name,
+                    file=file,
+                    file_size=info.file_size / 1e6,
+                    budget=budget / 1e6,
+                )
             )
         chunks: list[bytes] = []
         size = 0
@@ -149,16 +181,25 @@ class FeedFiles:
                     size += len(chunk)
                     if size > info.file_size:
                         raise DataError(
-                            f"{self.path.name}/{file} unpacks to more than the {info.file_size:,}"
-                            " bytes it declares (a damaged or hostile archive); refused"
+                            tr(
+                                "{path_name}/{file} unpacks to more than the "
+                                "{file_size:,} bytes it declares (a damaged or hostile "
+                                "archive); refused"
+                            ).format(path_name=self.path.name, file=file, file_size=info.file_size)
                         )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
             raise DataError(
-                f"{self.path.name}/{file} is damaged in the archive ({error})"
+                tr("{path_name}/{file} is damaged in the archive ({error})").format(
+                    path_name=self.path.name, file=file, error=error
+                )
             ) from None
         except RuntimeError as error:  # encrypted member
-            raise DataError(f"{self.path.name}/{file} cannot be read ({error})") from None
+            raise DataError(
+                tr("{path_name}/{file} cannot be read ({error})").format(
+                    path_name=self.path.name, file=file, error=error
+                )
+            ) from None
         return b"".join(chunks)
 
     def close(self) -> None:
@@ -187,8 +228,9 @@ def parse_times(values: pd.Series, file: str, column: str) -> np.ndarray:
             file,
             index,
             column,
-            f"bad time '{text.iloc[codes[index]]}' (expected HH:MM:SS, minutes and seconds "
-            "below 60)",
+            tr("bad time '{value}' (expected HH:MM:SS, minutes and seconds below 60)").format(
+                value=text.iloc[codes[index]]
+            ),
         )
     seconds = (numbers[0] * 3600 + numbers[1] * 60 + numbers[2]).to_numpy(dtype=float)
     return seconds[codes]
@@ -218,9 +260,17 @@ def parse_numbers(
         bad |= numbers > high
     if bad.any():
         index = int(np.flatnonzero(bad.to_numpy())[0])
-        limits = f" between {low} and {high}" if low is not None and high is not None else ""
-        kind = "an integer" if integer else "a number"
-        raise row_error(file, index, column, f"'{text.iloc[index]}' is not {kind}{limits}")
+        value = text.iloc[index]
+        if low is not None and high is not None:
+            if integer:
+                problem = tr("'{value}' is not an integer between {low} and {high}")
+            else:
+                problem = tr("'{value}' is not a number between {low} and {high}")
+        else:
+            problem = (
+                tr("'{value}' is not an integer") if integer else tr("'{value}' is not a number")
+            )
+        raise row_error(file, index, column, problem.format(value=value, low=low, high=high))
     return numbers.to_numpy(dtype=float)
 
 
@@ -232,7 +282,14 @@ def check_references(
     missing = ~frame[column].isin(set(known))
     if missing.any():
         index = int(np.flatnonzero(missing.to_numpy())[0])
-        raise row_error(file, index, column, f"'{frame[column].iloc[index]}' is not in {target}")
+        raise row_error(
+            file,
+            index,
+            column,
+            tr("'{value}' is not in {target}").format(
+                value=frame[column].iloc[index], target=target
+            ),
+        )
 
 
 def read_calendar(files: FeedFiles) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -241,7 +298,9 @@ def read_calendar(files: FeedFiles) -> tuple[pd.DataFrame | None, pd.DataFrame |
     calendar = dates = None
     if "calendar.txt" not in files and "calendar_dates.txt" not in files:
         raise DataError(
-            f"{files.path.name}: required file calendar.txt (or calendar_dates.txt) is missing"
+            tr("{path_name}: required file calendar.txt (or calendar_dates.txt) is missing").format(
+                path_name=files.path.name
+            )
         )
     if "calendar.txt" in files:
         calendar = files.read("calendar.txt")
@@ -264,7 +323,12 @@ def _parse_dates(values: pd.Series, file: str, column: str) -> pd.Series:
     parsed = pd.to_datetime(values.str.strip(), format="%Y%m%d", errors="coerce")
     if parsed.isna().any():
         index = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise row_error(file, index, column, f"'{values.iloc[index]}' is not a date YYYYMMDD")
+        raise row_error(
+            file,
+            index,
+            column,
+            tr("'{value}' is not a date YYYYMMDD").format(value=values.iloc[index]),
+        )
     return parsed.dt.date
 
 
@@ -274,7 +338,10 @@ def read_stops(files: FeedFiles) -> pd.DataFrame:
     if stops["stop_id"].duplicated().any():
         index = int(np.flatnonzero(stops["stop_id"].duplicated().to_numpy())[0])
         raise row_error(
-            "stops.txt", index, "stop_id", f"duplicate stop_id '{stops.stop_id[index]}'"
+            "stops.txt",
+            index,
+            "stop_id",
+            tr("duplicate stop_id '{value}'").format(value=stops.stop_id[index]),
         )
     for column in ("stop_name", "location_type", "parent_station"):
         if column not in stops.columns:
@@ -288,7 +355,7 @@ def read_stops(files: FeedFiles) -> pd.DataFrame:
     for column in ("stop_lat", "stop_lon"):
         missing = stops[column].isna().to_numpy() & ~optional
         if missing.any():
-            raise row_error("stops.txt", int(np.flatnonzero(missing)[0]), column, "is empty")
+            raise row_error("stops.txt", int(np.flatnonzero(missing)[0]), column, tr("is empty"))
     return stops
 
 
@@ -329,8 +396,10 @@ def read_stop_times(files: FeedFiles, trips: pd.DataFrame, stops: pd.DataFrame) 
     if result["departure_s"].isna().any():
         index = int(np.flatnonzero(result["departure_s"].isna().to_numpy())[0])
         raise DataError(
-            f"{file}: trip '{result.trip_id[index]}' has no time at its first or last stop "
-            "(field 'departure_time'); times can only be interpolated between timed stops"
+            tr(
+                "{file}: trip '{trip_id}' has no time at its first or last stop (field "
+                "'departure_time'); times can only be interpolated between timed stops"
+            ).format(file=file, trip_id=result.trip_id[index])
         )
     return result
 

@@ -37,6 +37,7 @@ from pyproj import CRS
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.layers.base import Layer
 from twin.layers.io_checks import check_complete
 from twin.layers.io_common import (
@@ -108,8 +109,10 @@ def read_layers(
             continue
     if not layers:
         raise DataError(
-            f"{path.name} has no features with a geometry in any of its layers "
-            "(is the file empty or cut short?)"
+            tr(
+                "{path_name} has no features with a geometry in any of its layers (is "
+                "the file empty or cut short?)"
+            ).format(path_name=path.name)
         )
     feedback.set_progress(100, f"Read {path.name}")
     return layers
@@ -153,8 +156,10 @@ def read_layer(
                     raise
         if result is None:
             raise DataError(
-                f"{path.name} has no features with a geometry in any of its layers "
-                "(is the file empty or cut short?)"
+                tr(
+                    "{path_name} has no features with a geometry in any of its layers "
+                    "(is the file empty or cut short?)"
+                ).format(path_name=path.name)
             )
     feedback.set_progress(100, f"Read {path.name}")
     return result
@@ -174,7 +179,11 @@ def _choose(path: Path, items: list, wanted: str, keys):
         if wanted in keys(item):
             return item
     available = ", ".join(str(keys(item)[0]) for item in items) or "none"
-    raise DataError(f"{path.name} has no layer named '{wanted}'; available: {available}")
+    raise DataError(
+        tr("{path_name} has no layer named '{wanted}'; available: {available}").format(
+            path_name=path.name, wanted=wanted, available=available
+        )
+    )
 
 
 # --- what a file holds ------------------------------------------------------------------------
@@ -225,7 +234,9 @@ def _geopackage_tables(path: Path) -> tuple[list[str], bool]:
     except sqlite3.DatabaseError as error:
         if "no such table" in str(error):
             raise DataError(
-                f"{path.name} is an SQLite database but not a GeoPackage (no gpkg_contents)"
+                tr(
+                    "{path_name} is an SQLite database but not a GeoPackage (no gpkg_contents)"
+                ).format(path_name=path.name)
             ) from error
         raise corrupt_error(path, "gpkg", error) from error
     rasters = [str(name) for name, kind in rows if kind in ("tiles", "2d-gridded-coverage")]
@@ -237,13 +248,19 @@ def _zip_shapefiles(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError) as error:
-        raise DataError(f"{path.name} is not a readable zip archive ({error})") from error
+        raise DataError(
+            tr("{path_name} is not a readable zip archive ({error})").format(
+                path_name=path.name, error=error
+            )
+        ) from error
     shapefiles = [n for n in names if n.lower().endswith(".shp") and "__MACOSX" not in n]
     if not shapefiles:
         shown = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "") if names else "nothing"
         raise DataError(
-            f"{path.name} holds no Shapefile (.shp); it contains: {shown}. Unzip it and "
-            "open the data file inside"
+            tr(
+                "{path_name} holds no Shapefile (.shp); it contains: {shown}. Unzip it "
+                "and open the data file inside"
+            ).format(path_name=path.name, shown=shown)
         )
     return sorted(shapefiles)
 
@@ -280,7 +297,9 @@ def _project_layers(path: Path, target: CRS | None) -> list[Layer]:
     except ProjectError as error:
         raise DataError(str(error)) from error
     if not project.layers:
-        raise DataError(f"{path.name} is a twin project without layers")
+        raise DataError(
+            tr("{path_name} is a twin project without layers").format(path_name=path.name)
+        )
     if target is None or same_crs(project.crs, target):
         return list(project.layers)
     for layer in project.layers:

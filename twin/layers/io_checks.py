@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from twin.errors import DataError, DataWarning
+from twin.i18n import tr
 
 #: Largest PBF BlobHeader (the format's own limit is 64 KiB).
 PBF_MAX_HEADER = 64 * 1024
@@ -50,8 +51,10 @@ def check_pbf(path: Path) -> None:
             (header_length,) = struct.unpack(">I", head)
             if header_length == 0 or header_length > PBF_MAX_HEADER:
                 raise DataError(
-                    f"{path.name} is not a readable OpenStreetMap PBF: block {blocks + 1} "
-                    "has a broken header (damaged file)"
+                    tr(
+                        "{path_name} is not a readable OpenStreetMap PBF: block "
+                        "{blocks} has a broken header (damaged file)"
+                    ).format(path_name=path.name, blocks=blocks + 1)
                 )
             header = handle.read(header_length)
             if len(header) < header_length:
@@ -59,8 +62,10 @@ def check_pbf(path: Path) -> None:
             data_size = _blob_data_size(header)
             if data_size is None:
                 raise DataError(
-                    f"{path.name} is not a readable OpenStreetMap PBF: block {blocks + 1} "
-                    "has no data size (damaged file)"
+                    tr(
+                        "{path_name} is not a readable OpenStreetMap PBF: block "
+                        "{blocks} has no data size (damaged file)"
+                    ).format(path_name=path.name, blocks=blocks + 1)
                 )
             offset += 4 + header_length + data_size
             if offset > size:
@@ -68,13 +73,17 @@ def check_pbf(path: Path) -> None:
             handle.seek(offset)
             blocks += 1
     if blocks == 0:
-        raise DataError(f"{path.name} is an empty OpenStreetMap PBF (no block)")
+        raise DataError(
+            tr("{path_name} is an empty OpenStreetMap PBF (no block)").format(path_name=path.name)
+        )
 
 
 def _cut_short(path: Path, blocks: int) -> DataError:
     return DataError(
-        f"{path.name} is cut short after {blocks} complete blocks (an interrupted download?): "
-        "features would be lost; download it again"
+        tr(
+            "{path_name} is cut short after {blocks} complete blocks (an interrupted "
+            "download?): features would be lost; download it again"
+        ).format(path_name=path.name, blocks=blocks)
     )
 
 
@@ -126,8 +135,10 @@ def check_osm_xml(path: Path) -> None:
         tail = handle.read()
     if b"</osm>" not in tail:
         raise DataError(
-            f"{path.name} is cut short (no closing </osm> tag): features would be lost; "
-            "download or export it again"
+            tr(
+                "{path_name} is cut short (no closing </osm> tag): features would be "
+                "lost; download or export it again"
+            ).format(path_name=path.name)
         )
 
 
@@ -215,15 +226,19 @@ def _check_parts(parts) -> None:
             offset_words, length_words = struct.unpack(">ii", last)
             if 2 * (offset_words + length_words) + 8 > shp_size:
                 raise DataError(
-                    f"{name} is cut short: its .shx index lists {count} shapes but the .shp "
-                    "ends before the last; features would be lost"
+                    tr(
+                        "{name} is cut short: its .shx index lists {count} shapes but "
+                        "the .shp ends before the last; features would be lost"
+                    ).format(name=name, count=count)
                 )
     table = Path(name).with_suffix(".dbf").name
     size = parts.size(".dbf")
     if size is None:
         warnings.warn(
-            f"{name} has no .dbf file beside it: only geometries are read, every attribute "
-            "is missing",
+            tr(
+                "{name} has no .dbf file beside it: only geometries are read, every "
+                "attribute is missing"
+            ).format(name=name),
             DataWarning,
             stacklevel=4,
         )
@@ -231,8 +246,10 @@ def _check_parts(parts) -> None:
     head = parts.read(".dbf", 0, 32)
     if len(head) < 32 or head[0] not in _DBF_VERSIONS:
         warnings.warn(
-            f"{table} is damaged (not a dBase table): only geometries are read, every "
-            f"attribute of {name} is lost",
+            tr(
+                "{table} is damaged (not a dBase table): only geometries are read, "
+                "every attribute of {name} is lost"
+            ).format(table=table, name=name),
             DataWarning,
             stacklevel=4,
         )
@@ -241,15 +258,19 @@ def _check_parts(parts) -> None:
     held = (size - header_length) // record_length if record_length else 0
     if count is not None and records != count:
         warnings.warn(
-            f"{table} has {records} records for {count} shapes in {name}; attributes may "
-            "not match their shapes",
+            tr(
+                "{table} has {records} records for {count} shapes in {name}; "
+                "attributes may not match their shapes"
+            ).format(table=table, records=records, count=count, name=name),
             DataWarning,
             stacklevel=4,
         )
     if held < records:
         raise DataError(
-            f"{table} is cut short: it declares {records} records but holds {max(held, 0)};"
-            " features would be lost"
+            tr(
+                "{table} is cut short: it declares {records} records but holds {held}; "
+                "features would be lost"
+            ).format(table=table, records=records, held=max(held, 0))
         )
 
 

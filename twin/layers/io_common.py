@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from twin.errors import DataError
-from twin.i18n import tr
+from twin.i18n import N_, tr
 from twin.layers.colors import OKABE_ITO
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
@@ -32,7 +32,7 @@ FORMAT_LABELS = {
     "osm": "OpenStreetMap",
 }
 
-SUPPORTED_TEXT = (
+SUPPORTED_TEXT = N_(
     "twin reads GeoPackage (.gpkg), GeoJSON (.geojson, .json), Shapefile (.shp, or a .zip "
     "holding one), GeoTIFF (.tif, .tiff), CSV with lon/lat or x/y columns (.csv) and "
     "OpenStreetMap (.osm.pbf, .pbf, .osm)"
@@ -86,8 +86,15 @@ def detect_format(path: Path) -> str:
         return _EXTENSIONS[suffix]
     sniffed = sniff_format(path)
     if sniffed is None:
-        shown = f"'{suffix}' files" if suffix else "files without an extension"
-        raise DataError(f"{path.name}: unknown format ({shown}); {SUPPORTED_TEXT}")
+        if suffix:
+            shown = tr("'{suffix}' files").format(suffix=suffix)
+        else:
+            shown = tr("files without an extension")
+        raise DataError(
+            tr("{path_name}: unknown format ({shown}); {supported_text}").format(
+                path_name=path.name, shown=shown, supported_text=tr(SUPPORTED_TEXT)
+            )
+        )
     return sniffed
 
 
@@ -97,7 +104,11 @@ def sniff_format(path: Path) -> str | None:
         with open(path, "rb") as handle:
             head = handle.read(64)
     except OSError as error:
-        raise DataError(f"{path.name}: cannot be read ({error.strerror})") from error
+        raise DataError(
+            tr("{path_name}: cannot be read ({strerror})").format(
+                path_name=path.name, strerror=error.strerror
+            )
+        ) from error
     if head.startswith(b"SQLite format 3\x00"):
         return "gpkg"
     if head.startswith(b"PK\x03\x04"):
@@ -168,7 +179,9 @@ def existing_file(path: str | os.PathLike, folder_ok: bool = False) -> Path:
     if not path.exists():
         raise DataError(tr("No file at {path}: check the path and the file name").format(path=path))
     if not path.is_file():
-        raise DataError(f"{path} is not a regular file (a device, pipe or socket)")
+        raise DataError(
+            tr("{path} is not a regular file (a device, pipe or socket)").format(path=path)
+        )
     return path
 
 
@@ -183,7 +196,9 @@ def to_crs(value: Any, what: str = "CRS") -> CRS | None:
         return CRS.from_user_input(value)
     except CRSError as error:
         raise DataError(
-            f"{what} {value!r} is not a coordinate reference system ({error})"
+            tr("{what} {value!r} is not a coordinate reference system ({error})").format(
+                what=what, value=value, error=error
+            )
         ) from error
 
 
@@ -217,13 +232,17 @@ def missing_crs_error(path: Path, format_key: str) -> DataError:
     """The message for a file whose coordinate reference system is unknown."""
     if format_key in ("shp", "zip"):
         return DataError(
-            f"{path.name} has no coordinate reference system: the .prj file that goes with "
-            "the .shp is missing. Put the .prj that came with the data beside it (same name), "
-            "or pass source_crs='EPSG:...' when reading"
+            tr(
+                "{path_name} has no coordinate reference system: the .prj file that "
+                "goes with the .shp is missing. Put the .prj that came with the data "
+                "beside it (same name), or pass source_crs='EPSG:...' when reading"
+            ).format(path_name=path.name)
         )
     return DataError(
-        f"{path.name} has no coordinate reference system; pass source_crs='EPSG:...' when "
-        "reading, or fix the file in a GIS"
+        tr(
+            "{path_name} has no coordinate reference system; pass "
+            "source_crs='EPSG:...' when reading, or fix the file in a GIS"
+        ).format(path_name=path.name)
     )
 
 

@@ -21,6 +21,7 @@ from pyproj import CRS
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.io_common import build_provenance, default_style, same_crs
 from twin.layers.io_vector import EmptyLayerError, reproject_frame
 from twin.layers.validate import check_coordinates, check_people_columns
@@ -53,14 +54,19 @@ def read_csv_points(
         if pair is None:
             found = ", ".join(str(c) for c in table.columns) or "none"
             raise DataError(
-                f"{path.name} has no coordinate columns: expected lon/lat (or longitude/"
-                f"latitude, lng) in WGS84 or x/y (or easting/northing); found: {found}"
+                tr(
+                    "{path_name} has no coordinate columns: expected lon/lat (or "
+                    "longitude/latitude, lng) in WGS84 or x/y (or easting/northing); "
+                    "found: {found}"
+                ).format(path_name=path.name, found=found)
             )
         file_crs = source_crs or target_crs
         if file_crs is None:
             raise DataError(
-                f"{path.name} has x/y columns but their coordinate reference system is "
-                "unknown; pass crs= (the project CRS) or source_crs='EPSG:...'"
+                tr(
+                    "{path_name} has x/y columns but their coordinate reference system "
+                    "is unknown; pass crs= (the project CRS) or source_crs='EPSG:...'"
+                ).format(path_name=path.name)
             )
     x_column, y_column = pair
     xs = _numbers(table[x_column], path, x_column, separator)
@@ -72,15 +78,26 @@ def read_csv_points(
         if outside.any():
             row = int(np.flatnonzero(outside)[0])
             raise DataError(
-                f"{path.name}: {x_column}/{y_column} on line {row + 2} ({xs[row]}, {ys[row]}) "
-                "is not a longitude/latitude; if these are projected metres, name the "
-                "columns x and y"
+                tr(
+                    "{path_name}: {x_column}/{y_column} on line {row} ({xs}, {ys}) is "
+                    "not a longitude/latitude; if these are projected metres, name the "
+                    "columns x and y"
+                ).format(
+                    path_name=path.name,
+                    x_column=x_column,
+                    y_column=y_column,
+                    row=row + 2,
+                    xs=xs[row],
+                    ys=ys[row],
+                )
             )
     attributes = table.loc[present].drop(columns=[x_column, y_column]).reset_index(drop=True)
     geometry = gpd.points_from_xy(xs[present], ys[present], crs=file_crs)
     frame = gpd.GeoDataFrame(attributes, geometry=geometry, crs=file_crs)
     if len(frame) == 0:
-        raise EmptyLayerError(f"{path.name} has no rows with coordinates")
+        raise EmptyLayerError(
+            tr("{path_name} has no rows with coordinates").format(path_name=path.name)
+        )
     check_people_columns(frame, path.name)
     check_coordinates(frame, file_crs, path.name)
     if target_crs is not None and not same_crs(file_crs, target_crs):
@@ -111,12 +128,18 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str]:
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError as error:
-            raise EmptyLayerError(f"{path.name} is empty: it has no rows") from error
+            raise EmptyLayerError(
+                tr("{path_name} is empty: it has no rows").format(path_name=path.name)
+            ) from error
         except (pd.errors.ParserError, csv.Error) as error:
             raise DataError(
-                f"{path.name} is not a readable CSV table ({str(error).strip()[:120]})"
+                tr("{path_name} is not a readable CSV table ({error})").format(
+                    path_name=path.name, error=str(error).strip()[:120]
+                )
             ) from error
-    raise DataError(f"{path.name}: text is neither UTF-8 nor Windows-1252")
+    raise DataError(
+        tr("{path_name}: text is neither UTF-8 nor Windows-1252").format(path_name=path.name)
+    )
 
 
 def _find_pair(
@@ -142,7 +165,11 @@ def _numbers(series: pd.Series, path: Path, column: object, separator: str) -> n
         rows = np.flatnonzero(unreadable.to_numpy())[:3]
         examples = ", ".join(f"line {r + 2}: {series.iloc[r]!r}" for r in rows)
         raise DataError(
-            f"{path.name}: column {column} holds values that are not numbers "
-            f"({int(unreadable.sum())} rows; {examples})"
+            tr(
+                "{path_name}: column {column} holds values that are not numbers "
+                "({count} rows; {examples})"
+            ).format(
+                path_name=path.name, column=column, count=int(unreadable.sum()), examples=examples
+            )
         )
     return values.to_numpy(dtype=float, na_value=np.nan)

@@ -20,6 +20,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.colors import rgba_to_hex
 from twin.layers.io_common import (
     FORMAT_LABELS,
@@ -58,15 +59,19 @@ def read_raster(
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(source) as dataset:
                 if dataset.count < 1:
-                    raise DataError(f"{path.name} holds no raster band")
+                    raise DataError(
+                        tr("{path_name} holds no raster band").format(path_name=path.name)
+                    )
                 driver = dataset.driver
                 file_crs = CRS.from_wkt(dataset.crs.to_wkt()) if dataset.crs else source_crs
                 if file_crs is None:
                     raise missing_crs_error(path, format_key)
                 if dataset.transform == Affine.identity():
                     raise DataError(
-                        f"{path.name} is not georeferenced: it has no position on the map "
-                        "(add a world file or georeference it in a GIS)"
+                        tr(
+                            "{path_name} is not georeferenced: it has no position on "
+                            "the map (add a world file or georeference it in a GIS)"
+                        ).format(path_name=path.name)
                     )
                 pixel = max(abs(dataset.transform.a), abs(dataset.transform.e))
                 check_bounds(tuple(dataset.bounds), file_crs, path.name, margin=pixel)
@@ -78,11 +83,15 @@ def read_raster(
     except RasterioError as error:
         label = FORMAT_LABELS.get(format_key, "raster")
         raise DataError(
-            f"{path.name} is not a readable {label} file: it is damaged or of another kind "
-            f"(GDAL says: {gdal_message(error)})"
+            tr(
+                "{path_name} is not a readable {label} file: it is damaged or of "
+                "another kind (GDAL says: {gdal_message})"
+            ).format(path_name=path.name, label=label, gdal_message=gdal_message(error))
         ) from error
     if array.size == 0:
-        raise DataError(f"{path.name} is an empty raster (no pixels)")
+        raise DataError(
+            tr("{path_name} is an empty raster (no pixels)").format(path_name=path.name)
+        )
     feedback.set_progress(50, f"Read {array.shape[1]} x {array.shape[0]} pixels of {path.name}")
     extra: dict[str, object] = {"band": 1, "nodata": _json_number(nodata)}
     if target_crs is not None and not same_crs(file_crs, target_crs):
@@ -118,7 +127,7 @@ def check_raster_header(dataset, crs: CRS | str | None, where: str) -> None:
     checks of :func:`read_raster`, for rasters that come from elsewhere than a file (a
     GeoTIFF stored inside a ``.twin``). ``where`` names it in the one-line error."""
     if dataset.count < 1:
-        raise DataError(f"{where} holds no raster band")
+        raise DataError(tr("{where} holds no raster band").format(where=where))
     pixel = max(abs(dataset.transform.a), abs(dataset.transform.e))
     check_bounds(tuple(dataset.bounds), crs, where, margin=pixel)
     check_raster_memory(where, dataset.width, dataset.height, dataset.dtypes[0])
@@ -133,9 +142,18 @@ def check_raster_memory(path: Path | str, width: int, height: int, dtype) -> Non
     budget = memory_budget_bytes()
     if needed > budget:
         raise DataError(
-            f"{label}: {width} x {height} pixels of {np.dtype(dtype).name} need "
-            f"{needed / 2**30:,.1f} GiB, more than the {budget / 2**30:,.1f} GiB one layer may "
-            "take on this machine; crop or resample it in a GIS first"
+            tr(
+                "{label}: {width} x {height} pixels of {name} need {needed:,.1f} GiB, "
+                "more than the {budget:,.1f} GiB one layer may take on this machine; "
+                "crop or resample it in a GIS first"
+            ).format(
+                label=label,
+                width=width,
+                height=height,
+                name=np.dtype(dtype).name,
+                needed=needed / 2**30,
+                budget=budget / 2**30,
+            )
         )
 
 
@@ -202,8 +220,13 @@ def reproject_array(
             )
     except Exception as error:  # rasterio raises CRSError or GDAL errors
         raise DataError(
-            f"cannot reproject the raster from {crs_label(source_crs)} to "
-            f"{crs_label(target_crs)} ({gdal_message(error)})"
+            tr(
+                "cannot reproject the raster from {source_crs} to {target_crs} ({gdal_message})"
+            ).format(
+                source_crs=crs_label(source_crs),
+                target_crs=crs_label(target_crs),
+                gdal_message=gdal_message(error),
+            )
         ) from error
     check_raster_memory(Path("reprojected raster"), width, height, array.dtype)
     integer = not np.issubdtype(array.dtype, np.floating)

@@ -16,6 +16,7 @@ from pyproj import CRS
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.io_common import (
     FORMAT_LABELS,
     build_provenance,
@@ -50,8 +51,10 @@ def corrupt_error(path: Path, format_key: str, error: BaseException) -> DataErro
     """The message for a file GDAL cannot open."""
     label = FORMAT_LABELS.get(format_key, "data")
     return DataError(
-        f"{path.name} is not a readable {label} file: it is damaged or of another kind "
-        f"(GDAL says: {gdal_message(error)})"
+        tr(
+            "{path_name} is not a readable {label} file: it is damaged or of another "
+            "kind (GDAL says: {gdal_message})"
+        ).format(path_name=path.name, label=label, gdal_message=gdal_message(error))
     )
 
 
@@ -76,9 +79,11 @@ def read_vector(
     except (DataSourceError, DataLayerError, OSError) as error:
         raise corrupt_error(path, format_key, error) from error
     if info["geometry_type"] is None:
-        raise EmptyLayerError(f"{where} is a table without geometry: there is nothing to map")
+        raise EmptyLayerError(
+            tr("{where} is a table without geometry: there is nothing to map").format(where=where)
+        )
     if info["features"] == 0:
-        raise EmptyLayerError(f"{where} is empty: it has no features")
+        raise EmptyLayerError(tr("{where} is empty: it has no features").format(where=where))
     driver = str(info["driver"])
     file_crs = CRS.from_user_input(info["crs"]) if info["crs"] else source_crs
     if file_crs is None:
@@ -93,7 +98,7 @@ def read_vector(
     dropped_empty -= unreadable
     dropped_degenerate += unreadable
     if len(frame) == 0:
-        raise EmptyLayerError(f"{where} has no features with a geometry")
+        raise EmptyLayerError(tr("{where} has no features with a geometry").format(where=where))
     frame = frame.set_crs(file_crs, allow_override=True)
     check_people_columns(frame, where)  # negative or non-numeric population refused
     check_coordinates(frame, file_crs, where)  # out of range for their CRS refused
@@ -177,7 +182,9 @@ def _read_frame(
         raise corrupt_error(path, format_key, error) from error
     except (ArrowException, UnicodeDecodeError) as error:
         raise DataError(
-            f"{path.name}: text attributes are not in a readable encoding; save it as UTF-8"
+            tr(
+                "{path_name}: text attributes are not in a readable encoding; save it as UTF-8"
+            ).format(path_name=path.name)
         ) from error
 
 
@@ -244,11 +251,17 @@ def reproject_frame(frame: gpd.GeoDataFrame, target_crs: CRS, where: str) -> gpd
     try:
         result = frame.to_crs(target_crs)
     except Exception as error:  # pyproj raises several kinds
-        raise DataError(f"{where}: cannot reproject to {target_crs.name} ({error})") from error
+        raise DataError(
+            tr("{where}: cannot reproject to {target_crs_name} ({error})").format(
+                where=where, target_crs_name=target_crs.name, error=error
+            )
+        ) from error
     bounds = result.total_bounds
     if not np.all(np.isfinite(bounds)):
         raise DataError(
-            f"{where}: some coordinates fall outside the area of {target_crs.name}; "
-            "is this data from the project's territory?"
+            tr(
+                "{where}: some coordinates fall outside the area of {target_crs_name}; "
+                "is this data from the project's territory?"
+            ).format(where=where, target_crs_name=target_crs.name)
         )
     return result

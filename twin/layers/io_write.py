@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.base import Layer, slugify
 from twin.layers.io_raster import set_default_permissions, write_geotiff
 from twin.layers.privacy import disclosable_rows, people_columns
@@ -43,25 +44,37 @@ def write_layer(layer: Layer, path: str | os.PathLike, raw: bool = False) -> Pat
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
     if not path.parent.exists():
-        raise DataError(f"Cannot write {path.name}: the folder {path.parent} does not exist")
+        raise DataError(
+            tr("Cannot write {path_name}: the folder {parent} does not exist").format(
+                path_name=path.name, parent=path.parent
+            )
+        )
     if isinstance(layer, RasterLayer):
         if suffix not in _RASTER_SUFFIXES:
             raise DataError(
-                f"Cannot write the raster layer '{layer.name}' to {path.name}: "
-                "rasters are written as GeoTIFF (.tif)"
+                tr(
+                    "Cannot write the raster layer '{layer_name}' to {path_name}: "
+                    "rasters are written as GeoTIFF (.tif)"
+                ).format(layer_name=layer.name, path_name=path.name)
             )
         write_geotiff(layer, path)
         return path
     if not isinstance(layer, VectorLayer):
-        raise DataError(f"Cannot write layer '{layer.name}' of kind {layer.kind}")
+        raise DataError(
+            tr("Cannot write layer '{layer_name}' of kind {layer_kind}").format(
+                layer_name=layer.name, layer_kind=layer.kind
+            )
+        )
     if suffix == ".zip":
         _write_zipped_shapefile(layer, path, raw)
         return path
     driver = _VECTOR_DRIVERS.get(suffix)
     if driver is None:
         raise DataError(
-            f"Cannot write the vector layer '{layer.name}' to {path.name}: choose .gpkg, "
-            ".geojson, .shp or .zip (zipped Shapefile)"
+            tr(
+                "Cannot write the vector layer '{layer_name}' to {path_name}: choose "
+                ".gpkg, .geojson, .shp or .zip (zipped Shapefile)"
+            ).format(layer_name=layer.name, path_name=path.name)
         )
     _write_vector(layer, path, driver, raw)
     return path
@@ -79,7 +92,9 @@ def _write_vector(layer: VectorLayer, path: Path, driver: str, raw: bool = False
             warnings.simplefilter("ignore", RuntimeWarning)  # Shapefile field name truncation
             pyogrio.write_dataframe(frame, path, **options)
     except Exception as error:  # pyogrio/GDAL raise several kinds
-        raise DataError(f"Cannot write {path.name} ({error})") from error
+        raise DataError(
+            tr("Cannot write {path_name} ({error})").format(path_name=path.name, error=error)
+        ) from error
 
 
 def _write_zipped_shapefile(layer: VectorLayer, path: Path, raw: bool = False) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.provenance import Provenance
 from twin.layers.radio_sites import Cell, Site
 from twin.layers.vector import VectorLayer
@@ -63,12 +64,16 @@ def sites_from_frame(frame: gpd.GeoDataFrame) -> list[Site]:
     project CRS). Raises DataError on missing columns or bad values."""
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        raise DataError(f"mobile_cells layer lacks column(s) {', '.join(missing)}")
+        raise DataError(
+            tr("mobile_cells layer lacks column(s) {missing}").format(missing=", ".join(missing))
+        )
     sites: dict[str, dict] = {}
     for index, row in frame.iterrows():
         geometry = row.geometry
         if geometry is None or geometry.is_empty or geometry.geom_type != "Point":
-            raise DataError(f"mobile_cells row {index}: the geometry is not a point")
+            raise DataError(
+                tr("mobile_cells row {index}: the geometry is not a point").format(index=index)
+            )
         site_id = str(row["site_id"])
         try:
             cell = Cell(
@@ -92,7 +97,11 @@ def sites_from_frame(frame: gpd.GeoDataFrame) -> list[Site]:
                 model=str(_value(row, "model")),
             )
         except (TypeError, ValueError) as error:
-            raise DataError(f"mobile_cells row {index} (cell {row['cell_id']}): {error}") from error
+            raise DataError(
+                tr("mobile_cells row {index} (cell {cell_id}): {error}").format(
+                    index=index, cell_id=row["cell_id"], error=error
+                )
+            ) from error
         entry = sites.setdefault(
             site_id,
             {

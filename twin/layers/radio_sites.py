@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 BANDS_MHZ = (700, 800, 900, 1800, 2100, 2600, 3500)
 TECHNOLOGIES = ("4G", "5G")
@@ -96,15 +97,27 @@ class Cell:
 
     def __post_init__(self) -> None:
         if self.technology not in TECHNOLOGIES:
-            raise DataError(f"cell {self.cell_id}: technology {self.technology!r} is not 4G or 5G")
+            raise DataError(
+                tr("cell {cell_id}: technology {technology!r} is not 4G or 5G").format(
+                    cell_id=self.cell_id, technology=self.technology
+                )
+            )
         if round(self.band_mhz) not in BANDS_MHZ:
             raise DataError(
-                f"cell {self.cell_id}: band {self.band_mhz:g} MHz is not one of {BANDS_MHZ}"
+                tr("cell {cell_id}: band {band_mhz:g} MHz is not one of {bands_mhz}").format(
+                    cell_id=self.cell_id, band_mhz=self.band_mhz, bands_mhz=BANDS_MHZ
+                )
             )
         if self.model not in MODEL_NAMES:
-            raise DataError(f"cell {self.cell_id}: unknown propagation model {self.model!r}")
+            raise DataError(
+                tr("cell {cell_id}: unknown propagation model {model!r}").format(
+                    cell_id=self.cell_id, model=self.model
+                )
+            )
         if self.rs_power_dbm is None and self.tx_power_dbm is None:
-            raise DataError(f"cell {self.cell_id}: give rs_power_dbm or tx_power_dbm")
+            raise DataError(
+                tr("cell {cell_id}: give rs_power_dbm or tx_power_dbm").format(cell_id=self.cell_id)
+            )
 
     @property
     def scs_khz(self) -> float:

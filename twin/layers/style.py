@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from twin.i18n import tr
 from twin.layers.colors import NEW_TRANSIT_LINE_COLOR, category_colors, sample_colormap
 
 if TYPE_CHECKING:
@@ -123,7 +124,11 @@ class Style:
 
     def __post_init__(self) -> None:
         if self.kind not in STYLE_KINDS:
-            raise ValueError(f"unknown style kind {self.kind!r}; expected one of {STYLE_KINDS}")
+            raise ValueError(
+                tr("unknown style kind {kind!r}; expected one of {style_kinds}").format(
+                    kind=self.kind, style_kinds=STYLE_KINDS
+                )
+            )
 
     def with_changes(self, **changes: Any) -> Style:
         """Return a copy with some fields replaced."""
@@ -241,11 +246,15 @@ def categorized_style_from_counts(
 def class_breaks(values: np.ndarray, count: int, method: str) -> np.ndarray:
     """``count + 1`` class edges of ``values`` by ``quantile`` or ``equal-interval``."""
     if method not in CLASSIFICATION_METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {CLASSIFICATION_METHODS}")
+        raise ValueError(
+            tr("unknown method {method!r}; expected one of {classification_methods}").format(
+                method=method, classification_methods=CLASSIFICATION_METHODS
+            )
+        )
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
-        raise ValueError("no numeric values to classify")
+        raise ValueError(tr("no numeric values to classify"))
     if method == "quantile":
         edges = np.quantile(finite, np.linspace(0.0, 1.0, count + 1))
     else:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.gtfs_tables import (
     FeedFiles,
     check_references,
@@ -126,7 +127,9 @@ def project_gtfs_path(project, given: str | Path | None = None) -> Path:
         return Path(given)
     path = project_feed_path(project)
     if path is None:
-        raise DataError("the project names no GTFS feed (metadata 'gtfs'); give one with --gtfs")
+        raise DataError(
+            tr("the project names no GTFS feed (metadata 'gtfs'); give one with --gtfs")
+        )
     return path
 
 

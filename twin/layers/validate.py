@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.privacy import people_columns
 
 if TYPE_CHECKING:
@@ -44,15 +45,29 @@ def check_people_columns(frame: pd.DataFrame, where: str) -> None:
         if bad_type.any():
             index = int(np.flatnonzero(bad_type.to_numpy())[0])
             raise DataError(
-                f"{where}: column '{column}' has {series.iloc[index]!r} at feature {index + 1}, "
-                f"not a number {allowed}"
+                tr(
+                    "{where}: column '{column}' has {series!r} at feature {index}, not "
+                    "a number {allowed}"
+                ).format(
+                    where=where,
+                    column=column,
+                    series=series.iloc[index],
+                    index=index + 1,
+                    allowed=allowed,
+                )
             )
         values = numbers.to_numpy(dtype=float)
         bad = ~np.isnan(values) & ~((values >= 0) & np.isfinite(values))
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
             raise DataError(
-                f"{where}: column '{column}' has {values[index]:g} at feature {index + 1} {allowed}"
+                tr("{where}: column '{column}' has {values:g} at feature {index} {allowed}").format(
+                    where=where,
+                    column=column,
+                    values=values[index],
+                    index=index + 1,
+                    allowed=allowed,
+                )
             )
 
 
@@ -79,22 +94,30 @@ def check_bounds(bounds, crs: CRS | str | None, where: str, margin: float = 0.0)
     crs = CRS.from_user_input(crs)
     bounds = np.asarray(bounds, dtype=float)
     if not np.isfinite(bounds).all():
-        raise DataError(f"{where}: some coordinates are not finite numbers (NaN or infinite)")
+        raise DataError(
+            tr("{where}: some coordinates are not finite numbers (NaN or infinite)").format(
+                where=where
+            )
+        )
     xmin, ymin, xmax, ymax = bounds
     text = f"x {xmin:.6g} to {xmax:.6g}, y {ymin:.6g} to {ymax:.6g}"
     if crs.is_geographic:
         # EPSG axis order may be lat/lon, but GeoPandas keeps x = longitude
         if xmin < -180 - margin or xmax > 180 + margin or ymin < -90 - margin or ymax > 90 + margin:
             raise DataError(
-                f"{where}: coordinates {text} are out of range for {crs.name} (allowed: "
-                "longitude x -180 to 180, latitude y -90 to 90 degrees)"
+                tr(
+                    "{where}: coordinates {text} are out of range for {crs_name} "
+                    "(allowed: longitude x -180 to 180, latitude y -90 to 90 degrees)"
+                ).format(where=where, text=text, crs_name=crs.name)
             )
         return
     limit = MAX_PROJECTED_M
     if max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) > limit:
         raise DataError(
-            f"{where}: coordinates {text} are out of range for {crs.name} "
-            f"(allowed: -{limit:.0e} to {limit:.0e} m)"
+            tr(
+                "{where}: coordinates {text} are out of range for {crs_name} (allowed: "
+                "-{limit:.0e} to {limit:.0e} m)"
+            ).format(where=where, text=text, crs_name=crs.name, limit=limit)
         )
     try:
         to_degrees = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -108,6 +131,8 @@ def check_bounds(bounds, crs: CRS | str | None, where: str, margin: float = 0.0)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or (np.abs(lat) > 90).any():
         raise DataError(
-            f"{where}: coordinates {text} are out of range for {crs.name} "
-            "(they are no point on Earth in this projection)"
+            tr(
+                "{where}: coordinates {text} are out of range for {crs_name} (they are "
+                "no point on Earth in this projection)"
+            ).format(where=where, text=text, crs_name=crs.name)
         )

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.i18n import N_
+from twin.i18n import N_, tr
 from twin.layers.base import Layer
 from twin.layers.opendata import anfr, arcep, arcep_mci, bdtopo, enedis, insee, osm
 
@@ -139,8 +139,11 @@ def _eligibility_alone(path: Path) -> list[Layer]:
     from twin.errors import DataError
 
     raise DataError(
-        f"{path.name} is the eligibility table of Arcep's Ma connexion internet; give twin "
-        "the base_imb file beside it (base_imb_<DEP>.csv.gz), which reads both"
+        tr(
+            "{path_name} is the eligibility table of Arcep's Ma connexion internet; "
+            "give twin the base_imb file beside it (base_imb_<DEP>.csv.gz), which "
+            "reads both"
+        ).format(path_name=path.name)
     )
 
 
@@ -249,8 +252,15 @@ def read_open_data(path: str | Path, crs: Any = "EPSG:2154") -> list[Layer]:
     if dataset is None:
         if path.suffix.lower() == ".7z":
             raise DataError(
-                f"{path.name} is a 7-Zip archive (as Arcep publishes its coverage maps); "
-                f"extract it first (7z x {path.name}) and give twin the .gpkg inside"
+                tr(
+                    "{path_name} is a 7-Zip archive (as Arcep publishes its coverage "
+                    "maps); extract it first (7z x {path_name}) and give twin the "
+                    ".gpkg inside"
+                ).format(path_name=path.name)
             )
-        raise DataError(f"{path.name}: not one of the French open datasets twin reads")
+        raise DataError(
+            tr("{path_name}: not one of the French open datasets twin reads").format(
+                path_name=path.name
+            )
+        )
     return dataset.read(path, crs)

@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.mobile import sites_to_layer
 from twin.layers.opendata.tables import (
     dms_to_degrees,
@@ -136,8 +137,10 @@ def read_anfr_tables(path: Path) -> dict[str, pd.DataFrame]:
     missing = [key for key in TABLES if key not in raw]
     if missing:
         raise DataError(
-            f"{Path(path).name}: ANFR table(s) {', '.join(missing)} not found next to it "
-            "(need SUP_SUPPORT, SUP_STATION, SUP_ANTENNE and SUP_EMETTEUR)"
+            tr(
+                "{name}: ANFR table(s) {missing} not found next to it (need "
+                "SUP_SUPPORT, SUP_STATION, SUP_ANTENNE and SUP_EMETTEUR)"
+            ).format(name=Path(path).name, missing=", ".join(missing))
         )
     tables = {}
     for key, (name, data) in raw.items():
@@ -207,8 +210,13 @@ def _hemisphere(values: pd.Series, letters: str, name: str, column_name: str) ->
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{name}, line {row + 2}: {column_name} {values.iloc[row]!r} is not "
-            f"{' or '.join(letters)}"
+            tr("{name}, line {row}: {column_name} {values!r} is not {letters}").format(
+                name=name,
+                row=row + 2,
+                column_name=column_name,
+                values=values.iloc[row],
+                letters=" or ".join(letters),
+            )
         )
     return (text == letters[1]).to_numpy()
 

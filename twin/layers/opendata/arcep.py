@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.opendata import arcep_mci
 from twin.layers.opendata.fiber_premises import fiber_premises_layer
 from twin.layers.opendata.tables import (
@@ -120,8 +121,9 @@ def mobile_coverage_layer(frame: gpd.GeoDataFrame, name: str) -> VectorLayer:
     bad = [i for i, level in enumerate(levels) if level is None]
     if bad:
         raise DataError(
-            f"{name}, feature {bad[0] + 1}: niveau {frame['niveau'].iloc[bad[0]]!r} is not an "
-            "Arcep level (TBC, BC, CL)"
+            tr(
+                "{name}, feature {bad}: niveau {niveau!r} is not an Arcep level (TBC, BC, CL)"
+            ).format(name=name, bad=bad[0] + 1, niveau=frame["niveau"].iloc[bad[0]])
         )
     binary = int(sum(plain(v) in BINARY_COVERED for v in frame["niveau"]))
     operator = frame["operateur"].astype(str).str.strip()
@@ -274,7 +276,11 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
         xs, ys = column(table, "x"), column(table, "y")
         labels = ("x", "y")
     else:
-        raise DataError(f"{name}: no coordinates (columns x/y or lon/lat); not the Arcep schema")
+        raise DataError(
+            tr("{name}: no coordinates (columns x/y or lon/lat); not the Arcep schema").format(
+                name=name
+            )
+        )
     x = numbers(xs, name, labels[0], required=True)
     y = numbers(ys, name, labels[1], required=True)
     degrees = bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
@@ -284,9 +290,14 @@ def read_arcep_fiber(path: Path, crs="EPSG:2154", communes=None) -> VectorLayer:
     bad = [i for i, s in enumerate(statuses) if s is None]
     if bad:
         raise DataError(
-            f"{name}, line {line_of(states, bad[0])}: imb_etat {states.iloc[bad[0]]!r} is not an "
-            "Arcep "
-            f"state ({', '.join(KNOWN_STATES)})"
+            tr(
+                "{name}, line {line}: imb_etat {states!r} is not an Arcep state ({known_states})"
+            ).format(
+                name=name,
+                line=line_of(states, bad[0]),
+                states=states.iloc[bad[0]],
+                known_states=", ".join(KNOWN_STATES),
+            )
         )
     pm = next((c for c in ("pm_ref", "code_pm") if has_column(table, c)), None)
     premises, missing_premises, premises_source = _premises(table, name)

@@ -28,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.opendata.fiber_premises import fiber_premises_layer
 from twin.layers.opendata.tables import (
     column,
@@ -87,8 +88,11 @@ def read_mci_buildings(path: Path, crs="EPSG:2154", communes=None):
     tables = eligibility_tables_beside(path)
     if not tables:
         raise DataError(
-            f"{name}: the eligibility table of Ma connexion internet (actuel_<DEP>.csv.gz) "
-            "must lie beside it; without it twin cannot tell which buildings have FTTH"
+            tr(
+                "{name}: the eligibility table of Ma connexion internet "
+                "(actuel_<DEP>.csv.gz) must lie beside it; without it twin cannot tell "
+                "which buildings have FTTH"
+            ).format(name=name)
         )
     ftth: set[str] = set()
     for other in tables:

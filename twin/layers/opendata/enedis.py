@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.energy import grid_layer
 from twin.layers.opendata.tables import column, has_column, read_table_file
 from twin.layers.provenance import Provenance
@@ -92,7 +93,7 @@ def read_enedis_frame(path: Path, crs="EPSG:2154") -> tuple[str, gpd.GeoDataFram
     path = Path(path)
     dataset = dataset_of(path)
     if dataset is None:
-        raise DataError(f"{path.name}: not an Enedis dataset export")
+        raise DataError(tr("{path_name}: not an Enedis dataset export").format(path_name=path.name))
     kind = DATASETS[dataset][1]
     if path.suffix.lower() in (".csv", ".txt"):
         table = read_table_file(path)
@@ -102,8 +103,12 @@ def read_enedis_frame(path: Path, crs="EPSG:2154") -> tuple[str, gpd.GeoDataFram
     types = set(frame.geometry.geom_type.dropna())
     if not all(kind in t for t in types):
         raise DataError(
-            f"{path.name}: Enedis '{dataset}' holds {kind.lower()}s, this file has "
-            f"{', '.join(sorted(types))}"
+            tr("{path_name}: Enedis '{dataset}' holds {kind}s, this file has {types}").format(
+                path_name=path.name,
+                dataset=dataset,
+                kind=kind.lower(),
+                types=", ".join(sorted(types)),
+            )
         )
     return dataset, frame.to_crs(crs)
 
@@ -118,14 +123,20 @@ def _frame_from_csv(table: pd.DataFrame, name: str, kind: str) -> gpd.GeoDataFra
     )
     if kind == "Line" or not has_column(table, "Geo Point"):
         if not has_column(table, "Geo Shape"):
-            raise DataError(f"{name}: column 'Geo Shape' missing; not the Enedis export schema")
+            raise DataError(
+                tr("{name}: column 'Geo Shape' missing; not the Enedis export schema").format(
+                    name=name
+                )
+            )
         geometries = []
         for row, text in enumerate(column(table, "Geo Shape")):
             try:
                 geometries.append(shapely.geometry.shape(json.loads(text)))
             except (ValueError, TypeError, KeyError, AttributeError):
                 raise DataError(
-                    f"{name}, line {row + 2}: Geo Shape is not a GeoJSON geometry"
+                    tr("{name}, line {row}: Geo Shape is not a GeoJSON geometry").format(
+                        name=name, row=row + 2
+                    )
                 ) from None
         return gpd.GeoDataFrame(table, geometry=geometries, crs="EPSG:4326")
     points = []
@@ -134,10 +145,16 @@ def _frame_from_csv(table: pd.DataFrame, name: str, kind: str) -> gpd.GeoDataFra
             lat, lon = (float(v) for v in str(text).replace(" ", "").split(","))
         except ValueError:
             raise DataError(
-                f"{name}, line {row + 2}: Geo Point {text!r} is not 'lat, lon'"
+                tr("{name}, line {row}: Geo Point {text!r} is not 'lat, lon'").format(
+                    name=name, row=row + 2, text=text
+                )
             ) from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise DataError(f"{name}, line {row + 2}: Geo Point {text!r} is not 'lat, lon'")
+            raise DataError(
+                tr("{name}, line {row}: Geo Point {text!r} is not 'lat, lon'").format(
+                    name=name, row=row + 2, text=text
+                )
+            )
         points.append(shapely.Point(lon, lat))
     return gpd.GeoDataFrame(table, geometry=points, crs="EPSG:4326")
 
@@ -174,7 +191,7 @@ def build_grid(
     HV/MV and MV/LV substation points and the published MV lines (optional), all in
     ``crs``. DataError when there is no HV/MV substation."""
     if len(sources) == 0:
-        raise DataError("no Enedis HV/MV substation (poste-source): the grid has no source")
+        raise DataError(tr("no Enedis HV/MV substation (poste-source): the grid has no source"))
     buses, trafos, lines = [], [], []
 
     def bus(name, kv, kind, point, slack=False) -> int:

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.opendata.tables import (
     column,
     has_column,
@@ -61,12 +62,16 @@ def cell_polygons(ids: pd.Series, name: str) -> tuple[np.ndarray, str]:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{name}, line {row + 2}: Idcar_200m {text.iloc[row]!r} is not an INSPIRE cell id "
-            "(CRS3035RES200mN...E...)"
+            tr(
+                "{name}, line {row}: Idcar_200m {text!r} is not an INSPIRE cell id "
+                "(CRS3035RES200mN...E...)"
+            ).format(name=name, row=row + 2, text=text.iloc[row])
         )
     codes = sorted(set(parts[0]))
     if len(codes) > 1:
-        raise DataError(f"{name}: cells in several CRSs ({', '.join(codes)})")
+        raise DataError(
+            tr("{name}: cells in several CRSs ({codes})").format(name=name, codes=", ".join(codes))
+        )
     size, north, east = (parts[k].astype(float).to_numpy() for k in (1, 2, 3))
     polygons = shapely.box(east, north, east + size, north + size)
     return polygons, f"EPSG:{codes[0] if codes else 3035}"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
@@ -52,7 +53,7 @@ def read_table(raw: bytes, name: str) -> pd.DataFrame:
     """
     text, _ = decode_text(raw)
     if not text.strip():
-        raise DataError(f"{name} is empty")
+        raise DataError(tr("{name} is empty").format(name=name))
     separator = _separator(text[: text.find("\n")] if "\n" in text else text)
     try:
         frame = pd.read_csv(
@@ -63,7 +64,11 @@ def read_table(raw: bytes, name: str) -> pd.DataFrame:
             quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, ValueError) as error:
-        raise DataError(f"{name}: not a readable table ({str(error).splitlines()[0]})") from None
+        raise DataError(
+            tr("{name}: not a readable table ({error})").format(
+                name=name, error=str(error).splitlines()[0]
+            )
+        ) from None
     frame.columns = [str(c).strip().strip('"') for c in frame.columns]
     return frame
 
@@ -101,14 +106,18 @@ def read_table_file(path: Path) -> pd.DataFrame:
                 raw = handle.read(MAX_TABLE_BYTES + 1)
             if len(raw) > MAX_TABLE_BYTES:
                 raise DataError(
-                    f"{name}: decompresses to more than {MAX_TABLE_BYTES / 1024**3:g} GiB; "
-                    "use the file of one department"
+                    tr(
+                        "{name}: decompresses to more than {max_table_bytes:g} GiB; "
+                        "use the file of one department"
+                    ).format(name=name, max_table_bytes=MAX_TABLE_BYTES / 1024**3)
                 )
     except OSError as error:
         text = error.strerror or str(error)
-        raise DataError(f"{name}: cannot be read ({text})") from None
+        raise DataError(
+            tr("{name}: cannot be read ({text})").format(name=name, text=text)
+        ) from None
     except EOFError:
-        raise DataError(f"{name}: the gzip file is truncated") from None
+        raise DataError(tr("{name}: the gzip file is truncated").format(name=name)) from None
     return read_table(raw, name)
 
 
@@ -118,7 +127,9 @@ def require_columns(frame: pd.DataFrame, columns, name: str, schema: str) -> Non
     missing = [c for c in columns if c.lower() not in present]
     if missing:
         raise DataError(
-            f"{name}: column(s) {', '.join(missing)} missing; not the published {schema} schema"
+            tr("{name}: column(s) {missing} missing; not the published {schema} schema").format(
+                name=name, missing=", ".join(missing), schema=schema
+            )
         )
 
 
@@ -161,10 +172,19 @@ def numbers(
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         value = values.iloc[row]
-        what = "is empty" if str(value).strip() == "" else f"{value!r} is not a valid number"
+        if str(value).strip() == "":
+            what = tr("is empty")
+        else:
+            what = tr("{value!r} is not a valid number").format(value=value)
         if not np.isnan(parsed[row]) and (low is not None or high is not None):
-            what = f"{value!r} is outside {low:g}..{high:g}"
-        raise DataError(f"{name}, line {line_of(values, row)}: {column_name} {what}")
+            what = tr("{value!r} is outside {low:g}..{high:g}").format(
+                value=value, low=low, high=high
+            )
+        raise DataError(
+            tr("{name}, line {line}: {column_name} {what}").format(
+                name=name, line=line_of(values, row), column_name=column_name, what=what
+            )
+        )
     return parsed
 
 

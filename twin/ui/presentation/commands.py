@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.project import Project
 from twin.story import StoryStep
 
@@ -68,7 +69,7 @@ class StoryCommand(QUndoCommand):
 
 def _steps(stories: Stories, name: str) -> list[StoryStep]:
     if name not in stories:
-        raise DataError(f"no story named {name!r}")
+        raise DataError(tr("no story named {name!r}").format(name=name))
     return list(stories[name])
 
 
@@ -76,9 +77,9 @@ def with_new_story(stories: Stories, name: str) -> Stories:
     """``stories`` plus an empty story ``name`` (DataError if blank or taken)."""
     name = name.strip()
     if not name:
-        raise DataError("a story needs a name")
+        raise DataError(tr("a story needs a name"))
     if name in stories:
-        raise DataError(f"a story named {name!r} already exists")
+        raise DataError(tr("a story named {name!r} already exists").format(name=name))
     return {**stories, name: ()}
 
 
@@ -86,9 +87,9 @@ def with_renamed_story(stories: Stories, name: str, new_name: str) -> Stories:
     """``stories`` with story ``name`` called ``new_name``, at the same place."""
     new_name = new_name.strip()
     if not new_name:
-        raise DataError("a story needs a name")
+        raise DataError(tr("a story needs a name"))
     if new_name != name and new_name in stories:
-        raise DataError(f"a story named {new_name!r} already exists")
+        raise DataError(tr("a story named {new_name!r} already exists").format(new_name=new_name))
     _steps(stories, name)
     return {(new_name if key == name else key): steps for key, steps in stories.items()}
 

@@ -58,7 +58,7 @@ def _names(scenarios: tuple[Scenario, ...]) -> list[str]:
 def _index_of(scenarios: tuple[Scenario, ...], name: str) -> int:
     names = _names(scenarios)
     if name not in names:
-        raise DataError(f"no scenario named {name!r}")
+        raise DataError(tr("no scenario named {name!r}").format(name=name))
     return names.index(name)
 
 
@@ -176,7 +176,11 @@ class RemoveInterventionCommand(ScenarioCommand):
         scenarios, current = controller.state()
         scenario = scenarios[_index_of(scenarios, name)]
         if not 0 <= index < len(scenario.interventions):
-            raise DataError(f"scenario {name!r} has no intervention {index + 1}")
+            raise DataError(
+                tr("scenario {name!r} has no intervention {index}").format(
+                    name=name, index=index + 1
+                )
+            )
         text = tr("Remove: {0}").format(scenario.interventions[index].describe())
         after = _replace_scenario(scenarios, name, scenario.without(index))
         super().__init__(controller, text, (after, current))

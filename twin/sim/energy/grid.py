@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandapower as pp
 
 from twin.errors import DataError
-from twin.i18n import N_
+from twin.i18n import N_, tr
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
 from twin.sim.energy.grid_build import frames_to_net
 from twin.sim.energy.grid_io import GridFrames, net_to_frames, read_pandapower_json
@@ -63,8 +63,10 @@ def prepare_grid(
         source = N_("project grid layers")  # translated where printed
     else:
         raise DataError(
-            "no grid to study: the project has no grid_buses/grid_lines/grid_transformers "
-            "layers; pass a pandapower network with --net FILE"
+            tr(
+                "no grid to study: the project has no grid_buses/grid_lines/grid_transformers "
+                "layers; pass a pandapower network with --net FILE"
+            )
         )
     notes.extend(frames.warnings)
     buildings = _buildings_of(project)

@@ -69,14 +69,14 @@ def select_targets(buildings: gpd.GeoDataFrame, area=None, building_ids=None) ->
     mask = np.ones(len(buildings), dtype=bool)
     if area is not None:
         if shapely.get_type_id(area) not in (3, 6):
-            raise DataError("The target area must be a polygon.")
+            raise DataError(tr("The target area must be a polygon."))
         if len(buildings):
             xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values))
             mask &= shapely.contains_xy(area, xy[:, 0], xy[:, 1])
     if building_ids is not None:
         mask &= buildings["building_id"].isin(list(building_ids)).to_numpy()
     if area is None and building_ids is None:
-        raise DataError("Give a target area or a list of buildings to plan an extension.")
+        raise DataError(tr("Give a target area or a list of buildings to plan an extension."))
     return mask
 
 
@@ -103,7 +103,9 @@ def plan_extension(
     fb = ensure_feedback(feedback)
     missing = set(BUILDING_COLUMNS) - set(buildings.columns)
     if missing:
-        raise DataError(f"The buildings layer lacks column(s) {sorted(missing)}.")
+        raise DataError(
+            tr("The buildings layer lacks column(s) {missing}.").format(missing=sorted(missing))
+        )
     premises_all = pd.to_numeric(buildings["premises"], errors="coerce").fillna(0).to_numpy()
     status_all = buildings["fiber_status"].astype(str).to_numpy()
     in_target = select_targets(buildings, area, building_ids)
@@ -130,7 +132,7 @@ def plan_extension(
         [split.edge_u[is_fiber], split.edge_v[is_fiber], optical_node[optical_node >= 0]]
     )
     if len(roots) == 0:
-        raise DataError("No existing fiber network (cables or NRO/PM nodes) to extend from.")
+        raise DataError(tr("No existing fiber network (cables or NRO/PM nodes) to extend from."))
     fb.set_progress(20, "routing (Steiner tree)")
     tree = steiner_tree(split.weighted_matrix(weight), t_node[reachable_drop], roots)
     route_edge = split.edge_between(tree.node_a, tree.node_b, weight)

@@ -16,6 +16,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.fiber import plan_layers, read_fiber_inputs
 from twin.layers.privacy import HouseholdGroups
@@ -76,7 +77,9 @@ def run(
     for index, extension in enumerate(extensions):
         feedback.set_progress(100.0 * index / len(extensions), f"planning '{extension.name}'")
         if len(extension.polygon) < 3:
-            raise DataError(f"fiber area '{extension.name}' needs at least three corners")
+            raise DataError(
+                tr("fiber area '{name}' needs at least three corners").format(name=extension.name)
+            )
         area = shapely.make_valid(shapely.Polygon(extension.polygon))
         try:
             plan = plan_extension(context["network"], buildings, area=area, costs=context["costs"])

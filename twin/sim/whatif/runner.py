@@ -23,6 +23,7 @@ from typing import Any
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.fingerprint import forget_fingerprint
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.layers.territory import clip_level_layers, territory_outline
@@ -284,7 +285,11 @@ def simulate(
     domains = tuple(domains) if domains else DOMAINS
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
-        raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
+        raise DataError(
+            tr("unknown domain(s) {domains}; known: {known}").format(
+                domains=", ".join(unknown), known=", ".join(DOMAINS)
+            )
+        )
     scenario.check_extent(project.extent)  # a site far away would be costed without a word
     helpers = _fork_heavy_domains(project, scenario, domains, options, processes - 1)
     both = {**(pooled or {}), **helpers}

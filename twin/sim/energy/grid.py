@@ -73,14 +73,20 @@ def prepare_grid(
     attachments = None
     if len(net.load) == 0:
         if buildings is None:
-            notes.append("the grid has no loads and the project no buildings: no load")
+            notes.append(tr("the grid has no loads and the project no buildings: no load"))
         else:
             attachments = attach_buildings(net, frames.buses, buildings, settings)
             frames = net_to_frames(net, crs=crs)
             notes.append(
-                f"{int(attachments.households.sum())} households and "
-                f"{int(attachments.business_premises.sum())} business premises of "
-                f"{len(attachments)} buildings attached to {attachments.bus.nunique()} buses"
+                tr(
+                    "{households} households and {premises} business premises of {buildings} "
+                    "buildings attached to {buses} buses"
+                ).format(
+                    households=int(attachments.households.sum()),
+                    premises=int(attachments.business_premises.sum()),
+                    buildings=len(attachments),
+                    buses=attachments.bus.nunique(),
+                )
             )
     notes.append(capacity_note(net))
     return PreparedGrid(net, frames, buildings, attachments, source, notes)

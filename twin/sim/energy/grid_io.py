@@ -313,10 +313,14 @@ def net_to_frames(
         if len(net.switch)
         else False
     ):
-        warnings.append("closed bus-bus switches are not exported (buses stay separate)")
+        warnings.append(tr("closed bus-bus switches are not exported (buses stay separate)"))
     for table in ("trafo3w", "gen", "impedance", "dcline", "storage", "shunt", "ward", "xward"):
         if table in net and len(net[table]):
-            warnings.append(f"{len(net[table])} '{table}' elements are not exported")
+            warnings.append(
+                tr("{count} '{table}' elements are not exported").format(
+                    count=len(net[table]), table=table
+                )
+            )
     loads = _injection_frame(net.load, "load_id", point_of_bus, crs)
     generators = _injection_frame(net.sgen, "sgen_id", point_of_bus, crs)
     return GridFrames(buses, lines, transformers, loads, generators, warnings)

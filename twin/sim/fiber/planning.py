@@ -36,6 +36,14 @@ from twin.sim.fiber.steiner import steiner_tree
 from twin.sim.fiber.tree import order_route
 from twin.sim.network import Attachment
 
+
+class NothingToPlanError(DataError):
+    """Every premise of the target is already eligible for fiber: there is nothing to plan.
+
+    Callers that plan many areas skip it (its message is translated, so they test the type,
+    not the text)."""
+
+
 BUILDING_COLUMNS = ("building_id", "premises", "fiber_status")
 
 
@@ -111,7 +119,7 @@ def plan_extension(
     in_target = select_targets(buildings, area, building_ids)
     target = np.flatnonzero(in_target & (status_all == "not-eligible") & (premises_all > 0))
     if len(target) == 0:
-        raise DataError(
+        raise NothingToPlanError(
             tr("every premise of the target is already eligible for fiber: nothing to plan")
         )
     fb.set_progress(5, "attaching buildings to the roads")
@@ -225,7 +233,7 @@ def plan_extension(
         edge_year = group_year[edge_group]
         if overrun:
             warnings.append(
-                "Some build steps alone exceed the yearly budget; they take a year each."
+                tr("Some build steps alone exceed the yearly budget; they take a year each.")
             )
         for year in np.unique(group_year):
             in_year = group_year == year
@@ -293,13 +301,17 @@ def plan_extension(
     )
     if (status == "too-far").any():
         warnings.append(
-            f"{int((status == 'too-far').sum())} buildings are farther than "
-            f"{params.max_drop_m:.0f} m from a road and are not planned."
+            tr(
+                "{count} buildings are farther than {max_drop_m:.0f} m from a road and are not "
+                "planned."
+            ).format(count=int((status == "too-far").sum()), max_drop_m=params.max_drop_m)
         )
     if (status == "unreachable").any():
         warnings.append(
-            f"{int((status == 'unreachable').sum())} buildings are on roads not joined to "
-            "the existing network and are not planned."
+            tr(
+                "{count} buildings are on roads not joined to the existing network and are not "
+                "planned."
+            ).format(count=int((status == "unreachable").sum()))
         )
     fb.set_progress(100, "done")
     return FiberPlan(

@@ -365,7 +365,9 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         except DataError as error:
             if explicit or scenario.for_domain(domain):
                 raise
-            out.warnings.append(f"{domain}: not simulated ({error})")
+            out.warnings.append(
+                tr("{domain}: not simulated ({error})").format(domain=domain, error=error)
+            )
             continue
         feedback.set_progress(middle, f"{domain}: scenario")
         result = domain_result(

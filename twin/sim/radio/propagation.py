@@ -35,7 +35,9 @@ class ValidityWarning(UserWarning):
 
 
 def _warn(model: str, what: str) -> None:
-    warnings.warn(f"{model}: {what}", ValidityWarning, stacklevel=4)
+    warnings.warn(
+        tr("{model}: {what}").format(model=model, what=what), ValidityWarning, stacklevel=4
+    )
 
 
 def _check_range(model: str, name: str, values, low: float, high: float, unit: str) -> None:

@@ -41,6 +41,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.network_build import (
     cluster_endpoints,
     multi_source_paths,
@@ -121,11 +122,11 @@ class RoadGraph:
         length in metres and the row position of the line it came from (``edge_source``).
         """
         if frame is None or len(frame) == 0:
-            raise DataError("The road layer is empty: a road graph needs at least one line.")
+            raise DataError(tr("The road layer is empty: a road graph needs at least one line."))
         geometry = frame.geometry.values
         kinds = set(shapely.get_type_id(geometry[~shapely.is_missing(geometry)]).tolist())
         if not kinds <= {1, 5}:
-            raise DataError("The road layer must hold lines (LineString or MultiLineString).")
+            raise DataError(tr("The road layer must hold lines (LineString or MultiLineString)."))
         classes = (
             frame[class_column].astype(str).to_numpy(dtype=object)
             if class_column and class_column in frame.columns
@@ -133,7 +134,7 @@ class RoadGraph:
         )
         pieces, source = node_lines(np.asarray(geometry), node_crossings)
         if len(pieces) == 0:
-            raise DataError("The road layer has no line of non-zero length.")
+            raise DataError(tr("The road layer has no line of non-zero length."))
         node_xy, u, v, pieces = cluster_endpoints(pieces, snap_tolerance)
         pieces, u, v, source, node_xy = snap_dangles(pieces, u, v, source, node_xy, snap_tolerance)
         length = shapely.length(pieces)

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandapower as pp
 
 from twin.errors import DataError
-from twin.i18n import N_
+from twin.i18n import N_, tr
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
 from twin.sim.energy.grid_build import frames_to_net
 from twin.sim.energy.grid_io import GridFrames, net_to_frames, read_pandapower_json
@@ -63,22 +63,30 @@ def prepare_grid(
         source = N_("project grid layers")  # translated where printed
     else:
         raise DataError(
-            "no grid to study: the project has no grid_buses/grid_lines/grid_transformers "
-            "layers; pass a pandapower network with --net FILE"
+            tr(
+                "no grid to study: the project has no grid_buses/grid_lines/grid_transformers "
+                "layers; pass a pandapower network with --net FILE"
+            )
         )
     notes.extend(frames.warnings)
     buildings = _buildings_of(project)
     attachments = None
     if len(net.load) == 0:
         if buildings is None:
-            notes.append("the grid has no loads and the project no buildings: no load")
+            notes.append(tr("the grid has no loads and the project no buildings: no load"))
         else:
             attachments = attach_buildings(net, frames.buses, buildings, settings)
             frames = net_to_frames(net, crs=crs)
             notes.append(
-                f"{int(attachments.households.sum())} households and "
-                f"{int(attachments.business_premises.sum())} business premises of "
-                f"{len(attachments)} buildings attached to {attachments.bus.nunique()} buses"
+                tr(
+                    "{households} households and {premises} business premises of {buildings} "
+                    "buildings attached to {buses} buses"
+                ).format(
+                    households=int(attachments.households.sum()),
+                    premises=int(attachments.business_premises.sum()),
+                    buildings=len(attachments),
+                    buses=attachments.bus.nunique(),
+                )
             )
     notes.append(capacity_note(net))
     return PreparedGrid(net, frames, buildings, attachments, source, notes)

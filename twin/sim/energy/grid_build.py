@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.energy.grid_io import (
     GRID_LAYER_IDS,
     LINE_PARAMETERS,
@@ -36,7 +37,11 @@ def _column(frame: pd.DataFrame, name: str, default: Any) -> pd.Series:
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], layer: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"grid layer {layer!r} lacks the column(s) {', '.join(missing)}")
+        raise DataError(
+            tr("grid layer {layer!r} lacks the column(s) {columns}").format(
+                layer=layer, columns=", ".join(missing)
+            )
+        )
 
 
 def _has_parameters(row: pd.Series, names: tuple[str, ...]) -> bool:
@@ -71,7 +76,7 @@ def frames_to_net(frames: GridFrames, name: str = "twin grid") -> pp.pandapowerN
     bus_wgs = buses.to_crs(WGS84).geometry if buses.crs is not None else buses.geometry
     ids = buses.bus_id.astype(np.int64).to_numpy()
     if len(set(ids)) != len(ids):
-        raise DataError("grid layer 'grid_buses' has duplicate bus_id values")
+        raise DataError(tr("grid layer 'grid_buses' has duplicate bus_id values"))
     pp.create_buses(
         net,
         len(buses),
@@ -101,7 +106,7 @@ def _create_lines(net: pp.pandapowerNet, lines: gpd.GeoDataFrame, known: set[int
     from_bus = lines.from_bus.astype(np.int64).to_numpy()
     to_bus = lines.to_bus.astype(np.int64).to_numpy()
     if not (set(from_bus) | set(to_bus)) <= known:
-        raise DataError("a grid line connects a bus that is not in grid_buses")
+        raise DataError(tr("a grid line connects a bus that is not in grid_buses"))
     length_km = _column(lines, "length_km", np.nan).astype(float).to_numpy()
     missing = ~np.isfinite(length_km)
     if missing.any():
@@ -113,8 +118,10 @@ def _create_lines(net: pp.pandapowerNet, lines: gpd.GeoDataFrame, known: set[int
     unknown = ~by_parameters & ~np.isin(std_types, library.index)
     if unknown.any():
         raise DataError(
-            f"grid line type {std_types[unknown][0]!r} is not a pandapower standard type and "
-            "the line has no r_ohm_per_km/x_ohm_per_km/c_nf_per_km/max_i_ka columns"
+            tr(
+                "grid line type {std_type!r} is not a pandapower standard type and the line has no "
+                "r_ohm_per_km/x_ohm_per_km/c_nf_per_km/max_i_ka columns"
+            ).format(std_type=std_types[unknown][0])
         )
     for name, parameter in parameters.items():
         if (~by_parameters).any():
@@ -150,7 +157,7 @@ def _create_transformers(net: pp.pandapowerNet, trafos: pd.DataFrame, known: set
     hv_bus = trafos.hv_bus.astype(np.int64).to_numpy()
     lv_bus = trafos.lv_bus.astype(np.int64).to_numpy()
     if not (set(hv_bus) | set(lv_bus)) <= known:
-        raise DataError("a grid transformer connects a bus that is not in grid_buses")
+        raise DataError(tr("a grid transformer connects a bus that is not in grid_buses"))
     std_types = trafos.std_type.fillna("").astype(str).to_numpy()
     names = ("sn_mva", *TRAFO_PARAMETERS)
     values = {k: _column(trafos, k, np.nan).astype(float).to_numpy().copy() for k in names}
@@ -159,8 +166,10 @@ def _create_transformers(net: pp.pandapowerNet, trafos: pd.DataFrame, known: set
     unknown = ~by_parameters & ~np.isin(std_types, library.index)
     if unknown.any():
         raise DataError(
-            f"grid transformer type {std_types[unknown][0]!r} is not a pandapower standard "
-            "type and the transformer has no electrical parameter columns"
+            tr(
+                "grid transformer type {std_type!r} is not a pandapower standard type and the "
+                "transformer has no electrical parameter columns"
+            ).format(std_type=std_types[unknown][0])
         )
     taps = {k: _column(trafos, k, np.nan).astype(float).to_numpy().copy() for k in TAP_COLUMNS}
     tap_side = _column(trafos, "tap_side", "hv").fillna("hv").astype(str).to_numpy().copy()
@@ -199,8 +208,10 @@ def _create_slacks(net: pp.pandapowerNet, buses: pd.DataFrame) -> None:
         slack = buses["kind"].astype(str) == "source"
     if not slack.any():
         raise DataError(
-            "grid_buses has no slack bus (set slack = true on the external-grid bus or give "
-            "the source bus kind 'source')"
+            tr(
+                "grid_buses has no slack bus (set slack = true on the external-grid bus or give the"
+                " source bus kind 'source')"
+            )
         )
     vm = _column(buses, "slack_vm_pu", 1.0)
     for bus_id, vm_pu in zip(buses.bus_id[slack], vm[slack], strict=True):
@@ -212,7 +223,7 @@ def _create_injections(
 ) -> None:
     _require(frame, ("bus", "p_mw"), GRID_LAYER_IDS["loads" if table == "load" else "generators"])
     if not set(frame.bus.astype(int)) <= known:
-        raise DataError(f"a grid {table} is attached to a missing bus")
+        raise DataError(tr("a grid {table} is attached to a missing bus").format(table=table))
     create = pp.create_loads if table == "load" else pp.create_sgens
     id_column = "load_id" if table == "load" else "sgen_id"
     index = _column(frame, id_column, None)

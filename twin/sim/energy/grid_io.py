@@ -24,6 +24,7 @@ import shapely
 from pyproj import CRS
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.io_common import existing_file
 from twin.sim.energy.defaults import voltage_level
 
@@ -80,9 +81,13 @@ def read_pandapower_json(path: str | Path) -> pp.pandapowerNet:
     try:
         net = pp.from_json(str(path))
     except Exception as error:  # pandapower raises many types for a bad file
-        raise DataError(f"{path.name} is not a pandapower JSON network ({error})") from error
+        raise DataError(
+            tr("{name} is not a pandapower JSON network ({error})").format(
+                name=path.name, error=error
+            )
+        ) from error
     if len(net.bus) == 0:
-        raise DataError(f"{path.name}: the network has no buses")
+        raise DataError(tr("{name}: the network has no buses").format(name=path.name))
     return net
 
 
@@ -112,23 +117,37 @@ def check_pandapower_modules(path: Path) -> None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except RecursionError:
-        raise DataError(f"{path.name}: the network JSON is nested too deeply") from None
+        raise DataError(
+            tr("{name}: the network JSON is nested too deeply").format(name=path.name)
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{path.name} is not a pandapower JSON network ({error})") from None
+        raise DataError(
+            tr("{name} is not a pandapower JSON network ({error})").format(
+                name=path.name, error=error
+            )
+        ) from None
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            raise DataError(f"{path.name}: the network JSON is nested too deeply")
+            raise DataError(
+                tr("{name}: the network JSON is nested too deeply").format(name=path.name)
+            )
         if isinstance(value, dict):
             module, kind = value.get("_module"), value.get("_class")
             if module is not None and not _allowed_module(module):
                 raise DataError(
-                    f"{path.name} names the Python module {str(module)[:60]!r}, which a grid "
-                    "file may not load; the file is refused"
+                    tr(
+                        "{name} names the Python module {module!r}, which a grid file may not "
+                        "load; the file is refused"
+                    ).format(name=path.name, module=str(module)[:60])
                 )
             if kind in REFUSED_CLASSES:
-                raise DataError(f"{path.name} holds a {kind!r} object (code); refused")
+                raise DataError(
+                    tr("{name} holds a {kind!r} object (code); refused").format(
+                        name=path.name, kind=kind
+                    )
+                )
             stack.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
@@ -136,7 +155,9 @@ def check_pandapower_modules(path: Path) -> None:
             try:
                 stack.append((json.loads(value), depth + 1))
             except RecursionError:
-                raise DataError(f"{path.name}: the network JSON is nested too deeply") from None
+                raise DataError(
+                    tr("{name}: the network JSON is nested too deeply").format(name=path.name)
+                ) from None
             except json.JSONDecodeError:
                 continue
 
@@ -292,10 +313,14 @@ def net_to_frames(
         if len(net.switch)
         else False
     ):
-        warnings.append("closed bus-bus switches are not exported (buses stay separate)")
+        warnings.append(tr("closed bus-bus switches are not exported (buses stay separate)"))
     for table in ("trafo3w", "gen", "impedance", "dcline", "storage", "shunt", "ward", "xward"):
         if table in net and len(net[table]):
-            warnings.append(f"{len(net[table])} '{table}' elements are not exported")
+            warnings.append(
+                tr("{count} '{table}' elements are not exported").format(
+                    count=len(net[table]), table=table
+                )
+            )
     loads = _injection_frame(net.load, "load_id", point_of_bus, crs)
     generators = _injection_frame(net.sgen, "sgen_id", point_of_bus, crs)
     return GridFrames(buses, lines, transformers, loads, generators, warnings)

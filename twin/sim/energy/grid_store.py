@@ -8,6 +8,7 @@ import geopandas as gpd
 import pyogrio
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.energy.grid_io import GRID_LAYER_IDS, GridFrames
 
 _BOOL_COLUMNS = ("slack", "in_service")
@@ -39,7 +40,7 @@ def read_grid_gpkg(path: str | Path, crs=None) -> GridFrames:
     optional grid_loads, grid_generators), reprojected to ``crs`` when given."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"No grid GeoPackage at {path}")
+        raise DataError(tr("No grid GeoPackage at {path}").format(path=path))
     present = {str(name) for name, _ in pyogrio.list_layers(path)}
     frames: dict[str, gpd.GeoDataFrame | None] = {}
     for key, layer_id in GRID_LAYER_IDS.items():
@@ -47,7 +48,9 @@ def read_grid_gpkg(path: str | Path, crs=None) -> GridFrames:
             if key in ("loads", "generators"):
                 frames[key] = None
                 continue
-            raise DataError(f"{path.name} has no {layer_id!r} table")
+            raise DataError(
+                tr("{name} has no {layer_id!r} table").format(name=path.name, layer_id=layer_id)
+            )
         frame = pyogrio.read_dataframe(path, layer=layer_id)
         if crs is not None and frame.crs is not None:
             frame = frame.to_crs(crs)
@@ -66,12 +69,16 @@ def grid_frames_from_project(project) -> GridFrames:
                 frames[key] = None
                 continue
             raise DataError(
-                f"the project has no {layer_id!r} layer: add a grid (twin energy --net FILE) "
-                "or open a project with grid layers"
+                tr(
+                    "the project has no {layer_id!r} layer: add a grid (twin energy --net FILE) or "
+                    "open a project with grid layers"
+                ).format(layer_id=layer_id)
             ) from None
         frame = getattr(layer, "frame", None)
         if frame is None:
-            raise DataError(f"layer {layer_id!r} is not a vector layer")
+            raise DataError(
+                tr("layer {layer_id!r} is not a vector layer").format(layer_id=layer_id)
+            )
         frames[key] = _normalise(frame.copy())
     return GridFrames(**frames)
 

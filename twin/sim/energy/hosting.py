@@ -32,6 +32,7 @@ import pandas as pd
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.sim.energy.defaults import EnergyDefaults, default_settings, voltage_level
 from twin.sim.energy.fastflow import (
     PANDAPOWER_NR,
@@ -107,8 +108,10 @@ def design_case(net: pp.pandapowerNet, kind: str, settings: EnergyDefaults) -> D
     except pp.LoadflowNotConverged:
         case = "high-feed-in" if kind == "pv" else "high-load"
         raise DataError(
-            f"the power flow of the {case} case does not converge (voltage collapse or "
-            "islands): no hosting capacity can be computed; check the grid and its loads"
+            tr(
+                "the power flow of the {case} case does not converge (voltage collapse or islands):"
+                " no hosting capacity can be computed; check the grid and its loads"
+            ).format(case=case)
         ) from None
     limits = LimitArrays(scaled.net, settings.limits, relative_to=_ScratchResult(scaled.net))
     return DesignCase(kind, scaled.net, limits, q_per_mw)
@@ -295,7 +298,11 @@ def _positions(model: InjectionModel, net: pp.pandapowerNet, buses: list[int]) -
     positions = model.bus_position[net.bus.index.get_indexer(buses)]
     if np.any(positions < 0):
         lost = [bus for bus, where in zip(buses, positions, strict=True) if where < 0]
-        raise DataError(f"bus {lost[0]} is out of service or not connected: no hosting capacity")
+        raise DataError(
+            tr("bus {lost} is out of service or not connected: no hosting capacity").format(
+                lost=lost[0]
+            )
+        )
     return positions
 
 

@@ -18,6 +18,7 @@ import pandapower as pp
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.energy.defaults import EnergyDefaults, default_settings, voltage_level
 from twin.sim.energy.loads import nearest_bus
 
@@ -138,7 +139,9 @@ def intervention_from_dict(data: dict[str, Any]) -> Intervention | None:
     try:
         intervention = kind(**fields)
     except TypeError as error:
-        raise DataError(f"scenario intervention {data.get('kind')!r}: {error}") from error
+        raise DataError(
+            tr("scenario intervention {kind!r}: {error}").format(kind=data.get("kind"), error=error)
+        ) from error
     check_ranges(intervention, str(data.get("kind")))
     return intervention
 
@@ -176,8 +179,17 @@ def check_ranges(intervention: Intervention, kind: str) -> None:
         if not inside:
             lower = f"{low:g}" if low_included else f"more than {low:g}"
             raise DataError(
-                f"scenario intervention {kind!r}: {field_name} = {value!r} is not allowed "
-                f"(allowed: {lower} to {high:g}{' ' + unit if unit else ''})"
+                tr(
+                    "scenario intervention {kind!r}: {field_name} = {value!r} is not allowed "
+                    "(allowed: {lower} to {high:g}{unit})"
+                ).format(
+                    kind=kind,
+                    field_name=field_name,
+                    value=value,
+                    lower=lower,
+                    high=high,
+                    unit=" " + unit if unit else "",
+                )
             )
 
 
@@ -229,7 +241,7 @@ def _buildings_in(
     buildings: gpd.GeoDataFrame | None, area: Any, building_ids: tuple[int, ...] = ()
 ) -> gpd.GeoDataFrame:
     if buildings is None:
-        raise DataError("an intervention given by area or buildings needs a buildings layer")
+        raise DataError(tr("an intervention given by area or buildings needs a buildings layer"))
     if building_ids:
         return buildings[buildings["building_id"].isin(building_ids)]
     hits = buildings.sindex.query(area, predicate="intersects")
@@ -259,14 +271,16 @@ def apply_interventions(
         elif isinstance(intervention, NewTransformer):
             changes.append(_add_trafo(scenario, intervention, settings))
         else:
-            raise DataError(f"unknown energy intervention {intervention!r}")
+            raise DataError(
+                tr("unknown energy intervention {intervention!r}").format(intervention=intervention)
+            )
     return scenario, changes
 
 
 def _add_ev(net, ev: EVChargers, buses, settings: EnergyDefaults) -> AppliedChange:
     kw = settings.ev_charger_kw if ev.kw_per_charger is None else float(ev.kw_per_charger)
     if ev.count < 0 or kw < 0:
-        raise DataError(f"{ev.name}: charger count and power must be positive")
+        raise DataError(tr("{name}: charger count and power must be positive").format(name=ev.name))
     bus = int(nearest_bus(_point(ev.location), buses)[0][0])
     p_mw = ev.count * kw * ev.simultaneity / 1000.0
     q_mvar = p_mw * math.tan(math.acos(min(1.0, settings.ev_power_factor)))
@@ -277,13 +291,13 @@ def _add_ev(net, ev: EVChargers, buses, settings: EnergyDefaults) -> AppliedChan
 def _add_pv(net, pv: RooftopPV, buses, buildings, settings: EnergyDefaults) -> AppliedChange:
     if pv.location is not None:
         if pv.kwp is None:
-            raise DataError(f"{pv.name}: give kwp for PV at a location")
+            raise DataError(tr("{name}: give kwp for PV at a location").format(name=pv.name))
         bus_ids = nearest_bus(_point(pv.location), buses)[0]
         kwp_each = np.array([float(pv.kwp)])
     else:
         chosen = _buildings_in(buildings, pv.area, pv.building_ids)
         if len(chosen) == 0:
-            raise DataError(f"{pv.name}: no building inside the area")
+            raise DataError(tr("{name}: no building inside the area").format(name=pv.name))
         footprint = chosen.geometry.area.to_numpy()
         if pv.kwp is None:
             kwp_each = footprint * settings.pv_area_kwp_per_m2_footprint
@@ -308,7 +322,9 @@ def _add_heat_pumps(net, hp: HeatPumps, buses, buildings, settings) -> AppliedCh
     tan_phi = math.tan(math.acos(settings.power_factor))
     if hp.location is not None:
         if hp.households is None:
-            raise DataError(f"{hp.name}: give the number of households for a location")
+            raise DataError(
+                tr("{name}: give the number of households for a location").format(name=hp.name)
+            )
         bus_ids = nearest_bus(_point(hp.location), buses)[0]
         counts = np.array([float(hp.households)])
         from_data = None
@@ -345,9 +361,15 @@ def _add_heat_pumps(net, hp: HeatPumps, buses, buildings, settings) -> AppliedCh
 def _add_line(net, line: NewLine, buses, settings: EnergyDefaults) -> AppliedChange:
     for bus in (line.from_bus, line.to_bus):
         if bus not in net.bus.index:
-            raise DataError(f"{line.name}: bus {bus} is not in the grid")
+            raise DataError(
+                tr("{name}: bus {bus} is not in the grid").format(name=line.name, bus=bus)
+            )
     if line.std_type not in pp.available_std_types(net, "line").index:
-        raise DataError(f"{line.name}: unknown pandapower line type {line.std_type!r}")
+        raise DataError(
+            tr("{name}: unknown pandapower line type {std_type!r}").format(
+                name=line.name, std_type=line.std_type
+            )
+        )
     points = buses.set_index("bus_id").geometry
     length_km = line.length_km
     if length_km is None:
@@ -375,9 +397,15 @@ def _add_line(net, line: NewLine, buses, settings: EnergyDefaults) -> AppliedCha
 def _add_trafo(net, trafo: NewTransformer, settings: EnergyDefaults) -> AppliedChange:
     for bus in (trafo.hv_bus, trafo.lv_bus):
         if bus not in net.bus.index:
-            raise DataError(f"{trafo.name}: bus {bus} is not in the grid")
+            raise DataError(
+                tr("{name}: bus {bus} is not in the grid").format(name=trafo.name, bus=bus)
+            )
     if trafo.std_type not in pp.available_std_types(net, "trafo").index:
-        raise DataError(f"{trafo.name}: unknown pandapower transformer type {trafo.std_type!r}")
+        raise DataError(
+            tr("{name}: unknown pandapower transformer type {std_type!r}").format(
+                name=trafo.name, std_type=trafo.std_type
+            )
+        )
     index = pp.create_transformer(net, trafo.hv_bus, trafo.lv_bus, trafo.std_type, name=trafo.name)
     sn_mva = float(net.trafo.sn_mva[index])
     if voltage_level(float(net.bus.vn_kv[trafo.hv_bus])) == "hv":

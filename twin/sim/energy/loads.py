@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.energy.defaults import EnergyDefaults, default_settings
 
 MAX_LV_DISTANCE_M = 500.0
@@ -42,7 +43,7 @@ def nearest_bus(
     lv = usable[kinds == "lv"]
     mv = usable[kinds.isin(["mv", "substation"])]
     if len(lv) == 0 and len(mv) == 0:
-        raise DataError("the grid has no LV or MV bus with a position to attach loads to")
+        raise DataError(tr("the grid has no LV or MV bus with a position to attach loads to"))
     count = len(points)
     bus_ids = np.full(count, -1, dtype=np.int64)
     distances = np.full(count, np.inf)
@@ -76,7 +77,7 @@ def attach_buildings(
     """
     settings = settings or default_settings()
     if "households" not in buildings.columns:
-        raise DataError("the buildings layer has no 'households' column to derive loads from")
+        raise DataError(tr("the buildings layer has no 'households' column to derive loads from"))
     frame = buildings[buildings.geometry.notna() & ~buildings.geometry.is_empty]
     households = pd.to_numeric(frame["households"], errors="coerce").fillna(0).clip(lower=0)
     if "premises" in frame.columns:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.io_common import existing_file
 
 DEFAULT_COSTS_PATH = Path(__file__).resolve().parent / "default_costs.json"
@@ -59,14 +60,16 @@ def load_costs(path: str | Path | None = None) -> FiberCosts:
     """Read unit costs (EUR) from ``path`` (default: the bundled ``default_costs.json``)."""
     path = Path(path) if path is not None else DEFAULT_COSTS_PATH
     if not path.exists():
-        raise DataError(f"{path}: cost file not found")
+        raise DataError(tr("{path}: cost file not found").format(path=path))
     path = existing_file(path)  # a folder, a pipe or a device: one line at once
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError(f"{path}: cost file not found") from None
+        raise DataError(tr("{path}: cost file not found").format(path=path)) from None
     except (OSError, json.JSONDecodeError) as error:
-        raise DataError(f"{path}: not a readable JSON cost file ({error})") from None
+        raise DataError(
+            tr("{path}: not a readable JSON cost file ({error})").format(path=path, error=error)
+        ) from None
     try:
         route = data["route_eur_per_m"]
         values = {
@@ -78,10 +81,18 @@ def load_costs(path: str | Path | None = None) -> FiberCosts:
             "connection_eur": data["connection_eur"],
         }
     except (KeyError, TypeError) as error:
-        raise DataError(f"{path}: missing cost {error} (see default_costs.json)") from None
+        raise DataError(
+            tr("{path}: missing cost {error} (see default_costs.json)").format(
+                path=path, error=error
+            )
+        ) from None
     for key, value in values.items():
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise DataError(f"{path}: cost {key} must be a number >= 0 EUR, got {value!r}")
+            raise DataError(
+                tr("{path}: cost {key} must be a number >= 0 EUR, got {value!r}").format(
+                    path=path, key=key, value=value
+                )
+            )
     return FiberCosts(**{k: float(v) for k, v in values.items()}, source=str(path.name))
 
 

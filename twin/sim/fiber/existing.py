@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.network import Attachment, RoadGraph
 
 SUPPORT_KINDS = ("fiber", "duct", "aerial", "trench")
@@ -111,7 +112,7 @@ def prepare_network(
     samples = edge_samples(graph)
     if ducts is not None and len(ducts):
         if "support" not in ducts.columns:
-            raise DataError("The ducts layer needs a 'support' column (duct or aerial).")
+            raise DataError(tr("The ducts layer needs a 'support' column (duct or aerial)."))
         support = ducts["support"].astype(str).str.lower()
         for name in ("aerial", "duct"):  # duct wins over aerial where both follow a street
             mask = edges_following(
@@ -145,10 +146,14 @@ def _split_at_line_ends(graph: RoadGraph, frames, match_m: float, snap_m: float)
 def _node_table(fiber_nodes: gpd.GeoDataFrame) -> pd.DataFrame:
     """Validated optical node attributes."""
     if fiber_nodes is None or len(fiber_nodes) == 0:
-        raise DataError("The fiber_nodes layer is empty: the planner needs at least one NRO or PM.")
+        raise DataError(
+            tr("The fiber_nodes layer is empty: the planner needs at least one NRO or PM.")
+        )
     missing = {"node_id", "kind"} - set(fiber_nodes.columns)
     if missing:
-        raise DataError(f"The fiber_nodes layer lacks column(s) {sorted(missing)}.")
+        raise DataError(
+            tr("The fiber_nodes layer lacks column(s) {missing}.").format(missing=sorted(missing))
+        )
     table = pd.DataFrame(
         {
             "node_id": fiber_nodes["node_id"].astype(str).to_numpy(),
@@ -171,7 +176,8 @@ def _node_table(fiber_nodes: gpd.GeoDataFrame) -> pd.DataFrame:
     if bad.any():
         first = table.loc[bad].iloc[0]
         raise DataError(
-            f"fiber_nodes: node {first['node_id']!r} has kind {first['kind']!r}; "
-            "expected 'NRO' or 'PM'."
+            tr("fiber_nodes: node {node_id!r} has kind {kind!r}; expected 'NRO' or 'PM'.").format(
+                node_id=first["node_id"], kind=first["kind"]
+            )
         )
     return table

@@ -36,6 +36,14 @@ from twin.sim.fiber.steiner import steiner_tree
 from twin.sim.fiber.tree import order_route
 from twin.sim.network import Attachment
 
+
+class NothingToPlanError(DataError):
+    """Every premise of the target is already eligible for fiber: there is nothing to plan.
+
+    Callers that plan many areas skip it (its message is translated, so they test the type,
+    not the text)."""
+
+
 BUILDING_COLUMNS = ("building_id", "premises", "fiber_status")
 
 
@@ -69,14 +77,14 @@ def select_targets(buildings: gpd.GeoDataFrame, area=None, building_ids=None) ->
     mask = np.ones(len(buildings), dtype=bool)
     if area is not None:
         if shapely.get_type_id(area) not in (3, 6):
-            raise DataError("The target area must be a polygon.")
+            raise DataError(tr("The target area must be a polygon."))
         if len(buildings):
             xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values))
             mask &= shapely.contains_xy(area, xy[:, 0], xy[:, 1])
     if building_ids is not None:
         mask &= buildings["building_id"].isin(list(building_ids)).to_numpy()
     if area is None and building_ids is None:
-        raise DataError("Give a target area or a list of buildings to plan an extension.")
+        raise DataError(tr("Give a target area or a list of buildings to plan an extension."))
     return mask
 
 
@@ -103,13 +111,15 @@ def plan_extension(
     fb = ensure_feedback(feedback)
     missing = set(BUILDING_COLUMNS) - set(buildings.columns)
     if missing:
-        raise DataError(f"The buildings layer lacks column(s) {sorted(missing)}.")
+        raise DataError(
+            tr("The buildings layer lacks column(s) {missing}.").format(missing=sorted(missing))
+        )
     premises_all = pd.to_numeric(buildings["premises"], errors="coerce").fillna(0).to_numpy()
     status_all = buildings["fiber_status"].astype(str).to_numpy()
     in_target = select_targets(buildings, area, building_ids)
     target = np.flatnonzero(in_target & (status_all == "not-eligible") & (premises_all > 0))
     if len(target) == 0:
-        raise DataError(
+        raise NothingToPlanError(
             tr("every premise of the target is already eligible for fiber: nothing to plan")
         )
     fb.set_progress(5, "attaching buildings to the roads")
@@ -130,7 +140,7 @@ def plan_extension(
         [split.edge_u[is_fiber], split.edge_v[is_fiber], optical_node[optical_node >= 0]]
     )
     if len(roots) == 0:
-        raise DataError("No existing fiber network (cables or NRO/PM nodes) to extend from.")
+        raise DataError(tr("No existing fiber network (cables or NRO/PM nodes) to extend from."))
     fb.set_progress(20, "routing (Steiner tree)")
     tree = steiner_tree(split.weighted_matrix(weight), t_node[reachable_drop], roots)
     route_edge = split.edge_between(tree.node_a, tree.node_b, weight)
@@ -223,7 +233,7 @@ def plan_extension(
         edge_year = group_year[edge_group]
         if overrun:
             warnings.append(
-                "Some build steps alone exceed the yearly budget; they take a year each."
+                tr("Some build steps alone exceed the yearly budget; they take a year each.")
             )
         for year in np.unique(group_year):
             in_year = group_year == year
@@ -291,13 +301,17 @@ def plan_extension(
     )
     if (status == "too-far").any():
         warnings.append(
-            f"{int((status == 'too-far').sum())} buildings are farther than "
-            f"{params.max_drop_m:.0f} m from a road and are not planned."
+            tr(
+                "{count} buildings are farther than {max_drop_m:.0f} m from a road and are not "
+                "planned."
+            ).format(count=int((status == "too-far").sum()), max_drop_m=params.max_drop_m)
         )
     if (status == "unreachable").any():
         warnings.append(
-            f"{int((status == 'unreachable').sum())} buildings are on roads not joined to "
-            "the existing network and are not planned."
+            tr(
+                "{count} buildings are on roads not joined to the existing network and are not "
+                "planned."
+            ).format(count=int((status == "unreachable").sum()))
         )
     fb.set_progress(100, "done")
     return FiberPlan(

@@ -58,7 +58,7 @@ def build_fibre_areas(
     cell, the PMs' baseline load computed once for all); cells passing no premise are
     left out."""
     from twin.sim.fiber import plan_extension
-    from twin.sim.fiber.planning import baseline_pm_loads
+    from twin.sim.fiber.planning import NothingToPlanError, baseline_pm_loads
     from twin.sim.whatif.fiber import _context as fiber_context
     from twin.sim.whatif.fiber import eligible_premises
 
@@ -94,10 +94,8 @@ def build_fibre_areas(
                 costs=context["costs"],
                 baseline_load=loads,
             )
-        except DataError as error:
-            if "nothing to plan" in str(error):
-                continue
-            raise
+        except NothingToPlanError:
+            continue
         if plan.premises_passed <= 0:
             continue
         rows.append(

@@ -43,11 +43,11 @@ class CoverageInstance:
         self.costs = np.asarray(self.costs, dtype=float)
         self.sets = [np.unique(np.asarray(s, dtype=np.int64)) for s in self.sets]
         if len(self.sets) != len(self.costs):
-            raise DataError("one cost per candidate is needed")
+            raise DataError(tr("one cost per candidate is needed"))
         if np.any(~np.isfinite(self.costs)) or np.any(self.costs < 0):
-            raise DataError("candidate costs must be finite and not negative (EUR)")
+            raise DataError(tr("candidate costs must be finite and not negative (EUR)"))
         if np.any(self.weights < 0):
-            raise DataError("element weights must not be negative")
+            raise DataError(tr("element weights must not be negative"))
 
     def gain(self, chosen) -> float:
         """Weight covered by the candidates ``chosen``."""
@@ -228,7 +228,9 @@ def exact_optimum(instance: CoverageInstance, budget: float, limit: int = 20) ->
     """The optimum by enumerating every subset (at most ``limit`` candidates)."""
     n = len(instance.sets)
     if n > limit:
-        raise DataError(f"{n} candidates: exact enumeration is limited to {limit}")
+        raise DataError(
+            tr("{n} candidates: exact enumeration is limited to {limit}").format(n=n, limit=limit)
+        )
     best, best_cost, best_set = 0.0, 0.0, ()
     for size in range(1, n + 1):
         for subset in itertools.combinations(range(n), size):

@@ -31,6 +31,7 @@ import numpy as np
 from affine import Affine
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.radio_sites import Cell, Site
 from twin.sim.radio.antenna import SIDE_LOBE_LEVEL_DB, antenna_gain_dbi
 from twin.sim.radio.propagation import ValidityWarning, path_loss
@@ -53,7 +54,7 @@ class Grid:
     def __post_init__(self) -> None:
         transform = Affine(*self.transform[:6])
         if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
-            raise DataError("the coverage grid must be north-up (no rotation, rows go south)")
+            raise DataError(tr("the coverage grid must be north-up (no rotation, rows go south)"))
         object.__setattr__(self, "transform", transform)
         object.__setattr__(self, "shape", (int(self.shape[0]), int(self.shape[1])))
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.layers.radio_sites import Site
 from twin.sim.radio.coverage import (
     CellRaster,
@@ -138,14 +139,20 @@ class CoverageModel:
 
     def _register(self, site: Site) -> None:
         if site.site_id in self._sites:
-            raise DataError(f"site {site.site_id} is already in the coverage model")
+            raise DataError(
+                tr("site {site_id} is already in the coverage model").format(site_id=site.site_id)
+            )
         self._sites[site.site_id] = site
         self._assign_codes(site)
 
     def _assign_codes(self, site: Site) -> None:
         ids = [cell.cell_id for cell in site.cells]
         if len(set(ids)) != len(ids):
-            raise DataError(f"site {site.site_id} has two cells with the same cell_id")
+            raise DataError(
+                tr("site {site_id} has two cells with the same cell_id").format(
+                    site_id=site.site_id
+                )
+            )
         for cell_id in ids:
             if (site.site_id, cell_id) not in self._codes:
                 self._codes[(site.site_id, cell_id)] = self._next_code
@@ -254,7 +261,9 @@ class CoverageModel:
         """Replace the site with the same ``site_id`` (moved, re-tilted, new cells...)."""
         old = self._sites.get(site.site_id)
         if old is None:
-            raise DataError(f"no site {site.site_id} in the coverage model")
+            raise DataError(
+                tr("no site {site_id} in the coverage model").format(site_id=site.site_id)
+            )
         self._sites[site.site_id] = site
         self._assign_codes(site)
         self._compute_site(site)
@@ -299,7 +308,7 @@ class CoverageModel:
         """Remove a site and recombine where it was."""
         old = self._sites.pop(site_id, None)
         if old is None:
-            raise DataError(f"no site {site_id} in the coverage model")
+            raise DataError(tr("no site {site_id} in the coverage model").format(site_id=site_id))
         self._cells.pop(site_id, None)
         self._previewed.discard(site_id)
         self._others = None
@@ -332,11 +341,11 @@ class CoverageModel:
         terrain (with Earth bulge, k = 4/3) rises above the direct ray. Needs a terrain."""
         site = self._sites.get(site_id)
         if site is None:
-            raise DataError(f"no site {site_id} in the coverage model")
+            raise DataError(tr("no site {site_id} in the coverage model").format(site_id=site_id))
         profiles = self._site_profiles(site)
         window = self._site_window(site)
         if profiles is None or window is None:
-            raise DataError("line of sight needs a terrain model and a site over the grid")
+            raise DataError(tr("line of sight needs a terrain model and a site over the grid"))
         r0, r1, c0, c1 = window
         dx = (self.grid.column_x(c0, c1) - site.x)[None, :]
         dy = (self.grid.row_y(r0, r1) - site.y)[:, None]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.privacy import (
     DISCLOSURE_THRESHOLD_HOUSEHOLDS,
     Published,
@@ -47,7 +48,7 @@ class PopulationPoints:
         present, ``premises``). Zones from ``zone_column`` of the frame, or by spatial join
         with a ``zones`` GeoDataFrame of polygons identified by ``zone_id_column``."""
         if "population" not in frame.columns:
-            raise DataError("the population layer has no 'population' column")
+            raise DataError(tr("the population layer has no 'population' column"))
         check_people_columns(frame, "the population layer")
         points = frame.geometry.representative_point()
         persons = np.nan_to_num(frame["population"].to_numpy(dtype=float))
@@ -184,7 +185,7 @@ class PeopleSummary:
         through the privacy gate: masked when either side or the households that moved
         into or out of the level are fewer than the threshold (a differencing attack)."""
         if self.zone_names != baseline.zone_names:
-            raise DataError("the baseline was counted on other zones")
+            raise DataError(tr("the baseline was counted on other zones"))
         moved = self.moved_households(baseline)
 
         def per_level(after, before):

@@ -11,6 +11,7 @@ from affine import Affine
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.radio_sites import Site
 from twin.sim.radio.coverage import CoverageParameters, Grid
 from twin.sim.radio.model import CoverageModel, CoverageResult
@@ -35,12 +36,12 @@ def project_sites(project, operator: str | None = None) -> list[Site]:
 
     layer = find_layer(project, "mobile_cells")
     if layer is None or layer.kind != "vector":
-        raise DataError("the project has no mobile_cells layer (one point per cell)")
+        raise DataError(tr("the project has no mobile_cells layer (one point per cell)"))
     sites = read_sites(layer)
     if operator:
         sites = [s for s in sites if s.operator == operator]
         if not sites:
-            raise DataError(f"no mobile site of operator {operator!r}")
+            raise DataError(tr("no mobile site of operator {operator!r}").format(operator=operator))
     return sites
 
 

@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from twin.i18n import tr
+
 SPEED_OF_LIGHT_M_S = 3.0e8  # TR 38.901 §7.4.1 note: c = 3.0e8 m/s
 
 
@@ -33,7 +35,9 @@ class ValidityWarning(UserWarning):
 
 
 def _warn(model: str, what: str) -> None:
-    warnings.warn(f"{model}: {what}", ValidityWarning, stacklevel=4)
+    warnings.warn(
+        tr("{model}: {what}").format(model=model, what=what), ValidityWarning, stacklevel=4
+    )
 
 
 def _check_range(model: str, name: str, values, low: float, high: float, unit: str) -> None:
@@ -44,7 +48,9 @@ def _check_range(model: str, name: str, values, low: float, high: float, unit: s
     if vmin < low - 1e-9 or vmax > high + 1e-9:
         _warn(
             model,
-            f"{name} {vmin:g}-{vmax:g} {unit} outside the validity range {low:g}-{high:g} {unit}",
+            tr(
+                "{name} {vmin:g}-{vmax:g} {unit} outside the validity range {low:g}-{high:g} {unit}"
+            ).format(name=name, vmin=vmin, vmax=vmax, unit=unit, low=low, high=high),
         )
 
 
@@ -93,7 +99,9 @@ def okumura_hata(
         a_hm = _hata_mobile_correction_medium(f_mhz, h_ut_m)
     else:
         raise ValueError(
-            f"okumura-hata environment {environment!r}: use urban-large, urban, suburban, open"
+            tr(
+                "okumura-hata environment {environment!r}: use urban-large, urban, suburban, open"
+            ).format(environment=environment)
         )
     d_km = np.maximum(d2d, 1.0) / 1000.0
     loss = (
@@ -123,7 +131,11 @@ def cost231_hata(
     model = "cost231-hata"
     cm = {"urban": 0.0, "metropolitan": 3.0}.get(environment)
     if cm is None:
-        raise ValueError(f"cost231-hata environment {environment!r}: use urban or metropolitan")
+        raise ValueError(
+            tr("cost231-hata environment {environment!r}: use urban or metropolitan").format(
+                environment=environment
+            )
+        )
     d2d = np.asarray(d2d_m, dtype=float)
     _check_range(model, "frequency", f_mhz, 1500, 2000, "MHz")
     _check_range(model, "base-station height", h_bs_m, 30, 200, "m")
@@ -300,6 +312,8 @@ def path_loss(
         function = MODELS[model]
     except KeyError:
         raise ValueError(
-            f"unknown propagation model {model!r}; expected one of {sorted(MODELS)}"
+            tr("unknown propagation model {model!r}; expected one of {models}").format(
+                model=model, models=sorted(MODELS)
+            )
         ) from None
     return np.asarray(function(d2d_m, f_mhz, h_bs_m, h_ut_m, **params), dtype=float)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.opendata.arcep import level_agreement, reference_levels
 from twin.layers.opendata.tables import plain
 from twin.layers.privacy import MASKED_TEXT, is_disclosable
@@ -39,14 +40,16 @@ def _points(project, coverage, technology: str, operator: str | None) -> _Points
 
     layer = find_layer(project, "coverage_reference")
     if layer is None:
-        raise DataError("the project has no coverage_reference layer (Arcep coverage map)")
+        raise DataError(tr("the project has no coverage_reference layer (Arcep coverage map)"))
     if coverage.counter is None:
-        raise DataError("the project has no people (buildings or population_grid) to compare")
+        raise DataError(tr("the project has no people (buildings or population_grid) to compare"))
     frame = layer.frame
     if operator:
         frame = frame[frame["operator"].map(plain) == plain(operator)]
         if len(frame) == 0:
-            raise DataError(f"no Arcep coverage polygon of operator {operator!r}")
+            raise DataError(
+                tr("no Arcep coverage polygon of operator {operator!r}").format(operator=operator)
+            )
     counter = coverage.counter
     points = counter.points
     rsrp = coverage.result.best_rsrp.reshape(-1)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from affine import Affine
 
+from twin.i18n import tr
+
 EARTH_RADIUS_M = 6_371_000.0
 K_FACTOR = 4.0 / 3.0
 EFFECTIVE_EARTH_RADIUS_M = K_FACTOR * EARTH_RADIUS_M  # 8,494.7 km
@@ -219,7 +221,11 @@ def edge_parameters(
     (case 1) and the equivalent edge (case 2, NaN where case 1 applies), third_g unused.
     """
     if method not in DIFFRACTION_METHODS:
-        raise ValueError(f"unknown diffraction method {method!r}; use {DIFFRACTION_METHODS}")
+        raise ValueError(
+            tr("unknown diffraction method {method!r}; use {methods}").format(
+                method=method, methods=DIFFRACTION_METHODS
+            )
+        )
     d = np.asarray(distances_m, dtype=np.float64)
     z = np.asarray(ground_m, dtype=np.float32)
     if z.ndim == 1:

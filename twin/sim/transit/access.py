@@ -18,6 +18,7 @@ import shapely
 import shapely.ops
 
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.sim.network import Attachment, RoadGraph
 from twin.sim.transit.catchment import attachment_within, stop_walks, subset_attachment
 from twin.sim.transit.ptal import BAND_ORDER, PtalParameters, accessibility_index
@@ -142,14 +143,20 @@ class AccessModel:
         left_out = int((~attachment.attached).sum())
         if left_out:
             warnings.append(
-                f"{left_out} of {len(stops)} stops are farther than "
-                f"{parameters.max_connector_m:.0f} m from any road and were left out."
+                tr(
+                    "{left_out} of {stops} stops are farther than {max_connector_m:.0f} m from any "
+                    "road and were left out."
+                ).format(
+                    left_out=left_out, stops=len(stops), max_connector_m=parameters.max_connector_m
+                )
             )
         unplaced = int((~self.locations.attached).sum())
         if unplaced:
             warnings.append(
-                f"{unplaced} locations are farther than {parameters.max_connector_m:.0f} m "
-                "from any road: no walk access counted for them."
+                tr(
+                    "{unplaced} locations are farther than {max_connector_m:.0f} m from any road: "
+                    "no walk access counted for them."
+                ).format(unplaced=unplaced, max_connector_m=parameters.max_connector_m)
             )
         served = stops["stop_id"].isin(stop_set.served).to_numpy() & attachment.attached
         served_attachment = subset_attachment(attachment, np.flatnonzero(served))

@@ -18,6 +18,7 @@ from affine import Affine
 from rasterio import features
 
 from twin.errors import DataError
+from twin.i18n import tr
 
 ISOCHRONE_MINUTES = (10, 20, 30, 45, 60)
 
@@ -32,13 +33,19 @@ class TimeGrid:
     def __post_init__(self) -> None:
         minx, miny, maxx, maxy = self.bounds
         if not (maxx > minx and maxy > miny):
-            raise DataError(f"empty extent {self.bounds} for a travel-time grid")
+            raise DataError(
+                tr("empty extent {bounds} for a travel-time grid").format(bounds=self.bounds)
+            )
         if not self.cell_m > 0:
-            raise DataError(f"travel-time pixel of {self.cell_m} m: must be positive")
+            raise DataError(
+                tr("travel-time pixel of {cell_m} m: must be positive").format(cell_m=self.cell_m)
+            )
         if self.shape[0] * self.shape[1] > 4_000_000:
             raise DataError(
-                f"a travel-time grid of {self.shape[1]} x {self.shape[0]} pixels is too "
-                "large: use a larger pixel (--cell) or a smaller extent"
+                tr(
+                    "a travel-time grid of {columns} x {rows} pixels is too large: use a larger "
+                    "pixel (--cell) or a smaller extent"
+                ).format(columns=self.shape[1], rows=self.shape[0])
             )
 
     @property

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.gtfs_tables import WEEKDAYS
 from twin.layers.transit import TransitNetwork
 
@@ -38,7 +39,7 @@ def clock_seconds(text: str | int | float) -> float:
         or numbers[1] >= 60
         or (len(numbers) == 3 and numbers[2] >= 60)
     ):
-        raise DataError(f"'{text}' is not a time of day HH:MM or HH:MM:SS")
+        raise DataError(tr("'{text}' is not a time of day HH:MM or HH:MM:SS").format(text=text))
     return float(numbers[0] * 3600 + numbers[1] * 60 + (numbers[2] if len(numbers) == 3 else 0))
 
 
@@ -51,7 +52,7 @@ def parse_date(text: str | dt.date) -> dt.date:
             return dt.datetime.strptime(str(text).strip(), pattern).date()
         except ValueError:
             continue
-    raise DataError(f"'{text}' is not a date YYYY-MM-DD")
+    raise DataError(tr("'{text}' is not a date YYYY-MM-DD").format(text=text))
 
 
 def active_services(network: TransitNetwork, day: dt.date | str) -> set[str]:
@@ -97,7 +98,11 @@ def departures(
     day = parse_date(day)
     start_s, end_s = clock_seconds(start), clock_seconds(end)
     if end_s <= start_s:
-        raise DataError(f"the time window {start}-{end} is empty (end must be after start)")
+        raise DataError(
+            tr("the time window {start}-{end} is empty (end must be after start)").format(
+                start=start, end=end
+            )
+        )
     trips = network.trips
     columns = ["trip_id", "route_id", "service_id"]
     trip_table = trips[columns].copy()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from twin.errors import DataError
 from twin.feedback import Feedback
+from twin.i18n import tr
 from twin.layers.transit import TransitNetwork
 from twin.sim.network import Attachment, RoadGraph
 from twin.sim.transit.access import AccessModel, AccessParameters, AccessResult, StopSet
@@ -37,7 +38,7 @@ def default_day(network: TransitNetwork) -> dt.date:
     """The first Tuesday of the feed's calendar with service (a typical working day)."""
     span = feed_dates(network)
     if span is None:
-        raise DataError("the feed's calendar is empty: give a date to study")
+        raise DataError(tr("the feed's calendar is empty: give a date to study"))
     day = span[0]
     while day <= span[1]:
         if day.weekday() == 1 and active_services(network, day):
@@ -115,7 +116,9 @@ class TransitStudy:
         day_events = departures(network, self.day, "00:00", "24:00")
         self.served = set(day_events["stop_id"])
         if not self.served:
-            raise DataError(f"no trip of the feed runs on {self.day.isoformat()}")
+            raise DataError(
+                tr("no trip of the feed runs on {day}").format(day=self.day.isoformat())
+            )
         self.model = AccessModel(
             graph, location_xy, population, premises, self.parameters, locations
         )
@@ -184,7 +187,11 @@ class TransitStudy:
         rows = []
         for route_id in stop.route_ids:
             if route_id not in known.groups:
-                raise DataError(f"route {route_id!r} has no departure in the peak window")
+                raise DataError(
+                    tr("route {route_id!r} has no departure in the peak window").format(
+                        route_id=route_id
+                    )
+                )
             group = known.get_group(route_id)
             rows.append(
                 (

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.layers.transit import TransitNetwork
 from twin.sim.transit.service import DAY_S, active_services, parse_date
 
@@ -162,7 +163,9 @@ def compile_timetable(
     route_of_trip = calls["route_id"].astype(str).to_numpy()[trip_start]
     if np.any(np.diff(departure) < 0) and _decreasing_within_trips(departure, trip_codes):
         bad = trip_ids[trip_codes[np.flatnonzero(np.diff(departure) < 0)[0]]]
-        raise DataError(f"stop_times.txt: trip '{bad}' goes back in time between two stops")
+        raise DataError(
+            tr("stop_times.txt: trip '{bad}' goes back in time between two stops").format(bad=bad)
+        )
     # trips grouped by (GTFS route, stop sequence), each group split so trips never overtake
     patterns: dict[tuple, list[int]] = {}
     for t, (a, b) in enumerate(zip(trip_start, trip_end, strict=True)):

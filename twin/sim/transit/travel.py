@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.layers.transit import TransitNetwork
 from twin.sim.network import Attachment, RoadGraph
 from twin.sim.transit.catchment import stop_walks
@@ -183,8 +184,9 @@ class TravelModel:
         origin = self.graph.attach(np.asarray(origin_xy, dtype=float).reshape(1, 2))
         if not origin.attached[0] or origin.connector_m[0] > p.max_connector_m:
             raise DataError(
-                f"the origin {tuple(np.round(origin_xy, 1))} is more than "
-                f"{p.max_connector_m:.0f} m from any street"
+                tr(
+                    "the origin {origin} is more than {max_connector_m:.0f} m from any street"
+                ).format(origin=tuple(np.round(origin_xy, 1)), max_connector_m=p.max_connector_m)
             )
         access = np.full(self.timetable.stop_count, np.inf)
         direct = np.full(len(self.destination_xy), np.inf, dtype=np.float32)
@@ -224,8 +226,9 @@ class TravelModel:
         unknown = set(modes) - set(MODES)
         if unknown or not modes:
             raise DataError(
-                f"unknown travel mode(s) {', '.join(sorted(unknown)) or '(none)'}; "
-                f"allowed: {', '.join(MODES)}"
+                tr("unknown travel mode(s) {modes}; allowed: {allowed}").format(
+                    modes=", ".join(sorted(unknown)) or "(none)", allowed=", ".join(MODES)
+                )
             )
         access, direct = self._origin_legs(np.asarray(origin_xy, dtype=float), tuple(modes))
         departures = window.times()

@@ -20,6 +20,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.layers.privacy import DISCLOSURE_THRESHOLD_HOUSEHOLDS
 from twin.layers.transit import project_gtfs_path, read_gtfs
 from twin.sim.network import RoadGraph
@@ -81,7 +82,7 @@ class ProjectTravel:
         try:
             roads = project.layer("roads").frame
         except KeyError as error:
-            raise DataError("the project has no 'roads' layer to walk along") from error
+            raise DataError(tr("the project has no 'roads' layer to walk along")) from error
         self.graph = RoadGraph.from_lines(roads)
         buildings = project.layer("buildings").frame
         self.building_xy = shapely.get_coordinates(shapely.centroid(buildings.geometry.values))
@@ -123,8 +124,10 @@ class ProjectTravel:
             unknown = [s for s in wanted if s not in set(ids)]
             if unknown:
                 raise DataError(
-                    f"{given!r} is neither a layer of the project nor stop ids of the feed "
-                    f"(unknown stop {unknown[0]!r})"
+                    tr(
+                        "{given!r} is neither a layer of the project nor stop ids of the feed "
+                        "(unknown stop {unknown!r})"
+                    ).format(given=given, unknown=unknown[0])
                 ) from None
             return wanted
         tree = shapely.STRtree(np.asarray(places.geometry.values))
@@ -160,7 +163,7 @@ class ProjectTravel:
     def from_point(self, origin_xy, window: Window, modes) -> PointTravel:
         """Travel times from ``origin_xy`` (project metres) to the buildings and the grid."""
         if self.grid is None:
-            raise DataError("this travel model has no grid: open it with a pixel size")
+            raise DataError(tr("this travel model has no grid: open it with a pixel size"))
         result = self.model.from_point(origin_xy, window, tuple(modes))
         k = len(self.building_xy)
         rasters = [
@@ -203,7 +206,7 @@ class ProjectTravel:
         :data:`ISOCHRONE_MINUTES`, ..., 0 = beyond the last or not reached) and the reach
         summary of the buildings (for live display: no polygons)."""
         if self.grid is None:
-            raise DataError("this travel model has no grid: open it with a pixel size")
+            raise DataError(tr("this travel model has no grid: open it with a pixel size"))
         result = self.model.from_point(origin_xy, window, tuple(modes))
         k = len(self.building_xy)
         minutes = self.grid.raster(result.median[k:]) / 60.0
@@ -256,7 +259,7 @@ class ProjectTravel:
         try:
             frame = self.project.layer(layer).frame
         except KeyError as error:
-            raise DataError(f"the project has no layer {layer!r}") from error
+            raise DataError(tr("the project has no layer {layer!r}").format(layer=layer)) from error
         origins = shapely.get_coordinates(shapely.centroid(frame.geometry.values))
         within = int(within_min) if float(within_min).is_integer() else within_min
         columns: dict[str, np.ndarray] = {}
@@ -281,7 +284,11 @@ class ProjectTravel:
             try:
                 targets = self.project.layer(destinations).frame
             except KeyError as error:
-                raise DataError(f"the project has no layer {destinations!r}") from error
+                raise DataError(
+                    tr("the project has no layer {destinations!r}").format(
+                        destinations=destinations
+                    )
+                ) from error
             xy = shapely.get_coordinates(shapely.centroid(targets.geometry.values))
             model = TravelModel(self.network, self.graph, xy, self.model.day, self.model.parameters)
             counts = model.reach_from_many(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.transit.service import clock_seconds
 
 MODES = ("walk", "bike", "transit", "bike_and_ride", "park_and_ride")
@@ -36,9 +37,17 @@ class TravelParameters:
         for name in ("walk_m_per_s", "bike_m_per_s", "car_m_per_s", "max_duration_s"):
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
-                raise DataError(f"travel parameter {name} = {value}: must be positive")
+                raise DataError(
+                    tr("travel parameter {name} = {value}: must be positive").format(
+                        name=name, value=value
+                    )
+                )
         if not 1 <= self.max_rounds <= 10:
-            raise DataError(f"travel parameter max_rounds = {self.max_rounds}: allowed 1-10")
+            raise DataError(
+                tr("travel parameter max_rounds = {max_rounds}: allowed 1-10").format(
+                    max_rounds=self.max_rounds
+                )
+            )
 
 
 @dataclass
@@ -52,9 +61,17 @@ class Window:
     def times(self) -> np.ndarray:
         """Departure times in seconds after midnight, ascending."""
         if not 1 <= self.minutes <= 24 * 60:
-            raise DataError(f"departure window of {self.minutes} min: allowed 1-1440 min")
+            raise DataError(
+                tr("departure window of {minutes} min: allowed 1-1440 min").format(
+                    minutes=self.minutes
+                )
+            )
         if self.step_min < 1:
-            raise DataError(f"departure step of {self.step_min} min: must be at least 1")
+            raise DataError(
+                tr("departure step of {step_min} min: must be at least 1").format(
+                    step_min=self.step_min
+                )
+            )
         first = clock_seconds(self.start)
         return first + 60.0 * np.arange(0, self.minutes, self.step_min, dtype=np.float64)
 

@@ -20,6 +20,7 @@ import shapely
 import shapely.ops
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.sim.network import RoadGraph
 from twin.sim.transit.catchment import subset_attachment
 from twin.sim.transit.service import clock_seconds
@@ -51,11 +52,15 @@ class NewLine:
 
     def __post_init__(self) -> None:
         if len(self.stops) < 2:
-            raise DataError(f"line '{self.name}' needs at least two stops")
+            raise DataError(tr("line '{name}' needs at least two stops").format(name=self.name))
         if not self.headway_min > 0:
-            raise DataError(f"line '{self.name}': the headway must be positive (minutes)")
+            raise DataError(
+                tr("line '{name}': the headway must be positive (minutes)").format(name=self.name)
+            )
         if clock_seconds(self.service_end) <= clock_seconds(self.service_start):
-            raise DataError(f"line '{self.name}': service must end after it starts")
+            raise DataError(
+                tr("line '{name}': service must end after it starts").format(name=self.name)
+            )
 
     @property
     def speed_kmh(self) -> float:
@@ -105,7 +110,11 @@ def resolve_line_stops(line: NewLine, stops: pd.DataFrame) -> pd.DataFrame:
     for i, stop in enumerate(line.stops):
         if isinstance(stop, str):
             if stop not in known.index:
-                raise DataError(f"line '{line.name}': stop {stop!r} is not in the feed")
+                raise DataError(
+                    tr("line '{name}': stop {stop!r} is not in the feed").format(
+                        name=line.name, stop=stop
+                    )
+                )
             rows.append((stop, known.at[stop, "x"], known.at[stop, "y"], str(stop)))
         else:
             x, y = (float(v) for v in stop)
@@ -117,7 +126,9 @@ def route_line(graph: RoadGraph, line_stops: pd.DataFrame, line: NewLine) -> Lin
     """Route the line stop to stop along the shortest road paths (m, min)."""
     attachment = graph.attach(line_stops[["x", "y"]].to_numpy(dtype=float))
     if not attachment.attached.all():
-        raise DataError(f"line '{line.name}': a stop could not be placed on the road graph")
+        raise DataError(
+            tr("line '{name}': a stop could not be placed on the road graph").format(name=line.name)
+        )
     coordinates: list[np.ndarray] = []
     segments = []
     for i in range(len(line_stops) - 1):
@@ -126,7 +137,9 @@ def route_line(graph: RoadGraph, line_stops: pd.DataFrame, line: NewLine) -> Lin
         distance = float(paths.point_distance[0])
         if not np.isfinite(distance):
             raise DataError(
-                f"line '{line.name}': stops {i + 1} and {i + 2} are not joined by any road"
+                tr("line '{name}': stops {first} and {second} are not joined by any road").format(
+                    name=line.name, first=i + 1, second=i + 2
+                )
             )
         segments.append(distance - a.connector_m[0] - b.connector_m[0])
         coordinates.append(_path_coordinates(graph, a, b, paths))
@@ -229,7 +242,11 @@ def stop_calls(
     for route_id in stop.route_ids:
         trips = calls[calls["route_id"].astype(str) == str(route_id)]
         if trips.empty:
-            raise DataError(f"new stop '{stop.name}': route {route_id!r} has no trip that day")
+            raise DataError(
+                tr("new stop '{name}': route {route_id!r} has no trip that day").format(
+                    name=stop.name, route_id=route_id
+                )
+            )
         for _trip, group in trips.groupby("trip_id", sort=False):
             group = group.sort_values("stop_sequence")
             xy = np.array([stop_xy[s] for s in group["stop_id"].astype(str)])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.scenario import Intervention
 from twin.sim.energy import (
@@ -143,7 +144,9 @@ def run(
         for v in state.violations[:MAX_WARNINGS]
     ]
     if len(state.violations) > MAX_WARNINGS:
-        warnings.append(f"... and {len(state.violations) - MAX_WARNINGS} more violations")
+        warnings.append(
+            tr("... and {count} more violations").format(count=len(state.violations) - MAX_WARNINGS)
+        )
     feedback.set_progress(100.0, "energy done")
     return DomainResult(
         ENGINE,

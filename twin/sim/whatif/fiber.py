@@ -16,12 +16,14 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.fiber import plan_layers, read_fiber_inputs
 from twin.layers.privacy import HouseholdGroups
 from twin.scenario import ExtendFiber, Intervention
 from twin.sim.fiber import load_costs, plan_extension, prepare_network
 from twin.sim.fiber.kpis import ELIGIBLE_STATUSES
+from twin.sim.fiber.planning import NothingToPlanError
 from twin.sim.whatif.result import CONTEXTS, DomainResult, WhatIfOptions, relabel, road_graph
 
 ENGINE = "fiber"
@@ -76,15 +78,17 @@ def run(
     for index, extension in enumerate(extensions):
         feedback.set_progress(100.0 * index / len(extensions), f"planning '{extension.name}'")
         if len(extension.polygon) < 3:
-            raise DataError(f"fiber area '{extension.name}' needs at least three corners")
+            raise DataError(
+                tr("fiber area '{name}' needs at least three corners").format(name=extension.name)
+            )
         area = shapely.make_valid(shapely.Polygon(extension.polygon))
         try:
             plan = plan_extension(context["network"], buildings, area=area, costs=context["costs"])
-        except DataError as error:
-            if "nothing to plan" in str(error):
-                warnings.append(f"fiber area '{extension.name}': {error}")
-                continue
-            raise
+        except NothingToPlanError as error:
+            warnings.append(
+                tr("fiber area '{name}': {error}").format(name=extension.name, error=error)
+            )
+            continue
         passed_ids.update(plan.passed_building_ids)
         passed = buildings["building_id"].isin(plan.passed_building_ids).to_numpy()
         status = buildings["fiber_status"].to_numpy(dtype=object).copy()

@@ -16,6 +16,7 @@ from affine import Affine
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure, with_household_groups
 from twin.layers.radio_sites import Site
 from twin.layers.raster import RasterLayer
@@ -54,7 +55,7 @@ def _grid(project, sites: list[Site], options: WhatIfOptions, terrain_layer) -> 
     pixel = float(options.radio_pixel_m or 50.0)
     xmin, ymin, xmax, ymax = (float(v) for v in options.radio_bbox)
     if not (xmax > xmin and ymax > ymin and pixel > 0):
-        raise DataError("the radio box must be xmin, ymin, xmax, ymax with xmax > xmin")
+        raise DataError(tr("the radio box must be xmin, ymin, xmax, ymax with xmax > xmin"))
     cols = max(1, math.ceil((xmax - xmin) / pixel))
     rows = max(1, math.ceil((ymax - ymin) / pixel))
     return Grid(Affine(pixel, 0, xmin, 0, -pixel, ymax), (rows, cols), project.crs)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import DataError
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.radio_sites import Cell, Site
 from twin.scenario import (
@@ -69,7 +70,7 @@ def new_site(intervention: AddMobileSite) -> Site:
         for k, spec in enumerate(intervention.cells)
     )
     if not cells:
-        raise DataError(f"new site '{intervention.name}' has no cell")
+        raise DataError(tr("new site '{name}' has no cell").format(name=intervention.name))
     return Site(
         intervention.site_id,
         float(intervention.x),
@@ -86,7 +87,11 @@ def _edit_cell(site: Site, edit: EditMobileCell) -> Site:
     height = changes.pop("height_m", None)
     unknown = set(changes) - _CELL_FIELDS - {"cell_id"}
     if unknown:
-        raise DataError(f"cell '{edit.cell_id}': cannot change {', '.join(sorted(unknown))}")
+        raise DataError(
+            tr("cell '{cell_id}': cannot change {fields}").format(
+                cell_id=edit.cell_id, fields=", ".join(sorted(unknown))
+            )
+        )
     cells = list(site.cells)
     for index, cell in enumerate(cells):
         if cell.cell_id == edit.cell_id:
@@ -97,7 +102,11 @@ def _edit_cell(site: Site, edit: EditMobileCell) -> Site:
             cells[index] = cell.with_changes(**values)
             break
     else:
-        raise DataError(f"site '{site.site_id}' has no cell '{edit.cell_id}'")
+        raise DataError(
+            tr("site '{site_id}' has no cell '{cell_id}'").format(
+                site_id=site.site_id, cell_id=edit.cell_id
+            )
+        )
     result = site.with_changes(cells=cells)
     return result.with_changes(height_m=float(height)) if height is not None else result
 
@@ -115,7 +124,11 @@ def apply_site_interventions(
     for item in interventions:
         if isinstance(item, AddMobileSite):
             if item.site_id in result:
-                raise DataError(f"a site '{item.site_id}' already exists: give a new site_id")
+                raise DataError(
+                    tr("a site '{site_id}' already exists: give a new site_id").format(
+                        site_id=item.site_id
+                    )
+                )
             result[item.site_id] = new_site(item)
             added.add(item.site_id)
             capex += costs["new_site_eur"] + float(item.connection_eur)
@@ -124,7 +137,7 @@ def apply_site_interventions(
             continue
         site_id = item.site_id  # type: ignore[attr-defined]
         if site_id not in result:
-            raise DataError(f"no mobile site '{site_id}' to change")
+            raise DataError(tr("no mobile site '{site_id}' to change").format(site_id=site_id))
         if isinstance(item, MoveMobileSite):
             result[site_id] = result[site_id].moved(item.x, item.y)
             capex += 0.0 if site_id in added else costs["move_site_eur"]

@@ -9,6 +9,7 @@ import weakref
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.layers.raster import RasterLayer
@@ -159,7 +160,7 @@ def road_graph(project):
         try:
             roads = project.layer("roads").frame
         except (KeyError, AttributeError) as error:
-            raise DataError("the project has no 'roads' line layer") from error
+            raise DataError(tr("the project has no 'roads' line layer")) from error
         store["road-graph"] = RoadGraph.from_lines(roads, snap_tolerance=1.0)
     return store["road-graph"]
 

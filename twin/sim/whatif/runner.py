@@ -23,6 +23,7 @@ from typing import Any
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
 from twin.fingerprint import forget_fingerprint
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.base import Layer
 from twin.layers.territory import clip_level_layers, territory_outline
@@ -284,7 +285,11 @@ def simulate(
     domains = tuple(domains) if domains else DOMAINS
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
-        raise DataError(f"unknown domain(s) {', '.join(unknown)}; known: {', '.join(DOMAINS)}")
+        raise DataError(
+            tr("unknown domain(s) {domains}; known: {known}").format(
+                domains=", ".join(unknown), known=", ".join(DOMAINS)
+            )
+        )
     scenario.check_extent(project.extent)  # a site far away would be costed without a word
     helpers = _fork_heavy_domains(project, scenario, domains, options, processes - 1)
     both = {**(pooled or {}), **helpers}
@@ -360,7 +365,9 @@ def _simulate(project, scenario, domains, explicit, feedback, options, helpers):
         except DataError as error:
             if explicit or scenario.for_domain(domain):
                 raise
-            out.warnings.append(f"{domain}: not simulated ({error})")
+            out.warnings.append(
+                tr("{domain}: not simulated ({error})").format(domain=domain, error=error)
+            )
             continue
         feedback.set_progress(middle, f"{domain}: scenario")
         result = domain_result(

@@ -27,6 +27,7 @@ from typing import Any
 import twin
 from twin.errors import ProjectError
 from twin.fingerprint import known_fingerprint, layer_fingerprint
+from twin.i18n import tr
 from twin.layers.transit import project_feed_path
 from twin.project_results import (
     ResultRecord,
@@ -221,7 +222,9 @@ def lookup(project, key: str) -> DomainResult | None:
     except (ProjectError, KeyError, TypeError, ValueError, AttributeError) as error:
         del results[key]
         warnings.warn(
-            f"a stored {entry.domain!r} result was ignored and will be computed again ({error})",
+            tr(
+                "a stored {domain!r} result was ignored and will be computed again ({error})"
+            ).format(domain=entry.domain, error=error),
             ResultsWarning,
             stacklevel=2,
         )

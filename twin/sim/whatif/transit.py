@@ -18,6 +18,7 @@ import shapely
 
 from twin.errors import DataError
 from twin.feedback import Feedback, ensure_feedback
+from twin.i18n import tr
 from twin.kpi import Figure
 from twin.layers.privacy import HouseholdGroups
 from twin.layers.provenance import Provenance
@@ -46,7 +47,7 @@ def gtfs_path(project) -> Path:
     """The project's GTFS feed (``metadata["gtfs"]`` relative to the project file)."""
     path = project_feed_path(project)
     if path is None:
-        raise DataError("the project names no GTFS feed (metadata 'gtfs')")
+        raise DataError(tr("the project names no GTFS feed (metadata 'gtfs')"))
     return path
 
 
@@ -66,14 +67,14 @@ def _locations(project) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, np.nd
                 frame["premises"].to_numpy(float) if "premises" in frame else np.zeros(len(xy))
             )
             return frame, xy, np.nan_to_num(persons), np.nan_to_num(premises)
-    raise DataError("the project has no buildings or population_grid layer with population")
+    raise DataError(tr("the project has no buildings or population_grid layer with population"))
 
 
 def _context(project) -> dict[str, Any]:
     store = CONTEXTS.store(project)
     if "transit" not in store:
         if not any(layer.id == "roads" or layer.name == "roads" for layer in project.layers):
-            raise DataError("the project has no 'roads' layer to walk along")
+            raise DataError(tr("the project has no 'roads' layer to walk along"))
         network = read_gtfs(gtfs_path(project), crs=project.crs)
         graph = road_graph(project)  # shared with the fiber what-if
         frame, xy, persons, premises = _locations(project)
@@ -142,13 +143,19 @@ def evaluate_changes(study: TransitStudy, interventions: list[Intervention], fee
             rows = []
             for route_id in item.route_ids:
                 if route_id not in known.groups:
-                    raise DataError(f"route {route_id!r} has no departure in the peak window")
+                    raise DataError(
+                        tr("route {route_id!r} has no departure in the peak window").format(
+                            route_id=route_id
+                        )
+                    )
                 group = known.get_group(route_id)
                 rows.append(
                     (stop_id, route_id, group["mode"].iloc[0], group["departures_per_hour"].max())
                 )
             if not rows:
-                raise DataError(f"new stop '{item.name}' is served by no route")
+                raise DataError(
+                    tr("new stop '{name}' is served by no route").format(name=item.name)
+                )
             frame = pd.DataFrame(
                 rows, columns=["stop_id", "route_id", "mode", "departures_per_hour"]
             )

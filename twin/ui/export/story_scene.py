@@ -123,6 +123,12 @@ def side_layers(project: Project, step: StoryStep, result: Any, prefix: str) -> 
 MOBILE_LAYERS = ("mobile_cells", "mobile cells")
 
 
+def shows_new_sites(visible_layers: tuple[str, ...]) -> bool:
+    """Whether a step showing ``visible_layers`` draws its scenario's new sites: they go
+    with the mobile layers (named by id or name, any case)."""
+    return bool({name.casefold() for name in visible_layers} & set(MOBILE_LAYERS))
+
+
 def new_sites_layer(project: Project, scenario_name: str | None) -> Any:
     """A point layer of the sites ``scenario_name`` adds (None when it adds none), so a
     scenario's map shows where its new masts stand."""
@@ -171,8 +177,7 @@ def _side(
     result = results.get(name)
     prefix = f"{name}: " if name is not None else "baseline: "
     layers = side_layers(project, step, result, prefix)
-    wanted = {layer.casefold() for layer in step.visible_layers}
-    sites = new_sites_layer(project, name) if wanted & set(MOBILE_LAYERS) else None
+    sites = new_sites_layer(project, name) if shows_new_sites(step.visible_layers) else None
     if sites is not None:
         layers.insert(0, sites)
     label = name if name is not None else tr("Baseline")

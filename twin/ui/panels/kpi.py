@@ -4,6 +4,7 @@ band; it follows the scenario controller live and can copy or export its table a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -60,16 +61,16 @@ HEADLINE = {
 }
 
 
+#: A figure's text ending in a unit word after any space ("+1 219 habitants", with a
+#: no-break space in French): (number, unit word).
+_UNIT_WORD = re.compile(r"^(.*\S)\s+([^\W\d_]+)$")
+
+
 def _without_unit(change: str, value: str) -> str:
     """``change`` without its unit word when ``value`` beside it ends with one ("+1 219
     habitants" next to "416 132 habitants" reads "+1 219"): the headline fits a narrow dock."""
-    head, _space, unit = change.rpartition(" ")
-    if not head:
-        head, _space, unit = change.rpartition("\u00a0")
-    value_unit = value.replace("\u00a0", " ").rsplit(" ", 1)[-1]
-    if head and unit.isalpha() and value_unit.isalpha():
-        return head
-    return change
+    match = _UNIT_WORD.match(change)
+    return match.group(1) if match and _UNIT_WORD.match(value) else change
 
 
 class KpiDock(QWidget):

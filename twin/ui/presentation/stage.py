@@ -21,7 +21,7 @@ from twin.ui.compare.maps import copy_layer, is_result_layer
 from twin.ui.compare.side_by_side import TITLE_STYLE, SideBySideView
 from twin.ui.compare.swipe import CHIP_STYLE, SwipeView
 from twin.ui.compare.window import ScenarioData
-from twin.ui.export.story_scene import MOBILE_LAYERS, new_sites_layer
+from twin.ui.export.story_scene import new_sites_layer, shows_new_sites
 from twin.ui.map.canvas import MapCanvas
 
 BBox = tuple[float, float, float, float]
@@ -62,10 +62,10 @@ def apply_visibility(project: Project, visible_layers: tuple[str, ...]) -> None:
     leaves visibility as it is."""
     if not visible_layers:
         return
-    mobile = {name.casefold() for name in visible_layers} & set(MOBILE_LAYERS)
+    new_sites = shows_new_sites(visible_layers)
     for layer in project.layers:
         if layer.id == NEW_SITES_ID:
-            layer.visible = bool(mobile)
+            layer.visible = new_sites
         else:
             result = is_result_layer(layer)
             layer.visible = shows_layer(visible_layers, layer.id, layer.name, result)
